@@ -1,0 +1,55 @@
+/**
+ * Post-processing of fbank matrices that particular families expect.
+ */
+import type { FeatureMatrix } from './fbank.js';
+
+/**
+ * NeMo `normalize_type = per_feature`: each mel bin gets zero mean and unit standard deviation
+ * over the utterance, population variance and std + 1e-5, as sherpa-onnx's
+ * NemoNormalizePerFeature (math.cc) does. In place.
+ */
+export function normalizePerFeature(m: FeatureMatrix): void {
+  const { data, numFrames, dim } = m;
+  if (numFrames === 0) return;
+  for (let d = 0; d < dim; d++) {
+    let sum = 0;
+    let sq = 0;
+    for (let t = 0; t < numFrames; t++) {
+      const x = data[t * dim + d]!;
+      sum += x;
+      sq += x * x;
+    }
+    const mean = sum / numFrames;
+    const variance = Math.max(0, sq / numFrames - mean * mean);
+    const inv = 1 / (Math.sqrt(variance) + 1e-5);
+    for (let t = 0; t < numFrames; t++) data[t * dim + d] = (data[t * dim + d]! - mean) * inv;
+  }
+}
+
+/**
+ * Low frame rate stacking (Pundak & Sainath 2016, as FunASR's SenseVoice/Paraformer use it):
+ * output frame i concatenates input frames [i*shift, i*shift + window). Like sherpa-onnx
+ * (ApplyLFR) there is no padding: (T - window) / shift + 1 frames, none if T < window.
+ */
+export function stackLowFrameRate(m: FeatureMatrix, window: number, shift: number): FeatureMatrix {
+  const outFrames = m.numFrames < window ? 0 : Math.floor((m.numFrames - window) / shift) + 1;
+  const outDim = m.dim * window;
+  const data = new Float32Array(outFrames * outDim);
+  for (let i = 0; i < outFrames; i++) {
+    const from = i * shift * m.dim;
+    data.set(m.data.subarray(from, from + outDim), i * outDim);
+  }
+  return { data, numFrames: outFrames, dim: outDim };
+}
+
+/** Global CMVN with the model's stored statistics: (x + negMean) * invStddev, in place. */
+export function applyCmvn(m: FeatureMatrix, negMean: Float32Array, invStddev: Float32Array): void {
+  if (negMean.length !== m.dim || invStddev.length !== m.dim) {
+    throw new Error(`CMVN statistics have ${negMean.length}/${invStddev.length} values but features have dim ${m.dim}`);
+  }
+  const { data, numFrames, dim } = m;
+  for (let t = 0; t < numFrames; t++) {
+    const base = t * dim;
+    for (let d = 0; d < dim; d++) data[base + d] = (data[base + d]! + negMean[d]!) * invStddev[d]!;
+  }
+}
