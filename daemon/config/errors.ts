@@ -1,0 +1,113 @@
+import type { ErrorObject } from 'ajv';
+
+/** One problem in a configuration: where it is, what is wrong, how to fix it. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+/** Thrown when a configuration cannot be used; the daemon prints `lines()` and exits 78. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`invalid configuration in ${source}:\n${issues.map(formatIssue).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+
+  lines(): string[] {
+    return this.issues.map(formatIssue);
+  }
+}
+
+export function formatIssue(issue: ConfigIssue): string {
+  return `${issue.path}: ${issue.message}${issue.hint ? ` (hint: ${issue.hint})` : ''}`;
+}
+
+/** `/mqtt/embedded/port` → `mqtt.embedded.port`; array items as `sources[2]`. */
+export function pointerToPath(pointer: string): string {
+  if (pointer === '') return '(root)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+interface SchemaNode {
+  title?: string;
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  properties?: Record<string, unknown>;
+}
+
+/** Turns ajv's errors into one issue per real problem, each with a hint drawn from the schema. */
+export function issuesFromAjv(errors: ErrorObject[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const error of errors) {
+    // A type error on a union (`["string","null"]`) also reports each alternative; keep one line.
+    const node = (error.parentSchema ?? {}) as SchemaNode;
+    let path = pointerToPath(error.instancePath);
+    let message = error.message ?? 'is invalid';
+    let hint: string | undefined;
+    switch (error.keyword) {
+      case 'additionalProperties': {
+        const key = String((error.params as { additionalProperty: string }).additionalProperty);
+        path = path === '(root)' ? key : `${path}.${key}`;
+        message = 'unknown key';
+        const known = Object.keys(node.properties ?? {});
+        const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
+        hint = near ? `did you mean "${near}"?` : `remove it; known keys here: ${known.join(', ')}`;
+        break;
+      }
+      case 'enum':
+        hint = `one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      case 'type':
+      case 'minimum':
+      case 'maximum':
+      case 'pattern':
+      case 'minLength':
+      case 'format':
+        hint = describe(error.schemaPath, node);
+        break;
+      case 'required':
+        path = path === '(root)' ? String((error.params as { missingProperty: string }).missingProperty) : `${path}.${String((error.params as { missingProperty: string }).missingProperty)}`;
+        message = 'is required';
+        break;
+      default:
+        break;
+    }
+    const key = `${path}|${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    issues.push(hint ? { path, message, hint } : { path, message });
+  }
+  return issues;
+}
+
+function describe(_schemaPath: string, node: SchemaNode): string | undefined {
+  const parts: string[] = [];
+  if (node.title) parts.push(node.title.toLowerCase());
+  if (node.default !== undefined) parts.push(`default ${JSON.stringify(node.default)}`);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+/** Levenshtein distance, for "did you mean" hints on misspelt keys. */
+export function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { configSchemaPath } from '../paths.js';
+import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
+import { applyEnvOverrides } from './env.js';
+import type { EarshotConfig } from './types.js';
+
+export interface LoadConfigOptions {
+  /** A JSON config file; undefined means "no file": schema defaults plus environment. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+type JsonSchema = Record<string, unknown>;
+
+let cachedSchema: JsonSchema | undefined;
+
+export function configSchema(): JsonSchema {
+  cachedSchema ??= JSON.parse(readFileSync(configSchemaPath, 'utf8')) as JsonSchema;
+  return cachedSchema;
+}
+
+/** Reads the file, applies EARSHOT_* overrides, validates with every default filled in. */
+export function loadConfig(options: LoadConfigOptions = {}): EarshotConfig {
+  const source = options.file ?? '(defaults)';
+  const raw = options.file === undefined ? {} : readConfigFile(options.file);
+  return validateConfig(raw, source, options.env ?? {});
+}
+
+export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = {}): EarshotConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(source, [{ path: '(root)', message: 'must be a JSON object', hint: 'the file holds one object: { "siteId": "lab-1", ... }' }]);
+  }
+  // Work on a copy: ajv's useDefaults writes into the object it validates.
+  const config = structuredClone(raw) as Record<string, unknown>;
+  const schema = configSchema();
+  const envIssues = applyEnvOverrides(config, schema, env);
+  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+  const validate = ajv.compile(schema);
+  const ok = validate(config);
+  const issues: ConfigIssue[] = [...envIssues, ...(ok ? [] : issuesFromAjv(validate.errors ?? []))];
+  if (issues.length > 0) throw new ConfigError(source, issues);
+  return config as EarshotConfig;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [
+      {
+        path: file,
+        message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`,
+        hint: code === 'ENOENT' ? 'create it, or pass --config with the right path' : 'check its permissions',
+      },
+    ]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(file, [{ path: file, message: `is not valid JSON: ${detail}`, hint: 'check for trailing commas and unquoted keys' }]);
+  }
+}

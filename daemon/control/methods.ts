@@ -1,0 +1,28 @@
+/**
+ * The one typed map of control methods: name → params and result. The daemon registers
+ * a handler for each; the CLI and MQTT remote commands call them by name. Services add
+ * their methods here as they gain CLI verbs.
+ */
+export interface ComponentStatus {
+  name: string;
+  state: string;
+  detail?: string;
+}
+
+export interface StatusResult {
+  site: string;
+  version: string;
+  pid: number;
+  startedAt: string;
+  uptimeSec: number;
+  components: ComponentStatus[];
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ControlMethods {
+  status: { params: Record<string, never>; result: StatusResult };
+}
+
+export type MethodName = keyof ControlMethods;
+export type ParamsOf<M extends MethodName> = ControlMethods[M]['params'];
+export type ResultOf<M extends MethodName> = ControlMethods[M]['result'];

@@ -1,0 +1,68 @@
+/**
+ * The control protocol: newline-delimited JSON over a local unix stream socket.
+ *
+ *   request:  {"id": 7, "method": "status", "params": {}}
+ *   reply:    {"id": 7, "status": "ok", "data": {...}}
+ *             {"id": 7, "status": "error", "error": {"code": "...", "message": "...", "hint": "..."}}
+ *
+ * One reply per request, in the order received. The same envelope is used for MQTT
+ * remote-command replies.
+ */
+export interface ControlRequest {
+  id: string | number;
+  method: string;
+  params?: unknown;
+}
+
+export interface ControlErrorBody {
+  code: ControlErrorCode;
+  message: string;
+  hint?: string;
+}
+
+export type ControlErrorCode =
+  | 'bad_request'
+  | 'too_large'
+  | 'unknown_method'
+  | 'invalid_params'
+  | 'timeout'
+  | 'failed'
+  | 'unavailable';
+
+export type ControlReply<T = unknown> =
+  | { id: string | number | null; status: 'ok'; data: T }
+  | { id: string | number | null; status: 'error'; error: ControlErrorBody };
+
+/** An error a handler throws to send a specific code and hint back to the caller. */
+export class ControlError extends Error {
+  constructor(
+    readonly code: ControlErrorCode,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ControlError';
+  }
+
+  toBody(): ControlErrorBody {
+    return this.hint ? { code: this.code, message: this.message, hint: this.hint } : { code: this.code, message: this.message };
+  }
+}
+
+export function parseRequest(line: string): ControlRequest | ControlError {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return new ControlError('bad_request', 'request is not valid JSON', 'send one JSON object per line: {"id":1,"method":"status"}');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return new ControlError('bad_request', 'request must be a JSON object');
+  }
+  const { id, method, params } = value as Record<string, unknown>;
+  if (typeof id !== 'string' && typeof id !== 'number') return new ControlError('bad_request', 'request "id" must be a string or number');
+  if (typeof method !== 'string' || !/^[a-z][A-Za-z0-9.]{0,63}$/.test(method)) {
+    return new ControlError('bad_request', 'request "method" must be a method name such as "status"');
+  }
+  return params === undefined ? { id, method } : { id, method, params };
+}

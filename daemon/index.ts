@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import { ConfigError } from './config/errors.js';
+import { loadConfig } from './config/load.js';
+import { Controller } from './controller.js';
+import { LOG_LEVELS, LogSink, type LogLevel } from './log/logger.js';
+import { packageVersion } from './paths.js';
+import { SystemdNotifier } from './systemd/notify.js';
+
+/** sysexits(3): configuration error. systemd's RestartPreventExitStatus keeps it from looping. */
+export const EX_CONFIG = 78;
+const EX_USAGE = 64;
+const EX_SOFTWARE = 70;
+
+const USAGE = `Usage: earshotd [--config FILE] [--log-level LEVEL]
+
+  -c, --config FILE      configuration file (default: $EARSHOT_CONFIG; none = schema defaults)
+  -l, --log-level LEVEL  ${LOG_LEVELS.join('|')} (wins over log.level in the config)
+      --check            validate the configuration, print problems and exit
+  -v, --version          print the version and exit
+  -h, --help             this help`;
+
+/** Runs the daemon until a signal stops it; resolves to the process exit code. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'c' },
+        'log-level': { type: 'string', short: 'l' },
+        check: { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`earshotd: ${(err as Error).message}\n${USAGE}\n`);
+    return EX_USAGE;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const version = packageVersion();
+  if (args.version) {
+    process.stdout.write(`earshotd ${version}\n`);
+    return 0;
+  }
+  const logLevel = args['log-level'];
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    process.stderr.write(`earshotd: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`);
+    return EX_USAGE;
+  }
+
+  const file = args.config ?? env.EARSHOT_CONFIG;
+  let config;
+  try {
+    config = loadConfig({ file, env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`earshotd: invalid configuration in ${err.source}; refusing to start:\n${err.lines().join('\n')}\n`);
+    process.stderr.write('hint: fix the lines above (`earshot config validate FILE` checks a file); every key is described in config.schema.json\n');
+    return EX_CONFIG;
+  }
+  if (args.check) {
+    process.stdout.write(`${file ?? '(defaults)'}: valid\n`);
+    return 0;
+  }
+
+  const logs = new LogSink({ level: (logLevel as LogLevel | undefined) ?? config.log.level, format: config.log.format });
+  const log = logs.logger('daemon');
+  const notifier = new SystemdNotifier({ env, logger: logs.logger('systemd') });
+  const controller = new Controller({ config, logs, version });
+
+  let stopping: Promise<number> | undefined;
+  const stop = (reason: string, code: number): Promise<number> => {
+    stopping ??= (async () => {
+      log.info('stopping', { reason });
+      await notifier.stopping();
+      await controller.stop();
+      notifier.close();
+      log.info('stopped');
+      return code;
+    })();
+    return stopping;
+  };
+
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        // A second signal means the operator will not wait for a clean stop.
+        log.warn(`second ${signal}: exiting now`);
+        process.exit(130);
+      }
+      void stop(signal, 0).then(resolve);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('uncaughtException', (err) => {
+      log.error('uncaught exception; stopping', { err, stack: err.stack });
+      void stop('uncaught exception', EX_SOFTWARE).then(resolve);
+    });
+    process.on('unhandledRejection', (reason) => {
+      // A promise a service forgot to handle: log it loudly, keep serving.
+      log.error('unhandled promise rejection', { err: reason instanceof Error ? reason : String(reason) });
+    });
+  });
+
+  log.info('starting', { version, site: config.siteId, config: file ?? '(defaults)', pid: process.pid });
+  try {
+    await controller.start();
+  } catch (err) {
+    log.error('could not start', { err });
+    notifier.close();
+    return 1;
+  }
+  await notifier.ready(`serving site ${config.siteId}`);
+  log.info('ready', { socket: config.control.socket });
+  return stopped;
+}
