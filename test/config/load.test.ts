@@ -1,0 +1,83 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, configSchema } from '../../daemon/config/load.js';
+import { ConfigError } from '../../daemon/config/errors.js';
+import { envName } from '../../daemon/config/env.js';
+import { tempDir } from '../helpers/paths.js';
+
+function issuesOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.lines();
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+t.test('an empty config takes every default from the schema', async (t) => {
+  const config = loadConfig({});
+  const schema = configSchema() as { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> };
+  t.equal(config.siteId, schema.properties.siteId!.default);
+  t.equal(config.control.socket, schema.properties.control!.properties!.socket!.default);
+  t.equal(config.mqtt.url, null);
+  t.equal(config.mqtt.embedded.port, 1883);
+  t.equal(config.log.level, 'info');
+});
+
+t.test('every property in the schema has a title, a description and a default', async (t) => {
+  const missing: string[] = [];
+  const walk = (node: Record<string, unknown>, path: string) => {
+    const props = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [key, child] of Object.entries(props)) {
+      const here = path ? `${path}.${key}` : key;
+      for (const field of ['title', 'description', 'default']) if (!(field in child)) missing.push(`${here} lacks ${field}`);
+      walk(child, here);
+      if (child.items && typeof child.items === 'object') walk(child.items as Record<string, unknown>, `${here}[]`);
+    }
+  };
+  walk(configSchema(), '');
+  t.same(missing, []);
+});
+
+t.test('a wrong type and an unknown key are each reported as path: message', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ siteId: 'ok', mqtt: { embedded: { port: 'eighteen' } }, contorl: {} }));
+  const lines = issuesOf(() => loadConfig({ file }));
+  t.equal(lines.length, 2, lines.join('\n'));
+  t.ok(lines.some((l) => l.startsWith('mqtt.embedded.port: must be integer')), lines.join('\n'));
+  t.ok(lines.some((l) => l.startsWith('contorl: unknown key') && l.includes('did you mean "control"')), lines.join('\n'));
+});
+
+t.test('a file that is not JSON or not there names the file', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'broken.json');
+  writeFileSync(file, '{ "siteId": "x", }');
+  t.match(issuesOf(() => loadConfig({ file }))[0], /broken\.json: is not valid JSON/);
+  t.match(issuesOf(() => loadConfig({ file: join(dir, 'nope.json') }))[0], /nope\.json: file not found/);
+});
+
+t.test('EARSHOT_<PATH> environment variables override the file', async (t) => {
+  t.equal(envName(['mqtt', 'embedded', 'port']), 'EARSHOT_MQTT__EMBEDDED__PORT');
+  t.equal(envName(['siteId']), 'EARSHOT_SITE_ID');
+  const config = loadConfig({
+    env: { EARSHOT_SITE_ID: 'from-env', EARSHOT_MQTT__EMBEDDED__PORT: '1999', EARSHOT_LOG__LEVEL: 'debug', EARSHOT_CONFIG: '/ignored.json' },
+  });
+  t.equal(config.siteId, 'from-env');
+  t.equal(config.mqtt.embedded.port, 1999);
+  t.equal(config.log.level, 'debug');
+  t.match(issuesOf(() => loadConfig({ env: { EARSHOT_NO_SUCH_KEY: '1' } }))[0], /^env EARSHOT_NO_SUCH_KEY: names no configuration key/);
+  t.match(issuesOf(() => loadConfig({ env: { EARSHOT_MQTT__EMBEDDED__PORT: 'abc' } }))[0], /EARSHOT_MQTT__EMBEDDED__PORT: is not valid JSON/);
+});
+
+t.test('loading does not modify the caller\'s object', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({ siteId: 'a' }));
+  const a = loadConfig({ file });
+  const b = loadConfig({ file });
+  a.control.socket = '/changed';
+  t.not(b.control.socket, '/changed');
+});

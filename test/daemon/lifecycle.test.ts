@@ -1,0 +1,63 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { startDaemon, runCli, earshotdBin, cleanEnv } from '../helpers/daemon-process.js';
+import { tempDir } from '../helpers/paths.js';
+
+const BAD = { siteId: 12, contorl: { socket: '/tmp/x.sock' }, log: { level: 'loud' } };
+
+function writeBad(): string {
+  const file = join(tempDir('bad-'), 'bad.json');
+  writeFileSync(file, JSON.stringify(BAD));
+  return file;
+}
+
+t.test('earshotd refuses a bad config with exit 78 and one path: message line per error', async (t) => {
+  const file = writeBad();
+  const child = spawn(process.execPath, [earshotdBin, '--config', file], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  t.equal(code, 78);
+  t.match(stderr, /^siteId: must be string/m);
+  t.match(stderr, /^contorl: unknown key/m);
+  t.match(stderr, /^log\.level: must be equal to one of the allowed values/m);
+});
+
+t.test('earshot config validate prints the same lines and exits non-zero', async (t) => {
+  const file = writeBad();
+  const res = await runCli(['config', 'validate', file]);
+  t.not(res.code, 0);
+  const lines = res.stderr.trim().split('\n');
+  t.equal(lines.length, 3, res.stderr);
+  t.match(res.stderr, /^siteId: must be string/m);
+  const json = await runCli(['config', 'validate', file, '--json']);
+  t.not(json.code, 0);
+  t.match(JSON.parse(json.stdout), { valid: false, errors: [{ path: 'contorl' }, { path: 'siteId' }, { path: 'log.level' }] });
+  const good = join(tempDir(), 'good.json');
+  writeFileSync(good, JSON.stringify({ siteId: 'lab-1' }));
+  const ok = await runCli(['config', 'validate', good]);
+  t.equal(ok.code, 0, ok.stderr);
+});
+
+t.test('a running daemon answers earshot status and stops on SIGTERM within 5 s with exit 0', async (t) => {
+  const daemon = await startDaemon({ siteId: 'lab-7' });
+  const res = await runCli(['status', '--json', '--socket', daemon.socket]);
+  t.equal(res.code, 0, res.stderr);
+  const status = JSON.parse(res.stdout) as { site: string; uptimeSec: number; version: string; components: Array<{ name: string }> };
+  t.equal(status.site, 'lab-7');
+  t.type(status.uptimeSec, 'number');
+  t.ok(status.components.some((c) => c.name === 'control'));
+  // --config finds the socket as well as --socket does.
+  const viaConfig = await runCli(['status', '--json', '--config', daemon.configFile]);
+  t.equal(viaConfig.code, 0, viaConfig.stderr);
+
+  const started = Date.now();
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output());
+  t.ok(Date.now() - started < 5000, 'stopped within 5 s');
+  const after = await runCli(['status', '--socket', daemon.socket]);
+  t.not(after.code, 0);
+  t.match(after.stderr, /daemon not running/);
+});

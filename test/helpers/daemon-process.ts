@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, tempDir } from './paths.js';
+
+export const earshotdBin = join(repoRoot, 'bin', 'earshotd.js');
+export const earshotBin = join(repoRoot, 'bin', 'earshot.js');
+
+export interface RunningDaemon {
+  child: ChildProcess;
+  dir: string;
+  configFile: string;
+  socket: string;
+  output(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+/** Writes a config into a fresh temp dir (sockets and data inside it) and starts a real earshotd. */
+export async function startDaemon(config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
+  const dir = tempDir('earshotd-');
+  const socket = join(dir, 'control.sock');
+  const configFile = join(dir, 'config.json');
+  const full = {
+    siteId: 'test-site',
+    dataDir: join(dir, 'data'),
+    control: { socket },
+    mqtt: { embedded: { port: 0 } },
+    ...config,
+  };
+  writeFileSync(configFile, JSON.stringify(full, null, 2));
+  const child = spawn(process.execPath, [earshotdBin, '--config', configFile, '--log-level', 'debug'], {
+    env: { ...cleanEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const daemon: RunningDaemon = { child, dir, configFile, socket, output: () => out, exited };
+  await waitFor(() => out.includes('ready') || child.exitCode !== null, 20_000);
+  if (child.exitCode !== null) throw new Error(`earshotd exited early (${child.exitCode}):\n${out}`);
+  return daemon;
+}
+
+/** The environment without anything that would point the daemon or CLI elsewhere. */
+export function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('EARSHOT_') && k !== 'NOTIFY_SOCKET' && k !== 'WATCHDOG_USEC') env[k] = v;
+  return env;
+}
+
+export async function waitFor(check: () => boolean, timeoutMs: number, what = 'condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `earshot` CLI binary. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [earshotBin, ...args], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { SystemdNotifier } from '../../daemon/systemd/notify.js';
+import { LogSink } from '../../daemon/log/logger.js';
+import { listenForNotify } from '../helpers/notify-socket.js';
+import { startDaemon, waitFor } from '../helpers/daemon-process.js';
+
+const logger = new LogSink({ level: 'error', format: 'text', write: () => undefined }).logger('systemd');
+
+t.test('without NOTIFY_SOCKET every call is a quiet no-op', async (t) => {
+  const n = new SystemdNotifier({ env: {}, logger });
+  t.equal(n.active, false);
+  await n.ready();
+  await n.stopping();
+  n.close();
+});
+
+t.test('watchdog interval is half of WATCHDOG_USEC, and only for our pid', async (t) => {
+  t.equal(new SystemdNotifier({ env: { NOTIFY_SOCKET: '/x', WATCHDOG_USEC: '10000000' }, logger }).watchdogIntervalMs(), 5000);
+  t.equal(new SystemdNotifier({ env: { NOTIFY_SOCKET: '/x', WATCHDOG_USEC: '10000000', WATCHDOG_PID: '1' }, logger, pid: 2 }).watchdogIntervalMs(), undefined);
+  t.equal(new SystemdNotifier({ env: { NOTIFY_SOCKET: '/x' }, logger }).watchdogIntervalMs(), undefined);
+});
+
+t.test('a real daemon sends READY=1, WATCHDOG=1 repeatedly and STOPPING=1 to a datagram socket', async (t) => {
+  const listener = await listenForNotify();
+  t.teardown(() => listener.close());
+  const daemon = await startDaemon({}, { NOTIFY_SOCKET: listener.path, WATCHDOG_USEC: '200000' });
+  await waitFor(() => listener.messages.filter((m) => m === 'WATCHDOG=1').length >= 3, 5000, 'three watchdog pings');
+  t.ok(listener.messages.some((m) => m.startsWith('READY=1')), listener.messages.join(' | '));
+  t.ok(listener.messages.findIndex((m) => m.startsWith('READY=1')) < listener.messages.indexOf('WATCHDOG=1'), 'READY before WATCHDOG');
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0);
+  await waitFor(() => listener.messages.includes('STOPPING=1'), 2000, 'STOPPING=1');
+});
