@@ -25,7 +25,7 @@ export const configDocsPath = join(packageRoot, 'docs', 'configuration.md');
 
 function typeOf(node: Node): string {
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
-  const t = Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
+  const t = Array.isArray(node.type) ? node.type.join(' | ') : (node.type ?? 'any');
   if (t === 'array' && node.items) return `array of ${typeOf(node.items)}`;
   const range = node.minimum !== undefined || node.maximum !== undefined ? ` (${node.minimum ?? '…'}–${node.maximum ?? '…'})` : '';
   return t + range;
