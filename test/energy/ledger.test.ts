@@ -1,0 +1,29 @@
+import t from 'tap';
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/paths.js';
+import { EnergyLedger, parseDuration } from '../../daemon/energy/ledger.js';
+
+t.test('totals per day and source over a window, surviving a torn last line', async (t) => {
+  const dir = tempDir();
+  const ledger = new EnergyLedger(dir);
+  const base = { kWh: 0, method: 'rapl', gPerKWh: 100, intensitySource: 'static', gCO2e: 0 };
+  await ledger.record({ ...base, jobId: 'a', at: '2026-11-23T10:00:00.000Z', joules: 3600, kWh: 0.001, gCO2e: 0.1, source: 'measured' });
+  await ledger.record({ ...base, jobId: 'b', at: '2026-11-24T10:00:00.000Z', joules: 7200, kWh: 0.002, gCO2e: 0.2, source: 'estimated' });
+  await ledger.record({ ...base, jobId: 'c', at: '2026-11-24T11:00:00.000Z', joules: 3600, kWh: 0.001, gCO2e: 0.1, source: 'measured' });
+  appendFileSync(join(dir, 'energy', 'ledger.jsonl'), '{"jobId":"d","at":"2026-11-24T1');
+  const all = await ledger.totals(0, Date.parse('2026-11-25T00:00:00Z'));
+  t.equal(all.total.jobs, 3);
+  t.equal(all.total.joules, 14400);
+  t.same(all.byDay.map((d) => [d.day, d.jobs]), [['2026-11-23', 1], ['2026-11-24', 2]]);
+  t.equal(all.bySource.estimated.joules, 7200);
+  const last24 = await ledger.totals(Date.parse('2026-11-24T00:00:00Z'), Date.parse('2026-11-25T00:00:00Z'));
+  t.equal(last24.total.jobs, 2);
+  t.ok(Math.abs(last24.total.gCO2e - 0.3) < 1e-12);
+});
+
+t.test('durations', async (t) => {
+  t.equal(parseDuration('24h'), 86400e3);
+  t.equal(parseDuration('7d'), 7 * 86400e3);
+  t.throws(() => parseDuration('yesterday'), /use a number with s, m, h, d or w/);
+});
