@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type AnySchema } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { formatIssue, issuesFromAjv } from '../config/errors.js';
+import type { PluginManifest } from './manifest.js';
+
+/**
+ * Validate a plugin's config section against the JSON Schema the plugin ships, with the
+ * schema's defaults filled in (on a copy). Draft 2020-12 when the schema says so, else draft-07.
+ * @returns the config to hand the plugin
+ * @throws Error whose message has one `plugins.config.<name>.<path>: message` line per problem
+ */
+export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Record<string, unknown> {
+  const config = structuredClone(raw ?? {}) as Record<string, unknown>;
+  if (manifest.configSchema === undefined) {
+    if (typeof raw === 'object' && raw !== null && Object.keys(raw).length > 0) {
+      throw new Error(`plugins.config.${manifest.alias}: plugin ${manifest.name} takes no config (it ships no "earshot.configSchema"); remove the section`);
+    }
+    return config;
+  }
+  let schema: Record<string, unknown>;
+  try {
+    schema = JSON.parse(readFileSync(manifest.configSchema, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`plugin ${manifest.name}: its config schema ${manifest.configSchema} cannot be read (${(err as Error).message}); reinstall the plugin`);
+  }
+  const is2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
+  const options = { allErrors: true, useDefaults: true, strict: false, verbose: true };
+  const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
+  let validate;
+  try {
+    validate = ajv.compile(schema as AnySchema);
+  } catch (err) {
+    throw new Error(`plugin ${manifest.name}: its config schema ${manifest.configSchema} is not a valid JSON Schema (${(err as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    if (raw !== undefined && raw !== null) throw new Error(`plugins.config.${manifest.alias}: must be an object`);
+  }
+  if (validate(config)) return config;
+  const prefix = `plugins.config.${manifest.alias}`;
+  const lines = issuesFromAjv(validate.errors ?? []).map((issue) =>
+    formatIssue({ ...issue, path: issue.path === '(root)' ? prefix : `${prefix}.${issue.path}` }),
+  );
+  throw new Error(`invalid config for plugin ${manifest.name}:\n${lines.join('\n')}`);
+}

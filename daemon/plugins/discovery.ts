@@ -1,0 +1,129 @@
+import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { ManifestError, isPluginPackage, parseManifest, pluginAlias, readPackageJson, type PluginManifest } from './manifest.js';
+import type { PluginSource } from './types.js';
+
+/** Where to look for plugins. */
+export interface DiscoveryRoots {
+  /** The built-in plugins folder (`<package>/plugins`). */
+  builtinDir: string;
+  /** Configured folders: each is a plugin package itself or a folder of them. */
+  dirs: readonly string[];
+  /** A node_modules folder to search for packages with the `earshot-plugin` keyword; undefined skips npm. */
+  nodeModulesDir?: string | undefined;
+}
+
+/** A plugin package found on disk: usable (`manifest`) or refused (`error`). */
+export type Candidate =
+  | { ok: true; source: PluginSource; manifest: PluginManifest }
+  | { ok: false; source: PluginSource; name: string; dir: string; error: string };
+
+/** Group/world write bits: anyone but the owner could swap the code the daemon imports. */
+const SHARED_WRITE = 0o022;
+
+function writableByOthers(path: string): boolean {
+  return (statSync(path).mode & SHARED_WRITE) !== 0;
+}
+
+function listDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() || e.isSymbolicLink())
+      .map((e) => join(dir, e.name))
+      .sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Package folders under a node_modules-like folder, including `@scope/name`. */
+function packageDirs(dir: string): string[] {
+  return listDirs(dir).flatMap((d) => (basename(d).startsWith('@') ? listDirs(d) : [d]));
+}
+
+/**
+ * Find plugin packages: built-ins first, then configured folders, then npm packages. The
+ * same real folder found twice (node_modules links to the built-ins) counts once; a second
+ * package with a name already found is refused with both paths in the message.
+ */
+export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
+  const found: Candidate[] = [];
+  const seenPaths = new Set<string>();
+  const byName = new Map<string, string>();
+
+  const consider = (dir: string, source: PluginSource, requireKeyword: boolean): void => {
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      return; // a dangling link in node_modules is npm's problem, not a plugin
+    }
+    if (seenPaths.has(real)) return;
+    let raw;
+    try {
+      raw = readPackageJson(real);
+    } catch (err) {
+      seenPaths.add(real);
+      found.push({ ok: false, source, name: basename(real), dir: real, error: (err as Error).message });
+      return;
+    }
+    if (raw === undefined || (requireKeyword && !isPluginPackage(raw))) return;
+    seenPaths.add(real);
+    const name = typeof raw.name === 'string' ? raw.name : basename(real);
+    const refuse = (error: string): void => void found.push({ ok: false, source, name, dir: real, error });
+    if (writableByOthers(real)) {
+      refuse(`plugin folder ${real} is writable by group or others, so anyone could change the code earshotd runs; fix with \`chmod go-w ${real}\``);
+      return;
+    }
+    const earlier = byName.get(name);
+    if (earlier !== undefined) {
+      refuse(`plugin ${name} found twice: ${earlier} and ${real}; remove one of them`);
+      return;
+    }
+    byName.set(name, real);
+    try {
+      found.push({ ok: true, source, manifest: parseManifest(real, raw) });
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      refuse(err.message);
+    }
+  };
+
+  for (const dir of listDirs(roots.builtinDir)) consider(dir, 'builtin', true);
+  for (const dir of roots.dirs) {
+    const own = readPackageJsonQuiet(dir);
+    if (own !== undefined) {
+      consider(dir, 'dir', false);
+      continue;
+    }
+    let shared = false;
+    try {
+      shared = writableByOthers(dir);
+    } catch {
+      found.push({ ok: false, source: 'dir', name: basename(dir), dir, error: `plugin folder ${dir} (plugins.dirs) does not exist; create it or remove it from the config` });
+      continue;
+    }
+    if (shared) {
+      found.push({ ok: false, source: 'dir', name: basename(dir), dir, error: `plugin folder ${dir} (plugins.dirs) is writable by group or others; fix with \`chmod go-w ${dir}\`` });
+      continue;
+    }
+    for (const sub of packageDirs(dir)) consider(sub, 'dir', false);
+  }
+  if (roots.nodeModulesDir !== undefined) for (const dir of packageDirs(roots.nodeModulesDir)) consider(dir, 'npm', true);
+  return found;
+}
+
+function readPackageJsonQuiet(dir: string): unknown {
+  try {
+    return readPackageJson(dir);
+  } catch {
+    return {}; // present but broken: let consider() report it
+  }
+}
+
+/** The name and alias of a candidate, for lookups by either. */
+export function candidateNames(c: Candidate): { name: string; alias: string } {
+  const name = c.ok ? c.manifest.name : c.name;
+  return { name, alias: pluginAlias(name) };
+}

@@ -1,0 +1,45 @@
+/** The outcome of one guarded plugin call. */
+export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/**
+ * Run one plugin call so that nothing it does can escape: a synchronous throw, a rejected
+ * promise or a promise still pending after `timeoutMs` becomes `{ ok: false, reason }`. A
+ * late result of a timed-out call is dropped (and a late rejection swallowed, so it never
+ * reaches the process's unhandledRejection handler).
+ *
+ * A plugin that blocks the event loop (a synchronous endless loop) cannot be preempted in
+ * this process; the timeout then fires only after it returns and still counts as a failure.
+ */
+export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<CallOutcome<Awaited<T>>> {
+  const started = performance.now();
+  let pending: Promise<Awaited<T>>;
+  try {
+    pending = Promise.resolve(call()) as Promise<Awaited<T>>;
+  } catch (err) {
+    return { ok: false, reason: `threw: ${describeError(err)}` };
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<CallOutcome<Awaited<T>>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `timed out after ${timeoutMs} ms` }), Math.max(0, timeoutMs - (performance.now() - started)));
+  });
+  const settled = pending.then(
+    (value): CallOutcome<Awaited<T>> =>
+      performance.now() - started > timeoutMs ? { ok: false, reason: `timed out: took ${Math.round(performance.now() - started)} ms, limit ${timeoutMs} ms` } : { ok: true, value },
+    (err: unknown): CallOutcome<Awaited<T>> => ({ ok: false, reason: `rejected: ${describeError(err)}` }),
+  );
+  try {
+    return await Promise.race([settled, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A one-line description of whatever a plugin threw (it need not be an Error). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  try {
+    return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

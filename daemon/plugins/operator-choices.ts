@@ -1,0 +1,36 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** What the operator chose with `earshot plugins enable|disable`, by plugin name. */
+export type OperatorChoices = Record<string, 'enabled' | 'disabled'>;
+
+/**
+ * The operator's enable/disable choices, kept in `<dataDir>/plugins/state.json` so they survive
+ * a restart; they win over the config's `plugins.disabled`.
+ */
+export class OperatorChoiceFile {
+  constructor(private readonly file: string) {}
+
+  read(): OperatorChoices {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw err;
+    }
+    try {
+      const parsed = JSON.parse(text) as { choices?: OperatorChoices };
+      return parsed.choices ?? {};
+    } catch (err) {
+      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); delete it to forget the plugin enable/disable choices`);
+    }
+  }
+
+  write(choices: OperatorChoices): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ choices }, null, 2) + '\n', { mode: 0o640 });
+    renameSync(tmp, this.file);
+  }
+}

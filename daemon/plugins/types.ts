@@ -1,0 +1,98 @@
+import type { Hotword, TimedWord, SegmentInfo } from '@earshot/sdk';
+
+/**
+ * The `plugins` section of the daemon config, complete: the config loader fills the defaults
+ * from config.schema.json (the only place they are written).
+ */
+export interface PluginsConfig {
+  /** Extra directories to discover plugins in: a plugin package itself, or a folder of them. */
+  dirs: string[];
+  /** Discover npm packages with the keyword `earshot-plugin` under node_modules. */
+  npm: boolean;
+  /** Plugin names in the order their normalizers and filters run; unlisted ones follow by name. */
+  order: string[];
+  /** Plugin names (full package name or short alias) that stay disabled at start. */
+  disabled: string[];
+  /** Each plugin's own config, by plugin name or alias; validated against the plugin's schema. */
+  config: Record<string, unknown>;
+  /** Time limit of one normalizer or filter call, in ms. */
+  timeoutMs: number;
+  /** Per-plugin time limits for normalizer/filter calls, by name or alias (overrides timeoutMs). */
+  timeouts: Record<string, number>;
+  /** Time limit of create, stop, hotwords() and scheduled tasks, in ms. */
+  lifecycleTimeoutMs: number;
+  /** Consecutive failures after which a plugin is disabled until `earshot plugins enable`. */
+  maxFailures: number;
+}
+
+/** Where a plugin was found. */
+export type PluginSource = 'builtin' | 'dir' | 'npm';
+
+/** The kinds a running plugin provides. */
+export type PluginKind = 'hotwords' | 'normalizer' | 'filter';
+
+/**
+ * A plugin's state: `running` (enabled and healthy), `disabled` (by the operator or config),
+ * `failed` (disabled by the host after too many failures), `error` (could not be loaded:
+ * bad version, bad config, import or create failed; see `error`).
+ */
+export type PluginState = 'running' | 'disabled' | 'failed' | 'error';
+
+/** One plugin, as `earshot plugins list` shows it. */
+export interface PluginStatus {
+  /** npm package name, e.g. `@earshot/plugin-itn-en`. */
+  name: string;
+  /** Short name accepted by the CLI and config, e.g. `itn-en`. */
+  alias: string;
+  version: string;
+  description: string;
+  source: PluginSource;
+  /** The plugin's package directory. */
+  path: string;
+  state: PluginState;
+  kinds: PluginKind[];
+  /** Languages its normalizer/filter handles; absent means all. */
+  languages?: string[];
+  /** Successful calls since start. */
+  calls: number;
+  /** Failed calls (threw, rejected, timed out, bad result) since start. */
+  failures: number;
+  /** Failures since the last success; the plugin is disabled when it reaches maxFailures. */
+  consecutiveFailures: number;
+  /** Why the plugin is in `error` or `failed` state, or its latest failure. */
+  error?: string;
+}
+
+/** A transcript as the daemon hands it to {@link PluginHost.process}. */
+export interface TranscriptForPlugins {
+  text: string;
+  /** Word timestamps; may be absent or empty. */
+  words?: TimedWord[];
+  language?: string;
+  segment?: SegmentInfo;
+}
+
+/** A plugin that should have run on a transcript but did not change it. */
+export interface SkippedPlugin {
+  plugin: string;
+  reason: string;
+}
+
+/** The result of {@link PluginHost.process}. */
+export interface ProcessedTranscript {
+  text: string;
+  words: TimedWord[];
+  /** Plugins whose output was used, in order. */
+  applied: string[];
+  /** Plugins that failed on this transcript or are set aside after failures. */
+  skipped: SkippedPlugin[];
+}
+
+declare module '../bus.js' {
+  interface BusEvents {
+    /** The merged hotword list changed; the ASR engine rebuilds its decoder context. */
+    hotwordsChanged: { hotwords: Hotword[] };
+    /** A plugin changed state (enabled, disabled, failed). */
+    pluginState: { plugin: string; state: PluginState; error?: string };
+  }
+}

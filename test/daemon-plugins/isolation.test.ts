@@ -1,0 +1,60 @@
+import t from 'tap';
+import { PluginHost } from '../../daemon/plugins/host.js';
+import { sandbox, testConfig } from './sandbox.js';
+
+/** A throwing normalizer, a rejecting filter and a hanging normalizer, next to a good one. */
+async function startHost(teardown: (fn: () => Promise<void>) => void, maxFailures = 3) {
+  const sb = sandbox(['throwing', 'rejecting', 'hanging', 'shout']);
+  const host = new PluginHost({
+    logger: sb.logger,
+    dataDir: sb.dataDir,
+    builtinDir: sb.builtinDir,
+    config: testConfig(sb, { maxFailures, timeoutMs: 60, config: { shout: { words: ['acme'] } } }),
+  });
+  await host.start();
+  teardown(() => host.stop());
+  return { host, sb };
+}
+
+t.test('throwing, rejecting and hanging plugins are skipped and the transcript still arrives', async (t) => {
+  const { host, sb } = await startHost((fn) => t.teardown(fn));
+  const started = Date.now();
+  const out = await host.process({ text: 'hello acme', language: 'en' });
+  t.ok(Date.now() - started < 1000, 'a hanging plugin costs its time limit, not forever');
+  t.equal(out.text, 'hello ACME');
+  t.same(out.applied, ['earshot-plugin-shout']);
+  t.same(
+    out.skipped.map((s) => s.plugin).sort(),
+    ['earshot-plugin-hanging', 'earshot-plugin-rejecting', 'earshot-plugin-throwing'],
+  );
+  const reasons = Object.fromEntries(out.skipped.map((s) => [s.plugin, s.reason]));
+  t.equal(reasons['earshot-plugin-throwing'], 'threw: cannot read the grammar');
+  t.equal(reasons['earshot-plugin-rejecting'], 'rejected: redaction service unavailable');
+  t.equal(reasons['earshot-plugin-hanging'], 'timed out after 60 ms');
+  t.ok(sb.lines.some((l) => l.startsWith('WARN') && l.includes('earshot:plugins:throwing') && l.includes('plugin earshot-plugin-throwing failed: normalizer call threw')));
+  for (const s of host.list()) t.equal(s.state, 'running', `${s.alias} still running after one failure`);
+});
+
+t.test('after maxFailures in a row a plugin is set aside, reported failed, and skipped', async (t) => {
+  const { host, sb } = await startHost((fn) => t.teardown(fn), 2);
+  await host.process({ text: 'one' });
+  await host.process({ text: 'two' });
+  const byAlias = Object.fromEntries(host.list().map((s) => [s.alias, s]));
+  for (const alias of ['throwing', 'rejecting', 'hanging']) {
+    t.match(byAlias[alias], { state: 'failed', failures: 2, consecutiveFailures: 2 }, `${alias} failed`);
+  }
+  t.match(byAlias.shout, { state: 'running', calls: 3, failures: 0 }, 'one hotwords() call and two normalize calls');
+  t.ok(sb.lines.some((l) => l.startsWith('ERROR') && l.includes('disabled after 2 failures in a row; re-enable with `earshot plugins enable hanging`')));
+
+  const third = await host.process({ text: 'three acme' });
+  t.equal(third.text, 'three ACME');
+  t.equal(third.skipped.length, 3);
+  t.match(third.skipped.find((s) => s.plugin === 'earshot-plugin-throwing')?.reason, /^disabled after 2 failures \(last: normalizer call threw: cannot read the grammar\)$/);
+  t.equal(host.info('throwing').failures, 2, 'a set-aside plugin is not called again');
+
+  // Enabling gives it a fresh start; it fails again and is counted again.
+  t.equal((await host.enable('throwing')).state, 'running');
+  const fourth = await host.process({ text: 'four' });
+  t.match(fourth.skipped.find((s) => s.plugin === 'earshot-plugin-throwing'), { reason: 'threw: cannot read the grammar' });
+  t.match(host.info('throwing'), { state: 'running', failures: 3, consecutiveFailures: 1 });
+});

@@ -1,0 +1,56 @@
+import { chmodSync, cpSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { LogSink, type Logger } from '../../daemon/log/logger.js';
+import type { PluginsConfig } from '../../daemon/plugins/types.js';
+import { fixturesDir, repoRoot, tempDir } from '../helpers/paths.js';
+
+/**
+ * A temporary install for host tests: fixture plugins copied from test/fixtures/plugins into
+ * `<root>/plugins/<name>`, a `<root>/node_modules/@earshot/sdk` link to this repository's SDK
+ * (what `npm install` of a plugin gives it), an empty built-in folder and a data folder.
+ */
+export interface Sandbox {
+  root: string;
+  pluginsDir: string;
+  builtinDir: string;
+  dataDir: string;
+  /** Log lines the host wrote, as `LEVEL namespace message fields`. */
+  lines: string[];
+  logger: Logger;
+}
+
+export function sandbox(fixtures: string[]): Sandbox {
+  const root = tempDir('earshot-plugins-');
+  const pluginsDir = join(root, 'plugins');
+  const builtinDir = join(root, 'builtin');
+  const dataDir = join(root, 'data');
+  mkdirSync(builtinDir);
+  mkdirSync(join(root, 'node_modules', '@earshot'), { recursive: true });
+  symlinkSync(join(repoRoot, 'sdk'), join(root, 'node_modules', '@earshot', 'sdk'));
+  mkdirSync(pluginsDir, { mode: 0o755 });
+  for (const name of fixtures) {
+    cpSync(join(fixturesDir, 'plugins', name), join(pluginsDir, name), { recursive: true });
+    // A umask of 002 would make the copy group-writable, which the host rightly refuses.
+    chmodSync(join(pluginsDir, name), 0o755);
+  }
+  chmodSync(pluginsDir, 0o755);
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'debug', format: 'text', syslogPrefix: false, write: (line) => void lines.push(line) }).logger('plugins');
+  return { root, pluginsDir, builtinDir, dataDir, lines, logger };
+}
+
+/** A complete `plugins` config section for tests; values chosen for fast tests, not the product defaults. */
+export function testConfig(sb: Sandbox, overrides: Partial<PluginsConfig> = {}): PluginsConfig {
+  return {
+    dirs: [sb.pluginsDir],
+    npm: false,
+    order: [],
+    disabled: [],
+    config: {},
+    timeoutMs: 100,
+    timeouts: {},
+    lifecycleTimeoutMs: 2000,
+    maxFailures: 3,
+    ...overrides,
+  };
+}
