@@ -1,0 +1,77 @@
+/**
+ * The `mqtt` section of the config after validation has filled in every default from the
+ * schema (schemas/config/mqtt.schema.json, merged into config.schema.json). Defaults are
+ * never written here: this only names the shape.
+ */
+export interface MqttTlsConfig {
+  /** PEM file of the CA that signed the broker's certificate; null = the system CAs. */
+  ca: string | null;
+  /** PEM client certificate for brokers that require one. */
+  cert: string | null;
+  /** PEM private key of `cert`. */
+  key: string | null;
+  /** Refuse brokers whose certificate does not verify. Only turn off for a lab. */
+  rejectUnauthorized: boolean;
+}
+
+export interface MqttReconnectConfig {
+  /** First reconnect delay; doubled after each failure up to `maxDelayMs`. */
+  minDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface MqttOutboxConfig {
+  /** Pending transcripts beyond this many bytes push the oldest out (logged, counted). */
+  maxBytes: number;
+  /** Pending transcripts older than this are dropped (logged, counted). 0 = no age limit. */
+  maxAgeHours: number;
+}
+
+export interface MqttCommandsConfig {
+  enabled: boolean;
+  /** File holding the shared HMAC key; must not be readable by group or others. */
+  keyFile: string | null;
+  /** Commands whose timestamp is further than this from our clock are refused. */
+  maxSkewSec: number;
+}
+
+export interface MqttFleetConfig {
+  enabled: boolean;
+  /** The site group whose job backlog this box shares. */
+  group: string;
+  /** A job offered but not finished within this time is offered again. */
+  leaseSec: number;
+}
+
+export interface MqttHomeAssistantConfig {
+  enabled: boolean;
+  discoveryPrefix: string;
+}
+
+export interface MqttHermesConfig {
+  enabled: boolean;
+}
+
+export interface MqttConfig {
+  /** External broker (`mqtt://`, `mqtts://`); null = start the embedded broker and use it. */
+  url: string | null;
+  embedded: { host: string; port: number };
+  /** Stable client id (clean session off needs one); null = `earshot-<siteId>`. */
+  clientId: string | null;
+  username: string | null;
+  /** File holding the broker password (first line); kept out of the config file. */
+  passwordFile: string | null;
+  tls: MqttTlsConfig;
+  /** 5 = MQTT 5, 4 = MQTT 3.1.1. */
+  protocolVersion: 4 | 5;
+  keepaliveSec: number;
+  connectTimeoutMs: number;
+  reconnect: MqttReconnectConfig;
+  outbox: MqttOutboxConfig;
+  /** Seconds between telemetry messages; 0 = none. */
+  telemetryIntervalSec: number;
+  commands: MqttCommandsConfig;
+  fleet: MqttFleetConfig;
+  homeAssistant: MqttHomeAssistantConfig;
+  hermes: MqttHermesConfig;
+}

@@ -1,0 +1,193 @@
+import mqtt, { type IClientOptions, type IClientPublishOptions, type ISubscriptionMap, type MqttClient, type IPublishPacket } from 'mqtt';
+import type { Logger } from '../log/logger.js';
+import type { MqttReconnectConfig } from './config.js';
+import { diagnoseConnectError, type Diagnosis } from './diagnose.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+export interface ConnectionSnapshot {
+  state: ConnectionState;
+  url: string;
+  clientId: string;
+  connectedAt: string | null;
+  /** Number of connections made since start (1 after the first). */
+  connects: number;
+  lastError: Diagnosis | null;
+}
+
+export interface MqttConnectionOptions {
+  url: string;
+  clientOptions: IClientOptions;
+  reconnect: MqttReconnectConfig;
+  logger: Logger;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+/**
+ * One MQTT.js client with what the services need around it: a state for `earshot status`,
+ * the last failure diagnosed by layer, exponential reconnect backoff (MQTT.js only has a
+ * fixed period, so the period is doubled on each failed attempt and reset on connect), and
+ * connect/close/message listeners that `stop()` removes with the client.
+ */
+export class MqttConnection {
+  private client: MqttClient | null = null;
+  private snapshot: ConnectionSnapshot;
+  private readonly connectListeners: Array<() => void> = [];
+  private readonly closeListeners: Array<() => void> = [];
+  private readonly messageHandlers: MessageHandler[] = [];
+
+  constructor(private readonly options: MqttConnectionOptions) {
+    this.snapshot = {
+      state: 'idle',
+      url: options.url,
+      clientId: options.clientOptions.clientId ?? '',
+      connectedAt: null,
+      connects: 0,
+      lastError: null,
+    };
+  }
+
+  /**
+   * Starts connecting and resolves at the first CONNACK or the first failure, whichever
+   * comes first; after a failure the client keeps retrying in the background (the outbox
+   * holds transcripts meanwhile), so a broker that is down never blocks the daemon.
+   */
+  start(): Promise<void> {
+    if (this.client) return Promise.resolve();
+    const log = this.options.logger;
+    this.snapshot.state = 'connecting';
+    const client = mqtt.connect(this.options.url, { ...this.options.clientOptions });
+    this.client = client;
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = () => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      };
+      client.on('connect', () => {
+        this.snapshot.state = 'connected';
+        this.snapshot.connectedAt = new Date().toISOString();
+        this.snapshot.connects += 1;
+        this.snapshot.lastError = null;
+        client.options.reconnectPeriod = this.options.reconnect.minDelayMs;
+        log.info('connected to MQTT broker', { url: this.options.url, clientId: this.snapshot.clientId });
+        for (const fn of this.connectListeners) fn();
+        settle();
+      });
+      client.on('error', (err) => {
+        const d = diagnoseConnectError(err, this.options.url);
+        this.snapshot.lastError = d;
+        log.warn(`MQTT ${d.message}`, { hint: d.hint });
+        settle();
+      });
+      client.on('reconnect', () => {
+        this.snapshot.state = 'reconnecting';
+        log.debug('reconnecting to MQTT broker', { delayMs: client.options.reconnectPeriod });
+      });
+      client.on('close', () => {
+        const wasConnected = this.snapshot.state === 'connected';
+        if (this.snapshot.state !== 'stopped') this.snapshot.state = 'reconnecting';
+        const period = client.options.reconnectPeriod ?? this.options.reconnect.minDelayMs;
+        // Double after each failed attempt; a drop of a working connection retries at the floor.
+        client.options.reconnectPeriod = wasConnected ? this.options.reconnect.minDelayMs : Math.min(this.options.reconnect.maxDelayMs, period * 2);
+        if (wasConnected) log.warn('lost the MQTT broker connection; retrying', { url: this.options.url });
+        for (const fn of this.closeListeners) fn();
+        settle();
+      });
+      client.on('message', (topic, payload, packet) => {
+        for (const fn of this.messageHandlers) fn(topic, payload, packet);
+      });
+    });
+  }
+
+  state(): ConnectionSnapshot {
+    return { ...this.snapshot };
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  /** Called on every (re)connect, after MQTT.js has re-sent its in-flight messages. */
+  onConnect(fn: () => void): void {
+    this.connectListeners.push(fn);
+  }
+
+  onClose(fn: () => void): void {
+    this.closeListeners.push(fn);
+  }
+
+  onMessage(fn: MessageHandler): void {
+    this.messageHandlers.push(fn);
+  }
+
+  /** Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up. */
+  publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions): Promise<void> {
+    const client = this.requireClient();
+    return new Promise((resolve, reject) => {
+      client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  subscribe(topics: ISubscriptionMap): Promise<void> {
+    const client = this.requireClient();
+    return new Promise((resolve, reject) => {
+      client.subscribe(topics, (err, granted) => {
+        if (err) return reject(err);
+        const refused = (granted ?? []).filter((g) => g.qos === 128 || g.qos > 2);
+        if (refused.length > 0) return reject(new Error(`broker refused subscription to ${refused.map((g) => g.topic).join(', ')}`));
+        resolve();
+      });
+    });
+  }
+
+  unsubscribe(topics: string[]): Promise<void> {
+    const client = this.requireClient();
+    return new Promise((resolve, reject) => client.unsubscribe(topics, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Resolves at the next CONNACK, or rejects after `timeoutMs`. */
+  waitConnected(timeoutMs: number): Promise<void> {
+    if (this.connected) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.connectListeners.indexOf(done);
+        if (i >= 0) this.connectListeners.splice(i, 1);
+        reject(new Error(`not connected to ${this.options.url} within ${timeoutMs} ms${this.snapshot.lastError ? `: ${this.snapshot.lastError.message}` : ''}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        const i = this.connectListeners.indexOf(done);
+        if (i >= 0) this.connectListeners.splice(i, 1);
+        resolve();
+      };
+      this.connectListeners.push(done);
+    });
+  }
+
+  /**
+   * Disconnects. `graceful` sends DISCONNECT (the broker drops our will); with `force`
+   * the socket is just destroyed, as if the process died (the broker publishes the will).
+   */
+  async stop(mode: 'graceful' | 'force' = 'graceful'): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    this.snapshot.state = 'stopped';
+    this.connectListeners.length = 0;
+    this.closeListeners.length = 0;
+    this.messageHandlers.length = 0;
+    if (!client) return;
+    await new Promise<void>((resolve) => client.end(mode === 'force', {}, () => resolve()));
+    client.removeAllListeners();
+    // end() leaves a no-op error listener behind on purpose; keep one so late socket errors are not thrown.
+    client.on('error', () => undefined);
+  }
+
+  private requireClient(): MqttClient {
+    if (!this.client) throw new Error('MQTT connection is not started');
+    return this.client;
+  }
+}

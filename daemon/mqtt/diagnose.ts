@@ -1,0 +1,51 @@
+/**
+ * Turns a connection failure into a sentence naming the layer that failed (DNS, TCP, TLS,
+ * auth) and what to check — used by the connection's lastError and by `earshot mqtt test`.
+ */
+export type FailureLayer = 'config' | 'dns' | 'tcp' | 'tls' | 'auth' | 'protocol' | 'timeout';
+
+export interface Diagnosis {
+  layer: FailureLayer;
+  message: string;
+  hint: string;
+}
+
+const TLS_CODES: Record<string, string> = {
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the broker certificate is not signed by the configured CA',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the broker certificate chain ends in a CA that is not trusted',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the broker certificate is self-signed and not trusted',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the issuer of the broker certificate is not in the configured CA',
+  CERT_HAS_EXPIRED: 'the broker certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the broker certificate does not name the host in the URL',
+};
+
+/** CONNACK reason codes (MQTT 5 §3.2.2.2 and MQTT 3.1.1 return codes 1-5). */
+const CONNACK_AUTH = new Set([4, 5, 134, 135, 140]);
+
+export function diagnoseConnectError(err: unknown, url: string): Diagnosis {
+  const e = err as NodeJS.ErrnoException & { code?: string | number; reason?: string };
+  const text = e?.message ?? String(err);
+  const code = e?.code;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return { layer: 'dns', message: `DNS: cannot resolve the broker host in ${url} (${text})`, hint: 'check the host name in mqtt.url and the DNS setup of this box' };
+  }
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET') {
+    return { layer: 'tcp', message: `TCP: cannot reach the broker at ${url} (${text})`, hint: 'check that the broker runs and listens on that port, and any firewall in between' };
+  }
+  if (typeof code === 'string' && (code in TLS_CODES || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT/.test(code))) {
+    return { layer: 'tls', message: `TLS: ${TLS_CODES[code] ?? 'handshake failed'} (${code}: ${text})`, hint: 'check mqtt.tls.ca (the CA that signed the broker certificate), mqtt.tls.cert/key and the host name in mqtt.url' };
+  }
+  if (/ssl|tls|certificate|handshake/i.test(text)) {
+    return { layer: 'tls', message: `TLS: handshake failed (${text})`, hint: 'check mqtt.tls.ca, mqtt.tls.cert/key, and that the URL uses mqtts:// for a TLS port' };
+  }
+  if ((typeof code === 'number' && CONNACK_AUTH.has(code)) || /not authori[sz]ed|bad user ?name or password/i.test(text)) {
+    return { layer: 'auth', message: `auth: the broker refused the credentials (${text})`, hint: 'check mqtt.username and the password in mqtt.passwordFile, and the broker ACL' };
+  }
+  if (/timeout|timed out/i.test(text)) {
+    return { layer: 'timeout', message: `timeout: no answer from the broker at ${url} (${text})`, hint: 'check the port (a TLS port needs mqtts://) and the network' };
+  }
+  if (typeof code === 'number') {
+    return { layer: 'protocol', message: `MQTT: the broker refused the connection (code ${code}: ${text})`, hint: 'check mqtt.protocolVersion and mqtt.clientId' };
+  }
+  return { layer: 'tcp', message: `connection to ${url} failed (${text})`, hint: 'check mqtt.url and that the broker runs' };
+}

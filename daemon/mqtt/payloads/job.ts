@@ -1,0 +1,32 @@
+import { PAYLOAD_VERSION } from './status.js';
+
+/** `earshot/jobs/<group>`: a batch job offered to whichever box of the group has budget. */
+export interface JobOfferPayload {
+  v: typeof PAYLOAD_VERSION;
+  jobId: string;
+  /** Site that owns the job and collects the result. */
+  offeredBy: string;
+  /** 1 on the first offer, +1 each time it is offered again after a lost taker. */
+  attempt: number;
+  /** What to do: opaque to MQTT, interpreted by the job runner (e.g. an audio file to transcribe). */
+  job: Record<string, unknown>;
+  ts: string;
+}
+
+/** `earshot/jobs/<group>/claim/<jobId>`: a box announces it is working on a job. */
+export interface JobClaimPayload {
+  v: typeof PAYLOAD_VERSION;
+  jobId: string;
+  attempt: number;
+  takenBy: string;
+  ts: string;
+}
+
+/** `earshot/jobs/<group>/done/<jobId>`: the result of a job, success or failure. */
+export type JobDonePayload = {
+  v: typeof PAYLOAD_VERSION;
+  jobId: string;
+  attempt: number;
+  takenBy: string;
+  ts: string;
+} & ({ status: 'ok'; result: unknown } | { status: 'error'; error: string });

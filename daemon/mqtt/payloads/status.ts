@@ -1,0 +1,44 @@
+/** Version of every payload shape in this folder; bump with a schema change subscribers must notice. */
+export const PAYLOAD_VERSION = 1 as const;
+
+export type SiteState = 'online' | 'offline';
+
+/** `earshot/<siteId>/status`, retained; the broker publishes the `offline` form as our last will. */
+export interface StatusPayload {
+  v: typeof PAYLOAD_VERSION;
+  state: SiteState;
+  siteId: string;
+  /** earshotd version. */
+  version: string;
+  /** MQTT client id, so an operator can match the status to broker logs. */
+  clientId: string;
+  /** When the daemon started, ISO 8601; absent in the last will (it is built before connecting). */
+  startedAt?: string;
+  /** When this message was built, ISO 8601. */
+  ts: string;
+  /** Why we went offline, when we know (`shutdown`, `connection lost`). */
+  reason?: string;
+}
+
+export interface StatusInput {
+  siteId: string;
+  version: string;
+  clientId: string;
+  startedAt?: Date;
+  reason?: string;
+  now?: Date;
+}
+
+export function buildStatus(state: SiteState, input: StatusInput): StatusPayload {
+  const payload: StatusPayload = {
+    v: PAYLOAD_VERSION,
+    state,
+    siteId: input.siteId,
+    version: input.version,
+    clientId: input.clientId,
+    ts: (input.now ?? new Date()).toISOString(),
+  };
+  if (input.startedAt) payload.startedAt = input.startedAt.toISOString();
+  if (input.reason) payload.reason = input.reason;
+  return payload;
+}

@@ -1,0 +1,84 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { PAYLOAD_VERSION } from './status.js';
+
+/** One word or token with its time span, seconds from the start of the segment. */
+export interface TranscriptToken {
+  text: string;
+  start: number;
+  end: number;
+  confidence?: number;
+}
+
+export interface TranscriptEnergy {
+  joules: number;
+  /** `measured` when read from a real meter (RAPL, NVML, INA, battery), else `estimated`. */
+  method: 'measured' | 'estimated';
+  /** The meter or model the figure came from (e.g. `rapl`, `cpu-time-model`). */
+  source?: string;
+}
+
+export interface TranscriptCarbon {
+  gCO2e: number;
+  /** Grid intensity used for the figure, gCO2e per kWh. */
+  intensityGPerKwh: number;
+  /** Where the intensity came from (e.g. `static`, `file`, `electricitymaps`). */
+  intensitySource?: string;
+}
+
+/** `earshot/<siteId>/transcript/<sourceId>`, QoS 1, one final transcript of a speech segment. */
+export interface TranscriptPayload {
+  v: typeof PAYLOAD_VERSION;
+  /** Stable and unique; the same on every redelivery, so subscribers de-duplicate on it. */
+  id: string;
+  siteId: string;
+  sourceId: string;
+  /** Text after the plugins ran. */
+  text: string;
+  /** Text as the model produced it. */
+  rawText: string;
+  /** BCP 47 tag, or `und` when unknown. */
+  language: string;
+  /** Wall-clock start and end of the speech, ISO 8601. */
+  startedAt: string;
+  endedAt: string;
+  /** Start and end as seconds from the start of the source (file or stream). */
+  startOffsetSec: number;
+  endOffsetSec: number;
+  /** Words or tokens with times in seconds from `startOffsetSec`; empty when the model gives none. */
+  tokens: TranscriptToken[];
+  modelId: string;
+  /** Names of the plugins applied to `rawText`, in order. */
+  plugins: string[];
+  processingMs: number;
+  /** Processing time over audio duration; below 1 is faster than real time. */
+  rtf: number;
+  energy: TranscriptEnergy;
+  carbon: TranscriptCarbon;
+  /** When the transcript was produced, ISO 8601. */
+  ts: string;
+  /** Id of the job (segment) in the daemon's queue, when there is one. */
+  jobId?: string;
+}
+
+export type TranscriptInput = Omit<TranscriptPayload, 'v' | 'id' | 'ts'> & { id?: string; ts?: string };
+
+/**
+ * A transcript id that stays the same when the same job is transcribed again after a crash
+ * (derived from site, source and job id), or a random UUID when there is no job id.
+ */
+export function transcriptId(siteId: string, sourceId: string, jobId?: string): string {
+  if (!jobId) return randomUUID();
+  const h = createHash('sha256').update(`${siteId}\0${sourceId}\0${jobId}`).digest('hex');
+  // Shaped like a UUID so subscribers can store it in a uuid column.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+export function buildTranscript(input: TranscriptInput): TranscriptPayload {
+  const { id, ts, ...rest } = input;
+  return {
+    v: PAYLOAD_VERSION,
+    id: id ?? transcriptId(input.siteId, input.sourceId, input.jobId),
+    ...rest,
+    ts: ts ?? new Date().toISOString(),
+  };
+}

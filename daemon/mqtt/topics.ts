@@ -1,0 +1,83 @@
+import type { StatusPayload } from './payloads/status.js';
+import type { TranscriptPayload } from './payloads/transcript.js';
+import type { PartialPayload } from './payloads/partial.js';
+import type { TelemetryPayload } from './payloads/telemetry.js';
+import type { CommandPayload, ReplyPayload } from './payloads/command.js';
+import type { JobClaimPayload, JobDonePayload, JobOfferPayload } from './payloads/job.js';
+
+/**
+ * Every topic earshotd publishes or listens to, with its payload type, QoS and retain flag,
+ * in one map (the zigbee2mqtt `api.ts` idea). Topic builders below are the only place
+ * topic strings are written.
+ */
+export interface TopicPayloads {
+  status: StatusPayload;
+  transcript: TranscriptPayload;
+  partial: PartialPayload;
+  telemetry: TelemetryPayload;
+  cmd: CommandPayload;
+  reply: ReplyPayload;
+  jobOffer: JobOfferPayload;
+  jobClaim: JobClaimPayload;
+  jobDone: JobDonePayload;
+}
+
+export type TopicKind = keyof TopicPayloads;
+
+export const TOPIC_QOS: Record<TopicKind, { qos: 0 | 1; retain: boolean }> = {
+  status: { qos: 1, retain: true },
+  transcript: { qos: 1, retain: false },
+  partial: { qos: 0, retain: false },
+  telemetry: { qos: 0, retain: false },
+  cmd: { qos: 1, retain: false },
+  reply: { qos: 1, retain: false },
+  jobOffer: { qos: 1, retain: false },
+  jobClaim: { qos: 1, retain: false },
+  jobDone: { qos: 1, retain: false },
+};
+
+export const TOPIC_ROOT = 'earshot';
+
+/** A topic level must not contain MQTT wildcards or separators. */
+const SAFE_LEVEL = /^[^/#+\u0000]+$/;
+
+export function checkTopicLevel(what: string, value: string): string {
+  if (!SAFE_LEVEL.test(value)) {
+    throw new Error(`${what} ${JSON.stringify(value)} cannot be used in an MQTT topic: it must be non-empty and contain no '/', '+', '#'`);
+  }
+  return value;
+}
+
+/** Topic names for one site: `earshot/<siteId>/...`. */
+export function siteTopics(siteId: string) {
+  const base = `${TOPIC_ROOT}/${checkTopicLevel('site id', siteId)}`;
+  return {
+    base,
+    status: `${base}/status`,
+    transcript: (sourceId: string) => `${base}/transcript/${checkTopicLevel('source id', sourceId)}`,
+    partial: (sourceId: string) => `${base}/partial/${checkTopicLevel('source id', sourceId)}`,
+    telemetry: `${base}/telemetry`,
+    cmd: (verb: string) => `${base}/cmd/${checkTopicLevel('command verb', verb)}`,
+    cmdWildcard: `${base}/cmd/+`,
+    reply: (requestId: string) => `${base}/reply/${checkTopicLevel('request id', requestId)}`,
+  };
+}
+
+/** Topics of a fleet group: offers go to the group, claims and results to sub-topics. */
+export function fleetTopics(group: string) {
+  const offers = `${TOPIC_ROOT}/jobs/${checkTopicLevel('fleet group', group)}`;
+  return {
+    offers,
+    /** MQTT 5 shared subscription: the broker hands each offer to one member of the group. */
+    sharedOffers: `$share/${group}/${offers}`,
+    claim: (jobId: string) => `${offers}/claim/${checkTopicLevel('job id', jobId)}`,
+    done: (jobId: string) => `${offers}/done/${checkTopicLevel('job id', jobId)}`,
+    claimWildcard: `${offers}/claim/+`,
+    doneWildcard: `${offers}/done/+`,
+  };
+}
+
+/** The last level of a topic (`cmd/<verb>` → verb). */
+export function lastLevel(topic: string): string {
+  return topic.slice(topic.lastIndexOf('/') + 1);
+}

@@ -1,0 +1,44 @@
+import t from 'tap';
+import { createServer } from 'node:net';
+import mqtt from 'mqtt';
+import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
+import { silentLogger } from '../../daemon/log/logger.js';
+
+t.test('port 0 picks a free port; two real clients exchange a message; stop frees the port', async (t) => {
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const addr = await broker.start();
+  t.ok(addr.port > 0, 'a real port was picked');
+  t.equal(addr.url, `mqtt://127.0.0.1:${addr.port}`);
+
+  const sub = await mqtt.connectAsync(addr.url);
+  const pub = await mqtt.connectAsync(addr.url);
+  t.equal(broker.connectedClients(), 2);
+  await sub.subscribeAsync('a/b', { qos: 1 });
+  const got = new Promise<string>((resolve) => sub.once('message', (_t, p) => resolve(p.toString())));
+  await pub.publishAsync('a/b', 'hello', { qos: 1 });
+  t.equal(await got, 'hello');
+
+  // Clients still connected: stop must close their sockets, not wait for them.
+  sub.options.reconnectPeriod = 0;
+  pub.options.reconnectPeriod = 0;
+  await broker.stop();
+  t.equal(broker.address(), null);
+  await sub.endAsync(true);
+  await pub.endAsync(true);
+
+  // The port is free again: a plain server can bind it.
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(addr.port, '127.0.0.1', resolve);
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+t.test('a taken port fails with the port named and a hint', async (t) => {
+  const first = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const { port } = await first.start();
+  const second = new EmbeddedBroker({ host: '127.0.0.1', port, logger: silentLogger });
+  await t.rejects(second.start(), /127\.0\.0\.1:\d+.*mqtt\.embedded\.port/);
+  await first.stop();
+});
