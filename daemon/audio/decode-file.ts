@@ -1,0 +1,147 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { findFfmpeg, ffmpegDecode } from './ffmpeg.js';
+import { checkChannel } from './pcm-decoder.js';
+import { bytesToModelRate } from './to-model-rate.js';
+import { MODEL_SAMPLE_RATE, bytesPerSample, type ChannelSelect, type PcmFormat } from './types.js';
+import { parseWavHeader, WavFormatError } from './wav-header.js';
+
+/**
+ * Opens an audio file for streaming decode to mono 16 kHz: WAV (read here), raw PCM with
+ * a declared format, or anything else through ffmpeg when it is installed. Only a small
+ * window of the file is in memory at any time, so a multi-hour recording costs no more
+ * than a short one.
+ */
+
+export interface DecodeOptions {
+  /** Treat the file as headerless PCM in this format (e.g. from `arecord -t raw`). */
+  raw?: PcmFormat;
+  /** 'mix' averages all channels (default); a number picks one channel (0-based). */
+  channel?: ChannelSelect;
+  /** Read size; the bound on memory per open file. */
+  chunkBytes?: number;
+  /** ffmpeg binary for other containers (default "ffmpeg" on PATH). */
+  ffmpeg?: string;
+  /** Output rate; 16 kHz (the models' rate) unless a caller needs another. */
+  sampleRate?: number;
+}
+
+export interface AudioFileInfo {
+  container: 'wav' | 'raw' | 'ffmpeg';
+  /** The stored format; null for ffmpeg input (ffmpeg hands us 16 kHz float already). */
+  format: PcmFormat | null;
+  /** Length in seconds from the header/size, or null when it is not known before decoding. */
+  durationSec: number | null;
+}
+
+export interface AudioFile {
+  info: AudioFileInfo;
+  /** Mono samples at 16 kHz (or the rate asked for), in chunks; iterate once. */
+  samples(): AsyncGenerator<Float32Array>;
+}
+
+const HEADER_PROBE_BYTES = 64 * 1024;
+/** Metadata chunks (LIST, bext, iXML) before `data` are rarely larger than this. */
+const HEADER_MAX_BYTES = 16 * 1024 * 1024;
+
+export async function openAudioFile(path: string, options: DecodeOptions = {}): Promise<AudioFile> {
+  const chunkBytes = options.chunkBytes ?? 256 * 1024;
+  const channel = options.channel ?? 'mix';
+  const outRate = options.sampleRate ?? MODEL_SAMPLE_RATE;
+  const fh = await open(path, 'r');
+  let head: Buffer;
+  let size: number;
+  try {
+    size = (await fh.stat()).size;
+    head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
+    if (options.raw) return rawFile(path, options.raw, channel, outRate, chunkBytes, 0, size);
+    if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF') {
+      let header = parseWavHeader(head, path);
+      let probe = HEADER_PROBE_BYTES;
+      while (!header && probe < Math.min(size, HEADER_MAX_BYTES)) {
+        probe *= 4;
+        head = await readHead(fh, Math.min(size, probe));
+        header = parseWavHeader(head, path);
+      }
+      if (!header) throw new WavFormatError(`${path}: no "data" chunk found; the file is truncated or not a WAV`);
+      const available = size - header.dataOffset;
+      const dataBytes = header.dataBytes === null ? available : Math.min(header.dataBytes, available);
+      const file = rawFile(path, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes);
+      return { ...file, info: { ...file.info, container: 'wav' } };
+    }
+  } finally {
+    await fh.close();
+  }
+  const ffmpeg = findFfmpeg(options.ffmpeg);
+  if (!ffmpeg) {
+    throw new Error(
+      `${path}: not a WAV file, and ffmpeg is not installed to decode other formats; install ffmpeg (apt-get install ffmpeg), convert the file to WAV, or declare raw PCM`,
+    );
+  }
+  return {
+    info: { container: 'ffmpeg', format: null, durationSec: null },
+    samples: () => floatBytes(ffmpegDecode(ffmpeg, path, outRate, channel)),
+  };
+}
+
+async function readHead(fh: Awaited<ReturnType<typeof open>>, bytes: number): Promise<Buffer> {
+  const buf = Buffer.alloc(bytes);
+  const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+  return buf.subarray(0, bytesRead);
+}
+
+function rawFile(
+  path: string,
+  format: PcmFormat,
+  channel: ChannelSelect,
+  outRate: number,
+  chunkBytes: number,
+  start: number,
+  bytes: number,
+): AudioFile {
+  checkChannel(format, channel);
+  const frameBytes = bytesPerSample(format.encoding) * format.channels;
+  return {
+    info: { container: 'raw', format, durationSec: Math.floor(bytes / frameBytes) / format.sampleRate },
+    samples: () => {
+      if (bytes <= 0) return bytesToModelRate(emptyStream(), format, channel, outRate);
+      const stream = createReadStream(path, { start, end: start + bytes - 1, highWaterMark: chunkBytes });
+      return bytesToModelRate(stream as AsyncIterable<Buffer>, format, channel, outRate);
+    },
+  };
+}
+
+async function* emptyStream(): AsyncGenerator<Buffer> {
+  // Nothing to read: a WAV with an empty data chunk.
+}
+
+/** ffmpeg's f32le output as Float32Arrays, carrying split samples across chunk borders. */
+async function* floatBytes(chunks: AsyncIterable<Buffer>): AsyncGenerator<Float32Array> {
+  let carry = Buffer.alloc(0);
+  for await (const chunk of chunks) {
+    const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const n = Math.floor(data.length / 4);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = data.readFloatLE(i * 4);
+    carry = Buffer.from(data.subarray(n * 4));
+    if (n > 0) yield out;
+  }
+}
+
+/** Decodes a whole file into memory; for short clips and tests only. */
+export async function decodeAll(path: string, options: DecodeOptions = {}): Promise<Float32Array> {
+  const file = await openAudioFile(path, options);
+  const parts: Float32Array[] = [];
+  let total = 0;
+  for await (const part of file.samples()) {
+    parts.push(part);
+    total += part.length;
+  }
+  const out = new Float32Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChannelSelect } from './types.js';
+
+/**
+ * Optional decoding of other containers (mp3, ogg, m4a, flac, …) through an installed
+ * `ffmpeg`. Detected at run time: the appliance works without it and says how to get it.
+ */
+
+let cached: { path: string | null; checkedFor: string } | null = null;
+
+/** The ffmpeg binary to use, or null when none runs. Checked once per binary name. */
+export function findFfmpeg(binary = 'ffmpeg'): string | null {
+  if (cached && cached.checkedFor === binary) return cached.path;
+  const probe = spawnSync(binary, ['-hide_banner', '-version'], { stdio: 'ignore', timeout: 5000 });
+  const path = probe.status === 0 ? binary : null;
+  cached = { path, checkedFor: binary };
+  return path;
+}
+
+/**
+ * Streams `file` as mono float32 little-endian PCM at `sampleRate`, decoded by ffmpeg.
+ * The child is killed if the consumer stops early; a failing decode throws with ffmpeg's
+ * own error text.
+ */
+export async function* ffmpegDecode(
+  ffmpeg: string,
+  file: string,
+  sampleRate: number,
+  channel: ChannelSelect = 'mix',
+): AsyncGenerator<Buffer> {
+  const mono = channel === 'mix' ? ['-ac', '1'] : ['-af', `pan=mono|c0=c${channel}`];
+  const child = spawn(
+    ffmpeg,
+    ['-nostdin', '-hide_banner', '-v', 'error', '-i', file, ...mono, '-ar', String(sampleRate), '-f', 'f32le', '-'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    if (stderr.length < 4000) stderr += d;
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code));
+  });
+  let finished = false;
+  try {
+    for await (const chunk of child.stdout) yield chunk as Buffer;
+    const code = await exited;
+    finished = true;
+    if (code !== 0) throw new Error(`ffmpeg could not decode ${file} (exit ${code}): ${stderr.trim() || 'no message'}`);
+  } finally {
+    if (!finished) child.kill('SIGKILL');
+  }
+}

@@ -1,0 +1,56 @@
+import { openAudioFile, type DecodeOptions } from '../audio/decode-file.js';
+import { MODEL_SAMPLE_RATE } from '../audio/types.js';
+import type { SegmenterSettings } from './sensitivity.js';
+import type { SpeechSegment, VoiceDetector } from './types.js';
+import { VadStream } from './vad-stream.js';
+
+export interface DetectFileOptions {
+  sourceId: string;
+  detector: VoiceDetector;
+  settings: SegmenterSettings;
+  decode?: DecodeOptions;
+  /** Wall-clock time of the file's first sample (default: now). */
+  startedAtMs?: number;
+  /** Receives each segment as soon as it is cut; the caller decides whether to keep it. */
+  onSegment: (segment: SpeechSegment) => void | Promise<void>;
+}
+
+export interface DetectFileResult {
+  /** Length of the decoded audio at 16 kHz. */
+  durationSec: number;
+  segments: number;
+  speechSec: number;
+  /** Share of the audio that went into segments (what ASR would have to process). */
+  keptFraction: number;
+}
+
+/** Streams a file through decoding and VAD in bounded memory, handing out segments as they are cut. */
+export async function detectFileSegments(path: string, options: DetectFileOptions): Promise<DetectFileResult> {
+  const file = await openAudioFile(path, options.decode);
+  const stream = new VadStream(options.sourceId, options.detector, options.settings);
+  const wallStart = options.startedAtMs ?? Date.now();
+  let samples = 0;
+  let segments = 0;
+  let speechSec = 0;
+  const take = async (list: SpeechSegment[]) => {
+    for (const s of list) {
+      segments++;
+      speechSec += s.endSec - s.startSec;
+      await options.onSegment(s);
+    }
+  };
+  for await (const chunk of file.samples()) {
+    await take(
+      await stream.push({
+        sourceId: options.sourceId,
+        startSample: samples,
+        wallTimeMs: wallStart + (samples * 1000) / MODEL_SAMPLE_RATE,
+        samples: chunk,
+      }),
+    );
+    samples += chunk.length;
+  }
+  await take(await stream.end());
+  const durationSec = samples / MODEL_SAMPLE_RATE;
+  return { durationSec, segments, speechSec, keptFraction: durationSec > 0 ? speechSec / durationSec : 0 };
+}

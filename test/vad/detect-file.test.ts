@@ -1,0 +1,48 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { detectFileSegments } from '../../daemon/vad/detect-file.js';
+import { EnergyDetector } from '../../daemon/vad/energy.js';
+import { SileroDetector } from '../../daemon/vad/silero.js';
+import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
+import type { SpeechSegment, VoiceDetector } from '../../daemon/vad/types.js';
+import { fixturesDir } from '../helpers/paths.js';
+
+// Two espeak-ng utterances over pink noise at known offsets (make-fixtures.sh writes both files).
+const wav = join(fixturesDir, 'audio', 'speech-silence-speech.wav');
+const truth = JSON.parse(readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.json'), 'utf8')) as {
+  durationSec: number;
+  speech: Array<[number, number]>;
+};
+
+const detectors: Array<[string, () => Promise<VoiceDetector>]> = [
+  ['silero', () => SileroDetector.load()],
+  ['energy', async () => new EnergyDetector()],
+];
+
+for (const [name, make] of detectors) {
+  t.test(`${name}: speech-silence-speech gives two segments within 100 ms of the truth`, async (t) => {
+    const detector = await make();
+    t.teardown(() => detector.close());
+    const segments: SpeechSegment[] = [];
+    const started = Date.UTC(2026, 4, 1, 9, 30, 0);
+    const result = await detectFileSegments(wav, {
+      sourceId: 'fixture',
+      detector,
+      settings: resolveSegmenterSettings(),
+      startedAtMs: started,
+      onSegment: (s) => void segments.push(s),
+    });
+    t.equal(segments.length, 2, JSON.stringify(segments.map((s) => [s.startSec, s.endSec])));
+    segments.forEach((s, i) => {
+      const [start, end] = truth.speech[i]!;
+      t.ok(Math.abs(s.startSec - start) <= 0.1, `segment ${i} starts at ${s.startSec.toFixed(3)}, truth ${start}`);
+      t.ok(Math.abs(s.endSec - end) <= 0.1, `segment ${i} ends at ${s.endSec.toFixed(3)}, truth ${end}`);
+      t.equal(s.samples.length, Math.round((s.endSec - s.startSec) * 16000), 'samples match the times');
+      t.equal(s.startedAt, new Date(started + s.startSec * 1000).toISOString());
+    });
+    t.ok(Math.abs(result.durationSec - truth.durationSec) < 0.001);
+    const speech = truth.speech.reduce((a, [s, e]) => a + e - s, 0) / truth.durationSec;
+    t.ok(result.keptFraction > speech * 0.95 && result.keptFraction < speech + 0.1, `kept ${result.keptFraction.toFixed(3)} vs speech ${speech.toFixed(3)}`);
+  });
+}
