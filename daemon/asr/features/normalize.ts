@@ -28,16 +28,22 @@ export function normalizePerFeature(m: FeatureMatrix): void {
 
 /**
  * Low frame rate stacking (Pundak & Sainath 2016, as FunASR's SenseVoice/Paraformer use it):
- * output frame i concatenates input frames [i*shift, i*shift + window). Like sherpa-onnx
- * (ApplyLFR) there is no padding: (T - window) / shift + 1 frames, none if T < window.
+ * output frame i stacks `window` input frames centred on input frame i*shift, repeating the
+ * first frame on the left and the last frame on the right, so there are ceil(T / shift) output
+ * frames. This is FunASR's definition, which sherpa-onnx 1.13.8 also follows (lfr.cc).
  */
 export function stackLowFrameRate(m: FeatureMatrix, window: number, shift: number): FeatureMatrix {
-  const outFrames = m.numFrames < window ? 0 : Math.floor((m.numFrames - window) / shift) + 1;
+  if (m.numFrames === 0) return { data: new Float32Array(0), numFrames: 0, dim: m.dim * window };
+  const outFrames = 1 + Math.floor((m.numFrames - 1) / shift);
   const outDim = m.dim * window;
   const data = new Float32Array(outFrames * outDim);
+  const left = Math.floor((window - 1) / 2);
+  const last = m.numFrames - 1;
   for (let i = 0; i < outFrames; i++) {
-    const from = i * shift * m.dim;
-    data.set(m.data.subarray(from, from + outDim), i * outDim);
+    for (let j = 0; j < window; j++) {
+      const src = Math.min(last, Math.max(0, i * shift - left + j));
+      data.set(m.data.subarray(src * m.dim, (src + 1) * m.dim), i * outDim + j * m.dim);
+    }
   }
   return { data, numFrames: outFrames, dim: outDim };
 }
