@@ -5,6 +5,7 @@ import type { Service } from './service.js';
 import type { StatusResult } from './control/methods.js';
 import { EventBus } from './bus.js';
 import { ControlServer } from './control/server.js';
+import { MqttService } from './mqtt/mqtt-service.js';
 
 export interface ControllerOptions {
   config: EarshotConfig;
@@ -19,6 +20,7 @@ export interface ControllerOptions {
 export class Controller {
   readonly bus = new EventBus();
   readonly control: ControlServer;
+  readonly mqtt: MqttService;
   private readonly services: Service[];
   private readonly started: Service[] = [];
   private readonly log: Logger;
@@ -30,7 +32,15 @@ export class Controller {
     this.control = new ControlServer({ config: config.control, logger: logs.logger('control') });
     // Order matters: what publishes comes up before what produces, the control API last so
     // that `earshot status` answering means everything else is ready.
-    this.services = [this.control];
+    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logs.logger('mqtt') });
+    this.services = [
+      serviceOf('mqtt', this.mqtt, () => {
+        const { connection, embeddedBroker } = this.mqtt.state();
+        const where = [connection?.url, embeddedBroker ? 'embedded broker' : undefined].filter(Boolean).join(', ');
+        return { state: connection?.state ?? 'stopped', detail: where };
+      }),
+      this.control,
+    ];
     this.control.register('status', { handler: () => this.status() });
   }
 
@@ -80,4 +90,9 @@ export class Controller {
       }),
     };
   }
+}
+
+/** Adapts a service object whose own `state()` says more than the status line needs. */
+function serviceOf(name: string, target: { start(): Promise<void>; stop(): Promise<void> }, state: () => { state: string; detail?: string }): Service {
+  return { name, start: () => target.start(), stop: () => target.stop(), state };
 }

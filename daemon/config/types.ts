@@ -1,4 +1,5 @@
 import type { LogLevel } from '../log/logger.js';
+import type { MqttConfig } from '../mqtt/config.js';
 
 /**
  * The validated configuration, after ajv has filled in every default from
@@ -22,6 +23,6 @@ export interface EarshotConfig {
   control: ControlConfig;
   log: LogConfig;
   /** Sections owned by the services; each service types its own section. */
-  mqtt: Record<string, unknown> & { url: string | null; embedded: { host: string; port: number } };
+  mqtt: MqttConfig;
   [section: string]: unknown;
 }

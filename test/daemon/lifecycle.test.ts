@@ -2,6 +2,8 @@ import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import mqtt from 'mqtt';
+import { freePort } from '../../scripts/free-port.js';
 import { startDaemon, runCli, earshotdBin, cleanEnv } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -41,14 +43,30 @@ t.test('earshot config validate prints the same lines and exits non-zero', async
   t.equal(ok.code, 0, ok.stderr);
 });
 
-t.test('a running daemon answers earshot status and stops on SIGTERM within 5 s with exit 0', async (t) => {
-  const daemon = await startDaemon({ siteId: 'lab-7' });
+t.test('a running daemon answers earshot status, publishes retained online, and on SIGTERM exits 0 within 5 s leaving offline', async (t) => {
+  const port = await freePort();
+  const daemon = await startDaemon({ siteId: 'lab-7', mqtt: { url: null, embedded: { host: '127.0.0.1', port } } });
+  // A subscriber that connects after the daemon published still gets the retained status.
+  const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+  const states: Array<{ v: number; state: string; siteId: string }> = [];
+  subscriber.on('message', (topic, payload) => {
+    if (topic === 'earshot/lab-7/status') states.push(JSON.parse(payload.toString()) as { v: number; state: string; siteId: string });
+  });
+  await subscriber.subscribeAsync('earshot/lab-7/status', { qos: 1 });
+  const waitState = async (state: string) => {
+    const end = Date.now() + 5000;
+    while (!states.some((s) => s.state === state) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  };
+  await waitState('online');
+  t.match(states[0], { v: 1, state: 'online', siteId: 'lab-7' });
+
   const res = await runCli(['status', '--json', '--socket', daemon.socket]);
   t.equal(res.code, 0, res.stderr);
   const status = JSON.parse(res.stdout) as { site: string; uptimeSec: number; version: string; components: Array<{ name: string }> };
   t.equal(status.site, 'lab-7');
   t.type(status.uptimeSec, 'number');
   t.ok(status.components.some((c) => c.name === 'control'));
+  t.match(status.components.find((c) => c.name === 'mqtt'), { state: 'connected' });
   // --config finds the socket as well as --socket does.
   const viaConfig = await runCli(['status', '--json', '--config', daemon.configFile]);
   t.equal(viaConfig.code, 0, viaConfig.stderr);
@@ -57,6 +75,9 @@ t.test('a running daemon answers earshot status and stops on SIGTERM within 5 s 
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0, daemon.output());
   t.ok(Date.now() - started < 5000, 'stopped within 5 s');
+  await waitState('offline');
+  t.ok(states.some((s) => s.state === 'offline'), 'subscriber saw the offline status');
+  await subscriber.endAsync(true);
   const after = await runCli(['status', '--socket', daemon.socket]);
   t.not(after.code, 0);
   t.match(after.stderr, /daemon not running/);
