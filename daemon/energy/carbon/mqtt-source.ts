@@ -1,0 +1,71 @@
+import type { Logger } from '../../log/logger.js';
+import type { CarbonSource, IntensityPoint, IntensityReading } from './types.js';
+import { clipForecast, validIntensity } from './types.js';
+import { LastGood } from './last-good.js';
+import { parseForecastJson, parseTime } from './forecast-parsers.js';
+
+/**
+ * Subscribes to a topic the site publishes its intensity on. The daemon's MQTT client is
+ * injected as a subscribe function (this module never opens a connection). Payloads: a bare
+ * number (`182`), or JSON `{"gPerKWh": 182, "at"?: ISO, "forecast"?: [{from, to?, gPerKWh}]}`.
+ */
+export type Subscribe = (topic: string, onMessage: (payload: Buffer) => void) => () => void;
+
+export interface MqttSourceOptions {
+  topic: string;
+  subscribe: Subscribe;
+  staticDefault: number;
+  maxAgeMs: number;
+  logger: Logger;
+  clock?: () => number;
+}
+
+export class MqttCarbonSource implements CarbonSource {
+  readonly name = 'mqtt';
+  private readonly state: LastGood;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly options: MqttSourceOptions) {
+    this.state = new LastGood('mqtt', options.staticDefault, options.maxAgeMs);
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.options.subscribe(this.options.topic, (payload) => this.onMessage(payload));
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  onMessage(payload: Buffer): void {
+    const now = (this.options.clock ?? Date.now)();
+    const text = payload.toString('utf8').trim();
+    try {
+      if (/^\d+(\.\d+)?$/.test(text)) {
+        const g = Number(text);
+        if (!validIntensity(g)) throw new Error(`value ${g} is out of range`);
+        this.state.accept({ gPerKWh: g, atMs: now });
+        return;
+      }
+      const o = JSON.parse(text) as { gPerKWh?: unknown; at?: unknown; forecast?: unknown };
+      const forecast = o.forecast === undefined ? undefined : parseForecastJson(JSON.stringify(o.forecast), `${this.options.topic} forecast`);
+      if (o.gPerKWh !== undefined && !validIntensity(o.gPerKWh)) throw new Error(`gPerKWh must be a number between 0 and 5000, got ${JSON.stringify(o.gPerKWh)}`);
+      if (o.gPerKWh === undefined && !forecast) throw new Error('expected a number, or JSON with "gPerKWh" and/or "forecast"');
+      const atMs = parseTime(o.at) ?? now;
+      this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(forecast ? { forecast } : {}) });
+    } catch (err) {
+      const reason = `bad payload on ${this.options.topic}: ${(err as Error).message}`;
+      this.options.logger.warn('carbon intensity message ignored', { reason });
+      this.state.reject(reason);
+    }
+  }
+
+  current(nowMs: number): IntensityReading {
+    return this.state.reading(nowMs);
+  }
+
+  forecast(nowMs: number, horizonMs: number): IntensityPoint[] {
+    return clipForecast(this.state.forecast(), nowMs, horizonMs);
+  }
+}
