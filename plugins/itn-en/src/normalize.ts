@@ -1,0 +1,64 @@
+/**
+ * The English inverse text normalizer: finds spoken numbers, dates, times, money and
+ * measures and writes them as a reader expects, leaving every other character as it was.
+ */
+import { tokenize } from './tokens.js';
+import { RULES } from './rules.js';
+import { DEFAULT_OPTIONS, type Category, type EnglishItnOptions } from './rule.js';
+
+/** One rewrite in the input text. */
+export interface TextEdit {
+  /** Offset of the first replaced character. */
+  start: number;
+  /** Offset after the last replaced character. */
+  end: number;
+  /** The written form. */
+  text: string;
+  /** Which rule made it. */
+  category: Category;
+}
+
+/**
+ * Find the rewrites for `text`: at each word the longest match of any rule wins (ties go to
+ * the rule listed first); words no rule matches are left alone.
+ */
+export function findEdits(text: string, options: EnglishItnOptions = DEFAULT_OPTIONS): TextEdit[] {
+  const edits: TextEdit[] = [];
+  for (const clause of tokenize(text)) {
+    const words = clause.map((t) => t.word);
+    let i = 0;
+    while (i < words.length) {
+      let best: { end: number; text: string; category: Category } | null = null;
+      for (const rule of RULES) {
+        const m = rule.match(words, i, options);
+        if (m && m.end > i && (!best || m.end > best.end)) best = { ...m, category: rule.category };
+      }
+      if (!best) {
+        i++;
+        continue;
+      }
+      edits.push({ start: clause[i]!.start, end: clause[best.end - 1]!.end, text: best.text, category: best.category });
+      i = best.end;
+    }
+  }
+  return edits;
+}
+
+/** Apply edits (sorted, not overlapping) to `text`. */
+export function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  let out = '';
+  let at = 0;
+  for (const e of edits) {
+    out += text.slice(at, e.start) + e.text;
+    at = e.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * Normalize English text: "twenty three dollars and fifty cents" → "$23.50".
+ * @example normalizeEnglish('the first of march twenty twenty five') // 'March 1, 2025'
+ */
+export function normalizeEnglish(text: string, options: Partial<EnglishItnOptions> = {}): string {
+  return applyEdits(text, findEdits(text, { ...DEFAULT_OPTIONS, ...options }));
+}

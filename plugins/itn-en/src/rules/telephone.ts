@@ -1,0 +1,42 @@
+/**
+ * Telephone numbers said digit by digit: "five five five one two three four" → "555-1234",
+ * ten digits → "555-123-4567", eleven starting with one → "1-800-555-1234", and with "plus"
+ * an international number: "plus four four ..." → "+44...". Other digit runs stay ("one two three"
+ * is more likely counting) unless a cue precedes them: "dial nine one one" → "dial 911".
+ */
+import { parseDigitRun } from '../numbers.js';
+import type { Rule } from '../rule.js';
+
+/** North American grouping for 7 and 10 digits. */
+function grouped(digits: string): string | null {
+  if (digits.length === 7) return `${digits.slice(0, 3)}-${digits.slice(3)}`;
+  if (digits.length === 10) return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6)}`;
+  return null;
+}
+
+/** Words after which (or after "<word> is") any run of three or more digits is a number to key in. */
+const CUES = new Set(['dial', 'extension', 'ext', 'pin', 'code', 'room']);
+
+export const telephone: Rule = {
+  category: 'telephone',
+  match(words, i) {
+    const cued = CUES.has(words[i - 1] ?? '') || (words[i - 1] === 'is' && CUES.has(words[i - 2] ?? ''));
+    if (cued) {
+      const run = parseDigitRun(words, i);
+      if (run.digits.length >= 3 && !grouped(run.digits)) return { end: run.end, text: run.digits };
+    }
+    const plus = words[i] === 'plus';
+    const run = parseDigitRun(words, plus ? i + 1 : i);
+    const d = run.digits;
+    if (plus) {
+      // "+1" numbers keep the North American grouping; other countries' groupings differ by
+      // country, so their digits stay together after the country code when we cannot tell.
+      if (d.length === 11 && d.startsWith('1')) return { end: run.end, text: `+1 ${grouped(d.slice(1))}` };
+      if (d.length < 8 || d.length > 15) return null;
+      return { end: run.end, text: `+${d}` };
+    }
+    if (d.length === 11 && d.startsWith('1')) return { end: run.end, text: `1-${grouped(d.slice(1))}` };
+    const text = grouped(d);
+    return text ? { end: run.end, text } : null;
+  },
+};
