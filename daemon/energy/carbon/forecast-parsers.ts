@@ -80,7 +80,6 @@ function closePeriods(rows: Array<{ fromMs: number; toMs?: number; gPerKWh: numb
     const next = rows[i + 1];
     const prev = out[out.length - 1];
     if (next && next.fromMs === r.fromMs) throw new Error(`${where}: two periods start at ${new Date(r.fromMs).toISOString()}; keep one`);
-    if (next && next.fromMs === r.fromMs) throw new Error(`${where}: two periods start at ${new Date(r.fromMs).toISOString()}; keep one`);
     if (prev && r.fromMs < prev.toMs) throw new Error(`${where}: period starting ${new Date(r.fromMs).toISOString()} overlaps the one before it`);
     const toMs = r.toMs ?? next?.fromMs ?? r.fromMs + (prev ? prev.toMs - prev.fromMs : DEFAULT_PERIOD_MS);
     out.push({ fromMs: r.fromMs, toMs, gPerKWh: r.gPerKWh });
