@@ -1,0 +1,47 @@
+/**
+ * Token parity with sherpa-onnx-node on each supported family's fixture model (random weights,
+ * exact I/O and metadata of the family; made by test/fixtures/asr/make-models.py).
+ */
+import t from 'tap';
+import { join } from 'node:path';
+import { loadModel } from '../../daemon/asr/recognizer.js';
+import { readWavFile } from '../../daemon/asr/wav-file.js';
+import { MODEL_FAMILIES } from '../../daemon/asr/types.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { SherpaOffline } from './sherpa-peer.js';
+
+const speech = readWavFile(join(fixturesDir, 'asr', 'speech-en.wav')).samples;
+// A second, shorter input: the first 1.7 s, to cover another length and the batch padding.
+const clip = speech.slice(0, 27200);
+
+for (const family of MODEL_FAMILIES) {
+  t.test(`${family}: same tokens as sherpa-onnx`, async (t) => {
+    const dir = join(fixturesDir, 'asr', 'models', family);
+    const peer = new SherpaOffline(dir, family);
+    const model = await loadModel(dir, { providers: ['cpu'] });
+    t.teardown(() => model.release());
+    t.equal(model.family, family, 'family recognised from metadata and layout');
+    for (const [name, audio] of [
+      ['speech', speech],
+      ['clip', clip],
+    ] as const) {
+      const theirs = peer.transcribe(audio);
+      const ours = await model.transcribe(audio);
+      t.ok(theirs.tokens.length > 10, `${name}: the fixture emits tokens (${theirs.tokens.length})`);
+      t.same(
+        ours.tokens.map((x) => x.token),
+        theirs.tokens,
+        `${name}: tokens equal`,
+      );
+      t.same(
+        ours.tokens.map((x) => x.startSec),
+        theirs.timestamps.map((x) => Math.round(x * 1000) / 1000),
+        `${name}: token times equal`,
+      );
+    }
+    // One padded batch gives what each segment gives alone.
+    const [a, b] = await model.transcribeBatch([speech, clip]);
+    t.same(a!.tokens.map((x) => x.token), peer.transcribe(speech).tokens, 'batched long segment');
+    t.same(b!.tokens.map((x) => x.token), peer.transcribe(clip).tokens, 'batched short segment');
+  });
+}
