@@ -1,0 +1,76 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tempDir } from '../helpers/paths.js';
+
+const HOURS = 2;
+const RATE = 16000;
+
+/**
+ * Writes a 2-hour 16-bit mono WAV one second at a time (never whole in memory): every
+ * 10 s, 3 s of modulated noise bursts (speech-like for the energy detector) over a quiet floor.
+ */
+function writeLongWav(path: string): number {
+  const total = HOURS * 3600 * RATE;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'latin1');
+  header.writeUInt32LE(36 + total * 2, 4);
+  header.write('WAVEfmt ', 8, 'latin1');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(RATE, 24);
+  header.writeUInt32LE(RATE * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'latin1');
+  header.writeUInt32LE(total * 2, 40);
+  const fd = openSync(path, 'w');
+  writeSync(fd, header);
+  // Amplitude envelopes for one second, computed once: 4 Hz (syllable-rate) modulation like
+  // speech's envelope for the loud seconds, a quiet floor for the rest.
+  const loudEnv = new Float32Array(RATE);
+  for (let i = 0; i < RATE; i++) loudEnv[i] = 0.3 * 32767 * (0.6 + 0.4 * Math.sin((2 * Math.PI * 4 * i) / RATE));
+  const quietEnv = new Float32Array(RATE).fill(0.002 * 32767);
+  const second = new Int16Array(RATE);
+  let seed = 12345;
+  for (let s = 0; s < HOURS * 3600; s++) {
+    const env = s % 10 < 3 ? loudEnv : quietEnv;
+    for (let i = 0; i < RATE; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      second[i] = ((seed / 2 ** 32) * 2 - 1) * env[i]!;
+    }
+    writeSync(fd, second); // Int16Array bytes are little-endian on every platform Node supports here
+  }
+  closeSync(fd);
+  return total;
+}
+
+t.test('a 2-hour WAV streams through decode + VAD with peak RSS under 300 MB', async (t) => {
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const wav = join(dir, 'two-hours.wav');
+  const samples = writeLongWav(wav);
+  t.equal(statSync(wav).size, 44 + samples * 2);
+  // Same loader flags as this process, so the worker runs from source (tap) or from dist (CI).
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const worker = fileURLToPath(new URL(`./long-file-worker${ext}`, import.meta.url));
+  const child = spawnSync(process.execPath, [...process.execArgv, worker, wav], { encoding: 'utf8', timeout: 120_000 });
+  t.equal(child.status, 0, child.stderr);
+  const report = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+    durationSec: number;
+    segments: number;
+    longestSec: number;
+    maxRssMb: number;
+    baseRssMb: number;
+    cpuSec: number;
+  };
+  t.equal(report.durationSec, HOURS * 3600, 'every sample decoded');
+  t.ok(Math.abs(report.segments - HOURS * 360) <= 2, `${report.segments} segments, one per burst`);
+  t.ok(report.longestSec < 4, `bursts are cut as such (longest ${report.longestSec} s)`);
+  t.ok(report.maxRssMb < 300, `peak RSS ${report.maxRssMb.toFixed(1)} MB (CPU ${report.cpuSec.toFixed(1)} s)`);
+  // Run from source, tap's TypeScript loader alone takes ~250 MB; the pipeline must stay small on top.
+  t.ok(report.maxRssMb - report.baseRssMb < 100, `growth while processing ${(report.maxRssMb - report.baseRssMb).toFixed(1)} MB`);
+});
