@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { MqttConfig } from './config.js';
 import { EmbeddedBroker, type BrokerAddress } from './embedded-broker.js';
@@ -5,6 +6,13 @@ import { MqttConnection, type ConnectionSnapshot } from './connection.js';
 import { buildClientOptions, defaultClientId } from './client-options.js';
 import { buildStatus, type StatusPayload } from './payloads/status.js';
 import { siteTopics, TOPIC_QOS } from './topics.js';
+import { OutboxStore } from './outbox/outbox-store.js';
+import { OutboxDrainer } from './outbox/outbox-drainer.js';
+import type { OutboxStats } from './outbox/outbox-stats.js';
+import { TranscriptPublisher, type TranscriptSink } from './transcript-publisher.js';
+import type { TranscriptPayload } from './payloads/transcript.js';
+import type { PartialPayload } from './payloads/partial.js';
+import { buildTelemetry, type TelemetryInput } from './payloads/telemetry.js';
 
 export interface MqttServiceOptions {
   /** The validated `mqtt` config section. */
@@ -13,12 +21,19 @@ export interface MqttServiceOptions {
   /** earshotd version, published in the status. */
   version: string;
   logger: Logger;
+  /** The daemon's state directory; the outbox lives in `<dataDir>/outbox`. */
+  dataDir: string;
 }
+
+/** Messages published and not yet acknowledged at once from the outbox. */
+const OUTBOX_WINDOW = 32;
+const EXPIRE_EVERY_MS = 60_000;
 
 export interface MqttServiceState {
   /** The embedded broker, when this daemon runs one. */
   embeddedBroker: { url: string; clients: number } | null;
   connection: ConnectionSnapshot | null;
+  outbox: OutboxStats | null;
 }
 
 /**
@@ -26,10 +41,16 @@ export interface MqttServiceState {
  * connects with a retained `offline` last will, and publishes `online` retained on every
  * (re)connect — so subscribers always see the true state, also after a crash.
  */
-export class MqttService {
+export class MqttService implements TranscriptSink {
   private broker: EmbeddedBroker | null = null;
   private connection: MqttConnection | null = null;
   private startedAt: Date | null = null;
+  private outbox: OutboxStore | null = null;
+  private drainer: OutboxDrainer | null = null;
+  private transcripts: TranscriptPublisher | null = null;
+  private expireTimer: NodeJS.Timeout | null = null;
+  private telemetryTimer: NodeJS.Timeout | null = null;
+  private telemetrySource: (() => TelemetryInput | Promise<TelemetryInput>) | null = null;
 
   constructor(private readonly options: MqttServiceOptions) {}
 
@@ -45,6 +66,15 @@ export class MqttService {
     const { logger } = this.options;
     let { config } = this.options;
     this.startedAt = new Date();
+    // Open the outbox first: what the last run left behind goes out at the first connect.
+    const outbox = new OutboxStore({
+      dir: join(this.options.dataDir, 'outbox'),
+      maxBytes: config.outbox.maxBytes,
+      maxAgeMs: config.outbox.maxAgeHours * 3600_000,
+      logger: logger.child('outbox'),
+    });
+    await outbox.open();
+    this.outbox = outbox;
     let url = config.url;
     if (url === null) {
       // aedes speaks MQTT 3.1.1 only (MQTT 5 is "not supported yet" in aedes 1.x).
@@ -66,7 +96,47 @@ export class MqttService {
         .publish(topics.status, JSON.stringify(this.status('online')), TOPIC_QOS.status)
         .catch((err) => logger.warn('could not publish online status', { err }));
     });
+    this.drainer = new OutboxDrainer({ store: outbox, connection, window: OUTBOX_WINDOW, logger: logger.child('outbox') });
+    this.transcripts = new TranscriptPublisher({ siteId: this.options.siteId, store: outbox, drainer: this.drainer, logger });
     await connection.start();
+    this.drainer.start();
+    outbox.expire();
+    this.expireTimer = setInterval(() => outbox.expire(), EXPIRE_EVERY_MS);
+    this.expireTimer.unref();
+    if (config.telemetryIntervalSec > 0) {
+      this.telemetryTimer = setInterval(() => void this.sendTelemetry(), config.telemetryIntervalSec * 1000);
+      this.telemetryTimer.unref();
+    }
+  }
+
+  /** Resolves once the transcript is fsynced in the outbox; it is published as soon as the broker is reachable. */
+  publishTranscript(t: TranscriptPayload): Promise<void> {
+    if (!this.transcripts) return Promise.reject(new Error('MqttService is not started; cannot accept transcripts'));
+    return this.transcripts.publishTranscript(t);
+  }
+
+  /** Best effort (QoS 0, not kept while offline): a partial is stale by the time the broker is back. */
+  publishPartial(p: PartialPayload): void {
+    const connection = this.connection;
+    if (!connection?.connected) return;
+    connection.publish(this.topics.partial(p.sourceId), JSON.stringify(p), TOPIC_QOS.partial).catch(() => undefined);
+  }
+
+  /** Where periodic telemetry comes from (the scheduler's view of power, heat, carbon, model, queue). */
+  setTelemetrySource(source: () => TelemetryInput | Promise<TelemetryInput>): void {
+    this.telemetrySource = source;
+  }
+
+  /** Publishes one telemetry message now (also called by the timer). */
+  async sendTelemetry(): Promise<void> {
+    const connection = this.connection;
+    if (!this.telemetrySource || !connection?.connected) return;
+    try {
+      const payload = buildTelemetry(this.options.siteId, await this.telemetrySource(), this.outbox?.depth ?? 0);
+      await connection.publish(this.topics.telemetry, JSON.stringify(payload), TOPIC_QOS.telemetry);
+    } catch (err) {
+      this.options.logger.warn('telemetry not published', { err });
+    }
   }
 
   /** The embedded broker's address, or null when an external broker is used. */
@@ -85,10 +155,19 @@ export class MqttService {
     return {
       embeddedBroker: address && this.broker ? { url: address.url, clients: this.broker.connectedClients() } : null,
       connection: this.connection?.state() ?? null,
+      outbox: this.outbox?.stats() ?? null,
     };
   }
 
   async stop(): Promise<void> {
+    if (this.expireTimer) clearInterval(this.expireTimer);
+    if (this.telemetryTimer) clearInterval(this.telemetryTimer);
+    this.expireTimer = null;
+    this.telemetryTimer = null;
+    this.telemetrySource = null;
+    this.drainer?.stop();
+    this.drainer = null;
+    this.transcripts = null;
     const connection = this.connection;
     this.connection = null;
     if (connection) {
@@ -104,6 +183,9 @@ export class MqttService {
     const broker = this.broker;
     this.broker = null;
     await broker?.stop();
+    const outbox = this.outbox;
+    this.outbox = null;
+    await outbox?.close();
   }
 
   private status(state: 'online' | 'offline', reason?: string): StatusPayload {

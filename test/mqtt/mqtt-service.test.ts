@@ -6,9 +6,14 @@ import { silentLogger } from '../../daemon/log/logger.js';
 import type { StatusPayload } from '../../daemon/mqtt/payloads/status.js';
 import { mqttTestConfig } from './helpers/config.js';
 import { TestSubscriber } from './helpers/subscriber.js';
+import { tempDir } from '../helpers/paths.js';
+import { payloadErrors } from '../../daemon/mqtt/payload-schemas.js';
+import { sampleTranscript } from './helpers/transcripts.js';
+import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import type { TelemetryPayload } from '../../daemon/mqtt/payloads/telemetry.js';
 
 t.test('with url null the service runs the embedded broker and publishes online/offline retained', async (t) => {
-  const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 } }), siteId: 'lab-1', version: '0.1.0', logger: silentLogger });
+  const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 } }), siteId: 'lab-1', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
   await service.start();
   const url = service.embeddedBrokerAddress()?.url;
   t.ok(url, 'embedded broker address is reported');
@@ -39,7 +44,7 @@ t.test('with url null the service runs the embedded broker and publishes online/
 t.test('when the daemon dies without DISCONNECT the broker publishes the retained offline will', async (t) => {
   const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
   const { url } = await broker.start();
-  const service = new MqttService({ config: mqttTestConfig({ url, protocolVersion: 4 }), siteId: 'lab-2', version: '0.1.0', logger: silentLogger });
+  const service = new MqttService({ config: mqttTestConfig({ url, protocolVersion: 4 }), siteId: 'lab-2', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
   await service.start();
   t.equal(service.embeddedBrokerAddress(), null, 'no embedded broker with an external url');
   const sub = await TestSubscriber.connect(url, 'earshot/lab-2/status');
@@ -64,4 +69,43 @@ t.test('when the daemon dies without DISCONNECT the broker publishes the retaine
   await service.stop();
   await sub.close();
   await broker.stop();
+});
+
+t.test('a subscriber receives a transcript that validates against schemas/transcript.schema.json', async (t) => {
+  const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 } }), siteId: 'lab-1', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
+  await service.start();
+  const url = service.embeddedBrokerAddress()!.url;
+  const sub = await TestSubscriber.connect(url, ['earshot/lab-1/transcript/+', 'earshot/lab-1/telemetry']);
+  const tr = sampleTranscript(7);
+  await service.publishTranscript(tr);
+  await sub.waitFor((m) => m.some((x) => x.topic === 'earshot/lab-1/transcript/mic-1'), 5000, 'transcript');
+  const got = sub.on('earshot/lab-1/transcript/mic-1')[0]!.json<TranscriptPayload>();
+  t.same(payloadErrors('transcript', got), [], 'received payload validates against the schema');
+  t.equal(got.id, tr.id);
+  t.equal(got.text, 'turn on light 7');
+  // Delivered means acknowledged: the outbox is empty again.
+  await sub.waitFor(() => service.state().outbox?.depth === 0, 2000, 'outbox to drain');
+  t.equal(service.state().outbox?.depth, 0);
+
+  // A producer bug is refused with the field named, and nothing is published.
+  await t.rejects(service.publishTranscript({ ...tr, id: 'x', rtf: -1 }), /\/rtf: must be >= 0/);
+  await t.rejects(service.publishTranscript({ ...sampleTranscript(8, 'other-site') }), /siteId "other-site"/);
+
+  // Telemetry from the source the daemon sets, with the outbox depth filled in.
+  service.setTelemetrySource(() => ({
+    power: { watts: 5.2, method: 'estimated', source: 'cpu-time-model' },
+    temperature: { celsius: 48 },
+    carbon: { intensityGPerKwh: 250 },
+    model: { id: 'earshot-tiny-en', state: 'loaded' },
+    queue: { depth: 2 },
+  }));
+  await service.sendTelemetry();
+  await sub.waitFor((m) => m.some((x) => x.topic === 'earshot/lab-1/telemetry'), 5000, 'telemetry');
+  const tel = sub.on('earshot/lab-1/telemetry')[0]!.json<TelemetryPayload>();
+  t.same(payloadErrors('telemetry', tel), []);
+  t.match(tel, { v: 1, siteId: 'lab-1', queue: { depth: 2, outboxDepth: 0 } });
+
+  sub.client.options.reconnectPeriod = 0;
+  await service.stop();
+  await sub.close();
 });
