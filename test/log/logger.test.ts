@@ -1,0 +1,47 @@
+import t from 'tap';
+import { LogSink, redactSecrets } from '../../daemon/log/logger.js';
+
+function capture(level: 'error' | 'warn' | 'info' | 'debug', format: 'text' | 'json', syslogPrefix = false) {
+  const lines: string[] = [];
+  const sink = new LogSink({ level, format, syslogPrefix, write: (l) => lines.push(l) });
+  return { sink, lines };
+}
+
+t.test('text lines are namespaced, levelled and carry key=value fields', async (t) => {
+  const { sink, lines } = capture('info', 'text');
+  sink.logger('scheduler').info('job done', { jobId: 'j-1', ms: 12, note: 'two words' });
+  t.equal(lines[0], 'INFO  earshot:scheduler job done jobId=j-1 ms=12 note="two words"');
+});
+
+t.test('journald priority prefixes when asked', async (t) => {
+  const { sink, lines } = capture('debug', 'text', true);
+  const log = sink.logger('x');
+  log.error('e');
+  log.warn('w');
+  log.debug('d');
+  t.same(lines.map((l) => l.slice(0, 3)), ['<3>', '<4>', '<7>']);
+});
+
+t.test('levels filter, and lazy messages are only built when enabled', async (t) => {
+  const { sink, lines } = capture('info', 'text');
+  let built = 0;
+  const log = sink.logger('x');
+  log.debug(() => `expensive ${++built}`);
+  t.equal(built, 0);
+  t.equal(lines.length, 0);
+  sink.setLevel('debug');
+  log.debug(() => `expensive ${++built}`);
+  t.equal(built, 1);
+  t.match(lines[0], /expensive 1/);
+});
+
+t.test('secrets are never printed, in text or JSON, however deep', async (t) => {
+  const { sink, lines } = capture('info', 'json');
+  sink.logger('mqtt').info('connecting', { url: 'mqtts://b:8883', password: 'hunter2', tls: { key: 'PEM', ca: '/ca.pem' }, hmacKey: 'k', token: 't' });
+  const text = lines.join('\n');
+  for (const secret of ['hunter2', 'PEM', '"k"', '"t"']) t.notMatch(text, secret);
+  const record = JSON.parse(lines[0]!) as Record<string, unknown>;
+  t.equal(record.password, '***');
+  t.equal(record.url, 'mqtts://b:8883');
+  t.same(redactSecrets({ apiKey: 'x', nested: [{ secret: 'y' }] }), { apiKey: '***', nested: [{ secret: '***' }] });
+});
