@@ -1,0 +1,89 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { isAbsolute, join } from 'node:path';
+import { LogSink } from '../../log/logger.js';
+import { packageRoot } from '../../paths.js';
+import { readHotwordsFile } from '../../asr/hotwords-file.js';
+import { toCsv, toSrt } from '../../asr/output-formats.js';
+import { loadModel } from '../../asr/recognizer.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, type ProviderFallback } from '../../asr/session.js';
+import { transcribeFile, type FileTranscript } from '../../asr/transcribe-file.js';
+import type { Hotword, TranscribeOptions } from '../../asr/types.js';
+
+export interface TranscribeCommandResult {
+  model: { id: string; dir: string; family: string; provider: ExecutionProvider; fallbacks: ProviderFallback[] };
+  files: FileTranscript[];
+}
+
+/** The model that ships with earshot; installed models live elsewhere and are passed with --model. */
+export const DEFAULT_MODEL_DIR = 'models/earshot-en-tiny';
+
+/** Transcribes audio files here, without the daemon. */
+export default class Transcribe extends Command {
+  static override summary = 'Transcribe audio files with an ONNX model, without the daemon.';
+  static override description =
+    'Decodes each FILE to 16 kHz mono, runs the model (NeMo CTC, Zipformer CTC or SenseVoice) on the first execution provider that works (falling back to CPU with a logged reason) and prints the text. --hotwords biases decoding towards listed phrases (one per line, optional ":BOOST").';
+  static override enableJsonFlag = true;
+  static override strict = false;
+  static override examples = [
+    '<%= config.bin %> transcribe meeting.wav',
+    '<%= config.bin %> transcribe a.wav b.wav --model /var/lib/earshot/models/sherpa-onnx-nemo-ctc-en --json',
+    '<%= config.bin %> transcribe call.wav --hotwords names.txt --srt > call.srt',
+    '<%= config.bin %> transcribe call.wav --provider cuda',
+  ];
+  static override args = { file: Args.string({ description: 'audio file(s) to transcribe', required: true }) };
+  static override flags = {
+    model: Flags.string({ description: `model directory (model.onnx + tokens.txt), default ${DEFAULT_MODEL_DIR}` }),
+    hotwords: Flags.string({ description: 'file with phrases to favour, one per line, optional " :BOOST"' }),
+    provider: Flags.string({ description: 'preferred execution provider; CPU is the fallback', options: [...EXECUTION_PROVIDERS], multiple: true }),
+    threads: Flags.integer({ description: 'intra-op threads', min: 1, default: 1 }),
+    beam: Flags.integer({ description: 'use CTC prefix beam search with this beam size (hotwords imply beam 4)', min: 1 }),
+    language: Flags.string({ description: 'SenseVoice language: auto, en, zh, ja, ko, yue' }),
+    csv: Flags.boolean({ description: 'print CSV: file,start_sec,end_sec,text', exclusive: ['srt'] }),
+    srt: Flags.boolean({ description: 'print SubRip subtitles', exclusive: ['csv'] }),
+    verbose: Flags.boolean({ char: 'v', description: 'log model loading at info level' }),
+  };
+
+  async run(): Promise<TranscribeCommandResult> {
+    const { argv, flags } = await this.parse(Transcribe);
+    const files = argv as string[];
+    const logger = new LogSink({ level: flags.verbose ? 'info' : 'warn', format: 'text', write: (line) => process.stderr.write(line + '\n') }).logger('asr');
+    const modelDir = flags.model ?? join(packageRoot, DEFAULT_MODEL_DIR);
+    let hotwords: Hotword[] | undefined;
+    if (flags.hotwords) {
+      try {
+        hotwords = readHotwordsFile(flags.hotwords);
+      } catch (err) {
+        this.error((err as Error).message, { exit: 1, suggestions: ['one phrase per line, e.g. "earshot :2.0"'] });
+      }
+    }
+    const providers = (flags.provider as ExecutionProvider[] | undefined) ?? ['cuda', 'coreml', 'cpu'];
+    let model;
+    try {
+      model = await loadModel(isAbsolute(modelDir) ? modelDir : join(process.cwd(), modelDir), { providers, threads: flags.threads, logger });
+    } catch (err) {
+      this.error((err as Error).message, { exit: 1, suggestions: ['pass --model DIR with model.onnx and tokens.txt, or install one with `earshot model install`'] });
+    }
+    const options: TranscribeOptions = { hotwords, language: flags.language, method: flags.beam ? 'beam' : undefined, beamSize: flags.beam };
+    const transcripts: FileTranscript[] = [];
+    try {
+      for (const file of files) {
+        try {
+          transcripts.push(await transcribeFile(model, file, options));
+        } catch (err) {
+          this.error(`${(err as Error).message}`, { exit: 1, suggestions: ['check the file exists and is audio (WAV, or any format ffmpeg reads when installed)'] });
+        }
+      }
+    } finally {
+      await model.release();
+    }
+    if (!this.jsonEnabled()) {
+      if (flags.csv) process.stdout.write(toCsv(transcripts));
+      else if (flags.srt) process.stdout.write(transcripts.map((t) => toSrt(t)).join('\n'));
+      else for (const t of transcripts) this.log(files.length > 1 ? `${t.file}: ${t.text}` : t.text);
+    }
+    return {
+      model: { id: model.id, dir: model.dir, family: model.family, provider: model.provider, fallbacks: [...model.fallbacks] },
+      files: transcripts,
+    };
+  }
+}
