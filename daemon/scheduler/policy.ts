@@ -1,0 +1,227 @@
+import type { IntensityPoint } from '../energy/carbon/types.js';
+import { bestWindow, meanIntensity } from './best-window.js';
+
+/**
+ * The scheduler's policy: a pure function from what the box knows now (queue, deadlines,
+ * carbon forecast, power budget, temperature, meter reading, model state) to what to do
+ * (run now / defer until / threads and concurrency / pause batch / load, preload or unload the
+ * model). No clocks, no I/O: the scheduler loop gathers the inputs and applies the decision,
+ * and the benchmark replays a week through the same function.
+ */
+export type Priority = 'live' | 'interactive' | 'batch';
+export const PRIORITY_RANK: Record<Priority, number> = { live: 0, interactive: 1, batch: 2 };
+
+export type ThermalState = 'normal' | 'soft' | 'hard';
+
+export interface PolicyJob {
+  id: string;
+  priority: Priority;
+  submittedAtMs: number;
+  /** Must be finished by then (batch: default submit + 24 h). */
+  deadlineMs: number;
+  /** Expected run time at full threads, from the audio length and the measured real-time factor. */
+  expectedMs: number;
+}
+
+export interface PolicyLimits {
+  maxThreads: number;
+  maxConcurrency: number;
+  /** Cap on the box's draw in watts; null = none. */
+  powerBudgetWatts: number | null;
+  thermal: { softC: number; hardC: number; hysteresisC: number };
+  /** Defer batch only when the best window is at least this much cleaner (fraction, e.g. 0.05). */
+  minCarbonSaving: number;
+  /** Safety factor on expected run times when checking deadlines. */
+  deadlineSafety: number;
+}
+
+export interface PolicyInput {
+  nowMs: number;
+  /** Pending jobs (not running). */
+  queue: PolicyJob[];
+  /** Jobs running now. */
+  running: PolicyJob[];
+  forecast: IntensityPoint[];
+  limits: PolicyLimits;
+  temperatureC: number | undefined;
+  /** The state the previous decision left (for hysteresis). */
+  thermalState: ThermalState;
+  power: {
+    /** A meter's current whole-box reading, when there is one. */
+    measuredWatts?: number;
+    /** Inference threads busy when the meter was read (running jobs × their threads). */
+    busyThreads?: number;
+    /** Modelled idle draw and extra watts per busy inference thread. */
+    idleWatts: number;
+    wattsPerThread: number;
+  };
+  model: {
+    loaded: boolean;
+    /** When the model last finished a job (or loaded); undefined = never used. */
+    lastUsedMs?: number;
+    idleUnloadMs: number;
+    /** Load this long before a deferred batch window opens. */
+    preloadMs: number;
+    memoryPressure: boolean;
+  };
+}
+
+export type ModelAction = 'keep' | 'load' | 'preload' | 'unload';
+
+export interface PolicyDecision {
+  thermalState: ThermalState;
+  threads: number;
+  concurrency: number;
+  /** Job ids to start now, in order. */
+  run: string[];
+  defer: Array<{ id: string; untilMs: number; reason: string }>;
+  /** Batch (and interactive, at the hard limit) work held back. */
+  pauseBatch: boolean;
+  model: ModelAction;
+  /** The modelled draw at the chosen threads × concurrency, watts. */
+  plannedWatts: number;
+  reasons: string[];
+}
+
+export function nextThermalState(prev: ThermalState, tempC: number | undefined, t: PolicyLimits['thermal']): ThermalState {
+  if (tempC === undefined) return prev;
+  if (tempC >= t.hardC) return 'hard';
+  const resume = t.softC - t.hysteresisC;
+  // Once throttled or paused, stay there until the box is clearly below the soft limit.
+  if (prev !== 'normal' && tempC > resume) return prev === 'hard' ? 'hard' : 'soft';
+  if (tempC >= t.softC) return 'soft';
+  return 'normal';
+}
+
+export function decide(input: PolicyInput): PolicyDecision {
+  const { limits, nowMs } = input;
+  const reasons: string[] = [];
+  const thermalState = nextThermalState(input.thermalState, input.temperatureC, limits.thermal);
+
+  // 1. Threads and concurrency from the thermal state.
+  let threads = Math.max(1, limits.maxThreads);
+  let concurrency = Math.max(1, limits.maxConcurrency);
+  if (thermalState === 'soft' && input.temperatureC !== undefined) {
+    const span = Math.max(1e-6, limits.thermal.hardC - limits.thermal.softC);
+    const f = Math.min(1, Math.max(0, (input.temperatureC - limits.thermal.softC) / span));
+    // Throttle in proportion to how far into the soft band we are, at least by half.
+    const keep = Math.min(0.5, 1 - f);
+    threads = Math.max(1, Math.floor(limits.maxThreads * keep));
+    concurrency = Math.max(1, Math.floor(limits.maxConcurrency * keep));
+    reasons.push(`thermal soft limit: ${input.temperatureC.toFixed(1)} °C ≥ ${limits.thermal.softC} °C, ${threads} threads × ${concurrency}`);
+  } else if (thermalState === 'soft') {
+    threads = Math.max(1, Math.floor(limits.maxThreads / 2));
+    concurrency = Math.max(1, Math.floor(limits.maxConcurrency / 2));
+  }
+  const hot = thermalState === 'hard';
+  if (hot) {
+    threads = 1;
+    concurrency = 1;
+    reasons.push(`thermal hard limit: ${input.temperatureC?.toFixed(1) ?? '?'} °C ≥ ${limits.thermal.hardC} °C, batch paused until ≤ ${limits.thermal.softC - limits.thermal.hysteresisC} °C`);
+  }
+
+  // 2. Power budget: the modelled draw, corrected by the meter when it reads higher.
+  const { idleWatts, wattsPerThread } = input.power;
+  let budgetTooLow = false;
+  if (limits.powerBudgetWatts !== null) {
+    const budget = limits.powerBudgetWatts;
+    let capacity = Math.floor((budget - idleWatts) / Math.max(wattsPerThread, 1e-6));
+    const busyThreads = input.power.busyThreads ?? input.running.length * threads;
+    const measured = input.power.measuredWatts;
+    const modelled = idleWatts + busyThreads * wattsPerThread;
+    if (measured !== undefined && measured > modelled && busyThreads > 0) {
+      // The box draws more per thread than modelled (turbo, GPU, other load): scale down to match.
+      const perThread = (measured - idleWatts) / busyThreads;
+      capacity = Math.floor((budget - idleWatts) / Math.max(perThread, 1e-6));
+    }
+    if (capacity < threads * concurrency) {
+      if (capacity < 1) {
+        budgetTooLow = true;
+        threads = 1;
+        concurrency = 1;
+        reasons.push(`power budget ${budget} W is below idle + one thread (${(idleWatts + wattsPerThread).toFixed(1)} W): only live work runs`);
+      } else {
+        threads = Math.max(1, Math.min(threads, capacity));
+        concurrency = Math.max(1, Math.min(concurrency, Math.floor(capacity / threads)));
+        reasons.push(`power budget ${budget} W: ${threads} threads × ${concurrency}`);
+      }
+    }
+  }
+  const plannedWatts = idleWatts + threads * concurrency * wattsPerThread;
+
+  // 3. Which jobs start now.
+  const pauseBatch = hot || budgetTooLow;
+  const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
+  let free = Math.max(0, concurrency - input.running.length);
+  const run: string[] = [];
+  const defer: PolicyDecision['defer'] = [];
+  // Work ahead of each batch job, for the latest start that still meets its deadline.
+  let backlogMs = input.running.reduce((s, j) => s + j.expectedMs, 0);
+  for (const job of ordered) {
+    if (job.priority === 'live') {
+      // Latency SLO: live audio is never deferred, throttled to a slot or not.
+      run.push(job.id);
+      free = Math.max(0, free - 1);
+      continue;
+    }
+    if (job.priority === 'interactive') {
+      if (hot) {
+        defer.push({ id: job.id, untilMs: nowMs, reason: 'thermal hard limit' });
+      } else if (free > 0) {
+        run.push(job.id);
+        free--;
+      } else {
+        defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
+      }
+      continue;
+    }
+    backlogMs += job.expectedMs;
+    if (pauseBatch) {
+      defer.push({ id: job.id, untilMs: nowMs, reason: hot ? 'thermal hard limit' : 'power budget' });
+      continue;
+    }
+    const slowdown = limits.maxThreads / threads;
+    const runMs = job.expectedMs * slowdown * limits.deadlineSafety;
+    const latestStart = job.deadlineMs - (backlogMs * slowdown * limits.deadlineSafety) / Math.max(1, concurrency);
+    const when = carbonStart(input.forecast, nowMs, runMs, latestStart, limits.minCarbonSaving);
+    if (when.startMs > nowMs) {
+      defer.push({ id: job.id, untilMs: when.startMs, reason: when.reason });
+      continue;
+    }
+    if (free > 0) {
+      run.push(job.id);
+      free--;
+    } else {
+      defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
+    }
+  }
+
+  // 4. The model.
+  const model = modelAction(input, run, defer, hot);
+  if (model !== 'keep') reasons.push(`model: ${model}`);
+  return { thermalState, threads, concurrency, run, defer, pauseBatch, model, plannedWatts, reasons };
+}
+
+function carbonStart(forecast: IntensityPoint[], nowMs: number, runMs: number, latestStartMs: number, minSaving: number): { startMs: number; reason: string } {
+  if (latestStartMs <= nowMs) return { startMs: nowMs, reason: 'deadline' };
+  const best = bestWindow(forecast, nowMs, runMs, latestStartMs);
+  if (!best || best.startMs <= nowMs) return { startMs: nowMs, reason: 'cleanest now' };
+  const nowMean = meanIntensity(forecast, nowMs, nowMs + Math.max(runMs, 1));
+  if (nowMean !== undefined && best.meanGPerKWh > nowMean * (1 - minSaving)) return { startMs: nowMs, reason: 'saving too small' };
+  return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(nowMean ?? best.meanGPerKWh)} gCO2e/kWh` };
+}
+
+function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean): ModelAction {
+  const m = input.model;
+  const urgent = input.running.some((j) => j.priority !== 'batch') || run.length > 0;
+  if (m.loaded && hot && !urgent && input.running.length === 0) return 'unload';
+  if (m.loaded && m.memoryPressure && input.running.length === 0 && run.length === 0) return 'unload';
+  if (!m.loaded && run.length > 0) return 'load';
+  const nextWindow = Math.min(...defer.filter((d) => d.untilMs > input.nowMs).map((d) => d.untilMs));
+  const windowSoon = Number.isFinite(nextWindow) && nextWindow - input.nowMs <= m.preloadMs;
+  if (!m.loaded && windowSoon && !hot && !m.memoryPressure) return 'preload';
+  const idleFor = m.lastUsedMs === undefined ? Infinity : input.nowMs - m.lastUsedMs;
+  const busy = input.running.length > 0 || run.length > 0 || defer.some((d) => d.untilMs <= input.nowMs);
+  if (m.loaded && !busy && !windowSoon && idleFor >= m.idleUnloadMs) return 'unload';
+  return 'keep';
+}

@@ -1,0 +1,160 @@
+import t from 'tap';
+import { decide, nextThermalState, type PolicyInput, type PolicyJob } from '../../daemon/scheduler/policy.js';
+import { bestWindow, meanIntensity, nextLowWindow } from '../../daemon/scheduler/best-window.js';
+import type { IntensityPoint } from '../../daemon/energy/carbon/types.js';
+
+const H = 3600e3;
+const NOW = Date.parse('2026-11-25T09:00:00Z');
+
+/** Half-hour periods from NOW with the given intensities. */
+function forecast(values: number[]): IntensityPoint[] {
+  return values.map((g, i) => ({ fromMs: NOW + i * H / 2, toMs: NOW + (i + 1) * H / 2, gPerKWh: g }));
+}
+
+function job(id: string, over: Partial<PolicyJob> = {}): PolicyJob {
+  return { id, priority: 'batch', submittedAtMs: NOW, deadlineMs: NOW + 24 * H, expectedMs: 10 * 60e3, ...over };
+}
+
+function input(over: Partial<PolicyInput> = {}): PolicyInput {
+  return {
+    nowMs: NOW,
+    queue: [],
+    running: [],
+    forecast: forecast(Array(48).fill(200)),
+    limits: { maxThreads: 4, maxConcurrency: 2, powerBudgetWatts: null, thermal: { softC: 70, hardC: 85, hysteresisC: 5 }, minCarbonSaving: 0.05, deadlineSafety: 1.5 },
+    temperatureC: 50,
+    thermalState: 'normal',
+    power: { idleWatts: 6, wattsPerThread: 5 },
+    model: { loaded: true, lastUsedMs: NOW, idleUnloadMs: 600e3, preloadMs: 300e3, memoryPressure: false },
+    ...over,
+  };
+}
+
+t.test('batch job runs in the lowest-carbon window that meets its deadline', async (t) => {
+  // High now, a clean dip 3 h out, an even cleaner dip 30 h out (past the deadline).
+  const values = Array(96).fill(250);
+  for (let i = 6; i < 10; i++) values[i] = 90;
+  for (let i = 60; i < 64; i++) values[i] = 40;
+  const d = decide(input({ queue: [job('b1')], forecast: forecast(values) }));
+  t.same(d.run, []);
+  t.equal(d.defer[0]?.id, 'b1');
+  t.equal(d.defer[0]?.untilMs, NOW + 3 * H);
+  t.match(d.defer[0]?.reason, /cleaner window: 90 vs 250/);
+});
+
+t.test('a window the job cannot finish in before its deadline is not chosen', async (t) => {
+  const values = Array(48).fill(250);
+  for (let i = 8; i < 12; i++) values[i] = 50; // 4 h – 6 h from now
+  const d = decide(input({ queue: [job('b1', { deadlineMs: NOW + 4 * H + 5 * 60e3 })], forecast: forecast(values) }));
+  t.same(d.run, ['b1'], 'latest start with safety margin is before the dip');
+});
+
+t.test('live is never deferred, even when dirty, hot or over budget', async (t) => {
+  const values = [900, ...Array(47).fill(10)];
+  const d = decide(input({ queue: [job('b1'), job('l1', { priority: 'live' })], forecast: forecast(values), temperatureC: 95, limits: { ...input().limits, powerBudgetWatts: 3 } }));
+  t.same(d.run, ['l1']);
+  t.equal(d.thermalState, 'hard');
+  t.ok(d.pauseBatch);
+  t.equal(d.model, 'keep', 'live work keeps the model loaded even at the hard limit');
+});
+
+t.test('priorities: live > interactive > batch within the free slots', async (t) => {
+  const d = decide(input({ queue: [job('b1'), job('i1', { priority: 'interactive' }), job('i2', { priority: 'interactive' }), job('l1', { priority: 'live' })] }));
+  t.same(d.run, ['l1', 'i1']);
+  t.same(d.defer.map((x) => [x.id, x.reason]), [['i2', 'no free slot'], ['b1', 'no free slot']]);
+});
+
+t.test('flat forecast or small saving → run now; no forecast → run now', async (t) => {
+  t.same(decide(input({ queue: [job('b1')] })).run, ['b1']);
+  const small = Array(48).fill(200);
+  small[10] = 195;
+  t.same(decide(input({ queue: [job('b1')], forecast: forecast(small) })).run, ['b1']);
+  t.same(decide(input({ queue: [job('b1')], forecast: [] })).run, ['b1']);
+});
+
+t.test('deadline pressure from a backlog pulls jobs forward', async (t) => {
+  const values = Array(48).fill(250);
+  for (let i = 20; i < 24; i++) values[i] = 50; // 10 h out
+  // Twelve one-hour jobs due in 12 h at concurrency 2: with safety they cannot all wait 10 h.
+  const queue = Array.from({ length: 12 }, (_, i) => job(`b${i}`, { deadlineMs: NOW + 12 * H, expectedMs: H }));
+  const d = decide(input({ queue, forecast: forecast(values) }));
+  t.ok(d.run.length > 0, `some run now: ${d.run.join(',')}`);
+  t.ok(d.defer.some((x) => x.untilMs === NOW + 10 * H), 'the ones that can wait still wait');
+});
+
+t.test('thermal: soft throttles, hard pauses batch and unloads, hysteresis on the way back', async (t) => {
+  const th = { softC: 70, hardC: 85, hysteresisC: 5 };
+  t.equal(nextThermalState('normal', 69.9, th), 'normal');
+  t.equal(nextThermalState('normal', 72, th), 'soft');
+  t.equal(nextThermalState('soft', 68, th), 'soft', 'within hysteresis of soft');
+  t.equal(nextThermalState('soft', 64.9, th), 'normal');
+  t.equal(nextThermalState('soft', 86, th), 'hard');
+  t.equal(nextThermalState('hard', 80, th), 'hard');
+  t.equal(nextThermalState('hard', 66, th), 'hard', 'below soft but not by the hysteresis');
+  t.equal(nextThermalState('hard', 65, th), 'normal');
+  t.equal(nextThermalState('hard', undefined, th), 'hard', 'no reading keeps the state');
+
+  const soft = decide(input({ queue: [job('b1')], temperatureC: 75 }));
+  t.equal(soft.thermalState, 'soft');
+  t.ok(soft.threads < 4 && soft.threads >= 1, `threads ${soft.threads}`);
+  t.equal(soft.concurrency, 1);
+  t.same(soft.run, ['b1']);
+
+  const hard = decide(input({ queue: [job('b1'), job('i1', { priority: 'interactive' })], temperatureC: 90 }));
+  t.equal(hard.thermalState, 'hard');
+  t.same(hard.run, []);
+  t.ok(hard.pauseBatch);
+  t.equal(hard.model, 'unload');
+  t.match(hard.reasons.join('\n'), /thermal hard limit: 90\.0 °C/);
+
+  const cooling = decide(input({ queue: [job('b1')], temperatureC: 67, thermalState: 'hard', model: { ...input().model, loaded: false } }));
+  t.equal(cooling.thermalState, 'hard');
+  t.same(cooling.run, []);
+  t.equal(cooling.model, 'keep');
+  const resumed = decide(input({ queue: [job('b1')], temperatureC: 64, thermalState: 'hard', model: { ...input().model, loaded: false } }));
+  t.equal(resumed.thermalState, 'normal');
+  t.same(resumed.run, ['b1']);
+  t.equal(resumed.model, 'load');
+});
+
+t.test('power budget caps threads × concurrency from the model, and from the meter when it reads higher', async (t) => {
+  const limits = { ...input().limits, powerBudgetWatts: 22 };
+  // (22 − 6) / 5 = 3 threads in all.
+  const d = decide(input({ limits, queue: [job('a'), job('b')] }));
+  t.equal(d.threads * d.concurrency <= 3, true, `${d.threads}×${d.concurrency}`);
+  t.ok(d.plannedWatts <= 22);
+  // The meter reads 30 W with 2 threads busy: 12 W per thread, so only one fits.
+  const running = [job('r', { priority: 'batch' })];
+  const m = decide(input({ limits, running, power: { idleWatts: 6, wattsPerThread: 5, measuredWatts: 30, busyThreads: 2 }, queue: [job('a')] }));
+  t.equal(m.threads * m.concurrency, 1);
+  const tooLow = decide(input({ limits: { ...limits, powerBudgetWatts: 8 }, queue: [job('a'), job('l', { priority: 'live' })] }));
+  t.same(tooLow.run, ['l']);
+  t.ok(tooLow.pauseBatch);
+  t.match(tooLow.reasons.join(' '), /below idle \+ one thread/);
+});
+
+t.test('model lifecycle decisions: load on demand, preload before a window, idle unload, memory pressure', async (t) => {
+  const unloaded = { ...input().model, loaded: false };
+  t.equal(decide(input({ queue: [job('a')], model: unloaded })).model, 'load');
+  const values = Array(48).fill(250);
+  values[1] = 50; // the window opens in 30 min
+  const preloadSoon = decide(input({ queue: [job('a', { expectedMs: 60e3 })], forecast: forecast(values), model: { ...unloaded, preloadMs: 40 * 60e3 } }));
+  t.equal(preloadSoon.defer[0]?.untilMs, NOW + H / 2);
+  t.equal(preloadSoon.model, 'preload');
+  const notYet = decide(input({ queue: [job('a', { expectedMs: 60e3 })], forecast: forecast(values), model: { ...unloaded, preloadMs: 10 * 60e3 } }));
+  t.equal(notYet.model, 'keep');
+  t.equal(decide(input({ model: { ...input().model, lastUsedMs: NOW - 601e3 } })).model, 'unload');
+  t.equal(decide(input({ model: { ...input().model, lastUsedMs: NOW - 100e3 } })).model, 'keep');
+  t.equal(decide(input({ model: { ...input().model, memoryPressure: true } })).model, 'unload');
+  t.equal(decide(input({ running: [job('r')], model: { ...input().model, memoryPressure: true } })).model, 'keep', 'never under a running job');
+});
+
+t.test('window helpers', async (t) => {
+  const f = forecast([300, 100, 100, 300]);
+  t.equal(meanIntensity(f, NOW, NOW + H), 200);
+  t.equal(meanIntensity(f, NOW - 10 * H, NOW - 9 * H), undefined);
+  t.same(bestWindow(f, NOW, H, NOW + 2 * H), { startMs: NOW + H / 2, meanGPerKWh: 100 });
+  t.equal(bestWindow([], NOW, H, NOW + H), undefined);
+  t.same(nextLowWindow(f, NOW, 150), { fromMs: NOW + H / 2, toMs: NOW + 3 * H / 2, meanGPerKWh: 100 });
+  t.equal(nextLowWindow(f, NOW, 50), undefined);
+});
