@@ -1,0 +1,217 @@
+import { decodeAll } from '../audio/decode-file.js';
+import { MODEL_SAMPLE_RATE } from '../audio/types.js';
+import { detectFileSegments } from '../vad/detect-file.js';
+import type { SegmenterSettings } from '../vad/sensitivity.js';
+import type { SpeechSegment, VoiceDetector } from '../vad/types.js';
+import type { JobEnergy } from '../energy/job-energy.js';
+import { buildTranscript, transcriptId, type TranscriptPayload } from '../mqtt/payloads/transcript.js';
+import type { Logger } from '../log/logger.js';
+import type { EnergySpan, IntensityNow, JobOutcome, SpeechRecognizer, TranscriptionJob, TranscriptPostProcessor, TranscriptSink } from './types.js';
+
+export interface JobProcessorOptions<S> {
+  siteId: string;
+  recognizer: () => Promise<SpeechRecognizer>;
+  plugins: TranscriptPostProcessor;
+  sink: TranscriptSink;
+  energy: EnergySpan<S>;
+  carbon: IntensityNow;
+  /** A detector for file jobs; one per processor, reset between files. */
+  detector: () => Promise<VoiceDetector>;
+  vad: SegmenterSettings;
+  /** Segments transcribed in one inference call (padding with lengths). */
+  batchSize: number;
+  logger: Logger;
+  clock?: () => number;
+}
+
+/** A job failed for a reason that retrying will not fix (bad audio, unreadable file). */
+export class JobInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobInputError';
+  }
+}
+
+/**
+ * Runs one job end to end: audio → speech segments → ASR (batched) → plugins → transcript
+ * payloads → the durable outbox. Transcript ids derive from the job id and the segment's
+ * index, so a job re-run after a crash publishes the same ids and subscribers de-duplicate.
+ */
+export class JobProcessor<S> {
+  constructor(private readonly options: JobProcessorOptions<S>) {}
+
+  async process(job: TranscriptionJob): Promise<JobOutcome> {
+    const clock = this.options.clock ?? Date.now;
+    const started = clock();
+    const outcome: JobOutcome = { jobId: job.id, transcripts: 0, audioSec: 0, speechSec: 0, processingMs: 0, joules: 0 };
+    let batch: SpeechSegment[] = [];
+    let index = 0;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const segments = batch;
+      batch = [];
+      const published = await this.transcribeBatch(job, segments, index);
+      index += segments.length;
+      outcome.transcripts += published.length;
+      for (const t of published) outcome.joules += t.energy.joules;
+    };
+
+    if (job.kind === 'segment') {
+      const samples = await decodeOrFail(job.path);
+      assertFinite(samples, job.path, job.offsetSec ?? 0);
+      const startedAtMs = job.startedAtMs ?? clock();
+      const offset = job.offsetSec ?? 0;
+      outcome.audioSec = samples.length / MODEL_SAMPLE_RATE;
+      outcome.speechSec = outcome.audioSec;
+      batch.push({
+        sourceId: job.sourceId,
+        startSec: offset,
+        endSec: offset + outcome.audioSec,
+        startedAt: new Date(startedAtMs).toISOString(),
+        sampleRate: MODEL_SAMPLE_RATE,
+        samples,
+      });
+      await flush();
+    } else {
+      const detector = await this.options.detector();
+      detector.reset();
+      let result;
+      try {
+        result = await detectFileSegments(job.path, {
+          sourceId: job.sourceId,
+          detector,
+          settings: this.options.vad,
+          ...(job.startedAtMs !== undefined ? { startedAtMs: job.startedAtMs } : {}),
+          onSegment: async (segment) => {
+            assertFinite(segment.samples, job.path, segment.startSec);
+            batch.push(segment);
+            if (batch.length >= this.options.batchSize) {
+              // Errors past this point (ASR, plugins, outbox) are not the file's fault.
+              await flush().catch((err: unknown) => {
+                throw new DownstreamFailure(err);
+              });
+            }
+          },
+        });
+      } catch (err) {
+        if (err instanceof DownstreamFailure) throw err.cause;
+        throw err instanceof JobInputError ? err : asInputError(err, job.path);
+      }
+      await flush();
+      outcome.audioSec = result.durationSec;
+      outcome.speechSec = result.speechSec;
+    }
+    outcome.processingMs = clock() - started;
+    return outcome;
+  }
+
+  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number): Promise<TranscriptPayload[]> {
+    const { siteId, plugins, sink, energy, carbon, logger } = this.options;
+    const clock = this.options.clock ?? Date.now;
+    const recognizer = await this.options.recognizer();
+    const span = await energy.begin();
+    const t0 = clock();
+    const hotwords = plugins.hotwords();
+    const results = await recognizer.transcribeBatch(
+      segments.map((s) => s.samples),
+      hotwords.length > 0 ? { hotwords } : {},
+    );
+    const processed = await Promise.all(
+      results.map((r, i) =>
+        plugins.process({
+          text: r.text,
+          words: r.words.map((w) => ({ text: w.word, start: w.startSec, end: w.endSec })),
+          language: r.language ?? 'en',
+          segment: segmentInfo(job, segments[i]!, firstIndex + i),
+        }),
+      ),
+    );
+    const spent = await energy.end(span);
+    const processingMs = clock() - t0;
+    const totalSec = segments.reduce((sum, s) => sum + (s.endSec - s.startSec), 0) || 1;
+    const intensity = carbon.current(clock());
+    const out: TranscriptPayload[] = [];
+    for (let i = 0; i < segments.length; i++) {
+      const segment = segments[i]!;
+      const asr = results[i]!;
+      const post = processed[i]!;
+      const durationSec = segment.endSec - segment.startSec;
+      const share = durationSec / totalSec;
+      if (post.skipped.length > 0) logger.warn('plugins skipped for a transcript', { jobId: job.id, skipped: post.skipped.map((s) => `${s.plugin}: ${s.reason}`) });
+      if (post.text.trim() === '') {
+        logger.debug('no words in segment; nothing published', { jobId: job.id, startSec: segment.startSec });
+        continue;
+      }
+      const transcript = buildTranscript({
+        id: transcriptId(siteId, job.sourceId, `${job.id}#${firstIndex + i}`),
+        jobId: job.id,
+        siteId,
+        sourceId: job.sourceId,
+        text: post.text,
+        rawText: asr.text,
+        language: asr.language ?? 'en',
+        startedAt: segment.startedAt,
+        endedAt: new Date(Date.parse(segment.startedAt) + durationSec * 1000).toISOString(),
+        startOffsetSec: round(segment.startSec, 3),
+        endOffsetSec: round(segment.endSec, 3),
+        tokens: post.words.map((w) => ({ text: w.text, start: round(w.start, 3), end: round(w.end, 3) })),
+        modelId: recognizer.id,
+        plugins: post.applied,
+        processingMs: Math.round(processingMs * share),
+        rtf: round(processingMs / 1000 / totalSec, 4),
+        energy: energyOf(spent, share),
+        carbon: {
+          gCO2e: round((spent.kWh * share) * intensity.gPerKWh, 6),
+          intensityGPerKwh: intensity.gPerKWh,
+          intensitySource: intensity.status === 'live' ? intensity.source : `${intensity.source} (${intensity.status})`,
+        },
+      });
+      await sink.publishTranscript(transcript);
+      out.push(transcript);
+    }
+    return out;
+  }
+}
+
+function energyOf(spent: JobEnergy, share: number): TranscriptPayload['energy'] {
+  return { joules: round(spent.joules * share, 3), method: spent.source, source: spent.method };
+}
+
+function segmentInfo(job: TranscriptionJob, segment: SpeechSegment, index: number) {
+  return { sourceId: job.sourceId, segmentId: `${job.id}#${index}`, startedAt: Date.parse(segment.startedAt) / 1000, duration: segment.endSec - segment.startSec };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+async function decodeOrFail(path: string): Promise<Float32Array> {
+  try {
+    return await decodeAll(path);
+  } catch (err) {
+    throw asInputError(err, path);
+  }
+}
+
+/** Carries an ASR/plugin/outbox error out through the decoder loop without blaming the input. */
+class DownstreamFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super('downstream failure');
+  }
+}
+
+/** NaN or infinite samples (a corrupt float file) would reach the model as garbage; refuse them. */
+function assertFinite(samples: Float32Array, path: string, offsetSec: number): void {
+  for (let i = 0; i < samples.length; i++) {
+    if (!Number.isFinite(samples[i]!)) {
+      throw new JobInputError(`${path}: sample ${i} at ${(offsetSec + i / MODEL_SAMPLE_RATE).toFixed(3)} s is ${samples[i]}; the file is corrupt (NaN/Inf audio)`);
+    }
+  }
+}
+
+function asInputError(err: unknown, path: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new JobInputError(message.includes(path) ? message : `${path}: ${message}`);
+}
+

@@ -1,0 +1,55 @@
+import type { AsrResult, Hotword, TranscribeOptions } from '../asr/types.js';
+import type { JobEnergy } from '../energy/job-energy.js';
+import type { IntensityReading } from '../energy/carbon/types.js';
+import type { ProcessedTranscript, TranscriptForPlugins } from '../plugins/types.js';
+import type { TranscriptPayload } from '../mqtt/payloads/transcript.js';
+
+/**
+ * The narrow views the pipeline has of the services it joins. The controller passes the
+ * real services; nothing here constructs one.
+ */
+export interface SpeechRecognizer {
+  readonly id: string;
+  transcribeBatch(segments: readonly Float32Array[], options?: TranscribeOptions): Promise<AsrResult[]>;
+}
+
+export interface TranscriptPostProcessor {
+  hotwords(language?: string): Hotword[];
+  process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript>;
+}
+
+export interface TranscriptSink {
+  /** Resolves once the transcript is durably in the outbox (it is published from there). */
+  publishTranscript(transcript: TranscriptPayload): Promise<void>;
+}
+
+export interface EnergySpan<S> {
+  begin(): Promise<S>;
+  end(start: S): Promise<JobEnergy>;
+}
+
+export interface IntensityNow {
+  current(nowMs: number): IntensityReading;
+}
+
+/** A unit of work the queue holds: a recording file, or a live segment saved as WAV. */
+export interface TranscriptionJob {
+  id: string;
+  sourceId: string;
+  /** Audio file on disk (a spool file, or the saved segment). */
+  path: string;
+  kind: 'file' | 'segment';
+  /** For segments: the offset of the saved audio in the source's timeline. */
+  offsetSec?: number;
+  /** Wall-clock time of the first sample, ms since the epoch. */
+  startedAtMs?: number;
+}
+
+export interface JobOutcome {
+  jobId: string;
+  transcripts: number;
+  audioSec: number;
+  speechSec: number;
+  processingMs: number;
+  joules: number;
+}
