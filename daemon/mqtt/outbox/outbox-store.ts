@@ -25,6 +25,8 @@ const COMPACT_RATIO = 4;
 interface QueuedWrite {
   buf: Buffer;
   sync: boolean;
+  /** Runs right after the write is durable, before anything else looks at the pending set. */
+  onDurable?: () => void;
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -97,9 +99,10 @@ export class OutboxStore {
     if (this.pending.has(entry.id)) return false;
     const full: OutboxEntry = { id: entry.id, topic: entry.topic, payload: entry.payload, qos: entry.qos, retain: entry.retain, at: entry.at ?? Date.now() };
     const buf = encodeRecord(RecordType.Put, full);
-    await this.enqueue(buf, true);
     // Track only once durable: a publisher must never send what a crash could forget.
-    if (!this.pending.has(full.id)) this.track(full);
+    await this.enqueue(buf, true, () => {
+      if (!this.pending.has(full.id)) this.track(full);
+    });
     this.enforceBytes();
     return true;
   }
@@ -209,9 +212,9 @@ export class OutboxStore {
     await rename(path + '.tmp', path);
   }
 
-  private enqueue(buf: Buffer, sync: boolean): Promise<void> {
+  private enqueue(buf: Buffer, sync: boolean, onDurable?: () => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ buf, sync, resolve, reject });
+      this.queue.push({ buf, sync, resolve, reject, ...(onDurable ? { onDurable } : {}) });
       this.kick();
     });
   }
@@ -235,6 +238,7 @@ export class OutboxStore {
         while (written < data.length) written += (await fh.write(data, written)).bytesWritten;
         if (batch.some((b) => b.sync)) await fh.datasync();
         this.fileBytes += data.length;
+        for (const b of batch) b.onDurable?.();
         for (const b of batch) b.resolve();
       } catch (err) {
         for (const b of batch) b.reject(err as Error);
