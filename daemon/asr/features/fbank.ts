@@ -105,11 +105,15 @@ export class FbankComputer {
     const start = firstSampleOfFrame(f, o);
     const total = samples.length;
     const scale = o.sampleScale;
-    for (let i = 0; i < len; i++) {
-      let s = start + i;
-      // Reflect out-of-range indices back into the signal, as Kaldi's ExtractWindow does.
-      while (s < 0 || s >= total) s = s < 0 ? -s - 1 : 2 * total - 1 - s;
-      frame[i] = samples[s]! * scale;
+    if (start >= 0 && start + len <= total) {
+      for (let i = 0; i < len; i++) frame[i] = samples[start + i]! * scale;
+    } else {
+      for (let i = 0; i < len; i++) {
+        let s = start + i;
+        // Reflect out-of-range indices back into the signal, as Kaldi's ExtractWindow does.
+        while (s < 0 || s >= total) s = s < 0 ? -s - 1 : 2 * total - 1 - s;
+        frame[i] = samples[s]! * scale;
+      }
     }
     frame.fill(0, len);
     if (o.dither !== 0) for (let i = 0; i < len; i++) frame[i] = frame[i]! + gaussian() * o.dither;

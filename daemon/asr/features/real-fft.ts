@@ -55,27 +55,40 @@ export class RealFft {
    */
   powerSpectrum(input: Float64Array, power: Float64Array): void {
     const { half, re, im, bitReverse } = this;
-    for (let i = 0; i < half; i++) {
-      const j = bitReverse[i]!;
-      re[j] = input[2 * i]!;
-      im[j] = input[2 * i + 1]!;
+    // Bit-reversed load fused with the first (twiddle-free) butterfly stage.
+    for (let i = 0; i < half; i += 2) {
+      const j0 = bitReverse[i]!;
+      const j1 = bitReverse[i + 1]!;
+      const ar = input[2 * j0]!;
+      const ai = input[2 * j0 + 1]!;
+      const br = input[2 * j1]!;
+      const bi = input[2 * j1 + 1]!;
+      re[i] = ar + br;
+      im[i] = ai + bi;
+      re[i + 1] = ar - br;
+      im[i + 1] = ai - bi;
     }
-    // Iterative Cooley-Tukey on the packed complex sequence.
-    for (let len = 2; len <= half; len <<= 1) {
-      const step = half / len;
+    // Remaining stages of the iterative Cooley-Tukey FFT; hot loop kept to locals.
+    const cosT = this.stageCos;
+    const sinT = this.stageSin;
+    for (let len = 4; len <= half; len <<= 1) {
+      const step = (half / len) | 0;
       const h = len >> 1;
-      for (let start = 0; start < half; start += len) {
-        for (let k = 0; k < h; k++) {
-          const wr = this.stageCos[k * step]!;
-          const wi = this.stageSin[k * step]!;
-          const a = start + k;
+      for (let k = 0; k < h; k++) {
+        const wr = cosT[k * step]!;
+        const wi = sinT[k * step]!;
+        for (let a = k; a < half; a += len) {
           const b = a + h;
-          const br = re[b]! * wr - im[b]! * wi;
-          const bi = re[b]! * wi + im[b]! * wr;
-          re[b] = re[a]! - br;
-          im[b] = im[a]! - bi;
-          re[a] = re[a]! + br;
-          im[a] = im[a]! + bi;
+          const xr = re[b]!;
+          const xi = im[b]!;
+          const tr = xr * wr - xi * wi;
+          const ti = xr * wi + xi * wr;
+          const ar = re[a]!;
+          const ai = im[a]!;
+          re[b] = ar - tr;
+          im[b] = ai - ti;
+          re[a] = ar + tr;
+          im[a] = ai + ti;
         }
       }
     }
