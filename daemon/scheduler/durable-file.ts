@@ -1,0 +1,71 @@
+import { open, link, unlink, rename, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+
+/**
+ * Crash-safe file writes for the job queue: write a temp file in the same directory tree,
+ * fsync it, then rename (replace) or hard-link (create once) it into place and fsync the
+ * directory, so after a power cut or SIGKILL the file is either entirely there or absent.
+ * https://lwn.net/Articles/457667/
+ */
+async function writeTemp(tmpDir: string, data: string): Promise<string> {
+  const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
+  const fh = await open(tmp, 'wx', 0o640);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return tmp;
+}
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Writes `path` atomically, replacing what was there. */
+export async function writeDurable(tmpDir: string, path: string, data: string): Promise<void> {
+  const tmp = await writeTemp(tmpDir, data);
+  await rename(tmp, path);
+  await fsyncDir(dirname(path));
+}
+
+/** Creates `path` atomically unless it exists; returns false (and writes nothing) if it does. */
+export async function createDurableOnce(tmpDir: string, path: string, data: string): Promise<boolean> {
+  const tmp = await writeTemp(tmpDir, data);
+  try {
+    await link(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+  await fsyncDir(dirname(path));
+  return true;
+}
+
+export async function removeDurable(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return;
+  }
+  await fsyncDir(dirname(path));
+}
+
+export async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

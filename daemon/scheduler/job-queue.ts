@@ -1,0 +1,240 @@
+import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import type { Service } from '../service.js';
+import type { Priority } from './policy.js';
+import { PRIORITY_RANK } from './policy.js';
+import { validateJobId } from './job-id.js';
+import { createDurableOnce, readJson, removeDurable, writeDurable } from './durable-file.js';
+
+/**
+ * The durable job queue under `<dataDir>/queue`:
+ *   pending/<id>.json   submitted, not finished (rewritten with attempts+1 before each run)
+ *   done/<id>.json      finished: the job and its result (created once, never overwritten)
+ *   failed/<id>.json    failed: the job and the error
+ *   tmp/                temp files for atomic writes (emptied on open)
+ * A job is fsynced into pending/ before `submit` returns. A job killed mid-run stays in
+ * pending/ and runs again after restart; its completion is a create-once link into done/, so
+ * it completes exactly once however often the daemon dies. Ids are file names checked by
+ * validateJobId, so nothing escapes the directory.
+ */
+export interface JobSpec {
+  /** Idempotency key; submitting an id that exists returns the existing job. */
+  id: string;
+  /** Absolute path of the audio file. */
+  input: string;
+  priority: Priority;
+  /** Deadline (ISO 8601); the queue fills in submit + default for batch. */
+  deadline?: string;
+  /** Audio length, for the policy's run-time estimate. */
+  audioSeconds?: number;
+  /** Where it came from (spool dir, CLI, MQTT), for transcripts. */
+  sourceId?: string;
+}
+
+export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'priority'>> {
+  deadline: string;
+  submittedAt: string;
+  attempts: number;
+  audioSeconds?: number;
+  sourceId?: string;
+}
+
+export type JobState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface DoneRecord<R = unknown> {
+  job: JobRecord;
+  finishedAt: string;
+  result: R;
+}
+
+export interface FailedRecord {
+  job: JobRecord;
+  finishedAt: string;
+  error: string;
+}
+
+export interface JobQueueOptions {
+  dir: string;
+  logger: Logger;
+  /** Deadline given to jobs submitted without one (hours). */
+  defaultDeadlineHours: number;
+  /** A job that was running this many times when the daemon died is failed, not retried. */
+  maxAttempts: number;
+  clock?: () => number;
+}
+
+export class JobQueue implements Service {
+  readonly name = 'jobs';
+  private readonly pendingJobs = new Map<string, JobRecord>();
+  private readonly doneIds = new Set<string>();
+  private readonly failedIds = new Set<string>();
+  private readonly runningIds = new Set<string>();
+  private opened = false;
+
+  constructor(private readonly options: JobQueueOptions) {}
+
+  private path(kind: 'pending' | 'done' | 'failed' | 'tmp', id?: string): string {
+    return id === undefined ? join(this.options.dir, kind) : join(this.options.dir, kind, `${validateJobId(id)}.json`);
+  }
+
+  async start(): Promise<void> {
+    for (const k of ['pending', 'done', 'failed', 'tmp'] as const) await mkdir(this.path(k), { recursive: true });
+    for (const f of await readdir(this.path('tmp'))) await unlink(join(this.path('tmp'), f)).catch(() => undefined);
+    for (const f of await readdir(this.path('done'))) if (f.endsWith('.json')) this.doneIds.add(f.slice(0, -5));
+    for (const f of await readdir(this.path('failed'))) if (f.endsWith('.json')) this.failedIds.add(f.slice(0, -5));
+    for (const f of await readdir(this.path('pending'))) {
+      if (!f.endsWith('.json')) continue;
+      const id = f.slice(0, -5);
+      // Died between writing done/ and removing pending/: it is done, not to be run again.
+      if (this.doneIds.has(id) || this.failedIds.has(id)) {
+        await removeDurable(this.path('pending', id));
+        continue;
+      }
+      let job: JobRecord | undefined;
+      try {
+        job = await readJson<JobRecord>(join(this.path('pending'), f));
+      } catch (err) {
+        this.options.logger.error('unreadable job file set aside', { file: f, err });
+      }
+      if (!job) continue;
+      if (job.attempts >= this.options.maxAttempts) {
+        await this.failRecord(job, `the daemon stopped while running this job ${job.attempts} times; not retried (check the input file)`);
+        continue;
+      }
+      this.pendingJobs.set(id, job);
+    }
+    this.opened = true;
+    this.options.logger.info('job queue open', { pending: this.pendingJobs.size, done: this.doneIds.size, failed: this.failedIds.size });
+  }
+
+  async stop(): Promise<void> {
+    this.opened = false;
+  }
+
+  state(): { state: string; detail: string } {
+    return { state: this.opened ? 'running' : 'stopped', detail: `${this.pendingJobs.size} pending, ${this.runningIds.size} running` };
+  }
+
+  /** Adds a job, durably, unless its id is known; `created` says which. */
+  async submit(spec: JobSpec): Promise<{ job: JobRecord; state: JobState; created: boolean }> {
+    this.assertOpen();
+    const id = validateJobId(spec.id);
+    const known = await this.get(id);
+    if (known) return { ...known, created: false };
+    const now = (this.options.clock ?? Date.now)();
+    if (!['live', 'interactive', 'batch'].includes(spec.priority)) throw new Error(`invalid priority ${JSON.stringify(spec.priority)}: use live, interactive or batch`);
+    const deadlineMs = spec.deadline === undefined ? now + this.options.defaultDeadlineHours * 3600e3 : Date.parse(spec.deadline);
+    if (!Number.isFinite(deadlineMs)) throw new Error(`invalid deadline ${JSON.stringify(spec.deadline)}: use an ISO 8601 time`);
+    const job: JobRecord = { id, input: spec.input, priority: spec.priority, deadline: new Date(deadlineMs).toISOString(), submittedAt: new Date(now).toISOString(), attempts: 0 };
+    if (spec.audioSeconds !== undefined) job.audioSeconds = spec.audioSeconds;
+    if (spec.sourceId !== undefined) job.sourceId = spec.sourceId;
+    await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(job));
+    this.pendingJobs.set(id, job);
+    return { job, state: 'pending', created: true };
+  }
+
+  async get(id: string): Promise<{ job: JobRecord; state: JobState } | undefined> {
+    validateJobId(id);
+    const p = this.pendingJobs.get(id);
+    if (p) return { job: p, state: this.runningIds.has(id) ? 'running' : 'pending' };
+    if (this.doneIds.has(id)) {
+      const d = await readJson<DoneRecord>(this.path('done', id));
+      if (d) return { job: d.job, state: 'done' };
+    }
+    if (this.failedIds.has(id)) {
+      const f = await readJson<FailedRecord>(this.path('failed', id));
+      if (f) return { job: f.job, state: 'failed' };
+    }
+    return undefined;
+  }
+
+  /** Pending jobs not running, best first (priority, deadline, submission). */
+  pending(): JobRecord[] {
+    return [...this.pendingJobs.values()].filter((j) => !this.runningIds.has(j.id)).sort(compareJobs);
+  }
+
+  running(): JobRecord[] {
+    return [...this.runningIds].map((id) => this.pendingJobs.get(id)).filter((j): j is JobRecord => j !== undefined);
+  }
+
+  counts(): { pending: number; running: number; done: number; failed: number } {
+    return { pending: this.pendingJobs.size - this.runningIds.size, running: this.runningIds.size, done: this.doneIds.size, failed: this.failedIds.size };
+  }
+
+  /** Marks a job running and records the attempt durably, so a crash loop is detected on restart. */
+  async markStarted(id: string): Promise<JobRecord> {
+    const job = this.pendingJobs.get(validateJobId(id));
+    if (!job) throw new Error(`job ${id} is not pending`);
+    if (this.runningIds.has(id)) throw new Error(`job ${id} is already running`);
+    this.runningIds.add(id);
+    const updated = { ...job, attempts: job.attempts + 1 };
+    try {
+      await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(updated));
+    } catch (err) {
+      this.runningIds.delete(id);
+      throw err;
+    }
+    this.pendingJobs.set(id, updated);
+    return updated;
+  }
+
+  /** Records the result once; false when it was already done (the result is then ignored). */
+  async complete<R>(id: string, result: R): Promise<boolean> {
+    const job = this.pendingJobs.get(validateJobId(id));
+    if (!job) return false;
+    const record: DoneRecord<R> = { job, finishedAt: new Date((this.options.clock ?? Date.now)()).toISOString(), result };
+    const created = await createDurableOnce(this.path('tmp'), this.path('done', id), JSON.stringify(record));
+    this.doneIds.add(id);
+    await removeDurable(this.path('pending', id));
+    this.pendingJobs.delete(id);
+    this.runningIds.delete(id);
+    return created;
+  }
+
+  async fail(id: string, error: string): Promise<void> {
+    const job = this.pendingJobs.get(validateJobId(id));
+    if (!job) return;
+    await this.failRecord(job, error);
+    this.pendingJobs.delete(id);
+    this.runningIds.delete(id);
+  }
+
+  /** Puts a running job back (daemon stopping, thermal pause before it began work). */
+  release(id: string): void {
+    this.runningIds.delete(id);
+  }
+
+  async doneRecords<R = unknown>(): Promise<Array<DoneRecord<R>>> {
+    const out: Array<DoneRecord<R>> = [];
+    for (const id of [...this.doneIds].sort()) {
+      const d = await readJson<DoneRecord<R>>(this.path('done', id));
+      if (d) out.push(d);
+    }
+    return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  }
+
+  async failedRecords(): Promise<FailedRecord[]> {
+    const out: FailedRecord[] = [];
+    for (const id of [...this.failedIds].sort()) {
+      const f = await readJson<FailedRecord>(this.path('failed', id));
+      if (f) out.push(f);
+    }
+    return out;
+  }
+
+  private async failRecord(job: JobRecord, error: string): Promise<void> {
+    const record: FailedRecord = { job, finishedAt: new Date((this.options.clock ?? Date.now)()).toISOString(), error };
+    await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(record));
+    this.failedIds.add(job.id);
+    await removeDurable(this.path('pending', job.id));
+  }
+
+  private assertOpen(): void {
+    if (!this.opened) throw new Error('job queue is not open (the scheduler has not started)');
+  }
+}
+
+export function compareJobs(a: JobRecord, b: JobRecord): number {
+  return PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadline.localeCompare(b.deadline) || a.submittedAt.localeCompare(b.submittedAt) || a.id.localeCompare(b.id);
+}

@@ -1,0 +1,220 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../log/logger.js';
+import type { Service } from '../service.js';
+import type { EventBus } from '../bus.js';
+import type { CarbonSource, IntensityReading } from '../energy/carbon/types.js';
+import type { JobEnergyTracker } from '../energy/job-energy-tracker.js';
+import type { JobEnergy } from '../energy/job-energy.js';
+import { gramsCo2e } from '../energy/job-energy.js';
+import type { EnergyLedger } from '../energy/ledger.js';
+import type { JobQueue, JobRecord } from './job-queue.js';
+import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
+import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
+
+declare module '../bus.js' {
+  interface BusEvents {
+    /** A job finished (once per job, ever). */
+    jobDone: { job: JobRecord; result: unknown; energy?: JobEnergy & { gCO2e: number; intensity: IntensityReading } };
+    jobFailed: { job: JobRecord; error: string };
+    /** The thermal state changed (normal → soft → hard and back). */
+    thermalState: { state: ThermalState; temperatureC: number | undefined };
+    /** The last decision, for telemetry. */
+    schedulerDecision: { decision: PolicyDecision; model: ModelTelemetry; intensity: IntensityReading };
+  }
+}
+
+export interface SchedulerOptions {
+  queue: JobQueue;
+  lifecycle: ModelLifecycle;
+  carbon: CarbonSource;
+  /** Current limits; a function so `earshot budget set` applies live. */
+  limits: () => PolicyLimits;
+  /** The scheduler's temperature sensor (°C), undefined when unreadable. */
+  readTemperature: () => Promise<number | undefined>;
+  /** A whole-box meter's current draw, when the box has one. */
+  readWatts?: () => Promise<number | undefined>;
+  memoryPressure?: () => Promise<boolean>;
+  power: { idleWatts: number; wattsPerThread: number };
+  model: { idleUnloadMs: number; preloadMs: number };
+  /** Expected run time of a job at full threads (audio seconds × real-time factor). */
+  expectedMs: (job: JobRecord) => number;
+  energy?: JobEnergyTracker;
+  ledger?: EnergyLedger;
+  bus?: EventBus;
+  logger: Logger;
+  /** How often to re-decide without an event (thermal and power react at this pace). */
+  tickMs: number;
+  forecastHorizonMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * Applies the policy: on every tick (and when jobs arrive or finish, and at each half hour
+ * when carbon periods change — via node-cron) it reads the sensors, asks `decide`, starts the
+ * jobs it says, and loads, preloads or unloads the model.
+ */
+export class Scheduler implements Service {
+  readonly name = 'scheduler';
+  private timer: NodeJS.Timeout | undefined;
+  private wake: NodeJS.Timeout | undefined;
+  private periodTask: ScheduledTask | undefined;
+  private thermal: ThermalState = 'normal';
+  private lastDecision: PolicyDecision | undefined;
+  private lastTemperature: number | undefined;
+  private readonly active = new Map<string, Promise<void>>();
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.timer = setInterval(() => this.poke(), this.options.tickMs);
+    // Carbon periods are half-hourly: decide again as each one starts.
+    this.periodTask = cron.schedule('0 0,30 * * * *', () => this.poke(), { name: 'earshot-carbon-period', noOverlap: true });
+    await this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.wake) clearTimeout(this.wake);
+    this.timer = this.wake = undefined;
+    await this.periodTask?.destroy();
+    this.periodTask = undefined;
+    await this.ticking;
+    // Running jobs finish; ones killed by a harder stop simply run again after restart.
+    await Promise.allSettled([...this.active.values()]);
+  }
+
+  state(): { state: string; detail: string } {
+    const d = this.lastDecision;
+    return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail: d ? `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, model ${this.options.lifecycle.state}` : 'starting' };
+  }
+
+  get thermalState(): ThermalState {
+    return this.thermal;
+  }
+
+  get decision(): PolicyDecision | undefined {
+    return this.lastDecision;
+  }
+
+  get temperatureC(): number | undefined {
+    return this.lastTemperature;
+  }
+
+  /** Re-decide soon (a job arrived, a limit changed). */
+  poke(): void {
+    if (this.stopped) return;
+    void this.tick();
+  }
+
+  /** One decision and its application; concurrent calls coalesce into one more pass. */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      this.again = true;
+      return this.ticking;
+    }
+    this.ticking = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.once();
+        } catch (err) {
+          this.options.logger.error('scheduler pass failed', { err });
+        }
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async once(): Promise<void> {
+    if (this.stopped) return;
+    const o = this.options;
+    const now = (o.clock ?? Date.now)();
+    const [temperatureC, measuredWatts, memoryPressure] = await Promise.all([o.readTemperature(), o.readWatts?.(), o.memoryPressure?.() ?? false]);
+    this.lastTemperature = temperatureC;
+    const running = o.queue.running();
+    const toPolicy = (j: JobRecord): PolicyJob => ({ id: j.id, priority: j.priority, submittedAtMs: Date.parse(j.submittedAt), deadlineMs: Date.parse(j.deadline), expectedMs: o.expectedMs(j) });
+    const lastUsedMs = o.lifecycle.lastUsed;
+    const decision = decide({
+      nowMs: now,
+      queue: o.queue.pending().map(toPolicy),
+      running: running.map(toPolicy),
+      forecast: o.carbon.forecast(now, o.forecastHorizonMs ?? 48 * 3600e3),
+      limits: o.limits(),
+      temperatureC,
+      thermalState: this.thermal,
+      power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * (this.lastDecision?.threads ?? 1) } : {}) },
+      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
+    });
+    if (decision.thermalState !== this.thermal) {
+      o.logger.warn(`thermal state ${this.thermal} → ${decision.thermalState}`, { temperatureC });
+      o.bus?.emit('thermalState', { state: decision.thermalState, temperatureC });
+    }
+    this.thermal = decision.thermalState;
+    this.lastDecision = decision;
+    o.bus?.emit('schedulerDecision', { decision, model: o.lifecycle.telemetry(), intensity: o.carbon.current(now) });
+
+    if (decision.model === 'unload') {
+      const why = decision.thermalState === 'hard' ? 'thermal hard limit' : memoryPressure ? 'memory pressure' : 'idle timeout';
+      await o.lifecycle.unload(why);
+    } else if (decision.model === 'preload') {
+      void o.lifecycle.ensureLoaded('preload before a scheduled window').catch((err: unknown) => o.logger.error('preload failed', { err }));
+    }
+    for (const id of decision.run) {
+      if (this.active.has(id)) continue;
+      const p = this.runJob(id, decision.threads).finally(() => {
+        this.active.delete(id);
+        this.poke();
+      });
+      this.active.set(id, p);
+    }
+    this.armWake(decision, now);
+  }
+
+  /** Wake up when the earliest deferred job's window opens (or the model should preload). */
+  private armWake(decision: PolicyDecision, now: number): void {
+    if (this.wake) clearTimeout(this.wake);
+    const future = decision.defer.map((d) => d.untilMs - this.options.model.preloadMs).concat(decision.defer.map((d) => d.untilMs)).filter((t) => t > now);
+    if (future.length === 0 || this.stopped) return;
+    // Timers beyond ~24.8 days overflow; the tick interval covers those anyway.
+    this.wake = setTimeout(() => this.poke(), Math.min(Math.min(...future) - now + 50, 2 ** 31 - 1));
+  }
+
+  private async runJob(id: string, threads: number): Promise<void> {
+    const o = this.options;
+    let job: JobRecord;
+    try {
+      job = await o.queue.markStarted(id);
+    } catch (err) {
+      o.logger.warn('could not start job', { id, err });
+      return;
+    }
+    try {
+      const span = await o.energy?.begin();
+      const result = await o.lifecycle.run(job, { threads });
+      let energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined;
+      if (span && o.energy) {
+        const e = await o.energy.end(span, 1 / Math.max(1, this.active.size));
+        const intensity = o.carbon.current((o.clock ?? Date.now)());
+        energy = { ...e, gCO2e: gramsCo2e(e.kWh, intensity.gPerKWh), intensity };
+      }
+      const first = await o.queue.complete(id, energy ? { output: result, energy } : { output: result });
+      if (!first) return;
+      if (energy && o.ledger) {
+        const entry = { jobId: id, at: new Date((o.clock ?? Date.now)()).toISOString(), joules: energy.joules, kWh: energy.kWh, source: energy.source, method: energy.method, gPerKWh: energy.intensity.gPerKWh, intensitySource: `${energy.intensity.source} (${energy.intensity.status})`, gCO2e: energy.gCO2e };
+        await o.ledger.record(job.audioSeconds !== undefined ? { ...entry, audioSeconds: job.audioSeconds } : entry).catch((err: unknown) => o.logger.warn('energy ledger write failed', { err }));
+      }
+      o.bus?.emit('jobDone', energy ? { job, result, energy } : { job, result });
+    } catch (err) {
+      // One job's failure never stops the queue: record it and move on.
+      const message = err instanceof Error ? err.message : String(err);
+      o.logger.warn('job failed', { id, error: message });
+      await o.queue.fail(id, message).catch((e: unknown) => o.logger.error('could not record job failure', { id, err: e }));
+      o.bus?.emit('jobFailed', { job, error: message });
+    }
+  }
+}
