@@ -4,6 +4,7 @@
  * plugin READMEs carry (the suites check that the README shows exactly what they measure).
  */
 import { readFileSync } from 'node:fs';
+import type { Test } from 'tap';
 
 export interface ItnCase {
   category: string;
@@ -72,4 +73,44 @@ export function tableInReadme(file: string): string | null {
   const text = readFileSync(file, 'utf8');
   const m = /<!-- accuracy:start -->\n([\s\S]*?)\n<!-- accuracy:end -->/.exec(text);
   return m ? m[1]!.trim() : null;
+}
+
+/** The categories every suite must cover. */
+export const CATEGORIES = ['cardinal', 'ordinal', 'decimal', 'fraction', 'money', 'percent', 'date', 'time', 'measure', 'telephone', 'unchanged'];
+
+/** What {@link runSuite} needs to know about one language. */
+export interface SuiteSpec {
+  /** The case file. */
+  casesFile: string;
+  /** The plugin README whose accuracy table must match. */
+  readme: string;
+  /** The fewest cases the file must hold. */
+  minCases: number;
+  normalize: (text: string) => string;
+}
+
+/**
+ * The tap tests of a suite: coverage of every category, at least 95% exact match in each
+ * (the table and every miss are printed as comments), and the README's table.
+ */
+export function runSuite(t: Test, spec: SuiteSpec): void {
+  const cases = readCases(spec.casesFile);
+  const result = score(cases, spec.normalize);
+  const table = accuracyTable(result.scores);
+
+  t.test('the case file covers every category with enough cases', async (t) => {
+    t.ok(cases.length >= spec.minCases, `${cases.length} cases`);
+    const present = result.scores.map((s) => s.category);
+    for (const c of CATEGORIES) t.ok(present.includes(c), `category ${c} present`);
+  });
+
+  t.test('exact match is at least 95% in every category', async (t) => {
+    for (const line of table.split('\n')) t.comment(line);
+    for (const f of result.failures) t.comment(`miss (cases.tsv:${f.line}) ${f.category}: "${f.spoken}" → "${f.got}", want "${f.written}"`);
+    for (const s of result.scores) t.ok(s.exact / s.cases >= 0.95, `${s.category}: ${s.exact}/${s.cases}`);
+  });
+
+  t.test('the plugin README shows the accuracy this suite measures', async (t) => {
+    t.equal(tableInReadme(spec.readme), table);
+  });
 }

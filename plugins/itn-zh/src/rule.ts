@@ -1,0 +1,24 @@
+/** The shape every Chinese ITN rule has. */
+
+/** The categories of the test suite; each rule belongs to one. */
+export type Category =
+  | 'cardinal' | 'ordinal' | 'decimal' | 'fraction' | 'money' | 'percent'
+  | 'date' | 'time' | 'measure' | 'telephone';
+
+/** A rewrite of the characters `[i, end)`. */
+export interface RuleMatch {
+  /** Index after the last character rewritten. */
+  end: number;
+  /** The written form. */
+  text: string;
+}
+
+/**
+ * A rule recognizes one category of spoken form starting at character `i`. The normalizer
+ * only asks at positions where no numeral run is under way, so a rule always sees a number
+ * from its first character.
+ */
+export interface Rule {
+  readonly category: Category;
+  match(text: string, i: number): RuleMatch | null;
+}
