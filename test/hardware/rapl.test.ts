@@ -4,6 +4,7 @@ import { join, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { fixturesDir, tempDir, repoRoot } from '../helpers/paths.js';
+import { loaderArgs, childEnv } from '../scheduler/helpers/spawn-node.js';
 import { listRaplZones, RaplMeter, probeRapl } from '../../daemon/hardware/rapl.js';
 import { joulesBetween, counterDelta } from '../../daemon/hardware/meter-types.js';
 
@@ -63,7 +64,7 @@ t.test('EACCES on energy_uj (unprivileged daemon) → meter not readable, with a
   const self = fileURLToPath(import.meta.url);
   const child = join(dirname(self), 'rapl-probe-child' + extname(self));
   const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const r = spawnSync(process.execPath, [...loaderArgs(), child, root], { ...asNobody, env: untrackedEnv(), encoding: 'utf8', cwd: repoRoot });
+  const r = spawnSync(process.execPath, [...loaderArgs(), child, root], { ...asNobody, env: childEnv(), encoding: 'utf8', cwd: repoRoot });
   t.match(r.stdout, /readable/, 'the unprivileged child printed its probe result');
   const info = JSON.parse(r.stdout.trim().split('\n').pop() ?? 'null') as { readable?: boolean; note?: string } | null;
   t.equal(info?.readable, false);
@@ -71,23 +72,3 @@ t.test('EACCES on energy_uj (unprivileged daemon) → meter not readable, with a
   t.match(info?.note, /root-only/);
 });
 
-/** The TypeScript loader flags tap ran us with, minus its coverage/process tracking (it writes under .tap/, which "nobody" cannot). */
-function loaderArgs(): string[] {
-  const out: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] ?? '';
-    const value = a.includes('=') ? a : `${a}=${argv[i + 1] ?? ''}`;
-    if (!a.includes('=') && (a === '--import' || a === '--loader' || a === '--require' || a === '-r')) i++;
-    // Keep only the TypeScript loader: tap's mock and process-tracking hooks write under .tap/.
-    if (value.includes('@tapjs/') && !value.includes('@tapjs/typescript')) continue;
-    out.push(value);
-  }
-  return out;
-}
-
-function untrackedEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/processinfo/i.test(k) && !/processinfo/.test(v ?? '')) env[k] = v;
-  return env;
-}

@@ -1,0 +1,98 @@
+import t from 'tap';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/paths.js';
+import { silentLogger } from '../../daemon/log/logger.js';
+import { JobQueue } from '../../daemon/scheduler/job-queue.js';
+import { validateJobId, jobIdForFile } from '../../daemon/scheduler/job-id.js';
+
+const open = async (dir: string, now = () => Date.parse('2026-11-25T08:00:00Z')): Promise<JobQueue> => {
+  const q = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, clock: now });
+  await q.start();
+  return q;
+};
+
+t.test('a submitted job is on disk when submit returns, with defaults filled in', async (t) => {
+  const dir = tempDir();
+  const q = await open(dir);
+  const r = await q.submit({ id: 'job-1', input: '/srv/a.wav', priority: 'batch' });
+  t.equal(r.created, true);
+  const file = join(dir, 'pending', 'job-1.json');
+  t.ok(existsSync(file));
+  const onDisk = JSON.parse(readFileSync(file, 'utf8'));
+  t.equal(onDisk.deadline, '2026-11-26T08:00:00.000Z');
+  t.equal(onDisk.attempts, 0);
+  t.same(readdirSync(join(dir, 'tmp')), [], 'no temp files left');
+});
+
+t.test('idempotent ids: the same id is one job, whatever its state', async (t) => {
+  const q = await open(tempDir());
+  await q.submit({ id: 'x', input: '/a.wav', priority: 'batch' });
+  const again = await q.submit({ id: 'x', input: '/other.wav', priority: 'live' });
+  t.equal(again.created, false);
+  t.equal(again.job.input, '/a.wav');
+  await q.markStarted('x');
+  t.equal(await q.complete('x', { text: 'hi' }), true);
+  const afterDone = await q.submit({ id: 'x', input: '/a.wav', priority: 'batch' });
+  t.same([afterDone.created, afterDone.state], [false, 'done']);
+  t.equal(q.pending().length, 0);
+});
+
+t.test('ids never escape the queue directory', async (t) => {
+  const q = await open(tempDir());
+  for (const bad of ['../etc/passwd', 'a/b', 'a\0b', '..', '.hidden', '', 'x'.repeat(129), 'a..b']) {
+    await t.rejects(q.submit({ id: bad, input: '/a.wav', priority: 'batch' }), /invalid job id/, JSON.stringify(bad));
+  }
+  t.equal(validateJobId('f-0123abcd_x.1'), 'f-0123abcd_x.1');
+  t.match(jobIdForFile('/a.wav', 10, 5), /^f-[0-9a-f]{24}$/);
+  t.not(jobIdForFile('/a.wav', 10, 5), jobIdForFile('/a.wav', 11, 5));
+});
+
+t.test('bad priority or deadline is refused with what to use', async (t) => {
+  const q = await open(tempDir());
+  // @ts-expect-error: a CLI or MQTT payload can carry anything
+  await t.rejects(q.submit({ id: 'p', input: '/a.wav', priority: 'urgent' }), /use live, interactive or batch/);
+  await t.rejects(q.submit({ id: 'd', input: '/a.wav', priority: 'batch', deadline: 'tomorrow' }), /ISO 8601/);
+});
+
+t.test('priorities: live > interactive > batch, then deadline', async (t) => {
+  const q = await open(tempDir());
+  await q.submit({ id: 'b-late', input: '/a', priority: 'batch', deadline: '2026-11-27T00:00:00Z' });
+  await q.submit({ id: 'b-early', input: '/a', priority: 'batch', deadline: '2026-11-26T00:00:00Z' });
+  await q.submit({ id: 'i', input: '/a', priority: 'interactive' });
+  await q.submit({ id: 'l', input: '/a', priority: 'live' });
+  t.same(q.pending().map((j) => j.id), ['l', 'i', 'b-early', 'b-late']);
+});
+
+t.test('reopen: pending survive, done-but-not-removed is not rerun, crash loops are failed', async (t) => {
+  const dir = tempDir();
+  const q = await open(dir);
+  await q.submit({ id: 'keep', input: '/a', priority: 'batch' });
+  await q.submit({ id: 'done-twice', input: '/a', priority: 'batch' });
+  await q.submit({ id: 'crashy', input: '/a', priority: 'batch' });
+  // Simulate a death between writing done/ and removing pending/.
+  writeFileSync(join(dir, 'done', 'done-twice.json'), JSON.stringify({ job: { id: 'done-twice' }, finishedAt: '2026-11-25T08:00:00Z', result: {} }));
+  for (let i = 0; i < 3; i++) {
+    const again = await open(dir);
+    if (again.pending().some((j) => j.id === 'crashy')) await again.markStarted('crashy');
+  }
+  const q2 = await open(dir);
+  t.same(q2.pending().map((j) => j.id), ['keep']);
+  t.equal((await q2.get('done-twice'))?.state, 'done');
+  t.equal((await q2.get('crashy'))?.state, 'failed');
+  const failed = await q2.failedRecords();
+  t.match(failed[0]?.error, /stopped while running this job 3 times/);
+  t.same(readdirSync(join(dir, 'pending')).sort(), ['keep.json']);
+});
+
+t.test('completion is create-once: a second complete of the same job is ignored', async (t) => {
+  const dir = tempDir();
+  const q = await open(dir);
+  await q.submit({ id: 'j', input: '/a', priority: 'batch' });
+  const other = await open(dir);
+  await q.markStarted('j');
+  await other.markStarted('j');
+  t.equal(await q.complete('j', { n: 1 }), true);
+  t.equal(await other.complete('j', { n: 2 }), false);
+  t.same(JSON.parse(readFileSync(join(dir, 'done', 'j.json'), 'utf8')).result, { n: 1 });
+});
