@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../../log/logger.js';
+import type { ChannelSelect, PcmFormat } from '../types.js';
+import { FrameEmitter } from './frame-emitter.js';
+import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
+
+export interface CommandSourceOptions {
+  id: string;
+  /** argv of a command that writes raw PCM to stdout, e.g. ["arecord", "-q", "-f", "S16_LE", "-r", "16000", "-c", "1", "-t", "raw"]. Run without a shell. */
+  command: string[];
+  /** What the command writes. */
+  format: PcmFormat;
+  channel?: ChannelSelect;
+  backoff?: BackoffOptions;
+  logger: Logger;
+  onFrames: FramesHandler;
+}
+
+/**
+ * A live stream read from a command's stdout (arecord from a microphone, ffmpeg from an RTSP
+ * camera). When the command exits or cannot start, it is restarted after an exponential
+ * backoff; the source's timeline keeps counting, and the first frames after a restart are
+ * marked as a discontinuity so that VAD does not join speech across the gap.
+ */
+export class CommandSource implements AudioSource {
+  readonly id: string;
+  readonly kind = 'command' as const;
+  private child: ChildProcess | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  /** True once the current child closed (it and everything holding its stdout are gone). */
+  private closed = true;
+  private backoff: Backoff;
+  private readonly frames: FrameEmitter;
+  private runs = 0;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: CommandSourceOptions) {
+    this.id = checkSourceId(options.id);
+    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.frames = new FrameEmitter(this.id, options.onFrames);
+  }
+
+  /** How many times the command has been started (1 + restarts). */
+  get starts(): number {
+    return this.runs;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.command.length === 0) throw new Error(`source ${this.id}: "command" is empty; give the program and its arguments`);
+    this.stopping = false;
+    this.launch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const child = this.child;
+    if (child && !this.closed) {
+      killGroup(child, 'SIGTERM');
+      // A command that ignores SIGTERM is killed after 2 s.
+      const force = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
+      await this.exited;
+      clearTimeout(force);
+    } else {
+      await this.exited;
+    }
+    this.child = null;
+  }
+
+  private launch(): void {
+    const { command, logger } = this.options;
+    const startedAt = Date.now();
+    this.runs++;
+    let stderr = '';
+    // Its own process group, so that stop() also ends what the command started (a shell
+    // pipeline such as `arecord | sox`); under systemd the unit's cgroup covers a crash.
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = child;
+    this.closed = false;
+    logger.info('source command started', { source: this.id, pid: child.pid, run: this.runs });
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-2000);
+    });
+    let spawnError: Error | null = null;
+    child.once('error', (err) => {
+      spawnError = err;
+    });
+    const reading = this.frames.pump(child.stdout!, this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
+      logger.warn('source frames handler failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
+      killGroup(child, 'SIGKILL');
+    });
+    this.exited = new Promise<void>((resolve) => {
+      child.once('close', (code, signal) => {
+        this.closed = true;
+        void reading.then(() => {
+          resolve();
+          this.onExit(code, signal, spawnError, stderr, Date.now() - startedAt);
+        });
+      });
+    });
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: string, ranForMs: number): void {
+    if (this.stopping) {
+      this.options.logger.info('source command stopped', { source: this.id });
+      return;
+    }
+    const delay = this.backoff.next(ranForMs);
+    this.options.logger.warn('source command exited; restarting after backoff', {
+      source: this.id,
+      command: this.options.command[0],
+      ...(spawnError ? { error: spawnError.message } : { code, signal }),
+      stderr: stderr.trim().split('\n').slice(-3).join(' | ') || undefined,
+      ranForMs,
+      restartInMs: delay,
+      attempt: this.backoff.attempts,
+    });
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.stopping) this.launch();
+    }, delay);
+  }
+}
+
+/** Signals the child's whole process group, or the child alone when it has none. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  } catch {
+    child.kill(signal);
+  }
+}

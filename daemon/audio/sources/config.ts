@@ -1,0 +1,39 @@
+import type { BackoffOptions } from './backoff.js';
+import type { ChannelSelect, PcmFormat } from '../types.js';
+
+/**
+ * The `sources` entries of the daemon config, as validated by config.schema.json (which
+ * holds the defaults; fields optional here are filled there).
+ */
+export interface SpoolSourceConfig {
+  id: string;
+  type: 'spool';
+  dir: string;
+  settleMs?: number;
+  pollMs?: number;
+  /** For WAV files this is read from the header; for headerless files it declares the format. */
+  raw?: PcmFormat | null;
+  channel?: ChannelSelect;
+}
+
+export interface CommandSourceConfig {
+  id: string;
+  type: 'command';
+  command: string[];
+  format: PcmFormat;
+  channel?: ChannelSelect;
+  backoff?: BackoffOptions;
+}
+
+export interface SocketSourceConfig {
+  id: string;
+  type: 'socket';
+  /** Unix socket path; or host + port for TCP. */
+  path?: string;
+  host?: string;
+  port?: number;
+  format: PcmFormat;
+  channel?: ChannelSelect;
+}
+
+export type SourceConfig = SpoolSourceConfig | CommandSourceConfig | SocketSourceConfig;

@@ -1,0 +1,44 @@
+import { PcmToModelRate } from '../to-model-rate.js';
+import { MODEL_SAMPLE_RATE, type ChannelSelect, type PcmFormat } from '../types.js';
+import type { FramesHandler } from './types.js';
+
+/**
+ * The part every live source shares: PCM bytes of one connection or run in, 16 kHz frames
+ * out, stamped with the source's running sample count (its timeline, which keeps counting
+ * across reconnects) and the wall-clock time of their first sample.
+ */
+export class FrameEmitter {
+  private samples = 0;
+
+  constructor(
+    private readonly sourceId: string,
+    private readonly onFrames: FramesHandler,
+  ) {}
+
+  /** Converts one stream of bytes (one run of a command, one socket client) and hands on its frames. */
+  async pump(bytes: AsyncIterable<Buffer | string>, format: PcmFormat, channel: ChannelSelect): Promise<void> {
+    const converter = new PcmToModelRate(format, channel);
+    let first = true;
+    for await (const chunk of bytes) {
+      const samples = converter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+      if (samples.length === 0) continue;
+      await this.emit(samples, first);
+      first = false;
+    }
+    const tail = converter.flush();
+    if (tail.length > 0) await this.emit(tail, first);
+  }
+
+  private async emit(samples: Float32Array, discontinuity: boolean): Promise<void> {
+    const startSample = this.samples;
+    this.samples += samples.length;
+    await this.onFrames({
+      sourceId: this.sourceId,
+      startSample,
+      // The chunk just arrived, so its first sample was captured its own length ago.
+      wallTimeMs: Date.now() - (samples.length * 1000) / MODEL_SAMPLE_RATE,
+      samples,
+      ...(discontinuity ? { discontinuity: true } : {}),
+    });
+  }
+}

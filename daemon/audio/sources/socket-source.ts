@@ -1,0 +1,89 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { rm } from 'node:fs/promises';
+import type { Logger } from '../../log/logger.js';
+import type { ChannelSelect, PcmFormat } from '../types.js';
+import { FrameEmitter } from './frame-emitter.js';
+import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
+
+export type SocketListen = { path: string } | { host: string; port: number };
+
+export interface SocketSourceOptions {
+  id: string;
+  /** A unix socket path, or a TCP host and port (keep it on loopback: the stream is not authenticated). */
+  listen: SocketListen;
+  format: PcmFormat;
+  channel?: ChannelSelect;
+  logger: Logger;
+  onFrames: FramesHandler;
+}
+
+/**
+ * Raw PCM pushed over a local socket (`arecord ... | nc -U /run/earshot/mic.sock`). One
+ * sender at a time: a second connection is refused while one is streaming. Each new
+ * sender starts a new stretch of the source's timeline, marked as a discontinuity.
+ */
+export class SocketSource implements AudioSource {
+  readonly id: string;
+  readonly kind = 'socket' as const;
+  private server: Server | null = null;
+  private client: Socket | null = null;
+  private readonly frames: FrameEmitter;
+  private reading: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SocketSourceOptions) {
+    this.id = checkSourceId(options.id);
+    this.frames = new FrameEmitter(this.id, options.onFrames);
+  }
+
+  /** The TCP port actually bound (useful with port 0), or null for a unix socket. */
+  get port(): number | null {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address.port : null;
+  }
+
+  async start(): Promise<void> {
+    const { listen, logger } = this.options;
+    // A stale unix socket file from a crash would make listen() fail with EADDRINUSE.
+    if ('path' in listen) await rm(listen.path, { force: true });
+    const server = createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      if ('path' in listen) server.listen(listen.path, resolve);
+      else server.listen(listen.port, listen.host, resolve);
+    });
+    server.on('error', (err) => logger.error('source socket error', { source: this.id, error: err.message }));
+    logger.info('source socket listening', { source: this.id, ...('path' in listen ? { path: listen.path } : { host: listen.host, port: this.port }) });
+  }
+
+  async stop(): Promise<void> {
+    this.client?.destroy();
+    await this.reading;
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    if ('path' in this.options.listen) await rm(this.options.listen.path, { force: true });
+  }
+
+  private accept(socket: Socket): void {
+    const { logger } = this.options;
+    if (this.client) {
+      logger.warn('source socket: refusing a second sender while one is streaming', { source: this.id });
+      socket.destroy();
+      return;
+    }
+    this.client = socket;
+    logger.info('source socket: sender connected', { source: this.id });
+    this.reading = (async () => {
+      try {
+        await this.frames.pump(socket, this.options.format, this.options.channel ?? 'mix');
+      } catch (err) {
+        logger.warn('source socket: stream ended with an error', { source: this.id, error: err instanceof Error ? err.message : String(err) });
+        socket.destroy();
+      } finally {
+        this.client = null;
+        logger.info('source socket: sender disconnected', { source: this.id });
+      }
+    })();
+  }
+}

@@ -1,0 +1,174 @@
+import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../../log/logger.js';
+import { checkFileName, checkSourceId, type AudioSource } from './types.js';
+
+/** A recording found complete in the spool folder, handed to the caller. */
+export interface SpoolFile {
+  sourceId: string;
+  /** Full path while being handled (inside the spool folder). */
+  path: string;
+  name: string;
+  size: number;
+  /** Last modification: when the recorder finished writing. */
+  mtimeMs: number;
+}
+
+/** Resolve when the file was handled (it moves to done/); reject to move it to failed/ with the reason. */
+export type SpoolHandler = (file: SpoolFile) => Promise<void>;
+
+export interface SpoolWatcherOptions {
+  id: string;
+  dir: string;
+  /** A file is complete when its size and mtime have not changed for this long. */
+  settleMs?: number;
+  /** How often the folder is listed; polling works on every filesystem (NFS, SMB) where inotify does not. */
+  pollMs?: number;
+  logger: Logger;
+  handler: SpoolHandler;
+}
+
+/** Names a recorder uses while writing: skipped until renamed. */
+const IN_PROGRESS = /\.(part|tmp)$/i;
+
+/**
+ * Batch recordings dropped into a folder. A file is picked up when it is complete: either
+ * its writer renames it from `NAME.part` to `NAME` when done, or its size and mtime stay
+ * the same for `settleMs`. Files are handled one at a time, oldest first; each ends in
+ * `done/`, or in `failed/` beside a `NAME.reason.txt` saying why, so nothing is lost and
+ * nothing is handled twice.
+ */
+export class SpoolWatcher implements AudioSource {
+  readonly id: string;
+  readonly kind = 'spool' as const;
+  private readonly settleMs: number;
+  private readonly pollMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private stopped = true;
+  /** Set by stop(): finish the file in hand, start no other. */
+  private stopRequested = false;
+  private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
+
+  constructor(private readonly options: SpoolWatcherOptions) {
+    this.id = checkSourceId(options.id);
+    this.settleMs = options.settleMs ?? 2000;
+    this.pollMs = options.pollMs ?? 1000;
+  }
+
+  get doneDir(): string {
+    return join(this.options.dir, 'done');
+  }
+
+  get failedDir(): string {
+    return join(this.options.dir, 'failed');
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.doneDir, { recursive: true });
+    await mkdir(this.failedDir, { recursive: true });
+    this.stopped = false;
+    this.stopRequested = false;
+    this.options.logger.info('spool watching', { source: this.id, dir: this.options.dir });
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.stopRequested = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    // Let the file in hand finish, so it is moved and never handled twice.
+    await this.running;
+  }
+
+  /**
+   * Lists the folder once and handles every file that is complete. Calls are queued behind
+   * the poll loop's own, so a file is never handled by two scans at once.
+   */
+  scan(): Promise<void> {
+    const next = this.queue.then(() => this.scanOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async scanOnce(): Promise<void> {
+    const now = Date.now();
+    const entries = await readdir(this.options.dir, { withFileTypes: true });
+    const ready: SpoolFile[] = [];
+    const present = new Set<string>();
+    for (const entry of entries) {
+      if (!entry.isFile() || entry.name.startsWith('.') || IN_PROGRESS.test(entry.name)) continue;
+      present.add(entry.name);
+      const path = join(this.options.dir, entry.name);
+      let info;
+      try {
+        info = await stat(path);
+      } catch {
+        continue; // removed between listing and stat
+      }
+      const last = this.seen.get(entry.name);
+      if (!last || last.size !== info.size || last.mtimeMs !== info.mtimeMs) {
+        this.seen.set(entry.name, { size: info.size, mtimeMs: info.mtimeMs, since: now });
+        // A file already quiet for settleMs (e.g. present at startup) need not wait another round.
+        if (now - info.mtimeMs < this.settleMs) continue;
+      } else if (now - last.since < this.settleMs && now - info.mtimeMs < this.settleMs) {
+        continue;
+      }
+      ready.push({ sourceId: this.id, path, name: entry.name, size: info.size, mtimeMs: info.mtimeMs });
+    }
+    for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
+    ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
+    for (const file of ready) {
+      if (this.stopRequested) break;
+      await this.handle(file);
+    }
+  }
+
+  private schedule(delay: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.scan()
+        .catch((err: unknown) => {
+          this.options.logger.error('spool scan failed', { source: this.id, dir: this.options.dir, error: err instanceof Error ? err.message : String(err) });
+        })
+        .finally(() => {
+          this.running = null;
+          if (!this.stopped) this.schedule(this.pollMs);
+        });
+    }, delay);
+  }
+
+  private async handle(file: SpoolFile): Promise<void> {
+    const { logger } = this.options;
+    const name = checkFileName(file.name);
+    this.seen.delete(name);
+    try {
+      await this.options.handler(file);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const target = await freeName(this.failedDir, name);
+      await rename(file.path, join(this.failedDir, target));
+      await writeFile(join(this.failedDir, `${target}.reason.txt`), `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`);
+      logger.warn('spool file failed; moved to failed/', { source: this.id, file: name, movedTo: target, reason });
+      return;
+    }
+    const target = await freeName(this.doneDir, name);
+    await rename(file.path, join(this.doneDir, target));
+    logger.info('spool file done', { source: this.id, file: name, movedTo: target });
+  }
+}
+
+/** `name`, or `name-1`, `name-2` … (before the extension) when `dir` already has it. */
+async function freeName(dir: string, name: string): Promise<string> {
+  const existing = new Set(await readdir(dir));
+  if (!existing.has(name)) return name;
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  for (let i = 1; ; i++) {
+    const candidate = `${stem}-${i}${ext}`;
+    if (!existing.has(candidate)) return candidate;
+  }
+}

@@ -1,0 +1,94 @@
+import { openAudioFile } from '../audio/decode-file.js';
+import { CommandSource } from '../audio/sources/command-source.js';
+import type { SourceConfig } from '../audio/sources/config.js';
+import { SocketSource } from '../audio/sources/socket-source.js';
+import { SpoolWatcher, type SpoolFile } from '../audio/sources/spool-watcher.js';
+import type { AudioSource } from '../audio/sources/types.js';
+import type { Logger } from '../log/logger.js';
+import { createDetector } from './create-detector.js';
+import { detectFileSegments } from './detect-file.js';
+import { LiveVad } from './live-vad.js';
+import { resolveSegmenterSettings, type SegmenterSettingsInput } from './sensitivity.js';
+import type { DetectorName, SpeechSegment } from './types.js';
+
+/** The `vad` section of the daemon config. */
+export interface VadConfig extends SegmenterSettingsInput {
+  detector: DetectorName;
+}
+
+export interface BuildSourcesDeps {
+  logger: Logger;
+  vad: VadConfig;
+  /** Where speech goes (the job queue). A spool file counts as done only once this resolved for all its segments. */
+  onSegment: (segment: SpeechSegment) => Promise<void>;
+}
+
+/**
+ * Builds the configured sources, each wired through its own VAD into `onSegment`.
+ * Configuration errors (a bad id, an empty command) throw here, naming the source;
+ * runtime failures are the source's own business (restart, failed/ folder).
+ */
+export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): AudioSource[] {
+  const settings = resolveSegmenterSettings(deps.vad);
+  return configs.map((config, index) => {
+    const logger = deps.logger.child(config.id);
+    const detector = () => createDetector(deps.vad.detector, logger);
+    try {
+      switch (config.type) {
+        case 'spool':
+          return new SpoolWatcher({
+            id: config.id,
+            dir: config.dir,
+            settleMs: config.settleMs,
+            pollMs: config.pollMs,
+            logger,
+            handler: async (file: SpoolFile) => {
+              const d = await detector();
+              try {
+                const decode = { raw: config.raw ?? undefined, channel: config.channel };
+                const info = (await openAudioFile(file.path, decode)).info;
+                // The recorder finished at mtime, so the recording began one duration earlier.
+                const startedAtMs = file.mtimeMs - (info.durationSec ?? 0) * 1000;
+                const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, startedAtMs, onSegment: deps.onSegment });
+                logger.info('spool file analysed', { file: file.name, durationSec: result.durationSec, segments: result.segments, kept: Number(result.keptFraction.toFixed(3)) });
+              } finally {
+                await d.close();
+              }
+            },
+          });
+        case 'command':
+        case 'socket': {
+          const live = new LiveVad({ sourceId: config.id, createDetector: detector, settings, onSegment: deps.onSegment, logger });
+          const channel = config.channel ?? 'mix';
+          const source: AudioSource =
+            config.type === 'command'
+              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: config.backoff, logger, onFrames: live.onFrames })
+              : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, logger, onFrames: live.onFrames });
+          return withVadFlush(source, live);
+        }
+      }
+    } catch (err) {
+      throw new Error(`sources[${index}] (${JSON.stringify(config.id)}): ${err instanceof Error ? err.message : String(err)}`);
+    }
+    throw new Error(`sources[${index}]: unknown type ${JSON.stringify((config as { type: unknown }).type)}; use spool, command or socket`);
+  });
+}
+
+function socketListen(config: Extract<SourceConfig, { type: 'socket' }>): { path: string } | { host: string; port: number } {
+  if (config.path) return { path: config.path };
+  if (config.port !== undefined) return { host: config.host ?? '127.0.0.1', port: config.port };
+  throw new Error('a socket source needs "path" (unix socket) or "port" (TCP on host, default 127.0.0.1)');
+}
+
+/** The source, with the speech still open in its VAD flushed after it stops. */
+function withVadFlush(source: AudioSource, live: LiveVad): AudioSource {
+  return {
+    id: source.id,
+    kind: source.kind,
+    start: () => source.start(),
+    stop: async () => {
+      await source.stop();
+      await live.end();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import t from 'tap';
+import { CommandSource } from '../../../daemon/audio/sources/command-source.js';
+import { SocketSource } from '../../../daemon/audio/sources/socket-source.js';
+import { SourceSet } from '../../../daemon/audio/sources/source-set.js';
+import type { AudioFrames } from '../../../daemon/audio/types.js';
+import { LogSink } from '../../../daemon/log/logger.js';
+
+const s16 = { encoding: 's16le' as const, sampleRate: 16000, channels: 1 };
+const backoff = { initialMs: 100, maxMs: 400, resetAfterMs: 60_000 };
+
+function logs() {
+  const lines: string[] = [];
+  const sink = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) });
+  return { lines, logger: sink.logger('sources'), records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+const until = async (what: () => boolean, ms = 8000) => {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+t.test('a command that exits is restarted with growing backoff and logged; the others keep running', async (t) => {
+  const { logger, records } = logs();
+  const dying: AudioFrames[] = [];
+  const steady: AudioFrames[] = [];
+  // 0.1 s of audio, then exit 3.
+  const flaky = new CommandSource({ id: 'flaky', command: ['sh', '-c', 'head -c 3200 /dev/zero; echo "mic unplugged" >&2; exit 3'], format: s16, backoff, logger, onFrames: (f) => void dying.push(f) });
+  const good = new CommandSource({ id: 'good', command: ['sh', '-c', 'while :; do head -c 3200 /dev/zero; sleep 0.05; done'], format: s16, backoff, logger, onFrames: (f) => void steady.push(f) });
+  const broken = new CommandSource({ id: 'broken', command: ['/nonexistent/arecord'], format: s16, backoff, logger, onFrames: () => undefined });
+  const set = new SourceSet([flaky, good, broken], logger);
+  await set.start();
+  t.teardown(() => set.stop());
+  await until(() => flaky.starts >= 4 && broken.starts >= 3);
+  const before = steady.length;
+  await until(() => steady.length > before + 3);
+  t.ok(true, 'the steady source kept delivering while the others were failing');
+
+  const exits = records().filter((r) => r.msg === 'source command exited; restarting after backoff');
+  const flakyExits = exits.filter((r) => r.source === 'flaky');
+  t.same(flakyExits.slice(0, 3).map((r) => r.restartInMs), [100, 200, 400], 'backoff doubles up to the ceiling');
+  t.equal(flakyExits[0]!.code, 3);
+  t.match(String(flakyExits[0]!.stderr), /mic unplugged/, 'the command\'s own error is in the log');
+  const brokenExit = exits.find((r) => r.source === 'broken')!;
+  t.match(String(brokenExit.error), /ENOENT/, 'a command that cannot start is retried too');
+
+  // The timeline keeps counting across restarts; each run starts with a discontinuity.
+  t.equal(dying[0]!.startSample, 0);
+  t.equal(dying[0]!.discontinuity, true);
+  const restarts = dying.filter((f) => f.discontinuity);
+  t.ok(restarts.length >= 3);
+  t.equal(restarts[1]!.startSample, 1600, 'the second run continues after the first run\'s 1600 samples');
+  t.same(set.status().map((s) => s.state), ['running', 'running', 'running']);
+
+  await set.stop();
+  const count = flaky.starts;
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(flaky.starts, count, 'no restart after stop()');
+  t.same(set.status().map((s) => s.state), ['stopped', 'stopped', 'stopped']);
+});
+
+t.test('a source that cannot start is marked failed and the rest start', async (t) => {
+  const { logger, records } = logs();
+  const frames: AudioFrames[] = [];
+  const bad = new SocketSource({ id: 'bad-socket', listen: { path: '/nonexistent-dir/earshot.sock' }, format: s16, logger, onFrames: () => undefined });
+  const good = new CommandSource({ id: 'ok', command: ['sh', '-c', 'head -c 6400 /dev/zero; sleep 5'], format: s16, logger, onFrames: (f) => void frames.push(f) });
+  const set = new SourceSet([bad, good], logger);
+  await set.start();
+  t.teardown(() => set.stop());
+  await until(() => frames.reduce((n, f) => n + f.samples.length, 0) >= 3200);
+  const status = set.status();
+  t.equal(status[0]!.state, 'failed');
+  t.match(status[0]!.error, /ENOENT|EACCES/);
+  t.equal(status[1]!.state, 'running');
+  t.ok(records().some((r) => r.msg === 'source failed to start; the other sources keep running' && r.source === 'bad-socket'));
+  t.throws(() => new SourceSet([good, good], logger), /id "ok" is used twice/);
+});
+
+t.test('ids that could escape a folder or a topic are refused', async (t) => {
+  const { logger } = logs();
+  for (const id of ['../etc', 'a/b', 'mic\0', '', '..', 'a..b', '+', '#', 'x'.repeat(65)]) {
+    t.throws(() => new CommandSource({ id, command: ['true'], format: s16, logger, onFrames: () => undefined }), /is not allowed/, JSON.stringify(id));
+  }
+  t.doesNotThrow(() => new CommandSource({ id: 'lobby-mic_2.left', command: ['true'], format: s16, logger, onFrames: () => undefined }));
+});

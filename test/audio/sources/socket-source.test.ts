@@ -1,0 +1,59 @@
+import t from 'tap';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { SocketSource } from '../../../daemon/audio/sources/socket-source.js';
+import type { AudioFrames } from '../../../daemon/audio/types.js';
+import { silentLogger } from '../../../daemon/log/logger.js';
+import { tempDir } from '../../helpers/paths.js';
+import { encodePcm, sine } from '../make-wav.js';
+
+const until = async (what: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!what()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+const open = (target: { path: string } | { port: number; host: string }) =>
+  new Promise<Socket>((resolve, reject) => {
+    const s = connect(target as never, () => resolve(s));
+    s.once('error', reject);
+  });
+
+t.test('raw PCM over a unix socket, resampled, one sender at a time, reconnects continue the timeline', async (t) => {
+  const path = join(tempDir(), 'mic.sock');
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 's16le', sampleRate: 8000, channels: 2 }, logger: silentLogger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  const pcm = encodePcm(sine(8000, 440, 1, 2), 's16le');
+  const first = await open({ path });
+  // Odd-sized pieces: frames split across writes must still decode.
+  for (let i = 0; i < pcm.length; i += 1001) first.write(pcm.subarray(i, i + 1001));
+  const second = await open({ path });
+  await new Promise((r) => second.once('close', r));
+  t.ok(true, 'a second sender is refused while the first streams');
+  first.end();
+  const total = () => frames.reduce((n, f) => n + f.samples.length, 0);
+  await until(() => total() === 16000);
+  t.equal(frames[0]!.discontinuity, true);
+  t.equal(frames.filter((f) => f.discontinuity).length, 1);
+  const again = await open({ path });
+  again.end(pcm.subarray(0, 3200)); // 0.1 s
+  await until(() => total() === 17600);
+  const restart = frames.filter((f) => f.discontinuity)[1]!;
+  t.equal(restart.startSample, 16000, 'the new sender continues the source timeline');
+  t.equal(restart.sourceId, 'desk');
+});
+
+t.test('TCP on loopback with an ephemeral port', async (t) => {
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'tcp', listen: { host: '127.0.0.1', port: 0 }, format: { encoding: 'f32le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  const c = await open({ host: '127.0.0.1', port: source.port! });
+  c.end(encodePcm([0.25, -0.5, 0.75], 'f32le'));
+  await until(() => frames.length > 0);
+  t.same(Array.from(frames[0]!.samples), [0.25, -0.5, 0.75]);
+});

@@ -1,0 +1,63 @@
+import t from 'tap';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SourceSet } from '../../daemon/audio/sources/source-set.js';
+import { SpoolWatcher } from '../../daemon/audio/sources/spool-watcher.js';
+import { LogSink, silentLogger } from '../../daemon/log/logger.js';
+import { buildSources } from '../../daemon/vad/build-sources.js';
+import type { SpeechSegment } from '../../daemon/vad/types.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+
+const wav = join(fixturesDir, 'audio', 'speech-silence-speech.wav');
+const truth = JSON.parse(readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.json'), 'utf8')) as { speech: Array<[number, number]> };
+
+t.test('spool source: a WAV becomes segments, then moves to done/; a bad file goes to failed/ with the reason', async (t) => {
+  const dir = tempDir();
+  copyFileSync(wav, join(dir, 'meeting.wav'));
+  writeFileSync(join(dir, 'broken.wav'), 'RIFF\0\0\0\0WAVEjunk');
+  const segments: SpeechSegment[] = [];
+  const [source] = buildSources([{ id: 'office', type: 'spool', dir, settleMs: 0 }], {
+    logger: silentLogger,
+    vad: { detector: 'energy' },
+    onSegment: async (s) => void segments.push(s),
+  });
+  const spool = source as SpoolWatcher;
+  await spool.start();
+  t.teardown(() => spool.stop());
+  await spool.scan();
+  t.equal(segments.length, 2);
+  t.same(segments.map((s) => s.sourceId), ['office', 'office']);
+  t.ok(Math.abs(segments[0]!.startSec - truth.speech[0]![0]) < 0.1);
+  t.ok(existsSync(join(dir, 'done', 'meeting.wav')));
+  t.match(readFileSync(join(dir, 'failed', 'broken.wav.reason.txt'), 'utf8'), /broken\.wav: no "data" chunk found/);
+});
+
+t.test('command source: live PCM through VAD, the open segment flushed on stop', async (t) => {
+  const segments: SpeechSegment[] = [];
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l) }).logger('sources');
+  // The fixture's samples (after its 44-byte header) as a microphone would send them, cut off mid-speech.
+  const sources = buildSources(
+    [{ id: 'mic', type: 'command', command: ['sh', '-c', `tail -c +45 '${wav}' | head -c 140000; sleep 30`], format: { encoding: 's16le', sampleRate: 16000, channels: 1 } }],
+    { logger, vad: { detector: 'silero' }, onSegment: async (s) => void segments.push(s) },
+  );
+  const set = new SourceSet(sources, logger);
+  await set.start();
+  t.teardown(() => set.stop());
+  const end = Date.now() + 10_000;
+  while (segments.length < 1 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  t.equal(segments.length, 1, 'the first utterance is cut while the stream runs');
+  await set.stop();
+  t.equal(segments.length, 2, 'stop() flushes the speech still open');
+  t.ok(Math.abs(segments[0]!.startSec - truth.speech[0]![0]) < 0.1);
+  t.ok(Math.abs(segments[1]!.startSec - truth.speech[1]![0]) < 0.1);
+  t.ok(Math.abs(segments[1]!.endSec - 140000 / 2 / 16000) < 0.01, 'ends where the audio stopped');
+  t.ok(Date.parse(segments[0]!.startedAt) <= Date.now());
+});
+
+t.test('configuration errors name the source', async (t) => {
+  const deps = { logger: silentLogger, vad: { detector: 'energy' as const }, onSegment: async () => undefined };
+  t.throws(() => buildSources([{ id: 'a/b', type: 'spool', dir: '/tmp' }], deps), /sources\[0\] \("a\/b"\): source id "a\/b" is not allowed/);
+  t.throws(() => buildSources([{ id: 's', type: 'socket', format: { encoding: 's16le', sampleRate: 16000, channels: 1 } }], deps), /sources\[0\] \("s"\): a socket source needs "path"/);
+  t.throws(() => buildSources([], { ...deps, vad: { detector: 'energy', threshold: 3 } }), /threshold must be between 0 and 1/);
+});
