@@ -37,6 +37,18 @@ export interface PluginHostOptions {
   nodeModulesDir?: string;
 }
 
+/** `earshot plugins info`: a plugin's status plus where it lives and its effective config. */
+export interface PluginInfo extends PluginStatus {
+  /** The `engines.earshot` range it declares. */
+  engines?: string;
+  /** The module the host imports. */
+  main?: string;
+  /** Path of the config JSON Schema it ships. */
+  configSchema?: string;
+  /** Its config after validation, defaults filled in (absent until it was started once). */
+  config?: Record<string, unknown>;
+}
+
 /** Thrown for a plugin name that matches no discovered plugin. */
 export class UnknownPluginError extends Error {
   constructor(
@@ -142,9 +154,9 @@ export class PluginHost implements Service {
   }
 
   /** One plugin's status plus its manifest details and (validated) config. */
-  info(query: string): PluginStatus & { engines?: string; main?: string; configSchema?: string; config?: Record<string, unknown> } {
+  info(query: string): PluginInfo {
     const slot = this.find(query);
-    const out: ReturnType<PluginHost['info']> = { ...this.status(slot) };
+    const out: PluginInfo = { ...this.status(slot) };
     if (slot.manifest) {
       out.engines = slot.manifest.engines;
       out.main = slot.manifest.main;

@@ -55,7 +55,13 @@ export function openPluginContext(options: PluginContextOptions): OpenContext {
     if (abort.signal.aborted) return;
     options.onTaskOutcome(await guardedCall(task, options.taskTimeoutMs));
   };
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o750 });
+  try {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o750 });
+  } catch (err) {
+    // A read-only or foreign data dir (the CLI's offline mode as a normal user) must not stop
+    // the plugin; only its own writes there will fail, and those are its failures.
+    options.logger.warn(`plugin data folder ${options.dataDir} cannot be created: ${(err as Error).message}`);
+  }
 
   const context: PluginContext = {
     name: options.name,
