@@ -38,7 +38,12 @@ async function open(url: string, offset: number, options: DownloadOptions): Prom
   for (let hop = 0; hop <= (options.maxRedirects ?? 5); hop++) {
     const headers: Record<string, string> = { 'user-agent': 'earshot-model-install' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
-    const res = await request(current, headers, options.signal);
+    let res: IncomingMessage;
+    try {
+      res = await request(current, headers, options.signal);
+    } catch (err) {
+      throw new Error(`${current}: ${(err as Error).message}; check that the box is online, or install from a local archive (earshot model install ./PACK.tar.bz2)`);
+    }
     const status = res.statusCode ?? 0;
     if (status >= 300 && status < 400 && res.headers.location) {
       res.resume();
@@ -67,14 +72,27 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     let received = offset;
     const resumedFrom = offset;
     await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      // Flush what arrived before failing: the next run resumes from it.
+      const fail = (err: Error): void => {
+        if (failed) return;
+        failed = true;
+        res.unpipe(out);
+        out.end(() => reject(err));
+      };
       res.on('data', (chunk: Buffer) => {
         received += chunk.length;
         options.onProgress?.({ received, total, resumedFrom });
       });
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error(`${url}: connection closed after ${received} bytes; run the install again to resume`)));
-      out.on('error', reject);
-      out.on('finish', resolve);
+      res.on('error', () => fail(new Error(`${url}: connection lost after ${received} bytes; run the install again to resume`)));
+      res.on('aborted', () => fail(new Error(`${url}: connection closed after ${received} bytes; run the install again to resume`)));
+      out.on('error', (err) => {
+        failed = true;
+        reject(err);
+      });
+      out.on('finish', () => {
+        if (!failed) resolve();
+      });
       res.pipe(out);
     });
     if (total !== null && Number.isFinite(length) && received < total) {

@@ -1,0 +1,54 @@
+import t from 'tap';
+import { existsSync, truncateSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import ModelInstall from '../../daemon/cli/commands/model/install.js';
+import ModelList, { type ModelListResult } from '../../daemon/cli/commands/model/list.js';
+import ModelRemove from '../../daemon/cli/commands/model/remove.js';
+import type { InstallResult } from '../../daemon/catalog/install.js';
+import { repoRoot, tempDir } from '../helpers/paths.js';
+import { makePack } from './packs.js';
+
+/** Runs a command in-process, keeping its output off the test's stdout. */
+async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: string }> {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let stdout = '';
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += c.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return { value: await fn(), stdout };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+t.test('earshot model install ./pack, list, remove with --data-dir', async (t) => {
+  const dataDir = tempDir();
+  const archive = makePack('cli-nemo');
+  const { value: installed, stdout } = await quiet(() => ModelInstall.run([archive, '--data-dir', dataDir, '--json'], repoRoot) as Promise<InstallResult>);
+  t.equal(installed.dir, join(dataDir, 'models', 'cli-nemo'));
+  t.same(JSON.parse(stdout).name, 'cli-nemo', '--json prints the result');
+
+  const { value: list } = await quiet(() => ModelList.run(['--data-dir', dataDir, '--available', '--json'], repoRoot) as Promise<ModelListResult>);
+  const names = list.installed.map((m) => m.name);
+  t.ok(names.includes('cli-nemo'));
+  t.equal(list.installed.find((m) => m.name === 'cli-nemo')!.family, 'nemo-ctc');
+  t.ok(list.available!.some((p) => p.family === 'sense-voice' && p.runnable));
+  t.ok(list.available!.some((p) => p.family === 'paraformer' && !p.runnable));
+
+  await quiet(() => ModelRemove.run(['cli-nemo', '--data-dir', dataDir], repoRoot));
+  t.notOk(existsSync(installed.dir));
+  await t.rejects(quiet(() => ModelRemove.run(['cli-nemo', '--data-dir', dataDir], repoRoot)), /'cli-nemo' is not installed/);
+  // oclif may mark the process failed for the expected error above; that failure was the point
+  process.exitCode = 0;
+});
+
+t.test('earshot model install of a corrupt archive fails with the reason and installs nothing', async (t) => {
+  const dataDir = tempDir();
+  const archive = makePack('cli-bad');
+  truncateSync(archive, Math.floor(statSync(archive).size / 3));
+  await t.rejects(quiet(() => ModelInstall.run([archive, '--data-dir', dataDir], repoRoot)), { message: /not a readable tar archive/, oclif: { exit: 1 } });
+  t.notOk(existsSync(join(dataDir, 'models', 'cli-bad')));
+  process.exitCode = 0;
+});
