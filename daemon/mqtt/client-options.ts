@@ -12,6 +12,11 @@ export interface ClientOptionsInput {
   properties?: IClientOptions['properties'];
 }
 
+/** The config as used to connect: the embedded broker (aedes 1.x) speaks MQTT 3.1.1 only. */
+export function effectiveConfig(config: MqttConfig): MqttConfig {
+  return config.url === null ? { ...config, protocolVersion: 4 } : config;
+}
+
 /** The stable client id: configured, or derived from the site so restarts resume the session. */
 export function defaultClientId(config: MqttConfig, siteId: string, suffix = ''): string {
   return (config.clientId ?? `earshot-${siteId}`) + suffix;

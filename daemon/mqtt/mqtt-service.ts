@@ -3,7 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { MqttConfig } from './config.js';
 import { EmbeddedBroker, type BrokerAddress } from './embedded-broker.js';
 import { MqttConnection, type ConnectionSnapshot } from './connection.js';
-import { buildClientOptions, defaultClientId } from './client-options.js';
+import { buildClientOptions, defaultClientId, effectiveConfig } from './client-options.js';
 import { buildStatus, type StatusPayload } from './payloads/status.js';
 import { siteTopics, TOPIC_QOS } from './topics.js';
 import { OutboxStore } from './outbox/outbox-store.js';
@@ -64,7 +64,7 @@ export class MqttService implements TranscriptSink {
 
   async start(): Promise<void> {
     const { logger } = this.options;
-    let { config } = this.options;
+    const config = effectiveConfig(this.options.config);
     this.startedAt = new Date();
     // Open the outbox first: what the last run left behind goes out at the first connect.
     const outbox = new OutboxStore({
@@ -77,8 +77,6 @@ export class MqttService implements TranscriptSink {
     this.outbox = outbox;
     let url = config.url;
     if (url === null) {
-      // aedes speaks MQTT 3.1.1 only (MQTT 5 is "not supported yet" in aedes 1.x).
-      config = { ...config, protocolVersion: 4 };
       this.broker = new EmbeddedBroker({ ...config.embedded, logger: logger.child('broker') });
       url = (await this.broker.start()).url;
     }
