@@ -26,11 +26,13 @@ async function quiet<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: strin
 t.test('earshot model install ./pack, list, remove with --data-dir', async (t) => {
   const dataDir = tempDir();
   const archive = makePack('cli-nemo');
-  const { value: installed, stdout } = await quiet(() => ModelInstall.run([archive, '--data-dir', dataDir, '--json'], repoRoot) as Promise<InstallResult>);
+  const ran = await quiet(() => ModelInstall.run([archive, '--data-dir', dataDir, '--json'], repoRoot));
+  const installed = ran.value as InstallResult;
+  const stdout = ran.stdout;
   t.equal(installed.dir, join(dataDir, 'models', 'cli-nemo'));
   t.same(JSON.parse(stdout).name, 'cli-nemo', '--json prints the result');
 
-  const { value: list } = await quiet(() => ModelList.run(['--data-dir', dataDir, '--available', '--json'], repoRoot) as Promise<ModelListResult>);
+  const list = (await quiet(() => ModelList.run(['--data-dir', dataDir, '--available', '--json'], repoRoot))).value as ModelListResult;
   const names = list.installed.map((m) => m.name);
   t.ok(names.includes('cli-nemo'));
   t.equal(list.installed.find((m) => m.name === 'cli-nemo')!.family, 'nemo-ctc');
