@@ -27,12 +27,12 @@ t.test('earshot model install ./pack, list, remove with --data-dir', async (t) =
   const dataDir = tempDir();
   const archive = makePack('cli-nemo');
   const ran = await quiet(() => ModelInstall.run([archive, '--data-dir', dataDir, '--json'], repoRoot));
-  const installed = ran.value as InstallResult;
+  const installed: InstallResult = await ran.value;
   const stdout = ran.stdout;
   t.equal(installed.dir, join(dataDir, 'models', 'cli-nemo'));
   t.same(JSON.parse(stdout).name, 'cli-nemo', '--json prints the result');
 
-  const list = (await quiet(() => ModelList.run(['--data-dir', dataDir, '--available', '--json'], repoRoot))).value as ModelListResult;
+  const list: ModelListResult = await (await quiet(() => ModelList.run(['--data-dir', dataDir, '--available', '--json'], repoRoot))).value;
   const names = list.installed.map((m) => m.name);
   t.ok(names.includes('cli-nemo'));
   t.equal(list.installed.find((m) => m.name === 'cli-nemo')!.family, 'nemo-ctc');
