@@ -1,0 +1,80 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import MqttTest from '../../daemon/cli/commands/mqtt/test.js';
+import Outbox from '../../daemon/cli/commands/outbox.js';
+import type { ConnectionCheckResult } from '../../daemon/mqtt/connection-check.js';
+import type { OutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
+import { OutboxStore } from '../../daemon/mqtt/outbox/outbox-store.js';
+import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
+import { silentLogger } from '../../daemon/log/logger.js';
+import { repoRoot, tempDir } from '../helpers/paths.js';
+import { freePort } from '../helpers/mosquitto.js';
+
+/** Runs a command in-process, capturing stdout and stderr. */
+async function capture<T>(fn: () => Promise<T>): Promise<{ value: T; stdout: string; stderr: string }> {
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  let stdout = '';
+  let stderr = '';
+  process.stdout.write = ((c: string | Uint8Array) => ((stdout += c.toString()), true)) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => ((stderr += c.toString()), true)) as typeof process.stderr.write;
+  try {
+    return { value: await fn(), stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}
+
+function writeConfig(body: object): string {
+  const file = join(tempDir(), 'config.json');
+  writeFileSync(file, JSON.stringify(body));
+  return file;
+}
+
+t.test('earshot mqtt test: passes against the embedded broker address, names TCP when nothing listens', async (t) => {
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const { port } = await broker.start();
+  t.teardown(() => broker.stop());
+  const config = writeConfig({ siteId: 'cli-1', mqtt: { url: null, embedded: { host: '127.0.0.1', port } } });
+
+  const ok = await capture(() => MqttTest.run(['--config', config], repoRoot));
+  const result = ok.value as ConnectionCheckResult;
+  t.equal(result.ok, true);
+  t.match(ok.stdout, new RegExp(`broker mqtt://127\\.0\\.0\\.1:${port}`));
+  t.match(ok.stdout, /ok {3}mqtt .*MQTT 3\.1\.1 CONNECT accepted/);
+  t.equal(process.exitCode ?? 0, 0);
+
+  const dead = await freePort();
+  const bad = await capture(() => MqttTest.run(['--config', config, '--url', `mqtt://127.0.0.1:${dead}`, '--json'], repoRoot));
+  const failed = bad.value as ConnectionCheckResult;
+  t.equal(failed.ok, false);
+  t.equal(failed.failure?.layer, 'tcp');
+  t.equal(process.exitCode, 1);
+  t.match(JSON.parse(bad.stdout), { ok: false, failure: { layer: 'tcp' } });
+  process.exitCode = 0;
+
+  await t.rejects(capture(() => MqttTest.run(['--config', writeConfig({ mqtt: { url: 'http://x' } })], repoRoot)), /invalid configuration .*mqtt\.url: must match pattern/);
+  process.exitCode = 0;
+});
+
+t.test('earshot outbox: depth, oldest, bytes and drops read from the directory', async (t) => {
+  const dataDir = tempDir();
+  const store = new OutboxStore({ dir: join(dataDir, 'outbox'), maxBytes: 300, maxAgeMs: 0, logger: silentLogger });
+  await store.open();
+  for (let i = 0; i < 5; i++) await store.append({ id: `t-${i}`, topic: 'earshot/s/transcript/m', payload: JSON.stringify({ i, pad: 'x'.repeat(80) }), qos: 1, retain: false });
+  await store.close();
+
+  const config = writeConfig({ dataDir });
+  const run = await capture(() => Outbox.run(['--config', config], repoRoot));
+  const stats = run.value as OutboxStats;
+  t.equal(stats.depth, 3, '300-byte bound kept three');
+  t.equal(stats.oldest?.id, 't-2');
+  t.equal(stats.drops.count, 2);
+  t.match(run.stdout, /depth {3}3 transcript\(s\) waiting/);
+  t.match(run.stdout, /drops {3}2 \(\d+ bytes; max-bytes: 2; last /);
+
+  const json = await capture(() => Outbox.run(['--data-dir', tempDir(), '--json'], repoRoot));
+  t.match(JSON.parse(json.stdout), { depth: 0, bytes: 0, oldest: null, drops: { count: 0 } }, 'a missing outbox is empty');
+});
