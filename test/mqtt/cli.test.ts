@@ -55,7 +55,7 @@ t.test('earshot mqtt test: passes against the embedded broker address, names TCP
   t.match(JSON.parse(bad.stdout), { ok: false, failure: { layer: 'tcp' } });
   process.exitCode = 0;
 
-  await t.rejects(capture(() => MqttTest.run(['--config', writeConfig({ mqtt: { url: 'http://x' } })], repoRoot)), /invalid configuration .*mqtt\.url: must match pattern/);
+  await t.rejects(capture(() => MqttTest.run(['--config', writeConfig({ mqtt: { url: 'http://x' } })], repoRoot)), /invalid configuration [\s\S]*mqtt\.url: must match pattern/);
   process.exitCode = 0;
 });
 
