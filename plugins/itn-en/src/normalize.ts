@@ -2,7 +2,8 @@
  * The English inverse text normalizer: finds spoken numbers, dates, times, money and
  * measures and writes them as a reader expects, leaving every other character as it was.
  */
-import { tokenize } from './tokens.js';
+import { tokenize, type Token } from './tokens.js';
+import { isNumberWord } from './vocabulary.js';
 import { RULES } from './rules.js';
 import { DEFAULT_OPTIONS, type Category, type EnglishItnOptions } from './rule.js';
 
@@ -19,6 +20,15 @@ export interface TextEdit {
 }
 
 /**
+ * Whether a hyphen ties a number to a unit inside `[from, to)`: "a twenty-dollar bill", "a
+ * two-inch nail" are adjectives, written "20-dollar", "two-inch", not "$20 bill".
+ */
+function compoundAdjective(clause: readonly Token[], from: number, to: number): boolean {
+  for (let k = from + 1; k < to; k++) if (clause[k]!.hyphenated && !isNumberWord(clause[k]!.word)) return true;
+  return false;
+}
+
+/**
  * Find the rewrites for `text`: at each word the longest match of any rule wins (ties go to
  * the rule listed first); words no rule matches are left alone.
  */
@@ -31,7 +41,9 @@ export function findEdits(text: string, options: EnglishItnOptions = DEFAULT_OPT
       let best: { end: number; text: string; category: Category } | null = null;
       for (const rule of RULES) {
         const m = rule.match(words, i, options);
-        if (m && m.end > i && (!best || m.end > best.end)) best = { ...m, category: rule.category };
+        if (!m || m.end <= i || (best && m.end <= best.end)) continue;
+        if ((rule.category === 'money' || rule.category === 'measure') && compoundAdjective(clause, i, m.end)) continue;
+        best = { ...m, category: rule.category };
       }
       if (!best) {
         i++;

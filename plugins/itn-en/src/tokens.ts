@@ -12,6 +12,8 @@ export interface Token {
   readonly start: number;
   /** Offset after the last character in the original text. */
   readonly end: number;
+  /** Whether a hyphen joins it to the word before ("twenty-dollar"). */
+  readonly hyphenated: boolean;
 }
 
 // Letters and digits, with one inner apostrophe ("o'clock", "it's"); hyphens split words so
@@ -31,8 +33,8 @@ export function tokenize(text: string): Token[][] {
   let clause: Token[] = [];
   let previous: Token | undefined;
   for (const m of text.matchAll(WORD)) {
-    const token: Token = { word: m[0].toLowerCase().replace('’', "'"), start: m.index, end: m.index + m[0].length };
-    const gap = previous ? text.slice(previous.end, token.start) : '';
+    const gap = previous ? text.slice(previous.end, m.index) : '';
+    const token: Token = { word: m[0].toLowerCase().replace('’', "'"), start: m.index, end: m.index + m[0].length, hyphenated: gap.includes('-') };
     if (previous && !joins(gap, previous.word, token.word)) {
       clauses.push(clause);
       clause = [];

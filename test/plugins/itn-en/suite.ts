@@ -114,3 +114,30 @@ export function runSuite(t: Test, spec: SuiteSpec): void {
     t.equal(tableInReadme(spec.readme), table);
   });
 }
+
+/**
+ * Random texts from `alphabet` joined by `joiner`, from a fixed seed so a failure repeats:
+ * the normalizer must not throw, must not write "undefined"/"NaN", and must be idempotent
+ * (its output contains nothing it would rewrite again).
+ */
+export function fuzzNormalizer(t: Test, normalize: (text: string) => string, alphabet: readonly string[], joiner: string, runs = 5000): void {
+  let seed = 42;
+  // Park–Miller style LCG: enough to spread the draws, and repeatable.
+  const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const problems: string[] = [];
+  for (let k = 0; k < runs && problems.length < 10; k++) {
+    const length = 1 + Math.floor(next() * 12);
+    const text = Array.from({ length }, () => alphabet[Math.floor(next() * alphabet.length)]!).join(joiner);
+    let once: string;
+    try {
+      once = normalize(text);
+    } catch (err) {
+      problems.push(`${JSON.stringify(text)} threw ${(err as Error).message}`);
+      continue;
+    }
+    if (/undefined|NaN|Infinity/.test(once)) problems.push(`${JSON.stringify(text)} → ${JSON.stringify(once)}`);
+    const twice = normalize(once);
+    if (twice !== once) problems.push(`${JSON.stringify(text)} → ${JSON.stringify(once)} → ${JSON.stringify(twice)} (not idempotent)`);
+  }
+  t.same(problems, [], `${runs} random texts`);
+}
