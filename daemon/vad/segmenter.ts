@@ -43,6 +43,8 @@ export class Segmenter {
   private triggered = false;
   private segStart = 0;
   private silenceStart: number | null = null;
+  /** End of the last hop at or above the threshold: where the speech itself stopped. */
+  private lastSpeechEnd = 0;
   private pending: Range[] = [];
   private lastEmittedEnd = 0;
 
@@ -79,15 +81,19 @@ export class Segmenter {
           this.triggered = true;
           this.segStart = hopStart;
           this.silenceStart = null;
+          this.lastSpeechEnd = hopEnd;
         }
         continue;
       }
       if (p >= this.settings.threshold) {
         this.silenceStart = null;
+        this.lastSpeechEnd = hopEnd;
       } else if (p < this.negThreshold) {
         this.silenceStart ??= hopStart;
         if (hopEnd - this.silenceStart >= this.minSilence) {
-          this.close(this.segStart, this.silenceStart, true);
+          // The hysteresis decides *that* the speech ended; it ended where the probability
+          // last stood at the threshold (a model's probability decays slowly after speech).
+          this.close(this.segStart, Math.min(this.lastSpeechEnd, this.silenceStart), true);
           this.triggered = false;
           continue;
         }
@@ -101,7 +107,7 @@ export class Segmenter {
   end(): SpeechSegment[] {
     const audioEnd = this.audio.end;
     if (this.triggered) {
-      const end = Math.min(this.silenceStart ?? this.hop * this.hopSamples, audioEnd);
+      const end = Math.min(this.lastSpeechEnd, audioEnd);
       this.close(this.segStart, end, true);
     }
     const out = this.emitReady(true);

@@ -48,6 +48,7 @@ t.test('short pauses stay inside; short blips are dropped; hysteresis holds', as
   t.same(spans(run([[0, 300], [0.9, 400], [0.0, 150], [0.9, 400], [0, 300]])), [[0.3, 1.25]], 'a 150 ms pause < minSilence');
   t.same(spans(run([[0, 300], [0.9, 50], [0, 500]])), [], '50 ms < minSpeech');
   t.same(spans(run([[0, 300], [0.9, 300], [0.4, 400], [0.9, 300], [0, 300]])), [[0.3, 1.3]], '0.4 is above threshold - 0.15');
+  t.same(spans(run([[0, 300], [0.9, 500], [0.4, 300], [0.1, 500]])), [[0.3, 0.8]], 'a slowly decaying probability does not stretch the end');
 });
 
 t.test('sensitivity levels and raw thresholds move the decision', async (t) => {
