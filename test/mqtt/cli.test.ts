@@ -40,7 +40,7 @@ t.test('earshot mqtt test: passes against the embedded broker address, names TCP
   const config = writeConfig({ siteId: 'cli-1', mqtt: { url: null, embedded: { host: '127.0.0.1', port } } });
 
   const ok = await capture(() => MqttTest.run(['--config', config], repoRoot));
-  const result = ok.value as ConnectionCheckResult;
+  const result = ok.value as unknown as ConnectionCheckResult;
   t.equal(result.ok, true);
   t.match(ok.stdout, new RegExp(`broker mqtt://127\\.0\\.0\\.1:${port}`));
   t.match(ok.stdout, /ok {3}mqtt .*MQTT 3\.1\.1 CONNECT accepted/);
@@ -48,7 +48,7 @@ t.test('earshot mqtt test: passes against the embedded broker address, names TCP
 
   const dead = await freePort();
   const bad = await capture(() => MqttTest.run(['--config', config, '--url', `mqtt://127.0.0.1:${dead}`, '--json'], repoRoot));
-  const failed = bad.value as ConnectionCheckResult;
+  const failed = bad.value as unknown as ConnectionCheckResult;
   t.equal(failed.ok, false);
   t.equal(failed.failure?.layer, 'tcp');
   t.equal(process.exitCode, 1);
@@ -68,7 +68,7 @@ t.test('earshot outbox: depth, oldest, bytes and drops read from the directory',
 
   const config = writeConfig({ dataDir });
   const run = await capture(() => Outbox.run(['--config', config], repoRoot));
-  const stats = run.value as OutboxStats;
+  const stats = run.value as unknown as OutboxStats;
   t.equal(stats.depth, 3, '300-byte bound kept three');
   t.equal(stats.oldest?.id, 't-2');
   t.equal(stats.drops.count, 2);
