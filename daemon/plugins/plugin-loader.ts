@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { API_VERSION, isPluginDefinition, type PluginDefinition, type PluginInstance } from '@earshot/sdk';
@@ -10,13 +11,14 @@ import type { PluginKind } from './types.js';
  * @throws Error saying what is wrong and how to fix it
  */
 export async function importDefinition(manifest: PluginManifest): Promise<PluginDefinition<unknown>> {
+  if (!existsSync(manifest.main)) {
+    throw new Error(`plugin ${manifest.name}: its main module ${manifest.main} does not exist; build the plugin (\`npm run build\`) or fix "main"/"exports" in its package.json`);
+  }
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(manifest.main).href)) as { default?: unknown };
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const hint = code === 'ERR_MODULE_NOT_FOUND' ? '; build the plugin (`npm run build`) or fix "main"/"exports" in its package.json' : '';
-    throw new Error(`plugin ${manifest.name}: cannot import ${manifest.main} (${(err as Error).message})${hint}`);
+    throw new Error(`plugin ${manifest.name}: cannot import ${manifest.main} (${(err as Error).message})`);
   }
   const definition = mod.default;
   if (!isPluginDefinition(definition)) {

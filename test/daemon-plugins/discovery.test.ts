@@ -1,0 +1,99 @@
+import t from 'tap';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { API_VERSION } from '@earshot/sdk';
+import { discoverPlugins } from '../../daemon/plugins/discovery.js';
+import { PluginHost } from '../../daemon/plugins/host.js';
+import { pluginAlias } from '../../daemon/plugins/manifest.js';
+import { sandbox, testConfig } from './sandbox.js';
+
+/** Write a plugin package (package.json + index.js) into `dir`. */
+function writePlugin(dir: string, manifest: Record<string, unknown>, code = "import { definePlugin } from '@earshot/sdk';\nexport default definePlugin({ create: () => ({ filter: { filter: (i) => ({ text: i.text }) } }) });\n"): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'index.js', keywords: ['earshot-plugin'], engines: { earshot: '^1.0.0' }, version: '1.0.0', ...manifest }));
+  writeFileSync(join(dir, 'index.js'), code);
+}
+
+t.test('aliases drop the scope and the plugin- prefix', async (t) => {
+  t.equal(pluginAlias('@earshot/plugin-itn-en'), 'itn-en');
+  t.equal(pluginAlias('earshot-plugin-shout'), 'shout');
+  t.equal(pluginAlias('@acme/redactor'), 'redactor');
+});
+
+t.test('npm packages are found by keyword, scoped too; linked built-ins count once', async (t) => {
+  const sb = sandbox([]);
+  const nm = join(sb.root, 'node_modules');
+  writePlugin(join(nm, 'earshot-plugin-a'), { name: 'earshot-plugin-a' });
+  writePlugin(join(nm, '@acme', 'earshot-plugin-b'), { name: '@acme/earshot-plugin-b' });
+  writePlugin(join(nm, 'left-pad'), { name: 'left-pad', keywords: ['string'] });
+  writePlugin(join(sb.builtinDir, 'c'), { name: '@earshot/plugin-c' });
+  symlinkSync(join(sb.builtinDir, 'c'), join(nm, '@earshot', 'plugin-c'));
+  const found = discoverPlugins({ builtinDir: sb.builtinDir, dirs: [], nodeModulesDir: nm });
+  t.same(
+    found.map((c) => (c.ok ? [c.source, c.manifest.name, c.manifest.alias] : c.error)),
+    [
+      ['builtin', '@earshot/plugin-c', 'c'],
+      ['npm', '@acme/earshot-plugin-b', 'b'],
+      ['npm', 'earshot-plugin-a', 'a'],
+    ],
+  );
+  t.same(discoverPlugins({ builtinDir: sb.builtinDir, dirs: [], nodeModulesDir: undefined }).length, 1, 'npm: false skips node_modules');
+});
+
+t.test('refusals say what is wrong and how to fix it', async (t) => {
+  const sb = sandbox([]);
+  const dir = (name: string) => join(sb.pluginsDir, name);
+  writePlugin(dir('shared'), { name: 'earshot-plugin-shared' });
+  chmodSync(dir('shared'), 0o775);
+  writePlugin(dir('no-engines'), { name: 'earshot-plugin-no-engines', engines: {} });
+  writePlugin(dir('bad-range'), { name: 'earshot-plugin-bad-range', engines: { earshot: 'soon' } });
+  writePlugin(dir('bad-name'), { name: '../../etc' });
+  writePlugin(dir('twin-1'), { name: 'earshot-plugin-twin' });
+  writePlugin(dir('twin-2'), { name: 'earshot-plugin-twin' });
+  mkdirSync(dir('broken-json'), { mode: 0o755 });
+  writeFileSync(join(dir('broken-json'), 'package.json'), '{ "name": ');
+  const found = discoverPlugins({ builtinDir: sb.builtinDir, dirs: [sb.pluginsDir, join(sb.root, 'missing')] });
+  const errors = found.filter((c) => !c.ok).map((c) => (c.ok ? '' : c.error));
+  t.equal(found.filter((c) => c.ok).length, 1, 'only the first twin is usable');
+  t.match(errors, [
+    /bad-name\/package\.json: "name" is "\.\.\/\.\.\/etc", not a valid npm package name/,
+    /bad-range\/package\.json\): "engines\.earshot" is "soon", not a semver range/,
+    /broken-json\/package\.json is not valid JSON .*; fix the file/,
+    new RegExp(`earshot-plugin-no-engines .* declares no "engines\\.earshot"; add "engines": \\{ "earshot": "\\^${API_VERSION.split('.')[0]}\\.0\\.0" \\}`),
+    /plugin folder .*shared is writable by group or others.*chmod go-w/,
+    /plugin earshot-plugin-twin found twice: .*twin-1 and .*twin-2; remove one of them/,
+    /plugin folder .*missing \(plugins\.dirs\) does not exist/,
+  ]);
+  const groupWritable = join(sb.root, 'group-writable');
+  mkdirSync(groupWritable);
+  chmodSync(groupWritable, 0o777);
+  t.match(discoverPlugins({ builtinDir: sb.builtinDir, dirs: [groupWritable] }), [{ ok: false, error: /group-writable \(plugins\.dirs\) is writable by group or others/ }]);
+});
+
+t.test('import and create problems leave the plugin in error and the host running', async (t) => {
+  const sb = sandbox(['shout']);
+  const dir = (name: string) => join(sb.pluginsDir, name);
+  writePlugin(dir('no-default'), { name: 'earshot-plugin-no-default' }, 'export const x = 1;\n');
+  writePlugin(dir('syntax'), { name: 'earshot-plugin-syntax' }, 'export default {{;\n');
+  writePlugin(dir('missing-main'), { name: 'earshot-plugin-missing-main', main: 'dist/index.js' });
+  writePlugin(dir('create-throws'), { name: 'earshot-plugin-create-throws' }, "import { definePlugin } from '@earshot/sdk';\nexport default definePlugin({ create() { throw new Error('no licence key'); } });\n");
+  writePlugin(dir('create-hangs'), { name: 'earshot-plugin-create-hangs' }, "import { definePlugin } from '@earshot/sdk';\nexport default definePlugin({ create: () => new Promise(() => {}) });\n");
+  writePlugin(dir('nothing'), { name: 'earshot-plugin-nothing' }, "import { definePlugin } from '@earshot/sdk';\nexport default definePlugin({ create: () => ({}) });\n");
+  writePlugin(dir('newer-sdk'), { name: 'earshot-plugin-newer-sdk' }, "export default { apiVersion: '1.99.0', create: () => ({ filter: { filter: (i) => i } }) };\n");
+  const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { lifecycleTimeoutMs: 200, config: { shout: { words: ['a'] } } }) });
+  await host.start();
+  t.teardown(() => host.stop());
+  const errors = Object.fromEntries(host.list().map((s) => [s.alias, s.error ?? s.state]));
+  t.match(errors, {
+    'no-default': /index\.js has no default export made by definePlugin\(\); write `export default definePlugin/,
+    syntax: /cannot import .*syntax\/index\.js \(/,
+    'missing-main': /main module .*dist\/index\.js does not exist; build the plugin/,
+    'create-throws': 'create() threw: no licence key',
+    'create-hangs': 'create() timed out after 200 ms',
+    nothing: /create\(\) returned no hotwordProvider, normalizer or filter/,
+    'newer-sdk': /built against plugin SDK 1\.99\.0; this daemon provides 1\.\d+\.\d+; rebuild the plugin/,
+    shout: 'running',
+  });
+  t.equal((await host.process({ text: 'a b' })).text, 'A b');
+});

@@ -1,0 +1,61 @@
+import t from 'tap';
+import { existsSync } from 'node:fs';
+import { API_VERSION, definePlugin, isPluginDefinition } from '@earshot/sdk';
+import { createTestContext } from '@earshot/sdk/testing';
+
+t.test('definePlugin stamps the API version and freezes the definition', async (t) => {
+  const def = definePlugin({ description: 'd', create: () => ({}) });
+  t.equal(def.apiVersion, API_VERSION);
+  t.ok(Object.isFrozen(def));
+  t.ok(isPluginDefinition(def));
+  t.notOk(isPluginDefinition({ create: () => ({}) }), 'a plain object without apiVersion is not one');
+  t.notOk(isPluginDefinition(null));
+});
+
+t.test('the test context records logs, runs schedules and watches on demand, and stops', async (t) => {
+  const fake = createTestContext({ name: 'p', config: { n: 2 } });
+  t.equal(fake.context.name, 'p');
+  t.same(fake.context.config, { n: 2 });
+  t.ok(existsSync(fake.context.dataDir), 'a real temporary data folder');
+  fake.context.logger.info('hello', { a: 1 });
+  fake.context.logger.debug(() => 'lazy');
+  t.same(fake.logs, [
+    { level: 'info', message: 'hello', fields: { a: 1 } },
+    { level: 'debug', message: 'lazy' },
+  ]);
+  let ticks = 0;
+  const handle = fake.context.schedule('*/5 * * * *', () => void ticks++);
+  fake.context.schedule(60_000, async () => void ticks++);
+  t.throws(() => fake.context.schedule(5, () => undefined), /below the 1000 ms minimum/);
+  await fake.runScheduled();
+  t.equal(ticks, 2);
+  handle.dispose();
+  await fake.runScheduled();
+  t.equal(ticks, 3);
+  let changed = 0;
+  fake.context.watchFile('/etc/x', () => void changed++);
+  fake.fileChanged('/etc/y');
+  fake.fileChanged('/etc/x');
+  t.equal(changed, 1);
+  fake.context.hotwordsChanged();
+  t.equal(fake.hotwordsChangedCalls, 1);
+  await fake.stop();
+  t.ok(fake.context.signal.aborted);
+  await fake.runScheduled();
+  fake.fileChanged('/etc/x');
+  t.same([ticks, changed], [3, 1], 'nothing runs after stop');
+});
+
+t.test('the test store deep-copies like a file, and hotwords filter by language', async (t) => {
+  const fake = createTestContext({ hotwords: [{ phrase: 'a', boost: 1 }, { phrase: '深圳', boost: 2, language: 'zh' }] });
+  const list = ['x'];
+  await fake.context.store.set('list', list);
+  list.push('y');
+  t.same(await fake.context.store.get('list'), ['x']);
+  t.same(await fake.context.store.keys(), ['list']);
+  t.equal(await fake.context.store.delete('list'), true);
+  t.same(await fake.context.hotwords('en'), [{ phrase: 'a', boost: 1 }]);
+  t.equal((await fake.context.hotwords()).length, 2);
+  fake.setHotwords([]);
+  t.same(await fake.context.hotwords('zh'), []);
+});
