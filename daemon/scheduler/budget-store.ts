@@ -1,0 +1,66 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJson, writeDurable } from './durable-file.js';
+
+/**
+ * `earshot budget set` overrides of the power budget and thermal limits, persisted under
+ * `<dataDir>/scheduler/budget.json` so they survive restarts; the scheduler reads the merged
+ * values on every decision, so a change applies live.
+ */
+export interface Budget {
+  powerBudgetWatts: number | null;
+  softC: number;
+  hardC: number;
+  hysteresisC: number;
+}
+
+export type BudgetChange = Partial<Budget>;
+
+export class BudgetStore {
+  private overrides: BudgetChange = {};
+
+  constructor(
+    private readonly dataDir: string,
+    /** From config (scheduler.powerBudgetWatts, scheduler.thermal.*). */
+    private readonly defaults: Budget,
+  ) {}
+
+  private get file(): string {
+    return join(this.dataDir, 'scheduler', 'budget.json');
+  }
+
+  async load(): Promise<Budget> {
+    const saved = await readJson<BudgetChange>(this.file).catch((err: unknown) => {
+      throw new Error(`${this.file}: ${(err as Error).message}; fix or delete it (it only holds \`earshot budget set\` overrides)`);
+    });
+    this.overrides = saved ?? {};
+    return this.current();
+  }
+
+  current(): Budget {
+    return { ...this.defaults, ...this.overrides };
+  }
+
+  /** Validates the merged result, then persists it durably. */
+  async set(change: BudgetChange): Promise<Budget> {
+    const next = { ...this.current(), ...change };
+    validateBudget(next);
+    const overrides = { ...this.overrides, ...change };
+    await mkdir(join(this.dataDir, 'scheduler'), { recursive: true });
+    await mkdir(join(this.dataDir, 'scheduler', 'tmp'), { recursive: true });
+    await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(overrides, null, 2) + '\n');
+    this.overrides = overrides;
+    return next;
+  }
+}
+
+export function validateBudget(b: Budget): void {
+  const problems: string[] = [];
+  if (b.powerBudgetWatts !== null && !(Number.isFinite(b.powerBudgetWatts) && b.powerBudgetWatts >= 1 && b.powerBudgetWatts <= 5000)) problems.push(`--watts must be between 1 and 5000 (or "none"), got ${b.powerBudgetWatts}`);
+  for (const [k, v] of [['--temp-soft', b.softC], ['--temp-hard', b.hardC]] as const) {
+    if (!(Number.isFinite(v) && v >= 20 && v <= 150)) problems.push(`${k} must be between 20 and 150 °C, got ${v}`);
+  }
+  if (b.softC >= b.hardC) problems.push(`--temp-soft (${b.softC} °C) must be below --temp-hard (${b.hardC} °C)`);
+  if (!(b.hysteresisC >= 0 && b.hysteresisC < b.softC)) problems.push(`hysteresis must be between 0 and the soft limit, got ${b.hysteresisC}`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+}

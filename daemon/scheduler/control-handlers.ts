@@ -1,0 +1,165 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import type { CarbonSource } from '../energy/carbon/types.js';
+import { carbonStatus, type CarbonStatus } from '../energy/carbon/carbon-status.js';
+import { parseDuration } from '../energy/ledger.js';
+import type { JobQueue, JobRecord, JobState } from './job-queue.js';
+import { jobIdForFile, validateJobId } from './job-id.js';
+import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
+import type { BudgetStore, Budget, BudgetChange } from './budget-store.js';
+import type { Scheduler } from './scheduler.js';
+import type { Priority } from './policy.js';
+
+/**
+ * Control-API handlers for the scheduler's CLI verbs, as plain functions the controller
+ * registers (`control.registerUntyped(name, spec)`): jobs.submit/list/get, budget.show/set,
+ * carbon.status, scheduler.status, model.load/unload.
+ */
+export interface SchedulerHandlerDeps {
+  queue: JobQueue;
+  scheduler: Scheduler;
+  lifecycle: ModelLifecycle;
+  budget: BudgetStore;
+  carbon: CarbonSource;
+  clock?: () => number;
+}
+
+export interface SubmitParams {
+  /** Absolute paths of audio files (the CLI expands directories). */
+  paths: string[];
+  priority?: Priority;
+  /** "6h" (from now) or an ISO 8601 time. */
+  deadline?: string;
+  /** Only with a single path: the idempotency key to use. */
+  id?: string;
+}
+
+export interface SubmitResult {
+  submitted: Array<{ id: string; input: string; state: JobState; created: boolean; deadline: string }>;
+  errors: Array<{ path: string; error: string }>;
+}
+
+export interface JobSummary {
+  id: string;
+  input: string;
+  priority: Priority;
+  state: JobState;
+  deadline: string;
+  submittedAt: string;
+  attempts: number;
+}
+
+export interface SchedulerStatus {
+  thermalState: string;
+  temperatureC: number | null;
+  threads: number | null;
+  concurrency: number | null;
+  pauseBatch: boolean;
+  reasons: string[];
+  model: ModelTelemetry;
+  budget: Budget;
+  jobs: { pending: number; running: number; done: number; failed: number };
+}
+
+type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
+
+export function createSchedulerHandlers(deps: SchedulerHandlerDeps): Record<string, Spec> {
+  const now = (): number => (deps.clock ?? Date.now)();
+  return {
+    'jobs.submit': {
+      params: {
+        type: 'object',
+        required: ['paths'],
+        additionalProperties: false,
+        properties: {
+          paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } },
+          priority: { enum: ['live', 'interactive', 'batch'] },
+          deadline: { type: 'string' },
+          id: { type: 'string' },
+        },
+      },
+      handler: (p) => submitJobs(deps, p as SubmitParams, now()),
+    },
+    'jobs.list': {
+      params: { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
+      handler: async (p) => listJobs(deps.queue, ((p ?? {}) as { state?: string }).state ?? 'all'),
+    },
+    'jobs.get': {
+      params: { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 100000 } } },
+      handler: async (p) => {
+        const out: Record<string, JobState | 'unknown'> = {};
+        for (const id of (p as { ids: string[] }).ids) out[id] = (await deps.queue.get(validateJobId(id)))?.state ?? 'unknown';
+        return { states: out };
+      },
+    },
+    'budget.show': { handler: () => deps.budget.current() },
+    'budget.set': {
+      params: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: { powerBudgetWatts: { type: ['number', 'null'] }, softC: { type: 'number' }, hardC: { type: 'number' }, hysteresisC: { type: 'number' } },
+      },
+      handler: async (p) => {
+        const b = await deps.budget.set(p as BudgetChange);
+        deps.scheduler.poke();
+        return b;
+      },
+    },
+    'carbon.status': { handler: (): CarbonStatus => carbonStatus(deps.carbon, now()) },
+    'scheduler.status': { handler: () => schedulerStatus(deps) },
+    'model.load': { handler: async () => (await deps.lifecycle.ensureLoaded('earshot model load'), deps.lifecycle.telemetry()) },
+    'model.unload': { handler: async () => (await deps.lifecycle.unload('earshot model unload'), deps.lifecycle.telemetry()) },
+  };
+}
+
+export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'scheduler'>, p: SubmitParams, nowMs: number): Promise<SubmitResult> {
+  const result: SubmitResult = { submitted: [], errors: [] };
+  let deadline: string | undefined;
+  if (p.deadline !== undefined) {
+    deadline = /^\d+(\.\d+)?\s*[smhdw]$/.test(p.deadline.trim()) ? new Date(nowMs + parseDuration(p.deadline)).toISOString() : p.deadline;
+    if (!Number.isFinite(Date.parse(deadline))) throw new Error(`invalid deadline ${JSON.stringify(p.deadline)}: use a duration like 6h or 2d, or an ISO 8601 time`);
+    if (Date.parse(deadline) <= nowMs) throw new Error(`deadline ${deadline} is in the past`);
+  }
+  if (p.id !== undefined && p.paths.length !== 1) throw new Error('--id only works with a single file');
+  for (const path of p.paths) {
+    try {
+      if (!isAbsolute(path)) throw new Error('path must be absolute (the daemon has its own working directory)');
+      const s = await stat(path);
+      if (!s.isFile()) throw new Error('not a regular file');
+      const id = p.id ?? jobIdForFile(path, s.size, s.mtimeMs);
+      const r = await deps.queue.submit({ id, input: path, priority: p.priority ?? 'batch', ...(deadline ? { deadline } : {}) });
+      result.submitted.push({ id: r.job.id, input: r.job.input, state: r.state, created: r.created, deadline: r.job.deadline });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      result.errors.push({ path, error: e.code === 'ENOENT' ? 'file not found' : e.code === 'EACCES' ? 'permission denied (the daemon runs as the earshot user)' : e.message });
+    }
+  }
+  if (result.submitted.some((s) => s.created)) deps.scheduler.poke();
+  return result;
+}
+
+export async function listJobs(queue: JobQueue, state: string): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
+  const summary = (j: JobRecord, s: JobState): JobSummary => ({ id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts });
+  const jobs: JobSummary[] = [];
+  if (state === 'all' || state === 'running') jobs.push(...queue.running().map((j) => summary(j, 'running')));
+  if (state === 'all' || state === 'pending') jobs.push(...queue.pending().map((j) => summary(j, 'pending')));
+  if (state === 'all' || state === 'done') jobs.push(...(await queue.doneRecords()).map((d) => summary(d.job, 'done')));
+  if (state === 'all' || state === 'failed') jobs.push(...(await queue.failedRecords()).map((d) => summary(d.job, 'failed')));
+  return { jobs, counts: queue.counts() };
+}
+
+function schedulerStatus(deps: SchedulerHandlerDeps): SchedulerStatus {
+  const d = deps.scheduler.decision;
+  return {
+    thermalState: deps.scheduler.thermalState,
+    temperatureC: deps.scheduler.temperatureC ?? null,
+    threads: d?.threads ?? null,
+    concurrency: d?.concurrency ?? null,
+    pauseBatch: d?.pauseBatch ?? false,
+    reasons: d?.reasons ?? [],
+    model: deps.lifecycle.telemetry(),
+    budget: deps.budget.current(),
+    jobs: deps.queue.counts(),
+  };
+}

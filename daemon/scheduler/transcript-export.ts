@@ -1,0 +1,70 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJson } from './durable-file.js';
+import type { DoneRecord } from './job-queue.js';
+
+/**
+ * `earshot jobs export`: finished jobs' transcripts with timestamps, as JSON or CSV (one row
+ * per segment). Reads `<dataDir>/queue/done` directly (read only), so it works without the
+ * daemon. Results are what the ASR engine returned, under `output`: `text` and/or
+ * `segments` with `start`/`end` (or `startSec`/`endSec`) seconds and `text`.
+ */
+export interface ExportedTranscript {
+  id: string;
+  input: string;
+  sourceId?: string;
+  submittedAt: string;
+  finishedAt: string;
+  text: string;
+  segments: Array<{ start: number; end: number; text: string }>;
+  energy?: { joules: number; source: string; gCO2e: number };
+}
+
+export async function readTranscripts(queueDir: string, sinceMs = 0): Promise<ExportedTranscript[]> {
+  const dir = join(queueDir, 'done');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: ExportedTranscript[] = [];
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const rec = await readJson<DoneRecord<{ output?: unknown; energy?: { joules: number; source: string; gCO2e: number } }>>(join(dir, name)).catch(() => undefined);
+    if (!rec || Date.parse(rec.finishedAt) < sinceMs) continue;
+    const output = (rec.result?.output ?? {}) as { text?: unknown; segments?: unknown };
+    const segments = Array.isArray(output.segments)
+      ? output.segments.map((s) => {
+          const o = s as Record<string, unknown>;
+          return { start: num(o.start ?? o.startSec), end: num(o.end ?? o.endSec), text: typeof o.text === 'string' ? o.text : '' };
+        })
+      : [];
+    const text = typeof output.text === 'string' ? output.text : segments.map((s) => s.text).join(' ');
+    const t: ExportedTranscript = { id: rec.job.id, input: rec.job.input, submittedAt: rec.job.submittedAt, finishedAt: rec.finishedAt, text, segments };
+    if (rec.job.sourceId) t.sourceId = rec.job.sourceId;
+    const e = rec.result?.energy;
+    if (e) t.energy = { joules: e.joules, source: e.source, gCO2e: e.gCO2e };
+    out.push(t);
+  }
+  return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt) || a.id.localeCompare(b.id));
+}
+
+/** RFC 4180 CSV, one row per segment (a job without segments gets one row with its text). */
+export function transcriptsToCsv(items: ExportedTranscript[]): string {
+  const rows = [['job_id', 'input', 'finished_at', 'start_sec', 'end_sec', 'text', 'joules', 'energy_source', 'gco2e']];
+  for (const t of items) {
+    const e = t.energy ? [t.energy.joules.toFixed(3), t.energy.source, t.energy.gCO2e.toFixed(6)] : ['', '', ''];
+    const segs = t.segments.length > 0 ? t.segments : [{ start: 0, end: 0, text: t.text }];
+    for (const s of segs) rows.push([t.id, t.input, t.finishedAt, s.start.toFixed(3), s.end.toFixed(3), s.text, ...e]);
+  }
+  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+function csvCell(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+function num(x: unknown): number {
+  return typeof x === 'number' && Number.isFinite(x) ? x : 0;
+}
