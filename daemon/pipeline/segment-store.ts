@@ -1,0 +1,94 @@
+import { mkdir, open, readFile, rename, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MODEL_SAMPLE_RATE } from '../audio/types.js';
+import type { SpeechSegment } from '../vad/types.js';
+import { fsyncDir } from '../scheduler/durable-file.js';
+import { validateJobId } from '../scheduler/job-id.js';
+import type { TranscriptionJob } from './types.js';
+
+/** What a saved live segment needs besides its samples to become a transcript. */
+interface SegmentMeta {
+  sourceId: string;
+  offsetSec: number;
+  startedAtMs: number;
+}
+
+/**
+ * Live speech segments saved under `<dataDir>/segments/` as 32-bit float WAV (exact
+ * samples) plus a small JSON sidecar, each fsynced and renamed into place before the job
+ * is queued: a crash after VAD cut the segment loses nothing. Removed once the job is done.
+ */
+export class SegmentStore {
+  constructor(private readonly dir: string) {}
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o750 });
+    // Half-written temp files from a crash are not segments.
+    for (const name of await readdir(this.dir)) if (name.endsWith('.tmp')) await unlink(join(this.dir, name)).catch(() => undefined);
+  }
+
+  wavPath(jobId: string): string {
+    return join(this.dir, `${validateJobId(jobId)}.wav`);
+  }
+
+  /** Saves the segment durably; returns the WAV's path. */
+  async save(jobId: string, segment: SpeechSegment): Promise<string> {
+    const wav = this.wavPath(jobId);
+    const meta: SegmentMeta = { sourceId: segment.sourceId, offsetSec: segment.startSec, startedAtMs: Date.parse(segment.startedAt) };
+    await this.writeDurable(`${wav}.json`, Buffer.from(JSON.stringify(meta)));
+    await this.writeDurable(wav, encodeFloatWav(segment.samples, MODEL_SAMPLE_RATE));
+    await fsyncDir(this.dir);
+    return wav;
+  }
+
+  /** The job for a saved segment, with its offset and wall-clock start from the sidecar. */
+  async describe(jobId: string, sourceId: string): Promise<TranscriptionJob> {
+    const path = this.wavPath(jobId);
+    const meta = JSON.parse(await readFile(`${path}.json`, 'utf8')) as SegmentMeta;
+    return { id: jobId, sourceId: meta.sourceId ?? sourceId, path, kind: 'segment', offsetSec: meta.offsetSec, startedAtMs: meta.startedAtMs };
+  }
+
+  isSegment(path: string): boolean {
+    return path.startsWith(this.dir + '/') && path.endsWith('.wav');
+  }
+
+  async remove(jobId: string): Promise<void> {
+    const wav = this.wavPath(jobId);
+    await unlink(wav).catch(() => undefined);
+    await unlink(`${wav}.json`).catch(() => undefined);
+  }
+
+  private async writeDurable(path: string, data: Buffer): Promise<void> {
+    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'wx', 0o640);
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  }
+}
+
+/** A mono IEEE-float WAV (format 3), so saved segments keep the exact samples VAD cut. */
+export function encodeFloatWav(samples: Float32Array, sampleRate: number): Buffer {
+  const dataBytes = samples.length * 4;
+  const buf = Buffer.alloc(44 + dataBytes);
+  buf.write('RIFF', 0, 'latin1');
+  buf.writeUInt32LE(36 + dataBytes, 4);
+  buf.write('WAVE', 8, 'latin1');
+  buf.write('fmt ', 12, 'latin1');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(3, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(sampleRate, 24);
+  buf.writeUInt32LE(sampleRate * 4, 28);
+  buf.writeUInt16LE(4, 32);
+  buf.writeUInt16LE(32, 34);
+  buf.write('data', 36, 'latin1');
+  buf.writeUInt32LE(dataBytes, 40);
+  Buffer.from(samples.buffer, samples.byteOffset, dataBytes).copy(buf, 44);
+  return buf;
+}
