@@ -62,6 +62,12 @@ export class ModelSession {
     return m.shape.map((d) => (typeof d === 'number' ? d : d));
   }
 
+  /** Element type of an input ('float32', 'int64', ...), or '' when unknown. */
+  inputType(name: string): string {
+    const m = this.live().inputMetadata.find((x) => x.name === name);
+    return m && m.isTensor ? m.type : '';
+  }
+
   outputShape(name: string): Array<number | string> {
     const m = this.live().outputMetadata.find((x) => x.name === name);
     if (!m || !m.isTensor) return [];

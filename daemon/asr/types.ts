@@ -5,9 +5,9 @@
 import type { ExecutionProvider, GraphOptimization, ProviderFallback } from './session.js';
 import type { Logger } from '../log/logger.js';
 
-export type ModelFamily = 'nemo-ctc' | 'zipformer-ctc' | 'sense-voice';
+export type ModelFamily = 'nemo-ctc' | 'zipformer-ctc' | 'sense-voice' | 'streaming-zipformer-transducer';
 
-export const MODEL_FAMILIES: readonly ModelFamily[] = ['nemo-ctc', 'zipformer-ctc', 'sense-voice'];
+export const MODEL_FAMILIES: readonly ModelFamily[] = ['nemo-ctc', 'zipformer-ctc', 'sense-voice', 'streaming-zipformer-transducer'];
 
 /** A phrase to favour while decoding; `boost` is added to the log-score per matched token. */
 export interface Hotword {
@@ -18,7 +18,10 @@ export interface Hotword {
 export type DecodingMethod = 'greedy' | 'beam';
 
 export interface TranscribeOptions {
-  /** 'greedy' (default; what sherpa-onnx does for CTC) or 'beam' (CTC prefix beam search). Hotwords imply 'beam'. */
+  /**
+   * 'greedy' (default; what sherpa-onnx does) or 'beam' (CTC prefix beam search, transducer
+   * modified beam search). Hotwords imply 'beam'.
+   */
   method?: DecodingMethod;
   beamSize?: number;
   hotwords?: readonly Hotword[];
@@ -63,6 +66,38 @@ export interface LoadOptions {
   verify?: boolean;
 }
 
+/** What a live stream shows while audio still arrives. */
+export interface PartialTranscript {
+  /** stable + ' ' + unstable, as a live caption would show it. */
+  text: string;
+  /** Text that will not change any more. */
+  stable: string;
+  /** The rest of the current hypothesis, which later audio may revise. */
+  unstable: string;
+  words: AsrWord[];
+  /** True when the endpoint rule fired; the caller should call finish(). */
+  endpoint: boolean;
+  durationSec: number;
+}
+
+/**
+ * A live transcription: streaming models decode chunk by chunk, offline models re-decode a
+ * growing window (simulated streaming). finish() gives the final result and starts afresh.
+ */
+export interface AsrStream {
+  accept(samples: Float32Array): void;
+  partial(): Promise<PartialTranscript>;
+  finish(): Promise<AsrResult>;
+  readonly durationSec: number;
+}
+
+export interface StreamOptions extends TranscribeOptions {
+  /** Simulated streaming: longest window re-decoded before stable words are committed (default 20 s). */
+  maxWindowSec?: number;
+  /** Trailing silence after speech that ends an utterance (default 1.2 s); 0 disables. */
+  endpointSilenceSec?: number;
+}
+
 export interface LoadedModel {
   readonly id: string;
   readonly dir: string;
@@ -74,5 +109,8 @@ export interface LoadedModel {
   transcribe(samples: Float32Array, options?: TranscribeOptions): Promise<AsrResult>;
   /** Several segments in one padded inference call; results in input order. */
   transcribeBatch(segments: readonly Float32Array[], options?: TranscribeOptions): Promise<AsrResult[]>;
+  /** True for models that decode chunk by chunk (transducers); false for offline models. */
+  readonly streaming: boolean;
+  createStream(options?: StreamOptions): AsrStream;
   release(): Promise<void>;
 }

@@ -25,8 +25,20 @@ interface SherpaOfflineRecognizer {
   getResult(s: SherpaStream): SherpaResult;
 }
 
+interface SherpaOnlineStream extends SherpaStream {
+  inputFinished(): void;
+}
+
+interface SherpaOnlineRecognizer {
+  createStream(): SherpaOnlineStream;
+  isReady(s: SherpaOnlineStream): boolean;
+  decode(s: SherpaOnlineStream): void;
+  getResult(s: SherpaOnlineStream): SherpaResult;
+}
+
 interface SherpaModule {
   OfflineRecognizer: new (config: unknown) => SherpaOfflineRecognizer;
+  OnlineRecognizer: new (config: unknown) => SherpaOnlineRecognizer;
 }
 
 const require = createRequire(import.meta.url);
@@ -43,6 +55,8 @@ function modelConfig(dir: string, family: ModelFamily): Record<string, unknown> 
       return { zipformerCtc: { model } };
     case 'sense-voice':
       return { senseVoice: { model, language: '', useInverseTextNormalization: 0 } };
+    case 'streaming-zipformer-transducer':
+      throw new Error('streaming transducers run in SherpaOnline');
   }
 }
 
@@ -63,4 +77,43 @@ export class SherpaOffline {
     this.recognizer.decode(s);
     return this.recognizer.getResult(s);
   }
+}
+
+/** Streaming transducer in sherpa-onnx's OnlineRecognizer, fed the way TransducerRecognizer is. */
+export class SherpaOnline {
+  private readonly recognizer: SherpaOnlineRecognizer;
+
+  constructor(dir: string, threads = 1, method: 'greedy_search' | 'modified_beam_search' = 'greedy_search') {
+    this.recognizer = new sherpa.OnlineRecognizer({
+      featConfig: { sampleRate: 16000, featureDim: 80 },
+      modelConfig: {
+        transducer: { encoder: join(dir, 'encoder.onnx'), decoder: join(dir, 'decoder.onnx'), joiner: join(dir, 'joiner.onnx') },
+        tokens: join(dir, 'tokens.txt'),
+        numThreads: threads,
+        provider: 'cpu',
+        debug: 0,
+      },
+      decodingMethod: method,
+      maxActivePaths: 4,
+      enableEndpoint: 0,
+    });
+  }
+
+  transcribe(samples: Float32Array, tailPaddingSec: number): SherpaResult {
+    const s = this.recognizer.createStream();
+    s.acceptWaveform({ samples, sampleRate: 16000 });
+    s.acceptWaveform({ samples: new Float32Array(Math.round(tailPaddingSec * 16000)), sampleRate: 16000 });
+    s.inputFinished();
+    while (this.recognizer.isReady(s)) this.recognizer.decode(s);
+    return this.recognizer.getResult(s);
+  }
+}
+
+/** The peer for any supported family: transcribe(samples) as our LoadedModel.transcribe does it. */
+export function sherpaPeer(dir: string, family: ModelFamily, threads = 1, tailPaddingSec = 0.66): { transcribe(samples: Float32Array): SherpaResult } {
+  if (family === 'streaming-zipformer-transducer') {
+    const online = new SherpaOnline(dir, threads);
+    return { transcribe: (samples) => online.transcribe(samples, tailPaddingSec) };
+  }
+  return new SherpaOffline(dir, family, threads);
 }

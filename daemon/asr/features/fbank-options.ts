@@ -73,6 +73,18 @@ export function numFrames(numSamples: number, o: FbankOptions): number {
   return Math.floor((numSamples + Math.floor(shift / 2)) / shift);
 }
 
+/**
+ * Frames that can be computed from the first `numSamples` samples of a stream that may still
+ * grow (Kaldi NumFrames with flush=false): only frames that end inside the samples received.
+ */
+export function numFramesReady(numSamples: number, o: FbankOptions, inputFinished: boolean): number {
+  let n = numFrames(numSamples, o);
+  if (inputFinished || o.snipEdges) return n;
+  const length = windowSize(o);
+  while (n > 0 && firstSampleOfFrame(n - 1, o) + length > numSamples) n--;
+  return n;
+}
+
 /** Index of the first sample of frame `frame` (may be negative when snipEdges is false). */
 export function firstSampleOfFrame(frame: number, o: FbankOptions): number {
   const shift = windowShift(o);

@@ -4,7 +4,7 @@
  * loader requires, with the file layout (`model.onnx` + `tokens.txt`) sherpa-onnx's examples use.
  * A model.json card, when present, names the family and is checked against the metadata.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelFamily } from '../types.js';
 import { readModelCard, type ModelCard } from './card.js';
@@ -13,7 +13,10 @@ import { readOnnxMetadata } from './onnx-metadata.js';
 export interface ModelLayout {
   dir: string;
   family: ModelFamily;
+  /** model.onnx for single-file families, the encoder for transducers. */
   modelPath: string;
+  /** Transducers only. */
+  transducer?: { encoder: string; decoder: string; joiner: string };
   tokensPath: string;
   metadata: Map<string, string>;
   card: ModelCard | null;
@@ -27,6 +30,7 @@ const MODEL_FILES = ['model.onnx', 'model.int8.onnx', 'model.fp16.onnx'];
 export const REQUIRED_METADATA: Record<ModelFamily, readonly string[]> = {
   'nemo-ctc': ['vocab_size', 'subsampling_factor'],
   'zipformer-ctc': [],
+  'streaming-zipformer-transducer': ['model_type', 'T', 'decode_chunk_len'],
   'sense-voice': ['vocab_size', 'lfr_window_size', 'lfr_window_shift', 'normalize_samples', 'with_itn', 'without_itn', 'lang_auto', 'lang_zh', 'lang_en', 'lang_ja', 'lang_ko', 'lang_yue', 'neg_mean', 'inv_stddev'],
 };
 
@@ -45,10 +49,9 @@ export function detectModel(dir: string): ModelLayout {
   const card = readModelCard(dir);
   const name = MODEL_FILES.find((f) => existsSync(join(dir, f)));
   if (!name) {
-    if (['encoder.onnx', 'decoder.onnx', 'joiner.onnx'].some((f) => existsSync(join(dir, f))) || existsSync(join(dir, 'encoder.int8.onnx'))) {
-      throw new Error(`${dir}: encoder/decoder/joiner files are a transducer model; this engine runs CTC-family models (NeMo CTC, Zipformer CTC, SenseVoice) with one model.onnx`);
-    }
-    throw new Error(`${dir}: no ${MODEL_FILES.join(' / ')} found; a model directory needs the ONNX model and tokens.txt`);
+    const transducer = findTransducer(dir);
+    if (transducer) return transducerLayout(dir, transducer, card);
+    throw new Error(`${dir}: no ${MODEL_FILES.join(' / ')} (or encoder/decoder/joiner .onnx) found; a model directory needs the ONNX model and tokens.txt`);
   }
   const modelPath = join(dir, name);
   const tokensPath = join(dir, 'tokens.txt');
@@ -71,4 +74,37 @@ export function detectModel(dir: string): ModelLayout {
     throw new Error(`${modelPath}: ${family} model lacks ONNX metadata ${missing.join(', ')}; add it as sherpa-onnx's export scripts do (onnx metadata_props)`);
   }
   return { dir, family, modelPath, tokensPath, metadata, card };
+}
+
+/** encoder*.onnx, decoder*.onnx, joiner*.onnx as sherpa-onnx packages name them; full precision preferred. */
+function findTransducer(dir: string): { encoder: string; decoder: string; joiner: string } | null {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.onnx'));
+  const pick = (part: string): string | null => {
+    const matches = files.filter((f) => f.startsWith(part)).sort((a, b) => Number(a.includes('int8')) - Number(b.includes('int8')) || a.length - b.length);
+    return matches[0] ? join(dir, matches[0]) : null;
+  };
+  const encoder = pick('encoder');
+  const decoder = pick('decoder');
+  const joiner = pick('joiner');
+  if (!encoder && !decoder && !joiner) return null;
+  const missing = [['encoder', encoder], ['decoder', decoder], ['joiner', joiner]].filter(([, p]) => !p).map(([n]) => n);
+  if (missing.length) throw new Error(`${dir}: transducer model is missing its ${missing.join(' and ')} .onnx file`);
+  return { encoder: encoder!, decoder: decoder!, joiner: joiner! };
+}
+
+function transducerLayout(dir: string, files: { encoder: string; decoder: string; joiner: string }, card: ModelCard | null): ModelLayout {
+  const tokensPath = join(dir, 'tokens.txt');
+  if (!existsSync(tokensPath)) throw new Error(`${tokensPath}: missing; the model's vocabulary file must sit next to the encoder`);
+  const metadata = readOnnxMetadata(files.encoder);
+  const type = metadata.get('model_type') ?? '';
+  if (type !== 'zipformer2') {
+    throw new Error(`${files.encoder}: transducer model_type '${type}' is not supported; this engine runs streaming Zipformer2 transducers (model_type zipformer2)`);
+  }
+  if (card && card.family !== 'streaming-zipformer-transducer') {
+    throw new Error(`${join(dir, 'model.json')}: family '${card.family}' but ${files.encoder} is a streaming Zipformer2 transducer; fix the card`);
+  }
+  const family = 'streaming-zipformer-transducer';
+  const missing = REQUIRED_METADATA[family].filter((k) => !metadata.has(k));
+  if (missing.length) throw new Error(`${files.encoder}: streaming Zipformer encoder lacks ONNX metadata ${missing.join(', ')}`);
+  return { dir, family, modelPath: files.encoder, transducer: files, tokensPath, metadata, card };
 }

@@ -9,7 +9,10 @@
  * final result. Endpoint rule: speech was heard and then `endpointSilenceSec` passed without a
  * new token (the trailing-silence rule of sherpa-onnx's online endpointing).
  */
-import type { AsrResult, AsrWord, LoadedModel, TranscribeOptions } from '../types.js';
+import { StablePrefix } from './stable-prefix.js';
+import type { AsrResult, AsrStream, AsrWord, LoadedModel, PartialTranscript, TranscribeOptions } from '../types.js';
+
+export type { PartialTranscript };
 
 export interface SimulatedStreamOptions {
   /** Longest audio re-decoded per partial before stable words are committed (default 20 s). */
@@ -19,27 +22,13 @@ export interface SimulatedStreamOptions {
   transcribe?: TranscribeOptions;
 }
 
-export interface PartialTranscript {
-  /** stable + ' ' + unstable, as a live caption would show it. */
-  text: string;
-  /** Text that will not change any more. */
-  stable: string;
-  /** The rest of the current hypothesis, which later audio may revise. */
-  unstable: string;
-  words: AsrWord[];
-  /** True when the endpoint rule fired; the caller should call finish(). */
-  endpoint: boolean;
-  durationSec: number;
-}
-
-export class SimulatedStream {
+export class SimulatedStream implements AsrStream {
   private buffer: Float32Array = new Float32Array(0);
   private length = 0;
   /** Seconds of audio already committed and dropped from the buffer. */
   private offsetSec = 0;
   private committed: AsrWord[] = [];
-  private stable: AsrWord[] = [];
-  private previous: AsrWord[] = [];
+  private readonly prefix = new StablePrefix();
 
   constructor(
     private readonly model: LoadedModel,
@@ -63,14 +52,8 @@ export class SimulatedStream {
 
   async partial(): Promise<PartialTranscript> {
     const result = await this.decode();
-    const words = this.shift(result.words);
-    // Stable: the longest prefix the last two decodes agree on, never shorter than before.
-    let agree = 0;
-    while (agree < words.length && agree < this.previous.length && words[agree]!.word === this.previous[agree]!.word) agree++;
-    if (agree > this.stable.length) this.stable = words.slice(0, agree);
-    this.previous = words;
-    const unstableWords = words.slice(this.stable.length);
-    const stableWords = [...this.committed, ...this.stable];
+    const [stableNow, unstableWords] = this.prefix.update(this.shift(result.words));
+    const stableWords = [...this.committed, ...stableNow];
     const stable = stableWords.map((w) => w.word).join(' ');
     const unstable = unstableWords.map((w) => w.word).join(' ');
     const partial: PartialTranscript = {
@@ -100,8 +83,7 @@ export class SimulatedStream {
     this.length = 0;
     this.offsetSec = 0;
     this.committed = [];
-    this.stable = [];
-    this.previous = [];
+    this.prefix.reset();
     return final;
   }
 
@@ -124,17 +106,17 @@ export class SimulatedStream {
   /** Commits stable words and drops their audio once the window is longer than maxWindowSec. */
   private commitIfLong(): void {
     const maxWindow = this.options.maxWindowSec ?? 20;
-    if (this.length / this.model.sampleRate <= maxWindow || this.stable.length < 2) return;
+    const stable = this.prefix.words;
+    if (this.length / this.model.sampleRate <= maxWindow || stable.length < 2) return;
     // Keep the last stable word in the window: its end time is the least certain.
-    const keep = this.stable.length - 1;
-    const cutSec = this.stable[keep]!.startSec;
+    const keep = stable.length - 1;
+    const cutSec = stable[keep]!.startSec;
     const cut = Math.floor((cutSec - this.offsetSec) * this.model.sampleRate);
     if (cut <= 0) return;
-    this.committed.push(...this.stable.slice(0, keep));
+    this.committed.push(...stable.slice(0, keep));
     this.buffer.copyWithin(0, cut, this.length);
     this.length -= cut;
     this.offsetSec = cutSec;
-    this.stable = [];
-    this.previous = [];
+    this.prefix.reset();
   }
 }
