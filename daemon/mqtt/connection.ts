@@ -124,6 +124,11 @@ export class MqttConnection {
     this.messageHandlers.push(fn);
   }
 
+  offMessage(fn: MessageHandler): void {
+    const i = this.messageHandlers.indexOf(fn);
+    if (i >= 0) this.messageHandlers.splice(i, 1);
+  }
+
   /** Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up. */
   publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions): Promise<void> {
     const client = this.requireClient();

@@ -13,6 +13,8 @@ import { TranscriptPublisher, type TranscriptSink } from './transcript-publisher
 import type { TranscriptPayload } from './payloads/transcript.js';
 import type { PartialPayload } from './payloads/partial.js';
 import { buildTelemetry, type TelemetryInput } from './payloads/telemetry.js';
+import { RemoteCommands, type CommandDispatcher, type RemoteCommandStats } from './commands/remote-commands.js';
+import { loadCommandKey } from './commands/command-key.js';
 
 export interface MqttServiceOptions {
   /** The validated `mqtt` config section. */
@@ -34,6 +36,8 @@ export interface MqttServiceState {
   embeddedBroker: { url: string; clients: number } | null;
   connection: ConnectionSnapshot | null;
   outbox: OutboxStats | null;
+  /** Remote commands: null when `mqtt.commands.enabled` is off. */
+  commands: RemoteCommandStats | null;
 }
 
 /**
@@ -51,6 +55,8 @@ export class MqttService implements TranscriptSink {
   private expireTimer: NodeJS.Timeout | null = null;
   private telemetryTimer: NodeJS.Timeout | null = null;
   private telemetrySource: (() => TelemetryInput | Promise<TelemetryInput>) | null = null;
+  private commands: RemoteCommands | null = null;
+  private dispatcher: CommandDispatcher | null = null;
 
   constructor(private readonly options: MqttServiceOptions) {}
 
@@ -66,6 +72,12 @@ export class MqttService implements TranscriptSink {
     const { logger } = this.options;
     const config = effectiveConfig(this.options.config);
     this.startedAt = new Date();
+    // A bad key file is a config error: fail before anything is started.
+    let commandKey: Buffer | null = null;
+    if (config.commands.enabled) {
+      if (!config.commands.keyFile) throw new Error('mqtt.commands.enabled is true but mqtt.commands.keyFile is null; point it at a file holding the shared key (chmod 600)');
+      commandKey = loadCommandKey(config.commands.keyFile);
+    }
     // Open the outbox first: what the last run left behind goes out at the first connect.
     const outbox = new OutboxStore({
       dir: join(this.options.dataDir, 'outbox'),
@@ -98,6 +110,20 @@ export class MqttService implements TranscriptSink {
     this.transcripts = new TranscriptPublisher({ siteId: this.options.siteId, store: outbox, drainer: this.drainer, logger });
     await connection.start();
     this.drainer.start();
+    if (commandKey) {
+      this.commands = new RemoteCommands({
+        siteId: this.options.siteId,
+        connection,
+        key: commandKey,
+        maxSkewSec: config.commands.maxSkewSec,
+        logger: logger.child('cmd'),
+        dispatch: (verb, params) => {
+          if (!this.dispatcher) return Promise.reject(Object.assign(new Error('this daemon has no command dispatcher yet'), { code: 'unavailable' }));
+          return this.dispatcher(verb, params);
+        },
+      });
+      await this.commands.start();
+    }
     outbox.expire();
     this.expireTimer = setInterval(() => outbox.expire(), EXPIRE_EVERY_MS);
     this.expireTimer.unref();
@@ -118,6 +144,14 @@ export class MqttService implements TranscriptSink {
     const connection = this.connection;
     if (!connection?.connected) return;
     connection.publish(this.topics.partial(p.sourceId), JSON.stringify(p), TOPIC_QOS.partial).catch(() => undefined);
+  }
+
+  /**
+   * The daemon's control-API dispatcher, run for each authorized `cmd/<verb>` (verb = the
+   * control method name). Errors with a string `code` are replied with that code.
+   */
+  onCommand(dispatch: CommandDispatcher): void {
+    this.dispatcher = dispatch;
   }
 
   /** Where periodic telemetry comes from (the scheduler's view of power, heat, carbon, model, queue). */
@@ -154,6 +188,7 @@ export class MqttService implements TranscriptSink {
       embeddedBroker: address && this.broker ? { url: address.url, clients: this.broker.connectedClients() } : null,
       connection: this.connection?.state() ?? null,
       outbox: this.outbox?.stats() ?? null,
+      commands: this.commands?.stats() ?? null,
     };
   }
 
@@ -163,6 +198,8 @@ export class MqttService implements TranscriptSink {
     this.expireTimer = null;
     this.telemetryTimer = null;
     this.telemetrySource = null;
+    await this.commands?.stop();
+    this.commands = null;
     this.drainer?.stop();
     this.drainer = null;
     this.transcripts = null;

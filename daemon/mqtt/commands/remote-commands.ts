@@ -1,0 +1,120 @@
+import type { Logger } from '../../log/logger.js';
+import type { MqttConnection, MessageHandler } from '../connection.js';
+import type { CommandPayload, ReplyPayload } from '../payloads/command.js';
+import { PAYLOAD_VERSION } from '../payloads/status.js';
+import { payloadErrors } from '../payload-schemas.js';
+import { lastLevel, siteTopics, TOPIC_QOS } from '../topics.js';
+import { signatureValid } from './signature.js';
+import { ReplayGuard } from './replay-guard.js';
+
+/** Runs a control-API method by name; the daemon fills it with its control dispatcher. */
+export type CommandDispatcher = (verb: string, params: Record<string, unknown>) => Promise<unknown>;
+
+export type RejectReason = 'malformed' | 'unauthorized' | 'stale' | 'replayed';
+
+export interface RemoteCommandsOptions {
+  siteId: string;
+  connection: MqttConnection;
+  key: Buffer;
+  maxSkewSec: number;
+  dispatch: CommandDispatcher;
+  logger: Logger;
+}
+
+export interface RemoteCommandStats {
+  accepted: number;
+  rejected: Record<RejectReason, number>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+/**
+ * `earshot/<siteId>/cmd/<verb>` → `reply/<requestId>`. Every command is checked in this
+ * order — shape, HMAC signature, freshness and nonce — and only then handed to the
+ * dispatcher; anything refused is logged with the reason and answered with an error reply
+ * (when it names a usable request id), never acted on. The nonce is recorded only after the
+ * signature checks, so unsigned noise cannot fill the replay memory.
+ */
+export class RemoteCommands {
+  private guard: ReplayGuard | null = null;
+  private handler: MessageHandler | null = null;
+  private readonly counts: RemoteCommandStats = { accepted: 0, rejected: { malformed: 0, unauthorized: 0, stale: 0, replayed: 0 } };
+
+  constructor(private readonly options: RemoteCommandsOptions) {}
+
+  async start(): Promise<void> {
+    const topics = siteTopics(this.options.siteId);
+    this.guard = new ReplayGuard(this.options.maxSkewSec * 1000, Date.now());
+    const prefix = topics.cmd('x').slice(0, -1);
+    this.handler = (topic, payload) => {
+      if (topic.startsWith(prefix)) void this.handle(lastLevel(topic), payload);
+    };
+    const connection = this.options.connection;
+    connection.onMessage(this.handler);
+    // Subscribe at every connect: the broker may have lost our session while we were away.
+    const subscribe = () =>
+      connection.subscribe({ [topics.cmdWildcard]: { qos: 1 } }).catch((err) => this.options.logger.warn('could not subscribe to commands', { err }));
+    connection.onConnect(() => void subscribe());
+    if (connection.connected) await subscribe();
+    this.options.logger.info('remote commands enabled', { topic: topics.cmdWildcard });
+  }
+
+  async stop(): Promise<void> {
+    if (this.handler) this.options.connection.offMessage(this.handler);
+    this.handler = null;
+    this.guard = null;
+  }
+
+  stats(): RemoteCommandStats {
+    return { accepted: this.counts.accepted, rejected: { ...this.counts.rejected } };
+  }
+
+  /** Checks and runs one command; exported for the message handler and for tests of the rules. */
+  async handle(verb: string, raw: Buffer): Promise<void> {
+    const log = this.options.logger;
+    let body: unknown;
+    try {
+      body = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return this.refuse('malformed', verb, null, 'payload is not JSON');
+    }
+    const requestId = typeof (body as { requestId?: unknown })?.requestId === 'string' ? (body as { requestId: string }).requestId : null;
+    const replyTo = requestId && REQUEST_ID.test(requestId) ? requestId : null;
+    const errors = payloadErrors('command', body);
+    if (errors.length > 0) return this.refuse('malformed', verb, replyTo, `does not match schemas/command.schema.json: ${errors.join('; ')}`);
+    const cmd = body as CommandPayload;
+    if (!signatureValid(this.options.key, this.options.siteId, verb, cmd)) return this.refuse('unauthorized', verb, replyTo, 'bad signature');
+    const verdict = this.guard?.check(cmd.ts, cmd.nonce) ?? 'stale';
+    if (verdict !== 'ok') {
+      const why = verdict === 'stale' ? `timestamp ${new Date(cmd.ts).toISOString()} is outside ±${this.options.maxSkewSec} s of this box's clock or before the daemon started` : `nonce ${cmd.nonce} was already used`;
+      return this.refuse(verdict, verb, replyTo, why);
+    }
+    this.counts.accepted += 1;
+    log.info('remote command accepted', { verb, requestId: cmd.requestId });
+    let reply: ReplyPayload;
+    try {
+      const data = await this.options.dispatch(verb, cmd.params);
+      reply = { v: PAYLOAD_VERSION, requestId: cmd.requestId, status: 'ok', data: data ?? null };
+    } catch (err) {
+      const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'failed';
+      reply = { v: PAYLOAD_VERSION, requestId: cmd.requestId, status: 'error', error: { code, message: (err as Error)?.message ?? String(err) } };
+      log.warn('remote command failed', { verb, requestId: cmd.requestId, err });
+    }
+    await this.sendReply(reply);
+  }
+
+  private async refuse(reason: RejectReason, verb: string, requestId: string | null, detail: string): Promise<void> {
+    this.counts.rejected[reason] += 1;
+    this.options.logger.warn(`remote command refused (${reason}): ${detail}`, { verb, requestId: requestId ?? undefined });
+    if (!requestId) return;
+    await this.sendReply({ v: PAYLOAD_VERSION, requestId, status: 'error', error: { code: reason, message: `command refused: ${reason}` } });
+  }
+
+  private async sendReply(reply: ReplyPayload): Promise<void> {
+    try {
+      await this.options.connection.publish(siteTopics(this.options.siteId).reply(reply.requestId), JSON.stringify(reply), TOPIC_QOS.reply);
+    } catch (err) {
+      this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err });
+    }
+  }
+}

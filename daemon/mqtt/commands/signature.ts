@@ -1,0 +1,58 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { PAYLOAD_VERSION } from '../payloads/status.js';
+import type { CommandPayload } from '../payloads/command.js';
+
+/**
+ * Remote command signatures: HMAC-SHA256 (RFC 2104) keyed with the shared key over a
+ * canonical string, not over the raw JSON, so a client in any language can sign without
+ * reproducing our serializer byte for byte. The site and verb are inside the signed string:
+ * a command signed for one site or verb is useless on another.
+ */
+const DOMAIN = 'earshot-cmd-v1';
+
+/** JSON with object keys sorted at every depth and no whitespace. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export function signingString(siteId: string, verb: string, c: Pick<CommandPayload, 'requestId' | 'ts' | 'nonce' | 'params'>): string {
+  return [DOMAIN, siteId, verb, c.requestId, String(c.ts), c.nonce, canonicalJson(c.params)].join('\n');
+}
+
+export function computeSignature(key: Buffer, siteId: string, verb: string, c: Pick<CommandPayload, 'requestId' | 'ts' | 'nonce' | 'params'>): string {
+  return createHmac('sha256', key).update(signingString(siteId, verb, c), 'utf8').digest('hex');
+}
+
+/** Constant-time comparison, so the time to reject does not leak how much of a guess was right. */
+export function signatureValid(key: Buffer, siteId: string, verb: string, c: CommandPayload): boolean {
+  const expected = Buffer.from(computeSignature(key, siteId, verb, c), 'hex');
+  const given = Buffer.from(c.sig, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function randomId(bytes: number): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export interface SignOptions {
+  now?: number;
+  requestId?: string;
+  nonce?: string;
+}
+
+/** A signed command ready to publish on `earshot/<siteId>/cmd/<verb>`. */
+export function signCommand(key: Buffer, siteId: string, verb: string, params: Record<string, unknown>, options: SignOptions = {}): CommandPayload {
+  const unsigned = {
+    v: PAYLOAD_VERSION,
+    requestId: options.requestId ?? randomId(12),
+    ts: options.now ?? Date.now(),
+    nonce: options.nonce ?? randomId(18),
+    params,
+  };
+  return { ...unsigned, sig: computeSignature(key, siteId, verb, unsigned) };
+}
