@@ -4,17 +4,18 @@
  */
 import { applyWordEdits, definePlugin, type TextNormalizer, type TranscriptInput, type TranscriptOutput } from '@earshot/sdk';
 import { applyEdits, findEdits } from './normalize.js';
-import { DEFAULT_OPTIONS, type EnglishItnOptions } from './rule.js';
+import type { EnglishItnOptions } from './rule.js';
+import { defaultOptions } from './defaults.js';
 import { toWordEdits } from './word-edits.js';
 
 export { normalizeEnglish, findEdits, applyEdits } from './normalize.js';
 export type { TextEdit } from './normalize.js';
-export { DEFAULT_OPTIONS } from './rule.js';
+export { defaultOptions } from './defaults.js';
 export type { EnglishItnOptions, DateFormat, Category } from './rule.js';
 
 /** A {@link TextNormalizer} for English with the given options. */
 export function createEnglishNormalizer(options: Partial<EnglishItnOptions> = {}): TextNormalizer {
-  const resolved: EnglishItnOptions = { ...DEFAULT_OPTIONS, ...options };
+  const resolved: EnglishItnOptions = { ...defaultOptions(), ...options };
   return {
     languages: ['en'],
     normalize(input: TranscriptInput): TranscriptOutput {

@@ -5,7 +5,8 @@
 import { tokenize, type Token } from './tokens.js';
 import { isNumberWord } from './vocabulary.js';
 import { RULES } from './rules.js';
-import { DEFAULT_OPTIONS, type Category, type EnglishItnOptions } from './rule.js';
+import type { Category, EnglishItnOptions } from './rule.js';
+import { defaultOptions } from './defaults.js';
 
 /** One rewrite in the input text. */
 export interface TextEdit {
@@ -32,7 +33,7 @@ function compoundAdjective(clause: readonly Token[], from: number, to: number): 
  * Find the rewrites for `text`: at each word the longest match of any rule wins (ties go to
  * the rule listed first); words no rule matches are left alone.
  */
-export function findEdits(text: string, options: EnglishItnOptions = DEFAULT_OPTIONS): TextEdit[] {
+export function findEdits(text: string, options: EnglishItnOptions = defaultOptions()): TextEdit[] {
   const edits: TextEdit[] = [];
   for (const clause of tokenize(text)) {
     const words = clause.map((t) => t.word);
@@ -72,5 +73,5 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
  * @example normalizeEnglish('the first of march twenty twenty five') // 'March 1, 2025'
  */
 export function normalizeEnglish(text: string, options: Partial<EnglishItnOptions> = {}): string {
-  return applyEdits(text, findEdits(text, { ...DEFAULT_OPTIONS, ...options }));
+  return applyEdits(text, findEdits(text, { ...defaultOptions(), ...options }));
 }

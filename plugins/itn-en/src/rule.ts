@@ -9,8 +9,6 @@ export interface EnglishItnOptions {
   dateFormat: DateFormat;
 }
 
-export const DEFAULT_OPTIONS: EnglishItnOptions = Object.freeze({ dateFormat: 'MDY' });
-
 /** The categories of the test suites; each rule belongs to one. */
 export type Category =
   | 'cardinal' | 'ordinal' | 'decimal' | 'fraction' | 'money' | 'percent'

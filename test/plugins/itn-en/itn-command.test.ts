@@ -3,8 +3,10 @@
  * with the repository's oclif config), for both languages, with and without --json.
  */
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Itn, { type ItnResult } from '../../../daemon/cli/commands/itn.js';
-import { repoRoot } from '../../helpers/paths.js';
+import { repoRoot, tempDir } from '../../helpers/paths.js';
 
 /** Run the command; returns its result and what it printed. */
 async function itn(argv: string[]): Promise<{ result: ItnResult; printed: string }> {
@@ -53,4 +55,14 @@ t.test('--json prints every rewritten span with its rule', async (t) => {
 t.test('an unknown language or empty text is refused with a hint', async (t) => {
   await t.rejects(itn(['hello', '--lang', 'fr']), /Expected --lang=fr to be one of: en, zh/);
   await t.rejects(itn(['  ']), /TEXT is empty/);
+});
+
+t.test('--config applies plugins.config.itn-en from the daemon config; the flag wins', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ siteId: 'lab-1', dataDir: dir, plugins: { config: { 'itn-en': { dateFormat: 'DMY' } } } }));
+  t.equal((await itn(['the first of march twenty twenty five', '--config', file])).result.output, '1 March 2025');
+  t.equal((await itn(['the first of march twenty twenty five', '--config', file, '--date-format', 'ISO'])).result.output, '2025-03-01');
+  writeFileSync(file, JSON.stringify({ siteId: 'lab-1', dataDir: dir, plugins: { config: { 'itn-en': { dateFormat: 'YMD' } } } }));
+  await t.rejects(itn(['march first', '--config', file]), /plugins\.config\.itn-en\.dateFormat/);
 });
