@@ -3,6 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MqttTest from '../../daemon/cli/commands/mqtt/test.js';
 import Outbox from '../../daemon/cli/commands/outbox.js';
+import MqttCall from '../../daemon/cli/commands/mqtt/call.js';
+import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
+import { mqttTestConfig } from './helpers/config.js';
+import { chmodSync } from 'node:fs';
 import type { ConnectionCheckResult } from '../../daemon/mqtt/connection-check.js';
 import type { OutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
 import { OutboxStore } from '../../daemon/mqtt/outbox/outbox-store.js';
@@ -77,4 +81,35 @@ t.test('earshot outbox: depth, oldest, bytes and drops read from the directory',
 
   const json = await capture(() => Outbox.run(['--data-dir', tempDir(), '--json'], repoRoot));
   t.match(JSON.parse(json.stdout), { depth: 0, bytes: 0, oldest: null, drops: { count: 0 } }, 'a missing outbox is empty');
+});
+
+t.test('earshot mqtt call runs a method on a remote site; a wrong key is refused with a hint', async (t) => {
+  const dir = tempDir();
+  const key = join(dir, 'cmd.key');
+  writeFileSync(key, 'cli-shared-key-000000000000000000000000\n', { mode: 0o600 });
+  const service = new MqttService({
+    config: mqttTestConfig({ embedded: { port: 0 }, commands: { enabled: true, keyFile: key }, telemetryIntervalSec: 0 }),
+    siteId: 'remote-1',
+    version: '0.0.0-test',
+    logger: silentLogger,
+    dataDir: tempDir(),
+  });
+  service.onCommand(async (verb, params) => ({ verb, params, site: 'remote-1' }));
+  await service.start();
+  t.teardown(() => service.stop());
+  const broker = service.embeddedBrokerAddress()!.url;
+  const config = writeConfig({});
+
+  const ok = await capture(() => MqttCall.run(['status', '--site', 'remote-1', '--broker', broker, '--key-file', key, '--params', '{"verbose":true}', '--config', config, '--json'], repoRoot));
+  t.same(JSON.parse(ok.stdout), { verb: 'status', params: { verbose: true }, site: 'remote-1' });
+
+  const wrong = join(dir, 'wrong.key');
+  writeFileSync(wrong, 'not-the-shared-key-00000000000000000000\n', { mode: 0o600 });
+  await t.rejects(capture(() => MqttCall.run(['status', '--site', 'remote-1', '--broker', broker, '--key-file', wrong, '--config', config], repoRoot)), {
+    message: /site remote-1 refused "status": unauthorized/,
+    oclif: { exit: 1 },
+  });
+  chmodSync(wrong, 0o644);
+  await t.rejects(capture(() => MqttCall.run(['status', '--site', 'remote-1', '--broker', broker, '--key-file', wrong, '--config', config], repoRoot)), /readable by others \(mode 0644\)/);
+  await t.rejects(capture(() => MqttCall.run(['status', '--site', 'remote-1', '--key-file', key, '--params', '[1]', '--config', config], repoRoot)), /--params must be a JSON object/);
 });

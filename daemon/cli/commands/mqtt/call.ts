@@ -1,0 +1,74 @@
+import { existsSync } from 'node:fs';
+import { Args, Command, Flags } from '@oclif/core';
+import { loadConfig } from '../../../config/load.js';
+import type { MqttConfig } from '../../../mqtt/config.js';
+import { loadCommandKey } from '../../../mqtt/commands/command-key.js';
+import { callRemote, RemoteCommandError } from '../../../mqtt/commands/remote-client.js';
+import { configuredBrokerUrl } from '../../../mqtt/connection-check.js';
+import { DEFAULT_CONFIG_FILE } from '../../daemon-flags.js';
+import { failCommand } from '../../errors.js';
+
+export default class MqttCall extends Command {
+  static override summary = 'Run a control-API method on a remote site over MQTT (signed with the shared command key).';
+  static override description =
+    'Publishes a signed command on earshot/<site>/cmd/<method> and prints the reply from earshot/<site>/reply/<requestId>. The remote daemon must have mqtt.commands.enabled and the same key. TLS and broker credentials come from the mqtt section of --config.';
+  static override enableJsonFlag = true;
+  static override args = {
+    method: Args.string({ description: 'control method, e.g. status, budget.set', required: true }),
+  };
+  static override flags = {
+    site: Flags.string({ description: 'site id of the remote box', required: true }),
+    broker: Flags.string({ description: 'broker URL (default: mqtt.url of the config)' }),
+    'key-file': Flags.string({ description: 'file holding the shared command key (chmod 600)', required: true }),
+    params: Flags.string({ description: 'method parameters as a JSON object', default: '{}' }),
+    config: Flags.string({ char: 'c', description: 'config file (broker TLS and credentials)', env: 'EARSHOT_CONFIG' }),
+    timeout: Flags.integer({ description: 'milliseconds to wait for the reply', default: 10_000, min: 100 }),
+  };
+  static override examples = [
+    '<%= config.bin %> mqtt call status --site lab-2 --broker mqtts://broker.lan:8883 --key-file ~/.config/earshot/cmd.key',
+    `<%= config.bin %> mqtt call budget.set --site lab-2 --params '{"watts":15}' --key-file ./cmd.key --json`,
+  ];
+
+  async run(): Promise<unknown> {
+    const { args, flags } = await this.parse(MqttCall);
+    let params: Record<string, unknown>;
+    try {
+      params = JSON.parse(flags.params) as Record<string, unknown>;
+      if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new Error('not an object');
+    } catch (err) {
+      this.error(`--params must be a JSON object (${(err as Error).message})`, { exit: 2, suggestions: [`--params '{"watts":15}'`] });
+    }
+    let mqtt: MqttConfig;
+    let key: Buffer;
+    try {
+      const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+      mqtt = loadConfig({ file, env: process.env }).mqtt as unknown as MqttConfig;
+      // The operator's copy of the key need not belong to the daemon's user, but must stay private.
+      key = loadCommandKey(flags['key-file'], { checkOwner: false });
+    } catch (err) {
+      failCommand(this, err);
+    }
+    const brokerUrl = flags.broker ?? configuredBrokerUrl(mqtt);
+    try {
+      const data = await callRemote(args.method, params, { config: { ...mqtt, url: brokerUrl, protocolVersion: 4 }, brokerUrl, siteId: flags.site, key, timeoutMs: flags.timeout });
+      this.log(JSON.stringify(data, null, 2));
+      return data;
+    } catch (err) {
+      const hint = err instanceof RemoteCommandError ? hintFor(err.code) : 'check --broker and `earshot mqtt test`';
+      this.error(err instanceof Error ? err.message : String(err), { exit: 1, suggestions: [hint] });
+    }
+  }
+}
+
+function hintFor(code: string): string {
+  switch (code) {
+    case 'unauthorized':
+      return 'the key differs from the remote mqtt.commands.keyFile, or --site names another site';
+    case 'stale':
+      return "this machine's clock differs from the remote box's by more than mqtt.commands.maxSkewSec";
+    case 'timeout':
+      return 'check that the remote daemon runs, is connected to this broker and has mqtt.commands.enabled';
+    default:
+      return 'see the remote daemon log (earshot:mqtt:cmd)';
+  }
+}
