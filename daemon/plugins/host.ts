@@ -1,27 +1,19 @@
 import { join } from 'node:path';
-import { realignWords, type Hotword, type PluginDefinition, type PluginInstance, type TimedWord, type TranscriptInput } from '@earshot/sdk';
+import type { Hotword } from '@earshot/sdk';
 import type { EventBus } from '../bus.js';
 import type { Logger } from '../log/logger.js';
 import { packageRoot } from '../paths.js';
 import type { Service } from '../service.js';
 import { validatePluginConfig } from './config-validation.js';
 import { candidateNames, discoverPlugins, type Candidate } from './discovery.js';
-import { describeError, guardedCall, type CallOutcome } from './guarded-call.js';
-import type { PluginManifest } from './manifest.js';
+import { describeError, guardedCall } from './guarded-call.js';
+import { HotwordCollector } from './hotword-collector.js';
 import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js';
-import { openPluginContext, type OpenContext } from './plugin-context.js';
+import { openPluginContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
-import { checkHotwords, checkTranscriptOutput, languageMatches, mergeHotwords } from './plugin-results.js';
-import type {
-  PluginKind,
-  PluginSource,
-  PluginState,
-  PluginStatus,
-  PluginsConfig,
-  ProcessedTranscript,
-  SkippedPlugin,
-  TranscriptForPlugins,
-} from './types.js';
+import { runPipeline } from './pipeline.js';
+import { lookup, slotStatus, type OutcomeSink, type Slot } from './slot.js';
+import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
 
 export interface PluginHostOptions {
   logger: Logger;
@@ -60,32 +52,6 @@ export class UnknownPluginError extends Error {
   }
 }
 
-/** One discovered plugin and everything the host keeps about it. */
-interface Slot {
-  name: string;
-  alias: string;
-  source: PluginSource;
-  dir: string;
-  manifest?: PluginManifest;
-  state: PluginState;
-  error?: string;
-  kinds: PluginKind[];
-  languages?: string[];
-  calls: number;
-  failures: number;
-  consecutiveFailures: number;
-  definition?: PluginDefinition<unknown>;
-  instance?: PluginInstance;
-  open?: OpenContext;
-  config?: Record<string, unknown>;
-  hotwords: Hotword[];
-}
-
-/** Same-named keys are looked up by full name first, then by alias. */
-function lookup<T>(map: Record<string, T>, slot: { name: string; alias: string }): T | undefined {
-  return Object.hasOwn(map, slot.name) ? map[slot.name] : Object.hasOwn(map, slot.alias) ? map[slot.alias] : undefined;
-}
-
 /**
  * The plugin host: finds plugins, checks their API version and config, builds each with its
  * own narrow context, and runs them in config order with every call guarded (time limit,
@@ -95,14 +61,24 @@ function lookup<T>(map: Record<string, T>, slot: { name: string; alias: string }
 export class PluginHost implements Service {
   readonly name = 'plugins';
   private slots: Slot[] = [];
-  private merged: Hotword[] = [];
   private choices: OperatorChoices = {};
-  private readonly background = new Set<Promise<void>>();
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private readonly pendingRefresh = new Set<Slot>();
+  private readonly setAside = new Set<Promise<void>>();
+  private readonly outcomes: OutcomeSink = {
+    recordSuccess: (slot) => this.recordSuccess(slot),
+    recordFailure: (slot, reason) => this.recordFailure(slot, reason),
+  };
+  private readonly collector: HotwordCollector;
   private started = false;
 
-  constructor(private readonly options: PluginHostOptions) {}
+  constructor(private readonly options: PluginHostOptions) {
+    this.collector = new HotwordCollector({
+      logger: options.logger,
+      bus: options.bus,
+      timeoutMs: options.config.lifecycleTimeoutMs,
+      outcomes: this.outcomes,
+      slots: () => this.slots,
+    });
+  }
 
   private get config(): PluginsConfig {
     return this.options.config;
@@ -115,6 +91,7 @@ export class PluginHost implements Service {
   /** Discover every plugin and start the enabled ones; a broken plugin never stops the others. */
   async start(): Promise<void> {
     this.started = true;
+    this.collector.resume();
     this.choices = this.choiceFile.read();
     const candidates = discoverPlugins({
       builtinDir: this.options.builtinDir ?? join(packageRoot, 'plugins'),
@@ -126,7 +103,7 @@ export class PluginHost implements Service {
       if (slot.state === 'error') this.options.logger.error(`plugin ${slot.name} not loaded: ${slot.error}`);
     }
     for (const slot of this.slots) if (slot.state === 'running') await this.activate(slot);
-    await this.refreshHotwords(this.slots);
+    await this.collector.refresh(this.slots);
     this.options.logger.info(`plugins: ${this.slots.filter((s) => s.state === 'running').map((s) => s.alias).join(', ') || 'none'} running`, {
       found: this.slots.length,
     });
@@ -135,11 +112,9 @@ export class PluginHost implements Service {
   /** Stop every plugin (each stop guarded) and release every schedule, watch and timer. */
   async stop(): Promise<void> {
     this.started = false;
-    clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-    this.pendingRefresh.clear();
+    await this.collector.stop();
     for (const slot of this.slots) if (slot.instance) await this.deactivate(slot, slot.state);
-    await Promise.all(this.background);
+    await Promise.all(this.setAside);
   }
 
   state(): { state: string; detail?: string } {
@@ -150,13 +125,13 @@ export class PluginHost implements Service {
 
   /** Every discovered plugin, in run order. */
   list(): PluginStatus[] {
-    return this.slots.map((s) => this.status(s));
+    return this.slots.map(slotStatus);
   }
 
   /** One plugin's status plus its manifest details and (validated) config. */
   info(query: string): PluginInfo {
     const slot = this.find(query);
-    const out: PluginInfo = { ...this.status(slot) };
+    const out: PluginInfo = slotStatus(slot);
     if (slot.manifest) {
       out.engines = slot.manifest.engines;
       out.main = slot.manifest.main;
@@ -171,70 +146,36 @@ export class PluginHost implements Service {
     const slot = this.find(query);
     this.remember(slot, 'enabled');
     if (slot.state !== 'running' || !slot.instance) {
-      if (slot.manifest === undefined) return this.status(slot); // refused at discovery: nothing to start
+      if (slot.manifest === undefined) return slotStatus(slot); // refused at discovery: nothing to start
       slot.consecutiveFailures = 0;
       delete slot.error;
       await this.activate(slot);
-      await this.refreshHotwords([slot]);
+      await this.collector.refresh([slot]);
     }
-    return this.status(slot);
+    return slotStatus(slot);
   }
 
   /** Stop a plugin now; remembered across restarts. */
   async disable(query: string): Promise<PluginStatus> {
     const slot = this.find(query);
     this.remember(slot, 'disabled');
-    const hadHotwords = slot.hotwords.length > 0;
     await this.deactivate(slot, 'disabled');
-    if (hadHotwords) this.publishHotwords();
-    return this.status(slot);
+    this.collector.publish();
+    return slotStatus(slot);
   }
 
   /** The merged hotwords of every running provider; with a language, those for it (and language-free ones). */
   hotwords(language?: string): Hotword[] {
-    return this.merged.filter((h) => languageMatches(h.language === undefined ? undefined : [h.language], language)).map((h) => ({ ...h }));
+    return this.collector.current(language);
   }
 
   /**
    * Run the enabled normalizers, then the filters, in config order, on one final transcript.
-   * Never throws because of a plugin: a failing one is skipped and named in `skipped`.
+   * Never throws because of a plugin: a failing one is skipped and named in `skipped`;
+   * `applied` names every plugin whose output was taken (changed or not).
    */
-  async process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript> {
-    let text = transcript.text;
-    let words: TimedWord[] = (transcript.words ?? []).map((w) => ({ ...w }));
-    const applied: string[] = [];
-    const skipped: SkippedPlugin[] = [];
-    for (const kind of ['normalizer', 'filter'] as const) {
-      for (const slot of this.slots) {
-        if (!slot.kinds.includes(kind)) continue;
-        if (slot.state === 'failed') {
-          skipped.push({ plugin: slot.name, reason: `disabled after ${slot.consecutiveFailures} failures (last: ${slot.error ?? 'unknown'})` });
-          continue;
-        }
-        const instance = slot.instance;
-        if (slot.state !== 'running' || !instance) continue;
-        const impl = kind === 'normalizer' ? instance.normalizer : instance.filter;
-        if (!impl || !languageMatches(impl.languages, transcript.language)) continue;
-        const input: TranscriptInput = {
-          text,
-          words: words.map((w) => ({ ...w })),
-          ...(transcript.language !== undefined ? { language: transcript.language } : {}),
-          ...(transcript.segment !== undefined ? { segment: { ...transcript.segment } } : {}),
-        };
-        const outcome = await guardedCall(() => (kind === 'normalizer' ? instance.normalizer!.normalize(input) : instance.filter!.filter(input)), this.timeoutFor(slot));
-        const checked = outcome.ok ? checkTranscriptOutput(outcome.value) : outcome.reason;
-        if (typeof checked === 'string') {
-          this.recordFailure(slot, `${kind} call ${checked}`);
-          skipped.push({ plugin: slot.name, reason: checked });
-          continue;
-        }
-        this.recordSuccess(slot);
-        words = checked.words ? checked.words.map((w) => ({ ...w })) : checked.text === text ? words : realignWords(words, checked.text);
-        text = checked.text;
-        applied.push(slot.name);
-      }
-    }
-    return { text, words, applied, skipped };
+  process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript> {
+    return runPipeline(this.slots, transcript, (slot) => lookup(this.config.timeouts, slot) ?? this.config.timeoutMs, this.outcomes);
   }
 
   // ---- internals ----
@@ -261,29 +202,6 @@ export class PluginHost implements Service {
     const slot = this.slots.find((s) => s.name === query) ?? this.slots.find((s) => s.alias === query);
     if (!slot) throw new UnknownPluginError(query, this.slots.map((s) => s.name));
     return slot;
-  }
-
-  private timeoutFor(slot: Slot): number {
-    return lookup(this.config.timeouts, slot) ?? this.config.timeoutMs;
-  }
-
-  private status(s: Slot): PluginStatus {
-    const out: PluginStatus = {
-      name: s.name,
-      alias: s.alias,
-      version: s.manifest?.version ?? '',
-      description: s.definition?.description ?? s.manifest?.description ?? '',
-      source: s.source,
-      path: s.dir,
-      state: s.state,
-      kinds: [...s.kinds],
-      calls: s.calls,
-      failures: s.failures,
-      consecutiveFailures: s.consecutiveFailures,
-    };
-    if (s.languages) out.languages = [...s.languages];
-    if (s.error !== undefined) out.error = s.error;
-    return out;
   }
 
   private remember(slot: Slot, choice: 'enabled' | 'disabled'): void {
@@ -320,8 +238,8 @@ export class PluginHost implements Service {
       config: slot.config,
       dataDir: join(this.options.dataDir, 'plugins', slot.name),
       taskTimeoutMs: lifecycle,
-      onTaskOutcome: (outcome) => this.taskOutcome(slot, outcome),
-      hotwordsChanged: () => this.scheduleRefresh(slot),
+      onTaskOutcome: (outcome) => (outcome.ok ? this.recordSuccess(slot) : this.recordFailure(slot, `scheduled task ${outcome.reason}`)),
+      hotwordsChanged: () => this.collector.requestRefresh(slot),
       hotwords: async (language) => this.hotwords(language),
     });
     const created = await guardedCall(() => imported.value.create(open.context), lifecycle);
@@ -331,7 +249,7 @@ export class PluginHost implements Service {
       kinds = instanceKinds(slot.name, created.value);
     } catch (err) {
       open.close();
-      // A create() that finished late may still hand back a stop(); call it so nothing leaks.
+      // An instance that is unusable may still hold resources; let it release them.
       if (created.ok) void guardedCall(() => created.value.stop?.(), lifecycle);
       return fail(describeError(err));
     }
@@ -351,7 +269,6 @@ export class PluginHost implements Service {
     const open = slot.open;
     delete slot.instance;
     delete slot.open;
-    this.pendingRefresh.delete(slot);
     slot.hotwords = [];
     if (slot.state !== state || error !== undefined) this.setState(slot, state, error);
     open?.close();
@@ -375,59 +292,9 @@ export class PluginHost implements Service {
     logger.warn(`plugin ${slot.name} failed: ${reason}`, { failures: slot.consecutiveFailures, maxFailures: this.config.maxFailures });
     if (slot.consecutiveFailures < this.config.maxFailures || slot.state !== 'running') return;
     logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} failures in a row; re-enable with \`earshot plugins enable ${slot.alias}\``);
-    const hadHotwords = slot.hotwords.length > 0;
-    const done = this.deactivate(slot, 'failed', reason).then(() => {
-      if (hadHotwords) this.publishHotwords();
-    });
-    this.background.add(done);
-    void done.finally(() => this.background.delete(done));
-  }
-
-  private taskOutcome(slot: Slot, outcome: CallOutcome<unknown>): void {
-    if (outcome.ok) this.recordSuccess(slot);
-    else this.recordFailure(slot, `scheduled task ${outcome.reason}`);
-  }
-
-  /** Coalesce hotwordsChanged() calls arriving together into one refresh. */
-  private scheduleRefresh(slot: Slot): void {
-    if (!this.started) return;
-    this.pendingRefresh.add(slot);
-    if (this.refreshTimer) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      const due = [...this.pendingRefresh];
-      this.pendingRefresh.clear();
-      const done = this.refreshHotwords(due);
-      this.background.add(done);
-      void done.finally(() => this.background.delete(done));
-    }, 20);
-  }
-
-  /** Ask the given providers for their lists (guarded), then publish the merged list if it changed. */
-  private async refreshHotwords(slots: Slot[]): Promise<void> {
-    for (const slot of slots) {
-      const provider = slot.instance?.hotwordProvider;
-      if (slot.state !== 'running' || !provider) continue;
-      const outcome = await guardedCall(() => provider.hotwords(), this.config.lifecycleTimeoutMs);
-      const checked = outcome.ok ? checkHotwords(outcome.value) : outcome.reason;
-      if (typeof checked === 'string') {
-        this.recordFailure(slot, `hotwords() ${checked}`);
-        continue;
-      }
-      this.recordSuccess(slot);
-      if (checked.dropped.length > 0) {
-        this.options.logger.child(slot.alias).warn(`plugin ${slot.name}: ${checked.dropped.length} hotwords dropped: ${checked.dropped.slice(0, 5).join('; ')}`);
-      }
-      if (slot.state === 'running') slot.hotwords = checked.hotwords;
-    }
-    this.publishHotwords();
-  }
-
-  private publishHotwords(): void {
-    const merged = mergeHotwords(this.slots.filter((s) => s.state === 'running').map((s) => s.hotwords));
-    if (JSON.stringify(merged) === JSON.stringify(this.merged)) return;
-    this.merged = merged;
-    this.options.logger.info(`hotwords: ${merged.length} phrases from ${this.slots.filter((s) => s.hotwords.length > 0).length} providers`);
-    this.options.bus?.emit('hotwordsChanged', { hotwords: this.hotwords() });
+    // The state changes now (the next transcript skips it); its stop() finishes in the background.
+    const done = this.deactivate(slot, 'failed', reason).then(() => this.collector.publish());
+    this.setAside.add(done);
+    void done.finally(() => this.setAside.delete(done));
   }
 }

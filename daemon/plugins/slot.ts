@@ -1,0 +1,60 @@
+import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
+import type { PluginManifest } from './manifest.js';
+import type { OpenContext } from './plugin-context.js';
+import type { PluginKind, PluginSource, PluginState, PluginStatus } from './types.js';
+
+/** One discovered plugin and everything the host keeps about it. */
+export interface Slot {
+  name: string;
+  alias: string;
+  source: PluginSource;
+  dir: string;
+  /** Absent when the package was refused at discovery. */
+  manifest?: PluginManifest;
+  state: PluginState;
+  error?: string;
+  /** The kinds of its last instance; kept while it is failed so `skipped` can name it. */
+  kinds: PluginKind[];
+  languages?: string[];
+  calls: number;
+  failures: number;
+  consecutiveFailures: number;
+  definition?: PluginDefinition<unknown>;
+  /** Present while it runs. */
+  instance?: PluginInstance;
+  open?: OpenContext;
+  config?: Record<string, unknown>;
+  /** Its latest checked hotword list; empty unless it runs. */
+  hotwords: Hotword[];
+}
+
+/** A per-plugin config map entry, by full name first, then by alias. */
+export function lookup<T>(map: Record<string, T>, slot: { name: string; alias: string }): T | undefined {
+  return Object.hasOwn(map, slot.name) ? map[slot.name] : Object.hasOwn(map, slot.alias) ? map[slot.alias] : undefined;
+}
+
+/** What `earshot plugins list` shows of a slot. */
+export function slotStatus(s: Slot): PluginStatus {
+  const out: PluginStatus = {
+    name: s.name,
+    alias: s.alias,
+    version: s.manifest?.version ?? '',
+    description: s.definition?.description ?? s.manifest?.description ?? '',
+    source: s.source,
+    path: s.dir,
+    state: s.state,
+    kinds: [...s.kinds],
+    calls: s.calls,
+    failures: s.failures,
+    consecutiveFailures: s.consecutiveFailures,
+  };
+  if (s.languages) out.languages = [...s.languages];
+  if (s.error !== undefined) out.error = s.error;
+  return out;
+}
+
+/** How pipeline and hotword code report a call's outcome back to the host. */
+export interface OutcomeSink {
+  recordSuccess(slot: Slot): void;
+  recordFailure(slot: Slot, reason: string): void;
+}
