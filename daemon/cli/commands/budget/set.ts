@@ -1,0 +1,54 @@
+import { Command, Flags } from '@oclif/core';
+import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
+import { failCommand } from '../../errors.js';
+import { DaemonRequestError } from '../../../control/client.js';
+import { validateBudget, type Budget, type BudgetChange } from '../../../scheduler/budget-store.js';
+import { describeBudget, openBudget } from './show.js';
+
+export default class BudgetSet extends Command {
+  static override summary = 'Set the power budget and thermal limits; persisted, and applied at once by a running daemon.';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> budget set --watts 15', '<%= config.bin %> budget set --temp-soft 70 --temp-hard 85', '<%= config.bin %> budget set --watts none'];
+  static override flags = {
+    ...daemonFlags,
+    watts: Flags.string({ description: 'cap on the box draw in watts, or "none"' }),
+    'temp-soft': Flags.string({ description: 'throttle above this temperature (°C)' }),
+    'temp-hard': Flags.string({ description: 'pause batch work and unload the model above this temperature (°C)' }),
+    hysteresis: Flags.string({ description: 'resume this many °C below the soft limit' }),
+  };
+
+  async run(): Promise<Budget & { applied: 'live' | 'at next start' }> {
+    const { flags } = await this.parse(BudgetSet);
+    const change: BudgetChange = {};
+    const number = (flag: string, v: string): number => {
+      const n = Number(v);
+      if (v.trim() === '' || !Number.isFinite(n)) this.error(`--${flag} must be a number, got ${JSON.stringify(v)}`, { exit: 2, suggestions: [`e.g. --${flag} 80`] });
+      return n;
+    };
+    if (flags.watts !== undefined) change.powerBudgetWatts = flags.watts === 'none' ? null : number('watts', flags.watts);
+    if (flags['temp-soft'] !== undefined) change.softC = number('temp-soft', flags['temp-soft']);
+    if (flags['temp-hard'] !== undefined) change.hardC = number('temp-hard', flags['temp-hard']);
+    if (flags.hysteresis !== undefined) change.hysteresisC = number('hysteresis', flags.hysteresis);
+    if (Object.keys(change).length === 0) this.error('nothing to set', { exit: 2, suggestions: ['give --watts, --temp-soft, --temp-hard or --hysteresis'] });
+
+    let budget: Budget;
+    let applied: 'live' | 'at next start' = 'live';
+    try {
+      const store = await openBudget(flags.config);
+      // Check before asking the daemon, so a bad value gets the same message either way.
+      validateBudget({ ...store.current(), ...change });
+      try {
+        budget = (await requestDaemon('budget.set', change, flags, 10_000)) as Budget;
+      } catch (err) {
+        if (!(err instanceof DaemonRequestError && err.code === 'not_running')) throw err;
+        budget = await store.set(change);
+        applied = 'at next start';
+      }
+    } catch (err) {
+      failCommand(this, err);
+    }
+    for (const l of describeBudget(budget)) this.log(l);
+    this.log(applied === 'live' ? 'applied to the running daemon' : 'saved; the daemon is not running and will use it when it starts');
+    return { ...budget, applied };
+  }
+}

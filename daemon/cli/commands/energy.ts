@@ -1,0 +1,35 @@
+import { Command, Flags } from '@oclif/core';
+import { failCommand } from '../errors.js';
+import { EnergyLedger, parseDuration, type EnergyTotals } from '../../energy/ledger.js';
+import { localConfig } from '../../scheduler/cli-support.js';
+
+export default class Energy extends Command {
+  static override summary = 'Energy (kWh) and carbon (gCO2e) of the transcription work, per day and per source (measured or estimated).';
+  static override description = 'Reads the ledger under the data directory; works without the daemon.';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> energy', '<%= config.bin %> energy --since 7d --json'];
+  static override flags = {
+    since: Flags.string({ description: 'how far back: 90m, 24h, 7d, 4w', default: '24h' }),
+    config: Flags.string({ char: 'c', description: 'config file (for dataDir)', env: 'EARSHOT_CONFIG' }),
+    'data-dir': Flags.string({ description: 'state directory (wins over the config)' }),
+  };
+
+  async run(): Promise<EnergyTotals> {
+    const { flags } = await this.parse(Energy);
+    let totals: EnergyTotals;
+    try {
+      const span = parseDuration(flags.since);
+      const dataDir = flags['data-dir'] ?? localConfig(flags.config).dataDir;
+      totals = await new EnergyLedger(dataDir).totals(Date.now() - span);
+    } catch (err) {
+      failCommand(this, err);
+    }
+    const line = (label: string, b: { jobs: number; kWh: number; gCO2e: number }): string => `${label.padEnd(12)} ${String(b.jobs).padStart(6)} jobs ${b.kWh.toFixed(4).padStart(10)} kWh ${b.gCO2e.toFixed(2).padStart(10)} gCO2e`;
+    this.log(`since ${totals.since}`);
+    for (const d of totals.byDay) this.log(line(d.day, d) + `   (measured ${d.bySource.measured.jobs}, estimated ${d.bySource.estimated.jobs})`);
+    this.log(line('measured', totals.bySource.measured));
+    this.log(line('estimated', totals.bySource.estimated));
+    this.log(line('total', totals.total));
+    return totals;
+  }
+}

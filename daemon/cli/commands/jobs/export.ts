@@ -1,0 +1,43 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Flags } from '@oclif/core';
+import { failCommand } from '../../errors.js';
+import { parseDuration } from '../../../energy/ledger.js';
+import { localConfig } from '../../../scheduler/cli-support.js';
+import { readTranscripts, transcriptsToCsv, type ExportedTranscript } from '../../../scheduler/transcript-export.js';
+
+export default class JobsExport extends Command {
+  static override summary = 'Export finished transcripts with timestamps as CSV (one row per segment) or JSON.';
+  static override description = 'Reads the queue under the data directory; works without the daemon.';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> jobs export --format csv > transcripts.csv', '<%= config.bin %> jobs export --format json --since 24h --output today.json'];
+  static override flags = {
+    format: Flags.string({ description: 'output format', options: ['csv', 'json'], default: 'csv' }),
+    output: Flags.string({ char: 'o', description: 'write to this file instead of stdout' }),
+    since: Flags.string({ description: 'only jobs finished within this long (24h, 7d)' }),
+    config: Flags.string({ char: 'c', description: 'config file (for dataDir)', env: 'EARSHOT_CONFIG' }),
+    'data-dir': Flags.string({ description: 'state directory (wins over the config)' }),
+  };
+
+  async run(): Promise<ExportedTranscript[]> {
+    const { flags } = await this.parse(JobsExport);
+    let items: ExportedTranscript[];
+    try {
+      const dataDir = flags['data-dir'] ?? localConfig(flags.config).dataDir;
+      items = await readTranscripts(join(dataDir, 'queue'), flags.since ? Date.now() - parseDuration(flags.since) : 0);
+    } catch (err) {
+      failCommand(this, err);
+    }
+    // With --json oclif prints the returned value; otherwise the chosen format goes out.
+    if (!this.jsonEnabled()) {
+      const text = flags.format === 'json' ? JSON.stringify(items, null, 2) + '\n' : transcriptsToCsv(items);
+      if (flags.output) {
+        writeFileSync(flags.output, text);
+        this.logToStderr(`${items.length} transcripts written to ${flags.output}`);
+      } else {
+        process.stdout.write(text);
+      }
+    }
+    return items;
+  }
+}

@@ -1,0 +1,32 @@
+import { Command, Flags } from '@oclif/core';
+import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
+import { failCommand } from '../../errors.js';
+import type { JobSummary } from '../../../scheduler/control-handlers.js';
+
+interface ListResult {
+  jobs: JobSummary[];
+  counts: { pending: number; running: number; done: number; failed: number };
+}
+
+export default class JobsList extends Command {
+  static override summary = 'List jobs in the queue: running, pending (with deadlines), done and failed.';
+  static override enableJsonFlag = true;
+  static override examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --state pending --json'];
+  static override flags = {
+    ...daemonFlags,
+    state: Flags.string({ description: 'only jobs in this state', options: ['pending', 'running', 'done', 'failed', 'all'], default: 'all' }),
+  };
+
+  async run(): Promise<ListResult> {
+    const { flags } = await this.parse(JobsList);
+    let r: ListResult;
+    try {
+      r = (await requestDaemon('jobs.list', { state: flags.state }, flags, 30_000)) as ListResult;
+    } catch (err) {
+      failCommand(this, err);
+    }
+    for (const j of r.jobs) this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} due ${j.deadline}  tries ${j.attempts}  ${j.input}`);
+    this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed`);
+    return r;
+  }
+}
