@@ -12,7 +12,6 @@ import math
 import os
 import random
 import sys
-import time
 
 import torch
 
@@ -97,7 +96,7 @@ def main() -> None:
     ap.add_argument("--max-frames", type=int, default=12000)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=400)
-    ap.add_argument("--dim", type=int, default=192)
+    ap.add_argument("--dim", type=int, default=160)
     ap.add_argument("--blocks", type=int, default=6)
     ap.add_argument("--ckpt-every", type=int, default=200)
     ap.add_argument("--eval-every", type=int, default=1000)
@@ -146,7 +145,6 @@ def main() -> None:
                      "config": config}, path)
 
     bar = Progress(args.steps, "train")
-    bar.start = time.time() - 0.0
     first_step = step
     model.train()
     loss_avg = None
