@@ -16,7 +16,7 @@ import { DEFAULT_BEAM_SIZE } from './ctc-recognizer.js';
 
 export class TransducerRecognizer implements LoadedModel {
   readonly streaming = true;
-  readonly family = 'streaming-zipformer-transducer' as const;
+  readonly family = 'zipformer-transducer' as const;
   readonly sampleRate = 16000;
 
   constructor(

@@ -48,7 +48,7 @@ for (const family of MODEL_FAMILIES) {
 }
 
 t.test('streaming transducer: modified beam search gives the same tokens as sherpa-onnx', async (t) => {
-  const dir = join(fixturesDir, 'asr', 'models', 'streaming-zipformer-transducer');
+  const dir = join(fixturesDir, 'asr', 'models', 'zipformer-transducer');
   const peer = new SherpaOnline(dir, 1, 'modified_beam_search');
   const model = await loadModel(dir);
   t.teardown(() => model.release());

@@ -55,7 +55,7 @@ function modelConfig(dir: string, family: ModelFamily): Record<string, unknown> 
       return { zipformerCtc: { model } };
     case 'sense-voice':
       return { senseVoice: { model, language: '', useInverseTextNormalization: 0 } };
-    case 'streaming-zipformer-transducer':
+    case 'zipformer-transducer':
       throw new Error('streaming transducers run in SherpaOnline');
   }
 }
@@ -111,7 +111,7 @@ export class SherpaOnline {
 
 /** The peer for any supported family: transcribe(samples) as our LoadedModel.transcribe does it. */
 export function sherpaPeer(dir: string, family: ModelFamily, threads = 1, tailPaddingSec = 0.66): { transcribe(samples: Float32Array): SherpaResult } {
-  if (family === 'streaming-zipformer-transducer') {
+  if (family === 'zipformer-transducer') {
     const online = new SherpaOnline(dir, threads);
     return { transcribe: (samples) => online.transcribe(samples, tailPaddingSec) };
   }

@@ -30,7 +30,7 @@ const MODEL_FILES = ['model.onnx', 'model.int8.onnx', 'model.fp16.onnx'];
 export const REQUIRED_METADATA: Record<ModelFamily, readonly string[]> = {
   'nemo-ctc': ['vocab_size', 'subsampling_factor'],
   'zipformer-ctc': [],
-  'streaming-zipformer-transducer': ['model_type', 'T', 'decode_chunk_len'],
+  'zipformer-transducer': ['model_type', 'T', 'decode_chunk_len'],
   'sense-voice': ['vocab_size', 'lfr_window_size', 'lfr_window_shift', 'normalize_samples', 'with_itn', 'without_itn', 'lang_auto', 'lang_zh', 'lang_en', 'lang_ja', 'lang_ko', 'lang_yue', 'neg_mean', 'inv_stddev'],
 };
 
@@ -51,7 +51,7 @@ export function detectModel(dir: string): ModelLayout {
   if (!name) {
     const transducer = findTransducer(dir);
     if (transducer) return transducerLayout(dir, transducer, card);
-    throw new Error(`${dir}: no ${MODEL_FILES.join(' / ')} (or encoder/decoder/joiner .onnx) found; a model directory needs the ONNX model and tokens.txt`);
+    throw new Error(`${dir}: no ${MODEL_FILES.join(' / ')} found (nor a transducer's encoder/decoder/joiner .onnx); a model directory needs the ONNX model and tokens.txt`);
   }
   const modelPath = join(dir, name);
   const tokensPath = join(dir, 'tokens.txt');
@@ -97,14 +97,18 @@ function transducerLayout(dir: string, files: { encoder: string; decoder: string
   if (!existsSync(tokensPath)) throw new Error(`${tokensPath}: missing; the model's vocabulary file must sit next to the encoder`);
   const metadata = readOnnxMetadata(files.encoder);
   const type = metadata.get('model_type') ?? '';
-  if (type !== 'zipformer2') {
-    throw new Error(`${files.encoder}: transducer model_type '${type}' is not supported; this engine runs streaming Zipformer2 transducers (model_type zipformer2)`);
+  // Both icefall streaming Zipformer generations: their encoders take x followed by cached
+  // states and return encoder_out followed by the new states in the same order.
+  if (type !== 'zipformer2' && type !== 'zipformer') {
+    throw new Error(`${files.encoder}: transducer model_type '${type}' is not supported; this engine runs streaming Zipformer transducers (model_type zipformer or zipformer2)`);
   }
-  if (card && card.family !== 'streaming-zipformer-transducer') {
-    throw new Error(`${join(dir, 'model.json')}: family '${card.family}' but ${files.encoder} is a streaming Zipformer2 transducer; fix the card`);
+  if (card && card.family !== 'zipformer-transducer') {
+    throw new Error(`${join(dir, 'model.json')}: family '${card.family}' but ${files.encoder} is a streaming Zipformer transducer; fix the card`);
   }
-  const family = 'streaming-zipformer-transducer';
+  const family = 'zipformer-transducer';
   const missing = REQUIRED_METADATA[family].filter((k) => !metadata.has(k));
-  if (missing.length) throw new Error(`${files.encoder}: streaming Zipformer encoder lacks ONNX metadata ${missing.join(', ')}`);
+  if (missing.length) {
+    throw new Error(`${files.encoder}: lacks ONNX metadata ${missing.join(', ')}; only streaming Zipformer transducers (with T and decode_chunk_len) are supported, not offline ones`);
+  }
   return { dir, family, modelPath: files.encoder, transducer: files, tokensPath, metadata, card };
 }

@@ -1,6 +1,7 @@
 /**
- * icefall streaming Zipformer2 transducer exports, run as sherpa-onnx's
- * OnlineZipformer2TransducerModel runs them:
+ * icefall streaming Zipformer transducer exports (model_type zipformer2, and the older
+ * zipformer whose encoder has the same x + states → encoder_out + new states form), run as
+ * sherpa-onnx's OnlineZipformer2TransducerModel / OnlineZipformerTransducerModel run them:
  *  - encoder: x [N, T, 80] followed by the cached states; outputs encoder_out [N, T', D] and the
  *    new states in the same order (T and decode_chunk_len come from the encoder metadata);
  *  - decoder: y [N, context_size] int64 (the last tokens, -1 for "none yet") → decoder_out [N, D];
@@ -40,8 +41,9 @@ export class StreamingZipformerModel {
     paths: TransducerPaths,
     tokens: TokenTable,
   ) {
-    if (encoderMeta.get('model_type') !== 'zipformer2') {
-      throw new Error(`${paths.encoder}: model_type '${encoderMeta.get('model_type') ?? ''}' is not a streaming Zipformer2 encoder (expected 'zipformer2')`);
+    const type = encoderMeta.get('model_type');
+    if (type !== 'zipformer2' && type !== 'zipformer') {
+      throw new Error(`${paths.encoder}: model_type '${type ?? ''}' is not a streaming Zipformer encoder (expected zipformer or zipformer2)`);
     }
     this.chunkSize = metaInt(encoderMeta, 'T', paths.encoder);
     this.chunkShift = metaInt(encoderMeta, 'decode_chunk_len', paths.encoder);
