@@ -2,6 +2,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { ControlServer } from '../../daemon/control/server.js';
+import { callDaemonUntyped } from '../../daemon/control/client.js';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import { registerPluginMethods } from '../../daemon/plugins/control-methods.js';
 import type { PluginStatus } from '../../daemon/plugins/types.js';
@@ -72,4 +73,14 @@ t.test('without a daemon: a clear error, and --offline loads the plugins from th
   const listed = offline.result as PluginStatus[];
   t.match(listed.find((p) => p.alias === 'shout'), { state: 'running', kinds: ['hotwords', 'normalizer'] });
   t.match(listed.find((p) => p.name === 'earshot-plugin-from-the-future'), { state: 'error', error: /needs Earshot plugin API \^2\.0\.0/ });
+});
+
+t.test('plugins.process and hotwords.list control methods, and bad params', async (t) => {
+  const { socket } = await daemonWithPlugins((fn) => t.teardown(fn));
+  const processed = await callDaemonUntyped('plugins.process', { text: 'acme rocks', language: 'en' }, { socket });
+  t.match(processed, { text: 'ACME rocks', applied: ['earshot-plugin-shout'] });
+  t.same(await callDaemonUntyped('hotwords.list', {}, { socket }), [{ phrase: 'acme', boost: 2 }]);
+  t.same(await callDaemonUntyped('hotwords.list', { language: 'zh' }, { socket }), [{ phrase: 'acme', boost: 2 }], 'language-free phrases apply to every language');
+  await t.rejects(callDaemonUntyped('plugins.enable', {}, { socket }), { code: 'invalid_params', message: /must have required property 'name'/ });
+  await t.rejects(callDaemonUntyped('plugins.disable', { name: 'ghost' }, { socket }), { code: 'invalid_params', message: /no plugin named "ghost"/, hint: 'see `earshot plugins list` for the names' });
 });
