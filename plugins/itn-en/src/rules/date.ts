@@ -79,10 +79,14 @@ function monthYear(words: readonly string[], i: number): DateParts | null {
   return m !== null && year ? { month: m, year: year.value, end: year.end } : null;
 }
 
-/** "nineteen nineties" → "1990s", "the two thousands" → "the 2000s". */
+/** "nineteen nineties" → "1990s", "eighteen hundreds" → "1800s", "two thousands" → "2000s". */
 function decade(words: readonly string[], i: number): RuleMatch | null {
   if (words[i] === 'two' && words[i + 1] === 'thousands') return { end: i + 2, text: '2000s' };
   const century = parseBelow100(words, i);
+  // "the eighteen hundreds" → "the 1800s"
+  if (century && century.value >= 10 && century.value <= 20 && words[century.end] === 'hundreds') {
+    return { end: century.end + 1, text: `${century.value * 100}s` };
+  }
   const tens = century ? DECADES[words[century.end] ?? ''] : undefined;
   if (!century || tens === undefined || century.value < 13 || century.value > 20) return null;
   return { end: century.end + 1, text: `${century.value * 100 + tens}s` };

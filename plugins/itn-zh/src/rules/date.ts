@@ -1,6 +1,6 @@
 /**
  * Dates: "二零二五年三月五日" → "2025年3月5日", "九八年" → "98年", "两千零八年" → "2008年",
- * "十二月二十五号" → "12月25号". A year is said digit by digit (two or four digits) or as a
+ * "十二月二十五号" → "12月25号", "九零后" → "90后". A year is said digit by digit (two or four digits) or as a
  * number from 1000; "二十年" (twenty years) is a duration and only gets the cardinal rule.
  */
 import { numeralRunEnd, parseDigitString, parseInteger } from '../numbers.js';
@@ -27,9 +27,18 @@ function numberBefore(text: string, i: number, units: string, min: number, max: 
   return n !== null && n >= min && n <= max ? { text: `${n}${unit}`, end: end + 1 } : null;
 }
 
+/** Generations by birth decade: "九零后" → "90后", "零零后" → "00后". */
+function generation(text: string, i: number): RuleMatch | null {
+  const end = numeralRunEnd(text, i);
+  const digits = parseDigitString(text.slice(i, end));
+  return digits !== null && digits.length === 2 && text[end] === '后' ? { end: end + 1, text: `${digits}后` } : null;
+}
+
 export const date: Rule = {
   category: 'date',
   match(text, i): RuleMatch | null {
+    const born = generation(text, i);
+    if (born) return born;
     let at = i;
     let out = '';
     const y = year(text, at);

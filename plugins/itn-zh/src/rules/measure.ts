@@ -1,9 +1,9 @@
 /**
  * Measures: a quantity and a unit: "五公里" → "5公里", "三十摄氏度" → "30℃", "零下五度" →
- * "-5度", "三点五公斤" → "3.5公斤", "三岁" → "3岁". Even one-character numbers convert
+ * "-5度", "三点五公斤" → "3.5公斤", "三岁" → "3岁", "一米八" → "1.8米". Even one-character numbers convert
  * here, since the unit makes them quantities; "一度" (once) is the exception.
  */
-import { numeralRunEnd, readQuantity, type Quantity } from '../numbers.js';
+import { numeralRunEnd, parseDigitString, readQuantity, type Quantity } from '../numbers.js';
 import type { Rule, RuleMatch } from '../rule.js';
 
 /** Spoken unit → written unit; longer names first so "平方公里" wins over "公里". */
@@ -36,6 +36,16 @@ function quantityWithUnit(text: string, start: number): { q: Quantity; unit: [st
   return best;
 }
 
+/**
+ * "一米八" (1.8 m) and "一米七五" (1.75 m): heights say the decimals after 米 digit by digit.
+ * Only one or two digits that end the numeral run count.
+ */
+function metersTail(text: string, j: number): { digits: string; end: number } | null {
+  const end = numeralRunEnd(text, j);
+  const digits = end - j <= 2 ? parseDigitString(text.slice(j, end)) : null;
+  return digits ? { digits, end } : null;
+}
+
 export const measure: Rule = {
   category: 'measure',
   match(text, i): RuleMatch | null {
@@ -45,6 +55,8 @@ export const measure: Rule = {
     if (!found) return null;
     const { q, unit } = found;
     if (unit[0] === '度' && q.value === 1 && !negative && !q.decimal) return null;
+    const spokenTail = unit[0] === '米' && !q.decimal ? metersTail(text, q.end + 1) : null;
+    if (spokenTail) return { end: spokenTail.end, text: `${negative ? '-' : ''}${q.text}.${spokenTail.digits}米` };
     return { end: q.end + unit[0].length, text: `${negative ? '-' : ''}${q.text}${unit[1]}` };
   },
 };

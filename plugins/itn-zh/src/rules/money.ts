@@ -56,7 +56,8 @@ export const money: Rule = {
       if (m) return { end: text[m.end] === '钱' ? m.end + 1 : m.end, text: yuan(q, m.cents) };
       return unit === '元' ? { end: j + 1, text: `${q.text}元` } : null;
     }
-    // "五毛", "三毛五", "五角钱": less than one yuan.
+    // "五毛钱", "三毛五", "五角钱": less than one yuan. Without 钱 or a digit after it, 毛/角
+    // is not money: "三角形", "三毛" (a name).
     if ((unit === '毛' || unit === '角') && !q.decimal && q.value >= 1 && q.value <= 9 && q.runLength === 1) {
       let end = j + 1;
       let cents = q.value * 10;
@@ -67,6 +68,7 @@ export const money: Rule = {
         if (text[end] === '分') end++;
       }
       if (text[end] === '钱') end++;
+      else if (fen === null) return null;
       return { end, text: `${(cents / 100).toFixed(cents % 10 === 0 ? 1 : 2)}元` };
     }
     return null;
