@@ -124,7 +124,8 @@ export async function installModel(options: InstallOptions): Promise<InstallResu
     }
     // The card lists the files the engine loads; it re-checks them on every load.
     const files = [];
-    for (const p of [layout.modelPath, layout.tokensPath]) files.push({ path: basename(p), sha256: await sha256File(p) });
+    const needed = layout.transducer ? [layout.transducer.encoder, layout.transducer.decoder, layout.transducer.joiner] : [layout.modelPath];
+    for (const p of [...needed, layout.tokensPath]) files.push({ path: basename(p), sha256: await sha256File(p) });
     const written = card(name, layout.family, files, archive.pack, archive.from, archive.sha256);
     writeFileSync(join(root, MODEL_CARD_FILE), JSON.stringify(written, null, 2) + '\n');
     // Prove the model loads before it becomes visible.
