@@ -1,0 +1,36 @@
+import t from 'tap';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/paths.js';
+import { BudgetStore } from '../../daemon/scheduler/budget-store.js';
+
+const defaults = { powerBudgetWatts: null, softC: 75, hardC: 90, hysteresisC: 5 };
+
+t.test('set persists overrides over the config defaults; a new store sees them', async (t) => {
+  const dir = tempDir();
+  const store = new BudgetStore(dir, defaults);
+  t.same(await store.load(), defaults);
+  t.same(await store.set({ powerBudgetWatts: 15 }), { ...defaults, powerBudgetWatts: 15 });
+  t.same(await store.set({ softC: 65, hardC: 80 }), { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 5 });
+  t.same(JSON.parse(readFileSync(join(dir, 'scheduler', 'budget.json'), 'utf8')), { powerBudgetWatts: 15, softC: 65, hardC: 80 });
+  const reopened = new BudgetStore(dir, { ...defaults, hysteresisC: 3 });
+  t.same(await reopened.load(), { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 3 });
+  t.same(await reopened.set({ powerBudgetWatts: null }), { powerBudgetWatts: null, softC: 65, hardC: 80, hysteresisC: 3 });
+});
+
+t.test('invalid values are refused with the flag names, and nothing is written', async (t) => {
+  const dir = tempDir();
+  const store = new BudgetStore(dir, defaults);
+  await store.load();
+  await t.rejects(store.set({ softC: 95 }), /--temp-soft \(95 °C\) must be below --temp-hard \(90 °C\)/);
+  await t.rejects(store.set({ powerBudgetWatts: 0 }), /--watts must be between 1 and 5000/);
+  await t.rejects(store.set({ hardC: Number.NaN }), /--temp-hard must be between 20 and 150/);
+  t.same(store.current(), defaults);
+});
+
+t.test('a corrupt budget file is named with the fix', async (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'scheduler'));
+  writeFileSync(join(dir, 'scheduler', 'budget.json'), '{"powerBudgetWatts": 1');
+  await t.rejects(new BudgetStore(dir, defaults).load(), /budget\.json: .*fix or delete it/);
+});
