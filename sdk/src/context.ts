@@ -14,9 +14,13 @@ export type LogFields = Record<string, unknown>;
  * (`earshot:plugin:<name>`); pass a function as message to build expensive debug text lazily.
  */
 export interface PluginLogger {
+  /** Something failed and the plugin could not do its job (always logged). */
   error(message: string | (() => string), fields?: LogFields): void;
+  /** Something is wrong but the plugin carries on (a skipped line, a fallback). */
   warn(message: string | (() => string), fields?: LogFields): void;
+  /** A notable event an operator wants in the journal (a list reloaded). */
   info(message: string | (() => string), fields?: LogFields): void;
+  /** Detail for troubleshooting; pass a function so the text is only built when shown. */
   debug(message: string | (() => string), fields?: LogFields): void;
 }
 
