@@ -5,6 +5,7 @@
  * is more likely counting) unless a cue precedes them: "dial nine one one" → "dial 911".
  */
 import { parseDigitRun } from '../numbers.js';
+import { DIGITS } from '../vocabulary.js';
 import type { Rule } from '../rule.js';
 
 /** North American grouping for 7 and 10 digits. */
@@ -25,6 +26,9 @@ export const telephone: Rule = {
       const run = parseDigitRun(words, i);
       if (run.digits.length >= 3 && !grouped(run.digits)) return { end: run.end, text: run.digits };
     }
+    // A number starts where the digits start; the tail of a longer run is not one.
+    const previous = words[i - 1] ?? '';
+    if (DIGITS[previous] !== undefined || previous === 'double' || previous === 'triple') return null;
     const plus = words[i] === 'plus';
     const run = parseDigitRun(words, plus ? i + 1 : i);
     const d = run.digits;

@@ -28,7 +28,8 @@ function unitAt(text: string, j: number): [string, string] | undefined {
 function quantityWithUnit(text: string, start: number): { q: Quantity; unit: [string, string] } | null {
   let best: { q: Quantity; unit: [string, string] } | null = null;
   const runEnd = numeralRunEnd(text, start);
-  for (let k = runEnd; k > start; k--) {
+  // Units begin with at most one numeral (千瓦时, 千米), so only the last split is worth trying.
+  for (let k = runEnd; k > start && k >= runEnd - 1; k--) {
     const q = readQuantity(text, start, k);
     const unit = q ? unitAt(text, q.end) : undefined;
     if (q && unit && (!best || q.end + unit[0].length > best.q.end + best.unit[0].length)) best = { q, unit };

@@ -17,6 +17,8 @@ export const telephone: Rule = {
     if (digits === null) return null;
     const before = text.slice(0, i).replace(/[是为：:\s]+$/u, '');
     const cued = CUES.some((c) => before.endsWith(c));
+    // Up to 20 digits: telephone, ID-card (18) and bank-card (19) numbers; longer runs are not one number.
+    if (digits.length > 20) return null;
     if (digits.length >= 7 || (digits.length >= 3 && (text.slice(i, end).includes('幺') || cued))) {
       return { end, text: digits };
     }
