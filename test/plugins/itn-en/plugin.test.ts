@@ -47,6 +47,15 @@ t.test('a rewrite into several words shares the span; punctuation on the last wo
   t.equal(out.words![3]!.end, words[7]!.end, 'and ends with "five."');
 });
 
+t.test('an edit inside one word keeps the rest of the word and the word\'s span', async (t) => {
+  const n = await normalizerWith({});
+  const words = timed('a twenty-dollar bill (fifteen) left');
+  const out = await n.normalize({ text: words.map((w) => w.text).join(' '), words });
+  t.equal(out.text, 'a 20-dollar bill (15) left');
+  t.same(out.words!.map((w) => w.text), ['a', '20-dollar', 'bill', '(15)', 'left']);
+  t.same(out.words!.map((w) => [w.start, w.end]), words.map((w) => [w.start, w.end]));
+});
+
 t.test('text it does not understand passes through with its words untouched', async (t) => {
   const n = await normalizerWith({});
   const words = timed('one of the best');
