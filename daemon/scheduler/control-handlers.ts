@@ -9,6 +9,7 @@ import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import type { BudgetStore, Budget, BudgetChange } from './budget-store.js';
 import type { Scheduler } from './scheduler.js';
 import type { Priority } from './policy.js';
+import { wavSeconds } from './wav-duration.js';
 
 /**
  * Control-API handlers for the scheduler's CLI verbs, as plain functions the controller
@@ -128,7 +129,8 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
       const s = await stat(path);
       if (!s.isFile()) throw new Error('not a regular file');
       const id = p.id ?? jobIdForFile(path, s.size, s.mtimeMs);
-      const r = await deps.queue.submit({ id, input: path, priority: p.priority ?? 'batch', ...(deadline ? { deadline } : {}) });
+      const audioSeconds = await wavSeconds(path);
+      const r = await deps.queue.submit({ id, input: path, priority: p.priority ?? 'batch', ...(deadline ? { deadline } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
       result.submitted.push({ id: r.job.id, input: r.job.input, state: r.state, created: r.created, deadline: r.job.deadline });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

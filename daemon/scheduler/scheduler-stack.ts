@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import type { EarshotConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Service } from '../service.js';
+import type { EventBus } from '../bus.js';
+import { probeHardware, type HardwareProfile } from '../hardware/probe.js';
+import { readCelsius, pickSchedulerSensor } from '../hardware/thermal.js';
+import { readMeminfo } from '../hardware/cpu-info.js';
+import type { PowerMeter } from '../hardware/meter-types.js';
+import { profileFor } from '../energy/cpu-power-profile.js';
+import { JobEnergyTracker } from '../energy/job-energy-tracker.js';
+import { EnergyLedger } from '../energy/ledger.js';
+import { createCarbonSource } from '../energy/carbon/create-source.js';
+import type { Subscribe } from '../energy/carbon/mqtt-source.js';
+import type { CarbonSource } from '../energy/carbon/types.js';
+import { schedulerSection, energySection, type SchedulerConfig } from './config.js';
+import { JobQueue } from './job-queue.js';
+import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
+import { Scheduler } from './scheduler.js';
+import { BudgetStore } from './budget-store.js';
+import { createSchedulerHandlers } from './control-handlers.js';
+
+export interface SchedulerStackOptions {
+  config: EarshotConfig;
+  /** Namespaced loggers: `logger('scheduler')`, `logger('energy')`, ... */
+  logger: (namespace: string) => Logger;
+  bus: EventBus;
+  /** The ASR engine's model, behind the scheduler's small interface. */
+  runtime: ModelRuntime;
+  /** The daemon MQTT client's subscribe, for `scheduler.carbon.source: "mqtt"`. */
+  subscribe?: Subscribe;
+}
+
+type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
+
+/**
+ * Everything of issue #7 as one service for the controller: on start it probes the hardware,
+ * picks the thermal sensor and power meter, opens the job queue, starts the carbon source and
+ * the scheduler loop; on stop it reverses that. `handlers()` are the control-API methods to
+ * register (they answer "not started" until start() has run).
+ */
+export class SchedulerStack implements Service {
+  readonly name = 'scheduler';
+  readonly queue: JobQueue;
+  readonly lifecycle: ModelLifecycle;
+  readonly ledger: EnergyLedger;
+  readonly budget: BudgetStore;
+  private readonly settings: SchedulerConfig;
+  private carbonSource: CarbonSource | undefined;
+  private loop: Scheduler | undefined;
+  private profile: HardwareProfile | undefined;
+  private readonly started: Service[] = [];
+
+  constructor(private readonly options: SchedulerStackOptions) {
+    const { config, logger } = options;
+    this.settings = schedulerSection(config);
+    const s = this.settings;
+    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts });
+    this.lifecycle = new ModelLifecycle(options.runtime, logger('model'));
+    this.ledger = new EnergyLedger(config.dataDir);
+    this.budget = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });
+  }
+
+  get hardware(): HardwareProfile | undefined {
+    return this.profile;
+  }
+
+  get scheduler(): Scheduler | undefined {
+    return this.loop;
+  }
+
+  async start(): Promise<void> {
+    const { config, logger, bus } = this.options;
+    const s = this.settings;
+    const energy = energySection(config);
+    const root = s.thermal.sysfsRoot;
+    const log = logger('scheduler');
+    await this.budget.load();
+    const probe = await probeHardware({ root, logger: logger('hardware') });
+    this.profile = probe.profile;
+    const sensor = pickSchedulerSensor(probe.profile.thermal, s.thermal.sensor ?? undefined);
+    if (s.thermal.sensor && !sensor) throw new Error(`scheduler.thermal.sensor: no sensor "${s.thermal.sensor}" on this box; \`earshot hardware\` lists them`);
+    if (!sensor) log.warn('no temperature sensor found: thermal limits cannot be enforced');
+    const meters: PowerMeter[] = energy.meter === 'none' ? [] : energy.meter === 'auto' ? probe.meters : probe.meters.filter((m) => m.kind === energy.meter);
+    if (energy.meter !== 'auto' && energy.meter !== 'none' && meters.length === 0) log.warn(`energy.meter "${energy.meter}" is not readable on this box; energy will be estimated`);
+    const family = energy.cpuFamily ?? probe.profile.cpu.family;
+    const model = profileFor(family);
+    const power = { idleWatts: energy.idleWatts ?? model.idleWatts, wattsPerThread: energy.wattsPerThread ?? model.activeWattsPerCore };
+    log.info('hardware', { device: probe.profile.device.model, sensor: sensor?.id, meters: meters.map((m) => m.kind).join(',') || 'none (estimated)', family });
+
+    this.carbonSource = createCarbonSource(s.carbon, { logger: logger('carbon'), ...(this.options.subscribe ? { subscribe: this.options.subscribe } : {}) });
+    const wholeBox = meters.find((m) => m.kind === 'ina3221' || m.kind === 'battery' || m.kind === 'powermetrics') ?? meters.find((m) => m.kind === 'rapl');
+    let lastWatts: { reading: Awaited<ReturnType<PowerMeter['read']>> } | undefined;
+    this.loop = new Scheduler({
+      queue: this.queue,
+      lifecycle: this.lifecycle,
+      carbon: this.carbonSource,
+      limits: () => {
+        const b = this.budget.current();
+        return { maxThreads: s.maxThreads, maxConcurrency: s.maxConcurrency, powerBudgetWatts: b.powerBudgetWatts, thermal: { softC: b.softC, hardC: b.hardC, hysteresisC: b.hysteresisC }, minCarbonSaving: s.minCarbonSaving, deadlineSafety: s.deadlineSafety };
+      },
+      readTemperature: async () => (sensor?.path ? readCelsius(root, sensor.path) : sensor?.celsius),
+      readWatts: async () => {
+        if (!wholeBox) return undefined;
+        const reading = await wholeBox.read();
+        if (!reading.ok) return undefined;
+        if ('watts' in reading) return reading.watts;
+        // RAPL is a counter: watts are the delta since the previous tick.
+        const prev = lastWatts?.reading;
+        lastWatts = { reading };
+        if (!prev || !prev.ok || !('counters' in prev)) return undefined;
+        let uj = 0;
+        for (const [zone, c] of Object.entries(reading.counters)) {
+          const p = prev.counters[zone];
+          if (!p) return undefined;
+          uj += c.uj >= p.uj ? c.uj - p.uj : (c.maxUj ?? p.uj) - p.uj + c.uj;
+        }
+        const seconds = (reading.atMs - prev.atMs) / 1000;
+        return seconds > 0 ? uj / 1e6 / seconds : undefined;
+      },
+      memoryPressure: async () => {
+        const m = await readMeminfo(root);
+        return m?.availableBytes !== undefined ? (m.availableBytes / m.totalBytes) * 100 < s.model.memoryPressurePercent : false;
+      },
+      power,
+      model: { idleUnloadMs: s.model.idleUnloadSec === 0 ? Infinity : s.model.idleUnloadSec * 1000, preloadMs: s.model.preloadMinutes * 60e3 },
+      expectedMs: (job) => (job.audioSeconds ?? 60) * s.realTimeFactor * 1000,
+      energy: new JobEnergyTracker({ meters, cpuFamily: family, root }),
+      ledger: this.ledger,
+      bus,
+      logger: log,
+      tickMs: s.tickMs,
+    });
+    for (const service of [this.queue, this.carbonSource, this.loop] as Service[]) {
+      await service.start();
+      this.started.push(service);
+    }
+  }
+
+  async stop(): Promise<void> {
+    while (this.started.length > 0) await this.started.pop()?.stop();
+    await this.ledger.flush();
+    if (this.lifecycle.state === 'loaded') await this.lifecycle.unload('daemon stopping');
+  }
+
+  state(): { state: string; detail?: string } {
+    return this.loop?.state() ?? { state: 'stopped' };
+  }
+
+  /** Control-API methods: jobs.submit/list/get, budget.show/set, carbon.status, scheduler.status, model.load/unload. */
+  handlers(): Record<string, Spec> {
+    const names = ['jobs.submit', 'jobs.list', 'jobs.get', 'budget.show', 'budget.set', 'carbon.status', 'scheduler.status', 'model.load', 'model.unload'];
+    const out: Record<string, Spec> = {};
+    for (const name of names) {
+      const live = (): Spec => {
+        if (!this.loop || !this.carbonSource) throw new Error('the scheduler has not started yet; try again in a moment');
+        const spec = createSchedulerHandlers({ queue: this.queue, scheduler: this.loop, lifecycle: this.lifecycle, budget: this.budget, carbon: this.carbonSource })[name];
+        if (!spec) throw new Error(`unknown scheduler method ${name}`);
+        return spec;
+      };
+      // Param schemas do not depend on the started state; take them from a throwaway build.
+      const shape = createSchedulerHandlers({} as never)[name];
+      out[name] = { ...(shape?.params ? { params: shape.params } : {}), handler: (p) => live().handler(p) };
+    }
+    return out;
+  }
+}

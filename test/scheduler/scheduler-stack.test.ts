@@ -1,0 +1,62 @@
+import t from 'tap';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { silentLogger } from '../../daemon/log/logger.js';
+import { EventBus } from '../../daemon/bus.js';
+import type { EarshotConfig } from '../../daemon/config/types.js';
+import { SchedulerStack } from '../../daemon/scheduler/scheduler-stack.js';
+import type { SchedulerConfig, EnergyConfig } from '../../daemon/scheduler/config.js';
+import { EnergyLedger } from '../../daemon/energy/ledger.js';
+import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
+
+function config(dataDir: string, root: string): EarshotConfig {
+  // The scheduler and energy sections as ajv fills them from the schema defaults.
+  const scheduler: SchedulerConfig = {
+    powerBudgetWatts: null,
+    maxThreads: 2,
+    maxConcurrency: 1,
+    tickMs: 50,
+    realTimeFactor: 0.5,
+    minCarbonSaving: 0.05,
+    deadlineSafety: 1.5,
+    thermal: { softC: 75, hardC: 90, hysteresisC: 5, sensor: null, sysfsRoot: root },
+    carbon: { source: 'static', staticGPerKWh: 300, schedule: [], scheduleUtc: false, file: null, mqttTopic: 'earshot/grid/intensity', http: { region: null, token: null, baseUrl: null, timeoutMs: 10000 }, refreshMinutes: 30, maxAgeMinutes: 90 },
+    batch: { defaultDeadlineHours: 24, maxAttempts: 3 },
+    model: { idleUnloadSec: 600, preloadMinutes: 2, memoryPressurePercent: 10 },
+  };
+  const energy: EnergyConfig = { meter: 'auto', cpuFamily: null, wattsPerThread: null, idleWatts: null };
+  return { siteId: 't', dataDir, control: { socket: join(dataDir, 's.sock'), mode: '0660', maxRequestBytes: 1 << 20, requestTimeoutMs: 1000 }, log: { level: 'error', format: 'text' }, mqtt: { url: null, embedded: { host: '127.0.0.1', port: 0 } }, scheduler, energy };
+}
+
+t.test('the stack probes, runs a submitted job, bills its energy and carbon, and stops cleanly', async (t) => {
+  const dir = tempDir('earshot-stack-');
+  const root = join(dir, 'box');
+  cpSync(join(fixturesDir, 'sysfs', 'no-meters'), root, { recursive: true });
+  const wav = join(dir, 'a.wav');
+  await writeToneWav(wav, 1, [[0.3, 0.6]]);
+  const bus = new EventBus();
+  const runtime = new FrameEnergyRuntime(100);
+  const stack = new SchedulerStack({ config: config(join(dir, 'data'), root), logger: () => silentLogger, bus, runtime });
+  const handlers = stack.handlers();
+  await t.rejects(Promise.resolve().then(() => handlers['jobs.list']?.handler({})), /has not started yet/);
+  await stack.start();
+  t.equal(stack.hardware?.energySource, 'estimated');
+  const done = new Promise<{ energy?: { source: string; gCO2e: number; intensity: { gPerKWh: number } } }>((resolve) => bus.on(t, 'jobDone', resolve));
+  const submitted = (await handlers['jobs.submit']?.handler({ paths: [wav] })) as { submitted: Array<{ id: string }> };
+  t.equal(submitted.submitted.length, 1);
+  const event = await done;
+  t.equal(event.energy?.source, 'estimated');
+  t.equal(event.energy?.intensity.gPerKWh, 300);
+  t.ok((event.energy?.gCO2e ?? 0) > 0);
+  const status = (await handlers['scheduler.status']?.handler({})) as { model: { state: string; residentBytes: number }; jobs: { done: number } };
+  t.same([status.model.state, status.jobs.done], ['loaded', 1]);
+  t.ok(status.model.residentBytes > 0);
+  const budget = (await handlers['budget.set']?.handler({ powerBudgetWatts: 12 })) as { powerBudgetWatts: number };
+  t.equal(budget.powerBudgetWatts, 12);
+  await stack.stop();
+  t.equal(runtime.unloadCount, 1, 'the model is unloaded on stop');
+  const totals = await new EnergyLedger(join(dir, 'data')).totals(0);
+  t.equal(totals.bySource.estimated.jobs, 1);
+  t.equal(totals.total.jobs, 1);
+});
