@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import type { ContextGraph } from './decode/context-graph.js';
 import { ctcGreedy, ctcPrefixBeamSearch, type CtcHypothesis } from './decode/ctc.js';
 import { buildContextGraph } from './decode/hotword-graph.js';
+import { cifPeakTimes, funasrWords, paraformerGreedy } from './decode/paraformer.js';
 import { assembleResult } from './decode/result.js';
 import type { CtcFamilyModel, CtcForward } from './models/ctc-model.js';
 import type { TokenTable } from './models/tokens.js';
@@ -59,6 +60,7 @@ export class CtcRecognizer implements LoadedModel {
   }
 
   private decode(out: CtcForward, samples: Float32Array, options: TranscribeOptions, graph: ContextGraph | null): AsrResult {
+    if (out.eosId !== undefined) return this.decodeParaformer(out, samples);
     const beam = graph !== null || options.method === 'beam';
     const hyp: CtcHypothesis = beam
       ? ctcPrefixBeamSearch(out, { beamSize: options.beamSize ?? DEFAULT_BEAM_SIZE, blankId: this.model.blankId, context: graph })
@@ -73,6 +75,24 @@ export class CtcRecognizer implements LoadedModel {
     }
     const decoded = assembleResult(ids, frames, this.tokens, this.model.frameShiftSec);
     return { ...result, ...decoded };
+  }
+
+  /**
+   * Paraformer predicts its tokens directly: no search, so no hotword biasing. Token times come
+   * from CIF peaks when the export has them; otherwise tokens and words carry no timing (0).
+   */
+  private decodeParaformer(out: CtcForward, samples: Float32Array): AsrResult {
+    const ids = paraformerGreedy(out, out.eosId!);
+    const symbols = ids.map((id) => this.tokens.display(id));
+    const times = out.cifPeaks ? cifPeakTimes(out.cifPeaks, ids.length) : null;
+    const at = (i: number) => times?.[i] ?? 0;
+    const words = funasrWords(symbols).map((w) => ({ word: w.word, startSec: at(w.first), endSec: times ? (times[w.last + 1] ?? at(w.last) + this.model.frameShiftSec) : 0 }));
+    return {
+      ...this.empty(samples),
+      text: words.map((w) => w.word).join(' ').replace(/(?<=[^\x00-\x7f]) (?=[^\x00-\x7f])/gu, ''),
+      tokens: ids.map((id, i) => ({ token: symbols[i]!, id, startSec: at(i) })),
+      words,
+    };
   }
 
   private empty(samples: Float32Array): AsrResult {

@@ -11,6 +11,7 @@ import type { CtcFamilyModel } from './models/ctc-model.js';
 import { detectModel, type ModelLayout } from './models/detect.js';
 import { NemoCtcModel } from './models/nemo-ctc.js';
 import { readOnnxMetadata } from './models/onnx-metadata.js';
+import { ParaformerModel } from './models/paraformer.js';
 import { SenseVoiceModel } from './models/sense-voice.js';
 import { StreamingZipformerModel } from './models/streaming-zipformer.js';
 import { TokenTable } from './models/tokens.js';
@@ -30,6 +31,8 @@ function makeCtcFamily(layout: ModelLayout, session: ModelSession, tokens: Token
       return new ZipformerCtcModel(session, layout, tokens);
     case 'sense-voice':
       return new SenseVoiceModel(session, layout, tokens);
+    case 'paraformer':
+      return new ParaformerModel(session, layout, tokens);
     default:
       throw new Error(`${layout.modelPath}: ${layout.family} is not a single-file CTC family`);
   }

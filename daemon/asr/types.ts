@@ -5,9 +5,9 @@
 import type { ExecutionProvider, GraphOptimization, ProviderFallback } from './session.js';
 import type { Logger } from '../log/logger.js';
 
-export type ModelFamily = 'nemo-ctc' | 'zipformer-ctc' | 'sense-voice' | 'zipformer-transducer';
+export type ModelFamily = 'nemo-ctc' | 'zipformer-ctc' | 'sense-voice' | 'paraformer' | 'zipformer-transducer';
 
-export const MODEL_FAMILIES: readonly ModelFamily[] = ['nemo-ctc', 'zipformer-ctc', 'sense-voice', 'zipformer-transducer'];
+export const MODEL_FAMILIES: readonly ModelFamily[] = ['nemo-ctc', 'zipformer-ctc', 'sense-voice', 'paraformer', 'zipformer-transducer'];
 
 /** A phrase to favour while decoding; `boost` is added to the log-score per matched token. */
 export interface Hotword {

@@ -28,17 +28,23 @@ for (const family of MODEL_FAMILIES) {
     ] as const) {
       const theirs = peer.transcribe(audio);
       const ours = await model.transcribe(audio);
-      t.ok(theirs.tokens.length > 10, `${name}: the fixture emits tokens (${theirs.tokens.length})`);
+      t.ok(theirs.tokens.length > 5, `${name}: the fixture emits tokens (${theirs.tokens.length})`);
       t.same(
         ours.tokens.map((x) => x.token),
         theirs.tokens,
         `${name}: tokens equal`,
       );
-      t.same(
-        ours.tokens.map((x) => x.startSec),
-        theirs.timestamps.map((x) => Math.round(x * 1000) / 1000),
-        `${name}: token times equal`,
-      );
+      if (family === 'paraformer') {
+        // Paraformer exports without CIF peaks carry no token times in either runtime.
+        t.same(theirs.timestamps, [], `${name}: no token times from sherpa-onnx either`);
+        t.equal(ours.text, theirs.text.trim(), `${name}: same text (FunASR joining of @@ pieces and CJK)`);
+      } else {
+        t.same(
+          ours.tokens.map((x) => x.startSec),
+          theirs.timestamps.map((x) => Math.round(x * 1000) / 1000),
+          `${name}: token times equal`,
+        );
+      }
     }
     // One padded batch gives what each segment gives alone.
     const [a, b] = await model.transcribeBatch([speech, clip]);

@@ -55,6 +55,8 @@ function modelConfig(dir: string, family: ModelFamily): Record<string, unknown> 
       return { zipformerCtc: { model } };
     case 'sense-voice':
       return { senseVoice: { model, language: '', useInverseTextNormalization: 0 } };
+    case 'paraformer':
+      return { paraformer: { model } };
     case 'zipformer-transducer':
       throw new Error('streaming transducers run in SherpaOnline');
   }

@@ -10,6 +10,10 @@ import type { ModelFamily, TranscribeOptions } from '../types.js';
 export interface CtcForward extends CtcMatrix {
   /** SenseVoice: the first decoded tokens are language / emotion / event / ITN tags. */
   promptTokens: number;
+  /** Paraformer: rows are output tokens (not CTC frames), read until this end-of-sentence id. */
+  eosId?: number;
+  /** Paraformer timestamp exports: CIF peaks, one per 20 ms. */
+  cifPeaks?: Float32Array;
 }
 
 export interface CtcFamilyModel {

@@ -31,6 +31,7 @@ export const REQUIRED_METADATA: Record<ModelFamily, readonly string[]> = {
   'nemo-ctc': ['vocab_size', 'subsampling_factor'],
   'zipformer-ctc': [],
   'zipformer-transducer': ['model_type', 'T', 'decode_chunk_len'],
+  paraformer: ['vocab_size', 'lfr_window_size', 'lfr_window_shift', 'neg_mean', 'inv_stddev'],
   'sense-voice': ['vocab_size', 'lfr_window_size', 'lfr_window_shift', 'normalize_samples', 'with_itn', 'without_itn', 'lang_auto', 'lang_zh', 'lang_en', 'lang_ja', 'lang_ko', 'lang_yue', 'neg_mean', 'inv_stddev'],
 };
 
@@ -39,6 +40,8 @@ function familyFromMetadata(meta: Map<string, string>): ModelFamily | null {
   if (NEMO_TYPES.has(type)) return 'nemo-ctc';
   if (type === 'zipformer2_ctc') return 'zipformer-ctc';
   if (meta.has('lfr_window_size') && meta.has('with_itn')) return 'sense-voice';
+  // FunASR Paraformer: LFR + CMVN metadata without SenseVoice's prompt ids.
+  if (type === 'paraformer' || (meta.has('lfr_window_size') && meta.has('neg_mean'))) return 'paraformer';
   // NeMo exports made with sherpa-onnx's add-model-metadata scripts but without model_type.
   if (type === '' && meta.has('vocab_size') && meta.has('subsampling_factor') && meta.has('normalize_type')) return 'nemo-ctc';
   return null;
@@ -63,7 +66,7 @@ export function detectModel(dir: string): ModelLayout {
     const keys = [...metadata.keys()];
     throw new Error(
       `${modelPath}: unknown model family (model_type '${metadata.get('model_type') ?? ''}', metadata keys: ${keys.join(', ') || 'none'}). ` +
-        `Supported: NeMo CTC (model_type EncDecCTCModelBPE/EncDecCTCModel), Zipformer CTC (zipformer2_ctc), SenseVoice (lfr_window_size, with_itn, ...); or write "family" in model.json`,
+        `Supported: NeMo CTC (model_type EncDecCTCModelBPE/EncDecCTCModel), Zipformer CTC (zipformer2_ctc), SenseVoice (lfr_window_size, with_itn, ...), Paraformer (lfr_window_size, neg_mean); or write "family" in model.json`,
     );
   }
   if (card && fromMeta && fromMeta !== card.family) {

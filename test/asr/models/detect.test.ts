@@ -27,7 +27,7 @@ t.test('metadata is read from the ONNX file', async (t) => {
 });
 
 t.test('each fixture is recognised as its family', async (t) => {
-  for (const family of ['nemo-ctc', 'zipformer-ctc', 'sense-voice']) t.equal(detectModel(join(models, family)).family, family);
+  for (const family of ['nemo-ctc', 'zipformer-ctc', 'sense-voice', 'paraformer', 'zipformer-transducer']) t.equal(detectModel(join(models, family)).family, family);
 });
 
 t.test('broken and unknown models fail naming the file and the problem', async (t) => {
