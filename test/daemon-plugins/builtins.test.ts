@@ -6,6 +6,7 @@ import { EventBus } from '../../daemon/bus.js';
 import { silentLogger } from '../../daemon/log/logger.js';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import { tempDir } from '../helpers/paths.js';
+import { pluginsConfig } from './sandbox.js';
 
 /** Words one second apart, as a model with word timestamps would give them. */
 const timed = (text: string) => text.split(' ').map((w, i) => ({ text: w, start: i, end: i + 1 }));
@@ -22,17 +23,7 @@ t.test('the built-in plugins load from plugins/ and run as one chain', async (t)
     logger: silentLogger,
     dataDir: join(dir, 'data'),
     bus,
-    config: {
-      dirs: [],
-      npm: true,
-      order: ['hotwords-correct'],
-      disabled: [],
-      config: { 'hotwords-file': { file: list } },
-      timeoutMs: 1000,
-      timeouts: {},
-      lifecycleTimeoutMs: 5000,
-      maxFailures: 5,
-    },
+    config: pluginsConfig({ npm: true, order: ['hotwords-correct'], config: { 'hotwords-file': { file: list } }, timeoutMs: 1000, lifecycleTimeoutMs: 5000 }),
   });
   await host.start();
   t.teardown(() => host.stop());

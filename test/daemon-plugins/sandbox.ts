@@ -39,10 +39,10 @@ export function sandbox(fixtures: string[]): Sandbox {
   return { root, pluginsDir, builtinDir, dataDir, lines, logger };
 }
 
-/** A complete `plugins` config section for tests; values chosen for fast tests, not the product defaults. */
-export function testConfig(sb: Sandbox, overrides: Partial<PluginsConfig> = {}): PluginsConfig {
+/** A complete `plugins` config section; values chosen for fast tests, not the product defaults. */
+export function pluginsConfig(overrides: Partial<PluginsConfig> = {}): PluginsConfig {
   return {
-    dirs: [sb.pluginsDir],
+    dirs: [],
     npm: false,
     order: [],
     disabled: [],
@@ -53,4 +53,9 @@ export function testConfig(sb: Sandbox, overrides: Partial<PluginsConfig> = {}):
     maxFailures: 3,
     ...overrides,
   };
+}
+
+/** {@link pluginsConfig} that discovers the sandbox's plugins folder. */
+export function testConfig(sb: Sandbox, overrides: Partial<PluginsConfig> = {}): PluginsConfig {
+  return pluginsConfig({ dirs: [sb.pluginsDir], ...overrides });
 }

@@ -7,6 +7,7 @@ import type { PluginDefinition, TranscriptFilter } from '@earshot/sdk';
 import { LogSink } from '../../daemon/log/logger.js';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
+import { pluginsConfig } from '../daemon-plugins/sandbox.js';
 
 /**
  * The complete plugin in sdk/README.md, taken from the README itself (the code block after
@@ -44,17 +45,7 @@ t.test('the README plugin under the host: config validated, filter applied, time
   const root = writeReadmePlugin();
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', syslogPrefix: false, write: (l) => void lines.push(l) }).logger('plugins');
-  const config = {
-    dirs: [join(root, 'plugins')],
-    npm: false,
-    order: [],
-    disabled: [],
-    config: { 'redact-cards': { keepLast: 2 } },
-    timeoutMs: 200,
-    timeouts: {},
-    lifecycleTimeoutMs: 2000,
-    maxFailures: 3,
-  };
+  const config = pluginsConfig({ dirs: [join(root, 'plugins')], config: { 'redact-cards': { keepLast: 2 } } });
   const host = new PluginHost({ logger, dataDir: join(root, 'data'), builtinDir: join(root, 'none'), config });
   await host.start();
   t.teardown(() => host.stop());

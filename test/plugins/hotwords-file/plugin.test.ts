@@ -8,6 +8,7 @@ import { EventBus } from '../../../daemon/bus.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { PluginHost } from '../../../daemon/plugins/host.js';
 import { repoRoot, tempDir } from '../../helpers/paths.js';
+import { pluginsConfig } from '../../daemon-plugins/sandbox.js';
 
 const base: HotwordsFileConfig = {
   file: null,
@@ -73,17 +74,7 @@ t.test('under the real host: a changed file reaches the decoder through hotwords
     dataDir: join(dir, 'data'),
     bus,
     builtinDir: join(dir, 'no-builtins'),
-    config: {
-      dirs: [join(repoRoot, 'plugins', 'hotwords-file')],
-      npm: false,
-      order: [],
-      disabled: [],
-      config: { 'hotwords-file': { file } },
-      timeoutMs: 200,
-      timeouts: {},
-      lifecycleTimeoutMs: 2000,
-      maxFailures: 3,
-    },
+    config: pluginsConfig({ dirs: [join(repoRoot, 'plugins', 'hotwords-file')], config: { 'hotwords-file': { file } } }),
   });
   await host.start();
   t.teardown(() => host.stop());
@@ -104,17 +95,7 @@ t.test('a bad config is refused by the host with the schema path', async (t) => 
     logger: silentLogger,
     dataDir: join(dir, 'data'),
     builtinDir: join(dir, 'none'),
-    config: {
-      dirs: [join(repoRoot, 'plugins', 'hotwords-file')],
-      npm: false,
-      order: [],
-      disabled: [],
-      config: { 'hotwords-file': { file: join(dir, 'x.txt'), defaultBoost: 99, format: 'xml' } },
-      timeoutMs: 200,
-      timeouts: {},
-      lifecycleTimeoutMs: 2000,
-      maxFailures: 3,
-    },
+    config: pluginsConfig({ dirs: [join(repoRoot, 'plugins', 'hotwords-file')], config: { 'hotwords-file': { file: join(dir, 'x.txt'), defaultBoost: 99, format: 'xml' } } }),
   });
   await host.start();
   t.teardown(() => host.stop());
