@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
+import { Flags } from '@oclif/core';
 import { loadConfig } from '../config/load.js';
 import type { EarshotConfig } from '../config/types.js';
 import { DEFAULT_CONFIG_FILE } from '../cli/daemon-flags.js';
@@ -8,6 +9,17 @@ import { DEFAULT_CONFIG_FILE } from '../cli/daemon-flags.js';
 /** The config the CLI works from when it does the work itself: --config, else /etc/earshot/config.json when present, else defaults. */
 export function localConfig(file: string | undefined): EarshotConfig {
   return loadConfig({ file: file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined), env: process.env });
+}
+
+/** For commands that read state files themselves (no daemon needed): where the data dir is. */
+export const dataDirFlags = {
+  config: Flags.string({ char: 'c', description: 'config file (for dataDir)', env: 'EARSHOT_CONFIG' }),
+  'data-dir': Flags.string({ description: 'state directory (wins over the config)' }),
+};
+
+/** --data-dir, else the config's dataDir. */
+export function dataDirOf(flags: { config?: string | undefined; 'data-dir'?: string | undefined }): string {
+  return flags['data-dir'] ?? localConfig(flags.config).dataDir;
 }
 
 const AUDIO = new Set(['.wav', '.flac', '.mp3', '.ogg', '.opus', '.m4a', '.pcm', '.raw']);

@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { failCommand } from '../errors.js';
 import { EnergyLedger, parseDuration, type EnergyTotals } from '../../energy/ledger.js';
-import { localConfig } from '../../scheduler/cli-support.js';
+import { dataDirFlags, dataDirOf } from '../../scheduler/cli-support.js';
 
 export default class Energy extends Command {
   static override summary = 'Energy (kWh) and carbon (gCO2e) of the transcription work, per day and per source (measured or estimated).';
@@ -10,8 +10,7 @@ export default class Energy extends Command {
   static override examples = ['<%= config.bin %> energy', '<%= config.bin %> energy --since 7d --json'];
   static override flags = {
     since: Flags.string({ description: 'how far back: 90m, 24h, 7d, 4w', default: '24h' }),
-    config: Flags.string({ char: 'c', description: 'config file (for dataDir)', env: 'EARSHOT_CONFIG' }),
-    'data-dir': Flags.string({ description: 'state directory (wins over the config)' }),
+    ...dataDirFlags,
   };
 
   async run(): Promise<EnergyTotals> {
@@ -19,7 +18,7 @@ export default class Energy extends Command {
     let totals: EnergyTotals;
     try {
       const span = parseDuration(flags.since);
-      const dataDir = flags['data-dir'] ?? localConfig(flags.config).dataDir;
+      const dataDir = dataDirOf(flags);
       totals = await new EnergyLedger(dataDir).totals(Date.now() - span);
     } catch (err) {
       failCommand(this, err);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Command, Flags } from '@oclif/core';
 import { failCommand } from '../../errors.js';
 import { parseDuration } from '../../../energy/ledger.js';
-import { localConfig } from '../../../scheduler/cli-support.js';
+import { dataDirFlags, dataDirOf } from '../../../scheduler/cli-support.js';
 import { readTranscripts, transcriptsToCsv, type ExportedTranscript } from '../../../scheduler/transcript-export.js';
 
 export default class JobsExport extends Command {
@@ -15,15 +15,14 @@ export default class JobsExport extends Command {
     format: Flags.string({ description: 'output format', options: ['csv', 'json'], default: 'csv' }),
     output: Flags.string({ char: 'o', description: 'write to this file instead of stdout' }),
     since: Flags.string({ description: 'only jobs finished within this long (24h, 7d)' }),
-    config: Flags.string({ char: 'c', description: 'config file (for dataDir)', env: 'EARSHOT_CONFIG' }),
-    'data-dir': Flags.string({ description: 'state directory (wins over the config)' }),
+    ...dataDirFlags,
   };
 
   async run(): Promise<ExportedTranscript[]> {
     const { flags } = await this.parse(JobsExport);
     let items: ExportedTranscript[];
     try {
-      const dataDir = flags['data-dir'] ?? localConfig(flags.config).dataDir;
+      const dataDir = dataDirOf(flags);
       items = await readTranscripts(join(dataDir, 'queue'), flags.since ? Date.now() - parseDuration(flags.since) : 0);
     } catch (err) {
       failCommand(this, err);
