@@ -21,6 +21,24 @@ export interface Amount {
   end: number;
 }
 
+/** "and a half" and friends after a whole number, as decimals for units: "2.5 km". */
+const PARTS: ReadonlyArray<[readonly string[], string]> = [
+  [['and', 'a', 'half'], '5'], [['and', 'one', 'half'], '5'], [['and', 'a', 'quarter'], '25'],
+  [['and', 'one', 'quarter'], '25'], [['and', 'three', 'quarters'], '75'],
+];
+
+/** "two and a half" → 2.5, with an optional scale after: "two and a half million". */
+function parseWholeAndPart(words: readonly string[], i: number): Amount | null {
+  const whole = parseCardinal(words, i);
+  if (!whole || whole.scale) return null;
+  const part = PARTS.find(([spoken]) => spoken.every((w, k) => words[whole.end + k] === w));
+  if (!part) return null;
+  let end = whole.end + part[0].length;
+  let scaleWord = '';
+  if ((SCALES[words[end] ?? ''] ?? 0) >= 1e6) scaleWord = words[end++]!;
+  return { digits: `${formatInteger(whole.value)}.${part[1]}`, sign: '', scaleWord, decimal: true, whole: whole.value, end };
+}
+
 /** "three point one four", "zero point five", "one point five million". */
 export function parseDecimal(words: readonly string[], i: number): Amount | null {
   const whole = parseCardinal(words, i) ?? (words[i] === 'oh' ? { value: 0, end: i + 1 } : null);
@@ -65,7 +83,7 @@ export function parseAmount(words: readonly string[], i: number, options: Amount
     sign = '-';
     start++;
   }
-  const decimal = parseDecimal(words, start);
+  const decimal = parseDecimal(words, start) ?? parseWholeAndPart(words, start);
   const cardinalParse = parseCardinal(words, start, options.allowA === true);
   const amount = decimal ?? (cardinalParse ? fromCardinal(cardinalParse) : null);
   return amount ? { ...amount, sign } : null;

@@ -19,11 +19,13 @@ const POUND: Currency = { symbol: '£', minor: ['penny', 'pence'] };
 
 /** Currency names, one or two words. "pounds" alone is a weight (see measure.ts). */
 const CURRENCIES: ReadonlyArray<[readonly string[], Currency]> = [
-  [['us', 'dollars'], DOLLAR], [['dollars'], DOLLAR], [['dollar'], DOLLAR],
+  [['united', 'states', 'dollars'], DOLLAR], [['us', 'dollars'], DOLLAR], [['american', 'dollars'], DOLLAR],
+  [['dollars'], DOLLAR], [['dollar'], DOLLAR],
   [['bucks'], DOLLAR], [['buck'], DOLLAR],
   [['euros'], EURO], [['euro'], EURO],
   [['pounds', 'sterling'], POUND], [['pound', 'sterling'], POUND], [['british', 'pounds'], POUND],
   [['yen'], { symbol: '¥', minor: [] }],
+  [['won'], { symbol: '₩', minor: [] }],
   [['yuan'], { symbol: 'CN¥', minor: [] }],
   [['rupees'], { symbol: '₹', minor: [] }], [['rupee'], { symbol: '₹', minor: [] }],
 ];
