@@ -32,7 +32,7 @@ export class Controller {
     this.control = new ControlServer({ config: config.control, logger: logs.logger('control') });
     // Order matters: what publishes comes up before what produces, the control API last so
     // that `earshot status` answering means everything else is ready.
-    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logs.logger('mqtt') });
+    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logs.logger('mqtt'), dataDir: config.dataDir });
     this.services = [
       serviceOf('mqtt', this.mqtt, () => {
         const { connection, embeddedBroker } = this.mqtt.state();
