@@ -97,9 +97,9 @@ export function openPluginContext(options: PluginContextOptions): OpenContext {
         watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
           if (name !== null && name !== basename(file)) return;
           clearTimeout(timer);
-          timer = setTimeout(() => {
-            if (!abort.signal.aborted) onChange();
-          }, WATCH_DEBOUNCE_MS);
+          // Guarded like a scheduled task: a throw or rejection here is the plugin's failure,
+          // not an uncaught exception that would stop the daemon.
+          timer = setTimeout(() => void runTask(onChange), WATCH_DEBOUNCE_MS);
         });
       } catch (err) {
         throw new Error(`watchFile: cannot watch ${file} (${(err as Error).message}); its folder must exist`);

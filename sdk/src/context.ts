@@ -83,9 +83,11 @@ export interface PluginContext<C = Record<string, unknown>> {
   schedule(spec: ScheduleSpec, task: () => void | Promise<void>): Disposable;
   /**
    * Call `onChange` when the file at `path` is created, changed, replaced or removed (events
-   * are debounced). The host stops watching when the plugin stops.
+   * are debounced). Like a scheduled task, a throw, rejection or overrun of `onChange` is
+   * logged and counted as a plugin failure. The host stops watching when the plugin stops.
+   * @throws Error when the file's folder does not exist
    */
-  watchFile(path: string, onChange: () => void): Disposable;
+  watchFile(path: string, onChange: () => void | Promise<void>): Disposable;
   /**
    * Tell the host that this plugin's {@link HotwordProvider.hotwords} would now return a
    * different list; the host asks for it again and hands the new list to the decoder.

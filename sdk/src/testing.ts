@@ -63,8 +63,8 @@ export interface TestContext<C> {
   readonly hotwordsChangedCalls: number;
   /** Run every schedule that is not disposed, once, in registration order. */
   runScheduled(): Promise<void>;
-  /** Call the `watchFile` callbacks registered for `path` (as if the file changed). */
-  fileChanged(path: string): void;
+  /** Call the `watchFile` callbacks registered for `path` (as if the file changed) and wait for them. */
+  fileChanged(path: string): Promise<void>;
   /** Replace what `context.hotwords()` returns. */
   setHotwords(hotwords: Hotword[]): void;
   /** Abort the context's signal and dispose every schedule and watch, as the host does on stop. */
@@ -95,7 +95,7 @@ function memoryStore(): KeyValueStore {
 export function createTestContext<C = Record<string, unknown>>(options: TestContextOptions<C> = {}): TestContext<C> {
   const logs: LogRecord[] = [];
   const schedules: ScheduledTask[] = [];
-  const watches: Array<{ path: string; onChange: () => void; disposed: boolean }> = [];
+  const watches: Array<{ path: string; onChange: () => void | Promise<void>; disposed: boolean }> = [];
   const abort = new AbortController();
   let hotwords = options.hotwords ?? [];
   let changed = 0;
@@ -142,8 +142,8 @@ export function createTestContext<C = Record<string, unknown>>(options: TestCont
     async runScheduled() {
       for (const s of schedules) if (!s.disposed) await s.task();
     },
-    fileChanged(path) {
-      for (const w of watches) if (!w.disposed && w.path === path) w.onChange();
+    async fileChanged(path) {
+      for (const w of watches) if (!w.disposed && w.path === path) await w.onChange();
     },
     setHotwords(list) {
       hotwords = list;

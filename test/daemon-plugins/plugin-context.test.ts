@@ -102,3 +102,18 @@ t.test('the context exposes config, data dir, hotwords and the API version', asy
   await context.store.set('k', 1);
   t.same(JSON.parse(readFileSync(join(dataDir, 'store.json'), 'utf8')), { k: 1 });
 });
+
+t.test('a watch callback that throws or rejects is counted as a failure, not thrown', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'f.txt');
+  writeFileSync(file, 'a');
+  const outcomes: CallOutcome<unknown>[] = [];
+  const { context, close } = openPluginContext(options(join(dir, 'data'), outcomes));
+  t.teardown(close);
+  context.watchFile(file, async () => {
+    throw new Error('reload broke');
+  });
+  writeFileSync(file, 'b');
+  for (let i = 0; i < 40 && outcomes.length < 1; i++) await sleep(25);
+  t.same(outcomes, [{ ok: false, reason: 'rejected: reload broke' }]);
+});

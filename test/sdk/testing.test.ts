@@ -34,15 +34,15 @@ t.test('the test context records logs, runs schedules and watches on demand, and
   t.equal(ticks, 3);
   let changed = 0;
   fake.context.watchFile('/etc/x', () => void changed++);
-  fake.fileChanged('/etc/y');
-  fake.fileChanged('/etc/x');
+  await fake.fileChanged('/etc/y');
+  await fake.fileChanged('/etc/x');
   t.equal(changed, 1);
   fake.context.hotwordsChanged();
   t.equal(fake.hotwordsChangedCalls, 1);
   await fake.stop();
   t.ok(fake.context.signal.aborted);
   await fake.runScheduled();
-  fake.fileChanged('/etc/x');
+  await fake.fileChanged('/etc/x');
   t.same([ticks, changed], [3, 1], 'nothing runs after stop');
 });
 

@@ -22,7 +22,7 @@ export default definePlugin<HotwordsFileConfig>({
     }
     const list = new HotwordFile(ctx, resolve(config.file));
     await list.reload();
-    if (config.watch) ctx.watchFile(config.file, () => void list.reload());
+    if (config.watch) ctx.watchFile(config.file, () => list.reload());
     if (config.refresh !== null) ctx.schedule(config.refresh, () => list.reload());
     return { hotwordProvider: { hotwords: () => list.hotwords } };
   },
