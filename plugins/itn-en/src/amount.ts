@@ -73,6 +73,16 @@ export interface AmountOptions {
   allowA?: boolean;
   /** Accept "minus five", "negative two point five". */
   allowNegative?: boolean;
+  /** Accept "point five" (= 0.5); only before a unit, since "point" alone is mostly the noun. */
+  allowBarePoint?: boolean;
+}
+
+/** "point five" → 0.5 */
+function parseBarePoint(words: readonly string[], i: number): Amount | null {
+  if (words[i] !== 'point') return null;
+  const fraction = parseDigitRun(words, i + 1);
+  if (fraction.digits === '') return null;
+  return { digits: `0.${fraction.digits}`, sign: '', scaleWord: '', decimal: true, whole: 0, end: fraction.end };
 }
 
 /** The longest decimal or cardinal amount at `i`. */
@@ -83,7 +93,7 @@ export function parseAmount(words: readonly string[], i: number, options: Amount
     sign = '-';
     start++;
   }
-  const decimal = parseDecimal(words, start) ?? parseWholeAndPart(words, start);
+  const decimal = parseDecimal(words, start) ?? parseWholeAndPart(words, start) ?? (options.allowBarePoint ? parseBarePoint(words, start) : null);
   const cardinalParse = parseCardinal(words, start, options.allowA === true);
   const amount = decimal ?? (cardinalParse ? fromCardinal(cardinalParse) : null);
   return amount ? { ...amount, sign } : null;

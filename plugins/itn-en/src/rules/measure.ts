@@ -71,7 +71,7 @@ const IDIOMATIC_AFTER_ONE = new Set(['foot', 'inch', 'yard', 'pound', 'ton', 'de
 export const measure: Rule = {
   category: 'measure',
   match(words, i) {
-    const amount = parseAmount(words, i, { allowNegative: true });
+    const amount = parseAmount(words, i, { allowNegative: true, allowBarePoint: true });
     if (!amount) return null;
     const j = amount.end;
     const unit = FORMS.find((f) => f.words.every((w, k) => words[j + k] === w));

@@ -68,7 +68,7 @@ export const money: Rule = {
   category: 'money',
   match(words, i): RuleMatch | null {
     if (words[i] === 'a' && currencyAt(words, i + 1)) return aSingleUnit(words, i);
-    const amount = parseAmount(words, i, { allowA: true, allowNegative: true });
+    const amount = parseAmount(words, i, { allowA: true, allowNegative: true, allowBarePoint: true });
     if (!amount) return null;
     // "fifty cents" alone.
     if (!amount.decimal && !amount.scaleWord && amount.whole > 0 && amount.whole < 100 && DOLLAR.minor.includes(words[amount.end] ?? '')) {

@@ -5,7 +5,7 @@ import type { Rule } from '../rule.js';
 export const percent: Rule = {
   category: 'percent',
   match(words, i) {
-    const amount = parseAmount(words, i, { allowNegative: true, allowA: true });
+    const amount = parseAmount(words, i, { allowNegative: true, allowA: true, allowBarePoint: true });
     if (!amount || amount.scaleWord) return null;
     let end = amount.end;
     if (words[end] === 'percent') end += 1;

@@ -6,7 +6,7 @@
  */
 import { parseDigitRun } from '../numbers.js';
 import { DIGITS } from '../vocabulary.js';
-import type { Rule } from '../rule.js';
+import type { Rule, RuleMatch } from '../rule.js';
 
 /** North American grouping for 7 and 10 digits. */
 function grouped(digits: string): string | null {
@@ -17,6 +17,20 @@ function grouped(digits: string): string | null {
 
 /** Words after which (or after "<word> is") any run of three or more digits is a number to key in. */
 const CUES = new Set(['dial', 'extension', 'ext', 'pin', 'code', 'room']);
+
+/**
+ * Area codes said as "eight hundred" (toll-free numbers): "[one] eight hundred five five five
+ * one two one two" → "[1-]800-555-1212". `lead` is the digit run before "hundred".
+ */
+function hundredAreaCode(words: readonly string[], i: number, lead: string): RuleMatch | null {
+  if ((lead.length !== 1 && !(lead.length === 2 && lead[0] === '1')) || lead.endsWith('0')) return null;
+  const at = i + lead.length;
+  if (words[at] !== 'hundred') return null;
+  const rest = parseDigitRun(words, at + 1);
+  if (rest.digits.length !== 7) return null;
+  const number = grouped(`${lead.slice(-1)}00${rest.digits}`)!;
+  return { end: rest.end, text: lead.length === 2 ? `1-${number}` : number };
+}
 
 export const telephone: Rule = {
   category: 'telephone',
@@ -40,6 +54,8 @@ export const telephone: Rule = {
       return { end: run.end, text: `+${d}` };
     }
     if (d.length === 11 && d.startsWith('1')) return { end: run.end, text: `1-${grouped(d.slice(1))}` };
+    const tollFree = hundredAreaCode(words, i, d);
+    if (tollFree) return tollFree;
     const text = grouped(d);
     return text ? { end: run.end, text } : null;
   },
