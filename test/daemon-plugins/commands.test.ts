@@ -13,6 +13,7 @@ import PluginsList from '../../daemon/cli/commands/plugins/list.js';
 import PluginsInfo from '../../daemon/cli/commands/plugins/info.js';
 import PluginsEnable from '../../daemon/cli/commands/plugins/enable.js';
 import PluginsDisable from '../../daemon/cli/commands/plugins/disable.js';
+import HotwordsList from '../../daemon/cli/commands/hotwords/list.js';
 import { repoRoot } from '../helpers/paths.js';
 import { runCommand } from './capture.js';
 import { sandbox, testConfig } from './sandbox.js';
@@ -103,4 +104,11 @@ t.test('buildPluginHost wires the host from the daemon config and registers its 
   const list = (await callDaemonUntyped('plugins.list', {}, { socket: join(sb.root, 'c.sock') })) as PluginStatus[];
   t.match(list.find((p) => p.alias === 'shout'), { state: 'running' });
   t.ok(list.some((p) => p.source === 'builtin' && p.alias === 'itn-en'), 'the default built-in folder is used');
+});
+
+t.test('hotwords list asks the daemon for the merged list', async (t) => {
+  const { socket } = await daemonWithPlugins((fn) => t.teardown(fn));
+  const { result, stdout } = await runCommand(HotwordsList, ['--socket', socket, '--language', 'en'], repoRoot);
+  t.same(result, [{ phrase: 'acme', boost: 2 }]);
+  t.equal(stdout, 'acme  boost 2\n');
 });
