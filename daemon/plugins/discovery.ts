@@ -1,4 +1,4 @@
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ManifestError, isPluginPackage, parseManifest, pluginAlias, readPackageJson, type PluginManifest } from './manifest.js';
 import type { PluginSource } from './types.js';
@@ -82,12 +82,19 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
       return;
     }
     byName.set(name, real);
+    let manifest: PluginManifest;
     try {
-      found.push({ ok: true, source, manifest: parseManifest(real, raw) });
+      manifest = parseManifest(real, raw);
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
       refuse(err.message);
+      return;
     }
+    if (existsSync(manifest.main) && writableByOthers(manifest.main)) {
+      refuse(`plugin ${name}: ${manifest.main} is writable by group or others; fix with \`chmod go-w ${manifest.main}\``);
+      return;
+    }
+    found.push({ ok: true, source, manifest });
   };
 
   for (const dir of listDirs(roots.builtinDir)) consider(dir, 'builtin', true);

@@ -49,6 +49,8 @@ t.test('refusals say what is wrong and how to fix it', async (t) => {
   writePlugin(dir('no-engines'), { name: 'earshot-plugin-no-engines', engines: {} });
   writePlugin(dir('bad-range'), { name: 'earshot-plugin-bad-range', engines: { earshot: 'soon' } });
   writePlugin(dir('bad-name'), { name: '../../etc' });
+  writePlugin(dir('shared-main'), { name: 'earshot-plugin-shared-main' });
+  chmodSync(join(dir('shared-main'), 'index.js'), 0o666);
   writePlugin(dir('twin-1'), { name: 'earshot-plugin-twin' });
   writePlugin(dir('twin-2'), { name: 'earshot-plugin-twin' });
   mkdirSync(dir('broken-json'), { mode: 0o755 });
@@ -56,12 +58,14 @@ t.test('refusals say what is wrong and how to fix it', async (t) => {
   const found = discoverPlugins({ builtinDir: sb.builtinDir, dirs: [sb.pluginsDir, join(sb.root, 'missing')] });
   const errors = found.filter((c) => !c.ok).map((c) => (c.ok ? '' : c.error));
   t.equal(found.filter((c) => c.ok).length, 1, 'only the first twin is usable');
+  t.equal(errors.length, 8);
   t.match(errors, [
     /bad-name\/package\.json: "name" is "\.\.\/\.\.\/etc", not a valid npm package name/,
     /bad-range\/package\.json\): "engines\.earshot" is "soon", not a semver range/,
     /broken-json\/package\.json is not valid JSON .*; fix the file/,
     new RegExp(`earshot-plugin-no-engines .* declares no "engines\\.earshot"; add "engines": \\{ "earshot": "\\^${API_VERSION.split('.')[0]}\\.0\\.0" \\}`),
     /plugin folder .*shared is writable by group or others.*chmod go-w/,
+    /plugin earshot-plugin-shared-main: .*shared-main\/index\.js is writable by group or others; fix with `chmod go-w /,
     /plugin earshot-plugin-twin found twice: .*twin-1 and .*twin-2; remove one of them/,
     /plugin folder .*missing \(plugins\.dirs\) does not exist/,
   ]);
