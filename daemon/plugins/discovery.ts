@@ -20,9 +20,15 @@ export type Candidate =
 
 /** Group/world write bits: anyone but the owner could swap the code the daemon imports. */
 const SHARED_WRITE = 0o022;
+/**
+ * Built-in plugins are part of the installed package: whoever can write them can write the
+ * daemon itself, so only world-writable ones are refused (a checkout made under umask 002
+ * must not lose its built-ins).
+ */
+const WORLD_WRITE = 0o002;
 
-function writableByOthers(path: string): boolean {
-  return (statSync(path).mode & SHARED_WRITE) !== 0;
+function writableByOthers(path: string, bits = SHARED_WRITE): boolean {
+  return (statSync(path).mode & bits) !== 0;
 }
 
 function listDirs(dir: string): string[] {
@@ -72,7 +78,8 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
     seenPaths.add(real);
     const name = typeof raw.name === 'string' ? raw.name : basename(real);
     const refuse = (error: string): void => void found.push({ ok: false, source, name, dir: real, error });
-    if (writableByOthers(real)) {
+    const bits = source === 'builtin' ? WORLD_WRITE : SHARED_WRITE;
+    if (writableByOthers(real, bits)) {
       refuse(`plugin folder ${real} is writable by group or others, so anyone could change the code earshotd runs; fix with \`chmod go-w ${real}\``);
       return;
     }
@@ -90,7 +97,7 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
       refuse(err.message);
       return;
     }
-    if (existsSync(manifest.main) && writableByOthers(manifest.main)) {
+    if (existsSync(manifest.main) && writableByOthers(manifest.main, bits)) {
       refuse(`plugin ${name}: ${manifest.main} is writable by group or others; fix with \`chmod go-w ${manifest.main}\``);
       return;
     }

@@ -101,3 +101,16 @@ t.test('import and create problems leave the plugin in error and the host runnin
   });
   t.equal((await host.process({ text: 'a b' })).text, 'A b');
 });
+
+t.test('built-ins may be group-writable (a checkout under umask 002), never world-writable', async (t) => {
+  const sb = sandbox([]);
+  writePlugin(join(sb.builtinDir, 'group'), { name: '@earshot/plugin-group' });
+  chmodSync(join(sb.builtinDir, 'group'), 0o775);
+  writePlugin(join(sb.builtinDir, 'world'), { name: '@earshot/plugin-world' });
+  chmodSync(join(sb.builtinDir, 'world'), 0o777);
+  const found = discoverPlugins({ builtinDir: sb.builtinDir, dirs: [] });
+  t.match(found, [
+    { ok: true, source: 'builtin', manifest: { name: '@earshot/plugin-group' } },
+    { ok: false, source: 'builtin', error: /world is writable by group or others/ },
+  ]);
+});
