@@ -3,7 +3,7 @@
  * measures and writes them as a reader expects, leaving every other character as it was.
  */
 import { tokenize, type Token } from './tokens.js';
-import { isNumberWord } from './vocabulary.js';
+import { canStartMatch, isNumberWord } from './vocabulary.js';
 import { RULES } from './rules.js';
 import type { Category, EnglishItnOptions } from './rule.js';
 import { defaultOptions } from './defaults.js';
@@ -39,6 +39,10 @@ export function findEdits(text: string, options: EnglishItnOptions = defaultOpti
     const words = clause.map((t) => t.word);
     let i = 0;
     while (i < words.length) {
+      if (!canStartMatch(words[i]!)) {
+        i++;
+        continue;
+      }
       let best: { end: number; text: string; category: Category } | null = null;
       for (const rule of RULES) {
         const m = rule.match(words, i, options);

@@ -58,3 +58,17 @@ export const MONTHS: readonly string[] = [
   'january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september',
   'october', 'november', 'december',
 ];
+
+/**
+ * Every word a rule can start at: number words, months, signs and the few glue words rules
+ * begin with ("the first of march", "at seven fifteen", "half past", "a hundred dollars").
+ * The normalizer skips other words without asking the rules, which keeps long transcripts cheap.
+ */
+export function canStartMatch(word: string): boolean {
+  return ONES[word] !== undefined || TEENS[word] !== undefined || TENS[word] !== undefined
+    || ORDINAL_TO_CARDINAL[word] !== undefined || DIGITS[word] !== undefined || STARTERS.has(word) || MONTHS.includes(word);
+}
+
+const STARTERS = new Set([
+  'minus', 'negative', 'plus', 'double', 'triple', 'a', 'the', 'at', 'half', 'quarter', 'point',
+]);
