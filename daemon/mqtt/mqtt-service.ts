@@ -15,6 +15,8 @@ import type { PartialPayload } from './payloads/partial.js';
 import { buildTelemetry, type TelemetryInput } from './payloads/telemetry.js';
 import { RemoteCommands, type CommandDispatcher, type RemoteCommandStats } from './commands/remote-commands.js';
 import { loadCommandKey } from './commands/command-key.js';
+import { FleetWorker, type FleetJobRunner, type FleetWorkerStats } from './fleet/fleet-worker.js';
+import { FleetOfferer, type FleetOffererStats } from './fleet/fleet-offerer.js';
 
 export interface MqttServiceOptions {
   /** The validated `mqtt` config section. */
@@ -30,6 +32,13 @@ export interface MqttServiceOptions {
 /** Messages published and not yet acknowledged at once from the outbox. */
 const OUTBOX_WINDOW = 32;
 const EXPIRE_EVERY_MS = 60_000;
+/** Fleet: an offer nobody claimed in this time is offered again (e.g. no member was online). */
+const FLEET_CLAIM_TIMEOUT_MS = 30_000;
+/** Fleet: jobs run at once, and granted jobs held waiting, per box. */
+const FLEET_MAX_CONCURRENT = 1;
+const FLEET_MAX_HELD = 32;
+const FLEET_GRANT_TIMEOUT_MS = 10_000;
+const FLEET_HAND_BACK_DELAY_MS = 1000;
 
 export interface MqttServiceState {
   /** The embedded broker, when this daemon runs one. */
@@ -38,6 +47,8 @@ export interface MqttServiceState {
   outbox: OutboxStats | null;
   /** Remote commands: null when `mqtt.commands.enabled` is off. */
   commands: RemoteCommandStats | null;
+  /** Fleet work sharing: null when `mqtt.fleet.enabled` is off. */
+  fleet: { group: string; worker: FleetWorkerStats | null; offerer: FleetOffererStats } | null;
 }
 
 /**
@@ -57,6 +68,10 @@ export class MqttService implements TranscriptSink {
   private telemetrySource: (() => TelemetryInput | Promise<TelemetryInput>) | null = null;
   private commands: RemoteCommands | null = null;
   private dispatcher: CommandDispatcher | null = null;
+  private fleetRunner: { runJob: FleetJobRunner; hasBudget: () => boolean } | null = null;
+  private fleetConnection: MqttConnection | null = null;
+  private fleetWorker: FleetWorker | null = null;
+  private offerer: FleetOfferer | null = null;
 
   constructor(private readonly options: MqttServiceOptions) {}
 
@@ -124,6 +139,7 @@ export class MqttService implements TranscriptSink {
       });
       await this.commands.start();
     }
+    if (config.fleet.enabled) await this.startFleet(config, url);
     outbox.expire();
     this.expireTimer = setInterval(() => outbox.expire(), EXPIRE_EVERY_MS);
     this.expireTimer.unref();
@@ -152,6 +168,63 @@ export class MqttService implements TranscriptSink {
    */
   onCommand(dispatch: CommandDispatcher): void {
     this.dispatcher = dispatch;
+  }
+
+  /**
+   * What this box does with a job taken from its fleet group, and whether the scheduler has
+   * budget for one now. Set before `start()`; without it the box offers jobs but takes none.
+   */
+  onFleetJob(runJob: FleetJobRunner, hasBudget: () => boolean): void {
+    this.fleetRunner = { runJob, hasBudget };
+  }
+
+  /** Offers jobs to this box's fleet group (`mqtt.fleet.group`); each resolves with its result. */
+  fleet(): FleetOfferer {
+    if (!this.offerer) throw new Error('fleet work sharing is off; set mqtt.fleet.enabled (with an external broker that supports shared subscriptions)');
+    return this.offerer;
+  }
+
+  private async startFleet(config: MqttConfig, url: string): Promise<void> {
+    const { logger, siteId } = this.options;
+    const log = logger.child('fleet');
+    if (config.url === null) {
+      // aedes 1.x has no shared subscriptions: every member would get every job.
+      log.error('mqtt.fleet.enabled needs an external broker with MQTT 5 shared subscriptions (e.g. Mosquitto); fleet work sharing stays off');
+      return;
+    }
+    this.offerer = new FleetOfferer({
+      connection: this.requireConnection(),
+      group: config.fleet.group,
+      siteId,
+      leaseMs: config.fleet.leaseSec * 1000,
+      claimTimeoutMs: FLEET_CLAIM_TIMEOUT_MS,
+      logger: log,
+    });
+    await this.offerer.start();
+    if (!this.fleetRunner) {
+      log.warn('mqtt.fleet.enabled but no job runner is registered; this box offers jobs and takes none');
+      return;
+    }
+    // A connection of its own with a clean session: when this box dies, its shared
+    // subscription dies with it and the broker stops routing offers to it.
+    const clientOptions = buildClientOptions({ config, url, clientId: defaultClientId(config, siteId, '-fleet') });
+    clientOptions.clean = true;
+    if (clientOptions.properties) clientOptions.properties.sessionExpiryInterval = 0;
+    this.fleetConnection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, logger: log });
+    await this.fleetConnection.start();
+    this.fleetWorker = new FleetWorker({
+      connection: this.fleetConnection,
+      group: config.fleet.group,
+      siteId,
+      hasBudget: this.fleetRunner.hasBudget,
+      runJob: this.fleetRunner.runJob,
+      maxConcurrent: FLEET_MAX_CONCURRENT,
+      maxHeld: FLEET_MAX_HELD,
+      grantTimeoutMs: FLEET_GRANT_TIMEOUT_MS,
+      handBackDelayMs: FLEET_HAND_BACK_DELAY_MS,
+      logger: log,
+    });
+    await this.fleetWorker.start();
   }
 
   /** Where periodic telemetry comes from (the scheduler's view of power, heat, carbon, model, queue). */
@@ -189,6 +262,7 @@ export class MqttService implements TranscriptSink {
       connection: this.connection?.state() ?? null,
       outbox: this.outbox?.stats() ?? null,
       commands: this.commands?.stats() ?? null,
+      fleet: this.offerer ? { group: this.options.config.fleet.group, worker: this.fleetWorker?.stats() ?? null, offerer: this.offerer.stats() } : null,
     };
   }
 
@@ -200,6 +274,12 @@ export class MqttService implements TranscriptSink {
     this.telemetrySource = null;
     await this.commands?.stop();
     this.commands = null;
+    await this.fleetWorker?.stop();
+    this.fleetWorker = null;
+    await this.fleetConnection?.stop('graceful');
+    this.fleetConnection = null;
+    await this.offerer?.stop();
+    this.offerer = null;
     this.drainer?.stop();
     this.drainer = null;
     this.transcripts = null;

@@ -3,7 +3,7 @@ import type { TranscriptPayload } from './payloads/transcript.js';
 import type { PartialPayload } from './payloads/partial.js';
 import type { TelemetryPayload } from './payloads/telemetry.js';
 import type { CommandPayload, ReplyPayload } from './payloads/command.js';
-import type { JobClaimPayload, JobDonePayload, JobOfferPayload } from './payloads/job.js';
+import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from './payloads/job.js';
 
 /**
  * Every topic earshotd publishes or listens to, with its payload type, QoS and retain flag,
@@ -19,6 +19,7 @@ export interface TopicPayloads {
   reply: ReplyPayload;
   jobOffer: JobOfferPayload;
   jobClaim: JobClaimPayload;
+  jobGrant: JobGrantPayload;
   jobDone: JobDonePayload;
 }
 
@@ -33,6 +34,7 @@ export const TOPIC_QOS: Record<TopicKind, { qos: 0 | 1; retain: boolean }> = {
   reply: { qos: 1, retain: false },
   jobOffer: { qos: 1, retain: false },
   jobClaim: { qos: 1, retain: false },
+  jobGrant: { qos: 1, retain: false },
   jobDone: { qos: 1, retain: false },
 };
 
@@ -72,9 +74,20 @@ export function fleetTopics(group: string) {
     sharedOffers: `$share/${group}/${offers}`,
     claim: (jobId: string) => `${offers}/claim/${checkTopicLevel('job id', jobId)}`,
     done: (jobId: string) => `${offers}/done/${checkTopicLevel('job id', jobId)}`,
+    grant: (takenBy: string, jobId: string) => `${offers}/grant/${checkTopicLevel('site id', takenBy)}/${checkTopicLevel('job id', jobId)}`,
     claimWildcard: `${offers}/claim/+`,
     doneWildcard: `${offers}/done/+`,
+    grantWildcard: (takenBy: string) => `${offers}/grant/${checkTopicLevel('site id', takenBy)}/+`,
   };
+}
+
+/** Every site's status, for watching who goes offline. */
+export const ALL_STATUS = `${TOPIC_ROOT}/+/status`;
+
+/** The site id in `earshot/<siteId>/status`, or null for another topic. */
+export function statusSite(topic: string): string | null {
+  const m = /^earshot\/([^/]+)\/status$/.exec(topic);
+  return m ? m[1]! : null;
 }
 
 /** The last level of a topic (`cmd/<verb>` → verb). */

@@ -11,6 +11,8 @@ export interface JobOfferPayload {
   /** What to do: opaque to MQTT, interpreted by the job runner (e.g. an audio file to transcribe). */
   job: Record<string, unknown>;
   ts: string;
+  /** After this time (ISO 8601) the offerer offers the job again; older copies are dropped, not handed on. */
+  claimBy: string;
 }
 
 /** `earshot/jobs/<group>/claim/<jobId>`: a box announces it is working on a job. */
@@ -19,6 +21,20 @@ export interface JobClaimPayload {
   jobId: string;
   attempt: number;
   takenBy: string;
+  ts: string;
+}
+
+/**
+ * `earshot/jobs/<group>/grant/<takenBy>/<jobId>`: the offering site's answer to a claim. The
+ * offerer grants each attempt of a job to exactly one claimant; that is what makes a job
+ * run once even when offers are handed back or offered again.
+ */
+export interface JobGrantPayload {
+  v: typeof PAYLOAD_VERSION;
+  jobId: string;
+  attempt: number;
+  takenBy: string;
+  granted: boolean;
   ts: string;
 }
 

@@ -1,0 +1,173 @@
+import type { Logger } from '../../log/logger.js';
+import type { MqttConnection, MessageHandler } from '../connection.js';
+import { PAYLOAD_VERSION } from '../payloads/status.js';
+import type { StatusPayload } from '../payloads/status.js';
+import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
+import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
+
+export interface FleetOffererOptions {
+  connection: MqttConnection;
+  group: string;
+  siteId: string;
+  /** A granted job not done within this is offered again (its taker is presumed stuck). */
+  leaseMs: number;
+  /** An offer nobody claimed within this is offered again (no member online, or lost in a dead session). */
+  claimTimeoutMs: number;
+  logger: Logger;
+}
+
+interface Outstanding {
+  offer: JobOfferPayload;
+  grantedTo: string | null;
+  since: number;
+  resolve: (done: JobDonePayload) => void;
+}
+
+export interface FleetOffererStats {
+  outstanding: number;
+  granted: number;
+  reoffered: number;
+  done: number;
+}
+
+/**
+ * The site that owns a backlog offers jobs to its group and is the one authority on who
+ * runs each: it grants every attempt of a job to the first claimant only, offers a job again
+ * (attempt + 1, so claims for the old attempt are refused) when its taker goes offline (the
+ * broker publishes that site's last will) or overruns the lease, and resolves each job at
+ * its first result.
+ */
+export class FleetOfferer {
+  private readonly jobs = new Map<string, Outstanding>();
+  private handler: MessageHandler | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly counts = { granted: 0, reoffered: 0, done: 0 };
+
+  constructor(private readonly options: FleetOffererOptions) {}
+
+  async start(): Promise<void> {
+    const { connection, group } = this.options;
+    const topics = fleetTopics(group);
+    const claimPrefix = topics.claimWildcard.slice(0, -1);
+    const donePrefix = topics.doneWildcard.slice(0, -1);
+    this.handler = (topic, payload) => {
+      if (topic.startsWith(claimPrefix)) this.onClaim(payload);
+      else if (topic.startsWith(donePrefix)) this.onDone(lastLevel(topic), payload);
+      else {
+        const site = statusSite(topic);
+        if (site) this.onStatus(site, payload);
+      }
+    };
+    connection.onMessage(this.handler);
+    const subscribe = () =>
+      connection
+        .subscribe({ [topics.claimWildcard]: { qos: 1 }, [topics.doneWildcard]: { qos: 1 }, [ALL_STATUS]: { qos: 1 } })
+        .catch((err) => this.options.logger.warn('fleet: could not subscribe to claims and results', { err }));
+    connection.onConnect(() => void subscribe());
+    if (connection.connected) await subscribe();
+    const every = Math.max(100, Math.min(this.options.claimTimeoutMs, this.options.leaseMs) / 4);
+    this.timer = setInterval(() => this.sweep(), every);
+  }
+
+  async stop(): Promise<void> {
+    if (this.handler) this.options.connection.offMessage(this.handler);
+    this.handler = null;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  stats(): FleetOffererStats {
+    let granted = 0;
+    for (const j of this.jobs.values()) if (j.grantedTo) granted += 1;
+    return { outstanding: this.jobs.size, granted, reoffered: this.counts.reoffered, done: this.counts.done };
+  }
+
+  /** Offers a job to the group; resolves with its first result. */
+  offer(jobId: string, job: Record<string, unknown>): Promise<JobDonePayload> {
+    checkTopicLevel('job id', jobId);
+    if (this.jobs.has(jobId)) return Promise.reject(new Error(`job ${jobId} is already offered`));
+    return new Promise((resolve) => {
+      const now = Date.now();
+      const offer: JobOfferPayload = { v: PAYLOAD_VERSION, jobId, offeredBy: this.options.siteId, attempt: 1, job, ts: new Date(now).toISOString(), claimBy: new Date(now + this.options.claimTimeoutMs).toISOString() };
+      this.jobs.set(jobId, { offer, grantedTo: null, since: Date.now(), resolve });
+      this.publishOffer(offer);
+    });
+  }
+
+  private publishOffer(offer: JobOfferPayload): void {
+    this.options.connection
+      .publish(fleetTopics(this.options.group).offers, JSON.stringify(offer), TOPIC_QOS.jobOffer)
+      .catch((err) => this.options.logger.warn('fleet: offer not published; it is retried by the sweep', { jobId: offer.jobId, err }));
+  }
+
+  private reoffer(job: Outstanding, why: string): void {
+    const now = Date.now();
+    const offer = { ...job.offer, attempt: job.offer.attempt + 1, ts: new Date(now).toISOString(), claimBy: new Date(now + this.options.claimTimeoutMs).toISOString() };
+    this.options.logger.info(`fleet: offering job again (${why})`, { jobId: offer.jobId, attempt: offer.attempt, previousTaker: job.grantedTo ?? undefined });
+    job.offer = offer;
+    job.grantedTo = null;
+    job.since = Date.now();
+    this.counts.reoffered += 1;
+    this.publishOffer(offer);
+  }
+
+  private onClaim(raw: Buffer): void {
+    let claim: JobClaimPayload;
+    try {
+      claim = JSON.parse(raw.toString('utf8')) as JobClaimPayload;
+    } catch {
+      return;
+    }
+    if (typeof claim?.jobId !== 'string' || typeof claim.takenBy !== 'string') return;
+    const job = this.jobs.get(claim.jobId);
+    // Someone else's job in the same group: its own offerer answers.
+    if (!job) return;
+    let granted = false;
+    if (claim.attempt === job.offer.attempt) {
+      if (job.grantedTo === null) {
+        job.grantedTo = claim.takenBy;
+        job.since = Date.now();
+        this.counts.granted += 1;
+        granted = true;
+      } else {
+        granted = job.grantedTo === claim.takenBy;
+      }
+    }
+    const grant: JobGrantPayload = { v: PAYLOAD_VERSION, jobId: claim.jobId, attempt: claim.attempt, takenBy: claim.takenBy, granted, ts: new Date().toISOString() };
+    this.options.connection
+      .publish(fleetTopics(this.options.group).grant(claim.takenBy, claim.jobId), JSON.stringify(grant), TOPIC_QOS.jobGrant)
+      .catch((err) => this.options.logger.warn('fleet: grant not published', { jobId: claim.jobId, err }));
+  }
+
+  private onDone(jobId: string, raw: Buffer): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    let done: JobDonePayload;
+    try {
+      done = JSON.parse(raw.toString('utf8')) as JobDonePayload;
+    } catch {
+      return;
+    }
+    this.jobs.delete(jobId);
+    this.counts.done += 1;
+    job.resolve(done);
+  }
+
+  private onStatus(site: string, raw: Buffer): void {
+    let state: string | undefined;
+    try {
+      state = (JSON.parse(raw.toString('utf8')) as StatusPayload).state;
+    } catch {
+      return;
+    }
+    if (state !== 'offline') return;
+    for (const job of this.jobs.values()) if (job.grantedTo === site) this.reoffer(job, `${site} went offline`);
+  }
+
+  private sweep(now = Date.now()): void {
+    for (const job of this.jobs.values()) {
+      if (job.grantedTo === null && now - job.since > this.options.claimTimeoutMs) this.reoffer(job, 'nobody claimed it');
+      else if (job.grantedTo !== null && now - job.since > this.options.leaseMs) this.reoffer(job, `lease of ${job.grantedTo} expired`);
+    }
+  }
+}

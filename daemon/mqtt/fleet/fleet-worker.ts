@@ -1,0 +1,239 @@
+import type { Logger } from '../../log/logger.js';
+import type { MqttConnection, MessageHandler } from '../connection.js';
+import { PAYLOAD_VERSION } from '../payloads/status.js';
+import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
+import { payloadErrors } from '../payload-schemas.js';
+import { fleetTopics, TOPIC_QOS } from '../topics.js';
+
+/** Runs one job taken from the group (e.g. transcribes the file it names); its value is the result. */
+export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
+
+export interface FleetWorkerOptions {
+  /** A connection of its own with a clean session, so the shared subscription dies with this process. */
+  connection: MqttConnection;
+  group: string;
+  siteId: string;
+  /** The scheduler's word: may this box take a job now? */
+  hasBudget: () => boolean;
+  runJob: FleetJobRunner;
+  /** Jobs run at once on this box. */
+  maxConcurrent: number;
+  /** Jobs claimed and waiting here for a free slot; offers beyond this are handed back. */
+  maxHeld: number;
+  /** How long to wait for the offerer's grant before forgetting a claim. */
+  grantTimeoutMs: number;
+  /** Pause before handing an offer back, so boxes without budget do not bounce it in a tight loop. */
+  handBackDelayMs: number;
+  logger: Logger;
+}
+
+export interface FleetWorkerStats {
+  /** Jobs granted to this box. */
+  taken: number;
+  /** Offers passed on to the group (no budget, or enough held already). */
+  handedBack: number;
+  /** Claims the offerer gave to another box. */
+  denied: number;
+  /** Offer copies dropped because their owner has offered the job again since. */
+  expired: number;
+  failed: number;
+  running: number;
+  held: number;
+}
+
+/** How often a granted job waiting for budget asks the scheduler again. */
+const BUDGET_POLL_MS = 500;
+
+/**
+ * Takes jobs offered to a site group through the MQTT 5 shared subscription
+ * `$share/<group>/earshot/jobs/<group>`: the broker hands each offer to one member. A box
+ * without budget (or already holding `maxHeld` jobs) hands the offer back to the group; one
+ * with budget claims it at once — so that, should this box die, the offerer knows which
+ * jobs to offer again — and runs it when the offerer has granted the claim, a slot is free
+ * and the scheduler still has budget, then publishes the result on `done/<jobId>`.
+ */
+export class FleetWorker {
+  private readonly grants = new Map<string, (g: JobGrantPayload) => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private handler: MessageHandler | null = null;
+  private running = 0;
+  private held = 0;
+  private readonly ready: JobOfferPayload[] = [];
+  private budgetTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly counts = { taken: 0, handedBack: 0, denied: 0, expired: 0, failed: 0 };
+
+  constructor(private readonly options: FleetWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const { connection, group, siteId } = this.options;
+    const topics = fleetTopics(group);
+    this.stopped = false;
+    this.handler = (topic, payload) => {
+      if (topic === topics.offers) this.onOffer(payload);
+      else if (topic.startsWith(topics.grantWildcard(siteId).slice(0, -1))) this.onGrant(payload);
+    };
+    connection.onMessage(this.handler);
+    const subscribe = () =>
+      connection
+        .subscribe({ [topics.grantWildcard(siteId)]: { qos: 1 }, [topics.sharedOffers]: { qos: 1 } })
+        .catch((err) => this.options.logger.warn('could not join the fleet group', { group, err }));
+    connection.onConnect(() => void subscribe());
+    if (connection.connected) await subscribe();
+    this.options.logger.info('joined fleet group', { group, topic: topics.sharedOffers });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.handler) this.options.connection.offMessage(this.handler);
+    this.handler = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.budgetTimer) clearTimeout(this.budgetTimer);
+    this.budgetTimer = null;
+    this.grants.clear();
+    this.ready.length = 0;
+  }
+
+  stats(): FleetWorkerStats {
+    return { ...this.counts, running: this.running, held: this.held };
+  }
+
+  private onOffer(raw: Buffer): void {
+    let offer: JobOfferPayload;
+    try {
+      offer = JSON.parse(raw.toString('utf8')) as JobOfferPayload;
+    } catch {
+      this.options.logger.warn('fleet: offer is not JSON; ignored');
+      return;
+    }
+    const errors = payloadErrors('job', offer);
+    if (errors.length > 0) {
+      this.options.logger.warn(`fleet: malformed offer ignored: ${errors.join('; ')}`);
+      return;
+    }
+    if (Date.parse(offer.claimBy) < Date.now()) {
+      // Its owner has offered it again by now; passing this copy on would only add noise.
+      this.counts.expired += 1;
+      return;
+    }
+    if (this.held >= this.options.maxHeld || !this.options.hasBudget()) {
+      this.handBack(offer, raw);
+      return;
+    }
+    this.held += 1;
+    void this.claim(offer).then((granted) => {
+      if (this.stopped) return;
+      if (!granted) {
+        this.held -= 1;
+        return;
+      }
+      this.counts.taken += 1;
+      this.ready.push(offer);
+      this.pump();
+    });
+  }
+
+  /** Starts granted jobs while slots are free and the scheduler has budget. */
+  private pump(): void {
+    if (this.stopped) return;
+    while (this.ready.length > 0 && this.running < this.options.maxConcurrent) {
+      if (!this.options.hasBudget()) {
+        if (!this.budgetTimer) {
+          this.budgetTimer = setTimeout(() => {
+            this.budgetTimer = null;
+            this.pump();
+          }, BUDGET_POLL_MS);
+        }
+        return;
+      }
+      const offer = this.ready.shift()!;
+      this.running += 1;
+      void this.run(offer).finally(() => {
+        this.running -= 1;
+        this.held -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private handBack(offer: JobOfferPayload, raw: Buffer): void {
+    this.counts.handedBack += 1;
+    this.options.logger.debug('fleet: no budget; handing the offer back', { jobId: offer.jobId });
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (this.stopped) return;
+      this.options.connection.publish(fleetTopics(this.options.group).offers, raw, TOPIC_QOS.jobOffer).catch((err) =>
+        this.options.logger.warn('fleet: could not hand an offer back; the offerer will offer it again', { jobId: offer.jobId, err }),
+      );
+    }, this.options.handBackDelayMs);
+    this.timers.add(timer);
+  }
+
+  private onGrant(raw: Buffer): void {
+    let grant: JobGrantPayload;
+    try {
+      grant = JSON.parse(raw.toString('utf8')) as JobGrantPayload;
+    } catch {
+      return;
+    }
+    this.grants.get(`${grant.jobId}#${grant.attempt}`)?.(grant);
+  }
+
+  private waitGrant(offer: JobOfferPayload): Promise<boolean> {
+    const key = `${offer.jobId}#${offer.attempt}`;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.grants.delete(key);
+        resolve(false);
+      }, this.options.grantTimeoutMs);
+      this.timers.add(timer);
+      this.grants.set(key, (g) => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+        this.grants.delete(key);
+        resolve(g.granted && g.takenBy === this.options.siteId);
+      });
+    });
+  }
+
+  private async claim(offer: JobOfferPayload): Promise<boolean> {
+    const { connection, group, siteId, logger } = this.options;
+    const granted = this.waitGrant(offer);
+    const claim: JobClaimPayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: siteId, ts: new Date().toISOString() };
+    try {
+      await connection.publish(fleetTopics(group).claim(offer.jobId), JSON.stringify(claim), TOPIC_QOS.jobClaim);
+    } catch (err) {
+      logger.warn('fleet: could not claim a job', { jobId: offer.jobId, err });
+    }
+    const ok = await granted;
+    if (!ok) {
+      this.counts.denied += 1;
+      logger.debug('fleet: claim not granted; another box has the job', { jobId: offer.jobId, attempt: offer.attempt });
+    }
+    return ok;
+  }
+
+  private async run(offer: JobOfferPayload): Promise<void> {
+    const { connection, group, siteId, logger } = this.options;
+    const topics = fleetTopics(group);
+    logger.info('fleet: running a job for the group', { jobId: offer.jobId, attempt: offer.attempt, offeredBy: offer.offeredBy });
+    const base = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: siteId, ts: '' };
+    let done: JobDonePayload;
+    try {
+      const result = await this.options.runJob(offer);
+      done = { ...base, ts: new Date().toISOString(), status: 'ok', result: result ?? null };
+    } catch (err) {
+      this.counts.failed += 1;
+      done = { ...base, ts: new Date().toISOString(), status: 'error', error: (err as Error)?.message ?? String(err) };
+      logger.warn('fleet: job failed', { jobId: offer.jobId, err });
+    }
+    if (this.stopped) return;
+    try {
+      await connection.publish(topics.done(offer.jobId), JSON.stringify(done), TOPIC_QOS.jobDone);
+    } catch (err) {
+      logger.warn('fleet: could not publish a job result; the offerer will offer the job again', { jobId: offer.jobId, err });
+    }
+  }
+}
