@@ -6,28 +6,13 @@ import { silentLogger } from '../../daemon/log/logger.js';
 import { EventBus } from '../../daemon/bus.js';
 import type { EarshotConfig } from '../../daemon/config/types.js';
 import { SchedulerStack } from '../../daemon/scheduler/scheduler-stack.js';
-import type { SchedulerConfig, EnergyConfig } from '../../daemon/scheduler/config.js';
+import { validateConfig } from '../../daemon/config/load.js';
 import { EnergyLedger } from '../../daemon/energy/ledger.js';
 import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
 
+/** A real validated config: schema defaults plus the few settings the test needs. */
 function config(dataDir: string, root: string): EarshotConfig {
-  // The scheduler and energy sections as ajv fills them from the schema defaults.
-  const scheduler: SchedulerConfig = {
-    powerBudgetWatts: null,
-    maxThreads: 2,
-    maxConcurrency: 1,
-    tickMs: 50,
-    realTimeFactor: 0.5,
-    minCarbonSaving: 0.05,
-    deadlineSafety: 1.5,
-    thermal: { softC: 75, hardC: 90, hysteresisC: 5, sensor: null, sysfsRoot: root },
-    carbon: { source: 'static', staticGPerKWh: 300, schedule: [], scheduleUtc: false, file: null, mqttTopic: 'earshot/grid/intensity', http: { region: null, token: null, baseUrl: null, timeoutMs: 10000 }, refreshMinutes: 30, maxAgeMinutes: 90 },
-    batch: { defaultDeadlineHours: 24, maxAttempts: 3 },
-    model: { idleUnloadSec: 600, preloadMinutes: 2, memoryPressurePercent: 10 },
-  };
-  const energy: EnergyConfig = { meter: 'auto', cpuFamily: null, wattsPerThread: null, idleWatts: null };
-  // Only the sections the stack reads; the rest of the daemon's config does not matter here.
-  return { siteId: 't', dataDir, scheduler, energy } as unknown as EarshotConfig;
+  return validateConfig({ siteId: 't', dataDir, scheduler: { maxThreads: 2, tickMs: 100, thermal: { sysfsRoot: root }, carbon: { staticGPerKWh: 300 } } }, 'test');
 }
 
 t.test('the stack probes, runs a submitted job, bills its energy and carbon, and stops cleanly', async (t) => {

@@ -1,0 +1,43 @@
+import t from 'tap';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, tempDir } from '../helpers/paths.js';
+import BudgetSet from '../../daemon/cli/commands/budget/set.js';
+import BudgetShow from '../../daemon/cli/commands/budget/show.js';
+import Carbon from '../../daemon/cli/commands/carbon.js';
+import { captureOutput } from './helpers/capture-stdout.js';
+
+function configFile(extra: Record<string, unknown> = {}): { file: string; dataDir: string } {
+  const dir = tempDir('earshot-budget-');
+  const dataDir = join(dir, 'data');
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify({ siteId: 'lab-1', dataDir, control: { socket: join(dir, 'control.sock') }, ...extra }));
+  return { file, dataDir };
+}
+
+t.test('budget set without a daemon persists; budget show reads it back', async (t) => {
+  const { file, dataDir } = configFile({ scheduler: { thermal: { softC: 70, hardC: 85 } } });
+  const shown = await (await captureOutput(() => BudgetShow.run(['--config', file, '--json'], repoRoot))).value;
+  t.same(shown, { powerBudgetWatts: null, softC: 70, hardC: 85, hysteresisC: 5 });
+  const set = await captureOutput(() => BudgetSet.run(['--config', file, '--watts', '15', '--temp-soft', '65'], repoRoot));
+  t.match(set.stdout, /power budget {2}15 W/);
+  t.match(set.stdout, /saved; the daemon is not running/);
+  t.same(JSON.parse(readFileSync(join(dataDir, 'scheduler', 'budget.json'), 'utf8')), { powerBudgetWatts: 15, softC: 65 });
+  const again = await (await captureOutput(() => BudgetShow.run(['--config', file, '--json'], repoRoot))).value;
+  t.same(again, { powerBudgetWatts: 15, softC: 65, hardC: 85, hysteresisC: 5 });
+});
+
+t.test('budget set refuses bad values with the flag and a fix, writing nothing', async (t) => {
+  const { file, dataDir } = configFile();
+  await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--temp-soft', '95'], repoRoot)), /--temp-soft \(95 °C\) must be below --temp-hard \(90 °C\)/);
+  await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--watts', 'lots'], repoRoot)), /--watts must be a number/);
+  await t.rejects(captureOutput(() => BudgetSet.run(['--config', file], repoRoot)), /nothing to set/);
+  t.throws(() => readFileSync(join(dataDir, 'scheduler', 'budget.json')), /ENOENT/);
+});
+
+t.test('earshot carbon --local reads the configured schedule source', async (t) => {
+  const { file } = configFile({ scheduler: { carbon: { source: 'schedule', staticGPerKWh: 260, scheduleUtc: true, schedule: [{ cron: '* * * * *', gPerKWh: 111 }] } } });
+  const status = await (await captureOutput(() => Carbon.run(['--config', file, '--local', '--json'], repoRoot))).value;
+  t.same([status.current.gPerKWh, status.current.source, status.current.status], [111, 'schedule', 'live']);
+  t.equal(status.forecast.length, 49);
+});
