@@ -105,42 +105,42 @@ export class FbankComputer {
     const start = firstSampleOfFrame(f, o);
     const total = samples.length;
     const scale = o.sampleScale;
+    let sum = 0;
     if (start >= 0 && start + len <= total) {
-      for (let i = 0; i < len; i++) frame[i] = samples[start + i]! * scale;
+      for (let i = 0; i < len; i++) sum += frame[i] = samples[start + i]! * scale;
     } else {
       for (let i = 0; i < len; i++) {
         let s = start + i;
         // Reflect out-of-range indices back into the signal, as Kaldi's ExtractWindow does.
         while (s < 0 || s >= total) s = s < 0 ? -s - 1 : 2 * total - 1 - s;
-        frame[i] = samples[s]! * scale;
+        sum += frame[i] = samples[s]! * scale;
       }
     }
     frame.fill(0, len);
-    if (o.dither !== 0) for (let i = 0; i < len; i++) frame[i] = frame[i]! + gaussian() * o.dither;
-    if (o.removeDcOffset) {
-      let sum = 0;
-      for (let i = 0; i < len; i++) sum += frame[i]!;
-      const mean = sum / len;
-      for (let i = 0; i < len; i++) frame[i] = frame[i]! - mean;
+    if (o.dither !== 0) {
+      sum = 0;
+      for (let i = 0; i < len; i++) sum += frame[i] = frame[i]! + gaussian() * o.dither;
     }
-    if (o.preemphCoeff !== 0) {
-      const c = o.preemphCoeff;
-      for (let i = len - 1; i > 0; i--) frame[i] = frame[i]! - c * frame[i - 1]!;
-      frame[0] = frame[0]! - c * frame[0]!;
-    }
+    // DC removal, pre-emphasis (x[i] - c·x[i-1], x[0] - c·x[0]) and the window in one backward pass.
+    const mean = o.removeDcOffset ? sum / len : 0;
+    const c = o.preemphCoeff;
     const w = this.window;
-    for (let i = 0; i < len; i++) frame[i] = frame[i]! * w[i]!;
+    for (let i = len - 1; i > 0; i--) frame[i] = (frame[i]! - mean - c * (frame[i - 1]! - mean)) * w[i]!;
+    frame[0] = (frame[0]! - mean) * (1 - c) * w[0]!;
 
     const power = this.power;
     this.fft.powerSpectrum(frame, power);
     if (!o.usePower) for (let i = 0; i < power.length; i++) power[i] = Math.sqrt(power[i]!);
 
     const { offsets, starts, weights, numBins } = this.banks;
+    const useLog = o.useLog;
+    let k = 0;
     for (let b = 0; b < numBins; b++) {
-      const off = offsets[b]!;
+      const end = starts[b + 1]!;
+      let j = offsets[b]!;
       let e = 0;
-      for (let k = starts[b]!, j = off; k < starts[b + 1]!; k++, j++) e += weights[k]! * power[j]!;
-      out[offset + b] = o.useLog ? Math.log(e > FLT_EPSILON ? e : FLT_EPSILON) : e;
+      for (; k < end; k++, j++) e += weights[k]! * power[j]!;
+      out[offset + b] = useLog ? Math.log(e > FLT_EPSILON ? e : FLT_EPSILON) : e;
     }
   }
 

@@ -26,6 +26,21 @@ export function normalizePerFeature(m: FeatureMatrix): void {
   }
 }
 
+/** The same normalisation for one contiguous series of `n` values (a channels-first row). */
+export function normalizeRow(row: Float32Array, n: number): void {
+  if (n === 0) return;
+  let sum = 0;
+  let sq = 0;
+  for (let t = 0; t < n; t++) {
+    const x = row[t]!;
+    sum += x;
+    sq += x * x;
+  }
+  const mean = sum / n;
+  const inv = 1 / (Math.sqrt(Math.max(0, sq / n - mean * mean)) + 1e-5);
+  for (let t = 0; t < n; t++) row[t] = (row[t]! - mean) * inv;
+}
+
 /**
  * Low frame rate stacking (Pundak & Sainath 2016, as FunASR's SenseVoice/Paraformer use it):
  * output frame i stacks `window` input frames centred on input frame i*shift, repeating the

@@ -7,11 +7,11 @@
 import ort from 'onnxruntime-node';
 import { FbankComputer, type FeatureMatrix } from '../features/fbank.js';
 import { NEMO_FBANK } from '../features/presets.js';
-import { normalizePerFeature } from '../features/normalize.js';
+import { normalizePerFeature, normalizeRow } from '../features/normalize.js';
 import type { ModelSession } from '../session.js';
 import type { TokenTable } from './tokens.js';
 import type { ModelLayout } from './detect.js';
-import { metaInt, padBatch, splitOutput, type CtcFamilyModel, type CtcForward } from './ctc-model.js';
+import { metaInt, splitOutput, type CtcFamilyModel, type CtcForward } from './ctc-model.js';
 
 /** log(1e-10): what sherpa-onnx pads CTC feature batches with. */
 const LOG_ZERO_PAD = -23.025850929940457;
@@ -49,6 +49,7 @@ export class NemoCtcModel implements CtcFamilyModel {
     this.frameShiftSec = (NEMO_FBANK.frameShiftMs / 1000) * this.subsampling;
   }
 
+  /** Normalised features of one segment, row-major [T, C] (what sherpa-onnx's stream holds). */
   features(samples: Float32Array): FeatureMatrix {
     const f = this.fbank.compute(samples);
     if (this.normalize === 'per_feature') normalizePerFeature(f);
@@ -56,17 +57,24 @@ export class NemoCtcModel implements CtcFamilyModel {
   }
 
   async forward(batch: readonly Float32Array[]): Promise<CtcForward[]> {
-    const feats = batch.map((s) => this.features(s));
-    const { data, maxFrames, dim } = padBatch(feats, LOG_ZERO_PAD);
+    const feats = batch.map((s) => this.fbank.compute(s));
     const n = feats.length;
-    // [N, T, C] -> [N, C, T]
-    const transposed = new Float32Array(data.length);
-    for (let b = 0; b < n; b++) {
-      const base = b * maxFrames * dim;
-      for (let t = 0; t < maxFrames; t++) for (let c = 0; c < dim; c++) transposed[base + c * maxFrames + t] = data[base + t * dim + c]!;
-    }
+    const dim = this.fbank.dim;
+    const maxFrames = Math.max(1, ...feats.map((f) => f.numFrames));
+    // Channels-first [N, C, T] directly: each mel bin becomes one contiguous row, normalised in
+    // place, the tail of the row padded as sherpa-onnx pads batches (after normalisation).
+    const x = new Float32Array(n * dim * maxFrames);
+    feats.forEach((f, b) => {
+      const T = f.numFrames;
+      for (let c = 0; c < dim; c++) {
+        const row = x.subarray((b * dim + c) * maxFrames, (b * dim + c + 1) * maxFrames);
+        for (let t = 0; t < T; t++) row[t] = f.data[t * dim + c]!;
+        if (this.normalize === 'per_feature') normalizeRow(row, T);
+        row.fill(LOG_ZERO_PAD, T);
+      }
+    });
     const out = await this.session.run({
-      audio_signal: new ort.Tensor('float32', transposed, [n, dim, maxFrames]),
+      audio_signal: new ort.Tensor('float32', x, [n, dim, maxFrames]),
       length: new ort.Tensor('int64', BigInt64Array.from(feats.map((f) => BigInt(f.numFrames))), [n]),
     });
     const logProbs = out[this.session.outputNames[0]!]!;
