@@ -12,7 +12,7 @@ function writePlugin(dir: string, manifest: Record<string, unknown>, code = "imp
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', main: 'index.js', keywords: ['earshot-plugin'], engines: { earshot: '^1.0.0' }, version: '1.0.0', ...manifest }));
-  writeFileSync(join(dir, 'index.js'), code);
+  writeFileSync(join(dir, 'index.js'), code, { mode: 0o644 });
 }
 
 t.test('aliases drop the scope and the plugin- prefix', async (t) => {

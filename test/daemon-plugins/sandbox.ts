@@ -1,4 +1,4 @@
-import { chmodSync, cpSync, mkdirSync, symlinkSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogSink, type Logger } from '../../daemon/log/logger.js';
 import type { PluginsConfig } from '../../daemon/plugins/types.js';
@@ -29,9 +29,11 @@ export function sandbox(fixtures: string[]): Sandbox {
   symlinkSync(join(repoRoot, 'sdk'), join(root, 'node_modules', '@earshot', 'sdk'));
   mkdirSync(pluginsDir, { mode: 0o755 });
   for (const name of fixtures) {
-    cpSync(join(fixturesDir, 'plugins', name), join(pluginsDir, name), { recursive: true });
-    // A umask of 002 would make the copy group-writable, which the host rightly refuses.
-    chmodSync(join(pluginsDir, name), 0o755);
+    const dir = join(pluginsDir, name);
+    cpSync(join(fixturesDir, 'plugins', name), dir, { recursive: true });
+    // A checkout under umask 002 would make the copy group-writable, which the host rightly refuses.
+    chmodSync(dir, 0o755);
+    for (const file of readdirSync(dir)) chmodSync(join(dir, file), 0o644);
   }
   chmodSync(pluginsDir, 0o755);
   const lines: string[] = [];

@@ -23,7 +23,7 @@ function writeReadmePlugin(): string {
   for (const file of ['package.json', 'config.schema.json', 'index.js']) {
     const block = new RegExp('^`' + file.replaceAll('.', '\\.') + '`[\\s\\S]*?```\\w*\\n([\\s\\S]*?)\\n```', 'm').exec(readme);
     if (!block) throw new Error(`sdk/README.md has no code block for ${file}`);
-    writeFileSync(join(dir, file), block[1]!);
+    writeFileSync(join(dir, file), block[1]!, { mode: 0o644 });
   }
   mkdirSync(join(root, 'node_modules', '@earshot'), { recursive: true });
   symlinkSync(join(repoRoot, 'sdk'), join(root, 'node_modules', '@earshot', 'sdk'));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext } from '@earshot/sdk/testing';
@@ -9,6 +9,14 @@ import { silentLogger } from '../../../daemon/log/logger.js';
 import { PluginHost } from '../../../daemon/plugins/host.js';
 import { repoRoot, tempDir } from '../../helpers/paths.js';
 import { pluginsConfig } from '../../daemon-plugins/sandbox.js';
+
+/** A built-in folder holding only a link to this repository's plugin `name`. */
+function onlyBuiltin(dir: string, name: string): string {
+  const builtins = join(dir, 'builtins');
+  mkdirSync(builtins);
+  symlinkSync(join(repoRoot, 'plugins', name), join(builtins, name));
+  return builtins;
+}
 
 const base: HotwordsFileConfig = {
   file: null,
@@ -73,8 +81,8 @@ t.test('under the real host: a changed file reaches the decoder through hotwords
     logger: silentLogger,
     dataDir: join(dir, 'data'),
     bus,
-    builtinDir: join(dir, 'no-builtins'),
-    config: pluginsConfig({ dirs: [join(repoRoot, 'plugins', 'hotwords-file')], config: { 'hotwords-file': { file } } }),
+    builtinDir: onlyBuiltin(dir, 'hotwords-file'),
+    config: pluginsConfig({ config: { 'hotwords-file': { file } } }),
   });
   await host.start();
   t.teardown(() => host.stop());
@@ -94,8 +102,8 @@ t.test('a bad config is refused by the host with the schema path', async (t) => 
   const host = new PluginHost({
     logger: silentLogger,
     dataDir: join(dir, 'data'),
-    builtinDir: join(dir, 'none'),
-    config: pluginsConfig({ dirs: [join(repoRoot, 'plugins', 'hotwords-file')], config: { 'hotwords-file': { file: join(dir, 'x.txt'), defaultBoost: 99, format: 'xml' } } }),
+    builtinDir: onlyBuiltin(dir, 'hotwords-file'),
+    config: pluginsConfig({ config: { 'hotwords-file': { file: join(dir, 'x.txt'), defaultBoost: 99, format: 'xml' } } }),
   });
   await host.start();
   t.teardown(() => host.stop());
