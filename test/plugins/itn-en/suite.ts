@@ -75,6 +75,24 @@ export function tableInReadme(file: string): string | null {
   return m ? m[1]!.trim() : null;
 }
 
+/**
+ * The examples table at the top of a plugin README (`| spoken | written |`), as pairs; a cell
+ * may hold several examples separated by " / ", "unchanged" means the spoken form stays.
+ */
+export function readmeExamples(file: string): Array<{ spoken: string; written: string }> {
+  const text = readFileSync(file, 'utf8');
+  const table = /\| spoken \| written \|\n\|---\|---\|\n((?:\|.*\|\n)+)/.exec(text);
+  if (!table) throw new Error(`${file}: no "| spoken | written |" table`);
+  return table[1]!.trim().split('\n').flatMap((row) => {
+    const [spokenCell, writtenCell] = row.split(' | ').map((c) => c.replace(/^\| |\|$/g, '').trim());
+    const spoken = spokenCell!.split(' / ');
+    const unchanged = /(^|\()unchanged\)?$/.test(writtenCell!);
+    const written = unchanged ? spoken : writtenCell!.split(' / ');
+    if (written.length !== spoken.length && written.length !== 1) throw new Error(`${file}: row "${row}" pairs ${spoken.length} spoken with ${written.length} written`);
+    return spoken.map((sp, k) => ({ spoken: sp, written: written.length === 1 ? written[0]! : written[k]! }));
+  });
+}
+
 /** The categories every suite must cover. */
 export const CATEGORIES = ['cardinal', 'ordinal', 'decimal', 'fraction', 'money', 'percent', 'date', 'time', 'measure', 'telephone', 'unchanged'];
 
@@ -112,6 +130,12 @@ export function runSuite(t: Test, spec: SuiteSpec): void {
 
   t.test('the plugin README shows the accuracy this suite measures', async (t) => {
     t.equal(tableInReadme(spec.readme), table);
+  });
+
+  t.test('the examples at the top of the README are what the normalizer does', async (t) => {
+    const examples = readmeExamples(spec.readme);
+    t.ok(examples.length >= 10, `${examples.length} examples`);
+    for (const e of examples) t.equal(spec.normalize(e.spoken), e.written, e.spoken);
   });
 }
 
