@@ -33,10 +33,10 @@ function prng(seed: number): () => number {
   };
 }
 
-/** Noise made by sox, `seconds` long, 16 kHz mono. */
+/** Noise made by sox, `seconds` long, 16 kHz mono; `-R` makes it the same on every run. */
 async function soxNoise(dir: string, name: string, seconds: number, synth: string[]): Promise<Float32Array> {
   const path = join(dir, `${name}.wav`);
-  const run = spawnSync('sox', ['-n', '-r', String(RATE), '-b', '16', '-c', '1', path, 'synth', String(seconds), ...synth]);
+  const run = spawnSync('sox', ['-R', '-n', '-r', String(RATE), '-b', '16', '-c', '1', path, 'synth', String(seconds), ...synth]);
   if (run.status !== 0) {
     throw new Error(`sox could not make ${name} noise (${run.error?.message ?? run.stderr?.toString().trim()}); install it: apt-get install sox`);
   }
@@ -44,23 +44,37 @@ async function soxNoise(dir: string, name: string, seconds: number, synth: strin
 }
 
 /**
- * The utterance without the near-silent edges FSDD left in: 10 ms frames whose peak is
- * under -40 dB of the utterance's peak are trimmed from both ends, so the label marks speech.
+ * The utterance without the silent edges FSDD left in (a few files carry a second of
+ * silence after the word): 10 ms frames whose RMS is more than 35 dB under the loudest
+ * frame's, or under -65 dBFS (the recordings' own noise floor), count as silence, and the
+ * word is the stretch around its loudest frame up to 150 ms of silence on either side.
  */
 function trimEdges(x: Float32Array): Float32Array {
-  let peak = 0;
-  for (const v of x) peak = Math.max(peak, Math.abs(v));
   const frame = RATE / 100;
-  const loud = (f: number) => {
-    let p = 0;
-    for (let i = f * frame; i < Math.min(x.length, (f + 1) * frame); i++) p = Math.max(p, Math.abs(x[i]!));
-    return p >= peak * 0.01;
-  };
   const frames = Math.ceil(x.length / frame);
-  let first = 0;
-  while (first < frames && !loud(first)) first++;
-  let last = frames - 1;
-  while (last > first && !loud(last)) last--;
+  const rms = Array.from({ length: frames }, (_, f) => {
+    let e = 0;
+    const end = Math.min(x.length, (f + 1) * frame);
+    for (let i = f * frame; i < end; i++) e += x[i]! * x[i]!;
+    return Math.sqrt(e / (end - f * frame));
+  });
+  const threshold = Math.max(Math.max(...rms) * 10 ** (-35 / 20), 10 ** (-65 / 20));
+  // Grow outwards from the loudest frame; 150 ms under the threshold ends the word (so a
+  // click after a second of silence is not taken for speech).
+  const loudest = rms.indexOf(Math.max(...rms));
+  const edge = (step: 1 | -1) => {
+    let last = loudest;
+    let quiet = 0;
+    for (let f = loudest; f >= 0 && f < frames && quiet < 15; f += step) {
+      if (rms[f]! >= threshold) {
+        last = f;
+        quiet = 0;
+      } else quiet++;
+    }
+    return last;
+  };
+  const first = edge(-1);
+  const last = edge(1);
   return x.subarray(first * frame, Math.min(x.length, (last + 1) * frame));
 }
 

@@ -1,7 +1,7 @@
 /**
  * VAD benchmark: both detectors on the same labelled 30 %-speech set, side by side.
  *
- *   node dist/bench/vad/run.js ../shared/speech [--minutes 10] [--seed 1] [--sensitivity medium]
+ *   node dist/bench/vad/run.js ../shared/speech [--minutes 10] [--seed 1] [--sensitivity medium] [--pad-ms N] [--min-silence-ms N] [--min-speech-ms N]
  *
  * Prints, per detector: speech-frame recall and precision (10 ms frames), the fraction of
  * audio sent to ASR, and CPU seconds per hour of audio. Needs sox for the noise.
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EnergyDetector } from '../../daemon/vad/energy.js';
 import { SileroDetector } from '../../daemon/vad/silero.js';
-import { resolveSegmenterSettings, SENSITIVITIES, type Sensitivity } from '../../daemon/vad/sensitivity.js';
+import { resolveSegmenterSettings, SENSITIVITIES, type SegmenterSettings, type Sensitivity } from '../../daemon/vad/sensitivity.js';
 import type { VoiceDetector } from '../../daemon/vad/types.js';
 import { VadStream } from '../../daemon/vad/vad-stream.js';
 import { buildEvalSet, type EvalSet } from './eval-set.js';
@@ -29,8 +29,8 @@ interface Row {
   segments: number;
 }
 
-async function evaluate(set: EvalSet, detector: VoiceDetector, sensitivity: Sensitivity): Promise<Row> {
-  const stream = new VadStream('bench', detector, resolveSegmenterSettings({ sensitivity }));
+async function evaluate(set: EvalSet, detector: VoiceDetector, settings: SegmenterSettings): Promise<Row> {
+  const stream = new VadStream('bench', detector, settings);
   const kept = new Uint8Array(set.audio.length);
   let segments = 0;
   const mark = (list: Array<{ startSec: number; endSec: number }>) => {
@@ -76,7 +76,7 @@ async function evaluate(set: EvalSet, detector: VoiceDetector, sensitivity: Sens
   };
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)} %`.padStart(8);
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`.padStart(8);
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -86,6 +86,9 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       sensitivity: { type: 'string', default: 'medium' },
       'speech-share': { type: 'string', default: '0.3' },
+      'pad-ms': { type: 'string' },
+      'min-silence-ms': { type: 'string' },
+      'min-speech-ms': { type: 'string' },
     },
   });
   const speechDir = positionals[0];
@@ -99,12 +102,18 @@ async function main(): Promise<void> {
     console.log(
       `VAD benchmark: ${(set.audio.length / RATE / 60).toFixed(1)} min, ${(speechShare * 100).toFixed(1)} % speech (${set.utterances} FSDD utterances in ${set.turns} turns, speakers ${set.speakers.join(', ')}), noise: pink bed + buzz/rumble/hiss in pauses; sensitivity ${sensitivity}`,
     );
-    const settings = resolveSegmenterSettings({ sensitivity });
+    // Library defaults unless overridden, the same as `earshot vad` uses.
+    const settings = resolveSegmenterSettings({
+      sensitivity,
+      ...(values['pad-ms'] !== undefined ? { padMs: Number(values['pad-ms']) } : {}),
+      ...(values['min-silence-ms'] !== undefined ? { minSilenceMs: Number(values['min-silence-ms']) } : {}),
+      ...(values['min-speech-ms'] !== undefined ? { minSpeechMs: Number(values['min-speech-ms']) } : {}),
+    });
     console.log(`segmenter: threshold ${settings.threshold}, min speech ${settings.minSpeechMs} ms, min silence ${settings.minSilenceMs} ms, pad ${settings.padMs} ms`);
     const rows: Row[] = [];
     for (const make of [() => SileroDetector.load(), async () => new EnergyDetector()]) {
       const d = await make();
-      rows.push(await evaluate(set, d, sensitivity));
+      rows.push(await evaluate(set, d, settings));
       await d.close();
     }
     console.log('');

@@ -25,8 +25,8 @@ export const SENSITIVITY_THRESHOLDS: Record<Sensitivity, number> = { low: 0.7, m
 
 export interface SegmenterSettingsInput {
   sensitivity?: Sensitivity;
-  /** A raw threshold overrides the sensitivity level. */
-  threshold?: number;
+  /** A raw threshold overrides the sensitivity level; null (the config default) means "use the level". */
+  threshold?: number | null;
   minSpeechMs?: number;
   minSilenceMs?: number;
   padMs?: number;
