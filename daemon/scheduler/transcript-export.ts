@@ -7,7 +7,8 @@ import type { DoneRecord } from './job-queue.js';
  * `earshot jobs export`: finished jobs' transcripts with timestamps, as JSON or CSV (one row
  * per segment). Reads `<dataDir>/queue/done` directly (read only), so it works without the
  * daemon. Results are what the ASR engine returned, under `output`: `text` and/or
- * `segments` with `start`/`end` (or `startSec`/`endSec`) seconds and `text`.
+ * `segments` (or `transcripts`: the MQTT transcript payloads) with `start`/`end`,
+ * `startSec`/`endSec` or `startOffsetSec`/`endOffsetSec` seconds and `text`.
  */
 export interface ExportedTranscript {
   id: string;
@@ -33,13 +34,12 @@ export async function readTranscripts(queueDir: string, sinceMs = 0): Promise<Ex
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const rec = await readJson<DoneRecord<{ output?: unknown; energy?: { joules: number; source: string; gCO2e: number } }>>(join(dir, name)).catch(() => undefined);
     if (!rec || Date.parse(rec.finishedAt) < sinceMs) continue;
-    const output = (rec.result?.output ?? {}) as { text?: unknown; segments?: unknown };
-    const segments = Array.isArray(output.segments)
-      ? output.segments.map((s) => {
-          const o = s as Record<string, unknown>;
-          return { start: num(o.start ?? o.startSec), end: num(o.end ?? o.endSec), text: typeof o.text === 'string' ? o.text : '' };
-        })
-      : [];
+    const output = (rec.result?.output ?? {}) as { text?: unknown; segments?: unknown; transcripts?: unknown };
+    const list = Array.isArray(output.segments) ? output.segments : Array.isArray(output.transcripts) ? output.transcripts : [];
+    const segments = list.map((s) => {
+      const o = (s ?? {}) as Record<string, unknown>;
+      return { start: num(o.start ?? o.startSec ?? o.startOffsetSec), end: num(o.end ?? o.endSec ?? o.endOffsetSec), text: typeof o.text === 'string' ? o.text : '' };
+    });
     const text = typeof output.text === 'string' ? output.text : segments.map((s) => s.text).join(' ');
     const t: ExportedTranscript = { id: rec.job.id, input: rec.job.input, submittedAt: rec.job.submittedAt, finishedAt: rec.finishedAt, text, segments };
     if (rec.job.sourceId) t.sourceId = rec.job.sourceId;
