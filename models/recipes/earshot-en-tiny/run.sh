@@ -3,15 +3,15 @@
 # after an interruption and it continues (rendered wavs are kept, training resumes from
 # WORK/ckpt/last.pt). Stages can be run alone: ./run.sh train
 #
-#   WORK=work/full TRAIN=16000 EVAL=400 STEPS=2000 ./run.sh [all|corpus|train|export|check|examples|card]
+#   WORK=work/full TRAIN=12000 EVAL=400 STEPS=3600 ./run.sh [all|corpus|train|export|check|examples|card]
 set -eu
 cd "$(dirname "$0")"
 
 PY=/usr/bin/python3          # Debian's interpreter: it has python3-torch
 WORK=${WORK:-work/full}
-TRAIN=${TRAIN:-16000}
+TRAIN=${TRAIN:-12000}
 EVAL=${EVAL:-400}
-STEPS=${STEPS:-2000}
+STEPS=${STEPS:-3600}
 SEED=${SEED:-20261125}
 CKPT=${CKPT:-$WORK/ckpt/best.pt}
 OUT=${OUT:-../../earshot-en-tiny}
@@ -24,7 +24,7 @@ if run corpus; then
   $NICE $PY corpus.py --work "$WORK" --train "$TRAIN" --eval "$EVAL" --seed "$SEED" --jobs 2
 fi
 if run train; then
-  $NICE $PY train.py --work "$WORK" --steps "$STEPS" --seed "$SEED" --threads 2
+  $NICE $PY train.py --work "$WORK" --steps "$STEPS" --seed "$SEED" --threads 1
 fi
 if run export; then
   $NICE $PY export.py --ckpt "$CKPT" --out "$OUT"

@@ -92,14 +92,16 @@ def main() -> None:
     ap.add_argument("--work", required=True)
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--seed", type=int, default=20261125)
-    ap.add_argument("--threads", type=int, default=2)
+    # one thread: on a shared 2-core box two OpenMP threads wait on each other and ran a step
+    # 20x slower than one thread in our measurements
+    ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-frames", type=int, default=12000)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--warmup", type=int, default=400)
-    ap.add_argument("--dim", type=int, default=160)
-    ap.add_argument("--blocks", type=int, default=6)
+    ap.add_argument("--dim", type=int, default=256)
+    ap.add_argument("--blocks", type=int, default=8)
     ap.add_argument("--ckpt-every", type=int, default=200)
-    ap.add_argument("--eval-every", type=int, default=1000)
+    ap.add_argument("--eval-every", type=int, default=400)
     ap.add_argument("--eval-limit", type=int, default=200)
     args = ap.parse_args()
 
