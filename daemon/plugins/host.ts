@@ -102,7 +102,8 @@ export class PluginHost implements Service {
     for (const slot of this.slots) {
       if (slot.state === 'error') this.options.logger.error(`plugin ${slot.name} not loaded: ${slot.error}`);
     }
-    for (const slot of this.slots) if (slot.state === 'running') await this.activate(slot);
+    // In parallel: a plugin whose create() hangs costs the start its time limit once, not per plugin.
+    await Promise.all(this.slots.filter((s) => s.state === 'running').map((s) => this.activate(s)));
     await this.collector.refresh(this.slots);
     this.options.logger.info(`plugins: ${this.slots.filter((s) => s.state === 'running').map((s) => s.alias).join(', ') || 'none'} running`, {
       found: this.slots.length,
