@@ -70,6 +70,8 @@ export class JobQueue implements Service {
   private readonly doneIds = new Set<string>();
   private readonly failedIds = new Set<string>();
   private readonly runningIds = new Set<string>();
+  /** Submits in progress by id, so two concurrent submits of one id make one job. */
+  private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
   private opened = false;
 
   constructor(private readonly options: JobQueueOptions) {}
@@ -120,6 +122,18 @@ export class JobQueue implements Service {
   async submit(spec: JobSpec): Promise<{ job: JobRecord; state: JobState; created: boolean }> {
     this.assertOpen();
     const id = validateJobId(spec.id);
+    const inFlight = this.submitting.get(id);
+    if (inFlight) return { ...(await inFlight), created: false };
+    const p = this.submitOnce(id, spec);
+    this.submitting.set(id, p);
+    try {
+      return await p;
+    } finally {
+      this.submitting.delete(id);
+    }
+  }
+
+  private async submitOnce(id: string, spec: JobSpec): Promise<{ job: JobRecord; state: JobState; created: boolean }> {
     const known = await this.get(id);
     if (known) return { ...known, created: false };
     const now = (this.options.clock ?? Date.now)();

@@ -38,6 +38,13 @@ t.test('idempotent ids: the same id is one job, whatever its state', async (t) =
   t.equal(q.pending().length, 0);
 });
 
+t.test('concurrent submits of one id make one job', async (t) => {
+  const q = await open(tempDir());
+  const all = await Promise.all([1, 2, 3].map(() => q.submit({ id: 'same', input: '/a.wav', priority: 'batch' })));
+  t.same(all.map((r) => r.created).sort(), [false, false, true]);
+  t.equal(q.pending().length, 1);
+});
+
 t.test('ids never escape the queue directory', async (t) => {
   const q = await open(tempDir());
   for (const bad of ['../etc/passwd', 'a/b', 'a\0b', '..', '.hidden', '', 'x'.repeat(129), 'a..b']) {
