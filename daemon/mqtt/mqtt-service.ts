@@ -17,6 +17,8 @@ import { RemoteCommands, type CommandDispatcher, type RemoteCommandStats } from 
 import { loadCommandKey } from './commands/command-key.js';
 import { FleetWorker, type FleetJobRunner, type FleetWorkerStats } from './fleet/fleet-worker.js';
 import { FleetOfferer, type FleetOffererStats } from './fleet/fleet-offerer.js';
+import { discoveryMessages, lastTranscriptState, lastTranscriptTopic } from './integrations/home-assistant.js';
+import { HERMES_TEXT_CAPTURED, hermesTextCaptured } from './integrations/hermes.js';
 
 export interface MqttServiceOptions {
   /** The validated `mqtt` config section. */
@@ -120,6 +122,7 @@ export class MqttService implements TranscriptSink {
       connection
         .publish(topics.status, JSON.stringify(this.status('online')), TOPIC_QOS.status)
         .catch((err) => logger.warn('could not publish online status', { err }));
+      if (config.homeAssistant.enabled) this.publishDiscovery(connection, config.homeAssistant.discoveryPrefix);
     });
     this.drainer = new OutboxDrainer({ store: outbox, connection, window: OUTBOX_WINDOW, logger: logger.child('outbox') });
     this.transcripts = new TranscriptPublisher({ siteId: this.options.siteId, store: outbox, drainer: this.drainer, logger });
@@ -150,9 +153,28 @@ export class MqttService implements TranscriptSink {
   }
 
   /** Resolves once the transcript is fsynced in the outbox; it is published as soon as the broker is reachable. */
-  publishTranscript(t: TranscriptPayload): Promise<void> {
-    if (!this.transcripts) return Promise.reject(new Error('MqttService is not started; cannot accept transcripts'));
-    return this.transcripts.publishTranscript(t);
+  async publishTranscript(t: TranscriptPayload): Promise<void> {
+    if (!this.transcripts) throw new Error('MqttService is not started; cannot accept transcripts');
+    await this.transcripts.publishTranscript(t);
+    this.publishIntegrations(t);
+  }
+
+  /** Home Assistant's last-transcript sensor and Rhasspy Hermes: best effort, not kept while offline. */
+  private publishIntegrations(t: TranscriptPayload): void {
+    const { config, logger } = this.options;
+    const connection = this.connection;
+    if (!connection?.connected) return;
+    // Retained messages go at QoS 1: aedes does not forward a retained QoS 0 publish to live subscribers.
+    const send = (topic: string, payload: unknown, retain: boolean) =>
+      connection.publish(topic, JSON.stringify(payload), { qos: retain ? 1 : 0, retain }).catch((err) => logger.debug('integration message not published', { topic, err }));
+    if (config.homeAssistant.enabled) void send(lastTranscriptTopic(this.options.siteId), lastTranscriptState(t), true);
+    if (config.hermes.enabled) void send(HERMES_TEXT_CAPTURED, hermesTextCaptured(t), false);
+  }
+
+  private publishDiscovery(connection: MqttConnection, prefix: string): void {
+    for (const m of discoveryMessages(this.options.siteId, this.options.version, prefix)) {
+      connection.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true }).catch((err) => this.options.logger.warn('Home Assistant discovery not published', { topic: m.topic, err }));
+    }
   }
 
   /** Best effort (QoS 0, not kept while offline): a partial is stale by the time the broker is back. */

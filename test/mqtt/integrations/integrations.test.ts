@@ -1,0 +1,92 @@
+import t from 'tap';
+import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
+import { silentLogger } from '../../../daemon/log/logger.js';
+import type { TelemetryPayload } from '../../../daemon/mqtt/payloads/telemetry.js';
+import type { HermesTextCaptured } from '../../../daemon/mqtt/integrations/hermes.js';
+import { tempDir } from '../../helpers/paths.js';
+import { mqttTestConfig } from '../helpers/config.js';
+import { TestSubscriber } from '../helpers/subscriber.js';
+import { sampleTranscript } from '../helpers/transcripts.js';
+
+/** Resolves `{{ value_json.a.b }}` (optionally `[:255]`) the way Home Assistant's template would. */
+function resolveTemplate(template: string, value: unknown): unknown {
+  const m = /^\{\{ value_json\.([\w.]+)(\[:\d+\])? \}\}$/.exec(template);
+  if (!m) throw new Error(`unexpected template ${template}`);
+  return m[1]!.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown>)?.[k], value);
+}
+
+t.test('Home Assistant discovery and Rhasspy Hermes messages', async (t) => {
+  const service = new MqttService({
+    config: mqttTestConfig({ embedded: { port: 0 }, homeAssistant: { enabled: true }, hermes: { enabled: true }, telemetryIntervalSec: 0 }),
+    siteId: 'lab-ha',
+    version: '1.2.3',
+    logger: silentLogger,
+    dataDir: tempDir(),
+  });
+  await service.start();
+  t.teardown(() => service.stop());
+  const url = service.embeddedBrokerAddress()!.url;
+  const sub = await TestSubscriber.connect(url, ['homeassistant/#', 'hermes/#', 'earshot/lab-ha/#']);
+  t.teardown(() => sub.close());
+
+  await sub.waitFor((m) => m.filter((x) => x.topic.startsWith('homeassistant/')).length >= 5, 5000, 'discovery configs');
+  const configs = sub.messages.filter((x) => x.topic.startsWith('homeassistant/'));
+  t.same(configs.map((c) => c.topic).sort(), [
+    'homeassistant/sensor/earshot_lab_ha/carbon_intensity/config',
+    'homeassistant/sensor/earshot_lab_ha/last_transcript/config',
+    'homeassistant/sensor/earshot_lab_ha/power/config',
+    'homeassistant/sensor/earshot_lab_ha/queue_depth/config',
+    'homeassistant/sensor/earshot_lab_ha/temperature/config',
+  ]);
+  t.ok(configs.every((c) => c.retain), 'discovery configs are retained');
+  const power = configs.find((c) => c.topic.includes('/power/'))!.json<Record<string, unknown>>();
+  t.match(power, {
+    unique_id: 'earshot_lab_ha_power',
+    state_topic: 'earshot/lab-ha/telemetry',
+    unit_of_measurement: 'W',
+    device_class: 'power',
+    device: { identifiers: ['earshot_lab_ha'], sw_version: '1.2.3' },
+    availability: [{ topic: 'earshot/lab-ha/status', payload_available: 'online' }],
+  });
+
+  // The templates point at real fields of real telemetry.
+  service.setTelemetrySource(() => ({
+    power: { watts: 7.5, method: 'measured', source: 'rapl' },
+    temperature: { celsius: 51 },
+    carbon: { intensityGPerKwh: 220 },
+    model: { id: 'm', state: 'loaded' },
+    queue: { depth: 4 },
+  }));
+  await service.sendTelemetry();
+  await sub.waitFor((m) => m.some((x) => x.topic === 'earshot/lab-ha/telemetry'), 5000, 'telemetry');
+  const telemetry = sub.on('earshot/lab-ha/telemetry')[0]!.json<TelemetryPayload>();
+  const expected: Record<string, unknown> = { power: 7.5, temperature: 51, carbon_intensity: 220, queue_depth: 4 };
+  for (const c of configs.filter((x) => !x.topic.includes('last_transcript'))) {
+    const body = c.json<{ value_template: string; unique_id: string }>();
+    const object = body.unique_id.replace('earshot_lab_ha_', '');
+    t.equal(resolveTemplate(body.value_template, telemetry), expected[object], `${object} template reads the telemetry`);
+  }
+
+  // A transcript: Hermes textCaptured and the retained last-transcript state.
+  const tr = sampleTranscript(5, 'lab-ha');
+  tr.tokens = tr.tokens.map((k, i) => ({ ...k, confidence: i % 2 ? 0.8 : 0.9 }));
+  await service.publishTranscript(tr);
+  await sub.waitFor((m) => m.some((x) => x.topic === 'hermes/asr/textCaptured') && m.some((x) => x.topic === 'earshot/lab-ha/last_transcript'), 5000, 'integration messages');
+  const hermes = sub.on('hermes/asr/textCaptured')[0]!.json<HermesTextCaptured>();
+  t.same(hermes, { text: 'turn on light 5', likelihood: 0.85, seconds: 2.4, siteId: 'lab-ha', sessionId: tr.id, wakewordId: null, lang: 'en' });
+  const last = sub.on('earshot/lab-ha/last_transcript')[0]!;
+  t.equal(last.json<{ id: string }>().id, tr.id);
+  const lastConfig = configs.find((c) => c.topic.includes('last_transcript'))!.json<{ value_template: string }>();
+  t.equal(resolveTemplate(lastConfig.value_template, last.json()), 'turn on light 5');
+});
+
+t.test('integrations are off by default', async (t) => {
+  const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 }, telemetryIntervalSec: 0 }), siteId: 'lab-plain', version: '1', logger: silentLogger, dataDir: tempDir() });
+  await service.start();
+  t.teardown(() => service.stop());
+  const sub = await TestSubscriber.connect(service.embeddedBrokerAddress()!.url, ['homeassistant/#', 'hermes/#', 'earshot/lab-plain/#']);
+  t.teardown(() => sub.close());
+  await service.publishTranscript(sampleTranscript(1, 'lab-plain'));
+  await sub.waitFor((m) => m.some((x) => x.topic.includes('/transcript/')), 5000, 'transcript');
+  t.same(sub.messages.map((m) => m.topic).sort(), ['earshot/lab-plain/status', 'earshot/lab-plain/transcript/mic-1']);
+});
