@@ -21,7 +21,7 @@ export const DEFAULT_MODEL_DIR = 'models/earshot-en-tiny';
 export default class Transcribe extends Command {
   static override summary = 'Transcribe audio files with an ONNX model, without the daemon.';
   static override description =
-    'Decodes each FILE to 16 kHz mono, runs the model (NeMo CTC, Zipformer CTC or SenseVoice) on the first execution provider that works (falling back to CPU with a logged reason) and prints the text. --hotwords biases decoding towards listed phrases (one per line, optional ":BOOST").';
+    'Decodes each FILE to 16 kHz mono, runs the model (NeMo CTC, Zipformer CTC, SenseVoice, Paraformer or a streaming Zipformer transducer) on the first execution provider that works (falling back to CPU with a logged reason) and prints the text. --hotwords biases decoding towards listed phrases (one per line, optional ":BOOST").';
   static override enableJsonFlag = true;
   static override strict = false;
   static override examples = [
@@ -38,6 +38,7 @@ export default class Transcribe extends Command {
     threads: Flags.integer({ description: 'intra-op threads', min: 1, default: 1 }),
     beam: Flags.integer({ description: 'use CTC prefix beam search with this beam size (hotwords imply beam 4)', min: 1 }),
     language: Flags.string({ description: 'SenseVoice language: auto, en, zh, ja, ko, yue' }),
+    itn: Flags.boolean({ description: 'SenseVoice: ask the model for punctuation and inverse text normalisation' }),
     csv: Flags.boolean({ description: 'print CSV: file,start_sec,end_sec,text', exclusive: ['srt'] }),
     srt: Flags.boolean({ description: 'print SubRip subtitles', exclusive: ['csv'] }),
     verbose: Flags.boolean({ char: 'v', description: 'log model loading at info level' }),
@@ -63,7 +64,7 @@ export default class Transcribe extends Command {
     } catch (err) {
       this.error((err as Error).message, { exit: 1, suggestions: ['pass --model DIR with model.onnx and tokens.txt, or install one with `earshot model install`'] });
     }
-    const options: TranscribeOptions = { hotwords, language: flags.language, method: flags.beam ? 'beam' : undefined, beamSize: flags.beam };
+    const options: TranscribeOptions = { hotwords, language: flags.language, useItn: flags.itn, method: flags.beam ? 'beam' : undefined, beamSize: flags.beam };
     const transcripts: FileTranscript[] = [];
     try {
       for (const file of files) {
