@@ -48,7 +48,7 @@ export function findEdits(text: string, options: EnglishItnOptions = defaultOpti
         const m = rule.match(words, i, options);
         if (!m || m.end <= i || (best && m.end <= best.end)) continue;
         if ((rule.category === 'money' || rule.category === 'measure') && compoundAdjective(clause, i, m.end)) continue;
-        best = { ...m, category: rule.category };
+        best = { end: m.end, text: m.text, category: m.category ?? rule.category };
       }
       if (!best) {
         i++;

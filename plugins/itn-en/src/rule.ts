@@ -20,6 +20,8 @@ export interface RuleMatch {
   end: number;
   /** The written form. */
   text: string;
+  /** The category when it is not the rule's own (a range takes its unit's: "10 to 15%"). */
+  category?: Category;
 }
 
 /** A rule recognizes one category of spoken form starting at a given word. */

@@ -13,5 +13,6 @@ import { decimal } from './rules/decimal.js';
 import { telephone } from './rules/telephone.js';
 import { ordinal } from './rules/ordinal.js';
 import { cardinal } from './rules/cardinal.js';
+import { range } from './rules/range.js';
 
-export const RULES: readonly Rule[] = [date, time, money, measure, percent, fraction, decimal, telephone, ordinal, cardinal];
+export const RULES: readonly Rule[] = [date, time, money, measure, percent, fraction, decimal, telephone, ordinal, range, cardinal];

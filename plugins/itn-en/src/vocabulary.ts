@@ -70,5 +70,5 @@ export function canStartMatch(word: string): boolean {
 }
 
 const STARTERS = new Set([
-  'minus', 'negative', 'plus', 'double', 'triple', 'a', 'the', 'at', 'half', 'quarter', 'point',
+  'minus', 'negative', 'plus', 'double', 'triple', 'a', 'the', 'at', 'half', 'quarter', 'point', 'between',
 ]);

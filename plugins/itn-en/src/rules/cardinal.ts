@@ -4,7 +4,7 @@
  * out (the usual style-guide rule), and it keeps "one"/"no one" idioms untouched.
  */
 import { formatCardinal, parseCardinal } from '../numbers.js';
-import type { Rule, RuleMatch } from '../rule.js';
+import type { Rule } from '../rule.js';
 
 /** Numbers that are names more than quantities. */
 const FIXED: ReadonlyArray<[readonly string[], string]> = [
@@ -12,27 +12,12 @@ const FIXED: ReadonlyArray<[readonly string[], string]> = [
   [['nine', 'eleven'], '9/11'],
 ];
 
-/**
- * "one to ten" → "1 to 10": in a range, both ends are written alike once either is 10 or
- * more ("on a scale of 1 to 10"); "three to one" stays.
- */
-function range(words: readonly string[], i: number): RuleMatch | null {
-  const from = parseCardinal(words, i);
-  const joiner = from ? words[from.end] : undefined;
-  if (!from || (joiner !== 'to' && joiner !== 'through')) return null;
-  const to = parseCardinal(words, from.end + 1);
-  if (!to || Math.max(from.value, to.value) < 10) return null;
-  return { end: to.end, text: `${formatCardinal(from)} ${joiner} ${formatCardinal(to)}` };
-}
-
 export const cardinal: Rule = {
   category: 'cardinal',
   match(words, i) {
     for (const [spoken, written] of FIXED) {
       if (spoken.every((w, k) => words[i + k] === w)) return { end: i + spoken.length, text: written };
     }
-    const span = range(words, i);
-    if (span) return span;
     const negative = words[i] === 'minus' || words[i] === 'negative';
     const parsed = parseCardinal(words, negative ? i + 1 : i);
     if (!parsed) return null;

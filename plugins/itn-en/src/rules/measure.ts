@@ -4,6 +4,7 @@
  * Units of time ("ten minutes") stay words: readers expect them spelled out.
  */
 import { formatAmount, parseAmount } from '../amount.js';
+import { parseBelow100 } from '../numbers.js';
 import type { Rule } from '../rule.js';
 
 /**
@@ -79,7 +80,16 @@ export const measure: Rule = {
     const one = amount.whole === 1 && !amount.decimal && !amount.scaleWord && amount.sign === '';
     if (one && IDIOMATIC_AFTER_ONE.has(unit.words[0]!)) return null;
     const text = formatAmount(amount);
+    const end = j + unit.words.length;
+    if (unit.symbol === 'ft' && !amount.decimal) {
+      // Heights: "five foot ten" / "six feet two inches" → "5 ft 10 in".
+      const inches = parseBelow100(words, end);
+      if (inches && inches.value < 12) {
+        const named = words[inches.end] === 'inches' || words[inches.end] === 'inch';
+        return { end: named ? inches.end + 1 : inches.end, text: `${text} ft ${inches.value} in` };
+      }
+    }
     // "20°" takes no space; SI symbols do ("5 km", "20 °C", ISO 80000-1).
-    return { end: j + unit.words.length, text: unit.symbol === '°' ? `${text}°` : `${text} ${unit.symbol}` };
+    return { end, text: unit.symbol === '°' ? `${text}°` : `${text} ${unit.symbol}` };
   },
 };

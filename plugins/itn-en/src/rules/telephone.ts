@@ -16,7 +16,10 @@ function grouped(digits: string): string | null {
 }
 
 /** Words after which (or after "<word> is") any run of three or more digits is a number to key in. */
-const CUES = new Set(['dial', 'extension', 'ext', 'pin', 'code', 'room']);
+const CUES = new Set([
+  'dial', 'call', 'extension', 'ext', 'pin', 'code', 'room', 'number', 'flight', 'route', 'highway',
+  'interstate', 'bus', 'channel', 'gate', 'platform', 'apartment', 'suite',
+]);
 
 /**
  * Area codes said as "eight hundred" (toll-free numbers): "[one] eight hundred five five five
