@@ -38,7 +38,7 @@ export function findEdits(text: string): TextEdit[] {
     let best: { end: number; text: string; category: Category } | null = null;
     for (const rule of RULES) {
       const m = rule.match(text, i);
-      if (m && m.end > i && (!best || m.end > best.end)) best = { ...m, category: rule.category };
+      if (m && m.end > i && (!best || m.end > best.end)) best = { end: m.end, text: m.text, category: m.category ?? rule.category };
     }
     if (!best || inIdiom(i, best.end)) {
       i++;

@@ -11,6 +11,8 @@ export interface RuleMatch {
   end: number;
   /** The written form. */
   text: string;
+  /** The category when it is not the rule's own (a range takes its unit's: "3到5公里"). */
+  category?: Category;
 }
 
 /**

@@ -13,5 +13,6 @@ import { telephone } from './rules/telephone.js';
 import { decimal } from './rules/decimal.js';
 import { ordinal } from './rules/ordinal.js';
 import { cardinal } from './rules/cardinal.js';
+import { range } from './rules/range.js';
 
-export const RULES: readonly Rule[] = [date, time, money, measure, percent, fraction, telephone, decimal, ordinal, cardinal];
+export const RULES: readonly Rule[] = [date, time, money, measure, percent, fraction, telephone, decimal, ordinal, range, cardinal];
