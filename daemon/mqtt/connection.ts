@@ -12,6 +12,8 @@ export interface ConnectionSnapshot {
   connectedAt: string | null;
   /** Number of connections made since start (1 after the first). */
   connects: number;
+  /** Delay before the next reconnect attempt (grows while the broker stays away). */
+  retryDelayMs: number;
   lastError: Diagnosis | null;
 }
 
@@ -33,6 +35,7 @@ export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPa
 export class MqttConnection {
   private client: MqttClient | null = null;
   private snapshot: ConnectionSnapshot;
+  private failures = 0;
   private readonly connectListeners: Array<() => void> = [];
   private readonly closeListeners: Array<() => void> = [];
   private readonly messageHandlers: MessageHandler[] = [];
@@ -44,6 +47,7 @@ export class MqttConnection {
       clientId: options.clientOptions.clientId ?? '',
       connectedAt: null,
       connects: 0,
+      retryDelayMs: options.reconnect.minDelayMs,
       lastError: null,
     };
   }
@@ -72,7 +76,9 @@ export class MqttConnection {
         this.snapshot.connectedAt = new Date().toISOString();
         this.snapshot.connects += 1;
         this.snapshot.lastError = null;
+        this.failures = 0;
         client.options.reconnectPeriod = this.options.reconnect.minDelayMs;
+        this.snapshot.retryDelayMs = this.options.reconnect.minDelayMs;
         log.info('connected to MQTT broker', { url: this.options.url, clientId: this.snapshot.clientId });
         for (const fn of this.connectListeners) fn();
         settle();
@@ -90,9 +96,11 @@ export class MqttConnection {
       client.on('close', () => {
         const wasConnected = this.snapshot.state === 'connected';
         if (this.snapshot.state !== 'stopped') this.snapshot.state = 'reconnecting';
-        const period = client.options.reconnectPeriod ?? this.options.reconnect.minDelayMs;
-        // Double after each failed attempt; a drop of a working connection retries at the floor.
-        client.options.reconnectPeriod = wasConnected ? this.options.reconnect.minDelayMs : Math.min(this.options.reconnect.maxDelayMs, period * 2);
+        // A working connection that drops retries at the floor; each failed attempt doubles the delay.
+        this.failures = wasConnected ? 0 : this.failures + 1;
+        const { minDelayMs, maxDelayMs } = this.options.reconnect;
+        client.options.reconnectPeriod = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
+        this.snapshot.retryDelayMs = client.options.reconnectPeriod;
         if (wasConnected) log.warn('lost the MQTT broker connection; retrying', { url: this.options.url });
         for (const fn of this.closeListeners) fn();
         settle();

@@ -86,6 +86,16 @@ export class MqttService implements TranscriptSink {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.startParts();
+    } catch (err) {
+      // The controller only stops services that started: release what did come up.
+      await this.stop().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const { logger } = this.options;
     const config = effectiveConfig(this.options.config);
     this.startedAt = new Date();

@@ -75,8 +75,12 @@ t.test('a subscriber receives a transcript that validates against schemas/transc
   const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 } }), siteId: 'lab-1', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
   await service.start();
   const url = service.embeddedBrokerAddress()!.url;
-  const sub = await TestSubscriber.connect(url, ['earshot/lab-1/transcript/+', 'earshot/lab-1/telemetry']);
+  const sub = await TestSubscriber.connect(url, ['earshot/lab-1/transcript/+', 'earshot/lab-1/telemetry', 'earshot/lab-1/partial/+']);
   const tr = sampleTranscript(7);
+  const partial = { v: 1 as const, siteId: 'lab-1', sourceId: 'mic-1', segmentId: tr.id, text: 'turn on', startOffsetSec: 28, ts: new Date().toISOString() };
+  service.publishPartial(partial);
+  await sub.waitFor((m) => m.some((x) => x.topic === 'earshot/lab-1/partial/mic-1'), 5000, 'partial');
+  t.same(payloadErrors('partial', sub.on('earshot/lab-1/partial/mic-1')[0]!.json()), [], 'partial validates');
   await service.publishTranscript(tr);
   await sub.waitFor((m) => m.some((x) => x.topic === 'earshot/lab-1/transcript/mic-1'), 5000, 'transcript');
   const got = sub.on('earshot/lab-1/transcript/mic-1')[0]!.json<TranscriptPayload>();
@@ -108,4 +112,19 @@ t.test('a subscriber receives a transcript that validates against schemas/transc
   sub.client.options.reconnectPeriod = 0;
   await service.stop();
   await sub.close();
+});
+
+t.test('a start that fails half way releases what it opened, and says why', async (t) => {
+  const holder = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const { port } = await holder.start();
+  t.teardown(() => holder.stop());
+  const dataDir = tempDir();
+  const service = new MqttService({ config: mqttTestConfig({ embedded: { port } }), siteId: 'lab-3', version: '0', logger: silentLogger, dataDir });
+  await t.rejects(service.start(), new RegExp(`embedded MQTT broker cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
+  t.same(service.state(), { embeddedBroker: null, connection: null, outbox: null, commands: null, fleet: null });
+  // The outbox was closed: a second service can open the same directory and work.
+  const again = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 } }), siteId: 'lab-3', version: '0', logger: silentLogger, dataDir });
+  await again.start();
+  t.equal(again.state().connection?.state, 'connected');
+  await again.stop();
 });
