@@ -3,11 +3,13 @@
  * exact I/O and metadata of the family; made by test/fixtures/asr/make-models.py).
  */
 import t from 'tap';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BYTE_BPE_TABLE } from '../../daemon/asr/models/byte-bpe.js';
 import { loadModel } from '../../daemon/asr/recognizer.js';
 import { readWavFile } from '../../daemon/asr/wav-file.js';
 import { MODEL_FAMILIES } from '../../daemon/asr/types.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { SherpaOnline, sherpaPeer } from './sherpa-peer.js';
 import { TAIL_PADDING_SEC } from '../../daemon/asr/streaming/transducer-stream.js';
 
@@ -67,4 +69,24 @@ t.test('streaming transducer: modified beam search gives the same tokens as sher
   );
   const greedy = await model.transcribe(speech);
   t.not(greedy.text, ours.text, 'beam search is a different search than greedy on this model');
+});
+
+t.test('byte-level BPE vocabulary (icefall bbpe): same tokens and text as sherpa-onnx', async (t) => {
+  // The Zipformer CTC fixture with a vocabulary whose pieces spell UTF-8 bytes (Chinese, accents).
+  const dir = tempDir();
+  copyFileSync(join(fixturesDir, 'asr', 'models', 'zipformer-ctc', 'model.onnx'), join(dir, 'model.onnx'));
+  const byteChar = new Map([...BYTE_BPE_TABLE].map(([ch, b]) => [b, ch]));
+  const spell = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => byteChar.get(b)!).join('');
+  const pieces = ['▁' + spell('你'), spell('好'), '▁' + spell('世界'), spell('界'), '▁the', 'ing', '▁' + spell('é'), spell('ü'), 'Ʀ', '▁c', 'at', spell('中'), '▁' + spell('国'), 's', 'ed', '▁a', 'o', 'n', 't', 'h', '▁', '▁d', 'og', 'x'];
+  writeFileSync(join(dir, 'tokens.txt'), ['<blk>', '<sos/eos>', '<unk>', ...pieces].map((s, i) => `${s} ${i}`).join('\n') + '\n');
+  const model = await loadModel(dir);
+  t.teardown(() => model.release());
+  const ours = await model.transcribe(speech);
+  const theirs = sherpaPeer(dir, 'zipformer-ctc').transcribe(speech);
+  t.match(theirs.text, /[你国界中]/, 'the decode spells multi-byte characters');
+  t.same(
+    ours.tokens.map((x) => x.token),
+    theirs.tokens,
+  );
+  t.equal(ours.text, theirs.text, 'bytes joined back into the same UTF-8 text');
 });

@@ -4,6 +4,7 @@
  */
 import type { AsrToken, AsrWord } from '../types.js';
 import type { TokenTable } from '../models/tokens.js';
+import { decodeByteBpe } from '../models/byte-bpe.js';
 
 export interface DecodedText {
   text: string;
@@ -17,16 +18,18 @@ export function assembleResult(ids: readonly number[], frames: readonly number[]
   let current: { pieces: string[]; start: number; lastStart: number } | null = null;
   const close = (endSec: number) => {
     if (!current) return;
-    const word = current.pieces.join('').trim();
+    const joined = current.pieces.join('');
+    const word = (table.byteLevel ? decodeByteBpe(joined) : joined).replace(/\u2581/g, ' ').trim();
     if (word) words.push({ word, startSec: current.start, endSec: round(Math.max(endSec, current.start)) });
     current = null;
   };
   for (const tok of tokens) {
-    const startsWord = tok.token.startsWith(' ');
+    // A word starts at a space (BPE `▁` shown as ' ') or, in byte-level vocabularies, at `▁` itself.
+    const startsWord = tok.token.startsWith(' ') || tok.token.startsWith('\u2581');
     if (startsWord || !current) {
       close(tok.startSec);
       // A lone separator token (character vocabularies) only ends the previous word.
-      if (tok.token.trim() === '') continue;
+      if (tok.token.replace(/\u2581/g, '').trim() === '') continue;
       current = { pieces: [], start: tok.startSec, lastStart: tok.startSec };
     }
     current!.pieces.push(tok.token);

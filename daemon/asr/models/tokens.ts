@@ -4,6 +4,7 @@
  * a leading `▁` becomes a space, `<0xNN>` byte-fallback pieces become raw bytes.
  */
 import { readFileSync } from 'node:fs';
+import { decodeByteBpe, isByteBpeVocabulary } from './byte-bpe.js';
 
 const WORD_START = '\u2581';
 
@@ -13,6 +14,8 @@ export class TokenTable {
   readonly blankId: number;
   readonly size: number;
   private readonly byteFallbackBase: number | null;
+  /** Byte-level BPE (icefall bbpe): symbols spell bytes; text is decoded from them. */
+  readonly byteLevel: boolean;
 
   constructor(idToSymbol: Map<number, string>, symbolToId: Map<string, number>) {
     this.idToSymbol = idToSymbol;
@@ -23,6 +26,7 @@ export class TokenTable {
     const b0 = symbolToId.get('<0x00>');
     const bff = symbolToId.get('<0xFF>');
     this.byteFallbackBase = b0 !== undefined && bff !== undefined && bff - b0 === 255 ? b0 : null;
+    this.byteLevel = isByteBpeVocabulary(symbolToId.keys());
   }
 
   static parse(text: string, where: string): TokenTable {
@@ -67,13 +71,18 @@ export class TokenTable {
   display(id: number): string {
     let sym = this.idToSymbol.get(id);
     if (sym === undefined) throw new Error(`token id ${id} is not in tokens.txt (${this.size} symbols); the model and tokens.txt do not match`);
-    if (sym.startsWith(WORD_START)) sym = ' ' + sym.slice(1);
+    // Byte-level vocabularies keep ▁ (sherpa-onnx does not rewrite it for them).
+    if (sym.startsWith(WORD_START) && !this.byteLevel) sym = ' ' + sym.slice(1);
     if (this.byteFallbackBase !== null && /^<0x[0-9A-F]{2}>$/.test(sym)) sym = String.fromCharCode(id - this.byteFallbackBase);
     return sym;
   }
 
   /** Joins decoded ids into text: concatenation, then one leading space dropped (sherpa-onnx Convert). */
   text(ids: readonly number[]): string {
+    if (this.byteLevel) {
+      const text = decodeByteBpe(ids.map((id) => this.display(id)).join(''));
+      return text.startsWith(' ') ? text.slice(1) : text;
+    }
     let bytes: number[] | null = null;
     let out = '';
     for (const id of ids) {
