@@ -73,6 +73,13 @@ export class CtcRecognizer implements LoadedModel {
       ids = ids.slice(out.promptTokens);
       frames = frames.slice(out.promptTokens).map((f) => f - out.promptTokens);
     }
+    // Like sherpa-onnx: yesno TDNN's SIL and Google MedASR's </s> are not text.
+    const skip = new Set(['SIL', '</s>'].map((s) => this.tokens.symbolToId.get(s)).filter((x) => x !== undefined));
+    if (skip.size && out.promptTokens === 0) {
+      const keep = ids.map((id, i) => (skip.has(id) ? -1 : i)).filter((i) => i >= 0);
+      ids = keep.map((i) => ids[i]!);
+      frames = keep.map((i) => frames[i]!);
+    }
     const decoded = assembleResult(ids, frames, this.tokens, this.model.frameShiftSec);
     return { ...result, ...decoded };
   }
