@@ -1,11 +1,7 @@
-import { existsSync } from 'node:fs';
 import { Args, Command, Flags } from '@oclif/core';
-import { loadConfig } from '../../../config/load.js';
-import type { MqttConfig } from '../../../mqtt/config.js';
-import { loadCommandKey } from '../../../mqtt/commands/command-key.js';
-import { callRemote, RemoteCommandError } from '../../../mqtt/commands/remote-client.js';
-import { configuredBrokerUrl } from '../../../mqtt/connection-check.js';
-import { DEFAULT_CONFIG_FILE } from '../../daemon-flags.js';
+import { ConfigError } from '../../../config/errors.js';
+import { RemoteCommandError } from '../../../mqtt/commands/remote-client.js';
+import { requestRemoteDaemon } from '../../../mqtt/commands/remote-target.js';
 import { failCommand } from '../../errors.js';
 
 export default class MqttCall extends Command {
@@ -38,23 +34,13 @@ export default class MqttCall extends Command {
     } catch (err) {
       this.error(`--params must be a JSON object (${(err as Error).message})`, { exit: 2, suggestions: [`--params '{"watts":15}'`] });
     }
-    let mqtt: MqttConfig;
-    let key: Buffer;
     try {
-      const file = flags.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-      mqtt = loadConfig({ file, env: process.env }).mqtt as unknown as MqttConfig;
-      // The operator's copy of the key need not belong to the daemon's user, but must stay private.
-      key = loadCommandKey(flags['key-file'], { checkOwner: false });
-    } catch (err) {
-      failCommand(this, err);
-    }
-    const brokerUrl = flags.broker ?? configuredBrokerUrl(mqtt);
-    try {
-      const data = await callRemote(args.method, params, { config: { ...mqtt, url: brokerUrl, protocolVersion: 4 }, brokerUrl, siteId: flags.site, key, timeoutMs: flags.timeout });
+      const data = await requestRemoteDaemon(args.method, params, { site: flags.site, broker: flags.broker, keyFile: flags['key-file'], configFile: flags.config, timeoutMs: flags.timeout });
       this.log(JSON.stringify(data, null, 2));
       return data;
     } catch (err) {
-      const hint = err instanceof RemoteCommandError ? hintFor(err.code) : 'check --broker and `earshot mqtt test`';
+      if (err instanceof ConfigError) failCommand(this, err);
+      const hint = err instanceof RemoteCommandError ? hintFor(err.code) : 'check --key-file, --broker and `earshot mqtt test`';
       this.error(err instanceof Error ? err.message : String(err), { exit: 1, suggestions: [hint] });
     }
   }
