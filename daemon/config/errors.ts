@@ -49,6 +49,8 @@ export function issuesFromAjv(errors: ErrorObject[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
+    // "must match then schema" only repeats the specific errors that follow it.
+    if (error.keyword === 'if') continue;
     // A type error on a union (`["string","null"]`) also reports each alternative; keep one line.
     const node = (error.parentSchema ?? {}) as SchemaNode;
     let path = pointerToPath(error.instancePath);
