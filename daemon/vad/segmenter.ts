@@ -1,5 +1,6 @@
 import { SampleWindow } from '../audio/sample-window.js';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
+import { extendOnset, trimOffset } from './boundary-refine.js';
 import type { SegmenterSettings } from './sensitivity.js';
 import type { SpeechSegment } from './types.js';
 
@@ -17,6 +18,14 @@ import type { SpeechSegment } from './types.js';
 
 /** Hysteresis gap between the start and the end threshold. */
 const HYSTERESIS = 0.15;
+/**
+ * Boundary refinement (boundary-refine.ts): how far a start may move back, how far an end
+ * may be trimmed (a model's probability lingers longer after speech than it lags before
+ * it), and how much audio before a start shows the noise floor.
+ */
+const REFINE_MAX = 3200; // 200 ms
+const TRIM_MAX = 6400; // 400 ms
+const LOOKBACK = 4800; // 300 ms
 
 interface Range {
   start: number;
@@ -79,7 +88,8 @@ export class Segmenter {
       if (!this.triggered) {
         if (p >= this.settings.threshold) {
           this.triggered = true;
-          this.segStart = hopStart;
+          // Never reach back into audio already emitted.
+          this.segStart = Math.max(extendOnset(this.audio, hopStart, LOOKBACK, REFINE_MAX), this.lastEmittedEnd, this.pendingEnd());
           this.silenceStart = null;
           this.lastSpeechEnd = hopEnd;
         }
@@ -93,7 +103,8 @@ export class Segmenter {
         if (hopEnd - this.silenceStart >= this.minSilence) {
           // The hysteresis decides *that* the speech ended; it ended where the probability
           // last stood at the threshold (a model's probability decays slowly after speech).
-          this.close(this.segStart, Math.min(this.lastSpeechEnd, this.silenceStart), true);
+          const end = Math.min(this.lastSpeechEnd, this.silenceStart);
+          this.close(this.segStart, trimOffset(this.audio, this.segStart, end, hopEnd, this.minSpeech, TRIM_MAX), true);
           this.triggered = false;
           continue;
         }
@@ -120,6 +131,11 @@ export class Segmenter {
     this.pending = [];
     this.lastEmittedEnd = 0;
     return out;
+  }
+
+  /** End of the last segment waiting for its post-padding, or 0. */
+  private pendingEnd(): number {
+    return this.pending.length > 0 ? this.pending[this.pending.length - 1]!.end : 0;
   }
 
   private close(start: number, end: number, padEnd: boolean): void {
@@ -203,7 +219,7 @@ export class Segmenter {
     let need = this.triggered ? this.segStart : this.hop * this.hopSamples;
     if (this.pending.length > 0) need = Math.min(need, this.pending[0]!.start);
     // A pre-pad never reaches back over audio already emitted, so that part can go too.
-    need = Math.max(need - this.pad, this.lastEmittedEnd);
+    need = Math.max(need - Math.max(this.pad, LOOKBACK + REFINE_MAX), this.lastEmittedEnd);
     if (need <= this.audio.start) return;
     this.audio.dropBefore(need);
     // Keep the last anchor at or before the new start, so every held sample can be timed.
