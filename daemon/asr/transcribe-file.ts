@@ -26,15 +26,39 @@ export const MAX_WINDOW_SEC = 30;
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
+/**
+ * Window boundaries for long audio: each window ends at the quietest 100 ms in its last
+ * `SEARCH_SEC` seconds, so cuts fall in pauses rather than inside words.
+ */
+const SEARCH_SEC = 5;
+
+export function windowBounds(samples: Float32Array, rate: number, maxWindowSec = MAX_WINDOW_SEC): number[] {
+  const win = Math.floor(maxWindowSec * rate);
+  const step = Math.floor(rate / 10);
+  const bounds = [0];
+  let start = 0;
+  while (samples.length - start > win) {
+    let best = start + win;
+    let bestEnergy = Infinity;
+    for (let end = start + win; end - step >= start + win - SEARCH_SEC * rate; end -= step) {
+      let e = 0;
+      for (let i = end - step; i < end; i++) e += samples[i]! * samples[i]!;
+      if (e < bestEnergy) ((bestEnergy = e), (best = end - Math.floor(step / 2)));
+    }
+    bounds.push(best);
+    start = best;
+  }
+  bounds.push(samples.length);
+  return bounds;
+}
+
 export async function transcribeSamples(model: LoadedModel, file: string, samples: Float32Array, options: TranscribeOptions = {}): Promise<FileTranscript> {
   const rate = model.sampleRate;
-  const win = MAX_WINDOW_SEC * rate;
-  const pieces: Float32Array[] = [];
-  for (let at = 0; at < samples.length; at += win) pieces.push(samples.subarray(at, Math.min(samples.length, at + win)));
-  if (pieces.length === 0) pieces.push(new Float32Array(0));
+  const bounds = windowBounds(samples, rate);
+  const pieces = bounds.slice(1).map((end, i) => samples.subarray(bounds[i]!, end));
   const results = await model.transcribeBatch(pieces, options);
   const segments: TranscriptSegment[] = results.map((r, i) => {
-    const offset = (i * win) / rate;
+    const offset = bounds[i]! / rate;
     return {
       startSec: round(offset),
       endSec: round(offset + pieces[i]!.length / rate),
