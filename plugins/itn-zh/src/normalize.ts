@@ -6,6 +6,7 @@ import { RULES } from './rules.js';
 import type { Category } from './rule.js';
 import { isNumeral } from './vocabulary.js';
 import { idiomRanges } from './idioms.js';
+import { hasTraditional, simplifiedView, traditionalForm } from './script.js';
 
 /** One rewrite in the input text. */
 export interface TextEdit {
@@ -19,9 +20,11 @@ export interface TextEdit {
  * Find the rewrites for `text`. Rules are asked only where no numeral run is under way, so a
  * number is read whole or not at all ("五六十" does not become "五60"); at each such position
  * the longest match wins, ties go to the rule listed first. Nothing inside a set phrase
- * ("九牛一毛", see idioms.ts) is rewritten.
+ * ("九牛一毛", see idioms.ts) is rewritten. Traditional characters are read through
+ * script.ts and written back in kind.
  */
-export function findEdits(text: string): TextEdit[] {
+export function findEdits(original: string): TextEdit[] {
+  const text = simplifiedView(original);
   const edits: TextEdit[] = [];
   const idioms = idiomRanges(text);
   const inIdiom = (start: number, end: number): boolean => idioms.some(([a, b]) => start < b && end > a);
@@ -44,7 +47,8 @@ export function findEdits(text: string): TextEdit[] {
       i++;
       continue;
     }
-    edits.push({ start: i, end: best.end, text: best.text, category: best.category });
+    const written = hasTraditional(original.slice(i, best.end)) ? traditionalForm(best.text) : best.text;
+    edits.push({ start: i, end: best.end, text: written, category: best.category });
     i = best.end;
     lastEnd = i;
   }
