@@ -142,8 +142,11 @@ export function readQuantity(text: string, i: number, stop = Infinity): Quantity
     const big = fracRun.endsWith('万') || fracRun.endsWith('亿') ? fracRun.slice(-1) : '';
     const digits = parseDigitString(big ? fracRun.slice(0, -1) : fracRun);
     if (digits !== null && !spoken.endsWith('万') && !spoken.endsWith('亿')) {
-      return { text: `${whole}.${digits}${big}`, value: Number(`${whole}.${digits}`) * (big === '万' ? 1e4 : big === '亿' ? 1e8 : 1), decimal: true, runLength: spoken.length, spoken, end: fracEnd };
+      const scale = big === '' ? 1 : BIG_UNITS[big]!;
+      const value = Number(`${whole}.${digits}`) * scale;
+      return { text: `${whole}.${digits}${big}`, value, decimal: true, runLength: spoken.length, spoken, end: fracEnd };
     }
   }
-  return { text: formatInteger(whole, spoken), value: whole, decimal: false, runLength: spoken.length, spoken, end: runEnd };
+  const written = formatInteger(whole, spoken);
+  return { text: written, value: whole, decimal: false, runLength: spoken.length, spoken, end: runEnd };
 }
