@@ -1,11 +1,30 @@
-import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { EarshotConfig } from './config/types.js';
 import type { LogSink, Logger } from './log/logger.js';
 import type { Service } from './service.js';
 import type { StatusResult } from './control/methods.js';
+import { mkdirSync } from 'node:fs';
 import { EventBus } from './bus.js';
 import { ControlServer } from './control/server.js';
+import { ControlError } from './control/protocol.js';
 import { MqttService } from './mqtt/mqtt-service.js';
+import { PluginHost } from './plugins/host.js';
+import { registerPluginMethods } from './plugins/control-methods.js';
+import type { PluginsConfig } from './plugins/types.js';
+import { SchedulerStack } from './scheduler/scheduler-stack.js';
+import type { SchedulerStatus } from './scheduler/control-handlers.js';
+import type { SourceConfig } from './audio/sources/config.js';
+import type { VadConfig } from './vad/build-sources.js';
+import { resolveSegmenterSettings } from './vad/sensitivity.js';
+import { createDetector } from './vad/create-detector.js';
+import type { VoiceDetector } from './vad/types.js';
+import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
+import { JobProcessor } from './pipeline/job-processor.js';
+import { SegmentStore } from './pipeline/segment-store.js';
+import { CaptureService } from './pipeline/capture-service.js';
+import type { EnergySpanStart } from './energy/job-energy-tracker.js';
+import type { TelemetryInput } from './mqtt/payloads/telemetry.js';
+import type { JobOutcome, SpeechRecognizer } from './pipeline/types.js';
 
 export interface ControllerOptions {
   config: EarshotConfig;
@@ -13,14 +32,25 @@ export interface ControllerOptions {
   version: string;
 }
 
+/** Segments transcribed in one inference call. */
+const ASR_BATCH = 4;
+
 /**
  * Builds every service once and injects what each needs; starts them in order and stops
  * them in reverse. No service constructs its peers (zigbee2mqtt's controller pattern).
+ *
+ *   mqtt → plugins → scheduler stack (probe, queue, carbon, loop) → sources → control
+ *
+ * Publishing comes up before anything that produces transcripts, and the control socket
+ * last, so `earshot status` answering means everything else is ready.
  */
 export class Controller {
   readonly bus = new EventBus();
   readonly control: ControlServer;
   readonly mqtt: MqttService;
+  readonly plugins: PluginHost;
+  readonly stack: SchedulerStack;
+  readonly capture: CaptureService;
   private readonly services: Service[];
   private readonly started: Service[] = [];
   private readonly log: Logger;
@@ -28,28 +58,57 @@ export class Controller {
 
   constructor(private readonly options: ControllerOptions) {
     const { config, logs } = options;
-    this.log = logs.logger('controller');
-    this.control = new ControlServer({ config: config.control, logger: logs.logger('control') });
-    // Order matters: what publishes comes up before what produces, the control API last so
-    // that `earshot status` answering means everything else is ready.
-    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logs.logger('mqtt'), dataDir: config.dataDir });
-    this.services = [
-      serviceOf('mqtt', this.mqtt, () => {
-        const { connection, embeddedBroker } = this.mqtt.state();
-        const where = [connection?.url, embeddedBroker ? 'embedded broker' : undefined].filter(Boolean).join(', ');
-        return { state: connection?.state ?? 'stopped', detail: where };
-      }),
-      this.control,
-    ];
-    this.control.register('status', { handler: () => this.status() });
+    const logger = (ns: string) => logs.logger(ns);
+    this.log = logger('controller');
+    this.control = new ControlServer({ config: config.control, logger: logger('control') });
+    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logger('mqtt'), dataDir: config.dataDir });
+    this.plugins = new PluginHost({ logger: logger('plugins'), dataDir: config.dataDir, config: config.plugins as PluginsConfig, bus: this.bus });
+
+    const vad = config.vad as VadConfig;
+    let fileDetector: Promise<VoiceDetector> | undefined;
+    const processor: JobProcessor<EnergySpanStart> = new JobProcessor<EnergySpanStart>({
+      siteId: config.siteId,
+      recognizer: async (): Promise<SpeechRecognizer> => runtime.recognizer(),
+      plugins: this.plugins,
+      sink: this.mqtt,
+      energy: {
+        begin: () => this.requireStarted(this.stack.energyTracker, 'energy tracker').begin(),
+        end: (start) => this.requireStarted(this.stack.energyTracker, 'energy tracker').end(start),
+      },
+      carbon: { current: (now) => this.requireStarted(this.stack.carbon, 'carbon source').current(now) },
+      detector: () => (fileDetector ??= createDetector(vad.detector, logger('vad'))),
+      vad: resolveSegmenterSettings(vad),
+      batchSize: ASR_BATCH,
+      logger: logger('pipeline'),
+    });
+    const segments = new SegmentStore(join(config.dataDir, 'segments'));
+    const runtime: AsrRuntime = new AsrRuntime({
+      config: config.model as ModelConfig,
+      logger: logger('asr'),
+      process: (job): Promise<JobOutcome> => processor.process(job),
+      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file' }),
+    });
+    this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage) });
+    this.capture = new CaptureService({
+      sources: config.sources as SourceConfig[],
+      vad,
+      queue: this.stack.queue,
+      segments,
+      bus: this.bus,
+      poke: () => this.stack.scheduler?.poke(),
+      logger: logger('sources'),
+    });
+
+    this.services = [serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.plugins, this.stack, this.capture, this.control];
+    this.registerMethods();
+    this.mqtt.onCommand((verb, params) => this.dispatchRemote(verb, params));
+    this.mqtt.setTelemetrySource(() => this.telemetry());
   }
 
   async start(): Promise<void> {
     this.startedAt = new Date();
-    mkdirSync(this.options.config.dataDir, { recursive: true });
-    // The control socket comes up last; start the others first.
-    const order = [...this.services.filter((s) => s !== this.control), this.control];
-    for (const service of order) {
+    mkdirSync(this.options.config.dataDir, { recursive: true, mode: 0o750 });
+    for (const service of this.services) {
       this.log.debug(`starting ${service.name}`);
       try {
         await service.start();
@@ -89,6 +148,57 @@ export class Controller {
         return st.detail ? { name: s.name, state: st.state, detail: st.detail } : { name: s.name, state: st.state };
       }),
     };
+  }
+
+  private registerMethods(): void {
+    this.control.register('status', { handler: () => this.status() });
+    for (const [name, spec] of Object.entries(this.stack.handlers())) this.control.registerUntyped(name, spec);
+    registerPluginMethods(this.control, this.plugins);
+  }
+
+  /** MQTT `cmd/<verb>`: the same methods as the control socket, already authenticated by the MQTT layer. */
+  private async dispatchRemote(verb: string, params: Record<string, unknown>): Promise<unknown> {
+    const reply = await this.control.dispatch({ id: 'mqtt', method: verb, params });
+    if (reply.status === 'ok') return reply.data;
+    throw Object.assign(new ControlError(reply.error.code, reply.error.message, reply.error.hint), { code: reply.error.code });
+  }
+
+  private async telemetry(): Promise<TelemetryInput> {
+    const status = (await this.stack.handlers()['scheduler.status']?.handler({})) as SchedulerStatus | undefined;
+    const carbon = this.stack.carbon?.current(Date.now());
+    const model = status?.model;
+    return {
+      power: { watts: null, method: 'unknown' },
+      temperature: { celsius: status?.temperatureC ?? null },
+      carbon: carbon ? { intensityGPerKwh: carbon.gPerKWh, source: carbon.source } : { intensityGPerKwh: null },
+      model: { id: (this.options.config.model as ModelConfig).dir, state: model?.state ?? 'unloaded' },
+      queue: { depth: status ? status.jobs.pending + status.jobs.running : 0 },
+    };
+  }
+
+  private mqttState(): { state: string; detail?: string } {
+    const { connection, embeddedBroker } = this.mqtt.state();
+    const where = [connection?.url, embeddedBroker ? 'embedded broker' : undefined].filter(Boolean).join(', ');
+    return { state: connection?.state ?? 'stopped', detail: where };
+  }
+
+  /** A subscription on the daemon's own MQTT client, for the carbon source's `mqtt` kind. */
+  private subscribe(topic: string, onMessage: (payload: Buffer) => void): () => void {
+    const connection = this.mqtt.requireConnection();
+    const handler = (t: string, payload: Buffer) => {
+      if (t === topic) onMessage(payload);
+    };
+    connection.onMessage(handler);
+    connection.subscribe({ [topic]: { qos: 1 } }).catch((err: unknown) => this.log.warn('could not subscribe', { topic, err }));
+    return () => {
+      connection.offMessage(handler);
+      void connection.unsubscribe([topic]).catch(() => undefined);
+    };
+  }
+
+  private requireStarted<T>(value: T | undefined, what: string): T {
+    if (value === undefined) throw new Error(`the ${what} is not ready: the scheduler has not started`);
+    return value;
   }
 }
 

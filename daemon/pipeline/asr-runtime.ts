@@ -24,7 +24,7 @@ export interface AsrRuntimeOptions {
   /** Runs a job once the model is loaded (the JobProcessor). */
   process: (job: TranscriptionJob) => Promise<JobOutcome>;
   /** How a queued job maps to audio: spool/CLI files and saved live segments. */
-  describe: (job: JobRecord) => TranscriptionJob;
+  describe: (job: JobRecord) => Promise<TranscriptionJob>;
 }
 
 /** A model directory from config: relative paths are relative to the installed package. */
@@ -89,7 +89,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
   // The policy's thread count is applied at the next load: onnxruntime fixes intra-op
   // threads when a session is created.
   async run(job: JobRecord, _options: RunOptions): Promise<JobOutcome> {
-    return this.options.process(this.options.describe(job));
+    return this.options.process(await this.options.describe(job));
   }
 }
 

@@ -49,6 +49,7 @@ export class SchedulerStack implements Service {
   private carbonSource: CarbonSource | undefined;
   private loop: Scheduler | undefined;
   private profile: HardwareProfile | undefined;
+  private tracker: JobEnergyTracker | undefined;
   private readonly started: Service[] = [];
 
   constructor(private readonly options: SchedulerStackOptions) {
@@ -67,6 +68,16 @@ export class SchedulerStack implements Service {
 
   get scheduler(): Scheduler | undefined {
     return this.loop;
+  }
+
+  /** The tracker jobs are billed with (the probed meters, else the CPU model); set by start(). */
+  get energyTracker(): JobEnergyTracker | undefined {
+    return this.tracker;
+  }
+
+  /** The grid-intensity source; set by start(). */
+  get carbon(): CarbonSource | undefined {
+    return this.carbonSource;
   }
 
   async start(): Promise<void> {
@@ -125,7 +136,7 @@ export class SchedulerStack implements Service {
       power,
       model: { idleUnloadMs: s.model.idleUnloadSec === 0 ? Infinity : s.model.idleUnloadSec * 1000, preloadMs: s.model.preloadMinutes * 60e3 },
       expectedMs: (job) => (job.audioSeconds ?? 60) * s.realTimeFactor * 1000,
-      energy: new JobEnergyTracker({ meters, cpuFamily: family, root }),
+      energy: (this.tracker = new JobEnergyTracker({ meters, cpuFamily: family, root })),
       ledger: this.ledger,
       bus,
       logger: log,

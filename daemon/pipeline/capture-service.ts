@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { EventBus } from '../bus.js';
+import type { Logger } from '../log/logger.js';
+import type { Service } from '../service.js';
+import type { SourceConfig } from '../audio/sources/config.js';
+import { SourceSet } from '../audio/sources/source-set.js';
+import { buildSources, type VadConfig } from '../vad/build-sources.js';
+import type { SpeechSegment } from '../vad/types.js';
+import type { JobQueue } from '../scheduler/job-queue.js';
+import type { Priority } from '../scheduler/policy.js';
+import type { SegmentStore } from './segment-store.js';
+
+export interface CaptureServiceOptions {
+  sources: SourceConfig[];
+  vad: VadConfig;
+  queue: JobQueue;
+  segments: SegmentStore;
+  bus: EventBus;
+  /** Wakes the scheduler when a segment is queued. */
+  poke: () => void;
+  logger: Logger;
+}
+
+/**
+ * Sources → VAD → speech segments saved durably → the job queue. A spool recording's
+ * segments are batch work (the scheduler may wait for a cleaner grid); a live source's are
+ * `live` and never deferred. A spool file only leaves the folder once all its segments are
+ * queued, so a crash in between re-reads it and, with ids derived from the audio's place in
+ * time, queues no duplicates.
+ */
+export class CaptureService implements Service {
+  readonly name = 'sources';
+  private sourceSet: SourceSet | undefined;
+  private readonly priorities = new Map<string, Priority>();
+
+  constructor(private readonly options: CaptureServiceOptions) {}
+
+  async start(): Promise<void> {
+    const { sources, vad, segments, bus, logger } = this.options;
+    await segments.open();
+    for (const s of sources) this.priorities.set(s.id, s.type === 'spool' ? 'batch' : 'live');
+    const cleanUp = (id: string, input: string) => {
+      if (segments.isSegment(input)) void segments.remove(id).catch((err) => logger.warn('could not remove a finished segment', { id, err }));
+    };
+    bus.on(this, 'jobDone', ({ job }) => cleanUp(job.id, job.input));
+    bus.on(this, 'jobFailed', ({ job }) => cleanUp(job.id, job.input));
+    this.sourceSet = new SourceSet(buildSources(sources, { logger, vad, onSegment: (segment) => this.queueSegment(segment) }), logger);
+    await this.sourceSet.start();
+  }
+
+  async stop(): Promise<void> {
+    this.options.bus.removeOwner(this);
+    await this.sourceSet?.stop();
+    this.sourceSet = undefined;
+  }
+
+  state(): { state: string; detail?: string } {
+    const list = this.sourceSet?.status() ?? [];
+    if (list.length === 0) return { state: this.sourceSet ? 'idle' : 'stopped', detail: 'no sources configured' };
+    const failed = list.filter((s) => s.state === 'failed');
+    return { state: failed.length ? 'degraded' : 'running', detail: list.map((s) => `${s.id}:${s.state}`).join(' ') };
+  }
+
+  /** Per-source state for `earshot status`. */
+  sources(): ReturnType<SourceSet['status']> {
+    return this.sourceSet?.status() ?? [];
+  }
+
+  private async queueSegment(segment: SpeechSegment): Promise<void> {
+    const id = segmentJobId(segment);
+    const input = await this.options.segments.save(id, segment);
+    await this.options.queue.submit({
+      id,
+      input,
+      priority: this.priorities.get(segment.sourceId) ?? 'live',
+      sourceId: segment.sourceId,
+      audioSeconds: segment.endSec - segment.startSec,
+    });
+    this.options.poke();
+  }
+}
+
+/** The same stretch of the same source's audio always gets the same job id. */
+export function segmentJobId(segment: SpeechSegment): string {
+  const key = `${segment.sourceId}\0${segment.startedAt}\0${segment.startSec.toFixed(4)}\0${segment.endSec.toFixed(4)}`;
+  return `s-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+}
