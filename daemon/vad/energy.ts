@@ -24,6 +24,9 @@ const MIN_DB = -90;
 const SNR_MID_DB = 9;
 const SNR_SLOPE_DB = 2;
 const PRE_EMPHASIS = 0.97;
+/** Half a second whose energy varies by less than STEADY_DB (standard deviation) is steady background. */
+const STEADY_HOPS = 50;
+const STEADY_DB = 1.5;
 
 export class EnergyDetector implements VoiceDetector {
   readonly name = 'energy' as const;
@@ -37,6 +40,10 @@ export class EnergyDetector implements VoiceDetector {
   private minHops: number[] = [];
   private minVals: number[] = [];
   private smooth: number[] = [];
+  /** The last STEADY_HOPS smoothed energies, with running sums for their mean and spread. */
+  private recent: number[] = [];
+  private recentSum = 0;
+  private recentSumSq = 0;
 
   constructor() {
     this.clearWindow();
@@ -65,6 +72,9 @@ export class EnergyDetector implements VoiceDetector {
     this.minHops = [];
     this.minVals = [];
     this.smooth = [];
+    this.recent = [];
+    this.recentSum = 0;
+    this.recentSumSq = 0;
   }
 
   async close(): Promise<void> {
@@ -132,6 +142,23 @@ export class EnergyDetector implements VoiceDetector {
       this.minVals.shift();
     }
     const windowMin = this.minVals[0]!;
-    return hop < FLOOR_WINDOW_HOPS ? Math.min(windowMin, PRIOR_FLOOR_DB) : windowMin;
+    let floor = hop < FLOOR_WINDOW_HOPS ? Math.min(windowMin, PRIOR_FLOOR_DB) : windowMin;
+    // A steady sound (a fan, an engine) varies by a decibel or two; speech swings by tens of
+    // decibels at the syllable rate. Once the recent energy has been that steady for half a
+    // second, it is background: the floor follows it now instead of seconds later.
+    this.recent.push(smoothed);
+    this.recentSum += smoothed;
+    this.recentSumSq += smoothed * smoothed;
+    if (this.recent.length > STEADY_HOPS) {
+      const old = this.recent.shift()!;
+      this.recentSum -= old;
+      this.recentSumSq -= old * old;
+    }
+    if (this.recent.length === STEADY_HOPS) {
+      const mean = this.recentSum / STEADY_HOPS;
+      const variance = Math.max(0, this.recentSumSq / STEADY_HOPS - mean * mean);
+      if (Math.sqrt(variance) < STEADY_DB) floor = Math.max(floor, Math.min(...this.recent));
+    }
+    return floor;
   }
 }

@@ -36,7 +36,7 @@ t.test('10 ms hops; speech high, the noise in the pauses low', async (t) => {
   t.ok(mean(p, 60, 230) > 0.6, `inside speech ${mean(p, 60, 230)}`);
 });
 
-t.test('the noise floor adapts: a louder steady noise stops counting as speech', async (t) => {
+t.test('the noise floor adapts: a louder steady noise soon stops counting as speech', async (t) => {
   const d = new EnergyDetector();
   const quiet = noise(5, 0.001);
   const loud = noise(10, 0.05, 7);
@@ -44,8 +44,26 @@ t.test('the noise floor adapts: a louder steady noise stops counting as speech',
   audio.set(quiet);
   audio.set(loud, quiet.length);
   const p = await d.process(audio);
-  t.ok(mean(p, 510, 600) > 0.9, `right after the step the louder noise looks like speech (${mean(p, 510, 600)})`);
-  t.ok(mean(p, 1000, 1450) < 0.05, `after the floor window it is background (${mean(p, 1000, 1450)})`);
+  t.ok(mean(p, 502, 540) > 0.9, `right after the step the louder noise looks like speech (${mean(p, 502, 540)})`);
+  // Steady for half a second: background from then on, long before the 4 s minimum window.
+  t.ok(mean(p, 570, 1450) < 0.05, `then it is background (${mean(p, 570, 1450)})`);
+});
+
+t.test('a noise that keeps changing level is caught by the slower minimum window', async (t) => {
+  // Noise whose level alternates every 200 ms (never steady): after the 4 s window the
+  // floor is its quieter level, and only the louder half (+6 dB, under the 9 dB midpoint) rises.
+  const d = new EnergyDetector();
+  const parts: Float32Array[] = [noise(5, 0.001)];
+  for (let i = 0; i < 50; i++) parts.push(noise(0.2, i % 2 ? 0.02 : 0.01, 100 + i));
+  const audio = new Float32Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    audio.set(x, o);
+    o += x.length;
+  }
+  const p = await d.process(audio);
+  t.ok(mean(p, 520, 880) > 0.5, `the first seconds look like speech (${mean(p, 520, 880)})`);
+  t.ok(mean(p, 1000, 1480) < 0.5, `after the window mostly background (${mean(p, 1000, 1480)})`);
 });
 
 t.test('mains hum is not speech; chunking changes nothing', async (t) => {
