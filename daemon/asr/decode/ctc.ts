@@ -81,7 +81,6 @@ export function ctcPrefixBeamSearch(m: CtcMatrix, opts: PrefixBeamOptions): CtcH
   const { vocab } = m;
   let beams: Beam[] = [{ ids: [], frames: [], pb: 0, pnb: -Infinity, ctx: graph?.root ?? null, ctxScore: 0, matched: [] }];
   const row = new Float64Array(vocab);
-  const order = new Int32Array(vocab);
   const candidates = Math.min(vocab, Math.max(beamSize, 1) + 1);
   for (let t = 0; t < m.frames; t++) {
     // Normalise the frame so logits and log-probs rank prefixes the same way.
@@ -91,12 +90,9 @@ export function ctcPrefixBeamSearch(m: CtcMatrix, opts: PrefixBeamOptions): CtcH
     let sum = 0;
     for (let v = 0; v < vocab; v++) sum += Math.exp(m.data[base + v]! - max);
     const lse = max + Math.log(sum);
-    for (let v = 0; v < vocab; v++) {
-      row[v] = m.data[base + v]! - lse;
-      order[v] = v;
-    }
+    for (let v = 0; v < vocab; v++) row[v] = m.data[base + v]! - lse;
     // Only the best few tokens of a frame can enter the beam.
-    const top = Array.from(order).sort((a, b) => row[b]! - row[a]!).slice(0, candidates);
+    const top = topK(row, candidates);
     if (!top.includes(blankId)) top.push(blankId);
 
     const next = new Map<string, Beam>();
@@ -144,6 +140,23 @@ export function ctcPrefixBeamSearch(m: CtcMatrix, opts: PrefixBeamOptions): CtcH
     if (!best || final > best.score) best = { ids: b.ids, frames: b.frames, score: final, matched: b.matched };
   }
   return best!;
+}
+
+/** Indices of the k largest values, best first, in one pass (vocabularies reach 25k symbols). */
+export function topK(values: Float64Array, k: number): number[] {
+  const idx: number[] = [];
+  for (let v = 0; v < values.length; v++) {
+    const x = values[v]!;
+    if (idx.length === k && x <= values[idx[k - 1]!]!) continue;
+    let at = idx.length === k ? k - 1 : idx.length;
+    if (idx.length < k) idx.push(v);
+    while (at > 0 && values[idx[at - 1]!]! < x) {
+      idx[at] = idx[at - 1]!;
+      at--;
+    }
+    idx[at] = v;
+  }
+  return idx;
 }
 
 function rank(b: Beam): number {

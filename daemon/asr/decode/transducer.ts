@@ -8,6 +8,7 @@
  * Token 0 is blank and `<unk>` is never emitted, as in icefall.
  */
 import { ContextGraph, type ContextNode } from './context-graph.js';
+import { topK } from './ctc.js';
 import type { StreamingZipformerModel } from '../models/streaming-zipformer.js';
 
 export interface TransducerHypothesis {
@@ -135,9 +136,8 @@ export class TransducerModifiedBeam implements TransducerSearch {
         const lse = max + Math.log(sum);
         for (let v = 0; v < V; v++) scores[i * V + v] = logits[i * V + v]! - lse + this.hyps[i]!.logProb;
       }
-      const order = Array.from({ length: n * V }, (_, k) => k).sort((a, b) => scores[b]! - scores[a]!);
       const next = new Map<string, BeamHyp>();
-      for (const k of order.slice(0, this.beamSize)) {
+      for (const k of topK(scores, this.beamSize)) {
         const prev = this.hyps[Math.floor(k / V)]!;
         const token = k % V;
         let hyp: BeamHyp;

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { TokenTable } from '../../../daemon/asr/models/tokens.js';
 import { buildContextGraph } from '../../../daemon/asr/recognizer.js';
-import { ctcGreedy, ctcPrefixBeamSearch, type CtcMatrix } from '../../../daemon/asr/decode/ctc.js';
+import { ctcGreedy, ctcPrefixBeamSearch, topK, type CtcMatrix } from '../../../daemon/asr/decode/ctc.js';
 import { ContextGraph } from '../../../daemon/asr/decode/context-graph.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 
@@ -91,4 +91,11 @@ t.test('context graph scores: per-token boost, failure links, banked phrases', a
 t.test('phrases the vocabulary cannot spell are ignored', async (t) => {
   t.equal(buildContextGraph([{ phrase: 'xyz', boost: 2 }], tokens, silentLogger), null);
   t.same(tokens.encode('cat dog'), [1, 2, 3, 0, 5, 6, 7], 'words joined by the separator token');
+});
+
+t.test('topK picks the k largest, best first, keeping the first of equal values', async (t) => {
+  const values = Float64Array.from([0.1, 0.9, 0.3, 0.9, -1, 0.5]);
+  t.same(topK(values, 3), [1, 3, 5]);
+  t.same(topK(values, 1), [1]);
+  t.same(topK(values, 10), [1, 3, 5, 2, 0, 4]);
 });
