@@ -128,3 +128,23 @@ t.test('a start that fails half way releases what it opened, and says why', asyn
   t.equal(again.state().connection?.state, 'connected');
   await again.stop();
 });
+
+t.test('telemetry goes out every telemetryIntervalSec and stops with the service', async (t) => {
+  const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 }, telemetryIntervalSec: 1 }), siteId: 'lab-tel', version: '0', logger: silentLogger, dataDir: tempDir() });
+  let calls = 0;
+  service.setTelemetrySource(() => {
+    calls += 1;
+    return { power: { watts: null, method: 'unknown' }, temperature: { celsius: null }, carbon: { intensityGPerKwh: null }, model: { id: null, state: 'unloaded' }, queue: { depth: calls } };
+  });
+  await service.start();
+  const sub = await TestSubscriber.connect(service.embeddedBrokerAddress()!.url, 'earshot/lab-tel/telemetry');
+  t.teardown(() => sub.close());
+  await sub.waitFor((m) => m.length >= 2, 5000, 'two telemetry messages');
+  const depths = sub.messages.map((m) => m.json<TelemetryPayload>().queue.depth);
+  t.ok(depths[1]! > depths[0]!, `a fresh reading each time (${depths.join(', ')})`);
+  sub.client.options.reconnectPeriod = 0;
+  await service.stop();
+  const after = calls;
+  await new Promise((r) => setTimeout(r, 1300));
+  t.equal(calls, after, 'no telemetry after stop');
+});
