@@ -5,13 +5,13 @@
  * [N, U, V] (one row per predicted token), token_num, and on timestamp exports us_cif_peak.
  */
 import ort from 'onnxruntime-node';
-import { FbankComputer, type FeatureMatrix } from '../features/fbank.js';
+import type { FeatureMatrix } from '../features/fbank.js';
+import { FunAsrFrontEnd } from '../features/funasr-frontend.js';
 import { senseVoiceFbank } from '../features/presets.js';
-import { applyCmvn, stackLowFrameRate } from '../features/normalize.js';
 import type { ModelSession } from '../session.js';
 import type { TokenTable } from './tokens.js';
 import type { ModelLayout } from './detect.js';
-import { metaFloats, metaInt, padBatch, type CtcFamilyModel, type CtcForward } from './ctc-model.js';
+import { metaInt, padBatch, type CtcFamilyModel, type CtcForward } from './ctc-model.js';
 
 export class ParaformerModel implements CtcFamilyModel {
   readonly family = 'paraformer' as const;
@@ -19,12 +19,7 @@ export class ParaformerModel implements CtcFamilyModel {
   readonly blankId: number;
   readonly eosId: number;
   readonly frameShiftSec = 0.02;
-  private readonly lfrWindow: number;
-  private readonly lfrShift: number;
-  private readonly negMean: Float32Array;
-  private readonly invStddev: Float32Array;
-  // Same fbank settings as SenseVoice with normalize_samples = 0 (InitFeatConfig in sherpa-onnx).
-  private readonly fbank = new FbankComputer(senseVoiceFbank(false));
+  private readonly frontEnd: FunAsrFrontEnd;
 
   constructor(
     readonly session: ModelSession,
@@ -33,25 +28,18 @@ export class ParaformerModel implements CtcFamilyModel {
   ) {
     const m = layout.metadata;
     const where = layout.modelPath;
-    this.lfrWindow = metaInt(m, 'lfr_window_size', where);
-    this.lfrShift = metaInt(m, 'lfr_window_shift', where);
-    this.negMean = metaFloats(m, 'neg_mean', where);
-    this.invStddev = metaFloats(m, 'inv_stddev', where);
+    // Same fbank settings as SenseVoice with normalize_samples = 0 (InitFeatConfig in sherpa-onnx).
+    this.frontEnd = new FunAsrFrontEnd(m, senseVoiceFbank(false), where);
     const vocab = metaInt(m, 'vocab_size', where);
     if (vocab !== tokens.size) throw new Error(`${where}: vocab_size ${vocab} but ${layout.tokensPath} has ${tokens.size} tokens; they belong to different models`);
     const eos = tokens.symbolToId.get('</s>');
     if (eos === undefined) throw new Error(`${layout.tokensPath}: a Paraformer vocabulary needs the end-of-sentence token </s>`);
     this.eosId = eos;
     this.blankId = tokens.symbolToId.get('<blank>') ?? 0;
-    if (this.negMean.length !== this.fbank.dim * this.lfrWindow) {
-      throw new Error(`${where}: neg_mean has ${this.negMean.length} values, expected ${this.fbank.dim} × lfr_window_size ${this.lfrWindow}`);
-    }
   }
 
   features(samples: Float32Array): FeatureMatrix {
-    const f = stackLowFrameRate(this.fbank.compute(samples), this.lfrWindow, this.lfrShift);
-    applyCmvn(f, this.negMean, this.invStddev);
-    return f;
+    return this.frontEnd.features(samples);
   }
 
   async forward(batch: readonly Float32Array[]): Promise<CtcForward[]> {

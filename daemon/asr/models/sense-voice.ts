@@ -6,14 +6,14 @@
  * language, emotion, event and ITN tags.
  */
 import ort from 'onnxruntime-node';
-import { FbankComputer, type FeatureMatrix } from '../features/fbank.js';
+import type { FeatureMatrix } from '../features/fbank.js';
+import { FunAsrFrontEnd } from '../features/funasr-frontend.js';
 import { senseVoiceFbank } from '../features/presets.js';
-import { applyCmvn, stackLowFrameRate } from '../features/normalize.js';
 import type { ModelSession } from '../session.js';
 import type { TranscribeOptions } from '../types.js';
 import type { TokenTable } from './tokens.js';
 import type { ModelLayout } from './detect.js';
-import { metaFloats, metaInt, padBatch, splitOutput, type CtcFamilyModel, type CtcForward } from './ctc-model.js';
+import { metaInt, padBatch, splitOutput, type CtcFamilyModel, type CtcForward } from './ctc-model.js';
 
 const PROMPT_FRAMES = 4;
 const LANGUAGES = ['auto', 'zh', 'en', 'ja', 'ko', 'yue'] as const;
@@ -23,14 +23,10 @@ export class SenseVoiceModel implements CtcFamilyModel {
   readonly sampleRate = 16000;
   readonly blankId: number;
   readonly frameShiftSec: number;
-  private readonly lfrWindow: number;
-  private readonly lfrShift: number;
-  private readonly negMean: Float32Array;
-  private readonly invStddev: Float32Array;
+  private readonly frontEnd: FunAsrFrontEnd;
   private readonly withItn: number;
   private readonly withoutItn: number;
   private readonly languageIds: Map<string, number>;
-  private readonly fbank: FbankComputer;
 
   constructor(
     readonly session: ModelSession,
@@ -39,28 +35,19 @@ export class SenseVoiceModel implements CtcFamilyModel {
   ) {
     const m = layout.metadata;
     const where = layout.modelPath;
-    this.lfrWindow = metaInt(m, 'lfr_window_size', where);
-    this.lfrShift = metaInt(m, 'lfr_window_shift', where);
     this.blankId = metaInt(m, 'blank_id', where, 0);
     this.withItn = metaInt(m, 'with_itn', where);
     this.withoutItn = metaInt(m, 'without_itn', where);
     this.languageIds = new Map(LANGUAGES.map((l) => [l, metaInt(m, `lang_${l}`, where)]));
-    this.negMean = metaFloats(m, 'neg_mean', where);
-    this.invStddev = metaFloats(m, 'inv_stddev', where);
     const vocab = metaInt(m, 'vocab_size', where);
     if (vocab !== tokens.size) throw new Error(`${where}: vocab_size ${vocab} but ${layout.tokensPath} has ${tokens.size} tokens; they belong to different models`);
-    this.fbank = new FbankComputer(senseVoiceFbank(metaInt(m, 'normalize_samples', where) !== 0));
-    if (this.negMean.length !== this.fbank.dim * this.lfrWindow) {
-      throw new Error(`${where}: neg_mean has ${this.negMean.length} values, expected ${this.fbank.dim} × lfr_window_size ${this.lfrWindow}`);
-    }
+    this.frontEnd = new FunAsrFrontEnd(m, senseVoiceFbank(metaInt(m, 'normalize_samples', where) !== 0), where);
     if (session.inputNames.length !== 4) throw new Error(`${where}: SenseVoice takes 4 inputs (x, x_length, language, text_norm); this model has ${session.inputNames.join(', ')}`);
-    this.frameShiftSec = 0.01 * this.lfrShift;
+    this.frameShiftSec = this.frontEnd.frameShiftSec;
   }
 
   features(samples: Float32Array): FeatureMatrix {
-    const f = stackLowFrameRate(this.fbank.compute(samples), this.lfrWindow, this.lfrShift);
-    applyCmvn(f, this.negMean, this.invStddev);
-    return f;
+    return this.frontEnd.features(samples);
   }
 
   languageId(language: string | undefined): number {
