@@ -48,11 +48,16 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const channel = options.channel ?? 'mix';
   const outRate = options.sampleRate ?? MODEL_SAMPLE_RATE;
-  const fh = await open(path, 'r');
+  const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
+    const why = err.code === 'ENOENT' ? 'no such file' : err.message;
+    throw new Error(`${path}: cannot open: ${why}`);
+  });
   let head: Buffer;
   let size: number;
   try {
-    size = (await fh.stat()).size;
+    const info = await fh.stat();
+    if (!info.isFile()) throw new Error(`${path}: cannot open: not a regular file (a directory or device); give an audio file`);
+    size = info.size;
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
     if (options.raw) return rawFile(path, options.raw, channel, outRate, chunkBytes, 0, size);
     if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF') {

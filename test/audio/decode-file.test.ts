@@ -104,5 +104,6 @@ t.test('bad input fails with what, where and how to fix', async (t) => {
   const text = join(dir, 'notes.txt');
   writeFileSync(text, 'this is not audio at all');
   await t.rejects(openAudioFile(text, { ffmpeg: 'earshot-no-such-ffmpeg' }), /notes\.txt: not a WAV file, and ffmpeg is not installed.*apt-get install ffmpeg/);
-  await t.rejects(openAudioFile(join(dir, 'missing.wav')), /ENOENT.*missing\.wav/);
+  await t.rejects(openAudioFile(join(dir, 'missing.wav')), /missing\.wav: cannot open: no such file/);
+  await t.rejects(openAudioFile(dir), /cannot open: not a regular file/);
 });
