@@ -15,10 +15,10 @@ import type { PartialPayload } from './payloads/partial.js';
 import { buildTelemetry, type TelemetryInput } from './payloads/telemetry.js';
 import { RemoteCommands, type CommandDispatcher, type RemoteCommandStats } from './commands/remote-commands.js';
 import { loadCommandKey } from './commands/command-key.js';
-import { FleetWorker, type FleetJobRunner, type FleetWorkerStats } from './fleet/fleet-worker.js';
-import { FleetOfferer, type FleetOffererStats } from './fleet/fleet-offerer.js';
-import { discoveryMessages, lastTranscriptState, lastTranscriptTopic } from './integrations/home-assistant.js';
-import { HERMES_TEXT_CAPTURED, hermesTextCaptured } from './integrations/hermes.js';
+import type { FleetJobRunner } from './fleet/fleet-worker.js';
+import type { FleetOfferer } from './fleet/fleet-offerer.js';
+import { FleetMembership, type FleetRunner, type FleetState } from './fleet/fleet-membership.js';
+import { IntegrationPublisher } from './integrations/integration-publisher.js';
 
 export interface MqttServiceOptions {
   /** The validated `mqtt` config section. */
@@ -34,13 +34,6 @@ export interface MqttServiceOptions {
 /** Messages published and not yet acknowledged at once from the outbox. */
 const OUTBOX_WINDOW = 32;
 const EXPIRE_EVERY_MS = 60_000;
-/** Fleet: an offer nobody claimed in this time is offered again (e.g. no member was online). */
-const FLEET_CLAIM_TIMEOUT_MS = 30_000;
-/** Fleet: jobs run at once, and granted jobs held waiting, per box. */
-const FLEET_MAX_CONCURRENT = 1;
-const FLEET_MAX_HELD = 32;
-const FLEET_GRANT_TIMEOUT_MS = 10_000;
-const FLEET_HAND_BACK_DELAY_MS = 1000;
 
 export interface MqttServiceState {
   /** The embedded broker, when this daemon runs one. */
@@ -50,7 +43,7 @@ export interface MqttServiceState {
   /** Remote commands: null when `mqtt.commands.enabled` is off. */
   commands: RemoteCommandStats | null;
   /** Fleet work sharing: null when `mqtt.fleet.enabled` is off. */
-  fleet: { group: string; worker: FleetWorkerStats | null; offerer: FleetOffererStats } | null;
+  fleet: FleetState | null;
 }
 
 /**
@@ -70,10 +63,9 @@ export class MqttService implements TranscriptSink {
   private telemetrySource: (() => TelemetryInput | Promise<TelemetryInput>) | null = null;
   private commands: RemoteCommands | null = null;
   private dispatcher: CommandDispatcher | null = null;
-  private fleetRunner: { runJob: FleetJobRunner; hasBudget: () => boolean } | null = null;
-  private fleetConnection: MqttConnection | null = null;
-  private fleetWorker: FleetWorker | null = null;
-  private offerer: FleetOfferer | null = null;
+  private fleetRunner: FleetRunner | null = null;
+  private fleetMembership: FleetMembership | null = null;
+  private integrations: IntegrationPublisher | null = null;
 
   constructor(private readonly options: MqttServiceOptions) {}
 
@@ -128,11 +120,13 @@ export class MqttService implements TranscriptSink {
     });
     const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, logger: logger.child('client') });
     this.connection = connection;
+    const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, logger: logger.child('integrations') });
+    this.integrations = integrations;
     connection.onConnect(() => {
       connection
         .publish(topics.status, JSON.stringify(this.status('online')), TOPIC_QOS.status)
         .catch((err) => logger.warn('could not publish online status', { err }));
-      if (config.homeAssistant.enabled) this.publishDiscovery(connection, config.homeAssistant.discoveryPrefix);
+      integrations.onConnect(connection);
     });
     this.drainer = new OutboxDrainer({ store: outbox, connection, window: OUTBOX_WINDOW, logger: logger.child('outbox') });
     this.transcripts = new TranscriptPublisher({ siteId: this.options.siteId, store: outbox, drainer: this.drainer, logger });
@@ -152,7 +146,7 @@ export class MqttService implements TranscriptSink {
       });
       await this.commands.start();
     }
-    if (config.fleet.enabled) await this.startFleet(config, url);
+    if (config.fleet.enabled) await this.startFleet(config, url, connection);
     outbox.expire();
     this.expireTimer = setInterval(() => outbox.expire(), EXPIRE_EVERY_MS);
     this.expireTimer.unref();
@@ -166,25 +160,7 @@ export class MqttService implements TranscriptSink {
   async publishTranscript(t: TranscriptPayload): Promise<void> {
     if (!this.transcripts) throw new Error('MqttService is not started; cannot accept transcripts');
     await this.transcripts.publishTranscript(t);
-    this.publishIntegrations(t);
-  }
-
-  /** Home Assistant's last-transcript sensor and Rhasspy Hermes: best effort, not kept while offline. */
-  private publishIntegrations(t: TranscriptPayload): void {
-    const { config, logger } = this.options;
-    const connection = this.connection;
-    if (!connection?.connected) return;
-    // Retained messages go at QoS 1: aedes does not forward a retained QoS 0 publish to live subscribers.
-    const send = (topic: string, payload: unknown, retain: boolean) =>
-      connection.publish(topic, JSON.stringify(payload), { qos: retain ? 1 : 0, retain }).catch((err) => logger.debug('integration message not published', { topic, err }));
-    if (config.homeAssistant.enabled) void send(lastTranscriptTopic(this.options.siteId), lastTranscriptState(t), true);
-    if (config.hermes.enabled) void send(HERMES_TEXT_CAPTURED, hermesTextCaptured(t), false);
-  }
-
-  private publishDiscovery(connection: MqttConnection, prefix: string): void {
-    for (const m of discoveryMessages(this.options.siteId, this.options.version, prefix)) {
-      connection.publish(m.topic, JSON.stringify(m.payload), { qos: 1, retain: true }).catch((err) => this.options.logger.warn('Home Assistant discovery not published', { topic: m.topic, err }));
-    }
+    if (this.connection) this.integrations?.afterTranscript(this.connection, t);
   }
 
   /** Best effort (QoS 0, not kept while offline): a partial is stale by the time the broker is back. */
@@ -212,51 +188,19 @@ export class MqttService implements TranscriptSink {
 
   /** Offers jobs to this box's fleet group (`mqtt.fleet.group`); each resolves with its result. */
   fleet(): FleetOfferer {
-    if (!this.offerer) throw new Error('fleet work sharing is off; set mqtt.fleet.enabled (with an external broker that supports shared subscriptions)');
-    return this.offerer;
+    if (!this.fleetMembership) throw new Error('fleet work sharing is off; set mqtt.fleet.enabled (with an external broker that supports shared subscriptions)');
+    return this.fleetMembership.offers();
   }
 
-  private async startFleet(config: MqttConfig, url: string): Promise<void> {
-    const { logger, siteId } = this.options;
-    const log = logger.child('fleet');
+  private async startFleet(config: MqttConfig, url: string, connection: MqttConnection): Promise<void> {
+    const log = this.options.logger.child('fleet');
     if (config.url === null) {
       // aedes 1.x has no shared subscriptions: every member would get every job.
       log.error('mqtt.fleet.enabled needs an external broker with MQTT 5 shared subscriptions (e.g. Mosquitto); fleet work sharing stays off');
       return;
     }
-    this.offerer = new FleetOfferer({
-      connection: this.requireConnection(),
-      group: config.fleet.group,
-      siteId,
-      leaseMs: config.fleet.leaseSec * 1000,
-      claimTimeoutMs: FLEET_CLAIM_TIMEOUT_MS,
-      logger: log,
-    });
-    await this.offerer.start();
-    if (!this.fleetRunner) {
-      log.warn('mqtt.fleet.enabled but no job runner is registered; this box offers jobs and takes none');
-      return;
-    }
-    // A connection of its own with a clean session: when this box dies, its shared
-    // subscription dies with it and the broker stops routing offers to it.
-    const clientOptions = buildClientOptions({ config, url, clientId: defaultClientId(config, siteId, '-fleet') });
-    clientOptions.clean = true;
-    if (clientOptions.properties) clientOptions.properties.sessionExpiryInterval = 0;
-    this.fleetConnection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, logger: log });
-    await this.fleetConnection.start();
-    this.fleetWorker = new FleetWorker({
-      connection: this.fleetConnection,
-      group: config.fleet.group,
-      siteId,
-      hasBudget: this.fleetRunner.hasBudget,
-      runJob: this.fleetRunner.runJob,
-      maxConcurrent: FLEET_MAX_CONCURRENT,
-      maxHeld: FLEET_MAX_HELD,
-      grantTimeoutMs: FLEET_GRANT_TIMEOUT_MS,
-      handBackDelayMs: FLEET_HAND_BACK_DELAY_MS,
-      logger: log,
-    });
-    await this.fleetWorker.start();
+    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, logger: log });
+    await this.fleetMembership.start();
   }
 
   /** Where periodic telemetry comes from (the scheduler's view of power, heat, carbon, model, queue). */
@@ -294,7 +238,7 @@ export class MqttService implements TranscriptSink {
       connection: this.connection?.state() ?? null,
       outbox: this.outbox?.stats() ?? null,
       commands: this.commands?.stats() ?? null,
-      fleet: this.offerer ? { group: this.options.config.fleet.group, worker: this.fleetWorker?.stats() ?? null, offerer: this.offerer.stats() } : null,
+      fleet: this.fleetMembership?.state() ?? null,
     };
   }
 
@@ -306,12 +250,9 @@ export class MqttService implements TranscriptSink {
     this.telemetrySource = null;
     await this.commands?.stop();
     this.commands = null;
-    await this.fleetWorker?.stop();
-    this.fleetWorker = null;
-    await this.fleetConnection?.stop('graceful');
-    this.fleetConnection = null;
-    await this.offerer?.stop();
-    this.offerer = null;
+    await this.fleetMembership?.stop();
+    this.fleetMembership = null;
+    this.integrations = null;
     this.drainer?.stop();
     this.drainer = null;
     this.transcripts = null;
