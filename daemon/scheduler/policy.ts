@@ -1,5 +1,5 @@
 import type { IntensityPoint } from '../energy/carbon/types.js';
-import { bestWindow, meanIntensity } from './best-window.js';
+import { SlotPlan, type Trial } from './slot-plan.js';
 
 /**
  * The scheduler's policy: a pure function from what the box knows now (queue, deadlines,
@@ -149,51 +149,45 @@ export function decide(input: PolicyInput): PolicyDecision {
   }
   const plannedWatts = idleWatts + threads * concurrency * wattsPerThread;
 
-  // 3. Which jobs start now.
+  // 3. Which jobs start now. Batch jobs are placed on a capacity plan of the forecast, most
+  // urgent first, so jobs sharing a clean window also share its capacity.
   const pauseBatch = hot || budgetTooLow;
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
+  const slowdown = limits.maxThreads / threads;
+  const horizonEnd = Math.max(nowMs, ...input.queue.map((j) => j.deadlineMs));
+  const plan = new SlotPlan(input.forecast, nowMs, concurrency, horizonEnd);
+  for (const j of input.running) plan.reserve(nowMs, j.expectedMs * slowdown);
   let free = Math.max(0, concurrency - input.running.length);
   const run: string[] = [];
   const defer: PolicyDecision['defer'] = [];
-  // Work ahead of each batch job, for the latest start that still meets its deadline.
-  let backlogMs = input.running.reduce((s, j) => s + j.expectedMs, 0);
+  const startNow = (job: PolicyJob): void => {
+    run.push(job.id);
+    free = Math.max(0, free - 1);
+    plan.reserve(nowMs, job.expectedMs * slowdown);
+  };
   for (const job of ordered) {
     if (job.priority === 'live') {
       // Latency SLO: live audio is never deferred, throttled to a slot or not.
-      run.push(job.id);
-      free = Math.max(0, free - 1);
+      startNow(job);
       continue;
     }
     if (job.priority === 'interactive') {
-      if (hot) {
-        defer.push({ id: job.id, untilMs: nowMs, reason: 'thermal hard limit' });
-      } else if (free > 0) {
-        run.push(job.id);
-        free--;
-      } else {
-        defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
-      }
+      if (hot) defer.push({ id: job.id, untilMs: nowMs, reason: 'thermal hard limit' });
+      else if (free > 0) startNow(job);
+      else defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
       continue;
     }
-    backlogMs += job.expectedMs;
     if (pauseBatch) {
       defer.push({ id: job.id, untilMs: nowMs, reason: hot ? 'thermal hard limit' : 'power budget' });
       continue;
     }
-    const slowdown = limits.maxThreads / threads;
-    const runMs = job.expectedMs * slowdown * limits.deadlineSafety;
-    const latestStart = job.deadlineMs - (backlogMs * slowdown * limits.deadlineSafety) / Math.max(1, concurrency);
-    const when = carbonStart(input.forecast, nowMs, runMs, latestStart, limits.minCarbonSaving);
-    if (when.startMs > nowMs) {
-      defer.push({ id: job.id, untilMs: when.startMs, reason: when.reason });
-      continue;
-    }
-    if (free > 0) {
+    const when = placeBatch(plan, job, nowMs, job.expectedMs * slowdown, limits);
+    plan.reserve(when.startMs, job.expectedMs * slowdown);
+    if (when.startMs > nowMs) defer.push({ id: job.id, untilMs: when.startMs, reason: when.reason });
+    else if (free > 0) {
       run.push(job.id);
       free--;
-    } else {
-      defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
-    }
+    } else defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
   }
 
   // 4. The model.
@@ -202,13 +196,27 @@ export function decide(input: PolicyInput): PolicyDecision {
   return { thermalState, threads, concurrency, run, defer, pauseBatch, model, plannedWatts, reasons };
 }
 
-function carbonStart(forecast: IntensityPoint[], nowMs: number, runMs: number, latestStartMs: number, minSaving: number): { startMs: number; reason: string } {
-  if (latestStartMs <= nowMs) return { startMs: nowMs, reason: 'deadline' };
-  const best = bestWindow(forecast, nowMs, runMs, latestStartMs);
-  if (!best || best.startMs <= nowMs) return { startMs: nowMs, reason: 'cleanest now' };
-  const nowMean = meanIntensity(forecast, nowMs, nowMs + Math.max(runMs, 1));
-  if (nowMean !== undefined && best.meanGPerKWh > nowMean * (1 - minSaving)) return { startMs: nowMs, reason: 'saving too small' };
-  return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(nowMean ?? best.meanGPerKWh)} gCO2e/kWh` };
+/**
+ * The start for one batch job on the plan: the lowest mean intensity among starts that still
+ * finish `deadlineSafety` early enough; now when the saving is below `minCarbonSaving`, when
+ * there is no forecast, or when no start meets the deadline (then it is urgent).
+ */
+function placeBatch(plan: SlotPlan, job: PolicyJob, nowMs: number, runMs: number, limits: PolicyLimits): { startMs: number; reason: string } {
+  if (plan.empty) return { startMs: nowMs, reason: 'no forecast' };
+  const margin = runMs * (limits.deadlineSafety - 1);
+  const mustFinish = job.deadlineMs - margin;
+  let best: Trial | undefined;
+  for (const start of plan.starts(nowMs, mustFinish - runMs)) {
+    const trial = plan.trial(start, runMs);
+    if (!trial || trial.finishMs > mustFinish) continue;
+    // Ties go to the earlier start: finishing sooner is worth something too.
+    if (!best || trial.meanGPerKWh < best.meanGPerKWh - 1e-9) best = trial;
+  }
+  if (!best) return { startMs: nowMs, reason: 'deadline' };
+  if (best.startMs <= nowMs) return { startMs: nowMs, reason: 'cleanest now' };
+  const now = plan.trial(nowMs, runMs);
+  if (now && now.finishMs <= mustFinish && best.meanGPerKWh > now.meanGPerKWh * (1 - limits.minCarbonSaving)) return { startMs: nowMs, reason: 'saving too small' };
+  return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(now?.meanGPerKWh ?? best.meanGPerKWh)} gCO2e/kWh` };
 }
 
 function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean): ModelAction {

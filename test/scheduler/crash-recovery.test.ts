@@ -58,6 +58,7 @@ t.test('a job submitted, the daemon SIGKILLed mid-job and restarted: it complete
 
   // First run: long jobs, killed while job-a is in the middle of its work.
   const first = spawnNode(daemonScript, [queueDir, sysfs, '3000']);
+  t.teardown(() => void first.kill('SIGKILL'));
   const w1 = watch(first);
   await w1.until((l) => l === 'started job-a 1', 20_000);
   await new Promise((r) => setTimeout(r, 300));

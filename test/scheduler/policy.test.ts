@@ -1,6 +1,7 @@
 import t from 'tap';
 import { decide, nextThermalState, type PolicyInput, type PolicyJob } from '../../daemon/scheduler/policy.js';
 import { bestWindow, meanIntensity, nextLowWindow } from '../../daemon/scheduler/best-window.js';
+import { SlotPlan } from '../../daemon/scheduler/slot-plan.js';
 import type { IntensityPoint } from '../../daemon/energy/carbon/types.js';
 
 const H = 3600e3;
@@ -149,6 +150,26 @@ t.test('model lifecycle decisions: load on demand, preload before a window, idle
   t.equal(decide(input({ running: [job('r')], model: { ...input().model, memoryPressure: true } })).model, 'keep', 'never under a running job');
 });
 
+t.test('jobs share the capacity of a clean window instead of all piling into it', async (t) => {
+  // One 30-min dip at 2 h (40 g), a smaller one at 5 h (90 g); 250 elsewhere. Two 25-min jobs, one lane.
+  const values = Array(48).fill(250);
+  values[4] = 40;
+  values[10] = 90;
+  const d = decide(input({ queue: [job('a', { expectedMs: 25 * 60e3 }), job('b', { expectedMs: 25 * 60e3, deadlineMs: NOW + 25 * H })], forecast: forecast(values), limits: { ...input().limits, maxConcurrency: 1 } }));
+  t.same(d.defer.map((x) => [x.id, (x.untilMs - NOW) / H]), [['a', 2], ['b', 5]]);
+});
+
+t.test('slot plan: lanes per period, runs at real speed, placement through what is left', async (t) => {
+  const plan = new SlotPlan(forecast([100, 50, 200]), NOW, 2, NOW + 2 * H);
+  t.same(plan.trial(NOW, H), { startMs: NOW, finishMs: NOW + H, meanGPerKWh: 75 });
+  plan.reserve(NOW + H / 2, H / 2);
+  plan.reserve(NOW + H / 2, H / 2);
+  // The 50 g period is full now: a run starting there spills into the 200 g one.
+  t.same(plan.trial(NOW + H / 2, H / 2), { startMs: NOW + H / 2, finishMs: NOW + 3 * H / 2, meanGPerKWh: 200 });
+  t.same(plan.starts(NOW, NOW + H), [NOW, NOW + H / 2, NOW + H]);
+  t.equal(new SlotPlan([], NOW, 1, NOW + H).empty, true);
+});
+
 t.test('window helpers', async (t) => {
   const f = forecast([300, 100, 100, 300]);
   t.equal(meanIntensity(f, NOW, NOW + H), 200);
@@ -157,4 +178,12 @@ t.test('window helpers', async (t) => {
   t.equal(bestWindow([], NOW, H, NOW + H), undefined);
   t.same(nextLowWindow(f, NOW, 150), { fromMs: NOW + H / 2, toMs: NOW + 3 * H / 2, meanGPerKWh: 100 });
   t.equal(nextLowWindow(f, NOW, 50), undefined);
+});
+
+t.test('far deadlines stay cheap to plan', async (t) => {
+  const queue = Array.from({ length: 200 }, (_, i) => job(`far${i}`, { deadlineMs: Date.parse('2030-01-01T00:00:00Z'), expectedMs: 60e3 }));
+  const started = performance.now();
+  const d = decide(input({ queue }));
+  t.ok(performance.now() - started < 2000, `decided in ${Math.round(performance.now() - started)} ms`);
+  t.equal(d.run.length, 2);
 });
