@@ -69,8 +69,8 @@ export class RemoteCommands {
     return { accepted: this.counts.accepted, rejected: { ...this.counts.rejected } };
   }
 
-  /** Checks and runs one command; exported for the message handler and for tests of the rules. */
-  async handle(verb: string, raw: Buffer): Promise<void> {
+  /** Checks and runs one command received on `cmd/<verb>`. */
+  private async handle(verb: string, raw: Buffer): Promise<void> {
     const log = this.options.logger;
     let body: unknown;
     try {

@@ -61,6 +61,14 @@ export class OutboxStore {
   }
 
   async open(): Promise<void> {
+    try {
+      await this.openLog();
+    } catch (err) {
+      throw new Error(`cannot open the MQTT outbox in ${this.options.dir}: ${(err as Error).message}; the daemon's user must be able to write dataDir (systemd StateDirectory)`);
+    }
+  }
+
+  private async openLog(): Promise<void> {
     const { dir, logger } = this.options;
     await mkdir(dir, { recursive: true, mode: 0o750 });
     const dropsPath = join(dir, DROPS_FILE);

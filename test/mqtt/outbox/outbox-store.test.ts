@@ -137,3 +137,11 @@ t.test('a log much bigger than what is pending is compacted', async (t) => {
   t.same([...r.entries()].map((e) => e.id), ['id--1', 'id-999']);
   await r.close();
 });
+
+t.test('an outbox directory that cannot be created fails with the path and a hint', async (t) => {
+  const dir = tempDir();
+  const blocker = join(dir, 'not-a-dir');
+  appendFileSync(blocker, 'x');
+  const s = new OutboxStore({ dir: join(blocker, 'outbox'), maxBytes: 1 << 20, maxAgeMs: 0, logger: silentLogger });
+  await t.rejects(s.open(), /cannot open the MQTT outbox in .*not-a-dir\/outbox: .*ENOTDIR.*must be able to write dataDir/);
+});
