@@ -140,6 +140,19 @@ export async function probeHardware(options: ProbeOptions): Promise<ProbeResult>
   const power: HardwareProfile['power'] = { onBattery: battery?.status === 'Discharging' };
   if (supplies.acOnline !== undefined) power.acOnline = supplies.acOnline;
   if (battery?.percent !== undefined) power.batteryPercent = battery.percent;
+  if (live && !battery && platform !== 'linux') {
+    // macOS and Windows have no power_supply sysfs; systeminformation asks the OS.
+    try {
+      const b = await si.battery();
+      if (b.hasBattery) {
+        power.onBattery = !b.acConnected;
+        power.acOnline = b.acConnected;
+        power.batteryPercent = b.percent;
+      }
+    } catch (err) {
+      log.debug('systeminformation battery failed', { err });
+    }
+  }
 
   const profile: HardwareProfile = {
     root,

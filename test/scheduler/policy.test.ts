@@ -1,6 +1,6 @@
 import t from 'tap';
 import { decide, nextThermalState, type PolicyInput, type PolicyJob } from '../../daemon/scheduler/policy.js';
-import { bestWindow, meanIntensity, nextLowWindow } from '../../daemon/scheduler/best-window.js';
+import { nextLowWindow } from '../../daemon/scheduler/low-window.js';
 import { SlotPlan } from '../../daemon/scheduler/slot-plan.js';
 import type { IntensityPoint } from '../../daemon/energy/carbon/types.js';
 
@@ -172,10 +172,6 @@ t.test('slot plan: lanes per period, runs at real speed, placement through what 
 
 t.test('window helpers', async (t) => {
   const f = forecast([300, 100, 100, 300]);
-  t.equal(meanIntensity(f, NOW, NOW + H), 200);
-  t.equal(meanIntensity(f, NOW - 10 * H, NOW - 9 * H), undefined);
-  t.same(bestWindow(f, NOW, H, NOW + 2 * H), { startMs: NOW + H / 2, meanGPerKWh: 100 });
-  t.equal(bestWindow([], NOW, H, NOW + H), undefined);
   t.same(nextLowWindow(f, NOW, 150), { fromMs: NOW + H / 2, toMs: NOW + 3 * H / 2, meanGPerKWh: 100 });
   t.equal(nextLowWindow(f, NOW, 50), undefined);
 });

@@ -1,5 +1,5 @@
 import type { CarbonSource, IntensityPoint, IntensityReading } from './types.js';
-import { nextLowWindow } from '../../scheduler/best-window.js';
+import { nextLowWindow } from '../../scheduler/low-window.js';
 
 /** What `earshot carbon` shows: the intensity now, its source, the forecast and the next low window. */
 export interface CarbonStatus {
