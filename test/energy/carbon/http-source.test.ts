@@ -1,15 +1,16 @@
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { repoRoot } from '../../helpers/paths.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { createCarbonSource, type CarbonConfig } from '../../../daemon/energy/carbon/create-source.js';
 import { HttpCarbonSource } from '../../../daemon/energy/carbon/http-source.js';
 import { UkGridProvider } from '../../../daemon/energy/carbon/providers.js';
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
+// Read from the source tree: the compiled tests in dist/ have no copies of these JSON files.
+const fixtures = join(repoRoot, 'test', 'energy', 'carbon', 'fixtures');
 const body = (name: string): string => readFileSync(join(fixtures, name), 'utf8');
 const NOW = Date.parse('2026-11-25T06:10:00Z');
 
