@@ -168,19 +168,27 @@ export class Resampler {
     const table = this.table;
     const buf = this.input.data;
     const bufStart = this.input.start;
-    while (n < out.length && this.posInt + this.half <= lastIndex) {
-      const base = this.posInt - this.half + 1 - bufStart;
-      const row = Math.floor(this.posFrac) * taps;
+    // Locals in the hot loop: property reads per sample cost more than the arithmetic.
+    const half = this.half;
+    const phases = this.phases;
+    const step = this.step;
+    let posInt = this.posInt;
+    let posFrac = this.posFrac;
+    while (n < out.length && posInt + half <= lastIndex) {
+      const base = posInt - half + 1 - bufStart;
+      const row = Math.floor(posFrac) * taps;
       let acc = 0;
       for (let k = 0; k < taps; k++) acc += buf[base + k]! * table[row + k]!;
       out[n++] = acc;
-      this.posFrac += this.step;
-      if (this.posFrac >= this.phases) {
-        const whole = Math.floor(this.posFrac / this.phases);
-        this.posInt += whole;
-        this.posFrac -= whole * this.phases;
+      posFrac += step;
+      if (posFrac >= phases) {
+        const whole = Math.floor(posFrac / phases);
+        posInt += whole;
+        posFrac -= whole * phases;
       }
     }
+    this.posInt = posInt;
+    this.posFrac = posFrac;
     this.outputMade += n;
     // Keep `half - 1` samples of history before the next position.
     this.input.dropBefore(this.posInt - this.half + 1);
