@@ -81,8 +81,14 @@ function sampleReader(encoding: PcmFormat['encoding'], b: Buffer): (offset: numb
     case 's32le':
       return (o) => b.readInt32LE(o) / 2147483648;
     case 'f32le':
-      return (o) => b.readFloatLE(o);
+      return (o) => finite(b.readFloatLE(o));
     case 'f64le':
-      return (o) => b.readDoubleLE(o);
+      return (o) => finite(b.readDoubleLE(o));
   }
+}
+
+/** NaN/Inf in float audio is corruption; passed on, it would silence VAD and the file would vanish as "no speech". */
+function finite(x: number): number {
+  if (!Number.isFinite(x)) throw new Error(`a float sample is ${x}; the audio data is corrupt (NaN/Inf)`);
+  return x;
 }

@@ -72,6 +72,8 @@ function parseFmt(fmt: Buffer, where: string): PcmFormat {
   }
   if (channels < 1) throw new WavFormatError(`${where}: header says 0 channels`);
   if (sampleRate < 1) throw new WavFormatError(`${where}: header says sample rate 0`);
+  // 1 Hz would be upsampled 16000-fold (a 1 MB file becomes days of audio): a corrupt header, not a recording.
+  if (sampleRate < 1000 || sampleRate > 768000) throw new WavFormatError(`${where}: header says sample rate ${sampleRate} Hz, outside 1000–768000 Hz; the header is corrupt (re-export the file)`);
   const encoding = encodingFor(tag, bits, where);
   const container = (blockAlign / channels) * 8;
   if (container !== bits) {
