@@ -53,6 +53,8 @@ export interface JobSummary {
 export interface SchedulerStatus {
   thermalState: string;
   temperatureC: number | null;
+  /** The box's draw now and where the figure comes from. */
+  power: { watts: number; source: 'measured' | 'estimated' };
   threads: number | null;
   concurrency: number | null;
   pauseBatch: boolean;
@@ -156,6 +158,7 @@ function schedulerStatus(deps: SchedulerHandlerDeps): SchedulerStatus {
   return {
     thermalState: deps.scheduler.thermalState,
     temperatureC: deps.scheduler.temperatureC ?? null,
+    power: { watts: Math.round(deps.scheduler.power.watts * 100) / 100, source: deps.scheduler.power.source },
     threads: d?.threads ?? null,
     concurrency: d?.concurrency ?? null,
     pauseBatch: d?.pauseBatch ?? false,

@@ -61,6 +61,7 @@ export class Scheduler implements Service {
   private thermal: ThermalState = 'normal';
   private lastDecision: PolicyDecision | undefined;
   private lastTemperature: number | undefined;
+  private lastWatts: number | undefined;
   private readonly active = new Map<string, Promise<void>>();
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -105,6 +106,13 @@ export class Scheduler implements Service {
     return this.lastTemperature;
   }
 
+  /** The box's draw at the last tick: the meter's when there is one, else the power model's. */
+  get power(): { watts: number; source: 'measured' | 'estimated' } {
+    if (this.lastWatts !== undefined) return { watts: this.lastWatts, source: 'measured' };
+    const busy = this.options.queue.running().length * (this.lastDecision?.threads ?? 0);
+    return { watts: this.options.power.idleWatts + busy * this.options.power.wattsPerThread, source: 'estimated' };
+  }
+
   /** Re-decide soon (a job arrived, a limit changed). */
   poke(): void {
     if (this.stopped) return;
@@ -136,6 +144,7 @@ export class Scheduler implements Service {
     const now = (o.clock ?? Date.now)();
     const [temperatureC, measuredWatts, memoryPressure] = await Promise.all([o.readTemperature(), o.readWatts?.(), o.memoryPressure?.() ?? false]);
     this.lastTemperature = temperatureC;
+    this.lastWatts = measuredWatts;
     const running = o.queue.running();
     const toPolicy = (j: JobRecord): PolicyJob => ({ id: j.id, priority: j.priority, submittedAtMs: Date.parse(j.submittedAt), deadlineMs: Date.parse(j.deadline), expectedMs: o.expectedMs(j) });
     const lastUsedMs = o.lifecycle.lastUsed;

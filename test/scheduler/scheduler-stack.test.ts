@@ -35,8 +35,10 @@ t.test('the stack probes, runs a submitted job, bills its energy and carbon, and
   t.equal(event.energy?.source, 'estimated');
   t.equal(event.energy?.intensity.gPerKWh, 300);
   t.ok((event.energy?.gCO2e ?? 0) > 0);
-  const status = (await handlers['scheduler.status']?.handler({})) as { model: { state: string; residentBytes: number }; jobs: { done: number } };
+  const status = (await handlers['scheduler.status']?.handler({})) as { model: { state: string; residentBytes: number }; jobs: { done: number }; power: { watts: number; source: string } };
   t.same([status.model.state, status.jobs.done], ['loaded', 1]);
+  t.equal(status.power.source, 'estimated', 'no meter in the fixture box');
+  t.ok(status.power.watts > 0);
   t.ok(status.model.residentBytes > 0);
   const budget = (await handlers['budget.set']?.handler({ powerBudgetWatts: 12 })) as { powerBudgetWatts: number };
   t.equal(budget.powerBudgetWatts, 12);
