@@ -58,6 +58,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
     const info = await fh.stat();
     if (!info.isFile()) throw new Error(`${path}: cannot open: not a regular file (a directory or device); give an audio file`);
     size = info.size;
+    if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
     if (options.raw) return rawFile(path, options.raw, channel, outRate, chunkBytes, 0, size);
     if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF') {
@@ -85,7 +86,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   }
   return {
     info: { container: 'ffmpeg', format: null, durationSec: null },
-    samples: () => floatBytes(ffmpegDecode(ffmpeg, path, outRate, channel)),
+    samples: () => namingFile(path, floatBytes(ffmpegDecode(ffmpeg, path, outRate, channel))),
   };
 }
 
@@ -111,9 +112,19 @@ function rawFile(
     samples: () => {
       if (bytes <= 0) return bytesToModelRate(emptyStream(), format, channel, outRate);
       const stream = createReadStream(path, { start, end: start + bytes - 1, highWaterMark: chunkBytes });
-      return bytesToModelRate(stream as AsyncIterable<Buffer>, format, channel, outRate);
+      return namingFile(path, bytesToModelRate(stream as AsyncIterable<Buffer>, format, channel, outRate));
     },
   };
+}
+
+/** Passes samples through; an error met while decoding (corrupt data, a read error) names the file. */
+async function* namingFile(path: string, samples: AsyncGenerator<Float32Array>): AsyncGenerator<Float32Array> {
+  try {
+    yield* samples;
+  } catch (err) {
+    if (err instanceof Error && !err.message.includes(path)) err.message = `${path}: ${err.message}`;
+    throw err;
+  }
 }
 
 async function* emptyStream(): AsyncGenerator<Buffer> {

@@ -106,4 +106,13 @@ t.test('bad input fails with what, where and how to fix', async (t) => {
   await t.rejects(openAudioFile(text, { ffmpeg: 'earshot-no-such-ffmpeg' }), /notes\.txt: not a WAV file, and ffmpeg is not installed.*apt-get install ffmpeg/);
   await t.rejects(openAudioFile(join(dir, 'missing.wav')), /missing\.wav: cannot open: no such file/);
   await t.rejects(openAudioFile(dir), /cannot open: not a regular file/);
+  const empty = join(dir, 'empty.wav');
+  writeFileSync(empty, '');
+  await t.rejects(openAudioFile(empty), /empty\.wav: the file is empty/);
+  const slow = join(dir, 'one-hertz.wav');
+  writeFileSync(slow, makeWav({ encoding: 's16le', sampleRate: 1, channels: 1 }, Buffer.alloc(64)));
+  await t.rejects(openAudioFile(slow), /one-hertz\.wav: header says sample rate 1 Hz, outside 1000.768000 Hz/);
+  const nan = join(dir, 'nan.wav');
+  writeFileSync(nan, makeWav({ encoding: 'f32le', sampleRate: 16000, channels: 1 }, encodePcm([0.1, Number.NaN, 0.2], 'f32le')));
+  await t.rejects(decodeAll(nan), /nan\.wav: a float sample is NaN; the audio data is corrupt/, 'a decode error names the file');
 });
