@@ -4,6 +4,10 @@ import { readOutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
 import { ChildLines, spawnHelper } from './helpers/child.js';
+import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
+import { LogSink } from '../../daemon/log/logger.js';
+import { mqttTestConfig } from './helpers/config.js';
+import { sampleTranscript } from './helpers/transcripts.js';
 import { archiver, expectAll, idsOf, N } from './helpers/delivery.js';
 
 t.test(`SIGKILL of the producing daemon mid-stream, with the broker gone, then a restart: all ${N} arrive`, async (t) => {
@@ -11,15 +15,12 @@ t.test(`SIGKILL of the producing daemon mid-stream, with the broker gone, then a
   t.teardown(() => broker.stop());
   const sub = await archiver(broker.url, 'archiver-crash');
   t.teardown(() => sub.close());
-  const children: ChildLines[] = [];
-  t.teardown(() => children.forEach((c) => c.child.kill('SIGKILL')));
   const dataDir = tempDir();
-  const run = (from: number, to: number) =>
-    children[children.push(new ChildLines(spawnHelper('outbox-producer', [JSON.stringify({ url: broker.url, dataDir, siteId: 'lab-kill', from, to, intervalMs: 5 })]))) - 1]!;
 
   // 1. Producing with the broker up; the broker goes away mid-stream and the producer keeps
   //    going into its outbox; then it is killed with SIGKILL, some transcripts only on disk.
-  const first = run(0, N - 1);
+  const first = new ChildLines(spawnHelper('outbox-producer', [JSON.stringify({ url: broker.url, dataDir, siteId: 'lab-kill', from: 0, to: N - 1, intervalMs: 5 })]));
+  t.teardown(() => first.child.kill('SIGKILL'));
   await first.waitFor(() => first.lastDurable() >= 70, 60_000, 'durable 70');
   await broker.stop();
   const atOutage = first.lastDurable();
@@ -30,14 +31,52 @@ t.test(`SIGKILL of the producing daemon mid-stream, with the broker gone, then a
   const onDisk = readOutboxStats(join(dataDir, 'outbox'));
   t.ok(onDisk.depth >= 40, `${onDisk.depth} transcripts waiting on disk after the kill`);
 
-  // 2. Broker back, daemon restarted: the leftovers go first, then the rest of the stream.
+  // 2. Broker back, daemon restarted (here in the test process, on the same data directory):
+  //    the leftovers go first, then the rest of the stream.
   await broker.start();
-  const second = run(killedAt + 1, N - 1);
-  await second.waitFor((l) => l.includes('drained'), 60_000, 'drained');
-  t.match(second.lines[0], /^started pending=\d+/);
-  t.equal(Number(/pending=(\d+)/.exec(second.lines[0]!)![1]), onDisk.depth, 'restart found exactly the leftovers');
-  await second.exited();
+  const lines: string[] = [];
+  const restarted = new MqttService({
+    config: mqttTestConfig({ url: broker.url, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, telemetryIntervalSec: 0 }),
+    siteId: 'lab-kill',
+    version: '0.0.0-test',
+    logger: new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt'),
+    dataDir,
+  });
+  await restarted.start();
+  t.teardown(() => restarted.stop());
+  t.match(lines.join('\n'), new RegExp(`outbox: pending messages from the last run depth=${onDisk.depth} `), 'restart found exactly the leftovers');
+  for (let i = killedAt + 1; i < N; i++) await restarted.publishTranscript(sampleTranscript(i, 'lab-kill'));
   await sub.waitFor(() => new Set(idsOf(sub)).size >= N, 20_000, `${N} transcripts`);
   expectAll(t, sub, 'lab-kill');
-  t.equal(readOutboxStats(join(dataDir, 'outbox')).depth, 0, 'outbox empty at the end');
+  await sub.waitFor(() => restarted.state().outbox!.depth === 0, 5000, 'outbox to drain');
+  t.equal(readOutboxStats(join(dataDir, 'outbox')).depth, 0, 'outbox empty on disk at the end');
+});
+
+t.test(`SIGKILL mid-stream with the broker up, then a restart: all ${N} arrive`, async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const sub = await archiver(broker.url, 'archiver-crash-up');
+  t.teardown(() => sub.close());
+  const dataDir = tempDir();
+  const first = new ChildLines(spawnHelper('outbox-producer', [JSON.stringify({ url: broker.url, dataDir, siteId: 'lab-kill-up', from: 0, to: N - 1, intervalMs: 2 })]));
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await first.waitFor(() => first.lastDurable() >= 100, 60_000, 'durable 100');
+  first.child.kill('SIGKILL');
+  await first.exited();
+  const killedAt = first.lastDurable();
+  const leftovers = readOutboxStats(join(dataDir, 'outbox'));
+
+  const restarted = new MqttService({
+    config: mqttTestConfig({ url: broker.url, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, telemetryIntervalSec: 0 }),
+    siteId: 'lab-kill-up',
+    version: '0.0.0-test',
+    logger: new LogSink({ level: 'error', format: 'text', write: () => undefined }).logger('mqtt'),
+    dataDir,
+  });
+  await restarted.start();
+  t.teardown(() => restarted.stop());
+  for (let i = killedAt + 1; i < N; i++) await restarted.publishTranscript(sampleTranscript(i, 'lab-kill-up'));
+  await sub.waitFor(() => new Set(idsOf(sub)).size >= N, 20_000, `${N} transcripts`);
+  t.pass(`${leftovers.depth} unacknowledged at the kill (${leftovers.damagedBytes} torn bytes)`);
+  expectAll(t, sub, 'lab-kill-up');
 });
