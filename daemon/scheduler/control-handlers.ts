@@ -66,29 +66,54 @@ export interface SchedulerStatus {
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
+/** JSON Schemas of the methods' params (requests that fail them never reach a handler). */
+export const SCHEDULER_METHOD_PARAMS: Record<string, Record<string, unknown> | undefined> = {
+  'jobs.submit': {
+    type: 'object',
+    required: ['paths'],
+    additionalProperties: false,
+    properties: {
+      paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } },
+      priority: { enum: ['live', 'interactive', 'batch'] },
+      deadline: { type: 'string' },
+      id: { type: 'string' },
+    },
+  },
+  'jobs.list': { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
+  'jobs.get': { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 100000 } } },
+  'budget.show': undefined,
+  'budget.set': {
+    type: 'object',
+    additionalProperties: false,
+    minProperties: 1,
+    properties: { powerBudgetWatts: { type: ['number', 'null'] }, softC: { type: 'number' }, hardC: { type: 'number' }, hysteresisC: { type: 'number' } },
+  },
+  'carbon.status': undefined,
+  'scheduler.status': undefined,
+  'model.load': undefined,
+  'model.unload': undefined,
+};
+
 export function createSchedulerHandlers(deps: SchedulerHandlerDeps): Record<string, Spec> {
   const now = (): number => (deps.clock ?? Date.now)();
+  const handlers: Record<string, Spec['handler']> = Object.fromEntries(Object.entries(handlerSpecs(deps, now)).map(([k, v]) => [k, v.handler]));
+  const out: Record<string, Spec> = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    const params = SCHEDULER_METHOD_PARAMS[name];
+    out[name] = params ? { params, handler } : { handler };
+  }
+  return out;
+}
+
+function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<string, { handler: Spec['handler'] }> {
   return {
     'jobs.submit': {
-      params: {
-        type: 'object',
-        required: ['paths'],
-        additionalProperties: false,
-        properties: {
-          paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } },
-          priority: { enum: ['live', 'interactive', 'batch'] },
-          deadline: { type: 'string' },
-          id: { type: 'string' },
-        },
-      },
       handler: (p) => submitJobs(deps, p as SubmitParams, now()),
     },
     'jobs.list': {
-      params: { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
       handler: async (p) => listJobs(deps.queue, ((p ?? {}) as { state?: string }).state ?? 'all'),
     },
     'jobs.get': {
-      params: { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 100000 } } },
       handler: async (p) => {
         const out: Record<string, JobState | 'unknown'> = {};
         for (const id of (p as { ids: string[] }).ids) out[id] = (await deps.queue.get(validateJobId(id)))?.state ?? 'unknown';
@@ -97,12 +122,6 @@ export function createSchedulerHandlers(deps: SchedulerHandlerDeps): Record<stri
     },
     'budget.show': { handler: () => deps.budget.current() },
     'budget.set': {
-      params: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: { powerBudgetWatts: { type: ['number', 'null'] }, softC: { type: 'number' }, hardC: { type: 'number' }, hysteresisC: { type: 'number' } },
-      },
       handler: async (p) => {
         const b = await deps.budget.set(p as BudgetChange);
         deps.scheduler.poke();

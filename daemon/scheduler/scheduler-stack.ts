@@ -18,7 +18,7 @@ import { JobQueue } from './job-queue.js';
 import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
 import { Scheduler } from './scheduler.js';
 import { BudgetStore } from './budget-store.js';
-import { createSchedulerHandlers } from './control-handlers.js';
+import { createSchedulerHandlers, SCHEDULER_METHOD_PARAMS } from './control-handlers.js';
 
 export interface SchedulerStackOptions {
   config: EarshotConfig;
@@ -160,18 +160,15 @@ export class SchedulerStack implements Service {
 
   /** Control-API methods: jobs.submit/list/get, budget.show/set, carbon.status, scheduler.status, model.load/unload. */
   handlers(): Record<string, Spec> {
-    const names = ['jobs.submit', 'jobs.list', 'jobs.get', 'budget.show', 'budget.set', 'carbon.status', 'scheduler.status', 'model.load', 'model.unload'];
     const out: Record<string, Spec> = {};
-    for (const name of names) {
-      const live = (): Spec => {
+    for (const [name, params] of Object.entries(SCHEDULER_METHOD_PARAMS)) {
+      const handler = (p: unknown): Promise<unknown> | unknown => {
         if (!this.loop || !this.carbonSource) throw new Error('the scheduler has not started yet; try again in a moment');
         const spec = createSchedulerHandlers({ queue: this.queue, scheduler: this.loop, lifecycle: this.lifecycle, budget: this.budget, carbon: this.carbonSource })[name];
         if (!spec) throw new Error(`unknown scheduler method ${name}`);
-        return spec;
+        return spec.handler(p);
       };
-      // Param schemas do not depend on the started state; take them from a throwaway build.
-      const shape = createSchedulerHandlers({} as never)[name];
-      out[name] = { ...(shape?.params ? { params: shape.params } : {}), handler: (p) => live().handler(p) };
+      out[name] = params ? { params, handler } : { handler };
     }
     return out;
   }
