@@ -1,0 +1,64 @@
+import t from 'tap';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { runCli, startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { freePort } from '../../scripts/free-port.js';
+import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import type { PluginStatus } from '../../daemon/plugins/types.js';
+import { sandbox } from './sandbox.js';
+
+/**
+ * Third-party plugins in a temp folder, in a real earshotd: a normalizer written only against
+ * @earshot/sdk is applied to real transcripts, while a throwing, a rejecting and a hanging
+ * plugin are set aside and reported failed by the real `earshot plugins list --json`.
+ */
+t.test('a real daemon applies a third-party normalizer and isolates failing plugins', async (t) => {
+  const sb = sandbox(['suffix', 'throwing', 'rejecting', 'hanging']);
+  const spool = join(sb.root, 'spool');
+  mkdirSync(spool);
+  const port = await freePort();
+  const daemon = await startDaemon({
+    siteId: 'plugins-e2e',
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
+    sources: [{ id: 'desk', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
+    vad: { detector: 'energy' },
+    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+    scheduler: { tickMs: 100 },
+    plugins: { dirs: [sb.pluginsDir], config: { suffix: { mark: '[checked]' } }, timeoutMs: 100, maxFailures: 1 },
+  });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+  const transcripts: TranscriptPayload[] = [];
+  subscriber.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
+  await subscriber.subscribeAsync('earshot/plugins-e2e/transcript/#', { qos: 1 });
+
+  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), join(spool, 'call.wav.part'));
+  renameSync(join(spool, 'call.wav.part'), join(spool, 'call.wav'));
+  await waitFor(() => transcripts.length >= 2, 25_000, 'two transcripts');
+
+  for (const tr of transcripts) {
+    t.ok(tr.text.endsWith(' [checked]'), `normalizer applied: ${JSON.stringify(tr.text)}`);
+    t.equal(tr.text, `${tr.rawText} [checked]`);
+    t.ok(tr.plugins.includes('earshot-plugin-suffix'));
+    for (const failing of ['throwing', 'rejecting', 'hanging']) t.notOk(tr.plugins.includes(`earshot-plugin-${failing}`));
+  }
+
+  const list = await runCli(['plugins', 'list', '--json', '--socket', daemon.socket]);
+  t.equal(list.code, 0, list.stderr);
+  const states = Object.fromEntries((JSON.parse(list.stdout) as PluginStatus[]).filter((p) => p.source === 'dir').map((p) => [p.alias, [p.state, p.error]]));
+  t.same(states, {
+    hanging: ['failed', 'normalizer call timed out after 100 ms'],
+    rejecting: ['failed', 'filter call rejected: redaction service unavailable'],
+    suffix: ['running', undefined],
+    throwing: ['failed', 'normalizer call threw: cannot read the grammar'],
+  });
+  t.match(daemon.output(), /plugin earshot-plugin-hanging disabled after 1 failures in a row/);
+
+  await subscriber.endAsync(true);
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+});
