@@ -9,8 +9,9 @@ const HOURS = 2;
 const RATE = 16000;
 
 /**
- * Writes a 2-hour 16-bit mono WAV one second at a time (never whole in memory): every
- * 10 s, 3 s of modulated noise bursts (speech-like for the energy detector) over a quiet floor.
+ * Writes a 2-hour 16-bit mono WAV a block at a time (never whole in memory): a 10 s block,
+ * 3 s of modulated noise bursts (speech-like for the energy detector) then 7 s of a quiet
+ * floor, made once and written 720 times, so that writing costs little next to decoding.
  */
 function writeLongWav(path: string): number {
   const total = HOURS * 3600 * RATE;
@@ -27,23 +28,19 @@ function writeLongWav(path: string): number {
   header.writeUInt16LE(16, 34);
   header.write('data', 36, 'latin1');
   header.writeUInt32LE(total * 2, 40);
+  const block = new Int16Array(10 * RATE);
+  let seed = 12345;
+  for (let i = 0; i < block.length; i++) {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    const noise = (seed / 2 ** 32) * 2 - 1;
+    // 4 Hz (syllable-rate) amplitude modulation, like speech's envelope; then the floor.
+    const amp = i < 3 * RATE ? 0.3 * (0.6 + 0.4 * Math.sin((2 * Math.PI * 4 * i) / RATE)) : 0.002;
+    block[i] = noise * amp * 32767;
+  }
   const fd = openSync(path, 'w');
   writeSync(fd, header);
-  // Amplitude envelopes for one second, computed once: 4 Hz (syllable-rate) modulation like
-  // speech's envelope for the loud seconds, a quiet floor for the rest.
-  const loudEnv = new Float32Array(RATE);
-  for (let i = 0; i < RATE; i++) loudEnv[i] = 0.3 * 32767 * (0.6 + 0.4 * Math.sin((2 * Math.PI * 4 * i) / RATE));
-  const quietEnv = new Float32Array(RATE).fill(0.002 * 32767);
-  const second = new Int16Array(RATE);
-  let seed = 12345;
-  for (let s = 0; s < HOURS * 3600; s++) {
-    const env = s % 10 < 3 ? loudEnv : quietEnv;
-    for (let i = 0; i < RATE; i++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      second[i] = ((seed / 2 ** 32) * 2 - 1) * env[i]!;
-    }
-    writeSync(fd, second); // Int16Array bytes are little-endian on every platform Node supports here
-  }
+  // Int16Array bytes are little-endian on every platform Node supports here.
+  for (let b = 0; b < total / block.length; b++) writeSync(fd, block);
   closeSync(fd);
   return total;
 }
