@@ -5,9 +5,6 @@ import { ControlServer } from '../../daemon/control/server.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import { registerPluginMethods } from '../../daemon/plugins/control-methods.js';
-import { buildPluginHost } from '../../daemon/plugins/wiring.js';
-import { validateConfig } from '../../daemon/config/load.js';
-import { EventBus } from '../../daemon/bus.js';
 import type { PluginStatus } from '../../daemon/plugins/types.js';
 import PluginsList from '../../daemon/cli/commands/plugins/list.js';
 import PluginsInfo from '../../daemon/cli/commands/plugins/info.js';
@@ -87,23 +84,6 @@ t.test('plugins.process and hotwords.list control methods, and bad params', asyn
   t.same(await callDaemonUntyped('hotwords.list', { language: 'zh' }, { socket }), [{ phrase: 'acme', boost: 2 }], 'language-free phrases apply to every language');
   await t.rejects(callDaemonUntyped('plugins.enable', {}, { socket }), { code: 'invalid_params', message: /must have required property 'name'/ });
   await t.rejects(callDaemonUntyped('plugins.disable', { name: 'ghost' }, { socket }), { code: 'invalid_params', message: /no plugin named "ghost"/, hint: 'see `earshot plugins list` for the names' });
-});
-
-t.test('buildPluginHost wires the host from the daemon config and registers its methods', async (t) => {
-  const sb = sandbox(['shout']);
-  const config = validateConfig({ dataDir: sb.dataDir, plugins: { dirs: [sb.pluginsDir], npm: false, config: { shout: { words: ['acme'] } } } }, 'test');
-  const control = new ControlServer({ config: { ...config.control, socket: join(sb.root, 'c.sock') }, logger: sb.logger });
-  const host = buildPluginHost({ config, logger: sb.logger, bus: new EventBus(), control });
-  await host.start();
-  await control.start();
-  t.teardown(async () => {
-    await control.stop();
-    await host.stop();
-  });
-  t.same(control.methodNames().filter((m) => m.startsWith('plugins.') || m.startsWith('hotwords.')), ['hotwords.list', 'plugins.disable', 'plugins.enable', 'plugins.info', 'plugins.list', 'plugins.process']);
-  const list = (await callDaemonUntyped('plugins.list', {}, { socket: join(sb.root, 'c.sock') })) as PluginStatus[];
-  t.match(list.find((p) => p.alias === 'shout'), { state: 'running' });
-  t.ok(list.some((p) => p.source === 'builtin' && p.alias === 'itn-en'), 'the default built-in folder is used');
 });
 
 t.test('hotwords list asks the daemon for the merged list', async (t) => {
