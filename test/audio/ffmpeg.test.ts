@@ -1,0 +1,56 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeAll, openAudioFile } from '../../daemon/audio/decode-file.js';
+import { findFfmpeg } from '../../daemon/audio/ffmpeg.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+
+// Needs ffmpeg and sox installed (CI installs both; ffmpeg is optional for users).
+const wav = join(fixturesDir, 'audio', 'speech-silence-speech.wav');
+
+t.test('other containers decode through ffmpeg to the same 16 kHz audio', async (t) => {
+  t.ok(findFfmpeg(), 'ffmpeg is installed (apt-get install ffmpeg)');
+  const dir = tempDir();
+  const flac = join(dir, 'meeting.flac');
+  // A FLAC at another rate and in stereo, written by sox: ffmpeg has to decode, downmix and resample.
+  const made = spawnSync('sox', [wav, '-r', '22050', '-c', '2', flac]);
+  t.equal(made.status, 0, `sox writes FLAC (${made.stderr?.toString() ?? 'sox missing: apt-get install sox'})`);
+  const file = await openAudioFile(flac);
+  t.equal(file.info.container, 'ffmpeg');
+  t.equal(file.info.durationSec, null, 'the length is known only after decoding');
+  const viaFfmpeg = await decodeAll(flac);
+  const direct = await decodeAll(wav);
+  t.ok(Math.abs(viaFfmpeg.length - direct.length) <= 16, `${viaFfmpeg.length} vs ${direct.length} samples`);
+  // Same speech: the signals correlate almost perfectly (two resamplers differ only slightly).
+  let dot = 0;
+  let a2 = 0;
+  let b2 = 0;
+  for (let i = 0; i < Math.min(viaFfmpeg.length, direct.length); i++) {
+    dot += viaFfmpeg[i]! * direct[i]!;
+    a2 += viaFfmpeg[i]! ** 2;
+    b2 += direct[i]! ** 2;
+  }
+  t.ok(dot / Math.sqrt(a2 * b2) > 0.99, `correlation ${dot / Math.sqrt(a2 * b2)}`);
+});
+
+t.test('a file ffmpeg cannot read fails with ffmpeg\'s reason and the file name', async (t) => {
+  const bad = join(tempDir(), 'broken.mp3');
+  writeFileSync(bad, Buffer.from('ID3 this is not really an mp3 file at all'.repeat(20)));
+  await t.rejects(decodeAll(bad), /broken\.mp3.*ffmpeg could not decode|ffmpeg could not decode .*broken\.mp3/);
+});
+
+t.test('stopping early ends the ffmpeg child', async (t) => {
+  const flac = join(tempDir(), 'long.flac');
+  t.equal(spawnSync('sox', ['-n', '-r', '16000', flac, 'synth', '60', 'sine', '440']).status, 0);
+  const file = await openAudioFile(flac);
+  for await (const chunk of file.samples()) {
+    t.ok(chunk.length > 0);
+    break; // the generator's finally kills ffmpeg
+  }
+  // SIGKILL is delivered at once, but the process table may lag a moment.
+  const running = () => spawnSync('pgrep', ['-f', `ffmpeg.*${flac}`]).status === 0;
+  const end = Date.now() + 3000;
+  while (running() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  t.notOk(running(), 'no ffmpeg left running');
+});
