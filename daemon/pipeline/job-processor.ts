@@ -43,7 +43,7 @@ export class JobProcessor<S> {
   async process(job: TranscriptionJob): Promise<JobOutcome> {
     const clock = this.options.clock ?? Date.now;
     const started = clock();
-    const outcome: JobOutcome = { jobId: job.id, transcripts: 0, audioSec: 0, speechSec: 0, processingMs: 0, joules: 0 };
+    const outcome: JobOutcome = { jobId: job.id, text: '', transcripts: [], audioSec: 0, speechSec: 0, processingMs: 0, joules: 0 };
     let batch: SpeechSegment[] = [];
     let index = 0;
     const flush = async () => {
@@ -52,8 +52,10 @@ export class JobProcessor<S> {
       batch = [];
       const published = await this.transcribeBatch(job, segments, index);
       index += segments.length;
-      outcome.transcripts += published.length;
-      for (const t of published) outcome.joules += t.energy.joules;
+      for (const t of published) {
+        outcome.transcripts.push({ id: t.id, text: t.text, rawText: t.rawText, startOffsetSec: t.startOffsetSec, endOffsetSec: t.endOffsetSec });
+        outcome.joules += t.energy.joules;
+      }
     };
 
     if (job.kind === 'segment') {
@@ -102,6 +104,7 @@ export class JobProcessor<S> {
       outcome.speechSec = result.speechSec;
     }
     outcome.processingMs = clock() - started;
+    outcome.text = outcome.transcripts.map((t) => t.text).join(' ');
     return outcome;
   }
 
@@ -137,7 +140,7 @@ export class JobProcessor<S> {
       const post = processed[i]!;
       const durationSec = segment.endSec - segment.startSec;
       const share = durationSec / totalSec;
-      if (post.skipped.length > 0) logger.warn('plugins skipped for a transcript', { jobId: job.id, skipped: post.skipped.map((s) => `${s.plugin}: ${s.reason}`) });
+      if (post.skipped.length > 0) logger.warn('plugins skipped for a transcript', { jobId: job.id, skipped: post.skipped.map((s) => `${s.plugin}: ${s.reason}`).join('; ') });
       if (post.text.trim() === '') {
         logger.debug('no words in segment; nothing published', { jobId: job.id, startSec: segment.startSec });
         continue;
@@ -157,6 +160,7 @@ export class JobProcessor<S> {
         tokens: post.words.map((w) => ({ text: w.text, start: round(w.start, 3), end: round(w.end, 3) })),
         modelId: recognizer.id,
         plugins: post.applied,
+        ...(post.skipped.length > 0 ? { pluginsSkipped: post.skipped.map((s) => ({ plugin: s.plugin, reason: s.reason })) } : {}),
         processingMs: Math.round(processingMs * share),
         rtf: round(processingMs / 1000 / totalSec, 4),
         energy: energyOf(spent, share),

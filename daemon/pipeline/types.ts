@@ -45,9 +45,20 @@ export interface TranscriptionJob {
   startedAtMs?: number;
 }
 
+/** What `jobs export` and `jobs list` show of a finished job's transcripts. */
+export interface JobTranscript {
+  id: string;
+  text: string;
+  rawText: string;
+  startOffsetSec: number;
+  endOffsetSec: number;
+}
+
 export interface JobOutcome {
   jobId: string;
-  transcripts: number;
+  /** The transcripts' text, joined, in order. */
+  text: string;
+  transcripts: JobTranscript[];
   audioSec: number;
   speechSec: number;
   processingMs: number;

@@ -49,6 +49,8 @@ export interface TranscriptPayload {
   modelId: string;
   /** Names of the plugins applied to `rawText`, in order. */
   plugins: string[];
+  /** Plugins that failed or were set aside for this transcript; the text went on without them. */
+  pluginsSkipped?: Array<{ plugin: string; reason: string }>;
   processingMs: number;
   /** Processing time over audio duration; below 1 is faster than real time. */
   rtf: number;
