@@ -168,7 +168,7 @@ export class Controller {
     const carbon = this.stack.carbon?.current(Date.now());
     const model = status?.model;
     return {
-      power: { watts: null, method: 'unknown' },
+      power: status?.power ? { watts: status.power.watts, method: status.power.source } : { watts: null, method: 'unknown' },
       temperature: { celsius: status?.temperatureC ?? null },
       carbon: carbon ? { intensityGPerKwh: carbon.gPerKWh, source: carbon.source } : { intensityGPerKwh: null },
       model: { id: (this.options.config.model as ModelConfig).dir, state: model?.state ?? 'unloaded' },

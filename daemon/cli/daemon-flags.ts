@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { loadConfig } from '../config/load.js';
 import { callDaemonUntyped } from '../control/client.js';
+import { requestRemoteDaemon } from '../mqtt/commands/remote-target.js';
 
 /** The default config path of an installed box (systemd ConfigurationDirectory). */
 export const DEFAULT_CONFIG_FILE = '/etc/earshot/config.json';
@@ -10,11 +11,17 @@ export const DEFAULT_CONFIG_FILE = '/etc/earshot/config.json';
 export const daemonFlags = {
   config: Flags.string({ char: 'c', description: 'config file of the daemon (to find its socket)', env: 'EARSHOT_CONFIG' }),
   socket: Flags.string({ description: 'control socket path (wins over --config)', env: 'EARSHOT_SOCKET' }),
+  site: Flags.string({ description: 'act on a remote site over MQTT (signed cmd/<verb>) instead of the local socket', helpGroup: 'REMOTE' }),
+  broker: Flags.string({ description: 'broker URL for --site (default: mqtt.url of the config)', helpGroup: 'REMOTE', dependsOn: ['site'] }),
+  'key-file': Flags.string({ description: 'shared HMAC key file for --site (default: mqtt.commands.keyFile of the config)', helpGroup: 'REMOTE', dependsOn: ['site'] }),
 };
 
 export interface DaemonTarget {
   config?: string | undefined;
   socket?: string | undefined;
+  site?: string | undefined;
+  broker?: string | undefined;
+  'key-file'?: string | undefined;
 }
 
 /** --socket, else the config's control.socket (from --config, or /etc/earshot/config.json when present, else the schema default). */
@@ -24,7 +31,24 @@ export function resolveSocket(target: DaemonTarget): string {
   return loadConfig({ file, env: process.env }).control.socket;
 }
 
-/** One request to the running daemon; throws DaemonRequestError (with a hint) or ConfigError. */
+/**
+ * One request to the daemon: the local one through its socket, or with --site a remote one
+ * through the broker as a signed command. Throws DaemonRequestError (with a hint) or ConfigError.
+ */
 export function requestDaemon(method: string, params: unknown, target: DaemonTarget, timeoutMs?: number): Promise<unknown> {
+  if (target.site) return requestRemote(method, params, target, timeoutMs);
   return callDaemonUntyped(method, params, timeoutMs === undefined ? { socket: resolveSocket(target) } : { socket: resolveSocket(target), timeoutMs });
+}
+
+function requestRemote(method: string, params: unknown, target: DaemonTarget, timeoutMs?: number): Promise<unknown> {
+  const configFile = target.config ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  const keyFile = target['key-file'] ?? loadConfig({ file: configFile, env: process.env }).mqtt.commands.keyFile;
+  if (!keyFile) throw new Error('--site needs the shared command key: pass --key-file FILE or set mqtt.commands.keyFile in the config');
+  return requestRemoteDaemon(method, (params ?? {}) as Record<string, unknown>, {
+    site: target.site!,
+    broker: target.broker,
+    keyFile,
+    ...(configFile ? { configFile } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
 }
