@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { Resampler } from '../../daemon/audio/resampler.js';
+import { encodeFloatWav } from '../../daemon/audio/wav-writer.js';
 
 const OUT = 16000;
 
@@ -40,23 +41,9 @@ function ours(rate: number, x: Float32Array): Float32Array {
   return out;
 }
 
+/** Float samples as a WAV, for sox to read. */
 function wav(rate: number, x: Float32Array): Buffer {
-  const data = Buffer.alloc(x.length * 4);
-  for (let i = 0; i < x.length; i++) data.writeFloatLE(x[i]!, i * 4);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0, 'latin1');
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8, 'latin1');
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(3, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(rate, 24);
-  h.writeUInt32LE(rate * 4, 28);
-  h.writeUInt16LE(4, 32);
-  h.writeUInt16LE(32, 34);
-  h.write('data', 36, 'latin1');
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
+  return encodeFloatWav(x, rate);
 }
 
 async function viaSox(dir: string, rate: number, x: Float32Array): Promise<{ y: Float32Array; ms: number }> {

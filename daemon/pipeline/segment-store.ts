@@ -2,6 +2,7 @@ import { mkdir, open, readFile, rename, readdir, unlink } from 'node:fs/promises
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
+import { encodeFloatWav } from '../audio/wav-writer.js';
 import type { SpeechSegment } from '../vad/types.js';
 import { fsyncDir } from '../scheduler/durable-file.js';
 import { validateJobId } from '../scheduler/job-id.js';
@@ -70,25 +71,4 @@ export class SegmentStore {
     }
     await rename(tmp, path);
   }
-}
-
-/** A mono IEEE-float WAV (format 3), so saved segments keep the exact samples VAD cut. */
-export function encodeFloatWav(samples: Float32Array, sampleRate: number): Buffer {
-  const dataBytes = samples.length * 4;
-  const buf = Buffer.alloc(44 + dataBytes);
-  buf.write('RIFF', 0, 'latin1');
-  buf.writeUInt32LE(36 + dataBytes, 4);
-  buf.write('WAVE', 8, 'latin1');
-  buf.write('fmt ', 12, 'latin1');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(3, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(sampleRate, 24);
-  buf.writeUInt32LE(sampleRate * 4, 28);
-  buf.writeUInt16LE(4, 32);
-  buf.writeUInt16LE(32, 34);
-  buf.write('data', 36, 'latin1');
-  buf.writeUInt32LE(dataBytes, 40);
-  Buffer.from(samples.buffer, samples.byteOffset, dataBytes).copy(buf, 44);
-  return buf;
 }

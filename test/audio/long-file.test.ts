@@ -4,6 +4,7 @@ import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/paths.js';
+import { wavHeader } from '../../daemon/audio/wav-writer.js';
 
 const HOURS = 2;
 const RATE = 16000;
@@ -15,19 +16,7 @@ const RATE = 16000;
  */
 function writeLongWav(path: string): number {
   const total = HOURS * 3600 * RATE;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'latin1');
-  header.writeUInt32LE(36 + total * 2, 4);
-  header.write('WAVEfmt ', 8, 'latin1');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(RATE, 24);
-  header.writeUInt32LE(RATE * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'latin1');
-  header.writeUInt32LE(total * 2, 40);
+  const header = wavHeader({ format: 'pcm', bitsPerSample: 16, sampleRate: RATE, channels: 1, dataBytes: total * 2 });
   const block = new Int16Array(10 * RATE);
   let seed = 12345;
   for (let i = 0; i < block.length; i++) {
