@@ -28,6 +28,15 @@ export interface ContextPhrase {
   phrase: string;
 }
 
+export interface ContextGraphOptions {
+  /**
+   * Character vocabularies: phrases may only start after this word-separator token (or at the
+   * start of the utterance), so "cat" is not matched inside "concatenate". The separator
+   * itself earns no bonus.
+   */
+  wordSeparator?: number | null;
+}
+
 export interface ContextStep {
   state: ContextNode;
   /** Change of the hypothesis score; negative when a partial match is rolled back. */
@@ -38,12 +47,16 @@ export interface ContextStep {
 
 export class ContextGraph {
   readonly root: ContextNode;
+  /** Where every hypothesis starts: the root, or just after a word separator. */
+  readonly start: ContextNode;
   private nextId = 0;
 
-  constructor(phrases: readonly ContextPhrase[]) {
+  constructor(phrases: readonly ContextPhrase[], options: ContextGraphOptions = {}) {
     this.root = this.node(0);
-    for (const p of phrases) this.insert(p);
+    const sep = options.wordSeparator ?? null;
+    for (const p of phrases) this.insert(sep === null ? p : { ...p, tokens: [sep, ...p.tokens] }, sep);
     this.link();
+    this.start = sep === null ? this.root : (this.root.children.get(sep) ?? this.root);
   }
 
   get size(): number {
@@ -54,18 +67,19 @@ export class ContextGraph {
     return { id: this.nextId++, depth, children: new Map(), score: 0, banked: 0, isEnd: false, phrase: null, fail: null };
   }
 
-  private insert(p: ContextPhrase): void {
+  private insert(p: ContextPhrase, unboosted: number | null): void {
     if (p.tokens.length === 0) return;
     let node = this.root;
     p.tokens.forEach((tok, i) => {
+      const boost = i === 0 && tok === unboosted ? 0 : p.boost;
       let child = node.children.get(tok);
       if (!child) {
         child = this.node(node.depth + 1);
-        child.score = node.score + p.boost;
+        child.score = node.score + boost;
         node.children.set(tok, child);
       } else {
         // Shared prefix of two phrases: keep the larger boost.
-        child.score = Math.max(child.score, node.score + p.boost);
+        child.score = Math.max(child.score, node.score + boost);
       }
       node = child;
       if (i === p.tokens.length - 1) {

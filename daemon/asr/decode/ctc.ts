@@ -79,7 +79,7 @@ export function ctcPrefixBeamSearch(m: CtcMatrix, opts: PrefixBeamOptions): CtcH
   const { blankId, beamSize } = opts;
   const graph = opts.context ?? null;
   const { vocab } = m;
-  let beams: Beam[] = [{ ids: [], frames: [], pb: 0, pnb: -Infinity, ctx: graph?.root ?? null, ctxScore: 0, matched: [] }];
+  let beams: Beam[] = [{ ids: [], frames: [], pb: 0, pnb: -Infinity, ctx: graph?.start ?? null, ctxScore: 0, matched: [] }];
   const row = new Float64Array(vocab);
   const candidates = Math.min(vocab, Math.max(beamSize, 1) + 1);
   for (let t = 0; t < m.frames; t++) {

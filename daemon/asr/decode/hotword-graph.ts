@@ -15,5 +15,5 @@ export function buildContextGraph(hotwords: readonly Hotword[], tokens: TokenTab
     }
     phrases.push({ tokens: ids, boost: h.boost, phrase: h.phrase });
   }
-  return phrases.length ? new ContextGraph(phrases) : null;
+  return phrases.length ? new ContextGraph(phrases, { wordSeparator: tokens.wordSeparator }) : null;
 }

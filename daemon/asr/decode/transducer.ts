@@ -112,7 +112,7 @@ export class TransducerModifiedBeam implements TransducerSearch {
     private readonly beamSize: number,
     private readonly graph: ContextGraph | null,
   ) {
-    this.hyps = [{ ys: startContext(model.contextSize), frames: [], logProb: 0, ctx: graph?.root ?? null, matched: [], trailingBlanks: 0 }];
+    this.hyps = [{ ys: startContext(model.contextSize), frames: [], logProb: 0, ctx: graph?.start ?? null, matched: [], trailingBlanks: 0 }];
   }
 
   async push(enc: Float32Array, frames: number, dim: number): Promise<void> {
@@ -179,6 +179,6 @@ export class TransducerModifiedBeam implements TransducerSearch {
 
   restart(): void {
     const C = this.model.contextSize;
-    this.hyps = this.hyps.map((h) => ({ ...h, ys: h.ys.slice(h.ys.length - C), frames: [], ctx: this.graph?.root ?? null, matched: [], trailingBlanks: 0 }));
+    this.hyps = this.hyps.map((h) => ({ ...h, ys: h.ys.slice(h.ys.length - C), frames: [], ctx: this.graph?.start ?? null, matched: [], trailingBlanks: 0 }));
   }
 }

@@ -16,6 +16,11 @@ export class TokenTable {
   private readonly byteFallbackBase: number | null;
   /** Byte-level BPE (icefall bbpe): symbols spell bytes; text is decoded from them. */
   readonly byteLevel: boolean;
+  /**
+   * The lone token between words in character vocabularies (NeMo char models: `▁` or ' '),
+   * or null for BPE vocabularies, which glue `▁` to the first piece of each word.
+   */
+  readonly wordSeparator: number | null;
 
   constructor(idToSymbol: Map<number, string>, symbolToId: Map<string, number>) {
     this.idToSymbol = idToSymbol;
@@ -27,6 +32,8 @@ export class TokenTable {
     const bff = symbolToId.get('<0xFF>');
     this.byteFallbackBase = b0 !== undefined && bff !== undefined && bff - b0 === 255 ? b0 : null;
     this.byteLevel = isByteBpeVocabulary(symbolToId.keys());
+    const glued = [...symbolToId.keys()].some((k) => k.startsWith(WORD_START) && k.length > 1);
+    this.wordSeparator = glued ? null : (symbolToId.get(WORD_START) ?? symbolToId.get(' ') ?? null);
   }
 
   static parse(text: string, where: string): TokenTable {
@@ -108,16 +115,12 @@ export class TokenTable {
    */
   encode(phrase: string): number[] | null {
     const words = phrase.trim().split(/\s+/).filter(Boolean);
-    const symbols = [...this.symbolToId.keys()];
-    // BPE vocabularies glue `▁` to the first piece of a word; character vocabularies (NeMo char
-    // models) have a lone `▁` (or ' ') token between words instead.
-    const gluedWordStart = symbols.some((s) => s.startsWith(WORD_START) && s.length > 1);
-    const separator = this.symbolToId.get(WORD_START) ?? this.symbolToId.get(' ');
+    const separator = this.wordSeparator;
     const ids: number[] = [];
     for (const word of words) {
       let rest = word;
-      if (gluedWordStart) rest = WORD_START + rest;
-      else if (ids.length && separator !== undefined) ids.push(separator);
+      if (separator === null) rest = WORD_START + rest;
+      else if (ids.length) ids.push(separator);
       while (rest.length) {
         let len = rest.length;
         while (len > 0 && !this.symbolToId.has(rest.slice(0, len))) len--;

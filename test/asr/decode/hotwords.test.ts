@@ -99,3 +99,23 @@ t.test('topK picks the k largest, best first, keeping the first of equal values'
   t.same(topK(values, 1), [1]);
   t.same(topK(values, 10), [1, 3, 5, 2, 0, 4]);
 });
+
+t.test('character vocabularies: a phrase only matches at a word start', async (t) => {
+  const graph = buildContextGraph([{ phrase: 'at', boost: 2 }], tokens, silentLogger)!;
+  const id = (s: string) => tokens.symbolToId.get(s)!;
+  const walk = (syms: string[]) => {
+    let state = graph.start;
+    let total = 0;
+    const matched: string[] = [];
+    for (const s of syms) {
+      const step = graph.step(state, id(s));
+      state = step.state;
+      total += step.delta;
+      if (step.matched) matched.push(step.matched);
+    }
+    return { total: total + graph.finish(state), matched };
+  };
+  t.same(walk(['a', 't']), { total: 4, matched: ['at'] }, 'at the start of the utterance');
+  t.same(walk(['c', 'a', 't', '\u2581', 'a', 't']), { total: 4, matched: ['at'] }, 'after a separator, not inside "cat"');
+  t.same(walk(['c', 'a', 't']), { total: 0, matched: [] }, '"cat" earns nothing');
+});
