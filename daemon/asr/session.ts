@@ -58,20 +58,13 @@ export class ModelSession {
   /** Shape of an input as declared in the graph; symbolic dimensions are strings, unknown are -1. */
   inputShape(name: string): Array<number | string> {
     const m = this.live().inputMetadata.find((x) => x.name === name);
-    if (!m || !m.isTensor) return [];
-    return m.shape.map((d) => (typeof d === 'number' ? d : d));
+    return m && m.isTensor ? [...m.shape] : [];
   }
 
   /** Element type of an input ('float32', 'int64', ...), or '' when unknown. */
   inputType(name: string): string {
     const m = this.live().inputMetadata.find((x) => x.name === name);
     return m && m.isTensor ? m.type : '';
-  }
-
-  outputShape(name: string): Array<number | string> {
-    const m = this.live().outputMetadata.find((x) => x.name === name);
-    if (!m || !m.isTensor) return [];
-    return m.shape.map((d) => (typeof d === 'number' ? d : d));
   }
 
   async run(feeds: Feeds): Promise<Outputs> {
