@@ -7,7 +7,6 @@ import { performance } from 'node:perf_hooks';
 import { loadModel } from '../../daemon/asr/recognizer.js';
 import { readWavFile } from '../../daemon/asr/wav-file.js';
 import { sherpaPeer } from '../../test/parity/sherpa-peer.js';
-import { TAIL_PADDING_SEC } from '../../daemon/asr/streaming/transducer-stream.js';
 import type { ModelFamily } from '../../daemon/asr/types.js';
 
 export interface WorkerReport {
@@ -30,7 +29,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let decode: () => Promise<string>;
   if (engine === 'sherpa') {
-    const peer = sherpaPeer(modelDir, family as ModelFamily, threads, TAIL_PADDING_SEC);
+    const peer = sherpaPeer(modelDir, family as ModelFamily, threads);
     decode = async () => peer.transcribe(audio.samples).text;
   } else {
     const model = await loadModel(modelDir, { providers: ['cpu'], threads });

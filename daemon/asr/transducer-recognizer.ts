@@ -10,7 +10,7 @@ import type { StreamingZipformerModel } from './models/streaming-zipformer.js';
 import type { TokenTable } from './models/tokens.js';
 import type { ProviderFallback, ExecutionProvider } from './session.js';
 import { StablePrefix } from './streaming/stable-prefix.js';
-import { DEFAULT_ENDPOINT_RULES, TAIL_PADDING_SEC, TransducerStream } from './streaming/transducer-stream.js';
+import { DEFAULT_ENDPOINT_RULES, tailPaddingSec, TransducerStream } from './streaming/transducer-stream.js';
 import type { AsrResult, AsrStream, LoadedModel, PartialTranscript, StreamOptions, TranscribeOptions } from './types.js';
 import { DEFAULT_BEAM_SIZE } from './ctc-recognizer.js';
 
@@ -45,7 +45,7 @@ export class TransducerRecognizer implements LoadedModel {
   async transcribe(samples: Float32Array, options: TranscribeOptions = {}): Promise<AsrResult> {
     const stream = this.openStream(options);
     stream.accept(samples);
-    stream.accept(new Float32Array(Math.round(TAIL_PADDING_SEC * this.sampleRate)));
+    stream.accept(this.tailPadding());
     stream.inputFinished();
     await stream.decode();
     return this.toResult(stream, samples.length / this.sampleRate, true);
@@ -56,6 +56,11 @@ export class TransducerRecognizer implements LoadedModel {
     const out: AsrResult[] = [];
     for (const s of segments) out.push(await this.transcribe(s, options));
     return out;
+  }
+
+  /** Silence that flushes the last words of a segment through the chunked encoder. */
+  tailPadding(): Float32Array {
+    return new Float32Array(Math.round(tailPaddingSec(this.model.chunkSize, this.model.chunkShift) * this.sampleRate));
   }
 
   toResult(stream: TransducerStream, durationSec: number, final: boolean): AsrResult {
@@ -115,7 +120,7 @@ class LiveTransducerStream implements AsrStream {
   }
 
   async finish(): Promise<AsrResult> {
-    this.stream.accept(new Float32Array(Math.round(TAIL_PADDING_SEC * this.recognizer.sampleRate)));
+    this.stream.accept(this.recognizer.tailPadding());
     this.stream.inputFinished();
     await this.stream.decode();
     const result = this.recognizer.toResult(this.stream, this.durationSec, true);

@@ -10,8 +10,7 @@ import { loadModel } from '../../daemon/asr/recognizer.js';
 import { readWavFile } from '../../daemon/asr/wav-file.js';
 import { MODEL_FAMILIES } from '../../daemon/asr/types.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { SherpaOnline, sherpaPeer } from './sherpa-peer.js';
-import { TAIL_PADDING_SEC } from '../../daemon/asr/streaming/transducer-stream.js';
+import { SherpaOnline, sherpaPeer, transducerTailPaddingSec } from './sherpa-peer.js';
 
 const speech = readWavFile(join(fixturesDir, 'asr', 'speech-en.wav')).samples;
 // A second, shorter input: the first 1.7 s, to cover another length and the batch padding.
@@ -20,7 +19,7 @@ const clip = speech.slice(0, 27200);
 for (const family of MODEL_FAMILIES) {
   t.test(`${family}: same tokens as sherpa-onnx`, async (t) => {
     const dir = join(fixturesDir, 'asr', 'models', family);
-    const peer = sherpaPeer(dir, family, 1, TAIL_PADDING_SEC);
+    const peer = sherpaPeer(dir, family, 1);
     const model = await loadModel(dir, { providers: ['cpu'] });
     t.teardown(() => model.release());
     t.equal(model.family, family, 'family recognised from metadata and layout');
@@ -60,7 +59,7 @@ t.test('streaming transducer: modified beam search gives the same tokens as sher
   const peer = new SherpaOnline(dir, 1, 'modified_beam_search');
   const model = await loadModel(dir);
   t.teardown(() => model.release());
-  const theirs = peer.transcribe(speech, TAIL_PADDING_SEC);
+  const theirs = peer.transcribe(speech, transducerTailPaddingSec(dir));
   const ours = await model.transcribe(speech, { method: 'beam', beamSize: 4 });
   t.ok(theirs.tokens.length > 10);
   t.same(

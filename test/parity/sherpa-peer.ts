@@ -5,6 +5,9 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { ModelFamily } from '../../daemon/asr/types.js';
+import { readOnnxMetadata } from '../../daemon/asr/models/onnx-metadata.js';
+import { detectModel } from '../../daemon/asr/models/detect.js';
+import { tailPaddingSec } from '../../daemon/asr/streaming/transducer-stream.js';
 
 export interface SherpaResult {
   text: string;
@@ -89,7 +92,7 @@ export class SherpaOnline {
     this.recognizer = new sherpa.OnlineRecognizer({
       featConfig: { sampleRate: 16000, featureDim: 80 },
       modelConfig: {
-        transducer: { encoder: join(dir, 'encoder.onnx'), decoder: join(dir, 'decoder.onnx'), joiner: join(dir, 'joiner.onnx') },
+        transducer: detectModel(dir).transducer,
         tokens: join(dir, 'tokens.txt'),
         numThreads: threads,
         provider: 'cpu',
@@ -111,11 +114,18 @@ export class SherpaOnline {
   }
 }
 
+/** Our tail padding for the streaming transducer in `dir`, from its encoder metadata. */
+export function transducerTailPaddingSec(dir: string): number {
+  const meta = readOnnxMetadata(detectModel(dir).modelPath);
+  return tailPaddingSec(Number(meta.get('T')), Number(meta.get('decode_chunk_len')));
+}
+
 /** The peer for any supported family: transcribe(samples) as our LoadedModel.transcribe does it. */
-export function sherpaPeer(dir: string, family: ModelFamily, threads = 1, tailPaddingSec = 0.66): { transcribe(samples: Float32Array): SherpaResult } {
+export function sherpaPeer(dir: string, family: ModelFamily, threads = 1): { transcribe(samples: Float32Array): SherpaResult } {
   if (family === 'zipformer-transducer') {
     const online = new SherpaOnline(dir, threads);
-    return { transcribe: (samples) => online.transcribe(samples, tailPaddingSec) };
+    const padding = transducerTailPaddingSec(dir);
+    return { transcribe: (samples) => online.transcribe(samples, padding) };
   }
   return new SherpaOffline(dir, family, threads);
 }

@@ -4,7 +4,7 @@
  * inside the received audio until inputFinished()), the encoder takes `chunkSize` frames and
  * advances by `chunkShift`, and its states are carried to the next chunk. A chunk runs only
  * once more than `chunkSize` frames are ready, so callers flush the tail with silence
- * (TAIL_PADDING_SEC) before inputFinished().
+ * (tailPaddingSec()) before inputFinished().
  */
 import { FbankComputer } from '../features/fbank.js';
 import { numFramesReady } from '../features/fbank-options.js';
@@ -12,8 +12,16 @@ import { STREAMING_ZIPFORMER_FBANK } from '../features/presets.js';
 import type { EncoderStates, StreamingZipformerModel } from '../models/streaming-zipformer.js';
 import type { TransducerHypothesis, TransducerSearch } from '../decode/transducer.js';
 
-/** Silence appended by transcribe() so the last words reach a complete chunk (sherpa-onnx examples use 0.4–0.66 s). */
-export const TAIL_PADDING_SEC = 0.66;
+/** Least silence appended at the end of a segment (sherpa-onnx's examples use 0.66 s). */
+export const MIN_TAIL_PADDING_SEC = 0.66;
+
+/**
+ * Silence to append so the last real frame reaches a complete chunk: at least one chunk plus
+ * one shift, for models with long chunks (T = 141 frames for chunk-64 exports).
+ */
+export function tailPaddingSec(chunkSize: number, chunkShift: number): number {
+  return Math.max(MIN_TAIL_PADDING_SEC, (chunkSize + chunkShift) * 0.01);
+}
 
 /**
  * Endpoint rules (sherpa-onnx endpoint.h defaults): an utterance ends after 2.4 s of silence,
