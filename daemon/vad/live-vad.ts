@@ -1,5 +1,6 @@
 import type { AudioFrames } from '../audio/types.js';
 import type { Logger } from '../log/logger.js';
+import type { OpenSpeech } from './segmenter.js';
 import type { SegmenterSettings } from './sensitivity.js';
 import type { SpeechSegment, VoiceDetector } from './types.js';
 import { VadStream } from './vad-stream.js';
@@ -30,6 +31,15 @@ export class LiveVad {
     }
     await this.deliver(await this.stream.push(frames));
   };
+
+  get sourceId(): string {
+    return this.options.sourceId;
+  }
+
+  /** The speech open right now (pre-padding included), or null; for live partials. */
+  openSpeech(): OpenSpeech | null {
+    return this.stream?.openSpeech() ?? null;
+  }
 
   async end(): Promise<void> {
     if (!this.stream) return;

@@ -1,8 +1,28 @@
+import { createHash } from 'node:crypto';
 import { SampleWindow } from '../audio/sample-window.js';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
 import { extendOnset, trimOffset } from './boundary-refine.js';
 import type { SegmenterSettings } from './sensitivity.js';
 import type { SpeechSegment } from './types.js';
+
+/**
+ * The speech open right now, for live partial transcripts: where it starts (pre-padding
+ * included) and an id fixed when it began, which the segment carries as `speechId` when it
+ * closes. Samples are copied only when asked for, not on every push.
+ */
+export interface OpenSpeech {
+  /** Same as the closed segment's `speechId`. */
+  id: string;
+  sourceId: string;
+  /** Seconds from the start of the source, pre-padding included. */
+  startSec: number;
+  /** ISO 8601 wall-clock time of `startSec`. */
+  startedAt: string;
+  /** Samples held from the start up to now. */
+  length: number;
+  /** A copy of samples [from, length) counted from the start. */
+  copyFrom(from: number): Float32Array;
+}
 
 /**
  * Turns per-hop speech probabilities into speech segments: hysteresis on the threshold
@@ -114,6 +134,24 @@ export class Segmenter {
     return this.emitReady(false);
   }
 
+  /** The speech open now (null when none), as it would start if it closed now. */
+  openSpeech(): OpenSpeech | null {
+    if (!this.triggered) return null;
+    const last = this.pending[this.pending.length - 1];
+    const pendingEnd = last ? (last.padEnd ? last.end + this.pad : last.end) : 0;
+    const start = Math.max(this.segStart - this.pad, this.lastEmittedEnd, pendingEnd, this.audio.start, 0);
+    const end = this.audio.end;
+    const origin = this.origin ?? 0;
+    return {
+      id: this.speechId(this.segStart),
+      sourceId: this.sourceId,
+      startSec: (origin + start) / this.sr,
+      startedAt: new Date(this.wallTime(start)).toISOString(),
+      length: end - start,
+      copyFrom: (from) => this.audio.copy(start + Math.min(Math.max(0, from), end - start), end),
+    };
+  }
+
   /** The stream ended (or broke): closes any open segment at the last audio and returns the rest. */
   end(): SpeechSegment[] {
     const audioEnd = this.audio.end;
@@ -187,7 +225,7 @@ export class Segmenter {
       const end = Math.min(wantEnd, audioEnd);
       if (end <= start) continue;
       this.lastEmittedEnd = end;
-      out.push(this.segment(start, end));
+      out.push({ ...this.segment(start, end), speechId: this.speechId(r.start) });
     }
     this.trim();
     return out;
@@ -203,6 +241,17 @@ export class Segmenter {
       sampleRate: MODEL_SAMPLE_RATE,
       samples: this.audio.copy(start, end),
     };
+  }
+
+  /**
+   * Id of the speech that began at `index` (before padding): known from its first hop, so
+   * live partials name the same id as the segment that closes it. The wall time keeps ids
+   * apart when a reconnecting source starts its sample count again.
+   */
+  private speechId(index: number): string {
+    const at = new Date(this.wallTime(index)).toISOString();
+    const key = `${this.sourceId}\0${at}\0${(((this.origin ?? 0) + index) / this.sr).toFixed(4)}`;
+    return `s-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
   }
 
   private wallTime(index: number): number {

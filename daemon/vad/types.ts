@@ -36,4 +36,6 @@ export interface SpeechSegment {
   sampleRate: 16000;
   /** Mono, 16 kHz. */
   samples: Float32Array;
+  /** Id fixed when the speech began (the live partials of this speech carry it too). */
+  speechId?: string;
 }

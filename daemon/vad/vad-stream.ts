@@ -1,5 +1,5 @@
 import type { AudioFrames } from '../audio/types.js';
-import { Segmenter } from './segmenter.js';
+import { Segmenter, type OpenSpeech } from './segmenter.js';
 import type { SegmenterSettings } from './sensitivity.js';
 import type { SpeechSegment, VoiceDetector } from './types.js';
 
@@ -28,6 +28,11 @@ export class VadStream {
     this.segmenter.pushAudio(frames.samples, frames.startSample, frames.wallTimeMs);
     done.push(...this.segmenter.pushDecisions(await this.detector.process(frames.samples)));
     return done;
+  }
+
+  /** The speech open right now, for live partials. */
+  openSpeech(): OpenSpeech | null {
+    return this.open ? this.segmenter.openSpeech() : null;
   }
 
   /** Ends the stream: decides the held samples, closes any open segment, resets the detector. */
