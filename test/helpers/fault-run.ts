@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, waitFor, type RunningDaemon } from './daemon-process.js';
 import { fixturesDir, tempDir } from './paths.js';
-import { Mosquitto } from './mosquitto.js';
+import { Mosquitto, freePort } from './mosquitto.js';
 import { prng } from './mutate.js';
 import { TranscriptTally, dropRecording, percentile, readQueue, spoolWaiting } from './faults.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
@@ -30,6 +30,11 @@ export interface FaultRunOptions {
   maxBrokerDownMs: number;
   /** Jobs the daemon may see die under it before it gives up on one (scheduler.batch.maxAttempts). */
   maxAttempts: number;
+  /**
+   * 'mosquitto': an external broker with persistence (it outlives the daemon);
+   * 'embedded': the daemon's own in-memory broker on a fixed port, which dies with it.
+   */
+  broker?: 'mosquitto' | 'embedded';
   /** Progress lines (one per fault). */
   log?: (line: string) => void;
 }
@@ -62,16 +67,19 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
   const spool = join(root, 'spool');
   const dataDir = join(root, 'data');
   const siteId = `faults-${options.seed}`;
-  const broker = await new Mosquitto().start();
-  const tally = new TranscriptTally(broker.url, `earshot/${siteId}/transcript/#`, `tally-${options.seed}`);
-  await tally.start();
+  const embedded = options.broker === 'embedded';
+  if (embedded && options.brokerRestarts > 0) throw new Error('the embedded broker restarts only with the daemon; use broker: mosquitto for broker restarts');
+  const broker = embedded ? null : await new Mosquitto().start();
+  const embeddedPort = embedded ? await freePort() : 0;
+  const brokerUrl = broker?.url ?? `mqtt://127.0.0.1:${embeddedPort}`;
+  const tally = new TranscriptTally(brokerUrl, `earshot/${siteId}/transcript/#`, `tally-${options.seed}`);
   mkdirSync(spool, { recursive: true });
 
   const config = {
     siteId,
     dataDir,
     control: { socket: join(root, 'control.sock') },
-    mqtt: { url: broker.url },
+    mqtt: embedded ? { url: null, embedded: { host: '127.0.0.1', port: embeddedPort } } : { url: brokerUrl },
     sources: [{ id: 'inbox', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
@@ -116,6 +124,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
   };
 
   try {
+    // The embedded broker exists only once the daemon runs.
+    if (embedded) daemon = await launch();
+    await tally.start();
     for (let k = 0; k < options.kills; k++) {
       drop(options.filesPerFault);
       const atLaunch = new Map(readQueue(dataDir).pending.map((j) => [j.id, j.attempts]));
@@ -140,12 +151,15 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     }
     daemon ??= await launch();
     for (let r = 0; r < options.brokerRestarts; r++) {
-      drop(options.filesPerFault);
+      // Some recordings before the outage, the rest during it: their transcripts can only wait in the outbox.
+      const during = Math.floor(options.filesPerFault / 2);
+      drop(options.filesPerFault - during);
       await sleep(Math.round(rand() * 600));
-      await broker.stop();
+      await broker!.stop();
+      drop(during);
       const down = Math.round(100 + rand() * options.maxBrokerDownMs);
       await sleep(down);
-      await broker.start();
+      await broker!.start();
       const up = Date.now();
       await waitFor(mqttConnected(daemonStatus), 20_000, 'the daemon to reconnect to the broker').catch(() => undefined);
       report.recoveryMs.broker.push(Date.now() - up);
@@ -167,7 +181,7 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       await daemon.exited;
     }
     await tally.stop();
-    await broker.stop();
+    await broker?.stop();
   }
   const q = readQueue(dataDir);
   report.jobs.done = q.done.length;
@@ -184,9 +198,9 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
   async function daemonStatus(): Promise<StatusResult | null> {
     if (!daemon) return null;
     try {
-      return (await callDaemonUntyped('status', {}, { socket: daemon.socket, timeoutMs: 1000 })) as StatusResult;
+      return (await callDaemonUntyped('status', {}, { socket: config.control.socket, timeoutMs: 1000 })) as StatusResult;
     } catch {
-      return null;
+      return null; // not answering yet
     }
   }
 }

@@ -32,6 +32,8 @@ export class TranscriptTally {
   async start(): Promise<void> {
     const client = mqtt.connect(this.url, { clientId: this.clientId, clean: false, reconnectPeriod: 100, connectTimeout: 2000 });
     this.client = client;
+    // Refused connects while the broker is down are expected; the client keeps retrying.
+    client.on('error', () => undefined);
     client.on('message', (_topic, payload) => {
       const tr = JSON.parse(payload.toString()) as TranscriptPayload;
       this.deliveries.set(tr.id, (this.deliveries.get(tr.id) ?? 0) + 1);
