@@ -22,6 +22,7 @@ import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
 import { JobProcessor } from './pipeline/job-processor.js';
 import { SegmentStore } from './pipeline/segment-store.js';
 import { CaptureService } from './pipeline/capture-service.js';
+import { FleetBridge } from './pipeline/fleet-bridge.js';
 import type { EnergySpanStart } from './energy/job-energy-tracker.js';
 import type { TelemetryInput } from './mqtt/payloads/telemetry.js';
 import type { JobOutcome, SpeechRecognizer } from './pipeline/types.js';
@@ -51,6 +52,7 @@ export class Controller {
   readonly plugins: PluginHost;
   readonly stack: SchedulerStack;
   readonly capture: CaptureService;
+  readonly fleet: FleetBridge;
   private readonly services: Service[];
   private readonly started: Service[] = [];
   private readonly log: Logger;
@@ -99,7 +101,22 @@ export class Controller {
       logger: logger('sources'),
     });
 
-    this.services = [serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.plugins, this.stack, this.capture, this.control];
+    // ── Fleet work sharing (issue #6; daemon/pipeline/fleet-bridge.ts) ──
+    // The bridge starts first: it clears fleet leftovers of a crash before the queue opens.
+    // The worker is registered before mqtt starts; it only runs with mqtt.fleet.enabled.
+    this.fleet = new FleetBridge({
+      siteId: config.siteId,
+      dataDir: config.dataDir,
+      queue: this.stack.queue,
+      scheduler: () => this.stack.scheduler,
+      offerer: () => this.mqtt.fleet(),
+      bus: this.bus,
+      logger: logger('fleet'),
+    });
+    this.mqtt.onFleetJob(this.fleet.runJob, this.fleet.hasBudget);
+    // ── end fleet ──
+
+    this.services = [this.fleet, serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.plugins, this.stack, this.capture, this.control];
     this.registerMethods();
     this.mqtt.onCommand((verb, params) => this.dispatchRemote(verb, params));
     this.mqtt.setTelemetrySource(() => this.telemetry());
@@ -154,6 +171,7 @@ export class Controller {
     this.control.register('status', { handler: () => this.status() });
     for (const [name, spec] of Object.entries(this.stack.handlers())) this.control.registerUntyped(name, spec);
     registerPluginMethods(this.control, this.plugins);
+    for (const [name, spec] of Object.entries(this.fleet.handlers())) this.control.registerUntyped(name, spec);
   }
 
   /** MQTT `cmd/<verb>`: the same methods as the control socket, already authenticated by the MQTT layer. */

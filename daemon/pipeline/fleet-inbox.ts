@@ -1,0 +1,48 @@
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fsyncDir } from '../scheduler/durable-file.js';
+
+/**
+ * `<dataDir>/fleet/inbox`: audio of fleet jobs this box has taken, one file per attempt,
+ * written durably before the job enters the local queue (the queue keeps only the path).
+ */
+export class FleetInbox {
+  constructor(private readonly dir: string) {}
+
+  /**
+   * Empties the inbox; returns how many files it held. Called before the job queue opens:
+   * a fleet job this box held when it died has already been offered again by its owner (it
+   * saw this box's last will), so its leftover local copy must not run a second time. With
+   * its audio gone it fails at once ("file not found") instead of being transcribed twice.
+   */
+  async clear(): Promise<number> {
+    await mkdir(this.dir, { recursive: true, mode: 0o750 });
+    let n = 0;
+    for (const f of await readdir(this.dir)) {
+      await unlink(join(this.dir, f)).catch(() => undefined);
+      n += 1;
+    }
+    if (n > 0) await fsyncDir(this.dir);
+    return n;
+  }
+
+  /** Writes the audio (temp file, fsync, rename, fsync dir) and returns its path. */
+  async write(name: string, audio: Buffer): Promise<string> {
+    const path = join(this.dir, name);
+    const tmp = `${path}.${process.pid}.tmp`;
+    const fh = await open(tmp, 'w', 0o640);
+    try {
+      await fh.writeFile(audio);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(this.dir);
+    return path;
+  }
+
+  async remove(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
+  }
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { basename, extname } from 'node:path';
+
+/**
+ * What a fleet offer carries for a transcription: the recording itself, base64 in the
+ * offer's `job` field. Embedding the audio works on every box of a group, whatever storage
+ * each one mounts; the price is a size limit, since the whole message passes through the
+ * broker and sits in the offerer's memory until the job is done.
+ */
+export interface FleetTranscribeJob {
+  kind: 'transcribe';
+  /** The file's name on the offering box, for logs and the taker's file extension. */
+  fileName: string;
+  bytes: number;
+  /** Hex SHA-256 of the audio, so a taker refuses a truncated or altered payload. */
+  sha256: string;
+  /** The file's bytes, base64. */
+  audio: string;
+}
+
+/** 16 MiB: about 8 minutes of 16 kHz 16-bit mono WAV; longer recordings stay on their own box. */
+export const FLEET_MAX_AUDIO_BYTES = 16 * 1024 * 1024;
+
+/** What a taker sends back in its `done` payload: enough for the offerer to record the job. */
+export interface FleetTranscribeResult {
+  /** The id the taker's own queue ran it under (`<fleet job id>.a<attempt>`). */
+  localJobId: string;
+  takenBy: string;
+  text: string;
+  transcripts: Array<{ id: string; text: string; startOffsetSec: number; endOffsetSec: number }>;
+  audioSec: number;
+  speechSec: number;
+  processingMs: number;
+  joules: number;
+}
+
+/** Builds the job for a file already read; refuses one over the limit with the way out. */
+export function encodeFleetJob(path: string, audio: Buffer, maxBytes = FLEET_MAX_AUDIO_BYTES): FleetTranscribeJob {
+  checkFleetSize(audio.length, maxBytes);
+  return { kind: 'transcribe', fileName: basename(path), bytes: audio.length, sha256: sha256(audio), audio: audio.toString('base64') };
+}
+
+/** Refuses a recording the fleet cannot carry, before it is read into memory. */
+export function checkFleetSize(bytes: number, maxBytes = FLEET_MAX_AUDIO_BYTES): void {
+  if (bytes > maxBytes) {
+    throw new Error(`${bytes} bytes is over the fleet limit of ${maxBytes} bytes (the audio travels inside the MQTT offer); submit it without --fleet so this box transcribes it, or split the recording`);
+  }
+  if (bytes === 0) throw new Error('the file is empty; there is nothing to transcribe');
+}
+
+/** Checks an offer's job from the wire and returns its audio; every problem names the field and the offerer. */
+export function decodeFleetJob(job: Record<string, unknown>, offeredBy: string, maxBytes = FLEET_MAX_AUDIO_BYTES): { fileName: string; extension: string; audio: Buffer } {
+  const where = `fleet job from ${offeredBy}`;
+  if (job.kind !== 'transcribe') throw new Error(`${where}: job.kind ${JSON.stringify(job.kind)} is not "transcribe"; the offering box runs a newer earshot than this one`);
+  if (typeof job.fileName !== 'string' || job.fileName.length === 0) throw new Error(`${where}: job.fileName is missing`);
+  if (typeof job.bytes !== 'number' || !Number.isInteger(job.bytes) || job.bytes <= 0) throw new Error(`${where}: job.bytes must be a positive integer`);
+  if (job.bytes > maxBytes) throw new Error(`${where}: ${job.bytes} bytes is over this box's limit of ${maxBytes} bytes`);
+  if (typeof job.audio !== 'string') throw new Error(`${where}: job.audio (base64 of the recording) is missing`);
+  if (typeof job.sha256 !== 'string') throw new Error(`${where}: job.sha256 is missing`);
+  const audio = Buffer.from(job.audio, 'base64');
+  if (audio.length !== job.bytes || sha256(audio) !== job.sha256) {
+    throw new Error(`${where}: the audio of ${job.fileName} does not match its size/sha256 (${audio.length} of ${job.bytes} bytes); the offer was damaged on the way`);
+  }
+  // Only a short plain extension survives: the file name itself never reaches the file system.
+  const ext = extname(job.fileName).toLowerCase();
+  const extension = /^\.[a-z0-9]{1,5}$/.test(ext) ? ext : '.wav';
+  return { fileName: job.fileName, extension, audio };
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
