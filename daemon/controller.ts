@@ -22,6 +22,7 @@ import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
 import { JobProcessor } from './pipeline/job-processor.js';
 import { SegmentStore } from './pipeline/segment-store.js';
 import { CaptureService } from './pipeline/capture-service.js';
+import { PartialPublisher, type PartialsConfig } from './pipeline/partial-publisher.js';
 import { FleetBridge } from './pipeline/fleet-bridge.js';
 import type { EnergySpanStart } from './energy/job-energy-tracker.js';
 import type { TelemetryInput } from './mqtt/payloads/telemetry.js';
@@ -52,6 +53,7 @@ export class Controller {
   readonly plugins: PluginHost;
   readonly stack: SchedulerStack;
   readonly capture: CaptureService;
+  readonly partials: PartialPublisher;
   readonly fleet: FleetBridge;
   private readonly services: Service[];
   private readonly started: Service[] = [];
@@ -101,6 +103,18 @@ export class Controller {
       logger: logger('sources'),
     });
 
+    // Live partials (issue #4): off while the config has no `partials` section.
+    this.partials = new PartialPublisher({
+      siteId: config.siteId,
+      config: config.partials as PartialsConfig | undefined,
+      openSpeech: () => this.capture.openSpeech(),
+      model: runtime,
+      pendingLive: () => this.stack.queue.pending().filter((j) => j.priority === 'live').length,
+      paused: () => this.stack.scheduler?.state().state === 'paused',
+      sink: this.mqtt,
+      logger: logger('partials'),
+    });
+
     // ── Fleet work sharing (issue #6; daemon/pipeline/fleet-bridge.ts) ──
     // The bridge starts first: it clears fleet leftovers of a crash before the queue opens.
     // The worker is registered before mqtt starts; it only runs with mqtt.fleet.enabled.
@@ -116,7 +130,7 @@ export class Controller {
     this.mqtt.onFleetJob(this.fleet.runJob, this.fleet.hasBudget);
     // ── end fleet ──
 
-    this.services = [this.fleet, serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.plugins, this.stack, this.capture, this.control];
+    this.services = [this.fleet, serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.plugins, this.stack, this.capture, this.partials, this.control];
     this.registerMethods();
     this.mqtt.onCommand((verb, params) => this.dispatchRemote(verb, params));
     this.mqtt.setTelemetrySource(() => this.telemetry());

@@ -2,7 +2,7 @@ import { statSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { loadModel } from '../asr/recognizer.js';
 import type { ExecutionProvider, GraphOptimization } from '../asr/session.js';
-import type { LoadedModel, TranscribeOptions, AsrResult } from '../asr/types.js';
+import type { AsrStream, LoadedModel, StreamOptions, TranscribeOptions, AsrResult } from '../asr/types.js';
 import type { Logger } from '../log/logger.js';
 import { packageRoot } from '../paths.js';
 import type { JobRecord } from '../scheduler/job-queue.js';
@@ -84,6 +84,14 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
           ...(options.hotwords ? { hotwords: options.hotwords.map((h) => ({ phrase: h.phrase, boost: h.boost || decoding.hotwordBoost })) } : {}),
         }),
     };
+  }
+
+  /** A live stream on the loaded model, for partial transcripts; never loads the model. */
+  createStream(options: StreamOptions = {}): AsrStream {
+    const model = this.model;
+    if (!model) throw new Error('the ASR model is not loaded');
+    const { decoding } = this.options.config;
+    return model.createStream({ method: decoding.method, beamSize: decoding.beamSize, ...options });
   }
 
   // The policy's thread count is applied at the next load: onnxruntime fixes intra-op

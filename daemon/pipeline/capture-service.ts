@@ -6,6 +6,8 @@ import type { SourceConfig } from '../audio/sources/config.js';
 import { SourceSet } from '../audio/sources/source-set.js';
 import { buildSources, type VadConfig } from '../vad/build-sources.js';
 import type { SpeechSegment } from '../vad/types.js';
+import type { LiveVad } from '../vad/live-vad.js';
+import type { OpenSpeech } from '../vad/segmenter.js';
 import type { JobQueue } from '../scheduler/job-queue.js';
 import type { Priority } from '../scheduler/policy.js';
 import type { SegmentStore } from './segment-store.js';
@@ -44,7 +46,7 @@ export class CaptureService implements Service {
     };
     bus.on(this, 'jobDone', ({ job }) => cleanUp(job.id, job.input));
     bus.on(this, 'jobFailed', ({ job }) => cleanUp(job.id, job.input));
-    this.sourceSet = new SourceSet(buildSources(sources, { logger, vad, onSegment: (segment) => this.queueSegment(segment) }), logger);
+    this.sourceSet = new SourceSet(buildSources(sources, { logger, vad, onSegment: (segment) => this.queueSegment(segment), onLiveVad: (live) => this.liveVads.push(live) }), logger);
     await this.sourceSet.start();
   }
 
@@ -52,6 +54,7 @@ export class CaptureService implements Service {
     this.options.bus.removeOwner(this);
     await this.sourceSet?.stop();
     this.sourceSet = undefined;
+    this.liveVads = [];
   }
 
   state(): { state: string; detail?: string } {
@@ -66,8 +69,25 @@ export class CaptureService implements Service {
     return this.sourceSet?.status() ?? [];
   }
 
+  // --- Live partials (partial-publisher.ts) ---------------------------------------------
+  private liveVads: LiveVad[] = [];
+
+  /** The speech open right now on each live source, for the partial publisher. */
+  openSpeech(): OpenSpeech[] {
+    return this.liveVads.map((live) => live.openSpeech()).filter((s): s is OpenSpeech => s !== null);
+  }
+
+  /**
+   * A live segment's job id is its speech id, known from the speech's first hop, so the
+   * partials published while it was open name the id of its final transcript.
+   */
+  private jobIdOf(segment: SpeechSegment): string {
+    return this.priorities.get(segment.sourceId) === 'live' && segment.speechId ? segment.speechId : segmentJobId(segment);
+  }
+  // ----------------------------------------------------------------------------------------
+
   private async queueSegment(segment: SpeechSegment): Promise<void> {
-    const id = segmentJobId(segment);
+    const id = this.jobIdOf(segment);
     const input = await this.options.segments.save(id, segment);
     await this.options.queue.submit({
       id,

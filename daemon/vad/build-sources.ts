@@ -21,6 +21,8 @@ export interface BuildSourcesDeps {
   vad: VadConfig;
   /** Where speech goes (the job queue). A spool file counts as done only once this resolved for all its segments. */
   onSegment: (segment: SpeechSegment) => Promise<void>;
+  /** Each live source's VAD, so its open speech can be followed (live partials). */
+  onLiveVad?: (live: LiveVad) => void;
 }
 
 /**
@@ -59,6 +61,7 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
         case 'command':
         case 'socket': {
           const live = new LiveVad({ sourceId: config.id, createDetector: detector, settings, onSegment: deps.onSegment, logger });
+          deps.onLiveVad?.(live);
           const channel = config.channel ?? 'mix';
           const source: AudioSource =
             config.type === 'command'
