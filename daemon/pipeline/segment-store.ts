@@ -66,9 +66,13 @@ export class SegmentStore {
     try {
       await fh.writeFile(data);
       await fh.sync();
-    } finally {
+    } catch (err) {
+      // A half-written temp file on a full disk would hold the space every retry needs.
       await fh.close();
+      await unlink(tmp).catch(() => undefined);
+      throw err;
     }
+    await fh.close();
     await rename(tmp, path);
   }
 }

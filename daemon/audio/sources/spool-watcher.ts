@@ -147,6 +147,8 @@ export class SpoolWatcher implements AudioSource {
     try {
       await this.options.handler(file);
     } catch (err) {
+      // Our own disk (dataDir) is full: not the recording's fault, so it stays here for a later scan.
+      if ((err as NodeJS.ErrnoException)?.code === 'ENOSPC') return logger.error('disk full: cannot save speech from this recording; it stays in the spool and is retried at the next scan (free space under dataDir)', { source: this.id, file: name });
       const reason = err instanceof Error ? err.message : String(err);
       const target = await freeName(this.failedDir, name);
       await rename(file.path, join(this.failedDir, target));
