@@ -22,7 +22,7 @@ import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
 import { JobProcessor } from './pipeline/job-processor.js';
 import { SegmentStore } from './pipeline/segment-store.js';
 import { CaptureService } from './pipeline/capture-service.js';
-import { PartialPublisher, type PartialsConfig } from './pipeline/partial-publisher.js';
+import { PartialPublisher, partialModelOf, type PartialsConfig } from './pipeline/partial-publisher.js';
 import { FleetBridge } from './pipeline/fleet-bridge.js';
 import type { EnergySpanStart } from './energy/job-energy-tracker.js';
 import type { TelemetryInput } from './mqtt/payloads/telemetry.js';
@@ -108,7 +108,7 @@ export class Controller {
       siteId: config.siteId,
       config: config.partials as PartialsConfig | undefined,
       openSpeech: () => this.capture.openSpeech(),
-      model: runtime,
+      model: partialModelOf(this.stack.lifecycle, runtime),
       pendingLive: () => this.stack.queue.pending().filter((j) => j.priority === 'live').length,
       paused: () => this.stack.scheduler?.state().state === 'paused',
       sink: this.mqtt,

@@ -39,6 +39,8 @@ export function resolveModelDir(dir: string): string {
 export class AsrRuntime implements ModelRuntime<JobOutcome> {
   private model: LoadedModel | undefined;
   private bytes = 0;
+  /** Stream decodes running now (live partials): the model is released only after them. */
+  private readonly streamDecodes = new Set<Promise<unknown>>();
 
   constructor(private readonly options: AsrRuntimeOptions) {}
 
@@ -54,6 +56,8 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     const model = this.model;
     this.model = undefined;
     this.bytes = 0;
+    // The lifecycle waits for jobs; partial decodes run outside jobs, so wait for them here.
+    await Promise.allSettled([...this.streamDecodes]);
     await model?.release();
   }
 
@@ -91,7 +95,19 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     const model = this.model;
     if (!model) throw new Error('the ASR model is not loaded');
     const { decoding } = this.options.config;
-    return model.createStream({ method: decoding.method, beamSize: decoding.beamSize, ...options });
+    const stream = model.createStream({ method: decoding.method, beamSize: decoding.beamSize, ...options });
+    const track = <T>(decode: Promise<T>): Promise<T> => {
+      this.streamDecodes.add(decode);
+      return decode.finally(() => this.streamDecodes.delete(decode));
+    };
+    return {
+      accept: (samples) => stream.accept(samples),
+      partial: () => track(stream.partial()),
+      finish: () => track(stream.finish()),
+      get durationSec() {
+        return stream.durationSec;
+      },
+    };
   }
 
   // The policy's thread count is applied at the next load: onnxruntime fixes intra-op

@@ -6,9 +6,10 @@
  * replaces the partials of a speech by its final.
  *
  * Partials are an extra, never a cost to the finals: a tick is skipped while the model is
- * unloaded (partials never load it), while the scheduler holds work back, while more than
- * `maxPendingLive` live segments wait for their final, and while the previous partial decode
- * still runs (ticks never queue up). The decode re-uses the model's own stream
+ * not loaded, while the scheduler holds work back, while more than `maxPendingLive` live
+ * segments wait for their final, and while the previous partial decode still runs (ticks
+ * never queue up). Speech on a live source starts loading an unloaded model (its final will
+ * need it in a moment anyway), unless the scheduler holds work back. The decode re-uses the model's own stream
  * (`LoadedModel.createStream`: simulated streaming with a stable prefix for offline models,
  * daemon/asr/streaming/simulated-stream.ts), fed only the audio that arrived since the last tick.
  */
@@ -32,11 +33,29 @@ export interface PartialsConfig {
   maxPendingLive: number;
 }
 
-/** The model as partials see it: they may use it when loaded, never load it. */
+/** The model as partials see it. */
 export interface PartialModel {
   loaded(): boolean;
+  /** Loads the model the way a job would (through the model lifecycle). */
+  load(reason: string): Promise<void>;
   /** A live stream on the loaded model; throws when it is not loaded. */
   createStream(options?: StreamOptions): AsrStream;
+}
+
+/**
+ * The model lifecycle and the ASR runtime as one PartialModel: loads go through the
+ * lifecycle (serialized with unloads), streams come from the runtime, which releases the
+ * model only after the partial decodes running on it.
+ */
+export function partialModelOf(
+  lifecycle: { readonly state: string; ensureLoaded(reason: string): Promise<void> },
+  runtime: { loaded(): boolean; createStream(options?: StreamOptions): AsrStream },
+): PartialModel {
+  return {
+    loaded: () => lifecycle.state === 'loaded' && runtime.loaded(),
+    load: (reason) => lifecycle.ensureLoaded(reason),
+    createStream: (options) => runtime.createStream(options),
+  };
 }
 
 export interface PartialSink {
@@ -72,6 +91,7 @@ export class PartialPublisher implements Service {
   private timer: NodeJS.Timeout | undefined;
   private inflight: Promise<void> | undefined;
   private readonly followed = new Map<string, Followed>();
+  private loading: Promise<void> | undefined;
   private published = 0;
   private skippedBusy = 0;
 
@@ -95,6 +115,7 @@ export class PartialPublisher implements Service {
     this.timer = undefined;
     // A decode in flight holds the model; let it finish before the model may be unloaded.
     await this.inflight;
+    await this.loading;
     this.followed.clear();
   }
 
@@ -123,6 +144,7 @@ export class PartialPublisher implements Service {
     if (!model.loaded() || this.options.paused()) {
       // The model may come back as a new instance; streams on the old one are dead.
       this.followed.clear();
+      if (!model.loaded() && !this.options.paused()) this.startLoading();
       return;
     }
     const pending = this.options.pendingLive();
@@ -139,6 +161,15 @@ export class PartialPublisher implements Service {
         logger.debug('partial decode failed', { source: speech.sourceId, err });
       }
     }
+  }
+
+  /** One load at a time; the tick after it finishes decodes. */
+  private startLoading(): void {
+    if (this.loading) return;
+    this.loading = this.options.model
+      .load('live speech')
+      .catch((err: unknown) => this.options.logger.warn('could not load the model for live speech', { err }))
+      .finally(() => (this.loading = undefined));
   }
 
   private async decode(speech: OpenSpeech): Promise<void> {
