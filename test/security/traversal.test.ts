@@ -1,0 +1,110 @@
+import t from 'tap';
+import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startDaemon, runCli } from '../helpers/daemon-process.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { freePort } from '../../scripts/free-port.js';
+import { callDaemonUntyped } from '../../daemon/control/client.js';
+import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
+
+/**
+ * Issue #9, "must show" 3: `../../etc/passwd` — as a source id in the config, as a job id
+ * over the control socket, and as an argument of a signed MQTT command — is refused with a
+ * reason, and nothing is written outside the configured directories.
+ */
+const TRAVERSAL = '../../etc/passwd';
+// Deep enough to leave any temp directory and land in /tmp if it were ever joined.
+const escapeName = `earshot-escape-${process.pid}-${Date.now()}`;
+const DEEP = `${'../'.repeat(12)}tmp/${escapeName}`;
+
+/** Everything a traversal could have created, if any code joined the id to a directory. */
+function escapeTargets(): string[] {
+  return ['/etc/passwd.json', '/etc/passwd.wav', '/etc/passwd.wav.json', `/tmp/${escapeName}`, `/tmp/${escapeName}.json`, `/tmp/${escapeName}.wav`];
+}
+
+t.test('a source id of ../../etc/passwd is refused by config validation and by earshotd', async (t) => {
+  const dir = tempDir('earshot-traversal-config-');
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ siteId: 'trav', dataDir: join(dir, 'data'), control: { socket: join(dir, 'c.sock') }, sources: [{ id: TRAVERSAL, type: 'spool', dir: join(dir, 'spool') }] }));
+  const validate = await runCli(['config', 'validate', config]);
+  t.not(validate.code, 0, 'earshot config validate refuses it');
+  t.match(validate.stdout + validate.stderr, /sources(\[0\]|\/0)\.?\/?id/, 'naming the key');
+
+  const err = await startDaemon({ sources: [{ id: TRAVERSAL, type: 'spool', dir: join(dir, 'spool') }] }).then(
+    (d) => {
+      d.child.kill('SIGKILL');
+      return null;
+    },
+    (e: Error) => e,
+  );
+  t.ok(err, 'earshotd refuses to start');
+  t.match(err?.message ?? '', /exited early \(78\)/, 'with EX_CONFIG');
+  t.match(err?.message ?? '', /sources\[0\]\.id/, 'naming the key');
+  t.notOk(existsSync(join(dir, 'spool')), 'and creates nothing for the refused source');
+});
+
+t.test('../../etc/passwd as a job id or path over the control socket and as signed MQTT command arguments is refused', async (t) => {
+  const root = tempDir('earshot-traversal-');
+  const keyFile = join(root, 'command.key');
+  writeFileSync(keyFile, randomBytes(32).toString('hex'));
+  chmodSync(keyFile, 0o600);
+  const audio = join(root, 'in');
+  mkdirSync(audio);
+  const good = join(audio, 'good.wav');
+  writeFileSync(good, readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav')));
+  const port = await freePort();
+  const passwd = statSync('/etc/passwd');
+  const daemon = await startDaemon({
+    siteId: 'trav',
+    dataDir: join(root, 'data'),
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port }, commands: { enabled: true, keyFile } },
+    vad: { detector: 'energy' },
+    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+  });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const socket = { socket: daemon.socket };
+
+  // Control socket: the job id names a file in the queue directory.
+  for (const id of [TRAVERSAL, DEEP, '..', 'a/b', 'x\0y']) {
+    const r = (await callDaemonUntyped('jobs.submit', { paths: [good], id }, socket)) as SubmitResult;
+    t.same(r.submitted, [], `job id ${JSON.stringify(id)}: nothing queued`);
+    t.match(r.errors[0]?.error ?? '', /invalid job id/, `job id ${JSON.stringify(id)}: refused as an invalid job id`);
+  }
+  await t.rejects(callDaemonUntyped('jobs.get', { ids: [TRAVERSAL] }, socket), /invalid job id/, 'jobs.get refuses it too');
+  const relative = (await callDaemonUntyped('jobs.submit', { paths: [TRAVERSAL] }, socket)) as SubmitResult;
+  t.same(relative.submitted, []);
+  t.match(relative.errors[0]?.error ?? '', /must be absolute/, 'a relative input path is refused');
+
+  // MQTT: the same arguments in signed commands, through the real CLI.
+  const call = (method: string, params: Record<string, unknown>) =>
+    runCli(['mqtt', 'call', method, '--site', 'trav', '--broker', `mqtt://127.0.0.1:${port}`, '--key-file', keyFile, '--params', JSON.stringify(params), '--json']);
+  const submitted = await call('jobs.submit', { paths: [good], id: TRAVERSAL });
+  t.equal(submitted.code, 0, submitted.stderr);
+  const sr = JSON.parse(submitted.stdout) as SubmitResult;
+  t.same(sr.submitted, [], 'MQTT jobs.submit with a traversal id queues nothing');
+  t.match(sr.errors[0]?.error ?? '', /invalid job id/);
+  const relativeMqtt = JSON.parse((await call('jobs.submit', { paths: [TRAVERSAL] })).stdout) as SubmitResult;
+  t.match(relativeMqtt.errors[0]?.error ?? '', /must be absolute/, 'MQTT jobs.submit with a relative traversal path is refused');
+  const get = await call('jobs.get', { ids: [DEEP] });
+  t.not(get.code, 0, 'MQTT jobs.get with a traversal id is refused');
+  t.match(get.stdout + get.stderr, /invalid job id/);
+  const plugin = await call('plugins.enable', { name: TRAVERSAL });
+  t.not(plugin.code, 0, 'MQTT plugins.enable with a traversal name is refused');
+  t.match(plugin.stdout + plugin.stderr, /unknown plugin|no plugin/i);
+
+  // Nothing landed outside, nothing was queued inside, /etc/passwd untouched.
+  for (const target of escapeTargets()) t.notOk(existsSync(target), `${target} was not created`);
+  t.same(readdirSync(join(root, 'data', 'queue', 'pending')), [], 'no job was queued');
+  const after = statSync('/etc/passwd');
+  t.equal(after.mtimeMs, passwd.mtimeMs, '/etc/passwd was not written');
+  t.equal(after.size, passwd.size);
+  t.same(readdirSync(root).sort(), ['command.key', 'data', 'in'], 'nothing new beside the configured directories');
+
+  const status = await runCli(['status', '--json', '--socket', daemon.socket]);
+  t.equal(JSON.parse(status.stdout).pid, daemon.child.pid, 'the daemon kept running');
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+});
