@@ -1,0 +1,183 @@
+import t, { type Test } from 'tap';
+import { join } from 'node:path';
+import { decodeAll } from '../../daemon/audio/decode-file.js';
+import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
+import type { AsrStream, StreamOptions } from '../../daemon/asr/types.js';
+import { silentLogger } from '../../daemon/log/logger.js';
+import type { PartialPayload } from '../../daemon/mqtt/payloads/partial.js';
+import { transcriptId } from '../../daemon/mqtt/payloads/transcript.js';
+import { AsrRuntime } from '../../daemon/pipeline/asr-runtime.js';
+import { PartialPublisher, partialModelOf, type PartialsConfig, type PartialPublisherOptions } from '../../daemon/pipeline/partial-publisher.js';
+import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
+import { createDetector } from '../../daemon/vad/create-detector.js';
+import { LiveVad } from '../../daemon/vad/live-vad.js';
+import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
+import type { SpeechSegment } from '../../daemon/vad/types.js';
+import { fixturesDir } from '../helpers/paths.js';
+
+/**
+ * The publisher against the real parts it joins: the fixture NeMo-CTC model loaded by the
+ * ASR runtime through the model lifecycle, and a LiveVad (energy detector) fed the fixture
+ * recording (speech 0.5-2.4 s, pause, speech 3.6-5.0 s) frame by frame.
+ */
+
+const CONFIG: PartialsConfig = { enabled: true, intervalMs: 40, minSpeechMs: 300, maxPendingLive: 0 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `slowMs` holds each decode that much longer, to make it outlast the interval for certain. */
+async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, slowMs = 0) {
+  const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  const runtime = new AsrRuntime({
+    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads: 1, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
+    logger: silentLogger,
+    process: () => Promise.reject(new Error('no jobs in this test')),
+    describe: () => Promise.reject(new Error('no jobs in this test')),
+  });
+  const lifecycle = new ModelLifecycle(runtime, silentLogger);
+  const segments: SpeechSegment[] = [];
+  const live = new LiveVad({ sourceId: 'desk', createDetector: () => createDetector('energy', silentLogger), settings: resolveSegmenterSettings({}), onSegment: async (s) => void segments.push(s), logger: silentLogger });
+  const published: PartialPayload[] = [];
+  // Counts overlapping decodes on the real stream, to see that ticks never pile up.
+  const decodes = { running: 0, most: 0, total: 0 };
+  const model = partialModelOf(lifecycle, {
+    loaded: () => runtime.loaded(),
+    createStream: (options?: StreamOptions): AsrStream => {
+      const stream = runtime.createStream(options);
+      return {
+        accept: (s) => stream.accept(s),
+        partial: async () => {
+          decodes.running++;
+          decodes.total++;
+          decodes.most = Math.max(decodes.most, decodes.running);
+          try {
+            const partial = await stream.partial();
+            if (slowMs > 0) await sleep(slowMs);
+            return partial;
+          } finally {
+            decodes.running--;
+          }
+        },
+        finish: () => stream.finish(),
+        get durationSec() {
+          return stream.durationSec;
+        },
+      };
+    },
+  });
+  const publisher = new PartialPublisher({
+    siteId: 'lab',
+    config: CONFIG,
+    openSpeech: () => [live.openSpeech()].filter((s) => s !== null),
+    model,
+    pendingLive: () => 0,
+    paused: () => false,
+    sink: { publishPartial: (p) => void published.push(p) },
+    logger: silentLogger,
+    ...overrides,
+  });
+  let fed = 0;
+  /** Feeds the recording up to `sec` in 100 ms frames. */
+  const feedTo = async (sec: number) => {
+    const end = Math.min(audio.length, Math.round(sec * MODEL_SAMPLE_RATE));
+    for (; fed < end; fed += 1600) {
+      await live.onFrames({ sourceId: 'desk', startSample: fed, wallTimeMs: Date.UTC(2026, 0, 1) + fed / 16, samples: audio.slice(fed, Math.min(end, fed + 1600)), discontinuity: fed === 0 });
+    }
+  };
+  t.teardown(async () => {
+    await publisher.stop();
+    await live.end();
+    await lifecycle.unload('test over');
+  });
+  return { runtime, lifecycle, live, publisher, published, segments, decodes, feedTo };
+}
+
+t.test('while speech is open: loads the model, publishes partials naming the final id; none once it closed', async (t) => {
+  const { runtime, live, publisher, published, segments, decodes, feedTo } = await setup(t);
+  await publisher.start();
+  await feedTo(1.8); // inside the first stretch
+  const open = live.openSpeech();
+  t.ok(open, 'speech is open');
+  await sleep(600);
+  t.ok(runtime.loaded(), 'live speech loaded the model');
+  t.ok(published.length >= 1, `${published.length} partials while speaking`);
+  for (const p of published) {
+    t.equal(p.segmentId, transcriptId('lab', 'desk', `${open!.id}#0`), 'segmentId is the id the final transcript will carry');
+    t.equal(p.startOffsetSec, open!.startSec);
+    t.equal(p.sourceId, 'desk');
+    t.equal(p.v, 1);
+  }
+  t.equal(new Set(published.map((p) => p.text)).size, published.length, 'only changed text is published again');
+  t.equal(decodes.most, 1, 'never two decodes at once');
+
+  await feedTo(3.4); // the first stretch closes in the pause
+  t.equal(segments.length, 1);
+  t.equal(segments[0]!.speechId, open!.id, 'the closed segment carries the open speech id');
+  await sleep(150);
+  const after = published.length;
+  await sleep(300);
+  t.equal(published.length, after, 'no partials in the pause');
+  t.match(publisher.state(), { state: 'running' });
+});
+
+t.test('ticks skip while a decode runs instead of queueing', async (t) => {
+  const { publisher, decodes, feedTo } = await setup(t, {}, 200);
+  await feedTo(2.3);
+  await publisher.start();
+  await sleep(1000);
+  t.ok(decodes.total >= 2, `${decodes.total} decodes`);
+  t.ok(decodes.total <= 6, 'at most one decode per 200 ms, not one per 40 ms tick');
+  t.equal(decodes.most, 1, 'one decode at a time');
+  const skipped = Number(/(\d+) ticks skipped/.exec(publisher.state().detail ?? '')?.[1]);
+  t.ok(skipped >= 10, `state reports the ticks skipped (${skipped})`);
+  await publisher.stop();
+  const total = decodes.total;
+  await sleep(200);
+  t.equal(decodes.total, total, 'stop() ends the ticks');
+  t.equal(decodes.running, 0, 'stop() waited for the decode in flight');
+});
+
+t.test('a live backlog pauses partials; a paused scheduler neither decodes nor loads', async (t) => {
+  let pending = 1;
+  let paused = false;
+  const { runtime, lifecycle, publisher, published, feedTo } = await setup(t, { pendingLive: () => pending, paused: () => paused });
+  await feedTo(1.8);
+  await lifecycle.ensureLoaded('test');
+  await publisher.start();
+  await sleep(400);
+  t.equal(published.length, 0, 'no partials while a live final waits');
+  pending = 0;
+  paused = true;
+  await sleep(300);
+  t.equal(published.length, 0, 'no partials while the scheduler pauses');
+  await lifecycle.unload('test');
+  await sleep(300);
+  t.notOk(runtime.loaded(), 'a paused scheduler: partials do not load the model');
+  paused = false;
+  await sleep(600);
+  t.ok(runtime.loaded() && published.length >= 1, 'back to normal: loads and publishes');
+});
+
+t.test('without a partials section (or enabled: false) nothing runs', async (t) => {
+  for (const config of [undefined, { ...CONFIG, enabled: false }]) {
+    const { runtime, publisher, published, feedTo } = await setup(t, { config });
+    await feedTo(1.8);
+    await publisher.start();
+    await sleep(300);
+    t.equal(published.length, 0);
+    t.notOk(runtime.loaded(), 'the model was not loaded');
+    t.match(publisher.state(), { state: 'disabled' });
+  }
+});
+
+t.test('unloading the model waits for a partial decode in flight', async (t) => {
+  const { runtime, lifecycle } = await setup(t);
+  await lifecycle.ensureLoaded('test');
+  const stream = runtime.createStream();
+  stream.accept(new Float32Array(8 * MODEL_SAMPLE_RATE).map((_, i) => 0.1 * Math.sin(i / 7)));
+  const order: string[] = [];
+  const decode = stream.partial().then(() => order.push('decode done'));
+  const unload = lifecycle.unload('test').then(() => order.push('unloaded'));
+  await Promise.all([decode, unload]);
+  t.same(order, ['decode done', 'unloaded']);
+  await t.rejects(stream.partial(), /released|not loaded/, 'a stream of a released model fails cleanly');
+});
