@@ -1,0 +1,179 @@
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { cleanEnv, earshotdBin, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { callDaemonUntyped } from '../../daemon/control/client.js';
+import type { JobDonePayload, JobGrantPayload } from '../../daemon/mqtt/payloads/job.js';
+import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import type { FleetTranscribeResult } from '../../daemon/pipeline/fleet-job.js';
+
+/**
+ * Issue #6, must-show 5: three real earshotd processes in one fleet group on a real
+ * Mosquitto share a 60-recording backlog offered by one of them (`earshot jobs submit DIR
+ * --fleet`). Halfway through, a taker is SIGKILLed while it holds a job and then restarted.
+ * Every job must finish exactly once (one `done` per job, one local completion in all
+ * queues together), nothing may be lost, and the killed box must not run its stale copy
+ * again after the restart.
+ */
+const JOBS = 60;
+const GROUP = 'e2e';
+const SITES = ['fleet-a', 'fleet-b', 'fleet-c'] as const;
+
+/** A copy of the fixture clip at another gain, so every recording is a different file. */
+function variant(source: Buffer, gain: number): Buffer {
+  const out = Buffer.from(source);
+  const data = out.indexOf('data', 12, 'latin1');
+  const size = out.readUInt32LE(data + 4);
+  for (let i = data + 8; i + 1 < data + 8 + size; i += 2) out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(out.readInt16LE(i) * gain))), i);
+  return out;
+}
+
+function resultOf(d: JobDonePayload): FleetTranscribeResult {
+  if (d.status !== 'ok') throw new Error(`${d.jobId} failed on ${d.takenBy}: ${d.error}`);
+  return d.result as FleetTranscribeResult;
+}
+
+/** Starts earshotd again on a daemon's config and data (what systemd does after a crash). */
+async function restart(d: RunningDaemon): Promise<RunningDaemon> {
+  const child = spawn(process.execPath, [earshotdBin, '--config', d.configFile, '--log-level', 'debug'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  await waitFor(() => out.includes('ready') || child.exitCode !== null, 20_000, 'the restarted daemon');
+  if (child.exitCode !== null) throw new Error(`earshotd exited at restart (${child.exitCode}):\n${out}`);
+  return { ...d, child, output: () => out, exited };
+}
+
+t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed mid-job loses nothing and nothing runs twice', async (t) => {
+  const broker = await new Mosquitto({ persistence: false }).start();
+  t.teardown(() => broker.stop());
+
+  const clips = tempDir('earshot-fleet-clips-');
+  const source = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  for (let i = 0; i < JOBS; i++) writeFileSync(join(clips, `clip-${String(i).padStart(2, '0')}.wav`), variant(source, 0.5 + (0.5 * i) / JOBS));
+
+  const config = (siteId: string) => ({
+    siteId,
+    mqtt: { url: broker.url, fleet: { enabled: true, group: GROUP, leaseSec: 60 }, telemetryIntervalSec: 0 },
+    vad: { detector: 'energy' },
+    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+    scheduler: { tickMs: 100 },
+  });
+  const daemons: RunningDaemon[] = [];
+  t.teardown(() => {
+    for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
+  });
+  for (const site of SITES) daemons.push(await startDaemon(config(site)));
+  const [offerer, victim] = daemons as [RunningDaemon, RunningDaemon, RunningDaemon];
+
+  // A bystander on the broker: every grant, result and transcript, as a dashboard would see them.
+  const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0 });
+  t.teardown(() => watcher.endAsync(true));
+  const done: JobDonePayload[] = [];
+  const grants: JobGrantPayload[] = [];
+  const transcripts: TranscriptPayload[] = [];
+  watcher.on('message', (topic, payload) => {
+    const body = JSON.parse(payload.toString());
+    if (topic.startsWith(`earshot/jobs/${GROUP}/done/`)) done.push(body as JobDonePayload);
+    else if (topic.startsWith(`earshot/jobs/${GROUP}/grant/`)) grants.push(body as JobGrantPayload);
+    else if (topic.includes('/transcript/')) transcripts.push(body as TranscriptPayload);
+  });
+  await watcher.subscribeAsync({ [`earshot/jobs/${GROUP}/done/+`]: { qos: 1 }, [`earshot/jobs/${GROUP}/grant/+/+`]: { qos: 1 }, 'earshot/+/transcript/#': { qos: 1 } });
+
+  const started = Date.now();
+  const submit = await runCli(['jobs', 'submit', clips, '--fleet', '--json', '--socket', offerer.socket]);
+  t.equal(submit.code, 0, `jobs submit --fleet exits 0: ${submit.stderr.slice(-500)}`);
+  const offered = (JSON.parse(submit.stdout) as { offered: Array<{ id: string; created: boolean }> }).offered;
+  t.equal(offered.length, JOBS, 'every recording offered');
+  t.ok(offered.every((o) => o.created));
+  const again = await runCli(['jobs', 'submit', clips, '--fleet', '--json', '--socket', offerer.socket]);
+  t.ok((JSON.parse(again.stdout) as { offered: Array<{ created: boolean }> }).offered.every((o) => !o.created), 'offering the same files again adds no job');
+
+  // Halfway, kill the victim at a moment it holds a granted job that is not done yet.
+  const victimSite = SITES[1];
+  const heldByVictim = () => grants.filter((g) => g.granted && g.takenBy === victimSite && !done.some((d) => d.jobId === g.jobId));
+  await waitFor(() => done.length >= JOBS / 2 && heldByVictim().length > 0, 60_000, `half the jobs done and ${victimSite} holding one`);
+  const held = heldByVictim().map((g) => ({ jobId: g.jobId, attempt: g.attempt }));
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  t.comment(`SIGKILL ${victimSite} after ${done.length} done, ${((Date.now() - started) / 1000).toFixed(1)} s, holding ${held.map((h) => `${h.jobId}#${h.attempt}`).join(', ')}`);
+  daemons[1] = await restart(victim);
+
+  await waitFor(() => new Set(done.map((d) => d.jobId)).size >= JOBS, 90_000, 'a result for every job');
+  const elapsed = (Date.now() - started) / 1000;
+  // Late duplicates would arrive within a moment; give them the chance to show up.
+  await new Promise((r) => setTimeout(r, 1500));
+
+  const ids = offered.map((o) => o.id).sort();
+  const perJob = new Map<string, JobDonePayload[]>();
+  for (const d of done) perJob.set(d.jobId, [...(perJob.get(d.jobId) ?? []), d]);
+  t.same([...perJob.keys()].sort(), ids, 'a result for every offered job and for nothing else');
+  t.same(ids.filter((id) => perJob.get(id)!.length !== 1), [], 'exactly one done payload per job');
+  t.same(done.filter((d) => d.status !== 'ok'), [], 'no job failed');
+
+  const takers = new Map<string, number>();
+  for (const d of done) takers.set(d.takenBy, (takers.get(d.takenBy) ?? 0) + 1);
+  t.comment(`${JOBS} jobs in ${elapsed.toFixed(1)} s; taken: ${[...takers].map(([s, n]) => `${s} ${n}`).join(', ')}`);
+  for (const site of SITES) t.ok((takers.get(site) ?? 0) > 0, `${site} took part of the backlog`);
+
+  // The jobs the victim held went to another box (or it finished them just before dying).
+  for (const h of held) {
+    const d = perJob.get(h.jobId)![0]!;
+    t.ok(d.takenBy !== victimSite || d.attempt === h.attempt, `${h.jobId}: done once, by ${d.takenBy} (attempt ${d.attempt})`);
+  }
+  const reoffered = done.filter((d) => d.attempt > 1);
+  t.ok(reoffered.length >= 1, `the killed box's job was offered again (${reoffered.length} re-offered)`);
+
+  // Every box's own queue completed exactly the jobs it reported: 60 local completions in all.
+  let localDone = 0;
+  for (const [i, d] of daemons.entries()) {
+    const list = await runCli(['jobs', 'list', '--json', '--socket', d.socket]);
+    t.equal(list.code, 0, list.stderr);
+    const jobs = (JSON.parse(list.stdout) as { jobs: Array<{ id: string; state: string }> }).jobs;
+    const mine = done.filter((x) => x.takenBy === SITES[i]).map((x) => resultOf(x).localJobId).sort();
+    t.same(jobs.filter((j) => j.state === 'done').map((j) => j.id).sort(), mine, `${SITES[i]}: its queue finished exactly the jobs it reported`);
+    t.same(jobs.filter((j) => j.state === 'pending' || j.state === 'running'), [], `${SITES[i]}: nothing left in its queue`);
+    const failed = jobs.filter((j) => j.state === 'failed').map((j) => j.id);
+    // Only the restarted victim may hold a failed copy: its stale attempt, dropped at restart instead of run twice.
+    const stale = i === 1 ? held.map((h) => `${h.jobId}.a${h.attempt}`) : [];
+    t.ok(failed.every((id) => stale.includes(id)), `${SITES[i]}: no failed local job beyond stale attempts (${failed.join(', ') || 'none'})`);
+    if (failed.length > 0) t.match(d.output(), /dropped \d+ fleet job file/, `${SITES[i]}: said at restart why the stale copy is dropped`);
+    localDone += jobs.filter((j) => j.state === 'done').length;
+  }
+  t.equal(localDone, JOBS, 'all queues together completed each job once');
+
+  // The offering box recorded every result, with the transcripts its takers published.
+  const record = (await callDaemonUntyped('jobs.offers', {}, { socket: offerer.socket })) as { outstanding: string[]; done: Array<{ id: string; status: string; takenBy: string }> };
+  t.same(record.outstanding, [], 'nothing outstanding on the offerer');
+  t.same(record.done.map((r) => r.id).sort(), ids, 'the offerer recorded a result for each job');
+  const byId = new Map(transcripts.map((x) => [x.id, x]));
+  t.equal(byId.size, transcripts.length, 'no transcript delivered twice');
+  const staleJobs = new Set(held.map((h) => h.jobId));
+  for (const d of done) {
+    const r = resultOf(d);
+    t.ok(r.transcripts.length >= 1, `${d.jobId}: ${r.transcripts.length} transcripts`);
+    for (const tr of r.transcripts) t.equal(byId.get(tr.id)?.siteId, d.takenBy, `${d.jobId}: transcript ${tr.id} published by its taker`);
+    const published = transcripts.filter((x) => x.jobId?.startsWith(`${d.jobId}.`));
+    // The victim may have published the held job's transcripts in the moment before it died.
+    const extra = published.filter((x) => !r.transcripts.some((y) => y.id === x.id));
+    if (!staleJobs.has(d.jobId)) t.same(extra.map((x) => x.siteId), [], `${d.jobId}: no transcripts beyond its one run`);
+  }
+
+  // A recording too big to travel inside an offer is refused up front, with the way out.
+  const big = join(tempDir('earshot-fleet-big-'), 'long-meeting.wav');
+  writeFileSync(big, '');
+  truncateSync(big, 17 * 1024 * 1024);
+  const refused = await runCli(['jobs', 'submit', big, '--fleet', '--socket', offerer.socket]);
+  t.equal(refused.code, 1, 'nothing offered');
+  // oclif wraps warnings to the terminal width behind '›' gutters.
+  t.match(refused.stderr.replace(/[\s›]+/g, ' '), /long-meeting\.wav: 17825792 bytes is over the fleet limit of 16777216 bytes .*submit it without --fleet/, 'the refusal names the file, the limit and the way out');
+
+  for (const d of daemons) d.child.kill('SIGTERM');
+  for (const d of daemons) t.equal(await d.exited, 0, d.output().slice(-1500));
+  t.ok(elapsed < 90, `backlog done in ${elapsed.toFixed(1)} s`);
+});
