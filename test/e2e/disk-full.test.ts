@@ -5,6 +5,7 @@ import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { SmallDisk } from '../helpers/small-disk.js';
 import { TranscriptTally, dropRecording, spoolWaiting } from '../helpers/faults.js';
+import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
 import { freePort } from '../../scripts/free-port.js';
 import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
 
@@ -20,15 +21,7 @@ t.test('disk full under dataDir: clear log, daemon keeps serving, nothing moved 
   const recording = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   const spool = tempDir('earshot-e2e-diskfull-spool-');
   const port = await freePort();
-  const daemon = await startDaemon({
-    siteId: 'diskfull',
-    dataDir: disk.dir,
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
-    sources: [{ id: 'inbox', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
-  });
+  const daemon = await startDaemon(spoolPipelineConfig({ siteId: 'diskfull', spool, port, dataDir: disk.dir }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { malformedFiles, multichannel, pcmOf, wavBytes } from '../helpers/malformed-audio.js';
+import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
 import { freePort } from '../../scripts/free-port.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
 import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
@@ -22,14 +23,7 @@ t.test('malformed recordings fail one by one; good ones between them are transcr
   const bad = malformedFiles(good);
   const port = await freePort();
   const spool = tempDir('earshot-e2e-malformed-spool-');
-  const daemon = await startDaemon({
-    siteId: 'bad-input',
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
-    sources: [{ id: 'inbox', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
-  });
+  const daemon = await startDaemon(spoolPipelineConfig({ siteId: 'bad-input', spool, port }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
