@@ -41,7 +41,7 @@ async function streamRealTime(socket: Socket, samples: Float32Array): Promise<vo
   }
 }
 
-type Heard = { kind: 'partial'; p: PartialPayload } | { kind: 'final'; p: TranscriptPayload };
+type Heard = { kind: 'partial'; p: PartialPayload; at: number } | { kind: 'final'; p: TranscriptPayload; at: number };
 
 t.test('socket source streamed in real time: partials per stretch of speech before its final; finals once', async (t) => {
   const port = await freePort();
@@ -63,8 +63,9 @@ t.test('socket source streamed in real time: partials per stretch of speech befo
   const heard: Heard[] = [];
   subscriber.on('message', (topic, payload) => {
     const value = JSON.parse(payload.toString()) as unknown;
-    if (topic === 'earshot/e2e/partial/desk') heard.push({ kind: 'partial', p: value as PartialPayload });
-    else if (topic === 'earshot/e2e/transcript/desk') heard.push({ kind: 'final', p: value as TranscriptPayload });
+    const at = Date.now();
+    if (topic === 'earshot/e2e/partial/desk') heard.push({ kind: 'partial', p: value as PartialPayload, at });
+    else if (topic === 'earshot/e2e/transcript/desk') heard.push({ kind: 'final', p: value as TranscriptPayload, at });
   });
   await subscriber.subscribeAsync({ 'earshot/e2e/partial/desk': { qos: 0 }, 'earshot/e2e/transcript/desk': { qos: 1 } });
 
@@ -92,6 +93,9 @@ t.test('socket source streamed in real time: partials per stretch of speech befo
     const mine = heard.map((h, index) => ({ h, index })).filter(({ h }) => h.kind === 'partial' && h.p.segmentId === final.id);
     t.ok(mine.length >= 1, `stretch ${i}: ${mine.length} partials name its final's id (${final.id})`);
     t.ok(mine.every(({ index }) => index < at), `stretch ${i}: every partial came before the final`);
+    // Figures for the report: how soon text showed, and how late the final came after the speech ended.
+    const first = mine[0]?.h.at ?? NaN;
+    t.comment(`stretch ${i}: first partial ${first - Date.parse(final.startedAt)} ms after the speech began; final ${heard[at]!.at - Date.parse(final.endedAt)} ms after it ended`);
     for (const { h } of mine) {
       t.equal(h.p.startOffsetSec, final.startOffsetSec, `stretch ${i}: the partial starts where the final does`);
       t.ok(h.p.text.length > 0, 'a partial has text');
