@@ -116,7 +116,8 @@ export class Controller {
     });
 
     // ── Fleet work sharing (issue #6; daemon/pipeline/fleet-bridge.ts) ──
-    // The bridge starts first: it clears fleet leftovers of a crash before the queue opens.
+    // The bridge starts after mqtt (it offers again what was offered before a restart) and
+    // before the scheduler stack (it clears a crash's fleet leftovers before the queue opens).
     // The worker is registered before mqtt starts; it only runs with mqtt.fleet.enabled.
     this.fleet = new FleetBridge({
       siteId: config.siteId,
@@ -130,7 +131,7 @@ export class Controller {
     this.mqtt.onFleetJob(this.fleet.runJob, this.fleet.hasBudget);
     // ── end fleet ──
 
-    this.services = [this.fleet, serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.plugins, this.stack, this.capture, this.partials, this.control];
+    this.services = [serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.fleet, this.plugins, this.stack, this.capture, this.partials, this.control];
     this.registerMethods();
     this.mqtt.onCommand((verb, params) => this.dispatchRemote(verb, params));
     this.mqtt.setTelemetrySource(() => this.telemetry());

@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
@@ -6,12 +6,14 @@ import type { EventBus } from '../bus.js';
 import type { JobQueue, JobRecord } from '../scheduler/job-queue.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { jobIdForFile } from '../scheduler/job-id.js';
-import { readJson, writeDurable } from '../scheduler/durable-file.js';
+import { readJson } from '../scheduler/durable-file.js';
 import { wavSeconds } from '../scheduler/wav-duration.js';
 import type { FleetOfferer } from '../mqtt/fleet/fleet-offerer.js';
 import type { JobDonePayload, JobOfferPayload } from '../mqtt/payloads/job.js';
-import { checkFleetSize, decodeFleetJob, encodeFleetJob, FLEET_MAX_AUDIO_BYTES, type FleetTranscribeResult } from './fleet-job.js';
+import { checkFleetSize, decodeFleetJob, encodeFleetJob, FLEET_MAX_AUDIO_BYTES, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
 import { FleetInbox } from './fleet-inbox.js';
+import { FleetOfferStore, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
+import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
 import type { JobOutcome } from './types.js';
 
 export interface FleetBridgeOptions {
@@ -37,15 +39,6 @@ export interface OfferResult {
   errors: Array<{ path: string; error: string }>;
 }
 
-/** `<dataDir>/fleet/results/<id>.json`: a fleet job this box offered, and its first result. */
-export interface FleetResultRecord {
-  id: string;
-  input: string;
-  offeredAt: string;
-  finishedAt: string;
-  done: JobDonePayload;
-}
-
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
 /**
@@ -54,9 +47,11 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
  * Offering (`jobs.offer`, `earshot jobs submit --fleet`): each file is read, checked against
  * the size limit, and offered to the group with its audio embedded (see fleet-job.ts). The
  * offer's id is the file's ordinary job id, so offering one unchanged file twice is one job.
- * The first result for each job is recorded durably under `<dataDir>/fleet/results/`.
- * Outstanding offers live in the offerer's memory: if the offering box dies before a job
- * is done, that job must be submitted again (its result, if any, is then found and kept).
+ * Each offer is on disk (`<dataDir>/fleet/offers/`) before it is published and is replaced
+ * by its first result (`fleet/results/`). Offers still there at start are offered again,
+ * from the file, so an offering box that dies loses nothing; a taker still running the old
+ * offer may then finish it twice (at least once across an offerer crash; the first result
+ * is the one kept).
  *
  * Taking (`runJob`, given to `MqttService.onFleetJob`): the audio is written to the inbox
  * and submitted to this box's own durable queue as `<fleet job id>.a<attempt>` at
@@ -73,8 +68,7 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
 export class FleetBridge implements Service {
   readonly name = 'fleet';
   private readonly inbox: FleetInbox;
-  private readonly resultsDir: string;
-  private readonly tmpDir: string;
+  private readonly store: FleetOfferStore;
   /** Local ids of fleet jobs this box is running for the group. */
   private readonly taking = new Set<string>();
   private readonly waiters = new Map<string, { resolve: (o: JobOutcome) => void; reject: (e: Error) => void }>();
@@ -83,25 +77,29 @@ export class FleetBridge implements Service {
 
   constructor(private readonly options: FleetBridgeOptions) {
     this.inbox = new FleetInbox(join(options.dataDir, 'fleet', 'inbox'));
-    this.resultsDir = join(options.dataDir, 'fleet', 'results');
-    this.tmpDir = join(options.dataDir, 'fleet', 'tmp');
+    this.store = new FleetOfferStore(join(options.dataDir, 'fleet'));
   }
 
-  /** Runs before the job queue opens, so leftovers of a crash are gone before the scheduler sees them. */
+  /**
+   * Runs after mqtt (offers made before a restart are offered again) and before the job
+   * queue opens, so the leftovers of a crash are gone before the scheduler sees them.
+   */
   async start(): Promise<void> {
     const dropped = await this.inbox.clear();
     if (dropped > 0) this.options.logger.warn(`dropped ${dropped} fleet job file(s) left from before a restart; their offerers have offered them again`);
-    await mkdir(this.resultsDir, { recursive: true, mode: 0o750 });
-    await mkdir(this.tmpDir, { recursive: true, mode: 0o750 });
+    await this.store.open();
     this.options.bus.on(this, 'jobDone', ({ job, result }) => this.waiters.get(job.id)?.resolve(result as JobOutcome));
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
     this.started = true;
+    await this.resumeOffers();
   }
 
   async stop(): Promise<void> {
     this.started = false;
     this.options.bus.removeOwner(this);
-    for (const w of this.waiters.values()) w.reject(new Error('the daemon is stopping; the offerer offers the job again'));
+    // Taken jobs still waiting in the local queue are left unanswered, not failed: an error
+    // would reach the offerer as this job's result, while silence lets it offer the job again
+    // when this box's status turns offline (the worker stops with mqtt, right after this).
     this.waiters.clear();
   }
 
@@ -164,37 +162,29 @@ export class FleetBridge implements Service {
     };
   }
 
-  /** Offers each file to the group; returns once the offers are out (results are recorded as they come). */
+  /** Offers each file to the group; returns once the offers are on disk and out (results are recorded as they come). */
   async offer(p: OfferParams): Promise<OfferResult> {
-    const offerer = this.options.offerer();
+    this.options.offerer();
     const result: OfferResult = { offered: [], errors: [] };
     for (const path of p.paths) {
       try {
         if (!isAbsolute(path)) throw new Error('path must be absolute (the daemon has its own working directory)');
         const s = await stat(path);
         if (!s.isFile()) throw new Error('not a regular file');
-        const limit = this.options.maxAudioBytes ?? FLEET_MAX_AUDIO_BYTES;
-        checkFleetSize(s.size, limit);
+        checkFleetSize(s.size, this.maxBytes);
         const id = jobIdForFile(path, s.size, s.mtimeMs);
-        if (await readJson<FleetResultRecord>(this.resultPath(id))) {
-          result.offered.push({ id, input: path, bytes: s.size, state: 'done', created: false });
+        const known = this.offering.has(id) ? 'offered' : (await this.store.result(id)) ? 'done' : undefined;
+        if (known) {
+          result.offered.push({ id, input: path, bytes: s.size, state: known, created: false });
           continue;
         }
-        if (this.offering.has(id)) {
-          result.offered.push({ id, input: path, bytes: s.size, state: 'offered', created: false });
-          continue;
-        }
-        const job = encodeFleetJob(path, await readFile(path), limit);
-        this.offering.add(id);
-        const offeredAt = new Date().toISOString();
-        void offerer
-          .offer(id, { ...job })
-          .then((done) => this.record({ id, input: path, offeredAt, finishedAt: new Date().toISOString(), done }))
-          .finally(() => this.offering.delete(id));
+        const job = encodeFleetJob(path, await readFile(path), this.maxBytes);
+        const record = { id, input: path, offeredAt: new Date().toISOString(), round: 1 };
+        await this.store.add(record);
+        this.publishOffer(record, job);
         result.offered.push({ id, input: path, bytes: s.size, state: 'offered', created: true });
       } catch (err) {
-        const e = err as NodeJS.ErrnoException;
-        result.errors.push({ path, error: e.code === 'ENOENT' ? 'file not found' : e.code === 'EACCES' ? 'permission denied (the daemon runs as the earshot user)' : e.message });
+        result.errors.push({ path, error: describeFileError(err) });
       }
     }
     return result;
@@ -202,29 +192,64 @@ export class FleetBridge implements Service {
 
   /** The jobs this box has offered: those still out, and each recorded result. */
   async offers(): Promise<{ outstanding: string[]; done: Array<{ id: string; input: string; takenBy: string; status: 'ok' | 'error'; text?: string; error?: string }> }> {
-    const done = [];
-    for (const f of (await readdir(this.resultsDir)).sort()) {
-      if (!f.endsWith('.json')) continue;
-      const r = await readJson<FleetResultRecord>(join(this.resultsDir, f));
-      if (!r) continue;
+    const done = (await this.store.results()).map((r) => {
       const d = r.done;
-      done.push(d.status === 'ok' ? { id: r.id, input: r.input, takenBy: d.takenBy, status: d.status, text: (d.result as FleetTranscribeResult | null)?.text ?? '' } : { id: r.id, input: r.input, takenBy: d.takenBy, status: d.status, error: d.error });
-    }
+      return d.status === 'ok' ? { id: r.id, input: r.input, takenBy: d.takenBy, status: d.status, text: (d.result as FleetTranscribeResult | null)?.text ?? '' } : { id: r.id, input: r.input, takenBy: d.takenBy, status: d.status, error: d.error };
+    });
     return { outstanding: [...this.offering].sort(), done };
   }
 
-  private async record(r: FleetResultRecord): Promise<void> {
+  private get maxBytes(): number {
+    return this.options.maxAudioBytes ?? FLEET_MAX_AUDIO_BYTES;
+  }
+
+  /** Hands one job to the offerer and records its first result. */
+  private publishOffer(record: FleetOfferRecord, job: FleetTranscribeJob): void {
+    this.offering.add(record.id);
+    void this.options
+      .offerer()
+      .offer(offerIdOf(record), { ...job })
+      .then((done) => this.finish(record, done))
+      .finally(() => this.offering.delete(record.id));
+  }
+
+  /** Offers made before a restart that have no result yet go out again, read from their files. */
+  private async resumeOffers(): Promise<void> {
+    const unfinished = await this.store.unfinished();
+    if (unfinished.length === 0) return;
     try {
-      await writeDurable(this.tmpDir, this.resultPath(r.id), JSON.stringify(r));
-      this.options.logger.info('fleet: offered job done', { jobId: r.id, takenBy: r.done.takenBy, status: r.done.status });
+      this.options.offerer();
     } catch (err) {
-      this.options.logger.error('fleet: could not record a job result', { jobId: r.id, err });
+      this.options.logger.warn(`${unfinished.length} fleet offer(s) from before a restart wait until fleet work sharing is on again`, { err });
+      return;
+    }
+    this.options.logger.info(`offering ${unfinished.length} fleet job(s) again after a restart`);
+    for (const record of unfinished) {
+      try {
+        const s = await stat(record.input);
+        if (jobIdForFile(record.input, s.size, s.mtimeMs) !== record.id) throw new Error('the file has changed since it was offered; submit it again');
+        const job = encodeFleetJob(record.input, await readFile(record.input), this.maxBytes);
+        const again = { ...record, round: record.round + 1 };
+        await this.store.add(again);
+        this.publishOffer(again, job);
+      } catch (err) {
+        // The file moved or changed since: say so in the job's result rather than keep it forever.
+        const error = `cannot offer ${record.input} again after a restart: ${describeFileError(err)}`;
+        this.options.logger.warn(error, { jobId: record.id });
+        await this.finish(record, { v: PAYLOAD_VERSION, jobId: record.id, attempt: 0, takenBy: this.options.siteId, ts: new Date().toISOString(), status: 'error', error });
+      }
     }
   }
 
-  private resultPath(id: string): string {
-    return join(this.resultsDir, `${id}.json`);
+  private async finish(record: FleetOfferRecord, done: JobDonePayload): Promise<void> {
+    try {
+      await this.store.finish({ ...record, finishedAt: new Date().toISOString(), done });
+      this.options.logger.info('fleet: offered job done', { jobId: record.id, takenBy: done.takenBy, status: done.status });
+    } catch (err) {
+      this.options.logger.error('fleet: could not record a job result', { jobId: record.id, err });
+    }
   }
+
 
   private async doneOutcome(localId: string): Promise<JobOutcome> {
     // The queue's done record: { job, finishedAt, result: { output, energy? } } (scheduler.ts).
@@ -245,4 +270,9 @@ export class FleetBridge implements Service {
       joules: o.joules,
     };
   }
+}
+
+function describeFileError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code === 'ENOENT' ? 'file not found' : e.code === 'EACCES' ? 'permission denied (the daemon runs as the earshot user)' : (e.message ?? String(err));
 }

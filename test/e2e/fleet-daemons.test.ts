@@ -164,6 +164,29 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
     if (!staleJobs.has(d.jobId)) t.same(extra.map((x) => x.siteId), [], `${d.jobId}: no transcripts beyond its one run`);
   }
 
+  // The offering box dies right after offering: its offers are on disk and go out again at restart.
+  const more = tempDir('earshot-fleet-more-');
+  for (let i = 0; i < 6; i++) writeFileSync(join(more, `late-${i}.wav`), variant(source, 0.4 + i / 100));
+  const late = await runCli(['jobs', 'submit', more, '--fleet', '--json', '--socket', offerer.socket]);
+  t.equal(late.code, 0, 'six more offered');
+  const lateIds = (JSON.parse(late.stdout) as { offered: Array<{ id: string }> }).offered.map((o) => o.id).sort();
+  offerer.child.kill('SIGKILL');
+  await offerer.exited;
+  daemons[0] = await restart(offerer);
+  const offers = () => callDaemonUntyped('jobs.offers', {}, { socket: offerer.socket }) as Promise<{ outstanding: string[]; done: Array<{ id: string; status: string }> }>;
+  let after = await offers();
+  const lateStarted = Date.now();
+  while (lateIds.some((id) => !after.done.some((r) => r.id === id))) {
+    if (Date.now() - lateStarted > 60_000) throw new Error(`late jobs not done: ${JSON.stringify(after)}\n${daemons[0]!.output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    after = await offers();
+  }
+  const lateResults = after.done.filter((r) => lateIds.includes(r.id));
+  t.same(lateResults.map((r) => r.status), lateIds.map(() => 'ok'), 'every offer of the killed offerer finished after its restart');
+  t.match(daemons[0]!.output(), /offering \d+ fleet job\(s\) again after a restart/, 'the restarted offerer offered its unfinished jobs again');
+  const lateDone = done.filter((d) => lateIds.some((id) => d.jobId === id || d.jobId.startsWith(`${id}.r`)));
+  t.comment(`offerer killed and restarted: ${lateIds.length} jobs done in ${((Date.now() - lateStarted) / 1000).toFixed(1)} s, ${lateDone.length} done payloads (at least once across an offerer crash)`);
+
   // A recording too big to travel inside an offer is refused up front, with the way out.
   const big = join(tempDir('earshot-fleet-big-'), 'long-meeting.wav');
   writeFileSync(big, '');

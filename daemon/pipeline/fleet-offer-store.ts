@@ -1,0 +1,88 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readJson, removeDurable, writeDurable } from '../scheduler/durable-file.js';
+import type { JobDonePayload } from '../mqtt/payloads/job.js';
+
+/** `<dataDir>/fleet/offers/<id>.json`: a job this box has offered and not yet seen finished. */
+export interface FleetOfferRecord {
+  id: string;
+  /** The file on this box; read again when the offer has to be made again after a restart. */
+  input: string;
+  offeredAt: string;
+  /** 1 for the first offer, +1 each time it is offered again after a restart of this box. */
+  round: number;
+}
+
+/**
+ * The id on the wire: the job id, then `.r<round>` after a restart. The offerer starts a
+ * fresh attempt count, so a new id keeps claims and results for the old offer (queued for
+ * this box while it was down) from being taken for the new one.
+ */
+export function offerIdOf(record: FleetOfferRecord): string {
+  return record.round <= 1 ? record.id : `${record.id}.r${record.round}`;
+}
+
+/** `<dataDir>/fleet/results/<id>.json`: an offered job and its first result. */
+export interface FleetResultRecord extends FleetOfferRecord {
+  finishedAt: string;
+  done: JobDonePayload;
+}
+
+/**
+ * The offering side's durable record, so that "offered" means "on disk": an offer is written
+ * before it is published, and replaced by its result when the first one arrives. Offers still
+ * here when the daemon starts are offered again (the offerer's own bookkeeping is in memory).
+ */
+export class FleetOfferStore {
+  private readonly offersDir: string;
+  private readonly resultsDir: string;
+  private readonly tmpDir: string;
+
+  constructor(dir: string) {
+    this.offersDir = join(dir, 'offers');
+    this.resultsDir = join(dir, 'results');
+    this.tmpDir = join(dir, 'tmp');
+  }
+
+  async open(): Promise<void> {
+    for (const d of [this.offersDir, this.resultsDir, this.tmpDir]) await mkdir(d, { recursive: true, mode: 0o750 });
+  }
+
+  async add(offer: FleetOfferRecord): Promise<void> {
+    await writeDurable(this.tmpDir, join(this.offersDir, `${offer.id}.json`), JSON.stringify(offer));
+  }
+
+  /** Records the result, then forgets the offer (a crash in between leaves both: the result wins). */
+  async finish(result: FleetResultRecord): Promise<void> {
+    await writeDurable(this.tmpDir, join(this.resultsDir, `${result.id}.json`), JSON.stringify(result));
+    await removeDurable(join(this.offersDir, `${result.id}.json`));
+  }
+
+  result(id: string): Promise<FleetResultRecord | undefined> {
+    return readJson<FleetResultRecord>(join(this.resultsDir, `${id}.json`));
+  }
+
+  /** Offers without a result, oldest first. */
+  async unfinished(): Promise<FleetOfferRecord[]> {
+    const out: FleetOfferRecord[] = [];
+    for (const offer of await this.readAll<FleetOfferRecord>(this.offersDir)) {
+      if (await this.result(offer.id)) await removeDurable(join(this.offersDir, `${offer.id}.json`));
+      else out.push(offer);
+    }
+    return out.sort((a, b) => a.offeredAt.localeCompare(b.offeredAt));
+  }
+
+  results(): Promise<FleetResultRecord[]> {
+    return this.readAll<FleetResultRecord>(this.resultsDir);
+  }
+
+  private async readAll<T>(dir: string): Promise<T[]> {
+    const out: T[] = [];
+    for (const f of (await readdir(dir)).sort()) {
+      if (!f.endsWith('.json')) continue;
+      const r = await readJson<T>(join(dir, f)).catch(() => undefined);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+}
