@@ -13,7 +13,8 @@ import type { TokenTable } from './models/tokens.js';
 import { SimulatedStream } from './streaming/simulated-stream.js';
 import type { AsrResult, AsrStream, LoadedModel, StreamOptions, TranscribeOptions } from './types.js';
 
-export const DEFAULT_BEAM_SIZE = 4;
+/** Prefixes kept by CTC prefix beam search; 8 lets hotword bonuses reach paths that greedy search ranks lower. */
+export const DEFAULT_BEAM_SIZE = 8;
 
 export class CtcRecognizer implements LoadedModel {
   readonly streaming = false;

@@ -12,7 +12,9 @@ import type { ProviderFallback, ExecutionProvider } from './session.js';
 import { StablePrefix } from './streaming/stable-prefix.js';
 import { DEFAULT_ENDPOINT_RULES, tailPaddingSec, TransducerStream } from './streaming/transducer-stream.js';
 import type { AsrResult, AsrStream, LoadedModel, PartialTranscript, StreamOptions, TranscribeOptions } from './types.js';
-import { DEFAULT_BEAM_SIZE } from './ctc-recognizer.js';
+
+/** sherpa-onnx's max_active_paths default for modified beam search. */
+export const TRANSDUCER_BEAM_SIZE = 4;
 
 export class TransducerRecognizer implements LoadedModel {
   readonly streaming = true;
@@ -38,7 +40,7 @@ export class TransducerRecognizer implements LoadedModel {
   openStream(options: TranscribeOptions): TransducerStream {
     const graph = options.hotwords?.length ? buildContextGraph(options.hotwords, this.tokens, this.logger) : null;
     const search: TransducerSearch =
-      graph || options.method === 'beam' ? new TransducerModifiedBeam(this.model, options.beamSize ?? DEFAULT_BEAM_SIZE, graph) : new TransducerGreedy(this.model);
+      graph || options.method === 'beam' ? new TransducerModifiedBeam(this.model, options.beamSize ?? TRANSDUCER_BEAM_SIZE, graph) : new TransducerGreedy(this.model);
     return new TransducerStream(this.model, search);
   }
 

@@ -36,7 +36,7 @@ export default class Transcribe extends Command {
     hotwords: Flags.string({ description: 'file with phrases to favour, one per line, optional " :BOOST"' }),
     provider: Flags.string({ description: 'preferred execution provider; CPU is the fallback', options: [...EXECUTION_PROVIDERS], multiple: true }),
     threads: Flags.integer({ description: 'intra-op threads', min: 1, default: 1 }),
-    beam: Flags.integer({ description: 'use CTC prefix beam search with this beam size (hotwords imply beam 4)', min: 1 }),
+    beam: Flags.integer({ description: 'use CTC prefix beam search with this beam size (hotwords imply beam 8)', min: 1 }),
     language: Flags.string({ description: 'SenseVoice language: auto, en, zh, ja, ko, yue' }),
     itn: Flags.boolean({ description: 'SenseVoice: ask the model for punctuation and inverse text normalisation' }),
     csv: Flags.boolean({ description: 'print CSV: file,start_sec,end_sec,text', exclusive: ['srt'] }),
