@@ -39,16 +39,20 @@ export interface OfferResult {
   errors: Array<{ path: string; error: string }>;
 }
 
+/** Audio out in the group at once (64 MiB, base64 adds a third in memory); the rest waits on disk. */
+const MAX_OUTSTANDING_BYTES = 64 * 1024 * 1024;
+
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
 /**
  * Joins the daemon's batch pipeline to MQTT fleet work sharing (issue #6).
  *
- * Offering (`jobs.offer`, `earshot jobs submit --fleet`): each file is read, checked against
- * the size limit, and offered to the group with its audio embedded (see fleet-job.ts). The
- * offer's id is the file's ordinary job id, so offering one unchanged file twice is one job.
- * Each offer is on disk (`<dataDir>/fleet/offers/`) before it is published and is replaced
- * by its first result (`fleet/results/`). Offers still there at start are offered again,
+ * Offering (`jobs.offer`, `earshot jobs submit --fleet`): each file is checked against the
+ * size limit and recorded on disk (`<dataDir>/fleet/offers/`) before the call returns; a pump
+ * then reads it and offers it to the group with its audio embedded (see fleet-job.ts),
+ * keeping at most MAX_OUTSTANDING_BYTES of audio out at once. The offer's id is the file's
+ * ordinary job id, so offering one unchanged file twice is one job. The first result
+ * replaces the offer on disk (`fleet/results/`). Offers still there at start are offered again,
  * from the file, so an offering box that dies loses nothing; a taker still running the old
  * offer may then finish it twice (at least once across an offerer crash; the first result
  * is the one kept).
@@ -72,7 +76,11 @@ export class FleetBridge implements Service {
   /** Local ids of fleet jobs this box is running for the group. */
   private readonly taking = new Set<string>();
   private readonly waiters = new Map<string, { resolve: (o: JobOutcome) => void; reject: (e: Error) => void }>();
+  /** Ids submitted here and not finished: waiting in `backlog` or out in the group. */
   private readonly offering = new Set<string>();
+  private readonly backlog: FleetOfferRecord[] = [];
+  private outstandingBytes = 0;
+  private pumping = false;
   private started = false;
 
   constructor(private readonly options: FleetBridgeOptions) {
@@ -97,6 +105,10 @@ export class FleetBridge implements Service {
   async stop(): Promise<void> {
     this.started = false;
     this.options.bus.removeOwner(this);
+    // Offers not yet out stay on disk and are queued again by the next start().
+    this.backlog.length = 0;
+    this.offering.clear();
+    this.outstandingBytes = 0;
     // Taken jobs still waiting in the local queue are left unanswered, not failed: an error
     // would reach the offerer as this job's result, while silence lets it offer the job again
     // when this box's status turns offline (the worker stops with mqtt, right after this).
@@ -162,7 +174,7 @@ export class FleetBridge implements Service {
     };
   }
 
-  /** Offers each file to the group; returns once the offers are on disk and out (results are recorded as they come). */
+  /** Queues each file for the group; returns once the offers are on disk (they go out, and results are recorded, as the pump runs). */
   async offer(p: OfferParams): Promise<OfferResult> {
     this.options.offerer();
     const result: OfferResult = { offered: [], errors: [] };
@@ -178,10 +190,9 @@ export class FleetBridge implements Service {
           result.offered.push({ id, input: path, bytes: s.size, state: known, created: false });
           continue;
         }
-        const job = encodeFleetJob(path, await readFile(path), this.maxBytes);
         const record = { id, input: path, offeredAt: new Date().toISOString(), round: 1 };
         await this.store.add(record);
-        this.publishOffer(record, job);
+        this.enqueue(record);
         result.offered.push({ id, input: path, bytes: s.size, state: 'offered', created: true });
       } catch (err) {
         result.errors.push({ path, error: describeFileError(err) });
@@ -203,17 +214,54 @@ export class FleetBridge implements Service {
     return this.options.maxAudioBytes ?? FLEET_MAX_AUDIO_BYTES;
   }
 
-  /** Hands one job to the offerer and records its first result. */
-  private publishOffer(record: FleetOfferRecord, job: FleetTranscribeJob): void {
+  private enqueue(record: FleetOfferRecord): void {
     this.offering.add(record.id);
-    void this.options
-      .offerer()
-      .offer(offerIdOf(record), { ...job })
-      .then((done) => this.finish(record, done))
-      .finally(() => this.offering.delete(record.id));
+    this.backlog.push(record);
+    void this.pump();
   }
 
-  /** Offers made before a restart that have no result yet go out again, read from their files. */
+  /**
+   * Publishes queued offers while the audio out in the group stays under MAX_OUTSTANDING_BYTES:
+   * the offerer holds every outstanding offer (audio included) in memory, so a backlog of
+   * thousands of files waits on disk and goes out as results come back.
+   */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.started && this.backlog.length > 0 && this.outstandingBytes < MAX_OUTSTANDING_BYTES) {
+        const record = this.backlog.shift()!;
+        let job: FleetTranscribeJob;
+        let result: Promise<JobDonePayload>;
+        try {
+          // The file is read now, not at submit: it must still be the one submitted.
+          const s = await stat(record.input);
+          if (jobIdForFile(record.input, s.size, s.mtimeMs) !== record.id) throw new Error('the file has changed since it was submitted; submit it again');
+          job = encodeFleetJob(record.input, await readFile(record.input), this.maxBytes);
+          result = this.options.offerer().offer(offerIdOf(record), { ...job });
+        } catch (err) {
+          const error = `cannot offer ${record.input}: ${describeFileError(err)}`;
+          this.options.logger.warn(error, { jobId: record.id });
+          await this.finish(record, { v: PAYLOAD_VERSION, jobId: record.id, attempt: 0, takenBy: this.options.siteId, ts: new Date().toISOString(), status: 'error', error });
+          this.offering.delete(record.id);
+          continue;
+        }
+        const bytes = job.bytes;
+        this.outstandingBytes += bytes;
+        void result
+          .then((done) => this.finish(record, done))
+          .finally(() => {
+            this.offering.delete(record.id);
+            this.outstandingBytes = Math.max(0, this.outstandingBytes - bytes);
+            void this.pump();
+          });
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Offers made before a restart that have no result yet go out again (under a new wire id). */
   private async resumeOffers(): Promise<void> {
     const unfinished = await this.store.unfinished();
     if (unfinished.length === 0) return;
@@ -225,19 +273,9 @@ export class FleetBridge implements Service {
     }
     this.options.logger.info(`offering ${unfinished.length} fleet job(s) again after a restart`);
     for (const record of unfinished) {
-      try {
-        const s = await stat(record.input);
-        if (jobIdForFile(record.input, s.size, s.mtimeMs) !== record.id) throw new Error('the file has changed since it was offered; submit it again');
-        const job = encodeFleetJob(record.input, await readFile(record.input), this.maxBytes);
-        const again = { ...record, round: record.round + 1 };
-        await this.store.add(again);
-        this.publishOffer(again, job);
-      } catch (err) {
-        // The file moved or changed since: say so in the job's result rather than keep it forever.
-        const error = `cannot offer ${record.input} again after a restart: ${describeFileError(err)}`;
-        this.options.logger.warn(error, { jobId: record.id });
-        await this.finish(record, { v: PAYLOAD_VERSION, jobId: record.id, attempt: 0, takenBy: this.options.siteId, ts: new Date().toISOString(), status: 'error', error });
-      }
+      const again = { ...record, round: record.round + 1 };
+      await this.store.add(again);
+      this.enqueue(again);
     }
   }
 
