@@ -17,7 +17,9 @@ import type { FleetTranscribeResult } from '../../daemon/pipeline/fleet-job.js';
  * --fleet`). Halfway through, a taker is SIGKILLed while it holds a job and then restarted.
  * Every job must finish exactly once (one `done` per job, one local completion in all
  * queues together), nothing may be lost, and the killed box must not run its stale copy
- * again after the restart.
+ * again after the restart. Then the offering box itself is SIGKILLed right after offering
+ * six more: after its restart every one of them finishes (at least once: a taker may finish
+ * the old offer while the new one runs elsewhere).
  */
 const JOBS = 60;
 const GROUP = 'e2e';
