@@ -3,7 +3,7 @@
 # after an interruption and it continues (rendered wavs are kept, training resumes from
 # WORK/ckpt/last.pt). Stages can be run alone: ./run.sh train
 #
-#   WORK=work/full TRAIN=12000 EVAL=400 STEPS=3600 ./run.sh [all|corpus|train|export|check|examples|card]
+#   WORK=work/full TRAIN=12000 EVAL=400 STEPS=2400 ./run.sh [all|corpus|train|export|check|examples|card]
 set -eu
 cd "$(dirname "$0")"
 
@@ -11,7 +11,7 @@ PY=/usr/bin/python3          # Debian's interpreter: it has python3-torch
 WORK=${WORK:-work/full}
 TRAIN=${TRAIN:-12000}
 EVAL=${EVAL:-400}
-STEPS=${STEPS:-3600}
+STEPS=${STEPS:-2400}
 SEED=${SEED:-20261125}
 CKPT=${CKPT:-$WORK/ckpt/best.pt}
 OUT=${OUT:-../../earshot-en-tiny}
