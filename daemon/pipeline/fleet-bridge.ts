@@ -116,7 +116,13 @@ export class FleetBridge implements Service {
   }
 
   state(): { state: string; detail: string } {
-    return { state: this.started ? 'running' : 'stopped', detail: `${this.taking.size} taken, ${this.offering.size} offered` };
+    if (!this.started) return { state: 'stopped', detail: '' };
+    try {
+      this.options.offerer();
+    } catch {
+      return { state: 'off', detail: 'mqtt.fleet.enabled is false (or no external broker)' };
+    }
+    return { state: 'running', detail: `${this.taking.size} taken, ${this.offering.size} offered` };
   }
 
   /**
