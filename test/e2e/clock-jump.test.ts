@@ -73,6 +73,8 @@ t.test('the wall clock stepping forward 30 h and back 32 h breaks no deadline, d
   await waitFor(() => tally.unique >= 8, 30_000, 'a recording after the backward step (the spool does not wait for the clock to catch up)');
   // The same recording delivered twice (same bytes, same file time) is one set of jobs,
   // whatever the daemon's clock says.
+  // A transcript is out before its job's done record is written: wait for both.
+  await waitFor(() => done() >= 7 && readQueue(join(root, 'data')).pending.length === 0, 20_000, 'every job recorded done');
   const before = done();
   dropRecording(spool, 'a-copy.wav', recording, base);
   await waitFor(() => spoolWaiting(spool).length === 0 && existsSync(join(spool, 'done', 'a-copy.wav')), 20_000, 'the copy to be taken');
