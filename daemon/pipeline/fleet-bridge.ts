@@ -5,7 +5,7 @@ import type { Service } from '../service.js';
 import type { EventBus } from '../bus.js';
 import type { JobQueue, JobRecord } from '../scheduler/job-queue.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { jobIdForFile } from '../scheduler/job-id.js';
+import { jobIdForFile, validateJobId } from '../scheduler/job-id.js';
 import { readJson } from '../scheduler/durable-file.js';
 import { wavSeconds } from '../scheduler/wav-duration.js';
 import type { FleetOfferer } from '../mqtt/fleet/fleet-offerer.js';
@@ -143,11 +143,14 @@ export class FleetBridge implements Service {
     const { queue, logger } = this.options;
     if (!this.started) throw new Error('the fleet bridge is not started');
     const { extension, audio, fileName } = decodeFleetJob(offer.job, offer.offeredBy, this.options.maxAudioBytes ?? FLEET_MAX_AUDIO_BYTES);
-    const localId = `${offer.jobId}.a${offer.attempt}`;
+    // Checked before it names a file in the inbox: the id comes from another box.
+    const localId = validateJobId(`${offer.jobId}.a${offer.attempt}`);
     this.taking.add(localId);
     let input: string | undefined;
     try {
       const outcome = new Promise<JobOutcome>((resolve, reject) => this.waiters.set(localId, { resolve, reject }));
+      // Marked handled: on the early returns below nobody awaits it, and a late failure must not crash the daemon.
+      outcome.catch(() => undefined);
       input = await this.inbox.write(`${localId}${extension}`, audio);
       const audioSeconds = await wavSeconds(input);
       const submitted = await queue.submit({ id: localId, input, priority: 'interactive', sourceId: `fleet-${offer.offeredBy}`, ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
