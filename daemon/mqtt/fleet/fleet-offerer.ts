@@ -161,7 +161,10 @@ export class FleetOfferer {
       return;
     }
     if (state !== 'offline') return;
-    for (const job of this.jobs.values()) if (job.grantedTo === site) this.reoffer(job, `${site} went offline`);
+    // Jobs granted to the lost box, and unclaimed ones it may have been holding (the broker
+    // does not say which member a shared-subscription offer went to), go out again now rather
+    // than after the claim timeout; a stale attempt's claim is refused, so each runs once.
+    for (const job of this.jobs.values()) if (job.grantedTo === site || job.grantedTo === null) this.reoffer(job, `${site} went offline`);
   }
 
   private sweep(now = Date.now()): void {
