@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { SmallDisk } from '../helpers/small-disk.js';
-import { TranscriptTally, dropRecording, spoolWaiting } from '../helpers/faults.js';
+import { TranscriptTally, dropRecording, readQueue, spoolWaiting } from '../helpers/faults.js';
 import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
 import { freePort } from '../../scripts/free-port.js';
 import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
@@ -23,6 +23,7 @@ t.test('disk full under dataDir: clear log, daemon keeps serving, nothing moved 
   const port = await freePort();
   const daemon = await startDaemon(spoolPipelineConfig({ siteId: 'diskfull', spool, port, dataDir: disk.dir }));
   t.teardown(() => {
+    if (!t.passing()) t.comment(daemon.output().slice(-4000));
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
   const pid = daemon.child.pid;
@@ -31,12 +32,13 @@ t.test('disk full under dataDir: clear log, daemon keeps serving, nothing moved 
   t.teardown(() => tally.stop());
   const base = Math.floor(Date.now() / 1000) - 600;
   dropRecording(spool, 'before.wav', recording, base);
-  await waitFor(() => tally.unique >= 2, 30_000, 'transcripts before the disk fills');
+  // Transcripts go out before their jobs' done records are written: wait for both.
+  await waitFor(() => tally.unique >= 2 && readQueue(disk.dir).done.length >= 2, 60_000, 'before.wav transcribed and its jobs recorded');
 
   t.ok(disk.fill() > 0, 'the filesystem under dataDir is full');
   dropRecording(spool, 'while-full-1.wav', recording, base + 1);
   dropRecording(spool, 'while-full-2.wav', recording, base + 2);
-  await waitFor(() => /disk full: cannot save speech.*while-full-1\.wav/.test(daemon.output()), 20_000, 'the disk-full log line');
+  await waitFor(() => /disk full: cannot save speech.*while-full-1\.wav/.test(daemon.output()), 60_000, 'the disk-full log line');
   const submitDir = tempDir('earshot-e2e-diskfull-submit-');
   writeFileSync(join(submitDir, 'submitted.wav'), recording);
   const refused = await runCli(['jobs', 'submit', join(submitDir, 'submitted.wav'), '--socket', daemon.socket]);
@@ -53,12 +55,12 @@ t.test('disk full under dataDir: clear log, daemon keeps serving, nothing moved 
   t.same(readdirSync(join(disk.dir, 'segments')).filter((f) => f.endsWith('.tmp')), [], 'no half-written temp files hold the space');
 
   disk.free();
-  await waitFor(() => spoolWaiting(spool).length === 0, 20_000, 'the waiting recordings to be taken once space is back');
+  await waitFor(() => spoolWaiting(spool).length === 0, 60_000, 'the waiting recordings to be taken once space is back');
   t.ok(existsSync(join(spool, 'done', 'while-full-1.wav')) && existsSync(join(spool, 'done', 'while-full-2.wav')), 'both recordings done');
   const accepted = await runCli(['jobs', 'submit', join(submitDir, 'submitted.wav'), '--json', '--socket', daemon.socket]);
   t.equal(accepted.code, 0, accepted.stderr);
   t.equal((JSON.parse(accepted.stdout) as SubmitResult).submitted.length, 1, 'the refused job is accepted now');
-  await waitFor(() => tally.unique >= 8, 30_000, `all 8 transcripts (have ${tally.unique})`);
+  await waitFor(() => tally.unique >= 8, 60_000, `all 8 transcripts (have ${tally.unique})`);
   t.equal(tally.unique, 8, 'two transcripts from each of the four recordings');
 
   const after = await runCli(['status', '--json', '--socket', daemon.socket]);
