@@ -182,7 +182,7 @@ export class MqttService implements TranscriptSink {
    * What this box does with a job taken from its fleet group, and whether the scheduler has
    * budget for one now. Set before `start()`; without it the box offers jobs but takes none.
    */
-  onFleetJob(runJob: FleetJobRunner, hasBudget: () => boolean): void {
+  onFleetJob(runJob: FleetJobRunner, hasBudget: (waiting: number) => boolean): void {
     this.fleetRunner = { runJob, hasBudget };
   }
 

@@ -5,12 +5,13 @@ import type { Service } from '../service.js';
 import type { EventBus } from '../bus.js';
 import type { JobQueue, JobRecord } from '../scheduler/job-queue.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { jobIdForFile, validateJobId } from '../scheduler/job-id.js';
+import { jobIdForFile } from '../scheduler/job-id.js';
 import { readJson } from '../scheduler/durable-file.js';
 import { wavSeconds } from '../scheduler/wav-duration.js';
 import type { FleetOfferer } from '../mqtt/fleet/fleet-offerer.js';
 import type { JobDonePayload, JobOfferPayload } from '../mqtt/payloads/job.js';
-import { checkFleetSize, decodeFleetJob, encodeFleetJob, FLEET_MAX_AUDIO_BYTES, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
+import { checkFleetSize, decodeFleetJob, encodeFleetJob, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
+import { fleetLimits, type MqttFleetConfig } from '../mqtt/config.js';
 import { FleetInbox } from './fleet-inbox.js';
 import { FleetOfferStore, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
 import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
@@ -26,7 +27,8 @@ export interface FleetBridgeOptions {
   offerer: () => FleetOfferer;
   bus: EventBus;
   logger: Logger;
-  maxAudioBytes?: number;
+  /** `mqtt.fleet`: its size limits (maxAudioBytes, maxOutstandingBytes) apply here. */
+  fleet?: Partial<MqttFleetConfig>;
 }
 
 export interface OfferParams {
@@ -39,9 +41,6 @@ export interface OfferResult {
   errors: Array<{ path: string; error: string }>;
 }
 
-/** Audio out in the group at once (64 MiB, base64 adds a third in memory); the rest waits on disk. */
-const MAX_OUTSTANDING_BYTES = 64 * 1024 * 1024;
-
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
 /**
@@ -50,7 +49,7 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
  * Offering (`jobs.offer`, `earshot jobs submit --fleet`): each file is checked against the
  * size limit and recorded on disk (`<dataDir>/fleet/offers/`) before the call returns; a pump
  * then reads it and offers it to the group with its audio embedded (see fleet-job.ts),
- * keeping at most MAX_OUTSTANDING_BYTES of audio out at once. The offer's id is the file's
+ * keeping at most `mqtt.fleet.maxOutstandingBytes` of audio out at once. The offer's id is the file's
  * ordinary job id, so offering one unchanged file twice is one job. The first result
  * replaces the offer on disk (`fleet/results/`). Offers still there at start are offered again,
  * from the file, so an offering box that dies loses nothing; a taker still running the old
@@ -127,24 +126,25 @@ export class FleetBridge implements Service {
 
   /**
    * The scheduler's word for the fleet worker: the loop runs, batch work is not paused
-   * (thermal or power budget), and a slot is free counting the fleet jobs already taken.
+   * (thermal or power budget), and a slot is free counting the fleet jobs already taken and
+   * the `waiting` claims the worker holds that have not started yet (so a box idle when a
+   * burst of offers arrives claims only as many as it has slots, and hands the rest back).
    */
-  readonly hasBudget = (): boolean => {
+  readonly hasBudget = (waiting = 0): boolean => {
     const scheduler = this.options.scheduler();
     if (!this.started || !scheduler || scheduler.state().state !== 'running') return false;
     const decision = scheduler.decision;
     if (!decision || decision.pauseBatch || decision.thermalState === 'hard') return false;
     const ownRunning = this.options.queue.running().filter((j) => !this.taking.has(j.id)).length;
-    return ownRunning + this.taking.size < decision.concurrency;
+    return ownRunning + this.taking.size + waiting < decision.concurrency;
   };
 
   /** Runs one job taken from the group through this box's own queue and pipeline. */
   readonly runJob = async (offer: JobOfferPayload): Promise<FleetTranscribeResult> => {
     const { queue, logger } = this.options;
     if (!this.started) throw new Error('the fleet bridge is not started');
-    const { extension, audio, fileName } = decodeFleetJob(offer.job, offer.offeredBy, this.options.maxAudioBytes ?? FLEET_MAX_AUDIO_BYTES);
-    // Checked before it names a file in the inbox: the id comes from another box.
-    const localId = validateJobId(`${offer.jobId}.a${offer.attempt}`);
+    // Checks the id (it names a file in the inbox) as well as the audio: both come from another box.
+    const { localId, extension, audio, fileName } = decodeFleetJob(offer, this.limits.maxAudioBytes);
     this.taking.add(localId);
     let input: string | undefined;
     try {
@@ -220,7 +220,11 @@ export class FleetBridge implements Service {
   }
 
   private get maxBytes(): number {
-    return this.options.maxAudioBytes ?? FLEET_MAX_AUDIO_BYTES;
+    return this.limits.maxAudioBytes;
+  }
+
+  private get limits() {
+    return fleetLimits(this.options.fleet);
   }
 
   private enqueue(record: FleetOfferRecord): void {
@@ -230,7 +234,7 @@ export class FleetBridge implements Service {
   }
 
   /**
-   * Publishes queued offers while the audio out in the group stays under MAX_OUTSTANDING_BYTES:
+   * Publishes queued offers while the audio out in the group stays under maxOutstandingBytes:
    * the offerer holds every outstanding offer (audio included) in memory, so a backlog of
    * thousands of files waits on disk and goes out as results come back.
    */
@@ -238,7 +242,7 @@ export class FleetBridge implements Service {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.started && this.backlog.length > 0 && this.outstandingBytes < MAX_OUTSTANDING_BYTES) {
+      while (this.started && this.backlog.length > 0 && this.outstandingBytes < this.limits.maxOutstandingBytes) {
         const record = this.backlog.shift()!;
         let job: FleetTranscribeJob;
         let result: Promise<JobDonePayload>;

@@ -1,21 +1,18 @@
 import type { Logger } from '../../log/logger.js';
-import type { MqttConfig } from '../config.js';
+import { fleetLimits, type MqttConfig } from '../config.js';
 import { MqttConnection } from '../connection.js';
 import { buildClientOptions, defaultClientId } from '../client-options.js';
 import { FleetWorker, type FleetJobRunner, type FleetWorkerStats } from './fleet-worker.js';
 import { FleetOfferer, type FleetOffererStats } from './fleet-offerer.js';
 
-/** An offer nobody claimed in this time is offered again (e.g. no member was online). */
-const CLAIM_TIMEOUT_MS = 30_000;
-/** Jobs run at once, and granted jobs held waiting, per box: the scheduler runs one job at a time. */
+/** Jobs run at once per box: the scheduler runs one job at a time. */
 const MAX_CONCURRENT = 1;
-const MAX_HELD = 32;
 const GRANT_TIMEOUT_MS = 10_000;
 const HAND_BACK_DELAY_MS = 1000;
 
 export interface FleetRunner {
   runJob: FleetJobRunner;
-  hasBudget: () => boolean;
+  hasBudget: (waiting: number) => boolean;
 }
 
 export interface FleetMembershipOptions {
@@ -46,12 +43,13 @@ export class FleetMembership {
 
   async start(): Promise<void> {
     const { config, url, siteId, logger, runner } = this.options;
+    const limits = fleetLimits(config.fleet);
     this.offerer = new FleetOfferer({
       connection: this.options.connection,
       group: config.fleet.group,
       siteId,
       leaseMs: config.fleet.leaseSec * 1000,
-      claimTimeoutMs: CLAIM_TIMEOUT_MS,
+      claimTimeoutMs: limits.claimTimeoutMs,
       logger,
     });
     await this.offerer.start();
@@ -73,7 +71,7 @@ export class FleetMembership {
       hasBudget: runner.hasBudget,
       runJob: runner.runJob,
       maxConcurrent: MAX_CONCURRENT,
-      maxHeld: MAX_HELD,
+      maxHeld: limits.maxHeld,
       grantTimeoutMs: GRANT_TIMEOUT_MS,
       handBackDelayMs: HAND_BACK_DELAY_MS,
       logger,

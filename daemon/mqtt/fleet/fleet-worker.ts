@@ -13,12 +13,16 @@ export interface FleetWorkerOptions {
   connection: MqttConnection;
   group: string;
   siteId: string;
-  /** The scheduler's word: may this box take a job now? */
-  hasBudget: () => boolean;
+  /**
+   * The scheduler's word: may this box take one more job now, counting `waiting` claims it
+   * already holds that have not started (claimed or granted, queued for a slot)? Without them
+   * an idle box would claim a whole burst of offers before its first job starts.
+   */
+  hasBudget: (waiting: number) => boolean;
   runJob: FleetJobRunner;
   /** Jobs run at once on this box. */
   maxConcurrent: number;
-  /** Jobs claimed and waiting here for a free slot; offers beyond this are handed back. */
+  /** Jobs claimed and waiting here for a free slot, at most; offers beyond this are handed back. */
   maxHeld: number;
   /** How long to wait for the offerer's grant before forgetting a claim. */
   grantTimeoutMs: number;
@@ -117,7 +121,8 @@ export class FleetWorker {
       this.counts.expired += 1;
       return;
     }
-    if (this.held >= this.options.maxHeld || !this.options.hasBudget()) {
+    const waiting = this.held - this.running;
+    if (waiting >= this.options.maxHeld || !this.options.hasBudget(waiting)) {
       this.handBack(offer, raw);
       return;
     }
@@ -138,7 +143,8 @@ export class FleetWorker {
   private pump(): void {
     if (this.stopped) return;
     while (this.ready.length > 0 && this.running < this.options.maxConcurrent) {
-      if (!this.options.hasBudget()) {
+      // The job about to start is one of the waiting claims: the question is whether a slot is free for it.
+      if (!this.options.hasBudget(0)) {
         if (!this.budgetTimer) {
           this.budgetTimer = setTimeout(() => {
             this.budgetTimer = null;
