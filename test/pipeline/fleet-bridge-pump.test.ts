@@ -1,0 +1,143 @@
+import t, { type Test } from 'tap';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/paths.js';
+import { mqttTestConfig } from '../mqtt/helpers/config.js';
+import { silentLogger } from '../../daemon/log/logger.js';
+import { EventBus } from '../../daemon/bus.js';
+import { JobQueue } from '../../daemon/scheduler/job-queue.js';
+import { MqttConnection } from '../../daemon/mqtt/connection.js';
+import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
+import { FleetOfferer } from '../../daemon/mqtt/fleet/fleet-offerer.js';
+import { fleetTopics } from '../../daemon/mqtt/topics.js';
+import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
+import type { JobDonePayload, JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
+import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
+
+const GROUP = 'pump';
+const FILE_BYTES = 1000;
+
+async function connect(t: Test, url: string, clientId: string): Promise<MqttConnection> {
+  const config = mqttTestConfig({ url });
+  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId }), reconnect: config.reconnect, logger: silentLogger });
+  await connection.start();
+  t.teardown(() => connection.stop());
+  return connection;
+}
+
+/** The offering daemon's half: a real offerer on its own connection and a bridge over dataDir. */
+async function offeringBox(t: Test, url: string, dataDir: string, clientId: string) {
+  const connection = await connect(t, url, clientId);
+  // Long claim timeout: nothing is offered again while the test looks at what went out.
+  const offerer = new FleetOfferer({ connection, group: GROUP, siteId: 'hq', leaseMs: 600_000, claimTimeoutMs: 600_000, logger: silentLogger });
+  await offerer.start();
+  const bridge = new FleetBridge({
+    siteId: 'hq',
+    dataDir,
+    queue: new JobQueue({ dir: join(dataDir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 }),
+    scheduler: () => undefined,
+    offerer: () => offerer,
+    bus: new EventBus(),
+    logger: silentLogger,
+    // Two files' worth out in the group at once (the pump stops once the sum reaches the limit).
+    fleet: { maxAudioBytes: 4096, maxOutstandingBytes: 2 * FILE_BYTES },
+  });
+  await bridge.start();
+  const stop = async () => {
+    await bridge.stop();
+    await offerer.stop();
+  };
+  t.teardown(stop);
+  return { bridge, stop };
+}
+
+/** Watches the group's offers topic (not the shared subscription: it sees every offer) and answers as a taker would. */
+async function groupWatcher(t: Test, url: string) {
+  const topics = fleetTopics(GROUP);
+  const connection = await connect(t, url, 'watcher');
+  const seen: JobOfferPayload[] = [];
+  connection.onMessage((topic, payload) => {
+    if (topic === topics.offers) seen.push(JSON.parse(payload.toString('utf8')) as JobOfferPayload);
+  });
+  await connection.subscribe({ [topics.offers]: { qos: 1 } });
+  return {
+    seen,
+    async answer(offer: JobOfferPayload) {
+      const done: JobDonePayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: 'box-2', ts: new Date().toISOString(), status: 'ok', result: { text: `heard ${offer.jobId}` } };
+      await connection.publish(topics.done(offer.jobId), JSON.stringify(done), 1);
+    },
+  };
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Long enough for an offer the pump should not have sent to cross the local broker. */
+const settle = () => new Promise((r) => setTimeout(r, 400));
+
+t.test('the pump keeps at most maxOutstandingBytes out, releases offers as results arrive, and a restart offers the rest again as <id>.r2', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const dir = tempDir();
+  const dataDir = join(dir, 'hq');
+  const paths = Array.from({ length: 5 }, (_, i) => {
+    const p = join(dir, `clip-${i}.wav`);
+    writeFileSync(p, Buffer.alloc(FILE_BYTES, i + 1));
+    return p;
+  });
+  const watcher = await groupWatcher(t, broker.url);
+  const first = await offeringBox(t, broker.url, dataDir, 'hq-1');
+
+  const offered = await first.bridge.offer({ paths });
+  t.same(offered.errors, []);
+  t.equal(offered.offered.filter((o) => o.created).length, 5, 'all five recorded');
+  t.equal(readdirSync(join(dataDir, 'fleet', 'offers')).length, 5, 'on disk before the call returned');
+  await until('two offers', () => watcher.seen.length >= 2);
+  await settle();
+  t.equal(watcher.seen.length, 2, 'the other three wait: two files fill the outstanding limit');
+  t.equal((await first.bridge.offers()).outstanding.length, 5, 'all five are still outstanding for the operator');
+
+  // A result frees its bytes: exactly one more goes out.
+  await watcher.answer(watcher.seen[0]!);
+  await until('a third offer', () => watcher.seen.length >= 3);
+  await settle();
+  t.equal(watcher.seen.length, 3);
+  const firstId = watcher.seen[0]!.jobId;
+  await until('the result on disk', () => existsSync(join(dataDir, 'fleet', 'results', `${firstId}.json`)));
+  t.notOk(existsSync(join(dataDir, 'fleet', 'offers', `${firstId}.json`)), 'the result replaced the offer');
+  const listed = await first.bridge.offers();
+  t.same(
+    listed.done.map((d) => ({ id: d.id, takenBy: d.takenBy, status: d.status, text: d.text })),
+    [{ id: firstId, takenBy: 'box-2', status: 'ok', text: `heard ${firstId}` }],
+  );
+  t.equal(listed.outstanding.length, 4);
+  // Offering the finished file again is the same job, answered from its record.
+  const repeat = await first.bridge.offer({ paths: [paths[0]!] });
+  t.same(repeat.offered.map((o) => [o.state, o.created]), [['done', false]]);
+
+  // The offering daemon restarts: the four unfinished offers go out again under new wire ids,
+  // still two at a time.
+  await first.stop();
+  const before = watcher.seen.length;
+  const second = await offeringBox(t, broker.url, dataDir, 'hq-2');
+  await until('two offers after the restart', () => watcher.seen.length >= before + 2);
+  await settle();
+  const again = watcher.seen.slice(before);
+  t.equal(again.length, 2, 'the limit holds after a restart too');
+  for (const o of again) t.match(o.jobId, /^f-[0-9a-f]+\.r2$/, 'a second round has its own wire id');
+  for (const o of again) await watcher.answer(o);
+  await until('the other two', () => watcher.seen.length >= before + 4);
+  for (const o of watcher.seen.slice(before + 2)) await watcher.answer(o);
+  await until('every result recorded', () => readdirSync(join(dataDir, 'fleet', 'results')).length === 5);
+  await until('no offer left', () => readdirSync(join(dataDir, 'fleet', 'offers')).length === 0);
+  const final = await second.bridge.offers();
+  t.equal(final.done.length, 5);
+  t.same(final.outstanding, []);
+  t.same(new Set(final.done.map((d) => d.input)), new Set(paths), 'one result per file, under the file\'s own id');
+});

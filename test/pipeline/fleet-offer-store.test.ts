@@ -1,0 +1,89 @@
+import t from 'tap';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/paths.js';
+import { FleetOfferStore, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
+import type { JobDonePayload } from '../../daemon/mqtt/payloads/job.js';
+import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
+
+function offer(id: string, offeredAt: string, round = 1): FleetOfferRecord {
+  return { id, input: `/srv/audio/${id}.wav`, offeredAt, round };
+}
+
+function done(jobId: string, takenBy: string): JobDonePayload {
+  return { v: PAYLOAD_VERSION, jobId, attempt: 1, takenBy, ts: new Date().toISOString(), status: 'ok', result: { text: `text of ${jobId}` } };
+}
+
+t.test('offers survive a restart (a new store on the same directory), oldest first', async (t) => {
+  const dir = tempDir();
+  const first = new FleetOfferStore(dir);
+  await first.open();
+  await first.add(offer('f-b', '2026-01-01T00:00:02.000Z'));
+  await first.add(offer('f-a', '2026-01-01T00:00:01.000Z'));
+  await first.add(offer('f-c', '2026-01-01T00:00:03.000Z'));
+
+  const again = new FleetOfferStore(dir);
+  await again.open();
+  t.same((await again.unfinished()).map((o) => o.id), ['f-a', 'f-b', 'f-c'], 'all three, in offer order');
+  t.same((await again.results()).length, 0);
+});
+
+t.test('a result replaces its offer on disk and outlives a restart', async (t) => {
+  const dir = tempDir();
+  const store = new FleetOfferStore(dir);
+  await store.open();
+  const record = offer('f-a', '2026-01-01T00:00:01.000Z');
+  await store.add(record);
+  await store.add(offer('f-b', '2026-01-01T00:00:02.000Z'));
+  await store.finish({ ...record, finishedAt: '2026-01-01T00:01:00.000Z', done: done('f-a', 'box-2') });
+  t.notOk(existsSync(join(dir, 'offers', 'f-a.json')), 'the offer file is gone');
+  t.ok(existsSync(join(dir, 'results', 'f-a.json')), 'the result file is there');
+
+  const again = new FleetOfferStore(dir);
+  await again.open();
+  t.same((await again.unfinished()).map((o) => o.id), ['f-b'], 'only the unfinished offer is left to offer again');
+  const result = await again.result('f-a');
+  t.equal(result?.done.takenBy, 'box-2');
+  t.equal(result?.input, record.input);
+  t.equal(await again.result('f-b'), undefined);
+});
+
+t.test('a crash between writing the result and removing the offer: the result wins', async (t) => {
+  const dir = tempDir();
+  const store = new FleetOfferStore(dir);
+  await store.open();
+  const record = offer('f-a', '2026-01-01T00:00:01.000Z');
+  await store.add(record);
+  // What finish() leaves after its first step: both files.
+  writeFileSync(join(dir, 'results', 'f-a.json'), JSON.stringify({ ...record, finishedAt: '2026-01-01T00:01:00.000Z', done: done('f-a', 'box-3') }));
+
+  const again = new FleetOfferStore(dir);
+  await again.open();
+  t.same(await again.unfinished(), [], 'not offered again');
+  t.notOk(existsSync(join(dir, 'offers', 'f-a.json')), 'the stale offer is cleaned up');
+  t.equal((await again.results())[0]?.done.takenBy, 'box-3');
+});
+
+t.test('unreadable records are skipped, not fatal; temp files are not records', async (t) => {
+  const dir = tempDir();
+  const store = new FleetOfferStore(dir);
+  await store.open();
+  await store.add(offer('f-a', '2026-01-01T00:00:01.000Z'));
+  writeFileSync(join(dir, 'offers', 'f-torn.json'), '{"id":"f-to');
+  writeFileSync(join(dir, 'offers', 'f-x.json.tmp'), '{}');
+  t.same((await store.unfinished()).map((o) => o.id), ['f-a']);
+});
+
+t.test('a re-offered round goes on the wire as <id>.r<round>; the record keeps its id', async (t) => {
+  const dir = tempDir();
+  const store = new FleetOfferStore(dir);
+  await store.open();
+  const first = offer('f-a', '2026-01-01T00:00:01.000Z');
+  t.equal(offerIdOf(first), 'f-a', 'the first round uses the plain id');
+  await store.add({ ...first, round: 2 });
+  const [again] = await new FleetOfferStore(dir).unfinished();
+  t.equal(again?.round, 2, 'the round is on disk, not only in memory');
+  t.equal(offerIdOf(again!), 'f-a.r2');
+  t.equal(offerIdOf({ ...first, round: 7 }), 'f-a.r7');
+  t.same(readdirSync(join(dir, 'offers')), ['f-a.json'], 'one file per job, whatever the round');
+});
