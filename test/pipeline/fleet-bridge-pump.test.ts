@@ -10,7 +10,7 @@ import { JobQueue } from '../../daemon/scheduler/job-queue.js';
 import { MqttConnection } from '../../daemon/mqtt/connection.js';
 import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { FleetOfferer } from '../../daemon/mqtt/fleet/fleet-offerer.js';
-import { fleetTopics } from '../../daemon/mqtt/topics.js';
+import { fleetTopics, TOPIC_QOS } from '../../daemon/mqtt/topics.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
 import type { JobDonePayload, JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
 import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
@@ -65,7 +65,7 @@ async function groupWatcher(t: Test, url: string) {
     seen,
     async answer(offer: JobOfferPayload) {
       const done: JobDonePayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: 'box-2', ts: new Date().toISOString(), status: 'ok', result: { text: `heard ${offer.jobId}` } };
-      await connection.publish(topics.done(offer.jobId), JSON.stringify(done), 1);
+      await connection.publish(topics.done(offer.jobId), JSON.stringify(done), TOPIC_QOS.jobDone);
     },
   };
 }
