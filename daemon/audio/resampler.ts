@@ -1,4 +1,7 @@
-import { SampleWindow } from './sample-window.js';
+import type { PolyphaseEngine } from './resampler-engine.js';
+import { ScalarPolyphase } from './resampler-scalar.js';
+import { polyphaseTable, type FilterDesign } from './resampler-table.js';
+import { WasmPolyphase, wasmSimdAvailable } from './resampler-wasm.js';
 
 /**
  * Streaming band-limited resampler: windowed-sinc interpolation with a Kaiser window,
@@ -21,46 +24,13 @@ export interface ResamplerOptions {
   transitionWidth?: number;
 }
 
-/** Above this many phases the table is quantised; 4096 keeps the timing error under -70 dB. */
-const MAX_PHASES = 4096;
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
-}
-
-/** Zeroth-order modified Bessel function of the first kind, by its power series. */
-function besselI0(x: number): number {
-  let sum = 1;
-  let term = 1;
-  const q = (x * x) / 4;
-  for (let k = 1; k < 50; k++) {
-    term *= q / (k * k);
-    sum += term;
-    if (term < sum * 1e-12) break;
-  }
-  return sum;
-}
-
 export class Resampler {
   readonly inRate: number;
   readonly outRate: number;
-  /** Input samples consumed per output sample = step / phases. */
-  private readonly phases: number;
-  private readonly step: number;
-  /** Taps on each side of the interpolation point. */
-  private readonly half: number;
-  /** phases x (2 * half) coefficients; row p is for fractional position p / phases. */
-  private table: Float32Array = new Float32Array(0);
-  private readonly attenuationDb: number;
-  private readonly transitionWidth: number;
+  private readonly design: FilterDesign;
   private readonly passthrough: boolean;
-
-  /** Input not yet fully used, with `half` samples of history before the next position. */
-  private readonly input: SampleWindow;
-  /** Next output position = (posInt + posFrac / phases) in input samples. */
-  private posInt = 0;
-  private posFrac = 0;
+  /** Built on first use: the shared filter table and this stream's history and position. */
+  private engine: PolyphaseEngine | null = null;
   private inputSeen = 0;
   private outputMade = 0;
   private ended = false;
@@ -71,32 +41,13 @@ export class Resampler {
     }
     this.inRate = inRate;
     this.outRate = outRate;
-    this.attenuationDb = options.attenuationDb ?? 80;
-    this.transitionWidth = options.transitionWidth ?? 0.1;
+    this.design = { attenuationDb: options.attenuationDb ?? 80, transitionWidth: options.transitionWidth ?? 0.1 };
     this.passthrough = inRate === outRate;
-    const g = gcd(inRate, outRate);
-    let phases = outRate / g;
-    let step = inRate / g;
-    if (phases > MAX_PHASES) {
-      // Quantise the phase; the position still advances by the exact ratio on average.
-      step = (step * MAX_PHASES) / phases;
-      phases = MAX_PHASES;
-    }
-    this.phases = phases;
-    this.step = step;
-    const lowerNyquist = Math.min(inRate, outRate) / 2;
-    const transition = (this.transitionWidth * lowerNyquist) / inRate; // cycles per input sample
-    // Kaiser's estimate of the filter length for a given attenuation and transition width.
-    const length = (this.attenuationDb - 8) / (2.285 * 2 * Math.PI * transition);
-    this.half = Math.max(2, Math.ceil(length / 2));
-    // Starts with `half` zeros: the signal is silent before its first sample.
-    this.input = new SampleWindow(this.half * 4 + 1024, -this.half);
-    this.input.append(new Float32Array(this.half));
   }
 
   /** Filter taps per output sample (a measure of cost). */
   get tapsPerOutput(): number {
-    return this.passthrough ? 0 : this.half * 2;
+    return this.passthrough ? 0 : polyphaseTable(this.inRate, this.outRate, this.design).half * 2;
   }
 
   /** Resamples one chunk; returns what can be computed so far (the filter looks `half` samples ahead). */
@@ -107,8 +58,9 @@ export class Resampler {
       this.outputMade += input.length;
       return input;
     }
-    this.input.append(input);
-    return this.produce(false);
+    const out = this.core().process(input, Number.POSITIVE_INFINITY);
+    this.outputMade += out.length;
+    return out;
   }
 
   /** Ends the stream: pads with silence and returns the last samples, so that the total is ceil(inputs * out/in). */
@@ -116,82 +68,19 @@ export class Resampler {
     if (this.ended) return new Float32Array(0);
     this.ended = true;
     if (this.passthrough) return new Float32Array(0);
-    this.input.append(new Float32Array(this.half + 1));
-    return this.produce(true);
+    const core = this.core();
+    const limit = Math.ceil((this.inputSeen * this.outRate) / this.inRate) - this.outputMade;
+    const out = core.process(new Float32Array(polyphaseTable(this.inRate, this.outRate, this.design).half + 1), limit);
+    this.outputMade += out.length;
+    return out;
   }
 
-  private ensureTable(): void {
-    if (this.table.length > 0) return;
-    const taps = this.half * 2;
-    const table = new Float32Array(this.phases * taps);
-    const cutoff = ((1 - this.transitionWidth / 2) * Math.min(this.inRate, this.outRate)) / 2 / this.inRate;
-    const beta = this.kaiserBeta();
-    const i0beta = besselI0(beta);
-    for (let p = 0; p < this.phases; p++) {
-      const frac = p / this.phases;
-      let sum = 0;
-      for (let k = 0; k < taps; k++) {
-        // Tap k multiplies input sample (pos - half + 1 + k); its distance from the point:
-        const x = k - this.half + 1 - frac;
-        const r = x / this.half;
-        const window = Math.abs(r) >= 1 ? 0 : besselI0(beta * Math.sqrt(1 - r * r)) / i0beta;
-        const arg = 2 * cutoff * x;
-        const sinc = arg === 0 ? 1 : Math.sin(Math.PI * arg) / (Math.PI * arg);
-        const h = 2 * cutoff * sinc * window;
-        table[p * taps + k] = h;
-        sum += h;
-      }
-      // Exact unity gain at DC in every phase, so a constant stays constant.
-      for (let k = 0; k < taps; k++) table[p * taps + k]! /= sum;
+  private core(): PolyphaseEngine {
+    if (this.engine === null) {
+      const table = polyphaseTable(this.inRate, this.outRate, this.design);
+      // The vector engine where the runtime has WebAssembly SIMD (every Node 20 build we ship on).
+      this.engine = wasmSimdAvailable() ? new WasmPolyphase(table) : new ScalarPolyphase(table);
     }
-    this.table = table;
-  }
-
-  private kaiserBeta(): number {
-    const a = this.attenuationDb;
-    if (a > 50) return 0.1102 * (a - 8.7);
-    if (a >= 21) return 0.5842 * (a - 21) ** 0.4 + 0.07886 * (a - 21);
-    return 0;
-  }
-
-  private produce(final: boolean): Float32Array {
-    this.ensureTable();
-    const taps = this.half * 2;
-    const limit = final
-      ? Math.ceil((this.inputSeen * this.outRate) / this.inRate) - this.outputMade
-      : Number.POSITIVE_INFINITY;
-    // Output n needs input up to posInt + half.
-    const lastIndex = this.input.end - 1;
-    const room = Math.floor(((lastIndex - this.half - this.posInt + 1) * this.phases) / this.step) + 1;
-    const out = new Float32Array(Math.max(0, Math.min(limit, room + 1)));
-    let n = 0;
-    const table = this.table;
-    const buf = this.input.data;
-    const bufStart = this.input.start;
-    // Locals in the hot loop: property reads per sample cost more than the arithmetic.
-    const half = this.half;
-    const phases = this.phases;
-    const step = this.step;
-    let posInt = this.posInt;
-    let posFrac = this.posFrac;
-    while (n < out.length && posInt + half <= lastIndex) {
-      const base = posInt - half + 1 - bufStart;
-      const row = Math.floor(posFrac) * taps;
-      let acc = 0;
-      for (let k = 0; k < taps; k++) acc += buf[base + k]! * table[row + k]!;
-      out[n++] = acc;
-      posFrac += step;
-      if (posFrac >= phases) {
-        const whole = Math.floor(posFrac / phases);
-        posInt += whole;
-        posFrac -= whole * phases;
-      }
-    }
-    this.posInt = posInt;
-    this.posFrac = posFrac;
-    this.outputMade += n;
-    // Keep `half - 1` samples of history before the next position.
-    this.input.dropBefore(this.posInt - this.half + 1);
-    return n === out.length ? out : out.subarray(0, n);
+    return this.engine;
   }
 }
