@@ -36,6 +36,14 @@ export interface OfferParams {
   paths: string[];
 }
 
+/** `jobs.offers`: what this box has offered to its group. */
+export interface FleetOffersList {
+  /** Not finished yet, oldest first: `waiting` on disk for the pump, or `out` in the group. */
+  outstanding: Array<{ id: string; input: string; offeredAt: string; round: number; state: 'waiting' | 'out' }>;
+  /** Every recorded result, by job id. */
+  done: Array<{ id: string; input: string; takenBy: string; finishedAt: string; status: 'ok' | 'error'; text?: string; error?: string }>;
+}
+
 export interface OfferResult {
   offered: Array<{ id: string; input: string; bytes: number; state: 'offered' | 'done'; created: boolean }>;
   errors: Array<{ path: string; error: string }>;
@@ -75,8 +83,8 @@ export class FleetBridge implements Service {
   /** Local ids of fleet jobs this box is running for the group. */
   private readonly taking = new Set<string>();
   private readonly waiters = new Map<string, { resolve: (o: JobOutcome) => void; reject: (e: Error) => void }>();
-  /** Ids submitted here and not finished: waiting in `backlog` or out in the group. */
-  private readonly offering = new Set<string>();
+  /** Offers submitted here and not finished, by id: waiting in `backlog`, or out in the group. */
+  private readonly offering = new Map<string, { record: FleetOfferRecord; out: boolean }>();
   private readonly backlog: FleetOfferRecord[] = [];
   private outstandingBytes = 0;
   private pumping = false;
@@ -211,12 +219,16 @@ export class FleetBridge implements Service {
   }
 
   /** The jobs this box has offered: those still out, and each recorded result. */
-  async offers(): Promise<{ outstanding: string[]; done: Array<{ id: string; input: string; takenBy: string; status: 'ok' | 'error'; text?: string; error?: string }> }> {
+  async offers(): Promise<FleetOffersList> {
     const done = (await this.store.results()).map((r) => {
       const d = r.done;
-      return d.status === 'ok' ? { id: r.id, input: r.input, takenBy: d.takenBy, status: d.status, text: (d.result as FleetTranscribeResult | null)?.text ?? '' } : { id: r.id, input: r.input, takenBy: d.takenBy, status: d.status, error: d.error };
+      const common = { id: r.id, input: r.input, takenBy: d.takenBy, finishedAt: r.finishedAt };
+      return d.status === 'ok' ? { ...common, status: d.status, text: (d.result as FleetTranscribeResult | null)?.text ?? '' } : { ...common, status: d.status, error: d.error };
     });
-    return { outstanding: [...this.offering].sort(), done };
+    const outstanding = [...this.offering.values()]
+      .map(({ record, out }) => ({ id: record.id, input: record.input, offeredAt: record.offeredAt, round: record.round, state: out ? ('out' as const) : ('waiting' as const) }))
+      .sort((a, b) => a.offeredAt.localeCompare(b.offeredAt) || a.id.localeCompare(b.id));
+    return { outstanding, done };
   }
 
   private get maxBytes(): number {
@@ -228,7 +240,7 @@ export class FleetBridge implements Service {
   }
 
   private enqueue(record: FleetOfferRecord): void {
-    this.offering.add(record.id);
+    this.offering.set(record.id, { record, out: false });
     this.backlog.push(record);
     void this.pump();
   }
@@ -261,6 +273,8 @@ export class FleetBridge implements Service {
         }
         const bytes = job.bytes;
         this.outstandingBytes += bytes;
+        const entry = this.offering.get(record.id);
+        if (entry) entry.out = true;
         void result
           .then((done) => this.finish(record, done))
           .finally(() => {

@@ -101,7 +101,10 @@ t.test('the pump keeps at most maxOutstandingBytes out, releases offers as resul
   await until('two offers', () => watcher.seen.length >= 2);
   await settle();
   t.equal(watcher.seen.length, 2, 'the other three wait: two files fill the outstanding limit');
-  t.equal((await first.bridge.offers()).outstanding.length, 5, 'all five are still outstanding for the operator');
+  const listedEarly = (await first.bridge.offers()).outstanding;
+  t.equal(listedEarly.length, 5, 'all five are still outstanding for the operator');
+  t.same(listedEarly.map((o) => o.state).sort(), ['out', 'out', 'waiting', 'waiting', 'waiting'], 'two out in the group, three waiting on disk');
+  t.same(new Set(listedEarly.filter((o) => o.state === 'out').map((o) => o.id)), new Set(watcher.seen.map((o) => o.jobId)), 'the ones out are the ones the group saw');
 
   // A result frees its bytes: exactly one more goes out.
   await watcher.answer(watcher.seen[0]!);
