@@ -71,7 +71,7 @@ export function decodeFleetJob(offer: Pick<JobOfferPayload, 'jobId' | 'attempt' 
   if (job.kind !== 'transcribe') throw new Error(`${where}: job.kind ${JSON.stringify(job.kind)} is not "transcribe"; the offering box runs a newer earshot than this one`);
   if (typeof job.fileName !== 'string' || job.fileName.length === 0) throw new Error(`${where}: job.fileName is missing`);
   if (typeof job.bytes !== 'number' || !Number.isInteger(job.bytes) || job.bytes <= 0) throw new Error(`${where}: job.bytes must be a positive integer`);
-  if (job.bytes > maxBytes) throw new Error(`${where}: ${job.bytes} bytes is over this box's limit of ${maxBytes} bytes`);
+  if (job.bytes > maxBytes) throw new Error(`${where}: ${job.bytes} bytes is over this box's limit of ${maxBytes} bytes; raise mqtt.fleet.maxAudioBytes here to match the offering box, or lower it there`);
   if (typeof job.audio !== 'string') throw new Error(`${where}: job.audio (base64 of the recording) is missing`);
   if (typeof job.sha256 !== 'string') throw new Error(`${where}: job.sha256 is missing`);
   // A payload longer than its declared size would be is refused before it is decoded into memory.

@@ -56,7 +56,7 @@ t.test('decode refuses a damaged or foreign offer with a message naming the fiel
 
 t.test('decode refuses a payload over this box\'s limit before decoding it', async (t) => {
   const job = JSON.parse(JSON.stringify(encodeFleetJob(wavPath, wav, LIMIT))) as Record<string, unknown>;
-  t.throws(() => decodeFleetJob(offerOf(job), wav.length - 1), new RegExp(`${wav.length} bytes is over this box's limit of ${wav.length - 1} bytes`));
+  t.throws(() => decodeFleetJob(offerOf(job), wav.length - 1), new RegExp(`${wav.length} bytes is over this box's limit of ${wav.length - 1} bytes; raise mqtt\\.fleet\\.maxAudioBytes`));
 });
 
 t.test('decode refuses a job id that would name a file outside the inbox', async (t) => {
