@@ -8,7 +8,9 @@
  *   npx tsc -b && node dist/bench/reliability/soak.js --minutes 20 --streams 4
  *
  * Options: --minutes N (20), --streams N (4), --backlog N (30 recordings at the start),
- * --drop-every-s N (10: one more recording this often), --sample-s N (5).
+ * --drop-every-s N (10: one more recording this often), --sample-s N (5),
+ * --heap-snapshots-at 2,10 (minutes: the daemon writes V8 heap snapshots into the run's
+ * directory then, for finding what grows).
  * Exit status 1 when a transcript was lost or the daemon died.
  */
 import { connect, type Socket } from 'node:net';
@@ -28,6 +30,7 @@ const { values } = parseArgs({
     backlog: { type: 'string', default: '30' },
     'drop-every-s': { type: 'string', default: '10' },
     'sample-s': { type: 'string', default: '5' },
+    'heap-snapshots-at': { type: 'string', default: '' },
   },
 });
 const minutes = Number(values.minutes);
@@ -54,6 +57,7 @@ const spool = join(root, 'spool');
 mkdirSync(spool);
 const port = await freePort();
 const site = 'soak';
+const snapshotAt = values['heap-snapshots-at'] ? values['heap-snapshots-at'].split(',').map(Number) : [];
 const daemon = await startDaemon({
   siteId: site,
   dataDir: join(root, 'data'),
@@ -66,7 +70,7 @@ const daemon = await startDaemon({
   vad: { detector: 'energy' },
   model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
   scheduler: { tickMs: 500 },
-});
+}, snapshotAt.length ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${root}` } : {});
 const pid = daemon.child.pid!;
 const tally = new TranscriptTally(`mqtt://127.0.0.1:${port}`, `earshot/${site}/transcript/#`, 'soak-tally');
 await tally.start();
@@ -136,6 +140,12 @@ sample();
 const sampler = setInterval(sample, sampleMs);
 const dropper = dropEveryMs > 0 ? setInterval(drop, dropEveryMs) : null;
 let lastReport = Date.now();
+for (const min of snapshotAt) {
+  setTimeout(() => {
+    daemon.child.kill('SIGUSR2');
+    console.log(`heap snapshot requested at ${min} min (in ${root})`);
+  }, min * 60_000).unref();
+}
 while (Date.now() - t0 < minutes * 60_000 && daemon.child.exitCode === null) {
   await sleep(1000);
   if (Date.now() - lastReport >= 60_000) {
