@@ -120,6 +120,7 @@ export class Controller {
     // before the scheduler stack (it clears a crash's fleet leftovers before the queue opens).
     // The worker is registered before mqtt starts; it only runs with mqtt.fleet.enabled.
     this.fleet = new FleetBridge({
+      fleet: config.mqtt.fleet,
       siteId: config.siteId,
       dataDir: config.dataDir,
       queue: this.stack.queue,

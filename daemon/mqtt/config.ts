@@ -41,18 +41,14 @@ export interface MqttFleetConfig {
   group: string;
   /** A job offered but not finished within this time is offered again. */
   leaseSec: number;
-  /*
-   * The limits below are optional only until their schema keys (the fragment
-   * fleet-limits.json) are merged into config.schema.json; read them through fleetLimits().
-   */
   /** Largest recording offered to, or taken from, the group (the audio travels in the offer). */
-  maxAudioBytes?: number;
+  maxAudioBytes: number;
   /** Audio this box has out in the group at once; further offers wait on disk. */
-  maxOutstandingBytes?: number;
+  maxOutstandingBytes: number;
   /** An offer nobody claimed within this is offered again. */
-  claimTimeoutSec?: number;
+  claimTimeoutSec: number;
   /** Claims held here waiting for a free slot, at most, whatever the scheduler allows. */
-  maxHeld?: number;
+  maxHeld: number;
 }
 
 /** The fleet limits with every value present, in the units the code uses. */
@@ -63,20 +59,13 @@ export interface FleetLimits {
   maxHeld: number;
 }
 
-/**
- * The fleet limits from the validated config. Interim: config.schema.json does not carry
- * these keys yet (fragment fleet-limits.json), so a key that is absent takes the value the
- * fragment gives as its default — the one place those numbers are written in code; drop the
- * fallbacks once the schema fills them in.
- */
-export function fleetLimits(fleet: Partial<MqttFleetConfig> = {}): FleetLimits {
+/** The fleet limits from the validated config (defaults from config.schema.json), in the units the code uses. */
+export function fleetLimits(fleet: Pick<MqttFleetConfig, 'maxAudioBytes' | 'maxOutstandingBytes' | 'claimTimeoutSec' | 'maxHeld'>): FleetLimits {
   return {
-    // 16 MiB: about 8 minutes of 16 kHz 16-bit mono WAV; longer recordings stay on their own box.
-    maxAudioBytes: fleet.maxAudioBytes ?? 16 * 1024 * 1024,
-    // 64 MiB: the offerer holds outstanding offers in memory, base64 adds a third.
-    maxOutstandingBytes: fleet.maxOutstandingBytes ?? 64 * 1024 * 1024,
-    claimTimeoutMs: (fleet.claimTimeoutSec ?? 30) * 1000,
-    maxHeld: fleet.maxHeld ?? 4,
+    maxAudioBytes: fleet.maxAudioBytes,
+    maxOutstandingBytes: fleet.maxOutstandingBytes,
+    claimTimeoutMs: fleet.claimTimeoutSec * 1000,
+    maxHeld: fleet.maxHeld,
   };
 }
 

@@ -28,7 +28,7 @@ export interface FleetBridgeOptions {
   bus: EventBus;
   logger: Logger;
   /** `mqtt.fleet`: its size limits (maxAudioBytes, maxOutstandingBytes) apply here. */
-  fleet?: Partial<MqttFleetConfig>;
+  fleet: Pick<MqttFleetConfig, 'maxAudioBytes' | 'maxOutstandingBytes' | 'claimTimeoutSec' | 'maxHeld'>;
 }
 
 export interface OfferParams {

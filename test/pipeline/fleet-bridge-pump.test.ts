@@ -41,7 +41,7 @@ async function offeringBox(t: Test, url: string, dataDir: string, clientId: stri
     bus: new EventBus(),
     logger: silentLogger,
     // Two files' worth out in the group at once (the pump stops once the sum reaches the limit).
-    fleet: { maxAudioBytes: 4096, maxOutstandingBytes: 2 * FILE_BYTES },
+    fleet: { maxAudioBytes: 4096, maxOutstandingBytes: 2 * FILE_BYTES, claimTimeoutSec: 600, maxHeld: 4 },
   });
   await bridge.start();
   const stop = async () => {
