@@ -1,8 +1,14 @@
 /**
  * Resampler benchmark against sox: for each input rate, tones across the stopband (which
- * must vanish: anything left is alias) and the passband (which must keep its level), run
- * through our resampler and through `sox rate -v`; prints the worst alias level, the
- * passband error and the time per audio minute, side by side.
+ * must vanish: anything left is alias, or image when upsampling) and the passband (which
+ * must keep its level), run through our resampler and through `sox rate -v`; prints the
+ * worst alias level, the passband error and the CPU time per audio minute, side by side.
+ *
+ * Two sox times, both CPU (user + system) of the sox process, measured by the shell's
+ * `times`: on a 1-minute file, which includes sox's process start and WAV file I/O, and
+ * on a 5-minute file divided by 5, where that fixed overhead is small. Ours is the CPU
+ * time of push + flush over one audio minute in this process, median of 3 streams (the
+ * shared filter table is already built by then; its one-off build time is printed too).
  *
  *   node dist/bench/vad/resampler.js
  */
@@ -12,9 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { Resampler } from '../../daemon/audio/resampler.js';
+import { polyphaseTable } from '../../daemon/audio/resampler-table.js';
 import { encodeFloatWav } from '../../daemon/audio/wav-writer.js';
 
 const OUT = 16000;
+const LONG_MINUTES = 5;
 
 function tone(rate: number, f: number, seconds: number): Float32Array {
   const x = new Float32Array(Math.round(rate * seconds));
@@ -31,6 +39,19 @@ function rms(x: Float32Array): number {
   return Math.sqrt(e / (to - from));
 }
 
+/** Amplitude of the component at `f` Hz, by correlation with a complex tone (edges skipped). */
+function amplitudeAt(x: Float32Array, rate: number, f: number): number {
+  const from = Math.floor(x.length * 0.1);
+  const to = Math.floor(x.length * 0.9);
+  let re = 0;
+  let im = 0;
+  for (let i = from; i < to; i++) {
+    re += x[i]! * Math.cos((2 * Math.PI * f * i) / rate);
+    im += x[i]! * Math.sin((2 * Math.PI * f * i) / rate);
+  }
+  return (2 * Math.hypot(re, im)) / (to - from);
+}
+
 function ours(rate: number, x: Float32Array): Float32Array {
   const r = new Resampler(rate, OUT);
   const a = r.push(x);
@@ -41,53 +62,102 @@ function ours(rate: number, x: Float32Array): Float32Array {
   return out;
 }
 
-/** Float samples as a WAV, for sox to read. */
-function wav(rate: number, x: Float32Array): Buffer {
-  return encodeFloatWav(x, rate);
+function cpuMs(run: () => void): number {
+  const t0 = process.cpuUsage();
+  run();
+  const used = process.cpuUsage(t0);
+  return (used.user + used.system) / 1000;
 }
 
-async function viaSox(dir: string, rate: number, x: Float32Array): Promise<{ y: Float32Array; ms: number }> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Runs sox under bash and returns its CPU time from `times` (children's user + system). */
+function soxCpuMs(input: string, output: string): number {
+  const script = 'sox "$@" || exit $?; times';
+  const run = spawnSync('bash', ['-c', script, 'bash', input, '-e', 'floating-point', '-b', '32', output, 'rate', '-v', String(OUT)]);
+  if (run.status !== 0) throw new Error(`sox failed (${run.error?.message ?? run.stderr?.toString()}); install it: apt-get install sox`);
+  const children = run.stdout.toString().trim().split('\n').at(-1) ?? '';
+  const parts = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60_000 + Number(m[2]) * 1000);
+  if (parts.length !== 2) throw new Error(`cannot read sox's CPU time from bash 'times': ${children}`);
+  return parts[0]! + parts[1]!;
+}
+
+async function viaSox(dir: string, rate: number, x: Float32Array): Promise<Float32Array> {
   const input = join(dir, 'in.wav');
   const output = join(dir, 'out.wav');
-  writeFileSync(input, wav(rate, x));
-  const t0 = performance.now();
-  const run = spawnSync('sox', [input, '-e', 'floating-point', '-b', '32', output, 'rate', '-v', String(OUT)]);
-  const ms = performance.now() - t0;
-  if (run.status !== 0) throw new Error(`sox failed (${run.error?.message ?? run.stderr?.toString()}); install it: apt-get install sox`);
-  return { y: await decodeAll(output, { sampleRate: OUT }), ms };
+  writeFileSync(input, encodeFloatWav(x, rate));
+  soxCpuMs(input, output);
+  return decodeAll(output, { sampleRate: OUT });
+}
+
+function soxMsPerMinute(dir: string, rate: number, minutes: number): number {
+  const input = join(dir, `long-${minutes}.wav`);
+  const output = join(dir, `long-${minutes}-out.wav`);
+  writeFileSync(input, encodeFloatWav(tone(rate, 440, 60 * minutes), rate));
+  const ms = median([0, 1, 2].map(() => soxCpuMs(input, output)));
+  rmSync(input);
+  rmSync(output);
+  return ms / minutes;
 }
 
 const db = (x: number) => 20 * Math.log10(Math.max(x, 1e-12));
 /** A level, or "none" when nothing measurable came out (sox's output is exactly zero). */
 const level = (d: number) => (d < -200 ? 'none' : d.toFixed(1)).padStart(6);
 
+/** Worst alias (downsampling: tones above the output Nyquist) or image (upsampling: the mirror of passband tones). */
+async function worstLeak(dir: string, rate: number): Promise<{ ours: number; sox: number }> {
+  let o = -Infinity;
+  let s = -Infinity;
+  if (rate > OUT) {
+    for (let f = OUT / 2 + 100; f < rate / 2 - 100; f += 700) {
+      const x = tone(rate, f, 0.5);
+      o = Math.max(o, db(rms(ours(rate, x)) / rms(x)));
+      s = Math.max(s, db(rms(await viaSox(dir, rate, x)) / rms(x)));
+    }
+  } else {
+    for (let f = 300; f < rate / 2 - 300; f += 700) {
+      const x = tone(rate, f, 0.5);
+      o = Math.max(o, db(amplitudeAt(ours(rate, x), OUT, rate - f) / 0.5));
+      s = Math.max(s, db(amplitudeAt(await viaSox(dir, rate, x), OUT, rate - f) / 0.5));
+    }
+  }
+  return { ours: o, sox: s };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-resampler-'));
   try {
-    console.log('rate     worst alias (ours / sox)   passband error (ours / sox)   ms per audio minute (ours / sox)');
-    for (const rate of [22050, 32000, 44100, 48000]) {
-      const nyq = rate / 2;
-      let aliasOurs = -Infinity;
-      let aliasSox = -Infinity;
+    console.log(`-> ${OUT} Hz. CPU ms per audio minute; sox(1 min) includes process start and file I/O, sox(${LONG_MINUTES} min) is per minute of a ${LONG_MINUTES}-minute file`);
+    console.log('rate    worst alias/image ours / sox   passband error ours / sox   table build   ours   sox(1 min)  sox(5 min)   ours/sox(1 min)  ours/sox(5 min)');
+    for (const rate of [8000, 22050, 32000, 44100, 48000]) {
+      const tableMs = cpuMs(() => polyphaseTable(rate, OUT, { attenuationDb: 80, transitionWidth: 0.1 }));
+      const leak = await worstLeak(dir, rate);
       let passOurs = 0;
       let passSox = 0;
-      for (let f = 8100; f < nyq - 100; f += 700) {
-        const x = tone(rate, f, 0.5);
-        aliasOurs = Math.max(aliasOurs, db(rms(ours(rate, x)) / rms(x)));
-        aliasSox = Math.max(aliasSox, db(rms((await viaSox(dir, rate, x)).y) / rms(x)));
-      }
-      for (const f of [100, 1000, 3000, 6000, 7000]) {
+      for (const f of [100, 1000, 3000, 6000, 7000].filter((f) => f < Math.min(rate, OUT) * 0.45)) {
         const x = tone(rate, f, 0.5);
         passOurs = Math.max(passOurs, Math.abs(db(rms(ours(rate, x)) / rms(x))));
-        passSox = Math.max(passSox, Math.abs(db(rms((await viaSox(dir, rate, x)).y) / rms(x))));
+        passSox = Math.max(passSox, Math.abs(db(rms(await viaSox(dir, rate, x)) / rms(x))));
       }
       const minute = tone(rate, 440, 60);
-      const t0 = performance.now();
-      ours(rate, minute);
-      const oursMs = performance.now() - t0;
-      const soxMs = (await viaSox(dir, rate, minute)).ms;
+      const oursMs = median([0, 1, 2].map(() => cpuMs(() => ours(rate, minute))));
+      const sox1 = soxMsPerMinute(dir, rate, 1);
+      const sox5 = soxMsPerMinute(dir, rate, LONG_MINUTES);
       console.log(
-         `${String(rate).padEnd(8)} ${level(aliasOurs)} / ${level(aliasSox)} dB                  ${passOurs.toFixed(3)} / ${passSox.toFixed(3)} dB             ${oursMs.toFixed(0).padStart(5)} / ${soxMs.toFixed(0)} (sox incl. process start and file I/O)`,
+        [
+          String(rate).padEnd(7),
+          `${level(leak.ours)} / ${level(leak.sox)} dB          `,
+          `${passOurs.toFixed(3)} / ${passSox.toFixed(3)} dB       `,
+          `${tableMs.toFixed(1).padStart(6)} ms `,
+          oursMs.toFixed(0).padStart(6),
+          sox1.toFixed(0).padStart(10),
+          sox5.toFixed(0).padStart(11),
+          (oursMs / sox1).toFixed(2).padStart(16),
+          (oursMs / sox5).toFixed(2).padStart(16),
+        ].join(' '),
       );
     }
   } finally {

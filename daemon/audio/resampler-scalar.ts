@@ -23,7 +23,7 @@ export class ScalarPolyphase implements PolyphaseEngine {
 
   process(input: Float32Array, limit: number): Float32Array {
     this.input.append(input);
-    const { half, phases, step, stride, coefficients } = this.table;
+    const { half, phases, stepWhole, stepFrac, stride, coefficients } = this.table;
     const taps = half * 2;
     const lastIndex = this.input.end - 1;
     const out = new Float32Array(Math.min(limit, outputRoom(this.table, lastIndex, this.posInt)));
@@ -39,11 +39,11 @@ export class ScalarPolyphase implements PolyphaseEngine {
       let acc = 0;
       for (let k = 0; k < taps; k++) acc += buf[base + k]! * coefficients[row + k]!;
       out[n++] = acc;
-      posFrac += step;
+      posInt += stepWhole;
+      posFrac += stepFrac;
       if (posFrac >= phases) {
-        const whole = Math.floor(posFrac / phases);
-        posInt += whole;
-        posFrac -= whole * phases;
+        posInt += 1;
+        posFrac -= phases;
       }
     }
     this.posInt = posInt;

@@ -18,6 +18,12 @@ export interface PolyphaseTable {
   readonly phases: number;
   /** Phase advance per output sample; input samples per output = step / phases. */
   readonly step: number;
+  /**
+   * The same advance split into whole input samples and a remainder below `phases`, so that
+   * the position moves without a division per output.
+   */
+  readonly stepWhole: number;
+  readonly stepFrac: number;
   /** Taps on each side of the interpolation point; 2 * half taps carry the filter. */
   readonly half: number;
   /**
@@ -109,5 +115,6 @@ function buildTable(inRate: number, outRate: number, design: FilterDesign): Poly
     // Exact unity gain at DC in every phase, so a constant stays constant.
     for (let k = 0; k < taps; k++) coefficients[p * stride + k] = row[k]! / sum;
   }
-  return { phases, step, half, stride, coefficients };
+  const stepWhole = Math.floor(step / phases);
+  return { phases, step, stepWhole, stepFrac: step - stepWhole * phases, half, stride, coefficients };
 }

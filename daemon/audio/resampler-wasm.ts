@@ -17,10 +17,10 @@ export const KERNEL_WAT = `
   (memory (export "memory") 1)
   (func (export "run")
     (param $in i32) (param $table i32) (param $taps i32) (param $out i32) (param $n i32)
-    (param $base i32) (param $maxBase i32) (param $frac f64) (param $step f64) (param $phases f64)
+    (param $base i32) (param $maxBase i32) (param $frac f64) (param $stepWhole i32) (param $stepFrac f64) (param $phases f64)
     (result i32)
     (local $made i32) (local $x i32) (local $c i32) (local $k i32) (local $rowBytes i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $whole f64)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $rowBytes (i32.shl (local.get $taps) (i32.const 2)))
     (block $done
       (loop $each
@@ -55,12 +55,12 @@ export const KERNEL_WAT = `
             (f32.add (f32x4.extract_lane 0 (local.get $a0)) (f32x4.extract_lane 1 (local.get $a0)))
             (f32.add (f32x4.extract_lane 2 (local.get $a0)) (f32x4.extract_lane 3 (local.get $a0)))))
         (local.set $made (i32.add (local.get $made) (i32.const 1)))
-        (local.set $frac (f64.add (local.get $frac) (local.get $step)))
+        (local.set $base (i32.add (local.get $base) (local.get $stepWhole)))
+        (local.set $frac (f64.add (local.get $frac) (local.get $stepFrac)))
         (if (f64.ge (local.get $frac) (local.get $phases))
           (then
-            (local.set $whole (f64.floor (f64.div (local.get $frac) (local.get $phases))))
-            (local.set $base (i32.add (local.get $base) (i32.trunc_f64_s (local.get $whole))))
-            (local.set $frac (f64.sub (local.get $frac) (f64.mul (local.get $whole) (local.get $phases))))))
+            (local.set $base (i32.add (local.get $base) (i32.const 1)))
+            (local.set $frac (f64.sub (local.get $frac) (local.get $phases)))))
         (br $each)))
     (f64.store (i32.const 0) (local.get $frac))
     (i32.store (i32.const 8) (local.get $base))
@@ -68,18 +68,18 @@ export const KERNEL_WAT = `
 `;
 
 const KERNEL_BASE64 =
-  'AGFzbQEAAAABDwFgCn9/f39/f398fHwBfwMCAQAFAwEAAQcQAgZtZW1vcnkCAANydW4AAAr/AgH8' +
-  'AgMFfwR7AXwgAkECdCEOAkADQCAKIARPDQEgBSAGSg0BIAAgBUECdGohCyABIAerIA5saiEMIAIh' +
-  'Df0MAAAAAAAAAAAAAAAAAAAAACEP/QwAAAAAAAAAAAAAAAAAAAAAIRD9DAAAAAAAAAAAAAAAAAAA' +
-  'AAAhEf0MAAAAAAAAAAAAAAAAAAAAACESA0AgDyAL/QAEACAM/QAEAP3mAf3kASEPIBAgC/0ABBAg' +
-  'DP0ABBD95gH95AEhECARIAv9AAQgIAz9AAQg/eYB/eQBIREgEiAL/QAEMCAM/QAEMP3mAf3kASES' +
-  'IAtBwABqIQsgDEHAAGohDCANQRBrIQ0gDUEASg0ACyAPIBD95AEgESAS/eQB/eQBIQ8gAyAKQQJ0' +
-  'aiAP/R8AIA/9HwGSIA/9HwIgD/0fA5KSOAIAIApBAWohCiAHIAigIQcgByAJZgRAIAcgCaOcIRMg' +
-  'BSATqmohBSAHIBMgCaKhIQcLDAALC0EAIAc5AwBBCCAFNgIAIAoL';
+  'AGFzbQEAAAABEAFgC39/f39/f398f3x8AX8DAgEABQMBAAEHEAIGbWVtb3J5AgADcnVuAAAK+AIB' +
+  '9QICBX8EeyACQQJ0IQ8CQANAIAsgBE8NASAFIAZKDQEgACAFQQJ0aiEMIAEgB6sgD2xqIQ0gAiEO' +
+  '/QwAAAAAAAAAAAAAAAAAAAAAIRD9DAAAAAAAAAAAAAAAAAAAAAAhEf0MAAAAAAAAAAAAAAAAAAAA' +
+  'ACES/QwAAAAAAAAAAAAAAAAAAAAAIRMDQCAQIAz9AAQAIA39AAQA/eYB/eQBIRAgESAM/QAEECAN' +
+  '/QAEEP3mAf3kASERIBIgDP0ABCAgDf0ABCD95gH95AEhEiATIAz9AAQwIA39AAQw/eYB/eQBIRMg' +
+  'DEHAAGohDCANQcAAaiENIA5BEGshDiAOQQBKDQALIBAgEf3kASASIBP95AH95AEhECADIAtBAnRq' +
+  'IBD9HwAgEP0fAZIgEP0fAiAQ/R8DkpI4AgAgC0EBaiELIAUgCGohBSAHIAmgIQcgByAKZgRAIAVB' +
+  'AWohBSAHIAqhIQcLDAALC0EAIAc5AwBBCCAFNgIAIAsL';
 
 type RunKernel = (
   inPtr: number, tablePtr: number, taps: number, outPtr: number, n: number,
-  base: number, maxBase: number, frac: number, step: number, phases: number,
+  base: number, maxBase: number, frac: number, stepWhole: number, stepFrac: number, phases: number,
 ) => number;
 
 /**
@@ -160,7 +160,7 @@ export class WasmPolyphase implements PolyphaseEngine {
   }
 
   process(input: Float32Array, limit: number): Float32Array {
-    const { half, phases, step, stride } = this.table;
+    const { half, phases, stepWhole, stepFrac, stride } = this.table;
     const lastIndex = this.regionStart + this.length + input.length - 1;
     const out = new Float32Array(Math.min(limit, outputRoom(this.table, lastIndex, this.posInt)));
     const heap = new Float32Array(this.memory.buffer);
@@ -180,7 +180,7 @@ export class WasmPolyphase implements PolyphaseEngine {
       for (;;) {
         const want = Math.min(OUTPUT_BLOCK, out.length - made);
         const base = this.posInt - half + 1 - this.regionStart;
-        const n = this.run(this.inPtr, SCRATCH_BYTES, stride, this.outPtr, want, base, maxBase, this.posFrac, step, phases);
+        const n = this.run(this.inPtr, SCRATCH_BYTES, stride, this.outPtr, want, base, maxBase, this.posFrac, stepWhole, stepFrac, phases);
         this.posFrac = scratch.getFloat64(0, true);
         this.posInt = scratch.getInt32(8, true) + this.regionStart + half - 1;
         out.set(heap.subarray(this.outPtr / 4, this.outPtr / 4 + n), made);

@@ -2,6 +2,9 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Resampler } from '../../daemon/audio/resampler.js';
+import { ScalarPolyphase } from '../../daemon/audio/resampler-scalar.js';
+import { polyphaseTable, TAP_ALIGN } from '../../daemon/audio/resampler-table.js';
+import { WasmPolyphase, wasmSimdAvailable } from '../../daemon/audio/resampler-wasm.js';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { tempDir } from '../helpers/paths.js';
 
@@ -153,4 +156,120 @@ t.test('against sox on the same sweep: both reject aliases, and agree in the pas
     ref += theirs[i]! ** 2;
   }
   t.ok(db(diff / ref) < -50, `difference from sox ${db(diff / ref).toFixed(1)} dB`);
+});
+
+/** A 32-bit linear congruential generator (Numerical Recipes constants), exact in integer math. */
+function lcg(state: number): number {
+  return (Math.imul(state, 1664525) + 1013904223) >>> 0;
+}
+
+/** Deterministic uneven chunk sizes (0 included). */
+function chunkSizes(total: number, seed: number, largest: number): number[] {
+  const sizes: number[] = [];
+  let state = seed;
+  for (let sum = 0; sum < total; ) {
+    state = lcg(state);
+    const size = Math.min(total - sum, state % (largest + 1));
+    sizes.push(size);
+    sum += size;
+  }
+  return sizes;
+}
+
+function noise(n: number, seed: number): Float32Array {
+  const x = new Float32Array(n);
+  let state = seed;
+  for (let i = 0; i < n; i++) {
+    state = lcg(state);
+    x[i] = state / 2 ** 31 - 1;
+  }
+  return x;
+}
+
+function runChunks(r: Resampler, x: Float32Array, sizes: number[]): Float32Array {
+  const parts: Float32Array[] = [];
+  let at = 0;
+  for (const size of sizes) {
+    parts.push(r.push(x.subarray(at, at + size)));
+    at += size;
+  }
+  parts.push(r.flush());
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+t.test('the same input gives bit-identical output however it is chunked', async (t) => {
+  // 44100 -> 16001 has more phases than the table holds, so its step is quantised.
+  for (const [inRate, outRate] of [[44100, 16000], [48000, 16000], [22050, 16000], [32000, 16000], [8000, 16000], [44100, 16001]] as const) {
+    const x = noise(inRate + 4321, inRate);
+    const whole = runChunks(new Resampler(inRate, outRate), x, [x.length]);
+    t.equal(whole.length, Math.ceil((x.length * outRate) / inRate), `${inRate} -> ${outRate}: length`);
+    // Tiny chunks, then chunks larger than the engine's internal input block.
+    for (const [seed, largest] of [[1, 7], [2, 300], [3, 50_000]] as const) {
+      const chunked = runChunks(new Resampler(inRate, outRate), x, chunkSizes(x.length, seed, largest));
+      let same = chunked.length === whole.length;
+      for (let i = 0; same && i < whole.length; i++) same = Object.is(chunked[i], whole[i]);
+      t.ok(same, `${inRate} -> ${outRate}, chunks up to ${largest}: identical samples`);
+    }
+  }
+});
+
+t.test('the polyphase table is built once per rate pair and design, and shared', async (t) => {
+  const design = { attenuationDb: 80, transitionWidth: 0.1 };
+  const a = polyphaseTable(44100, 16000, design);
+  t.equal(polyphaseTable(44100, 16000, { ...design }), a, 'same rates and design: the same table object');
+  t.not(polyphaseTable(44100, 16000, { ...design, attenuationDb: 90 }), a, 'another design: another table');
+  t.not(polyphaseTable(48000, 16000, design), a, 'other rates: another table');
+  // 44100 -> 16000 = 160 / 441 in lowest terms: 160 phases, 441/160 input samples per output.
+  t.equal(a.phases, 160);
+  t.equal(a.step, 441);
+  t.equal(a.stepWhole * a.phases + a.stepFrac, a.step, 'whole + fraction is the step');
+  t.equal(a.stride % TAP_ALIGN, 0, 'rows padded to whole vector blocks');
+  t.equal(a.coefficients.length, a.phases * a.stride);
+  let worstDc = 0;
+  let padding = 0;
+  for (let p = 0; p < a.phases; p++) {
+    let sum = 0;
+    for (let k = 0; k < a.stride; k++) {
+      const c = a.coefficients[p * a.stride + k]!;
+      if (k < 2 * a.half) sum += c;
+      else padding = Math.max(padding, Math.abs(c));
+    }
+    worstDc = Math.max(worstDc, Math.abs(sum - 1));
+  }
+  t.ok(worstDc < 1e-5, `every phase has unity gain at DC (worst ${worstDc})`);
+  t.equal(padding, 0, 'padding taps are zero');
+});
+
+t.test('the WebAssembly SIMD engine agrees with the double-precision scalar engine', async (t) => {
+  t.ok(wasmSimdAvailable(), 'Node 20 runs the vector engine');
+  for (const [inRate, outRate] of [[44100, 16000], [48000, 16000], [8000, 16000]] as const) {
+    const table = polyphaseTable(inRate, outRate, { attenuationDb: 80, transitionWidth: 0.1 });
+    const x = noise(inRate, 7);
+    const vector = new WasmPolyphase(table).process(x, Number.POSITIVE_INFINITY);
+    const scalar = new ScalarPolyphase(table).process(x, Number.POSITIVE_INFINITY);
+    t.equal(vector.length, scalar.length, `${inRate} -> ${outRate}: same number of outputs`);
+    let worst = 0;
+    for (let i = 0; i < scalar.length; i++) worst = Math.max(worst, Math.abs(vector[i]! - scalar[i]!));
+    // Float32 accumulation: ~1e-6 of full scale, 120 dB under the signal.
+    t.ok(worst < 1e-5, `${inRate} -> ${outRate}: max difference ${worst.toExponential(2)}`);
+  }
+});
+
+t.test('tones: aliases under -80 dB, passband level within 0.01 dB', async (t) => {
+  const rmsMid = (x: Float32Array) => Math.sqrt(energy(x, Math.floor(x.length * 0.1), Math.floor(x.length * 0.9)) / (Math.floor(x.length * 0.9) - Math.floor(x.length * 0.1)));
+  for (const rate of [44100, 48000]) {
+    const levelDb = (f: number) => {
+      const x = new Float32Array(rate / 4);
+      for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * f * i) / rate);
+      return 20 * Math.log10(rmsMid(resample(rate, 16000, x)) / rmsMid(x));
+    };
+    for (const f of [8100, 9000, 12000, 20000]) t.ok(levelDb(f) < -80, `${rate} Hz, tone at ${f} Hz leaks at ${levelDb(f).toFixed(1)} dB`);
+    for (const f of [100, 1000, 6000, 7000]) t.ok(Math.abs(levelDb(f)) < 0.01, `${rate} Hz, tone at ${f} Hz kept within ${levelDb(f).toFixed(4)} dB`);
+  }
 });
