@@ -8,11 +8,14 @@ import { WasmPolyphase, wasmSimdAvailable } from '../../daemon/audio/resampler-w
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { tempDir } from '../helpers/paths.js';
 
-/** Runs `input` through a resampler in uneven chunks, as a stream would arrive. */
-function resample(inRate: number, outRate: number, input: Float32Array, chunk = 997): Float32Array {
-  const r = new Resampler(inRate, outRate);
+/** Pushes `x` in pieces of the given sizes, then flushes; returns everything that came out. */
+function runChunks(r: Resampler, x: Float32Array, sizes: number[]): Float32Array {
   const parts: Float32Array[] = [];
-  for (let i = 0; i < input.length; i += chunk) parts.push(r.push(input.subarray(i, i + chunk)));
+  let at = 0;
+  for (const size of sizes) {
+    parts.push(r.push(x.subarray(at, at + size)));
+    at += size;
+  }
   parts.push(r.flush());
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
@@ -21,6 +24,13 @@ function resample(inRate: number, outRate: number, input: Float32Array, chunk = 
     o += p.length;
   }
   return out;
+}
+
+/** Runs `input` through a resampler in uneven chunks, as a stream would arrive. */
+function resample(inRate: number, outRate: number, input: Float32Array, chunk = 997): Float32Array {
+  const sizes: number[] = [];
+  for (let i = 0; i < input.length; i += chunk) sizes.push(Math.min(chunk, input.length - i));
+  return runChunks(new Resampler(inRate, outRate), input, sizes);
 }
 
 /** A linear chirp from f0 to f1 Hz; returns the signal and its instantaneous frequency per sample. */
@@ -184,23 +194,6 @@ function noise(n: number, seed: number): Float32Array {
     x[i] = state / 2 ** 31 - 1;
   }
   return x;
-}
-
-function runChunks(r: Resampler, x: Float32Array, sizes: number[]): Float32Array {
-  const parts: Float32Array[] = [];
-  let at = 0;
-  for (const size of sizes) {
-    parts.push(r.push(x.subarray(at, at + size)));
-    at += size;
-  }
-  parts.push(r.flush());
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 t.test('the same input gives bit-identical output however it is chunked', async (t) => {
