@@ -96,6 +96,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // A log reader that went away (journald restarted, `| head`) must not turn every log line into an EPIPE uncaught exception that logs again: a spinning loop that ignored SIGTERM.
+    for (const out of [process.stdout, process.stderr]) out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+    });
     process.on('uncaughtException', (err) => {
       log.error('uncaught exception; stopping', { err, stack: err.stack });
       void stop('uncaught exception', EX_SOFTWARE).then(resolve);
