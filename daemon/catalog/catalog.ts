@@ -4,8 +4,8 @@
  * { "version": 1, "packs": [ { "name", "family", "languages", "sizeBytes", "url",
  *   "archive", "sha256", "licence", "description" } ] }
  *
- * `family` may name families this engine cannot run yet (paraformer, transducers): they are
- * listed so operators see them, and `install` refuses them with a clear message.
+ * `family` may name a family this engine cannot run (one newer than this build): such packs
+ * are listed so operators see them, and `install` refuses them with a clear message.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

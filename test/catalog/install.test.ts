@@ -6,7 +6,8 @@ import { loadModel } from '../../daemon/asr/recognizer.js';
 import { MODEL_FAMILIES } from '../../daemon/asr/types.js';
 import { loadCatalog } from '../../daemon/catalog/catalog.js';
 import { installModel } from '../../daemon/catalog/install.js';
-import { tempDir } from '../helpers/paths.js';
+import { readWavFile } from '../../daemon/asr/wav-file.js';
+import { repoRoot, tempDir } from '../helpers/paths.js';
 import { makePack, nemoFixture, sha256, writeCatalog } from './packs.js';
 
 const emptyCatalog = { version: 1, packs: [] };
@@ -88,8 +89,20 @@ t.test('an installed model is kept unless --force, which replaces it', async (t)
 
 t.test('catalog packs of families the engine cannot run are refused with the reason', async (t) => {
   const dir = tempDir();
-  const archive = makePack('para', dir);
-  const catalog = loadCatalog(writeCatalog(dir, { name: 'para', family: 'paraformer', url: 'http://127.0.0.1:9/para.tar.bz2', archive: 'para.tar.bz2', sha256: sha256(archive) }));
-  await t.rejects(installModel({ source: archive, modelsDir: join(dir, 'models'), catalog }), { message: `'para' is a paraformer pack; this engine runs ${MODEL_FAMILIES.join(', ')} models only, so it is listed but cannot be installed yet` });
-  await t.rejects(installModel({ source: 'no-such-pack', modelsDir: join(dir, 'models'), catalog }), /'no-such-pack' is not in the model catalog \(known: para\)/);
+  const archive = makePack('whisp', dir);
+  const catalog = loadCatalog(writeCatalog(dir, { name: 'whisp', family: 'whisper', url: 'http://127.0.0.1:9/whisp.tar.bz2', archive: 'whisp.tar.bz2', sha256: sha256(archive) }));
+  await t.rejects(installModel({ source: archive, modelsDir: join(dir, 'models'), catalog }), { message: `'whisp' is a whisper pack; this engine runs ${MODEL_FAMILIES.join(', ')} models only, so it is listed but cannot be installed yet` });
+  await t.rejects(installModel({ source: 'no-such-pack', modelsDir: join(dir, 'models'), catalog }), /'no-such-pack' is not in the model catalog \(known: whisp\)/);
+});
+
+t.test('the bundled model packed as an archive installs offline and transcribes a sample', async (t) => {
+  const dir = tempDir();
+  const archive = join(dir, 'earshot-en-tiny-copy.tar.bz2');
+  execFileSync('tar', ['-cjf', archive, '-C', join(repoRoot, 'models'), '--transform', 's,^earshot-en-tiny,earshot-en-tiny-copy,', 'earshot-en-tiny']);
+  const result = await installModel({ source: archive, modelsDir: join(dir, 'models'), catalog: loadCatalog() });
+  t.equal(result.family, 'nemo-ctc');
+  const model = await loadModel(result.dir);
+  t.teardown(() => model.release());
+  const text = (await model.transcribe(readWavFile(join(repoRoot, 'examples', 'alarm.wav')).samples)).text;
+  t.equal(text, 'set an alarm for seven fifteen');
 });
