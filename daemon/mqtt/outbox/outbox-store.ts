@@ -39,6 +39,8 @@ interface QueuedWrite {
  * costs one disk flush, not one each.
  */
 export class OutboxStore {
+  private readonly createdWallMs = Date.now();
+  private readonly createdMonoMs = performance.now();
   private fh: FileHandle | null = null;
   private readonly pending = new Map<string, OutboxEntry>();
   private pendingBytes = 0;
@@ -123,8 +125,12 @@ export class OutboxStore {
     this.enqueue(encodeRecord(RecordType.Ack, { id }), false).catch((err) => this.options.logger.warn('outbox: could not record an ack', { id, err }));
   }
 
-  /** Drops entries older than the age bound; returns how many. */
-  expire(now = Date.now()): number {
+  /**
+   * Drops entries older than the age bound; returns how many. "Now" advances with the
+   * monotonic clock from when this store was created, so an NTP step (a box without a
+   * real-time clock that boots in the past and then syncs) cannot age everything at once.
+   */
+  expire(now = this.steadyNow()): number {
     if (this.options.maxAgeMs <= 0) return 0;
     const dropped: OutboxEntry[] = [];
     for (const e of this.pending.values()) {
@@ -133,6 +139,11 @@ export class OutboxStore {
     }
     this.drop(dropped, 'max-age');
     return dropped.length;
+  }
+
+  /** Wall-clock time as of creation, advanced by the monotonic clock: immune to clock steps. */
+  private steadyNow(): number {
+    return this.createdWallMs + (performance.now() - this.createdMonoMs);
   }
 
   /** Pending entries, oldest first. */
