@@ -219,11 +219,28 @@ export class Scheduler implements Service {
       }
       o.bus?.emit('jobDone', energy ? { job, result, energy } : { job, result });
     } catch (err) {
-      // One job's failure never stops the queue: record it and move on.
       const message = err instanceof Error ? err.message : String(err);
+      if (isTransient(err)) {
+        // The disk or the process ran out of something the job needs: the job is not at
+        // fault and its audio must not be thrown away. It stays pending and runs again.
+        o.logger.error('job postponed: out of a resource; it will run again', { id, error: message });
+        o.queue.release(id);
+        return;
+      }
+      // One job's failure never stops the queue: record it and move on.
       o.logger.warn('job failed', { id, error: message });
       await o.queue.fail(id, message).catch((e: unknown) => o.logger.error('could not record job failure', { id, err: e }));
       o.bus?.emit('jobFailed', { job, error: message });
     }
   }
+}
+
+/** Errors a later retry can get past (full disk or quota, too many open files, no memory). */
+const TRANSIENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+function isTransient(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (TRANSIENT_CODES.has(String((e as NodeJS.ErrnoException).code))) return true;
+  }
+  return false;
 }
