@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { EventBus } from './bus.js';
 import { ControlServer } from './control/server.js';
 import { ControlError } from './control/protocol.js';
+import { checkRemotePaths } from './control/remote-paths.js';
 import { MqttService } from './mqtt/mqtt-service.js';
 import { PluginHost } from './plugins/host.js';
 import { registerPluginMethods } from './plugins/control-methods.js';
@@ -192,6 +193,8 @@ export class Controller {
 
   /** MQTT `cmd/<verb>`: the same methods as the control socket, already authenticated by the MQTT layer. */
   private async dispatchRemote(verb: string, params: Record<string, unknown>): Promise<unknown> {
+    const spoolDirs = (this.options.config.sources as SourceConfig[]).flatMap((s) => (s.type === 'spool' ? [s.dir] : []));
+    checkRemotePaths(verb, params, spoolDirs);
     const reply = await this.control.dispatch({ id: 'mqtt', method: verb, params });
     if (reply.status === 'ok') return reply.data;
     throw Object.assign(new ControlError(reply.error.code, reply.error.message, reply.error.hint), { code: reply.error.code });
