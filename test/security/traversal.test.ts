@@ -53,6 +53,11 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   mkdirSync(audio);
   const good = join(audio, 'good.wav');
   writeFileSync(good, readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav')));
+  // Remote callers may only name files inside a spool folder; one kept in a subfolder is not picked up by the watcher.
+  const spool = join(root, 'spool');
+  mkdirSync(join(spool, 'keep'), { recursive: true });
+  const goodInSpool = join(spool, 'keep', 'good.wav');
+  writeFileSync(goodInSpool, readFileSync(good));
   const port = await freePort();
   const passwd = statSync('/etc/passwd');
   const daemon = await startDaemon({
@@ -61,6 +66,7 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
     mqtt: { url: null, embedded: { host: '127.0.0.1', port }, commands: { enabled: true, keyFile } },
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+    sources: [{ id: 'drop', type: 'spool', dir: spool }],
   });
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
@@ -81,13 +87,17 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   // MQTT: the same arguments in signed commands, through the real CLI.
   const call = (method: string, params: Record<string, unknown>) =>
     runCli(['mqtt', 'call', method, '--site', 'trav', '--broker', `mqtt://127.0.0.1:${port}`, '--key-file', keyFile, '--params', JSON.stringify(params), '--json']);
-  const submitted = await call('jobs.submit', { paths: [good], id: TRAVERSAL });
+  const outside = await call('jobs.submit', { paths: [good] });
+  t.not(outside.code, 0, 'MQTT jobs.submit of a file outside the spool folders is refused');
+  t.match(outside.stdout + outside.stderr, /not inside a spool folder/);
+  const submitted = await call('jobs.submit', { paths: [goodInSpool], id: TRAVERSAL });
   t.equal(submitted.code, 0, submitted.stderr);
   const sr = JSON.parse(submitted.stdout) as SubmitResult;
   t.same(sr.submitted, [], 'MQTT jobs.submit with a traversal id queues nothing');
   t.match(sr.errors[0]?.error ?? '', /invalid job id/);
-  const relativeMqtt = JSON.parse((await call('jobs.submit', { paths: [TRAVERSAL] })).stdout) as SubmitResult;
-  t.match(relativeMqtt.errors[0]?.error ?? '', /must be absolute/, 'MQTT jobs.submit with a relative traversal path is refused');
+  const relativeMqtt = await call('jobs.submit', { paths: [TRAVERSAL] });
+  t.not(relativeMqtt.code, 0, 'MQTT jobs.submit with a relative traversal path is refused');
+  t.match(relativeMqtt.stdout + relativeMqtt.stderr, /not inside a spool folder/);
   const get = await call('jobs.get', { ids: [DEEP] });
   t.not(get.code, 0, 'MQTT jobs.get with a traversal id is refused');
   t.match(get.stdout + get.stderr, /invalid job id/);
@@ -101,7 +111,7 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   const after = statSync('/etc/passwd');
   t.equal(after.mtimeMs, passwd.mtimeMs, '/etc/passwd was not written');
   t.equal(after.size, passwd.size);
-  t.same(readdirSync(root).sort(), ['command.key', 'data', 'in'], 'nothing new beside the configured directories');
+  t.same(readdirSync(root).sort(), ['command.key', 'data', 'in', 'spool'], 'nothing new beside the configured directories');
 
   const status = await runCli(['status', '--json', '--socket', daemon.socket]);
   t.equal(JSON.parse(status.stdout).pid, daemon.child.pid, 'the daemon kept running');
