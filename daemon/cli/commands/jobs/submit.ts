@@ -51,7 +51,11 @@ export default class JobsSubmit extends Command {
     for (const s of all.submitted) this.log(`${s.id}  ${s.state.padEnd(7)} ${s.created ? 'queued' : 'already known'}  due ${s.deadline}  ${s.input}`);
     for (const e of all.errors) this.warn(`${e.path}: ${e.error}`);
     this.log(`${created} queued, ${all.submitted.length - created} already known, ${all.errors.length} refused`);
-    if (all.submitted.length === 0) this.error('nothing was queued', { exit: 1, suggestions: ['see the reasons above'] });
+    if (all.submitted.length === 0) {
+      // Say why in the error itself: with --json the warnings above are not printed.
+      const reasons = all.errors.map((e) => `${e.path}: ${e.error}`).join('; ');
+      this.error(`nothing was queued${reasons ? `: ${reasons}` : ''}`, { exit: 1, suggestions: ['fix the files named above and submit again'] });
+    }
     return all;
   }
 
