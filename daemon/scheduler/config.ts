@@ -37,5 +37,8 @@ export function schedulerSection(config: EarshotConfig): SchedulerConfig {
 
 export function energySection(config: EarshotConfig): EnergyConfig {
   const e = config.energy as EnergyConfig | undefined;
-  return e && typeof e === 'object' ? e : { meter: 'auto', cpuFamily: null, wattsPerThread: null, idleWatts: null };
+  if (!e || typeof e !== 'object' || !e.meter) {
+    throw new Error('config has no "energy" section with defaults: config.schema.json must include it (daemon/scheduler/config.ts)');
+  }
+  return e;
 }
