@@ -162,3 +162,26 @@ export function applyWordEdits(words: readonly TimedWord[], edits: readonly Word
   out.push(...words.slice(next).map((w) => ({ ...w })));
   return { text: joinTokens(out.map((w) => w.text)), words: out };
 }
+
+/** A rewrite of the characters `[start, end)` of a text into `text`. */
+export interface TextSpanEdit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * Applies span edits (sorted by `start`, not overlapping) to a text: the common last step of
+ * a normalizer that first finds what to rewrite, then rewrites it.
+ *
+ * @example applyTextEdits('twenty three', [{ start: 0, end: 12, text: '23' }]) // '23'
+ */
+export function applyTextEdits(text: string, edits: readonly TextSpanEdit[]): string {
+  let out = '';
+  let at = 0;
+  for (const e of edits) {
+    out += text.slice(at, e.start) + e.text;
+    at = e.end;
+  }
+  return out + text.slice(at);
+}

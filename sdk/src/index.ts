@@ -18,5 +18,5 @@ export type {
 export type { Hotword, HotwordProvider } from './hotwords.js';
 export type { TextNormalizer, TranscriptFilter } from './text-plugins.js';
 export type { TimedWord, SegmentInfo, TranscriptInput, TranscriptOutput } from './transcript.js';
-export { splitTokens, realignWords, applyWordEdits, joinTokens } from './align.js';
-export type { WordEdit } from './align.js';
+export { splitTokens, realignWords, applyWordEdits, joinTokens, applyTextEdits } from './align.js';
+export type { WordEdit, TextSpanEdit } from './align.js';

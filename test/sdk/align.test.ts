@@ -58,3 +58,14 @@ t.test('applyWordEdits replaces index ranges and rejects overlaps', async (t) =>
   t.throws(() => applyWordEdits(words, [{ from: 4, to: 9, text: 'a' }]), /outside the 5 words/);
   t.equal(applyWordEdits(words, [{ from: 0, to: 2, text: '' }]).text, 'first of march');
 });
+
+t.test('applyTextEdits rewrites only the given spans, in order', async (t) => {
+  const { applyTextEdits } = await import('@earshot/sdk');
+  const text = 'pay twenty three dollars on the first of march';
+  const edits = [
+    { start: 4, end: 24, text: '$23' },
+    { start: 28, end: 46, text: 'March 1' },
+  ];
+  t.equal(applyTextEdits(text, edits), 'pay $23 on March 1');
+  t.equal(applyTextEdits(text, []), text);
+});

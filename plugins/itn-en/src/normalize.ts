@@ -7,6 +7,7 @@ import { canStartMatch, isNumberWord } from './vocabulary.js';
 import { RULES } from './rules.js';
 import type { Category, EnglishItnOptions } from './rule.js';
 import { defaultOptions } from './defaults.js';
+import { applyTextEdits } from '@earshot/sdk';
 
 /** One rewrite in the input text. */
 export interface TextEdit {
@@ -63,13 +64,7 @@ export function findEdits(text: string, options: EnglishItnOptions = defaultOpti
 
 /** Apply edits (sorted, not overlapping) to `text`. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  let out = '';
-  let at = 0;
-  for (const e of edits) {
-    out += text.slice(at, e.start) + e.text;
-    at = e.end;
-  }
-  return out + text.slice(at);
+  return applyTextEdits(text, edits);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Category } from './rule.js';
 import { isNumeral } from './vocabulary.js';
 import { idiomRanges } from './idioms.js';
 import { hasTraditional, simplifiedView, traditionalForm } from './script.js';
+import { applyTextEdits } from '@earshot/sdk';
 
 /** One rewrite in the input text. */
 export interface TextEdit {
@@ -57,13 +58,7 @@ export function findEdits(original: string): TextEdit[] {
 
 /** Apply edits (sorted, not overlapping) to `text`. */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string {
-  let out = '';
-  let at = 0;
-  for (const e of edits) {
-    out += text.slice(at, e.start) + e.text;
-    at = e.end;
-  }
-  return out + text.slice(at);
+  return applyTextEdits(text, edits);
 }
 
 /**
