@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
+import { prng } from '../../test/helpers/prng.js';
 
 /**
  * Builds a VAD evaluation set from real speech: utterances from the Free Spoken Digit
@@ -21,17 +22,6 @@ export interface EvalSet {
   speakers: string[];
 }
 
-/** A small deterministic PRNG (mulberry32), so every run builds the same set. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Noise made by sox, `seconds` long, 16 kHz mono; `-R` makes it the same on every run. */
 async function soxNoise(dir: string, name: string, seconds: number, synth: string[]): Promise<Float32Array> {

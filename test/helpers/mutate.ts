@@ -1,19 +1,11 @@
+export { prng } from './prng.js';
+
 /**
- * A seeded mutation fuzzer's building blocks: a small deterministic PRNG (mulberry32) and
- * byte-level mutations of the kinds that find parser bugs — bit flips, "interesting"
+ * A seeded mutation fuzzer's building blocks: a small deterministic PRNG (mulberry32, in
+ * prng.ts) and byte-level mutations of the kinds that find parser bugs — bit flips, "interesting"
  * integers written over length fields, truncation, inserted and duplicated runs.
  * A failing case is reproduced from its printed seed.
  */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INTERESTING_32 = [0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff];
 
