@@ -59,6 +59,7 @@ export class Controller {
   private readonly services: Service[];
   private readonly started: Service[] = [];
   private readonly log: Logger;
+  private schedulerMethods: ReturnType<SchedulerStack['handlers']> = {};
   private startedAt: Date | undefined;
 
   constructor(private readonly options: ControllerOptions) {
@@ -186,7 +187,8 @@ export class Controller {
 
   private registerMethods(): void {
     this.control.register('status', { handler: () => this.status() });
-    for (const [name, spec] of Object.entries(this.stack.handlers())) this.control.registerUntyped(name, spec);
+    this.schedulerMethods = this.stack.handlers();
+    for (const [name, spec] of Object.entries(this.schedulerMethods)) this.control.registerUntyped(name, spec);
     registerPluginMethods(this.control, this.plugins);
     for (const [name, spec] of Object.entries(this.fleet.handlers())) this.control.registerUntyped(name, spec);
   }
@@ -201,7 +203,8 @@ export class Controller {
   }
 
   private async telemetry(): Promise<TelemetryInput> {
-    const status = (await this.stack.handlers()['scheduler.status']?.handler({})) as SchedulerStatus | undefined;
+    // The registered method, not a fresh handlers() build on every telemetry tick.
+    const status = (await this.schedulerMethods['scheduler.status']?.handler({})) as SchedulerStatus | undefined;
     const carbon = this.stack.carbon?.current(Date.now());
     const model = status?.model;
     return {
