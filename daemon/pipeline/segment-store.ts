@@ -64,15 +64,17 @@ export class SegmentStore {
     const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
     const fh = await open(tmp, 'wx', 0o640);
     try {
-      await fh.writeFile(data);
-      await fh.sync();
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
     } catch (err) {
       // A half-written temp file on a full disk would hold the space every retry needs.
-      await fh.close();
       await unlink(tmp).catch(() => undefined);
       throw err;
     }
-    await fh.close();
-    await rename(tmp, path);
   }
 }
