@@ -16,7 +16,7 @@ import { SenseVoiceModel } from './models/sense-voice.js';
 import { StreamingZipformerModel } from './models/streaming-zipformer.js';
 import { TokenTable } from './models/tokens.js';
 import { ZipformerCtcModel } from './models/zipformer-ctc.js';
-import { DEFAULT_SESSION_SETTINGS, openSession, type ModelSession, type SessionSettings } from './session.js';
+import { defaultSessionSettings, openSession, type ModelSession, type SessionSettings } from './session.js';
 import { TransducerRecognizer } from './transducer-recognizer.js';
 import type { LoadedModel, LoadOptions } from './types.js';
 
@@ -59,10 +59,11 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   if (layout.card && options.verify !== false) await verifyModelFiles(abs, layout.card);
   const tokens = TokenTable.read(layout.tokensPath);
   const id = layout.card?.name ?? basename(abs);
+  const defaults = defaultSessionSettings();
   const settings: SessionSettings = {
-    providers: options.providers ?? DEFAULT_SESSION_SETTINGS.providers,
-    threads: options.threads ?? DEFAULT_SESSION_SETTINGS.threads,
-    graphOptimization: options.graphOptimization ?? DEFAULT_SESSION_SETTINGS.graphOptimization,
+    providers: options.providers ?? defaults.providers,
+    threads: options.threads ?? defaults.threads,
+    graphOptimization: options.graphOptimization ?? defaults.graphOptimization,
     logger,
   };
   if (layout.transducer) {

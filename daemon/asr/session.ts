@@ -10,6 +10,7 @@
 import ort from 'onnxruntime-node';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
+import { schemaDefaults } from '../config/defaults.js';
 
 export const EXECUTION_PROVIDERS = ['cuda', 'tensorrt', 'coreml', 'dml', 'webgpu', 'cpu'] as const;
 export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
@@ -24,11 +25,11 @@ export interface SessionSettings {
   logger?: Logger;
 }
 
-export const DEFAULT_SESSION_SETTINGS: SessionSettings = {
-  providers: ['cuda', 'coreml', 'cpu'],
-  threads: 1,
-  graphOptimization: 'all',
-};
+/** Session settings from the `model` section of config.schema.json, for callers without a config. */
+export function defaultSessionSettings(): SessionSettings {
+  const model = schemaDefaults()['model'] as Pick<SessionSettings, 'providers' | 'threads' | 'graphOptimization'>;
+  return { providers: model.providers, threads: model.threads, graphOptimization: model.graphOptimization };
+}
 
 export interface ProviderFallback {
   provider: ExecutionProvider;

@@ -1,3 +1,5 @@
+import { schemaDefaults } from '../config/defaults.js';
+
 /**
  * Segmenter settings and the named sensitivity levels operators pick from. A higher
  * sensitivity lowers the speech-probability threshold: more quiet speech is kept, and more
@@ -34,16 +36,18 @@ export interface SegmenterSettingsInput {
 }
 
 /**
- * Fills in settings. The defaults here are for library callers (CLI, bench); the daemon
- * passes every value from the validated config, whose schema holds the same defaults.
+ * Fills in settings. Values not given come from the `vad` section of config.schema.json
+ * (the daemon passes its validated config, already filled from the same schema).
  */
 export function resolveSegmenterSettings(input: SegmenterSettingsInput = {}): SegmenterSettings {
+  const defaults = schemaDefaults()['vad'] as Required<SegmenterSettingsInput>;
+  const threshold = input.threshold ?? defaults.threshold;
   const settings: SegmenterSettings = {
-    threshold: input.threshold ?? SENSITIVITY_THRESHOLDS[input.sensitivity ?? 'medium'],
-    minSpeechMs: input.minSpeechMs ?? 250,
-    minSilenceMs: input.minSilenceMs ?? 300,
-    padMs: input.padMs ?? 50,
-    maxSegmentSec: input.maxSegmentSec ?? 30,
+    threshold: threshold ?? SENSITIVITY_THRESHOLDS[input.sensitivity ?? defaults.sensitivity],
+    minSpeechMs: input.minSpeechMs ?? defaults.minSpeechMs,
+    minSilenceMs: input.minSilenceMs ?? defaults.minSilenceMs,
+    padMs: input.padMs ?? defaults.padMs,
+    maxSegmentSec: input.maxSegmentSec ?? defaults.maxSegmentSec,
   };
   const problems: string[] = [];
   if (!(settings.threshold > 0 && settings.threshold < 1)) problems.push(`threshold must be between 0 and 1 (exclusive), got ${settings.threshold}`);
