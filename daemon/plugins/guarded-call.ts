@@ -7,8 +7,9 @@ export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: strin
  * late result of a timed-out call is dropped (and a late rejection swallowed, so it never
  * reaches the process's unhandledRejection handler).
  *
- * A plugin that blocks the event loop (a synchronous endless loop) cannot be preempted in
- * this process; the timeout then fires only after it returns and still counts as a failure.
+ * A plugin run inline that blocks the event loop (a synchronous endless loop) cannot be
+ * preempted; the timeout then fires only after it returns. Plugins run in their own thread
+ * (isolated-plugin.ts) answer through a promise, so their limit holds.
  */
 export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: number): Promise<CallOutcome<Awaited<T>>> {
   const started = performance.now();
@@ -25,12 +26,27 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
   const settled = pending.then(
     (value): CallOutcome<Awaited<T>> =>
       performance.now() - started > timeoutMs ? { ok: false, reason: `timed out: took ${Math.round(performance.now() - started)} ms, limit ${timeoutMs} ms` } : { ok: true, value },
-    (err: unknown): CallOutcome<Awaited<T>> => ({ ok: false, reason: `rejected: ${describeError(err)}` }),
+    (err: unknown): CallOutcome<Awaited<T>> => ({ ok: false, reason: `${err instanceof RemoteCallError ? err.how : 'rejected'}: ${describeError(err)}` }),
   );
   try {
     return await Promise.race([settled, timeout]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * The failure of a call run in a plugin's own thread: it reaches the host as a rejection,
+ * but `how` keeps whether the plugin threw or its promise rejected, so reports read the same
+ * as for a plugin run inline.
+ */
+export class RemoteCallError extends Error {
+  constructor(
+    message: string,
+    readonly how: 'threw' | 'rejected',
+  ) {
+    super(message);
+    this.name = 'RemoteCallError';
   }
 }
 

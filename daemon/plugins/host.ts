@@ -6,14 +6,18 @@ import { packageRoot } from '../paths.js';
 import type { Service } from '../service.js';
 import { validatePluginConfig } from './config-validation.js';
 import { candidateNames, discoverPlugins, type Candidate } from './discovery.js';
-import { describeError, guardedCall } from './guarded-call.js';
+import { describeError, guardedCall, type CallOutcome } from './guarded-call.js';
 import { HotwordCollector } from './hotword-collector.js';
+import { IsolatedPlugin } from './isolated-plugin.js';
 import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js';
 import { openPluginContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
 import { lookup, slotStatus, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
+
+/** A thread loads the host's modules before the plugin's; slow boxes need seconds. */
+const THREAD_START_TIMEOUT_MS = 30_000;
 
 export interface PluginHostOptions {
   logger: Logger;
@@ -220,7 +224,6 @@ export class PluginHost implements Service {
   private async activate(slot: Slot): Promise<void> {
     const manifest = slot.manifest!;
     const logger = this.options.logger.child(slot.alias);
-    const lifecycle = this.config.lifecycleTimeoutMs;
     const fail = (message: string): void => {
       logger.error(`plugin ${slot.name} not started: ${message}`);
       this.setState(slot, 'error', message);
@@ -230,53 +233,114 @@ export class PluginHost implements Service {
     } catch (err) {
       return fail(describeError(err));
     }
-    const imported = await guardedCall(() => importDefinition(manifest), lifecycle);
-    if (!imported.ok) return fail(imported.reason.replace(/^rejected: /, ''));
-    slot.definition = imported.value;
-    const open = openPluginContext({
-      name: slot.name,
-      logger,
-      config: slot.config,
-      dataDir: join(this.options.dataDir, 'plugins', slot.name),
-      taskTimeoutMs: lifecycle,
-      onTaskOutcome: (outcome) => (outcome.ok ? this.recordSuccess(slot) : this.recordFailure(slot, `scheduled task ${outcome.reason}`)),
+    const isolated = this.config.isolation === 'thread' || (this.config.isolation === 'auto' && slot.source !== 'builtin');
+    try {
+      if (isolated) await this.createInThread(slot, logger);
+      else await this.createInline(slot, logger);
+    } catch (err) {
+      return fail(describeError(err));
+    }
+    this.setState(slot, 'running');
+    logger.debug(() => `plugin ${slot.name}@${manifest.version} started (${slot.kinds.join(', ')}${isolated ? ', own thread' : ''})`);
+  }
+
+  /** What both ways of running a plugin give its context besides config and data folder. */
+  private contextHooks(slot: Slot) {
+    return {
+      taskTimeoutMs: this.config.lifecycleTimeoutMs,
+      onTaskOutcome: (outcome: CallOutcome<unknown>) => (outcome.ok ? this.recordSuccess(slot) : this.recordFailure(slot, `scheduled task ${outcome.reason}`)),
       hotwordsChanged: () => this.collector.requestRefresh(slot),
-      hotwords: async (language) => this.hotwords(language),
-    });
+      hotwords: async (language?: string) => this.hotwords(language),
+    };
+  }
+
+  /** Import and create the plugin in the daemon's thread. @throws Error saying why it cannot run */
+  private async createInline(slot: Slot, logger: Logger): Promise<void> {
+    const lifecycle = this.config.lifecycleTimeoutMs;
+    const imported = await guardedCall(() => importDefinition(slot.manifest!), lifecycle);
+    if (!imported.ok) throw new Error(imported.reason.replace(/^rejected: /, ''));
+    const open = openPluginContext({ name: slot.name, logger, config: slot.config!, dataDir: this.pluginDataDir(slot), ...this.contextHooks(slot) });
     const created = await guardedCall(() => imported.value.create(open.context), lifecycle);
-    let kinds: PluginKind[];
     try {
       if (!created.ok) throw new Error(`create() ${created.reason}`);
-      kinds = instanceKinds(slot.name, created.value);
+      slot.kinds = instanceKinds(slot.name, created.value);
     } catch (err) {
       open.close();
       // An instance that is unusable may still hold resources; let it release them.
       if (created.ok) void guardedCall(() => created.value.stop?.(), lifecycle);
-      return fail(describeError(err));
+      throw err;
     }
     slot.instance = created.value;
     slot.open = open;
-    slot.kinds = kinds;
+    slot.description = imported.value.description;
     const languages = created.value.normalizer?.languages ?? created.value.filter?.languages;
     if (languages) slot.languages = [...languages];
     else delete slot.languages;
-    this.setState(slot, 'running');
-    logger.debug(() => `plugin ${slot.name}@${manifest.version} started (${kinds.join(', ')})`);
   }
 
-  /** Stop the instance (guarded), release its context, drop its hotwords. */
+  /** Start the plugin's worker thread and create it there. @throws Error saying why it cannot run */
+  private async createInThread(slot: Slot, logger: Logger): Promise<void> {
+    const worker = new IsolatedPlugin({
+      manifest: slot.manifest!,
+      config: slot.config!,
+      dataDir: this.pluginDataDir(slot),
+      memoryMb: this.config.threadMemoryMb,
+      logger,
+      ...this.contextHooks(slot),
+      onLost: (reason) => this.threadLost(slot, worker, reason),
+    });
+    // Starting a thread and importing the plugin in it is not the time create() is allowed.
+    const started = await guardedCall(() => worker.ready, Math.max(THREAD_START_TIMEOUT_MS, this.config.lifecycleTimeoutMs));
+    if (!started.ok) {
+      void worker.terminate();
+      throw new Error(started.reason.startsWith('rejected: ') ? started.reason.slice('rejected: '.length) : `its worker thread did not start: ${started.reason}`);
+    }
+    const created = await guardedCall(() => worker.create(), this.config.lifecycleTimeoutMs);
+    if (!created.ok) {
+      void worker.terminate();
+      throw new Error(created.reason.startsWith('rejected: ') ? created.reason.slice('rejected: '.length) : `create() ${created.reason}`);
+    }
+    slot.instance = worker.instance(created.value);
+    slot.worker = worker;
+    slot.kinds = created.value.kinds;
+    slot.description = created.value.description;
+    if (created.value.languages) slot.languages = created.value.languages;
+    else delete slot.languages;
+  }
+
+  /** A plugin's thread ended on its own (crash, process.exit, out of memory): it is failed now. */
+  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string): void {
+    if (slot.worker !== worker || slot.state !== 'running') return;
+    slot.failures++;
+    this.options.logger.child(slot.alias).error(`plugin ${slot.name} stopped: ${reason}; re-enable with \`earshot plugins enable ${slot.alias}\``);
+    this.setAsideInBackground(slot, reason);
+  }
+
+  private pluginDataDir(slot: Slot): string {
+    return join(this.options.dataDir, 'plugins', slot.name);
+  }
+
+  /** Stop the instance (guarded), release its context or thread, drop its hotwords. */
   private async deactivate(slot: Slot, state: PluginState, error?: string): Promise<void> {
-    const instance = slot.instance;
-    const open = slot.open;
+    const { instance, open, worker } = slot;
     delete slot.instance;
     delete slot.open;
+    delete slot.worker;
     slot.hotwords = [];
     if (slot.state !== state || error !== undefined) this.setState(slot, state, error);
     open?.close();
+    // A thread that still owes an answer would only run stop() after the call it is stuck in:
+    // terminate it at once instead (its thread's resources go with it).
+    if (worker?.busy) {
+      await worker.terminate();
+      return;
+    }
     if (instance?.stop) {
       const stopped = await guardedCall(() => instance.stop!(), this.config.lifecycleTimeoutMs);
       if (!stopped.ok) this.options.logger.child(slot.alias).warn(`plugin ${slot.name} stop() ${stopped.reason}`);
     }
+    // After stop() had its chance, or ran out of time inside an endless loop.
+    await worker?.terminate();
   }
 
   private recordSuccess(slot: Slot): void {
@@ -293,7 +357,11 @@ export class PluginHost implements Service {
     logger.warn(`plugin ${slot.name} failed: ${reason}`, { failures: slot.consecutiveFailures, maxFailures: this.config.maxFailures });
     if (slot.consecutiveFailures < this.config.maxFailures || slot.state !== 'running') return;
     logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} failures in a row; re-enable with \`earshot plugins enable ${slot.alias}\``);
-    // The state changes now (the next transcript skips it); its stop() finishes in the background.
+    this.setAsideInBackground(slot, reason);
+  }
+
+  /** The state changes now (the next transcript skips it); its stop() finishes in the background. */
+  private setAsideInBackground(slot: Slot, reason: string): void {
     const done = this.deactivate(slot, 'failed', reason).then(() => this.collector.publish());
     this.setAside.add(done);
     void done.finally(() => this.setAside.delete(done));

@@ -1,4 +1,5 @@
-import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
+import type { Hotword, PluginInstance } from '@earshot/sdk';
+import type { IsolatedPlugin } from './isolated-plugin.js';
 import type { PluginManifest } from './manifest.js';
 import type { OpenContext } from './plugin-context.js';
 import type { PluginKind, PluginSource, PluginState, PluginStatus } from './types.js';
@@ -19,10 +20,14 @@ export interface Slot {
   calls: number;
   failures: number;
   consecutiveFailures: number;
-  definition?: PluginDefinition<unknown>;
+  /** The one line its definition gives, once it was created. */
+  description?: string;
   /** Present while it runs. */
   instance?: PluginInstance;
+  /** Its context, when it runs in the daemon's thread. */
   open?: OpenContext;
+  /** Its worker thread, when it runs isolated. */
+  worker?: IsolatedPlugin;
   config?: Record<string, unknown>;
   /** Its latest checked hotword list; empty unless it runs. */
   hotwords: Hotword[];
@@ -39,7 +44,7 @@ export function slotStatus(s: Slot): PluginStatus {
     name: s.name,
     alias: s.alias,
     version: s.manifest?.version ?? '',
-    description: s.definition?.description ?? s.manifest?.description ?? '',
+    description: s.description ?? s.manifest?.description ?? '',
     source: s.source,
     path: s.dir,
     state: s.state,
@@ -50,6 +55,7 @@ export function slotStatus(s: Slot): PluginStatus {
   };
   if (s.languages) out.languages = [...s.languages];
   if (s.error !== undefined) out.error = s.error;
+  if (s.instance) out.isolation = s.worker ? 'thread' : 'inline';
   return out;
 }
 

@@ -23,6 +23,10 @@ export interface PluginsConfig {
   lifecycleTimeoutMs: number;
   /** Consecutive failures after which a plugin is disabled until `earshot plugins enable`. */
   maxFailures: number;
+  /** Where plugins run: `auto` = built-ins in the daemon's thread, every other plugin in its own worker thread. */
+  isolation: 'auto' | 'thread' | 'inline';
+  /** Heap limit of one plugin's worker thread, in MB. */
+  threadMemoryMb: number;
 }
 
 /** Where a plugin was found. */
@@ -61,6 +65,8 @@ export interface PluginStatus {
   consecutiveFailures: number;
   /** Why the plugin is in `error` or `failed` state, or its latest failure. */
   error?: string;
+  /** While it runs: in its own worker thread or in the daemon's thread. */
+  isolation?: 'thread' | 'inline';
 }
 
 /** A transcript as the daemon hands it to {@link PluginHost.process}. */

@@ -11,7 +11,9 @@ import { pluginsConfig } from './sandbox.js';
 /** Words one second apart, as a model with word timestamps would give them. */
 const timed = (text: string) => text.split(' ').map((w, i) => ({ text: w, start: i, end: i + 1 }));
 
-t.test('the built-in plugins load from plugins/ and run as one chain', async (t) => {
+// Inline (the default for built-ins) and each in its own thread: the same results, hotword
+// requests and file watches included.
+for (const isolation of ['auto', 'thread'] as const) t.test(`the built-in plugins load from plugins/ and run as one chain (isolation ${isolation})`, async (t) => {
   const dir = tempDir();
   const list = join(dir, 'hotwords.txt');
   writeFileSync(list, 'Jetson Nano:2\n');
@@ -23,7 +25,7 @@ t.test('the built-in plugins load from plugins/ and run as one chain', async (t)
     logger: silentLogger,
     dataDir: join(dir, 'data'),
     bus,
-    config: pluginsConfig({ npm: true, order: ['hotwords-correct'], config: { 'hotwords-file': { file: list } }, timeoutMs: 1000, lifecycleTimeoutMs: 5000 }),
+    config: pluginsConfig({ npm: true, order: ['hotwords-correct'], config: { 'hotwords-file': { file: list } }, timeoutMs: 1000, lifecycleTimeoutMs: 5000, isolation }),
   });
   await host.start();
   t.teardown(() => host.stop());

@@ -52,7 +52,7 @@ t.test('plugins disable, enable and info over the socket', async (t) => {
   t.match(off.result, { name: 'earshot-plugin-shout', state: 'disabled' });
   t.equal((await host.process({ text: 'acme' })).text, 'acme', 'disabled live');
   const on = await runCommand(PluginsEnable, ['earshot-plugin-shout', '--socket', socket], repoRoot);
-  t.equal(on.stdout.trim(), 'earshot-plugin-shout: running');
+  t.equal(on.stdout.trim(), 'earshot-plugin-shout: running', on.stdout + on.stderr + JSON.stringify(host.list()));
   t.equal((await host.process({ text: 'acme' })).text, 'ACME', 'enabled live');
   const info = await runCommand(PluginsInfo, ['shout', '--socket', socket, '--json'], repoRoot);
   t.match(info.result, { name: 'earshot-plugin-shout', engines: '^1.0.0', config: { words: ['acme'], boost: 2 }, kinds: ['hotwords', 'normalizer'] });

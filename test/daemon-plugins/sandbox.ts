@@ -53,6 +53,8 @@ export function pluginsConfig(overrides: Partial<PluginsConfig> = {}): PluginsCo
     timeouts: {},
     lifecycleTimeoutMs: 2000,
     maxFailures: 3,
+    isolation: 'auto',
+    threadMemoryMb: 64,
     ...overrides,
   };
 }

@@ -1,0 +1,132 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
+import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger } from '../log/logger.js';
+import { describeError } from './guarded-call.js';
+import { openPluginContext, type OpenContext } from './plugin-context.js';
+import { importDefinition, instanceKinds } from './plugin-loader.js';
+import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerToHost } from './worker-protocol.js';
+
+/**
+ * The entry point of a plugin's worker thread. It imports the plugin, builds its context here
+ * (store, schedules and file watches run in this thread) and answers the host's calls. Log
+ * records, task outcomes and hotword requests go to the host as messages. The host guards
+ * every call with its time limit and terminates this thread when the plugin stops or hangs.
+ */
+const port = parentPort!;
+const data = workerData as PluginWorkerData;
+const post = (message: WorkerToHost): void => port.postMessage(message);
+
+function forwardingLogger(levels: readonly LogLevel[]): Logger {
+  const emit = (level: LogLevel) => (message: LogMessage, fields?: LogFields) => {
+    if (!levels.includes(level)) return;
+    const text = typeof message === 'function' ? message() : message;
+    try {
+      post({ t: 'log', level, message: text, ...(fields ? { fields } : {}) });
+    } catch {
+      // Fields that cannot be cloned (functions, sockets) are sent as text.
+      post({ t: 'log', level, message: `${text} ${describeError(fields)}` });
+    }
+  };
+  const logger: Logger = {
+    namespace: `plugin:${data.manifest.alias}`,
+    error: emit('error'),
+    warn: emit('warn'),
+    info: emit('info'),
+    debug: emit('debug'),
+    trace: emit('trace'),
+    enabled: (level) => levels.includes(level),
+    child: () => logger,
+  };
+  return logger;
+}
+
+let nextRequest = 0;
+const hotwordRequests = new Map<number, { resolve(value: Hotword[]): void; reject(err: Error): void }>();
+let instance: PluginInstance | undefined;
+let open: OpenContext | undefined;
+
+let definition: PluginDefinition<unknown> | undefined;
+
+async function create(): Promise<CreatedInfo> {
+  if (!definition) throw new Error(`plugin ${data.manifest.name} was not loaded`);
+  open = openPluginContext({
+    name: data.manifest.name,
+    logger: forwardingLogger(data.logLevels.filter((l) => LOG_LEVELS.includes(l))),
+    config: data.config,
+    dataDir: data.dataDir,
+    taskTimeoutMs: data.taskTimeoutMs,
+    onTaskOutcome: (outcome) => post({ t: 'task', outcome }),
+    hotwordsChanged: () => post({ t: 'hotwords-changed' }),
+    hotwords: (language) =>
+      new Promise<Hotword[]>((resolve, reject) => {
+        const id = ++nextRequest;
+        hotwordRequests.set(id, { resolve, reject });
+        post({ t: 'hotwords-request', id, ...(language !== undefined ? { language } : {}) });
+      }),
+  });
+  let created: ReturnType<PluginDefinition<unknown>['create']>;
+  try {
+    created = definition.create(open.context);
+  } catch (err) {
+    throw new Error(`create() threw: ${describeError(err)}`);
+  }
+  try {
+    instance = await created;
+  } catch (err) {
+    throw new Error(`create() rejected: ${describeError(err)}`);
+  }
+  const kinds = instanceKinds(data.manifest.name, instance);
+  const languages = instance.normalizer?.languages ?? instance.filter?.languages;
+  return { kinds, ...(languages ? { languages: [...languages] } : {}), ...(definition.description !== undefined ? { description: definition.description } : {}) };
+}
+
+/** Start the plugin method; a synchronous throw stays distinguishable from a rejection. */
+function invoke(method: RemoteMethod, arg: unknown): unknown {
+  if (method === 'create') return create();
+  if (method === 'stop') {
+    open?.close();
+    return instance?.stop?.();
+  }
+  if (!instance) throw new Error(`plugin ${data.manifest.name} was not created`);
+  if (method === 'hotwords') return instance.hotwordProvider!.hotwords(arg as string | undefined);
+  if (method === 'normalize') return instance.normalizer!.normalize(arg as never);
+  return instance.filter!.filter(arg as never);
+}
+
+port.on('message', (message: HostToWorker) => {
+  if (message.t === 'hotwords-reply') {
+    const pending = hotwordRequests.get(message.id);
+    hotwordRequests.delete(message.id);
+    if (message.ok) pending?.resolve(message.value as Hotword[]);
+    else pending?.reject(new Error(message.error));
+    return;
+  }
+  const { id } = message;
+  let result: unknown;
+  try {
+    result = invoke(message.method, message.arg);
+  } catch (err) {
+    post({ t: 'reply', id, ok: false, error: describeError(err), how: 'threw' });
+    return;
+  }
+  Promise.resolve(result).then(
+    (value) => {
+      try {
+        post({ t: 'reply', id, ok: true, value });
+      } catch (err) {
+        post({ t: 'reply', id, ok: false, error: `returned a value that cannot leave its thread (${describeError(err)})`, how: 'rejected' });
+      }
+    },
+    (err: unknown) => post({ t: 'reply', id, ok: false, error: describeError(err), how: 'rejected' }),
+  );
+});
+
+// The plugin's module is imported before the host starts timing its create(): loading a
+// fresh thread's modules is not the plugin's time.
+importDefinition(data.manifest).then(
+  (loaded) => {
+    definition = loaded;
+    post({ t: 'ready' });
+  },
+  (err: unknown) => post({ t: 'load-failed', error: describeError(err) }),
+);

@@ -1,0 +1,99 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PluginHost } from '../../daemon/plugins/host.js';
+import type { PluginsConfig } from '../../daemon/plugins/types.js';
+import { sandbox, testConfig } from './sandbox.js';
+
+/**
+ * Plugins in their own worker threads (isolation "thread", the default for plugins that are
+ * not built in): what no promise race can catch in one thread — a synchronous endless loop,
+ * process.exit, a runaway allocation — stops the plugin, never the daemon.
+ */
+async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
+  const sb = sandbox([...fixtures, 'shout']);
+  const host = new PluginHost({
+    logger: sb.logger,
+    dataDir: sb.dataDir,
+    builtinDir: sb.builtinDir,
+    config: testConfig(sb, { maxFailures: 2, timeoutMs: 100, config: { shout: { words: ['acme'] } }, ...overrides }),
+  });
+  await host.start();
+  t.teardown(() => host.stop());
+  return { host, sb };
+}
+
+/** CPU seconds this process (all its threads) burns over `ms`. */
+async function cpuSecondsOver(ms: number): Promise<number> {
+  const before = process.cpuUsage();
+  await sleep(ms);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1e6;
+}
+
+t.test('a synchronous endless loop costs its time limit; the daemon keeps its event loop; the thread is stopped', async (t) => {
+  const { host, sb } = await startHost(t, ['spinning']);
+  t.match(host.list().find((s) => s.alias === 'spinning'), { state: 'running', isolation: 'thread' });
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  t.teardown(() => clearInterval(ticker));
+
+  const first = await host.process({ text: 'spin acme', language: 'en' });
+  t.equal(first.text, 'spin ACME', 'the other plugins still ran');
+  t.match(first.skipped, [{ plugin: 'earshot-plugin-spinning', reason: 'timed out after 100 ms' }]);
+  t.ok(ticks >= 3, `the daemon's own timers fired while the plugin spun (${ticks} ticks)`);
+
+  // The thread is still spinning on the first call; the second times out behind it.
+  const second = await host.process({ text: 'acme again', language: 'en' });
+  t.equal(second.text, 'ACME again');
+  t.match(second.skipped, [{ plugin: 'earshot-plugin-spinning', reason: /timed out/ }]);
+  await t.resolves(async () => {
+    for (let i = 0; i < 200 && host.list().find((s) => s.alias === 'spinning')?.state !== 'failed'; i++) await sleep(10);
+  });
+  t.match(host.list().find((s) => s.alias === 'spinning'), { state: 'failed', failures: 2 });
+  t.ok(sb.lines.some((l) => l.startsWith('ERROR') && l.includes('earshot-plugin-spinning disabled after 2 failures')));
+
+  // Once set aside, its thread is gone: the process no longer burns a core.
+  await sleep(300);
+  const cpu = await cpuSecondsOver(1000);
+  t.ok(cpu < 0.6, `after the plugin was set aside the process used ${cpu.toFixed(2)} CPU s in 1 s (a spinning thread would use ~1)`);
+
+  // Enabled again it gets a fresh thread and serves what does not make it spin.
+  t.match(await host.enable('spinning'), { state: 'running', isolation: 'thread', consecutiveFailures: 0 });
+  const third = await host.process({ text: 'acme fine', language: 'en' });
+  t.same(third.skipped, []);
+  t.same(third.applied.sort(), ['earshot-plugin-shout', 'earshot-plugin-spinning']);
+});
+
+t.test('process.exit inside a plugin ends its thread only: the plugin is failed at once, transcripts go on', async (t) => {
+  const { host, sb } = await startHost(t, ['exiting']);
+  const out = await host.process({ text: 'acme', language: 'en' });
+  t.equal(out.text, 'ACME');
+  t.match(out.skipped, [{ plugin: 'earshot-plugin-exiting', reason: /exited with code 3/ }]);
+  for (let i = 0; i < 200 && host.list().find((s) => s.alias === 'exiting')?.state !== 'failed'; i++) await sleep(10);
+  t.match(host.list().find((s) => s.alias === 'exiting'), { state: 'failed', error: /exited with code 3/ });
+  t.ok(sb.lines.some((l) => l.startsWith('ERROR') && /plugin earshot-plugin-exiting stopped: its thread exited with code 3/.test(l)));
+  const after = await host.process({ text: 'acme', language: 'en' });
+  t.equal(after.text, 'ACME', 'this process is alive and still transcribing');
+});
+
+t.test('a plugin that allocates without bound hits its thread heap limit, not the daemon', async (t) => {
+  const { host } = await startHost(t, ['hog'], { threadMemoryMb: 96, timeoutMs: 20_000 });
+  const out = await host.process({ text: 'acme', language: 'en' });
+  t.equal(out.text, 'ACME');
+  t.match(out.skipped, [{ plugin: 'earshot-plugin-hog', reason: /memory/i }]);
+  t.match(host.list().find((s) => s.alias === 'hog'), { state: 'failed' });
+  t.ok(process.memoryUsage().heapUsed < 512 * 1024 * 1024, 'the daemon heap did not take the allocation');
+});
+
+t.test('isolation "inline" runs the same plugin in the daemon thread, and logs from threads carry the plugin name', async (t) => {
+  const inline = await startHost(t, [], { isolation: 'inline' });
+  t.match(inline.host.list().find((s) => s.alias === 'shout'), { state: 'running', isolation: 'inline' });
+  t.equal((await inline.host.process({ text: 'acme', language: 'en' })).text, 'ACME');
+
+  const threaded = await startHost(t, [], { isolation: 'thread' });
+  t.match(threaded.host.list().find((s) => s.alias === 'shout'), { state: 'running', isolation: 'thread', description: 'Upper-cases configured words' });
+  t.same(threaded.host.hotwords(), [{ phrase: 'acme', boost: 2 }], 'the hotword list crossed the thread');
+  t.ok(threaded.sb.lines.some((l) => l.startsWith('INFO') && l.includes('earshot:plugins:shout') && l.includes('shouting 1 words')), 'a log record from inside the thread');
+  await threaded.host.disable('shout');
+  t.notOk(threaded.host.list().find((s) => s.alias === 'shout')?.isolation, 'no thread once disabled');
+});
