@@ -148,6 +148,7 @@ export class JobProcessor<S> {
       const transcript = buildTranscript({
         id: transcriptId(siteId, job.sourceId, `${job.id}#${firstIndex + i}`),
         jobId: job.id,
+        ...(job.recording !== undefined ? { recording: job.recording } : {}),
         siteId,
         sourceId: job.sourceId,
         text: post.text,

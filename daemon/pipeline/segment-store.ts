@@ -13,6 +13,8 @@ interface SegmentMeta {
   sourceId: string;
   offsetSec: number;
   startedAtMs: number;
+  /** The spool file the segment came from, when it came from one. */
+  recording?: string;
 }
 
 /**
@@ -36,7 +38,12 @@ export class SegmentStore {
   /** Saves the segment durably; returns the WAV's path. */
   async save(jobId: string, segment: SpeechSegment): Promise<string> {
     const wav = this.wavPath(jobId);
-    const meta: SegmentMeta = { sourceId: segment.sourceId, offsetSec: segment.startSec, startedAtMs: Date.parse(segment.startedAt) };
+    const meta: SegmentMeta = {
+      sourceId: segment.sourceId,
+      offsetSec: segment.startSec,
+      startedAtMs: Date.parse(segment.startedAt),
+      ...(segment.recording !== undefined ? { recording: segment.recording } : {}),
+    };
     await this.writeDurable(`${wav}.json`, Buffer.from(JSON.stringify(meta)));
     await this.writeDurable(wav, encodeFloatWav(segment.samples, MODEL_SAMPLE_RATE));
     await fsyncDir(this.dir);
@@ -47,7 +54,10 @@ export class SegmentStore {
   async describe(jobId: string, sourceId: string): Promise<TranscriptionJob> {
     const path = this.wavPath(jobId);
     const meta = JSON.parse(await readFile(`${path}.json`, 'utf8')) as SegmentMeta;
-    return { id: jobId, sourceId: meta.sourceId ?? sourceId, path, kind: 'segment', offsetSec: meta.offsetSec, startedAtMs: meta.startedAtMs };
+    const job: TranscriptionJob = { id: jobId, sourceId: meta.sourceId ?? sourceId, path, kind: 'segment', offsetSec: meta.offsetSec, startedAtMs: meta.startedAtMs };
+    // Sidecars written before this field existed have none; their transcripts just lack it.
+    if (typeof meta.recording === 'string') job.recording = meta.recording;
+    return job;
   }
 
   isSegment(path: string): boolean {

@@ -43,6 +43,8 @@ export interface TranscriptionJob {
   offsetSec?: number;
   /** Wall-clock time of the first sample, ms since the epoch. */
   startedAtMs?: number;
+  /** The recording the audio came from: its spool file name, or the path given to `jobs submit`. */
+  recording?: string;
 }
 
 /** What `jobs export` and `jobs list` show of a finished job's transcripts. */

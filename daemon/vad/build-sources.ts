@@ -51,7 +51,7 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
                 const info = (await openAudioFile(file.path, decode)).info;
                 // The recorder finished at mtime, so the recording began one duration earlier.
                 const startedAtMs = file.mtimeMs - (info.durationSec ?? 0) * 1000;
-                const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, startedAtMs, onSegment: deps.onSegment });
+                const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, startedAtMs, onSegment: (s) => deps.onSegment({ ...s, recording: file.name }) });
                 logger.info('spool file analysed', { file: file.name, durationSec: result.durationSec, segments: result.segments, kept: Number(result.keptFraction.toFixed(3)) });
               } finally {
                 await d.close();

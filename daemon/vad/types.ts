@@ -38,4 +38,6 @@ export interface SpeechSegment {
   samples: Float32Array;
   /** Id fixed when the speech began (the live partials of this speech carry it too). */
   speechId?: string;
+  /** The spool file the speech was found in (its name in the spool folder); absent for live audio. */
+  recording?: string;
 }

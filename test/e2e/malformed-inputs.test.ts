@@ -95,6 +95,8 @@ t.test('malformed recordings fail one by one; good ones between them are transcr
   }
   t.ok(existsSync(join(dataDir, 'queue', 'done', `${idOf.get(join(inbox, 'good.wav'))}.json`)), 'the good file submitted with them is done');
   await waitFor(() => transcripts.size >= 2 * goodFiles.length + 2, 30_000, 'the submitted good file’s transcripts');
+  const goodPath = join(inbox, 'good.wav');
+  t.equal([...transcripts.values()].filter((tr) => tr.recording === goodPath).length, 2, 'transcripts of a submitted file name the path it was submitted as');
 
   // A directory is refused at the door, with the reason, over the control socket itself.
   mkdirSync(join(inbox, 'folder.wav'));

@@ -45,6 +45,7 @@ t.test('spool recording → VAD → queue → ASR → MQTT transcripts; a bad fi
   for (const [i, tr] of transcripts.entries()) {
     t.same(payloadErrors('transcript', tr), [], 'payload validates against schemas/transcript.schema.json');
     t.equal(tr.sourceId, 'lobby');
+    t.equal(tr.recording, 'meeting.wav', 'names the spool file it came from');
     t.equal(tr.siteId, 'e2e');
     t.ok(tr.text.length > 0);
     t.equal(tr.energy.method, 'estimated');

@@ -60,6 +60,8 @@ export interface TranscriptPayload {
   ts: string;
   /** Id of the job (segment) in the daemon's queue, when there is one. */
   jobId?: string;
+  /** The recording this speech is from: its file name in the spool folder, or the path given to `earshot jobs submit`. Absent for live sources. */
+  recording?: string;
 }
 
 export type TranscriptInput = Omit<TranscriptPayload, 'v' | 'id' | 'ts'> & { id?: string; ts?: string };
