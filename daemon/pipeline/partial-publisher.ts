@@ -197,6 +197,7 @@ export class PartialPublisher implements Service {
       // the job id is the speech id (capture-service.ts): this is the final's `id`.
       segmentId: transcriptId(siteId, speech.sourceId, `${speech.id}#0`),
       text: partial.text,
+      stable: partial.stable,
       startOffsetSec: speech.startSec,
       ts: new Date().toISOString(),
     });

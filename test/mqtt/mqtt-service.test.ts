@@ -77,7 +77,7 @@ t.test('a subscriber receives a transcript that validates against schemas/transc
   const url = service.embeddedBrokerAddress()!.url;
   const sub = await TestSubscriber.connect(url, ['earshot/lab-1/transcript/+', 'earshot/lab-1/telemetry', 'earshot/lab-1/partial/+']);
   const tr = sampleTranscript(7);
-  const partial = { v: 1 as const, siteId: 'lab-1', sourceId: 'mic-1', segmentId: tr.id, text: 'turn on', startOffsetSec: 28, ts: new Date().toISOString() };
+  const partial = { v: 1 as const, siteId: 'lab-1', sourceId: 'mic-1', segmentId: tr.id, text: 'turn on', stable: 'turn', startOffsetSec: 28, ts: new Date().toISOString() };
   service.publishPartial(partial);
   await sub.waitFor((m) => m.some((x) => x.topic === 'earshot/lab-1/partial/mic-1'), 5000, 'partial');
   t.same(payloadErrors('partial', sub.on('earshot/lab-1/partial/mic-1')[0]!.json()), [], 'partial validates');

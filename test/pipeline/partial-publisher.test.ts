@@ -105,7 +105,9 @@ t.test('while speech is open: loads the model, publishes partials naming the fin
     t.equal(p.startOffsetSec, open!.startSec);
     t.equal(p.sourceId, 'desk');
     t.equal(p.v, 1);
+    t.ok(p.text.startsWith(p.stable), `the stable part "${p.stable}" starts the text "${p.text}"`);
   }
+  for (let i = 1; i < published.length; i++) t.ok(published[i]!.stable.startsWith(published[i - 1]!.stable), 'the stable part only grows');
   t.equal(new Set(published.map((p) => p.text)).size, published.length, 'only changed text is published again');
   t.equal(decodes.most, 1, 'never two decodes at once');
 

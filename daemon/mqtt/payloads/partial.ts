@@ -8,6 +8,11 @@ export interface PartialPayload {
   /** Id the final transcript of this segment will carry. */
   segmentId: string;
   text: string;
+  /**
+   * The start of `text` that later partials and the final keep (words two decodes agreed
+   * on); only grows within a segment. The rest of `text` may still change.
+   */
+  stable: string;
   /** Seconds from the start of the source. */
   startOffsetSec: number;
   ts: string;
