@@ -1,12 +1,11 @@
 """Stage 3: export a checkpoint to the NeMo CTC ONNX format sherpa-onnx and Earshot load.
 
-Usage: /usr/bin/python3 export.py --ckpt WORK/ckpt/best.pt --out DIR [--int8]
+Usage: /usr/bin/python3 export.py --ckpt WORK/ckpt/best.pt --out DIR
 
 Writes DIR/model.onnx (inputs audio_signal [N,80,T] float32, length [N] int64; outputs
 logprobs [N,T',V] and encoded_lengths [N]; metadata vocab_size, subsampling_factor,
 normalize_type=per_feature, plus model_type/description) and DIR/tokens.txt.
-With --int8, weights of MatMul/Conv are dynamically quantised (onnxruntime tooling is not in
-Debian, so this is done with onnx directly: see quantize.py).
+An int8 variant is made from this export by quantize.py (stage `int8` of run.sh).
 """
 import argparse
 import os

@@ -3,7 +3,7 @@
 # after an interruption and it continues (rendered wavs are kept, training resumes from
 # WORK/ckpt/last.pt). Stages can be run alone: ./run.sh train
 #
-#   WORK=work/full TRAIN=12000 EVAL=400 STEPS=2400 ./run.sh [all|corpus|train|export|check|examples|card]
+#   WORK=work/full TRAIN=12000 EVAL=400 STEPS=2400 ./run.sh [all|corpus|train|export|check|int8|examples|card]
 set -eu
 cd "$(dirname "$0")"
 
@@ -31,6 +31,13 @@ if run export; then
 fi
 if run check; then
   $NICE $PY check_parity.py --work "$WORK" --model "$OUT" --ckpt "$CKPT"
+fi
+if run int8; then
+  # int8 weights next to the fp32 export, and whether accuracy holds (WORK/int8-report.json)
+  mkdir -p "$WORK/int8"
+  cp "$OUT/tokens.txt" "$WORK/int8/"
+  $NICE $PY quantize.py --model "$OUT/model.onnx" --out "$WORK/int8/model.onnx"
+  $NICE $PY check_parity.py --work "$WORK" --model "$OUT" --compare "$WORK/int8"
 fi
 if run examples; then
   $NICE $PY make_examples.py --out ../../../examples
