@@ -287,7 +287,7 @@ export class PluginHost implements Service {
       memoryMb: this.config.threadMemoryMb,
       logger,
       ...this.contextHooks(slot),
-      onLost: (reason) => this.threadLost(slot, worker, reason),
+      onLost: (reason, callsFailed) => this.threadLost(slot, worker, reason, callsFailed),
     });
     // Starting a thread and importing the plugin in it is not the time create() is allowed.
     const started = await guardedCall(() => worker.ready, Math.max(THREAD_START_TIMEOUT_MS, this.config.lifecycleTimeoutMs));
@@ -309,9 +309,10 @@ export class PluginHost implements Service {
   }
 
   /** A plugin's thread ended on its own (crash, process.exit, out of memory): it is failed now. */
-  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string): void {
+  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string, callsFailed: boolean): void {
     if (slot.worker !== worker || slot.state !== 'running') return;
-    slot.failures++;
+    // A call that was waiting counts as the failure; a thread lost while idle counts itself.
+    if (!callsFailed) slot.failures++;
     this.options.logger.child(slot.alias).error(`plugin ${slot.name} stopped: ${reason}; re-enable with \`earshot plugins enable ${slot.alias}\``);
     this.setAsideInBackground(slot, reason);
   }

@@ -16,8 +16,11 @@ export interface IsolatedPluginOptions {
   onTaskOutcome(outcome: CallOutcome<unknown>): void;
   hotwordsChanged(): void;
   hotwords(language?: string): Promise<Hotword[]>;
-  /** The thread ended without being asked to (a crash, process.exit, out of memory). */
-  onLost(reason: string): void;
+  /**
+   * The thread ended without being asked to (a crash, process.exit, out of memory).
+   * `callsFailed`: calls were waiting, and each fails (and is counted) on its own.
+   */
+  onLost(reason: string, callsFailed: boolean): void;
 }
 
 // Run from source under a TypeScript loader, the worker is the .ts next to this file; the
@@ -154,8 +157,9 @@ export class IsolatedPlugin {
     if (this.ended !== undefined) return;
     this.ended = this.terminating ? 'stopped' : reason;
     this.failStart(new Error(`plugin ${this.options.manifest.name}: ${this.ended} before it was ready`));
+    const callsFailed = this.pending.size > 0;
     for (const { reject } of this.pending.values()) reject(new Error(`plugin ${this.options.manifest.name}: ${this.ended}`));
     this.pending.clear();
-    if (!this.terminating) this.options.onLost(reason);
+    if (!this.terminating) this.options.onLost(reason, callsFailed);
   }
 }
