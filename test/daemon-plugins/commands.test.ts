@@ -74,6 +74,8 @@ t.test('without a daemon: a clear error, and --offline loads the plugins from th
   const listed = offline.result as PluginStatus[];
   t.match(listed.find((p) => p.alias === 'shout'), { state: 'running', kinds: ['hotwords', 'normalizer'] });
   t.match(listed.find((p) => p.name === 'earshot-plugin-from-the-future'), { state: 'error', error: /needs Earshot plugin API \^2\.0\.0/ });
+  const text = await runCommand(PluginsList, ['--offline', '--config', configFile], repoRoot);
+  t.match(text.stdout, /^shout\s+running\s+hotwords\+normalizer\s+\d+ calls, 0 failures\s+earshot-plugin-shout@1\.2\.0 \(dir, own thread\)$/m, 'the text listing says a folder plugin runs in its own thread');
 });
 
 t.test('plugins.process and hotwords.list control methods, and bad params', async (t) => {
