@@ -161,7 +161,7 @@ export class FleetBridge implements Service {
       outcome.catch(() => undefined);
       input = await this.inbox.write(`${localId}${extension}`, audio);
       const audioSeconds = await wavSeconds(input);
-      const submitted = await queue.submit({ id: localId, input, priority: 'interactive', sourceId: `fleet-${offer.offeredBy}`, ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
+      const submitted = await queue.submit({ id: localId, input, priority: 'interactive', sourceId: `fleet-${offer.offeredBy}`, ...(plainName(fileName) ? { recording: fileName } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
       logger.info('fleet: taken job queued here', { jobId: offer.jobId, localId, offeredBy: offer.offeredBy, fileName, state: submitted.state });
       // A repeated delivery of an attempt this box already finished: answer from the record.
       if (submitted.state === 'done') return this.resultOf(localId, await this.doneOutcome(localId));
@@ -340,4 +340,9 @@ export class FleetBridge implements Service {
 function describeFileError(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e.code === 'ENOENT' ? 'file not found' : e.code === 'EACCES' ? 'permission denied (the daemon runs as the earshot user)' : (e.message ?? String(err));
+}
+
+/** An offered file name fit to name the recording in transcripts: short, no control characters. */
+function plainName(name: string): boolean {
+  return /^[^\x00-\x1f\x7f]{1,255}$/.test(name);
 }

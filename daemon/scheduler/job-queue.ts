@@ -30,6 +30,8 @@ export interface JobSpec {
   audioSeconds?: number;
   /** Where it came from (spool dir, CLI, MQTT), for transcripts. */
   sourceId?: string;
+  /** The recording's name in transcripts when `input` is only a local copy (a fleet job's offered file name). */
+  recording?: string;
 }
 
 export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'priority'>> {
@@ -38,6 +40,7 @@ export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'prio
   attempts: number;
   audioSeconds?: number;
   sourceId?: string;
+  recording?: string;
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
@@ -143,6 +146,7 @@ export class JobQueue implements Service {
     const job: JobRecord = { id, input: spec.input, priority: spec.priority, deadline: new Date(deadlineMs).toISOString(), submittedAt: new Date(now).toISOString(), attempts: 0 };
     if (spec.audioSeconds !== undefined) job.audioSeconds = spec.audioSeconds;
     if (spec.sourceId !== undefined) job.sourceId = spec.sourceId;
+    if (spec.recording !== undefined) job.recording = spec.recording;
     await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(job));
     this.pendingJobs.set(id, job);
     return { job, state: 'pending', created: true };

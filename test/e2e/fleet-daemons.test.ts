@@ -171,6 +171,7 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
     const r = resultOf(d);
     t.ok(r.transcripts.length >= 1, `${d.jobId}: ${r.transcripts.length} transcripts`);
     for (const tr of r.transcripts) t.equal(byId.get(tr.id)?.siteId, d.takenBy, `${d.jobId}: transcript ${tr.id} published by its taker`);
+    for (const tr of r.transcripts) t.match(byId.get(tr.id)?.recording, /^clip-\d\d\.wav$/, `${d.jobId}: the taker's transcript names the offered recording, not its local copy`);
     const published = transcripts.filter((x) => x.jobId?.startsWith(`${d.jobId}.`));
     // The victim may have published the held job's transcripts in the moment before it died.
     const extra = published.filter((x) => !r.transcripts.some((y) => y.id === x.id));
