@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Hotword } from '@earshot/sdk';
+import type { Hotword, PluginInstance } from '@earshot/sdk';
 import type { EventBus } from '../bus.js';
 import type { Logger } from '../log/logger.js';
 import { packageRoot } from '../paths.js';
@@ -10,7 +10,7 @@ import { describeError, guardedCall, type CallOutcome } from './guarded-call.js'
 import { HotwordCollector } from './hotword-collector.js';
 import { IsolatedPlugin } from './isolated-plugin.js';
 import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js';
-import { openPluginContext } from './plugin-context.js';
+import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
 import { lookup, slotStatus, type OutcomeSink, type Slot } from './slot.js';
@@ -18,6 +18,18 @@ import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTra
 
 /** A thread loads the host's modules before the plugin's; slow boxes need seconds. */
 const THREAD_START_TIMEOUT_MS = 30_000;
+/** How long a plugin's thread has to answer a ping before it is taken as stuck and terminated. */
+const RESPONSIVE_WAIT_MS = 250;
+/** A call into a thread still unanswered after this long (or twice the lifecycle limit) is forgotten. */
+const STALE_CALL_MS = 60_000;
+
+/** What a slot held when it left the pipeline, for release(). */
+interface Detached {
+  slot: Slot;
+  instance: PluginInstance | undefined;
+  open: OpenContext | undefined;
+  worker: IsolatedPlugin | undefined;
+}
 
 export interface PluginHostOptions {
   logger: Logger;
@@ -107,7 +119,7 @@ export class PluginHost implements Service {
       if (slot.state === 'error') this.options.logger.error(`plugin ${slot.name} not loaded: ${slot.error}`);
     }
     // In parallel: a plugin whose create() hangs costs the start its time limit once, not per plugin.
-    await Promise.all(this.slots.filter((s) => s.state === 'running').map((s) => this.activate(s)));
+    await Promise.all(this.slots.filter((s) => s.state === 'running').map((s) => this.serial(s, () => this.activate(s))));
     await this.collector.refresh(this.slots);
     this.options.logger.info(`plugins: ${this.slots.filter((s) => s.state === 'running').map((s) => s.alias).join(', ') || 'none'} running`, {
       found: this.slots.length,
@@ -118,7 +130,8 @@ export class PluginHost implements Service {
   async stop(): Promise<void> {
     this.started = false;
     await this.collector.stop();
-    for (const slot of this.slots) if (slot.instance) await this.deactivate(slot, slot.state);
+    // After whatever each plugin is in the middle of (a start, an enable, a set-aside).
+    for (const slot of this.slots) await this.serial(slot, async () => (slot.instance ? this.deactivate(slot, slot.state) : undefined));
     await Promise.all(this.setAside);
   }
 
@@ -150,13 +163,15 @@ export class PluginHost implements Service {
   async enable(query: string): Promise<PluginStatus> {
     const slot = this.find(query);
     this.remember(slot, 'enabled');
-    if (slot.state !== 'running' || !slot.instance) {
-      if (slot.manifest === undefined) return slotStatus(slot); // refused at discovery: nothing to start
+    // Serialized with the plugin's other changes: two enables never start two instances.
+    await this.serial(slot, async () => {
+      if (slot.state === 'running' && slot.instance) return;
+      if (slot.manifest === undefined) return; // refused at discovery: nothing to start
       slot.consecutiveFailures = 0;
       delete slot.error;
       await this.activate(slot);
       await this.collector.refresh([slot]);
-    }
+    });
     return slotStatus(slot);
   }
 
@@ -164,7 +179,7 @@ export class PluginHost implements Service {
   async disable(query: string): Promise<PluginStatus> {
     const slot = this.find(query);
     this.remember(slot, 'disabled');
-    await this.deactivate(slot, 'disabled');
+    await this.serial(slot, () => this.deactivate(slot, 'disabled'));
     this.collector.publish();
     return slotStatus(slot);
   }
@@ -244,6 +259,23 @@ export class PluginHost implements Service {
     logger.debug(() => `plugin ${slot.name}@${manifest.version} started (${slot.kinds.join(', ')}${isolated ? ', own thread' : ''})`);
   }
 
+  /**
+   * Run `change` after every earlier start, enable, disable or set-aside of this plugin has
+   * finished, so the slot is never changed by two of them at once.
+   */
+  private serial<T>(slot: Slot, change: () => Promise<T>): Promise<T> {
+    const run = (slot.changing ?? Promise.resolve()).then(change);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    slot.changing = settled;
+    void settled.then(() => {
+      if (slot.changing === settled) delete slot.changing;
+    });
+    return run;
+  }
+
   /** What both ways of running a plugin give its context besides config and data folder. */
   private contextHooks(slot: Slot) {
     return {
@@ -285,9 +317,10 @@ export class PluginHost implements Service {
       config: slot.config!,
       dataDir: this.pluginDataDir(slot),
       memoryMb: this.config.threadMemoryMb,
+      staleCallMs: Math.max(STALE_CALL_MS, this.config.lifecycleTimeoutMs * 2),
       logger,
       ...this.contextHooks(slot),
-      onLost: (reason, callsFailed) => this.threadLost(slot, worker, reason, callsFailed),
+      onLost: (reason) => this.threadLost(slot, worker, reason),
     });
     // Starting a thread and importing the plugin in it is not the time create() is allowed.
     const started = await guardedCall(() => worker.ready, Math.max(THREAD_START_TIMEOUT_MS, this.config.lifecycleTimeoutMs));
@@ -309,10 +342,12 @@ export class PluginHost implements Service {
   }
 
   /** A plugin's thread ended on its own (crash, process.exit, out of memory): it is failed now. */
-  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string, callsFailed: boolean): void {
+  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string): void {
     if (slot.worker !== worker || slot.state !== 'running') return;
-    // A call that was waiting counts as the failure; a thread lost while idle counts itself.
-    if (!callsFailed) slot.failures++;
+    // One failure for the loss; the calls it was serving are then not counted again
+    // (the slot is set aside before their rejections arrive).
+    slot.failures++;
+    slot.consecutiveFailures++;
     this.options.logger.child(slot.alias).error(`plugin ${slot.name} stopped: ${reason}; re-enable with \`earshot plugins enable ${slot.alias}\``);
     this.setAsideInBackground(slot, reason);
   }
@@ -322,17 +357,27 @@ export class PluginHost implements Service {
   }
 
   /** Stop the instance (guarded), release its context or thread, drop its hotwords. */
-  private async deactivate(slot: Slot, state: PluginState, error?: string): Promise<void> {
-    const { instance, open, worker } = slot;
+  private deactivate(slot: Slot, state: PluginState, error?: string): Promise<void> {
+    return this.release(this.detach(slot, state, error));
+  }
+
+  /** At once: the slot leaves the pipeline (the next transcript skips it) and takes its new state. */
+  private detach(slot: Slot, state: PluginState, error?: string): Detached {
+    const detached: Detached = { slot, instance: slot.instance, open: slot.open, worker: slot.worker };
     delete slot.instance;
     delete slot.open;
     delete slot.worker;
     slot.hotwords = [];
     if (slot.state !== state || error !== undefined) this.setState(slot, state, error);
+    return detached;
+  }
+
+  /** Then: its context closed, stop() given its chance, its thread ended. */
+  private async release({ slot, instance, open, worker }: Detached): Promise<void> {
     open?.close();
-    // A thread that still owes an answer would only run stop() after the call it is stuck in:
-    // terminate it at once instead (its thread's resources go with it).
-    if (worker?.busy) {
+    // A thread whose event loop does not answer (stuck in a loop) would never run stop():
+    // terminate it at once instead; its thread's resources go with it.
+    if (worker && !(await worker.responsive(RESPONSIVE_WAIT_MS))) {
       await worker.terminate();
       return;
     }
@@ -340,17 +385,20 @@ export class PluginHost implements Service {
       const stopped = await guardedCall(() => instance.stop!(), this.config.lifecycleTimeoutMs);
       if (!stopped.ok) this.options.logger.child(slot.alias).warn(`plugin ${slot.name} stop() ${stopped.reason}`);
     }
-    // After stop() had its chance, or ran out of time inside an endless loop.
+    // After stop() had its chance, or ran out of time.
     await worker?.terminate();
   }
 
   private recordSuccess(slot: Slot): void {
+    if (!slot.instance) return;
     slot.calls++;
     slot.consecutiveFailures = 0;
   }
 
   /** Count a failure; at maxFailures in a row, set the plugin aside until it is enabled again. */
   private recordFailure(slot: Slot, reason: string): void {
+    // A call that ends after the plugin was stopped or set aside (cut off by that) is not a new failure.
+    if (!slot.instance) return;
     slot.failures++;
     slot.consecutiveFailures++;
     slot.error = reason;
@@ -363,7 +411,9 @@ export class PluginHost implements Service {
 
   /** The state changes now (the next transcript skips it); its stop() finishes in the background. */
   private setAsideInBackground(slot: Slot, reason: string): void {
-    const done = this.deactivate(slot, 'failed', reason).then(() => this.collector.publish());
+    const detached = this.detach(slot, 'failed', reason);
+    this.collector.publish(); // its hotwords leave the decoder now, not after its stop()
+    const done = this.serial(slot, () => this.release(detached));
     this.setAside.add(done);
     void done.finally(() => this.setAside.delete(done));
   }

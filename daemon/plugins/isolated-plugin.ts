@@ -1,43 +1,69 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Hotword, PluginInstance, TranscriptInput, TranscriptOutput } from '@earshot/sdk';
 import { LOG_LEVELS, type Logger } from '../log/logger.js';
 import { describeError, RemoteCallError, type CallOutcome } from './guarded-call.js';
 import type { PluginManifest } from './manifest.js';
-import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerToHost } from './worker-protocol.js';
+import { RateLimit } from './rate-limit.js';
+import { checkWorkerMessage, type CreatedInfo, type HostToWorker, type PluginWorkerData, type RemoteMethod, type WorkerToHost } from './worker-protocol.js';
 
 export interface IsolatedPluginOptions {
   manifest: PluginManifest;
   config: Record<string, unknown>;
   dataDir: string;
+  /** Time limit of one scheduled task, enforced from this side too. */
   taskTimeoutMs: number;
   /** Heap limit of the thread; a plugin that needs more is stopped, not the daemon. */
   memoryMb: number;
+  /** A call unanswered this long is given up for good (the plugin hangs it forever). */
+  staleCallMs: number;
   logger: Logger;
   onTaskOutcome(outcome: CallOutcome<unknown>): void;
   hotwordsChanged(): void;
   hotwords(language?: string): Promise<Hotword[]>;
-  /**
-   * The thread ended without being asked to (a crash, process.exit, out of memory).
-   * `callsFailed`: calls were waiting, and each fails (and is counted) on its own.
-   */
-  onLost(reason: string, callsFailed: boolean): void;
+  /** The thread ended without being asked to (a crash, process.exit, out of memory, a broken message). */
+  onLost(reason: string): void;
+}
+
+/** Thrown to calls still waiting when the host itself stops the thread: not the plugin's failure. */
+export class PluginStoppedError extends Error {
+  constructor(name: string) {
+    super(`plugin ${name} was stopped`);
+    this.name = 'PluginStoppedError';
+  }
 }
 
 // Run from source under a TypeScript loader, the worker is the .ts next to this file; the
 // thread inherits the loader through execArgv.
 const workerUrl = new URL(`./plugin-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+/** How long terminate() may take before the host stops waiting (a thread blocked in native code). */
+const TERMINATE_WAIT_MS = 2000;
+/** A task's outcome may arrive this long after its limit before the host counts it timed out. */
+const TASK_GRACE_MS = 1000;
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  since: number;
+}
 
 /**
  * A plugin run in its own worker thread. The host's time limits then hold even against a
  * plugin that blocks its event loop (a synchronous endless loop): the daemon's loop stays
  * free, the call times out, and terminating the thread stops the plugin. A crash, an
- * uncaught exception or `process.exit` inside the plugin ends only its thread.
+ * uncaught exception or `process.exit` inside the plugin ends only its thread. This is fault
+ * isolation, not a security sandbox: the plugin still runs with the daemon's rights.
  */
 export class IsolatedPlugin {
   private readonly worker: Worker;
+  private readonly port: MessagePort;
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
+  private readonly pending = new Map<number, Pending>();
+  private readonly pings = new Map<number, (alive: boolean) => void>();
+  private readonly tasks = new Map<number, NodeJS.Timeout>();
+  private readonly output = new RateLimit(50, 200);
   private ended: string | undefined;
+  /** Set once the host asked the plugin to stop: its late task outcomes no longer count. */
+  private stopping = false;
   private terminating = false;
   private markReady!: () => void;
   private failStart!: (err: Error) => void;
@@ -48,28 +74,35 @@ export class IsolatedPlugin {
   });
 
   constructor(private readonly options: IsolatedPluginOptions) {
+    const channel = new MessageChannel();
+    this.port = channel.port1;
     const workerData: PluginWorkerData = {
       manifest: options.manifest,
       config: options.config,
       dataDir: options.dataDir,
       taskTimeoutMs: options.taskTimeoutMs,
       logLevels: LOG_LEVELS.filter((level) => options.logger.enabled(level)),
+      port: channel.port2,
     };
     this.worker = new Worker(workerUrl, {
       workerData,
+      transferList: [channel.port2],
       name: `earshot-plugin:${options.manifest.alias}`,
       resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
-      // The plugin's stdout/stderr are not the daemon's: its output goes through its logger.
+      // The plugin's stdout/stderr are not the daemon's: they go to its log, rate-limited.
       stdout: true,
       stderr: true,
     });
-    this.worker.stdout.on('data', (chunk: Buffer) => options.logger.info(chunk.toString('utf8').trimEnd()));
-    this.worker.stderr.on('data', (chunk: Buffer) => options.logger.warn(chunk.toString('utf8').trimEnd()));
-    this.worker.on('message', (message: WorkerToHost) => this.onMessage(message));
+    this.worker.stdout.on('data', (chunk: Buffer) => this.printed('info', chunk));
+    this.worker.stderr.on('data', (chunk: Buffer) => this.printed('warn', chunk));
+    this.port.on('message', (message: unknown) => this.onMessage(message));
+    // Plugin code can post to parentPort; nothing the host trusts arrives there.
+    this.worker.on('message', () => undefined);
     this.worker.on('error', (err) => this.end(`its thread failed: ${describeError(err)}`));
     this.worker.on('exit', (code) => this.end(`its thread exited with code ${code}`));
     // A plugin's thread must not keep a stopping daemon alive.
     this.worker.unref();
+    this.port.unref();
     this.ready.catch(() => undefined); // observed by the host; never an unhandled rejection
   }
 
@@ -86,26 +119,51 @@ export class IsolatedPlugin {
       ...(has('hotwords') ? { hotwordProvider: { hotwords: (language?: string) => this.call('hotwords', language) as Promise<Hotword[]> } } : {}),
       ...(has('normalizer') ? { normalizer: { ...langs, normalize: (input: TranscriptInput) => this.call('normalize', input) as Promise<TranscriptOutput> } } : {}),
       ...(has('filter') ? { filter: { ...langs, filter: (input: TranscriptInput) => this.call('filter', input) as Promise<TranscriptOutput> } } : {}),
-      stop: () => this.call('stop') as Promise<void>,
+      stop: () => {
+        this.stopping = true;
+        return this.call('stop') as Promise<void>;
+      },
     };
   }
 
-  /** Whether a call is still waiting for the thread (a stuck plugin never answers). */
-  get busy(): boolean {
-    return this.pending.size > 0;
+  /** Whether the thread's event loop answers within `timeoutMs` (a plugin stuck in a loop does not). */
+  responsive(timeoutMs: number): Promise<boolean> {
+    if (this.ended !== undefined) return Promise.resolve(false);
+    const id = ++this.nextId;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pings.delete(id);
+        resolve(false);
+      }, timeoutMs);
+      this.pings.set(id, (alive) => {
+        clearTimeout(timer);
+        resolve(alive);
+      });
+      this.send({ t: 'ping', id });
+    });
   }
 
-  /** Stop the thread wherever it is, even inside an endless loop. */
+  /** Stop the thread wherever it is, even inside an endless loop; never waits more than a moment. */
   async terminate(): Promise<void> {
+    if (this.ended !== undefined && !this.terminating) return;
     this.terminating = true;
-    await this.worker.terminate();
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), TERMINATE_WAIT_MS)));
+    const done = await Promise.race([this.worker.terminate().then(() => 'done' as const), gaveUp]);
+    clearTimeout(timer);
+    if (done === 'late') this.options.logger.warn(`plugin ${this.options.manifest.name}: its thread did not stop within ${TERMINATE_WAIT_MS} ms (blocked outside JavaScript?); going on without waiting`);
+    this.end('stopped');
   }
 
   private call(method: RemoteMethod, arg?: unknown): Promise<unknown> {
-    if (this.ended !== undefined) return Promise.reject(new Error(`plugin ${this.options.manifest.name} is not running: ${this.ended}`));
+    if (this.ended !== undefined) {
+      return Promise.reject(this.terminating ? new PluginStoppedError(this.options.manifest.name) : new Error(`plugin ${this.options.manifest.name} is not running: ${this.ended}`));
+    }
+    this.dropStaleCalls();
     const id = ++this.nextId;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, since: performance.now() });
       try {
         this.send({ t: 'call', id, method, ...(arg !== undefined ? { arg } : {}) });
       } catch (err) {
@@ -115,18 +173,49 @@ export class IsolatedPlugin {
     });
   }
 
-  private send(message: HostToWorker): void {
-    this.worker.postMessage(message);
+  /** Calls the plugin never answered (a promise it never settles) are forgotten, not kept forever. */
+  private dropStaleCalls(): void {
+    const cutoff = performance.now() - this.options.staleCallMs;
+    for (const [id, p] of this.pending) {
+      if (p.since > cutoff) break; // insertion order: the rest are newer
+      this.pending.delete(id);
+      p.reject(new Error(`no answer after ${this.options.staleCallMs} ms`));
+    }
   }
 
-  private onMessage(message: WorkerToHost): void {
+  private send(message: HostToWorker): void {
+    this.port.postMessage(message);
+  }
+
+  private printed(level: 'info' | 'warn', chunk: Buffer): void {
+    if (!this.output.take()) return this.output.reportDrops((n) => this.options.logger.warn(`${n} chunks of the plugin's stdout/stderr dropped: it printed more than 50 per second`));
+    this.options.logger[level](chunk.toString('utf8').trimEnd());
+  }
+
+  private onMessage(raw: unknown): void {
+    if (this.ended !== undefined) return;
+    const message = checkWorkerMessage(raw);
+    if (!message) {
+      this.lose('its thread sent a malformed message');
+      return;
+    }
+    try {
+      this.handle(message);
+    } catch (err) {
+      this.lose(`handling a message from its thread failed: ${describeError(err)}`);
+    }
+  }
+
+  private handle(message: WorkerToHost): void {
     const o = this.options;
     switch (message.t) {
       case 'ready':
-        this.markReady();
-        return;
+        return this.markReady();
       case 'load-failed':
-        this.failStart(new Error(message.error));
+        return this.failStart(new Error(message.error));
+      case 'pong':
+        this.pings.get(message.id)?.(true);
+        this.pings.delete(message.id);
         return;
       case 'reply': {
         const pending = this.pending.get(message.id);
@@ -136,13 +225,28 @@ export class IsolatedPlugin {
         return;
       }
       case 'log':
-        o.logger[message.level](message.message, message.fields);
+        return o.logger[message.level](message.message, message.fields);
+      case 'task-start': {
+        if (this.stopping) return;
+        const limit = o.taskTimeoutMs + TASK_GRACE_MS;
+        // Timed from here: a task stuck in a synchronous loop never reports its own timeout.
+        const timer = setTimeout(() => {
+          this.tasks.delete(message.id);
+          if (!this.stopping) o.onTaskOutcome({ ok: false, reason: `timed out after ${o.taskTimeoutMs} ms` });
+        }, limit);
+        timer.unref();
+        this.tasks.set(message.id, timer);
         return;
-      case 'task':
-        o.onTaskOutcome(message.outcome);
-        return;
+      }
+      case 'task-end': {
+        const timer = this.tasks.get(message.id);
+        if (timer === undefined || this.stopping) return; // already counted as timed out
+        clearTimeout(timer);
+        this.tasks.delete(message.id);
+        return o.onTaskOutcome(message.ok ? { ok: true, value: undefined } : { ok: false, reason: message.reason ?? 'failed' });
+      }
       case 'hotwords-changed':
-        o.hotwordsChanged();
+        if (!this.stopping) o.hotwordsChanged();
         return;
       case 'hotwords-request':
         o.hotwords(message.language).then(
@@ -153,13 +257,24 @@ export class IsolatedPlugin {
     }
   }
 
+  /** The thread broke the protocol: stop it and report it lost. */
+  private lose(reason: string): void {
+    this.end(reason);
+    void this.worker.terminate();
+  }
+
   private end(reason: string): void {
     if (this.ended !== undefined) return;
-    this.ended = this.terminating ? 'stopped' : reason;
+    const asked = this.terminating;
+    this.ended = asked ? 'stopped' : reason;
     this.failStart(new Error(`plugin ${this.options.manifest.name}: ${this.ended} before it was ready`));
-    const callsFailed = this.pending.size > 0;
-    for (const { reject } of this.pending.values()) reject(new Error(`plugin ${this.options.manifest.name}: ${this.ended}`));
+    for (const { reject } of this.pending.values()) reject(asked ? new PluginStoppedError(this.options.manifest.name) : new Error(`plugin ${this.options.manifest.name}: ${this.ended}`));
     this.pending.clear();
-    if (!this.terminating) this.options.onLost(reason, callsFailed);
+    for (const answer of this.pings.values()) answer(false);
+    this.pings.clear();
+    for (const timer of this.tasks.values()) clearTimeout(timer);
+    this.tasks.clear();
+    this.port.close();
+    if (!asked) this.options.onLost(reason);
   }
 }

@@ -16,7 +16,13 @@ export interface PluginContextOptions {
   /** Time limit of one scheduled task run. */
   taskTimeoutMs: number;
   /** Called with the outcome of every scheduled task run, so failures count like any other. */
-  onTaskOutcome(outcome: CallOutcome<unknown>): void;
+  onTaskOutcome(outcome: CallOutcome<unknown>, taskId?: number): void;
+  /**
+   * Called as a task starts; the id it returns comes back with the outcome. A plugin's own
+   * thread uses it so the host can time the task from outside (a task stuck in a
+   * synchronous loop never reaches its own time limit).
+   */
+  taskStarted?(): number;
   hotwordsChanged(): void;
   hotwords(language?: string): Promise<Hotword[]>;
 }
@@ -53,7 +59,8 @@ export function openPluginContext(options: PluginContextOptions): OpenContext {
   };
   const runTask = async (task: () => void | Promise<void>): Promise<void> => {
     if (abort.signal.aborted) return;
-    options.onTaskOutcome(await guardedCall(task, options.taskTimeoutMs));
+    const id = options.taskStarted?.();
+    options.onTaskOutcome(await guardedCall(task, options.taskTimeoutMs), id);
   };
   try {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o750 });

@@ -1,24 +1,33 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
 import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger } from '../log/logger.js';
 import { describeError } from './guarded-call.js';
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
+import { RateLimit } from './rate-limit.js';
 import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerToHost } from './worker-protocol.js';
 
 /**
  * The entry point of a plugin's worker thread. It imports the plugin, builds its context here
- * (store, schedules and file watches run in this thread) and answers the host's calls. Log
- * records, task outcomes and hotword requests go to the host as messages. The host guards
- * every call with its time limit and terminates this thread when the plugin stops or hangs.
+ * (store, schedules and file watches run in this thread) and answers the host's calls on a
+ * private port. Log records, task starts and ends, and hotword requests go to the host as
+ * messages. The host times every call and task, and terminates this thread when the plugin
+ * stops or hangs.
  */
-const port = parentPort!;
 const data = workerData as PluginWorkerData;
+const port = data.port;
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
+// A plugin that logs in a loop must not fill the daemon's memory with records.
+const LOGS_PER_SECOND = 50;
+const LOG_BURST = 200;
+
 function forwardingLogger(levels: readonly LogLevel[]): Logger {
+  const limit = new RateLimit(LOGS_PER_SECOND, LOG_BURST);
+  const reportDropped = (n: number) => post({ t: 'log', level: 'warn', message: `${n} log records dropped: the plugin logged more than ${LOGS_PER_SECOND} per second` });
   const emit = (level: LogLevel) => (message: LogMessage, fields?: LogFields) => {
     if (!levels.includes(level)) return;
+    if (!limit.take()) return limit.reportDrops(reportDropped);
     const text = typeof message === 'function' ? message() : message;
     try {
       post({ t: 'log', level, message: text, ...(fields ? { fields } : {}) });
@@ -41,11 +50,11 @@ function forwardingLogger(levels: readonly LogLevel[]): Logger {
 }
 
 let nextRequest = 0;
+let nextTask = 0;
 const hotwordRequests = new Map<number, { resolve(value: Hotword[]): void; reject(err: Error): void }>();
+let definition: PluginDefinition<unknown> | undefined;
 let instance: PluginInstance | undefined;
 let open: OpenContext | undefined;
-
-let definition: PluginDefinition<unknown> | undefined;
 
 async function create(): Promise<CreatedInfo> {
   if (!definition) throw new Error(`plugin ${data.manifest.name} was not loaded`);
@@ -55,7 +64,13 @@ async function create(): Promise<CreatedInfo> {
     config: data.config,
     dataDir: data.dataDir,
     taskTimeoutMs: data.taskTimeoutMs,
-    onTaskOutcome: (outcome) => post({ t: 'task', outcome }),
+    taskStarted: () => {
+      const id = ++nextTask;
+      post({ t: 'task-start', id });
+      return id;
+    },
+    // Only ok and the reason travel: a task's return value need not survive a structured clone.
+    onTaskOutcome: (outcome, id) => post({ t: 'task-end', id: id ?? 0, ok: outcome.ok, ...(outcome.ok ? {} : { reason: outcome.reason }) }),
     hotwordsChanged: () => post({ t: 'hotwords-changed' }),
     hotwords: (language) =>
       new Promise<Hotword[]>((resolve, reject) => {
@@ -94,6 +109,7 @@ function invoke(method: RemoteMethod, arg: unknown): unknown {
 }
 
 port.on('message', (message: HostToWorker) => {
+  if (message.t === 'ping') return post({ t: 'pong', id: message.id });
   if (message.t === 'hotwords-reply') {
     const pending = hotwordRequests.get(message.id);
     hotwordRequests.delete(message.id);

@@ -28,6 +28,8 @@ export interface Slot {
   open?: OpenContext;
   /** Its worker thread, when it runs isolated. */
   worker?: IsolatedPlugin;
+  /** The start, enable, disable or set-aside in progress; the next one waits for it. */
+  changing?: Promise<void>;
   config?: Record<string, unknown>;
   /** Its latest checked hotword list; empty unless it runs. */
   hotwords: Hotword[];

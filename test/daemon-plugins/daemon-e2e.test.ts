@@ -27,7 +27,7 @@ t.test('a real daemon applies a third-party normalizer and isolates failing plug
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
-    plugins: { dirs: [sb.pluginsDir], config: { suffix: { mark: '[checked]' } }, timeoutMs: 100, maxFailures: 1 },
+    plugins: { dirs: [sb.pluginsDir], config: { suffix: { mark: '[checked]' } }, timeoutMs: 1000, maxFailures: 1 },
   });
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
@@ -53,9 +53,9 @@ t.test('a real daemon applies a third-party normalizer and isolates failing plug
   const states = Object.fromEntries((JSON.parse(list.stdout) as PluginStatus[]).filter((p) => p.source === 'dir').map((p) => [p.alias, [p.state, p.error]]));
   t.match(states, {
     // Each in its own thread: an endless loop and process.exit stop the plugin, not earshotd.
-    spinning: ['failed', 'normalizer call timed out after 100 ms'],
+    spinning: ['failed', 'normalizer call timed out after 1000 ms'],
     exiting: ['failed', /its thread exited with code 3/],
-    hanging: ['failed', 'normalizer call timed out after 100 ms'],
+    hanging: ['failed', 'normalizer call timed out after 1000 ms'],
     rejecting: ['failed', 'filter call rejected: redaction service unavailable'],
     suffix: ['running', undefined],
     throwing: ['failed', 'normalizer call threw: cannot read the grammar'],

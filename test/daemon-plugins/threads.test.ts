@@ -1,4 +1,6 @@
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import type { PluginsConfig } from '../../daemon/plugins/types.js';
@@ -15,7 +17,7 @@ async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixture
     logger: sb.logger,
     dataDir: sb.dataDir,
     builtinDir: sb.builtinDir,
-    config: testConfig(sb, { maxFailures: 2, timeoutMs: 100, config: { shout: { words: ['acme'] } }, ...overrides }),
+    config: testConfig(sb, { maxFailures: 2, timeoutMs: 1000, config: { shout: { words: ['acme'] } }, ...overrides }),
   });
   await host.start();
   t.teardown(() => host.stop());
@@ -39,8 +41,8 @@ t.test('a synchronous endless loop costs its time limit; the daemon keeps its ev
 
   const first = await host.process({ text: 'spin acme', language: 'en' });
   t.equal(first.text, 'spin ACME', 'the other plugins still ran');
-  t.match(first.skipped, [{ plugin: 'earshot-plugin-spinning', reason: 'timed out after 100 ms' }]);
-  t.ok(ticks >= 3, `the daemon's own timers fired while the plugin spun (${ticks} ticks)`);
+  t.match(first.skipped, [{ plugin: 'earshot-plugin-spinning', reason: 'timed out after 1000 ms' }]);
+  t.ok(ticks >= 20, `the daemon's own timers fired while the plugin spun (${ticks} ticks of 10 ms in 1 s)`);
 
   // The thread is still spinning on the first call; the second times out behind it.
   const second = await host.process({ text: 'acme again', language: 'en' });
@@ -96,4 +98,42 @@ t.test('isolation "inline" runs the same plugin in the daemon thread, and logs f
   t.ok(threaded.sb.lines.some((l) => l.startsWith('INFO') && l.includes('earshot:plugins:shout') && l.includes('shouting 1 words')), 'a log record from inside the thread');
   await threaded.host.disable('shout');
   t.notOk(threaded.host.list().find((s) => s.alias === 'shout')?.isolation, 'no thread once disabled');
+});
+
+t.test('what a careless plugin posts to parentPort is ignored; log and stdout floods are cut and counted', async (t) => {
+  const { host, sb } = await startHost(t, ['chatty']);
+  const out = await host.process({ text: 'acme', language: 'en' });
+  t.equal(out.text, 'ACME chatted', 'its answer came through its private port, not the forged one');
+  t.same(out.skipped, []);
+  await sleep(1500); // drop reports come once a second
+  t.match(host.list().find((s) => s.alias === 'chatty'), { state: 'running', failures: 0 });
+  const lines = sb.lines.filter((l) => l.includes('earshot:plugins:chatty'));
+  t.ok(lines.length < 700, `${lines.length} of 7000 records and output lines reached the log`);
+  t.ok(lines.some((l) => /log records dropped: the plugin logged more than 50 per second/.test(l)) || lines.some((l) => /chunks of the plugin.s stdout\/stderr dropped/.test(l)), 'the cut is reported');
+});
+
+t.test('a scheduled task stuck in a synchronous loop is timed from outside and the plugin set aside', async (t) => {
+  const { host } = await startHost(t, ['stuck-task'], { lifecycleTimeoutMs: 300, maxFailures: 1 });
+  t.same(host.hotwords().map((h) => h.phrase).sort(), ['acme', 'stuck'], 'both providers listed');
+  // The task starts after 1 s and is counted timed out 300 ms + 1 s grace later.
+  for (let i = 0; i < 400 && host.list().find((s) => s.alias === 'stuck-task')?.state !== 'failed'; i++) await sleep(10);
+  t.match(host.list().find((s) => s.alias === 'stuck-task'), { state: 'failed', error: 'scheduled task timed out after 300 ms' });
+  t.same(host.hotwords(), [{ phrase: 'acme', boost: 2 }], 'its hotwords are gone with it');
+  await sleep(400);
+  const cpu = await cpuSecondsOver(1000);
+  t.ok(cpu < 0.6, `its thread was terminated: ${cpu.toFixed(2)} CPU s in 1 s`);
+});
+
+t.test('two enables at once start one instance; a disable during a start wins', async (t) => {
+  const { host, sb } = await startHost(t, ['counting'], { disabled: ['counting'] });
+  const log = join(sb.dataDir, 'plugins', 'earshot-plugin-counting', 'creates.log');
+  await Promise.all([host.enable('counting'), host.enable('counting')]);
+  t.equal(readFileSync(log, 'utf8').trim().split('\n').length, 1, 'one create()');
+  t.match(host.list().find((s) => s.alias === 'counting'), { state: 'running', isolation: 'thread' });
+  await host.disable('counting');
+  const enabling = host.enable('counting');
+  await host.disable('counting');
+  await enabling;
+  t.match(host.list().find((s) => s.alias === 'counting'), { state: 'disabled' }, 'the later disable is the final word');
+  t.notOk(host.list().find((s) => s.alias === 'counting')?.isolation, 'and no thread runs');
 });
