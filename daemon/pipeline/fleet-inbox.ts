@@ -1,6 +1,6 @@
-import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir } from '../scheduler/durable-file.js';
+import { fsyncDir, writeDurable } from '../scheduler/durable-file.js';
 
 /**
  * `<dataDir>/fleet/inbox`: audio of fleet jobs this box has taken, one file per attempt,
@@ -29,16 +29,8 @@ export class FleetInbox {
   /** Writes the audio (temp file, fsync, rename, fsync dir) and returns its path. */
   async write(name: string, audio: Buffer): Promise<string> {
     const path = join(this.dir, name);
-    const tmp = `${path}.${process.pid}.tmp`;
-    const fh = await open(tmp, 'w', 0o640);
-    try {
-      await fh.writeFile(audio);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await fsyncDir(this.dir);
+    // The temp file lives in the inbox too: clear() removes any a crash left.
+    await writeDurable(this.dir, path, audio);
     return path;
   }
 

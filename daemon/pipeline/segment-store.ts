@@ -1,10 +1,9 @@
-import { mkdir, open, readFile, rename, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
 import { encodeFloatWav } from '../audio/wav-writer.js';
 import type { SpeechSegment } from '../vad/types.js';
-import { fsyncDir } from '../scheduler/durable-file.js';
+import { fsyncDir, replaceDurably } from '../scheduler/durable-file.js';
 import { validateJobId } from '../scheduler/job-id.js';
 import type { TranscriptionJob } from './types.js';
 
@@ -44,8 +43,9 @@ export class SegmentStore {
       startedAtMs: Date.parse(segment.startedAt),
       ...(segment.recording !== undefined ? { recording: segment.recording } : {}),
     };
-    await this.writeDurable(`${wav}.json`, Buffer.from(JSON.stringify(meta)));
-    await this.writeDurable(wav, encodeFloatWav(segment.samples, MODEL_SAMPLE_RATE));
+    // Temp files go in this folder (open() clears leftovers); one directory fsync covers both.
+    await replaceDurably(this.dir, `${wav}.json`, JSON.stringify(meta));
+    await replaceDurably(this.dir, wav, encodeFloatWav(segment.samples, MODEL_SAMPLE_RATE));
     await fsyncDir(this.dir);
     return wav;
   }
@@ -68,23 +68,5 @@ export class SegmentStore {
     const wav = this.wavPath(jobId);
     await unlink(wav).catch(() => undefined);
     await unlink(`${wav}.json`).catch(() => undefined);
-  }
-
-  private async writeDurable(path: string, data: Buffer): Promise<void> {
-    const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'wx', 0o640);
-    try {
-      try {
-        await fh.writeFile(data);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(tmp, path);
-    } catch (err) {
-      // A half-written temp file on a full disk would hold the space every retry needs.
-      await unlink(tmp).catch(() => undefined);
-      throw err;
-    }
   }
 }

@@ -8,14 +8,20 @@ import { dirname, join } from 'node:path';
  * directory, so after a power cut or SIGKILL the file is either entirely there or absent.
  * https://lwn.net/Articles/457667/
  */
-async function writeTemp(tmpDir: string, data: string): Promise<string> {
+async function writeTemp(tmpDir: string, data: string | Uint8Array): Promise<string> {
   const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, 'wx', 0o640);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    // A half-written temp file on a full disk would hold the space every retry needs.
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   }
   return tmp;
 }
@@ -29,10 +35,23 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `path` atomically, replacing what was there. */
-export async function writeDurable(tmpDir: string, path: string, data: string): Promise<void> {
+/**
+ * Writes `path` atomically, replacing what was there, without the directory fsync: for a
+ * caller that writes several files into one directory and fsyncs it once after the last.
+ */
+export async function replaceDurably(tmpDir: string, path: string, data: string | Uint8Array): Promise<void> {
   const tmp = await writeTemp(tmpDir, data);
-  await rename(tmp, path);
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Writes `path` atomically, replacing what was there. */
+export async function writeDurable(tmpDir: string, path: string, data: string | Uint8Array): Promise<void> {
+  await replaceDurably(tmpDir, path, data);
   await fsyncDir(dirname(path));
 }
 
