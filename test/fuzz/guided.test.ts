@@ -1,0 +1,141 @@
+import t, { type Test } from 'tap';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fuzzGuided, minimizeCorpus, type GuidedFuzzOptions, type GuidedFuzzResult } from '../helpers/coverage-fuzz.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { openAudioFile } from '../../daemon/audio/decode-file.js';
+import { parseRequest, ControlError } from '../../daemon/control/protocol.js';
+import { checkWorkerMessage } from '../../daemon/plugins/worker-protocol.js';
+import { parseHotwordList, type ListOptions } from '../../plugins/hotwords-file/src/parse-list.js';
+import { readCorpus, writeCorpus } from '../helpers/fuzz-corpus.js';
+
+/**
+ * Coverage-guided fuzzing (issue #9) of the parsers that take bytes from outside: audio
+ * files, control requests, hotword lists and messages from plugin threads. Each target
+ * states its contract — the rejections it may give — and throws on anything else; inputs
+ * that reach new code (V8 block coverage) are kept and mutated further. Seeds are the real
+ * fixtures plus the corpus a longer run left in test/fuzz/corpus/. CI runs each target for
+ * `FUZZ_SECONDS` (3); `FUZZ_SECONDS=600 FUZZ_CORPUS_OUT=dir npx tap test/fuzz/guided.test.ts`
+ * runs longer and writes the fewest inputs that reach every block it reached (copy them to
+ * test/fuzz/corpus/ to keep them); `FUZZ_COMPARE=1` also runs each target unguided for
+ * the same time and prints both coverages.
+ */
+const SECONDS = Number(process.env.FUZZ_SECONDS ?? 3);
+const COMPARE = process.env.FUZZ_COMPARE === '1';
+const CORPUS_OUT = process.env.FUZZ_CORPUS_OUT;
+
+async function campaign(t: Test, name: string, options: Omit<GuidedFuzzOptions, 'seconds' | 'minCases'>, target: (input: Buffer) => unknown): Promise<void> {
+  const seeds = [...options.seeds, ...readCorpus(name)];
+  const result = await fuzzGuided({ ...options, seeds, seconds: SECONDS, minCases: 300 }, target);
+  t.comment(`${name}: ${result.cases} cases, ${result.blocks} blocks / ${result.features} features reached, corpus ${result.corpus.length} (${seeds.length} seeds)`);
+  if (COMPARE) {
+    const plain = await fuzzGuided({ ...options, seeds: options.seeds, seconds: SECONDS, minCases: 300, guided: false }, target);
+    const guided = await fuzzGuided({ ...options, seeds: options.seeds, seconds: SECONDS, minCases: 300 }, target);
+    t.comment(`${name}, ${SECONDS} s from the fixtures alone: unguided ${plain.blocks} blocks / ${plain.features} features in ${plain.cases} cases; guided ${guided.blocks} / ${guided.features} in ${guided.cases}`);
+  }
+  if (CORPUS_OUT) {
+    const kept = await minimizeCorpus(result.corpus, options.cover, target);
+    writeCorpus(join(CORPUS_OUT, name), kept);
+    t.comment(`${name}: ${kept.length} inputs reach the corpus's ${result.blocks} blocks; written to ${join(CORPUS_OUT, name)}`);
+  }
+  t.same(describe(result), [], `${name}: no input broke the contract`);
+  t.ok(result.cases >= 300, `${name}: ${result.cases} cases ran`);
+}
+
+/** Crashes as printable lines: the error's first line and the input, base64. */
+function describe(result: GuidedFuzzResult): string[] {
+  return result.crashes.map((c) => `${c.error.split('\n')[0]} — input (base64): ${c.input.toString('base64').slice(0, 4000)}`);
+}
+
+t.test('audio files: decode, or fail with an Error that names the file; never hang', async (t) => {
+  const audioDir = join(fixturesDir, 'audio');
+  const seeds = readdirSync(audioDir)
+    .filter((f) => f.endsWith('.wav'))
+    .map((f) => readFileSync(join(audioDir, f)).subarray(0, 4096));
+  const file = join(tempDir('fuzz-guided-audio-'), 'case.wav');
+  await campaign(
+    t,
+    'audio',
+    { seeds, maxBytes: 8192, cover: (url) => url.includes('/daemon/audio/'), dictionary: ['RIFF', 'WAVE', 'RF64', 'fmt ', 'data', 'LIST', 'fact', '\x01\x00', '\x03\x00', '\xfe\xff'] },
+    async (input) => {
+      writeFileSync(file, input);
+      const started = Date.now();
+      let audio;
+      try {
+        audio = await openAudioFile(file, { ffmpeg: '/nonexistent/ffmpeg' });
+      } catch (err) {
+        if (err instanceof Error && err.message.includes(file)) return;
+        throw err;
+      }
+      try {
+        for await (const chunk of audio.samples()) {
+          if (!(chunk instanceof Float32Array)) throw new Error('a chunk is not a Float32Array');
+          if (Date.now() - started > 5000) throw new Error('decoding did not finish in 5 s');
+        }
+      } catch (err) {
+        if (err instanceof Error && err.message.includes(file)) return;
+        throw err;
+      }
+    },
+  );
+});
+
+t.test('control requests: a request with a method and an id, or a ControlError', async (t) => {
+  const seeds = ['{"id":1,"method":"status","params":{}}', '{"id":"a","method":"jobs.submit","params":{"paths":["/x.wav"],"priority":"batch"}}', '{"id":2,"method":"plugins.enable","params":{"name":"itn-en"}}'].map((s) => Buffer.from(s));
+  await campaign(t, 'control', { seeds, maxBytes: 4096, cover: (url) => url.includes('/daemon/control/'), dictionary: ['"id"', '"method"', '"params"', 'null', '[]', '{}', '\\u0000', '"__proto__"'] }, (input) => {
+    const parsed = parseRequest(input.toString('utf8'));
+    if (parsed instanceof ControlError) return;
+    if (typeof parsed.method !== 'string' || (typeof parsed.id !== 'string' && typeof parsed.id !== 'number')) throw new Error(`accepted a request without a method or id: ${JSON.stringify(parsed)}`);
+  });
+});
+
+/** What a kept phrase may hold (the plugin's documented alphabet), with a letter or digit. */
+const SPOKEN = /^(?=.*[\p{L}\p{N}])[\p{L}\p{M}\p{N} '’\-.&+]+$/u;
+
+t.test('hotword lists: lines kept obey the limits, the rest are refused by line; only an unclosed CSV quote throws', async (t) => {
+  const options: ListOptions = { format: 'lines', defaultBoost: 1.5, maxBoost: 5, maxLength: 40, maxPhrases: 50 };
+  const seeds = ['pellegrino\nO\'Neill :3\n# a comment\nJean-Luc:2.5 # note\n\n深圳:1\n', 'phrase,weight,language\n"AT&T",2,en\nC++,,\n"St. Louis",4,en-US\n'].map((s) => Buffer.from(s));
+  await campaign(t, 'hotwords', { seeds, maxBytes: 4096, cover: (url) => url.includes('/hotwords-file/'), dictionary: ['"', ',', '#', ':', '\r\n', '\uFEFF', 'phrase'] }, (input) => {
+    const text = input.toString('utf8');
+    for (const format of ['lines', 'csv'] as const) {
+      let parsed;
+      try {
+        parsed = parseHotwordList(text, { ...options, format });
+      } catch (err) {
+        if (format === 'csv' && err instanceof Error && /quote/i.test(err.message)) continue;
+        throw err;
+      }
+      if (parsed.hotwords.length > options.maxPhrases) throw new Error(`${format}: ${parsed.hotwords.length} phrases kept, over the limit`);
+      const keys = new Set<string>();
+      for (const h of parsed.hotwords) {
+        const length = [...h.phrase].length;
+        if (length === 0 || length > options.maxLength) throw new Error(`${format}: kept a phrase of length ${length}`);
+        if (!SPOKEN.test(h.phrase) || /\s{2}|^\s|\s$/.test(h.phrase)) throw new Error(`${format}: kept ${JSON.stringify(h.phrase)}`);
+        if (!(h.boost >= 0 && h.boost <= options.maxBoost)) throw new Error(`${format}: kept boost ${h.boost}`);
+        const key = `${h.language ?? ''}\u0000${h.phrase.toLowerCase()}`;
+        if (keys.has(key)) throw new Error(`${format}: kept ${JSON.stringify(h.phrase)} twice`);
+        keys.add(key);
+      }
+      for (const p of parsed.problems) if (!Number.isInteger(p.line) || p.line < 1 || !p.message) throw new Error(`${format}: a problem without a line or message: ${JSON.stringify(p)}`);
+    }
+  });
+});
+
+t.test('messages from plugin threads: a known message, or undefined (the thread is then ended)', async (t) => {
+  const seeds = ['{"t":"ready"}', '{"t":"reply","id":3,"ok":true,"value":"ok"}', '{"t":"reply","id":4,"ok":false,"error":"boom","how":"threw"}', '{"t":"log","level":"info","message":"hi","fields":{"a":1}}', '{"t":"task-end","id":9,"ok":false,"reason":"stuck"}', '{"t":"hotwords-request","id":2,"language":"en"}'].map((s) => Buffer.from(s));
+  await campaign(t, 'plugin-messages', { seeds, maxBytes: 4096, cover: (url) => url.includes('/daemon/plugins/'), dictionary: ['"t"', '"id"', '"ok"', 'true', '"error"', '"how"', '"rejected"', '"pong"', '"load-failed"', 'null', '-1', '1e400', '9007199254740993'] }, (input) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(input.toString('utf8'));
+    } catch {
+      return; // a structured clone is never unparsable bytes; only values matter
+    }
+    const checked = checkWorkerMessage(value) as Record<string, unknown> | undefined;
+    if (checked === undefined) return;
+    // What the host then reads from an accepted message must be there, with its type.
+    const id = checked['id'];
+    if ('id' in checked && !Number.isSafeInteger(id)) throw new Error(`accepted an id that is not a safe integer: ${JSON.stringify(value)}`);
+    if (checked['t'] === 'reply' && checked['ok'] === false && typeof checked['error'] !== 'string') throw new Error(`accepted a failed reply without an error: ${JSON.stringify(value)}`);
+    if (['pong', 'task-start', 'task-end', 'reply', 'hotwords-request'].includes(checked['t'] as string) && id === undefined) throw new Error(`accepted ${String(checked['t'])} without an id`);
+  });
+});
