@@ -106,7 +106,15 @@ export class MqttConnection {
         settle();
       });
       client.on('message', (topic, payload, packet) => {
-        for (const fn of this.messageHandlers) fn(topic, payload, packet);
+        for (const fn of this.messageHandlers) {
+          // A handler that throws on a message nobody foresaw must cost that message only:
+          // not the other handlers, and not the daemon (an uncaught exception stops it).
+          try {
+            fn(topic, payload, packet);
+          } catch (err) {
+            log.warn('an MQTT message could not be handled; ignored', { topic, bytes: payload.length, err });
+          }
+        }
       });
     });
   }

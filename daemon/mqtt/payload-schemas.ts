@@ -4,7 +4,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { packageRoot } from '../paths.js';
 
 /** The published payload schemas, by file stem in `schemas/`. */
-export const PAYLOAD_SCHEMAS = ['status', 'transcript', 'partial', 'telemetry', 'command', 'reply', 'job'] as const;
+export const PAYLOAD_SCHEMAS = ['status', 'transcript', 'partial', 'telemetry', 'command', 'reply', 'job', 'job-claim', 'job-grant', 'job-done'] as const;
 export type PayloadSchemaName = (typeof PAYLOAD_SCHEMAS)[number];
 
 /** The published payload schemas ship at the package root, next to config.schema.json. */

@@ -2,7 +2,7 @@ import t from 'tap';
 import { MqttConnection } from '../../daemon/mqtt/connection.js';
 import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
 import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
-import { silentLogger } from '../../daemon/log/logger.js';
+import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { freePort } from '../helpers/mosquitto.js';
 import { mqttTestConfig } from './helpers/config.js';
 
@@ -30,4 +30,30 @@ t.test('reconnect delay doubles while the broker is away, capped, and resets on 
   t.equal(connection.state().retryDelayMs, 50, 'back to the floor once connected');
   t.equal(connection.state().lastError, null);
   t.equal(connection.state().connects, 1);
+});
+
+t.test('a message handler that throws costs that message only: other handlers still get it, and the next one arrives', async (t) => {
+  const port = await freePort();
+  const url = `mqtt://127.0.0.1:${port}`;
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port, logger: silentLogger });
+  await broker.start();
+  t.teardown(() => broker.stop());
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'warn', format: 'text', write: (line) => void lines.push(line) }).logger('test');
+  const config = mqttTestConfig({ url, protocolVersion: 4 });
+  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId: 'throwing-handler' }), reconnect: config.reconnect, logger });
+  await connection.start();
+  t.teardown(() => connection.stop());
+  const seen: string[] = [];
+  connection.onMessage((_topic, payload) => {
+    if (payload.toString() === 'null') throw new TypeError("Cannot read properties of null (reading 'jobId')");
+  });
+  connection.onMessage((_topic, payload) => void seen.push(payload.toString()));
+  await connection.subscribe({ 'hostile/#': { qos: 1 } });
+  await connection.publish('hostile/a', 'null', { qos: 1 });
+  await connection.publish('hostile/a', 'fine', { qos: 1 });
+  const until = Date.now() + 3000;
+  while (seen.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+  t.same(seen, ['null', 'fine'], 'the other handler got both messages');
+  t.match(lines.join('\n'), /could not be handled.*hostile\/a/s, 'the failure is logged with its topic');
 });

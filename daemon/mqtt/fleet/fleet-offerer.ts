@@ -3,6 +3,7 @@ import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
+import { payloadErrors } from '../payload-schemas.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 
 export interface FleetOffererOptions {
@@ -19,6 +20,8 @@ export interface FleetOffererOptions {
 interface Outstanding {
   offer: JobOfferPayload;
   grantedTo: string | null;
+  /** Every box granted an attempt: a result is taken only from one of them. */
+  grantees: Set<string>;
   since: number;
   resolve: (done: JobDonePayload) => void;
 }
@@ -51,7 +54,7 @@ export class FleetOfferer {
     const claimPrefix = topics.claimWildcard.slice(0, -1);
     const donePrefix = topics.doneWildcard.slice(0, -1);
     this.handler = (topic, payload) => {
-      if (topic.startsWith(claimPrefix)) this.onClaim(payload);
+      if (topic.startsWith(claimPrefix)) this.onClaim(lastLevel(topic), payload);
       else if (topic.startsWith(donePrefix)) this.onDone(lastLevel(topic), payload);
       else {
         const site = statusSite(topic);
@@ -89,7 +92,7 @@ export class FleetOfferer {
     return new Promise((resolve) => {
       const now = Date.now();
       const offer: JobOfferPayload = { v: PAYLOAD_VERSION, jobId, offeredBy: this.options.siteId, attempt: 1, job, ts: new Date(now).toISOString(), claimBy: new Date(now + this.options.claimTimeoutMs).toISOString() };
-      this.jobs.set(jobId, { offer, grantedTo: null, since: Date.now(), resolve });
+      this.jobs.set(jobId, { offer, grantedTo: null, grantees: new Set(), since: Date.now(), resolve });
       this.publishOffer(offer);
     });
   }
@@ -111,21 +114,17 @@ export class FleetOfferer {
     this.publishOffer(offer);
   }
 
-  private onClaim(raw: Buffer): void {
-    let claim: JobClaimPayload;
-    try {
-      claim = JSON.parse(raw.toString('utf8')) as JobClaimPayload;
-    } catch {
-      return;
-    }
-    if (typeof claim?.jobId !== 'string' || typeof claim.takenBy !== 'string') return;
-    const job = this.jobs.get(claim.jobId);
+  private onClaim(jobId: string, raw: Buffer): void {
+    const job = this.jobs.get(jobId);
     // Someone else's job in the same group: its own offerer answers.
     if (!job) return;
+    const claim = this.received<JobClaimPayload>('job-claim', jobId, raw);
+    if (!claim) return;
     let granted = false;
     if (claim.attempt === job.offer.attempt) {
       if (job.grantedTo === null) {
         job.grantedTo = claim.takenBy;
+        job.grantees.add(claim.takenBy);
         job.since = Date.now();
         this.counts.granted += 1;
         granted = true;
@@ -142,10 +141,10 @@ export class FleetOfferer {
   private onDone(jobId: string, raw: Buffer): void {
     const job = this.jobs.get(jobId);
     if (!job) return;
-    let done: JobDonePayload;
-    try {
-      done = JSON.parse(raw.toString('utf8')) as JobDonePayload;
-    } catch {
+    const done = this.received<JobDonePayload>('job-done', jobId, raw);
+    if (!done) return;
+    if (!job.grantees.has(done.takenBy)) {
+      this.options.logger.warn(`fleet: result from ${done.takenBy}, which was never granted the job; ignored`, { jobId });
       return;
     }
     this.jobs.delete(jobId);
@@ -165,6 +164,28 @@ export class FleetOfferer {
     // does not say which member a shared-subscription offer went to), go out again now rather
     // than after the claim timeout; a stale attempt's claim is refused, so each runs once.
     for (const job of this.jobs.values()) if (job.grantedTo === site || job.grantedTo === null) this.reoffer(job, `${site} went offline`);
+  }
+
+  /**
+   * A claim or result as its schema says, about the job its topic names; anything else is
+   * logged and ignored (fleet messages are not signed: any client allowed on the topic can
+   * send them).
+   */
+  private received<T extends { jobId: string }>(schema: 'job-claim' | 'job-done', jobId: string, raw: Buffer): T | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.toString('utf8'));
+    } catch {
+      this.options.logger.warn(`fleet: ${schema} message is not JSON; ignored`, { jobId });
+      return undefined;
+    }
+    const errors = payloadErrors(schema, value);
+    if (errors.length === 0 && (value as T).jobId !== jobId) errors.push(`/jobId: ${JSON.stringify((value as T).jobId)} is not the topic's job id`);
+    if (errors.length > 0) {
+      this.options.logger.warn(`fleet: malformed ${schema} message ignored: ${errors.slice(0, 3).join('; ')}`, { jobId });
+      return undefined;
+    }
+    return value as T;
   }
 
   private sweep(now = Date.now()): void {

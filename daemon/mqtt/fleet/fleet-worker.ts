@@ -177,13 +177,20 @@ export class FleetWorker {
   }
 
   private onGrant(raw: Buffer): void {
-    let grant: JobGrantPayload;
+    let grant: unknown;
     try {
-      grant = JSON.parse(raw.toString('utf8')) as JobGrantPayload;
+      grant = JSON.parse(raw.toString('utf8'));
     } catch {
+      this.options.logger.warn('fleet: grant is not JSON; ignored');
       return;
     }
-    this.grants.get(`${grant.jobId}#${grant.attempt}`)?.(grant);
+    const errors = payloadErrors('job-grant', grant);
+    if (errors.length > 0) {
+      this.options.logger.warn(`fleet: malformed grant ignored: ${errors.slice(0, 3).join('; ')}`);
+      return;
+    }
+    const g = grant as JobGrantPayload;
+    this.grants.get(`${g.jobId}#${g.attempt}`)?.(g);
   }
 
   private waitGrant(offer: JobOfferPayload): Promise<boolean> {

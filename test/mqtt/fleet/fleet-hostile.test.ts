@@ -1,0 +1,61 @@
+import t from 'tap';
+import { rmSync, writeFileSync } from 'node:fs';
+import mqtt from 'mqtt';
+import type { JobDonePayload } from '../../../daemon/mqtt/payloads/job.js';
+import { fleetTopics } from '../../../daemon/mqtt/topics.js';
+import { Mosquitto } from '../../helpers/mosquitto.js';
+import { tempDir } from '../../helpers/paths.js';
+import { offererOn, startLocalBox } from '../helpers/fleet-boxes.js';
+
+/**
+ * Fleet messages are not signed: anyone who may publish under the group's topics can send
+ * anything there. Garbage of every shape on the offer, claim, grant and done topics must be
+ * ignored — not crash the daemon's MQTT handling, not resolve a job, not steal a grant —
+ * and the job must still be done, once, by the box that was granted it.
+ */
+const HOSTILE = ['null', '[]', '1', '"x"', '{}', 'not json', Buffer.from([0xff, 0xfe, 0x00, 0xc3]), Buffer.alloc(256 * 1024, '{')];
+
+t.test('hostile payloads on every fleet topic are ignored and the job is still done once', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const dir = tempDir();
+  const group = 'office';
+  const topics = fleetTopics(group);
+  const box = await startLocalBox(t, broker.url, group, 'box-b', dir, false);
+  const offerer = await offererOn(t, broker.url, group);
+  const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
+  t.teardown(() => mallory.endAsync(true));
+
+  let result: JobDonePayload | undefined;
+  void offerer.offer('job-1', { file: '/spool/job-1.wav' }).then((d) => (result = d));
+  const ts = new Date().toISOString();
+  const shaped = [
+    // Right topic, wrong types in fields the handlers read.
+    { topic: topics.claim('job-1'), body: { v: 1, jobId: 'job-1', attempt: '1', takenBy: 'mallory', ts } },
+    { topic: topics.claim('job-1'), body: { v: 1, jobId: { toString: 1 }, attempt: 1, takenBy: ['mallory'], ts } },
+    { topic: topics.grant('box-b', 'job-1'), body: { v: 1, jobId: 'job-1', attempt: 1, takenBy: 'box-b', granted: 'yes', ts } },
+    { topic: topics.done('job-1'), body: { jobId: 'job-1', status: 'ok' } },
+    { topic: topics.done('job-1'), body: { v: 1, jobId: 'job-1', attempt: 1, takenBy: 'box-b', ts, status: 'error' } },
+    // Well formed, but from a box the job was never granted to.
+    { topic: topics.done('job-1'), body: { v: 1, jobId: 'job-1', attempt: 1, takenBy: 'mallory', ts, status: 'ok', result: 'forged' } },
+    { topic: topics.offers, body: { v: 1, jobId: 'job-x', offeredBy: 'mallory', attempt: -1, job: null, ts, claimBy: 'soon' } },
+  ];
+  for (const topic of [topics.offers, topics.claim('job-1'), topics.grant('box-b', 'job-1'), topics.done('job-1')]) {
+    for (const body of HOSTILE) await mallory.publishAsync(topic, body, { qos: 1 });
+  }
+  for (const { topic, body } of shaped) await mallory.publishAsync(topic, JSON.stringify(body), { qos: 1 });
+  // A round trip through the broker: everything sent before it has been delivered.
+  await mallory.publishAsync(`${topics.offers}/probe`, 'x', { qos: 1 });
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(result, undefined, 'no hostile message resolved the job');
+  t.equal(offerer.stats().granted, 0, 'and none took the grant');
+
+  // Now the real box gets budget; the job is offered again when its claim time runs out.
+  writeFileSync(box.budgetFile, '');
+  const until = Date.now() + 20_000;
+  while (!result && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.equal(result?.status, 'ok', 'the job was done');
+  t.equal(result?.takenBy, 'box-b', 'by the box that was granted it');
+  t.same(box.completed(), ['job-1'], 'once');
+  rmSync(box.budgetFile, { force: true });
+});
