@@ -2,6 +2,7 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type ISubscripti
 import type { Logger } from '../log/logger.js';
 import type { MqttReconnectConfig } from './config.js';
 import { diagnoseConnectError, type Diagnosis } from './diagnose.js';
+import { throttledWarnings } from '../log/throttled-warnings.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -39,8 +40,11 @@ export class MqttConnection {
   private readonly connectListeners: Array<() => void> = [];
   private readonly closeListeners: Array<() => void> = [];
   private readonly messageHandlers: MessageHandler[] = [];
+  /** Messages a handler threw on; their senders set the pace, the log does not follow it. */
+  private readonly handlerFailures;
 
   constructor(private readonly options: MqttConnectionOptions) {
+    this.handlerFailures = throttledWarnings(options.logger, 'MQTT messages that could not be handled');
     this.snapshot = {
       state: 'idle',
       url: options.url,
@@ -112,7 +116,7 @@ export class MqttConnection {
           try {
             fn(topic, payload, packet);
           } catch (err) {
-            log.warn('an MQTT message could not be handled; ignored', { topic, bytes: payload.length, err });
+            this.handlerFailures.warn('an MQTT message could not be handled; ignored', { topic, bytes: payload.length, err });
           }
         }
       });

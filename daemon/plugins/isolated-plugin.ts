@@ -3,7 +3,7 @@ import type { Hotword, PluginInstance, TranscriptInput, TranscriptOutput } from 
 import { LOG_LEVELS, type Logger } from '../log/logger.js';
 import { describeError, RemoteCallError, type CallOutcome } from './guarded-call.js';
 import type { PluginManifest } from './manifest.js';
-import { RateLimit } from './rate-limit.js';
+import { RateLimit } from '../log/rate-limit.js';
 import { checkWorkerMessage, type CreatedInfo, type HostToWorker, type PluginWorkerData, type RemoteMethod, type WorkerToHost } from './worker-protocol.js';
 
 export interface IsolatedPluginOptions {

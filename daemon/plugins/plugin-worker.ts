@@ -4,7 +4,7 @@ import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger
 import { describeError } from './guarded-call.js';
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
-import { RateLimit } from './rate-limit.js';
+import { RateLimit } from '../log/rate-limit.js';
 import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerToHost } from './worker-protocol.js';
 
 /**

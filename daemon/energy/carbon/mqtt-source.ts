@@ -3,6 +3,7 @@ import type { CarbonSource, IntensityPoint, IntensityReading } from './types.js'
 import { clipForecast, validIntensity } from './types.js';
 import { LastGood } from './last-good.js';
 import { parseForecastJson, parseTime } from './forecast-parsers.js';
+import { throttledWarnings } from '../../log/throttled-warnings.js';
 
 /**
  * Subscribes to a topic the site publishes its intensity on. The daemon's MQTT client is
@@ -24,9 +25,12 @@ export class MqttCarbonSource implements CarbonSource {
   readonly name = 'mqtt';
   private readonly state: LastGood;
   private unsubscribe: (() => void) | undefined;
+  /** Whoever publishes on the topic sets the pace of bad messages; the log does not follow it. */
+  private readonly ignored;
 
   constructor(private readonly options: MqttSourceOptions) {
     this.state = new LastGood('mqtt', options.staticDefault, options.maxAgeMs);
+    this.ignored = throttledWarnings(options.logger, 'ignored carbon intensity messages');
   }
 
   async start(): Promise<void> {
@@ -56,7 +60,7 @@ export class MqttCarbonSource implements CarbonSource {
       this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(forecast ? { forecast } : {}) });
     } catch (err) {
       const reason = `bad payload on ${this.options.topic}: ${(err as Error).message}`;
-      this.options.logger.warn('carbon intensity message ignored', { reason });
+      this.ignored.warn('carbon intensity message ignored', { reason });
       this.state.reject(reason);
     }
   }

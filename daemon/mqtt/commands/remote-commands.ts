@@ -6,6 +6,7 @@ import { payloadErrors } from '../payload-schemas.js';
 import { lastLevel, siteTopics, TOPIC_QOS } from '../topics.js';
 import { signatureValid } from './signature.js';
 import { ReplayGuard } from './replay-guard.js';
+import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
 /** Runs a control-API method by name; the daemon fills it with its control dispatcher. */
 export type CommandDispatcher = (verb: string, params: Record<string, unknown>) => Promise<unknown>;
@@ -40,7 +41,12 @@ export class RemoteCommands {
   private handler: MessageHandler | null = null;
   private readonly counts: RemoteCommandStats = { accepted: 0, rejected: { malformed: 0, unauthorized: 0, stale: 0, replayed: 0 } };
 
-  constructor(private readonly options: RemoteCommandsOptions) {}
+  /** Refusals are counted in stats(); the log gets them at a pace the sender cannot set. */
+  private readonly refusals: ThrottledWarnings;
+
+  constructor(private readonly options: RemoteCommandsOptions) {
+    this.refusals = throttledWarnings(options.logger, 'refused remote commands');
+  }
 
   async start(): Promise<void> {
     const topics = siteTopics(this.options.siteId);
@@ -105,7 +111,7 @@ export class RemoteCommands {
 
   private async refuse(reason: RejectReason, verb: string, requestId: string | null, detail: string): Promise<void> {
     this.counts.rejected[reason] += 1;
-    this.options.logger.warn(`remote command refused (${reason}): ${detail}`, { verb, requestId: requestId ?? undefined });
+    this.refusals.warn(`remote command refused (${reason}): ${detail}`, { verb, requestId: requestId ?? undefined });
     if (!requestId) return;
     await this.sendReply({ v: PAYLOAD_VERSION, requestId, status: 'error', error: { code: reason, message: `command refused: ${reason}` } });
   }

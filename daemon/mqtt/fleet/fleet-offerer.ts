@@ -5,6 +5,7 @@ import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
 import { payloadErrors } from '../payload-schemas.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
+import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
 export interface FleetOffererOptions {
   connection: MqttConnection;
@@ -46,7 +47,12 @@ export class FleetOfferer {
   private timer: NodeJS.Timeout | null = null;
   private readonly counts = { granted: 0, reoffered: 0, done: 0 };
 
-  constructor(private readonly options: FleetOffererOptions) {}
+  /** Claims and results that were not taken: their senders set the pace, not us. */
+  private readonly ignored: ThrottledWarnings;
+
+  constructor(private readonly options: FleetOffererOptions) {
+    this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
+  }
 
   async start(): Promise<void> {
     const { connection, group } = this.options;
@@ -144,7 +150,7 @@ export class FleetOfferer {
     const done = this.received<JobDonePayload>('job-done', jobId, raw);
     if (!done) return;
     if (!job.grantees.has(done.takenBy)) {
-      this.options.logger.warn(`fleet: result from ${done.takenBy}, which was never granted the job; ignored`, { jobId });
+      this.ignored.warn(`fleet: result from ${done.takenBy}, which was never granted the job; ignored`, { jobId });
       return;
     }
     this.jobs.delete(jobId);
@@ -176,13 +182,13 @@ export class FleetOfferer {
     try {
       value = JSON.parse(raw.toString('utf8'));
     } catch {
-      this.options.logger.warn(`fleet: ${schema} message is not JSON; ignored`, { jobId });
+      this.ignored.warn(`fleet: ${schema} message is not JSON; ignored`, { jobId });
       return undefined;
     }
     const errors = payloadErrors(schema, value);
     if (errors.length === 0 && (value as T).jobId !== jobId) errors.push(`/jobId: ${JSON.stringify((value as T).jobId)} is not the topic's job id`);
     if (errors.length > 0) {
-      this.options.logger.warn(`fleet: malformed ${schema} message ignored: ${errors.slice(0, 3).join('; ')}`, { jobId });
+      this.ignored.warn(`fleet: malformed ${schema} message ignored: ${errors.slice(0, 3).join('; ')}`, { jobId });
       return undefined;
     }
     return value as T;

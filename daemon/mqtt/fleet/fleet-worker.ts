@@ -4,6 +4,7 @@ import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
 import { payloadErrors } from '../payload-schemas.js';
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
+import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
 /** Runs one job taken from the group (e.g. transcribes the file it names); its value is the result. */
 export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
@@ -67,7 +68,12 @@ export class FleetWorker {
   private stopped = false;
   private readonly counts = { taken: 0, handedBack: 0, denied: 0, expired: 0, failed: 0 };
 
-  constructor(private readonly options: FleetWorkerOptions) {}
+  /** Offers and grants that were not taken: their senders set the pace, not us. */
+  private readonly ignored: ThrottledWarnings;
+
+  constructor(private readonly options: FleetWorkerOptions) {
+    this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
+  }
 
   async start(): Promise<void> {
     const { connection, group, siteId } = this.options;
@@ -108,12 +114,12 @@ export class FleetWorker {
     try {
       offer = JSON.parse(raw.toString('utf8')) as JobOfferPayload;
     } catch {
-      this.options.logger.warn('fleet: offer is not JSON; ignored');
+      this.ignored.warn('fleet: offer is not JSON; ignored');
       return;
     }
     const errors = payloadErrors('job', offer);
     if (errors.length > 0) {
-      this.options.logger.warn(`fleet: malformed offer ignored: ${errors.join('; ')}`);
+      this.ignored.warn(`fleet: malformed offer ignored: ${errors.slice(0, 3).join('; ')}`);
       return;
     }
     if (Date.parse(offer.claimBy) < Date.now()) {
@@ -181,12 +187,12 @@ export class FleetWorker {
     try {
       grant = JSON.parse(raw.toString('utf8'));
     } catch {
-      this.options.logger.warn('fleet: grant is not JSON; ignored');
+      this.ignored.warn('fleet: grant is not JSON; ignored');
       return;
     }
     const errors = payloadErrors('job-grant', grant);
     if (errors.length > 0) {
-      this.options.logger.warn(`fleet: malformed grant ignored: ${errors.slice(0, 3).join('; ')}`);
+      this.ignored.warn(`fleet: malformed grant ignored: ${errors.slice(0, 3).join('; ')}`);
       return;
     }
     const g = grant as JobGrantPayload;

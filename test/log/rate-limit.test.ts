@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RateLimit } from '../../daemon/plugins/rate-limit.js';
+import { RateLimit } from '../../daemon/log/rate-limit.js';
 
 t.test('a burst passes, a flood is cut, and the bucket refills with time', async (t) => {
   let now = 0;

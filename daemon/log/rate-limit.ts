@@ -1,6 +1,7 @@
 /**
- * A token bucket for what a plugin may push at the daemon unasked (log records, stdout):
- * a burst is fine, a flood is cut, and the number cut is reported instead of lost silently.
+ * A token bucket for what others may push at the daemon unasked (a plugin's log records and
+ * stdout, warnings about messages from the network): a burst is fine, a flood is cut, and
+ * the number cut is reported instead of lost silently.
  */
 export class RateLimit {
   private tokens: number;

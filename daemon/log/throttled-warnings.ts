@@ -1,0 +1,23 @@
+import type { LogFields, LogMessage, Logger } from './logger.js';
+import { RateLimit } from './rate-limit.js';
+
+/**
+ * Warnings about input the daemon does not control (messages from the broker) come at the
+ * sender's pace: a client flooding a topic with garbage must not flood the journal too, nor
+ * push out everything else the daemon logs (journald's own rate limit would drop those
+ * alike). A burst passes; past it, warnings are counted and one line a second says how many
+ * were left out.
+ */
+export interface ThrottledWarnings {
+  warn(message: LogMessage, fields?: LogFields): void;
+}
+
+export function throttledWarnings(logger: Logger, what: string, perSecond = 5, burst = 20, now?: () => number): ThrottledWarnings {
+  const limit = new RateLimit(perSecond, burst, now);
+  return {
+    warn(message, fields) {
+      if (limit.take()) logger.warn(message, fields);
+      else limit.reportDrops((n) => logger.warn(`${n} more ${what} not logged in the last second (rate limited)`));
+    },
+  };
+}
