@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { MqttConfig } from './config.js';
-import { EmbeddedBroker, type BrokerAddress } from './embedded-broker.js';
+import { EmbeddedBroker, type BrokerAddress } from './broker/embedded-broker.js';
 import { MqttConnection, type ConnectionSnapshot } from './connection.js';
 import { buildClientOptions, defaultClientId, effectiveConfig } from './client-options.js';
 import { buildStatus, type StatusPayload } from './payloads/status.js';
@@ -108,7 +108,7 @@ export class MqttService implements TranscriptSink {
     this.outbox = outbox;
     let url = config.url;
     if (url === null) {
-      this.broker = new EmbeddedBroker({ ...config.embedded, logger: logger.child('broker') });
+      this.broker = new EmbeddedBroker({ ...config.embedded, siteId: this.options.siteId, logger: logger.child('broker') });
       url = (await this.broker.start()).url;
     }
     const topics = this.topics;
@@ -118,6 +118,9 @@ export class MqttService implements TranscriptSink {
       clientId: this.clientId,
       will: { topic: topics.status, payload: JSON.stringify(this.status('offline', 'connection lost')), ...TOPIC_QOS.status },
     });
+    // On its own broker the daemon logs in as itself, whatever mqtt.username says (that is
+    // for the CLI and for external brokers).
+    if (this.broker) Object.assign(clientOptions, this.broker.internalCredentials());
     const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, logger: logger.child('client') });
     this.connection = connection;
     const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, logger: logger.child('integrations') });

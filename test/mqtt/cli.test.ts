@@ -10,7 +10,7 @@ import { chmodSync } from 'node:fs';
 import type { ConnectionCheckResult } from '../../daemon/mqtt/connection-check.js';
 import type { OutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
 import { OutboxStore } from '../../daemon/mqtt/outbox/outbox-store.js';
-import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
+import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
 import { silentLogger } from '../../daemon/log/logger.js';
 import { repoRoot, tempDir } from '../helpers/paths.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -38,7 +38,7 @@ function writeConfig(body: object): string {
 }
 
 t.test('earshot mqtt test: passes against the embedded broker address, names TCP when nothing listens', async (t) => {
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
   const { port } = await broker.start();
   t.teardown(() => broker.stop());
   const config = writeConfig({ siteId: 'cli-1', mqtt: { url: null, embedded: { host: '127.0.0.1', port } } });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { MqttConnection } from '../../daemon/mqtt/connection.js';
-import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
+import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
 import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { freePort } from '../helpers/mosquitto.js';
@@ -23,7 +23,7 @@ t.test('reconnect delay doubles while the broker is away, capped, and resets on 
   }
   t.same(delays, [50, 100, 200, 400], 'each failed attempt doubles the delay up to maxDelayMs');
 
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port, logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port, passwordFile: null, siteId: 'test', logger: silentLogger });
   await broker.start();
   t.teardown(() => broker.stop());
   await connection.waitConnected(3000);
@@ -35,7 +35,7 @@ t.test('reconnect delay doubles while the broker is away, capped, and resets on 
 t.test('a message handler that throws costs that message only: other handlers still get it, and the next one arrives', async (t) => {
   const port = await freePort();
   const url = `mqtt://127.0.0.1:${port}`;
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port, logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port, passwordFile: null, siteId: 'test', logger: silentLogger });
   await broker.start();
   t.teardown(() => broker.stop());
   const lines: string[] = [];

@@ -1,11 +1,11 @@
 import t from 'tap';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
-import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
+import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
 import { silentLogger } from '../../daemon/log/logger.js';
 
 t.test('port 0 picks a free port; two real clients exchange a message; stop frees the port', async (t) => {
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
   const addr = await broker.start();
   t.ok(addr.port > 0, 'a real port was picked');
   t.equal(addr.url, `mqtt://127.0.0.1:${addr.port}`);
@@ -36,9 +36,9 @@ t.test('port 0 picks a free port; two real clients exchange a message; stop free
 });
 
 t.test('a taken port fails with the port named and a hint', async (t) => {
-  const first = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const first = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
   const { port } = await first.start();
-  const second = new EmbeddedBroker({ host: '127.0.0.1', port, logger: silentLogger });
+  const second = new EmbeddedBroker({ host: '127.0.0.1', port, passwordFile: null, siteId: 'test', logger: silentLogger });
   await t.rejects(second.start(), /127\.0\.0\.1:\d+.*mqtt\.embedded\.port/);
   await first.stop();
 });

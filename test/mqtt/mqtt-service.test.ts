@@ -1,7 +1,7 @@
 import t from 'tap';
 import mqtt from 'mqtt';
 import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
-import { EmbeddedBroker } from '../../daemon/mqtt/embedded-broker.js';
+import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
 import { silentLogger } from '../../daemon/log/logger.js';
 import type { StatusPayload } from '../../daemon/mqtt/payloads/status.js';
 import { mqttTestConfig } from './helpers/config.js';
@@ -42,7 +42,7 @@ t.test('with url null the service runs the embedded broker and publishes online/
 });
 
 t.test('when the daemon dies without DISCONNECT the broker publishes the retained offline will', async (t) => {
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
   const { url } = await broker.start();
   const service = new MqttService({ config: mqttTestConfig({ url, protocolVersion: 4 }), siteId: 'lab-2', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
   await service.start();
@@ -115,7 +115,7 @@ t.test('a subscriber receives a transcript that validates against schemas/transc
 });
 
 t.test('a start that fails half way releases what it opened, and says why', async (t) => {
-  const holder = new EmbeddedBroker({ host: '127.0.0.1', port: 0, logger: silentLogger });
+  const holder = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
   const { port } = await holder.start();
   t.teardown(() => holder.stop());
   const dataDir = tempDir();

@@ -1,0 +1,160 @@
+import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { Aedes, type Client } from 'aedes';
+import type { Logger } from '../../log/logger.js';
+import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
+import { PasswordFile } from './password-file.js';
+import { outsiderMayPublish } from './publish-acl.js';
+
+export interface EmbeddedBrokerOptions {
+  /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
+  host: string;
+  /** TCP port; 0 picks a free port (read it back from `address()` after `start()`). */
+  port: number;
+  /** Users who may connect (mosquitto_passwd format); null lets anyone who reaches the port in. */
+  passwordFile: string | null;
+  /** Whose topics (`earshot/<siteId>/…`) only the daemon itself may publish to. */
+  siteId: string;
+  logger: Logger;
+}
+
+/** How the daemon's own client logs in: made at each start, never written anywhere. */
+export interface InternalCredentials {
+  username: string;
+  password: string;
+}
+
+/** A failed login is answered this late, so guessing passwords over the port is slow. */
+const FAILED_LOGIN_DELAY_MS = 500;
+
+export interface BrokerAddress {
+  host: string;
+  port: number;
+  /** `mqtt://host:port`, ready for an MQTT client. */
+  url: string;
+}
+
+/**
+ * The broker earshotd runs itself when no external broker is configured (`mqtt.url` null):
+ * aedes over a plain `net` server. It keeps every accepted socket so that `stop()` can close
+ * them all — otherwise a half-open client would keep the port (and the process) alive.
+ *
+ * The daemon's own client logs in with credentials made at start; everyone else logs in as a
+ * user of `passwordFile` when one is set, and may not publish to the daemon's own topics.
+ */
+export class EmbeddedBroker {
+  private aedes: Aedes | null = null;
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private bound: BrokerAddress | null = null;
+  private readonly internal: InternalCredentials = { username: 'earshotd-internal', password: randomBytes(32).toString('hex') };
+  private readonly insiders = new WeakSet<Client>();
+  private readonly refusals: ThrottledWarnings;
+
+  constructor(private readonly options: EmbeddedBrokerOptions) {
+    this.refusals = throttledWarnings(options.logger, 'refused MQTT logins and publishes');
+  }
+
+  /** The credentials the daemon's own client must use. */
+  internalCredentials(): InternalCredentials {
+    return { ...this.internal };
+  }
+
+  async start(): Promise<BrokerAddress> {
+    if (this.bound) return this.bound;
+    const log = this.options.logger;
+    // Read before listening: a bad password file stops the start with its line named.
+    const users = this.options.passwordFile === null ? null : PasswordFile.load(this.options.passwordFile);
+    const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        void this.authenticate(client, users, username, password).then(
+          (ok) => (ok ? done(null, true) : done(Object.assign(new Error('bad username or password'), { returnCode: 4 as const }), false)),
+          (err: Error) => done(Object.assign(err, { returnCode: 3 as const }), false),
+        );
+      },
+      authorizePublish: (client, packet, done) => {
+        if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic)) return done(null);
+        this.refusals.warn(`refused a publish to ${packet.topic}: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted)`, { clientId: client.id });
+        done(new Error(`not authorized to publish to ${packet.topic}`));
+      },
+    });
+    if (users) log.info('embedded MQTT broker requires a login', { passwordFile: users.path, users: users.size });
+    aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, err }));
+    aedes.on('connectionError', (_client, err) => log.debug('connection error', { err }));
+    const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.options.port, this.options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (err) {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      const e = err as NodeJS.ErrnoException;
+      const hint =
+        e.code === 'EADDRINUSE'
+          ? `port ${this.options.port} is taken; set mqtt.embedded.port to a free port (0 picks one) or stop the other broker`
+          : 'check mqtt.embedded.host and mqtt.embedded.port';
+      throw new Error(`embedded MQTT broker cannot listen on ${this.options.host}:${this.options.port}: ${e.message}; ${hint}`);
+    }
+    server.on('error', (err) => log.error('embedded broker server error', { err }));
+    const addr = server.address() as AddressInfo;
+    this.aedes = aedes;
+    this.server = server;
+    this.bound = { host: this.options.host, port: addr.port, url: `mqtt://${formatHost(this.options.host)}:${addr.port}` };
+    log.info('embedded MQTT broker listening', { url: this.bound.url });
+    return this.bound;
+  }
+
+  private async authenticate(client: Client, users: PasswordFile | null, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
+    if (username === this.internal.username && password && sameBytes(password, Buffer.from(this.internal.password))) {
+      this.insiders.add(client);
+      return true;
+    }
+    if (users === null) return true;
+    if (username !== undefined && password !== undefined && (await users.verify(username, password))) return true;
+    this.refusals.warn(`refused an MQTT login${username === undefined ? ' without a user name' : ` as "${username}"`}`, { clientId: client.id });
+    await new Promise((r) => setTimeout(r, FAILED_LOGIN_DELAY_MS));
+    return false;
+  }
+
+  /** Where the broker listens, or null before `start()` / after `stop()`. */
+  address(): BrokerAddress | null {
+    return this.bound;
+  }
+
+  /** Number of MQTT clients connected right now (for `earshot status`). */
+  connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  async stop(): Promise<void> {
+    const { aedes, server } = this;
+    this.aedes = null;
+    this.server = null;
+    this.bound = null;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of this.sockets) socket.destroy();
+      this.sockets.clear();
+      await closed;
+    }
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (server) this.options.logger.info('embedded MQTT broker stopped');
+  }
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** IPv6 literals need brackets in a URL. */
+function formatHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
