@@ -50,7 +50,8 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   const outRate = options.sampleRate ?? MODEL_SAMPLE_RATE;
   const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
     const why = err.code === 'ENOENT' ? 'no such file' : err.message;
-    throw new Error(`${path}: cannot open: ${why}`);
+    // The cause keeps the code: EMFILE or ENOMEM here is the box's state, not the file's.
+    throw new Error(`${path}: cannot open: ${why}`, { cause: err });
   });
   let head: Buffer;
   let size: number;

@@ -10,6 +10,7 @@ export interface ControlConfig {
   mode: string;
   maxRequestBytes: number;
   requestTimeoutMs: number;
+  maxConnections: number;
 }
 
 export interface LogConfig {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from '../log/logger.js';
+import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
 import type { Service } from '../service.js';
 import { ControlError, parseRequest, type ControlReply, type ControlRequest } from './protocol.js';
@@ -35,8 +36,11 @@ export class ControlServer implements Service {
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
   private readonly sockets = new Set<Socket>();
   private server: Server | undefined;
+  private readonly drops: ThrottledWarnings;
 
-  constructor(private readonly options: ControlServerOptions) {}
+  constructor(private readonly options: ControlServerOptions) {
+    this.drops = throttledWarnings(options.logger, 'refused control connections');
+  }
 
   register<M extends MethodName>(method: M, spec: MethodSpec<ParamsOf<M>, ResultOf<M>>): void {
     this.registerUntyped(method, spec as MethodSpec<unknown, unknown>);
@@ -60,6 +64,10 @@ export class ControlServer implements Service {
     mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
     await this.removeStaleSocket(path);
     const server = createServer((socket) => this.accept(socket));
+    // Past the cap, net closes a new connection as it arrives ('drop'): what a leaky client
+    // holds open is bounded, and the descriptors the daemon needs for audio stay free.
+    server.maxConnections = this.options.config.maxConnections;
+    server.on('drop', () => this.drops.warn(`control connection refused: ${this.options.config.maxConnections} already open (control.maxConnections)`));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(path, () => {

@@ -10,6 +10,7 @@ import type { EnergyLedger } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
+import { isTransient } from '../fs/transient-errors.js';
 
 declare module '../bus.js' {
   interface BusEvents {
@@ -235,12 +236,3 @@ export class Scheduler implements Service {
   }
 }
 
-/** Errors a later retry can get past (full disk or quota, too many open files, no memory). */
-const TRANSIENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM']);
-
-function isTransient(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (TRANSIENT_CODES.has(String((e as NodeJS.ErrnoException).code))) return true;
-  }
-  return false;
-}

@@ -40,7 +40,7 @@ t.test('only the owner, root and the socket group can talk to the daemon', async
   chmodSync(runDir, 0o755);
   const socket = join(runDir, 'control.sock');
   const logs = new LogSink({ level: 'error', format: 'text', write: () => undefined });
-  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 4096, requestTimeoutMs: 1000 }, logger: logs.logger('control') });
+  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 4096, requestTimeoutMs: 1000, maxConnections: 64 }, logger: logs.logger('control') });
   server.registerUntyped('status', { handler: () => ({ ok: true }) });
   await server.start();
   t.teardown(() => server.stop());

@@ -12,7 +12,7 @@ const logs = new LogSink({ level: 'error', format: 'text', write: () => undefine
 
 async function startServer(maxRequestBytes = 65536) {
   const socket = join(tempDir('ctl-'), 'run', 'control.sock');
-  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes, requestTimeoutMs: 300 }, logger: logs.logger('control') });
+  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes, requestTimeoutMs: 300, maxConnections: 64 }, logger: logs.logger('control') });
   server.registerUntyped('echo', {
     params: { type: 'object', properties: { text: { type: 'string', maxLength: 20 } }, required: ['text'], additionalProperties: false },
     handler: (p) => p,
@@ -83,10 +83,10 @@ t.test('a 10 MB line is refused with too_large and the connection closed', async
 
 t.test('a stale socket file is replaced; a live one refuses a second server', async (t) => {
   const { server, socket } = await startServer();
-  const second = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100 }, logger: logs.logger('x') });
+  const second = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
   await t.rejects(second.start(), /another earshotd is already serving/);
   await server.stop();
-  const third = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100 }, logger: logs.logger('x') });
+  const third = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
   await third.start();
   await third.stop();
 });

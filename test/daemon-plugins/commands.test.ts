@@ -20,7 +20,7 @@ async function daemonWithPlugins(teardown: (fn: () => Promise<void>) => void) {
   const sb = sandbox(['shout', 'throwing', 'rejecting', 'hanging']);
   const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { maxFailures: 2, timeoutMs: 50, config: { shout: { words: ['acme'] } } }) });
   const socket = join(sb.root, 'control.sock');
-  const server = new ControlServer({ config: { socket, mode: '0600', maxRequestBytes: 65536, requestTimeoutMs: 5000 }, logger: sb.logger });
+  const server = new ControlServer({ config: { socket, mode: '0600', maxRequestBytes: 65536, requestTimeoutMs: 5000, maxConnections: 64 }, logger: sb.logger });
   registerPluginMethods(server, host);
   await host.start();
   await server.start();

@@ -2,6 +2,7 @@ import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, type AudioSource } from './types.js';
+import { transientCode } from '../../fs/transient-errors.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -147,8 +148,11 @@ export class SpoolWatcher implements AudioSource {
     try {
       await this.options.handler(file);
     } catch (err) {
-      // Our own disk (dataDir) is full: not the recording's fault, so it stays here for a later scan.
-      if ((err as NodeJS.ErrnoException)?.code === 'ENOSPC') return logger.error('disk full: cannot save speech from this recording; it stays in the spool and is retried at the next scan (free space under dataDir)', { source: this.id, file: name });
+      // Our own disk is full, or the process is out of file descriptors or memory: not the
+      // recording's fault, so it stays here for a later scan.
+      const code = transientCode(err);
+      if (code === 'ENOSPC' || code === 'EDQUOT') return logger.error('disk full: cannot save speech from this recording; it stays in the spool and is retried at the next scan (free space under dataDir)', { source: this.id, file: name });
+      if (code) return logger.error(`out of resources (${code}): this recording stays in the spool and is retried at the next scan`, { source: this.id, file: name });
       const reason = err instanceof Error ? err.message : String(err);
       const target = await freeName(this.failedDir, name);
       await rename(file.path, join(this.failedDir, target));

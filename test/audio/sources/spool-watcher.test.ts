@@ -86,3 +86,34 @@ t.test('names that would leave the folder are refused', async (t) => {
   for (const bad of ['..', '.', '', 'a/b', 'a\\b', 'x\0y']) t.throws(() => checkFileName(bad), /is not allowed/, JSON.stringify(bad));
   t.equal(checkFileName('ok name.wav'), 'ok name.wav');
 });
+
+t.test('a recording that meets a shortage of the box (no descriptors, no memory, disk full) stays for the next scan', async (t) => {
+  const dir = tempDir();
+  let shortage: string | null = 'EMFILE';
+  const handled: string[] = [];
+  const watcher = new SpoolWatcher({
+    id: 'short',
+    dir,
+    settleMs: 0,
+    logger: silentLogger,
+    handler: async (file) => {
+      handled.push(file.name);
+      // As openAudioFile reports it: the file named, the errno code kept as the cause.
+      if (shortage) throw new Error(`${file.path}: cannot open: too many open files`, { cause: Object.assign(new Error(shortage), { code: shortage }) });
+    },
+  });
+  writeFileSync(join(dir, 'rec.wav'), 'RIFF');
+  age(join(dir, 'rec.wav'), 1000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  for (const code of ['EMFILE', 'ENFILE', 'ENOMEM', 'EDQUOT', 'ENOSPC']) {
+    shortage = code;
+    await watcher.scan();
+    t.ok(existsSync(join(dir, 'rec.wav')), `${code}: still in the spool`);
+    t.notOk(existsSync(join(dir, 'failed', 'rec.wav')), `${code}: not failed`);
+  }
+  shortage = null;
+  await watcher.scan();
+  t.ok(existsSync(join(dir, 'done', 'rec.wav')), 'done once the shortage is over');
+  t.ok(handled.length >= 6, `tried at every scan (${handled.length} tries)`);
+});

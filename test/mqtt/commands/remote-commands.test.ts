@@ -26,7 +26,7 @@ function keyFile(mode = 0o600, body = KEY): string {
 async function daemon(t: Test, enabled: boolean) {
   const lines: string[] = [];
   const logs = new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l), syslogPrefix: false });
-  const control = new ControlServer({ config: { socket: '/nonexistent/unused.sock', mode: '0660', maxRequestBytes: 1 << 20, requestTimeoutMs: 5000 }, logger: silentLogger });
+  const control = new ControlServer({ config: { socket: '/nonexistent/unused.sock', mode: '0660', maxRequestBytes: 1 << 20, requestTimeoutMs: 5000, maxConnections: 64 }, logger: silentLogger });
   const budget = { watts: 10 };
   control.registerUntyped('budget.set', {
     params: { type: 'object', required: ['watts'], properties: { watts: { type: 'number', minimum: 1 } } },
