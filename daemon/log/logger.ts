@@ -55,6 +55,17 @@ function formatValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * One record is one line: a message that quotes outside text (a topic, a user name, a file
+ * name) must not start a forged line of its own, `<0>` priority prefix and all. Control
+ * characters are written as escapes (\n, \u2028).
+ */
+function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => SHORT_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** The root of a logger tree: holds the level and output, hands out namespaced loggers. */
 export class LogSink {
   private levelIndex: number;
@@ -111,7 +122,7 @@ export class LogSink {
           .map(([k, v]) => ` ${k}=${formatValue(v)}`)
           .join('')
       : '';
-    this.write(`${prefix}${level.toUpperCase().padEnd(5)} ${ns} ${msg}${tail}`, level);
+    this.write(`${prefix}${level.toUpperCase().padEnd(5)} ${ns} ${escapeControls(msg)}${tail}`, level);
   }
 }
 

@@ -108,7 +108,7 @@ export class MqttService implements TranscriptSink {
     this.outbox = outbox;
     let url = config.url;
     if (url === null) {
-      this.broker = new EmbeddedBroker({ ...config.embedded, siteId: this.options.siteId, logger: logger.child('broker') });
+      this.broker = new EmbeddedBroker({ ...config.embedded, siteId: this.options.siteId, daemonClientId: this.clientId, logger: logger.child('broker') });
       url = (await this.broker.start()).url;
     }
     const topics = this.topics;

@@ -8,6 +8,8 @@ import { parseRequest, ControlError } from '../../daemon/control/protocol.js';
 import { checkWorkerMessage } from '../../daemon/plugins/worker-protocol.js';
 import { parseHotwordList, type ListOptions } from '../../plugins/hotwords-file/src/parse-list.js';
 import { readCorpus, writeCorpus } from '../helpers/fuzz-corpus.js';
+import { encodeRecord, RecordType } from '../../daemon/mqtt/outbox/record-codec.js';
+import { replayLog, type OutboxEntry } from '../../daemon/mqtt/outbox/outbox-log.js';
 
 /**
  * Coverage-guided fuzzing (issue #9) of the parsers that take bytes from outside: audio
@@ -40,6 +42,8 @@ async function campaign(t: Test, name: string, options: Omit<GuidedFuzzOptions, 
   }
   t.same(describe(result), [], `${name}: no input broke the contract`);
   t.ok(result.cases >= 300, `${name}: ${result.cases} cases ran`);
+  // A cover filter that matches no script would leave the fuzzer blind, and still "pass".
+  t.ok(result.blocks >= 10, `${name}: coverage steered the run (${result.blocks} blocks seen)`);
 }
 
 /** Crashes as printable lines: the error's first line and the input, base64. */
@@ -137,5 +141,31 @@ t.test('messages from plugin threads: a known message, or undefined (the thread 
     if ('id' in checked && !Number.isSafeInteger(id)) throw new Error(`accepted an id that is not a safe integer: ${JSON.stringify(value)}`);
     if (checked['t'] === 'reply' && checked['ok'] === false && typeof checked['error'] !== 'string') throw new Error(`accepted a failed reply without an error: ${JSON.stringify(value)}`);
     if (['pong', 'task-start', 'task-end', 'reply', 'hotwords-request'].includes(checked['t'] as string) && id === undefined) throw new Error(`accepted ${String(checked['t'])} without an id`);
+  });
+});
+
+t.test('a damaged outbox log replays to entries that were written, never to anything else, and accounts for every byte', async (t) => {
+  const entries: OutboxEntry[] = Array.from({ length: 4 }, (_, i) => ({ id: `tr-${i}`, topic: `earshot/lab/transcript/mic`, payload: JSON.stringify({ v: 1, id: `tr-${i}`, text: `words ${i}` }), qos: 1, retain: false, at: 1_700_000_000_000 + i }));
+  const log = Buffer.concat([
+    ...entries.map((e) => encodeRecord(RecordType.Put, e)),
+    encodeRecord(RecordType.Ack, { id: 'tr-1' }),
+    encodeRecord(RecordType.Drop, { id: 'tr-2', reason: 'max-age' }),
+  ]);
+  const written = new Map(entries.map((e) => [e.id, JSON.stringify(e)]));
+  await campaign(t, 'outbox-log', { seeds: [log, log.subarray(0, log.length - 7)], maxBytes: 8192, cover: (url) => url.includes('/daemon/mqtt/outbox/'), dictionary: ['\xe5\x0b', '\x01', '\x02', '\x03', '{"id":"tr-0"}'] }, (input) => {
+    const started = Date.now();
+    const result = replayLog(input);
+    if (Date.now() - started > 1000) throw new Error(`replaying ${input.length} bytes took ${Date.now() - started} ms`);
+    for (const [id, entry] of result.pending) {
+      // A CRC-checked record is one the daemon wrote: nothing new can appear, only be lost.
+      if (written.get(id) !== JSON.stringify({ ...entry })) throw new Error(`replayed an entry that was never written: ${JSON.stringify(entry)}`);
+    }
+    if (result.validEnd > input.length) throw new Error(`validEnd ${result.validEnd} is past the end (${input.length})`);
+    let covered = 0;
+    for (const s of result.skipped) {
+      if (s.length <= 0 || s.offset < 0 || s.offset + s.length > input.length) throw new Error(`a skipped range outside the input: ${JSON.stringify(s)}`);
+      covered += s.length;
+    }
+    if (covered > input.length) throw new Error('skipped ranges overlap');
   });
 });

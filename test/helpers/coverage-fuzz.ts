@@ -63,19 +63,17 @@ interface V8Script {
 }
 
 /**
- * The process's inspector session with precise block coverage on. It is started once and
- * left on: V8 instruments a function's bytecode for block counts when coverage starts, and
- * after a stop and a new start the functions already compiled report far fewer blocks.
+ * The process's inspector session with precise block coverage, started when this module is
+ * first imported and left on. V8 gives a function block counters when it is compiled with
+ * coverage on: functions that ran before (module start-up code of targets imported
+ * earlier) report only whole-function counts, so import this module before the targets.
  */
-let session: Session | null = null;
+const session = new Session();
+session.connect();
+post(session, 'Profiler.enable');
+post(session, 'Profiler.startPreciseCoverage', { callCount: true, detailed: true });
 
 function takeCoverage(): V8Script[] {
-  if (!session) {
-    session = new Session();
-    session.connect();
-    post(session, 'Profiler.enable');
-    post(session, 'Profiler.startPreciseCoverage', { callCount: true, detailed: true });
-  }
   return (post(session, 'Profiler.takePreciseCoverage') as { result: V8Script[] }).result;
 }
 
@@ -212,13 +210,22 @@ function splice(a: Buffer, b: Buffer, pick: (n: number) => number): Buffer {
  */
 export async function minimizeCorpus(inputs: readonly Buffer[], cover: (url: string) => boolean, target: (input: Buffer) => unknown): Promise<Buffer[]> {
   const coverage = new BlockCoverage(cover);
-  const reach: Array<{ input: Buffer; blocks: Set<string> }> = [];
-  for (const input of inputs) {
+  const runQuietly = async (input: Buffer) => {
     try {
       await target(input);
     } catch {
       // a crashing input is reported by the run that found it; keep its coverage anyway
     }
+  };
+  // A block is known only once V8 has reported it for some input: one pass learns them all,
+  // so that the second pass measures every input against the same set.
+  for (const input of inputs) {
+    await runQuietly(input);
+    coverage.take();
+  }
+  const reach: Array<{ input: Buffer; blocks: Set<string> }> = [];
+  for (const input of inputs) {
+    await runQuietly(input);
     reach.push({ input, blocks: new Set(coverage.take().map((k) => k.slice(0, k.lastIndexOf(':')))) });
   }
   const uncovered = new Set(reach.flatMap((r) => [...r.blocks]));

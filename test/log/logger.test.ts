@@ -45,3 +45,12 @@ t.test('secrets are never printed, in text or JSON, however deep', async (t) => 
   t.equal(record.url, 'mqtts://b:8883');
   t.same(redactSecrets({ apiKey: 'x', nested: [{ secret: 'y' }] }), { apiKey: '***', nested: [{ secret: '***' }] });
 });
+
+t.test('a message quoting outside text stays one line: control characters are escaped', async (t) => {
+  const lines: string[] = [];
+  const log = new LogSink({ level: 'info', format: 'text', syslogPrefix: true, write: (line) => void lines.push(line) }).logger('mqtt');
+  log.warn('refused a publish to earshot/x\n<0>EMERG earshot:fake forged line\r\u2028end', { topic: 'a\nb' });
+  t.equal(lines.length, 1);
+  t.notMatch(lines[0]!, /[\n\r\u2028]/, 'no raw line break of any kind');
+  t.match(lines[0]!, /earshot\/x\\n<0>EMERG earshot:fake forged line\\r\\u2028end topic="a\\nb"$/);
+});

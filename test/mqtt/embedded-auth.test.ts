@@ -24,8 +24,8 @@ function passwordFile(): string {
   return file;
 }
 
-async function login(url: string, username?: string, password?: string): Promise<string> {
-  const options = { reconnectPeriod: 0, connectTimeout: 5000, ...(username === undefined ? {} : { username, password: password ?? '' }) };
+async function login(url: string, username?: string, password?: string, clientId?: string): Promise<string> {
+  const options = { reconnectPeriod: 0, connectTimeout: 5000, ...(clientId ? { clientId } : {}), ...(username === undefined ? {} : { username, password: password ?? '' }) };
   try {
     const client = await mqtt.connectAsync(url, options);
     await client.endAsync(true);
@@ -80,7 +80,7 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   t.ok(outsiderMayPublish('lab', 'earshot/grid/intensity'));
   t.ok(outsiderMayPublish('lab', 'earshot/other-site/transcript/mic'));
   t.ok(outsiderMayPublish('lab', 'homeassistant/status'));
-  for (const topic of ['earshot/lab/transcript/mic', 'earshot/lab/status', 'earshot/lab/reply/1', 'earshot/lab/cmd', 'earshot/lab/cmd/', 'earshot/lab/cmd/a/b']) {
+  for (const topic of ['$SYS/broker/new/clients', '$share/x', 'earshot/lab/transcript/mic', 'earshot/lab/status', 'earshot/lab/reply/1', 'earshot/lab/cmd', 'earshot/lab/cmd/', 'earshot/lab/cmd/a/b']) {
     t.notOk(outsiderMayPublish('lab', topic), topic);
   }
 
@@ -95,10 +95,18 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   watcher.on('message', (topic, payload) => got.push(`${topic} ${payload.toString()}`));
   await watcher.subscribeAsync(['earshot/lab/#', 'earshot/grid/#'], { qos: 1 });
 
-  const forger = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
-  forger.on('error', () => undefined);
-  forger.publish('earshot/lab/transcript/mic', '{"text":"forged"}', { qos: 0 });
-  forger.publish('earshot/lab/status', '{"state":"offline"}', { qos: 0, retain: true });
+  // Each forgery from its own client: aedes drops a client whose publish it refuses.
+  const forge = async (topic: string, body: string, retain = false) => {
+    const forger = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+    forger.on('error', () => undefined);
+    forger.publish(topic, body, { qos: 0, retain });
+    await new Promise((r) => setTimeout(r, 100));
+    forger.end(true);
+  };
+  await forge('earshot/lab/transcript/mic', '{"text":"forged"}');
+  await forge('earshot/lab/status', '{"state":"offline"}', true);
+  // aedes disconnects the client named in a $SYS new-clients message.
+  await forge('$SYS/broker/new/clients', service.clientId);
   const honest = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
   t.teardown(() => honest.endAsync(true));
   await honest.publishAsync('earshot/grid/intensity', '180', { qos: 1 });
@@ -106,13 +114,19 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   await service.publishTranscript(sampleTranscript(1, 'lab'));
   const until = Date.now() + 5000;
   while (!got.some((g) => g.startsWith('earshot/lab/transcript/')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  forger.end(true);
 
   t.ok(got.some((g) => g.startsWith('earshot/grid/intensity 180')), 'another topic passes');
   t.ok(got.some((g) => g.startsWith('earshot/lab/cmd/status')), 'a command passes (its signature is checked by the daemon)');
   t.ok(got.some((g) => g.startsWith('earshot/lab/transcript/mic') && g.includes(sampleTranscript(1, 'lab').id)), "the daemon's own transcript passes");
   t.notOk(got.some((g) => g.includes('forged')), 'a forged transcript does not');
   t.notOk(got.some((g) => g.startsWith('earshot/lab/status') && g.includes('"offline"')), 'nor a forged status');
+  t.equal(service.state().connection?.connects, 1, 'the daemon was never thrown off ($SYS is refused)');
+
+  // Logging in with the daemon's own client id would push it off and fire its last will.
+  t.match(await login(url, undefined, undefined, service.clientId), /Bad username or password/i, "the daemon's client id is refused to others");
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(service.state().connection?.connects, 1, 'and the daemon is still on its first connection');
+  t.notOk(got.some((g) => g.startsWith('earshot/lab/status') && g.includes('"offline"')), 'no offline will was fired');
 });
 
 t.test('with a password file the daemon still publishes (it logs in as itself) and anonymous readers are refused', async (t) => {

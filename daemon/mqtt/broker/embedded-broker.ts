@@ -15,6 +15,11 @@ export interface EmbeddedBrokerOptions {
   passwordFile: string | null;
   /** Whose topics (`earshot/<siteId>/…`) only the daemon itself may publish to. */
   siteId: string;
+  /**
+   * The daemon's own MQTT client id: only its internal login may use it, or another client
+   * would push the daemon off, take over its session and fire its last will.
+   */
+  daemonClientId?: string;
   logger: Logger;
 }
 
@@ -26,6 +31,11 @@ export interface InternalCredentials {
 
 /** A failed login is answered this late, so guessing passwords over the port is slow. */
 const FAILED_LOGIN_DELAY_MS = 500;
+/**
+ * Password checks run at once at most; more logins meanwhile are told the server is busy.
+ * PBKDF2 runs on libuv's small thread pool, which the outbox's file writes need too.
+ */
+const MAX_LOGIN_CHECKS = 4;
 
 export interface BrokerAddress {
   host: string;
@@ -49,6 +59,7 @@ export class EmbeddedBroker {
   private bound: BrokerAddress | null = null;
   private readonly internal: InternalCredentials = { username: 'earshotd-internal', password: randomBytes(32).toString('hex') };
   private readonly insiders = new WeakSet<Client>();
+  private checking = 0;
   private readonly refusals: ThrottledWarnings;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
@@ -74,7 +85,7 @@ export class EmbeddedBroker {
       },
       authorizePublish: (client, packet, done) => {
         if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic)) return done(null);
-        this.refusals.warn(`refused a publish to ${packet.topic}: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted)`, { clientId: client.id });
+        this.refusals.warn(`refused a publish: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted) and nobody under $`, { clientId: client.id, topic: packet.topic });
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },
     });
@@ -117,9 +128,29 @@ export class EmbeddedBroker {
       this.insiders.add(client);
       return true;
     }
+    if (client.id === this.options.daemonClientId) {
+      this.refusals.warn('refused an MQTT login using the daemon\'s own client id', { clientId: client.id, user: username });
+      return this.slowNo();
+    }
     if (users === null) return true;
-    if (username !== undefined && password !== undefined && (await users.verify(username, password))) return true;
-    this.refusals.warn(`refused an MQTT login${username === undefined ? ' without a user name' : ` as "${username}"`}`, { clientId: client.id });
+    if (this.checking >= MAX_LOGIN_CHECKS) {
+      this.refusals.warn('refused an MQTT login: too many logins at once', { clientId: client.id, user: username ?? null });
+      return this.slowNo();
+    }
+    let ok = false;
+    this.checking++;
+    try {
+      ok = username !== undefined && password !== undefined && (await users.verify(username, password));
+    } finally {
+      this.checking--;
+    }
+    if (ok) return true;
+    this.refusals.warn('refused an MQTT login', { clientId: client.id, user: username ?? null });
+    return this.slowNo();
+  }
+
+  /** A refusal answered late, so that guessing over the port is slow. */
+  private async slowNo(): Promise<false> {
     await new Promise((r) => setTimeout(r, FAILED_LOGIN_DELAY_MS));
     return false;
   }

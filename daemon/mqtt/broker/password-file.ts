@@ -22,10 +22,17 @@ const MAX_ITERATIONS = 1_000_000;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 export class PasswordFile {
+  /** Checked for unknown users: the file's costliest entry, so time does not tell who exists. */
+  private readonly decoy: Entry;
+
   private constructor(
     readonly path: string,
     private readonly users: Map<string, Entry>,
-  ) {}
+  ) {
+    let decoy: Entry = { kind: 'sha512', salt: Buffer.alloc(12), hash: Buffer.alloc(64) };
+    for (const e of users.values()) if (e.kind === 'pbkdf2' && (decoy.kind !== 'pbkdf2' || e.iterations > decoy.iterations)) decoy = { ...e, hash: Buffer.alloc(e.hash.length) };
+    this.decoy = decoy;
+  }
 
   /** Reads and checks the whole file; throws naming the file and line of the first problem. */
   static load(path: string): PasswordFile {
@@ -53,16 +60,13 @@ export class PasswordFile {
     return this.users.size;
   }
 
-  /** Whether `password` is this user's; takes as long for an unknown user as for a known one. */
+  /** Whether `password` is this user's; an unknown user costs as much as the costliest known one. */
   async verify(user: string, password: Buffer): Promise<boolean> {
-    const entry = this.users.get(user) ?? DECOY;
+    const entry = this.users.get(user) ?? this.decoy;
     const computed = entry.kind === 'pbkdf2' ? await pbkdf2Async(password, entry.salt, entry.iterations, entry.hash.length, 'sha512') : createHash('sha512').update(password).update(entry.salt).digest();
     return computed.length === entry.hash.length && timingSafeEqual(computed, entry.hash) && this.users.has(user);
   }
 }
-
-/** Compared against for unknown users, so the time taken does not tell which users exist. */
-const DECOY: Entry = { kind: 'pbkdf2', iterations: 101, salt: Buffer.alloc(12), hash: Buffer.alloc(64) };
 
 function parseHash(text: string, where: string): Entry {
   const parts = text.split('$');

@@ -150,7 +150,7 @@ export class FleetOfferer {
     const done = this.received<JobDonePayload>('job-done', jobId, raw);
     if (!done) return;
     if (!job.grantees.has(done.takenBy)) {
-      this.ignored.warn(`fleet: result from ${done.takenBy}, which was never granted the job; ignored`, { jobId });
+      this.ignored.warn('fleet: result from a box that was never granted the job; ignored', { jobId, takenBy: done.takenBy });
       return;
     }
     this.jobs.delete(jobId);

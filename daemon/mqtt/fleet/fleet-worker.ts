@@ -245,7 +245,8 @@ export class FleetWorker {
       done = { ...base, ts: new Date().toISOString(), status: 'ok', result: result ?? null };
     } catch (err) {
       this.counts.failed += 1;
-      done = { ...base, ts: new Date().toISOString(), status: 'error', error: (err as Error)?.message ?? String(err) };
+      // Always a string (the job-done schema says so): a runner may throw anything.
+      done = { ...base, ts: new Date().toISOString(), status: 'error', error: err instanceof Error ? err.message : String(err) };
       logger.warn('fleet: job failed', { jobId: offer.jobId, err });
     }
     if (this.stopped) return;
