@@ -38,7 +38,8 @@ t.test(`garbage on every topic the daemon subscribes to leaves it serving (seed 
   writeFileSync(keyFile, KEY);
   chmodSync(keyFile, 0o600);
   const clip = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
-  for (let i = 0; i < 3; i++) writeFileSync(join(clips, `clip-${i}.wav`), Buffer.concat([clip, Buffer.alloc(i * 2)]));
+  // Enough jobs that some are still out while the attack runs (the daemon takes its own too).
+  for (let i = 0; i < 40; i++) writeFileSync(join(clips, `clip-${i}.wav`), Buffer.concat([clip, Buffer.alloc(i * 2)]));
 
   const daemon = await startDaemon({
     siteId: SITE,
@@ -69,6 +70,8 @@ t.test(`garbage on every topic the daemon subscribes to leaves it serving (seed 
   t.equal(submit.code, 0, `jobs submit --fleet: ${submit.stderr.slice(-300)}`);
   await waitFor(() => offers.some((o) => typeof o?.jobId === 'string'), 10_000, 'the daemon to offer its jobs');
   const jobIds = [...new Set(offers.filter((o) => typeof o?.jobId === 'string').map((o) => o.jobId))];
+  const inFlight = (await callDaemonUntyped('jobs.offers', {}, { socket: daemon.socket, timeoutMs: 5000 })) as { outstanding: unknown[] };
+  t.ok(inFlight.outstanding.length > 0, `the attack meets offers still in flight (${inFlight.outstanding.length}), so their claims and results are checked, not just unknown`);
 
   const ts = () => new Date().toISOString();
   const real = (jobId: string) => [
