@@ -12,7 +12,7 @@ import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { FleetOfferer } from '../../daemon/mqtt/fleet/fleet-offerer.js';
 import { fleetTopics, TOPIC_QOS } from '../../daemon/mqtt/topics.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
-import type { JobDonePayload, JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
+import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
 import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
 
 const GROUP = 'pump';
@@ -52,19 +52,32 @@ async function offeringBox(t: Test, url: string, dataDir: string, clientId: stri
   return { bridge, stop };
 }
 
-/** Watches the group's offers topic (not the shared subscription: it sees every offer) and answers as a taker would. */
+/**
+ * Watches the group's offers topic (not the shared subscription: it sees every offer) and
+ * answers as a taker would: claim, wait for the grant, then publish the result (the offerer
+ * takes results only from a box it granted the job).
+ */
 async function groupWatcher(t: Test, url: string) {
   const topics = fleetTopics(GROUP);
   const connection = await connect(t, url, 'watcher');
   const seen: JobOfferPayload[] = [];
+  const grants = new Set<string>();
   connection.onMessage((topic, payload) => {
     if (topic === topics.offers) seen.push(JSON.parse(payload.toString('utf8')) as JobOfferPayload);
+    else if (topic.startsWith(topics.grantWildcard('box-2').slice(0, -1))) {
+      const g = JSON.parse(payload.toString('utf8')) as JobGrantPayload;
+      if (g.granted) grants.add(`${g.jobId}#${g.attempt}`);
+    }
   });
-  await connection.subscribe({ [topics.offers]: { qos: 1 } });
+  await connection.subscribe({ [topics.offers]: { qos: 1 }, [topics.grantWildcard('box-2')]: { qos: 1 } });
   return {
     seen,
     async answer(offer: JobOfferPayload) {
-      const done: JobDonePayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: 'box-2', ts: new Date().toISOString(), status: 'ok', result: { text: `heard ${offer.jobId}` } };
+      const ts = new Date().toISOString();
+      const claim: JobClaimPayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: 'box-2', ts };
+      await connection.publish(topics.claim(offer.jobId), JSON.stringify(claim), TOPIC_QOS.jobClaim);
+      await until(`the grant of ${offer.jobId}`, () => grants.has(`${offer.jobId}#${offer.attempt}`));
+      const done: JobDonePayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: 'box-2', ts, status: 'ok', result: { text: `heard ${offer.jobId}` } };
       await connection.publish(topics.done(offer.jobId), JSON.stringify(done), TOPIC_QOS.jobDone);
     },
   };
