@@ -100,8 +100,15 @@ export class CaptureService implements Service {
   }
 }
 
-/** The same stretch of the same source's audio always gets the same job id. */
+/**
+ * The same stretch of the same recording always gets the same job id, so a file handled
+ * again after a crash is not transcribed twice. A spool file's name is part of it: two
+ * recordings of the same length with the same mtime (copied with their times kept, or on a
+ * share with 2 s resolution) are different audio, and the second must not be taken for
+ * the first and dropped.
+ */
 export function segmentJobId(segment: SpeechSegment): string {
-  const key = `${segment.sourceId}\0${segment.startedAt}\0${segment.startSec.toFixed(4)}\0${segment.endSec.toFixed(4)}`;
+  const base = `${segment.sourceId}\0${segment.startedAt}\0${segment.startSec.toFixed(4)}\0${segment.endSec.toFixed(4)}`;
+  const key = segment.recording === undefined ? base : `${base}\0${segment.recording}`;
   return `s-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
 }

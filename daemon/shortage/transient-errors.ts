@@ -1,0 +1,18 @@
+/**
+ * Errors a later retry can get past: a full disk or quota, too many open files, no memory.
+ * They say nothing about the recording or job that met them, so it is kept for a retry, not
+ * failed. The code is looked for along `cause`, as wrappers that add the file name keep it.
+ */
+const TRANSIENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+export function transientCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = String((e as NodeJS.ErrnoException).code);
+    if (TRANSIENT_CODES.has(code)) return code;
+  }
+  return undefined;
+}
+
+export function isTransient(err: unknown): boolean {
+  return transientCode(err) !== undefined;
+}
