@@ -74,6 +74,10 @@ function connectError(err: NodeJS.ErrnoException, socket: string): DaemonRequest
     case 'EACCES':
     case 'EPERM':
       return new DaemonRequestError(`permission denied on control socket ${socket}`, 'forbidden', 'run as root or as a member of the earshot group (`sudo usermod -aG earshot $USER`, then log in again)');
+    case 'EPIPE':
+    case 'ECONNRESET':
+      // The daemon accepted and closed at once: it is up but holds control.maxConnections.
+      return new DaemonRequestError(`the daemon at ${socket} closed the connection: ${err.message}`, 'unreachable', 'it may be at control.maxConnections: another local client holds its connections open; find it (`ss -xp | grep control.sock`) or raise the limit');
     default:
       return new DaemonRequestError(`cannot reach the daemon at ${socket}: ${err.message}`, 'unreachable', start);
   }

@@ -20,6 +20,9 @@ interface Registered {
   handler(params: unknown): Promise<unknown> | unknown;
 }
 
+/** A control connection with no request for this long is closed. */
+const IDLE_CONNECTION_MS = 5 * 60_000;
+
 export interface ControlServerOptions {
   config: ControlConfig;
   logger: Logger;
@@ -133,6 +136,7 @@ export class ControlServer implements Service {
     let buffered: Buffer[] = [];
     let size = 0;
     let queue = Promise.resolve();
+    let inFlight = 0;
     const send = (r: ControlReply) => {
       if (!socket.destroyed) socket.write(JSON.stringify(r) + '\n');
     };
@@ -149,7 +153,8 @@ export class ControlServer implements Service {
           return;
         }
         const request = parseRequest(line);
-        queue = queue.then(async () => send(request instanceof ControlError ? reply(null, request) : await this.dispatch(request)));
+        inFlight++;
+        queue = queue.then(async () => send(request instanceof ControlError ? reply(null, request) : await this.dispatch(request))).finally(() => inFlight--);
       }
       const rest = chunk.subarray(start);
       size += rest.length;
@@ -158,6 +163,11 @@ export class ControlServer implements Service {
         return;
       }
       if (rest.length) buffered.push(rest);
+    });
+    // A connection that sends nothing for a while is closed, so idle ones do not hold the
+    // control.maxConnections slots (the CLI opens one per command and closes it).
+    socket.setTimeout(IDLE_CONNECTION_MS, () => {
+      if (inFlight === 0) socket.destroy();
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => this.sockets.delete(socket));

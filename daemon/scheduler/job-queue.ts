@@ -218,6 +218,22 @@ export class JobQueue implements Service {
     this.runningIds.delete(id);
   }
 
+  /**
+   * Puts a running job back after a shortage of the box (disk full, no descriptors): the try
+   * is not the job's fault, so it does not count towards maxAttempts. The count on disk is
+   * put back when the disk allows; if it does not, a restart counts this try once.
+   */
+  async postpone(id: string): Promise<void> {
+    this.runningIds.delete(id);
+    const job = this.pendingJobs.get(id);
+    if (!job) return;
+    const restored = { ...job, attempts: Math.max(0, job.attempts - 1) };
+    this.pendingJobs.set(id, restored);
+    await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(restored)).catch((err: unknown) =>
+      this.options.logger.debug('could not put back the attempt count on disk yet', { id, err }),
+    );
+  }
+
   /** Puts a running job back (daemon stopping, thermal pause before it began work). */
   release(id: string): void {
     this.runningIds.delete(id);

@@ -10,7 +10,8 @@ import type { EnergyLedger } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
-import { isTransient } from '../fs/transient-errors.js';
+import { isTransient, transientCode } from '../shortage/transient-errors.js';
+import { RetryBackoff } from '../shortage/retry-backoff.js';
 
 declare module '../bus.js' {
   interface BusEvents {
@@ -64,6 +65,9 @@ export class Scheduler implements Service {
   private lastTemperature: number | undefined;
   private lastWatts: number | undefined;
   private readonly active = new Map<string, Promise<void>>();
+  /** Jobs put back after a shortage of the box, and when each may run again. */
+  private readonly backoff = new RetryBackoff();
+  private retryTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = true;
@@ -82,7 +86,8 @@ export class Scheduler implements Service {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     if (this.wake) clearTimeout(this.wake);
-    this.timer = this.wake = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.timer = this.wake = this.retryTimer = undefined;
     await this.periodTask?.destroy();
     this.periodTask = undefined;
     await this.ticking;
@@ -151,7 +156,7 @@ export class Scheduler implements Service {
     const lastUsedMs = o.lifecycle.lastUsed;
     const decision = decide({
       nowMs: now,
-      queue: o.queue.pending().map(toPolicy),
+      queue: o.queue.pending().filter((j) => !this.backoff.waiting(j.id)).map(toPolicy),
       running: running.map(toPolicy),
       forecast: o.carbon.forecast(now, o.forecastHorizonMs ?? 48 * 3600e3),
       limits: o.limits(),
@@ -183,6 +188,28 @@ export class Scheduler implements Service {
       this.active.set(id, p);
     }
     this.armWake(decision, now);
+    this.armRetry();
+  }
+
+  /** Wake up when the earliest postponed job may run again. */
+  private armRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const inMs = this.backoff.nextInMs();
+    if (inMs === undefined || this.stopped) return;
+    this.retryTimer = setTimeout(() => this.poke(), inMs + 10);
+  }
+
+  /**
+   * The disk or the process ran out of something the job needs: the job is not at fault and
+   * its audio must not be thrown away. It stays pending, the try does not count as an
+   * attempt, and it runs again after a wait that doubles up to a minute.
+   */
+  private async postpone(id: string, err: unknown): Promise<void> {
+    const o = this.options;
+    const waitMs = this.backoff.postpone(id);
+    o.logger.error(`job postponed: out of a resource (${transientCode(err) ?? 'unknown'}); it runs again in ${Math.round(waitMs / 1000)} s`, { id, error: err instanceof Error ? err.message : String(err) });
+    await o.queue.postpone(id);
   }
 
   /** Wake up when the earliest deferred job's window opens (or the model should preload). */
@@ -200,9 +227,14 @@ export class Scheduler implements Service {
     try {
       job = await o.queue.markStarted(id);
     } catch (err) {
-      o.logger.warn('could not start job', { id, err });
+      // Not even the attempt could be recorded (often a full disk): wait before the next try,
+      // or the scheduler would start it again at once, over and over.
+      if (isTransient(err)) return this.postpone(id, err);
+      const waitMs = this.backoff.postpone(id);
+      o.logger.warn(`could not start job; trying again in ${Math.round(waitMs / 1000)} s`, { id, err });
       return;
     }
+    o.logger.debug('job started', { id, attempt: job.attempts, threads });
     try {
       const span = await o.energy?.begin();
       const result = await o.lifecycle.run(job, { threads });
@@ -213,6 +245,8 @@ export class Scheduler implements Service {
         energy = { ...e, gCO2e: gramsCo2e(e.kWh, intensity.gPerKWh), intensity };
       }
       const first = await o.queue.complete(id, energy ? { output: result, energy } : { output: result });
+      this.backoff.clear(id);
+      o.logger.debug('job done', { id });
       if (!first) return;
       if (energy && o.ledger) {
         const entry = { jobId: id, at: new Date((o.clock ?? Date.now)()).toISOString(), joules: energy.joules, kWh: energy.kWh, source: energy.source, method: energy.method, gPerKWh: energy.intensity.gPerKWh, intensitySource: `${energy.intensity.source} (${energy.intensity.status})`, gCO2e: energy.gCO2e };
@@ -221,13 +255,8 @@ export class Scheduler implements Service {
       o.bus?.emit('jobDone', energy ? { job, result, energy } : { job, result });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (isTransient(err)) {
-        // The disk or the process ran out of something the job needs: the job is not at
-        // fault and its audio must not be thrown away. It stays pending and runs again.
-        o.logger.error('job postponed: out of a resource; it will run again', { id, error: message });
-        o.queue.release(id);
-        return;
-      }
+      if (isTransient(err)) return this.postpone(id, err);
+      this.backoff.clear(id);
       // One job's failure never stops the queue: record it and move on.
       o.logger.warn('job failed', { id, error: message });
       await o.queue.fail(id, message).catch((e: unknown) => o.logger.error('could not record job failure', { id, err: e }));

@@ -17,6 +17,9 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
  * them); and when the process does run out, a recording waits in the spool and is done once
  * descriptors are free again — it is not failed. The daemon's limit is lowered with
  * `prlimit --pid` (util-linux) to a little above what it holds at rest, so the flood is small.
+ * With every descriptor held even the spool listing fails, so the second test checks the
+ * whole daemon degrades and recovers; a recording whose own open fails with EMFILE is
+ * covered by test/audio/sources/spool-watcher.test.ts.
  */
 const clip = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
 const HEADROOM = 40;
@@ -74,8 +77,12 @@ t.test('a client leaking control connections does not starve the audio path', as
   const held = await flood(socket, 200);
   t.ok(held.filter((s) => !s.destroyed).length <= 16 + 2, `at most maxConnections stay open (${held.filter((s) => !s.destroyed).length} of 200)`);
   dropRecording(spool, 'during.wav', clip, Math.floor(Date.now() / 1000));
-  await waitFor(() => transcripts.some((tr) => tr.recording === 'during.wav'), 30_000, 'a transcript of the recording dropped during the flood');
-  t.ok(existsSync(join(spool, 'done', 'during.wav')), 'the recording went to done/');
+  await waitFor(() => transcripts.some((tr) => tr.recording === 'during.wav'), 30_000, 'a transcript of the recording dropped during the flood').catch((err: Error) => {
+    t.comment(daemon.output().split('\n').slice(-60).join('\n'));
+    throw err;
+  });
+  await waitFor(() => existsSync(join(spool, 'done', 'during.wav')), 10_000, 'during.wav in done/');
+  t.pass('the recording went to done/');
   for (const s of held) s.destroy();
   await waitFor(() => daemon.output().includes('control connection refused'), 5000, 'the refusals to be logged').catch(() => undefined);
   t.match(daemon.output(), /control connection refused: 16 already open/, 'the refusals are logged with the setting to change');
@@ -95,9 +102,16 @@ t.test('out of descriptors, a recording waits in the spool and is done once they
   t.ok(existsSync(join(spool, 'starved.wav')), 'the recording is still waiting in the spool');
   t.notOk(existsSync(join(spool, 'failed', 'starved.wav')), 'it was not failed');
   t.equal(daemon.child.exitCode, null, 'the daemon is still running');
+  t.match(daemon.output(), /EMFILE|too many open files/, 'and says what it ran out of');
   for (const s of held) s.destroy();
-  await waitFor(() => transcripts.some((tr) => tr.recording === 'starved.wav'), 30_000, 'a transcript once descriptors are free');
-  t.ok(existsSync(join(spool, 'done', 'starved.wav')), 'then it went to done/');
+  await waitFor(() => transcripts.some((tr) => tr.recording === 'starved.wav'), 30_000, 'a transcript once descriptors are free').catch(async (err: Error) => {
+    t.comment(daemon.output().split('\n').slice(-100).join('\n'));
+    for (const m of ['jobs.list', 'scheduler.status', 'status']) t.comment(m, JSON.stringify(await callDaemonUntyped(m, {}, { socket, timeoutMs: 5000 }).catch((e: Error) => e.message)).slice(0, 3000));
+    t.comment('fds', readdirSync(`/proc/${pid}/fd`).length);
+    throw err;
+  });
+  await waitFor(() => existsSync(join(spool, 'done', 'starved.wav')), 10_000, 'starved.wav in done/');
+  t.pass('then it went to done/');
   const status = await callDaemonUntyped('status', {}, { socket, timeoutMs: 5000 });
   t.ok(status, 'and the control socket answers');
 });

@@ -2,7 +2,8 @@ import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, type AudioSource } from './types.js';
-import { transientCode } from '../../fs/transient-errors.js';
+import { transientCode } from '../../shortage/transient-errors.js';
+import { RetryBackoff } from '../../shortage/retry-backoff.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -27,6 +28,8 @@ export interface SpoolWatcherOptions {
   pollMs?: number;
   logger: Logger;
   handler: SpoolHandler;
+  /** First and longest wait before a recording that met a shortage of the box is tried again. */
+  retryMs?: { min: number; max: number };
 }
 
 /** Names a recorder uses while writing: skipped until renamed. */
@@ -51,9 +54,12 @@ export class SpoolWatcher implements AudioSource {
   /** Set by stop(): finish the file in hand, start no other. */
   private stopRequested = false;
   private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
+  /** Recordings kept after a shortage, and when each is tried again (not at every scan). */
+  private readonly retries: RetryBackoff;
 
   constructor(private readonly options: SpoolWatcherOptions) {
     this.id = checkSourceId(options.id);
+    this.retries = new RetryBackoff(options.retryMs?.min ?? 5000, options.retryMs?.max ?? 5 * 60_000);
     this.settleMs = options.settleMs ?? 2000;
     this.pollMs = options.pollMs ?? 1000;
   }
@@ -117,6 +123,7 @@ export class SpoolWatcher implements AudioSource {
       } else if (now - last.since < this.settleMs && now - info.mtimeMs < this.settleMs) {
         continue;
       }
+      if (this.retries.waiting(entry.name)) continue;
       ready.push({ sourceId: this.id, path, name: entry.name, size: info.size, mtimeMs: info.mtimeMs });
     }
     for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
@@ -151,8 +158,12 @@ export class SpoolWatcher implements AudioSource {
       // Our own disk is full, or the process is out of file descriptors or memory: not the
       // recording's fault, so it stays here for a later scan.
       const code = transientCode(err);
-      if (code === 'ENOSPC' || code === 'EDQUOT') return logger.error('disk full: cannot save speech from this recording; it stays in the spool and is retried at the next scan (free space under dataDir)', { source: this.id, file: name });
-      if (code) return logger.error(`out of resources (${code}): this recording stays in the spool and is retried at the next scan`, { source: this.id, file: name });
+      if (code) {
+        const retryInSec = Math.round(this.retries.postpone(name) / 1000);
+        if (code === 'ENOSPC' || code === 'EDQUOT') return logger.error(`disk full: cannot save speech from this recording; it stays in the spool and is tried again in ${retryInSec} s (free space under dataDir)`, { source: this.id, file: name });
+        return logger.error(`out of resources (${code}): this recording stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
+      }
+      this.retries.clear(name);
       const reason = err instanceof Error ? err.message : String(err);
       const target = await freeName(this.failedDir, name);
       await rename(file.path, join(this.failedDir, target));
@@ -160,6 +171,7 @@ export class SpoolWatcher implements AudioSource {
       logger.warn('spool file failed; moved to failed/', { source: this.id, file: name, movedTo: target, reason });
       return;
     }
+    this.retries.clear(name);
     const target = await freeName(this.doneDir, name);
     await rename(file.path, join(this.doneDir, target));
     logger.info('spool file done', { source: this.id, file: name, movedTo: target });

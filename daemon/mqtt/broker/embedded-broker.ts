@@ -33,9 +33,10 @@ export interface InternalCredentials {
 const FAILED_LOGIN_DELAY_MS = 500;
 /**
  * Password checks run at once at most; more logins meanwhile are told the server is busy.
- * PBKDF2 runs on libuv's small thread pool, which the outbox's file writes need too.
+ * PBKDF2 runs on libuv's thread pool (4 threads), which the outbox's file writes need too:
+ * logins may take half of it, never all.
  */
-const MAX_LOGIN_CHECKS = 4;
+const MAX_LOGIN_CHECKS = 2;
 
 export interface BrokerAddress {
   host: string;
@@ -79,7 +80,12 @@ export class EmbeddedBroker {
     const aedes = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
         void this.authenticate(client, users, username, password).then(
-          (ok) => (ok ? done(null, true) : done(Object.assign(new Error('bad username or password'), { returnCode: 4 as const }), false)),
+          (verdict) =>
+            verdict === 'ok'
+              ? done(null, true)
+              : verdict === 'busy'
+                ? done(Object.assign(new Error('too many logins at once; try again'), { returnCode: 3 as const }), false)
+                : done(Object.assign(new Error('bad username or password'), { returnCode: 4 as const }), false),
           (err: Error) => done(Object.assign(err, { returnCode: 3 as const }), false),
         );
       },
@@ -123,19 +129,19 @@ export class EmbeddedBroker {
     return this.bound;
   }
 
-  private async authenticate(client: Client, users: PasswordFile | null, username: string | undefined, password: Buffer | undefined): Promise<boolean> {
+  private async authenticate(client: Client, users: PasswordFile | null, username: string | undefined, password: Buffer | undefined): Promise<'ok' | 'bad' | 'busy'> {
     if (username === this.internal.username && password && sameBytes(password, Buffer.from(this.internal.password))) {
       this.insiders.add(client);
-      return true;
+      return 'ok';
     }
     if (client.id === this.options.daemonClientId) {
       this.refusals.warn('refused an MQTT login using the daemon\'s own client id', { clientId: client.id, user: username });
-      return this.slowNo();
+      return this.slowly('bad');
     }
-    if (users === null) return true;
+    if (users === null) return 'ok';
     if (this.checking >= MAX_LOGIN_CHECKS) {
       this.refusals.warn('refused an MQTT login: too many logins at once', { clientId: client.id, user: username ?? null });
-      return this.slowNo();
+      return this.slowly('busy');
     }
     let ok = false;
     this.checking++;
@@ -144,15 +150,15 @@ export class EmbeddedBroker {
     } finally {
       this.checking--;
     }
-    if (ok) return true;
+    if (ok) return 'ok';
     this.refusals.warn('refused an MQTT login', { clientId: client.id, user: username ?? null });
-    return this.slowNo();
+    return this.slowly('bad');
   }
 
   /** A refusal answered late, so that guessing over the port is slow. */
-  private async slowNo(): Promise<false> {
+  private async slowly<T>(verdict: T): Promise<T> {
     await new Promise((r) => setTimeout(r, FAILED_LOGIN_DELAY_MS));
-    return false;
+    return verdict;
   }
 
   /** Where the broker listens, or null before `start()` / after `stop()`. */

@@ -95,6 +95,7 @@ t.test('a recording that meets a shortage of the box (no descriptors, no memory,
     id: 'short',
     dir,
     settleMs: 0,
+    retryMs: { min: 0, max: 0 },
     logger: silentLogger,
     handler: async (file) => {
       handled.push(file.name);
@@ -116,4 +117,37 @@ t.test('a recording that meets a shortage of the box (no descriptors, no memory,
   await watcher.scan();
   t.ok(existsSync(join(dir, 'done', 'rec.wav')), 'done once the shortage is over');
   t.ok(handled.length >= 6, `tried at every scan (${handled.length} tries)`);
+});
+
+t.test('a recording kept after a shortage waits before its next try, longer each time', async (t) => {
+  const dir = tempDir();
+  let tries = 0;
+  const watcher = new SpoolWatcher({
+    id: 'backoff',
+    dir,
+    settleMs: 0,
+    retryMs: { min: 300, max: 1000 },
+    logger: silentLogger,
+    handler: async () => {
+      tries++;
+      throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+    },
+  });
+  writeFileSync(join(dir, 'rec.wav'), 'RIFF');
+  age(join(dir, 'rec.wav'), 1000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  await watcher.scan();
+  const first = tries;
+  t.ok(first >= 1, 'tried');
+  await watcher.scan();
+  await watcher.scan();
+  t.equal(tries, first, 'not again at the next scans: it waits');
+  await new Promise((r) => setTimeout(r, 350));
+  await watcher.scan();
+  t.equal(tries, first + 1, 'tried again once the wait is over');
+  await new Promise((r) => setTimeout(r, 350));
+  await watcher.scan();
+  t.equal(tries, first + 1, 'the second wait is longer (600 ms)');
+  t.ok(existsSync(join(dir, 'rec.wav')), 'and the recording is still there');
 });
