@@ -26,13 +26,15 @@ function passwordFile(): string {
 
 async function login(url: string, username?: string, password?: string, clientId?: string): Promise<string> {
   const options = { reconnectPeriod: 0, connectTimeout: 5000, ...(clientId ? { clientId } : {}), ...(username === undefined ? {} : { username, password: password ?? '' }) };
-  try {
-    const client = await mqtt.connectAsync(url, options);
-    await client.endAsync(true);
-    return 'connected';
-  } catch (err) {
-    return (err as Error).message;
-  }
+  const client = mqtt.connect(url, options);
+  // A refused CONNACK is an error; a connection closed before any CONNACK only a close.
+  const outcome = await new Promise<string>((resolve) => {
+    client.once('connect', () => resolve('connected'));
+    client.once('error', (err) => resolve(err.message));
+    client.once('close', () => resolve('closed before a CONNACK'));
+  });
+  await client.endAsync(true);
+  return outcome;
 }
 
 t.test('logins are checked against a mosquitto_passwd file: PBKDF2 ($7$) and SHA-512 ($6$) users in, everyone else out', async (t) => {
@@ -145,4 +147,20 @@ t.test('with a password file the daemon still publishes (it logs in as itself) a
   const until = Date.now() + 5000;
   while (got.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   t.same(got, ['earshot/lab/transcript/mic-1'], 'a logged-in reader gets the transcript');
+});
+
+t.test('the broker takes at most maxConnections clients; the next is closed and the daemon stays on', async (t) => {
+  const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0, maxConnections: 3 }, telemetryIntervalSec: 0 }), siteId: 'lab', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
+  await service.start();
+  t.teardown(() => service.stop());
+  const url = service.embeddedBrokerAddress()!.url;
+  // The daemon's own client is one of the three.
+  const a = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  const b = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  t.teardown(() => Promise.all([a.endAsync(true), b.endAsync(true)]));
+  t.not(await login(url), 'connected', 'a fourth client is refused');
+  await b.endAsync(true);
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal(await login(url), 'connected', 'and let in once a place is free');
+  t.equal(service.state().connection?.connects, 1, 'the daemon kept its connection throughout');
 });

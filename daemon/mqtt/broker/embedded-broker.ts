@@ -11,6 +11,8 @@ export interface EmbeddedBrokerOptions {
   host: string;
   /** TCP port; 0 picks a free port (read it back from `address()` after `start()`). */
   port: number;
+  /** Clients at once; more are closed as they arrive (default 256). */
+  maxConnections?: number;
   /** Users who may connect (mosquitto_passwd format); null lets anyone who reaches the port in. */
   passwordFile: string | null;
   /** Whose topics (`earshot/<siteId>/…`) only the daemon itself may publish to. */
@@ -103,6 +105,11 @@ export class EmbeddedBroker {
       socket.once('close', () => this.sockets.delete(socket));
       aedes.handle(socket);
     });
+    // Past the cap, net closes a new connection as it arrives: a flood of clients cannot use
+    // up the descriptors the daemon needs for audio (the port may face the LAN).
+    const cap = this.options.maxConnections ?? 256;
+    server.maxConnections = cap;
+    server.on('drop', () => this.refusals.warn(`refused an MQTT connection: ${cap} clients already connected (mqtt.embedded.maxConnections)`));
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
