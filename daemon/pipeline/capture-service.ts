@@ -101,14 +101,15 @@ export class CaptureService implements Service {
 }
 
 /**
- * The same stretch of the same recording always gets the same job id, so a file handled
- * again after a crash is not transcribed twice. A spool file's name is part of it: two
- * recordings of the same length with the same mtime (copied with their times kept, or on a
- * share with 2 s resolution) are different audio, and the second must not be taken for
- * the first and dropped.
+ * The same speech always gets the same job id: the same source, start time and offsets,
+ * and the same samples. A file handled again after a crash, or a copy of a recording
+ * dropped again under another name, is not transcribed twice. The samples are part of it
+ * because two different recordings of the same length can carry the same mtime (copies
+ * that keep their times, shares with coarse timestamps): taken for one another, the second
+ * one's speech was found done and dropped.
  */
 export function segmentJobId(segment: SpeechSegment): string {
-  const base = `${segment.sourceId}\0${segment.startedAt}\0${segment.startSec.toFixed(4)}\0${segment.endSec.toFixed(4)}`;
-  const key = segment.recording === undefined ? base : `${base}\0${segment.recording}`;
-  return `s-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+  const hash = createHash('sha256').update(`${segment.sourceId}\0${segment.startedAt}\0${segment.startSec.toFixed(4)}\0${segment.endSec.toFixed(4)}\0`);
+  hash.update(new Uint8Array(segment.samples.buffer, segment.samples.byteOffset, segment.samples.byteLength));
+  return `s-${hash.digest('hex').slice(0, 24)}`;
 }

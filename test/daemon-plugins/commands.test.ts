@@ -20,7 +20,7 @@ async function daemonWithPlugins(teardown: (fn: () => Promise<void>) => void) {
   const sb = sandbox(['shout', 'throwing', 'rejecting', 'hanging']);
   const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { maxFailures: 2, timeoutMs: 50, config: { shout: { words: ['acme'] } } }) });
   const socket = join(sb.root, 'control.sock');
-  const server = new ControlServer({ config: { socket, mode: '0600', maxRequestBytes: 65536, requestTimeoutMs: 5000, maxConnections: 64 }, logger: sb.logger });
+  const server = new ControlServer({ config: { socket, mode: '0600', maxRequestBytes: 65536, requestTimeoutMs: 30_000, maxConnections: 64 }, logger: sb.logger });
   registerPluginMethods(server, host);
   await host.start();
   await server.start();
@@ -52,7 +52,7 @@ t.test('plugins disable, enable and info over the socket', async (t) => {
   t.match(off.result, { name: 'earshot-plugin-shout', state: 'disabled' });
   t.equal((await host.process({ text: 'acme' })).text, 'acme', 'disabled live');
   const on = await runCommand(PluginsEnable, ['earshot-plugin-shout', '--socket', socket], repoRoot);
-  t.equal(on.stdout.trim(), 'earshot-plugin-shout: running', on.stdout + on.stderr + JSON.stringify(host.list()));
+  t.equal(on.stdout.trim(), 'earshot-plugin-shout: running', `${on.stdout}${on.stderr}${on.error ? ` error: ${on.error.message}` : ''} ${JSON.stringify(host.list())}`);
   t.equal((await host.process({ text: 'acme' })).text, 'ACME', 'enabled live');
   const info = await runCommand(PluginsInfo, ['shout', '--socket', socket, '--json'], repoRoot);
   t.match(info.result, { name: 'earshot-plugin-shout', engines: '^1.0.0', config: { words: ['acme'], boost: 2 }, kinds: ['hotwords', 'normalizer'] });

@@ -44,7 +44,8 @@ async function daemonWith(maxConnections: number) {
   watcher.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
   await watcher.subscribeAsync('earshot/fds/transcript/#', { qos: 1 });
   // One recording first, so the model is loaded and every file the daemon keeps is open.
-  dropRecording(spool, 'warm-up.wav', clip, Math.floor(Date.now() / 1000));
+  // Each drop gets its own mtime: the same audio at the same time is the same speech, done once.
+  dropRecording(spool, 'warm-up.wav', clip, Math.floor(Date.now() / 1000) - 300);
   await waitFor(() => transcripts.some((tr) => tr.recording === 'warm-up.wav'), 30_000, 'the warm-up transcript');
   const pid = daemon.child.pid!;
   const limit = readdirSync(`/proc/${pid}/fd`).length + HEADROOM;
@@ -76,7 +77,7 @@ t.test('a client leaking control connections does not starve the audio path', as
   t.teardown(() => watcher.endAsync(true));
   const held = await flood(socket, 200);
   t.ok(held.filter((s) => !s.destroyed).length <= 16 + 2, `at most maxConnections stay open (${held.filter((s) => !s.destroyed).length} of 200)`);
-  dropRecording(spool, 'during.wav', clip, Math.floor(Date.now() / 1000));
+  dropRecording(spool, 'during.wav', clip, Math.floor(Date.now() / 1000) - 200);
   await waitFor(() => transcripts.some((tr) => tr.recording === 'during.wav'), 30_000, 'a transcript of the recording dropped during the flood').catch((err: Error) => {
     t.comment(daemon.output().split('\n').slice(-60).join('\n'));
     throw err;
@@ -97,7 +98,7 @@ t.test('out of descriptors, a recording waits in the spool and is done once they
   const held = await flood(socket, limit);
   const pid = daemon.child.pid!;
   t.ok(readdirSync(`/proc/${pid}/fd`).length >= limit - 2, `the daemon is at its limit of ${limit} descriptors`);
-  dropRecording(spool, 'starved.wav', clip, Math.floor(Date.now() / 1000));
+  dropRecording(spool, 'starved.wav', clip, Math.floor(Date.now() / 1000) - 100);
   await new Promise((r) => setTimeout(r, 3000));
   t.ok(existsSync(join(spool, 'starved.wav')), 'the recording is still waiting in the spool');
   t.notOk(existsSync(join(spool, 'failed', 'starved.wav')), 'it was not failed');
