@@ -19,6 +19,7 @@ import type { FleetJobRunner } from './fleet/fleet-worker.js';
 import type { FleetOfferer } from './fleet/fleet-offerer.js';
 import { FleetMembership, type FleetRunner, type FleetState } from './fleet/fleet-membership.js';
 import { IntegrationPublisher } from './integrations/integration-publisher.js';
+import { discoveryNode } from './integrations/home-assistant.js';
 
 export interface MqttServiceOptions {
   /** The validated `mqtt` config section. */
@@ -108,7 +109,8 @@ export class MqttService implements TranscriptSink {
     this.outbox = outbox;
     let url = config.url;
     if (url === null) {
-      this.broker = new EmbeddedBroker({ ...config.embedded, siteId: this.options.siteId, daemonClientId: this.clientId, logger: logger.child('broker') });
+      const ownPrefixes = config.homeAssistant.enabled ? [`${config.homeAssistant.discoveryPrefix}/sensor/${discoveryNode(this.options.siteId)}/`] : [];
+      this.broker = new EmbeddedBroker({ ...config.embedded, siteId: this.options.siteId, daemonClientId: this.clientId, ownPrefixes, logger: logger.child('broker') });
       url = (await this.broker.start()).url;
     }
     const topics = this.topics;

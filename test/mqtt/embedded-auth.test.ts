@@ -82,6 +82,10 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   t.ok(outsiderMayPublish('lab', 'earshot/grid/intensity'));
   t.ok(outsiderMayPublish('lab', 'earshot/other-site/transcript/mic'));
   t.ok(outsiderMayPublish('lab', 'homeassistant/status'));
+  const ha = ['homeassistant/sensor/earshot_lab/'];
+  t.notOk(outsiderMayPublish('lab', 'homeassistant/sensor/earshot_lab/power/config', ha), "the daemon's Home Assistant configs, when it publishes them");
+  t.ok(outsiderMayPublish('lab', 'homeassistant/sensor/earshot_lab/power/config'), 'open when discovery is off');
+  t.ok(outsiderMayPublish('lab', 'homeassistant/sensor/other_box/power/config', ha), "another device's configs stay open");
   for (const topic of ['$SYS/broker/new/clients', '$share/x', 'earshot/lab/transcript/mic', 'earshot/lab/status', 'earshot/lab/reply/1', 'earshot/lab/cmd', 'earshot/lab/cmd/', 'earshot/lab/cmd/a/b']) {
     t.notOk(outsiderMayPublish('lab', topic), topic);
   }

@@ -17,6 +17,8 @@ export interface EmbeddedBrokerOptions {
   passwordFile: string | null;
   /** Whose topics (`earshot/<siteId>/…`) only the daemon itself may publish to. */
   siteId: string;
+  /** More topic prefixes only the daemon writes (its Home Assistant discovery configs). */
+  ownPrefixes?: string[];
   /**
    * The daemon's own MQTT client id: only its internal login may use it, or another client
    * would push the daemon off, take over its session and fire its last will.
@@ -92,7 +94,7 @@ export class EmbeddedBroker {
         );
       },
       authorizePublish: (client, packet, done) => {
-        if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic)) return done(null);
+        if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic, this.options.ownPrefixes)) return done(null);
         this.refusals.warn(`refused a publish: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted) and nobody under $`, { clientId: client.id, topic: packet.topic });
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },

@@ -7,8 +7,10 @@
  * client it names, so a publish there would throw any client, the daemon included, off.
  * Every other topic, such as a carbon-intensity feed on `earshot/grid/intensity`, stays open.
  */
-export function outsiderMayPublish(siteId: string, topic: string): boolean {
+export function outsiderMayPublish(siteId: string, topic: string, alsoOwn: readonly string[] = []): boolean {
   if (topic.startsWith('$')) return false;
+  // Other prefixes only earshotd writes: its Home Assistant discovery configs, when on.
+  if (alsoOwn.some((prefix) => topic.startsWith(prefix))) return false;
   const own = `earshot/${siteId}/`;
   if (!topic.startsWith(own)) return true;
   const rest = topic.slice(own.length).split('/');

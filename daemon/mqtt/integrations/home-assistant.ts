@@ -38,9 +38,14 @@ export function lastTranscriptState(t: TranscriptPayload): Record<string, unknow
   return { id: t.id, text: t.text, sourceId: t.sourceId, language: t.language, endedAt: t.endedAt, modelId: t.modelId };
 }
 
+/** Home Assistant's node id for a site: its discovery configs live under `<prefix>/sensor/<node>/`. */
+export function discoveryNode(siteId: string): string {
+  return `earshot_${siteId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
 export function discoveryMessages(siteId: string, version: string, prefix: string): DiscoveryMessage[] {
   const topics = siteTopics(siteId);
-  const node = `earshot_${siteId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  const node = discoveryNode(siteId);
   const device = { identifiers: [node], name: `Earshot ${siteId}`, manufacturer: 'Earshot', model: 'earshotd', sw_version: version };
   const availability = { topic: topics.status, value_template: '{{ value_json.state }}', payload_available: 'online', payload_not_available: 'offline' };
   const sensor = (spec: SensorSpec, stateTopic: string, extra: Record<string, unknown> = {}): DiscoveryMessage => {
