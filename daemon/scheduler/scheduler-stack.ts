@@ -56,7 +56,7 @@ export class SchedulerStack implements Service {
     const { config, logger } = options;
     this.settings = schedulerSection(config);
     const s = this.settings;
-    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts });
+    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: s.retention.doneDays * 86_400_000, keepFailedMs: s.retention.failedDays * 86_400_000 });
     this.lifecycle = new ModelLifecycle(options.runtime, logger('model'));
     this.ledger = new EnergyLedger(config.dataDir);
     this.budget = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { silentLogger } from '../../daemon/log/logger.js';
@@ -102,4 +102,42 @@ t.test('completion is create-once: a second complete of the same job is ignored'
   t.equal(await q.complete('j', { n: 1 }), true);
   t.equal(await other.complete('j', { n: 2 }), false);
   t.same(JSON.parse(readFileSync(join(dir, 'done', 'j.json'), 'utf8')).result, { n: 1 });
+});
+
+t.test('finished records older than their retention are deleted; a recording submitted again is then a new job', async (t) => {
+  const dir = tempDir();
+  const day = 86_400_000;
+  const now = Date.now();
+  const q = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepDoneMs: 7 * day, keepFailedMs: 30 * day });
+  await q.start();
+  t.teardown(() => q.stop());
+  for (const id of ['old-done', 'new-done', 'old-failed', 'mid-failed']) await q.submit({ id, input: `/srv/${id}.wav`, priority: 'batch' });
+  for (const id of ['old-done', 'new-done']) {
+    await q.markStarted(id);
+    await q.complete(id, { text: id });
+  }
+  for (const id of ['old-failed', 'mid-failed']) {
+    await q.markStarted(id);
+    await q.fail(id, 'not a WAV file');
+  }
+  const age = (kind: string, id: string, days: number) => utimesSync(join(dir, kind, `${id}.json`), new Date(now - days * day), new Date(now - days * day));
+  age('done', 'old-done', 8);
+  age('done', 'new-done', 6);
+  age('failed', 'old-failed', 31);
+  age('failed', 'mid-failed', 8);
+
+  t.equal(await q.prune(), 2, 'two records past their retention');
+  t.same(readdirSync(join(dir, 'done')), ['new-done.json'], 'a done record older than 7 days is gone, a newer one stays');
+  t.same(readdirSync(join(dir, 'failed')), ['mid-failed.json'], 'failed ones are kept 30 days');
+  t.same(q.counts(), { pending: 0, running: 0, done: 1, failed: 1 }, 'and the counts follow');
+  t.equal(await q.get('old-done'), undefined, 'the old job is no longer known');
+  t.equal((await q.submit({ id: 'old-done', input: '/srv/old-done.wav', priority: 'batch' })).created, true, 'so the same recording is a new job');
+  t.equal((await q.submit({ id: 'new-done', input: '/srv/new-done.wav', priority: 'batch' })).created, false, 'while a recent one is still recognised');
+
+  // A restart reads what is left, and prunes at start.
+  age('done', 'new-done', 9);
+  const again = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepDoneMs: 7 * day, keepFailedMs: 30 * day });
+  await again.start();
+  t.teardown(() => again.stop());
+  t.notOk(existsSync(join(dir, 'done', 'new-done.json')), 'a record that aged while the daemon was down goes at start');
 });
