@@ -1,12 +1,15 @@
-import { appendFile, mkdir, readFile, open } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobEnergy } from './job-energy.js';
 
 /**
- * Every job's energy and carbon, one JSON line each, under `<dataDir>/energy/ledger.jsonl`;
- * `totals()` sums them per UTC day and per source (measured / estimated) for
- * `earshot energy --since 24h`. Appending a line is atomic for lines this short
- * (O_APPEND, below PIPE_BUF), so a crash leaves at most a torn last line, which is skipped.
+ * Every job's energy and carbon, one JSON line each, in a file per UTC month under
+ * `<dataDir>/energy/ledger-YYYY-MM.jsonl` (a busy box records ~100,000 jobs a day: one file
+ * would grow by a gigabyte a month and be read whole by every `earshot energy`). Months
+ * older than LEDGER_MONTHS are deleted. `totals()` reads only the months it needs and sums
+ * per UTC day and per source (measured / estimated). Appending a line is atomic for lines
+ * this short (O_APPEND, below PIPE_BUF), so a crash leaves at most a torn last line, which
+ * is skipped. A `ledger.jsonl` from before the monthly files is still read.
  */
 export interface LedgerEntry {
   jobId: string;
@@ -40,22 +43,47 @@ interface Bucket {
 
 const empty = (): Bucket => ({ jobs: 0, joules: 0, kWh: 0, gCO2e: 0 });
 
+/** Months of ledger kept: a year back, and the current month. */
+export const LEDGER_MONTHS = 13;
+const LEGACY_FILE = 'ledger.jsonl';
+const MONTH_FILE = /^ledger-(\d{4}-\d{2})\.jsonl$/;
+
 export class EnergyLedger {
-  private readonly file: string;
+  private readonly dir: string;
+  private lastFile: string | undefined;
+  private prunedFor: string | undefined;
 
   constructor(private readonly dataDir: string) {
-    this.file = join(dataDir, 'energy', 'ledger.jsonl');
+    this.dir = join(dataDir, 'energy');
   }
 
   async record(entry: LedgerEntry): Promise<void> {
-    await mkdir(join(this.dataDir, 'energy'), { recursive: true });
-    await appendFile(this.file, JSON.stringify(entry) + '\n');
+    await mkdir(this.dir, { recursive: true });
+    const month = monthOf(entry.at);
+    this.lastFile = join(this.dir, `ledger-${month}.jsonl`);
+    await appendFile(this.lastFile, JSON.stringify(entry) + '\n');
+    // Once per month seen: the months that fell out of the window go.
+    if (this.prunedFor !== month) {
+      this.prunedFor = month;
+      await this.prune(month);
+    }
+  }
+
+  /** Deletes month files older than LEDGER_MONTHS before `month` (YYYY-MM). */
+  async prune(month: string): Promise<void> {
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const oldestKept = new Date(Date.UTC(y, m - LEDGER_MONTHS, 1)).toISOString().slice(0, 7);
+    for (const f of await readdir(this.dir).catch(() => [] as string[])) {
+      const hit = MONTH_FILE.exec(f);
+      if (hit && hit[1]! < oldestKept) await unlink(join(this.dir, f)).catch(() => undefined);
+    }
   }
 
   /** Forces the ledger to disk (called on daemon stop). */
   async flush(): Promise<void> {
+    if (!this.lastFile) return;
     try {
-      const fh = await open(this.file, 'r');
+      const fh = await open(this.lastFile, 'r');
       await fh.sync();
       await fh.close();
     } catch {
@@ -63,13 +91,23 @@ export class EnergyLedger {
     }
   }
 
-  async entries(): Promise<LedgerEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+  /** The entries of the months that overlap [sinceMs, untilMs] (all months without bounds). */
+  async entries(sinceMs = -Infinity, untilMs = Infinity): Promise<LedgerEntry[]> {
+    const from = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString().slice(0, 7) : '0000-00';
+    const to = Number.isFinite(untilMs) ? new Date(untilMs).toISOString().slice(0, 7) : '9999-99';
+    const files = (await readdir(this.dir).catch(() => [] as string[]))
+      .filter((f) => {
+        const month = MONTH_FILE.exec(f)?.[1];
+        return f === LEGACY_FILE || (month !== undefined && month >= from && month <= to);
+      })
+      .sort();
+    let text = '';
+    for (const f of files) {
+      try {
+        text += (await readFile(join(this.dir, f), 'utf8')) + '\n';
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     }
     const out: LedgerEntry[] = [];
     for (const line of text.split('\n')) {
@@ -88,7 +126,7 @@ export class EnergyLedger {
     const days = new Map<string, Bucket & { bySource: Record<'measured' | 'estimated', Bucket> }>();
     const total = empty();
     const bySource = { measured: empty(), estimated: empty() };
-    for (const e of await this.entries()) {
+    for (const e of await this.entries(sinceMs, untilMs)) {
       const t = Date.parse(e.at);
       if (!(t >= sinceMs && t <= untilMs)) continue;
       const day = e.at.slice(0, 10);
@@ -104,6 +142,12 @@ export class EnergyLedger {
       byDay: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, b]) => ({ day, ...b })),
     };
   }
+}
+
+/** The UTC month (YYYY-MM) of an ISO time; the current one for a time that does not parse. */
+function monthOf(at: string): string {
+  const t = Date.parse(at);
+  return new Date(Number.isFinite(t) ? t : Date.now()).toISOString().slice(0, 7);
 }
 
 function add(b: Bucket, e: LedgerEntry): void {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { EnergyLedger, parseDuration } from '../../daemon/energy/ledger.js';
@@ -11,7 +11,7 @@ t.test('totals per day and source over a window, surviving a torn last line', as
   await ledger.record({ ...base, jobId: 'a', at: '2026-11-23T10:00:00.000Z', joules: 3600, kWh: 0.001, gCO2e: 0.1, source: 'measured' });
   await ledger.record({ ...base, jobId: 'b', at: '2026-11-24T10:00:00.000Z', joules: 7200, kWh: 0.002, gCO2e: 0.2, source: 'estimated' });
   await ledger.record({ ...base, jobId: 'c', at: '2026-11-24T11:00:00.000Z', joules: 3600, kWh: 0.001, gCO2e: 0.1, source: 'measured' });
-  appendFileSync(join(dir, 'energy', 'ledger.jsonl'), '{"jobId":"d","at":"2026-11-24T1');
+  appendFileSync(join(dir, 'energy', 'ledger-2026-11.jsonl'), '{"jobId":"d","at":"2026-11-24T1');
   const all = await ledger.totals(0, Date.parse('2026-11-25T00:00:00Z'));
   t.equal(all.total.jobs, 3);
   t.equal(all.total.joules, 14400);
@@ -20,6 +20,23 @@ t.test('totals per day and source over a window, surviving a torn last line', as
   const last24 = await ledger.totals(Date.parse('2026-11-24T00:00:00Z'), Date.parse('2026-11-25T00:00:00Z'));
   t.equal(last24.total.jobs, 2);
   t.ok(Math.abs(last24.total.gCO2e - 0.3) < 1e-12);
+});
+
+t.test('one file per UTC month; a year back is kept, older months are deleted; an old single-file ledger is still read', async (t) => {
+  const dir = tempDir();
+  const ledger = new EnergyLedger(dir);
+  const base = { kWh: 0.001, method: 'rapl', gPerKWh: 100, intensitySource: 'static', gCO2e: 0.1, joules: 3600, source: 'measured' as const };
+  await ledger.record({ ...base, jobId: 'sep', at: '2025-09-30T23:59:00.000Z' });
+  await ledger.record({ ...base, jobId: 'oct', at: '2025-10-31T23:59:00.000Z' });
+  await ledger.record({ ...base, jobId: 'nov-last-year', at: '2025-11-01T00:00:00.000Z' });
+  t.same(readdirSync(join(dir, 'energy')).sort(), ['ledger-2025-09.jsonl', 'ledger-2025-10.jsonl', 'ledger-2025-11.jsonl']);
+  await ledger.record({ ...base, jobId: 'nov', at: '2026-11-25T10:00:00.000Z' });
+  t.same(readdirSync(join(dir, 'energy')).sort(), ['ledger-2025-11.jsonl', 'ledger-2026-11.jsonl'], 'from November 2026, the 13 months back to November 2025 stay');
+  writeFileSync(join(dir, 'energy', 'ledger.jsonl'), JSON.stringify({ ...base, jobId: 'legacy', at: '2026-11-01T08:00:00.000Z' }) + '\n');
+  const nov = await ledger.totals(Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'));
+  t.equal(nov.total.jobs, 2, 'November: the new entry and the one in the old ledger.jsonl');
+  const all = await ledger.totals(0, Date.parse('2026-12-01T00:00:00Z'));
+  t.equal(all.total.jobs, 3, 'November 2025 is still there');
 });
 
 t.test('durations', async (t) => {
