@@ -33,3 +33,18 @@ export function payloadErrors(name: PayloadSchemaName, value: unknown): string[]
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);
 }
+
+/**
+ * A received message as its schema says, or why not: "not JSON", or the first schema
+ * problems. For messages from the broker, which anyone allowed on the topic can send.
+ */
+export function readPayload<T>(name: PayloadSchemaName, raw: Buffer): { value: T } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { problem: 'not JSON' };
+  }
+  const errors = payloadErrors(name, value);
+  return errors.length === 0 ? { value: value as T } : { problem: errors.slice(0, 3).join('; ') };
+}

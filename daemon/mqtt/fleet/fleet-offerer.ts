@@ -3,7 +3,7 @@ import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
-import { payloadErrors } from '../payload-schemas.js';
+import { readPayload } from '../payload-schemas.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
@@ -178,20 +178,11 @@ export class FleetOfferer {
    * send them).
    */
   private received<T extends { jobId: string }>(schema: 'job-claim' | 'job-done', jobId: string, raw: Buffer): T | undefined {
-    let value: unknown;
-    try {
-      value = JSON.parse(raw.toString('utf8'));
-    } catch {
-      this.ignored.warn(`fleet: ${schema} message is not JSON; ignored`, { jobId });
-      return undefined;
-    }
-    const errors = payloadErrors(schema, value);
-    if (errors.length === 0 && (value as T).jobId !== jobId) errors.push(`/jobId: ${JSON.stringify((value as T).jobId)} is not the topic's job id`);
-    if (errors.length > 0) {
-      this.ignored.warn(`fleet: malformed ${schema} message ignored: ${errors.slice(0, 3).join('; ')}`, { jobId });
-      return undefined;
-    }
-    return value as T;
+    const read = readPayload<T>(schema, raw);
+    if ('value' in read && read.value.jobId === jobId) return read.value;
+    const problem = 'problem' in read ? read.problem : `/jobId: ${JSON.stringify(read.value.jobId)} is not the topic's job id`;
+    this.ignored.warn(`fleet: ${schema} message ignored: ${problem}`, { jobId });
+    return undefined;
   }
 
   private sweep(now = Date.now()): void {

@@ -2,7 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
-import { payloadErrors } from '../payload-schemas.js';
+import { readPayload } from '../payload-schemas.js';
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
@@ -110,18 +110,12 @@ export class FleetWorker {
   }
 
   private onOffer(raw: Buffer): void {
-    let offer: JobOfferPayload;
-    try {
-      offer = JSON.parse(raw.toString('utf8')) as JobOfferPayload;
-    } catch {
-      this.ignored.warn('fleet: offer is not JSON; ignored');
+    const read = readPayload<JobOfferPayload>('job', raw);
+    if ('problem' in read) {
+      this.ignored.warn(`fleet: offer ignored: ${read.problem}`);
       return;
     }
-    const errors = payloadErrors('job', offer);
-    if (errors.length > 0) {
-      this.ignored.warn(`fleet: malformed offer ignored: ${errors.slice(0, 3).join('; ')}`);
-      return;
-    }
+    const offer = read.value;
     if (Date.parse(offer.claimBy) < Date.now()) {
       // Its owner has offered it again by now; passing this copy on would only add noise.
       this.counts.expired += 1;
@@ -183,20 +177,12 @@ export class FleetWorker {
   }
 
   private onGrant(raw: Buffer): void {
-    let grant: unknown;
-    try {
-      grant = JSON.parse(raw.toString('utf8'));
-    } catch {
-      this.ignored.warn('fleet: grant is not JSON; ignored');
+    const read = readPayload<JobGrantPayload>('job-grant', raw);
+    if ('problem' in read) {
+      this.ignored.warn(`fleet: grant ignored: ${read.problem}`);
       return;
     }
-    const errors = payloadErrors('job-grant', grant);
-    if (errors.length > 0) {
-      this.ignored.warn(`fleet: malformed grant ignored: ${errors.slice(0, 3).join('; ')}`);
-      return;
-    }
-    const g = grant as JobGrantPayload;
-    this.grants.get(`${g.jobId}#${g.attempt}`)?.(g);
+    this.grants.get(`${read.value.jobId}#${read.value.attempt}`)?.(read.value);
   }
 
   private waitGrant(offer: JobOfferPayload): Promise<boolean> {
