@@ -205,11 +205,12 @@ export class Scheduler implements Service {
    * its audio must not be thrown away. It stays pending, the try does not count as an
    * attempt, and it runs again after a wait that doubles up to a minute.
    */
-  private async postpone(id: string, err: unknown): Promise<void> {
+  private async postpone(id: string, err: unknown, attemptRecorded: boolean): Promise<void> {
     const o = this.options;
     const waitMs = this.backoff.postpone(id);
     o.logger.error(`job postponed: out of a resource (${transientCode(err) ?? 'unknown'}); it runs again in ${Math.round(waitMs / 1000)} s`, { id, error: err instanceof Error ? err.message : String(err) });
-    await o.queue.postpone(id);
+    // Only a try that markStarted counted is taken back; one that failed to start counted nothing.
+    if (attemptRecorded) await o.queue.postpone(id);
   }
 
   /** Wake up when the earliest deferred job's window opens (or the model should preload). */
@@ -229,7 +230,7 @@ export class Scheduler implements Service {
     } catch (err) {
       // Not even the attempt could be recorded (often a full disk): wait before the next try,
       // or the scheduler would start it again at once, over and over.
-      if (isTransient(err)) return this.postpone(id, err);
+      if (isTransient(err)) return this.postpone(id, err, false);
       const waitMs = this.backoff.postpone(id);
       o.logger.warn(`could not start job; trying again in ${Math.round(waitMs / 1000)} s`, { id, err });
       return;
@@ -255,7 +256,7 @@ export class Scheduler implements Service {
       o.bus?.emit('jobDone', energy ? { job, result, energy } : { job, result });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (isTransient(err)) return this.postpone(id, err);
+      if (isTransient(err)) return this.postpone(id, err, true);
       this.backoff.clear(id);
       // One job's failure never stops the queue: record it and move on.
       o.logger.warn('job failed', { id, error: message });
