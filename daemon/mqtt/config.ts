@@ -49,6 +49,8 @@ export interface MqttFleetConfig {
   claimTimeoutSec: number;
   /** Claims held here waiting for a free slot, at most, whatever the scheduler allows. */
   maxHeld: number;
+  /** File holding the group's shared HMAC key; null = fleet messages are not signed. */
+  keyFile: string | null;
 }
 
 /** The fleet limits with every value present, in the units the code uses. */

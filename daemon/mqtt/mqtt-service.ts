@@ -98,6 +98,7 @@ export class MqttService implements TranscriptSink {
       if (!config.commands.keyFile) throw new Error('mqtt.commands.enabled is true but mqtt.commands.keyFile is null; point it at a file holding the shared key (chmod 600)');
       commandKey = loadCommandKey(config.commands.keyFile);
     }
+    const fleetKey = config.fleet.enabled && config.fleet.keyFile ? loadCommandKey(config.fleet.keyFile, { setting: 'mqtt.fleet.keyFile' }) : null;
     // Open the outbox first: what the last run left behind goes out at the first connect.
     const outbox = new OutboxStore({
       dir: join(this.options.dataDir, 'outbox'),
@@ -151,7 +152,7 @@ export class MqttService implements TranscriptSink {
       });
       await this.commands.start();
     }
-    if (config.fleet.enabled) await this.startFleet(config, url, connection);
+    if (config.fleet.enabled) await this.startFleet(config, url, connection, fleetKey);
     outbox.expire();
     this.expireTimer = setInterval(() => outbox.expire(), EXPIRE_EVERY_MS);
     this.expireTimer.unref();
@@ -197,14 +198,14 @@ export class MqttService implements TranscriptSink {
     return this.fleetMembership.offers();
   }
 
-  private async startFleet(config: MqttConfig, url: string, connection: MqttConnection): Promise<void> {
+  private async startFleet(config: MqttConfig, url: string, connection: MqttConnection, key: Buffer | null): Promise<void> {
     const log = this.options.logger.child('fleet');
     if (config.url === null) {
       // aedes 1.x has no shared subscriptions: every member would get every job.
       log.error('mqtt.fleet.enabled needs an external broker with MQTT 5 shared subscriptions (e.g. Mosquitto); fleet work sharing stays off');
       return;
     }
-    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, logger: log });
+    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key, logger: log });
     await this.fleetMembership.start();
   }
 

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { cleanEnv, earshotdBin, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
@@ -10,6 +11,7 @@ import { callDaemonUntyped } from '../../daemon/control/client.js';
 import type { JobDonePayload, JobGrantPayload } from '../../daemon/mqtt/payloads/job.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import type { FleetTranscribeResult } from '../../daemon/pipeline/fleet-job.js';
+import { readFleetMessage } from '../../daemon/mqtt/fleet/fleet-signature.js';
 
 /**
  * Issue #6, must-show 5: three real earshotd processes in one fleet group on a real
@@ -59,9 +61,12 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const source = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   for (let i = 0; i < JOBS; i++) writeFileSync(join(clips, `clip-${String(i).padStart(2, '0')}.wav`), variant(source, 0.5 + (0.5 * i) / JOBS));
 
+  // The group signs its messages, as a deployment on a shared broker should.
+  const keyFile = join(tempDir('earshot-fleet-key-'), 'fleet.key');
+  writeFileSync(keyFile, `${randomBytes(36).toString('base64')}\n`, { mode: 0o600 });
   const config = (siteId: string) => ({
     siteId,
-    mqtt: { url: broker.url, fleet: { enabled: true, group: GROUP, leaseSec: 60 }, telemetryIntervalSec: 0 },
+    mqtt: { url: broker.url, fleet: { enabled: true, group: GROUP, leaseSec: 60, keyFile }, telemetryIntervalSec: 0 },
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
@@ -178,6 +183,9 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const repeats = transcripts.filter((x, i) => transcripts.findIndex((y) => y.id === x.id) !== i);
   for (const r of repeats) t.same(r, byId.get(r.id), `repeat of ${r.id} is the same payload`);
   t.same([...new Set(repeats.map((r) => r.siteId))].filter((s) => s !== victimSite), [], `only the killed box repeated a delivery (${repeats.length} repeats)`);
+  const group = { group: GROUP, key: Buffer.from(readFileSync(keyFile, 'utf8').trim()) };
+  const unsigned = [...done.map((d) => readFleetMessage(group, 'job-done', Buffer.from(JSON.stringify(d)))), ...grants.map((g) => readFleetMessage(group, 'job-grant', Buffer.from(JSON.stringify(g))))].filter((r) => 'problem' in r);
+  t.same(unsigned, [], `every grant and result (${grants.length + done.length}) was signed with the group's key`);
   const staleJobs = new Set(held.map((h) => h.jobId));
   for (const d of done) {
     const r = resultOf(d);

@@ -3,29 +3,37 @@ import { readFileSync, statSync } from 'node:fs';
 /** Shorter keys are guessable offline from one captured command. */
 export const MIN_KEY_BYTES = 32;
 
+export interface LoadKeyOptions {
+  checkOwner?: boolean;
+  /** The config key that named the file, for the error messages. */
+  setting?: string;
+}
+
 /**
- * Reads the shared HMAC key for remote commands. The file must belong to the user running
- * the daemon and be unreadable by group and others: anyone who can read the key can command
- * every box that shares it. Surrounding whitespace (a trailing newline) is not part of the key.
+ * Reads a shared HMAC key (remote commands, fleet messages). The file must belong to the
+ * user running the daemon and be unreadable by group and others: anyone who can read the key
+ * can command, or speak for, every box that shares it. Surrounding whitespace (a trailing
+ * newline) is not part of the key.
  */
-export function loadCommandKey(path: string, options: { checkOwner?: boolean } = {}): Buffer {
+export function loadCommandKey(path: string, options: LoadKeyOptions = {}): Buffer {
+  const setting = options.setting ?? 'mqtt.commands.keyFile';
   let st;
   try {
     st = statSync(path);
   } catch (err) {
-    throw new Error(`mqtt.commands.keyFile ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message}; create it with: head -c 48 /dev/urandom | base64 > ${path} && chmod 600 ${path}`);
+    throw new Error(`${setting} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message}; create it with: head -c 48 /dev/urandom | base64 > ${path} && chmod 600 ${path}`);
   }
-  if (!st.isFile()) throw new Error(`mqtt.commands.keyFile ${path} is not a regular file`);
+  if (!st.isFile()) throw new Error(`${setting} ${path} is not a regular file`);
   if ((st.mode & 0o077) !== 0) {
-    throw new Error(`mqtt.commands.keyFile ${path} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${path}`);
+    throw new Error(`${setting} ${path} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${path}`);
   }
   const uid = process.getuid?.();
   if ((options.checkOwner ?? true) && uid !== undefined && st.uid !== uid) {
-    throw new Error(`mqtt.commands.keyFile ${path} belongs to uid ${st.uid}, not to the daemon's user (uid ${uid}); run: chown $(id -un) ${path}`);
+    throw new Error(`${setting} ${path} belongs to uid ${st.uid}, not to the daemon's user (uid ${uid}); run: chown $(id -un) ${path}`);
   }
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'utf8');
   if (key.length < MIN_KEY_BYTES) {
-    throw new Error(`mqtt.commands.keyFile ${path} holds ${key.length} bytes; use at least ${MIN_KEY_BYTES} (e.g. head -c 48 /dev/urandom | base64)`);
+    throw new Error(`${setting} ${path} holds ${key.length} bytes; use at least ${MIN_KEY_BYTES} (e.g. head -c 48 /dev/urandom | base64)`);
   }
   return key;
 }

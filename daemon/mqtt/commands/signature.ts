@@ -24,15 +24,24 @@ export function signingString(siteId: string, verb: string, c: Pick<CommandPaylo
   return [DOMAIN, siteId, verb, c.requestId, String(c.ts), c.nonce, canonicalJson(c.params)].join('\n');
 }
 
-export function computeSignature(key: Buffer, siteId: string, verb: string, c: Pick<CommandPayload, 'requestId' | 'ts' | 'nonce' | 'params'>): string {
-  return createHmac('sha256', key).update(signingString(siteId, verb, c), 'utf8').digest('hex');
+/** HMAC-SHA256 of a UTF-8 string, in lower-case hex. */
+export function hmacHex(key: Buffer, text: string): string {
+  return createHmac('sha256', key).update(text, 'utf8').digest('hex');
 }
 
 /** Constant-time comparison, so the time to reject does not leak how much of a guess was right. */
-export function signatureValid(key: Buffer, siteId: string, verb: string, c: CommandPayload): boolean {
-  const expected = Buffer.from(computeSignature(key, siteId, verb, c), 'hex');
-  const given = Buffer.from(c.sig, 'hex');
+export function sameHex(expectedHex: string, givenHex: string): boolean {
+  const expected = Buffer.from(expectedHex, 'hex');
+  const given = Buffer.from(givenHex, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function computeSignature(key: Buffer, siteId: string, verb: string, c: Pick<CommandPayload, 'requestId' | 'ts' | 'nonce' | 'params'>): string {
+  return hmacHex(key, signingString(siteId, verb, c));
+}
+
+export function signatureValid(key: Buffer, siteId: string, verb: string, c: CommandPayload): boolean {
+  return sameHex(computeSignature(key, siteId, verb, c), c.sig);
 }
 
 function randomId(bytes: number): string {

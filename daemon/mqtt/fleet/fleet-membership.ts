@@ -24,6 +24,8 @@ export interface FleetMembershipOptions {
   connection: MqttConnection;
   /** What this box does with a job; null = it offers jobs but takes none. */
   runner: FleetRunner | null;
+  /** The group's shared key (`mqtt.fleet.keyFile`); null = messages go unsigned. */
+  key: Buffer | null;
   logger: Logger;
 }
 
@@ -42,14 +44,16 @@ export class FleetMembership {
   constructor(private readonly options: FleetMembershipOptions) {}
 
   async start(): Promise<void> {
-    const { config, url, siteId, logger, runner } = this.options;
+    const { config, url, siteId, logger, runner, key } = this.options;
     const limits = fleetLimits(config.fleet);
+    if (!key) logger.warn('fleet messages are not signed: any client allowed on earshot/jobs/<group>/# can take or answer jobs; give every box of the group the same mqtt.fleet.keyFile', { group: config.fleet.group });
     this.offerer = new FleetOfferer({
       connection: this.options.connection,
       group: config.fleet.group,
       siteId,
       leaseMs: config.fleet.leaseSec * 1000,
       claimTimeoutMs: limits.claimTimeoutMs,
+      key,
       logger,
     });
     await this.offerer.start();
@@ -74,6 +78,7 @@ export class FleetMembership {
       maxHeld: limits.maxHeld,
       grantTimeoutMs: GRANT_TIMEOUT_MS,
       handBackDelayMs: HAND_BACK_DELAY_MS,
+      key,
       logger,
     });
     await this.worker.start();

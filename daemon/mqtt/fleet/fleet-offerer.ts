@@ -3,7 +3,7 @@ import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
-import { readPayload } from '../payload-schemas.js';
+import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
@@ -15,13 +15,15 @@ export interface FleetOffererOptions {
   leaseMs: number;
   /** An offer nobody claimed within this is offered again (no member online, or lost in a dead session). */
   claimTimeoutMs: number;
+  /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
+  key?: Buffer | null;
   logger: Logger;
 }
 
 interface Outstanding {
   offer: JobOfferPayload;
   grantedTo: string | null;
-  /** Every box granted an attempt: a result is taken only from one of them. */
+  /** `<site>#<attempt>` of every attempt granted: a result is taken only for one of them. */
   grantees: Set<string>;
   since: number;
   resolve: (done: JobDonePayload) => void;
@@ -49,9 +51,11 @@ export class FleetOfferer {
 
   /** Claims and results that were not taken: their senders set the pace, not us. */
   private readonly ignored: ThrottledWarnings;
+  private readonly fleet: FleetKey;
 
   constructor(private readonly options: FleetOffererOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
+    this.fleet = { group: options.group, key: options.key ?? null };
   }
 
   async start(): Promise<void> {
@@ -105,7 +109,7 @@ export class FleetOfferer {
 
   private publishOffer(offer: JobOfferPayload): void {
     this.options.connection
-      .publish(fleetTopics(this.options.group).offers, JSON.stringify(offer), TOPIC_QOS.jobOffer)
+      .publish(fleetTopics(this.options.group).offers, JSON.stringify(sealFleetMessage(this.fleet, 'job', offer)), TOPIC_QOS.jobOffer)
       .catch((err) => this.options.logger.warn('fleet: offer not published; it is retried by the sweep', { jobId: offer.jobId, err }));
   }
 
@@ -130,7 +134,7 @@ export class FleetOfferer {
     if (claim.attempt === job.offer.attempt) {
       if (job.grantedTo === null) {
         job.grantedTo = claim.takenBy;
-        job.grantees.add(claim.takenBy);
+        job.grantees.add(`${claim.takenBy}#${claim.attempt}`);
         job.since = Date.now();
         this.counts.granted += 1;
         granted = true;
@@ -140,7 +144,7 @@ export class FleetOfferer {
     }
     const grant: JobGrantPayload = { v: PAYLOAD_VERSION, jobId: claim.jobId, attempt: claim.attempt, takenBy: claim.takenBy, granted, ts: new Date().toISOString() };
     this.options.connection
-      .publish(fleetTopics(this.options.group).grant(claim.takenBy, claim.jobId), JSON.stringify(grant), TOPIC_QOS.jobGrant)
+      .publish(fleetTopics(this.options.group).grant(claim.takenBy, claim.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-grant', grant)), TOPIC_QOS.jobGrant)
       .catch((err) => this.options.logger.warn('fleet: grant not published', { jobId: claim.jobId, err }));
   }
 
@@ -149,8 +153,8 @@ export class FleetOfferer {
     if (!job) return;
     const done = this.received<JobDonePayload>('job-done', jobId, raw);
     if (!done) return;
-    if (!job.grantees.has(done.takenBy)) {
-      this.ignored.warn('fleet: result from a box that was never granted the job; ignored', { jobId, takenBy: done.takenBy });
+    if (!job.grantees.has(`${done.takenBy}#${done.attempt}`)) {
+      this.ignored.warn('fleet: result for an attempt that was never granted to its sender; ignored', { jobId, takenBy: done.takenBy, attempt: done.attempt });
       return;
     }
     this.jobs.delete(jobId);
@@ -173,12 +177,11 @@ export class FleetOfferer {
   }
 
   /**
-   * A claim or result as its schema says, about the job its topic names; anything else is
-   * logged and ignored (fleet messages are not signed: any client allowed on the topic can
-   * send them).
+   * A claim or result as its schema says, signed when the group has a key, about the job its
+   * topic names; anything else is logged and ignored.
    */
   private received<T extends { jobId: string }>(schema: 'job-claim' | 'job-done', jobId: string, raw: Buffer): T | undefined {
-    const read = readPayload<T>(schema, raw);
+    const read = readFleetMessage<T>(this.fleet, schema, raw);
     if ('value' in read && read.value.jobId === jobId) return read.value;
     const problem = 'problem' in read ? read.problem : `/jobId: ${JSON.stringify(read.value.jobId)} is not the topic's job id`;
     this.ignored.warn(`fleet: ${schema} message ignored: ${problem}`, { jobId });

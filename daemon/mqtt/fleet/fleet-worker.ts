@@ -2,7 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
-import { readPayload } from '../payload-schemas.js';
+import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
@@ -29,6 +29,8 @@ export interface FleetWorkerOptions {
   grantTimeoutMs: number;
   /** Pause before handing an offer back, so boxes without budget do not bounce it in a tight loop. */
   handBackDelayMs: number;
+  /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
+  key?: Buffer | null;
   logger: Logger;
 }
 
@@ -70,9 +72,11 @@ export class FleetWorker {
 
   /** Offers and grants that were not taken: their senders set the pace, not us. */
   private readonly ignored: ThrottledWarnings;
+  private readonly fleet: FleetKey;
 
   constructor(private readonly options: FleetWorkerOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
+    this.fleet = { group: options.group, key: options.key ?? null };
   }
 
   async start(): Promise<void> {
@@ -110,7 +114,7 @@ export class FleetWorker {
   }
 
   private onOffer(raw: Buffer): void {
-    const read = readPayload<JobOfferPayload>('job', raw);
+    const read = readFleetMessage<JobOfferPayload>(this.fleet, 'job', raw);
     if ('problem' in read) {
       this.ignored.warn(`fleet: offer ignored: ${read.problem}`);
       return;
@@ -177,7 +181,7 @@ export class FleetWorker {
   }
 
   private onGrant(raw: Buffer): void {
-    const read = readPayload<JobGrantPayload>('job-grant', raw);
+    const read = readFleetMessage<JobGrantPayload>(this.fleet, 'job-grant', raw);
     if ('problem' in read) {
       this.ignored.warn(`fleet: grant ignored: ${read.problem}`);
       return;
@@ -208,7 +212,7 @@ export class FleetWorker {
     const granted = this.waitGrant(offer);
     const claim: JobClaimPayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: siteId, ts: new Date().toISOString() };
     try {
-      await connection.publish(fleetTopics(group).claim(offer.jobId), JSON.stringify(claim), TOPIC_QOS.jobClaim);
+      await connection.publish(fleetTopics(group).claim(offer.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-claim', claim)), TOPIC_QOS.jobClaim);
     } catch (err) {
       logger.warn('fleet: could not claim a job', { jobId: offer.jobId, err });
     }
@@ -237,7 +241,7 @@ export class FleetWorker {
     }
     if (this.stopped) return;
     try {
-      await connection.publish(topics.done(offer.jobId), JSON.stringify(done), TOPIC_QOS.jobDone);
+      await connection.publish(topics.done(offer.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-done', done)), TOPIC_QOS.jobDone);
     } catch (err) {
       logger.warn('fleet: could not publish a job result; the offerer will offer the job again', { jobId: offer.jobId, err });
     }

@@ -8,8 +8,8 @@ import { tempDir } from '../../helpers/paths.js';
 import { offererOn, startLocalBox } from '../helpers/fleet-boxes.js';
 
 /**
- * Fleet messages are not signed: anyone who may publish under the group's topics can send
- * anything there. Garbage of every shape on the offer, claim, grant and done topics must be
+ * Without a group key (mqtt.fleet.keyFile) fleet messages are not signed: anyone who may
+ * publish under the group's topics can send anything there. Garbage of every shape on the offer, claim, grant and done topics must be
  * ignored — not crash the daemon's MQTT handling, not resolve a job, not steal a grant —
  * and the job must still be done, once, by the box that was granted it.
  */

@@ -10,11 +10,11 @@ import { mqttTestConfig } from './config.js';
 import { ChildLines, spawnHelper } from './child.js';
 
 /** The site holding the backlog: offers jobs to the group from this test process. */
-export async function offererOn(t: Test, url: string, group: string) {
+export async function offererOn(t: Test, url: string, group: string, key: Buffer | null = null) {
   const config = mqttTestConfig({ url });
   const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId: `offerer-${group}` }), reconnect: config.reconnect, logger: silentLogger });
   await connection.start();
-  const offerer = new FleetOfferer({ connection, group, siteId: 'hq', leaseMs: 60_000, claimTimeoutMs: 5000, logger: silentLogger });
+  const offerer = new FleetOfferer({ connection, group, siteId: 'hq', leaseMs: 60_000, claimTimeoutMs: 5000, key, logger: silentLogger });
   await offerer.start();
   t.teardown(async () => {
     await offerer.stop();
@@ -45,13 +45,13 @@ const WORK_MS = 60;
  * to the broker, the same job runner and budget file as fleet-daemon.ts. Cheaper to start
  * than a process; use startBox for the box a test kills.
  */
-export async function startLocalBox(t: Test, url: string, group: string, siteId: string, dir: string, budget = true) {
+export async function startLocalBox(t: Test, url: string, group: string, siteId: string, dir: string, budget = true, keyFile: string | null = null) {
   const budgetFile = join(dir, `${siteId}.budget`);
   if (budget) writeFileSync(budgetFile, '');
   const completedFile = join(dir, `${siteId}.completed`);
   writeFileSync(completedFile, '');
   const service = new MqttService({
-    config: mqttTestConfig({ url, fleet: { enabled: true, group, leaseSec: 60 }, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, telemetryIntervalSec: 0 }),
+    config: mqttTestConfig({ url, fleet: { enabled: true, group, leaseSec: 60, keyFile }, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, telemetryIntervalSec: 0 }),
     siteId,
     version: '0.0.0-test',
     logger: silentLogger,

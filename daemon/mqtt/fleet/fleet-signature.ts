@@ -1,0 +1,51 @@
+import { canonicalJson, hmacHex, sameHex } from '../commands/signature.js';
+import { readPayload, type PayloadSchemaName } from '../payload-schemas.js';
+
+/**
+ * Fleet messages signed with the group's shared key (`mqtt.fleet.keyFile`): HMAC-SHA256 over
+ * a canonical string that names the group and the kind of message, so a claim cannot be
+ * replayed as a result, nor a message of one group in another. Without the key, a client
+ * allowed on the group's topics could forge a grant and take a job, or a result and have
+ * its text published as the transcript.
+ *
+ * The signature covers every field (sorted-key JSON, `sig` left out), so a box's site id,
+ * the job id and the attempt cannot be changed on the way. A signed message replayed later
+ * is bound to its job and attempt: the offerer grants each attempt once and takes a result
+ * only for an attempt it granted to that box.
+ */
+const DOMAIN = 'earshot-fleet-v1';
+
+/** The fleet message kinds, by the schema each is checked against. */
+export type FleetSchema = Extract<PayloadSchemaName, 'job' | 'job-claim' | 'job-grant' | 'job-done'>;
+
+function fleetSigningString(group: string, schema: FleetSchema, payload: Record<string, unknown>): string {
+  const { sig: _sig, ...signed } = payload;
+  return [DOMAIN, group, schema, canonicalJson(signed)].join('\n');
+}
+
+/** The group's key, or null when the group does not sign its messages. */
+export interface FleetKey {
+  group: string;
+  key: Buffer | null;
+}
+
+/** `payload` as it goes on the wire: with `sig` when the group has a key. */
+export function sealFleetMessage<T extends object>(fleet: FleetKey, schema: FleetSchema, payload: T): T & { sig?: string } {
+  if (!fleet.key) return payload;
+  return { ...payload, sig: hmacHex(fleet.key, fleetSigningString(fleet.group, schema, payload as Record<string, unknown>)) };
+}
+
+/**
+ * A received fleet message as its schema says, and signed with the group's key when there
+ * is one; otherwise why not. Anyone allowed on the group's topics can send anything there.
+ */
+export function readFleetMessage<T>(fleet: FleetKey, schema: FleetSchema, raw: Buffer): { value: T } | { problem: string } {
+  const read = readPayload<T>(schema, raw);
+  if (!fleet.key || 'problem' in read) return read;
+  const payload = read.value as Record<string, unknown>;
+  if (typeof payload.sig !== 'string') return { problem: 'not signed (this group signs its messages: mqtt.fleet.keyFile)' };
+  if (!sameHex(hmacHex(fleet.key, fleetSigningString(fleet.group, schema, payload)), payload.sig)) {
+    return { problem: "signature does not match (another key, another group, or changed on the way)" };
+  }
+  return read;
+}
