@@ -107,37 +107,46 @@ t.test('completion is create-once: a second complete of the same job is ignored'
 t.test('finished records older than their retention are deleted; a recording submitted again is then a new job', async (t) => {
   const dir = tempDir();
   const day = 86_400_000;
-  const now = Date.now();
-  const q = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepDoneMs: 7 * day, keepFailedMs: 30 * day });
+  const start = Date.now();
+  let now = start;
+  const q = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepDoneMs: 7 * day, keepFailedMs: 30 * day, clock: () => now });
   await q.start();
   t.teardown(() => q.stop());
-  for (const id of ['old-done', 'new-done', 'old-failed', 'mid-failed']) await q.submit({ id, input: `/srv/${id}.wav`, priority: 'batch' });
-  for (const id of ['old-done', 'new-done']) {
+  // Each record finishes at its own time on the queue's clock, then the clock comes back.
+  const finishAt = { 'old-done': 8, 'new-done': 6, 'old-failed': 31, 'mid-failed': 8 };
+  for (const [id, daysAgo] of Object.entries(finishAt)) {
+    await q.submit({ id, input: `/srv/${id}.wav`, priority: 'batch' });
     await q.markStarted(id);
-    await q.complete(id, { text: id });
+    now = start - daysAgo * day;
+    if (id.endsWith('-done')) await q.complete(id, { text: id });
+    else await q.fail(id, 'not a WAV file');
+    now = start;
   }
-  for (const id of ['old-failed', 'mid-failed']) {
-    await q.markStarted(id);
-    await q.fail(id, 'not a WAV file');
-  }
-  const age = (kind: string, id: string, days: number) => utimesSync(join(dir, kind, `${id}.json`), new Date(now - days * day), new Date(now - days * day));
-  age('done', 'old-done', 8);
-  age('done', 'new-done', 6);
-  age('failed', 'old-failed', 31);
-  age('failed', 'mid-failed', 8);
 
-  t.equal(await q.prune(), 2, 'two records past their retention');
+  t.equal(await q.prune(), 2, 'two records past their retention (by finish time: the files are all new)');
   t.same(readdirSync(join(dir, 'done')), ['new-done.json'], 'a done record older than 7 days is gone, a newer one stays');
   t.same(readdirSync(join(dir, 'failed')), ['mid-failed.json'], 'failed ones are kept 30 days');
   t.same(q.counts(), { pending: 0, running: 0, done: 1, failed: 1 }, 'and the counts follow');
   t.equal(await q.get('old-done'), undefined, 'the old job is no longer known');
   t.equal((await q.submit({ id: 'old-done', input: '/srv/old-done.wav', priority: 'batch' })).created, true, 'so the same recording is a new job');
   t.equal((await q.submit({ id: 'new-done', input: '/srv/new-done.wav', priority: 'batch' })).created, false, 'while a recent one is still recognised');
+  now = start + 1.5 * day;
+  t.equal(await q.prune(), 1, 'as the clock runs on, the next prune takes the record that passed 7 days');
+  t.same(readdirSync(join(dir, 'done')), [], 'new-done is gone now');
 
-  // A restart reads what is left, and prunes at start.
-  age('done', 'new-done', 9);
-  const again = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepDoneMs: 7 * day, keepFailedMs: 30 * day });
+  // A restart knows records only by their file's time, and prunes at start.
+  now = start;
+  await q.submit({ id: 'kept', input: '/srv/kept.wav', priority: 'batch' });
+  await q.markStarted('kept');
+  await q.complete('kept', { text: 'kept' });
+  const age = (kind: string, id: string, days: number) => utimesSync(join(dir, kind, `${id}.json`), new Date(start - days * day), new Date(start - days * day));
+  age('done', 'kept', 9);
+  age('failed', 'mid-failed', 29);
+  const again = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepDoneMs: 7 * day, keepFailedMs: 30 * day, clock: () => now });
   await again.start();
   t.teardown(() => again.stop());
-  t.notOk(existsSync(join(dir, 'done', 'new-done.json')), 'a record that aged while the daemon was down goes at start');
+  t.notOk(existsSync(join(dir, 'done', 'kept.json')), 'a record that aged while the daemon was down goes at start');
+  t.ok(existsSync(join(dir, 'failed', 'mid-failed.json')), 'one still within its retention by file time stays');
+  now = start + 2 * day;
+  t.equal(await again.prune(), 1, 'and goes once the clock passes its retention');
 });
