@@ -10,10 +10,14 @@ import { parseHotwordList, type ListOptions } from '../../plugins/hotwords-file/
 import { readCorpus, writeCorpus } from '../helpers/fuzz-corpus.js';
 import { encodeRecord, RecordType } from '../../daemon/mqtt/outbox/record-codec.js';
 import { replayLog, type OutboxEntry } from '../../daemon/mqtt/outbox/outbox-log.js';
+import { decodeFleetJob, encodeFleetJob } from '../../daemon/pipeline/fleet-job.js';
+import { readFleetMessage } from '../../daemon/mqtt/fleet/fleet-signature.js';
+import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
 
 /**
  * Coverage-guided fuzzing (issue #9) of the parsers that take bytes from outside: audio
- * files, control requests, hotword lists and messages from plugin threads. Each target
+ * files, control requests, hotword lists, messages from plugin threads, the outbox log and
+ * fleet offers from other boxes. Each target
  * states its contract — the rejections it may give — and throws on anything else; inputs
  * that reach new code (V8 block coverage) are kept and mutated further. Seeds are the real
  * fixtures plus the corpus a longer run left in test/fuzz/corpus/. CI runs each target for
@@ -167,5 +171,29 @@ t.test('a damaged outbox log replays to entries that were written, never to anyt
       covered += s.length;
     }
     if (covered > input.length) throw new Error('skipped ranges overlap');
+  });
+});
+
+t.test('fleet offers from another box: a checked job with a plain local id and its exact audio, or a refusal that names the job', async (t) => {
+  const maxBytes = 2048;
+  const audio = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav')).subarray(0, 600);
+  const offer = { v: 1, jobId: 'clip-01', offeredBy: 'hq', attempt: 2, ts: '2026-11-25T10:00:00Z', claimBy: '2026-11-25T10:00:30Z', job: encodeFleetJob('/srv/spool/Meeting Room.WAV', audio, maxBytes) };
+  const seeds = [Buffer.from(JSON.stringify(offer)), Buffer.from(JSON.stringify({ ...offer, job: { ...offer.job, fileName: '../../etc/passwd', audio: '', bytes: 0 } }))];
+  const unsigned = { group: 'office', key: null };
+  await campaign(t, 'fleet-offer', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/fleet-job.') || url.includes('/fleet/fleet-signature.'), dictionary: ['"jobId"', '"attempt"', '"job"', '"fileName"', '"bytes"', '"sha256"', '"audio"', '"kind"', '"transcribe"', '..', '/', '\\u0000', '-1', '1e400', '"sig"'] }, (input) => {
+    const read = readFleetMessage<JobOfferPayload>(unsigned, 'job', input);
+    if ('problem' in read) return;
+    let decoded;
+    try {
+      decoded = decodeFleetJob(read.value, maxBytes);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('fleet job ')) return;
+      throw err;
+    }
+    // The local id names a file in the inbox and a queue record: one plain path element.
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(decoded.localId) || decoded.localId.includes('..')) throw new Error(`accepted local id ${JSON.stringify(decoded.localId)}`);
+    if (!/^\.[a-z0-9]{1,5}$/.test(decoded.extension)) throw new Error(`accepted extension ${JSON.stringify(decoded.extension)}`);
+    const job = read.value.job as { bytes: number };
+    if (decoded.audio.length !== job.bytes || decoded.audio.length > maxBytes || decoded.audio.length === 0) throw new Error(`accepted ${decoded.audio.length} bytes of audio for a declared ${job.bytes}`);
   });
 });
