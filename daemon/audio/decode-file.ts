@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { findFfmpeg, ffmpegDecode } from './ffmpeg.js';
 import { checkChannel } from './pcm-decoder.js';
 import { bytesToModelRate } from './to-model-rate.js';
@@ -24,6 +24,12 @@ export interface DecodeOptions {
   ffmpeg?: string;
   /** Output rate; 16 kHz (the models' rate) unless a caller needs another. */
   sampleRate?: number;
+  /**
+   * Refuse a path whose last element is a symbolic link, at every open (the header read and
+   * each decode): for folders that others write to (spool folders), where a link swapped in
+   * for a recording could make the daemon read, and transcribe, a file outside the folder.
+   */
+  noFollow?: boolean;
 }
 
 export interface AudioFileInfo {
@@ -48,11 +54,8 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const channel = options.channel ?? 'mix';
   const outRate = options.sampleRate ?? MODEL_SAMPLE_RATE;
-  const fh = await open(path, 'r').catch((err: NodeJS.ErrnoException) => {
-    const why = err.code === 'ENOENT' ? 'no such file' : err.message;
-    // The cause keeps the code: EMFILE or ENOMEM here is the box's state, not the file's.
-    throw new Error(`${path}: cannot open: ${why}`, { cause: err });
-  });
+  const openInput = () => openAudioInput(path, options.noFollow ?? false);
+  const fh = await openInput();
   let head: Buffer;
   let size: number;
   try {
@@ -61,7 +64,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
     size = info.size;
     if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
-    if (options.raw) return rawFile(path, options.raw, channel, outRate, chunkBytes, 0, size);
+    if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size);
     if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF') {
       let header = parseWavHeader(head, path);
       let probe = HEADER_PROBE_BYTES;
@@ -73,7 +76,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
       if (!header) throw new WavFormatError(`${path}: no "data" chunk found; the file is truncated or not a WAV`);
       const available = size - header.dataOffset;
       const dataBytes = header.dataBytes === null ? available : Math.min(header.dataBytes, available);
-      const file = rawFile(path, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes);
+      const file = rawFile(path, openInput, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes);
       return { ...file, info: { ...file.info, container: 'wav' } };
     }
   } finally {
@@ -87,8 +90,34 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   }
   return {
     info: { container: 'ffmpeg', format: null, durationSec: null },
-    samples: () => namingFile(path, floatBytes(ffmpegDecode(ffmpeg, path, outRate, channel))),
+    samples: () => namingFile(path, floatBytes(ffmpegFromHandle(ffmpeg, path, openInput, outRate, channel))),
   };
+}
+
+/** Opens the file for reading; with `noFollow`, a symbolic link is refused with the reason. */
+async function openAudioInput(path: string, noFollow: boolean): Promise<FileHandle> {
+  try {
+    return await open(path, noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'ELOOP' && noFollow ? 'it is a symbolic link; files in a spool folder must be regular files (a link could point out of the folder)' : (err as Error).message;
+    // The cause keeps the code: EMFILE or ENOMEM here is the box's state, not the file's.
+    throw new Error(`${path}: cannot open: ${why}`, { cause: err });
+  }
+}
+
+/**
+ * ffmpeg reads the file we opened (inherited as fd 3), not the path: what it decodes is the
+ * file that was checked, whatever the path names by then.
+ */
+async function* ffmpegFromHandle(ffmpeg: string, path: string, openInput: () => Promise<FileHandle>, outRate: number, channel: ChannelSelect): AsyncGenerator<Buffer> {
+  const fh = await openInput();
+  try {
+    yield* ffmpegDecode(ffmpeg, path, outRate, channel, fh.fd);
+  } finally {
+    await fh.close();
+  }
 }
 
 async function readHead(fh: Awaited<ReturnType<typeof open>>, bytes: number): Promise<Buffer> {
@@ -99,6 +128,7 @@ async function readHead(fh: Awaited<ReturnType<typeof open>>, bytes: number): Pr
 
 function rawFile(
   path: string,
+  openInput: () => Promise<FileHandle>,
   format: PcmFormat,
   channel: ChannelSelect,
   outRate: number,
@@ -112,8 +142,7 @@ function rawFile(
     info: { container: 'raw', format, durationSec: Math.floor(bytes / frameBytes) / format.sampleRate },
     samples: () => {
       if (bytes <= 0) return bytesToModelRate(emptyStream(), format, channel, outRate);
-      const stream = createReadStream(path, { start, end: start + bytes - 1, highWaterMark: chunkBytes });
-      return namingFile(path, bytesToModelRate(stream as AsyncIterable<Buffer>, format, channel, outRate));
+      return namingFile(path, bytesToModelRate(readRange(openInput, start, start + bytes - 1, chunkBytes), format, channel, outRate));
     },
   };
 }
@@ -125,6 +154,18 @@ async function* namingFile(path: string, samples: AsyncGenerator<Float32Array>):
   } catch (err) {
     if (err instanceof Error && !err.message.includes(path)) err.message = `${path}: ${err.message}`;
     throw err;
+  }
+}
+
+/** Bytes start..end (inclusive) of a file opened when reading begins; closed when it ends or is abandoned. */
+async function* readRange(openInput: () => Promise<FileHandle>, start: number, end: number, chunkBytes: number): AsyncGenerator<Buffer> {
+  const fh = await openInput();
+  const stream = fh.createReadStream({ start, end, highWaterMark: chunkBytes });
+  try {
+    yield* stream as AsyncIterable<Buffer>;
+  } finally {
+    stream.destroy();
+    await fh.close().catch(() => undefined);
   }
 }
 

@@ -20,23 +20,29 @@ export function findFfmpeg(binary = 'ffmpeg'): string | null {
 /**
  * Streams `file` as mono float32 little-endian PCM at `sampleRate`, decoded by ffmpeg.
  * The child is killed if the consumer stops early; a failing decode throws with ffmpeg's
- * own error text.
+ * own error text. With `fd`, ffmpeg reads that open file (its fd 3, through /dev/fd/3, which
+ * stays seekable) and `file` only names it in messages.
  */
 export async function* ffmpegDecode(
   ffmpeg: string,
   file: string,
   sampleRate: number,
   channel: ChannelSelect = 'mix',
+  fd?: number,
 ): AsyncGenerator<Buffer> {
   const mono = channel === 'mix' ? ['-ac', '1'] : ['-af', `pan=mono|c0=c${channel}`];
+  const input = fd === undefined ? file : 'file:/dev/fd/3';
   const child = spawn(
     ffmpeg,
-    ['-nostdin', '-hide_banner', '-v', 'error', '-i', file, ...mono, '-ar', String(sampleRate), '-f', 'f32le', '-'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    ['-nostdin', '-hide_banner', '-v', 'error', '-i', input, ...mono, '-ar', String(sampleRate), '-f', 'f32le', '-'],
+    { stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'] },
   );
+  // Both are pipes, as asked above (the typings lose that with a fourth stdio entry).
+  const stdout = child.stdout!;
+  const stderrStream = child.stderr!;
   let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (d: string) => {
+  stderrStream.setEncoding('utf8');
+  stderrStream.on('data', (d: string) => {
     if (stderr.length < 4000) stderr += d;
   });
   const exited = new Promise<number | null>((resolve, reject) => {
@@ -45,7 +51,7 @@ export async function* ffmpegDecode(
   });
   let finished = false;
   try {
-    for await (const chunk of child.stdout) yield chunk as Buffer;
+    for await (const chunk of stdout) yield chunk as Buffer;
     const code = await exited;
     finished = true;
     if (code !== 0) throw new Error(`ffmpeg could not decode ${file} (exit ${code}): ${stderr.trim() || 'no message'}`);

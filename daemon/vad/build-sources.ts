@@ -47,7 +47,8 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
             handler: async (file: SpoolFile) => {
               const d = await detector();
               try {
-                const decode = { raw: config.raw ?? undefined, channel: config.channel };
+                // Others write to spool folders: a link swapped in for a recording is refused.
+                const decode = { raw: config.raw ?? undefined, channel: config.channel, noFollow: true };
                 const info = (await openAudioFile(file.path, decode)).info;
                 // The recorder finished at mtime, so the recording began one duration earlier.
                 const startedAtMs = file.mtimeMs - (info.durationSec ?? 0) * 1000;

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll, openAudioFile } from '../../daemon/audio/decode-file.js';
 import { findFfmpeg } from '../../daemon/audio/ffmpeg.js';
@@ -44,13 +44,51 @@ t.test('stopping early ends the ffmpeg child', async (t) => {
   const flac = join(tempDir(), 'long.flac');
   t.equal(spawnSync('sox', ['-n', '-r', '16000', flac, 'synth', '60', 'sine', '440']).status, 0);
   const file = await openAudioFile(flac);
+  // ffmpeg reads the opened file as /dev/fd/3, so it is found as this process's child.
+  const running = () => spawnSync('pgrep', ['-P', String(process.pid), '-f', 'ffmpeg .*-i file:/dev/fd/3']).status === 0;
   for await (const chunk of file.samples()) {
     t.ok(chunk.length > 0);
+    t.ok(running(), 'ffmpeg is running while samples are read');
     break; // the generator's finally kills ffmpeg
   }
   // SIGKILL is delivered at once, but the process table may lag a moment.
-  const running = () => spawnSync('pgrep', ['-f', `ffmpeg.*${flac}`]).status === 0;
   const end = Date.now() + 3000;
   while (running() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   t.notOk(running(), 'no ffmpeg left running');
+});
+
+t.test('ffmpeg reads the file that was opened, and seeks in it (an MP4 with its index at the end)', async (t) => {
+  const dir = tempDir();
+  const long = join(dir, 'long.wav');
+  // Long enough (about 1 MB of AAC) that the index is beyond what ffmpeg reads ahead: read as
+  // a stream (pipe:3) this file fails with "partial file"; it must be read as a file.
+  t.equal(spawnSync('sox', [...Array<string>(20).fill(wav), long]).status, 0);
+  const m4a = join(dir, 'voice memo.m4a');
+  // No +faststart: the moov atom is written last, so the demuxer must seek to find it.
+  const made = spawnSync('ffmpeg', ['-v', 'error', '-i', long, '-c:a', 'aac', '-b:a', '64k', m4a]);
+  t.equal(made.status, 0, `ffmpeg writes the M4A: ${made.stderr?.toString() ?? ''}`);
+  const head = readFileSync(m4a).subarray(0, 64).toString('latin1');
+  t.notMatch(head, /moov/, 'the index is not at the start');
+  const decoded = await decodeAll(m4a);
+  const direct = await decodeAll(long);
+  t.ok(Math.abs(decoded.length - direct.length) < 4096, `${decoded.length} vs ${direct.length} samples`);
+});
+
+t.test('with noFollow, a link swapped in after the file was opened is refused when decoding starts', async (t) => {
+  const dir = tempDir();
+  const other = join(dir, 'elsewhere.flac');
+  t.equal(spawnSync('sox', [wav, other]).status, 0);
+  for (const name of ['swapped.flac', 'swapped.wav']) {
+    const path = join(dir, name);
+    t.equal(spawnSync('sox', [wav, path]).status, 0);
+    const file = await openAudioFile(path, { noFollow: true });
+    rmSync(path);
+    symlinkSync(other, path);
+    const read = async () => {
+      for await (const chunk of file.samples()) void chunk;
+    };
+    await t.rejects(read(), new RegExp(`${name}: cannot open: it is a symbolic link`), `${name}: the link is not followed`);
+    await t.resolves(decodeAll(path), `${name}: without noFollow (a local caller's path) the link is followed`);
+  }
+  await t.rejects(openAudioFile(join(dir, 'swapped.wav'), { noFollow: true }), /swapped\.wav: cannot open: it is a symbolic link; files in a spool folder must be regular files/);
 });

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { chmodSync, existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startDaemon, runCli } from '../helpers/daemon-process.js';
+import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { freePort } from '../../scripts/free-port.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
@@ -104,6 +104,15 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   const plugin = await call('plugins.enable', { name: TRAVERSAL });
   t.not(plugin.code, 0, 'MQTT plugins.enable with a traversal name is refused');
   t.match(plugin.stdout + plugin.stderr, /unknown plugin|no plugin/i);
+
+  // A link dropped into the spool, to a recording outside it: never read, moved aside with the reason.
+  symlinkSync(good, join(spool, 'looks-like-a-recording.wav'));
+  const reason = join(spool, 'failed', 'looks-like-a-recording.wav.reason.txt');
+  await waitFor(() => existsSync(reason), 20_000, 'the link moved to failed/');
+  t.match(readFileSync(reason, 'utf8'), /a symbolic link, not a recording/, 'a link in the spool is refused with the reason');
+  t.ok(lstatSync(join(spool, 'failed', 'looks-like-a-recording.wav')).isSymbolicLink(), 'the link itself was moved, its target left alone');
+  t.ok(existsSync(good));
+  t.same(readdirSync(join(root, 'data', 'queue', 'done')), [], 'and nothing it points to was transcribed');
 
   // Nothing landed outside, nothing was queued inside, /etc/passwd untouched.
   for (const target of escapeTargets()) t.notOk(existsSync(target), `${target} was not created`);

@@ -1,9 +1,10 @@
-import { mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, type AudioSource } from './types.js';
 import { transientCode } from '../../shortage/transient-errors.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
+import { RateLimit } from '../../log/rate-limit.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -56,6 +57,8 @@ export class SpoolWatcher implements AudioSource {
   private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
   /** Recordings kept after a shortage, and when each is tried again (not at every scan). */
   private readonly retries: RetryBackoff;
+  /** done/ or failed/ replaced by something else: said once a minute while it lasts, not at every scan. */
+  private readonly brokenDirs = new RateLimit(1 / 60, 1);
 
   constructor(private readonly options: SpoolWatcherOptions) {
     this.id = checkSourceId(options.id);
@@ -75,6 +78,12 @@ export class SpoolWatcher implements AudioSource {
   async start(): Promise<void> {
     await mkdir(this.doneDir, { recursive: true });
     await mkdir(this.failedDir, { recursive: true });
+    const problem = await this.ownDirsProblem();
+    if (problem) throw new Error(`spool folder ${this.options.dir}: ${problem}`);
+    const mode = (await stat(this.options.dir)).mode;
+    if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+      this.options.logger.warn(`spool folder is writable by ${(mode & 0o002) !== 0 ? 'everyone' : 'its group'} without the sticky bit: a writer could replace done/ or failed/ with a link; run chmod +t on it`, { source: this.id, dir: this.options.dir });
+    }
     this.stopped = false;
     this.stopRequested = false;
     this.options.logger.info('spool watching', { source: this.id, dir: this.options.dir });
@@ -106,6 +115,10 @@ export class SpoolWatcher implements AudioSource {
     const ready: SpoolFile[] = [];
     const present = new Set<string>();
     for (const entry of entries) {
+      if (entry.isSymbolicLink() && !entry.name.startsWith('.') && !IN_PROGRESS.test(entry.name) && !this.stopRequested) {
+        await this.refuseLink(entry.name);
+        continue;
+      }
       if (!entry.isFile() || entry.name.startsWith('.') || IN_PROGRESS.test(entry.name)) continue;
       present.add(entry.name);
       const path = join(this.options.dir, entry.name);
@@ -130,6 +143,9 @@ export class SpoolWatcher implements AudioSource {
     ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
     for (const file of ready) {
       if (this.stopRequested) break;
+      // Checked before each recording is read (and again before it is moved): while done/ or
+      // failed/ is not the daemon's own folder, recordings wait here untouched.
+      if (await this.dirsBroken()) break;
       await this.handle(file);
     }
   }
@@ -148,9 +164,29 @@ export class SpoolWatcher implements AudioSource {
     }, delay);
   }
 
+  /**
+   * done/ and failed/ must be the folders the daemon made, not links: recordings are moved
+   * into them and reasons written there, so a link put in their place by whoever writes to
+   * the spool would have the daemon write wherever it points (its own job queue, say).
+   */
+  private async ownDirsProblem(): Promise<string | undefined> {
+    for (const dir of [this.doneDir, this.failedDir]) {
+      const info = await lstat(dir).catch(() => undefined);
+      if (!info?.isDirectory()) return `${dir} is ${info?.isSymbolicLink() ? 'a symbolic link' : info ? 'not a directory' : 'missing'}; it must be a plain folder (remove it, and the daemon makes it again)`;
+    }
+    return undefined;
+  }
+
+  private async dirsBroken(): Promise<boolean> {
+    const problem = await this.ownDirsProblem();
+    if (problem && this.brokenDirs.take()) this.options.logger.error(`spool folder: ${problem}; recordings wait here until it is fixed`, { source: this.id });
+    return problem !== undefined;
+  }
+
   private async handle(file: SpoolFile): Promise<void> {
     const { logger } = this.options;
     const name = checkFileName(file.name);
+
     this.seen.delete(name);
     try {
       await this.options.handler(file);
@@ -164,17 +200,39 @@ export class SpoolWatcher implements AudioSource {
         return logger.error(`out of resources (${code}): this recording stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
       }
       this.retries.clear(name);
-      const reason = err instanceof Error ? err.message : String(err);
-      const target = await freeName(this.failedDir, name);
-      await rename(file.path, join(this.failedDir, target));
-      await writeFile(join(this.failedDir, `${target}.reason.txt`), `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`);
-      logger.warn('spool file failed; moved to failed/', { source: this.id, file: name, movedTo: target, reason });
+      if (await this.dirsBroken()) return;
+      await this.moveToFailed(name, err instanceof Error ? err.message : String(err));
       return;
     }
     this.retries.clear(name);
+    // Replaced while the recording was read: it stays; done again once the folder is fixed,
+    // its segments are known by their audio and not transcribed twice.
+    if (await this.dirsBroken()) return;
     const target = await freeName(this.doneDir, name);
     await rename(file.path, join(this.doneDir, target));
     logger.info('spool file done', { source: this.id, file: name, movedTo: target });
+  }
+
+  private async moveToFailed(name: string, reason: string): Promise<void> {
+    const target = await freeName(this.failedDir, name);
+    await rename(join(this.options.dir, name), join(this.failedDir, target));
+    await writeFile(join(this.failedDir, `${target}.reason.txt`), `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`);
+    this.options.logger.warn('spool file failed; moved to failed/', { source: this.id, file: name, movedTo: target, reason });
+  }
+
+  /**
+   * A symbolic link is never read: it could point out of the folder, at anything the daemon
+   * can read. It goes to failed/ (the link itself, not what it points to) with the reason,
+   * so whoever dropped it sees why. Decoding also opens recordings without following a
+   * link, for one swapped in after this listing.
+   */
+  private async refuseLink(name: string): Promise<void> {
+    if (await this.dirsBroken()) return;
+    try {
+      await this.moveToFailed(checkFileName(name), 'a symbolic link, not a recording: files in a spool folder must be regular files (a link could point out of the folder); copy or move the recording in instead');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 }
 

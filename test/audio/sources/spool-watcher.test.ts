@@ -1,9 +1,9 @@
 import t from 'tap';
-import { existsSync, readFileSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolWatcher, type SpoolFile } from '../../../daemon/audio/sources/spool-watcher.js';
 import { checkFileName } from '../../../daemon/audio/sources/types.js';
-import { silentLogger } from '../../../daemon/log/logger.js';
+import { LogSink, silentLogger, type Logger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
 
 /** Sets a file's mtime into the past, as if its writer finished a while ago. */
@@ -150,4 +150,82 @@ t.test('a recording kept after a shortage waits before its next try, longer each
   await watcher.scan();
   t.equal(tries, first + 1, 'the second wait is longer (600 ms)');
   t.ok(existsSync(join(dir, 'rec.wav')), 'and the recording is still there');
+});
+
+t.test('a symbolic link in the spool is never read: it goes to failed/ with the reason, its target untouched', async (t) => {
+  const dir = tempDir();
+  const outside = join(tempDir(), 'private-meeting.wav');
+  writeFileSync(outside, 'RIFF secret audio');
+  const handled: string[] = [];
+  const watcher = new SpoolWatcher({ id: 'share', dir, settleMs: 0, logger: silentLogger, handler: async (file) => void handled.push(file.name) });
+  symlinkSync(outside, join(dir, 'looks-like-a-recording.wav'));
+  symlinkSync('/nonexistent/target.wav', join(dir, 'dangling.wav'));
+  writeFileSync(join(dir, 'real.wav'), 'a real file');
+  age(join(dir, 'real.wav'), 5000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  await watcher.scan();
+  t.same(handled, ['real.wav'], 'only the regular file reached the handler');
+  t.same(readdirSync(join(dir, 'failed')).sort(), ['dangling.wav', 'dangling.wav.reason.txt', 'looks-like-a-recording.wav', 'looks-like-a-recording.wav.reason.txt']);
+  t.ok(lstatSync(join(dir, 'failed', 'looks-like-a-recording.wav')).isSymbolicLink(), 'the link itself was moved');
+  t.equal(readFileSync(outside, 'utf8'), 'RIFF secret audio', 'and its target is where it was, unchanged');
+  t.match(readFileSync(join(dir, 'failed', 'looks-like-a-recording.wav.reason.txt'), 'utf8'), /share looks-like-a-recording\.wav\na symbolic link, not a recording/);
+});
+
+/** A logger that keeps its lines, to see what the watcher said. */
+function keptLog(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { logger: new LogSink({ level: 'debug', format: 'text', write: (line) => void lines.push(line) }).logger('spool'), lines };
+}
+
+t.test('done/ or failed/ replaced by a link: nothing is read or moved through it until the folder is put right', async (t) => {
+  const dir = tempDir();
+  const elsewhere = tempDir(); // stands for the daemon's own state, e.g. its job queue
+  const { logger, lines } = keptLog();
+  const handled: string[] = [];
+  const watcher = new SpoolWatcher({
+    id: 'share',
+    dir,
+    settleMs: 0,
+    logger,
+    handler: async (file) => {
+      handled.push(file.name);
+      throw new Error('not audio');
+    },
+  });
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  rmSync(join(dir, 'failed'), { recursive: true });
+  symlinkSync(elsewhere, join(dir, 'failed'));
+  writeFileSync(join(dir, 'evil.json'), '{"id":"injected"}');
+  age(join(dir, 'evil.json'), 5000);
+  await watcher.scan();
+  await watcher.scan();
+  t.same(handled, [], 'the recording was not read');
+  t.same(readdirSync(elsewhere), [], 'and nothing was written where the link points');
+  t.ok(existsSync(join(dir, 'evil.json')), 'the file waits in the spool');
+  t.equal(lines.filter((l) => /failed is a symbolic link; it must be a plain folder/.test(l)).length, 1, `said once, not at every scan: ${lines.join(' | ')}`);
+
+  rmSync(join(dir, 'failed'));
+  mkdirSync(join(dir, 'failed'));
+  await watcher.scan();
+  t.same(handled, ['evil.json'], 'once the folder is a folder again, the file is handled');
+  t.same(readdirSync(join(dir, 'failed')).sort(), ['evil.json', 'evil.json.reason.txt']);
+  t.same(readdirSync(elsewhere), []);
+});
+
+t.test('a spool folder whose done/ is a link does not start; one others may write to without the sticky bit is warned about', async (t) => {
+  const dir = tempDir();
+  symlinkSync(tempDir(), join(dir, 'done'));
+  await t.rejects(new SpoolWatcher({ id: 'share', dir, logger: silentLogger, handler: async () => undefined }).start(), /spool folder .*: .*done is a symbolic link; it must be a plain folder/);
+
+  for (const [mode, warned] of [[0o777, true], [0o1777, false], [0o755, false]] as const) {
+    const open = tempDir();
+    chmodSync(open, mode);
+    const { logger, lines } = keptLog();
+    const watcher = new SpoolWatcher({ id: 'share', dir: open, logger, handler: async () => undefined });
+    await watcher.start();
+    await watcher.stop();
+    t.equal(lines.some((l) => /writable by everyone without the sticky bit.*chmod \+t/.test(l)), warned, `mode ${mode.toString(8)}: ${warned ? 'warned' : 'no warning'}`);
+  }
 });
