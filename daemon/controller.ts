@@ -92,7 +92,7 @@ export class Controller {
       config: config.model as ModelConfig,
       logger: logger('asr'),
       process: (job): Promise<JobOutcome> => processor.process(job),
-      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input }),
+      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}) }),
     });
     this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage) });
     this.capture = new CaptureService({
@@ -196,8 +196,8 @@ export class Controller {
   /** MQTT `cmd/<verb>`: the same methods as the control socket, already authenticated by the MQTT layer. */
   private async dispatchRemote(verb: string, params: Record<string, unknown>): Promise<unknown> {
     const spoolDirs = (this.options.config.sources as SourceConfig[]).flatMap((s) => (s.type === 'spool' ? [s.dir] : []));
-    checkRemotePaths(verb, params, spoolDirs);
-    const reply = await this.control.dispatch({ id: 'mqtt', method: verb, params });
+    const checked = checkRemotePaths(verb, params, spoolDirs);
+    const reply = await this.control.dispatch({ id: 'mqtt', method: verb, params: checked });
     if (reply.status === 'ok') return reply.data;
     throw Object.assign(new ControlError(reply.error.code, reply.error.message, reply.error.hint), { code: reply.error.code });
   }

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openInputFile, type InputFileRules } from './open-input.js';
 import { findFfmpeg, ffmpegDecode } from './ffmpeg.js';
 import { checkChannel } from './pcm-decoder.js';
 import { bytesToModelRate } from './to-model-rate.js';
@@ -13,7 +13,8 @@ import { parseWavHeader, WavFormatError } from './wav-header.js';
  * than a short one.
  */
 
-export interface DecodeOptions {
+/** `noFollow` and `within` (see open-input.ts) hold at every open: the header read and each decode. */
+export interface DecodeOptions extends InputFileRules {
   /** Treat the file as headerless PCM in this format (e.g. from `arecord -t raw`). */
   raw?: PcmFormat;
   /** 'mix' averages all channels (default); a number picks one channel (0-based). */
@@ -24,12 +25,6 @@ export interface DecodeOptions {
   ffmpeg?: string;
   /** Output rate; 16 kHz (the models' rate) unless a caller needs another. */
   sampleRate?: number;
-  /**
-   * Refuse a path whose last element is a symbolic link, at every open (the header read and
-   * each decode): for folders that others write to (spool folders), where a link swapped in
-   * for a recording could make the daemon read, and transcribe, a file outside the folder.
-   */
-  noFollow?: boolean;
 }
 
 export interface AudioFileInfo {
@@ -54,7 +49,8 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const channel = options.channel ?? 'mix';
   const outRate = options.sampleRate ?? MODEL_SAMPLE_RATE;
-  const openInput = () => openAudioInput(path, options.noFollow ?? false);
+  const rules: InputFileRules = { ...(options.noFollow ? { noFollow: true } : {}), ...(options.within ? { within: options.within } : {}) };
+  const openInput = () => openInputFile(path, rules);
   const fh = await openInput();
   let head: Buffer;
   let size: number;
@@ -94,19 +90,6 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   };
 }
 
-/** Opens the file for reading; with `noFollow`, a symbolic link is refused with the reason. */
-async function openAudioInput(path: string, noFollow: boolean): Promise<FileHandle> {
-  try {
-    return await open(path, noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : 'r');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'ELOOP' && noFollow ? 'it is a symbolic link; files in a spool folder must be regular files (a link could point out of the folder)' : (err as Error).message;
-    // The cause keeps the code: EMFILE or ENOMEM here is the box's state, not the file's.
-    throw new Error(`${path}: cannot open: ${why}`, { cause: err });
-  }
-}
-
 /**
  * ffmpeg reads the file we opened (inherited as fd 3), not the path: what it decodes is the
  * file that was checked, whatever the path names by then.
@@ -120,7 +103,7 @@ async function* ffmpegFromHandle(ffmpeg: string, path: string, openInput: () => 
   }
 }
 
-async function readHead(fh: Awaited<ReturnType<typeof open>>, bytes: number): Promise<Buffer> {
+async function readHead(fh: FileHandle, bytes: number): Promise<Buffer> {
   const buf = Buffer.alloc(bytes);
   const { bytesRead } = await fh.read(buf, 0, bytes, 0);
   return buf.subarray(0, bytesRead);

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { statInputFile, readInputFile } from '../audio/open-input.js';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
@@ -34,6 +34,8 @@ export interface FleetBridgeOptions {
 export interface OfferParams {
   /** Absolute paths of audio files (the CLI expands directories). */
   paths: string[];
+  /** Folders the files must lie in, now and when read (set by the daemon for remote callers). */
+  within?: string[];
 }
 
 /** `jobs.offers`: what this box has offered to its group. */
@@ -183,7 +185,10 @@ export class FleetBridge implements Service {
           type: 'object',
           required: ['paths'],
           additionalProperties: false,
-          properties: { paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } } },
+          properties: {
+            paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } },
+            within: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1 } },
+          },
         },
         handler: (p) => this.offer(p as OfferParams),
       },
@@ -198,7 +203,8 @@ export class FleetBridge implements Service {
     for (const path of p.paths) {
       try {
         if (!isAbsolute(path)) throw new Error('path must be absolute (the daemon has its own working directory)');
-        const s = await stat(path);
+        const rules = p.within ? { within: p.within } : {};
+        const s = await statInputFile(path, rules);
         if (!s.isFile()) throw new Error('not a regular file');
         checkFleetSize(s.size, this.maxBytes);
         const id = jobIdForFile(path, s.size, s.mtimeMs);
@@ -207,7 +213,7 @@ export class FleetBridge implements Service {
           result.offered.push({ id, input: path, bytes: s.size, state: known, created: false });
           continue;
         }
-        const record = { id, input: path, offeredAt: new Date().toISOString(), round: 1 };
+        const record: FleetOfferRecord = { id, input: path, offeredAt: new Date().toISOString(), round: 1, ...rules };
         await this.store.add(record);
         this.enqueue(record);
         result.offered.push({ id, input: path, bytes: s.size, state: 'offered', created: true });
@@ -260,9 +266,10 @@ export class FleetBridge implements Service {
         let result: Promise<JobDonePayload>;
         try {
           // The file is read now, not at submit: it must still be the one submitted.
-          const s = await stat(record.input);
+          const rules = record.within ? { within: record.within } : {};
+          const s = await statInputFile(record.input, rules);
           if (jobIdForFile(record.input, s.size, s.mtimeMs) !== record.id) throw new Error('the file has changed since it was submitted; submit it again');
-          job = encodeFleetJob(record.input, await readFile(record.input), this.maxBytes);
+          job = encodeFleetJob(record.input, await readInputFile(record.input, rules), this.maxBytes);
           result = this.options.offerer().offer(offerIdOf(record), { ...job });
         } catch (err) {
           const error = `cannot offer ${record.input}: ${describeFileError(err)}`;

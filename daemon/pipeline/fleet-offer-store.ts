@@ -11,6 +11,8 @@ export interface FleetOfferRecord {
   offeredAt: string;
   /** 1 for the first offer, +1 each time it is offered again after a restart of this box. */
   round: number;
+  /** Folders `input` must lie in when read (a path a remote caller named); see open-input.ts. */
+  within?: string[];
 }
 
 /**

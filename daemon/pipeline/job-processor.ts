@@ -81,6 +81,7 @@ export class JobProcessor<S> {
       try {
         result = await detectFileSegments(job.path, {
           sourceId: job.sourceId,
+          ...(job.within ? { decode: { within: job.within } } : {}),
           detector,
           settings: this.options.vad,
           ...(job.startedAtMs !== undefined ? { startedAtMs: job.startedAtMs } : {}),

@@ -45,6 +45,8 @@ export interface TranscriptionJob {
   startedAtMs?: number;
   /** The recording the audio came from: its spool file name, or the path given to `jobs submit`. */
   recording?: string;
+  /** Folders `path` must lie in when read (a path a remote caller named); see open-input.ts. */
+  within?: string[];
 }
 
 /** What `jobs export` and `jobs list` show of a finished job's transcripts. */

@@ -10,6 +10,7 @@ import type { BudgetStore, Budget, BudgetChange } from './budget-store.js';
 import type { Scheduler } from './scheduler.js';
 import type { Priority } from './policy.js';
 import { wavSeconds } from './wav-duration.js';
+import { statInputFile } from '../audio/open-input.js';
 
 /**
  * Control-API handlers for the scheduler's CLI verbs, as plain functions the controller
@@ -33,6 +34,8 @@ export interface SubmitParams {
   deadline?: string;
   /** Only with a single path: the idempotency key to use. */
   id?: string;
+  /** Folders the files must lie in, now and when read (set by the daemon for remote callers). */
+  within?: string[];
 }
 
 export interface SubmitResult {
@@ -77,6 +80,7 @@ export const SCHEDULER_METHOD_PARAMS: Record<string, Record<string, unknown> | u
       priority: { enum: ['live', 'interactive', 'batch'] },
       deadline: { type: 'string' },
       id: { type: 'string' },
+      within: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1 } },
     },
   },
   'jobs.list': { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
@@ -147,11 +151,11 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
   for (const path of p.paths) {
     try {
       if (!isAbsolute(path)) throw new Error('path must be absolute (the daemon has its own working directory)');
-      const s = await stat(path);
+      const s = await statInputFile(path, p.within ? { within: p.within } : {});
       if (!s.isFile()) throw new Error('not a regular file');
       const id = p.id ?? jobIdForFile(path, s.size, s.mtimeMs);
       const audioSeconds = await wavSeconds(path);
-      const r = await deps.queue.submit({ id, input: path, priority: p.priority ?? 'batch', ...(deadline ? { deadline } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
+      const r = await deps.queue.submit({ id, input: path, priority: p.priority ?? 'batch', ...(deadline ? { deadline } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}), ...(p.within ? { within: p.within } : {}) });
       result.submitted.push({ id: r.job.id, input: r.job.input, state: r.state, created: r.created, deadline: r.job.deadline });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;

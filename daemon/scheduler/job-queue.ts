@@ -32,6 +32,11 @@ export interface JobSpec {
   sourceId?: string;
   /** The recording's name in transcripts when `input` is only a local copy (a fleet job's offered file name). */
   recording?: string;
+  /**
+   * Folders `input` must lie in when it is read (as the kernel resolves the open), for a path
+   * a remote caller named: checked at submit, and again at the read, hours later perhaps.
+   */
+  within?: string[];
 }
 
 export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'priority'>> {
@@ -41,6 +46,7 @@ export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'prio
   audioSeconds?: number;
   sourceId?: string;
   recording?: string;
+  within?: string[];
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
@@ -201,6 +207,7 @@ export class JobQueue implements Service {
     if (spec.audioSeconds !== undefined) job.audioSeconds = spec.audioSeconds;
     if (spec.sourceId !== undefined) job.sourceId = spec.sourceId;
     if (spec.recording !== undefined) job.recording = spec.recording;
+    if (spec.within !== undefined) job.within = spec.within;
     await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(job));
     this.pendingJobs.set(id, job);
     return { job, state: 'pending', created: true };

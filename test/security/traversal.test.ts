@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
@@ -104,6 +104,26 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   const plugin = await call('plugins.enable', { name: TRAVERSAL });
   t.not(plugin.code, 0, 'MQTT plugins.enable with a traversal name is refused');
   t.match(plugin.stdout + plugin.stderr, /unknown plugin|no plugin/i);
+
+  // A remote job for a file in a spool subfolder waits (batch work held by a low power
+  // budget); meanwhile whoever writes to the spool swaps that subfolder for a link to
+  // elsewhere. When the job runs, the file is read as the kernel opens it: outside, refused.
+  await callDaemonUntyped('budget.set', { powerBudgetWatts: 1 }, socket);
+  const later = join(spool, 'later');
+  mkdirSync(later);
+  writeFileSync(join(later, 'meeting.wav'), readFileSync(good));
+  writeFileSync(join(audio, 'meeting.wav'), readFileSync(good));
+  const held = await call('jobs.submit', { paths: [join(later, 'meeting.wav')], id: 'held-remote' });
+  t.equal(held.code, 0, held.stderr);
+  t.equal((JSON.parse(held.stdout) as SubmitResult).submitted[0]?.state, 'pending', 'the remote job is queued, and held');
+  renameSync(later, `${later}-old`);
+  symlinkSync(audio, later);
+  await callDaemonUntyped('budget.set', { powerBudgetWatts: null }, socket);
+  await waitFor(() => existsSync(join(root, 'data', 'queue', 'failed', 'held-remote.json')), 30_000, 'the held job to fail');
+  const failed = JSON.parse(readFileSync(join(root, 'data', 'queue', 'failed', 'held-remote.json'), 'utf8')) as { error: string };
+  t.match(failed.error, new RegExp(`meeting\\.wav: cannot open: it leads to ${audio}/meeting\\.wav, outside the folders this caller may name`), 'it failed, naming where the path led');
+  rmSync(later);
+  renameSync(`${later}-old`, later);
 
   // A link dropped into the spool, to a recording outside it: never read, moved aside with the reason.
   symlinkSync(good, join(spool, 'looks-like-a-recording.wav'));
