@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config/errors.js';
+import { ConfigError, configFileErrorIn } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { Controller } from './controller.js';
 import { LOG_LEVELS, LogSink, type LogLevel } from './log/logger.js';
@@ -116,6 +116,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   } catch (err) {
     log.error('could not start', { err });
     notifier.close();
+    const configFile = configFileErrorIn(err);
+    if (configFile) {
+      process.stderr.write(`earshotd: ${configFile.message}; refusing to start\n`);
+      return EX_CONFIG;
+    }
     return 1;
   }
   await notifier.ready(`serving site ${config.siteId}`);

@@ -22,6 +22,24 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A file the config names (a key, a certificate, a password file) that cannot be used as it
+ * is: found only when the daemon starts, but a config problem all the same, so the daemon
+ * exits 78 and systemd does not restart it into the same error every few seconds.
+ */
+export class ConfigFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigFileError';
+  }
+}
+
+/** The ConfigFileError behind `err` (itself, or in its chain of causes), if any. */
+export function configFileErrorIn(err: unknown): ConfigFileError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) if (e instanceof ConfigFileError) return e;
+  return undefined;
+}
+
 export function formatIssue(issue: ConfigIssue): string {
   return `${issue.path}: ${issue.message}${issue.hint ? ` (hint: ${issue.hint})` : ''}`;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { ConfigFileError } from '../config/errors.js';
 import type { IClientOptions } from 'mqtt';
 import type { MqttConfig } from './config.js';
 
@@ -26,7 +27,7 @@ function readConfigFile(what: string, key: string, path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    throw new Error(`mqtt.${key}: cannot read ${what} ${path}: ${(err as Error).message}; fix the path or the file permissions`);
+    throw new ConfigFileError(`mqtt.${key}: cannot read ${what} ${path}: ${(err as Error).message}; fix the path or the file permissions`);
   }
 }
 

@@ -14,6 +14,7 @@ import type { TranscriptPayload } from './payloads/transcript.js';
 import type { PartialPayload } from './payloads/partial.js';
 import { buildTelemetry, type TelemetryInput } from './payloads/telemetry.js';
 import { RemoteCommands, type CommandDispatcher, type RemoteCommandStats } from './commands/remote-commands.js';
+import { ConfigFileError } from '../config/errors.js';
 import { loadCommandKey } from './commands/command-key.js';
 import type { FleetJobRunner } from './fleet/fleet-worker.js';
 import type { FleetOfferer } from './fleet/fleet-offerer.js';
@@ -95,7 +96,7 @@ export class MqttService implements TranscriptSink {
     // A bad key file is a config error: fail before anything is started.
     let commandKey: Buffer | null = null;
     if (config.commands.enabled) {
-      if (!config.commands.keyFile) throw new Error('mqtt.commands.enabled is true but mqtt.commands.keyFile is null; point it at a file holding the shared key (chmod 600)');
+      if (!config.commands.keyFile) throw new ConfigFileError('mqtt.commands.enabled is true but mqtt.commands.keyFile is null; point it at a file holding the shared key (chmod 600)');
       commandKey = loadCommandKey(config.commands.keyFile);
     }
     const fleetKey = config.fleet.enabled && config.fleet.keyFile ? loadCommandKey(config.fleet.keyFile, { setting: 'mqtt.fleet.keyFile' }) : null;

@@ -82,3 +82,24 @@ t.test('a running daemon answers earshot status, publishes retained online, and 
   t.not(after.code, 0);
   t.match(after.stderr, /daemon not running/);
 });
+
+t.test('a key file the config names that cannot be used is a config error too: exit 78, naming the setting', async (t) => {
+  const dir = tempDir('bad-key-');
+  const key = join(dir, 'fleet.key');
+  writeFileSync(key, 'k'.repeat(48), { mode: 0o644 });
+  const cases = [
+    { mqtt: { fleet: { enabled: true, keyFile: key } }, stderr: /mqtt\.fleet\.keyFile .*fleet\.key is readable by others \(mode 0644\); run: chmod 600 .*; refusing to start/ },
+    { mqtt: { commands: { enabled: true, keyFile: join(dir, 'missing.key') } }, stderr: /mqtt\.commands\.keyFile .*missing\.key: does not exist; create it with/ },
+    { mqtt: { embedded: { passwordFile: join(dir, 'missing.passwd') } }, stderr: /mqtt\.embedded\.passwordFile .*missing\.passwd: cannot read it/ },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const file = join(dir, `config-${i}.json`);
+    writeFileSync(file, JSON.stringify({ siteId: 'keys', dataDir: join(dir, `data-${i}`), control: { socket: join(dir, `c-${i}.sock`) }, mqtt: { embedded: { port: 0 }, ...c.mqtt, ...(c.mqtt.embedded ? { embedded: { port: 0, ...c.mqtt.embedded } } : {}) } }));
+    const child = spawn(process.execPath, [earshotdBin, '--config', file], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    t.equal(code, 78, `case ${i}: exit 78 (EX_CONFIG: systemd does not restart into the same error)`);
+    t.match(stderr, c.stderr, `case ${i}: the reason, on stderr`);
+  }
+});

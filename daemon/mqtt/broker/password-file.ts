@@ -1,6 +1,7 @@
 import { createHash, pbkdf2, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { ConfigFileError } from '../../config/errors.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 
@@ -40,7 +41,7 @@ export class PasswordFile {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`mqtt.embedded.passwordFile ${path}: cannot read it: ${(err as Error).message}`);
+      throw new ConfigFileError(`mqtt.embedded.passwordFile ${path}: cannot read it: ${(err as Error).message}`);
     }
     const users = new Map<string, Entry>();
     text.split(/\r?\n/).forEach((raw, i) => {
@@ -48,9 +49,9 @@ export class PasswordFile {
       if (line === '' || line.startsWith('#')) return;
       const where = `${path}:${i + 1}`;
       const colon = line.indexOf(':');
-      if (colon <= 0) throw new Error(`${where}: expected user:hash as mosquitto_passwd writes it`);
+      if (colon <= 0) throw new ConfigFileError(`${where}: expected user:hash as mosquitto_passwd writes it`);
       const user = line.slice(0, colon);
-      if (users.has(user)) throw new Error(`${where}: user "${user}" is listed twice`);
+      if (users.has(user)) throw new ConfigFileError(`${where}: user "${user}" is listed twice`);
       users.set(user, parseHash(line.slice(colon + 1), where));
     });
     return new PasswordFile(path, users);
@@ -71,21 +72,21 @@ export class PasswordFile {
 function parseHash(text: string, where: string): Entry {
   const parts = text.split('$');
   const b64 = (s: string | undefined, what: string): Buffer => {
-    if (!s || !BASE64.test(s)) throw new Error(`${where}: the ${what} is not base64`);
+    if (!s || !BASE64.test(s)) throw new ConfigFileError(`${where}: the ${what} is not base64`);
     return Buffer.from(s, 'base64');
   };
   if (parts[0] !== '' || (parts[1] !== '6' && parts[1] !== '7')) {
-    throw new Error(`${where}: not a hashed password; make the file with mosquitto_passwd (plain-text passwords are not accepted)`);
+    throw new ConfigFileError(`${where}: not a hashed password; make the file with mosquitto_passwd (plain-text passwords are not accepted)`);
   }
   if (parts[1] === '6') {
-    if (parts.length !== 4) throw new Error(`${where}: a $6$ hash has the form $6$salt$hash`);
+    if (parts.length !== 4) throw new ConfigFileError(`${where}: a $6$ hash has the form $6$salt$hash`);
     return { kind: 'sha512', salt: b64(parts[2], 'salt'), hash: b64(parts[3], 'hash') };
   }
-  if (parts.length !== 5) throw new Error(`${where}: a $7$ hash has the form $7$iterations$salt$hash`);
+  if (parts.length !== 5) throw new ConfigFileError(`${where}: a $7$ hash has the form $7$iterations$salt$hash`);
   const iterations = Number(parts[2]);
-  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) throw new Error(`${where}: iterations must be a whole number from 1 to ${MAX_ITERATIONS}`);
+  if (!Number.isInteger(iterations) || iterations < 1 || iterations > MAX_ITERATIONS) throw new ConfigFileError(`${where}: iterations must be a whole number from 1 to ${MAX_ITERATIONS}`);
   const salt = b64(parts[3], 'salt');
   const hash = b64(parts[4], 'hash');
-  if (hash.length < 16) throw new Error(`${where}: the hash is too short`);
+  if (hash.length < 16) throw new ConfigFileError(`${where}: the hash is too short`);
   return { kind: 'pbkdf2', iterations, salt, hash };
 }

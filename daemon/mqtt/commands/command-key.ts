@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+import { ConfigFileError } from '../../config/errors.js';
 
 /** Shorter keys are guessable offline from one captured command. */
 export const MIN_KEY_BYTES = 32;
@@ -21,19 +22,19 @@ export function loadCommandKey(path: string, options: LoadKeyOptions = {}): Buff
   try {
     st = statSync(path);
   } catch (err) {
-    throw new Error(`${setting} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message}; create it with: head -c 48 /dev/urandom | base64 > ${path} && chmod 600 ${path}`);
+    throw new ConfigFileError(`${setting} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : (err as Error).message}; create it with: head -c 48 /dev/urandom | base64 > ${path} && chmod 600 ${path}`);
   }
-  if (!st.isFile()) throw new Error(`${setting} ${path} is not a regular file`);
+  if (!st.isFile()) throw new ConfigFileError(`${setting} ${path} is not a regular file`);
   if ((st.mode & 0o077) !== 0) {
-    throw new Error(`${setting} ${path} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${path}`);
+    throw new ConfigFileError(`${setting} ${path} is readable by others (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}); run: chmod 600 ${path}`);
   }
   const uid = process.getuid?.();
   if ((options.checkOwner ?? true) && uid !== undefined && st.uid !== uid) {
-    throw new Error(`${setting} ${path} belongs to uid ${st.uid}, not to the daemon's user (uid ${uid}); run: chown $(id -un) ${path}`);
+    throw new ConfigFileError(`${setting} ${path} belongs to uid ${st.uid}, not to the daemon's user (uid ${uid}); run: chown $(id -un) ${path}`);
   }
   const key = Buffer.from(readFileSync(path, 'utf8').trim(), 'utf8');
   if (key.length < MIN_KEY_BYTES) {
-    throw new Error(`${setting} ${path} holds ${key.length} bytes; use at least ${MIN_KEY_BYTES} (e.g. head -c 48 /dev/urandom | base64)`);
+    throw new ConfigFileError(`${setting} ${path} holds ${key.length} bytes; use at least ${MIN_KEY_BYTES} (e.g. head -c 48 /dev/urandom | base64)`);
   }
   return key;
 }
