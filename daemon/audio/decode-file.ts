@@ -56,7 +56,6 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   let size: number;
   try {
     const info = await fh.stat();
-    if (!info.isFile()) throw new Error(`${path}: cannot open: not a regular file (a directory or device); give an audio file`);
     size = info.size;
     if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));

@@ -18,6 +18,15 @@ export function findFfmpeg(binary = 'ffmpeg'): string | null {
 }
 
 /**
+ * The containers ffmpeg may open for us: recordings only. Playlists and indirections (hls,
+ * dash, concat, image2 …) are left out because they open further files or URLs named
+ * inside the input — a "recording" dropped in a spool folder could otherwise have ffmpeg
+ * read any file the daemon can, or fetch from the network. `mov` also reads MP4 and M4A,
+ * `matroska` WebM, `ogg` Opus and Vorbis, `asf` WMA.
+ */
+export const AUDIO_DEMUXERS = 'wav,w64,mp3,flac,ogg,mov,matroska,aac,ac3,eac3,amr,caf,aiff,au,wv,ape,asf,mpeg,mpegts';
+
+/**
  * Streams `file` as mono float32 little-endian PCM at `sampleRate`, decoded by ffmpeg.
  * The child is killed if the consumer stops early; a failing decode throws with ffmpeg's
  * own error text. With `fd`, ffmpeg reads that open file (its fd 3, through /dev/fd/3, which
@@ -34,7 +43,7 @@ export async function* ffmpegDecode(
   const input = fd === undefined ? file : 'file:/dev/fd/3';
   const child = spawn(
     ffmpeg,
-    ['-nostdin', '-hide_banner', '-v', 'error', '-i', input, ...mono, '-ar', String(sampleRate), '-f', 'f32le', '-'],
+    ['-nostdin', '-hide_banner', '-v', 'error', '-format_whitelist', AUDIO_DEMUXERS, '-protocol_whitelist', 'file', '-i', input, ...mono, '-ar', String(sampleRate), '-f', 'f32le', '-'],
     { stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'] },
   );
   // Both are pipes, as asked above (the typings lose that with a fourth stdio entry).
@@ -54,7 +63,10 @@ export async function* ffmpegDecode(
     for await (const chunk of stdout) yield chunk as Buffer;
     const code = await exited;
     finished = true;
-    if (code !== 0) throw new Error(`ffmpeg could not decode ${file} (exit ${code}): ${stderr.trim() || 'no message'}`);
+    if (code !== 0) {
+      const hint = /not on whitelist/.test(stderr) ? ` (not a recording format earshot decodes; it takes ${AUDIO_DEMUXERS.replace(/,/g, ', ')})` : '';
+      throw new Error(`ffmpeg could not decode ${file} (exit ${code}): ${stderr.trim() || 'no message'}${hint}`);
+    }
   } finally {
     if (!finished) child.kill('SIGKILL');
   }

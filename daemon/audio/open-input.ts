@@ -18,28 +18,43 @@ export interface InputFileRules {
   within?: readonly string[];
 }
 
+/** Whether `path` (absolute, resolved) is `root` or lies under it; a root is a whole path element ("/srv/a" does not hold "/srv/ab"). */
+export function isInside(path: string, root: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** Refusals and failures name the path and keep the errno (`code`, and `cause`): EMFILE or ENOMEM is the box's state, not the file's. */
+function inputError(path: string, why: string, cause?: unknown): Error {
+  const err = new Error(`${path}: cannot open: ${why}`, cause === undefined ? undefined : { cause });
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code ? Object.assign(err, { code }) : err;
+}
+
 /**
- * Opens an input file (a recording) for reading under `rules`; every refusal and failure
- * names the path, and keeps the errno as `cause` (EMFILE, ENOMEM: the box's state, not the
- * file's).
+ * Opens an input file (a recording) for reading under `rules`. Only a regular file is
+ * accepted, and the open itself never waits: O_NONBLOCK, so a FIFO put in the file's place
+ * cannot hang a thread of the pool (regular files ignore the flag).
  */
 export async function openInputFile(path: string, rules: InputFileRules = {}): Promise<FileHandle> {
   const noFollow = rules.noFollow === true || rules.within !== undefined;
   let fh: FileHandle;
   try {
-    fh = await open(path, noFollow ? constants.O_RDONLY | constants.O_NOFOLLOW : 'r');
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | (noFollow ? constants.O_NOFOLLOW : 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'no such file' : code === 'ELOOP' && noFollow ? 'it is a symbolic link; files in a spool folder must be regular files (a link could point out of the folder)' : (err as Error).message;
-    throw new Error(`${path}: cannot open: ${why}`, { cause: err });
+    throw inputError(path, why, err);
   }
-  if (rules.within) {
-    const opened = await openedPath(fh, path);
-    if (!rules.within.some((root) => opened === root || opened.startsWith(root.endsWith(sep) ? root : root + sep))) {
-      await fh.close();
-      throw new Error(`${path}: cannot open: it leads to ${opened}, outside the folders this caller may name (${rules.within.join(', ')})`);
+  try {
+    if (!(await fh.stat()).isFile()) throw inputError(path, 'not a regular file (a directory, device or pipe); give an audio file');
+    if (rules.within) {
+      const opened = await openedPath(fh, path);
+      if (!rules.within.some((root) => isInside(opened, root))) throw inputError(path, `it leads to ${opened}, outside the folders this caller may name (${rules.within.join(', ')})`);
     }
+  } catch (err) {
+    await fh.close();
+    throw err;
   }
   return fh;
 }
@@ -55,11 +70,24 @@ export async function statInputFile(path: string, rules: InputFileRules = {}): P
   }
 }
 
-/** The whole file, read under `rules`. */
-export async function readInputFile(path: string, rules: InputFileRules = {}): Promise<Buffer> {
+/**
+ * The whole file and its metadata, from one open under `rules`: what was checked is what is
+ * read. A file over `maxBytes` is refused before it is read (`tooBig` gets its size).
+ */
+export async function readInputFile(path: string, rules: InputFileRules = {}, maxBytes = Number.MAX_SAFE_INTEGER, tooBig?: (bytes: number) => Error): Promise<{ data: Buffer; stats: Stats }> {
   const fh = await openInputFile(path, rules);
   try {
-    return await fh.readFile();
+    const stats = await fh.stat();
+    if (stats.size > maxBytes) throw tooBig?.(stats.size) ?? new Error(`${path}: ${stats.size} bytes is over the limit of ${maxBytes}`);
+    // Reads what the file held when it was measured, even if it grows meanwhile.
+    const data = Buffer.alloc(stats.size);
+    let filled = 0;
+    while (filled < data.length) {
+      const { bytesRead } = await fh.read(data, filled, data.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { data: data.subarray(0, filled), stats };
   } finally {
     await fh.close();
   }

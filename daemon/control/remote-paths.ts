@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { sep } from 'node:path';
+import { isInside } from '../audio/open-input.js';
 import { ControlError } from './protocol.js';
 
 /** Control methods whose params name files the daemon will read. */
@@ -27,7 +27,7 @@ export function checkRemotePaths(method: string, params: Record<string, unknown>
   const resolved: string[] = [];
   for (const p of paths) {
     const real = typeof p === 'string' ? safeRealpath(p) : undefined;
-    if (!real || !roots.some((root) => real === root || real.startsWith(root + sep))) {
+    if (!real || !roots.some((root) => isInside(real, root))) {
       throw new ControlError('invalid_params', `remote ${method}: ${JSON.stringify(p)} is not inside a spool folder of this site`, `remote callers may name files under: ${allowedRoots.join(', ')}`);
     }
     resolved.push(real);

@@ -267,9 +267,10 @@ export class FleetBridge implements Service {
         try {
           // The file is read now, not at submit: it must still be the one submitted.
           const rules = record.within ? { within: record.within } : {};
-          const s = await statInputFile(record.input, rules);
-          if (jobIdForFile(record.input, s.size, s.mtimeMs) !== record.id) throw new Error('the file has changed since it was submitted; submit it again');
-          job = encodeFleetJob(record.input, await readInputFile(record.input, rules), this.maxBytes);
+          // One open: the size checked, the id compared and the bytes read are of the same file.
+          const { data, stats } = await readInputFile(record.input, rules, this.maxBytes, (bytes) => new Error(`${bytes} bytes is over the fleet limit of ${this.maxBytes} bytes; submit it without --fleet`));
+          if (jobIdForFile(record.input, stats.size, stats.mtimeMs) !== record.id) throw new Error('the file has changed since it was submitted; submit it again');
+          job = encodeFleetJob(record.input, data, this.maxBytes);
           result = this.options.offerer().offer(offerIdOf(record), { ...job });
         } catch (err) {
           const error = `cannot offer ${record.input}: ${describeFileError(err)}`;

@@ -151,10 +151,11 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
   for (const path of p.paths) {
     try {
       if (!isAbsolute(path)) throw new Error('path must be absolute (the daemon has its own working directory)');
-      const s = await statInputFile(path, p.within ? { within: p.within } : {});
+      const rules = p.within ? { within: p.within } : {};
+      const s = await statInputFile(path, rules);
       if (!s.isFile()) throw new Error('not a regular file');
       const id = p.id ?? jobIdForFile(path, s.size, s.mtimeMs);
-      const audioSeconds = await wavSeconds(path);
+      const audioSeconds = await wavSeconds(path, rules);
       const r = await deps.queue.submit({ id, input: path, priority: p.priority ?? 'batch', ...(deadline ? { deadline } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}), ...(p.within ? { within: p.within } : {}) });
       result.submitted.push({ id: r.job.id, input: r.job.input, state: r.state, created: r.created, deadline: r.job.deadline });
     } catch (err) {

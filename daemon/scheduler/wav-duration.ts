@@ -1,13 +1,13 @@
-import { open } from 'node:fs/promises';
+import { openInputFile, type InputFileRules } from '../audio/open-input.js';
 
 /**
  * Audio seconds of a RIFF/WAVE file from its header (byte rate and data chunk size), for the
  * scheduler's run-time estimate; undefined for other formats or a header it cannot read.
  */
-export async function wavSeconds(path: string): Promise<number | undefined> {
+export async function wavSeconds(path: string, rules: InputFileRules = {}): Promise<number | undefined> {
   let fh;
   try {
-    fh = await open(path, 'r');
+    fh = await openInputFile(path, rules);
     const head = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const size = (await fh.stat()).size;

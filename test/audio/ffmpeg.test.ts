@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll, openAudioFile } from '../../daemon/audio/decode-file.js';
 import { findFfmpeg } from '../../daemon/audio/ffmpeg.js';
@@ -91,4 +91,21 @@ t.test('with noFollow, a link swapped in after the file was opened is refused wh
     await t.resolves(decodeAll(path), `${name}: without noFollow (a local caller's path) the link is followed`);
   }
   await t.rejects(openAudioFile(join(dir, 'swapped.wav'), { noFollow: true }), /swapped\.wav: cannot open: it is a symbolic link; files in a spool folder must be regular files/);
+});
+
+t.test('a playlist posing as a recording does not make ffmpeg read the files it names', async (t) => {
+  const dir = tempDir();
+  const secret = join(dir, 'private', 'secret.aac');
+  mkdirSync(join(dir, 'private'));
+  t.equal(spawnSync('ffmpeg', ['-v', 'error', '-i', wav, '-c:a', 'aac', secret]).status, 0);
+  t.ok((await decodeAll(secret)).length > 16000, 'the file it names is audio ffmpeg reads');
+  const spool = join(dir, 'spool');
+  mkdirSync(spool);
+  const concat = join(spool, 'list.txt');
+  writeFileSync(concat, `ffconcat version 1.0\nfile '${secret}'\n`);
+  const hls = join(spool, 'rec.wav');
+  writeFileSync(hls, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\n${secret}\n#EXT-X-ENDLIST\n`);
+  for (const path of [hls, concat]) {
+    await t.rejects(decodeAll(path, { within: [spool] }), /not a recording format earshot decodes/, `${path}: refused, the file it names unread`);
+  }
 });

@@ -11,7 +11,7 @@ import { readCorpus, writeCorpus } from '../helpers/fuzz-corpus.js';
 import { encodeRecord, RecordType } from '../../daemon/mqtt/outbox/record-codec.js';
 import { replayLog, type OutboxEntry } from '../../daemon/mqtt/outbox/outbox-log.js';
 import { decodeFleetJob, encodeFleetJob } from '../../daemon/pipeline/fleet-job.js';
-import { readFleetMessage } from '../../daemon/mqtt/fleet/fleet-signature.js';
+import { readFleetMessage, sealFleetMessage } from '../../daemon/mqtt/fleet/fleet-signature.js';
 import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
 
 /**
@@ -180,7 +180,13 @@ t.test('fleet offers from another box: a checked job with a plain local id and i
   const offer = { v: 1, jobId: 'clip-01', offeredBy: 'hq', attempt: 2, ts: '2026-11-25T10:00:00Z', claimBy: '2026-11-25T10:00:30Z', job: encodeFleetJob('/srv/spool/Meeting Room.WAV', audio, maxBytes) };
   const seeds = [Buffer.from(JSON.stringify(offer)), Buffer.from(JSON.stringify({ ...offer, job: { ...offer.job, fileName: '../../etc/passwd', audio: '', bytes: 0 } }))];
   const unsigned = { group: 'office', key: null };
-  await campaign(t, 'fleet-offer', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/fleet-job.') || url.includes('/fleet/fleet-signature.'), dictionary: ['"jobId"', '"attempt"', '"job"', '"fileName"', '"bytes"', '"sha256"', '"audio"', '"kind"', '"transcribe"', '..', '/', '\\u0000', '-1', '1e400', '"sig"'] }, (input) => {
+  const keyed = { group: 'office', key: Buffer.from('fuzz-fleet-key-0123456789-abcdefghijklmnopq') };
+  seeds.push(Buffer.from(JSON.stringify(sealFleetMessage(keyed, 'job', offer))), Buffer.from(JSON.stringify({ ...offer, job: JSON.parse('{"a":'.repeat(3000) + '1' + '}'.repeat(3000)) as object, sig: '0'.repeat(64) })));
+  await campaign(t, 'fleet-offer', { seeds, maxBytes: 32768, cover: (url) => url.includes('/pipeline/fleet-job.') || url.includes('/fleet/fleet-signature.'), dictionary: ['"jobId"', '"attempt"', '"job"', '"fileName"', '"bytes"', '"sha256"', '"audio"', '"kind"', '"transcribe"', '..', '/', '\\u0000', '-1', '1e400', '"sig"'] }, (input) => {
+    // With the group's key: a verdict, never a throw (the signature is checked over the
+    // parsed message, so its shape must not be able to break the check).
+    const signedRead = readFleetMessage<JobOfferPayload>(keyed, 'job', input);
+    if (!('problem' in signedRead) && !('value' in signedRead)) throw new Error('the keyed reader gave no verdict');
     const read = readFleetMessage<JobOfferPayload>(unsigned, 'job', input);
     if ('problem' in read) return;
     let decoded;

@@ -5,6 +5,7 @@ import { checkFileName, checkSourceId, type AudioSource } from './types.js';
 import { transientCode } from '../../shortage/transient-errors.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RateLimit } from '../../log/rate-limit.js';
+import { ConfigFileError } from '../../config/errors.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -59,6 +60,8 @@ export class SpoolWatcher implements AudioSource {
   private readonly retries: RetryBackoff;
   /** done/ or failed/ replaced by something else: said once a minute while it lasts, not at every scan. */
   private readonly brokenDirs = new RateLimit(1 / 60, 1);
+  /** Files whose names are not allowed: said once a minute. */
+  private readonly badNames = new RateLimit(1 / 60, 1);
 
   constructor(private readonly options: SpoolWatcherOptions) {
     this.id = checkSourceId(options.id);
@@ -80,9 +83,14 @@ export class SpoolWatcher implements AudioSource {
     await mkdir(this.failedDir, { recursive: true });
     const problem = await this.ownDirsProblem();
     if (problem) throw new Error(`spool folder ${this.options.dir}: ${problem}`);
+    // Without the sticky bit, whoever may write to the folder may also rename done/ and
+    // failed/ away and put their own in their place, between our check and a move.
     const mode = (await stat(this.options.dir)).mode;
-    if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
-      this.options.logger.warn(`spool folder is writable by ${(mode & 0o002) !== 0 ? 'everyone' : 'its group'} without the sticky bit: a writer could replace done/ or failed/ with a link; run chmod +t on it`, { source: this.id, dir: this.options.dir });
+    if ((mode & 0o1000) === 0 && (mode & 0o002) !== 0) {
+      throw new ConfigFileError(`spool folder ${this.options.dir} is writable by everyone without the sticky bit: anyone could replace done/ or failed/ with a folder or link of theirs; run chmod +t ${this.options.dir} (or take away o+w)`);
+    }
+    if ((mode & 0o1000) === 0 && (mode & 0o020) !== 0) {
+      this.options.logger.warn('spool folder is writable by its group without the sticky bit: a member could replace done/ or failed/; run chmod +t on it', { source: this.id, dir: this.options.dir });
     }
     this.stopped = false;
     this.stopRequested = false;
@@ -115,6 +123,12 @@ export class SpoolWatcher implements AudioSource {
     const ready: SpoolFile[] = [];
     const present = new Set<string>();
     for (const entry of entries) {
+      // A name the daemon will not use in a path (a backslash, say) is left where it is:
+      // handling it would throw, and one such file must not stop the whole folder.
+      if (!plainFileName(entry.name)) {
+        if (this.badNames.take()) this.options.logger.warn('spool: a file name with a backslash is left alone; rename the file', { source: this.id, file: entry.name });
+        continue;
+      }
       if (entry.isSymbolicLink() && !entry.name.startsWith('.') && !IN_PROGRESS.test(entry.name) && !this.stopRequested) {
         await this.refuseLink(entry.name);
         continue;
@@ -170,9 +184,14 @@ export class SpoolWatcher implements AudioSource {
    * the spool would have the daemon write wherever it points (its own job queue, say).
    */
   private async ownDirsProblem(): Promise<string | undefined> {
+    const uid = process.getuid?.();
     for (const dir of [this.doneDir, this.failedDir]) {
       const info = await lstat(dir).catch(() => undefined);
       if (!info?.isDirectory()) return `${dir} is ${info?.isSymbolicLink() ? 'a symbolic link' : info ? 'not a directory' : 'missing'}; it must be a plain folder (remove it, and the daemon makes it again)`;
+      // One made by a writer to the spool is theirs to swap later, whatever its name.
+      if ((uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+        return `${dir} must belong to the daemon's user and be writable by it alone (it is uid ${info.uid}, mode ${(info.mode & 0o7777).toString(8).padStart(4, '0')}); remove it, and the daemon makes it again`;
+      }
     }
     return undefined;
   }
@@ -233,6 +252,15 @@ export class SpoolWatcher implements AudioSource {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
+  }
+}
+
+function plainFileName(name: string): boolean {
+  try {
+    checkFileName(name);
+    return true;
+  } catch {
+    return false;
   }
 }
 

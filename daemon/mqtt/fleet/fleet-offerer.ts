@@ -7,6 +7,10 @@ import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signa
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
+/** An unclaimed job goes out again on a member's offline status at most this often. */
+const MIN_UNCLAIMED_REOFFER_MS = 1000;
+const MAX_SITES_REMEMBERED = 4096;
+
 export interface FleetOffererOptions {
   connection: MqttConnection;
   group: string;
@@ -45,6 +49,8 @@ export interface FleetOffererStats {
  */
 export class FleetOfferer {
   private readonly jobs = new Map<string, Outstanding>();
+  /** The last status state heard from each site. */
+  private readonly siteStates = new Map<string, string>();
   private handler: MessageHandler | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly counts = { granted: 0, reoffered: 0, done: 0 };
@@ -169,11 +175,24 @@ export class FleetOfferer {
     } catch {
       return;
     }
-    if (state !== 'offline') return;
+    const before = this.siteStates.get(site);
+    if (typeof state === 'string') {
+      // Anyone may invent site names: remember a bounded number, the most recent.
+      this.siteStates.delete(site);
+      this.siteStates.set(site, state);
+      if (this.siteStates.size > MAX_SITES_REMEMBERED) this.siteStates.delete(this.siteStates.keys().next().value!);
+    }
+    // Status is not signed (any client may publish it where the broker allows), so it only
+    // ever speeds up what the timeouts would do anyway: a box counts as gone once, when it was
+    // seen online, and an unclaimed job goes out again at most once a second this way.
+    if (state !== 'offline' || before !== 'online') return;
     // Jobs granted to the lost box, and unclaimed ones it may have been holding (the broker
     // does not say which member a shared-subscription offer went to), go out again now rather
     // than after the claim timeout; a stale attempt's claim is refused, so each runs once.
-    for (const job of this.jobs.values()) if (job.grantedTo === site || job.grantedTo === null) this.reoffer(job, `${site} went offline`);
+    const now = Date.now();
+    for (const job of this.jobs.values()) {
+      if (job.grantedTo === site || (job.grantedTo === null && now - job.since >= MIN_UNCLAIMED_REOFFER_MS)) this.reoffer(job, `${site} went offline`);
+    }
   }
 
   /**

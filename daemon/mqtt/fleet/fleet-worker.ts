@@ -5,6 +5,7 @@ import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload 
 import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
+import { RateLimit } from '../../log/rate-limit.js';
 
 /** Runs one job taken from the group (e.g. transcribes the file it names); its value is the result. */
 export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
@@ -73,6 +74,8 @@ export class FleetWorker {
   /** Offers and grants that were not taken: their senders set the pace, not us. */
   private readonly ignored: ThrottledWarnings;
   private readonly fleet: FleetKey;
+  /** A box without the key in a group that signs: said once a minute, not per offer. */
+  private readonly unkeyed = new RateLimit(1 / 60, 1);
 
   constructor(private readonly options: FleetWorkerOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
@@ -120,6 +123,13 @@ export class FleetWorker {
       return;
     }
     const offer = read.value;
+    if (!this.fleet.key && 'sig' in offer) {
+      // The group signs its messages and this box has no key: its claims would be ignored and
+      // the offer held here until it times out. Pass it on, and say what is missing.
+      if (this.unkeyed.take()) this.options.logger.error('fleet: this group signs its messages but this box has no key; handing offers back (give it the same mqtt.fleet.keyFile as the others)', { group: this.options.group });
+      this.handBack(offer, raw);
+      return;
+    }
     if (Date.parse(offer.claimBy) < Date.now()) {
       // Its owner has offered it again by now; passing this copy on would only add noise.
       this.counts.expired += 1;

@@ -214,18 +214,51 @@ t.test('done/ or failed/ replaced by a link: nothing is read or moved through it
   t.same(readdirSync(elsewhere), []);
 });
 
-t.test('a spool folder whose done/ is a link does not start; one others may write to without the sticky bit is warned about', async (t) => {
+t.test('a spool folder whose done/ is a link does not start, nor one everyone may write to without the sticky bit; a group-writable one is warned about', async (t) => {
   const dir = tempDir();
   symlinkSync(tempDir(), join(dir, 'done'));
   await t.rejects(new SpoolWatcher({ id: 'share', dir, logger: silentLogger, handler: async () => undefined }).start(), /spool folder .*: .*done is a symbolic link; it must be a plain folder/);
 
-  for (const [mode, warned] of [[0o777, true], [0o1777, false], [0o755, false]] as const) {
+  const everyone = tempDir();
+  chmodSync(everyone, 0o777);
+  await t.rejects(new SpoolWatcher({ id: 'share', dir: everyone, logger: silentLogger, handler: async () => undefined }).start(), /writable by everyone without the sticky bit: .*run chmod \+t/, 'a world-writable spool without the sticky bit does not start');
+  for (const [mode, warned] of [[0o775, true], [0o1777, false], [0o1775, false], [0o755, false]] as const) {
     const open = tempDir();
     chmodSync(open, mode);
     const { logger, lines } = keptLog();
     const watcher = new SpoolWatcher({ id: 'share', dir: open, logger, handler: async () => undefined });
     await watcher.start();
     await watcher.stop();
-    t.equal(lines.some((l) => /writable by everyone without the sticky bit.*chmod \+t/.test(l)), warned, `mode ${mode.toString(8)}: ${warned ? 'warned' : 'no warning'}`);
+    t.equal(lines.some((l) => /writable by its group without the sticky bit.*chmod \+t/.test(l)), warned, `mode ${mode.toString(8)}: ${warned ? 'warned' : 'no warning'}`);
   }
+});
+
+t.test('done/ made by someone else, or writable by others, is not used', async (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'done'), { mode: 0o777 });
+  chmodSync(join(dir, 'done'), 0o777);
+  await t.rejects(new SpoolWatcher({ id: 'share', dir, logger: silentLogger, handler: async () => undefined }).start(), /done must belong to the daemon's user and be writable by it alone \(it is uid \d+, mode 0777\)/);
+  chmodSync(join(dir, 'done'), 0o755);
+  const watcher = new SpoolWatcher({ id: 'share', dir, logger: silentLogger, handler: async () => undefined });
+  await t.resolves(watcher.start(), 'once it is the daemon\'s alone, the spool starts');
+  await watcher.stop();
+});
+
+t.test('a file whose name the daemon will not use is left alone; the rest of the folder is handled', async (t) => {
+  const dir = tempDir();
+  const { logger, lines } = keptLog();
+  const handled: string[] = [];
+  const watcher = new SpoolWatcher({ id: 'share', dir, settleMs: 0, logger, handler: async (file) => void handled.push(file.name) });
+  writeFileSync(join(dir, 'a\\b.wav'), 'odd name');
+  symlinkSync('/etc/passwd', join(dir, 'c\\d.wav'));
+  writeFileSync(join(dir, 'real.wav'), 'fine');
+  age(join(dir, 'a\\b.wav'), 5000);
+  age(join(dir, 'real.wav'), 5000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  await watcher.scan();
+  await watcher.scan();
+  t.same(handled, ['real.wav'], 'the other file was handled');
+  t.ok(existsSync(join(dir, 'a\\b.wav')), 'the odd one is where it was');
+  t.equal(lines.filter((l) => /backslash is left alone/.test(l)).length, 1, 'said once a minute, not per file or scan');
 });

@@ -59,3 +59,32 @@ t.test('hostile payloads on every fleet topic are ignored and the job is still d
   t.same(box.completed(), ['job-1'], 'once');
   rmSync(box.budgetFile, { force: true });
 });
+
+t.test('a flood of forged offline statuses re-offers a job at most once a second, and only for a box seen online', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const group = 'office';
+  const offerer = await offererOn(t, broker.url, group);
+  const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
+  t.teardown(() => mallory.endAsync(true));
+  const offline = JSON.stringify({ v: 1, siteId: 'box-z', state: 'offline', ts: new Date().toISOString() });
+  const online = JSON.stringify({ v: 1, siteId: 'box-z', state: 'online', ts: new Date().toISOString() });
+  void offerer.offer('job-1', { file: '/spool/job-1.wav' });
+  await new Promise((r) => setTimeout(r, 1100));
+  // Offline for a box never seen online: nothing to do.
+  for (let i = 0; i < 50; i++) await mallory.publishAsync('earshot/box-z/status', offline, { qos: 1 });
+  await mallory.publishAsync('earshot/probe/x', 'x', { qos: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(offerer.stats().reoffered, 0, 'fifty offline statuses for a box never seen online re-offer nothing');
+  // Online then offline, over and over: one re-offer per second of the flood at most.
+  const floodStarted = Date.now();
+  for (let i = 0; i < 50; i++) {
+    await mallory.publishAsync('earshot/box-z/status', online, { qos: 1 });
+    await mallory.publishAsync('earshot/box-z/status', offline, { qos: 1 });
+  }
+  await mallory.publishAsync('earshot/probe/x', 'x', { qos: 1 });
+  const floodMs = Date.now() - floodStarted;
+  await new Promise((r) => setTimeout(r, 300));
+  const reoffered = offerer.stats().reoffered;
+  t.ok(reoffered >= 1 && reoffered <= 1 + Math.floor(floodMs / 1000), `fifty online/offline pairs in ${floodMs} ms: the unclaimed job went out again ${reoffered} time(s), not 50`);
+});
