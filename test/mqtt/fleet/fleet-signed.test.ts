@@ -152,3 +152,22 @@ t.test('a group key file others can read is a config error that names the settin
   await t.rejects(service.start(), /mqtt\.fleet\.keyFile .*fleet\.key is readable by others \(mode 0644\); run: chmod 600/);
   await service.stop();
 });
+
+t.test('a box without the key in a group that signs hands offers back instead of holding them', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const dir = tempDir();
+  const box = await startLocalBox(t, broker.url, GROUP, 'box-nokey', dir, true, null);
+  const offerer = await offererOn(t, broker.url, GROUP, KEY);
+  const claims: string[] = [];
+  const observer = await mqtt.connectAsync(broker.url, { clientId: 'observer-2' });
+  t.teardown(() => observer.endAsync(true));
+  observer.on('message', (topic) => void claims.push(topic));
+  await observer.subscribeAsync(fleetTopics(GROUP).claimWildcard, { qos: 1 });
+  void offerer.offer('job-k', { file: '/spool/job-k.wav' });
+  const until = Date.now() + 5000;
+  while (box.service.state().fleet!.worker!.handedBack === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.ok(box.service.state().fleet!.worker!.handedBack >= 1, 'the offer was handed back');
+  t.equal(box.service.state().fleet!.worker!.taken, 0, 'and not taken');
+  t.same(claims, [], 'no unsigned claim was sent');
+});
