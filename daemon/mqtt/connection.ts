@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { MqttReconnectConfig } from './config.js';
 import { diagnoseConnectError, type Diagnosis } from './diagnose.js';
 import { throttledWarnings } from '../log/throttled-warnings.js';
+import { topicNameProblem } from './topics.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -149,8 +150,14 @@ export class MqttConnection {
     if (i >= 0) this.messageHandlers.splice(i, 1);
   }
 
-  /** Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up. */
+  /**
+   * Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up.
+   * A topic the broker would take as a protocol error is refused here: the broker would drop
+   * the connection, and the client would send the same publish again at every reconnect.
+   */
   publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions): Promise<void> {
+    const problem = topicNameProblem(topic);
+    if (problem) return Promise.reject(new Error(`not published to ${JSON.stringify(topic)}: ${problem}`));
     const client = this.requireClient();
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));

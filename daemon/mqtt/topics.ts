@@ -40,12 +40,25 @@ export const TOPIC_QOS: Record<TopicKind, { qos: 0 | 1; retain: boolean }> = {
 
 export const TOPIC_ROOT = 'earshot';
 
-/** A topic level must not contain MQTT wildcards or separators. */
-const SAFE_LEVEL = /^[^/#+\u0000]+$/;
+/**
+ * Why the broker would refuse `topic` as a topic name, or undefined: MQTT forbids wildcards
+ * and U+0000 there, and brokers (Mosquitto) also refuse control characters and Unicode
+ * non-characters as malformed UTF-8, by dropping the connection.
+ */
+export function topicNameProblem(topic: string): string | undefined {
+  if (topic.length === 0) return 'empty';
+  if (/[+#]/.test(topic)) return "it holds a wildcard ('+' or '#')";
+  if (/[\u0000-\u001f\u007f-\u009f\ufdd0-\ufdef\ufffe\uffff]/.test(topic)) return 'it holds a control character or a Unicode non-character';
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(topic)) return 'it holds a lone surrogate (not UTF-8)';
+  if (Buffer.byteLength(topic, 'utf8') > 65535) return 'longer than 65535 bytes';
+  return undefined;
+}
 
+/** A topic level must not contain separators, wildcards or what a broker refuses. */
 export function checkTopicLevel(what: string, value: string): string {
-  if (!SAFE_LEVEL.test(value)) {
-    throw new Error(`${what} ${JSON.stringify(value)} cannot be used in an MQTT topic: it must be non-empty and contain no '/', '+', '#'`);
+  const problem = value.includes('/') ? "it holds a '/'" : topicNameProblem(value);
+  if (problem) {
+    throw new Error(`${what} ${JSON.stringify(value)} cannot be used in an MQTT topic (${problem}): it must be non-empty and contain no '/', '+', '#' or control characters`);
   }
   return value;
 }

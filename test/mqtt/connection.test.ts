@@ -3,7 +3,8 @@ import { MqttConnection } from '../../daemon/mqtt/connection.js';
 import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
 import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
-import { freePort } from '../helpers/mosquitto.js';
+import { freePort, Mosquitto } from '../helpers/mosquitto.js';
+import { topicNameProblem } from '../../daemon/mqtt/topics.js';
 import { mqttTestConfig } from './helpers/config.js';
 
 t.test('reconnect delay doubles while the broker is away, capped, and resets on connect', async (t) => {
@@ -56,4 +57,23 @@ t.test('a message handler that throws costs that message only: other handlers st
   while (seen.length < 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
   t.same(seen, ['null', 'fine'], 'the other handler got both messages');
   t.match(lines.join('\n'), /could not be handled.*hostile\/a/s, 'the failure is logged with its topic');
+});
+
+t.test('a topic the broker would take as a protocol error is refused here, and the connection stays up', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const url = broker.url;
+  const config = mqttTestConfig({ url });
+  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId: 'topic-check' }), reconnect: config.reconnect, logger: silentLogger });
+  await connection.start();
+  t.teardown(() => connection.stop());
+  await connection.waitConnected(3000);
+  // Mosquitto drops a client that publishes any of these; mqtt.js would then send the same
+  // publish again at each reconnect, and the connection would never stay up.
+  for (const topic of ['earshot/jobs/g/grant/box\u0000/j', 'earshot/x\u0001', 'earshot/x\u007f', 'earshot/x\u0085', 'earshot/x\ufffe', 'earshot/+/status', '']) {
+    await t.rejects(connection.publish(topic, 'x', { qos: 1 }), /not published to .*: /, JSON.stringify(topic));
+  }
+  await t.resolves(connection.publish('earshot/fine/topic', 'x', { qos: 1 }), 'a good topic still goes out');
+  t.equal(connection.connected, true, 'and the connection was never dropped');
+  t.same(['earshot/a', 'earshot/ä/ü', 'x'.repeat(1000)].map(topicNameProblem), [undefined, undefined, undefined]);
 });

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { rmSync, writeFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import type { JobDonePayload } from '../../../daemon/mqtt/payloads/job.js';
@@ -13,18 +13,22 @@ import { offererOn, startLocalBox } from '../helpers/fleet-boxes.js';
  * ignored — not crash the daemon's MQTT handling, not resolve a job, not steal a grant —
  * and the job must still be done, once, by the box that was granted it.
  */
-const HOSTILE = ['null', '[]', '1', '"x"', '{}', 'not json', Buffer.from([0xff, 0xfe, 0x00, 0xc3]), Buffer.alloc(256 * 1024, '{')];
-
-t.test('hostile payloads on every fleet topic are ignored and the job is still done once', async (t) => {
+/** A broker, a box of group "office" without budget yet, its offerer, and mallory connected beside them. */
+async function groupUnderAttack(t: Test) {
   const broker = await new Mosquitto().start();
   t.teardown(() => broker.stop());
-  const dir = tempDir();
   const group = 'office';
-  const topics = fleetTopics(group);
-  const box = await startLocalBox(t, broker.url, group, 'box-b', dir, false);
+  const box = await startLocalBox(t, broker.url, group, 'box-b', tempDir(), false);
   const offerer = await offererOn(t, broker.url, group);
   const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
   t.teardown(() => mallory.endAsync(true));
+  return { topics: fleetTopics(group), box, offerer, mallory };
+}
+
+const HOSTILE = ['null', '[]', '1', '"x"', '{}', 'not json', Buffer.from([0xff, 0xfe, 0x00, 0xc3]), Buffer.alloc(256 * 1024, '{')];
+
+t.test('hostile payloads on every fleet topic are ignored and the job is still done once', async (t) => {
+  const { topics, box, offerer, mallory } = await groupUnderAttack(t);
 
   let result: JobDonePayload | undefined;
   void offerer.offer('job-1', { file: '/spool/job-1.wav' }).then((d) => (result = d));
@@ -87,4 +91,24 @@ t.test('a flood of forged offline statuses re-offers a job at most once a second
   await new Promise((r) => setTimeout(r, 300));
   const reoffered = offerer.stats().reoffered;
   t.ok(reoffered >= 1 && reoffered <= 1 + Math.floor(floodMs / 1000), `fifty online/offline pairs in ${floodMs} ms: the unclaimed job went out again ${reoffered} time(s), not 50`);
+});
+
+t.test('site names and job ids that no topic may hold are refused, and the offerer stays connected', async (t) => {
+  const { topics, box, offerer, mallory } = await groupUnderAttack(t);
+  let result: JobDonePayload | undefined;
+  void offerer.offer('job-1', { file: '/spool/job-1.wav' }).then((d) => (result = d));
+  const ts = new Date().toISOString();
+  // A grant goes to grant/<takenBy>/<job>: a NUL or control character there would make the
+  // broker drop the offerer's connection at every reconnect. Likewise a claim for such a job id.
+  for (const takenBy of ['box\u0000', 'box\u0001', 'box\u0085', 'b\ufffe']) {
+    await mallory.publishAsync(topics.claim('job-1'), JSON.stringify({ v: 1, jobId: 'job-1', attempt: 1, takenBy, ts }), { qos: 1 });
+  }
+  await mallory.publishAsync(topics.offers, JSON.stringify({ v: 1, jobId: 'job\u0000x', offeredBy: 'mallory', attempt: 1, job: {}, ts, claimBy: new Date(Date.now() + 60_000).toISOString() }), { qos: 1 });
+  await mallory.publishAsync(`${topics.offers}/probe`, 'x', { qos: 1 });
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(offerer.stats().granted, 0, 'no grant for an impossible site name');
+  writeFileSync(box.budgetFile, '');
+  const until = Date.now() + 20_000;
+  while (!result && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  t.equal(result?.takenBy, 'box-b', 'the job was still done by the real box: both connections stayed up');
 });
