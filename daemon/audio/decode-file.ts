@@ -60,7 +60,8 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
     if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
     if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size);
-    if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF') {
+    // RIFF holds other forms too (AVI, WebP): only WAVE is read here, the rest goes to ffmpeg.
+    if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') {
       let header = parseWavHeader(head, path);
       let probe = HEADER_PROBE_BYTES;
       while (!header && probe < Math.min(size, HEADER_MAX_BYTES)) {

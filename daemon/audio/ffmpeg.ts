@@ -24,7 +24,7 @@ export function findFfmpeg(binary = 'ffmpeg'): string | null {
  * read any file the daemon can, or fetch from the network. `mov` also reads MP4 and M4A,
  * `matroska` WebM, `ogg` Opus and Vorbis, `asf` WMA.
  */
-export const AUDIO_DEMUXERS = 'wav,w64,mp3,flac,ogg,mov,matroska,aac,ac3,eac3,amr,caf,aiff,au,wv,ape,asf,mpeg,mpegts';
+export const AUDIO_DEMUXERS = 'wav,w64,mp3,flac,ogg,mov,matroska,aac,ac3,eac3,amr,caf,aiff,au,wv,ape,asf,avi,flv,mpeg,mpegts';
 
 /**
  * Streams `file` as mono float32 little-endian PCM at `sampleRate`, decoded by ffmpeg.

@@ -109,3 +109,14 @@ t.test('a playlist posing as a recording does not make ffmpeg read the files it 
     await t.rejects(decodeAll(path, { within: [spool] }), /not a recording format earshot decodes/, `${path}: refused, the file it names unread`);
   }
 });
+
+t.test('a RIFF file that is not WAVE (an AVI from a camera) goes to ffmpeg, not the WAV reader', async (t) => {
+  const avi = join(tempDir(), 'bodycam.avi');
+  t.equal(spawnSync('ffmpeg', ['-v', 'error', '-i', wav, '-c:a', 'pcm_s16le', avi]).status, 0);
+  t.equal(readFileSync(avi).toString('latin1', 0, 4), 'RIFF', 'it starts like a WAV');
+  const file = await openAudioFile(avi);
+  t.equal(file.info.container, 'ffmpeg');
+  const decoded = await decodeAll(avi);
+  const direct = await decodeAll(wav);
+  t.ok(Math.abs(decoded.length - direct.length) <= 16, `${decoded.length} vs ${direct.length} samples`);
+});
