@@ -82,7 +82,7 @@ export class SpoolWatcher implements AudioSource {
     await mkdir(this.doneDir, { recursive: true });
     await mkdir(this.failedDir, { recursive: true });
     const problem = await this.ownDirsProblem();
-    if (problem) throw new Error(`spool folder ${this.options.dir}: ${problem}`);
+    if (problem) throw new ConfigFileError(`spool folder ${this.options.dir}: ${problem}`);
     // Without the sticky bit, whoever may write to the folder may also rename done/ and
     // failed/ away and put their own in their place, between our check and a move.
     const mode = (await stat(this.options.dir)).mode;
@@ -205,7 +205,6 @@ export class SpoolWatcher implements AudioSource {
   private async handle(file: SpoolFile): Promise<void> {
     const { logger } = this.options;
     const name = checkFileName(file.name);
-
     this.seen.delete(name);
     try {
       await this.options.handler(file);
