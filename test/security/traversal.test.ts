@@ -109,7 +109,8 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   // budget); meanwhile whoever writes to the spool swaps that subfolder for a link to
   // elsewhere. When the job runs, the file is read as the kernel opens it: outside, refused.
   await callDaemonUntyped('budget.set', { powerBudgetWatts: 1 }, socket);
-  const later = join(spool, 'later');
+  // Inside keep/: the watcher lists only the spool's top level (a link there would be moved aside).
+  const later = join(spool, 'keep', 'later');
   mkdirSync(later);
   writeFileSync(join(later, 'meeting.wav'), readFileSync(good));
   writeFileSync(join(audio, 'meeting.wav'), readFileSync(good));
