@@ -41,6 +41,9 @@ t.test('disk full under dataDir: clear log, daemon keeps serving, nothing moved 
   await waitFor(() => /disk full: cannot save speech.*while-full-1\.wav/.test(daemon.output()), 60_000, 'the disk-full log line');
   const submitDir = tempDir('earshot-e2e-diskfull-submit-');
   writeFileSync(join(submitDir, 'submitted.wav'), recording);
+  // The daemon deletes what it could not finish writing, which frees a few blocks again
+  // (a clean-clone CI run queued the job in them): take those too before submitting.
+  disk.fill();
   const refused = await runCli(['jobs', 'submit', join(submitDir, 'submitted.wav'), '--socket', daemon.socket]);
   t.not(refused.code, 0, 'a job cannot be queued durably while the disk is full');
   t.match(refused.stdout + refused.stderr, /ENOSPC|no space left/i, 'and the submitter is told why');
