@@ -49,14 +49,12 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   const chunkBytes = options.chunkBytes ?? 256 * 1024;
   const channel = options.channel ?? 'mix';
   const outRate = options.sampleRate ?? MODEL_SAMPLE_RATE;
-  const rules: InputFileRules = { ...(options.noFollow ? { noFollow: true } : {}), ...(options.within ? { within: options.within } : {}) };
-  const openInput = () => openInputFile(path, rules);
-  const fh = await openInput();
+  // Every later open (each decode) is held to the same rules as this one.
+  const openInput = async () => (await openInputFile(path, options)).fh;
+  const { fh, stats } = await openInputFile(path, options);
   let head: Buffer;
-  let size: number;
+  const size = stats.size;
   try {
-    const info = await fh.stat();
-    size = info.size;
     if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
     if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size);

@@ -30,12 +30,18 @@ function inputError(path: string, why: string, cause?: unknown): Error {
   return code ? Object.assign(err, { code }) : err;
 }
 
+/** An input file opened under its rules, with the metadata the check read (no need to fstat again). */
+export interface OpenedInput {
+  fh: FileHandle;
+  stats: Stats;
+}
+
 /**
  * Opens an input file (a recording) for reading under `rules`. Only a regular file is
  * accepted, and the open itself never waits: O_NONBLOCK, so a FIFO put in the file's place
  * cannot hang a thread of the pool (regular files ignore the flag).
  */
-export async function openInputFile(path: string, rules: InputFileRules = {}): Promise<FileHandle> {
+export async function openInputFile(path: string, rules: InputFileRules = {}): Promise<OpenedInput> {
   const noFollow = rules.noFollow === true || rules.within !== undefined;
   let fh: FileHandle;
   try {
@@ -47,27 +53,25 @@ export async function openInputFile(path: string, rules: InputFileRules = {}): P
     throw inputError(path, why, err);
   }
   try {
-    if (!(await fh.stat()).isFile()) throw inputError(path, 'not a regular file (a directory, device or pipe); give an audio file');
+    const stats = await fh.stat();
+    if (!stats.isFile()) throw inputError(path, 'not a regular file (a directory, device or pipe); give an audio file');
     if (rules.within) {
       const opened = await openedPath(fh, path);
       if (!rules.within.some((root) => isInside(opened, root))) throw inputError(path, `it leads to ${opened}, outside the folders this caller may name (${rules.within.join(', ')})`);
     }
+    return { fh, stats };
   } catch (err) {
     await fh.close();
     throw err;
   }
-  return fh;
 }
 
 /** The file's metadata, of the file as opened under `rules` when there are any. */
 export async function statInputFile(path: string, rules: InputFileRules = {}): Promise<Stats> {
   if (!rules.noFollow && !rules.within) return stat(path);
-  const fh = await openInputFile(path, rules);
-  try {
-    return await fh.stat();
-  } finally {
-    await fh.close();
-  }
+  const { fh, stats } = await openInputFile(path, rules);
+  await fh.close();
+  return stats;
 }
 
 /**
@@ -75,9 +79,8 @@ export async function statInputFile(path: string, rules: InputFileRules = {}): P
  * read. A file over `maxBytes` is refused before it is read (`tooBig` gets its size).
  */
 export async function readInputFile(path: string, rules: InputFileRules = {}, maxBytes = Number.MAX_SAFE_INTEGER, tooBig?: (bytes: number) => Error): Promise<{ data: Buffer; stats: Stats }> {
-  const fh = await openInputFile(path, rules);
+  const { fh, stats } = await openInputFile(path, rules);
   try {
-    const stats = await fh.stat();
     if (stats.size > maxBytes) throw tooBig?.(stats.size) ?? new Error(`${path}: ${stats.size} bytes is over the limit of ${maxBytes}`);
     // Reads what the file held when it was measured, even if it grows meanwhile.
     const data = Buffer.alloc(stats.size);

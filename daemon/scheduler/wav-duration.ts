@@ -7,10 +7,11 @@ import { openInputFile, type InputFileRules } from '../audio/open-input.js';
 export async function wavSeconds(path: string, rules: InputFileRules = {}): Promise<number | undefined> {
   let fh;
   try {
-    fh = await openInputFile(path, rules);
+    const opened = await openInputFile(path, rules);
+    fh = opened.fh;
     const head = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
-    const size = (await fh.stat()).size;
+    const size = opened.stats.size;
     if (bytesRead < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return undefined;
     let byteRate: number | undefined;
     for (let off = 12; off + 8 <= bytesRead; ) {
