@@ -1,7 +1,7 @@
 import { lstat, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
-import { checkFileName, checkSourceId, type AudioSource } from './types.js';
+import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
 import { transientCode } from '../../shortage/transient-errors.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RateLimit } from '../../log/rate-limit.js';
@@ -125,7 +125,7 @@ export class SpoolWatcher implements AudioSource {
     for (const entry of entries) {
       // A name the daemon will not use in a path (a backslash, say) is left where it is:
       // handling it would throw, and one such file must not stop the whole folder.
-      if (!plainFileName(entry.name)) {
+      if (!isPlainFileName(entry.name)) {
         if (this.badNames.take()) this.options.logger.warn('spool: a file name with a backslash is left alone; rename the file', { source: this.id, file: entry.name });
         continue;
       }
@@ -251,15 +251,6 @@ export class SpoolWatcher implements AudioSource {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-  }
-}
-
-function plainFileName(name: string): boolean {
-  try {
-    checkFileName(name);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -31,9 +31,14 @@ export function checkSourceId(id: unknown): string {
   return id;
 }
 
-/** A bare file name that stays inside its directory: no separators, no NUL, not "." or "..". */
+/** Whether `name` is a bare file name that stays inside its directory: no separators, no NUL, not "." or "..". */
+export function isPlainFileName(name: string): boolean {
+  return !(name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name));
+}
+
+/** `name` when it is a plain file name (see isPlainFileName); otherwise throws, saying why. */
 export function checkFileName(name: string): string {
-  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+  if (!isPlainFileName(name)) {
     throw new Error(`file name ${JSON.stringify(name)} is not allowed: it must be a plain name inside its folder`);
   }
   return name;
