@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { errorChain } from '../error-chain.js';
 
 /** One problem in a configuration: where it is, what is wrong, how to fix it. */
 export interface ConfigIssue {
@@ -36,7 +37,10 @@ export class ConfigFileError extends Error {
 
 /** The ConfigFileError behind `err` (itself, or in its chain of causes), if any. */
 export function configFileErrorIn(err: unknown): ConfigFileError | undefined {
-  for (let e = err, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) if (e instanceof ConfigFileError) return e;
+  for (const e of errorChain(err, 8)) {
+    if (!(e instanceof Error)) return undefined;
+    if (e instanceof ConfigFileError) return e;
+  }
   return undefined;
 }
 

@@ -1,3 +1,5 @@
+import { errorChain } from '../error-chain.js';
+
 /**
  * Errors a later retry can get past: a full disk or quota, too many open files, no memory.
  * They say nothing about the recording or job that met them, so it is kept for a retry, not
@@ -6,7 +8,7 @@
 const TRANSIENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM']);
 
 export function transientCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (const e of errorChain(err, 4)) {
     const code = String((e as NodeJS.ErrnoException).code);
     if (TRANSIENT_CODES.has(code)) return code;
   }
