@@ -3,12 +3,20 @@ import { ConfigFileError } from '../config/errors.js';
 import type { IClientOptions } from 'mqtt';
 import type { MqttConfig } from './config.js';
 
+/** What the broker publishes for a client that vanishes without a DISCONNECT. */
+export interface LastWill {
+  topic: string;
+  payload: string;
+  qos: 0 | 1;
+  retain: boolean;
+}
+
 export interface ClientOptionsInput {
   config: MqttConfig;
   /** URL to connect to: `config.url`, or the embedded broker's address. */
   url: string;
   clientId: string;
-  will?: { topic: string; payload: string; qos: 0 | 1; retain: boolean };
+  will?: LastWill;
   /** MQTT 5 connect properties (e.g. receiveMaximum for fleet workers). */
   properties?: IClientOptions['properties'];
 }

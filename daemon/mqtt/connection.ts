@@ -4,6 +4,7 @@ import type { MqttReconnectConfig } from './config.js';
 import { diagnoseConnectError, type Diagnosis } from './diagnose.js';
 import { throttledWarnings } from '../log/throttled-warnings.js';
 import { topicNameProblem } from './topics.js';
+import type { LastWill } from './client-options.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -198,6 +199,14 @@ export class MqttConnection {
       };
       this.connectListeners.push(done);
     });
+  }
+
+  /**
+   * The last will the next connect carries (the current connection keeps the one it
+   * connected with): MQTT.js builds each CONNECT from its options.
+   */
+  setWill(will: LastWill): void {
+    this.requireClient().options.will = { ...will };
   }
 
   /**

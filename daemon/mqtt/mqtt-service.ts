@@ -4,8 +4,10 @@ import type { MqttConfig } from './config.js';
 import { EmbeddedBroker, type BrokerAddress } from './broker/embedded-broker.js';
 import { MqttConnection, type ConnectionSnapshot } from './connection.js';
 import { buildClientOptions, defaultClientId, effectiveConfig } from './client-options.js';
-import { buildStatus, type StatusPayload } from './payloads/status.js';
+import { buildStatus, newPresence, type StatusPayload } from './payloads/status.js';
 import { siteTopics, TOPIC_QOS } from './topics.js';
+import type { LastWill } from './client-options.js';
+import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
 import { OutboxStore } from './outbox/outbox-store.js';
 import { OutboxDrainer } from './outbox/outbox-drainer.js';
 import type { OutboxStats } from './outbox/outbox-stats.js';
@@ -68,6 +70,14 @@ export class MqttService implements TranscriptSink {
   private fleetRunner: FleetRunner | null = null;
   private fleetMembership: FleetMembership | null = null;
   private integrations: IntegrationPublisher | null = null;
+  /**
+   * The presence of the connection now up (null before the first), and the one the next
+   * connect carries in its last will. A fresh one per connection: a replayed or late
+   * `offline` of an earlier connection then says nothing about the jobs claimed since.
+   */
+  private presence: { live: string | null; next: string } = { live: null, next: newPresence() };
+  /** Status messages are signed with the fleet group's key, when the box has one. */
+  private statusSigning: FleetKey = { group: '', key: null };
 
   constructor(private readonly options: MqttServiceOptions) {}
 
@@ -100,6 +110,7 @@ export class MqttService implements TranscriptSink {
       commandKey = loadCommandKey(config.commands.keyFile);
     }
     const fleetKey = config.fleet.enabled && config.fleet.keyFile ? loadCommandKey(config.fleet.keyFile, { setting: 'mqtt.fleet.keyFile' }) : null;
+    this.statusSigning = { group: config.fleet.group, key: fleetKey };
     // Open the outbox first: what the last run left behind goes out at the first connect.
     const outbox = new OutboxStore({
       dir: join(this.options.dataDir, 'outbox'),
@@ -120,7 +131,7 @@ export class MqttService implements TranscriptSink {
       config,
       url,
       clientId: this.clientId,
-      will: { topic: topics.status, payload: JSON.stringify(this.status('offline', 'connection lost')), ...TOPIC_QOS.status },
+      will: this.lastWill(this.presence.next),
     });
     // On its own broker the daemon logs in as itself, whatever mqtt.username says (that is
     // for the CLI and for external brokers).
@@ -130,8 +141,12 @@ export class MqttService implements TranscriptSink {
     const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, logger: logger.child('integrations') });
     this.integrations = integrations;
     connection.onConnect(() => {
+      // This connection carries the will of `next`; the one after it gets a fresh id.
+      const live = this.presence.next;
+      this.presence = { live, next: newPresence() };
+      connection.setWill(this.lastWill(this.presence.next));
       connection
-        .publish(topics.status, JSON.stringify(this.status('online')), TOPIC_QOS.status)
+        .publish(topics.status, this.statusMessage('online', live), TOPIC_QOS.status)
         .catch((err) => logger.warn('could not publish online status', { err }));
       integrations.onConnect(connection);
     });
@@ -206,7 +221,7 @@ export class MqttService implements TranscriptSink {
       log.error('mqtt.fleet.enabled needs an external broker with MQTT 5 shared subscriptions (e.g. Mosquitto); fleet work sharing stays off');
       return;
     }
-    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key, logger: log });
+    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key, presence: () => this.currentPresence(), logger: log });
     await this.fleetMembership.start();
   }
 
@@ -269,7 +284,7 @@ export class MqttService implements TranscriptSink {
       if (connection.connected) {
         // Publish offline ourselves: a graceful DISCONNECT makes the broker discard the will.
         await withTimeout(
-          connection.publish(this.topics.status, JSON.stringify(this.status('offline', 'shutdown')), TOPIC_QOS.status),
+          connection.publish(this.topics.status, this.statusMessage('offline', this.presence.live, 'shutdown'), TOPIC_QOS.status),
           2000,
         ).catch((err) => this.options.logger.warn('could not publish offline status', { err }));
       }
@@ -283,7 +298,19 @@ export class MqttService implements TranscriptSink {
     await outbox?.close();
   }
 
-  private status(state: 'online' | 'offline', reason?: string): StatusPayload {
+  /**
+   * The presence fleet claims carry now: the live connection's, or while the broker is away
+   * the next one's, whose last will is what an offerer hears should this box then vanish.
+   */
+  currentPresence(): string {
+    return (this.connection?.connected ? this.presence.live : null) ?? this.presence.next;
+  }
+
+  private lastWill(presence: string): LastWill {
+    return { topic: this.topics.status, payload: this.statusMessage('offline', presence, 'connection lost'), ...TOPIC_QOS.status };
+  }
+
+  private statusMessage(state: 'online' | 'offline', presence: string | null, reason?: string): string {
     const input: Parameters<typeof buildStatus>[1] = {
       siteId: this.options.siteId,
       version: this.options.version,
@@ -291,7 +318,8 @@ export class MqttService implements TranscriptSink {
     };
     if (this.startedAt) input.startedAt = this.startedAt;
     if (reason) input.reason = reason;
-    return buildStatus(state, input);
+    if (presence) input.presence = presence;
+    return JSON.stringify(sealFleetMessage<StatusPayload>(this.statusSigning, 'status', buildStatus(state, input)));
   }
 }
 

@@ -27,6 +27,8 @@ export interface FleetOffererOptions {
 interface Outstanding {
   offer: JobOfferPayload;
   grantedTo: string | null;
+  /** The presence its taker claimed under: only that connection's `offline` takes the job back. */
+  grantedPresence: string | undefined;
   /** `<site>#<attempt>` of every attempt granted: a result is taken only for one of them. */
   grantees: Set<string>;
   since: number;
@@ -43,14 +45,14 @@ export interface FleetOffererStats {
 /**
  * The site that owns a backlog offers jobs to its group and is the one authority on who
  * runs each: it grants every attempt of a job to the first claimant only, offers a job again
- * (attempt + 1, so claims for the old attempt are refused) when its taker goes offline (the
- * broker publishes that site's last will) or overruns the lease, and resolves each job at
- * its first result.
+ * (attempt + 1, so claims for the old attempt are refused) when the connection its taker
+ * claimed under goes offline (the broker publishes that connection's last will) or the taker
+ * overruns the lease, and resolves each job at its first result.
  */
 export class FleetOfferer {
   private readonly jobs = new Map<string, Outstanding>();
-  /** The last status state heard from each site. */
-  private readonly siteStates = new Map<string, string>();
+  /** The last status heard from each site. */
+  private readonly sites = new Map<string, Pick<StatusPayload, 'state' | 'presence'>>();
   private handler: MessageHandler | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly counts = { granted: 0, reoffered: 0, done: 0 };
@@ -108,7 +110,7 @@ export class FleetOfferer {
     return new Promise((resolve) => {
       const now = Date.now();
       const offer: JobOfferPayload = { v: PAYLOAD_VERSION, jobId, offeredBy: this.options.siteId, attempt: 1, job, ts: new Date(now).toISOString(), claimBy: new Date(now + this.options.claimTimeoutMs).toISOString() };
-      this.jobs.set(jobId, { offer, grantedTo: null, grantees: new Set(), since: Date.now(), resolve });
+      this.jobs.set(jobId, { offer, grantedTo: null, grantedPresence: undefined, grantees: new Set(), since: Date.now(), resolve });
       this.publishOffer(offer);
     });
   }
@@ -125,6 +127,7 @@ export class FleetOfferer {
     this.options.logger.info(`fleet: offering job again (${why})`, { jobId: offer.jobId, attempt: offer.attempt, previousTaker: job.grantedTo ?? undefined });
     job.offer = offer;
     job.grantedTo = null;
+    job.grantedPresence = undefined;
     job.since = Date.now();
     this.counts.reoffered += 1;
     this.publishOffer(offer);
@@ -140,6 +143,7 @@ export class FleetOfferer {
     if (claim.attempt === job.offer.attempt) {
       if (job.grantedTo === null) {
         job.grantedTo = claim.takenBy;
+        job.grantedPresence = claim.presence;
         job.grantees.add(`${claim.takenBy}#${claim.attempt}`);
         job.since = Date.now();
         this.counts.granted += 1;
@@ -169,29 +173,40 @@ export class FleetOfferer {
   }
 
   private onStatus(site: string, raw: Buffer): void {
-    let state: string | undefined;
-    try {
-      state = (JSON.parse(raw.toString('utf8')) as StatusPayload).state;
-    } catch {
-      return;
-    }
-    const before = this.siteStates.get(site);
-    if (typeof state === 'string') {
+    // Every site's status comes here, from boxes of other groups and of none too. With a key,
+    // only one signed by this group counts; and only for the site it names, so a signed status
+    // cannot be replayed on another box's topic.
+    const read = readFleetMessage<StatusPayload>(this.fleet, 'status', raw);
+    if (!('value' in read) || read.value.siteId !== site) return;
+    const { state, presence } = read.value;
+    const before = this.sites.get(site);
+    // An offline of another connection than the one seen online is late or replayed: it says
+    // nothing of the box as it is now.
+    const stale = state === 'offline' && before?.state === 'online' && before.presence !== undefined && presence !== undefined && before.presence !== presence;
+    if (!stale) {
       // Anyone may invent site names: remember a bounded number, the most recent.
-      this.siteStates.delete(site);
-      this.siteStates.set(site, state);
-      if (this.siteStates.size > MAX_SITES_REMEMBERED) this.siteStates.delete(this.siteStates.keys().next().value!);
+      this.sites.delete(site);
+      this.sites.set(site, { state, presence });
+      if (this.sites.size > MAX_SITES_REMEMBERED) this.sites.delete(this.sites.keys().next().value!);
     }
-    // Status is not signed (any client may publish it where the broker allows), so it only
-    // ever speeds up what the timeouts would do anyway: a box counts as gone once, when it was
-    // seen online, and an unclaimed job goes out again at most once a second this way.
-    if (state !== 'offline' || before !== 'online') return;
-    // Jobs granted to the lost box, and unclaimed ones it may have been holding (the broker
-    // does not say which member a shared-subscription offer went to), go out again now rather
-    // than after the claim timeout; a stale attempt's claim is refused, so each runs once.
+    if (state !== 'offline') return;
+    // A box counts as gone once, when it was seen online.
+    const wentOffline = before?.state === 'online' && !stale;
     const now = Date.now();
     for (const job of this.jobs.values()) {
-      if (job.grantedTo === site || (job.grantedTo === null && now - job.since >= MIN_UNCLAIMED_REOFFER_MS)) this.reoffer(job, `${site} went offline`);
+      if (job.grantedTo === site) {
+        // A granted job goes out again on the offline of the connection it was claimed under
+        // (once: the new attempt is unclaimed), never on a late or replayed one of another.
+        // Messages without a presence (older boxes) are taken at their word.
+        const bound = job.grantedPresence !== undefined && presence !== undefined;
+        if (bound ? job.grantedPresence === presence : wentOffline) this.reoffer(job, `${site} went offline`);
+      } else if (job.grantedTo === null && wentOffline && now - job.since >= MIN_UNCLAIMED_REOFFER_MS) {
+        // The broker does not say which member a shared-subscription offer went to: the lost
+        // box may have been holding it. Without a key anyone may send a status, and with one
+        // an old signed pair can be replayed, so this only speeds up what the claim timeout
+        // does anyway, at most once a second.
+        this.reoffer(job, `${site} went offline`);
+      }
     }
   }
 

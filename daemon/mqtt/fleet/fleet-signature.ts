@@ -16,7 +16,7 @@ import { readPayload, type PayloadSchemaName } from '../payload-schemas.js';
 const DOMAIN = 'earshot-fleet-v1';
 
 /** The fleet message kinds, by the schema each is checked against. */
-export type FleetSchema = Extract<PayloadSchemaName, 'job' | 'job-claim' | 'job-grant' | 'job-done'>;
+export type FleetSchema = Extract<PayloadSchemaName, 'job' | 'job-claim' | 'job-grant' | 'job-done' | 'status'>;
 
 function fleetSigningString(group: string, schema: FleetSchema, payload: Record<string, unknown>): string {
   const { sig: _sig, ...signed } = payload;

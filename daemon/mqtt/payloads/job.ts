@@ -22,6 +22,8 @@ export interface JobClaimPayload {
   attempt: number;
   takenBy: string;
   ts: string;
+  /** The claiming box's presence (see StatusPayload) when it claimed. */
+  presence?: string;
 }
 
 /**

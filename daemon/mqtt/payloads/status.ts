@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /** Version of every payload shape in this folder; bump with a schema change subscribers must notice. */
 export const PAYLOAD_VERSION = 1 as const;
 
@@ -18,6 +20,14 @@ export interface StatusPayload {
   ts: string;
   /** Why we went offline, when we know (`shutdown`, `connection lost`). */
   reason?: string;
+  /**
+   * A random id of one connection to the broker: its `online`, its last will and the fleet
+   * claims made while it is current carry the same one, so an `offline` is known to be about
+   * that connection and not an earlier one.
+   */
+  presence?: string;
+  /** HMAC of the fleet group's key, when the box belongs to a group that signs (schemas/README.md). */
+  sig?: string;
 }
 
 export interface StatusInput {
@@ -26,6 +36,7 @@ export interface StatusInput {
   clientId: string;
   startedAt?: Date;
   reason?: string;
+  presence?: string;
   now?: Date;
 }
 
@@ -40,5 +51,11 @@ export function buildStatus(state: SiteState, input: StatusInput): StatusPayload
   };
   if (input.startedAt) payload.startedAt = input.startedAt.toISOString();
   if (input.reason) payload.reason = input.reason;
+  if (input.presence) payload.presence = input.presence;
   return payload;
+}
+
+/** A fresh presence id: 128 random bits, hex. */
+export function newPresence(): string {
+  return randomBytes(16).toString('hex');
 }

@@ -71,8 +71,10 @@ t.test('a flood of forged offline statuses re-offers a job at most once a second
   const offerer = await offererOn(t, broker.url, group);
   const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
   t.teardown(() => mallory.endAsync(true));
-  const offline = JSON.stringify({ v: 1, siteId: 'box-z', state: 'offline', ts: new Date().toISOString() });
-  const online = JSON.stringify({ v: 1, siteId: 'box-z', state: 'online', ts: new Date().toISOString() });
+  // Well-formed statuses (anyone may publish one where the broker allows, without a key).
+  const status = (state: string) => JSON.stringify({ v: 1, siteId: 'box-z', state, version: '0.1.0', clientId: 'earshot-box-z', ts: new Date().toISOString() });
+  const offline = status('offline');
+  const online = status('online');
   void offerer.offer('job-1', { file: '/spool/job-1.wav' });
   await new Promise((r) => setTimeout(r, 1100));
   // Offline for a box never seen online: nothing to do.

@@ -1,0 +1,58 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP relay in front of a broker, so a test can drop a client's connection the way a
+ * network does (no DISCONNECT; the broker sees the socket close and publishes the will)
+ * while the client lives on and dials again through the relay.
+ */
+export class TcpProxy {
+  private server: Server | null = null;
+  private readonly pairs = new Set<[Socket, Socket]>();
+  port = 0;
+
+  constructor(private readonly targetPort: number, private readonly targetHost = '127.0.0.1') {}
+
+  get url(): string {
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((client) => {
+      const upstream = connect(this.targetPort, this.targetHost);
+      const pair: [Socket, Socket] = [client, upstream];
+      this.pairs.add(pair);
+      const close = () => {
+        this.pairs.delete(pair);
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const address = server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+    return this;
+  }
+
+  /** Drops every connection now open; new ones are relayed as before. */
+  cut(): number {
+    const n = this.pairs.size;
+    for (const [client, upstream] of [...this.pairs]) {
+      client.destroy();
+      upstream.destroy();
+    }
+    this.pairs.clear();
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    this.cut();
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,146 @@
+import t, { type Test } from 'tap';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { JobClaimPayload, JobGrantPayload } from '../../../daemon/mqtt/payloads/job.js';
+import { buildStatus, type StatusPayload } from '../../../daemon/mqtt/payloads/status.js';
+import { readFleetMessage, sealFleetMessage, type FleetKey } from '../../../daemon/mqtt/fleet/fleet-signature.js';
+import { fleetTopics } from '../../../daemon/mqtt/topics.js';
+import { Mosquitto } from '../../helpers/mosquitto.js';
+import { TcpProxy } from '../../helpers/tcp-proxy.js';
+import { tempDir } from '../../helpers/paths.js';
+import { offererOn, startLocalBox } from '../helpers/fleet-boxes.js';
+import { TestSubscriber } from '../helpers/subscriber.js';
+
+const KEY = Buffer.from('fleet-group-key-0123456789-abcdefghijklmnop');
+const GROUP = 'office';
+const signed: FleetKey = { group: GROUP, key: KEY };
+const P1 = 'a1'.repeat(16);
+const P2 = 'b2'.repeat(16);
+
+function statusOf(state: 'online' | 'offline', siteId: string, presence?: string): StatusPayload {
+  return buildStatus(state, { siteId, version: '0.0.0-test', clientId: `earshot-${siteId}`, ...(presence ? { presence } : {}) });
+}
+
+function bytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+/** A round trip through the broker from `client`, then time for the offerer's handlers. */
+async function settle(client: MqttClient): Promise<void> {
+  await client.publishAsync('earshot/probe/settle', 'x', { qos: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+/** An offerer with job-1 granted to box-b under presence P2 (box-b played by a test client). */
+async function jobGrantedUnderP2(t: Test, key: Buffer | null) {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const fleet: FleetKey = { group: GROUP, key };
+  const topics = fleetTopics(GROUP);
+  const offerer = await offererOn(t, broker.url, GROUP, key);
+  const boxB = await mqtt.connectAsync(broker.url, { clientId: 'box-b' });
+  t.teardown(() => boxB.endAsync(true));
+  await boxB.subscribeAsync(topics.grantWildcard('box-b'), { qos: 1 });
+  await boxB.publishAsync('earshot/box-b/status', bytes(sealFleetMessage(fleet, 'status', statusOf('online', 'box-b', P2))), { qos: 1 });
+  void offerer.offer('job-1', { file: '/spool/job-1.wav' });
+  const grant = new Promise<JobGrantPayload>((resolve) => boxB.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as JobGrantPayload)));
+  const claim: JobClaimPayload = { v: 1, jobId: 'job-1', attempt: 1, takenBy: 'box-b', ts: new Date().toISOString(), presence: P2 };
+  await boxB.publishAsync(topics.claim('job-1'), bytes(sealFleetMessage(fleet, 'job-claim', claim)), { qos: 1 });
+  t.equal((await grant).granted, true, 'box-b was granted job-1 under presence P2');
+  const status = (state: 'online' | 'offline', site: string, presence?: string) => bytes(sealFleetMessage(fleet, 'status', statusOf(state, site, presence)));
+  return { broker, offerer, boxB, status };
+}
+
+t.test('with a group key, a granted job goes out again only on the signed offline of the connection it was claimed under', async (t) => {
+  const { broker, offerer, boxB, status } = await jobGrantedUnderP2(t, KEY);
+  const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
+  t.teardown(() => mallory.endAsync(true));
+
+  await mallory.publishAsync('earshot/box-b/status', bytes(statusOf('offline', 'box-b', P2)), { qos: 1 });
+  await settle(mallory);
+  t.equal(offerer.stats().reoffered, 0, 'an unsigned offline is ignored');
+
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P1), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 0, "a signed offline of an earlier connection (late, or replayed) does not take the job back");
+
+  await boxB.publishAsync('earshot/box-c/status', status('offline', 'box-b', P2), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 0, "box-b's signed offline replayed on another site's topic is ignored");
+
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P2), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 1, 'the offline of the connection it was claimed under offers the job again');
+  t.equal(offerer.stats().granted, 0, 'as an unclaimed new attempt');
+
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P2), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 1, 'the same offline again changes nothing');
+});
+
+t.test('without a key, a late offline of an earlier connection leaves a job alone; one without a presence (an older box) is taken at its word', async (t) => {
+  const { offerer, boxB, status } = await jobGrantedUnderP2(t, null);
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P1), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 0, 'offline of presence P1: the job claimed under P2 stays granted');
+  t.equal(offerer.stats().granted, 1);
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b'), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 1, 'an offline without a presence takes it back');
+});
+
+t.test("a box's status carries a fresh presence per connection, signed with its group key, and its claims carry the live one", async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const proxy = await new TcpProxy(broker.port).start();
+  t.teardown(() => proxy.stop());
+  const dir = tempDir();
+  const keyFile = join(dir, 'fleet.key');
+  writeFileSync(keyFile, `${KEY.toString()}\n`);
+  chmodSync(keyFile, 0o600);
+  const topics = fleetTopics(GROUP);
+  const heard = await TestSubscriber.connect(broker.url, ['earshot/box-p/status', topics.claimWildcard]);
+  t.teardown(() => heard.client.endAsync(true));
+  const statuses = () => heard.on('earshot/box-p/status').map((m) => m.json<StatusPayload>());
+  const claims = () => heard.messages.filter((m) => m.topic.includes('/claim/')).map((m) => m.json<JobClaimPayload>());
+
+  // The box reaches the broker through the relay; the offering site and the listener do not.
+  const box = await startLocalBox(t, proxy.url, GROUP, 'box-p', dir, true, keyFile);
+  const offerer = await offererOn(t, broker.url, GROUP, KEY);
+  await heard.waitFor(() => statuses().length >= 1, 5000, 'online');
+  const p1 = statuses()[0]!.presence!;
+  t.match(statuses()[0], { state: 'online', presence: /^[0-9a-f]{32}$/ }, 'online carries a presence');
+  t.equal(box.service.currentPresence(), p1, 'the live presence is the one announced');
+  await offerer.offer('job-1', { file: '/spool/job-1.wav' });
+  t.equal(claims().find((c) => c.jobId === 'job-1')?.presence, p1, "the box's claim carries it");
+
+  // Two network drops: the broker publishes each connection's own will, and each new
+  // connection comes with a new presence. (An online whose PUBACK the drop cut off is sent
+  // again on the next connection, so the same status may come twice.)
+  const onlinePresences = () => [...new Set(statuses().filter((s) => s.state === 'online').map((s) => s.presence))];
+  for (let drop = 1; drop <= 2; drop++) {
+    t.ok(proxy.cut() >= 1, `drop ${drop}: the box's connections are cut`);
+    await heard.waitFor(() => onlinePresences().length >= drop + 1, 10_000, `a new online after drop ${drop}`);
+  }
+  const [q1, q2, q3] = onlinePresences();
+  t.equal(q1, p1);
+  t.ok(q1 && q2 && q3 && new Set([q1, q2, q3]).size === 3, 'each connection has its own presence');
+  const seen = statuses();
+  for (const [i, p] of [q1, q2].entries()) {
+    const firstOnline = seen.findIndex((s) => s.state === 'online' && s.presence === p);
+    const will = seen.findIndex((s) => s.state === 'offline' && s.presence === p);
+    t.ok(will > firstOnline, `connection ${i + 1}: its will names its own presence`);
+    t.equal(seen[will]?.reason, 'connection lost', `connection ${i + 1}: the offline is the will`);
+  }
+  t.equal(seen.filter((s) => s.state === 'offline').length, 2, 'one will per drop');
+  for (const s of seen) t.ok('value' in readFleetMessage(signed, 'status', bytes(s)), `${s.state} (${s.presence}) is signed with the group key`);
+  t.equal(box.service.currentPresence(), q3, 'the live presence follows the connection');
+  const late = await TestSubscriber.connect(broker.url, 'earshot/box-p/status');
+  t.teardown(() => late.client.endAsync(true));
+  await late.waitFor((m) => m.length >= 1, 5000, 'retained status');
+  t.match(late.messages[0]!.json<StatusPayload>(), { state: 'online', presence: q3 }, "the retained status is the live connection's online");
+
+  await offerer.offer('job-2', { file: '/spool/job-2.wav' });
+  t.equal(claims().find((c) => c.jobId === 'job-2')?.presence, q3, 'a claim after the drops carries the new presence');
+});
