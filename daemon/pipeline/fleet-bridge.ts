@@ -13,7 +13,7 @@ import type { JobDonePayload, JobOfferPayload } from '../mqtt/payloads/job.js';
 import { checkFleetSize, decodeFleetJob, encodeFleetJob, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
 import { fleetLimits, type MqttFleetConfig } from '../mqtt/config.js';
 import { FleetInbox } from './fleet-inbox.js';
-import { FleetOfferStore, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
+import { FleetOfferStore, newOfferNonce, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
 import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
 import type { JobOutcome } from './types.js';
 
@@ -213,7 +213,7 @@ export class FleetBridge implements Service {
           result.offered.push({ id, input: path, bytes: s.size, state: known, created: false });
           continue;
         }
-        const record: FleetOfferRecord = { id, input: path, offeredAt: new Date().toISOString(), round: 1, ...rules };
+        const record: FleetOfferRecord = { id, input: path, offeredAt: new Date().toISOString(), round: 1, nonce: newOfferNonce(), ...rules };
         await this.store.add(record);
         this.enqueue(record);
         result.offered.push({ id, input: path, bytes: s.size, state: 'offered', created: true });
@@ -308,7 +308,7 @@ export class FleetBridge implements Service {
     }
     this.options.logger.info(`offering ${unfinished.length} fleet job(s) again after a restart`);
     for (const record of unfinished) {
-      const again = { ...record, round: record.round + 1 };
+      const again = { ...record, round: record.round + 1, nonce: newOfferNonce() };
       await this.store.add(again);
       this.enqueue(again);
     }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeDurable, writeDurable } from '../scheduler/durable-file.js';
@@ -13,15 +14,25 @@ export interface FleetOfferRecord {
   round: number;
   /** Folders `input` must lie in when read (a path a remote caller named); see open-input.ts. */
   within?: string[];
+  /** Random, new for each round: part of the wire id (absent in records of older versions). */
+  nonce?: string;
 }
 
 /**
- * The id on the wire: the job id, then `.r<round>` after a restart. The offerer starts a
- * fresh attempt count, so a new id keeps claims and results for the old offer (queued for
- * this box while it was down) from being taken for the new one.
+ * The id on the wire: `<job id>.r<round>.<nonce>`. The offerer counts attempts from 1 for
+ * each wire id, so every offer needs an id of its own: one offered again after a restart
+ * (claims and results for the old one may be queued for this box), and one for the same
+ * file offered again after its result was pruned (a signed claim or result for the earlier
+ * offer, replayed, would otherwise fit attempt 1 of the new one).
  */
 export function offerIdOf(record: FleetOfferRecord): string {
-  return record.round <= 1 ? record.id : `${record.id}.r${record.round}`;
+  if (record.nonce === undefined) return record.round <= 1 ? record.id : `${record.id}.r${record.round}`;
+  return `${record.id}.r${record.round}.${record.nonce}`;
+}
+
+/** A fresh nonce for an offer round: 48 random bits, hex. */
+export function newOfferNonce(): string {
+  return randomBytes(6).toString('hex');
 }
 
 /** `<dataDir>/fleet/results/<id>.json`: an offered job and its first result. */

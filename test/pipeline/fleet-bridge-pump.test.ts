@@ -94,7 +94,12 @@ async function until(what: string, check: () => boolean, timeoutMs = 5000): Prom
 /** Long enough for an offer the pump should not have sent to cross the local broker. */
 const settle = () => new Promise((r) => setTimeout(r, 400));
 
-t.test('the pump keeps at most maxOutstandingBytes out, releases offers as results arrive, and a restart offers the rest again as <id>.r2', async (t) => {
+/** The job id a wire id (`<id>.r<round>.<nonce>`) was made from. */
+function recordIdOf(wireId: string): string {
+  return wireId.split('.')[0]!;
+}
+
+t.test('the pump keeps at most maxOutstandingBytes out, releases offers as results arrive, and a restart offers the rest again as <id>.r2.<nonce>', async (t) => {
   const broker = await new Mosquitto().start();
   t.teardown(() => broker.stop());
   const dir = tempDir();
@@ -117,20 +122,21 @@ t.test('the pump keeps at most maxOutstandingBytes out, releases offers as resul
   const listedEarly = (await first.bridge.offers()).outstanding;
   t.equal(listedEarly.length, 5, 'all five are still outstanding for the operator');
   t.same(listedEarly.map((o) => o.state).sort(), ['out', 'out', 'waiting', 'waiting', 'waiting'], 'two out in the group, three waiting on disk');
-  t.same(new Set(listedEarly.filter((o) => o.state === 'out').map((o) => o.id)), new Set(watcher.seen.map((o) => o.jobId)), 'the ones out are the ones the group saw');
+  t.same(new Set(listedEarly.filter((o) => o.state === 'out').map((o) => o.id)), new Set(watcher.seen.map((o) => recordIdOf(o.jobId))), 'the ones out are the ones the group saw');
 
   // A result frees its bytes: exactly one more goes out.
   await watcher.answer(watcher.seen[0]!);
   await until('a third offer', () => watcher.seen.length >= 3);
   await settle();
   t.equal(watcher.seen.length, 3);
-  const firstId = watcher.seen[0]!.jobId;
+  const firstWireId = watcher.seen[0]!.jobId;
+  const firstId = recordIdOf(firstWireId);
   await until('the result on disk', () => existsSync(join(dataDir, 'fleet', 'results', `${firstId}.json`)));
   t.notOk(existsSync(join(dataDir, 'fleet', 'offers', `${firstId}.json`)), 'the result replaced the offer');
   const listed = await first.bridge.offers();
   t.same(
     listed.done.map((d) => ({ id: d.id, takenBy: d.takenBy, status: d.status, text: d.text })),
-    [{ id: firstId, takenBy: 'box-2', status: 'ok', text: `heard ${firstId}` }],
+    [{ id: firstId, takenBy: 'box-2', status: 'ok', text: `heard ${firstWireId}` }],
   );
   t.equal(listed.outstanding.length, 4);
   // Offering the finished file again is the same job, answered from its record.
@@ -146,7 +152,7 @@ t.test('the pump keeps at most maxOutstandingBytes out, releases offers as resul
   await settle();
   const again = watcher.seen.slice(before);
   t.equal(again.length, 2, 'the limit holds after a restart too');
-  for (const o of again) t.match(o.jobId, /^f-[0-9a-f]+\.r2$/, 'a second round has its own wire id');
+  for (const o of again) t.match(o.jobId, /^f-[0-9a-f]+\.r2\.[0-9a-f]{12}$/, 'a second round has its own wire id');
   for (const o of again) await watcher.answer(o);
   await until('the other two', () => watcher.seen.length >= before + 4);
   for (const o of watcher.seen.slice(before + 2)) await watcher.answer(o);

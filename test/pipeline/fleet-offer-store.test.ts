@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { FleetOfferStore, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
+import { FleetOfferStore, newOfferNonce, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
 import type { JobDonePayload } from '../../daemon/mqtt/payloads/job.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
 
@@ -74,16 +74,24 @@ t.test('unreadable records are skipped, not fatal; temp files are not records', 
   t.same((await store.unfinished()).map((o) => o.id), ['f-a']);
 });
 
-t.test('a re-offered round goes on the wire as <id>.r<round>; the record keeps its id', async (t) => {
+t.test('each round goes on the wire under an id of its own, <id>.r<round>.<nonce>; the record keeps its id', async (t) => {
   const dir = tempDir();
   const store = new FleetOfferStore(dir);
   await store.open();
-  const first = offer('f-a', '2026-01-01T00:00:01.000Z');
-  t.equal(offerIdOf(first), 'f-a', 'the first round uses the plain id');
-  await store.add({ ...first, round: 2 });
+  const first = { ...offer('f-a', '2026-01-01T00:00:01.000Z'), nonce: newOfferNonce() };
+  t.match(first.nonce, /^[0-9a-f]{12}$/);
+  t.equal(offerIdOf(first), `f-a.r1.${first.nonce}`, 'the first round');
+  await store.add({ ...first, round: 2, nonce: 'c0ffee00c0de' });
   const [again] = await new FleetOfferStore(dir).unfinished();
   t.equal(again?.round, 2, 'the round is on disk, not only in memory');
-  t.equal(offerIdOf(again!), 'f-a.r2');
-  t.equal(offerIdOf({ ...first, round: 7 }), 'f-a.r7');
+  t.equal(offerIdOf(again!), 'f-a.r2.c0ffee00c0de', 'and the nonce');
   t.same(readdirSync(join(dir, 'offers')), ['f-a.json'], 'one file per job, whatever the round');
+  // The same file offered again after its result was pruned: a claim or result signed for
+  // the earlier offer must not fit the new one.
+  const nonces = new Set(Array.from({ length: 1000 }, () => newOfferNonce()));
+  t.equal(nonces.size, 1000, 'nonces do not repeat');
+  // Records written by an older version have no nonce: their wire ids stay as they were.
+  const { nonce: _n, ...old } = first;
+  t.equal(offerIdOf(old), 'f-a');
+  t.equal(offerIdOf({ ...old, round: 7 }), 'f-a.r7');
 });
