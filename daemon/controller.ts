@@ -13,6 +13,7 @@ import { PluginHost } from './plugins/host.js';
 import { registerPluginMethods } from './plugins/control-methods.js';
 import type { PluginsConfig } from './plugins/types.js';
 import { SchedulerStack } from './scheduler/scheduler-stack.js';
+import { retentionMs, schedulerSection } from './scheduler/config.js';
 import type { SchedulerStatus } from './scheduler/control-handlers.js';
 import type { SourceConfig } from './audio/sources/config.js';
 import type { VadConfig } from './vad/build-sources.js';
@@ -130,6 +131,7 @@ export class Controller {
       offerer: () => this.mqtt.fleet(),
       bus: this.bus,
       logger: logger('fleet'),
+      retention: retentionMs(schedulerSection(config).retention),
     });
     this.mqtt.onFleetJob(this.fleet.runJob, this.fleet.hasBudget);
     // ── end fleet ──

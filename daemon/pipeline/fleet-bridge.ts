@@ -29,7 +29,12 @@ export interface FleetBridgeOptions {
   logger: Logger;
   /** `mqtt.fleet`: its size limits (maxAudioBytes, maxOutstandingBytes) apply here. */
   fleet: Pick<MqttFleetConfig, 'maxAudioBytes' | 'maxOutstandingBytes' | 'claimTimeoutSec' | 'maxHeld'>;
+  /** How long results of offered jobs are kept (`scheduler.retention`); absent = for ever. */
+  retention?: { doneMs: number; failedMs: number };
 }
+
+/** Old results of offered jobs are deleted this often, like the queue's records. */
+const PRUNE_EVERY_MS = 3600_000;
 
 export interface OfferParams {
   /** Absolute paths of audio files (the CLI expands directories). */
@@ -91,6 +96,7 @@ export class FleetBridge implements Service {
   private outstandingBytes = 0;
   private pumping = false;
   private started = false;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: FleetBridgeOptions) {
     this.inbox = new FleetInbox(join(options.dataDir, 'fleet', 'inbox'));
@@ -109,10 +115,31 @@ export class FleetBridge implements Service {
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
     this.started = true;
     await this.resumeOffers();
+    if (this.options.retention) {
+      await this.prune();
+      this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+    }
+  }
+
+  /** Deletes results of offered jobs older than `retention`; errors are logged, never thrown. */
+  async prune(now = Date.now()): Promise<number> {
+    const retention = this.options.retention;
+    if (!retention) return 0;
+    try {
+      const removed = await this.store.prune(retention, now);
+      if (removed > 0) this.options.logger.info(`deleted ${removed} result(s) of offered fleet jobs older than their retention`);
+      return removed;
+    } catch (err) {
+      this.options.logger.warn('could not delete old results of offered fleet jobs', { err });
+      return 0;
+    }
   }
 
   async stop(): Promise<void> {
     this.started = false;
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.pruneTimer = null;
     this.options.bus.removeOwner(this);
     // Offers not yet out stay on disk and are queued again by the next start().
     this.backlog.length = 0;

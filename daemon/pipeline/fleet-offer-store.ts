@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeDurable, writeDurable } from '../scheduler/durable-file.js';
 import type { JobDonePayload } from '../mqtt/payloads/job.js';
@@ -50,6 +50,8 @@ export class FleetOfferStore {
   private readonly offersDir: string;
   private readonly resultsDir: string;
   private readonly tmpDir: string;
+  /** Each recorded result: when it finished (ms) and whether it is an error; read at open, so pruning walks memory. */
+  private readonly finished = new Map<string, { at: number; failed: boolean }>();
 
   constructor(dir: string) {
     this.offersDir = join(dir, 'offers');
@@ -59,6 +61,8 @@ export class FleetOfferStore {
 
   async open(): Promise<void> {
     for (const d of [this.offersDir, this.resultsDir, this.tmpDir]) await mkdir(d, { recursive: true, mode: 0o750 });
+    this.finished.clear();
+    for (const r of await this.results()) this.remember(r);
   }
 
   async add(offer: FleetOfferRecord): Promise<void> {
@@ -68,7 +72,40 @@ export class FleetOfferStore {
   /** Records the result, then forgets the offer (a crash in between leaves both: the result wins). */
   async finish(result: FleetResultRecord): Promise<void> {
     await writeDurable(this.tmpDir, join(this.resultsDir, `${result.id}.json`), JSON.stringify(result));
+    this.remember(result);
     await removeDurable(join(this.offersDir, `${result.id}.json`));
+  }
+
+  /**
+   * Deletes results older than their retention (the queue's: `scheduler.retention`), so an
+   * offering box that runs for months neither fills its disk nor lists every job it ever
+   * offered. The same file offered after that is a new job. Returns how many went.
+   */
+  async prune(keep: { doneMs: number; failedMs: number }, now = Date.now()): Promise<number> {
+    let removed = 0;
+    let firstError: unknown;
+    for (const [id, { at, failed }] of [...this.finished]) {
+      if (now - at <= (failed ? keep.failedMs : keep.doneMs)) continue;
+      try {
+        await unlink(join(this.resultsDir, `${id}.json`));
+      } catch (err) {
+        // One that cannot go (a read-only file system) does not keep the others.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+          firstError ??= err;
+          continue;
+        }
+      }
+      this.finished.delete(id);
+      removed++;
+    }
+    if (firstError) throw firstError;
+    return removed;
+  }
+
+  private remember(result: FleetResultRecord): void {
+    const at = Date.parse(result.finishedAt);
+    // A record without a readable time is kept until the next start reads it again as old as now.
+    this.finished.set(result.id, { at: Number.isNaN(at) ? Date.now() : at, failed: result.done?.status !== 'ok' });
   }
 
   result(id: string): Promise<FleetResultRecord | undefined> {

@@ -43,3 +43,8 @@ export function energySection(config: EarshotConfig): EnergyConfig {
   }
   return e;
 }
+
+/** `scheduler.retention` in milliseconds: how long done and failed records are kept (the queue's and fleet results). */
+export function retentionMs(retention: SchedulerConfig['retention']): { doneMs: number; failedMs: number } {
+  return { doneMs: retention.doneDays * 86_400_000, failedMs: retention.failedDays * 86_400_000 };
+}

@@ -13,7 +13,7 @@ import { EnergyLedger } from '../energy/ledger.js';
 import { createCarbonSource } from '../energy/carbon/create-source.js';
 import type { Subscribe } from '../energy/carbon/mqtt-source.js';
 import type { CarbonSource } from '../energy/carbon/types.js';
-import { schedulerSection, energySection, type SchedulerConfig } from './config.js';
+import { schedulerSection, energySection, retentionMs, type SchedulerConfig } from './config.js';
 import { JobQueue } from './job-queue.js';
 import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
 import { Scheduler } from './scheduler.js';
@@ -56,7 +56,8 @@ export class SchedulerStack implements Service {
     const { config, logger } = options;
     this.settings = schedulerSection(config);
     const s = this.settings;
-    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: s.retention.doneDays * 86_400_000, keepFailedMs: s.retention.failedDays * 86_400_000 });
+    const keep = retentionMs(s.retention);
+    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: keep.doneMs, keepFailedMs: keep.failedMs });
     this.lifecycle = new ModelLifecycle(options.runtime, logger('model'));
     this.ledger = new EnergyLedger(config.dataDir);
     this.budget = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });

@@ -27,7 +27,7 @@ async function connect(t: Test, url: string, clientId: string): Promise<MqttConn
 }
 
 /** The offering daemon's half: a real offerer on its own connection and a bridge over dataDir. */
-async function offeringBox(t: Test, url: string, dataDir: string, clientId: string) {
+async function offeringBox(t: Test, url: string, dataDir: string, clientId: string, retention?: { doneMs: number; failedMs: number }) {
   const connection = await connect(t, url, clientId);
   // Long claim timeout: nothing is offered again while the test looks at what went out.
   const offerer = new FleetOfferer({ connection, group: GROUP, siteId: 'hq', leaseMs: 600_000, claimTimeoutMs: 600_000, logger: silentLogger });
@@ -42,6 +42,7 @@ async function offeringBox(t: Test, url: string, dataDir: string, clientId: stri
     logger: silentLogger,
     // Two files' worth out in the group at once (the pump stops once the sum reaches the limit).
     fleet: { maxAudioBytes: 4096, maxOutstandingBytes: 2 * FILE_BYTES, claimTimeoutSec: 600, maxHeld: 4 },
+    ...(retention ? { retention } : {}),
   });
   await bridge.start();
   const stop = async () => {
@@ -162,4 +163,36 @@ t.test('the pump keeps at most maxOutstandingBytes out, releases offers as resul
   t.equal(final.done.length, 5);
   t.same(final.outstanding, []);
   t.same(new Set(final.done.map((d) => d.input)), new Set(paths), 'one result per file, under the file\'s own id');
+});
+
+t.test('results older than their retention are deleted; the same file offered after that goes out as a new job under a new wire id', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const dir = tempDir();
+  const dataDir = join(dir, 'hq');
+  const path = join(dir, 'clip.wav');
+  writeFileSync(path, Buffer.alloc(FILE_BYTES, 7));
+  const watcher = await groupWatcher(t, broker.url);
+  const hour = 3600_000;
+  const box = await offeringBox(t, broker.url, dataDir, 'hq-1', { doneMs: hour, failedMs: 24 * hour });
+
+  await box.bridge.offer({ paths: [path] });
+  await until('the offer', () => watcher.seen.length >= 1);
+  const firstWireId = watcher.seen[0]!.jobId;
+  await watcher.answer(watcher.seen[0]!);
+  const resultFile = join(dataDir, 'fleet', 'results', `${recordIdOf(firstWireId)}.json`);
+  await until('the result on disk', () => existsSync(resultFile));
+  t.same((await box.bridge.offer({ paths: [path] })).offered.map((o) => o.state), ['done'], 'within its retention the result answers a repeat');
+
+  t.equal(await box.bridge.prune(Date.now() + hour / 2), 0, 'half an hour on: kept');
+  t.equal(await box.bridge.prune(Date.now() + 2 * hour), 1, 'two hours on: deleted');
+  t.notOk(existsSync(resultFile), 'the file is gone');
+  t.same((await box.bridge.offers()).done, [], 'and no longer listed');
+
+  const again = await box.bridge.offer({ paths: [path] });
+  t.same(again.offered.map((o) => [o.state, o.created]), [['offered', true]], 'the same file is a new job');
+  await until('the second offer', () => watcher.seen.length >= 2);
+  const secondWireId = watcher.seen[1]!.jobId;
+  t.equal(recordIdOf(secondWireId), recordIdOf(firstWireId), 'under the same job id');
+  t.not(secondWireId, firstWireId, 'but a wire id of its own, so nothing said about the first offer fits it');
 });

@@ -95,3 +95,24 @@ t.test('each round goes on the wire under an id of its own, <id>.r<round>.<nonce
   t.equal(offerIdOf(old), 'f-a');
   t.equal(offerIdOf({ ...old, round: 7 }), 'f-a.r7');
 });
+
+t.test('prune deletes results past their retention (errors kept longer), also those found at start', async (t) => {
+  const dir = tempDir();
+  const store = new FleetOfferStore(dir);
+  await store.open();
+  const day = 86_400_000;
+  const now = Date.parse('2026-03-10T00:00:00.000Z');
+  const at = (daysAgo: number) => new Date(now - daysAgo * day).toISOString();
+  const failed = (jobId: string): JobDonePayload => ({ ...done(jobId, 'box-2'), status: 'error', error: 'not a WAV file' }) as JobDonePayload;
+  await store.finish({ ...offer('f-old', at(9)), finishedAt: at(8), done: done('f-old', 'box-2') });
+  await store.finish({ ...offer('f-new', at(2)), finishedAt: at(1), done: done('f-new', 'box-2') });
+  await store.finish({ ...offer('f-bad', at(9)), finishedAt: at(8), done: failed('f-bad') });
+  // A daemon restart: the results are known from disk.
+  const again = new FleetOfferStore(dir);
+  await again.open();
+  t.equal(await again.prune({ doneMs: 7 * day, failedMs: 30 * day }, now), 1, 'one result past its retention');
+  t.same(readdirSync(join(dir, 'results')).sort(), ['f-bad.json', 'f-new.json'], 'the done one of 8 days went; the error and the recent one stay');
+  t.equal(await again.prune({ doneMs: 7 * day, failedMs: 30 * day }, now), 0, 'nothing more to do');
+  t.equal(await again.prune({ doneMs: 7 * day, failedMs: 7 * day }, now), 1, 'a shorter retention for errors takes the error');
+  t.same(readdirSync(join(dir, 'results')), ['f-new.json']);
+});
