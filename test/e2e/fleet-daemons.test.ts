@@ -126,7 +126,9 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
 
   const ids = offered.map((o) => o.id).sort();
   const perJob = new Map<string, JobDonePayload[]>();
-  for (const d of done) perJob.set(d.jobId, [...(perJob.get(d.jobId) ?? []), d]);
+  // The wire id is the job id, then the offer round and a nonce (<id>.r<round>.<nonce>).
+  const jobIdOf = (wireId: string) => wireId.split('.')[0]!;
+  for (const d of done) perJob.set(jobIdOf(d.jobId), [...(perJob.get(jobIdOf(d.jobId)) ?? []), d]);
   t.same([...perJob.keys()].sort(), ids, 'a result for every offered job and for nothing else');
   t.same(ids.filter((id) => perJob.get(id)!.length !== 1), [], 'exactly one done payload per job');
   t.same(done.filter((d) => d.status !== 'ok'), [], 'no job failed');
