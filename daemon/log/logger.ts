@@ -7,6 +7,8 @@
  * uses as the record's level. Debug messages may be given as functions so the string is only
  * built when the level is enabled.
  */
+import { maskUrlCredentials, redactSecrets } from './redact.js';
+
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
@@ -35,21 +37,9 @@ export interface LogSinkOptions {
 /** syslog priorities, RFC 5424 §6.2.1, as journald reads them from `<N>` prefixes. */
 const SYSLOG_PRIORITY: Record<LogLevel, number> = { error: 3, warn: 4, info: 6, debug: 7, trace: 7 };
 
-/** Field names whose values are never printed (MQTT passwords, HMAC keys, API tokens). */
-const SECRET_FIELD = /pass(word)?|secret|token|hmac|key$|apikey|authorization/i;
-
-export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined && typeof v !== 'object' ? '***' : redactSecrets(v, depth + 1);
-  }
-  return out;
-}
+export { redactSecrets } from './redact.js';
 
 function formatValue(value: unknown): string {
-  if (value instanceof Error) return JSON.stringify(value.message);
   if (typeof value === 'string') return /^[\w./:@+-]*$/.test(value) && value !== '' ? value : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   return JSON.stringify(value);
@@ -107,11 +97,11 @@ export class LogSink {
 
   private emit(ns: string, level: LogLevel, message: LogMessage, fields?: LogFields): void {
     if (LOG_LEVELS.indexOf(level) > this.levelIndex) return;
-    const msg = typeof message === 'function' ? message() : message;
+    const msg = maskUrlCredentials(typeof message === 'function' ? message() : message);
     const safe = fields ? (redactSecrets(fields) as LogFields) : undefined;
     if (this.format === 'json') {
       const record: Record<string, unknown> = { time: new Date().toISOString(), level, ns, msg };
-      if (safe) for (const [k, v] of Object.entries(safe)) record[k] = v instanceof Error ? v.message : v;
+      if (safe) Object.assign(record, safe);
       this.write(JSON.stringify(record), level);
       return;
     }

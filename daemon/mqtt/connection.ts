@@ -5,6 +5,7 @@ import { diagnoseConnectError, type Diagnosis } from './diagnose.js';
 import { throttledWarnings } from '../log/throttled-warnings.js';
 import { topicNameProblem } from './topics.js';
 import type { LastWill } from './client-options.js';
+import { maskUrlCredentials } from '../log/redact.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
@@ -49,7 +50,8 @@ export class MqttConnection {
     this.handlerFailures = throttledWarnings(options.logger, 'MQTT messages that could not be handled');
     this.snapshot = {
       state: 'idle',
-      url: options.url,
+      // Shown by `earshot status` and in errors: a password in the URL stays out of both.
+      url: maskUrlCredentials(options.url),
       clientId: options.clientOptions.clientId ?? '',
       connectedAt: null,
       connects: 0,
@@ -85,12 +87,12 @@ export class MqttConnection {
         this.failures = 0;
         client.options.reconnectPeriod = this.options.reconnect.minDelayMs;
         this.snapshot.retryDelayMs = this.options.reconnect.minDelayMs;
-        log.info('connected to MQTT broker', { url: this.options.url, clientId: this.snapshot.clientId });
+        log.info('connected to MQTT broker', { url: this.snapshot.url, clientId: this.snapshot.clientId });
         for (const fn of this.connectListeners) fn();
         settle();
       });
       client.on('error', (err) => {
-        const d = diagnoseConnectError(err, this.options.url);
+        const d = diagnoseConnectError(err, this.snapshot.url);
         this.snapshot.lastError = d;
         log.warn(`MQTT ${d.message}`, { hint: d.hint });
         settle();
@@ -107,7 +109,7 @@ export class MqttConnection {
         const { minDelayMs, maxDelayMs } = this.options.reconnect;
         client.options.reconnectPeriod = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
         this.snapshot.retryDelayMs = client.options.reconnectPeriod;
-        if (wasConnected) log.warn('lost the MQTT broker connection; retrying', { url: this.options.url });
+        if (wasConnected) log.warn('lost the MQTT broker connection; retrying', { url: this.snapshot.url });
         for (const fn of this.closeListeners) fn();
         settle();
       });
@@ -189,7 +191,7 @@ export class MqttConnection {
       const timer = setTimeout(() => {
         const i = this.connectListeners.indexOf(done);
         if (i >= 0) this.connectListeners.splice(i, 1);
-        reject(new Error(`not connected to ${this.options.url} within ${timeoutMs} ms${this.snapshot.lastError ? `: ${this.snapshot.lastError.message}` : ''}`));
+        reject(new Error(`not connected to ${this.snapshot.url} within ${timeoutMs} ms${this.snapshot.lastError ? `: ${this.snapshot.lastError.message}` : ''}`));
       }, timeoutMs);
       const done = () => {
         clearTimeout(timer);

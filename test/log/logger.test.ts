@@ -54,3 +54,29 @@ t.test('a message quoting outside text stays one line: control characters are es
   t.notMatch(lines[0]!, /[\n\r\u2028]/, 'no raw line break of any kind');
   t.match(lines[0]!, /earshot\/x\\n<0>EMERG earshot:fake forged line\\r\\u2028end topic="a\\nb"$/);
 });
+
+t.test('an error field prints its message, code and causes, in text and JSON', async (t) => {
+  const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1883'), { code: 'ECONNREFUSED' });
+  const err = new Error('sources: id "mic" is used twice; every source needs its own id', { cause });
+  const noMessage = Object.assign(new Error(''), { code: 'ENOENT' });
+  for (const format of ['text', 'json'] as const) {
+    const { sink, lines } = capture('info', format);
+    sink.logger('daemon').error('could not start', { err, other: noMessage });
+    const line = lines[0]!;
+    t.match(line, 'id \\"mic\\" is used twice', `${format}: the message is there`);
+    t.match(line, 'ECONNREFUSED 127.0.0.1:1883', `${format}: and its cause`);
+    t.match(line, /Error \[ENOENT\]/, `${format}: a message-less error still says its code`);
+    t.notMatch(line, /err=\{\}|"err":\{\}/, `${format}: not an empty object`);
+  }
+});
+
+t.test('credentials inside URLs are masked, in messages, fields and errors', async (t) => {
+  const { sink, lines } = capture('info', 'text');
+  const log = sink.logger('mqtt');
+  log.warn('lost the broker mqtt://alice:s3cret@broker.lan:1883; retrying', { url: 'mqtts://alice:s3cret@b:8883', stderr: ['[tcp @ 0x55] rtsp://admin:hunter2@10.0.0.5:554/stream: Connection refused'] });
+  log.error('failed', { err: new Error('cannot reach rtsp://admin:hunter2@10.0.0.5/stream') });
+  const text = lines.join('\n');
+  for (const secret of ['s3cret', 'hunter2', 'alice', 'admin']) t.notMatch(text, secret, `${secret} is not printed`);
+  t.match(text, 'mqtt://***@broker.lan:1883', 'the rest of the URL stays');
+  t.match(text, 'rtsp://***@10.0.0.5:554/stream');
+});

@@ -77,3 +77,19 @@ t.test('a topic the broker would take as a protocol error is refused here, and t
   t.equal(connection.connected, true, 'and the connection was never dropped');
   t.same(['earshot/a', 'earshot/ä/ü', 'x'.repeat(1000)].map(topicNameProblem), [undefined, undefined, undefined]);
 });
+
+t.test('a password in the broker URL shows neither in the state nor in the log nor in errors', async (t) => {
+  const port = await freePort();
+  const url = `mqtt://alice:s3cret@127.0.0.1:${port}`;
+  const config = mqttTestConfig({ url, protocolVersion: 4, reconnect: { minDelayMs: 50, maxDelayMs: 100 } });
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'debug', format: 'text', write: (l) => void lines.push(l) }).logger('mqtt');
+  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId: 'userinfo-test' }), reconnect: config.reconnect, logger });
+  await connection.start();
+  t.teardown(() => connection.stop());
+  const waited = await connection.waitConnected(200).then(() => 'connected', (err: Error) => err.message);
+  const shown = [JSON.stringify(connection.state()), waited, ...lines].join('\n');
+  t.equal(connection.state().url, `mqtt://***@127.0.0.1:${port}`, 'the state names the broker without its credentials');
+  t.match(shown, /TCP: cannot reach the broker at mqtt:\/\/\*\*\*@127\.0\.0\.1/, 'the diagnosis still names where');
+  t.notMatch(shown, /s3cret|alice/, 'the user name and password appear nowhere');
+});

@@ -1,0 +1,50 @@
+/**
+ * What may reach a log line: secrets by field name never, credentials inside URLs never, and
+ * errors as their message (an Error's own fields are not enumerable, so copying it as an
+ * object would print `{}` and lose the reason).
+ */
+
+/** Field names whose values are never printed (MQTT passwords, HMAC keys, API tokens). */
+const SECRET_FIELD = /pass(word)?|secret|token|hmac|key$|apikey|authorization/i;
+
+/** `scheme://user:pass@` or `scheme://user@` in free text (a broker URL, an RTSP camera in ffmpeg's stderr). */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+
+/** `text` with the user name and password of every URL in it replaced by `***`. */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, '$1***@');
+}
+
+/** How deep an error's causes are followed in its description. */
+const MAX_CAUSES = 4;
+
+/**
+ * An error as one line: its message, its errno-style code when the message does not say it,
+ * and the messages of its causes (`a: b: c`), with URL credentials masked.
+ */
+export function describeError(err: Error): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let i = 0; i <= MAX_CAUSES && current instanceof Error; i++) {
+    const message = current.message || current.name;
+    if (!parts.some((p) => p.includes(message))) parts.push(message);
+    current = current.cause;
+  }
+  let text = parts.join(': ');
+  const code = (err as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && !text.includes(code)) text += ` [${code}]`;
+  return maskUrlCredentials(text);
+}
+
+/** Log fields as they may be printed: secrets by name replaced, errors described, URLs masked. */
+export function redactSecrets(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) return describeError(value);
+  if (typeof value === 'string') return maskUrlCredentials(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined && typeof v !== 'object' ? '***' : redactSecrets(v, depth + 1);
+  }
+  return out;
+}
