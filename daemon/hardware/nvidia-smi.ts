@@ -44,9 +44,29 @@ export function parseNvidiaSmiCsv(text: string): NvidiaGpu[] {
 
 export type RunCommand = (file: string, args: string[], timeoutMs: number) => Promise<string>;
 
+/** How long after the timeout a command that will not die is given up on anyway. */
+const GIVE_UP_GRACE_MS = 500;
+
+/**
+ * Runs a meter tool with a hard deadline. execFile's own timeout sends a signal and then
+ * waits for the pipes to close, which a tool stuck in the kernel (nvidia-smi once a GPU has
+ * fallen off the bus) or one whose children keep stdout open never gives: every job's
+ * energy reading, and the scheduler's tick, would wait for ever. So the child is killed with
+ * SIGKILL, and the answer is given up on shortly after the deadline whatever it does.
+ */
 export const runCommand: RunCommand = (file, args, timeoutMs) =>
   new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    const child = execFile(file, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1 << 20 }, (err, stdout) => {
+      clearTimeout(giveUp);
+      if (err) reject(err);
+      else resolve(stdout);
+    });
+    const giveUp = setTimeout(() => {
+      child.kill('SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      reject(new Error(`${file} gave no answer within ${timeoutMs} ms and did not exit when killed; given up`));
+    }, timeoutMs + GIVE_UP_GRACE_MS);
   });
 
 /** GPUs reported by nvidia-smi; [] when it is absent (ENOENT) or fails. */

@@ -1,8 +1,8 @@
 import t from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { parseNvidiaSmiCsv, NvmlMeter, queryNvidiaGpus } from '../../daemon/hardware/nvidia-smi.js';
+import { parseNvidiaSmiCsv, NvmlMeter, queryNvidiaGpus, runCommand, type RunCommand } from '../../daemon/hardware/nvidia-smi.js';
 import { parsePowermetrics, PowermetricsMeter } from '../../daemon/hardware/powermetrics.js';
 import { BatteryMeter, readPowerSupplies, probeBattery } from '../../daemon/hardware/power-supply.js';
 import { listInaRails, Ina3221Meter } from '../../daemon/hardware/ina3221.js';
@@ -105,4 +105,19 @@ t.test('scheduler sensor: configured id or label wins, else the hottest CPU sens
   t.equal(pickSchedulerSensor(sensors)?.id, 'thermal_zone1');
   t.equal(pickSchedulerSensor(sensors, 'acpitz')?.id, 'thermal_zone0');
   t.equal(pickSchedulerSensor(sensors, 'nope'), undefined);
+});
+
+t.test('a meter tool that hangs and ignores SIGTERM is given up on shortly after its timeout', async (t) => {
+  // What nvidia-smi does once a GPU has fallen off the bus: no answer, deaf to SIGTERM. Its
+  // own child keeps stdout open, so even killing the shell closes no pipe.
+  const dir = tempDir('earshot-hw-');
+  const tool = join(dir, 'nvidia-smi');
+  writeFileSync(tool, "#!/bin/sh\ntrap '' TERM\nsleep 20\n");
+  chmodSync(tool, 0o755);
+  const run: RunCommand = (_file, args) => runCommand(tool, args, 300);
+  const started = Date.now();
+  const reading = await new NvmlMeter(run).read();
+  const tookMs = Date.now() - started;
+  t.match(reading, { ok: false, reason: /^nvidia-smi: / }, 'an unreadable meter, with the reason');
+  t.ok(tookMs < 10_000, `answered in ${tookMs} ms, not after the tool's 20 s`);
 });
