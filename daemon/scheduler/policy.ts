@@ -44,6 +44,8 @@ export interface PolicyInput {
   forecast: IntensityPoint[];
   limits: PolicyLimits;
   temperatureC: number | undefined;
+  /** The thermal sensor read before and has failed several reads in a row since. */
+  sensorLost?: boolean;
   /** The state the previous decision left (for hysteresis). */
   thermalState: ThermalState;
   power: {
@@ -83,7 +85,10 @@ export interface PolicyDecision {
   reasons: string[];
 }
 
-export function nextThermalState(prev: ThermalState, tempC: number | undefined, t: PolicyLimits['thermal']): ThermalState {
+export function nextThermalState(prev: ThermalState, tempC: number | undefined, t: PolicyLimits['thermal'], sensorLost = false): ThermalState {
+  // A sensor that read before and now fails (unplugged, a driver gone, nonsense values) says
+  // nothing: neither stay paused for ever nor run unthrottled on a box that may be hot.
+  if (sensorLost) return 'soft';
   if (tempC === undefined) return prev;
   if (tempC >= t.hardC) return 'hard';
   const resume = t.softC - t.hysteresisC;
@@ -96,7 +101,7 @@ export function nextThermalState(prev: ThermalState, tempC: number | undefined, 
 export function decide(input: PolicyInput): PolicyDecision {
   const { limits, nowMs } = input;
   const reasons: string[] = [];
-  const thermalState = nextThermalState(input.thermalState, input.temperatureC, limits.thermal);
+  const thermalState = nextThermalState(input.thermalState, input.temperatureC, limits.thermal, input.sensorLost);
 
   // 1. Threads and concurrency from the thermal state.
   let threads = Math.max(1, limits.maxThreads);
@@ -112,6 +117,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   } else if (thermalState === 'soft') {
     threads = Math.max(1, Math.floor(limits.maxThreads / 2));
     concurrency = Math.max(1, Math.floor(limits.maxConcurrency / 2));
+    if (input.sensorLost) reasons.push(`thermal sensor unreadable: throttled as at the soft limit, ${threads} threads × ${concurrency}`);
   }
   const hot = thermalState === 'hard';
   if (hot) {

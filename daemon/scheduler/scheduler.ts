@@ -55,6 +55,9 @@ export interface SchedulerOptions {
  * when carbon periods change — via node-cron) it reads the sensors, asks `decide`, starts the
  * jobs it says, and loads, preloads or unloads the model.
  */
+/** Failed sensor reads in a row (scheduler passes) before the sensor counts as lost. */
+const SENSOR_LOST_AFTER = 3;
+
 export class Scheduler implements Service {
   readonly name = 'scheduler';
   private timer: NodeJS.Timeout | undefined;
@@ -63,6 +66,10 @@ export class Scheduler implements Service {
   private thermal: ThermalState = 'normal';
   private lastDecision: PolicyDecision | undefined;
   private lastTemperature: number | undefined;
+  /** Whether the thermal sensor ever read, and its failed reads in a row since it last did. */
+  private sensorSeen = false;
+  private sensorFailures = 0;
+  private lastReadC: number | undefined;
   private lastWatts: number | undefined;
   private readonly active = new Map<string, Promise<void>>();
   /** Jobs put back after a shortage of the box, and when each may run again. */
@@ -144,11 +151,32 @@ export class Scheduler implements Service {
     return this.ticking;
   }
 
+  /**
+   * Whether the thermal sensor is lost: it read before, and has now failed
+   * SENSOR_LOST_AFTER reads in a row. Said once when it goes and once when it is back.
+   */
+  private trackSensor(temperatureC: number | undefined): boolean {
+    if (temperatureC !== undefined) {
+      if (this.sensorFailures >= SENSOR_LOST_AFTER) this.options.logger.info('thermal sensor reads again', { temperatureC });
+      this.sensorSeen = true;
+      this.sensorFailures = 0;
+      this.lastReadC = temperatureC;
+      return false;
+    }
+    if (!this.sensorSeen) return false;
+    this.sensorFailures += 1;
+    if (this.sensorFailures === SENSOR_LOST_AFTER) {
+      this.options.logger.warn(`thermal sensor unreadable ${SENSOR_LOST_AFTER} times in a row (gone, or an implausible value); throttling as at the soft limit until it reads again`, { lastReadC: this.lastReadC });
+    }
+    return this.sensorFailures >= SENSOR_LOST_AFTER;
+  }
+
   private async once(): Promise<void> {
     if (this.stopped) return;
     const o = this.options;
     const now = (o.clock ?? Date.now)();
     const [temperatureC, measuredWatts, memoryPressure] = await Promise.all([o.readTemperature(), o.readWatts?.(), o.memoryPressure?.() ?? false]);
+    const sensorLost = this.trackSensor(temperatureC);
     this.lastTemperature = temperatureC;
     this.lastWatts = measuredWatts;
     const running = o.queue.running();
@@ -161,6 +189,7 @@ export class Scheduler implements Service {
       forecast: o.carbon.forecast(now, o.forecastHorizonMs ?? 48 * 3600e3),
       limits: o.limits(),
       temperatureC,
+      sensorLost,
       thermalState: this.thermal,
       power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * (this.lastDecision?.threads ?? 1) } : {}) },
       model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },

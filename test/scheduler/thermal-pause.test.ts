@@ -1,8 +1,8 @@
-import t from 'tap';
-import { cpSync, writeFileSync } from 'node:fs';
+import t, { type Test } from 'tap';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { silentLogger } from '../../daemon/log/logger.js';
+import { LogSink, silentLogger, type Logger } from '../../daemon/log/logger.js';
 import { EventBus } from '../../daemon/bus.js';
 import { JobQueue } from '../../daemon/scheduler/job-queue.js';
 import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
@@ -19,16 +19,18 @@ const until = async (what: string, cond: () => boolean, ms = 10_000): Promise<vo
   }
 };
 
-t.test('above the hard limit batch pauses and the model unloads; below soft − hysteresis it resumes', async (t) => {
+/**
+ * A scheduler over a copy of the Orin's sysfs: its CPU sensor is a real file the test writes
+ * (or removes), read through readCelsius as on the box.
+ */
+async function orinScheduler(t: Test, logger: Logger = silentLogger) {
   const dir = tempDir('earshot-thermal-');
   const root = join(dir, 'orin');
   cpSync(join(fixturesDir, 'sysfs', 'jetson-orin'), root, { recursive: true });
   const sensor = pickSchedulerSensor(await listThermalSensors(root));
-  t.equal(sensor?.label, 'cpu-thermal', 'the probe picks a CPU sensor on the Orin');
   const sensorFile = join(root, sensor?.path ?? '');
   const setTemp = (c: number): void => writeFileSync(sensorFile, `${Math.round(c * 1000)}\n`);
   for (const n of [1, 2, 3, 4]) await writeToneWav(join(dir, `${n}.wav`), 0.5, [[0.1, 0.2]]);
-
   const bus = new EventBus();
   const queue = new JobQueue({ dir: join(dir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 });
   const runtime = new FrameEnergyRuntime(50);
@@ -43,12 +45,10 @@ t.test('above the hard limit batch pauses and the model unloads; below soft − 
     model: { idleUnloadMs: 3600e3, preloadMs: 0 },
     expectedMs: () => 500,
     bus,
-    logger: silentLogger,
+    logger,
     tickMs: 40,
   });
-  const states: string[] = [];
   const done: string[] = [];
-  bus.on(t, 'thermalState', (e) => states.push(`${e.state}@${e.temperatureC}`));
   bus.on(t, 'jobDone', (e) => done.push(e.job.id));
   await queue.start();
   await scheduler.start();
@@ -56,17 +56,27 @@ t.test('above the hard limit batch pauses and the model unloads; below soft − 
     await scheduler.stop();
     await queue.stop();
   });
+  const submit = async (n: number) => {
+    await queue.submit({ id: `j${n}`, input: join(dir, `${n}.wav`), priority: 'batch' });
+    scheduler.poke();
+  };
+  return { sensor, sensorFile, setTemp, bus, runtime, lifecycle, scheduler, done, submit };
+}
+
+t.test('above the hard limit batch pauses and the model unloads; below soft − hysteresis it resumes', async (t) => {
+  const { sensor, setTemp, bus, runtime, lifecycle, scheduler, done, submit } = await orinScheduler(t);
+  t.equal(sensor?.label, 'cpu-thermal', 'the probe picks a CPU sensor on the Orin');
+  const states: string[] = [];
+  bus.on(t, 'thermalState', (e) => states.push(`${e.state}@${e.temperatureC}`));
 
   setTemp(50);
-  await queue.submit({ id: 'j1', input: join(dir, '1.wav'), priority: 'batch' });
-  scheduler.poke();
+  await submit(1);
   await until('j1 done', () => done.includes('j1'));
   t.equal(lifecycle.state, 'loaded');
 
   setTemp(90);
   await until('hard state', () => scheduler.thermalState === 'hard');
-  for (const n of [2, 3, 4]) await queue.submit({ id: `j${n}`, input: join(dir, `${n}.wav`), priority: 'batch' });
-  scheduler.poke();
+  for (const n of [2, 3, 4]) await submit(n);
   await until('model unloaded', () => lifecycle.state === 'unloaded');
   t.equal(runtime.unloadCount, 1);
   t.equal(lifecycle.telemetry().lastUnloadReason, 'thermal hard limit');
@@ -86,4 +96,33 @@ t.test('above the hard limit batch pauses and the model unloads; below soft − 
   t.equal(lifecycle.state, 'loaded', 'reloaded on demand');
   t.equal(runtime.loadCount, 2);
   t.same(states, ['hard@90', 'normal@64']);
+});
+
+t.test('a sensor that read and then fails (removed, or nonsense) throttles as at the soft limit, with a warning, instead of freezing the state', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
+  const { sensorFile, setTemp, scheduler, done, submit } = await orinScheduler(t, logger);
+
+  // Hot, then the sensor goes: the box no longer stays paused for ever.
+  setTemp(90);
+  await until('hard state', () => scheduler.thermalState === 'hard');
+  rmSync(sensorFile);
+  await until('soft state without a sensor', () => scheduler.thermalState === 'soft');
+  await submit(1);
+  await until('j1 done while the sensor is lost', () => done.includes('j1'));
+  t.equal(scheduler.decision?.threads, 2, 'throttled to half the threads');
+  t.match(scheduler.decision?.reasons.join('; '), /thermal sensor unreadable/);
+  t.equal(lines.filter((l) => /thermal sensor unreadable 3 times in a row/.test(l)).length, 1, 'one warning, not one per pass');
+  t.match(lines.join('\n'), /lastReadC=90/, 'naming the last reading');
+
+  // It reads again: cool, so back to normal.
+  setTemp(50);
+  await until('normal state', () => scheduler.thermalState === 'normal');
+  t.match(lines.join('\n'), /thermal sensor reads again/);
+
+  // Cool, then nonsense: throttled too, not left running unthrottled.
+  writeFileSync(sensorFile, '2147483647\n');
+  await until('soft state on a nonsense value', () => scheduler.thermalState === 'soft');
+  await submit(2);
+  await until('j2 done', () => done.includes('j2'));
 });
