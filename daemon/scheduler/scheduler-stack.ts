@@ -6,7 +6,7 @@ import type { EventBus } from '../bus.js';
 import { probeHardware, type HardwareProfile } from '../hardware/probe.js';
 import { readCelsius, pickSchedulerSensor } from '../hardware/thermal.js';
 import { readMeminfo } from '../hardware/cpu-info.js';
-import type { PowerMeter } from '../hardware/meter-types.js';
+import { joulesBetween, type PowerMeter } from '../hardware/meter-types.js';
 import { profileFor } from '../energy/cpu-power-profile.js';
 import { JobEnergyTracker } from '../energy/job-energy-tracker.js';
 import { EnergyLedger } from '../energy/ledger.js';
@@ -117,18 +117,14 @@ export class SchedulerStack implements Service {
         const reading = await wholeBox.read();
         if (!reading.ok) return undefined;
         if ('watts' in reading) return reading.watts;
-        // RAPL is a counter: watts are the delta since the previous tick.
+        // RAPL is a counter: watts are the energy since the previous tick over its span,
+        // with the same wrap and sanity rules as a job's energy (joulesBetween).
         const prev = lastWatts?.reading;
         lastWatts = { reading };
-        if (!prev || !prev.ok || !('counters' in prev)) return undefined;
-        let uj = 0;
-        for (const [zone, c] of Object.entries(reading.counters)) {
-          const p = prev.counters[zone];
-          if (!p) return undefined;
-          uj += c.uj >= p.uj ? c.uj - p.uj : (c.maxUj ?? p.uj) - p.uj + c.uj;
-        }
+        if (!prev) return undefined;
+        const span = joulesBetween(prev, reading);
         const seconds = (reading.atMs - prev.atMs) / 1000;
-        return seconds > 0 ? uj / 1e6 / seconds : undefined;
+        return span.ok && seconds > 0 ? span.joules / seconds : undefined;
       },
       memoryPressure: async () => {
         const m = await readMeminfo(root);
