@@ -21,7 +21,14 @@ export interface CaptureServiceOptions {
   /** Wakes the scheduler when a segment is queued. */
   poke: () => void;
   logger: Logger;
+  /** Live segments of one source waiting in the queue, at most (default 32); see queueSegment. */
+  maxLiveBacklog?: number;
 }
+
+const DEFAULT_MAX_LIVE_BACKLOG = 32;
+/** How often a live source held back by its backlog looks again. */
+const BACKLOG_POLL_MS = 100;
+const HELD_BACK_SAID_EVERY_MS = 60_000;
 
 /**
  * Sources → VAD → speech segments saved durably → the job queue. A spool recording's
@@ -34,11 +41,15 @@ export class CaptureService implements Service {
   readonly name = 'sources';
   private sourceSet: SourceSet | undefined;
   private readonly priorities = new Map<string, Priority>();
+  private stopping = false;
+  /** When each live source was last said to be held back: at most once a minute each. */
+  private readonly heldBackSaid = new Map<string, number>();
 
   constructor(private readonly options: CaptureServiceOptions) {}
 
   async start(): Promise<void> {
     const { sources, vad, segments, bus, logger } = this.options;
+    this.stopping = false;
     await segments.open();
     for (const s of sources) this.priorities.set(s.id, s.type === 'spool' ? 'batch' : 'live');
     const cleanUp = (id: string, input: string) => {
@@ -51,6 +62,7 @@ export class CaptureService implements Service {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     this.options.bus.removeOwner(this);
     await this.sourceSet?.stop();
     this.sourceSet = undefined;
@@ -67,6 +79,18 @@ export class CaptureService implements Service {
   /** Per-source state for `earshot status`. */
   sources(): ReturnType<SourceSet['status']> {
     return this.sourceSet?.status() ?? [];
+  }
+
+  private async waitForLiveRoom(sourceId: string): Promise<void> {
+    const max = this.options.maxLiveBacklog ?? DEFAULT_MAX_LIVE_BACKLOG;
+    const full = () => this.options.queue.pending().filter((j) => j.sourceId === sourceId).length >= max;
+    if (!full()) return;
+    const now = Date.now();
+    if (now - (this.heldBackSaid.get(sourceId) ?? -Infinity) >= HELD_BACK_SAID_EVERY_MS) {
+      this.heldBackSaid.set(sourceId, now);
+      this.options.logger.warn(`live source ${sourceId} gives speech faster than it is transcribed: ${max} segments wait; reading from it pauses while they do (is the sender faster than real time, or its format wrong?)`, { sourceId });
+    }
+    await waitWhile(full, () => this.stopping);
   }
 
   // --- Live partials (partial-publisher.ts) ---------------------------------------------
@@ -87,6 +111,7 @@ export class CaptureService implements Service {
   // ----------------------------------------------------------------------------------------
 
   private async queueSegment(segment: SpeechSegment): Promise<void> {
+    if (this.priorities.get(segment.sourceId) === 'live') await this.waitForLiveRoom(segment.sourceId);
     const id = this.jobIdOf(segment);
     const input = await this.options.segments.save(id, segment);
     await this.options.queue.submit({
@@ -98,6 +123,18 @@ export class CaptureService implements Service {
     });
     this.options.poke();
   }
+}
+
+/**
+ * Live speech is never deferred, but a sender can still give it faster than the box
+ * transcribes: audio sent faster than real time, or a model too slow for the source. Each
+ * segment would become a job and the queue (and the disk under it) would grow without end.
+ * So while a live source has `maxLiveBacklog` segments waiting, the next one waits here;
+ * reading from the source waits with it, and the socket or pipe that fills slows the sender
+ * down instead.
+ */
+async function waitWhile(full: () => boolean, stopping: () => boolean): Promise<void> {
+  while (full() && !stopping()) await new Promise((r) => setTimeout(r, BACKLOG_POLL_MS));
 }
 
 /**
