@@ -1,10 +1,11 @@
 /**
  * Unpacks model pack archives (.tar.bz2, .tar.gz, .tar.xz, .tar) with the system `tar`,
- * refusing entries that would land outside the target (absolute paths, `..`) and links, so
- * a hostile or broken archive cannot write anywhere but the staging directory.
+ * refusing entries that would land outside the target (absolute paths, `..`) and anything but
+ * regular files and directories (links, devices, FIFOs), so a hostile or broken archive cannot
+ * write anywhere but the staging directory nor plant something that is not data.
  */
 import { execFile } from 'node:child_process';
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -27,29 +28,66 @@ function tarError(archive: string, err: unknown): Error {
   return new Error(`${archive}: not a readable tar archive (tar: ${stderr}); the file is corrupt or incomplete, download it again`);
 }
 
-/** Entry names, checked for safety before anything is written. */
-export async function listArchive(archive: string): Promise<string[]> {
-  let stdout: string;
-  try {
-    ({ stdout } = await run('tar', ['-tvf', archive], { maxBuffer: 64 * 1024 * 1024 }));
-  } catch (err) {
-    throw tarError(archive, err);
+/** How `tar -tv` marks an entry type (its first column), and what to call it in an error. */
+const ENTRY_KINDS: Record<string, string> = {
+  l: 'a symbolic link',
+  h: 'a hard link',
+  c: 'a character device',
+  b: 'a block device',
+  p: 'a FIFO',
+  s: 'a socket',
+};
+
+function describeKind(type: string): string {
+  return ENTRY_KINDS[type] ?? `of tar type '${type}'`;
+}
+
+function nonEmptyLines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+/**
+ * Checks a pack's listing: `names` from `tar -t` (one escaped name a line) and `verbose`
+ * from `tar -tv` (read for its type column only). Names are never parsed out of `-tv`,
+ * whose owner and group columns an archive controls (a group named `12:00` shifts the
+ * columns); the two listings must line up entry for entry or the archive is refused.
+ */
+export function checkListing(archive: string, names: string, verbose: string): string[] {
+  const nameLines = nonEmptyLines(names);
+  const typeLines = nonEmptyLines(verbose);
+  if (nameLines.length !== typeLines.length) {
+    throw new Error(
+      `${archive}: tar lists ${nameLines.length} names but ${typeLines.length} entry lines (an owner or group name with a line break?); the archive headers are malformed, refusing it`,
+    );
   }
-  const names: string[] = [];
-  for (const line of stdout.split('\n')) {
-    if (!line.trim()) continue;
-    const type = line[0];
-    if (type === 'l' || type === 'h') throw new Error(`${archive}: contains a link (${line.trim()}); model packs hold plain files only`);
-    // `tar -tv` ends the line with the name after the date and time columns
-    const m = /\d\d:\d\d(?::\d\d)? (.*)$/.exec(line);
-    const name = m?.[1] ?? line;
+  if (nameLines.length === 0) throw new Error(`${archive}: the archive is empty`);
+  nameLines.forEach((name, i) => {
+    const type = typeLines[i]![0]!;
+    if (type !== '-' && type !== 'd') {
+      throw new Error(`${archive}: entry '${name}' is ${describeKind(type)}; model packs hold regular files and directories only`);
+    }
     if (name.startsWith('/') || name.split('/').includes('..')) {
       throw new Error(`${archive}: entry '${name}' would be written outside the model directory; refusing the archive`);
     }
-    names.push(name);
+  });
+  return nameLines;
+}
+
+async function tarList(archive: string, flags: string[]): Promise<string> {
+  try {
+    // escape quoting keeps a name with a line break on one line (GNU tar)
+    const { stdout } = await run('tar', [...flags, '--quoting-style=escape', '-f', archive], { maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    throw tarError(archive, err);
   }
-  if (names.length === 0) throw new Error(`${archive}: the archive is empty`);
-  return names;
+}
+
+/** Entry names, checked for safety before anything is written. */
+export async function listArchive(archive: string): Promise<string[]> {
+  const names = await tarList(archive, ['-t']);
+  const verbose = await tarList(archive, ['-tv', '--numeric-owner']);
+  return checkListing(archive, names, verbose);
 }
 
 /** Extracts into dir (which must exist and be empty), after listArchive's checks. */
@@ -60,15 +98,33 @@ export async function extractArchive(archive: string, dir: string): Promise<void
   } catch (err) {
     throw tarError(archive, err);
   }
-  assertPlainTree(dir, archive);
+  checkPlainTree(dir, archive);
 }
 
-function assertPlainTree(dir: string, archive: string): void {
+function statKind(st: Stats): string {
+  if (st.isSymbolicLink()) return 'l';
+  if (st.isCharacterDevice()) return 'c';
+  if (st.isBlockDevice()) return 'b';
+  if (st.isFIFO()) return 'p';
+  if (st.isSocket()) return 's';
+  return '?';
+}
+
+/**
+ * Refuses anything under dir that is not a regular file or a directory, whatever the listing
+ * said (a second line of defence: tar's listing and extraction are separate reads). A FIFO
+ * left in place would block the sha256 of the model files forever.
+ */
+export function checkPlainTree(dir: string, archive: string, under = ''): void {
   for (const entry of readdirSync(dir)) {
     const p = join(dir, entry);
+    const shown = under ? `${under}/${entry}` : entry;
     const st = lstatSync(p);
-    if (st.isSymbolicLink()) throw new Error(`${archive}: unpacked a link (${entry}); model packs hold plain files only`);
-    if (st.isDirectory()) assertPlainTree(p, archive);
+    if (st.isDirectory()) {
+      checkPlainTree(p, archive, shown);
+    } else if (!st.isFile()) {
+      throw new Error(`${archive}: unpacked '${shown}', ${describeKind(statKind(st))}; model packs hold regular files and directories only`);
+    }
   }
 }
 

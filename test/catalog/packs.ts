@@ -29,3 +29,19 @@ export function writeCatalog(dir: string, pack: Record<string, unknown>): string
   writeFileSync(path, JSON.stringify({ version: 1, packs: [{ family: 'nemo-ctc', languages: ['en'], sizeBytes: 1000, licence: 'Apache-2.0', description: 'test', ...pack }] }));
   return path;
 }
+
+/**
+ * Writes `name` into the group-name field of the first header of an uncompressed ustar
+ * archive and fixes the header checksum: GNU tar will not take such names on the command line.
+ */
+export function setFirstGroupName(tarPath: string, name: string): void {
+  const bytes = readFileSync(tarPath);
+  const GNAME = 297;
+  const CHKSUM = 148;
+  bytes.fill(0, GNAME, GNAME + 32).write(name, GNAME, 'latin1');
+  bytes.fill(0x20, CHKSUM, CHKSUM + 8);
+  let sum = 0;
+  for (let i = 0; i < 512; i++) sum += bytes[i]!;
+  bytes.write(`${sum.toString(8).padStart(6, '0')}\0 `, CHKSUM, 'latin1');
+  writeFileSync(tarPath, bytes);
+}
