@@ -49,6 +49,16 @@ export function checkModelName(name: string, where: string): string {
   return name;
 }
 
+/**
+ * The archive is saved under this name in the models directory (and an old copy deleted
+ * first), so it must be a plain file name: a catalog must not reach outside that directory.
+ */
+const ARCHIVE_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]{0,199}$/;
+
+function isPlainArchiveName(archive: string): boolean {
+  return ARCHIVE_NAME.test(archive) && !archive.includes('..');
+}
+
 function fail(path: string, what: string): never {
   throw new Error(`${path}: ${what}`);
 }
@@ -76,13 +86,17 @@ export function parseCatalog(value: unknown, path: string): Catalog {
     if (!/^https?:\/\//.test(url)) fail(path, `packs[${i}].url must be an http(s) URL`);
     if (!Array.isArray(e.languages) || !e.languages.every((l) => typeof l === 'string')) fail(path, `packs[${i}].languages must be an array of language codes`);
     if (typeof e.sizeBytes !== 'number' || !(e.sizeBytes > 0)) fail(path, `packs[${i}].sizeBytes must be a positive number`);
+    const archive = str('archive');
+    if (!isPlainArchiveName(archive)) {
+      fail(path, `packs[${i}] ('${name}').archive ${JSON.stringify(archive)} must be a plain file name (1-200 letters, digits, '.', '_', '+' or '-', starting with a letter or digit, no '..'), such as the last part of its url`);
+    }
     return {
       name,
       family: str('family'),
       languages: e.languages as string[],
       sizeBytes: e.sizeBytes,
       url,
-      archive: str('archive'),
+      archive,
       sha256,
       licence: str('licence'),
       description: str('description'),

@@ -26,3 +26,11 @@ t.test('bad catalogs are rejected naming the file, the entry and the fix', async
   t.throws(() => loadCatalog('/nonexistent/catalog.json'), /\/nonexistent\/catalog\.json: cannot read the model catalog \(ENOENT\); pass --catalog FILE/);
   t.equal(parseCatalog({ version: 1, packs: [good] }, 'c.json').packs[0]!.name, 'a');
 });
+
+t.test('a pack archive name must be a plain file name, so installs stay in the models directory', async (t) => {
+  const pack = { name: 'a', family: 'nemo-ctc', languages: ['en'], sizeBytes: 1, url: 'https://x/a.tar.bz2', sha256: 'a'.repeat(64), licence: 'MIT', description: 'd' };
+  for (const archive of ['../../victim.txt', 'sub/a.tar.bz2', '/etc/passwd', 'a\\b.tar', '.a.tar.bz2', '..', 'a..b.tar', `${'x'.repeat(201)}.tar`, 'a\nb.tar']) {
+    t.throws(() => parseCatalog({ version: 1, packs: [{ ...pack, archive }] }, 'c.json'), { message: `c.json: packs[0] ('a').archive ${JSON.stringify(archive)} must be a plain file name (1-200 letters, digits, '.', '_', '+' or '-', starting with a letter or digit, no '..'), such as the last part of its url` }, archive);
+  }
+  t.equal(parseCatalog({ version: 1, packs: [{ ...pack, archive: 'sherpa-onnx-whisper-tiny.en+int8_2024.tar.bz2' }] }, 'c.json').packs[0]!.archive, 'sherpa-onnx-whisper-tiny.en+int8_2024.tar.bz2');
+});
