@@ -3,7 +3,8 @@
  * verification; the finished file is renamed to `dest` only once its digest matches, so a
  * half-downloaded or corrupt archive never sits under the final name.
  */
-import { createWriteStream, existsSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createWriteStream, existsSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { sha256File } from '../asr/models/card.js';
@@ -17,7 +18,7 @@ export interface DownloadProgress {
 
 export interface DownloadOptions {
   expectedSha256: string;
-  /** Size from the catalog, used when the server does not say. */
+  /** Size from the catalog: the total when the server does not say, and a cap on the body (sizeLimit). */
   sizeHint?: number;
   onProgress?: (p: DownloadProgress) => void;
   signal?: AbortSignal;
@@ -55,6 +56,79 @@ async function open(url: string, offset: number, options: DownloadOptions): Prom
   throw new Error(`${url}: more than ${options.maxRedirects ?? 5} redirects`);
 }
 
+/**
+ * The most bytes a body may have when the catalog gives its size. Catalog sizes are exact;
+ * the slack only forgives a hand-written catalog that rounded. Without it a server sending
+ * an endless body would fill the disk.
+ */
+export function sizeLimit(sizeHint: number | undefined): number {
+  return sizeHint === undefined ? Infinity : Math.ceil(sizeHint * 1.05) + 1024 * 1024;
+}
+
+interface Body {
+  url: string;
+  part: string;
+  offset: number;
+  total: number | null;
+  /** Bytes the whole file may have, and why, for the error when a server sends more. */
+  limit: { bytes: number; why: string };
+  onProgress?: (p: DownloadProgress) => void;
+}
+
+function writeError(body: Body, received: number, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'ENOSPC') {
+    const need = body.total === null ? '' : ` (the whole file is ${body.total} bytes)`;
+    return new Error(
+      `${body.part}: the disk is full (ENOSPC) after ${received} bytes of ${body.url}; the partial download was deleted. Free space on the filesystem of ${dirname(body.part)}${need} and run the install again`,
+    );
+  }
+  return new Error(`${body.part}: cannot write the download (${err.code ?? err.message}); check that the models directory is writable`);
+}
+
+/** Appends res to body.part; resolves with the bytes the file then holds. */
+function receive(res: IncomingMessage, body: Body): Promise<number> {
+  const { url, part, offset, total, limit } = body;
+  const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' });
+  let received = offset;
+  return new Promise<number>((resolve, reject) => {
+    let failed = false;
+    // What arrived before a dropped connection is flushed and kept: the next run resumes from
+    // it. What cannot be resumed (too much data, a full disk) is deleted.
+    const stop = (err: Error, keepPart: boolean): void => {
+      if (failed) return;
+      failed = true;
+      res.unpipe(out);
+      res.destroy();
+      if (keepPart) {
+        out.end(() => reject(err));
+        return;
+      }
+      const discard = (): void => {
+        rmSync(part, { force: true });
+        reject(err);
+      };
+      out.destroy();
+      if (out.closed) discard();
+      else out.once('close', discard);
+    };
+    res.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > limit.bytes) {
+        stop(new Error(`${url}: the server sent more than ${limit.bytes} bytes (${limit.why}); the download was stopped and ${part} deleted. Check the pack's url and sizeBytes in the catalog`), false);
+        return;
+      }
+      body.onProgress?.({ received, total, resumedFrom: offset });
+    });
+    res.on('error', () => stop(new Error(`${url}: connection lost after ${received} bytes; run the install again to resume`), true));
+    res.on('aborted', () => stop(new Error(`${url}: connection closed after ${received} bytes; run the install again to resume`), true));
+    out.on('error', (err: NodeJS.ErrnoException) => stop(writeError(body, received, err), err.code !== 'ENOSPC'));
+    out.on('finish', () => {
+      if (!failed) resolve(received);
+    });
+    res.pipe(out);
+  });
+}
+
 /** Downloads url to dest (resuming dest.part), verifies sha256, returns dest. */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<string> {
   const part = `${dest}.part`;
@@ -67,36 +141,18 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
   } else if (status === 200 || status === 206) {
     if (status === 200) offset = 0; // server ignored Range: start over
     const length = Number(res.headers['content-length'] ?? NaN);
-    const total = Number.isFinite(length) ? offset + length : (options.sizeHint ?? null);
-    const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' });
-    let received = offset;
-    const resumedFrom = offset;
-    await new Promise<void>((resolve, reject) => {
-      let failed = false;
-      // Flush what arrived before failing: the next run resumes from it.
-      const fail = (err: Error): void => {
-        if (failed) return;
-        failed = true;
-        res.unpipe(out);
-        out.end(() => reject(err));
-      };
-      res.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        options.onProgress?.({ received, total, resumedFrom });
-      });
-      res.on('error', () => fail(new Error(`${url}: connection lost after ${received} bytes; run the install again to resume`)));
-      res.on('aborted', () => fail(new Error(`${url}: connection closed after ${received} bytes; run the install again to resume`)));
-      out.on('error', (err) => {
-        failed = true;
-        reject(err);
-      });
-      out.on('finish', () => {
-        if (!failed) resolve();
-      });
-      res.pipe(out);
-    });
-    if (total !== null && Number.isFinite(length) && received < total) {
-      throw new Error(`${url}: got ${received} of ${total} bytes; run the install again to resume`);
+    const announced = Number.isFinite(length) ? offset + length : null;
+    const allowed = sizeLimit(options.sizeHint);
+    const catalogSays = `the catalog's sizeBytes ${options.sizeHint} allows at most ${allowed}`;
+    if (announced !== null && announced > allowed) {
+      res.destroy();
+      throw new Error(`${url}: the server announces ${announced} bytes but ${catalogSays}; nothing was downloaded. Check the pack's url and sizeBytes in the catalog`);
+    }
+    const total = announced ?? options.sizeHint ?? null;
+    const limit = announced !== null ? { bytes: announced, why: 'its Content-Length' } : { bytes: allowed, why: catalogSays };
+    const received = await receive(res, { url, part, offset, total, limit, onProgress: options.onProgress });
+    if (announced !== null && received < announced) {
+      throw new Error(`${url}: got ${received} of ${announced} bytes; run the install again to resume`);
     }
   } else {
     res.resume();

@@ -80,7 +80,11 @@ async function resolveArchive(options: InstallOptions): Promise<ResolvedArchive>
   const dest = join(downloads, pack.archive);
   if (!existsSync(dest) || (await sha256File(dest)) !== pack.sha256) {
     rmSync(dest, { force: true });
-    await downloadFile(pack.url, dest, { expectedSha256: pack.sha256, sizeHint: pack.sizeBytes, onProgress: options.onProgress, signal: options.signal });
+    try {
+      await downloadFile(pack.url, dest, { expectedSha256: pack.sha256, sizeHint: pack.sizeBytes, onProgress: options.onProgress, signal: options.signal });
+    } catch (err) {
+      throw new Error(`'${pack.name}': ${(err as Error).message}`, { cause: err });
+    }
   }
   return { path: dest, pack, from: pack.url, sha256: pack.sha256, downloaded: true };
 }

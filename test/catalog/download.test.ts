@@ -1,13 +1,36 @@
 import t from 'tap';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statfsSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadModel } from '../../daemon/asr/recognizer.js';
 import { loadCatalog } from '../../daemon/catalog/catalog.js';
+import { sizeLimit } from '../../daemon/catalog/download.js';
 import { installModel } from '../../daemon/catalog/install.js';
 import { tempDir } from '../helpers/paths.js';
+import { SmallDisk } from '../helpers/small-disk.js';
 import { makePack, sha256, writeCatalog } from './packs.js';
+
+interface Listening {
+  origin: string;
+  close: () => Promise<void>;
+}
+
+/** A real HTTP server on 127.0.0.1; close() also cuts the connections a test left hanging. */
+async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
 
 interface Served {
   url: string;
@@ -16,13 +39,13 @@ interface Served {
 }
 
 /**
- * A real HTTP server on 127.0.0.1 serving one archive behind a redirect (as GitHub release
- * assets are); with `dropFirst` the first full response is cut off half way.
+ * Serves one archive behind a redirect (as GitHub release assets are); with `dropFirst`
+ * the first full response is cut off half way.
  */
 async function serve(body: Buffer, name: string, dropFirst: boolean): Promise<Served> {
   const ranges: (string | undefined)[] = [];
   let dropped = false;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server = await listen((req, res) => {
     if (req.url === `/releases/${name}`) {
       res.writeHead(302, { location: `/objects/${name}` }).end();
       return;
@@ -43,9 +66,7 @@ async function serve(body: Buffer, name: string, dropFirst: boolean): Promise<Se
     }
     res.end(body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}/releases/${name}`, ranges, close: () => new Promise((r) => server.close(() => r())) };
+  return { url: `${server.origin}/releases/${name}`, ranges, close: server.close };
 }
 
 t.test('install NAME downloads with progress, resumes after a dropped connection, verifies sha256', async (t) => {
@@ -95,4 +116,69 @@ t.test('an unreachable server fails with the URL and a hint', async (t) => {
   const dir = tempDir();
   const catalog = loadCatalog(writeCatalog(dir, { name: 'x', url: 'http://127.0.0.1:9/x.tar.bz2', archive: 'x.tar.bz2', sha256: '0'.repeat(64) }));
   await t.rejects(installModel({ source: 'x', modelsDir: join(dir, 'models'), catalog }), /http:\/\/127\.0\.0\.1:9\/x\.tar\.bz2: .*ECONNREFUSED.*; check that the box is online, or install from a local archive/);
+});
+
+/** Answers 200 with a chunked body that never ends: a broken or hostile mirror. */
+function endlessBody(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200);
+  const chunk = Buffer.alloc(64 * 1024, 0x41);
+  const pump = (): void => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump);
+  };
+  pump();
+}
+
+t.test('an endless body is cut off just past the catalog size and the .part deleted', async (t) => {
+  const dir = tempDir();
+  const server = await listen(endlessBody);
+  t.teardown(server.close);
+  const catalog = loadCatalog(writeCatalog(dir, { name: 'endless', url: `${server.origin}/endless.tar.bz2`, archive: 'endless.tar.bz2', sha256: '0'.repeat(64), sizeBytes: 10_000 }));
+  const modelsDir = join(dir, 'models');
+  const limit = sizeLimit(10_000);
+  await t.rejects(
+    installModel({ source: 'endless', modelsDir, catalog }),
+    new RegExp(`^'endless': http://127\\.0\\.0\\.1:\\d+/endless\\.tar\\.bz2: the server sent more than ${limit} bytes \\(the catalog's sizeBytes 10000 allows at most ${limit}\\); the download was stopped and .*endless\\.tar\\.bz2\\.part deleted`),
+  );
+  t.ok(limit > 10_000 && limit < 2 * 1024 * 1024, 'modest slack');
+  t.same(readdirSync(join(modelsDir, '.downloads')), [], 'no partial download left to fill the disk');
+});
+
+t.test('a Content-Length far beyond the catalog size is refused before downloading', async (t) => {
+  const dir = tempDir();
+  let served = 0;
+  const server = await listen((_req, res) => {
+    served++;
+    res.writeHead(200, { 'content-length': 50 * 1024 * 1024 });
+    res.write(Buffer.alloc(1024));
+  });
+  t.teardown(server.close);
+  const catalog = loadCatalog(writeCatalog(dir, { name: 'huge', url: `${server.origin}/huge.tar.bz2`, archive: 'huge.tar.bz2', sha256: '0'.repeat(64), sizeBytes: 10_000 }));
+  const modelsDir = join(dir, 'models');
+  await t.rejects(installModel({ source: 'huge', modelsDir, catalog }), /^'huge': http:.*: the server announces 52428800 bytes but the catalog's sizeBytes 10000 allows at most \d+; nothing was downloaded/);
+  t.equal(served, 1);
+  t.same(readdirSync(join(modelsDir, '.downloads')), []);
+});
+
+t.test('a full disk stops the download with the place and the size, and frees what it wrote', async (t) => {
+  const disk = new SmallDisk(256 * 1024).mount();
+  t.teardown(() => disk.unmount());
+  const dir = tempDir();
+  const body = randomBytes(1024 * 1024);
+  writeFileSync(join(dir, 'big.tar.bz2'), body);
+  const server = await listen((_req, res) => {
+    res.writeHead(200, { 'content-length': body.length });
+    res.end(body);
+  });
+  t.teardown(server.close);
+  const catalog = loadCatalog(writeCatalog(dir, { name: 'big', url: `${server.origin}/big.tar.bz2`, archive: 'big.tar.bz2', sha256: sha256(join(dir, 'big.tar.bz2')), sizeBytes: body.length }));
+  const modelsDir = join(disk.dir, 'models');
+  const part = join(modelsDir, '.downloads', 'big.tar.bz2.part');
+  await t.rejects(installModel({ source: 'big', modelsDir, catalog }), {
+    message: new RegExp(
+      `^'big': ${part.replace(/[.]/g, '\\.')}: the disk is full \\(ENOSPC\\) after \\d+ bytes of http://.*/big\\.tar\\.bz2; the partial download was deleted\\. Free space on the filesystem of ${dirname(part).replace(/[.]/g, '\\.')} \\(the whole file is ${body.length} bytes\\) and run the install again$`,
+    ),
+  });
+  t.notOk(existsSync(part), 'the .part is deleted');
+  t.ok(statfsSync(disk.dir).bfree * statfsSync(disk.dir).bsize > 200 * 1024, 'the space is free again');
 });
