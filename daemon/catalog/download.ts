@@ -24,24 +24,37 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Redirects to follow (GitHub release assets redirect once or twice). */
   maxRedirects?: number;
+  /** How long the server may send nothing (no response, or a stalled body) before giving up; default 60 s. */
+  idleTimeoutMs?: number;
 }
 
-function request(url: string, headers: Record<string, string>, signal: AbortSignal | undefined): Promise<IncomingMessage> {
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+function seconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+function request(url: string, headers: Record<string, string>, signal: AbortSignal | undefined, idleMs: number): Promise<IncomingMessage> {
   const get = url.startsWith('https:') ? httpsGet : httpGet;
   return new Promise((resolve, reject) => {
-    const req = get(url, { headers, signal }, resolve);
+    const req = get(url, { headers, signal }, (res) => {
+      // the body has its own idle watch (receive), which knows how far it got
+      req.setTimeout(0);
+      resolve(res);
+    });
+    req.setTimeout(idleMs, () => req.destroy(new Error(`no response within ${seconds(idleMs)}`)));
     req.on('error', reject);
   });
 }
 
-async function open(url: string, offset: number, options: DownloadOptions): Promise<IncomingMessage> {
+async function open(url: string, offset: number, options: DownloadOptions, idleMs: number): Promise<IncomingMessage> {
   let current = url;
   for (let hop = 0; hop <= (options.maxRedirects ?? 5); hop++) {
     const headers: Record<string, string> = { 'user-agent': 'earshot-model-install' };
     if (offset > 0) headers.range = `bytes=${offset}-`;
     let res: IncomingMessage;
     try {
-      res = await request(current, headers, options.signal);
+      res = await request(current, headers, options.signal, idleMs);
     } catch (err) {
       throw new Error(`${current}: ${(err as Error).message}; check that the box is online, or install from a local archive (earshot model install ./PACK.tar.bz2)`);
     }
@@ -72,6 +85,7 @@ interface Body {
   total: number | null;
   /** Bytes the whole file may have, and why, for the error when a server sends more. */
   limit: { bytes: number; why: string };
+  idleMs: number;
   onProgress?: (p: DownloadProgress) => void;
 }
 
@@ -87,7 +101,7 @@ function writeError(body: Body, received: number, err: NodeJS.ErrnoException): E
 
 /** Appends res to body.part; resolves with the bytes the file then holds. */
 function receive(res: IncomingMessage, body: Body): Promise<number> {
-  const { url, part, offset, total, limit } = body;
+  const { url, part, offset, total, limit, idleMs } = body;
   const out = createWriteStream(part, { flags: offset > 0 ? 'a' : 'w' });
   let received = offset;
   return new Promise<number>((resolve, reject) => {
@@ -97,6 +111,7 @@ function receive(res: IncomingMessage, body: Body): Promise<number> {
     const stop = (err: Error, keepPart: boolean): void => {
       if (failed) return;
       failed = true;
+      clearTimeout(idle);
       res.unpipe(out);
       res.destroy();
       if (keepPart) {
@@ -111,7 +126,12 @@ function receive(res: IncomingMessage, body: Body): Promise<number> {
       if (out.closed) discard();
       else out.once('close', discard);
     };
+    // A server that stops sending without closing would otherwise hold the install forever.
+    const idle = setTimeout(() => {
+      stop(new Error(`${url}: no data for ${seconds(idleMs)} after ${received} bytes; the partial download is kept in ${part}, run the install again to resume`), true);
+    }, idleMs);
     res.on('data', (chunk: Buffer) => {
+      idle.refresh();
       received += chunk.length;
       if (received > limit.bytes) {
         stop(new Error(`${url}: the server sent more than ${limit.bytes} bytes (${limit.why}); the download was stopped and ${part} deleted. Check the pack's url and sizeBytes in the catalog`), false);
@@ -123,6 +143,7 @@ function receive(res: IncomingMessage, body: Body): Promise<number> {
     res.on('aborted', () => stop(new Error(`${url}: connection closed after ${received} bytes; run the install again to resume`), true));
     out.on('error', (err: NodeJS.ErrnoException) => stop(writeError(body, received, err), err.code !== 'ENOSPC'));
     out.on('finish', () => {
+      clearTimeout(idle);
       if (!failed) resolve(received);
     });
     res.pipe(out);
@@ -133,7 +154,8 @@ function receive(res: IncomingMessage, body: Body): Promise<number> {
 export async function downloadFile(url: string, dest: string, options: DownloadOptions): Promise<string> {
   const part = `${dest}.part`;
   let offset = existsSync(part) ? statSync(part).size : 0;
-  const res = await open(url, offset, options);
+  const idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const res = await open(url, offset, options, idleMs);
   const status = res.statusCode ?? 0;
   if (status === 416 && offset > 0) {
     // The part file already holds the whole body (or more): let the digest decide.
@@ -150,7 +172,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     }
     const total = announced ?? options.sizeHint ?? null;
     const limit = announced !== null ? { bytes: announced, why: 'its Content-Length' } : { bytes: allowed, why: catalogSays };
-    const received = await receive(res, { url, part, offset, total, limit, onProgress: options.onProgress });
+    const received = await receive(res, { url, part, offset, total, limit, idleMs, onProgress: options.onProgress });
     if (announced !== null && received < announced) {
       throw new Error(`${url}: got ${received} of ${announced} bytes; run the install again to resume`);
     }

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statfsSync, writeFileSync } from
 import { dirname, join } from 'node:path';
 import { loadModel } from '../../daemon/asr/recognizer.js';
 import { loadCatalog } from '../../daemon/catalog/catalog.js';
-import { sizeLimit } from '../../daemon/catalog/download.js';
+import { downloadFile, sizeLimit } from '../../daemon/catalog/download.js';
 import { installModel } from '../../daemon/catalog/install.js';
 import { tempDir } from '../helpers/paths.js';
 import { SmallDisk } from '../helpers/small-disk.js';
@@ -39,12 +39,12 @@ interface Served {
 }
 
 /**
- * Serves one archive behind a redirect (as GitHub release assets are); with `dropFirst`
- * the first full response is cut off half way.
+ * Serves one archive behind a redirect (as GitHub release assets are); the first full
+ * response may be cut off half way (`dropped`) or stop sending half way (`stalled`).
  */
-async function serve(body: Buffer, name: string, dropFirst: boolean): Promise<Served> {
+async function serve(body: Buffer, name: string, first: 'whole' | 'dropped' | 'stalled'): Promise<Served> {
   const ranges: (string | undefined)[] = [];
-  let dropped = false;
+  let cutShort = false;
   const server = await listen((req, res) => {
     if (req.url === `/releases/${name}`) {
       res.writeHead(302, { location: `/objects/${name}` }).end();
@@ -59,9 +59,11 @@ async function serve(body: Buffer, name: string, dropFirst: boolean): Promise<Se
       return;
     }
     res.writeHead(200, { 'content-length': body.length });
-    if (dropFirst && !dropped) {
-      dropped = true;
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => setTimeout(() => res.destroy(), 50));
+    if (first !== 'whole' && !cutShort) {
+      cutShort = true;
+      res.write(body.subarray(0, Math.floor(body.length / 2)), () => {
+        if (first === 'dropped') setTimeout(() => res.destroy(), 50);
+      });
       return;
     }
     res.end(body);
@@ -73,7 +75,7 @@ t.test('install NAME downloads with progress, resumes after a dropped connection
   const dir = tempDir();
   const archive = makePack('net-nemo', dir);
   const body = readFileSync(archive);
-  const server = await serve(body, 'net-nemo.tar.bz2', true);
+  const server = await serve(body, 'net-nemo.tar.bz2', 'dropped');
   t.teardown(server.close);
   const catalog = loadCatalog(writeCatalog(dir, { name: 'net-nemo', url: server.url, archive: 'net-nemo.tar.bz2', sha256: sha256(archive), sizeBytes: body.length }));
   const modelsDir = join(dir, 'models');
@@ -103,7 +105,7 @@ t.test('install NAME downloads with progress, resumes after a dropped connection
 t.test('a download whose sha256 does not match the catalog is deleted and nothing installed', async (t) => {
   const dir = tempDir();
   const archive = makePack('bad-nemo', dir);
-  const server = await serve(readFileSync(archive), 'bad-nemo.tar.bz2', false);
+  const server = await serve(readFileSync(archive), 'bad-nemo.tar.bz2', 'whole');
   t.teardown(server.close);
   const catalog = loadCatalog(writeCatalog(dir, { name: 'bad-nemo', url: server.url, archive: 'bad-nemo.tar.bz2', sha256: '0'.repeat(64) }));
   const modelsDir = join(dir, 'models');
@@ -181,4 +183,35 @@ t.test('a full disk stops the download with the place and the size, and frees wh
   });
   t.notOk(existsSync(part), 'the .part is deleted');
   t.ok(statfsSync(disk.dir).bfree * statfsSync(disk.dir).bsize > 200 * 1024, 'the space is free again');
+});
+
+t.test('a server that stops sending is given up after the idle timeout, keeping the .part to resume', async (t) => {
+  t.setTimeout(20_000);
+  const dir = tempDir();
+  const archive = makePack('slow-nemo', dir);
+  const body = readFileSync(archive);
+  const server = await serve(body, 'slow-nemo.tar.bz2', 'stalled');
+  t.teardown(server.close);
+  const dest = join(dir, 'slow-nemo.tar.bz2');
+  const options = { expectedSha256: sha256(archive), sizeHint: body.length, idleTimeoutMs: 300 };
+  await t.rejects(
+    downloadFile(server.url, dest, options),
+    new RegExp(`/releases/slow-nemo\\.tar\\.bz2: no data for 0\\.3 s after ${Math.floor(body.length / 2)} bytes; the partial download is kept in .*slow-nemo\\.tar\\.bz2\\.part, run the install again to resume`),
+  );
+  t.equal(readFileSync(`${dest}.part`).length, Math.floor(body.length / 2), 'what arrived is kept');
+  t.equal(await downloadFile(server.url, dest, options), dest);
+  t.same(server.ranges, [undefined, `bytes=${Math.floor(body.length / 2)}-`], 'the second run resumed');
+  t.equal(sha256(dest), sha256(archive));
+});
+
+t.test('a server that never answers is given up after the idle timeout', async (t) => {
+  t.setTimeout(20_000);
+  const dir = tempDir();
+  const server = await listen(() => undefined);
+  t.teardown(server.close);
+  await t.rejects(
+    downloadFile(`${server.origin}/mute.tar.bz2`, join(dir, 'mute.tar.bz2'), { expectedSha256: '0'.repeat(64), idleTimeoutMs: 300 }),
+    /\/mute\.tar\.bz2: no response within 0\.3 s; check that the box is online/,
+  );
+  t.notOk(existsSync(join(dir, 'mute.tar.bz2.part')));
 });
