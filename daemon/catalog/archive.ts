@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { unlockDir } from './work-dirs.js';
 
 const run = promisify(execFile);
 
@@ -121,6 +122,8 @@ export function checkPlainTree(dir: string, archive: string, under = ''): void {
     const shown = under ? `${under}/${entry}` : entry;
     const st = lstatSync(p);
     if (st.isDirectory()) {
+      // a pack's directory modes must not lock us out of checking (or removing) our own staging tree
+      unlockDir(p, st);
       checkPlainTree(p, archive, shown);
     } else if (!st.isFile()) {
       throw new Error(`${archive}: unpacked '${shown}', ${describeKind(statKind(st))}; model packs hold regular files and directories only`);

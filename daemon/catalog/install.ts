@@ -3,9 +3,10 @@
  * archive (offline). The pack is unpacked into a staging directory next to its final place
  * (same filesystem), checked (sha256 against the catalog, safe entries, a model the engine
  * recognises and loads), given a model.json card, and only then renamed into
- * `<modelsDir>/<name>`. Any failure removes the staging directory: nothing half-installed.
+ * `<modelsDir>/<name>`. Any failure removes the staging directory: nothing half-installed;
+ * what a killed install left is swept by the next one (work-dirs.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { detectModel } from '../asr/models/detect.js';
 import { MODEL_CARD_FILE, sha256File, type ModelCard } from '../asr/models/card.js';
@@ -15,6 +16,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { extractArchive, isArchiveName, modelRoot, stripArchiveSuffix } from './archive.js';
 import { checkModelName, findPack, findPackByArchive, isRunnableFamily, type Catalog, type CatalogPack } from './catalog.js';
 import { downloadFile, type DownloadProgress } from './download.js';
+import { makeStagingDir, removeTree, replacedDir, sweepWorkDirs } from './work-dirs.js';
 
 export interface InstallOptions {
   /** A catalog pack name, or a path to a local archive. */
@@ -106,6 +108,7 @@ function card(name: string, family: ModelCard['family'], files: ModelCard['files
 export async function installModel(options: InstallOptions): Promise<InstallResult> {
   const logger = options.logger ?? silentLogger;
   mkdirSync(options.modelsDir, { recursive: true });
+  sweepWorkDirs(options.modelsDir, logger);
   const archive = await resolveArchive(options);
   const name = checkModelName(options.name ?? archive.pack?.name ?? stripArchiveSuffix(basename(archive.path)), 'install');
   if (archive.pack && !isRunnableFamily(archive.pack.family)) {
@@ -116,7 +119,7 @@ export async function installModel(options: InstallOptions): Promise<InstallResu
     throw new Error(`${dest}: '${name}' is already installed; pass --force to replace it or remove it first (earshot model remove ${name})`);
   }
   // Staging sits in modelsDir so the final rename is atomic (same filesystem).
-  const staging = mkdtempSync(join(options.modelsDir, `.staging-${name}-`));
+  const staging = makeStagingDir(options.modelsDir, name);
   let trash: string | undefined;
   let installed = false;
   try {
@@ -136,7 +139,7 @@ export async function installModel(options: InstallOptions): Promise<InstallResu
     const model = await loadModel(root, { providers: ['cpu'], threads: 1, logger });
     await model.release();
     if (existsSync(dest)) {
-      trash = `${staging}.old`;
+      trash = replacedDir(staging);
       renameSync(dest, trash);
     }
     renameSync(root, dest);
@@ -147,8 +150,8 @@ export async function installModel(options: InstallOptions): Promise<InstallResu
     if (trash && !existsSync(dest)) renameSync(trash, dest); // put the old model back
     throw err;
   } finally {
-    rmSync(staging, { recursive: true, force: true });
-    if (trash && existsSync(trash)) rmSync(trash, { recursive: true, force: true });
+    removeTree(staging);
+    if (trash) removeTree(trash);
     if (archive.downloaded && installed) rmSync(archive.path, { force: true });
   }
 }

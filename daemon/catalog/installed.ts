@@ -3,10 +3,11 @@
  * model.json card install wrote) and the bundled default model. Removal renames the
  * directory aside first so a model is never seen half-deleted.
  */
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readModelCard } from '../asr/models/card.js';
 import { checkModelName } from './catalog.js';
+import { removeTree, removingDir } from './work-dirs.js';
 
 export interface InstalledModel {
   name: string;
@@ -59,8 +60,8 @@ export function removeModel(modelsDir: string, name: string): string {
     const known = listInstalled(modelsDir).map((m) => m.name);
     throw new Error(`${dir}: '${name}' is not installed (installed: ${known.join(', ') || 'none'})`);
   }
-  const aside = join(modelsDir, `.removing-${name}-${process.pid}`);
+  const aside = removingDir(modelsDir, name);
   renameSync(dir, aside);
-  rmSync(aside, { recursive: true, force: true });
+  removeTree(aside);
   return dir;
 }
