@@ -66,3 +66,9 @@ export function parseRequest(line: string): ControlRequest | ControlError {
   }
   return params === undefined ? { id, method } : { id, method, params };
 }
+
+/** The error envelope for `err`: a ControlError keeps its code and hint, anything else is `failed`. */
+export function errorReply(id: string | number | null, err: unknown): ControlReply {
+  const body = err instanceof ControlError ? err.toBody() : { code: 'failed' as const, message: err instanceof Error ? err.message : String(err) };
+  return { id, status: 'error', error: body };
+}

@@ -6,7 +6,8 @@ import type { Logger } from '../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
 import type { Service } from '../service.js';
-import { ControlError, parseRequest, type ControlReply, type ControlRequest } from './protocol.js';
+import { ControlConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type ConnectionStats } from './connection.js';
+import { ControlError, errorReply, type ControlReply, type ControlRequest } from './protocol.js';
 import type { MethodName, ParamsOf, ResultOf } from './methods.js';
 
 export interface MethodSpec<P, R> {
@@ -20,12 +21,11 @@ interface Registered {
   handler(params: unknown): Promise<unknown> | unknown;
 }
 
-/** A control connection with no request for this long is closed. */
-const IDLE_CONNECTION_MS = 5 * 60_000;
-
 export interface ControlServerOptions {
   config: ControlConfig;
   logger: Logger;
+  /** Per-connection limits; each one not given keeps DEFAULT_CONNECTION_LIMITS. */
+  limits?: Partial<ConnectionLimits>;
 }
 
 /**
@@ -37,12 +37,14 @@ export class ControlServer implements Service {
   readonly name = 'control';
   private readonly methods = new Map<string, Registered>();
   private readonly ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
-  private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<ControlConnection>();
   private server: Server | undefined;
   private readonly drops: ThrottledWarnings;
+  private readonly closes: ThrottledWarnings;
 
   constructor(private readonly options: ControlServerOptions) {
     this.drops = throttledWarnings(options.logger, 'refused control connections');
+    this.closes = throttledWarnings(options.logger, 'closed control connections');
   }
 
   register<M extends MethodName>(method: M, spec: MethodSpec<ParamsOf<M>, ResultOf<M>>): void {
@@ -87,8 +89,8 @@ export class ControlServer implements Service {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+    for (const connection of this.connections) connection.destroy();
+    this.connections.clear();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     try {
       unlinkSync(this.options.config.socket);
@@ -101,16 +103,28 @@ export class ControlServer implements Service {
     return this.server ? { state: 'listening', detail: this.options.config.socket } : { state: 'stopped' };
   }
 
+  /** What the open connections hold now: requests read and not answered, bytes not yet parsed or sent. */
+  stats(): ConnectionStats & { connections: number } {
+    const total = { connections: this.connections.size, inFlightRequests: 0, bufferedRequestBytes: 0, replyBacklogBytes: 0 };
+    for (const connection of this.connections) {
+      const s = connection.stats();
+      total.inFlightRequests += s.inFlightRequests;
+      total.bufferedRequestBytes += s.bufferedRequestBytes;
+      total.replyBacklogBytes += s.replyBacklogBytes;
+    }
+    return total;
+  }
+
   /** Dispatches one request object; also used by MQTT remote commands. */
   async dispatch(request: ControlRequest): Promise<ControlReply> {
     const method = this.methods.get(request.method);
     if (!method) {
-      return reply(request.id, new ControlError('unknown_method', `unknown method "${request.method}"`, `known methods: ${this.methodNames().join(', ')}`));
+      return errorReply(request.id, new ControlError('unknown_method', `unknown method "${request.method}"`, `known methods: ${this.methodNames().join(', ')}`));
     }
     const params = request.params ?? {};
     if (method.validate && !method.validate(params)) {
       const detail = (method.validate.errors ?? []).map((e) => `${e.instancePath || 'params'} ${e.message ?? ''}`.trim()).join('; ');
-      return reply(request.id, new ControlError('invalid_params', `invalid params for "${request.method}": ${detail}`));
+      return errorReply(request.id, new ControlError('invalid_params', `invalid params for "${request.method}": ${detail}`));
     }
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -124,61 +138,22 @@ export class ControlServer implements Service {
       return { id: request.id, status: 'ok', data: data ?? null };
     } catch (err) {
       if (!(err instanceof ControlError)) this.options.logger.warn('control method failed', { method: request.method, err });
-      return reply(request.id, err);
+      return errorReply(request.id, err);
     } finally {
       clearTimeout(timer);
     }
   }
 
   private accept(socket: Socket): void {
-    this.sockets.add(socket);
-    const max = this.options.config.maxRequestBytes;
-    let buffered: Buffer[] = [];
-    let size = 0;
-    let queue = Promise.resolve();
-    let inFlight = 0;
-    const send = (r: ControlReply) => {
-      if (!socket.destroyed) socket.write(JSON.stringify(r) + '\n');
-    };
-    socket.on('data', (chunk: Buffer) => {
-      let start = 0;
-      for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
-        const line = Buffer.concat([...buffered, chunk.subarray(start, nl)]).toString('utf8');
-        buffered = [];
-        size = 0;
-        start = nl + 1;
-        if (line.trim() === '') continue;
-        if (Buffer.byteLength(line) > max) {
-          this.rejectOversized(socket, max);
-          return;
-        }
-        const request = parseRequest(line);
-        inFlight++;
-        queue = queue.then(async () => send(request instanceof ControlError ? reply(null, request) : await this.dispatch(request))).finally(() => inFlight--);
-      }
-      const rest = chunk.subarray(start);
-      size += rest.length;
-      if (size > max) {
-        this.rejectOversized(socket, max);
-        return;
-      }
-      if (rest.length) buffered.push(rest);
+    const connection = new ControlConnection(socket, {
+      maxRequestBytes: this.options.config.maxRequestBytes,
+      limits: { ...DEFAULT_CONNECTION_LIMITS, ...this.options.limits },
+      dispatch: (request) => this.dispatch(request),
+      warnings: this.closes,
     });
-    // A connection that sends nothing for a while is closed, so idle ones do not hold the
-    // control.maxConnections slots (the CLI opens one per command and closes it).
-    socket.setTimeout(IDLE_CONNECTION_MS, () => {
-      if (inFlight === 0) socket.destroy();
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.sockets.delete(socket));
-  }
-
-  private rejectOversized(socket: Socket, max: number): void {
-    this.options.logger.warn('control request too large; connection closed', { limitBytes: max });
-    socket.end(JSON.stringify(reply(null, new ControlError('too_large', `request exceeds ${max} bytes`))) + '\n');
-    socket.removeAllListeners('data');
-    socket.on('data', () => undefined);
-    setTimeout(() => socket.destroy(), 1000).unref();
+    this.connections.add(connection);
+    socket.on('close', () => this.connections.delete(connection));
+    connection.start();
   }
 
   /** A socket file left by a crashed daemon is removed; one that answers means another daemon runs. */
@@ -197,7 +172,3 @@ export class ControlServer implements Service {
   }
 }
 
-function reply(id: string | number | null, err: unknown): ControlReply {
-  const body = err instanceof ControlError ? err.toBody() : { code: 'failed' as const, message: err instanceof Error ? err.message : String(err) };
-  return { id, status: 'error', error: body };
-}
