@@ -1,11 +1,12 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from '../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
 import type { Service } from '../service.js';
+import { isSocketFile, removeSocketFile } from '../socket-file.js';
 import { ControlConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type ConnectionStats } from './connection.js';
 import { ControlError, errorReply, type ControlReply, type ControlRequest } from './protocol.js';
 import type { MethodName, ParamsOf, ResultOf } from './methods.js';
@@ -91,12 +92,11 @@ export class ControlServer implements Service {
     this.server = undefined;
     for (const connection of this.connections) connection.destroy();
     this.connections.clear();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    try {
-      unlinkSync(this.options.config.socket);
-    } catch {
-      // Already gone: nothing to clean.
-    }
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await removeSocketFile(this.options.config.socket, 'control.socket').catch((err: unknown) =>
+      this.options.logger.warn('control socket left in place', { err }),
+    );
   }
 
   state(): { state: string; detail?: string } {
@@ -156,9 +156,12 @@ export class ControlServer implements Service {
     connection.start();
   }
 
-  /** A socket file left by a crashed daemon is removed; one that answers means another daemon runs. */
+  /**
+   * A socket file left by a crashed daemon is removed; one that answers means another daemon
+   * runs; anything but a socket is refused, never deleted.
+   */
   private async removeStaleSocket(path: string): Promise<void> {
-    if (!existsSync(path)) return;
+    if (!(await isSocketFile(path, 'control.socket'))) return;
     const alive = await new Promise<boolean>((resolve) => {
       const probe = connect(path);
       probe.once('connect', () => {
@@ -168,7 +171,7 @@ export class ControlServer implements Service {
       probe.once('error', () => resolve(false));
     });
     if (alive) throw new Error(`another earshotd is already serving ${path}; stop it first or set control.socket to another path`);
-    unlinkSync(path);
+    await removeSocketFile(path, 'control.socket');
   }
 }
 

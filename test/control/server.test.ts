@@ -1,12 +1,13 @@
 import t from 'tap';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ControlServer } from '../../daemon/control/server.js';
 import { callDaemonUntyped, DaemonRequestError } from '../../daemon/control/client.js';
 import { LogSink } from '../../daemon/log/logger.js';
 import { tempDir } from '../helpers/paths.js';
+import { makeStaleSocket } from '../helpers/stale-socket.js';
 
 const logs = new LogSink({ level: 'error', format: 'text', write: () => undefined });
 
@@ -96,4 +97,23 @@ t.test('a client with no daemon gets a not-running error with a hint', async (t)
   t.ok(err instanceof DaemonRequestError);
   t.equal((err as DaemonRequestError).code, 'not_running');
   t.match((err as DaemonRequestError).hint, /systemctl start earshot/);
+});
+
+t.test('a control.socket path holding a regular file is refused with an error naming it, and the file is kept', async (t) => {
+  const socket = join(tempDir(), 'earshot.json');
+  writeFileSync(socket, '{"siteId":"lab"}');
+  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
+  await t.rejects(server.start(), { name: 'ConfigFileError', message: `control.socket: ${socket} is a regular file, not a unix socket; refusing to delete it to listen there. Set control.socket to a free path (such as one under /run/earshot), or move that regular file away` });
+  await server.stop();
+  t.equal(readFileSync(socket, 'utf8'), '{"siteId":"lab"}');
+});
+
+t.test('a stale control socket left by a crashed daemon is replaced', async (t) => {
+  const socket = join(tempDir(), 'control.sock');
+  await makeStaleSocket(socket);
+  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
+  server.registerUntyped('echo', { handler: (p) => p });
+  await server.start();
+  t.teardown(() => server.stop());
+  t.same(await callDaemonUntyped('echo', { up: true }, { socket }), { up: true });
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { rm } from 'node:fs/promises';
 import type { Logger } from '../../log/logger.js';
+import { removeSocketFile } from '../../socket-file.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
@@ -43,15 +43,17 @@ export class SocketSource implements AudioSource {
 
   async start(): Promise<void> {
     const { listen, logger } = this.options;
-    // A stale unix socket file from a crash would make listen() fail with EADDRINUSE.
-    if ('path' in listen) await rm(listen.path, { force: true });
+    // A stale unix socket file from a crash would make listen() fail with EADDRINUSE; only a
+    // socket is removed, so a path set by mistake to a real file fails here and keeps the file.
+    if ('path' in listen) await removeSocketFile(listen.path, this.pathSetting);
     const server = createServer((socket) => this.accept(socket));
-    this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       if ('path' in listen) server.listen(listen.path, resolve);
       else server.listen(listen.port, listen.host, resolve);
     });
+    // Set once listening: a socket file that stop() removes is then surely this source's own.
+    this.server = server;
     server.on('error', (err) => logger.error('source socket error', { source: this.id, error: err.message }));
     logger.info('source socket listening', { source: this.id, ...('path' in listen ? { path: listen.path } : { host: listen.host, port: this.port }) });
   }
@@ -62,7 +64,17 @@ export class SocketSource implements AudioSource {
     const server = this.server;
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-    if ('path' in this.options.listen) await rm(this.options.listen.path, { force: true });
+    // Only a socket this source listened on is its to remove.
+    if (server && 'path' in this.options.listen) {
+      await removeSocketFile(this.options.listen.path, this.pathSetting).catch((err: unknown) =>
+        this.options.logger.warn('source socket file left in place', { source: this.id, error: err instanceof Error ? err.message : String(err) }),
+      );
+    }
+  }
+
+  /** The config key a unix socket path came from, for errors about it. */
+  private get pathSetting(): string {
+    return `sources (id "${this.id}").path`;
   }
 
   private accept(socket: Socket): void {

@@ -1,10 +1,12 @@
 import t from 'tap';
 import { connect, type Socket } from 'node:net';
+import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SocketSource } from '../../../daemon/audio/sources/socket-source.js';
 import type { AudioFrames } from '../../../daemon/audio/types.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
+import { makeStaleSocket } from '../../helpers/stale-socket.js';
 import { encodePcm, sine } from '../make-wav.js';
 
 const until = async (what: () => boolean, ms = 5000) => {
@@ -56,4 +58,26 @@ t.test('TCP on loopback with an ephemeral port', async (t) => {
   c.end(encodePcm([0.25, -0.5, 0.75], 'f32le'));
   await until(() => frames.length > 0);
   t.same(Array.from(frames[0]!.samples), [0.25, -0.5, 0.75]);
+});
+
+t.test('a path holding a regular file is refused, naming it, and the file survives start and stop', async (t) => {
+  const path = join(tempDir(), 'settings.json');
+  writeFileSync(path, '{"keep":"me"}');
+  const source = new SocketSource({ id: 'typo', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: () => undefined });
+  await t.rejects(source.start(), { message: new RegExp(`sources \\(id "typo"\\)\\.path: ${path} is a regular file, not a unix socket; refusing to delete it`) });
+  await source.stop();
+  t.equal(readFileSync(path, 'utf8'), '{"keep":"me"}');
+});
+
+t.test('a stale socket file left by a crash is replaced', async (t) => {
+  const path = join(tempDir(), 'mic.sock');
+  await makeStaleSocket(path);
+  t.ok(lstatSync(path).isSocket());
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 'f32le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  (await open({ path })).end(encodePcm([0.5], 'f32le'));
+  await until(() => frames.length > 0);
+  await source.stop();
+  t.throws(() => lstatSync(path), { code: 'ENOENT' }, 'its own socket file is removed on stop');
 });
