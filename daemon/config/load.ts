@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { configSchemaPath } from '../paths.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
+import { socketPathIssues } from './socket-paths.js';
 import type { EarshotConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -38,7 +39,8 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
   const validate = ajv.compile(schema);
   const ok = validate(config);
-  const issues: ConfigIssue[] = [...envIssues, ...(ok ? [] : issuesFromAjv(validate.errors ?? []))];
+  // Checks across fields run only on a config the schema accepts: they rely on its shape and defaults.
+  const issues: ConfigIssue[] = [...envIssues, ...(ok ? socketPathIssues(config as unknown as EarshotConfig) : issuesFromAjv(validate.errors ?? []))];
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config as EarshotConfig;
 }
