@@ -1,7 +1,7 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, configSchema } from '../../daemon/config/load.js';
+import { loadConfig, configSchema, validateConfig } from '../../daemon/config/load.js';
 import { ConfigError } from '../../daemon/config/errors.js';
 import { envName } from '../../daemon/config/env.js';
 import { tempDir } from '../helpers/paths.js';
@@ -83,4 +83,12 @@ t.test('loading does not modify the caller\'s object', async (t) => {
   const b = loadConfig({ file });
   a.control.socket = '/changed';
   t.not(b.control.socket, '/changed');
+});
+
+t.test('two sources with one id are refused at load (and so by earshotd --check), naming both', async (t) => {
+  const format = { encoding: 's16le', sampleRate: 16000, channels: 1 };
+  const lines = issuesOf(() =>
+    validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/a.sock', format }, { id: 'spool', type: 'spool', dir: '/var/spool/earshot' }, { id: 'mic', type: 'command', command: ['arecord'], format }] }, 'dup.json'),
+  );
+  t.same(lines, ['sources[2].id: "mic" is also the id of sources[0] (hint: give every source an id of its own)']);
 });
