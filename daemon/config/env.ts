@@ -4,7 +4,8 @@ import type { ConfigIssue } from './errors.js';
  * Environment overrides: `EARSHOT_<PATH>` where PATH is the config path in UPPER_SNAKE
  * case with `__` between levels, e.g. `EARSHOT_SITE_ID=lab-1`,
  * `EARSHOT_MQTT__EMBEDDED__PORT=1884`, `EARSHOT_LOG__LEVEL=debug`. Values are read as
- * JSON where the schema wants a number, boolean, null, array or object, else as text.
+ * JSON where the schema wants a number, boolean, null, array or object, else as text; for a
+ * field that also takes text, a value whose JSON is none of the field's types is the text.
  * Variables the CLI uses to find the daemon are not config paths.
  */
 const NOT_CONFIG = new Set(['EARSHOT_CONFIG', 'EARSHOT_SOCKET']);
@@ -60,12 +61,33 @@ function parseEnvValue(raw: string, node: SchemaNode): unknown {
   const types = Array.isArray(node.type) ? node.type : node.type ? [node.type] : [];
   const onlyText = types.length > 0 && types.every((t) => t === 'string');
   if (onlyText) return raw;
+  let parsed: unknown;
   try {
-    return JSON.parse(raw) as unknown;
+    parsed = JSON.parse(raw) as unknown;
   } catch {
     // A bare word for a string-or-null field is text; for a number it is an error ajv will name.
     if (types.includes('string') || types.length === 0) return raw;
     return new Error(`is not valid JSON: ${JSON.stringify(raw)}`);
+  }
+  // A user name "1234" or a region "13" parses as a number the field does not take; where
+  // the field takes text, the variable meant that text.
+  if (types.includes('string') && !types.some((t) => jsonTypeFits(parsed, t))) return raw;
+  return parsed;
+}
+
+/** Whether a parsed JSON value is of the JSON Schema type `type`. */
+function jsonTypeFits(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'null':
+      return value === null;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'integer':
+      return Number.isInteger(value);
+    default:
+      return typeof value === type;
   }
 }
 

@@ -5,6 +5,7 @@ import { loadConfig, configSchema, validateConfig } from '../../daemon/config/lo
 import { ConfigError } from '../../daemon/config/errors.js';
 import { envName } from '../../daemon/config/env.js';
 import { tempDir } from '../helpers/paths.js';
+import { schedulerSection } from '../../daemon/scheduler/config.js';
 
 function issuesOf(fn: () => unknown): string[] {
   try {
@@ -73,6 +74,16 @@ t.test('EARSHOT_<PATH> environment variables override the file', async (t) => {
   t.equal(config.log.level, 'debug');
   t.match(issuesOf(() => loadConfig({ env: { EARSHOT_NO_SUCH_KEY: '1' } }))[0], /^env EARSHOT_NO_SUCH_KEY: names no configuration key/);
   t.match(issuesOf(() => loadConfig({ env: { EARSHOT_MQTT__EMBEDDED__PORT: 'abc' } }))[0], /EARSHOT_MQTT__EMBEDDED__PORT: is not valid JSON/);
+});
+
+t.test('an environment value that looks like a number stays text where the field takes text', async (t) => {
+  const config = loadConfig({ env: { EARSHOT_SCHEDULER__CARBON__HTTP__REGION: '13', EARSHOT_MQTT__USERNAME: '1234' } });
+  t.equal(schedulerSection(config).carbon.http.region, '13');
+  t.equal(config.mqtt.username, '1234');
+  // JSON the field does take is still read as JSON.
+  t.equal(loadConfig({ env: { EARSHOT_MQTT__USERNAME: 'null' } }).mqtt.username, null);
+  t.equal(loadConfig({ env: { EARSHOT_MQTT__USERNAME: '"quoted"' } }).mqtt.username, 'quoted');
+  t.match(issuesOf(() => loadConfig({ env: { EARSHOT_MQTT__EMBEDDED__PORT: '"1883"' } }))[0], /mqtt\.embedded\.port: must be integer/, 'a number field still refuses text');
 });
 
 t.test('loading does not modify the caller\'s object', async (t) => {
