@@ -3,8 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { configSchemaPath } from '../paths.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
-import { socketPathIssues } from './socket-paths.js';
-import { sourceIdIssues } from './source-ids.js';
+import { crossFieldIssues } from './cross-field-checks.js';
 import type { EarshotConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -40,8 +39,7 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
   const validate = ajv.compile(schema);
   const ok = validate(config);
-  // Checks across fields run only on a config the schema accepts: they rely on its shape and defaults.
-  const issues: ConfigIssue[] = [...envIssues, ...(ok ? [...sourceIdIssues(config), ...socketPathIssues(config as unknown as EarshotConfig)] : issuesFromAjv(validate.errors ?? []))];
+  const issues: ConfigIssue[] = [...envIssues, ...(ok ? crossFieldIssues(config) : issuesFromAjv(validate.errors ?? []))];
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config as EarshotConfig;
 }
