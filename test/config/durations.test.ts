@@ -1,6 +1,6 @@
 import t from 'tap';
-import { loadConfig, configSchema, validateConfig } from '../../daemon/config/load.js';
-import { ConfigError } from '../../daemon/config/errors.js';
+import { loadConfig, configSchema } from '../../daemon/config/load.js';
+import { commandSourceConfig, configIssues } from '../helpers/config-issues.js';
 
 /**
  * Node's timers take a signed 32-bit delay: anything above 2147483647 ms fires after 1 ms
@@ -58,18 +58,8 @@ t.test('every duration setting has a maximum that a Node timer can hold', async 
   t.same(problems, []);
 });
 
-function issuesOf(raw: unknown): string[] {
-  try {
-    validateConfig(raw, 'test.json');
-  } catch (err) {
-    if (err instanceof ConfigError) return err.lines();
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
-
 t.test('durations that would overflow a timer are refused, naming the setting', async (t) => {
-  const source = (backoff: Record<string, number>) => ({ sources: [{ id: 'cam', type: 'command', command: ['ffmpeg'], format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, backoff }] });
+  const source = (backoff: Record<string, number>) => commandSourceConfig({ backoff });
   const cases: Array<[unknown, string]> = [
     [{ control: { requestTimeoutMs: 3_000_000_000 } }, 'control.requestTimeoutMs'],
     [{ mqtt: { telemetryIntervalSec: 2_592_000 } }, 'mqtt.telemetryIntervalSec'],
@@ -78,7 +68,7 @@ t.test('durations that would overflow a timer are refused, naming the setting', 
     [source({ initialMs: 3_000_000_000, maxMs: 3_000_000_000 }), 'sources[0].backoff.initialMs'],
   ];
   for (const [raw, path] of cases) {
-    const lines = issuesOf(raw);
+    const lines = configIssues(raw);
     t.ok(
       lines.some((l) => l.startsWith(`${path}: must be <=`)),
       `${path} is refused: ${lines.join(' / ')}`,
