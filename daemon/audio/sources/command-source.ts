@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { RepeatedFailures } from './repeated-failures.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export interface CommandSourceOptions {
@@ -32,6 +33,7 @@ export class CommandSource implements AudioSource {
   /** True once the current child closed (it and everything holding its stdout are gone). */
   private closed = true;
   private backoff: Backoff;
+  private readonly restartWarnings = new RepeatedFailures();
   private readonly frames: FrameEmitter;
   private runs = 0;
   private exited: Promise<void> = Promise.resolve();
@@ -68,6 +70,8 @@ export class CommandSource implements AudioSource {
       await this.exited;
     }
     this.child = null;
+    const unloggedRestarts = this.restartWarnings.pending;
+    this.options.logger.info('source command stopped', { source: this.id, ...(unloggedRestarts > 0 ? { unloggedRestarts } : {}) });
   }
 
   private launch(): void {
@@ -105,20 +109,24 @@ export class CommandSource implements AudioSource {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: string, ranForMs: number): void {
-    if (this.stopping) {
-      this.options.logger.info('source command stopped', { source: this.id });
-      return;
-    }
+    if (this.stopping) return;
     const delay = this.backoff.next(ranForMs);
-    this.options.logger.warn('source command exited; restarting after backoff', {
-      source: this.id,
-      command: this.options.command[0],
-      ...(spawnError ? { error: spawnError.message } : { code, signal }),
-      stderr: stderr.trim().split('\n').slice(-3).join(' | ') || undefined,
-      ranForMs,
-      restartInMs: delay,
-      attempt: this.backoff.attempts,
-    });
+    const error = spawnError ? { error: spawnError.message } : { code, signal };
+    const stderrTail = stderr.trim().split('\n').slice(-3).join(' | ') || undefined;
+    // Numbers (times, pids, byte counts) differ between otherwise identical failures.
+    const warning = this.restartWarnings.take(`${JSON.stringify(error)} ${stderrTail ?? ''}`.replace(/\d+/g, '#'));
+    if (warning.log) {
+      this.options.logger.warn('source command exited; restarting after backoff', {
+        source: this.id,
+        command: this.options.command[0],
+        ...error,
+        stderr: stderrTail,
+        ranForMs,
+        restartInMs: delay,
+        attempt: this.backoff.attempts,
+        ...(warning.unlogged > 0 ? { unloggedRestarts: warning.unlogged } : {}),
+      });
+    }
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.stopping) this.launch();

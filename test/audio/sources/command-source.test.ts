@@ -61,6 +61,20 @@ t.test('a command that exits is restarted with growing backoff and logged; the o
   t.same(set.status().map((s) => s.state), ['stopped', 'stopped', 'stopped']);
 });
 
+t.test('a command failing the same way over and over is not logged once per restart', async (t) => {
+  const { logger, records } = logs();
+  // Backoff far below the config's floors, to get many restarts quickly.
+  const fast = { initialMs: 20, maxMs: 20, resetAfterMs: 60_000 };
+  const source = new CommandSource({ id: 'dead-cam', command: ['sh', '-c', 'echo "Connection refused after 12 ms" >&2; exit 1'], format: s16, backoff: fast, logger, onFrames: () => undefined });
+  await source.start();
+  await until(() => source.starts >= 15);
+  await source.stop();
+  const exits = records().filter((r) => r.msg === 'source command exited; restarting after backoff');
+  t.equal(exits.length, 3, `${source.starts} restarts, ${exits.length} warnings`);
+  const stopped = records().find((r) => r.msg === 'source command stopped')!;
+  t.ok(Number(stopped.unloggedRestarts) >= 10, `the stop line counts the restarts not logged (${String(stopped.unloggedRestarts)})`);
+});
+
 t.test('a source that cannot start is marked failed and the rest start', async (t) => {
   const { logger, records } = logs();
   const frames: AudioFrames[] = [];
