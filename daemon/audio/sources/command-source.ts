@@ -4,6 +4,8 @@ import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
+import { maskUrlCredentials } from './mask-url-credentials.js';
+import { StderrTail } from './stderr-tail.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export interface CommandSourceOptions {
@@ -78,7 +80,7 @@ export class CommandSource implements AudioSource {
     const { command, logger } = this.options;
     const startedAt = Date.now();
     this.runs++;
-    let stderr = '';
+    const stderr = new StderrTail();
     // Its own process group, so that stop() also ends what the command started (a shell
     // pipeline such as `arecord | sox`); under systemd the unit's cgroup covers a crash.
     const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -86,9 +88,7 @@ export class CommandSource implements AudioSource {
     this.closed = false;
     logger.info('source command started', { source: this.id, pid: child.pid, run: this.runs });
     child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (d: string) => {
-      stderr = (stderr + d).slice(-2000);
-    });
+    child.stderr!.on('data', (d: string) => stderr.push(d));
     let spawnError: Error | null = null;
     child.once('error', (err) => {
       spawnError = err;
@@ -108,17 +108,18 @@ export class CommandSource implements AudioSource {
     });
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: string, ranForMs: number): void {
+  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: StderrTail, ranForMs: number): void {
     if (this.stopping) return;
     const delay = this.backoff.next(ranForMs);
-    const error = spawnError ? { error: spawnError.message } : { code, signal };
-    const stderrTail = stderr.trim().split('\n').slice(-3).join(' | ') || undefined;
+    // The program's path is in a spawn error's message; mask it like the rest, in case.
+    const error = spawnError ? { error: maskUrlCredentials(spawnError.message) } : { code, signal };
+    const stderrTail = stderr.text();
     // Numbers (times, pids, byte counts) differ between otherwise identical failures.
     const warning = this.restartWarnings.take(`${JSON.stringify(error)} ${stderrTail ?? ''}`.replace(/\d+/g, '#'));
     if (warning.log) {
       this.options.logger.warn('source command exited; restarting after backoff', {
         source: this.id,
-        command: this.options.command[0],
+        command: maskUrlCredentials(this.options.command[0]!),
         ...error,
         stderr: stderrTail,
         ranForMs,

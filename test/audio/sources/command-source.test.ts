@@ -75,6 +75,21 @@ t.test('a command failing the same way over and over is not logged once per rest
   t.ok(Number(stopped.unloggedRestarts) >= 10, `the stop line counts the restarts not logged (${String(stopped.unloggedRestarts)})`);
 });
 
+t.test('credentials in a URL the command prints are masked in the log', async (t) => {
+  const { lines, logger, records } = logs();
+  // What ffmpeg writes when the camera refuses it, after a screenful of other output.
+  const script = 'head -c 3000 /dev/zero | tr "\\0" x >&2; echo >&2; echo "rtsp://admin:hunter2@10.0.0.5:554/stream: Connection refused" >&2; exit 1';
+  const camera = new CommandSource({ id: 'cam', command: ['sh', '-c', script], format: s16, backoff, logger, onFrames: () => undefined });
+  const missing = new CommandSource({ id: 'cam2', command: ['/nonexistent/rtsp://admin:hunter2@cam'], format: s16, backoff, logger, onFrames: () => undefined });
+  await Promise.all([camera.start(), missing.start()]);
+  t.teardown(() => Promise.all([camera.stop(), missing.stop()]));
+  await until(() => records().filter((r) => r.msg === 'source command exited; restarting after backoff').length >= 2);
+  const exits = records().filter((r) => r.msg === 'source command exited; restarting after backoff');
+  t.match(String(exits.find((r) => r.source === 'cam')!.stderr), /rtsp:\/\/\*\*\*@10\.0\.0\.5:554\/stream: Connection refused$/, 'the error is still there, with the host');
+  t.match(String(exits.find((r) => r.source === 'cam2')!.error), /ENOENT/);
+  t.notOk(lines.some((l) => l.includes('hunter2')), 'the password is in no log line');
+});
+
 t.test('a source that cannot start is marked failed and the rest start', async (t) => {
   const { logger, records } = logs();
   const frames: AudioFrames[] = [];
