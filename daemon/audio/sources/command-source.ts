@@ -93,13 +93,29 @@ export class CommandSource implements AudioSource {
     child.once('error', (err) => {
       spawnError = err;
     });
+    let abandoned = false;
     const reading = this.frames.pump(child.stdout!, this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
+      if (abandoned) return; // the pipes were let go after the command exited; not a handler failure
       logger.warn('source frames handler failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
       killGroup(child, 'SIGKILL');
+    });
+    // 'close' waits for every holder of stdout, and a command may leave one behind
+    // (`sleep 30 & exit 1`): then it would never come and the source never restart. So once
+    // the command itself exits, end the rest of its group (what is already in the pipe is
+    // still read), and let the pipes go if something outside the group (setsid) holds them.
+    let abandonTimer: NodeJS.Timeout | undefined;
+    child.once('exit', () => {
+      killGroup(child, 'SIGKILL');
+      abandonTimer = setTimeout(() => {
+        abandoned = true;
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+      }, ABANDON_PIPES_AFTER_MS);
     });
     this.exited = new Promise<void>((resolve) => {
       child.once('close', (code, signal) => {
         this.closed = true;
+        clearTimeout(abandonTimer);
         void reading.then(() => {
           resolve();
           this.onExit(code, signal, spawnError, stderr, Date.now() - startedAt);
@@ -134,6 +150,9 @@ export class CommandSource implements AudioSource {
     }, delay);
   }
 }
+
+/** How long the pipes of a command that has exited may stay open before they are let go. */
+const ABANDON_PIPES_AFTER_MS = 2000;
 
 /** Signals the child's whole process group, or the child alone when it has none. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

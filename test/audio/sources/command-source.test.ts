@@ -90,6 +90,22 @@ t.test('credentials in a URL the command prints are masked in the log', async (t
   t.notOk(lines.some((l) => l.includes('hunter2')), 'the password is in no log line');
 });
 
+t.test('a command that exits while a process it left behind holds stdout is still restarted', async (t) => {
+  const { logger, records } = logs();
+  const exits = () => records().filter((r) => r.msg === 'source command exited; restarting after backoff');
+  const lingering = new CommandSource({ id: 'lingering', command: ['sh', '-c', 'sleep 30 & exit 1'], format: s16, backoff, logger, onFrames: () => undefined });
+  // One that left the process group as well (given half a second to get there before the
+  // shell exits), so killing the group does not end it and the pipes must be let go.
+  const escaped = new CommandSource({ id: 'escaped', command: ['sh', '-c', 'setsid sleep 8 & sleep 0.5; exit 2'], format: s16, backoff, logger, onFrames: () => undefined });
+  await Promise.all([lingering.start(), escaped.start()]);
+  t.teardown(() => Promise.all([lingering.stop(), escaped.stop()]));
+  // Far below the 30 s (or 8 s) the background sleep would hold the pipe.
+  await until(() => lingering.starts >= 2 && escaped.starts >= 2, 7000);
+  t.equal(exits().find((r) => r.source === 'lingering')!.code, 1, 'the exit is logged with the command\'s own code');
+  t.equal(exits().find((r) => r.source === 'escaped')!.code, 2);
+  t.notOk(records().some((r) => r.msg === 'source frames handler failed; restarting the command'), 'letting the pipes go is not reported as a handler failure');
+});
+
 t.test('a source that cannot start is marked failed and the rest start', async (t) => {
   const { logger, records } = logs();
   const frames: AudioFrames[] = [];
