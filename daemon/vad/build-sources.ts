@@ -66,7 +66,7 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
           const channel = config.channel ?? 'mix';
           const source: AudioSource =
             config.type === 'command'
-              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: config.backoff, logger, onFrames: live.onFrames })
+              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: config.backoff, noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames })
               : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, logger, onFrames: live.onFrames });
           return withVadFlush(source, live);
         }

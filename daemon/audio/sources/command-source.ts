@@ -6,6 +6,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { maskUrlCredentials } from './mask-url-credentials.js';
 import { StderrTail } from './stderr-tail.js';
+import { NoDataWatchdog } from './no-data-watchdog.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export interface CommandSourceOptions {
@@ -16,6 +17,8 @@ export interface CommandSourceOptions {
   format: PcmFormat;
   channel?: ChannelSelect;
   backoff?: BackoffOptions;
+  /** Restart the command, with a warning, after this long without audio; absent or 0: never. */
+  noDataTimeoutMs?: number;
   logger: Logger;
   onFrames: FramesHandler;
 }
@@ -39,11 +42,15 @@ export class CommandSource implements AudioSource {
   private readonly frames: FrameEmitter;
   private runs = 0;
   private exited: Promise<void> = Promise.resolve();
+  private readonly watchdog: NoDataWatchdog | null;
 
   constructor(private readonly options: CommandSourceOptions) {
     this.id = checkSourceId(options.id);
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
-    this.frames = new FrameEmitter(this.id, options.onFrames);
+    const timeoutMs = options.noDataTimeoutMs ?? 0;
+    this.watchdog = timeoutMs > 0 ? new NoDataWatchdog(timeoutMs, (silentForMs) => this.onSilent(silentForMs)) : null;
+    const watchdog = this.watchdog;
+    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => options.onFrames(frames)) : options.onFrames);
   }
 
   /** How many times the command has been started (1 + restarts). */
@@ -61,16 +68,10 @@ export class CommandSource implements AudioSource {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.watchdog?.stop();
     const child = this.child;
-    if (child && !this.closed) {
-      killGroup(child, 'SIGTERM');
-      // A command that ignores SIGTERM is killed after 2 s.
-      const force = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
-      await this.exited;
-      clearTimeout(force);
-    } else {
-      await this.exited;
-    }
+    if (child && !this.closed) await this.terminate(child);
+    else await this.exited;
     this.child = null;
     const unloggedRestarts = this.restartWarnings.pending;
     this.options.logger.info('source command stopped', { source: this.id, ...(unloggedRestarts > 0 ? { unloggedRestarts } : {}) });
@@ -86,6 +87,7 @@ export class CommandSource implements AudioSource {
     const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
     this.closed = false;
+    this.watchdog?.start();
     logger.info('source command started', { source: this.id, pid: child.pid, run: this.runs });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => stderr.push(d));
@@ -105,6 +107,7 @@ export class CommandSource implements AudioSource {
     // still read), and let the pipes go if something outside the group (setsid) holds them.
     let abandonTimer: NodeJS.Timeout | undefined;
     child.once('exit', () => {
+      this.watchdog?.stop();
       killGroup(child, 'SIGKILL');
       abandonTimer = setTimeout(() => {
         abandoned = true;
@@ -115,6 +118,7 @@ export class CommandSource implements AudioSource {
     this.exited = new Promise<void>((resolve) => {
       child.once('close', (code, signal) => {
         this.closed = true;
+        this.watchdog?.stop();
         clearTimeout(abandonTimer);
         void reading.then(() => {
           resolve();
@@ -122,6 +126,27 @@ export class CommandSource implements AudioSource {
         });
       });
     });
+  }
+
+  /** SIGTERM to the command's group, SIGKILL if it is still there 2 s later; resolves once it has closed. */
+  private async terminate(child: ChildProcess): Promise<void> {
+    killGroup(child, 'SIGTERM');
+    const force = setTimeout(() => killGroup(child, 'SIGKILL'), 2000);
+    await this.exited;
+    clearTimeout(force);
+  }
+
+  /** The command runs but has sent no audio for a while: restart it through the usual backoff. */
+  private onSilent(silentForMs: number): void {
+    const child = this.child;
+    if (this.stopping || !child || this.closed) return;
+    this.options.logger.warn('source command sent no audio; restarting it', {
+      source: this.id,
+      command: maskUrlCredentials(this.options.command[0]!),
+      silentForMs,
+      hint: 'check the device or stream; the limit is the source\'s noDataTimeoutSec (0 turns the check off)',
+    });
+    void this.terminate(child);
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: StderrTail, ranForMs: number): void {

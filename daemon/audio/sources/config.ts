@@ -23,6 +23,8 @@ export interface CommandSourceConfig {
   format: PcmFormat;
   channel?: ChannelSelect;
   backoff?: BackoffOptions;
+  /** Seconds without audio before the command is restarted; 0: never. */
+  noDataTimeoutSec?: number;
 }
 
 export interface SocketSourceConfig {

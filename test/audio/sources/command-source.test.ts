@@ -106,6 +106,38 @@ t.test('a command that exits while a process it left behind holds stdout is stil
   t.notOk(records().some((r) => r.msg === 'source frames handler failed; restarting the command'), 'letting the pipes go is not reported as a handler failure');
 });
 
+t.test('a command that runs but sends no audio is restarted, with a warning naming it', async (t) => {
+  const { logger, records } = logs();
+  const silent = new CommandSource({ id: 'silent-cam', command: ['sleep', '30'], format: s16, backoff, noDataTimeoutMs: 300, logger, onFrames: () => undefined });
+  await silent.start();
+  t.teardown(() => silent.stop());
+  await until(() => silent.starts >= 2);
+  const warning = records().find((r) => r.msg === 'source command sent no audio; restarting it')!;
+  t.equal(warning.source, 'silent-cam');
+  t.equal(warning.level, 'warn');
+  t.ok(Number(warning.silentForMs) >= 300);
+  t.ok(records().some((r) => r.msg === 'source command exited; restarting after backoff' && r.signal === 'SIGTERM'), 'through the usual restart path');
+});
+
+t.test('the no-data check leaves alone a command that sends audio, and one held back by a slow consumer', async (t) => {
+  const { logger, records } = logs();
+  const steady = new CommandSource({ id: 'steady', command: ['sh', '-c', 'while :; do head -c 3200 /dev/zero; sleep 0.05; done'], format: s16, backoff, noDataTimeoutMs: 1000, logger, onFrames: () => undefined });
+  let handled = 0;
+  // Each batch takes 3x the limit to handle; the command blocks on its full pipe meanwhile.
+  const slowConsumer = async () => {
+    if (handled >= 3) return; // seen enough: let stop() drain the pipe quickly
+    await new Promise((r) => setTimeout(r, 600));
+    handled++;
+  };
+  const heldBack = new CommandSource({ id: 'held-back', command: ['cat', '/dev/zero'], format: s16, backoff, noDataTimeoutMs: 200, logger, onFrames: slowConsumer });
+  await Promise.all([steady.start(), heldBack.start()]);
+  t.teardown(() => Promise.all([steady.stop(), heldBack.stop()]));
+  await until(() => handled >= 3);
+  t.equal(steady.starts, 1);
+  t.equal(heldBack.starts, 1);
+  t.notOk(records().some((r) => r.msg === 'source command sent no audio; restarting it'));
+});
+
 t.test('a source that cannot start is marked failed and the rest start', async (t) => {
   const { logger, records } = logs();
   const frames: AudioFrames[] = [];
