@@ -39,6 +39,7 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
   const validate = ajv.compile(schema);
   const ok = validate(config);
+  // Checks across fields run only on a config the schema accepts: they rely on its shape and defaults.
   const issues: ConfigIssue[] = [...envIssues, ...(ok ? crossFieldIssues(config) : issuesFromAjv(validate.errors ?? []))];
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config as EarshotConfig;

@@ -7,12 +7,19 @@
 /** Field names whose values are never printed (MQTT passwords, HMAC keys, API tokens). */
 const SECRET_FIELD = /pass(word)?|secret|token|hmac|key$|apikey|authorization/i;
 
-/** `scheme://user:pass@` or `scheme://user@` in free text (a broker URL, an RTSP camera in ffmpeg's stderr). */
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@]+@/gi;
+/**
+ * The user info of a URL in free text (a broker URL, an RTSP camera that ffmpeg echoes in
+ * its errors): from `scheme://` to the last `@` before the end of the authority (`/`, `?`,
+ * `#` or white space), so an unencoded `@` in a password is masked too.
+ */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
 
-/** `text` with the user name and password of every URL in it replaced by `***`. */
+/**
+ * `text` with the user info of every URL in it replaced by `***`:
+ * `rtsp://admin:hunter2@10.0.0.5:554/stream` → `rtsp://***@10.0.0.5:554/stream`.
+ */
 export function maskUrlCredentials(text: string): string {
-  return text.replace(URL_USERINFO, '$1***@');
+  return text.replace(URL_USER_INFO, '$1***@');
 }
 
 /** How deep an error's causes are followed in its description. */

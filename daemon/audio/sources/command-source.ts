@@ -4,7 +4,7 @@ import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
-import { maskUrlCredentials } from './mask-url-credentials.js';
+import { maskUrlCredentials } from '../../log/redact.js';
 import { StderrTail } from './stderr-tail.js';
 import { NoDataWatchdog } from './no-data-watchdog.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';

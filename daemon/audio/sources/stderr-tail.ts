@@ -1,4 +1,4 @@
-import { maskUrlCredentials } from './mask-url-credentials.js';
+import { maskUrlCredentials } from '../../log/redact.js';
 
 /** Longest stretch of one line kept before it is masked; the part shown is much shorter (`width`). */
 const RAW_LINE_LIMIT = 8192;

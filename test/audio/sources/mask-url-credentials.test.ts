@@ -1,5 +1,5 @@
 import t from 'tap';
-import { maskUrlCredentials } from '../../../daemon/audio/sources/mask-url-credentials.js';
+import { maskUrlCredentials } from '../../../daemon/log/redact.js';
 import { StderrTail } from '../../../daemon/audio/sources/stderr-tail.js';
 
 t.test('the user info of URLs is masked, the rest kept', async (t) => {
