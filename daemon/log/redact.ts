@@ -29,7 +29,7 @@ const MAX_CAUSES = 4;
  * An error as one line: its message, its errno-style code when the message does not say it,
  * and the messages of its causes (`a: b: c`), with URL credentials masked.
  */
-export function describeError(err: Error): string {
+export function errorLine(err: Error): string {
   const parts: string[] = [];
   let current: unknown = err;
   for (let i = 0; i <= MAX_CAUSES && current instanceof Error; i++) {
@@ -45,7 +45,7 @@ export function describeError(err: Error): string {
 
 /** Log fields as they may be printed: secrets by name replaced, errors described, URLs masked. */
 export function redactSecrets(value: unknown, depth = 0): unknown {
-  if (value instanceof Error) return describeError(value);
+  if (value instanceof Error) return errorLine(value);
   if (typeof value === 'string') return maskUrlCredentials(value);
   if (depth > 6 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactSecrets(v, depth + 1));
