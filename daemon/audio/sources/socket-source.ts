@@ -1,3 +1,4 @@
+import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../log/logger.js';
 import { removeSocketFile } from '../../socket-file.js';
@@ -54,6 +55,10 @@ export class SocketSource implements AudioSource {
     });
     // Set once listening: a socket file that stop() removes is then surely this source's own.
     this.server = server;
+    // Under the service's UMask=0027 the socket would be 0750, and a sender in the earshot
+    // group (an arecord run by another user) could not connect: connecting needs write. The
+    // same people as on the control socket: the daemon's user and its group.
+    if ('path' in listen) await chmod(listen.path, 0o660);
     server.on('error', (err) => logger.error('source socket error', { source: this.id, error: err.message }));
     logger.info('source socket listening', { source: this.id, ...('path' in listen ? { path: listen.path } : { host: listen.host, port: this.port }) });
   }

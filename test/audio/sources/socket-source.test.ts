@@ -81,3 +81,13 @@ t.test('a stale socket file left by a crash is replaced', async (t) => {
   await source.stop();
   t.throws(() => lstatSync(path), { code: 'ENOENT' }, 'its own socket file is removed on stop');
 });
+
+t.test("the unix socket is 0660 under the service's UMask=0027, so a sender in the daemon's group can connect", async (t) => {
+  const path = join(tempDir(), 'mic.sock');
+  const before = process.umask(0o027);
+  t.teardown(() => void process.umask(before));
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: () => undefined });
+  await source.start();
+  t.teardown(() => source.stop());
+  t.equal(lstatSync(path).mode & 0o777, 0o660, 'read and write for owner and group, nothing for others');
+});
