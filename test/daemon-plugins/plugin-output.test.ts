@@ -1,0 +1,59 @@
+import t from 'tap';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PluginHost } from '../../daemon/plugins/host.js';
+import { sandbox, testConfig } from './sandbox.js';
+
+/** What a plugin hands back is checked, and a bad value is that plugin's failure, never the host's. */
+async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[]) {
+  const sb = sandbox([...fixtures, 'shout']);
+  const host = new PluginHost({
+    logger: sb.logger,
+    dataDir: sb.dataDir,
+    builtinDir: sb.builtinDir,
+    config: testConfig(sb, { maxFailures: 2, timeoutMs: 2000, order: ['odd-values', 'shout'], config: { shout: { words: ['acme'] } } }),
+  });
+  await host.start();
+  t.teardown(() => host.stop());
+  return { host, sb };
+}
+
+const oneWord = (text: string) => ({ text, words: [{ text, start: 0, end: 1 }], language: 'en' });
+
+t.test('BigInts and cycles in hotwords are dropped with a description; start() and refreshes go on', async (t) => {
+  const { host, sb } = await startHost(t, ['odd-values']);
+  t.match(host.list().find((s) => s.alias === 'odd-values'), { state: 'running', failures: 0 });
+  t.same(host.hotwords().map((h) => h.phrase).sort(), ['acme', 'v1'], 'the good entries of both providers');
+  const warning = sb.lines.find((l) => l.startsWith('WARN') && l.includes('earshot-plugin-odd-values: 3 hotwords dropped'));
+  t.ok(warning, 'the drop is logged with the plugin name');
+  t.match(warning, /boost 5n must be a number/);
+  t.match(warning, /phrase <ref \*1> \{ name: 'loop', self: \[Circular \*1\] \}/);
+
+  // Its normalizer calls hotwordsChanged(): the refresh in the background meets the same values.
+  await host.process(oneWord('extra'));
+  for (let i = 0; i < 200 && !host.hotwords().some((h) => h.phrase === 'v2'); i++) await sleep(10);
+  t.same(host.hotwords().map((h) => h.phrase).sort(), ['acme', 'v2'], 'the refresh completed');
+});
+
+t.test('BigInt or cyclic word times are the plugin failure: the transcript goes on, the plugin is set aside', async (t) => {
+  const { host, sb } = await startHost(t, ['odd-values']);
+  const first = await host.process(oneWord('bigint'));
+  t.equal(first.text, 'bigint', 'its output was not taken');
+  t.same(first.applied, ['earshot-plugin-shout']);
+  t.match(first.skipped, [{ plugin: 'earshot-plugin-odd-values', reason: /^returned words\[0\] = \{ text: 'bigint', start: 0n, end: 1n \}, expected/ }]);
+  t.match(host.info('odd-values'), { state: 'running', failures: 1 });
+
+  const second = await host.process(oneWord('cycle'));
+  t.equal(second.text, 'cycle');
+  t.match(second.skipped, [{ plugin: 'earshot-plugin-odd-values', reason: /end: <ref \*1> \{ name: 'loop', self: \[Circular \*1\] \}/ }]);
+  t.match(host.info('odd-values'), { state: 'failed', failures: 2 }, 'set aside after maxFailures bad outputs');
+  t.ok(sb.lines.some((l) => l.startsWith('ERROR') && l.includes('earshot-plugin-odd-values disabled after 2 failures')));
+  t.equal((await host.process(oneWord('acme'))).text, 'ACME', 'jobs still complete');
+});
+
+t.test('fields a word should not have are not passed on: the transcript stays serializable', async (t) => {
+  const { host } = await startHost(t, ['odd-values']);
+  const out = await host.process(oneWord('extra'));
+  t.same(out.applied, ['earshot-plugin-odd-values', 'earshot-plugin-shout']);
+  t.same(out.words, [{ text: 'EXTRA', start: 0, end: 1 }]);
+  t.doesNotThrow(() => JSON.stringify(out));
+});
