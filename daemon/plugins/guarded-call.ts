@@ -26,7 +26,7 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
   const settled = pending.then(
     (value): CallOutcome<Awaited<T>> =>
       performance.now() - started > timeoutMs ? { ok: false, reason: `timed out: took ${Math.round(performance.now() - started)} ms, limit ${timeoutMs} ms` } : { ok: true, value },
-    (err: unknown): CallOutcome<Awaited<T>> => ({ ok: false, reason: `${err instanceof RemoteCallError ? err.how : 'rejected'}: ${describeError(err)}` }),
+    (err: unknown): CallOutcome<Awaited<T>> => ({ ok: false, reason: `${REASON_LEAD[err instanceof RemoteCallError ? err.how : 'rejected']}${describeError(err)}` }),
   );
   try {
     return await Promise.race([settled, timeout]);
@@ -35,15 +35,21 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
   }
 }
 
+/** How a call in a plugin's thread failed: it threw, its promise rejected, or what it returned was refused there. */
+export type RemoteFailure = 'threw' | 'rejected' | 'returned';
+
+/** The start of a failed call's reason: "threw: boom", "returned too much text: ...". */
+const REASON_LEAD: Record<RemoteFailure, string> = { threw: 'threw: ', rejected: 'rejected: ', returned: 'returned ' };
+
 /**
  * The failure of a call run in a plugin's own thread: it reaches the host as a rejection,
- * but `how` keeps whether the plugin threw or its promise rejected, so reports read the same
- * as for a plugin run inline.
+ * but `how` keeps whether the plugin threw, its promise rejected, or its thread refused to
+ * send what it returned (too large), so reports read the same as for a plugin run inline.
  */
 export class RemoteCallError extends Error {
   constructor(
     message: string,
-    readonly how: 'threw' | 'rejected',
+    readonly how: RemoteFailure,
   ) {
     super(message);
     this.name = 'RemoteCallError';

@@ -38,7 +38,7 @@ export async function runPipeline(
         ...(transcript.segment !== undefined ? { segment: { ...transcript.segment } } : {}),
       };
       const outcome = await guardedCall(() => (kind === 'normalizer' ? instance!.normalizer!.normalize(input) : instance!.filter!.filter(input)), timeoutFor(slot));
-      const checked = outcome.ok ? checkTranscriptOutput(outcome.value) : outcome.reason;
+      const checked = outcome.ok ? checkTranscriptOutput(outcome.value, input) : outcome.reason;
       if (typeof checked === 'string') {
         outcomes.recordFailure(slot, `${kind} call ${checked}`);
         skipped.push({ plugin: slot.name, reason: checked });

@@ -5,6 +5,25 @@ import { describeValue } from './describe-value.js';
 export const MAX_PHRASE_LENGTH = 100;
 /** Boosts beyond this drown the acoustic score and make the decoder hallucinate the phrase. */
 export const MAX_BOOST = 20;
+/**
+ * Most hotwords one provider may give. Far above what a decoder can use well (hotwords-file
+ * defaults to 5,000); it bounds what a broken provider makes the host hold and merge.
+ */
+export const MAX_HOTWORDS = 50_000;
+/**
+ * A normalizer or filter may return this many times the characters and words it was given
+ * (room for "[redacted card number]" in place of digits), and at least the floors below:
+ * the host realigns and publishes whatever it takes, in the daemon's own thread and heap.
+ */
+const OUTPUT_GROWTH = 10;
+const MIN_TEXT_LIMIT = 64 * 1024;
+const MIN_WORDS_LIMIT = 4096;
+
+/** What a transcript call had as input, for the size its output may have. */
+export interface TranscriptSize {
+  text: string;
+  words?: readonly unknown[] | undefined;
+}
 
 /**
  * The word with only the fields a TimedWord has, or undefined when it is not one. Only those
@@ -21,13 +40,39 @@ function timedWord(w: unknown): TimedWord | undefined {
 }
 
 /**
- * Check what a normalizer or filter returned.
+ * Whether a normalizer's or filter's output is larger than its input allows; checked before
+ * anything else looks at it (and in the plugin's thread before it is sent to the host).
+ * @returns what is too large ("too much text: ..."), or undefined
+ */
+export function oversizeTranscript(value: unknown, input: TranscriptSize): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { text, words } = value as { text?: unknown; words?: unknown };
+  const textLimit = Math.max(OUTPUT_GROWTH * input.text.length, MIN_TEXT_LIMIT);
+  if (typeof text === 'string' && text.length > textLimit) {
+    return `too much text: ${text.length} characters for an input of ${input.text.length}; the limit is ${textLimit} (${OUTPUT_GROWTH} times the input, at least ${MIN_TEXT_LIMIT})`;
+  }
+  const wordsLimit = Math.max(OUTPUT_GROWTH * (input.words?.length ?? 0), MIN_WORDS_LIMIT);
+  if (Array.isArray(words) && words.length > wordsLimit) {
+    return `too many words: ${words.length} for an input of ${input.words?.length ?? 0}; the limit is ${wordsLimit} (${OUTPUT_GROWTH} times the input, at least ${MIN_WORDS_LIMIT})`;
+  }
+  return undefined;
+}
+
+/** Whether a hotword provider's list is longer than one provider may give. */
+export function oversizeHotwords(value: unknown): string | undefined {
+  return Array.isArray(value) && value.length > MAX_HOTWORDS ? `too many hotwords: ${value.length}, more than the ${MAX_HOTWORDS} one provider may give` : undefined;
+}
+
+/**
+ * Check what a normalizer or filter returned for `input`.
  * @returns a clean copy of the output, or a string saying what is wrong with it
  */
-export function checkTranscriptOutput(value: unknown): TranscriptOutput | string {
+export function checkTranscriptOutput(value: unknown, input: TranscriptSize): TranscriptOutput | string {
   if (typeof value !== 'object' || value === null || typeof (value as { text?: unknown }).text !== 'string') {
     return `returned ${value === null ? 'null' : typeof value}, expected { text: string, words?: TimedWord[] }`;
   }
+  const oversize = oversizeTranscript(value, input);
+  if (oversize !== undefined) return `returned ${oversize}`;
   const text = (value as { text: string }).text;
   const words = (value as { words?: unknown }).words;
   if (words === undefined) return { text };
@@ -46,7 +91,10 @@ export function checkTranscriptOutput(value: unknown): TranscriptOutput | string
  * @returns the valid hotwords and one line per dropped entry; or a string when it is not a list
  */
 export function checkHotwords(value: unknown): { hotwords: Hotword[]; dropped: string[] } | string {
-  if (!Array.isArray(value)) return `hotwords() returned ${value === null ? 'null' : typeof value}, expected an array of { phrase, boost, language? }`;
+  // The caller names the call ("hotwords() ..."); these say what it returned.
+  if (!Array.isArray(value)) return `returned ${value === null ? 'null' : typeof value}, expected an array of { phrase, boost, language? }`;
+  const oversize = oversizeHotwords(value);
+  if (oversize !== undefined) return `returned ${oversize}`;
   const hotwords: Hotword[] = [];
   const dropped: string[] = [];
   value.forEach((entry: unknown, i) => {

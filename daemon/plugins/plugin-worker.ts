@@ -3,6 +3,7 @@ import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
 import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger } from '../log/logger.js';
 import { describeError } from './guarded-call.js';
 import { openPluginContext, type OpenContext } from './plugin-context.js';
+import { oversizeHotwords, oversizeTranscript, type TranscriptSize } from './plugin-results.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { RateLimit } from '../log/rate-limit.js';
 import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerToHost } from './worker-protocol.js';
@@ -108,6 +109,16 @@ function invoke(method: RemoteMethod, arg: unknown): unknown {
   return instance.filter!.filter(arg as never);
 }
 
+/**
+ * Why a result is too large to send, if it is. The host checks again; checking here too keeps
+ * a runaway result (hundreds of MB of text) from being copied into the daemon's heap at all.
+ */
+function oversize(method: RemoteMethod, arg: unknown, value: unknown): string | undefined {
+  if (method === 'hotwords') return oversizeHotwords(value);
+  if (method === 'normalize' || method === 'filter') return oversizeTranscript(value, arg as TranscriptSize);
+  return undefined;
+}
+
 port.on('message', (message: HostToWorker) => {
   if (message.t === 'ping') return post({ t: 'pong', id: message.id });
   if (message.t === 'hotwords-reply') {
@@ -127,6 +138,8 @@ port.on('message', (message: HostToWorker) => {
   }
   Promise.resolve(result).then(
     (value) => {
+      const tooLarge = oversize(message.method, message.arg, value);
+      if (tooLarge !== undefined) return post({ t: 'reply', id, ok: false, error: tooLarge, how: 'returned' });
       try {
         post({ t: 'reply', id, ok: true, value });
       } catch (err) {

@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import type { RemoteFailure } from './guarded-call.js';
 import type { PluginManifest } from './manifest.js';
 import type { PluginKind } from './types.js';
 
@@ -43,7 +44,7 @@ export type WorkerToHost =
   | { t: 'load-failed'; error: string }
   | { t: 'pong'; id: number }
   | { t: 'reply'; id: number; ok: true; value: unknown }
-  | { t: 'reply'; id: number; ok: false; error: string; how: 'threw' | 'rejected' }
+  | { t: 'reply'; id: number; ok: false; error: string; how: RemoteFailure }
   | { t: 'log'; level: LogLevel; message: string; fields?: Record<string, unknown> }
   | { t: 'task-start'; id: number }
   | { t: 'task-end'; id: number; ok: boolean; reason?: string }
@@ -67,7 +68,7 @@ export function checkWorkerMessage(m: unknown): WorkerToHost | undefined {
       return isId(m['id']) ? (m as WorkerToHost) : undefined;
     case 'reply':
       if (!isId(m['id']) || typeof m['ok'] !== 'boolean') return undefined;
-      return m['ok'] || (typeof m['error'] === 'string' && (m['how'] === 'threw' || m['how'] === 'rejected')) ? (m as WorkerToHost) : undefined;
+      return m['ok'] || (typeof m['error'] === 'string' && (m['how'] === 'threw' || m['how'] === 'rejected' || m['how'] === 'returned')) ? (m as WorkerToHost) : undefined;
     case 'log':
       return LOG_LEVELS.includes(m['level'] as LogLevel) && typeof m['message'] === 'string' && (m['fields'] === undefined || isRecord(m['fields'])) ? (m as WorkerToHost) : undefined;
     case 'task-end':

@@ -1,16 +1,17 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PluginHost } from '../../daemon/plugins/host.js';
+import type { PluginsConfig } from '../../daemon/plugins/types.js';
 import { sandbox, testConfig } from './sandbox.js';
 
 /** What a plugin hands back is checked, and a bad value is that plugin's failure, never the host's. */
-async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[]) {
+async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
   const sb = sandbox([...fixtures, 'shout']);
   const host = new PluginHost({
     logger: sb.logger,
     dataDir: sb.dataDir,
     builtinDir: sb.builtinDir,
-    config: testConfig(sb, { maxFailures: 2, timeoutMs: 2000, order: ['odd-values', 'shout'], config: { shout: { words: ['acme'] } } }),
+    config: testConfig(sb, { maxFailures: 2, timeoutMs: 2000, order: [...fixtures, 'shout'], config: { shout: { words: ['acme'] } }, ...overrides }),
   });
   await host.start();
   t.teardown(() => host.stop());
@@ -57,3 +58,26 @@ t.test('fields a word should not have are not passed on: the transcript stays se
   t.same(out.words, [{ text: 'EXTRA', start: 0, end: 1 }]);
   t.doesNotThrow(() => JSON.stringify(out));
 });
+
+for (const isolation of ['thread', 'inline'] as const) {
+  t.test(`output far larger than its input is the plugin's failure, checked before it is used (${isolation})`, async (t) => {
+    const { host, sb } = await startHost(t, ['bloating'], { isolation });
+    t.match(host.info('bloating'), { state: 'running', failures: 1, error: 'hotwords() returned too many hotwords: 50001, more than the 50000 one provider may give' });
+    t.same(host.hotwords(), [{ phrase: 'acme', boost: 2 }], 'the other provider\'s list is used');
+
+    const grown = await host.process({ text: `grow ${'a'.repeat(9995)}`, language: 'en' });
+    t.equal(grown.text.length, 100_000, 'ten times a long input is taken');
+
+    const long = await host.process(oneWord('long'));
+    t.equal(long.text, 'long');
+    t.same(long.applied, ['earshot-plugin-shout']);
+    t.match(long.skipped, [{ plugin: 'earshot-plugin-bloating', reason: 'returned too much text: 1000000 characters for an input of 4; the limit is 65536 (10 times the input, at least 65536)' }]);
+    t.ok(sb.lines.some((l) => l.startsWith('WARN') && l.includes('plugin earshot-plugin-bloating failed: normalizer call returned too much text')));
+
+    const many = await host.process(oneWord('many'));
+    t.equal(many.text, 'many');
+    t.match(many.skipped, [{ plugin: 'earshot-plugin-bloating', reason: 'returned too many words: 5000 for an input of 1; the limit is 4096 (10 times the input, at least 4096)' }]);
+    t.match(host.info('bloating'), { state: 'failed', failures: 3 }, 'set aside after maxFailures in a row');
+    t.equal((await host.process(oneWord('acme'))).text, 'ACME', 'jobs still complete');
+  });
+}
