@@ -1,7 +1,12 @@
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ManifestError, isPluginPackage, parseManifest, pluginAlias, readPackageJson, type PluginManifest } from './manifest.js';
+import { foreignWritable, SHARED_WRITE, untrustedMain, WORLD_WRITE, type TrustRule } from './package-trust.js';
 import type { PluginSource } from './types.js';
+
+/** Plugins from plugins.dirs and npm: no shared write bits, owned by root or the daemon's user. */
+const THIRD_PARTY: TrustRule = { writeBits: SHARED_WRITE, checkOwner: true };
+const BUILTIN: TrustRule = { writeBits: WORLD_WRITE, checkOwner: false };
 
 /** Where to look for plugins. */
 export interface DiscoveryRoots {
@@ -17,19 +22,6 @@ export interface DiscoveryRoots {
 export type Candidate =
   | { ok: true; source: PluginSource; manifest: PluginManifest }
   | { ok: false; source: PluginSource; name: string; dir: string; error: string };
-
-/** Group/world write bits: anyone but the owner could swap the code the daemon imports. */
-const SHARED_WRITE = 0o022;
-/**
- * Built-in plugins are part of the installed package: whoever can write them can write the
- * daemon itself, so only world-writable ones are refused (a checkout made under umask 002
- * must not lose its built-ins).
- */
-const WORLD_WRITE = 0o002;
-
-function writableByOthers(path: string, bits = SHARED_WRITE): boolean {
-  return (statSync(path).mode & bits) !== 0;
-}
 
 function listDirs(dir: string): string[] {
   try {
@@ -78,9 +70,10 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
     seenPaths.add(real);
     const name = typeof raw.name === 'string' ? raw.name : basename(real);
     const refuse = (error: string): void => void found.push({ ok: false, source, name, dir: real, error });
-    const bits = source === 'builtin' ? WORLD_WRITE : SHARED_WRITE;
-    if (writableByOthers(real, bits)) {
-      refuse(`plugin folder ${real} is writable by group or others, so anyone could change the code earshotd runs; fix with \`chmod go-w ${real}\``);
+    const rule = source === 'builtin' ? BUILTIN : THIRD_PARTY;
+    const folderProblem = foreignWritable(real, rule);
+    if (folderProblem !== undefined) {
+      refuse(`plugin folder ${real} ${folderProblem}`);
       return;
     }
     const earlier = byName.get(name);
@@ -97,8 +90,9 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
       refuse(err.message);
       return;
     }
-    if (existsSync(manifest.main) && writableByOthers(manifest.main, bits)) {
-      refuse(`plugin ${name}: ${manifest.main} is writable by group or others; fix with \`chmod go-w ${manifest.main}\``);
+    const mainProblem = untrustedMain(real, manifest.main, rule);
+    if (mainProblem !== undefined) {
+      refuse(`plugin ${name}: ${mainProblem}`);
       return;
     }
     found.push({ ok: true, source, manifest });
@@ -111,15 +105,16 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
       consider(dir, 'dir', false);
       continue;
     }
-    let shared = false;
+    let problem: string | undefined;
     try {
-      shared = writableByOthers(dir);
+      problem = foreignWritable(dir, THIRD_PARTY);
     } catch {
       found.push({ ok: false, source: 'dir', name: basename(dir), dir, error: `plugin folder ${dir} (plugins.dirs) does not exist; create it or remove it from the config` });
       continue;
     }
-    if (shared) {
-      found.push({ ok: false, source: 'dir', name: basename(dir), dir, error: `plugin folder ${dir} (plugins.dirs) is writable by group or others; fix with \`chmod go-w ${dir}\`` });
+    if (problem !== undefined) {
+      // Whoever may write it may rename a package folder in it and put another in its place.
+      found.push({ ok: false, source: 'dir', name: basename(dir), dir, error: `plugin folder ${dir} (plugins.dirs) ${problem}` });
       continue;
     }
     for (const sub of packageDirs(dir)) consider(sub, 'dir', false);

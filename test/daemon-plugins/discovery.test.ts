@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_VERSION } from '@earshot/sdk';
 import { discoverPlugins } from '../../daemon/plugins/discovery.js';
@@ -113,4 +113,58 @@ t.test('built-ins may be group-writable (a checkout under umask 002), never worl
     { ok: true, source: 'builtin', manifest: { name: '@earshot/plugin-group' } },
     { ok: false, source: 'builtin', error: /world is writable by group or others/ },
   ]);
+});
+
+t.test('package.json, every folder down to main, and main itself must be safe; main must lie inside the package', async (t) => {
+  const sb = sandbox([]);
+  const dir = (name: string) => join(sb.pluginsDir, name);
+  writePlugin(dir('shared-manifest'), { name: 'earshot-plugin-shared-manifest' });
+  chmodSync(join(dir('shared-manifest'), 'package.json'), 0o666);
+  writePlugin(dir('shared-dist'), { name: 'earshot-plugin-shared-dist', main: 'dist/index.js' });
+  mkdirSync(join(dir('shared-dist'), 'dist', 'inner'), { recursive: true });
+  writeFileSync(join(dir('shared-dist'), 'dist', 'index.js'), 'export default 1;\n', { mode: 0o644 });
+  chmodSync(join(dir('shared-dist'), 'dist'), 0o777);
+  const elsewhere = join(sb.root, 'elsewhere');
+  mkdirSync(elsewhere, { mode: 0o755 });
+  writeFileSync(join(elsewhere, 'evil.js'), 'export default 1;\n', { mode: 0o644 });
+  writePlugin(dir('absolute-main'), { name: 'earshot-plugin-absolute-main', main: join(elsewhere, 'evil.js') });
+  writePlugin(dir('linked-main'), { name: 'earshot-plugin-linked-main', main: 'dist/evil.js' });
+  symlinkSync(elsewhere, join(dir('linked-main'), 'dist'));
+  writePlugin(dir('dotted'), { name: 'earshot-plugin-dotted', main: '..index.js' });
+  writeFileSync(join(dir('dotted'), '..index.js'), "export { default } from './index.js';\n", { mode: 0o644 });
+  const found = discoverPlugins({ builtinDir: sb.builtinDir, dirs: [sb.pluginsDir] });
+  t.match(
+    found.map((c) => (c.ok ? c.manifest.name : c.error)),
+    [
+      /^plugin earshot-plugin-absolute-main: its main module .*elsewhere\/evil\.js is outside the plugin folder .*absolute-main; ship the code inside the package$/,
+      'earshot-plugin-dotted',
+      /^plugin earshot-plugin-linked-main: its main module .*linked-main\/dist\/evil\.js is a link to .*elsewhere\/evil\.js, outside the plugin folder/,
+      /^plugin earshot-plugin-shared-dist: .*shared-dist\/dist is writable by group or others; fix with `chmod go-w .*shared-dist\/dist`$/,
+      /^plugin earshot-plugin-shared-manifest: .*shared-manifest\/package\.json is writable by group or others/,
+    ],
+  );
+});
+
+const asRoot = process.geteuid?.() === 0;
+t.test('a package folder, package.json or main owned by another user is refused', { skip: asRoot ? false : 'needs root to give files to another user' }, async (t) => {
+  const sb = sandbox([]);
+  const other = 65534; // nobody
+  const dir = (name: string) => join(sb.pluginsDir, name);
+  writePlugin(dir('foreign-folder'), { name: 'earshot-plugin-foreign-folder' });
+  chownSync(dir('foreign-folder'), other, other);
+  writePlugin(dir('foreign-manifest'), { name: 'earshot-plugin-foreign-manifest' });
+  chownSync(join(dir('foreign-manifest'), 'package.json'), other, other);
+  writePlugin(dir('foreign-main'), { name: 'earshot-plugin-foreign-main' });
+  chownSync(join(dir('foreign-main'), 'index.js'), other, other);
+  writePlugin(dir('fine'), { name: 'earshot-plugin-fine' });
+  const found = discoverPlugins({ builtinDir: sb.builtinDir, dirs: [sb.pluginsDir] });
+  const owned = (path: string) => new RegExp(`${path} is owned by uid ${other}, not by root or earshotd's user \\(uid 0\\), and its owner could change the code earshotd runs; fix with \`chown root `);
+  t.match(
+    found.map((c) => (c.ok ? c.manifest.name : c.error)),
+    ['earshot-plugin-fine', owned('foreign-folder'), owned('foreign-main/index\\.js'), owned('foreign-manifest/package\\.json')],
+  );
+  const shared = join(sb.root, 'shared-root');
+  mkdirSync(shared, { mode: 0o755 });
+  chownSync(shared, other, other);
+  t.match(discoverPlugins({ builtinDir: sb.builtinDir, dirs: [shared] }), [{ ok: false, error: /shared-root \(plugins\.dirs\) is owned by uid 65534/ }]);
 });
