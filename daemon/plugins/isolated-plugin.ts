@@ -39,6 +39,18 @@ const workerUrl = new URL(`./plugin-worker${import.meta.url.endsWith('.ts') ? '.
 const TERMINATE_WAIT_MS = 2000;
 /** A task's outcome may arrive this long after its limit before the host counts it timed out. */
 const TASK_GRACE_MS = 1000;
+/**
+ * Scheduled tasks one plugin may have running at once; each holds a host timer. More means
+ * its thread is broken (or forges messages), and it is stopped.
+ */
+const MAX_RUNNING_TASKS = 100;
+/**
+ * Log records the host takes from one thread: twice what the thread's own logger lets
+ * through, so that limit (which reports what it drops) is the one that normally cuts, and
+ * this one bounds a thread whose messages do not come from that logger.
+ */
+const HOST_LOGS_PER_SECOND = 100;
+const HOST_LOG_BURST = 400;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -61,6 +73,7 @@ export class IsolatedPlugin {
   private readonly pings = new Map<number, (alive: boolean) => void>();
   private readonly tasks = new Map<number, NodeJS.Timeout>();
   private readonly output = new RateLimit(50, 200);
+  private readonly logs = new RateLimit(HOST_LOGS_PER_SECOND, HOST_LOG_BURST);
   private ended: string | undefined;
   /** Set once the host asked the plugin to stop: its late task outcomes no longer count. */
   private stopping = false;
@@ -225,9 +238,11 @@ export class IsolatedPlugin {
         return;
       }
       case 'log':
+        if (!this.logs.take()) return this.logs.reportDrops((n) => o.logger.warn(`${n} log records from the plugin's thread dropped: more than ${HOST_LOGS_PER_SECOND} per second`));
         return o.logger[message.level](message.message, message.fields);
       case 'task-start': {
-        if (this.stopping) return;
+        if (this.stopping || this.tasks.has(message.id)) return;
+        if (this.tasks.size >= MAX_RUNNING_TASKS) return this.lose(`its thread reported more than ${MAX_RUNNING_TASKS} scheduled tasks running at once`);
         const limit = o.taskTimeoutMs + TASK_GRACE_MS;
         // Timed from here: a task stuck in a synchronous loop never reports its own timeout.
         const timer = setTimeout(() => {
