@@ -4,7 +4,7 @@ import { LOG_LEVELS, type Logger } from '../log/logger.js';
 import { describeError, RemoteCallError, type CallOutcome } from './guarded-call.js';
 import type { PluginManifest } from './manifest.js';
 import { RateLimit } from '../log/rate-limit.js';
-import { checkWorkerMessage, type CreatedInfo, type HostToWorker, type PluginWorkerData, type RemoteMethod, type WorkerToHost } from './worker-protocol.js';
+import { checkWorkerMessage, type CreatedInfo, type HostToWorker, type PluginWorkerData, type PortHandover, type RemoteMethod, type WorkerToHost } from './worker-protocol.js';
 
 export interface IsolatedPluginOptions {
   manifest: PluginManifest;
@@ -95,11 +95,9 @@ export class IsolatedPlugin {
       dataDir: options.dataDir,
       taskTimeoutMs: options.taskTimeoutMs,
       logLevels: LOG_LEVELS.filter((level) => options.logger.enabled(level)),
-      port: channel.port2,
     };
     this.worker = new Worker(workerUrl, {
       workerData,
-      transferList: [channel.port2],
       name: `earshot-plugin:${options.manifest.alias}`,
       resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
       // The plugin's stdout/stderr are not the daemon's: they go to its log, rate-limited.
@@ -108,6 +106,9 @@ export class IsolatedPlugin {
     });
     this.worker.stdout.on('data', (chunk: Buffer) => this.printed('info', chunk));
     this.worker.stderr.on('data', (chunk: Buffer) => this.printed('warn', chunk));
+    // Not in workerData, which plugin code can read: the worker takes this before importing the plugin.
+    const handover: PortHandover = { port: channel.port2 };
+    this.worker.postMessage(handover, [channel.port2]);
     this.port.on('message', (message: unknown) => this.onMessage(message));
     // Plugin code can post to parentPort; nothing the host trusts arrives there.
     this.worker.on('message', () => undefined);

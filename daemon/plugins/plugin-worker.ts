@@ -1,4 +1,4 @@
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
 import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger } from '../log/logger.js';
 import { describeError } from './guarded-call.js';
@@ -6,7 +6,7 @@ import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { oversizeHotwords, oversizeTranscript, type TranscriptSize } from './plugin-results.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { RateLimit } from '../log/rate-limit.js';
-import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerToHost } from './worker-protocol.js';
+import type { CreatedInfo, HostToWorker, PluginWorkerData, PortHandover, RemoteMethod, WorkerToHost } from './worker-protocol.js';
 
 /**
  * The entry point of a plugin's worker thread. It imports the plugin, builds its context here
@@ -16,7 +16,9 @@ import type { CreatedInfo, HostToWorker, PluginWorkerData, RemoteMethod, WorkerT
  * stops or hangs.
  */
 const data = workerData as PluginWorkerData;
-const port = data.port;
+// The private port arrives as the host's first message, and only this module holds it: the
+// plugin, imported below after it arrived, can reach workerData and parentPort, not this.
+const port = await new Promise<MessagePort>((resolve) => parentPort!.once('message', (handover: PortHandover) => resolve(handover.port)));
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
 // A plugin that logs in a loop must not fill the daemon's memory with records.

@@ -6,9 +6,11 @@ import type { PluginKind } from './types.js';
 
 /**
  * Messages between the plugin host and a plugin running in its own worker thread, over a
- * private MessagePort (not `parentPort`, which plugin code can reach). Every value crosses by
- * structured clone, so only plain data travels: transcripts, hotword lists, log records,
- * error messages.
+ * private MessagePort (not `parentPort`, which plugin code can reach). The port is handed over
+ * in the first message on `parentPort` ({@link PortHandover}), which the worker takes before it
+ * imports any plugin code; it is not in `workerData`, which plugin code can read. Every value
+ * crosses by structured clone, so only plain data travels: transcripts, hotword lists, log
+ * records, error messages.
  */
 
 /** What the worker is started with (`workerData`). */
@@ -19,7 +21,10 @@ export interface PluginWorkerData {
   taskTimeoutMs: number;
   /** Log levels the host will print; the worker builds lazy messages only for these. */
   logLevels: LogLevel[];
-  /** The worker's end of the private channel (transferred). */
+}
+
+/** The host's first and only message on `parentPort`: the worker's end of the private channel (transferred). */
+export interface PortHandover {
   port: MessagePort;
 }
 

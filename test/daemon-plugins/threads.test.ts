@@ -138,17 +138,12 @@ t.test('two enables at once start one instance; a disable during a start wins', 
   t.notOk(host.list().find((s) => s.alias === 'counting')?.isolation, 'and no thread runs');
 });
 
-t.test('messages forged on the private port are bounded by the host: log records cut, a task flood stops the plugin', async (t) => {
+t.test('plugin code cannot reach the private port: nothing it forges arrives', async (t) => {
   const { host, sb } = await startHost(t, ['forger'], { timeouts: { forger: 5000 } });
   const logs = await host.process({ text: 'logs' });
-  t.equal(logs.text, 'logs: port reachable');
-  await sleep(1200); // drop reports come once a second
-  const forged = sb.lines.filter((l) => l.includes('forged '));
-  t.ok(forged.length <= 500, `${forged.length} of 20000 forged records reached the log`);
-  t.ok(sb.lines.some((l) => /log records from the plugin's thread dropped: more than 100 per second/.test(l)), 'the cut is reported');
-
+  t.equal(logs.text, 'logs: port unreachable', 'workerData does not carry the port');
   await host.process({ text: 'tasks' });
-  for (let i = 0; i < 200 && host.info('forger').state !== 'failed'; i++) await sleep(10);
-  t.match(host.info('forger'), { state: 'failed', error: 'its thread reported more than 100 scheduled tasks running at once' });
-  t.equal((await host.process({ text: 'acme' })).text, 'ACME');
+  await sleep(200);
+  t.notOk(sb.lines.some((l) => l.includes('forged ')), 'no forged log record reached the log');
+  t.match(host.info('forger'), { state: 'running', failures: 0, calls: 2 });
 });
