@@ -29,7 +29,7 @@ t.test('BigInts and cycles in hotwords are dropped with a description; start() a
   t.match(warning, /boost 5n must be a number/);
   t.match(warning, /phrase <ref \*1> \{ name: 'loop', self: \[Circular \*1\] \}/);
 
-  // Its normalizer calls hotwordsChanged(): the refresh in the background meets the same values.
+  // Its normalizer calls hotwordsChanged() on 'extra': the refresh in the background meets the same values.
   await host.process(oneWord('extra'));
   for (let i = 0; i < 200 && !host.hotwords().some((h) => h.phrase === 'v2'); i++) await sleep(10);
   t.same(host.hotwords().map((h) => h.phrase).sort(), ['acme', 'v2'], 'the refresh completed');
