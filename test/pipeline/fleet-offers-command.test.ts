@@ -1,4 +1,5 @@
 import t from 'tap';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startDaemon } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/paths.js';
@@ -16,13 +17,18 @@ t.test('earshot jobs offers lists the recorded results of a real daemon, as text
   const dataDir = join(tempDir('earshot-offers-'), 'data');
   const store = new FleetOfferStore(join(dataDir, 'fleet'));
   await store.open();
-  const ok = { id: 'f-aaaa', input: '/srv/calls/monday.wav', offeredAt: '2026-03-02T08:00:00.000Z', round: 1 };
-  const failed = { id: 'f-bbbb', input: '/srv/calls/tuesday.wav', offeredAt: '2026-03-02T08:00:01.000Z', round: 2 };
+  // An hour ago: inside the retention (scheduler.retention, 7 days done, 30 days failed).
+  const at = (minutes: number) => new Date(Date.now() - 3600_000 + minutes * 60_000).toISOString();
+  const ok = { id: 'f-aaaa', input: '/srv/calls/monday.wav', offeredAt: at(0), round: 1 };
+  const failed = { id: 'f-bbbb', input: '/srv/calls/tuesday.wav', offeredAt: at(0.1), round: 2 };
   const long = 'the quarterly numbers were read out twice because the line dropped in the middle of the call';
   await store.add(ok);
   await store.add(failed);
-  await store.finish({ ...ok, finishedAt: '2026-03-02T08:01:00.000Z', done: { v: PAYLOAD_VERSION, jobId: 'f-aaaa', attempt: 1, takenBy: 'branch-7', ts: '2026-03-02T08:01:00.000Z', status: 'ok', result: { text: long } } });
-  await store.finish({ ...failed, finishedAt: '2026-03-02T08:02:00.000Z', done: { v: PAYLOAD_VERSION, jobId: 'f-bbbb.r2', attempt: 1, takenBy: 'branch-9', ts: '2026-03-02T08:02:00.000Z', status: 'error', error: 'not a WAV file (no RIFF header)' } });
+  await store.finish({ ...ok, finishedAt: at(1), done: { v: PAYLOAD_VERSION, jobId: 'f-aaaa', attempt: 1, takenBy: 'branch-7', ts: at(1), status: 'ok', result: { text: long } } });
+  await store.finish({ ...failed, finishedAt: at(2), done: { v: PAYLOAD_VERSION, jobId: 'f-bbbb.r2', attempt: 1, takenBy: 'branch-9', ts: at(2), status: 'error', error: 'not a WAV file (no RIFF header)' } });
+  // Ten days old: past the 7 days a done result is kept; the daemon deletes it at start.
+  const old = { id: 'f-old', input: '/srv/calls/last-month.wav', offeredAt: at(-14400), round: 1 };
+  await store.finish({ ...old, finishedAt: at(-14399), done: { v: PAYLOAD_VERSION, jobId: 'f-old', attempt: 1, takenBy: 'branch-7', ts: at(-14399), status: 'ok', result: { text: 'old' } } });
 
   const daemon = await startDaemon({ dataDir });
   t.teardown(() => {
@@ -40,8 +46,9 @@ t.test('earshot jobs offers lists the recorded results of a real daemon, as text
       ['f-aaaa', ok.input, 'branch-7', 'ok', long],
       ['f-bbbb', failed.input, 'branch-9', 'error', 'not a WAV file (no RIFF header)'],
     ],
-    'both results, whole, with their takers',
+    'both results, whole, with their takers; the ten-day-old one is gone',
   );
+  t.notOk(existsSync(join(dataDir, 'fleet', 'results', 'f-old.json')), "the daemon deleted the old result's file at start");
 
   const text = await runCli(['jobs', 'offers', '--socket', daemon.socket]);
   t.equal(text.code, 0, text.stderr);
