@@ -9,7 +9,15 @@ import { sourceIdIssues } from './source-ids.js';
  * has accepted (every default filled in), so each value has its schema type here.
  */
 export function crossFieldIssues(config: Record<string, unknown>): ConfigIssue[] {
-  return [...sourceIdIssues(config), ...socketPathIssues(config as unknown as EarshotConfig), ...backoffIssues((config.sources ?? []) as SourceConfig[])];
+  const typed = config as unknown as EarshotConfig;
+  return [...sourceIdIssues(config), ...socketPathIssues(typed), ...backoffIssues((config.sources ?? []) as SourceConfig[]), ...reconnectIssues(typed)];
+}
+
+/** The same rule for the broker connection: the delay doubles from minDelayMs up to maxDelayMs. */
+function reconnectIssues(config: EarshotConfig): ConfigIssue[] {
+  const { minDelayMs, maxDelayMs } = config.mqtt.reconnect;
+  if (maxDelayMs >= minDelayMs) return [];
+  return [{ path: 'mqtt.reconnect.maxDelayMs', message: `(${maxDelayMs}) is below minDelayMs (${minDelayMs})`, hint: 'the reconnect delay doubles from minDelayMs up to maxDelayMs; raise maxDelayMs or lower minDelayMs' }];
 }
 
 /** A command source's restart delay doubles from initialMs up to maxMs, so maxMs below initialMs has no meaning. */

@@ -18,3 +18,8 @@ t.test('a backoff whose ceiling is below its first delay is refused, naming both
   t.match(configIssues(commandSource({ initialMs: 120_000 })), [/^sources\[0\]\.backoff\.maxMs: \(60000\) is below initialMs \(120000\)/]);
   t.same(configIssues(commandSource({ initialMs: 2000, maxMs: 2000 })), [], 'equal is fine');
 });
+
+t.test("the broker connection's reconnect ceiling below its first delay is refused too", async (t) => {
+  t.match(configIssues({ mqtt: { reconnect: { minDelayMs: 5000, maxDelayMs: 2000 } } }), [/^mqtt\.reconnect\.maxDelayMs: \(2000\) is below minDelayMs \(5000\)/]);
+  t.same(configIssues({ mqtt: { reconnect: { minDelayMs: 2000, maxDelayMs: 2000 } } }), [], 'equal is fine');
+});
