@@ -317,6 +317,7 @@ export class PluginHost implements Service {
       config: slot.config!,
       dataDir: this.pluginDataDir(slot),
       memoryMb: this.config.threadMemoryMb,
+      bufferMb: this.config.threadBufferMb,
       staleCallMs: Math.max(STALE_CALL_MS, this.config.lifecycleTimeoutMs * 2),
       logger,
       ...this.contextHooks(slot),

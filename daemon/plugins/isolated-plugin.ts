@@ -14,6 +14,8 @@ export interface IsolatedPluginOptions {
   taskTimeoutMs: number;
   /** Heap limit of the thread; a plugin that needs more is stopped, not the daemon. */
   memoryMb: number;
+  /** Memory outside the heap (Buffers, ArrayBuffers) the thread may hold, in MB; past it the thread is stopped. */
+  bufferMb: number;
   /** A call unanswered this long is given up for good (the plugin hangs it forever). */
   staleCallMs: number;
   logger: Logger;
@@ -39,6 +41,7 @@ const workerUrl = new URL(`./plugin-worker${import.meta.url.endsWith('.ts') ? '.
 const TERMINATE_WAIT_MS = 2000;
 /** A task's outcome may arrive this long after its limit before the host counts it timed out. */
 const TASK_GRACE_MS = 1000;
+const MIB = 1024 * 1024;
 /**
  * Scheduled tasks one plugin may have running at once; each holds a host timer. More means
  * its thread is broken (or forges messages), and it is stopped.
@@ -263,6 +266,11 @@ export class IsolatedPlugin {
       }
       case 'hotwords-changed':
         if (!this.stopping) o.hotwordsChanged();
+        return;
+      case 'memory':
+        if (message.externalBytes > o.bufferMb * MIB) {
+          return this.lose(`its thread held ${Math.round(message.externalBytes / MIB)} MB outside its JavaScript heap (Buffers, ArrayBuffers), more than plugins.threadBufferMb (${o.bufferMb} MB)`);
+        }
         return;
       case 'hotwords-request':
         o.hotwords(message.language).then(

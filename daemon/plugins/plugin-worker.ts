@@ -21,6 +21,12 @@ const data = workerData as PluginWorkerData;
 const port = await new Promise<MessagePort>((resolve) => parentPort!.once('message', (handover: PortHandover) => resolve(handover.port)));
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
+// The heap has its limit (resourceLimits); Buffers and ArrayBuffers live outside it, so the
+// host is told how much this thread holds there and stops it past plugins.threadBufferMb.
+// Per thread: process.memoryUsage() reports this isolate's external memory, not the process's.
+const MEMORY_REPORT_MS = 1000;
+setInterval(() => post({ t: 'memory', externalBytes: process.memoryUsage().external }), MEMORY_REPORT_MS).unref();
+
 // A plugin that logs in a loop must not fill the daemon's memory with records.
 const LOGS_PER_SECOND = 50;
 const LOG_BURST = 200;

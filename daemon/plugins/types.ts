@@ -27,6 +27,8 @@ export interface PluginsConfig {
   isolation: 'auto' | 'thread' | 'inline';
   /** Heap limit of one plugin's worker thread, in MB. */
   threadMemoryMb: number;
+  /** Memory outside the heap (Buffers, ArrayBuffers) one plugin's worker thread may hold, in MB. */
+  threadBufferMb: number;
 }
 
 /** Where a plugin was found. */

@@ -54,7 +54,9 @@ export type WorkerToHost =
   | { t: 'task-start'; id: number }
   | { t: 'task-end'; id: number; ok: boolean; reason?: string }
   | { t: 'hotwords-changed' }
-  | { t: 'hotwords-request'; id: number; language?: string };
+  | { t: 'hotwords-request'; id: number; language?: string }
+  /** The thread's memory outside its JavaScript heap (`process.memoryUsage().external`), every second. */
+  | { t: 'memory'; externalBytes: number };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => Number.isSafeInteger(v);
@@ -66,6 +68,8 @@ export function checkWorkerMessage(m: unknown): WorkerToHost | undefined {
     case 'ready':
     case 'hotwords-changed':
       return m as WorkerToHost;
+    case 'memory':
+      return typeof m['externalBytes'] === 'number' && m['externalBytes'] >= 0 ? (m as WorkerToHost) : undefined;
     case 'load-failed':
       return typeof m['error'] === 'string' ? (m as WorkerToHost) : undefined;
     case 'pong':

@@ -57,6 +57,7 @@ export function pluginsConfig(overrides: Partial<PluginsConfig> = {}): PluginsCo
     maxFailures: 3,
     isolation: 'auto',
     threadMemoryMb: 64,
+    threadBufferMb: 64,
     ...overrides,
   };
 }

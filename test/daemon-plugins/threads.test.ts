@@ -87,6 +87,18 @@ t.test('a plugin that allocates without bound hits its thread heap limit, not th
   t.ok(process.memoryUsage().heapUsed < 512 * 1024 * 1024, 'the daemon heap did not take the allocation');
 });
 
+t.test('a plugin holding Buffers past plugins.threadBufferMb is stopped, though its heap is small', async (t) => {
+  const { host, sb } = await startHost(t, ['buffer-hog'], { threadBufferMb: 64, timeoutMs: 5000 });
+  // 32 MB a call: the third puts the thread over 64 MB; its next report (within a second) stops it.
+  for (let i = 0; i < 3; i++) t.equal((await host.process({ text: 'acme', language: 'en' })).text, 'ACME');
+  const state = () => host.list().find((s) => s.alias === 'buffer-hog');
+  for (let i = 0; i < 100 && state()?.state !== 'failed'; i++) await sleep(50);
+  t.match(state(), { state: 'failed', error: /held \d+ MB outside its JavaScript heap \(Buffers, ArrayBuffers\), more than plugins\.threadBufferMb \(64 MB\)/ });
+  t.ok(sb.lines.some((l) => l.startsWith('ERROR') && l.includes('plugin earshot-plugin-buffer-hog stopped')), 'said in the log');
+  const after = await host.process({ text: 'acme', language: 'en' });
+  t.equal(after.text, 'ACME', 'the daemon goes on transcribing, with the other plugins');
+});
+
 t.test('isolation "inline" runs the same plugin in the daemon thread, and logs from threads carry the plugin name', async (t) => {
   const inline = await startHost(t, [], { isolation: 'inline' });
   t.match(inline.host.list().find((s) => s.alias === 'shout'), { state: 'running', isolation: 'inline' });
