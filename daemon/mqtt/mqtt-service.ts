@@ -72,8 +72,8 @@ export class MqttService implements TranscriptSink {
   private integrations: IntegrationPublisher | null = null;
   /**
    * The presence of the connection now up (null before the first), and the one the next
-   * connect carries in its last will. A fresh one per connection: a replayed or late
-   * `offline` of an earlier connection then says nothing about the jobs claimed since.
+   * connect carries in its last will. A fresh one per connection: an offering site can then
+   * tell a late or replayed `offline` of an earlier connection from this one's.
    */
   private presence: { live: string | null; next: string } = { live: null, next: newPresence() };
   /** Status messages are signed with the fleet group's key, when the box has one. */
@@ -221,7 +221,7 @@ export class MqttService implements TranscriptSink {
       log.error('mqtt.fleet.enabled needs an external broker with MQTT 5 shared subscriptions (e.g. Mosquitto); fleet work sharing stays off');
       return;
     }
-    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key, presence: () => this.currentPresence(), logger: log });
+    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key, logger: log });
     await this.fleetMembership.start();
   }
 
@@ -296,14 +296,6 @@ export class MqttService implements TranscriptSink {
     const outbox = this.outbox;
     this.outbox = null;
     await outbox?.close();
-  }
-
-  /**
-   * The presence fleet claims carry now: the live connection's, or while the broker is away
-   * the next one's, whose last will is what an offerer hears should this box then vanish.
-   */
-  currentPresence(): string {
-    return (this.connection?.connected ? this.presence.live : null) ?? this.presence.next;
   }
 
   private lastWill(presence: string): LastWill {

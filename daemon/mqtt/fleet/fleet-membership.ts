@@ -26,8 +26,6 @@ export interface FleetMembershipOptions {
   runner: FleetRunner | null;
   /** The group's shared key (`mqtt.fleet.keyFile`); null = messages go unsigned. */
   key: Buffer | null;
-  /** This box's presence now (MqttService.currentPresence): its claims carry it. */
-  presence: () => string;
   logger: Logger;
 }
 
@@ -81,7 +79,6 @@ export class FleetMembership {
       grantTimeoutMs: GRANT_TIMEOUT_MS,
       handBackDelayMs: HAND_BACK_DELAY_MS,
       key,
-      presence: this.options.presence,
       logger,
     });
     await this.worker.start();

@@ -10,6 +10,7 @@ import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-w
 /** An unclaimed job goes out again on a member's offline status at most this often. */
 const MIN_UNCLAIMED_REOFFER_MS = 1000;
 const MAX_SITES_REMEMBERED = 4096;
+const MAX_GONE_REMEMBERED = 16_384;
 
 export interface FleetOffererOptions {
   connection: MqttConnection;
@@ -27,8 +28,6 @@ export interface FleetOffererOptions {
 interface Outstanding {
   offer: JobOfferPayload;
   grantedTo: string | null;
-  /** The presence its taker claimed under: only that connection's `offline` takes the job back. */
-  grantedPresence: string | undefined;
   /** `<site>#<attempt>` of every attempt granted: a result is taken only for one of them. */
   grantees: Set<string>;
   since: number;
@@ -51,8 +50,10 @@ export interface FleetOffererStats {
  */
 export class FleetOfferer {
   private readonly jobs = new Map<string, Outstanding>();
-  /** The last status heard from each site. */
-  private readonly sites = new Map<string, Pick<StatusPayload, 'state' | 'presence'>>();
+  /** The last status heard from each site that counts (see onStatus). */
+  private readonly sites = new Map<string, Pick<StatusPayload, 'state' | 'presence' | 'ts'>>();
+  /** Presences seen offline: a connection that went never comes back, so its `online` again is a replay. */
+  private readonly gone = new Set<string>();
   private handler: MessageHandler | null = null;
   private timer: NodeJS.Timeout | null = null;
   private readonly counts = { granted: 0, reoffered: 0, done: 0 };
@@ -110,7 +111,7 @@ export class FleetOfferer {
     return new Promise((resolve) => {
       const now = Date.now();
       const offer: JobOfferPayload = { v: PAYLOAD_VERSION, jobId, offeredBy: this.options.siteId, attempt: 1, job, ts: new Date(now).toISOString(), claimBy: new Date(now + this.options.claimTimeoutMs).toISOString() };
-      this.jobs.set(jobId, { offer, grantedTo: null, grantedPresence: undefined, grantees: new Set(), since: Date.now(), resolve });
+      this.jobs.set(jobId, { offer, grantedTo: null, grantees: new Set(), since: Date.now(), resolve });
       this.publishOffer(offer);
     });
   }
@@ -127,7 +128,6 @@ export class FleetOfferer {
     this.options.logger.info(`fleet: offering job again (${why})`, { jobId: offer.jobId, attempt: offer.attempt, previousTaker: job.grantedTo ?? undefined });
     job.offer = offer;
     job.grantedTo = null;
-    job.grantedPresence = undefined;
     job.since = Date.now();
     this.counts.reoffered += 1;
     this.publishOffer(offer);
@@ -143,7 +143,6 @@ export class FleetOfferer {
     if (claim.attempt === job.offer.attempt) {
       if (job.grantedTo === null) {
         job.grantedTo = claim.takenBy;
-        job.grantedPresence = claim.presence;
         job.grantees.add(`${claim.takenBy}#${claim.attempt}`);
         job.since = Date.now();
         this.counts.granted += 1;
@@ -178,36 +177,53 @@ export class FleetOfferer {
     // cannot be replayed on another box's topic.
     const read = readFleetMessage<StatusPayload>(this.fleet, 'status', raw);
     if (!('value' in read) || read.value.siteId !== site) return;
-    const { state, presence } = read.value;
+    const status = read.value;
     const before = this.sites.get(site);
-    // An offline of another connection than the one seen online is late or replayed: it says
-    // nothing of the box as it is now.
-    const stale = state === 'offline' && before?.state === 'online' && before.presence !== undefined && presence !== undefined && before.presence !== presence;
-    if (!stale) {
-      // Anyone may invent site names: remember a bounded number, the most recent.
-      this.sites.delete(site);
-      this.sites.set(site, { state, presence });
-      if (this.sites.size > MAX_SITES_REMEMBERED) this.sites.delete(this.sites.keys().next().value!);
-    }
-    if (state !== 'offline') return;
-    // A box counts as gone once, when it was seen online.
-    const wentOffline = before?.state === 'online' && !stale;
+    if (!this.isCurrent(status, before)) return;
+    this.remember(site, status);
+    if (status.state !== 'offline') return;
+    if (status.presence !== undefined) this.forget(status.presence);
+    // A box counts as gone once, when it was seen online: its granted jobs go out again now,
+    // not at the end of their lease (each attempt is granted once, so a job runs once).
+    if (before?.state !== 'online') return;
     const now = Date.now();
     for (const job of this.jobs.values()) {
-      if (job.grantedTo === site) {
-        // A granted job goes out again on the offline of the connection it was claimed under
-        // (once: the new attempt is unclaimed), never on a late or replayed one of another.
-        // Messages without a presence (older boxes) are taken at their word.
-        const bound = job.grantedPresence !== undefined && presence !== undefined;
-        if (bound ? job.grantedPresence === presence : wentOffline) this.reoffer(job, `${site} went offline`);
-      } else if (job.grantedTo === null && wentOffline && now - job.since >= MIN_UNCLAIMED_REOFFER_MS) {
+      if (job.grantedTo === site) this.reoffer(job, `${site} went offline`);
+      else if (job.grantedTo === null && now - job.since >= MIN_UNCLAIMED_REOFFER_MS) {
         // The broker does not say which member a shared-subscription offer went to: the lost
-        // box may have been holding it. Without a key anyone may send a status, and with one
-        // an old signed pair can be replayed, so this only speeds up what the claim timeout
-        // does anyway, at most once a second.
+        // box may have been holding it. At most once a second: without a key anyone may send
+        // a status, and this only speeds up what the claim timeout does anyway.
         this.reoffer(job, `${site} went offline`);
       }
     }
+  }
+
+  /**
+   * Whether a status says something about the box as it is now. Each connection of a box has
+   * its own presence, so an `offline` of another connection than the one seen online is late
+   * (the broker published an old will after the box was back) or replayed: the box is up, and
+   * its jobs must not run twice. An `online` of a connection seen offline, or older than the
+   * online already known, is replayed. Statuses without a presence (older boxes) are taken at
+   * their word.
+   */
+  private isCurrent(status: StatusPayload, before: Pick<StatusPayload, 'state' | 'presence' | 'ts'> | undefined): boolean {
+    const { presence } = status;
+    if (presence === undefined || before?.presence === undefined) return true;
+    if (status.state === 'offline') return before.state !== 'online' || before.presence === presence;
+    if (this.gone.has(presence)) return false;
+    return before.state !== 'online' || before.presence === presence || Date.parse(status.ts) >= Date.parse(before.ts);
+  }
+
+  private remember(site: string, status: StatusPayload): void {
+    // Anyone may invent site names: remember a bounded number, the most recent.
+    this.sites.delete(site);
+    this.sites.set(site, { state: status.state, presence: status.presence, ts: status.ts });
+    if (this.sites.size > MAX_SITES_REMEMBERED) this.sites.delete(this.sites.keys().next().value!);
+  }
+
+  private forget(presence: string): void {
+    this.gone.add(presence);
+    if (this.gone.size > MAX_GONE_REMEMBERED) this.gone.delete(this.gone.values().next().value!);
   }
 
   /**

@@ -32,11 +32,6 @@ export interface FleetWorkerOptions {
   handBackDelayMs: number;
   /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
   key?: Buffer | null;
-  /**
-   * This box's presence now (the id in its status and last will): each claim carries it, so
-   * the offerer takes the job back only on the `offline` of the connection it was claimed under.
-   */
-  presence?: () => string;
   logger: Logger;
 }
 
@@ -226,8 +221,6 @@ export class FleetWorker {
     const { connection, group, siteId, logger } = this.options;
     const granted = this.waitGrant(offer);
     const claim: JobClaimPayload = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: siteId, ts: new Date().toISOString() };
-    const presence = this.options.presence?.();
-    if (presence) claim.presence = presence;
     try {
       await connection.publish(fleetTopics(group).claim(offer.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-claim', claim)), TOPIC_QOS.jobClaim);
     } catch (err) {

@@ -22,8 +22,6 @@ export interface JobClaimPayload {
   attempt: number;
   takenBy: string;
   ts: string;
-  /** The claiming box's presence (see StatusPayload) when it claimed. */
-  presence?: string;
 }
 
 /**

@@ -21,9 +21,8 @@ export interface StatusPayload {
   /** Why we went offline, when we know (`shutdown`, `connection lost`). */
   reason?: string;
   /**
-   * A random id of one connection to the broker: its `online`, its last will and the fleet
-   * claims made while it is current carry the same one, so an `offline` is known to be about
-   * that connection and not an earlier one.
+   * A random id of one connection to the broker: its `online` and its last will carry the
+   * same one, so an `offline` is known to be about that connection and not an earlier one.
    */
   presence?: string;
   /** HMAC of the fleet group's key, when the box belongs to a group that signs (schemas/README.md). */
