@@ -84,9 +84,9 @@ async function groupWatcher(t: Test, url: string) {
   };
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -132,7 +132,8 @@ t.test('the pump keeps at most maxOutstandingBytes out, releases offers as resul
   t.equal(watcher.seen.length, 3);
   const firstWireId = watcher.seen[0]!.jobId;
   const firstId = recordIdOf(firstWireId);
-  await until('the result on disk', () => existsSync(join(dataDir, 'fleet', 'results', `${firstId}.json`)));
+  // Recorded, and the bridge done with it: the file appears before the bridge lets the job go.
+  await until('the result recorded', async () => existsSync(join(dataDir, 'fleet', 'results', `${firstId}.json`)) && (await first.bridge.offers()).outstanding.length === 4);
   t.notOk(existsSync(join(dataDir, 'fleet', 'offers', `${firstId}.json`)), 'the result replaced the offer');
   const listed = await first.bridge.offers();
   t.same(
@@ -158,7 +159,7 @@ t.test('the pump keeps at most maxOutstandingBytes out, releases offers as resul
   await until('the other two', () => watcher.seen.length >= before + 4);
   for (const o of watcher.seen.slice(before + 2)) await watcher.answer(o);
   await until('every result recorded', () => readdirSync(join(dataDir, 'fleet', 'results')).length === 5);
-  await until('no offer left', () => readdirSync(join(dataDir, 'fleet', 'offers')).length === 0);
+  await until('no offer left', async () => readdirSync(join(dataDir, 'fleet', 'offers')).length === 0 && (await second.bridge.offers()).outstanding.length === 0);
   const final = await second.bridge.offers();
   t.equal(final.done.length, 5);
   t.same(final.outstanding, []);
@@ -181,7 +182,7 @@ t.test('results older than their retention are deleted; the same file offered af
   const firstWireId = watcher.seen[0]!.jobId;
   await watcher.answer(watcher.seen[0]!);
   const resultFile = join(dataDir, 'fleet', 'results', `${recordIdOf(firstWireId)}.json`);
-  await until('the result on disk', () => existsSync(resultFile));
+  await until('the result recorded', async () => existsSync(resultFile) && (await box.bridge.offers()).outstanding.length === 0);
   t.same((await box.bridge.offer({ paths: [path] })).offered.map((o) => o.state), ['done'], 'within its retention the result answers a repeat');
 
   t.equal(await box.bridge.prune(Date.now() + hour / 2), 0, 'half an hour on: kept');
