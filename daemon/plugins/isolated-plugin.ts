@@ -1,6 +1,10 @@
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Hotword, PluginInstance, TranscriptInput, TranscriptOutput } from '@earshot/sdk';
 import { LOG_LEVELS, type Logger } from '../log/logger.js';
+import { packageRoot } from '../paths.js';
 import { describeError, RemoteCallError, type CallOutcome } from './guarded-call.js';
 import type { PluginManifest } from './manifest.js';
 import { RateLimit } from '../log/rate-limit.js';
@@ -34,9 +38,42 @@ export class PluginStoppedError extends Error {
   }
 }
 
-// Run from source under a TypeScript loader, the worker is the .ts next to this file; the
-// thread inherits the loader through execArgv.
-const workerUrl = new URL(`./plugin-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const workerUrl = pluginWorkerUrl();
+
+/**
+ * The worker's entry point: the .js next to this file, as installed. Run from source under a
+ * TypeScript loader (the tests), the thread would inherit the loader and compile the worker's
+ * whole import graph again, in every thread: eight plugins starting at once on two cores took
+ * most of their 30 s start limit. So the compiled worker is used whenever the build has one
+ * as new as its source; only without a fresh build does the thread compile the .ts itself.
+ */
+function pluginWorkerUrl(): URL {
+  const here = new URL(import.meta.url);
+  if (!here.pathname.endsWith('.ts')) return new URL('./plugin-worker.js', here);
+  const source = new URL('./plugin-worker.ts', here);
+  const pluginsDir = dirname(fileURLToPath(source));
+  const fresh = [pluginsDir, join(pluginsDir, '..', 'log')].every(isBuilt);
+  return fresh ? pathToFileURL(builtPath(fileURLToPath(source))) : source;
+}
+
+/** Where the build puts the .js of a .ts source. */
+function builtPath(ts: string): string {
+  return join(packageRoot, 'dist', relative(packageRoot, ts)).replace(/\.ts$/, '.js');
+}
+
+/** Whether every .ts in `dir` (the worker imports from it) has a .js built since it last changed. */
+function isBuilt(dir: string): boolean {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+      .every((f) => statSync(join(dir, f)).mtimeMs <= statSync(builtPath(join(dir, f))).mtimeMs);
+  } catch {
+    return false;
+  }
+}
+
+/** A compiled worker started from source needs no TypeScript loader in its thread. */
+const workerExecArgv = import.meta.url.endsWith('.ts') && workerUrl.pathname.endsWith('.js') ? { execArgv: [] } : {};
 /** How long terminate() may take before the host stops waiting (a thread blocked in native code). */
 const TERMINATE_WAIT_MS = 2000;
 /** A task's outcome may arrive this long after its limit before the host counts it timed out. */
@@ -100,6 +137,7 @@ export class IsolatedPlugin {
       logLevels: LOG_LEVELS.filter((level) => options.logger.enabled(level)),
     };
     this.worker = new Worker(workerUrl, {
+      ...workerExecArgv,
       workerData,
       name: `earshot-plugin:${options.manifest.alias}`,
       resourceLimits: { maxOldGenerationSizeMb: options.memoryMb },
