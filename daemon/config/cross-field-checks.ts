@@ -1,3 +1,4 @@
+import { floorBackoff } from '../audio/sources/backoff.js';
 import type { SourceConfig } from '../audio/sources/config.js';
 import type { ConfigIssue } from './errors.js';
 import type { EarshotConfig } from './types.js';
@@ -20,13 +21,19 @@ function reconnectIssues(config: EarshotConfig): ConfigIssue[] {
   return [{ path: 'mqtt.reconnect.maxDelayMs', message: `(${maxDelayMs}) is below minDelayMs (${minDelayMs})`, hint: 'the reconnect delay doubles from minDelayMs up to maxDelayMs; raise maxDelayMs or lower minDelayMs' }];
 }
 
-/** A command source's restart delay doubles from initialMs up to maxMs, so maxMs below initialMs has no meaning. */
+/**
+ * A command source's restart delay doubles from initialMs up to maxMs, so maxMs below initialMs
+ * has no meaning. Compared as the source runs them, raised to the floors: {initialMs: 100,
+ * maxMs: 400} runs as 250 and 1000 and is fine.
+ */
 function backoffIssues(sources: SourceConfig[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   sources.forEach((source, index) => {
     if (source.type !== 'command' || !source.backoff) return;
     const { initialMs, maxMs } = source.backoff;
-    if (maxMs < initialMs) {
+    const used = floorBackoff(source.backoff).backoff;
+    // Refused only when the floors leave it so; then the configured maxMs is below initialMs too.
+    if (used.maxMs < used.initialMs) {
       issues.push({
         path: `sources[${index}].backoff.maxMs`,
         message: `(${maxMs}) is below initialMs (${initialMs})`,

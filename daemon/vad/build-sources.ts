@@ -1,4 +1,5 @@
 import { openAudioFile } from '../audio/decode-file.js';
+import { floorBackoff, type BackoffOptions } from '../audio/sources/backoff.js';
 import { CommandSource } from '../audio/sources/command-source.js';
 import type { SourceConfig } from '../audio/sources/config.js';
 import { SocketSource } from '../audio/sources/socket-source.js';
@@ -66,7 +67,7 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
           const channel = config.channel ?? 'mix';
           const source: AudioSource =
             config.type === 'command'
-              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: config.backoff, noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames })
+              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: commandBackoff(config, logger), noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames })
               : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, logger, onFrames: live.onFrames });
           return withVadFlush(source, live);
         }
@@ -76,6 +77,19 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
     }
     throw new Error(`sources[${index}]: unknown type ${JSON.stringify((config as { type: unknown }).type)}; use spool, command or socket`);
   });
+}
+
+/**
+ * A command source's backoff raised to the floors, with a warning for each setting raised:
+ * the schema still accepts the lower values configs had before the floors existed.
+ */
+function commandBackoff(config: Extract<SourceConfig, { type: 'command' }>, logger: Logger): BackoffOptions | undefined {
+  if (!config.backoff) return undefined;
+  const { backoff, raised } = floorBackoff(config.backoff);
+  for (const { setting, configured, used } of raised) {
+    logger.warn(`sources (id ${JSON.stringify(config.id)}).backoff.${setting} ${configured} is below the ${used} ms floor; using ${used}`, { setting: `backoff.${setting}`, configured, used });
+  }
+  return backoff;
 }
 
 function socketListen(config: Extract<SourceConfig, { type: 'socket' }>): { path: string } | { host: string; port: number } {

@@ -29,3 +29,30 @@ export class Backoff {
     return this.failures;
   }
 }
+
+/**
+ * The least each setting may be when a command source runs: below them a command that fails
+ * at once is respawned many times a second. Applied at run time rather than refused by the
+ * schema, so a config that loaded before these floors existed still loads after an upgrade.
+ */
+export const BACKOFF_FLOORS: BackoffOptions = { initialMs: 250, maxMs: 1000, resetAfterMs: 1000 };
+
+export interface RaisedBackoffSetting {
+  setting: keyof BackoffOptions;
+  configured: number;
+  used: number;
+}
+
+/** The options with each value raised to its floor, and which ones were raised. */
+export function floorBackoff(options: BackoffOptions): { backoff: BackoffOptions; raised: RaisedBackoffSetting[] } {
+  const backoff = { ...options };
+  const raised: RaisedBackoffSetting[] = [];
+  for (const setting of ['initialMs', 'maxMs', 'resetAfterMs'] as const) {
+    const floor = BACKOFF_FLOORS[setting];
+    if (options[setting] < floor) {
+      backoff[setting] = floor;
+      raised.push({ setting, configured: options[setting], used: floor });
+    }
+  }
+  return { backoff, raised };
+}
