@@ -96,13 +96,19 @@ export class ControlConnection {
   /** Takes lines from what was received while the limits allow, then pauses or resumes reading. */
   private pump(): void {
     const max = this.context.maxRequestBytes;
+    let completed = false;
     while (!this.closing && !this.socket.destroyed && !this.blocked) {
       const line = this.pending.takeLine();
       if (!line) break;
+      completed = true;
       if (line.length > max) return this.refuseOversized(max);
       const text = line.toString('utf8');
       if (text.trim() !== '') this.enqueue(parseRequest(text));
     }
+    // The deadline is for one line left unfinished: a client streaming requests in chunks
+    // that end mid-line is always mid-line, yet finishes line after line. update() starts
+    // it again for what is left.
+    if (completed) this.partialLineTimer = clear(this.partialLineTimer);
     this.update();
   }
 

@@ -130,6 +130,29 @@ t.test('an unfinished request line closes the connection at the deadline, even i
   t.ok(await closesWithin(trickle, 3000), 'a byte now and then does not extend the deadline');
 });
 
+t.test('a client streaming requests in chunks that end mid-line stays connected while each line completes in time', async (t) => {
+  const { socket } = await startServer(t, { partialLineMs: 200 });
+  const client = await open(socket);
+  client.on('error', () => undefined);
+  const n = 24;
+  const got = replies(client, n);
+  // Each chunk ends halfway through a request and the next one finishes it 50 ms later, so
+  // something is always buffered, for 24 × 50 ms = 1.2 s: six times the deadline.
+  const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, method: 'echo', params: { i } }) + '\n');
+  let carry = '';
+  for (const line of lines) {
+    const half = Math.floor(line.length / 2);
+    client.write(carry + line.slice(0, half));
+    carry = line.slice(half);
+    await sleep(50);
+  }
+  client.write(carry);
+  const answered = (await got).map((l) => JSON.parse(l) as { id: number; status: string });
+  t.same(answered.map((r) => [r.id, r.status]), lines.map((_, i) => [i, 'ok']), 'every request answered, in order');
+  t.notOk(await closesWithin(client, 100), 'still connected');
+  client.destroy();
+});
+
 t.test('connections that each send one byte do not lock the CLI out', async (t) => {
   const { socket } = await startServer(t, { partialLineMs: 200 }, 4);
   const loris = await Promise.all(Array.from({ length: 4 }, () => open(socket)));
