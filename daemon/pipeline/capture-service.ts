@@ -42,6 +42,8 @@ export class CaptureService implements Service {
   private sourceSet: SourceSet | undefined;
   private readonly priorities = new Map<string, Priority>();
   private stopping = false;
+  /** Live segments queued in this run and not finished yet, by source (counted here: the queue may hold 100,000 batch jobs). */
+  private readonly liveWaiting = new Map<string, Set<string>>();
   /** When each live source was last said to be held back: at most once a minute each. */
   private readonly heldBackSaid = new Map<string, number>();
 
@@ -52,11 +54,12 @@ export class CaptureService implements Service {
     this.stopping = false;
     await segments.open();
     for (const s of sources) this.priorities.set(s.id, s.type === 'spool' ? 'batch' : 'live');
-    const cleanUp = (id: string, input: string) => {
+    const cleanUp = (id: string, input: string, sourceId: string | undefined) => {
+      if (sourceId !== undefined) this.liveWaiting.get(sourceId)?.delete(id);
       if (segments.isSegment(input)) void segments.remove(id).catch((err) => logger.warn('could not remove a finished segment', { id, err }));
     };
-    bus.on(this, 'jobDone', ({ job }) => cleanUp(job.id, job.input));
-    bus.on(this, 'jobFailed', ({ job }) => cleanUp(job.id, job.input));
+    bus.on(this, 'jobDone', ({ job }) => cleanUp(job.id, job.input, job.sourceId));
+    bus.on(this, 'jobFailed', ({ job }) => cleanUp(job.id, job.input, job.sourceId));
     this.sourceSet = new SourceSet(buildSources(sources, { logger, vad, onSegment: (segment) => this.queueSegment(segment), onLiveVad: (live) => this.liveVads.push(live) }), logger);
     await this.sourceSet.start();
   }
@@ -83,7 +86,7 @@ export class CaptureService implements Service {
 
   private async waitForLiveRoom(sourceId: string): Promise<void> {
     const max = this.options.maxLiveBacklog ?? DEFAULT_MAX_LIVE_BACKLOG;
-    const full = () => this.options.queue.pending().filter((j) => j.sourceId === sourceId).length >= max;
+    const full = () => (this.liveWaiting.get(sourceId)?.size ?? 0) >= max;
     if (!full()) return;
     const now = Date.now();
     if (now - (this.heldBackSaid.get(sourceId) ?? -Infinity) >= HELD_BACK_SAID_EVERY_MS) {
@@ -114,13 +117,17 @@ export class CaptureService implements Service {
     if (this.priorities.get(segment.sourceId) === 'live') await this.waitForLiveRoom(segment.sourceId);
     const id = this.jobIdOf(segment);
     const input = await this.options.segments.save(id, segment);
-    await this.options.queue.submit({
-      id,
-      input,
-      priority: this.priorities.get(segment.sourceId) ?? 'live',
-      sourceId: segment.sourceId,
-      audioSeconds: segment.endSec - segment.startSec,
-    });
+    const priority = this.priorities.get(segment.sourceId) ?? 'live';
+    // Counted before it is queued, so its end (jobDone) can never come first.
+    const waiting = priority === 'live' ? (this.liveWaiting.get(segment.sourceId) ?? new Set<string>()) : undefined;
+    if (waiting) this.liveWaiting.set(segment.sourceId, waiting.add(id));
+    try {
+      const submitted = await this.options.queue.submit({ id, input, priority, sourceId: segment.sourceId, audioSeconds: segment.endSec - segment.startSec });
+      if (!submitted.created) waiting?.delete(id);
+    } catch (err) {
+      waiting?.delete(id);
+      throw err;
+    }
     this.options.poke();
   }
 }
