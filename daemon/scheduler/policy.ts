@@ -87,8 +87,10 @@ export interface PolicyDecision {
 
 export function nextThermalState(prev: ThermalState, tempC: number | undefined, t: PolicyLimits['thermal'], sensorLost = false): ThermalState {
   // A sensor that read before and now fails (unplugged, a driver gone, nonsense values) says
-  // nothing: neither stay paused for ever nor run unthrottled on a box that may be hot.
-  if (sensorLost) return 'soft';
+  // nothing: a box last seen cool does not run unthrottled, and one last seen past the hard
+  // limit (or so hot that its reading is no longer plausible) stays paused. The scheduler
+  // says so in the log; the operator fixes the sensor.
+  if (sensorLost) return prev === 'hard' ? 'hard' : 'soft';
   if (tempC === undefined) return prev;
   if (tempC >= t.hardC) return 'hard';
   const resume = t.softC - t.hysteresisC;

@@ -166,7 +166,7 @@ export class Scheduler implements Service {
     if (!this.sensorSeen) return false;
     this.sensorFailures += 1;
     if (this.sensorFailures === SENSOR_LOST_AFTER) {
-      this.options.logger.warn(`thermal sensor unreadable ${SENSOR_LOST_AFTER} times in a row (gone, or an implausible value); throttling as at the soft limit until it reads again`, { lastReadC: this.lastReadC });
+      this.options.logger.warn(`thermal sensor unreadable ${SENSOR_LOST_AFTER} times in a row (gone, or an implausible value); throttling as at the soft limit (or staying paused, if it was past the hard limit) until it reads again`, { lastReadC: this.lastReadC });
     }
     return this.sensorFailures >= SENSOR_LOST_AFTER;
   }

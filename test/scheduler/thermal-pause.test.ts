@@ -98,31 +98,36 @@ t.test('above the hard limit batch pauses and the model unloads; below soft − 
   t.same(states, ['hard@90', 'normal@64']);
 });
 
-t.test('a sensor that read and then fails (removed, or nonsense) throttles as at the soft limit, with a warning, instead of freezing the state', async (t) => {
+t.test('a sensor that read and then fails (removed, or nonsense) throttles as at the soft limit, or stays paused past the hard one, with a warning', async (t) => {
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
   const { sensorFile, setTemp, scheduler, done, submit } = await orinScheduler(t, logger);
 
-  // Hot, then the sensor goes: the box no longer stays paused for ever.
-  setTemp(90);
-  await until('hard state', () => scheduler.thermalState === 'hard');
-  rmSync(sensorFile);
-  await until('soft state without a sensor', () => scheduler.thermalState === 'soft');
+  // Cool, then nonsense: throttled, not left running unthrottled.
+  setTemp(50);
+  await until('a first reading', () => scheduler.temperatureC === 50);
+  writeFileSync(sensorFile, '2147483647\n');
+  await until('soft state on a nonsense value', () => scheduler.thermalState === 'soft');
   await submit(1);
   await until('j1 done while the sensor is lost', () => done.includes('j1'));
   t.equal(scheduler.decision?.threads, 2, 'throttled to half the threads');
   t.match(scheduler.decision?.reasons.join('; '), /thermal sensor unreadable/);
   t.equal(lines.filter((l) => /thermal sensor unreadable 3 times in a row/.test(l)).length, 1, 'one warning, not one per pass');
-  t.match(lines.join('\n'), /lastReadC=90/, 'naming the last reading');
+  t.match(lines.join('\n'), /lastReadC=50/, 'naming the last reading');
 
-  // It reads again: cool, so back to normal.
-  setTemp(50);
-  await until('normal state', () => scheduler.thermalState === 'normal');
+  // It reads again, hot; then it goes: the box stays paused rather than resuming work blind.
+  setTemp(90);
+  await until('hard state', () => scheduler.thermalState === 'hard');
   t.match(lines.join('\n'), /thermal sensor reads again/);
-
-  // Cool, then nonsense: throttled too, not left running unthrottled.
-  writeFileSync(sensorFile, '2147483647\n');
-  await until('soft state on a nonsense value', () => scheduler.thermalState === 'soft');
+  rmSync(sensorFile);
   await submit(2);
-  await until('j2 done', () => done.includes('j2'));
+  await new Promise((r) => setTimeout(r, 500));
+  t.equal(scheduler.thermalState, 'hard', 'still paused without a sensor');
+  t.notOk(done.includes('j2'), 'batch work waits');
+  t.equal(lines.filter((l) => /thermal sensor unreadable 3 times in a row/.test(l)).length, 2, 'said again for this loss');
+
+  // Back, and cool: work resumes.
+  setTemp(50);
+  await until('j2 done once cool', () => done.includes('j2'));
+  t.equal(scheduler.thermalState, 'normal');
 });
