@@ -34,6 +34,13 @@ interface Outstanding {
   resolve: (done: JobDonePayload) => void;
 }
 
+/** What the offerer keeps of a site's status: the last that counted, and when its newest `online` was made. */
+interface SiteStatus {
+  state: StatusPayload['state'];
+  presence: string | undefined;
+  onlineTs: string | undefined;
+}
+
 export interface FleetOffererStats {
   outstanding: number;
   granted: number;
@@ -51,7 +58,7 @@ export interface FleetOffererStats {
 export class FleetOfferer {
   private readonly jobs = new Map<string, Outstanding>();
   /** The last status heard from each site that counts (see onStatus). */
-  private readonly sites = new Map<string, Pick<StatusPayload, 'state' | 'presence' | 'ts'>>();
+  private readonly sites = new Map<string, SiteStatus>();
   /** Presences seen offline: a connection that went never comes back, so its `online` again is a replay. */
   private readonly gone = new Set<string>();
   private handler: MessageHandler | null = null;
@@ -206,18 +213,21 @@ export class FleetOfferer {
    * online already known, is replayed. Statuses without a presence (older boxes) are taken at
    * their word.
    */
-  private isCurrent(status: StatusPayload, before: Pick<StatusPayload, 'state' | 'presence' | 'ts'> | undefined): boolean {
+  private isCurrent(status: StatusPayload, before: SiteStatus | undefined): boolean {
     const { presence } = status;
     if (presence === undefined || before?.presence === undefined) return true;
     if (status.state === 'offline') return before.state !== 'online' || before.presence === presence;
     if (this.gone.has(presence)) return false;
-    return before.state !== 'online' || before.presence === presence || Date.parse(status.ts) >= Date.parse(before.ts);
+    // Older than the newest online known, also while the box is offline (its fleet
+    // connection may still hold a job): an old pair replayed then must not take it back.
+    return before.presence === presence || before.onlineTs === undefined || Date.parse(status.ts) >= Date.parse(before.onlineTs);
   }
 
   private remember(site: string, status: StatusPayload): void {
     // Anyone may invent site names: remember a bounded number, the most recent.
+    const before = this.sites.get(site);
     this.sites.delete(site);
-    this.sites.set(site, { state: status.state, presence: status.presence, ts: status.ts });
+    this.sites.set(site, { state: status.state, presence: status.presence, onlineTs: status.state === 'online' ? status.ts : before?.onlineTs });
     if (this.sites.size > MAX_SITES_REMEMBERED) this.sites.delete(this.sites.keys().next().value!);
   }
 

@@ -95,6 +95,20 @@ t.test('with a group key, a granted job goes out again only on the signed offlin
   await settle(boxB);
   t.equal(offerer.stats().reoffered, 1, 'replayed pairs of old connections do not take the job back');
   t.equal(offerer.stats().granted, 1, 'it stays granted to box-b');
+
+  // box-b's status connection goes (attempt 3 is offered), while its fleet connection is
+  // still up and claims it. An old pair replayed now, with the box offline, must not take
+  // it back either: P1's online is older than the newest online known.
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P3), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 2, "P3's offline offers it again");
+  const third = new Promise<JobGrantPayload>((resolve) => boxB.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as JobGrantPayload)));
+  await boxB.publishAsync(topics.claim('job-1'), bytes(sealFleetMessage(signed, 'job-claim', { v: 1, jobId: 'job-1', attempt: 3, takenBy: 'box-b', ts: new Date().toISOString() })), { qos: 1 });
+  t.equal((await third).granted, true, 'attempt 3 granted to box-b');
+  await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', P1, longAgo), { qos: 1 });
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P1, longAgo), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 2, 'an old pair replayed while the box is offline changes nothing');
 });
 
 t.test('without a key, a late offline of an earlier connection leaves a job alone; one without a presence (an older box) is taken at its word', async (t) => {
