@@ -1,6 +1,7 @@
 import { lstat, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { ConfigFileError } from './config/errors.js';
+import { fileKind } from './file-kind.js';
 
 /**
  * Whether a unix socket file is at `path` (false when nothing is). Anything else there (a
@@ -17,7 +18,7 @@ export async function isSocketFile(path: string, setting: string): Promise<boole
     throw new ConfigFileError(`${setting}: cannot check ${path}: ${(err as Error).message}`);
   }
   if (info.isSocket()) return true;
-  const kind = kindOf(info);
+  const kind = fileKind(info);
   throw new ConfigFileError(
     `${setting}: ${path} is ${kind}, not a unix socket; refusing to delete it to listen there. ` +
       `Set ${setting} to a free path (such as one under /run/earshot), or move that ${kind.replace(/^an? /, '')} away`,
@@ -31,14 +32,4 @@ export async function removeSocketFile(path: string, setting: string): Promise<v
     // Gone in between: what we wanted.
     if (err.code !== 'ENOENT') throw new ConfigFileError(`${setting}: cannot remove the stale socket ${path}: ${err.message}`);
   });
-}
-
-function kindOf(info: Stats): string {
-  if (info.isFile()) return 'a regular file';
-  if (info.isDirectory()) return 'a directory';
-  if (info.isSymbolicLink()) return 'a symbolic link';
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  return 'a file of another kind';
 }

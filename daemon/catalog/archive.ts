@@ -5,9 +5,10 @@
  * write anywhere but the staging directory nor plant something that is not data.
  */
 import { execFile } from 'node:child_process';
-import { lstatSync, readdirSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileKind } from '../file-kind.js';
 import { unlockDir } from './work-dirs.js';
 
 const run = promisify(execFile);
@@ -102,15 +103,6 @@ export async function extractArchive(archive: string, dir: string): Promise<void
   checkPlainTree(dir, archive);
 }
 
-function statKind(st: Stats): string {
-  if (st.isSymbolicLink()) return 'l';
-  if (st.isCharacterDevice()) return 'c';
-  if (st.isBlockDevice()) return 'b';
-  if (st.isFIFO()) return 'p';
-  if (st.isSocket()) return 's';
-  return '?';
-}
-
 /**
  * Refuses anything under dir that is not a regular file or a directory, whatever the listing
  * said (a second line of defence: tar's listing and extraction are separate reads). A FIFO
@@ -126,7 +118,7 @@ export function checkPlainTree(dir: string, archive: string, under = ''): void {
       unlockDir(p, st);
       checkPlainTree(p, archive, shown);
     } else if (!st.isFile()) {
-      throw new Error(`${archive}: unpacked '${shown}', ${describeKind(statKind(st))}; model packs hold regular files and directories only`);
+      throw new Error(`${archive}: unpacked '${shown}', ${fileKind(st)}; model packs hold regular files and directories only`);
     }
   }
 }
