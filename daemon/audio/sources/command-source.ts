@@ -4,7 +4,6 @@ import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
-import { maskUrlCredentials } from '../../log/redact.js';
 import { StderrTail } from './stderr-tail.js';
 import { NoDataWatchdog } from './no-data-watchdog.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
@@ -142,7 +141,7 @@ export class CommandSource implements AudioSource {
     if (this.stopping || !child || this.closed) return;
     this.options.logger.warn('source command sent no audio; restarting it', {
       source: this.id,
-      command: maskUrlCredentials(this.options.command[0]!),
+      command: this.options.command[0],
       silentForMs,
       hint: 'check the device or stream; the limit is the source\'s noDataTimeoutSec (0 turns the check off)',
     });
@@ -152,15 +151,15 @@ export class CommandSource implements AudioSource {
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: StderrTail, ranForMs: number): void {
     if (this.stopping) return;
     const delay = this.backoff.next(ranForMs);
-    // The program's path is in a spawn error's message; mask it like the rest, in case.
-    const error = spawnError ? { error: maskUrlCredentials(spawnError.message) } : { code, signal };
+    // URL credentials in these fields (the program's path, a spawn error) are masked by the logger.
+    const error = spawnError ? { error: spawnError.message } : { code, signal };
     const stderrTail = stderr.text();
     // Numbers (times, pids, byte counts) differ between otherwise identical failures.
     const warning = this.restartWarnings.take(`${JSON.stringify(error)} ${stderrTail ?? ''}`.replace(/\d+/g, '#'));
     if (warning.log) {
       this.options.logger.warn('source command exited; restarting after backoff', {
         source: this.id,
-        command: maskUrlCredentials(this.options.command[0]!),
+        command: this.options.command[0],
         ...error,
         stderr: stderrTail,
         ranForMs,
