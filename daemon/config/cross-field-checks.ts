@@ -11,7 +11,8 @@ import { sourceIdIssues } from './source-ids.js';
  */
 export function crossFieldIssues(config: Record<string, unknown>): ConfigIssue[] {
   const typed = config as unknown as EarshotConfig;
-  return [...sourceIdIssues(config), ...socketPathIssues(typed), ...backoffIssues((config.sources ?? []) as SourceConfig[]), ...reconnectIssues(typed)];
+  const sources = (typed.sources ?? []) as SourceConfig[];
+  return [...sourceIdIssues(sources), ...socketPathIssues(typed.control.socket, sources), ...backoffIssues(sources), ...reconnectIssues(typed)];
 }
 
 /** The same rule for the broker connection: the delay doubles from minDelayMs up to maxDelayMs. */

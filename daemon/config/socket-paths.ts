@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { SourceConfig } from '../audio/sources/config.js';
 import type { ConfigIssue } from './errors.js';
 
 /**
@@ -6,13 +7,12 @@ import type { ConfigIssue } from './errors.js';
  * path. The second would find the first's socket alive (or delete it as stale), so the
  * daemon would fail at start with an error that names neither setting.
  */
-export function socketPathIssues(config: { control: { socket: string }; sources?: unknown }): ConfigIssue[] {
-  const claimed = new Map<string, string>([[resolve(config.control.socket), 'control.socket']]);
+export function socketPathIssues(controlSocket: string, sources: SourceConfig[]): ConfigIssue[] {
+  const claimed = new Map<string, string>([[resolve(controlSocket), 'control.socket']]);
   const issues: ConfigIssue[] = [];
-  const sources = Array.isArray(config.sources) ? (config.sources as unknown[]) : [];
   sources.forEach((source, i) => {
-    const path = unixSocketPathOf(source);
-    if (path === undefined) return;
+    if (source.type !== 'socket' || source.path === undefined) return;
+    const { path } = source;
     const setting = `sources[${i}].path`;
     const other = claimed.get(resolve(path));
     if (other === undefined) {
@@ -22,19 +22,8 @@ export function socketPathIssues(config: { control: { socket: string }; sources?
     issues.push({
       path: setting,
       message: `is the same socket as ${other} (${path}); two listeners cannot share one socket path`,
-      hint: `give ${setting} a path of its own, such as /run/earshot/${idOf(source) ?? 'source'}.sock`,
+      hint: `give ${setting} a path of its own, such as /run/earshot/${source.id}.sock`,
     });
   });
   return issues;
-}
-
-function unixSocketPathOf(source: unknown): string | undefined {
-  if (typeof source !== 'object' || source === null) return undefined;
-  const { type, path } = source as { type?: unknown; path?: unknown };
-  return type === 'socket' && typeof path === 'string' ? path : undefined;
-}
-
-function idOf(source: unknown): string | undefined {
-  const id = (source as { id?: unknown }).id;
-  return typeof id === 'string' ? id : undefined;
 }

@@ -1,3 +1,4 @@
+import type { SourceConfig } from '../audio/sources/config.js';
 import type { ConfigIssue } from './errors.js';
 
 /**
@@ -5,13 +6,10 @@ import type { ConfigIssue } from './errors.js';
  * named by it. The schema cannot say "unique by id", and found only at start this stopped
  * the daemon with an error `earshotd --check` had passed.
  */
-export function sourceIdIssues(config: { sources?: unknown }): ConfigIssue[] {
-  const sources = Array.isArray(config.sources) ? (config.sources as unknown[]) : [];
+export function sourceIdIssues(sources: SourceConfig[]): ConfigIssue[] {
   const firstUse = new Map<string, number>();
   const issues: ConfigIssue[] = [];
-  sources.forEach((source, i) => {
-    const id = typeof source === 'object' && source !== null ? (source as { id?: unknown }).id : undefined;
-    if (typeof id !== 'string') return;
+  sources.forEach(({ id }, i) => {
     const first = firstUse.get(id);
     if (first === undefined) {
       firstUse.set(id, i);
