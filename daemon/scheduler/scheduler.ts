@@ -66,10 +66,9 @@ export class Scheduler implements Service {
   private thermal: ThermalState = 'normal';
   private lastDecision: PolicyDecision | undefined;
   private lastTemperature: number | undefined;
-  /** Whether the thermal sensor ever read, and its failed reads in a row since it last did. */
-  private sensorSeen = false;
-  private sensorFailures = 0;
+  /** The thermal sensor's last reading (undefined until it ever read), and its failed reads in a row since. */
   private lastReadC: number | undefined;
+  private sensorFailures = 0;
   private lastWatts: number | undefined;
   private readonly active = new Map<string, Promise<void>>();
   /** Jobs put back after a shortage of the box, and when each may run again. */
@@ -158,12 +157,11 @@ export class Scheduler implements Service {
   private trackSensor(temperatureC: number | undefined): boolean {
     if (temperatureC !== undefined) {
       if (this.sensorFailures >= SENSOR_LOST_AFTER) this.options.logger.info('thermal sensor reads again', { temperatureC });
-      this.sensorSeen = true;
       this.sensorFailures = 0;
       this.lastReadC = temperatureC;
       return false;
     }
-    if (!this.sensorSeen) return false;
+    if (this.lastReadC === undefined) return false;
     this.sensorFailures += 1;
     if (this.sensorFailures === SENSOR_LOST_AFTER) {
       this.options.logger.warn(`thermal sensor unreadable ${SENSOR_LOST_AFTER} times in a row (gone, or an implausible value); throttling as at the soft limit (or staying paused, if it was past the hard limit) until it reads again`, { lastReadC: this.lastReadC });
