@@ -1,21 +1,11 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PluginHost } from '../../daemon/plugins/host.js';
 import type { PluginsConfig } from '../../daemon/plugins/types.js';
-import { sandbox, testConfig } from './sandbox.js';
+import { startSandboxHost } from './sandbox.js';
 
 /** What a plugin hands back is checked, and a bad value is that plugin's failure, never the host's. */
-async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
-  const sb = sandbox([...fixtures, 'shout']);
-  const host = new PluginHost({
-    logger: sb.logger,
-    dataDir: sb.dataDir,
-    builtinDir: sb.builtinDir,
-    config: testConfig(sb, { maxFailures: 2, timeoutMs: 2000, order: [...fixtures, 'shout'], config: { shout: { words: ['acme'] } }, ...overrides }),
-  });
-  await host.start();
-  t.teardown(() => host.stop());
-  return { host, sb };
+function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
+  return startSandboxHost(t, fixtures, { timeoutMs: 2000, order: [...fixtures, 'shout'], ...overrides });
 }
 
 const oneWord = (text: string) => ({ text, words: [{ text, start: 0, end: 1 }], language: 'en' });

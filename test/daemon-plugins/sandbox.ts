@@ -1,6 +1,7 @@
 import { chmodSync, cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogSink, type Logger } from '../../daemon/log/logger.js';
+import { PluginHost } from '../../daemon/plugins/host.js';
 import type { PluginsConfig } from '../../daemon/plugins/types.js';
 import { fixturesDir, repoRoot, tempDir } from '../helpers/paths.js';
 
@@ -65,4 +66,21 @@ export function pluginsConfig(overrides: Partial<PluginsConfig> = {}): PluginsCo
 /** {@link pluginsConfig} that discovers the sandbox's plugins folder. */
 export function testConfig(sb: Sandbox, overrides: Partial<PluginsConfig> = {}): PluginsConfig {
   return pluginsConfig({ dirs: [sb.pluginsDir], ...overrides });
+}
+
+/**
+ * A started host over a sandbox holding `fixtures` and `shout` (which upper-cases "acme"),
+ * set aside after 2 failures in a row; stopped at the test's teardown.
+ */
+export async function startSandboxHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
+  const sb = sandbox([...fixtures, 'shout']);
+  const host = new PluginHost({
+    logger: sb.logger,
+    dataDir: sb.dataDir,
+    builtinDir: sb.builtinDir,
+    config: testConfig(sb, { maxFailures: 2, config: { shout: { words: ['acme'] } }, ...overrides }),
+  });
+  await host.start();
+  t.teardown(() => host.stop());
+  return { host, sb };
 }

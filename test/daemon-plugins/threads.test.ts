@@ -2,26 +2,16 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PluginHost } from '../../daemon/plugins/host.js';
 import type { PluginsConfig } from '../../daemon/plugins/types.js';
-import { sandbox, testConfig } from './sandbox.js';
+import { startSandboxHost } from './sandbox.js';
 
 /**
  * Plugins in their own worker threads (isolation "thread", the default for plugins that are
  * not built in): what no promise race can catch in one thread — a synchronous endless loop,
  * process.exit, a runaway allocation — stops the plugin, never the daemon.
  */
-async function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
-  const sb = sandbox([...fixtures, 'shout']);
-  const host = new PluginHost({
-    logger: sb.logger,
-    dataDir: sb.dataDir,
-    builtinDir: sb.builtinDir,
-    config: testConfig(sb, { maxFailures: 2, timeoutMs: 1000, config: { shout: { words: ['acme'] } }, ...overrides }),
-  });
-  await host.start();
-  t.teardown(() => host.stop());
-  return { host, sb };
+function startHost(t: { teardown(fn: () => Promise<void>): void }, fixtures: string[], overrides: Partial<PluginsConfig> = {}) {
+  return startSandboxHost(t, fixtures, { timeoutMs: 1000, ...overrides });
 }
 
 /** CPU seconds this process (all its threads) burns over `ms`. */
