@@ -45,16 +45,20 @@ async function jobGrantedUnderP2(t: Test, key: Buffer | null) {
   await boxB.subscribeAsync(topics.grantWildcard('box-b'), { qos: 1 });
   await boxB.publishAsync('earshot/box-b/status', bytes(sealFleetMessage(fleet, 'status', statusOf('online', 'box-b', P2))), { qos: 1 });
   void offerer.offer('job-1', { file: '/spool/job-1.wav' });
-  const grant = new Promise<JobGrantPayload>((resolve) => boxB.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as JobGrantPayload)));
-  const claim: JobClaimPayload = { v: 1, jobId: 'job-1', attempt: 1, takenBy: 'box-b', ts: new Date().toISOString() };
-  await boxB.publishAsync(topics.claim('job-1'), bytes(sealFleetMessage(fleet, 'job-claim', claim)), { qos: 1 });
-  t.equal((await grant).granted, true, 'box-b, online as P2, was granted job-1');
+  /** box-b claims an attempt of job-1; resolves with the offerer's answer. */
+  const claim = async (attempt: number): Promise<JobGrantPayload> => {
+    const grant = new Promise<JobGrantPayload>((resolve) => boxB.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as JobGrantPayload)));
+    const body: JobClaimPayload = { v: 1, jobId: 'job-1', attempt, takenBy: 'box-b', ts: new Date().toISOString() };
+    await boxB.publishAsync(topics.claim('job-1'), bytes(sealFleetMessage(fleet, 'job-claim', body)), { qos: 1 });
+    return grant;
+  };
+  t.equal((await claim(1)).granted, true, 'box-b, online as P2, was granted job-1');
   const status = (state: 'online' | 'offline', site: string, presence?: string, ts?: string) => bytes(sealFleetMessage(fleet, 'status', { ...statusOf(state, site, presence), ...(ts ? { ts } : {}) }));
-  return { broker, offerer, boxB, status };
+  return { broker, offerer, boxB, status, claim };
 }
 
 t.test('with a group key, a granted job goes out again only on the signed offline of the connection that is up, once; replays change nothing', async (t) => {
-  const { broker, offerer, boxB, status } = await jobGrantedUnderP2(t, KEY);
+  const { broker, offerer, boxB, status, claim } = await jobGrantedUnderP2(t, KEY);
   const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
   t.teardown(() => mallory.endAsync(true));
 
@@ -82,11 +86,8 @@ t.test('with a group key, a granted job goes out again only on the signed offlin
   // The job is granted again, to box-b on a new connection P3. An old connection's signed
   // pair, replayed, must not take it back: P2 went offline (it never returns), and P1's
   // online is older than P3's.
-  const topics = fleetTopics(GROUP);
   await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', P3), { qos: 1 });
-  const regrant = new Promise<JobGrantPayload>((resolve) => boxB.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as JobGrantPayload)));
-  await boxB.publishAsync(topics.claim('job-1'), bytes(sealFleetMessage(signed, 'job-claim', { v: 1, jobId: 'job-1', attempt: 2, takenBy: 'box-b', ts: new Date().toISOString() })), { qos: 1 });
-  t.equal((await regrant).granted, true, 'attempt 2 granted to box-b on P3');
+  t.equal((await claim(2)).granted, true, 'attempt 2 granted to box-b on P3');
   const longAgo = new Date(Date.now() - 3600_000).toISOString();
   for (const [presence, ts] of [[P2, undefined], [P1, longAgo]] as const) {
     await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', presence, ts), { qos: 1 });
@@ -102,9 +103,7 @@ t.test('with a group key, a granted job goes out again only on the signed offlin
   await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P3), { qos: 1 });
   await settle(boxB);
   t.equal(offerer.stats().reoffered, 2, "P3's offline offers it again");
-  const third = new Promise<JobGrantPayload>((resolve) => boxB.once('message', (_topic, payload) => resolve(JSON.parse(payload.toString()) as JobGrantPayload)));
-  await boxB.publishAsync(topics.claim('job-1'), bytes(sealFleetMessage(signed, 'job-claim', { v: 1, jobId: 'job-1', attempt: 3, takenBy: 'box-b', ts: new Date().toISOString() })), { qos: 1 });
-  t.equal((await third).granted, true, 'attempt 3 granted to box-b');
+  t.equal((await claim(3)).granted, true, 'attempt 3 granted to box-b');
   await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', P1, longAgo), { qos: 1 });
   await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P1, longAgo), { qos: 1 });
   await settle(boxB);
