@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { sep } from 'node:path';
+import { isInside } from '../path-inside.js';
 
 export interface InputFileRules {
   /**
@@ -16,11 +16,6 @@ export interface InputFileRules {
    * the spool swapped for a link after the check leads nowhere. Implies noFollow.
    */
   within?: readonly string[];
-}
-
-/** Whether `path` (absolute, resolved) is `root` or lies under it; a root is a whole path element ("/srv/a" does not hold "/srv/ab"). */
-export function isInside(path: string, root: string): boolean {
-  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /** Refusals and failures name the path and keep the errno (`code`, and `cause`): EMFILE or ENOMEM is the box's state, not the file's. */

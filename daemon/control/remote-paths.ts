@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { isInside } from '../audio/open-input.js';
+import { isInside } from '../path-inside.js';
 import { ControlError } from './protocol.js';
 
 /** Control methods whose params name files the daemon will read. */

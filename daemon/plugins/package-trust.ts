@@ -1,5 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
+import { isInside } from '../path-inside.js';
 
 /** Group/world write bits: anyone but the owner could swap the code the daemon imports. */
 export const SHARED_WRITE = 0o022;
@@ -32,11 +33,6 @@ export function foreignWritable(path: string, rule: TrustRule): string | undefin
   return undefined;
 }
 
-function inside(dir: string, path: string): boolean {
-  const rel = relative(dir, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
 /**
  * Why the daemon must not import a plugin's main module, or undefined. Checked: package.json,
  * the main module (after links, it must lie inside the package folder `dir`, itself a real
@@ -52,12 +48,17 @@ export function untrustedMain(dir: string, main: string, rule: TrustRule): strin
   const manifest = join(dir, 'package.json');
   const problem = foreignWritable(manifest, rule);
   if (problem !== undefined) return `${manifest} ${problem}`;
-  if (!existsSync(main)) return inside(dir, main) ? undefined : `its main module ${main} is outside the plugin folder ${dir}; ship the code inside the package`;
+  if (!existsSync(main)) return isStrictlyInside(main, dir) ? undefined : `its main module ${main} is outside the plugin folder ${dir}; ship the code inside the package`;
   const real = realpathSync(main);
-  if (!inside(dir, real)) return `its main module ${main} is ${real === main ? '' : `a link to ${real}, `}outside the plugin folder ${dir}; ship the code inside the package`;
+  if (!isStrictlyInside(real, dir)) return `its main module ${main} is ${real === main ? '' : `a link to ${real}, `}outside the plugin folder ${dir}; ship the code inside the package`;
   for (let path = real; path !== dir; path = dirname(path)) {
     const problem = foreignWritable(path, rule);
     if (problem !== undefined) return `${path} ${problem}`;
   }
   return undefined;
+}
+
+/** Inside the package folder and not the folder itself (a main module is a file in it). */
+function isStrictlyInside(path: string, dir: string): boolean {
+  return path !== dir && isInside(path, dir);
 }
