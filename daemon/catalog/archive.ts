@@ -1,17 +1,18 @@
 /**
- * Unpacks model pack archives (.tar.bz2, .tar.gz, .tar.xz, .tar) with the system `tar`,
- * refusing entries that would land outside the target (absolute paths, `..`) and anything but
- * regular files and directories (links, devices, FIFOs), so a hostile or broken archive cannot
- * write anywhere but the staging directory nor plant something that is not data.
+ * Unpacks model pack archives (.tar.bz2, .tar.gz, .tar.xz, .tar) with our own tar reader,
+ * so it works the same on every box (macOS ships bsdtar, not GNU tar) and nothing but
+ * regular files and directories is ever created: links, devices and FIFOs are refused, and
+ * so is any name that would land outside the target (absolute paths, `..`). Each entry is
+ * checked as it is read, so what is checked is what is written.
  */
-import { execFile } from 'node:child_process';
-import { lstatSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { fileKind } from '../file-kind.js';
-import { unlockDir } from './work-dirs.js';
-
-const run = promisify(execFile);
+import { createWriteStream, lstatSync, readdirSync } from 'node:fs';
+import { mkdir, statfs } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { openTarStream } from './decompress.js';
+import { ENTRY_TYPES, forEachTarEntry, type TarEntry } from './tar-entries.js';
+import { TarFormatError } from './tar-header.js';
 
 export const ARCHIVE_SUFFIXES = ['.tar.bz2', '.tbz2', '.tar.gz', '.tgz', '.tar.xz', '.txz', '.tar'];
 
@@ -25,101 +26,96 @@ export function stripArchiveSuffix(name: string): string {
   return s ? name.slice(0, -s.length) : name;
 }
 
-function tarError(archive: string, err: unknown): Error {
-  const stderr = String((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n').slice(0, 3).join('; ');
-  return new Error(`${archive}: not a readable tar archive (tar: ${stderr}); the file is corrupt or incomplete, download it again`);
-}
+/** Model packs hold a few dozen files; an archive with more is not one. */
+export const MAX_ENTRIES = 10_000;
+/** Space an install leaves free on the disk, for the recordings the daemon spools there. */
+export const RESERVED_BYTES = 256 * 1024 * 1024;
 
-/** How `tar -tv` marks an entry type (its first column), and what to call it in an error. */
-const ENTRY_KINDS: Record<string, string> = {
-  l: 'a symbolic link',
-  h: 'a hard link',
-  c: 'a character device',
-  b: 'a block device',
-  p: 'a FIFO',
-  s: 'a socket',
-};
+const MB = 1024 * 1024;
 
-function describeKind(type: string): string {
-  return ENTRY_KINDS[type] ?? `of tar type '${type}'`;
-}
-
-function nonEmptyLines(text: string): string[] {
-  return text.split('\n').filter((line) => line !== '');
+/** Says in a message which entry was refused; a name with control characters is quoted. */
+function shown(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : `'${path}'`;
 }
 
 /**
- * Checks a pack's listing: `names` from `tar -t` (one escaped name a line) and `verbose`
- * from `tar -tv` (read for its type column only). Names are never parsed out of `-tv`,
- * whose owner and group columns an archive controls (a group named `12:00` shifts the
- * columns); the two listings must line up entry for entry or the archive is refused.
+ * Where the entry goes, relative to the target; undefined for the target itself (`./`).
+ * Throws for anything that is not a regular file or directory inside the target.
  */
-export function checkListing(archive: string, names: string, verbose: string): string[] {
-  const nameLines = nonEmptyLines(names);
-  const typeLines = nonEmptyLines(verbose);
-  if (nameLines.length !== typeLines.length) {
-    throw new Error(
-      `${archive}: tar lists ${nameLines.length} names but ${typeLines.length} entry lines (an owner or group name with a line break?); the archive headers are malformed, refusing it`,
-    );
+export function checkEntry(entry: TarEntry): string | undefined {
+  const kind = ENTRY_TYPES[entry.type] ?? `of tar type '${entry.type}'`;
+  if (kind !== 'a regular file' && kind !== 'a directory') {
+    throw new Error(`entry ${shown(entry.path)} is ${kind}; model packs hold regular files and directories only`);
   }
-  if (nameLines.length === 0) throw new Error(`${archive}: the archive is empty`);
-  nameLines.forEach((name, i) => {
-    const type = typeLines[i]![0]!;
-    if (type !== '-' && type !== 'd') {
-      throw new Error(`${archive}: entry '${name}' is ${describeKind(type)}; model packs hold regular files and directories only`);
-    }
-    if (name.startsWith('/') || name.split('/').includes('..')) {
-      throw new Error(`${archive}: entry '${name}' would be written outside the model directory; refusing the archive`);
-    }
-  });
-  return nameLines;
-}
-
-async function tarList(archive: string, flags: string[]): Promise<string> {
-  try {
-    // escape quoting keeps a name with a line break on one line (GNU tar)
-    const { stdout } = await run('tar', [...flags, '--quoting-style=escape', '-f', archive], { maxBuffer: 64 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    throw tarError(archive, err);
+  if (/[\u0000-\u001f\u007f]/.test(entry.path)) {
+    throw new Error(`entry ${shown(entry.path)} has a control character in its name; model packs do not`);
   }
+  const parts = entry.path.split('/').filter((part) => part !== '' && part !== '.');
+  if (entry.path.startsWith('/') || parts.includes('..')) {
+    throw new Error(`entry ${shown(entry.path)} would be written outside the model directory; refusing the archive`);
+  }
+  return parts.length === 0 ? undefined : parts.join('/');
 }
 
-/** Entry names, checked for safety before anything is written. */
-export async function listArchive(archive: string): Promise<string[]> {
-  const names = await tarList(archive, ['-t']);
-  const verbose = await tarList(archive, ['-tv', '--numeric-owner']);
-  return checkListing(archive, names, verbose);
+/** How many bytes of files may be unpacked under dir: its free space less the reserve. */
+async function unpackBudget(dir: string): Promise<{ bytes: number; free: number }> {
+  const disk = await statfs(dir);
+  const free = disk.bavail * disk.bsize;
+  return { bytes: free - RESERVED_BYTES, free };
 }
 
-/** Extracts into dir (which must exist and be empty), after listArchive's checks. */
+async function writeFile(target: string, data: AsyncIterable<Buffer>): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  // 'wx': a name given twice in the archive, or a directory's name, is refused, not replaced
+  await pipeline(Readable.from(data), createWriteStream(target, { flags: 'wx', mode: 0o644 }));
+}
+
+function describe(archive: string, err: unknown): Error {
+  const message = (err as Error).message ?? String(err);
+  if (err instanceof TarFormatError) return new Error(`${archive}: ${message}; the file is corrupt or incomplete, download it again`, { cause: err });
+  return new Error(`${archive}: ${message}`, { cause: err });
+}
+
+/**
+ * Unpacks archive into dir (which must exist and be empty). On an error, what was already
+ * written stays in dir for the caller to remove with the rest of its staging directory.
+ */
 export async function extractArchive(archive: string, dir: string): Promise<void> {
-  await listArchive(archive);
+  let stream;
   try {
-    await run('tar', ['-xf', archive, '-C', dir, '--no-same-owner', '--no-same-permissions'], { maxBuffer: 16 * 1024 * 1024 });
+    stream = await openTarStream(archive);
   } catch (err) {
-    throw tarError(archive, err);
+    throw describe(archive, err);
   }
-  checkPlainTree(dir, archive);
-}
-
-/**
- * Refuses anything under dir that is not a regular file or a directory, whatever the listing
- * said (a second line of defence: tar's listing and extraction are separate reads). A FIFO
- * left in place would block the sha256 of the model files forever.
- */
-export function checkPlainTree(dir: string, archive: string, under = ''): void {
-  for (const entry of readdirSync(dir)) {
-    const p = join(dir, entry);
-    const shown = under ? `${under}/${entry}` : entry;
-    const st = lstatSync(p);
-    if (st.isDirectory()) {
-      // a pack's directory modes must not lock us out of checking (or removing) our own staging tree
-      unlockDir(p, st);
-      checkPlainTree(p, archive, shown);
-    } else if (!st.isFile()) {
-      throw new Error(`${archive}: unpacked '${shown}', ${fileKind(st)}; model packs hold regular files and directories only`);
-    }
+  const budget = await unpackBudget(dir);
+  let entries = 0;
+  let fileBytes = 0;
+  try {
+    await forEachTarEntry(stream.chunks, async (entry, data) => {
+      if (++entries > MAX_ENTRIES) throw new Error(`it holds more than ${MAX_ENTRIES} entries; model packs hold a few files`);
+      const relative = checkEntry(entry);
+      if (relative === undefined) return;
+      const target = join(dir, relative);
+      const isDirectory = ENTRY_TYPES[entry.type] === 'a directory';
+      if (!isDirectory) {
+        fileBytes += entry.size;
+        if (fileBytes > budget.bytes) {
+          throw new Error(
+            `its files come to more than ${Math.ceil(fileBytes / MB)} MB, and ${Math.floor(budget.free / MB)} MB are free under ${dir}, of which ${RESERVED_BYTES / MB} MB are kept for recordings; free some space first`,
+          );
+        }
+      }
+      try {
+        await (isDirectory ? mkdir(target, { recursive: true, mode: 0o755 }) : writeFile(target, data));
+      } catch (err) {
+        if (err instanceof TarFormatError) throw err;
+        throw new Error(`cannot unpack entry ${shown(entry.path)}: ${(err as Error).message}`, { cause: err });
+      }
+    });
+  } catch (err) {
+    throw describe(archive, err);
+  } finally {
+    stream.close();
   }
 }
 

@@ -5,7 +5,7 @@
  * deleted). Each carries the pid of the process using it, so a later run can tell what a
  * crashed or killed run left behind from what a running one is still using.
  */
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync, type Stats } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { checkModelName } from './catalog.js';
@@ -57,21 +57,18 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** Gives the owner read, write and search on a directory a pack may have locked (mode 000, 0500). */
-export function unlockDir(dir: string, st: Stats): void {
-  if ((st.mode & 0o700) !== 0o700) chmodSync(dir, st.mode | 0o700);
-}
-
+/** Gives the owner read, write and search on every directory in a tree (some were locked: mode 000, 0500). */
 function unlockDirs(path: string): void {
   const st = lstatSync(path);
   if (!st.isDirectory()) return;
-  unlockDir(path, st);
+  if ((st.mode & 0o700) !== 0o700) chmodSync(path, st.mode | 0o700);
   for (const entry of readdirSync(path)) unlockDirs(join(path, entry));
 }
 
 /**
- * Deletes a directory tree that this user owns. A pack may carry directories without write
- * or search permission (mode 000, 0500), which stop a plain recursive rm for anyone but root.
+ * Deletes a directory tree that this user owns. Staging trees left by older versions, which
+ * unpacked with tar and kept a pack's directory modes, may hold directories without write or
+ * search permission (mode 000, 0500), which stop a plain recursive rm for anyone but root.
  */
 export function removeTree(path: string): void {
   if (!existsSync(path)) return;

@@ -51,7 +51,7 @@ t.test('earshot model install of a corrupt archive fails with the reason and ins
   const dataDir = tempDir();
   const archive = makePack('cli-bad');
   truncateSync(archive, Math.floor(statSync(archive).size / 3));
-  await t.rejects(quiet(() => ModelInstall.run([archive, '--data-dir', dataDir], repoRoot)), { message: /not a readable tar archive/, oclif: { exit: 1 } });
+  await t.rejects(quiet(() => ModelInstall.run([archive, '--data-dir', dataDir], repoRoot)), { message: /cli-bad\.tar\.bz2: not a readable bzip2 stream \(bzip2: Compressed file ends unexpectedly\); the file is corrupt or incomplete, download it again/, oclif: { exit: 1 } });
   t.notOk(existsSync(join(dataDir, 'models', 'cli-bad')));
   process.exitCode = 0;
 });

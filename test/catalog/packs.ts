@@ -4,6 +4,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { fixChecksum } from './raw-tar.js';
 
 export const nemoFixture = join(fixturesDir, 'asr', 'models', 'nemo-ctc');
 
@@ -37,11 +38,7 @@ export function writeCatalog(dir: string, pack: Record<string, unknown>): string
 export function setFirstGroupName(tarPath: string, name: string): void {
   const bytes = readFileSync(tarPath);
   const GNAME = 297;
-  const CHKSUM = 148;
   bytes.fill(0, GNAME, GNAME + 32).write(name, GNAME, 'latin1');
-  bytes.fill(0x20, CHKSUM, CHKSUM + 8);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += bytes[i]!;
-  bytes.write(`${sum.toString(8).padStart(6, '0')}\0 `, CHKSUM, 'latin1');
+  fixChecksum(bytes);
   writeFileSync(tarPath, bytes);
 }

@@ -17,7 +17,7 @@ export const modelLocationFlags = {
 export default class ModelInstall extends Command {
   static override summary = 'Install a model pack from the catalog (download) or from a local archive (offline).';
   static override description =
-    'NAME is a pack from `earshot model list --available`: it is downloaded with resume and checked against the catalog sha256. A path to a .tar.bz2/.tar.gz archive installs offline (checked against the catalog when its file name is listed there). The pack is unpacked and verified in a staging directory and only then moved to DATA_DIR/models/NAME with a model.json card; a corrupt or mismatched archive leaves nothing behind.';
+    'NAME is a pack from `earshot model list --available`: it is downloaded with resume and checked against the catalog sha256. A path to a .tar.bz2, .tar.gz, .tar.xz or .tar archive installs offline (checked against the catalog when its file name is listed there). The pack is unpacked by Earshot’s own tar reader, which takes regular files and directories only (bzip2 and xz archives need the bzip2 or xz program), and verified in a staging directory and only then moved to DATA_DIR/models/NAME with a model.json card; a corrupt or mismatched archive leaves nothing behind.';
   static override enableJsonFlag = true;
   static override args = { source: Args.string({ description: 'catalog pack name, or path to a pack archive', required: true }) };
   static override flags = {
