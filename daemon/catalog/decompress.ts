@@ -75,8 +75,9 @@ function byProgram(archive: string, compression: keyof typeof PROGRAMS): TarStre
     child.once('error', (err: NodeJS.ErrnoException) => resolve({ code: null, spawnError: err }));
     child.once('close', (code) => resolve({ code }));
   });
-  // Read from now on: Node drops what a child wrote to a pipe nobody reads once it exits,
-  // and a small pack is decompressed before the caller asks for its first bytes.
+  // Read from now on: when a child exits, Node resumes (and so drops) any of its output
+  // streams that nothing reads or pipes yet (flushStdio; nodejs/node#5034), and a small
+  // pack is decompressed before the caller asks for its first bytes.
   const output = child.stdout.pipe(new PassThrough());
   const input = createReadStream(archive);
   let readError: Error | undefined;
