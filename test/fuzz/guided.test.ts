@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fuzzGuided, minimizeCorpus, type GuidedFuzzOptions, type GuidedFuzzResult } from '../helpers/coverage-fuzz.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
@@ -13,11 +13,13 @@ import { replayLog, type OutboxEntry } from '../../daemon/mqtt/outbox/outbox-log
 import { decodeFleetJob, encodeFleetJob } from '../../daemon/pipeline/fleet-job.js';
 import { readFleetMessage, sealFleetMessage } from '../../daemon/mqtt/fleet/fleet-signature.js';
 import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
+import { extractArchive } from '../../daemon/catalog/archive.js';
+import { paxEntry, rawTar } from '../catalog/raw-tar.js';
 
 /**
  * Coverage-guided fuzzing (issue #9) of the parsers that take bytes from outside: audio
- * files, control requests, hotword lists, messages from plugin threads, the outbox log and
- * fleet offers from other boxes. Each target
+ * files, control requests, hotword lists, messages from plugin threads, the outbox log,
+ * fleet offers from other boxes and model pack archives. Each target
  * states its contract — the rejections it may give — and throws on anything else; inputs
  * that reach new code (V8 block coverage) are kept and mutated further. Seeds are the real
  * fixtures plus the corpus a longer run left in test/fuzz/corpus/. CI runs each target for
@@ -201,5 +203,43 @@ t.test('fleet offers from another box: a checked job with a plain local id and i
     if (!/^\.[a-z0-9]{1,5}$/.test(decoded.extension)) throw new Error(`accepted extension ${JSON.stringify(decoded.extension)}`);
     const job = read.value.job as { bytes: number };
     if (decoded.audio.length !== job.bytes || decoded.audio.length > maxBytes || decoded.audio.length === 0) throw new Error(`accepted ${decoded.audio.length} bytes of audio for a declared ${job.bytes}`);
+  });
+});
+
+/** Every entry under dir, with what lstat says it is, relative to dir. */
+function kindsUnder(dir: string, under = ''): string[] {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    const shown = under ? `${under}/${entry}` : entry;
+    const st = lstatSync(path);
+    if (st.isDirectory()) return [`${shown}/`, ...kindsUnder(path, shown)];
+    return [st.isFile() ? shown : `${shown} (not a file)`];
+  });
+}
+
+t.test('model pack archives: regular files and directories inside the target, or an error that names the archive', async (t) => {
+  const seeds = [
+    rawTar([{ name: 'pack/', type: '5' }, { name: 'pack/model.onnx', data: 'onnx' }, { name: 'pack/tokens.txt', data: 'a 0\nb 1\n' }]),
+    rawTar([paxEntry({ path: 'pack/long/'.padEnd(150, 'x'), size: '3' }), { name: 'p', data: 'abc' }, { name: '././@LongLink', type: 'L', data: 'pack/gnu-long\0' }, { name: 'g', data: 'd' }]),
+    rawTar([{ name: 'name.txt', prefix: 'pack/prefix', data: 'x' }, { name: 'old/', gnuMagic: true, type: '0' }, { name: 'pack/fifo', type: '6' }]),
+  ];
+  const parent = tempDir('fuzz-guided-tar-');
+  const archive = join(parent, 'case.tar');
+  const dir = join(parent, 'staging');
+  await campaign(t, 'model-pack', { seeds, maxBytes: 8192, cover: (url) => url.includes('/daemon/catalog/'), dictionary: ['ustar\x0000', 'ustar  \x00', '../', '/', './', '0000644\x00', '00000000010\x00', ' path=', ' size=', 'GNU.sparse.', '\n', '\x80'] }, async (input) => {
+    writeFileSync(archive, input);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    try {
+      await extractArchive(archive, dir);
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith(`${archive}: `)) return;
+      throw err;
+    } finally {
+      const beside = readdirSync(parent).filter((entry) => entry !== 'case.tar' && entry !== 'staging');
+      if (beside.length > 0) throw new Error(`wrote outside the target: ${beside.join(', ')}`);
+    }
+    const odd = kindsUnder(dir).filter((entry) => entry.endsWith('(not a file)'));
+    if (odd.length > 0) throw new Error(`unpacked something that is not a file or directory: ${odd.join(', ')}`);
   });
 });
