@@ -8,6 +8,21 @@ export class ByteReader {
 
   constructor(private readonly source: AsyncIterator<Buffer>) {}
 
+  /**
+   * Between 1 and max of the next bytes, as they come (none at the end): file data is
+   * passed on without being copied into blocks of a set size.
+   */
+  async readSome(max: number): Promise<Buffer> {
+    if (this.held.length === 0 && !this.ended) {
+      const next = await this.source.next();
+      if (next.done) this.ended = true;
+      else this.held = next.value;
+    }
+    const out = this.held.subarray(0, max);
+    this.held = this.held.subarray(out.length);
+    return out;
+  }
+
   /** The next n bytes; fewer only where the stream ends first (none at its end). */
   async read(n: number): Promise<Buffer> {
     const parts = [this.held];

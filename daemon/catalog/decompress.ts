@@ -44,7 +44,8 @@ async function detectCompression(archive: string): Promise<Compression> {
 
 function gunzipped(archive: string): TarStream {
   const file = createReadStream(archive);
-  const gunzip = createGunzip();
+  // 256 KiB steps rather than zlib's 16 KiB: a quarter of the round trips to its thread
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   file.on('error', (err) => gunzip.destroy(err));
   file.pipe(gunzip);
   async function* chunks(): AsyncGenerator<Buffer> {

@@ -34,14 +34,16 @@ export const ENTRY_TYPES: Record<string, string> = {
 const MAX_META_BYTES = 1024 * 1024;
 /** How much after the end blocks is read; beyond this it is not ours to judge. */
 const MAX_TAIL_BYTES = 1024 * 1024;
-/** How much of an entry's data is read at once. */
-const READ_BYTES = 1024 * 1024;
 
 type Visitor = (entry: TarEntry, data: AsyncIterable<Buffer>) => Promise<void>;
 
-async function readExactly(reader: ByteReader, n: number, what: () => string): Promise<Buffer> {
+function endsInside(what: string): TarFormatError {
+  return new TarFormatError(`the archive ends inside ${what}; it is incomplete`);
+}
+
+async function readExactly(reader: ByteReader, n: number, what: string): Promise<Buffer> {
   const bytes = await reader.read(n);
-  if (bytes.length < n) throw new TarFormatError(`the archive ends inside ${what()}; it is incomplete`);
+  if (bytes.length < n) throw endsInside(what);
   return bytes;
 }
 
@@ -80,7 +82,7 @@ export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visi
   for (;;) {
     const block = await reader.read(BLOCK);
     if (block.length === 0 && count > 0 && !pending.path && pending.size === undefined) return;
-    if (block.length < BLOCK) throw new TarFormatError(count === 0 ? 'the archive is empty or is not a tar archive' : 'the archive ends inside a header; it is incomplete');
+    if (block.length < BLOCK) throw count === 0 ? new TarFormatError('the archive is empty or is not a tar archive') : endsInside('a header');
     if (isEndBlock(block)) {
       if (count === 0) throw new TarFormatError('the archive is empty');
       // Read on through the padding after the end (tar fills whole 10 KiB records), so that
@@ -93,7 +95,7 @@ export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visi
     if (header.type === 'x' || header.type === 'g' || header.type === 'L' || header.type === 'K') {
       const metaSize = header.size;
       if (metaSize > MAX_META_BYTES) throw new TarFormatError(`a ${header.type} meta entry holds ${metaSize} bytes, more than any real archive needs`);
-      const data = await readExactly(reader, metaSize + padding(metaSize), () => 'a meta entry');
+      const data = await readExactly(reader, metaSize + padding(metaSize), 'a meta entry');
       const body = data.subarray(0, metaSize);
       // 'g' (pax global) and 'K' (GNU long link target) change nothing this reader keeps.
       if (header.type === 'x') applyPax(pending, parsePaxRecords(body));
@@ -109,10 +111,11 @@ export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visi
     // A directory has no data, whatever its size field says.
     const stored = type === '5' ? 0 : size;
     let left = stored;
-    const where = (): string => `entry '${path}'`;
+    const where = `entry '${path}'`;
     async function* data(): AsyncGenerator<Buffer> {
       while (left > 0) {
-        const part = await readExactly(reader, Math.min(left, READ_BYTES), where);
+        const part = await reader.readSome(left);
+        if (part.length === 0) throw endsInside(where);
         left -= part.length;
         yield part;
       }
