@@ -87,11 +87,11 @@ export async function extractArchive(archive: string, dir: string): Promise<void
   } catch (err) {
     throw describe(archive, err);
   }
-  const budget = await unpackBudget(dir);
   let entries = 0;
   let fileBytes = 0;
   try {
-    await forEachTarEntry(stream.chunks, async (entry, data) => {
+    const budget = await unpackBudget(dir);
+    await forEachTarEntry(stream, async (entry, data) => {
       if (++entries > MAX_ENTRIES) throw new Error(`it holds more than ${MAX_ENTRIES} entries; model packs hold a few files`);
       const relative = checkEntry(entry);
       if (relative === undefined) return;
@@ -115,7 +115,7 @@ export async function extractArchive(archive: string, dir: string): Promise<void
   } catch (err) {
     throw describe(archive, err);
   } finally {
-    stream.close();
+    await stream.return(undefined);
   }
 }
 

@@ -7,7 +7,6 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { TarFormatError } from './tar-header.js';
 
@@ -23,12 +22,12 @@ const MAGIC: [Exclude<Compression, 'none'>, number[]][] = [
 /** The programs that undo bzip2 and xz, and the Debian package each comes in. */
 const PROGRAMS = { bzip2: { program: 'bzip2', debian: 'bzip2' }, xz: { program: 'xz', debian: 'xz-utils' } } as const;
 
-/** An archive's bytes in order, and a way to stop reading them early. */
-export interface TarStream {
-  chunks: AsyncIterable<Buffer>;
-  /** Stops the decompressor and closes the file; safe after the end too. */
-  close(): void;
-}
+/**
+ * An archive's bytes in order. Nothing is opened or started until the first bytes are asked
+ * for, so no stream can fail, or a child write and exit, before someone listens; return()
+ * stops the decompressor and closes the file, whenever it is called.
+ */
+export type TarStream = AsyncGenerator<Buffer, void, undefined>;
 
 async function detectCompression(archive: string): Promise<Compression> {
   const file = await open(archive, 'r');
@@ -42,30 +41,24 @@ async function detectCompression(archive: string): Promise<Compression> {
   }
 }
 
-function gunzipped(archive: string): TarStream {
+async function* gunzipped(archive: string): TarStream {
   const file = createReadStream(archive);
   // 256 KiB steps rather than zlib's 16 KiB: a quarter of the round trips to its thread
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   file.on('error', (err) => gunzip.destroy(err));
   file.pipe(gunzip);
-  async function* chunks(): AsyncGenerator<Buffer> {
-    try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new TarFormatError(`not a readable gzip stream (zlib: ${(err as Error).message})`);
-      throw err;
-    }
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code?.startsWith('Z_')) throw new TarFormatError(`not a readable gzip stream (zlib: ${(err as Error).message})`);
+    throw err;
+  } finally {
+    file.destroy();
+    gunzip.destroy();
   }
-  return {
-    chunks: chunks(),
-    close: () => {
-      file.destroy();
-      gunzip.destroy();
-    },
-  };
 }
 
-function byProgram(archive: string, compression: keyof typeof PROGRAMS): TarStream {
+async function* byProgram(archive: string, compression: keyof typeof PROGRAMS): TarStream {
   const { program, debian } = PROGRAMS[compression];
   const child = spawn(program, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
@@ -76,10 +69,6 @@ function byProgram(archive: string, compression: keyof typeof PROGRAMS): TarStre
     child.once('error', (err: NodeJS.ErrnoException) => resolve({ code: null, spawnError: err }));
     child.once('close', (code) => resolve({ code }));
   });
-  // Read from now on: when a child exits, Node resumes (and so drops) any of its output
-  // streams that nothing reads or pipes yet (flushStdio; nodejs/node#5034), and a small
-  // pack is decompressed before the caller asks for its first bytes.
-  const output = child.stdout.pipe(new PassThrough());
   const input = createReadStream(archive);
   let readError: Error | undefined;
   input.once('error', (err) => {
@@ -89,8 +78,11 @@ function byProgram(archive: string, compression: keyof typeof PROGRAMS): TarStre
   // EPIPE when the decompressor stops early; its exit status says why
   child.stdin.on('error', () => undefined);
   input.pipe(child.stdin);
-  async function* chunks(): AsyncGenerator<Buffer> {
-    for await (const chunk of output) yield chunk as Buffer;
+  try {
+    // Read at once: when a child exits, Node resumes (and so drops) any of its output
+    // streams that nothing reads yet (flushStdio; nodejs/node#5034), and a small pack is
+    // decompressed in no time.
+    for await (const chunk of child.stdout) yield chunk as Buffer;
     const { code, spawnError } = await ended;
     if (readError) throw new Error(`cannot read it: ${readError.message}`);
     if (spawnError?.code === 'ENOENT') {
@@ -102,15 +94,20 @@ function byProgram(archive: string, compression: keyof typeof PROGRAMS): TarStre
       const said = stderr.split('\n').map((line) => line.trim()).find(Boolean)?.replace(`${program}: `, '').replace(/;$/, '') ?? `exit status ${code}`;
       throw new TarFormatError(`not a readable ${compression} stream (${program}: ${said})`);
     }
+  } finally {
+    input.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pipe of [child.stdin, child.stdout, child.stderr]) pipe.destroy();
   }
-  return {
-    chunks: chunks(),
-    close: () => {
-      input.destroy();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      output.destroy();
-    },
-  };
+}
+
+async function* plain(archive: string): TarStream {
+  const file = createReadStream(archive);
+  try {
+    for await (const chunk of file) yield chunk as Buffer;
+  } finally {
+    file.destroy();
+  }
 }
 
 /** Opens `archive` for reading as a tar stream, undoing gzip, bzip2 or xz. */
@@ -121,6 +118,5 @@ export async function openTarStream(archive: string): Promise<TarStream> {
   }
   if (compression === 'gzip') return gunzipped(archive);
   if (compression === 'bzip2' || compression === 'xz') return byProgram(archive, compression);
-  const file = createReadStream(archive);
-  return { chunks: file, close: () => file.destroy() };
+  return plain(archive);
 }
