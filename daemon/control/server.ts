@@ -1,4 +1,4 @@
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
 import type { Service } from '../service.js';
-import { isSocketFile, removeSocketFile } from '../socket-file.js';
+import { removeSocketFile, removeStaleSocket } from '../socket-file.js';
 import { ControlConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type ConnectionStats } from './connection.js';
 import { ControlError, errorReply, type ControlReply, type ControlRequest } from './protocol.js';
 import type { MethodName, ParamsOf, ResultOf } from './methods.js';
@@ -68,7 +68,8 @@ export class ControlServer implements Service {
   async start(): Promise<void> {
     const { socket: path, mode } = this.options.config;
     mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
-    await this.removeStaleSocket(path);
+    // A socket file left by a crashed daemon is removed; one that answers means another daemon runs.
+    await removeStaleSocket(path, 'control.socket', 'another earshotd');
     const server = createServer((socket) => this.accept(socket));
     // Past the cap, net closes a new connection as it arrives ('drop'): what a leaky client
     // holds open is bounded, and the descriptors the daemon needs for audio stay free.
@@ -154,24 +155,6 @@ export class ControlServer implements Service {
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
     connection.start();
-  }
-
-  /**
-   * A socket file left by a crashed daemon is removed; one that answers means another daemon
-   * runs; anything but a socket is refused, never deleted.
-   */
-  private async removeStaleSocket(path: string): Promise<void> {
-    if (!(await isSocketFile(path, 'control.socket'))) return;
-    const alive = await new Promise<boolean>((resolve) => {
-      const probe = connect(path);
-      probe.once('connect', () => {
-        probe.destroy();
-        resolve(true);
-      });
-      probe.once('error', () => resolve(false));
-    });
-    if (alive) throw new Error(`another earshotd is already serving ${path}; stop it first or set control.socket to another path`);
-    await removeSocketFile(path, 'control.socket');
   }
 }
 

@@ -7,7 +7,7 @@ import { ControlServer } from '../../daemon/control/server.js';
 import { callDaemonUntyped, DaemonRequestError } from '../../daemon/control/client.js';
 import { LogSink } from '../../daemon/log/logger.js';
 import { tempDir } from '../helpers/paths.js';
-import { makeStaleSocket } from '../helpers/stale-socket.js';
+import { makeStaleSocket, serveFromStoppedProcess } from '../helpers/stale-socket.js';
 
 const logs = new LogSink({ level: 'error', format: 'text', write: () => undefined });
 
@@ -90,6 +90,16 @@ t.test('a stale socket file is replaced; a live one refuses a second server', as
   const third = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
   await third.start();
   await third.stop();
+});
+
+t.test('a control socket whose daemon is stopped (its backlog full) is refused, not taken over', async (t) => {
+  const socket = join(tempDir(), 'control.sock');
+  const hung = await serveFromStoppedProcess(socket);
+  t.teardown(() => hung.kill());
+  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
+  t.teardown(() => server.stop());
+  await t.rejects(server.start(), { message: `control.socket: another earshotd is already serving ${socket} (its backlog is full, as when its process is stopped); stop it first or set control.socket to another path` });
+  t.equal(server.state().state, 'stopped');
 });
 
 t.test('a client with no daemon gets a not-running error with a hint', async (t) => {
