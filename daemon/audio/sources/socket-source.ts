@@ -1,7 +1,7 @@
 import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../log/logger.js';
-import { removeSocketFile } from '../../socket-file.js';
+import { removeSocketFile, removeStaleSocket } from '../../socket-file.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
@@ -45,8 +45,9 @@ export class SocketSource implements AudioSource {
   async start(): Promise<void> {
     const { listen, logger } = this.options;
     // A stale unix socket file from a crash would make listen() fail with EADDRINUSE; only a
-    // socket is removed, so a path set by mistake to a real file fails here and keeps the file.
-    if ('path' in listen) await removeSocketFile(listen.path, this.pathSetting);
+    // socket nothing listens on is removed, so a path set by mistake to a real file, or to a
+    // socket another program serves, fails here and is kept.
+    if ('path' in listen) await removeStaleSocket(listen.path, this.pathSetting, 'another program');
     const server = createServer((socket) => this.accept(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

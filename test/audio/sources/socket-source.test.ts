@@ -1,12 +1,12 @@
 import t from 'tap';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SocketSource } from '../../../daemon/audio/sources/socket-source.js';
 import type { AudioFrames } from '../../../daemon/audio/types.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
-import { makeStaleSocket } from '../../helpers/stale-socket.js';
+import { makeStaleSocket, serveFromStoppedProcess } from '../../helpers/stale-socket.js';
 import { encodePcm, sine } from '../make-wav.js';
 
 const until = async (what: () => boolean, ms = 5000) => {
@@ -80,6 +80,38 @@ t.test('a stale socket file left by a crash is replaced', async (t) => {
   await until(() => frames.length > 0);
   await source.stop();
   t.throws(() => lstatSync(path), { code: 'ENOENT' }, 'its own socket file is removed on stop');
+});
+
+t.test('a socket another program serves is refused, naming the setting, and keeps serving its owner', async (t) => {
+  const path = join(tempDir(), 'mic.sock');
+  const received: Buffer[] = [];
+  const owner = createServer((socket) => socket.on('data', (d: Buffer) => void received.push(d)));
+  await new Promise<void>((resolve) => owner.listen(path, resolve));
+  t.teardown(() => new Promise<void>((resolve) => owner.close(() => resolve())));
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: () => undefined });
+  const setting = 'sources (id "desk").path';
+  await t.rejects(source.start(), { message: `${setting}: another program is already serving ${path} (it accepted a connection); stop it first or set ${setting} to another path` });
+  await source.stop();
+  t.ok(lstatSync(path).isSocket(), 'the socket file is kept');
+  (await open({ path })).end('still served');
+  await until(() => Buffer.concat(received).toString() === 'still served');
+});
+
+t.test('a socket whose owner is stopped with a full backlog is refused at once; once that process is gone, its file is stale and replaced', async (t) => {
+  const path = join(tempDir(), 'mic.sock');
+  const owner = await serveFromStoppedProcess(path);
+  t.teardown(() => owner.kill());
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 'f32le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: (f) => void frames.push(f) });
+  t.teardown(() => source.stop());
+  const begun = Date.now();
+  await t.rejects(source.start(), { message: /another program is already serving .* \(its backlog is full, as when its process is stopped\)/ });
+  t.ok(Date.now() - begun < 900, 'without waiting for the probe to time out');
+  await owner.kill();
+  t.ok(lstatSync(path).isSocket(), 'a killed process leaves its socket file');
+  await source.start();
+  (await open({ path })).end(encodePcm([0.5], 'f32le'));
+  await until(() => frames.length > 0);
 });
 
 t.test("the unix socket is 0660 under the service's UMask=0027, so a sender in the daemon's group can connect", async (t) => {
