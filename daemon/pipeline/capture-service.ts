@@ -21,11 +21,8 @@ export interface CaptureServiceOptions {
   /** Wakes the scheduler when a segment is queued. */
   poke: () => void;
   logger: Logger;
-  /** Live segments of one source waiting in the queue, at most (default 32); see queueSegment. */
-  maxLiveBacklog?: number;
 }
 
-const DEFAULT_MAX_LIVE_BACKLOG = 32;
 /** How often a live source held back by its backlog looks again. */
 const BACKLOG_POLL_MS = 100;
 const HELD_BACK_SAID_EVERY_MS = 60_000;
@@ -41,6 +38,8 @@ export class CaptureService implements Service {
   readonly name = 'sources';
   private sourceSet: SourceSet | undefined;
   private readonly priorities = new Map<string, Priority>();
+  /** Each live source's maxQueuedSegments (a spool source has none); see waitWhile. */
+  private readonly maxQueued = new Map<string, number>();
   private stopping = false;
   /** Live segments queued in this run and not finished yet, by source (counted here: the queue may hold 100,000 batch jobs). */
   private readonly liveWaiting = new Map<string, Set<string>>();
@@ -53,7 +52,10 @@ export class CaptureService implements Service {
     const { sources, vad, segments, bus, logger } = this.options;
     this.stopping = false;
     await segments.open();
-    for (const s of sources) this.priorities.set(s.id, s.type === 'spool' ? 'batch' : 'live');
+    for (const s of sources) {
+      this.priorities.set(s.id, s.type === 'spool' ? 'batch' : 'live');
+      if (s.type !== 'spool') this.maxQueued.set(s.id, s.maxQueuedSegments);
+    }
     const cleanUp = (id: string, input: string, sourceId: string | undefined) => {
       if (sourceId !== undefined) this.liveWaiting.get(sourceId)?.delete(id);
       if (segments.isSegment(input)) void segments.remove(id).catch((err) => logger.warn('could not remove a finished segment', { id, err }));
@@ -84,14 +86,16 @@ export class CaptureService implements Service {
     return this.sourceSet?.status() ?? [];
   }
 
-  private async waitForLiveRoom(sourceId: string): Promise<void> {
-    const max = this.options.maxLiveBacklog ?? DEFAULT_MAX_LIVE_BACKLOG;
+  private async waitForLiveRoom(sourceId: string, max: number): Promise<void> {
     const full = () => (this.liveWaiting.get(sourceId)?.size ?? 0) >= max;
     if (!full()) return;
     const now = Date.now();
     if (now - (this.heldBackSaid.get(sourceId) ?? -Infinity) >= HELD_BACK_SAID_EVERY_MS) {
       this.heldBackSaid.set(sourceId, now);
-      this.options.logger.warn(`live source ${sourceId} gives speech faster than it is transcribed: ${max} segments wait; reading from it pauses while they do (is the sender faster than real time, or its format wrong?)`, { sourceId });
+      this.options.logger.warn(
+        `live source ${sourceId} gives speech faster than it is transcribed: ${max} segments wait (sources (id ${JSON.stringify(sourceId)}).maxQueuedSegments); reading from it pauses while they do (is the sender faster than real time, or its format wrong?)`,
+        { sourceId },
+      );
     }
     await waitWhile(full, () => this.stopping);
   }
@@ -114,7 +118,8 @@ export class CaptureService implements Service {
   // ----------------------------------------------------------------------------------------
 
   private async queueSegment(segment: SpeechSegment): Promise<void> {
-    if (this.priorities.get(segment.sourceId) === 'live') await this.waitForLiveRoom(segment.sourceId);
+    const maxQueued = this.maxQueued.get(segment.sourceId);
+    if (maxQueued !== undefined) await this.waitForLiveRoom(segment.sourceId, maxQueued);
     const id = this.jobIdOf(segment);
     const input = await this.options.segments.save(id, segment);
     const priority = this.priorities.get(segment.sourceId) ?? 'live';
@@ -136,7 +141,7 @@ export class CaptureService implements Service {
  * Live speech is never deferred, but a sender can still give it faster than the box
  * transcribes: audio sent faster than real time, or a model too slow for the source. Each
  * segment would become a job and the queue (and the disk under it) would grow without end.
- * So while a live source has `maxLiveBacklog` segments waiting, the next one waits here;
+ * So while a live source has `maxQueuedSegments` segments waiting, the next one waits here;
  * reading from the source waits with it, and the socket or pipe that fills slows the sender
  * down instead.
  */

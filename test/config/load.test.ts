@@ -103,3 +103,11 @@ t.test('two sources with one id are refused at load (and so by earshotd --check)
   );
   t.same(lines, ['sources[2].id: "mic" is also the id of sources[0] (hint: give every source an id of its own)']);
 });
+
+t.test("a live source's maxQueuedSegments comes from the schema when not set, and must be at least 1; a spool source takes none", async (t) => {
+  const format = { encoding: 's16le', sampleRate: 16000, channels: 1 };
+  const config = validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format }, { id: 'cam', type: 'command', command: ['arecord'], format, maxQueuedSegments: 500 }] }, 'live.json');
+  t.match(config.sources, [{ id: 'mic', maxQueuedSegments: 32 }, { id: 'cam', maxQueuedSegments: 500 }]);
+  t.same(issuesOf(() => validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format, maxQueuedSegments: 0 }] }, 'zero.json')), ['sources[0].maxQueuedSegments: must be >= 1 (hint: backlog limit, default 32)']);
+  t.same(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', maxQueuedSegments: 4 }] }, 'spool.json')), ['sources[0].maxQueuedSegments: unknown key (hint: remove it; known keys here: id, type, dir, settleMs, pollMs, raw, channel)']);
+});

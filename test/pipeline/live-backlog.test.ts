@@ -21,23 +21,34 @@ async function until(what: string, check: () => boolean, timeoutMs = 20_000): Pr
   }
 }
 
-t.test('a live sender faster than transcription fills at most maxLiveBacklog jobs; reading waits until they are done, and nothing is lost', async (t) => {
+/** Connects to the source's socket and sends `rounds` recordings' worth at once, as fast as the socket takes it. */
+async function flood(path: string, rounds: number): Promise<void> {
+  const sender = await new Promise<Socket>((resolve, reject) => {
+    const s = connect(path);
+    s.once('connect', () => resolve(s)).once('error', reject);
+  });
+  await new Promise<void>((resolve) => sender.end(Buffer.concat(Array.from({ length: rounds }, () => Buffer.concat([speech, quiet]))), resolve));
+}
+
+t.test("live senders faster than transcription fill at most their own source's maxQueuedSegments jobs; reading waits until they are done, and nothing is lost", async (t) => {
   const dir = tempDir('earshot-backlog-');
-  const path = join(dir, 'mic.sock');
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('sources');
   const queue = new JobQueue({ dir: join(dir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 });
   await queue.start();
   const bus = new EventBus();
+  const format = { encoding: 's16le', sampleRate: 16000, channels: 1 } as const;
+  // Two sources with caps of their own: each is held to its own.
+  const caps: Record<string, number> = { mic: 4, desk: 2 };
+  const ids = Object.keys(caps);
   const capture = new CaptureService({
-    sources: [{ id: 'mic', type: 'socket', path, format: { encoding: 's16le', sampleRate: 16000, channels: 1 } }],
+    sources: ids.map((id) => ({ id, type: 'socket', path: join(dir, `${id}.sock`), format, maxQueuedSegments: caps[id]! })),
     vad: { detector: 'energy' },
     queue,
     segments: new SegmentStore(join(dir, 'segments')),
     bus,
     poke: () => undefined,
     logger,
-    maxLiveBacklog: 4,
   });
   await capture.start();
   t.teardown(async () => {
@@ -45,37 +56,36 @@ t.test('a live sender faster than transcription fills at most maxLiveBacklog job
     await queue.stop();
   });
 
-  // Ten recordings' worth at once, as fast as the socket takes it: about 20 stretches of speech.
-  const sender = await new Promise<Socket>((resolve, reject) => {
-    const s = connect(path);
-    s.once('connect', () => resolve(s)).once('error', reject);
-  });
+  // Ten recordings' worth to each source: about 20 stretches of speech each.
   const rounds = 10;
-  const sent = new Promise<void>((resolve) => sender.end(Buffer.concat(Array.from({ length: rounds }, () => Buffer.concat([speech, quiet]))), resolve));
-  const live = () => queue.pending().filter((j) => j.sourceId === 'mic');
-  await until('the backlog to fill', () => live().length >= 4);
+  const sent = Promise.all(ids.map((id) => flood(join(dir, `${id}.sock`), rounds)));
+  const waiting = (id: string) => queue.pending().filter((j) => j.sourceId === id);
+  await until('the backlogs to fill', () => ids.every((id) => waiting(id).length >= caps[id]!));
   await new Promise((r) => setTimeout(r, 500));
-  t.equal(live().length, 4, 'no more than maxLiveBacklog live jobs wait');
-  t.equal(lines.filter((l) => /live source mic gives speech faster than it is transcribed/.test(l)).length, 1, 'said once');
+  for (const id of ids) {
+    t.equal(waiting(id).length, caps[id], `no more than ${id}'s maxQueuedSegments live jobs wait`);
+    const said = new RegExp(`live source ${id} gives speech faster than it is transcribed: ${caps[id]} segments wait \\(sources \\(id "${id}"\\)\\.maxQueuedSegments\\)`);
+    t.equal(lines.filter((l) => said.test(l)).length, 1, `said once for ${id}, naming the setting`);
+  }
 
   // The box catches up: each job done lets one more segment in, until all of it is queued.
-  let finished = 0;
+  const finished: Record<string, number> = Object.fromEntries(ids.map((id) => [id, 0]));
   let quietFor = 0;
   while (quietFor < 20) {
-    const next = live()[0];
+    const next = queue.pending().find((j) => j.sourceId !== undefined && j.sourceId in caps);
     if (!next) {
       quietFor++;
       await new Promise((r) => setTimeout(r, 100));
       continue;
     }
     quietFor = 0;
-    t.ok(live().length <= 4, 'the backlog stays capped');
+    for (const id of ids) if (waiting(id).length > caps[id]!) t.fail(`${id}'s backlog went past its cap: ${waiting(id).length}`);
     // What the scheduler does with a job: run it, record it, say so on the bus.
     const job = await queue.markStarted(next.id);
     await queue.complete(next.id, { output: null });
     bus.emit('jobDone', { job, result: { output: null } });
-    finished++;
+    finished[next.sourceId!]!++;
   }
   await sent;
-  t.ok(finished >= 2 * rounds, `every stretch of speech became a job in the end (${finished} for ${rounds} recordings of two stretches each)`);
+  for (const id of ids) t.ok(finished[id]! >= 2 * rounds, `every stretch of speech from ${id} became a job in the end (${finished[id]} for ${rounds} recordings of two stretches each)`);
 });

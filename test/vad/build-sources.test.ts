@@ -38,7 +38,7 @@ t.test('command source: live PCM through VAD, the open segment flushed on stop',
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l) }).logger('sources');
   // The fixture's samples (after its 44-byte header) as a microphone would send them, cut off mid-speech.
   const sources = buildSources(
-    [{ id: 'mic', type: 'command', command: ['sh', '-c', `tail -c +45 '${wav}' | head -c 140000; sleep 30`], format: { encoding: 's16le', sampleRate: 16000, channels: 1 } }],
+    [{ id: 'mic', type: 'command', command: ['sh', '-c', `tail -c +45 '${wav}' | head -c 140000; sleep 30`], format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, maxQueuedSegments: 32 }],
     { logger, vad: { detector: 'silero' }, onSegment: async (s) => void segments.push(s) },
   );
   const set = new SourceSet(sources, logger);
@@ -58,6 +58,6 @@ t.test('command source: live PCM through VAD, the open segment flushed on stop',
 t.test('configuration errors name the source', async (t) => {
   const deps = { logger: silentLogger, vad: { detector: 'energy' as const }, onSegment: async () => undefined };
   t.throws(() => buildSources([{ id: 'a/b', type: 'spool', dir: '/tmp' }], deps), /sources\[0\] \("a\/b"\): source id "a\/b" is not allowed/);
-  t.throws(() => buildSources([{ id: 's', type: 'socket', format: { encoding: 's16le', sampleRate: 16000, channels: 1 } }], deps), /sources\[0\] \("s"\): a socket source needs "path"/);
+  t.throws(() => buildSources([{ id: 's', type: 'socket', format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, maxQueuedSegments: 32 }], deps), /sources\[0\] \("s"\): a socket source needs "path"/);
   t.throws(() => buildSources([], { ...deps, vad: { detector: 'energy', threshold: 3 } }), /threshold must be between 0 and 1/);
 });

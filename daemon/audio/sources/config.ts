@@ -25,6 +25,8 @@ export interface CommandSourceConfig {
   backoff?: BackoffOptions;
   /** Seconds without audio before the command is restarted; 0: never. */
   noDataTimeoutSec?: number;
+  /** Segments that may wait for transcription before reading pauses (see CaptureService). */
+  maxQueuedSegments: number;
 }
 
 export interface SocketSourceConfig {
@@ -36,6 +38,8 @@ export interface SocketSourceConfig {
   port?: number;
   format: PcmFormat;
   channel?: ChannelSelect;
+  /** Segments that may wait for transcription before reading pauses (see CaptureService). */
+  maxQueuedSegments: number;
 }
 
 export type SourceConfig = SpoolSourceConfig | CommandSourceConfig | SocketSourceConfig;
