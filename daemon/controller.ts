@@ -48,6 +48,13 @@ const ASR_BATCH = 4;
  * Publishing comes up before anything that produces transcripts, and the control socket
  * last, so `earshot status` answering means everything else is ready.
  */
+/** start() gave up because stop() was called while it ran. */
+export class StartInterrupted extends Error {
+  constructor(before?: string) {
+    super(before ? `stopped while starting, before ${before}` : 'stopped while starting');
+  }
+}
+
 export class Controller {
   readonly bus = new EventBus();
   readonly control: ControlServer;
@@ -59,6 +66,9 @@ export class Controller {
   readonly fleet: FleetBridge;
   private readonly services: Service[];
   private readonly started: Service[] = [];
+  /** The start in progress, which a stop waits out. */
+  private starting: Promise<void> | undefined;
+  private stopRequested = false;
   private readonly log: Logger;
   private schedulerMethods: ReturnType<SchedulerStack['handlers']> = {};
   private startedAt: Date | undefined;
@@ -142,25 +152,47 @@ export class Controller {
     this.mqtt.setTelemetrySource(() => this.telemetry());
   }
 
-  async start(): Promise<void> {
+  /**
+   * Starts the services in order. A stop() called meanwhile (SIGTERM during a slow start)
+   * lets the service being started finish, starts nothing more, and this rejects with
+   * StartInterrupted once everything started is stopped again.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.startServices();
+    return this.starting;
+  }
+
+  private async startServices(): Promise<void> {
     this.startedAt = new Date();
     mkdirSync(this.options.config.dataDir, { recursive: true, mode: 0o750 });
     for (const service of this.services) {
+      if (this.stopRequested) throw new StartInterrupted(service.name);
       this.log.debug(`starting ${service.name}`);
       try {
         await service.start();
       } catch (err) {
         this.log.error(`${service.name} failed to start`, { err });
-        await this.stop();
+        await this.stopStarted();
         throw err;
       }
       this.started.push(service);
       this.bus.emit('componentState', { component: service.name, state: service.state?.().state ?? 'running' });
     }
+    if (this.stopRequested) throw new StartInterrupted();
   }
 
-  /** Stops what was started, in reverse order; one service failing to stop does not keep the others up. */
+  /**
+   * Stops what was started, in reverse order; one service failing to stop does not keep the
+   * others up. A start in progress is waited out first: a service cannot be stopped halfway
+   * through its start, and must not come up after the stop.
+   */
   async stop(): Promise<void> {
+    this.stopRequested = true;
+    await this.starting?.catch(() => undefined);
+    await this.stopStarted();
+  }
+
+  private async stopStarted(): Promise<void> {
     while (this.started.length > 0) {
       const service = this.started.pop()!;
       try {

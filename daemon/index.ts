@@ -114,6 +114,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     await controller.start();
   } catch (err) {
+    // A signal during the start: the stop it began has stopped what had started.
+    if (stopping) return stopping;
     log.error('could not start', { err });
     notifier.close();
     const configFile = configFileErrorIn(err);

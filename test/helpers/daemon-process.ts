@@ -16,8 +16,16 @@ export interface RunningDaemon {
   exited: Promise<number | string>;
 }
 
-/** Writes a config into a fresh temp dir (sockets and data inside it) and starts a real earshotd. */
+/** Writes a config into a fresh temp dir (sockets and data inside it) and starts a real earshotd; resolves once it is ready. */
 export async function startDaemon(config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
+  const daemon = launchDaemon(config, env);
+  await waitFor(() => daemon.output().includes('ready') || daemon.child.exitCode !== null, 20_000);
+  if (daemon.child.exitCode !== null) throw new Error(`earshotd exited early (${daemon.child.exitCode}):\n${daemon.output()}`);
+  return daemon;
+}
+
+/** As startDaemon, without waiting for it to be ready. */
+export function launchDaemon(config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): RunningDaemon {
   const dir = tempDir('earshotd-');
   const socket = join(dir, 'control.sock');
   const configFile = join(dir, 'config.json');
@@ -37,10 +45,7 @@ export async function startDaemon(config: Record<string, unknown> = {}, env: Nod
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const daemon: RunningDaemon = { child, dir, configFile, socket, output: () => out, exited };
-  await waitFor(() => out.includes('ready') || child.exitCode !== null, 20_000);
-  if (child.exitCode !== null) throw new Error(`earshotd exited early (${child.exitCode}):\n${out}`);
-  return daemon;
+  return { child, dir, configFile, socket, output: () => out, exited };
 }
 
 /** The environment without anything that would point the daemon or CLI elsewhere. */
