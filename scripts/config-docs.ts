@@ -16,18 +16,29 @@ interface Node {
   type?: string | string[];
   enum?: unknown[];
   properties?: Record<string, Node>;
+  required?: string[];
   items?: Node;
+  /** Per-kind keys, as `if: { properties: { type: { const } } }, then: {...}` branches. */
+  allOf?: { if?: { properties?: { type?: { const?: string } } }; then?: Node }[];
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  const?: unknown;
+  oneOf?: Node[];
 }
 
 export const configDocsPath = join(packageRoot, 'docs', 'configuration.md');
 
 function typeOf(node: Node): string {
+  if (node.oneOf) return node.oneOf.map(typeOf).join(' | ');
+  if (node.const !== undefined) return `\`${JSON.stringify(node.const)}\``;
   if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' | ');
   const t = Array.isArray(node.type) ? node.type.join(' | ') : (node.type ?? 'any');
   if (t === 'array' && node.items) return `array of ${typeOf(node.items)}`;
-  const range = node.minimum !== undefined || node.maximum !== undefined ? ` (${node.minimum ?? '…'}–${node.maximum ?? '…'})` : '';
+  const low = node.minimum ?? (node.exclusiveMinimum !== undefined ? `>${node.exclusiveMinimum}` : undefined);
+  const high = node.maximum ?? (node.exclusiveMaximum !== undefined ? `<${node.exclusiveMaximum}` : undefined);
+  const range = low !== undefined || high !== undefined ? ` (${low ?? '…'}–${high ?? '…'})` : '';
   return t + range;
 }
 
@@ -35,18 +46,37 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+/** The default as the table shows it: required keys and keys without one say so. */
+function defaultCell(node: Node, key: string, parent: Node): string {
+  if (node.default !== undefined) return `\`${JSON.stringify(node.default)}\``;
+  return parent.required?.includes(key) ? 'required' : '';
+}
+
 export function renderConfigDocs(): string {
   const schema = JSON.parse(readFileSync(configSchemaPath, 'utf8')) as Node;
   const rows: string[] = [];
-  const walk = (node: Node, path: string[]) => {
+  const walk = (node: Node, path: string[], only?: string) => {
     for (const [key, child] of Object.entries(node.properties ?? {})) {
       if (key === '$schema') continue;
       const here = [...path, key];
       const isSection = child.type === 'object' && child.properties;
-      const def = isSection ? '' : `\`${JSON.stringify(child.default)}\``;
-      rows.push(`| \`${here.join('.')}\` | ${cell(typeOf(child))} | ${def} | ${cell(`**${child.title ?? key}.** ${child.description ?? ''}`)} | \`${envName(here)}\` |`);
-      if (isSection) walk(child, here);
-      if (child.items?.properties) walk(child.items, [...here.slice(0, -1), `${key}[]`]);
+      const def = isSection ? '' : defaultCell(child, key, node);
+      // An array's items cannot be set one by one from the environment, only the whole array as JSON.
+      const env = here.some((part) => part.endsWith('[]')) ? '' : `\`${envName(here)}\``;
+      const kind = only ? `(${only} only) ` : '';
+      rows.push(`| \`${here.join('.')}\` | ${cell(typeOf(child))} | ${def} | ${cell(`${kind}**${child.title ?? key}.** ${child.description ?? ''}`)} | ${env} |`);
+      if (isSection) walk(child, here, only);
+      if (child.items?.properties) walkItems(child.items, [...here.slice(0, -1), `${key}[]`]);
+    }
+  };
+  // Keys common to every item, then each kind's own (sources: spool, command, socket).
+  const walkItems = (items: Node, path: string[]) => {
+    walk(items, path);
+    for (const branch of items.allOf ?? []) {
+      const kind = branch.if?.properties?.type?.const;
+      if (!kind || !branch.then?.properties) continue;
+      const own = Object.fromEntries(Object.entries(branch.then.properties).filter(([key]) => !(key in (items.properties ?? {}))));
+      walk({ ...branch.then, properties: own }, path, `\`${kind}\``);
     }
   };
   walk(schema, []);
@@ -57,7 +87,7 @@ export function renderConfigDocs(): string {
     '',
     `${schema.description ?? ''}`,
     '',
-    'Every key is optional. Environment variables override the file: the path in UPPER_SNAKE case with `__` between levels. Arrays and objects are given as JSON.',
+    'Every key is optional unless marked required. Environment variables override the file: the path in UPPER_SNAKE case with `__` between levels. Arrays and objects are given as JSON (`EARSHOT_SOURCES` holds the whole list of sources, for one).',
     '',
     '| Key | Type | Default | Meaning | Environment |',
     '| --- | --- | --- | --- | --- |',
