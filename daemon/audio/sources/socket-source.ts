@@ -59,7 +59,13 @@ export class SocketSource implements AudioSource {
     // Under the service's UMask=0027 the socket would be 0750, and a sender in the earshot
     // group (an arecord run by another user) could not connect: connecting needs write. The
     // same people as on the control socket: the daemon's user and its group.
-    if ('path' in listen) await chmod(listen.path, 0o660);
+    if ('path' in listen) {
+      await chmod(listen.path, 0o660).catch(async (err: unknown) => {
+        // Not started after all: let the socket go, or a retry would find it served (by us).
+        await this.stop();
+        throw err;
+      });
+    }
     server.on('error', (err) => logger.error('source socket error', { source: this.id, error: err.message }));
     logger.info('source socket listening', { source: this.id, ...('path' in listen ? { path: listen.path } : { host: listen.host, port: this.port }) });
   }

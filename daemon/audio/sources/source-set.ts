@@ -1,18 +1,36 @@
 import type { Logger } from '../../log/logger.js';
+import { RepeatedFailures } from './repeated-failures.js';
 import type { AudioSource } from './types.js';
 
 export type SourceState = 'stopped' | 'running' | 'failed';
 
+/** Delays between attempts to start a source that failed to: doubling, up to a minute. */
+export const START_RETRY = { firstMs: 1000, maxMs: 60_000 };
+
+interface Retry {
+  attempt: number;
+  timer?: NodeJS.Timeout;
+  /** The attempt in progress, which stop() waits out. */
+  running?: Promise<void>;
+  failures: RepeatedFailures;
+}
+
 /**
  * Starts and stops a group of sources so that one bad source (a missing folder, a port in
- * use) is logged and marked failed while the others keep running.
+ * use) is logged and marked failed while the others keep running. A source that failed to
+ * start is tried again, a minute apart at most, for as long as the daemon runs: an appliance
+ * left alone must pick up a share mounted late, a socket folder made after it started, or a
+ * port another program let go, without a restart.
  */
 export class SourceSet {
   private readonly states = new Map<string, { state: SourceState; error?: string }>();
+  private readonly retries = new Map<string, Retry>();
+  private stopping = false;
 
   constructor(
     private readonly sources: AudioSource[],
     private readonly logger: Logger,
+    private readonly retry = START_RETRY,
   ) {
     const ids = new Set<string>();
     for (const s of sources) {
@@ -22,21 +40,49 @@ export class SourceSet {
   }
 
   async start(): Promise<void> {
-    await Promise.all(
-      this.sources.map(async (source) => {
-        try {
-          await source.start();
-          this.states.set(source.id, { state: 'running' });
-        } catch (err) {
-          const error = err instanceof Error ? err.message : String(err);
-          this.states.set(source.id, { state: 'failed', error });
-          this.logger.error('source failed to start; the other sources keep running', { source: source.id, kind: source.kind, error });
-        }
-      }),
-    );
+    this.stopping = false;
+    await Promise.all(this.sources.map((source) => this.attempt(source, { attempt: 1, failures: new RepeatedFailures(1) })));
+  }
+
+  private attempt(source: AudioSource, retry: Retry): Promise<void> {
+    this.retries.set(source.id, retry);
+    retry.running = this.tryStart(source, retry).finally(() => {
+      retry.running = undefined;
+    });
+    return retry.running;
+  }
+
+  private async tryStart(source: AudioSource, retry: Retry): Promise<void> {
+    try {
+      await source.start();
+      this.states.set(source.id, { state: 'running' });
+      this.retries.delete(source.id);
+      if (retry.attempt > 1) this.logger.info('source started', { source: source.id, kind: source.kind, attempt: retry.attempt });
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      this.states.set(source.id, { state: 'failed', error });
+      if (this.stopping) return;
+      const delayMs = Math.min(this.retry.firstMs * 2 ** (retry.attempt - 1), this.retry.maxMs);
+      // The same error again is logged once a minute, with how many went unlogged.
+      const { log, unlogged } = retry.failures.take(error);
+      if (log) {
+        const message = retry.attempt === 1 ? 'source failed to start; the other sources keep running' : 'source still cannot start';
+        this.logger.error(message, { source: source.id, kind: source.kind, error, attempt: retry.attempt, retryInMs: delayMs, ...(unlogged > 0 ? { unloggedAttempts: unlogged } : {}) });
+      }
+      retry.timer = setTimeout(() => {
+        retry.timer = undefined;
+        void this.attempt(source, { ...retry, attempt: retry.attempt + 1 });
+      }, delayMs);
+    }
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    const pending = [...this.retries.values()];
+    this.retries.clear();
+    for (const retry of pending) clearTimeout(retry.timer);
+    // A start in progress finishes first, so that the source is not left up after the stop.
+    await Promise.all(pending.map((retry) => retry.running));
     await Promise.all(
       this.sources.map(async (source) => {
         try {
