@@ -4,6 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
 import { transientCode } from '../../shortage/transient-errors.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
+import { RepeatedFailures } from './repeated-failures.js';
 import { RateLimit } from '../../log/rate-limit.js';
 import { ConfigFileError } from '../../config/errors.js';
 
@@ -62,6 +63,9 @@ export class SpoolWatcher implements AudioSource {
   private readonly brokenDirs = new RateLimit(1 / 60, 1);
   /** Files whose names are not allowed: said once a minute. */
   private readonly badNames = new RateLimit(1 / 60, 1);
+  /** The folder cannot be listed (a share unmounted, a disk gone): said once a minute. */
+  private readonly scanFailures = new RepeatedFailures(1);
+  private scanFailing = false;
 
   constructor(private readonly options: SpoolWatcherOptions) {
     this.id = checkSourceId(options.id);
@@ -168,8 +172,16 @@ export class SpoolWatcher implements AudioSource {
     this.timer = setTimeout(() => {
       this.timer = null;
       this.running = this.scan()
+        .then(() => {
+          if (!this.scanFailing) return;
+          this.scanFailing = false;
+          this.options.logger.info('spool folder readable again', { source: this.id, dir: this.options.dir });
+        })
         .catch((err: unknown) => {
-          this.options.logger.error('spool scan failed', { source: this.id, dir: this.options.dir, error: err instanceof Error ? err.message : String(err) });
+          this.scanFailing = true;
+          const error = err instanceof Error ? err.message : String(err);
+          const { log, unlogged } = this.scanFailures.take(error);
+          if (log) this.options.logger.error('spool scan failed; trying again at each poll', { source: this.id, dir: this.options.dir, error, ...(unlogged > 0 ? { unloggedScans: unlogged } : {}) });
         })
         .finally(() => {
           this.running = null;
@@ -197,9 +209,26 @@ export class SpoolWatcher implements AudioSource {
   }
 
   private async dirsBroken(): Promise<boolean> {
+    await this.remakeMissingDirs();
     const problem = await this.ownDirsProblem();
     if (problem && this.brokenDirs.take()) this.options.logger.error(`spool folder: ${problem}; recordings wait here until it is fixed`, { source: this.id });
     return problem !== undefined;
+  }
+
+  /**
+   * done/ or failed/ gone while the daemon runs (a share mounted over the folder, a cleanup
+   * that took them) is made again: a missing folder is safe to make, unlike one that is
+   * there but not ours, which waits for a person.
+   */
+  private async remakeMissingDirs(): Promise<void> {
+    for (const dir of [this.doneDir, this.failedDir]) {
+      if (await lstat(dir).then(() => true, () => false)) continue;
+      await mkdir(dir).then(
+        () => this.options.logger.warn('spool: a folder of ours was missing; made it again', { source: this.id, dir }),
+        // Made by someone in between, or the folder cannot be written: ownDirsProblem says which.
+        () => undefined,
+      );
+    }
   }
 
   private async handle(file: SpoolFile): Promise<void> {

@@ -262,3 +262,28 @@ t.test('a file whose name the daemon will not use is left alone; the rest of the
   t.ok(existsSync(join(dir, 'a\\b.wav')), 'the odd one is where it was');
   t.equal(lines.filter((l) => /backslash is left alone/.test(l)).length, 1, 'said once a minute, not per file or scan');
 });
+
+t.test('a spool folder that goes away and comes back empty (a share unmounted, then mounted) is picked up again', async (t) => {
+  const parent = tempDir();
+  const dir = join(parent, 'share');
+  mkdirSync(dir);
+  const { logger, lines } = keptLog();
+  const handled: string[] = [];
+  const watcher = new SpoolWatcher({ id: 'nas', dir, settleMs: 0, pollMs: 30, logger, handler: async (file) => void handled.push(file.name) });
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  renameSync(dir, join(parent, 'unmounted'));
+  await new Promise((r) => setTimeout(r, 400));
+  t.equal(lines.filter((l) => /spool scan failed; trying again at each poll/.test(l)).length, 1, 'the failing scans are said once, not at each poll');
+
+  // mounted again: the folder is back, without the done/ and failed/ the daemon made
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'after.wav'), 'x');
+  age(join(dir, 'after.wav'), 5000);
+  const until = Date.now() + 5000;
+  while (handled.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  t.same(handled, ['after.wav'], 'the recording made after the return is handled');
+  t.same(readdirSync(join(dir, 'done')), ['after.wav'], 'into a done/ made again');
+  t.ok(lines.some((l) => /spool folder readable again/.test(l)));
+  t.equal(lines.filter((l) => /a folder of ours was missing; made it again/.test(l)).length, 2, 'done/ and failed/, each said once');
+});
