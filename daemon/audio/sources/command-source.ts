@@ -6,6 +6,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { StderrTail } from './stderr-tail.js';
 import { NoDataWatchdog } from './no-data-watchdog.js';
+import { ExitDrain, type OutputLetGo } from './exit-drain.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export interface CommandSourceOptions {
@@ -94,31 +95,32 @@ export class CommandSource implements AudioSource {
     child.once('error', (err) => {
       spawnError = err;
     });
-    let abandoned = false;
-    const reading = this.frames.pump(child.stdout!, this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
-      if (abandoned) return; // the pipes were let go after the command exited; not a handler failure
+    // 'close' waits for every holder of stdout, and a command may leave one behind
+    // (`sleep 30 & exit 1`): then it would never come and the source never restart. So once
+    // the command itself exits, end the rest of its group; what is in the pipe is still read
+    // (ExitDrain says when to stop waiting for more), and stderr is let go a little later.
+    const output = new ExitDrain(child.stdout!, {
+      idleMs: LET_GO_IDLE_OUTPUT_AFTER_MS,
+      limitMs: READ_AFTER_EXIT_AT_MOST_MS,
+      onLetGo: (letGo) => this.onOutputLetGo(letGo),
+    });
+    const reading = this.frames.pump(output.chunks(), this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
       logger.warn('source frames handler failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
       killGroup(child, 'SIGKILL');
     });
-    // 'close' waits for every holder of stdout, and a command may leave one behind
-    // (`sleep 30 & exit 1`): then it would never come and the source never restart. So once
-    // the command itself exits, end the rest of its group (what is already in the pipe is
-    // still read), and let the pipes go if something outside the group (setsid) holds them.
-    let abandonTimer: NodeJS.Timeout | undefined;
+    let stderrTimer: NodeJS.Timeout | undefined;
     child.once('exit', () => {
       this.watchdog?.stop();
       killGroup(child, 'SIGKILL');
-      abandonTimer = setTimeout(() => {
-        abandoned = true;
-        child.stdout!.destroy();
-        child.stderr!.destroy();
-      }, ABANDON_PIPES_AFTER_MS);
+      output.exited();
+      stderrTimer = setTimeout(() => child.stderr!.destroy(), LET_GO_IDLE_OUTPUT_AFTER_MS);
     });
     this.exited = new Promise<void>((resolve) => {
       child.once('close', (code, signal) => {
         this.closed = true;
         this.watchdog?.stop();
-        clearTimeout(abandonTimer);
+        clearTimeout(stderrTimer);
+        output.finish();
         void reading.then(() => {
           resolve();
           this.onExit(code, signal, spawnError, stderr, Date.now() - startedAt);
@@ -148,6 +150,20 @@ export class CommandSource implements AudioSource {
     void this.terminate(child);
   }
 
+  /** The output of a command that exited was let go before its end; say so when that may have cut audio. */
+  private onOutputLetGo(letGo: OutputLetGo): void {
+    const fields = { source: this.id, command: this.options.command[0], ...letGo };
+    if (letGo.reason === 'idle') {
+      // Nothing was waiting and nothing came: no audio lost, only a process left behind.
+      this.options.logger.debug('source command exited, and a process it left behind holds its output without writing; letting the output go', fields);
+      return;
+    }
+    this.options.logger.warn(`source command output still open ${Math.round(letGo.afterExitMs / 1000)} s after the command exited; letting it go, and the audio still in it is lost`, {
+      ...fields,
+      hint: 'a process the command started outside its process group (setsid) may still write to it, or the pipeline was held up that long; droppedBytes counts only what had left the pipe',
+    });
+  }
+
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError: Error | null, stderr: StderrTail, ranForMs: number): void {
     if (this.stopping) return;
     const delay = this.backoff.next(ranForMs);
@@ -175,8 +191,18 @@ export class CommandSource implements AudioSource {
   }
 }
 
-/** How long the pipes of a command that has exited may stay open before they are let go. */
-const ABANDON_PIPES_AFTER_MS = 2000;
+/**
+ * How long, once a command has exited, its output may sit open with nothing coming before it
+ * is let go (then something it left behind holds it); and its stderr in any case.
+ */
+const LET_GO_IDLE_OUTPUT_AFTER_MS = 2000;
+/**
+ * How long after the exit the rest of the output is read at most. What the command itself
+ * wrote is bounded by the pipe (about 200 KB: seconds of audio, which even a backed-up
+ * pipeline gets through well within this); more than that means a process outside the group
+ * still writes, and the source must restart and be able to stop all the same.
+ */
+const READ_AFTER_EXIT_AT_MOST_MS = 60_000;
 
 /** Signals the child's whole process group, or the child alone when it has none. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -4,6 +4,10 @@ import { SocketSource } from '../../../daemon/audio/sources/socket-source.js';
 import { SourceSet } from '../../../daemon/audio/sources/source-set.js';
 import type { AudioFrames } from '../../../daemon/audio/types.js';
 import { LogSink } from '../../../daemon/log/logger.js';
+import { existsSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '../../helpers/paths.js';
 
 const s16 = { encoding: 's16le' as const, sampleRate: 16000, channels: 1 };
 const backoff = { initialMs: 100, maxMs: 400, resetAfterMs: 60_000 };
@@ -104,6 +108,32 @@ t.test('a command that exits while a process it left behind holds stdout is stil
   t.equal(exits().find((r) => r.source === 'lingering')!.code, 1, 'the exit is logged with the command\'s own code');
   t.equal(exits().find((r) => r.source === 'escaped')!.code, 2);
   t.notOk(records().some((r) => r.msg === 'source frames handler failed; restarting the command'), 'letting the pipes go is not reported as a handler failure');
+});
+
+t.test('what a command wrote before it exited is all read, however long the consumer takes', async (t) => {
+  const { logger, records } = logs();
+  const dir = tempDir();
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const [go, exiting] = [join(dir, 'go'), join(dir, 'exiting')];
+  // 0.1 s of audio; once the test has it, 2 s more (it fits in the pipe) and exit while the
+  // consumer is held up for longer than a grandchild holding the pipe is waited for.
+  const script = `head -c 3200 /dev/zero; while [ ! -e '${go}' ]; do sleep 0.02; done; head -c 64000 /dev/zero; : > '${exiting}'; exit 0`;
+  const frames: AudioFrames[] = [];
+  const onFrames = async (f: AudioFrames) => {
+    frames.push(f);
+    if (frames.length > 1) return;
+    await writeFile(go, '');
+    await until(() => existsSync(exiting), 20_000);
+    await new Promise((r) => setTimeout(r, 4000)); // e.g. the live backlog is full
+  };
+  const noRestart = { initialMs: 60_000, maxMs: 60_000, resetAfterMs: 60_000 };
+  const source = new CommandSource({ id: 'tail', command: ['sh', '-c', script], format: s16, backoff: noRestart, logger, onFrames });
+  await source.start();
+  t.teardown(() => source.stop());
+  await until(() => records().some((r) => r.msg === 'source command exited; restarting after backoff'), 30_000);
+  t.equal(frames.reduce((n, f) => n + f.samples.length, 0), 1600 + 32000, 'every sample written arrived');
+  t.equal(frames.filter((f) => f.discontinuity).length, 1, 'in one run');
+  t.notOk(records().some((r) => r.level === 'warn' && r.msg !== 'source command exited; restarting after backoff'), 'and nothing was reported cut');
 });
 
 t.test('a command that runs but sends no audio is restarted, with a warning naming it', async (t) => {
