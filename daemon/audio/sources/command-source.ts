@@ -43,6 +43,8 @@ export class CommandSource implements AudioSource {
   private runs = 0;
   private exited: Promise<void> = Promise.resolve();
   private readonly watchdog: NoDataWatchdog | null;
+  /** The running command's output, read to its end after the command exits. */
+  private output: ExitDrain | null = null;
 
   constructor(private readonly options: CommandSourceOptions) {
     this.id = checkSourceId(options.id);
@@ -69,6 +71,7 @@ export class CommandSource implements AudioSource {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.watchdog?.stop();
+    this.output?.hurry(READ_AFTER_EXIT_WHILE_STOPPING_MS);
     const child = this.child;
     if (child && !this.closed) await this.terminate(child);
     else await this.exited;
@@ -104,6 +107,7 @@ export class CommandSource implements AudioSource {
       limitMs: READ_AFTER_EXIT_AT_MOST_MS,
       onLetGo: (letGo) => this.onOutputLetGo(letGo),
     });
+    this.output = output;
     const reading = this.frames.pump(output.chunks(), this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
       logger.warn('source frames handler failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
       killGroup(child, 'SIGKILL');
@@ -203,6 +207,8 @@ const LET_GO_IDLE_OUTPUT_AFTER_MS = 2000;
  * still writes, and the source must restart and be able to stop all the same.
  */
 const READ_AFTER_EXIT_AT_MOST_MS = 60_000;
+/** The same while the source stops: the whole daemon's stop must end within systemd's 20 s. */
+const READ_AFTER_EXIT_WHILE_STOPPING_MS = 5000;
 
 /** Signals the child's whole process group, or the child alone when it has none. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

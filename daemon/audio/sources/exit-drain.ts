@@ -42,11 +42,14 @@ export class ExitDrain {
   private idleTimer: NodeJS.Timeout | undefined;
   private idleCheck: NodeJS.Immediate | undefined;
   private limitTimer: NodeJS.Timeout | undefined;
+  private limitMs: number;
 
   constructor(
     private readonly output: Readable,
     private readonly options: ExitDrainOptions,
-  ) {}
+  ) {
+    this.limitMs = options.limitMs;
+  }
 
   /** The output's chunks, for its one reader; they end without an error when the output is let go. */
   async *chunks(): AsyncGenerator<Buffer> {
@@ -74,8 +77,20 @@ export class ExitDrain {
   exited(): void {
     if (this.finished || this.exitedAt !== null) return;
     this.exitedAt = Date.now();
-    this.limitTimer = setTimeout(() => this.reachLimit(), this.options.limitMs);
+    this.limitTimer = setTimeout(() => this.reachLimit(), this.limitMs);
     this.armIdle();
+  }
+
+  /**
+   * The source is stopping: read for at most `ms` more (from now, or from the exit if it is
+   * still to come), so that a stop ends well within systemd's stop timeout even while an
+   * escaped process keeps writing.
+   */
+  hurry(ms: number): void {
+    this.limitMs = Math.min(this.limitMs, ms);
+    if (this.finished || this.exitedAt === null) return;
+    clearTimeout(this.limitTimer);
+    this.limitTimer = setTimeout(() => this.reachLimit(), ms);
   }
 
   /** Stops watching: the output has ended or nobody reads it any more. */

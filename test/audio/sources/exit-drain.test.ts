@@ -89,3 +89,19 @@ t.test('an error of the output is not mistaken for letting it go', async (t) => 
   }, /EIO/);
   t.same(letGo, []);
 });
+
+t.test('a stop cuts the time read after the exit short, whether the exit came before it or comes after', async (t) => {
+  for (const exitFirst of [true, false]) {
+    const { drain: output, letGo } = drain(pipe(Infinity), 200, 60_000);
+    if (exitFirst) output.exited();
+    output.hurry(300);
+    if (!exitFirst) output.exited();
+    const started = Date.now();
+    for await (const chunk of output.chunks()) {
+      void chunk;
+      await sleep(10);
+    }
+    t.equal(letGo[0]?.reason, 'limit', `let go at the limit (exit ${exitFirst ? 'before' : 'after'} the stop)`);
+    t.ok(Date.now() - started < 5000, `after ${Date.now() - started} ms, not the minute`);
+  }
+});
