@@ -49,6 +49,24 @@ export class TcpProxy {
     return n;
   }
 
+  /**
+   * Keeps every connection now open but relays nothing more either way, like a broker that
+   * hangs or a path that goes dead: the client still counts itself connected and hears no
+   * acknowledgement. What arrives is read and dropped, so a close on one side still closes
+   * the other (the broker then sees the client go). New connections are relayed as before.
+   */
+  stall(): number {
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      // unpipe() pauses a stream left without a destination; one that is read to no end
+      // still sees the other side close.
+      client.resume();
+      upstream.resume();
+    }
+    return this.pairs.size;
+  }
+
   async stop(): Promise<void> {
     this.cut();
     const server = this.server;
