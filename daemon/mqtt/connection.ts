@@ -7,6 +7,13 @@ import { topicNameProblem } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { maskUrlCredentials } from '../log/redact.js';
 
+/**
+ * The most a graceful stop waits for the broker: to acknowledge what is in flight, then to
+ * close after our DISCONNECT. systemd kills the daemon 20 s after SIGTERM (TimeoutStopSec),
+ * and the rest of the stop (fleet connection, offline status, outbox) needs its share of that.
+ */
+export const GRACEFUL_STOP_MS = 3000;
+
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped';
 
 export interface ConnectionSnapshot {
@@ -212,8 +219,11 @@ export class MqttConnection {
   }
 
   /**
-   * Disconnects. `graceful` sends DISCONNECT (the broker drops our will); with `force`
+   * Disconnects. `graceful` waits for the broker to acknowledge what is in flight, then sends
+   * DISCONNECT (the broker drops our will) — for `GRACEFUL_STOP_MS` at most, then the socket
+   * is destroyed. With `force`, or when the connection is down (nothing can be flushed then),
    * the socket is just destroyed, as if the process died (the broker publishes the will).
+   * Unacknowledged messages are not confirmed to their senders either way.
    */
   async stop(mode: 'graceful' | 'force' = 'graceful'): Promise<void> {
     const client = this.client;
@@ -223,14 +233,73 @@ export class MqttConnection {
     this.closeListeners.length = 0;
     this.messageHandlers.length = 0;
     if (!client) return;
-    await new Promise<void>((resolve) => client.end(mode === 'force', {}, () => resolve()));
+    if (mode === 'graceful' && client.connected) await this.endGracefully(client);
+    else await endClient(client, true);
     client.removeAllListeners();
     // end() leaves a no-op error listener behind on purpose; keep one so late socket errors are not thrown.
     client.on('error', () => undefined);
+  }
+
+  /**
+   * MQTT.js sends DISCONNECT only once every message in flight is acknowledged, and waits for
+   * that without limit; end() has cancelled reconnecting, so a broker that went silent would
+   * hold the stop forever. Past the bound the socket is destroyed instead: without DISCONNECT
+   * the broker publishes our will, so the retained status cannot stay `online`.
+   */
+  private async endGracefully(client: MqttClient): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    let onClose = (): void => undefined;
+    const outcome = await Promise.race([
+      endClient(client, false).then(() => 'ended' as const),
+      new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), GRACEFUL_STOP_MS))),
+      // A connection that drops meanwhile cannot bring the acknowledgements any more. (It also
+      // closes after DISCONNECT, all acknowledged; end() then calls back a moment later.)
+      new Promise<'dropped'>((resolve) => {
+        onClose = () => {
+          closed = true;
+          if (unacknowledged(client) > 0) resolve('dropped');
+        };
+        client.on('close', onClose);
+      }),
+    ]);
+    clearTimeout(timer);
+    const left = unacknowledged(client);
+    if (outcome === 'late' && !closed) {
+      // Wait for MQTT.js to see the close: it stops its keepalive timer then.
+      await new Promise<void>((resolve) => {
+        client.once('close', () => resolve());
+        client.stream.destroy();
+      });
+    }
+    client.off('close', onClose);
+    if (outcome === 'ended') return;
+    const where = { url: this.snapshot.url, clientId: this.snapshot.clientId };
+    const messages = `${left} message${left === 1 ? '' : 's'}`;
+    if (outcome === 'dropped') {
+      this.options.logger.warn(`MQTT connection dropped during the graceful stop with ${messages} not acknowledged by the broker; they are not confirmed`, where);
+    } else if (left > 0) {
+      this.options.logger.warn(
+        `MQTT graceful stop cut short after ${GRACEFUL_STOP_MS} ms: the broker had not acknowledged ${messages}, so they are not confirmed; dropped the connection without DISCONNECT (the broker publishes the last will)`,
+        where,
+      );
+    } else {
+      this.options.logger.warn(`MQTT graceful stop cut short after ${GRACEFUL_STOP_MS} ms: the broker did not close the connection after our DISCONNECT; dropped it`, where);
+    }
   }
 
   private requireClient(): MqttClient {
     if (!this.client) throw new Error('MQTT connection is not started');
     return this.client;
   }
+}
+
+/** Resolves when MQTT.js has closed the socket and its stores (`force`: without DISCONNECT). */
+function endClient(client: MqttClient, force: boolean): Promise<void> {
+  return new Promise((resolve) => client.end(force, {}, () => resolve()));
+}
+
+/** QoS 1/2 publishes, subscribes and unsubscribes the broker has not acknowledged yet. */
+function unacknowledged(client: MqttClient): number {
+  return Object.keys(client.outgoing).length;
 }
