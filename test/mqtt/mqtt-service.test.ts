@@ -1,8 +1,12 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import mqtt from 'mqtt';
+import { join } from 'node:path';
 import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
 import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
 import { silentLogger } from '../../daemon/log/logger.js';
+import { GRACEFUL_STOP_MS } from '../../daemon/mqtt/connection.js';
+import { readOutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import type { StatusPayload } from '../../daemon/mqtt/payloads/status.js';
 import { mqttTestConfig } from './helpers/config.js';
 import { TestSubscriber } from './helpers/subscriber.js';
@@ -147,4 +151,73 @@ t.test('telemetry goes out every telemetryIntervalSec and stops with the service
   const after = calls;
   await new Promise((r) => setTimeout(r, 1300));
   t.equal(calls, after, 'no telemetry after stop');
+});
+
+/**
+ * A daemon's MQTT service on aedes through a relay, a subscriber on the broker itself, and a
+ * transcript accepted (durable) and sent while the relay passes nothing: never acknowledged.
+ */
+async function transcriptInFlight(t: Test, siteId: string) {
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
+  const { port, url } = await broker.start();
+  t.teardown(() => broker.stop());
+  const relay = await new TcpProxy(port).start();
+  t.teardown(() => relay.stop());
+  const sub = await TestSubscriber.connect(url, [`earshot/${siteId}/status`, `earshot/${siteId}/transcript/+`], { protocolVersion: 4 });
+  t.teardown(() => sub.close());
+  const dataDir = tempDir();
+  const service = new MqttService({ config: mqttTestConfig({ url: relay.url, protocolVersion: 4, telemetryIntervalSec: 0 }), siteId, version: '0', logger: silentLogger, dataDir });
+  await service.start();
+  await sub.waitFor((m) => m.some((x) => x.json<StatusPayload>().state === 'online'), 5000, 'online status');
+  relay.stall();
+  const transcript = sampleTranscript(1, siteId);
+  await service.publishTranscript(transcript);
+  t.equal(service.state().outbox?.depth, 1, 'the transcript is in the outbox, not acknowledged');
+  // The next run, with the broker reachable again: what the outbox kept goes out.
+  const restart = async () => {
+    const again = new MqttService({ config: mqttTestConfig({ url, protocolVersion: 4, telemetryIntervalSec: 0 }), siteId, version: '0', logger: silentLogger, dataDir });
+    await again.start();
+    t.teardown(() => again.stop());
+    const arrived = (m: typeof sub.messages) => m.some((x) => x.topic.includes('/transcript/') && x.json<TranscriptPayload>().id === transcript.id);
+    await sub.waitFor(arrived, 5000, 'the transcript after the restart');
+    t.ok(arrived(sub.messages), 'the next start delivered the transcript: nothing was lost');
+    await sub.waitFor(() => again.state().outbox?.depth === 0, 5000, 'the outbox to drain');
+  };
+  return { relay, sub, service, dataDir, restart };
+}
+
+/** How long `service.stop()` took, or null when it had not returned after `limitMs`. */
+async function timedStop(service: MqttService, limitMs: number): Promise<number | null> {
+  const t0 = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), limitMs)));
+  const took = await Promise.race([service.stop().then(() => Date.now() - t0), late]);
+  clearTimeout(timer);
+  return took;
+}
+
+const lastStatus = (sub: TestSubscriber) => sub.messages.filter((m) => m.topic.endsWith('/status')).at(-1)?.json<StatusPayload>();
+
+t.test('stopped while the broker is gone with a transcript unacknowledged: stop returns at once, the next start delivers it', async (t) => {
+  const { relay, sub, service, dataDir, restart } = await transcriptInFlight(t, 'lab-gone');
+  await relay.stop();
+  await sub.waitFor(() => service.state().connection?.state !== 'connected', 3000, 'the connection to drop');
+  const took = await timedStop(service, GRACEFUL_STOP_MS + 5000);
+  t.ok(took !== null && took < 1000, `stop() returned at once (${took} ms)`);
+  t.equal(readOutboxStats(join(dataDir, 'outbox')).depth, 1, 'the transcript is still in the outbox on disk');
+  await sub.waitFor(() => lastStatus(sub)?.state === 'offline', 3000, 'the will');
+  await restart();
+});
+
+t.test('stopped while the broker acknowledges nothing: stop is bounded, the status ends offline, the next start delivers the transcript', async (t) => {
+  const { sub, service, dataDir, restart } = await transcriptInFlight(t, 'lab-silent');
+  const took = await timedStop(service, 2000 + GRACEFUL_STOP_MS + 5000);
+  // 2 s for the offline status that is never acknowledged either, then the connection's bound.
+  t.ok(took !== null && took < 2000 + GRACEFUL_STOP_MS + 2000, `stop() returned within its bound (${took} ms)`);
+  t.equal(readOutboxStats(join(dataDir, 'outbox')).depth, 1, 'the transcript is still in the outbox on disk');
+  // No DISCONNECT went out: the broker published the will, so 'online' is not left retained.
+  await sub.waitFor(() => lastStatus(sub)?.state === 'offline', 3000, 'the will');
+  t.match(lastStatus(sub), { state: 'offline', reason: 'connection lost' });
+  t.equal(sub.messages.filter((m) => m.topic.includes('/transcript/')).length, 0, 'the broker never got the transcript');
+  await restart();
 });
