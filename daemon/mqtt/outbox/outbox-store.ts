@@ -175,6 +175,8 @@ export class OutboxStore {
     this.fh = null;
     this.dropListeners.length = 0;
     await fh?.close();
+    // A stop during an outage, or one that cut a silent broker short, loses nothing: say so.
+    if (fh && this.pending.size > 0) this.options.logger.info('outbox: messages the broker has not acknowledged stay for the next run', { depth: this.pending.size, bytes: this.pendingBytes });
   }
 
   private track(e: OutboxEntry): void {

@@ -18,7 +18,8 @@ function captureLogger() {
 
 t.test('appended entries survive a reopen in order; acked ones do not; duplicates are not added', async (t) => {
   const dir = tempDir();
-  const a = new OutboxStore({ dir, maxBytes: 1 << 20, maxAgeMs: 0, logger: silentLogger });
+  const first = captureLogger();
+  const a = new OutboxStore({ dir, maxBytes: 1 << 20, maxAgeMs: 0, logger: first.logger });
   await a.open();
   for (let i = 0; i < 10; i++) t.equal(await a.append(entry(i)), true);
   t.equal(await a.append(entry(3)), false, 'same id again is not added');
@@ -26,13 +27,16 @@ t.test('appended entries survive a reopen in order; acked ones do not; duplicate
   a.ack('id-4');
   a.ack('id-unknown');
   await a.close();
+  t.match(first.lines.join('\n'), /INFO  earshot:outbox outbox: messages the broker has not acknowledged stay for the next run depth=8/, 'the close says what stays');
 
-  const b = new OutboxStore({ dir, maxBytes: 1 << 20, maxAgeMs: 0, logger: silentLogger });
+  const second = captureLogger();
+  const b = new OutboxStore({ dir, maxBytes: 1 << 20, maxAgeMs: 0, logger: second.logger });
   await b.open();
   t.same([...b.entries()].map((e) => e.id), ['id-1', 'id-2', 'id-3', 'id-5', 'id-6', 'id-7', 'id-8', 'id-9']);
   t.equal([...b.entries()][0]!.payload, entry(1).payload, 'payload bytes preserved');
   for (const e of [...b.entries()]) b.ack(e.id);
   await b.close();
+  t.notMatch(second.lines.join('\n'), /stay for the next run/, 'nothing said when all was acknowledged');
   t.equal(statSync(join(dir, 'outbox.log')).size, 0, 'fully delivered log is truncated');
 });
 
