@@ -48,6 +48,8 @@ const ASR_BATCH = 4;
  * Publishing comes up before anything that produces transcripts, and the control socket
  * last, so `earshot status` answering means everything else is ready.
  */
+const STOP_WAITS_FOR_START_MS = 8000;
+
 /** start() gave up because stop() was called while it ran. */
 export class StartInterrupted extends Error {
   constructor(before?: string) {
@@ -69,6 +71,8 @@ export class Controller {
   /** The start in progress, which a stop waits out. */
   private starting: Promise<void> | undefined;
   private stopRequested = false;
+  /** The name of the service whose start() is running, if any. */
+  private startingService: string | undefined;
   private readonly log: Logger;
   private schedulerMethods: ReturnType<SchedulerStack['handlers']> = {};
   private startedAt: Date | undefined;
@@ -154,12 +158,17 @@ export class Controller {
 
   /**
    * Starts the services in order. A stop() called meanwhile (SIGTERM during a slow start)
-   * lets the service being started finish, starts nothing more, and this rejects with
+   * waits a while for the service being started, starts nothing more, and this rejects with
    * StartInterrupted once everything started is stopped again.
    */
   start(): Promise<void> {
     this.starting ??= this.startServices();
     return this.starting;
+  }
+
+  /** A start that was under way when stop() gave up waiting for it. */
+  get stillStarting(): boolean {
+    return this.startingService !== undefined;
   }
 
   private async startServices(): Promise<void> {
@@ -168,27 +177,44 @@ export class Controller {
     for (const service of this.services) {
       if (this.stopRequested) throw new StartInterrupted(service.name);
       this.log.debug(`starting ${service.name}`);
+      this.startingService = service.name;
       try {
         await service.start();
       } catch (err) {
         this.log.error(`${service.name} failed to start`, { err });
         await this.stopStarted();
         throw err;
+      } finally {
+        this.startingService = undefined;
       }
       this.started.push(service);
       this.bus.emit('componentState', { component: service.name, state: service.state?.().state ?? 'running' });
+      if (this.stopRequested) {
+        // The stop may have given up waiting for this service and returned: stop it here.
+        await this.stopStarted();
+        throw new StartInterrupted();
+      }
     }
-    if (this.stopRequested) throw new StartInterrupted();
   }
 
   /**
    * Stops what was started, in reverse order; one service failing to stop does not keep the
-   * others up. A start in progress is waited out first: a service cannot be stopped halfway
-   * through its start, and must not come up after the stop.
+   * others up. A start in progress is waited out first, for STOP_WAITS_FOR_START_MS at most:
+   * a service cannot be stopped halfway through its start and must not come up after the
+   * stop, but an MQTT connect to a broker that never answers, or a plugin thread slow to
+   * load, must not hold the whole stop past systemd's stop timeout (20 s).
    */
   async stop(): Promise<void> {
     this.stopRequested = true;
-    await this.starting?.catch(() => undefined);
+    if (this.starting) {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = await Promise.race([
+        this.starting.then(() => true, () => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_WAITS_FOR_START_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!waited) this.log.warn(`${this.startingService ?? 'a service'} is still starting ${STOP_WAITS_FOR_START_MS / 1000} s into the stop; stopping the rest without it`);
+    }
     await this.stopStarted();
   }
 

@@ -80,6 +80,12 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       await controller.stop();
       notifier.close();
       log.info('stopped');
+      // A start the stop gave up waiting for (a broker that never answers) would keep the
+      // process alive until systemd's SIGKILL; everything else is stopped and on disk.
+      if (controller.stillStarting) {
+        log.warn('exiting with a start still under way');
+        process.exit(code);
+      }
       return code;
     })();
     return stopping;
