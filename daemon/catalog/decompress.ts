@@ -1,8 +1,8 @@
 /**
  * The uncompressed bytes of a tar archive, whatever it was packed with. The compression is
  * told by the file's first bytes, not its name. gzip is undone in-process; bzip2 (what
- * sherpa-onnx packs use) and xz by their own programs, which Debian and macOS ship and which
- * read faster than any JavaScript port.
+ * sherpa-onnx packs use) and xz by their own programs, which read faster than any JavaScript
+ * port (Debian ships both; macOS ships bzip2, and xz comes with Homebrew).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -91,7 +91,7 @@ async function* byProgram(archive: string, compression: keyof typeof PROGRAMS): 
     if (spawnError) throw new Error(`cannot run ${program}: ${spawnError.message}`);
     if (code !== 0) {
       // its first line says what is wrong; the rest is advice about its own command line
-      const said = stderr.split('\n').map((line) => line.trim()).find(Boolean)?.replace(`${program}: `, '').replace(/;$/, '') ?? `exit status ${code}`;
+      const said = stderr.split('\n').map((line) => line.trim()).find(Boolean)?.replace(`${program}: `, '').replace('(stdin): ', '').replace(/;$/, '') ?? `exit status ${code}`;
       throw new TarFormatError(`not a readable ${compression} stream (${program}: ${said})`);
     }
   } finally {

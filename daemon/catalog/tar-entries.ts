@@ -91,7 +91,6 @@ export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visi
       return;
     }
     const header = parseHeader(block);
-    count++;
     if (header.type === 'x' || header.type === 'g' || header.type === 'L' || header.type === 'K') {
       const metaSize = header.size;
       if (metaSize > MAX_META_BYTES) throw new TarFormatError(`a ${header.type} meta entry holds ${metaSize} bytes, more than any real archive needs`);
@@ -102,6 +101,7 @@ export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visi
       if (header.type === 'L') pending.path = body.toString('utf8').replace(/\0+$/, '');
       continue;
     }
+    count++; // meta entries alone do not make an archive
     const path = pending.path ?? header.path;
     const size = pending.size ?? header.size;
     // Pre-POSIX tars marked a directory only by the slash that ends its name.
