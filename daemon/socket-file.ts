@@ -74,7 +74,9 @@ function howServed(path: string, setting: string): Promise<string | null> {
     probe.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNREFUSED' || err.code === 'ENOENT') settle(null);
       else if (err.code === 'EAGAIN') settle('its backlog is full, as when its process is stopped');
-      else settle(new ConfigFileError(`${setting}: cannot tell whether anything listens on ${path}: ${err.message}; check the permissions of the socket and its folder`));
+      // Not a config error (exit 78, never restarted): the owner may be a live daemon run by
+      // another user that goes away, after which a restart finds the path free.
+      else settle(new Error(`${setting}: cannot tell whether anything listens on ${path}: ${err.message}; check the permissions of the socket and its folder`));
     });
   });
 }
