@@ -45,6 +45,9 @@ const IN_PROGRESS = /\.(part|tmp)$/i;
  * `done/`, or in `failed/` beside a `NAME.reason.txt` saying why, so nothing is lost and
  * nothing is handled twice.
  */
+/** done/ and failed/: writable by the daemon's user alone (ownDirsProblem checks it). */
+const OWN_DIR_MODE = 0o755;
+
 export class SpoolWatcher implements AudioSource {
   readonly id: string;
   readonly kind = 'spool' as const;
@@ -83,8 +86,9 @@ export class SpoolWatcher implements AudioSource {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.doneDir, { recursive: true });
-    await mkdir(this.failedDir, { recursive: true });
+    // 0755 whatever the umask: a group-writable one would fail ownDirsProblem below
+    await mkdir(this.doneDir, { recursive: true, mode: OWN_DIR_MODE });
+    await mkdir(this.failedDir, { recursive: true, mode: OWN_DIR_MODE });
     const problem = await this.ownDirsProblem();
     if (problem) throw new ConfigFileError(`spool folder ${this.options.dir}: ${problem}`);
     // Without the sticky bit, whoever may write to the folder may also rename done/ and
@@ -223,7 +227,7 @@ export class SpoolWatcher implements AudioSource {
   private async remakeMissingDirs(): Promise<void> {
     for (const dir of [this.doneDir, this.failedDir]) {
       if (await lstat(dir).then(() => true, () => false)) continue;
-      await mkdir(dir).then(
+      await mkdir(dir, { mode: OWN_DIR_MODE }).then(
         () => this.options.logger.warn('spool: a folder of ours was missing; made it again', { source: this.id, dir }),
         // Made by someone in between, or the folder cannot be written: ownDirsProblem says which.
         () => undefined,

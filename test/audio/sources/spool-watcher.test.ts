@@ -287,3 +287,19 @@ t.test('a spool folder that goes away and comes back empty (a share unmounted, t
   t.ok(lines.some((l) => /spool folder readable again/.test(l)));
   t.equal(lines.filter((l) => /a folder of ours was missing; made it again/.test(l)).length, 2, 'done/ and failed/, each said once');
 });
+
+t.test('under a group-writable umask the folders the daemon makes still pass its own check', async (t) => {
+  const previous = process.umask(0o002);
+  t.teardown(() => void process.umask(previous));
+  const dir = join(tempDir(), 'spool');
+  const watcher = new SpoolWatcher({ id: 'umask', dir, settleMs: 0, logger: silentLogger, handler: async () => undefined });
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  t.equal(lstatSync(join(dir, 'done')).mode & 0o777, 0o755);
+  rmSync(join(dir, 'failed'), { recursive: true });
+  writeFileSync(join(dir, 'a.wav'), 'x');
+  age(join(dir, 'a.wav'), 5000);
+  await watcher.scan();
+  t.equal(lstatSync(join(dir, 'failed')).mode & 0o777, 0o755, 'and so does one made again');
+  t.same(readdirSync(join(dir, 'done')), ['a.wav']);
+});
