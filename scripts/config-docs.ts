@@ -69,14 +69,27 @@ export function renderConfigDocs(): string {
       if (child.items?.properties) walkItems(child.items, [...here.slice(0, -1), `${key}[]`]);
     }
   };
-  // Keys common to every item, then each kind's own (sources: spool, command, socket).
+  // Keys common to every item, then each kind's own (sources: spool, command, socket); a key
+  // that several kinds share alike is listed once, naming them.
   const walkItems = (items: Node, path: string[]) => {
     walk(items, path);
+    const shared = new Map<string, { key: string; node: Node; required: boolean; kinds: string[] }>();
     for (const branch of items.allOf ?? []) {
       const kind = branch.if?.properties?.type?.const;
       if (!kind || !branch.then?.properties) continue;
-      const own = Object.fromEntries(Object.entries(branch.then.properties).filter(([key]) => !(key in (items.properties ?? {}))));
-      walk({ ...branch.then, properties: own }, path, `\`${kind}\``);
+      for (const [key, node] of Object.entries(branch.then.properties)) {
+        if (key in (items.properties ?? {})) continue;
+        const required = branch.then.required?.includes(key) ?? false;
+        const id = JSON.stringify([key, node, required]);
+        const group = shared.get(id) ?? { key, node, required, kinds: [] };
+        group.kinds.push(`\`${kind}\``);
+        shared.set(id, group);
+      }
+    }
+    const kindCount = (items.allOf ?? []).filter((branch) => branch.if?.properties?.type?.const).length;
+    for (const { key, node, required, kinds } of shared.values()) {
+      const named = kinds.length === kindCount ? undefined : kinds.length === 1 ? kinds[0]! : `${kinds.slice(0, -1).join(', ')} and ${kinds.at(-1)!}`;
+      walk({ properties: { [key]: node }, required: required ? [key] : [] }, path, named);
     }
   };
   walk(schema, []);
