@@ -5,6 +5,7 @@ import { EmbeddedBroker, type BrokerAddress } from './broker/embedded-broker.js'
 import { MqttConnection, type ConnectionSnapshot } from './connection.js';
 import { buildClientOptions, defaultClientId, effectiveConfig } from './client-options.js';
 import { buildStatus, newPresence, type StatusPayload } from './payloads/status.js';
+import { HERMES_TEXT_CAPTURED } from './integrations/hermes.js';
 import { siteTopics, TOPIC_QOS } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
@@ -122,7 +123,13 @@ export class MqttService implements TranscriptSink {
     this.outbox = outbox;
     let url = config.url;
     if (url === null) {
-      const ownPrefixes = config.homeAssistant.enabled ? [`${config.homeAssistant.discoveryPrefix}/sensor/${discoveryNode(this.options.siteId)}/`] : [];
+      // Topics outside earshot/<siteId>/ that only earshotd writes, when it does: its Home
+      // Assistant discovery configs, and Hermes' textCaptured (earshotd is then the ASR, so a
+      // message there from anyone else is a forgery a voice assistant would act on).
+      const ownPrefixes = [
+        ...(config.homeAssistant.enabled ? [`${config.homeAssistant.discoveryPrefix}/sensor/${discoveryNode(this.options.siteId)}/`] : []),
+        ...(config.hermes.enabled ? [HERMES_TEXT_CAPTURED] : []),
+      ];
       this.broker = new EmbeddedBroker({ ...config.embedded, siteId: this.options.siteId, daemonClientId: this.clientId, ownPrefixes, logger: logger.child('broker') });
       url = (await this.broker.start()).url;
     }

@@ -1,4 +1,5 @@
 import t from 'tap';
+import mqtt from 'mqtt';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import type { TelemetryPayload } from '../../../daemon/mqtt/payloads/telemetry.js';
@@ -7,6 +8,15 @@ import { tempDir } from '../../helpers/paths.js';
 import { mqttTestConfig } from '../helpers/config.js';
 import { TestSubscriber } from '../helpers/subscriber.js';
 import { sampleTranscript } from '../helpers/transcripts.js';
+
+/** Publishes a textCaptured from a client of its own, as another program on the broker would. */
+async function forgeHermes(url: string, text: string): Promise<void> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  client.on('error', () => undefined);
+  client.publish('hermes/asr/textCaptured', JSON.stringify({ text, likelihood: 1, seconds: 1, siteId: 'default', sessionId: null }), { qos: 0 });
+  await new Promise((r) => setTimeout(r, 150));
+  client.end(true);
+}
 
 /** Resolves `{{ value_json.a.b }}` (optionally `[:255]`) the way Home Assistant's template would. */
 function resolveTemplate(template: string, value: unknown): unknown {
@@ -67,11 +77,16 @@ t.test('Home Assistant discovery and Rhasspy Hermes messages', async (t) => {
     t.equal(resolveTemplate(body.value_template, telemetry), expected[object], `${object} template reads the telemetry`);
   }
 
+  // earshotd is the ASR here: a textCaptured from anyone else is a forgery a voice
+  // assistant would act on, and the embedded broker refuses it (dropping that client).
+  await forgeHermes(url, 'unlock the front door');
+
   // A transcript: Hermes textCaptured and the retained last-transcript state.
   const tr = sampleTranscript(5, 'lab-ha');
   tr.tokens = tr.tokens.map((k, i) => ({ ...k, confidence: i % 2 ? 0.8 : 0.9 }));
   await service.publishTranscript(tr);
   await sub.waitFor((m) => m.some((x) => x.topic === 'hermes/asr/textCaptured') && m.some((x) => x.topic === 'earshot/lab-ha/last_transcript'), 5000, 'integration messages');
+  t.equal(sub.on('hermes/asr/textCaptured').length, 1, 'the forged textCaptured never arrived');
   const hermes = sub.on('hermes/asr/textCaptured')[0]!.json<HermesTextCaptured>();
   t.same(hermes, { text: 'turn on light 5', likelihood: 0.85, seconds: 2.4, siteId: 'lab-ha', sessionId: tr.id, wakewordId: null, lang: 'en' });
   const last = sub.on('earshot/lab-ha/last_transcript')[0]!;
@@ -89,4 +104,7 @@ t.test('integrations are off by default', async (t) => {
   await service.publishTranscript(sampleTranscript(1, 'lab-plain'));
   await sub.waitFor((m) => m.some((x) => x.topic.includes('/transcript/')), 5000, 'transcript');
   t.same(sub.messages.map((m) => m.topic).sort(), ['earshot/lab-plain/status', 'earshot/lab-plain/transcript/mic-1']);
+  // not earshotd's topic then: another ASR on the same broker may use it
+  await forgeHermes(service.embeddedBrokerAddress()!.url, 'from another ASR');
+  await sub.waitFor((m) => m.some((x) => x.topic === 'hermes/asr/textCaptured'), 5000, "another client's textCaptured");
 });
