@@ -78,7 +78,12 @@ export class CaptureService implements Service {
     const list = this.sourceSet?.status() ?? [];
     if (list.length === 0) return { state: this.sourceSet ? 'idle' : 'stopped', detail: 'no sources configured' };
     const failed = list.filter((s) => s.state === 'failed');
-    return { state: failed.length ? 'degraded' : 'running', detail: list.map((s) => `${s.id}:${s.state}`).join(' ') };
+    const shown = list.map((s) => {
+      if (s.state !== 'failed') return `${s.id}:${s.state}`;
+      const why = s.error && s.error.length > 160 ? `${s.error.slice(0, 157)}...` : s.error;
+      return `${s.id}:failed (${why ?? 'unknown error'}${s.retryInSec !== undefined ? `; next try in ${s.retryInSec} s` : ''})`;
+    });
+    return { state: failed.length ? 'degraded' : 'running', detail: shown.join(' ') };
   }
 
   /** Per-source state for `earshot status`. */

@@ -23,7 +23,7 @@ interface Retry {
  * port another program let go, without a restart.
  */
 export class SourceSet {
-  private readonly states = new Map<string, { state: SourceState; error?: string }>();
+  private readonly states = new Map<string, { state: SourceState; error?: string; retryAt?: number }>();
   private readonly retries = new Map<string, Retry>();
   private stopping = false;
 
@@ -63,6 +63,7 @@ export class SourceSet {
       this.states.set(source.id, { state: 'failed', error });
       if (this.stopping) return;
       const delayMs = Math.min(this.retry.firstMs * 2 ** (retry.attempt - 1), this.retry.maxMs);
+      this.states.set(source.id, { state: 'failed', error, retryAt: Date.now() + delayMs });
       // The same error again is logged once a minute, with how many went unlogged.
       const { log, unlogged } = retry.failures.take(error);
       if (log) {
@@ -95,8 +96,11 @@ export class SourceSet {
     );
   }
 
-  /** Per-source state, for `earshot status`. */
-  status(): Array<{ id: string; kind: AudioSource['kind']; state: SourceState; error?: string }> {
-    return this.sources.map((s) => ({ id: s.id, kind: s.kind, ...(this.states.get(s.id) ?? { state: 'stopped' as const }) }));
+  /** Per-source state, for `earshot status`: a failed source says why, and when it is tried next. */
+  status(): Array<{ id: string; kind: AudioSource['kind']; state: SourceState; error?: string; retryInSec?: number }> {
+    return this.sources.map((s) => {
+      const { retryAt, ...state } = this.states.get(s.id) ?? { state: 'stopped' as const };
+      return { id: s.id, kind: s.kind, ...state, ...(retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((retryAt - Date.now()) / 1000)) } : {}) };
+    });
   }
 }

@@ -41,6 +41,7 @@ t.test('a source that cannot start is tried again until it can, and then works',
   t.teardown(() => set.stop());
   t.equal(set.status()[0]!.state, 'failed');
   t.match(set.status()[0]!.error, /ENOENT|EACCES/);
+  t.ok((set.status()[0]!.retryInSec ?? -1) >= 0 && (set.status()[0]!.retryInSec ?? 9) <= 1, 'and when it is tried next');
   const first = records().find((r) => r.msg === 'source failed to start; the other sources keep running');
   t.match(first, { source: 'late', attempt: 1, retryInMs: 100 }, 'says it will try again, and when');
 
