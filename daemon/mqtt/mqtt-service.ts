@@ -6,6 +6,7 @@ import { MqttConnection, type ConnectionSnapshot } from './connection.js';
 import { buildClientOptions, defaultClientId, effectiveConfig } from './client-options.js';
 import { buildStatus, newPresence, type StatusPayload } from './payloads/status.js';
 import { HERMES_TEXT_CAPTURED } from './integrations/hermes.js';
+import { PresenceSequence } from './presence-sequence.js';
 import { siteTopics, TOPIC_QOS } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
@@ -134,6 +135,8 @@ export class MqttService implements TranscriptSink {
       url = (await this.broker.start()).url;
     }
     const topics = this.topics;
+    const sequence = new PresenceSequence(join(this.options.dataDir, 'presence-sequence'), logger);
+    this.presence = { live: null, next: newPresence(sequence.next()) };
     const clientOptions = buildClientOptions({
       config,
       url,
@@ -150,7 +153,7 @@ export class MqttService implements TranscriptSink {
     connection.onConnect(() => {
       // This connection carries the will of `next`; the one after it gets a fresh id.
       const live = this.presence.next;
-      this.presence = { live, next: newPresence() };
+      this.presence = { live, next: newPresence(sequence.next()) };
       connection.setWill(this.lastWill(this.presence.next));
       connection
         .publish(topics.status, this.statusMessage('online', live), TOPIC_QOS.status)

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import type { MqttConnection, MessageHandler } from '../connection.js';
-import { PAYLOAD_VERSION } from '../payloads/status.js';
+import { PAYLOAD_VERSION, presenceSequence } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
 import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
@@ -39,6 +39,8 @@ interface SiteStatus {
   state: StatusPayload['state'];
   presence: string | undefined;
   onlineTs: string | undefined;
+  /** The newest online's place in the box's connection sequence, when its presence carries one. */
+  onlineSequence: number | undefined;
 }
 
 export interface FleetOffererStats {
@@ -220,14 +222,25 @@ export class FleetOfferer {
     if (this.gone.has(presence)) return false;
     // Older than the newest online known, also while the box is offline (its fleet
     // connection may still hold a job): an old pair replayed then must not take it back.
-    return before.presence === presence || before.onlineTs === undefined || Date.parse(status.ts) >= Date.parse(before.onlineTs);
+    // "Older" by the box's connection sequence when both carry one; by its clock otherwise,
+    // which a step back (NTP) makes wrong until the lease brings the jobs back.
+    if (before.presence === presence) return true;
+    const sequence = presenceSequence(presence);
+    if (sequence !== undefined && before.onlineSequence !== undefined) return sequence >= before.onlineSequence;
+    return before.onlineTs === undefined || Date.parse(status.ts) >= Date.parse(before.onlineTs);
   }
 
   private remember(site: string, status: StatusPayload): void {
     // Anyone may invent site names: remember a bounded number, the most recent.
     const before = this.sites.get(site);
     this.sites.delete(site);
-    this.sites.set(site, { state: status.state, presence: status.presence, onlineTs: status.state === 'online' ? status.ts : before?.onlineTs });
+    const online = status.state === 'online';
+    this.sites.set(site, {
+      state: status.state,
+      presence: status.presence,
+      onlineTs: online ? status.ts : before?.onlineTs,
+      onlineSequence: online ? presenceSequence(status.presence) : before?.onlineSequence,
+    });
     if (this.sites.size > MAX_SITES_REMEMBERED) this.sites.delete(this.sites.keys().next().value!);
   }
 

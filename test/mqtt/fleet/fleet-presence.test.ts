@@ -3,7 +3,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { JobClaimPayload, JobGrantPayload } from '../../../daemon/mqtt/payloads/job.js';
-import { buildStatus, type StatusPayload } from '../../../daemon/mqtt/payloads/status.js';
+import { buildStatus, newPresence, presenceSequence, type StatusPayload } from '../../../daemon/mqtt/payloads/status.js';
 import { readFleetMessage, sealFleetMessage, type FleetKey } from '../../../daemon/mqtt/fleet/fleet-signature.js';
 import { fleetTopics } from '../../../daemon/mqtt/topics.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
@@ -110,6 +110,34 @@ t.test('with a group key, a granted job goes out again only on the signed offlin
   t.equal(offerer.stats().reoffered, 2, 'an old pair replayed while the box is offline changes nothing');
 });
 
+t.test("a box's onlines are ordered by its connection sequence, not its clock: a step back of the clock changes nothing", async (t) => {
+  const { offerer, boxB, status, claim } = await jobGrantedUnderP2(t, KEY);
+  const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+  const [s0, s1, s2, s3] = [150, 200, 201, 202].map((n) => newPresence(n));
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P2), { qos: 1 });
+  await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', s1), { qos: 1 });
+  t.equal((await claim(2)).granted, true, 'attempt 2 granted to box-b on its connection 200');
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', s1), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 2, "connection 200's offline offers it again");
+
+  // NTP stepped the box's clock back an hour; its next connection is still the newest
+  await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', s2, hourAgo), { qos: 1 });
+  t.equal((await claim(3)).granted, true, 'attempt 3 granted to box-b on connection 201');
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', s2, hourAgo), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 3, "connection 201's online counted, so its offline offers the job again at once");
+
+  // and an older connection's pair, replayed with a newer clock, is not taken for the box
+  await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', s3, hourAgo), { qos: 1 });
+  t.equal((await claim(4)).granted, true, 'attempt 4 granted on connection 202');
+  await boxB.publishAsync('earshot/box-b/status', status('online', 'box-b', s0), { qos: 1 });
+  await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', s0), { qos: 1 });
+  await settle(boxB);
+  t.equal(offerer.stats().reoffered, 3, 'a replayed pair of connection 150 does not take the job back');
+  t.equal(offerer.stats().granted, 1, 'it stays granted on connection 202');
+});
+
 t.test('without a key, a late offline of an earlier connection leaves a job alone; one without a presence (an older box) is taken at its word', async (t) => {
   const { offerer, boxB, status } = await jobGrantedUnderP2(t, null);
   await boxB.publishAsync('earshot/box-b/status', status('offline', 'box-b', P1), { qos: 1 });
@@ -139,7 +167,7 @@ t.test("a box's status carries a fresh presence per connection, signed with its 
   const offerer = await offererOn(t, broker.url, GROUP, KEY);
   await heard.waitFor(() => statuses().length >= 1, 5000, 'online');
   const p1 = statuses()[0]!.presence!;
-  t.match(statuses()[0], { state: 'online', presence: /^[0-9a-f]{32}$/ }, 'online carries a presence');
+  t.match(statuses()[0], { state: 'online', presence: /^[0-9a-z]{8}-[0-9a-f]{32}$/ }, 'online carries a presence: its place in the sequence, and 128 random bits');
   t.equal((await offerer.offer('job-1', { file: '/spool/job-1.wav' })).takenBy, 'box-p', 'the box takes a job');
 
   // Two network drops: the broker publishes each connection's own will, and each new
@@ -153,6 +181,8 @@ t.test("a box's status carries a fresh presence per connection, signed with its 
   const [q1, q2, q3] = onlinePresences();
   t.equal(q1, p1);
   t.ok(q1 && q2 && q3 && new Set([q1, q2, q3]).size === 3, 'each connection has its own presence');
+  const order = [q1, q2, q3].map((q) => presenceSequence(q));
+  t.ok(order[0]! < order[1]! && order[1]! < order[2]!, `each connection comes later in the box's sequence (${order.join(' < ')})`);
   const seen = statuses();
   for (const [i, p] of [q1, q2].entries()) {
     const firstOnline = seen.findIndex((s) => s.state === 'online' && s.presence === p);
