@@ -54,6 +54,7 @@ const STOP_WAITS_FOR_START_MS = 8000;
 export class StartInterrupted extends Error {
   constructor(before?: string) {
     super(before ? `stopped while starting, before ${before}` : 'stopped while starting');
+    this.name = 'StartInterrupted';
   }
 }
 
@@ -71,6 +72,8 @@ export class Controller {
   /** The start in progress, which a stop waits out. */
   private starting: Promise<void> | undefined;
   private stopRequested = false;
+  /** The stop loop in progress, which every stop joins. */
+  private stopLoop: Promise<void> | undefined;
   /** The name of the service whose start() is running, if any. */
   private startingService: string | undefined;
   private readonly log: Logger;
@@ -190,8 +193,10 @@ export class Controller {
       this.started.push(service);
       this.bus.emit('componentState', { component: service.name, state: service.state?.().state ?? 'running' });
       if (this.stopRequested) {
-        // The stop may have given up waiting for this service and returned: stop it here.
-        await this.stopStarted();
+        // The stop gave up waiting for this service: its loop (still running, or run again
+        // here) stops it next, before what started earlier. Again if the loop was just
+        // ending as this was pushed.
+        while (this.started.length > 0) await this.stopStarted();
         throw new StartInterrupted();
       }
     }
@@ -218,7 +223,18 @@ export class Controller {
     await this.stopStarted();
   }
 
-  private async stopStarted(): Promise<void> {
+  /**
+   * Runs the stop loop, one at a time: a start that ends late pushes its service while the
+   * stop's loop runs, and that loop, popping the newest first, stops it next.
+   */
+  private stopStarted(): Promise<void> {
+    this.stopLoop ??= this.stopEachStarted().finally(() => {
+      this.stopLoop = undefined;
+    });
+    return this.stopLoop;
+  }
+
+  private async stopEachStarted(): Promise<void> {
     while (this.started.length > 0) {
       const service = this.started.pop()!;
       try {

@@ -84,7 +84,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       // process alive until systemd's SIGKILL; everything else is stopped and on disk.
       if (controller.stillStarting) {
         log.warn('exiting with a start still under way');
-        process.exit(code);
+        // A moment for the last lines to reach journald (its stdout is a socket, written to
+        // asynchronously), then go.
+        setTimeout(() => process.exit(code), 250);
       }
       return code;
     })();
