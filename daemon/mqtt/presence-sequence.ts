@@ -1,13 +1,15 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { MAX_PRESENCE_SEQUENCE } from './payloads/status.js';
 
 /**
  * The order of a box's connections to its broker, kept across restarts in one small file, so
  * an offering site can tell the newest `online` from a replayed older one without trusting
  * the box's clock (which an NTP step may move back). Each number is one more than the last,
- * and never less than the Unix time in seconds: a box whose file was lost (reinstalled)
- * still starts ahead of the numbers it used before, as long as its clock is right.
+ * and never less than the Unix time in milliseconds: a box whose file was lost (reinstalled)
+ * still starts ahead of the numbers it used before, as long as its clock is right, and even a
+ * reconnect storm (one every 50 ms at most) does not run ahead of the clock.
  */
 export class PresenceSequence {
   private last: number | undefined;
@@ -21,19 +23,23 @@ export class PresenceSequence {
 
   next(): number {
     this.last ??= this.read();
-    const value = Math.max(this.last + 1, Math.floor(this.now() / 1000));
+    const value = Math.min(Math.max(this.last + 1, Math.floor(this.now())), MAX_PRESENCE_SEQUENCE);
     this.last = value;
     this.write(value);
     return value;
   }
 
   private read(): number {
+    let text: string;
     try {
-      const value = Number(readFileSync(this.file, 'utf8').trim());
-      return Number.isSafeInteger(value) && value >= 0 ? value : 0;
+      text = readFileSync(this.file, 'utf8').trim();
     } catch {
       return 0; // none yet: the clock starts it
     }
+    const value = /^\d{1,16}$/.test(text) ? Number(text) : NaN;
+    if (value <= MAX_PRESENCE_SEQUENCE) return value;
+    this.logger.warn('the MQTT connection sequence file holds no usable number; starting again from the clock', { file: this.file });
+    return 0;
   }
 
   /** Written before the number is used, and synced: a number is never handed out twice. */

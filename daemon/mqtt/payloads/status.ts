@@ -54,18 +54,21 @@ export function buildStatus(state: SiteState, input: StatusInput): StatusPayload
   return payload;
 }
 
+/** Presences carry their sequence as 9 base-36 digits: milliseconds until the year 5138. */
+export const MAX_PRESENCE_SEQUENCE = 36 ** 9 - 1;
+
 /**
  * A fresh presence id: 128 random bits, hex, after the connection's place in the box's
- * sequence when it has one (8 base-36 digits and a dash: "00sbv2k1-…"). Older offerers
+ * sequence when it has one (9 base-36 digits and a dash: "0mie2k1x0-…"). Older offerers
  * compare presences only for equality; newer ones order a box's onlines by the sequence.
  */
 export function newPresence(sequence?: number): string {
   const random = randomBytes(16).toString('hex');
-  return sequence === undefined ? random : `${sequence.toString(36).padStart(8, '0')}-${random}`;
+  return sequence === undefined ? random : `${sequence.toString(36).padStart(9, '0')}-${random}`;
 }
 
 /** The sequence number a presence carries, if it carries one. */
 export function presenceSequence(presence: string | undefined): number | undefined {
-  const match = presence === undefined ? null : /^([0-9a-z]{8})-[0-9a-f]{32}$/.exec(presence);
+  const match = presence === undefined ? null : /^([0-9a-z]{9})-[0-9a-f]{32}$/.exec(presence);
   return match ? parseInt(match[1]!, 36) : undefined;
 }

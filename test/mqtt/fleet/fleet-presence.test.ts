@@ -167,7 +167,7 @@ t.test("a box's status carries a fresh presence per connection, signed with its 
   const offerer = await offererOn(t, broker.url, GROUP, KEY);
   await heard.waitFor(() => statuses().length >= 1, 5000, 'online');
   const p1 = statuses()[0]!.presence!;
-  t.match(statuses()[0], { state: 'online', presence: /^[0-9a-z]{8}-[0-9a-f]{32}$/ }, 'online carries a presence: its place in the sequence, and 128 random bits');
+  t.match(statuses()[0], { state: 'online', presence: /^[0-9a-z]{9}-[0-9a-f]{32}$/ }, 'online carries a presence: its place in the sequence, and 128 random bits');
   t.equal((await offerer.offer('job-1', { file: '/spool/job-1.wav' })).takenBy, 'box-p', 'the box takes a job');
 
   // Two network drops: the broker publishes each connection's own will, and each new
