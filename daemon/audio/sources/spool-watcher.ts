@@ -86,7 +86,7 @@ export class SpoolWatcher implements AudioSource {
   }
 
   async start(): Promise<void> {
-    // 0755 whatever the umask: a group-writable one would fail ownDirsProblem below
+    // 0755 (less the umask): never group-writable, even under umask 0002, which ownDirsProblem refuses
     await mkdir(this.doneDir, { recursive: true, mode: OWN_DIR_MODE });
     await mkdir(this.failedDir, { recursive: true, mode: OWN_DIR_MODE });
     const problem = await this.ownDirsProblem();
