@@ -39,15 +39,7 @@ export interface ControllerOptions {
 /** Segments transcribed in one inference call. */
 const ASR_BATCH = 4;
 
-/**
- * Builds every service once and injects what each needs; starts them in order and stops
- * them in reverse. No service constructs its peers (zigbee2mqtt's controller pattern).
- *
- *   mqtt → plugins → scheduler stack (probe, queue, carbon, loop) → sources → control
- *
- * Publishing comes up before anything that produces transcripts, and the control socket
- * last, so `earshot status` answering means everything else is ready.
- */
+/** How long a stop waits for the service being started; see Controller.stop. */
 const STOP_WAITS_FOR_START_MS = 8000;
 
 /** start() gave up because stop() was called while it ran. */
@@ -58,6 +50,15 @@ export class StartInterrupted extends Error {
   }
 }
 
+/**
+ * Builds every service once and injects what each needs; starts them in order and stops
+ * them in reverse. No service constructs its peers (zigbee2mqtt's controller pattern).
+ *
+ *   mqtt → plugins → scheduler stack (probe, queue, carbon, loop) → sources → control
+ *
+ * Publishing comes up before anything that produces transcripts, and the control socket
+ * last, so `earshot status` answering means everything else is ready.
+ */
 export class Controller {
   readonly bus = new EventBus();
   readonly control: ControlServer;

@@ -38,6 +38,9 @@ export interface SpoolWatcherOptions {
 /** Names a recorder uses while writing: skipped until renamed. */
 const IN_PROGRESS = /\.(part|tmp)$/i;
 
+/** done/ and failed/: writable by the daemon's user alone (ownDirsProblem checks it). */
+const OWN_DIR_MODE = 0o755;
+
 /**
  * Batch recordings dropped into a folder. A file is picked up when it is complete: either
  * its writer renames it from `NAME.part` to `NAME` when done, or its size and mtime stay
@@ -45,9 +48,6 @@ const IN_PROGRESS = /\.(part|tmp)$/i;
  * `done/`, or in `failed/` beside a `NAME.reason.txt` saying why, so nothing is lost and
  * nothing is handled twice.
  */
-/** done/ and failed/: writable by the daemon's user alone (ownDirsProblem checks it). */
-const OWN_DIR_MODE = 0o755;
-
 export class SpoolWatcher implements AudioSource {
   readonly id: string;
   readonly kind = 'spool' as const;
