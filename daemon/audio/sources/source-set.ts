@@ -60,8 +60,10 @@ export class SourceSet {
       if (retry.attempt > 1) this.logger.info('source started', { source: source.id, kind: source.kind, attempt: retry.attempt });
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      this.states.set(source.id, { state: 'failed', error });
-      if (this.stopping) return;
+      if (this.stopping) {
+        this.states.set(source.id, { state: 'failed', error });
+        return;
+      }
       const delayMs = Math.min(this.retry.firstMs * 2 ** (retry.attempt - 1), this.retry.maxMs);
       this.states.set(source.id, { state: 'failed', error, retryAt: Date.now() + delayMs });
       // The same error again is logged once a minute, with how many went unlogged.
