@@ -32,10 +32,12 @@ export const MAX_ENTRIES = 10_000;
 export const RESERVED_BYTES = 256 * 1024 * 1024;
 
 const MB = 1024 * 1024;
+/** A byte no model pack's file name needs, which would garble a log line or a listing. */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
 /** Says in a message which entry was refused; a name with control characters is quoted. */
 function shown(path: string): string {
-  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : `'${path}'`;
+  return CONTROL_CHARACTER.test(path) ? JSON.stringify(path) : `'${path}'`;
 }
 
 /**
@@ -47,7 +49,7 @@ export function checkEntry(entry: TarEntry): string | undefined {
   if (kind !== 'a regular file' && kind !== 'a directory') {
     throw new Error(`entry ${shown(entry.path)} is ${kind}; model packs hold regular files and directories only`);
   }
-  if (/[\u0000-\u001f\u007f]/.test(entry.path)) {
+  if (CONTROL_CHARACTER.test(entry.path)) {
     throw new Error(`entry ${shown(entry.path)} has a control character in its name; model packs do not`);
   }
   const parts = entry.path.split('/').filter((part) => part !== '' && part !== '.');
