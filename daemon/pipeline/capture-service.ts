@@ -38,7 +38,7 @@ export class CaptureService implements Service {
   readonly name = 'sources';
   private sourceSet: SourceSet | undefined;
   private readonly priorities = new Map<string, Priority>();
-  /** Each live source's maxQueuedSegments (a spool source has none); see waitWhile. */
+  /** Each live source's maxQueuedSegments (a spool source has none); see waitForLiveRoom. */
   private readonly maxQueued = new Map<string, number>();
   private stopping = false;
   /** Live segments queued in this run and not finished yet, by source (counted here: the queue may hold 100,000 batch jobs). */
