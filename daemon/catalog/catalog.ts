@@ -41,9 +41,14 @@ export function isRunnableFamily(family: string): family is ModelFamily {
   return (MODEL_FAMILIES as readonly string[]).includes(family);
 }
 
-/** A safe directory name for an installed model: no separators, no dot-dot. */
+/** Whether `name` is a safe directory name for an installed model: no separators, no dot-dot. */
+export function isModelName(name: string): boolean {
+  return NAME.test(name) && !name.includes('..');
+}
+
+/** `name`, checked to be a safe directory name for an installed model (see isModelName). */
 export function checkModelName(name: string, where: string): string {
-  if (!NAME.test(name) || name.includes('..')) {
+  if (!isModelName(name)) {
     throw new Error(`${where}: model name '${name}' must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit`);
   }
   return name;

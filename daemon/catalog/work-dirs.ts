@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { checkModelName } from './catalog.js';
+import { isModelName } from './catalog.js';
 
 const REPLACED_SUFFIX = '.old';
 
@@ -74,15 +74,6 @@ export function removeTree(path: string): void {
   if (!existsSync(path)) return;
   unlockDirs(path);
   rmSync(path, { recursive: true, force: true });
-}
-
-function isModelName(name: string): boolean {
-  try {
-    checkModelName(name, 'sweep');
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
