@@ -36,7 +36,8 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
 }
 
 /** How a call in a plugin's thread failed: it threw, its promise rejected, or what it returned was refused there. */
-export type RemoteFailure = 'threw' | 'rejected' | 'returned';
+export const REMOTE_FAILURES = ['threw', 'rejected', 'returned'] as const;
+export type RemoteFailure = (typeof REMOTE_FAILURES)[number];
 
 /** The start of a failed call's reason: "threw: boom", "returned too much text: ...". */
 const REASON_LEAD: Record<RemoteFailure, string> = { threw: 'threw: ', rejected: 'rejected: ', returned: 'returned ' };

@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
-import type { RemoteFailure } from './guarded-call.js';
+import { REMOTE_FAILURES, type RemoteFailure } from './guarded-call.js';
 import type { PluginManifest } from './manifest.js';
 import type { PluginKind } from './types.js';
 
@@ -77,7 +77,7 @@ export function checkWorkerMessage(m: unknown): WorkerToHost | undefined {
       return isId(m['id']) ? (m as WorkerToHost) : undefined;
     case 'reply':
       if (!isId(m['id']) || typeof m['ok'] !== 'boolean') return undefined;
-      return m['ok'] || (typeof m['error'] === 'string' && (m['how'] === 'threw' || m['how'] === 'rejected' || m['how'] === 'returned')) ? (m as WorkerToHost) : undefined;
+      return m['ok'] || (typeof m['error'] === 'string' && (REMOTE_FAILURES as readonly unknown[]).includes(m['how'])) ? (m as WorkerToHost) : undefined;
     case 'log':
       return LOG_LEVELS.includes(m['level'] as LogLevel) && typeof m['message'] === 'string' && (m['fields'] === undefined || isRecord(m['fields'])) ? (m as WorkerToHost) : undefined;
     case 'task-end':
