@@ -1,3 +1,5 @@
+import { describeValue } from './describe-value.js';
+
 /** The outcome of one guarded plugin call. */
 export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -63,6 +65,15 @@ export function describeError(err: unknown): string {
   try {
     return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
   } catch {
-    return String(err);
+    return stringOrDescription(err);
+  }
+}
+
+/** String(value), or describeValue's words where String() throws too (a cyclic object without a prototype, a Proxy). */
+function stringOrDescription(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return describeValue(value);
   }
 }

@@ -39,4 +39,11 @@ t.test('describeError handles what plugins throw', async (t) => {
   const cyclic: Record<string, unknown> = {};
   cyclic.self = cyclic;
   t.equal(describeError(cyclic), '[object Object]');
+  // neither JSON.stringify nor String() can take these: described, never thrown
+  const bare = Object.create(null) as Record<string, unknown>;
+  bare.self = bare;
+  t.match(describeError(bare), /self/);
+  const trap = new Proxy({}, { get: () => { throw new Error('trap'); } });
+  t.type(describeError(trap), 'string');
+  t.match(await guardedCall(() => { throw bare; }, 50), { ok: false, reason: /^threw: .*self/ }, 'and a call that throws one still gives an outcome');
 });
