@@ -189,7 +189,7 @@ export class FleetOfferer {
     const status = read.value;
     const before = this.sites.get(site);
     if (!this.isCurrent(status, before)) return;
-    this.remember(site, status);
+    this.remember(site, status, before);
     if (status.state !== 'offline') return;
     if (status.presence !== undefined) this.forget(status.presence);
     // A box counts as gone once, when it was seen online: its granted jobs go out again now,
@@ -230,9 +230,8 @@ export class FleetOfferer {
     return before.onlineTs === undefined || Date.parse(status.ts) >= Date.parse(before.onlineTs);
   }
 
-  private remember(site: string, status: StatusPayload): void {
+  private remember(site: string, status: StatusPayload, before: SiteStatus | undefined): void {
     // Anyone may invent site names: remember a bounded number, the most recent.
-    const before = this.sites.get(site);
     this.sites.delete(site);
     const online = status.state === 'online';
     this.sites.set(site, {
