@@ -14,9 +14,10 @@ export function socketPathIssues(controlSocket: string, sources: SourceConfig[])
     if (source.type !== 'socket' || source.path === undefined) return;
     const { path } = source;
     const setting = `sources[${i}].path`;
-    const other = claimed.get(resolve(path));
+    const key = resolve(path);
+    const other = claimed.get(key);
     if (other === undefined) {
-      claimed.set(resolve(path), setting);
+      claimed.set(key, setting);
       return;
     }
     issues.push({
