@@ -5,13 +5,15 @@ import type { Service } from '../service.js';
 import type { Priority } from './policy.js';
 import { PRIORITY_RANK } from './policy.js';
 import { validateJobId } from './job-id.js';
-import { createDurableOnce, readJson, removeDurable, writeDurable } from './durable-file.js';
+import { createDurableOnce, readJson, removeDurable, replaceDurably, writeDurable } from './durable-file.js';
 
 /**
  * The durable job queue under `<dataDir>/queue`:
  *   pending/<id>.json   submitted, not finished (rewritten with attempts+1 before each run)
  *   done/<id>.json      finished: the job and its result (created once, never overwritten)
  *   failed/<id>.json    failed: the job and the error
+ *   progress/<id>.json  what a running job has finished so far, for a run after a stop
+ *                       or crash to resume from (deleted when the job finishes)
  *   tmp/                temp files for atomic writes (emptied on open)
  * A job is fsynced into pending/ before `submit` returns. A job killed mid-run stays in
  * pending/ and runs again after restart; its completion is a create-once link into done/, so
@@ -97,12 +99,12 @@ export class JobQueue implements Service {
 
   constructor(private readonly options: JobQueueOptions) {}
 
-  private path(kind: 'pending' | 'done' | 'failed' | 'tmp', id?: string): string {
+  private path(kind: 'pending' | 'done' | 'failed' | 'progress' | 'tmp', id?: string): string {
     return id === undefined ? join(this.options.dir, kind) : join(this.options.dir, kind, `${validateJobId(id)}.json`);
   }
 
   async start(): Promise<void> {
-    for (const k of ['pending', 'done', 'failed', 'tmp'] as const) await mkdir(this.path(k), { recursive: true });
+    for (const k of ['pending', 'done', 'failed', 'progress', 'tmp'] as const) await mkdir(this.path(k), { recursive: true });
     for (const f of await readdir(this.path('tmp'))) await unlink(join(this.path('tmp'), f)).catch(() => undefined);
     for (const f of await readdir(this.path('done'))) if (f.endsWith('.json')) this.doneIds.set(f.slice(0, -5), undefined);
     for (const f of await readdir(this.path('failed'))) if (f.endsWith('.json')) this.failedIds.set(f.slice(0, -5), undefined);
@@ -126,6 +128,10 @@ export class JobQueue implements Service {
         continue;
       }
       this.pendingJobs.set(id, job);
+    }
+    // Left by a job that finished just before a crash, between its record and this delete.
+    for (const f of await readdir(this.path('progress'))) {
+      if (!this.pendingJobs.has(f.slice(0, -5))) await unlink(join(this.path('progress'), f)).catch(() => undefined);
     }
     this.opened = true;
     this.options.logger.info('job queue open', { pending: this.pendingJobs.size, done: this.doneIds.size, failed: this.failedIds.size });
@@ -258,6 +264,28 @@ export class JobQueue implements Service {
     return updated;
   }
 
+  /**
+   * What the job's last run saved with saveProgress, or undefined (none, or unreadable: the
+   * job then starts over, which costs time and loses nothing).
+   */
+  async progress(id: string): Promise<unknown> {
+    try {
+      return await readJson<unknown>(this.path('progress', id));
+    } catch (err) {
+      this.options.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
+      return undefined;
+    }
+  }
+
+  /**
+   * Saves a running job's progress, replacing the last. The file is synced but not its
+   * folder: after a power cut the job resumes from an older save, or from the beginning.
+   */
+  async saveProgress(id: string, progress: unknown): Promise<void> {
+    if (!this.runningIds.has(validateJobId(id))) throw new Error(`job ${id} is not running`);
+    await replaceDurably(this.path('tmp'), this.path('progress', id), JSON.stringify(progress));
+  }
+
   /** Records the result once; false when it was already done (the result is then ignored). */
   async complete<R>(id: string, result: R): Promise<boolean> {
     const job = this.pendingJobs.get(validateJobId(id));
@@ -269,6 +297,7 @@ export class JobQueue implements Service {
     await removeDurable(this.path('pending', id));
     this.pendingJobs.delete(id);
     this.runningIds.delete(id);
+    await this.dropProgress(id);
     return created;
   }
 
@@ -325,6 +354,14 @@ export class JobQueue implements Service {
     await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(record));
     this.failedIds.set(job.id, finished);
     await removeDurable(this.path('pending', job.id));
+    await this.dropProgress(job.id);
+  }
+
+  /** A finished job's progress is of no more use; a leftover is swept at the next start. */
+  private async dropProgress(id: string): Promise<void> {
+    await unlink(this.path('progress', id)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.debug('could not delete a finished job\'s progress', { id, err });
+    });
   }
 
   private assertOpen(): void {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { silentLogger } from '../../daemon/log/logger.js';
+import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { JobQueue } from '../../daemon/scheduler/job-queue.js';
 import { validateJobId, jobIdForFile } from '../../daemon/scheduler/job-id.js';
 
@@ -149,4 +149,48 @@ t.test('finished records older than their retention are deleted; a recording sub
   t.ok(existsSync(join(dir, 'failed', 'mid-failed.json')), 'one still within its retention by file time stays');
   now = start + 2 * day;
   t.equal(await again.prune(), 1, 'and goes once the clock passes its retention');
+});
+
+t.test('a running job\'s progress is kept across a restart and deleted when the job finishes', async (t) => {
+  const dir = tempDir();
+  let q = await open(dir);
+  await q.submit({ id: 'long', input: '/srv/meeting.wav', priority: 'batch' });
+  await q.submit({ id: 'bad', input: '/srv/bad.wav', priority: 'batch' });
+  await t.rejects(q.saveProgress('long', { segments: 1 }), { message: 'job long is not running' }, 'only a running job saves progress');
+  await q.markStarted('long');
+  await q.saveProgress('long', { segments: 4 });
+  await q.saveProgress('long', { segments: 8 });
+  t.same(await q.progress('long'), { segments: 8 }, 'the last save wins');
+  t.equal(await q.progress('bad'), undefined, 'none saved');
+  t.same(readdirSync(join(dir, 'tmp')), [], 'no temp files left');
+
+  q = await open(dir);
+  t.same(await q.progress('long'), { segments: 8 }, 'kept across a restart');
+  await q.markStarted('long');
+  await q.complete('long', { text: 'done' });
+  t.equal(await q.progress('long'), undefined, 'deleted when done');
+  t.notOk(existsSync(join(dir, 'progress', 'long.json')));
+
+  await q.markStarted('bad');
+  await q.saveProgress('bad', { segments: 4 });
+  await q.fail('bad', 'corrupt');
+  t.notOk(existsSync(join(dir, 'progress', 'bad.json')), 'deleted when failed');
+});
+
+t.test('progress left by a job that finished before a crash is swept; unreadable progress reads as none', async (t) => {
+  const dir = tempDir();
+  let q = await open(dir);
+  await q.submit({ id: 'gone', input: '/a.wav', priority: 'batch' });
+  await q.submit({ id: 'torn', input: '/b.wav', priority: 'batch' });
+  await q.markStarted('gone');
+  await q.complete('gone', {});
+  // As if the daemon died between the done record and the progress delete.
+  writeFileSync(join(dir, 'progress', 'gone.json'), '{"segments":4}');
+  writeFileSync(join(dir, 'progress', 'torn.json'), '{"segm');
+  const lines: string[] = [];
+  q = new JobQueue({ dir, logger: new LogSink({ level: 'warn', format: 'text', write: (l) => void lines.push(l) }).logger('jobs'), defaultDeadlineHours: 24, maxAttempts: 3 });
+  await q.start();
+  t.notOk(existsSync(join(dir, 'progress', 'gone.json')), 'swept at start');
+  t.equal(await q.progress('torn'), undefined);
+  t.match(lines.join('\n'), /unreadable job progress ignored; the job starts from the beginning.*torn/);
 });
