@@ -110,7 +110,7 @@ export class Controller {
     const runtime: AsrRuntime = new AsrRuntime({
       config: config.model as ModelConfig,
       logger: logger('asr'),
-      process: (job): Promise<JobOutcome> => processor.process(job),
+      process: (job, run): Promise<JobOutcome> => processor.process(job, run),
       describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}) }),
     });
     this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage) });

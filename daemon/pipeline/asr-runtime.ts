@@ -21,8 +21,8 @@ export interface ModelConfig {
 export interface AsrRuntimeOptions {
   config: ModelConfig;
   logger: Logger;
-  /** Runs a job once the model is loaded (the JobProcessor). */
-  process: (job: TranscriptionJob) => Promise<JobOutcome>;
+  /** Runs a job once the model is loaded (the JobProcessor), with its stop signal and saved progress. */
+  process: (job: TranscriptionJob, run: Pick<RunOptions, 'signal' | 'progress'>) => Promise<JobOutcome>;
   /** How a queued job maps to audio: spool/CLI files and saved live segments. */
   describe: (job: JobRecord) => Promise<TranscriptionJob>;
 }
@@ -112,8 +112,8 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
 
   // The policy's thread count is applied at the next load: onnxruntime fixes intra-op
   // threads when a session is created.
-  async run(job: JobRecord, _options: RunOptions): Promise<JobOutcome> {
-    return this.options.process(await this.options.describe(job));
+  async run(job: JobRecord, options: RunOptions): Promise<JobOutcome> {
+    return this.options.process(await this.options.describe(job), options);
   }
 }
 

@@ -7,6 +7,9 @@ import type { JobEnergy } from '../energy/job-energy.js';
 import { buildTranscript, transcriptId, type TranscriptPayload } from '../mqtt/payloads/transcript.js';
 import type { Logger } from '../log/logger.js';
 import type { EnergySpan, IntensityNow, JobOutcome, SpeechRecognizer, TranscriptionJob, TranscriptPostProcessor, TranscriptSink } from './types.js';
+import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
+import { JobInterrupted } from '../scheduler/job-interrupted.js';
+import { parseJobProgress, type FinishedSegment, type JobProgress } from './job-progress.js';
 
 export interface JobProcessorOptions<S> {
   siteId: string;
@@ -22,6 +25,12 @@ export interface JobProcessorOptions<S> {
   batchSize: number;
   logger: Logger;
   clock?: () => number;
+}
+
+/** What the scheduler gives one run of a job: its stop signal and its saved progress. */
+export interface JobRun {
+  signal?: AbortSignal;
+  progress?: JobProgressSlot;
 }
 
 /** A job failed for a reason that retrying will not fix (bad audio, unreadable file). */
@@ -40,10 +49,17 @@ export class JobInputError extends Error {
 export class JobProcessor<S> {
   constructor(private readonly options: JobProcessorOptions<S>) {}
 
-  async process(job: TranscriptionJob): Promise<JobOutcome> {
+  async process(job: TranscriptionJob, run: JobRun = {}): Promise<JobOutcome> {
     const clock = this.options.clock ?? Date.now;
     const started = clock();
     const outcome: JobOutcome = { jobId: job.id, text: '', transcripts: [], audioSec: 0, speechSec: 0, processingMs: 0, joules: 0 };
+    /** The segments finished so far, in order: what a saved progress holds. */
+    const finished: FinishedSegment[] = [];
+    const take = (segment: FinishedSegment) => {
+      finished.push(segment);
+      outcome.transcripts.push(...segment.transcripts);
+      outcome.joules += segment.joules;
+    };
     let batch: SpeechSegment[] = [];
     let index = 0;
     const flush = async () => {
@@ -52,10 +68,10 @@ export class JobProcessor<S> {
       batch = [];
       const published = await this.transcribeBatch(job, segments, index);
       index += segments.length;
-      for (const t of published) {
-        outcome.transcripts.push({ id: t.id, text: t.text, rawText: t.rawText, startOffsetSec: t.startOffsetSec, endOffsetSec: t.endOffsetSec });
-        outcome.joules += t.energy.joules;
-      }
+      segments.forEach((s, i) => {
+        const t = published[i];
+        take({ startSec: s.startSec, endSec: s.endSec, transcripts: t ? [{ id: t.id, text: t.text, rawText: t.rawText, startOffsetSec: t.startOffsetSec, endOffsetSec: t.endOffsetSec }] : [], joules: t?.energy.joules ?? 0 });
+      });
     };
 
     if (job.kind === 'segment') {
@@ -77,15 +93,33 @@ export class JobProcessor<S> {
     } else {
       const detector = await this.options.detector();
       detector.reset();
+      const resume = await this.resumable(job, run.progress);
+      let kept = 0;
+      let seen = 0;
       let result;
       try {
         result = await detectFileSegments(job.path, {
           sourceId: job.sourceId,
           ...(job.within ? { decode: { within: job.within } } : {}),
+          ...(run.signal ? { signal: run.signal } : {}),
           detector,
           settings: this.options.vad,
           ...(job.startedAtMs !== undefined ? { startedAtMs: job.startedAtMs } : {}),
           onSegment: async (segment) => {
+            run.signal?.throwIfAborted();
+            const at = seen++;
+            const saved = resume?.segments[at];
+            if (saved && saved.startSec === segment.startSec && saved.endSec === segment.endSec) {
+              // Finished by an earlier run: its transcripts are already in the outbox.
+              take(saved);
+              index = at + 1;
+              kept++;
+              return;
+            }
+            if (saved) {
+              this.options.logger.info('the audio is cut differently from the saved progress; transcribing again from here', { jobId: job.id, segment: at });
+              resume!.segments.length = 0;
+            }
             assertFinite(segment.samples, job.path, segment.startSec);
             batch.push(segment);
             if (batch.length >= this.options.batchSize) {
@@ -93,23 +127,49 @@ export class JobProcessor<S> {
               await flush().catch((err: unknown) => {
                 throw new DownstreamFailure(err);
               });
+              await this.saveProgress(job, run.progress, resume?.modelId, finished);
             }
           },
         });
       } catch (err) {
+        if (err instanceof JobInputError) throw err;
+        if (run.signal?.aborted) throw new JobInterrupted(job.id, finished.length);
         if (err instanceof DownstreamFailure) throw err.cause;
-        throw err instanceof JobInputError ? err : asInputError(err, job.path);
+        throw asInputError(err, job.path);
       }
       await flush();
       outcome.audioSec = result.durationSec;
       outcome.speechSec = result.speechSec;
+      if (kept > 0) this.options.logger.info('job resumed from its saved progress', { jobId: job.id, segmentsKept: kept, segmentsTranscribed: finished.length - kept });
     }
     outcome.processingMs = clock() - started;
     outcome.text = outcome.transcripts.map((t) => t.text).join(' ');
     return outcome;
   }
 
-  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number): Promise<TranscriptPayload[]> {
+  /**
+   * The saved progress this run may build on: undefined when the run keeps none, else the
+   * saved segments (none if it was unreadable or made by another model) and the model now.
+   */
+  private async resumable(job: TranscriptionJob, slot: JobProgressSlot | undefined): Promise<JobProgress | undefined> {
+    if (!slot) return undefined;
+    const modelId = (await this.options.recognizer()).id;
+    if (slot.saved === undefined) return { version: 1, modelId, segments: [] };
+    const saved = parseJobProgress(slot.saved);
+    if (!saved) this.options.logger.warn('saved job progress not understood; the job starts from the beginning', { jobId: job.id });
+    else if (saved.modelId !== modelId) this.options.logger.info('job progress was saved by another model; the job starts from the beginning', { jobId: job.id, savedBy: saved.modelId, now: modelId });
+    return { version: 1, modelId, segments: saved?.modelId === modelId ? saved.segments : [] };
+  }
+
+  /** Progress is a saving of work, not of data: a failed save is said, and the job goes on. */
+  private async saveProgress(job: TranscriptionJob, slot: JobProgressSlot | undefined, modelId: string | undefined, finished: FinishedSegment[]): Promise<void> {
+    if (!slot || modelId === undefined) return;
+    const progress: JobProgress = { version: 1, modelId, segments: finished };
+    await slot.save(progress).catch((err: unknown) => this.options.logger.warn('could not save job progress; a restart would transcribe this job from the beginning', { jobId: job.id, err }));
+  }
+
+  /** Transcribes and publishes a batch; returns each segment's transcript (undefined: no words). */
+  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number): Promise<Array<TranscriptPayload | undefined>> {
     const { siteId, plugins, sink, energy, carbon, logger } = this.options;
     const clock = this.options.clock ?? Date.now;
     const recognizer = await this.options.recognizer();
@@ -134,7 +194,7 @@ export class JobProcessor<S> {
     const processingMs = clock() - t0;
     const totalSec = segments.reduce((sum, s) => sum + (s.endSec - s.startSec), 0) || 1;
     const intensity = carbon.current(clock());
-    const out: TranscriptPayload[] = [];
+    const out: Array<TranscriptPayload | undefined> = [];
     for (let i = 0; i < segments.length; i++) {
       const segment = segments[i]!;
       const asr = results[i]!;
@@ -144,6 +204,7 @@ export class JobProcessor<S> {
       if (post.skipped.length > 0) logger.warn('plugins skipped for a transcript', { jobId: job.id, skipped: post.skipped.map((s) => `${s.plugin}: ${s.reason}`).join('; ') });
       if (post.text.trim() === '') {
         logger.debug('no words in segment; nothing published', { jobId: job.id, startSec: segment.startSec });
+        out.push(undefined);
         continue;
       }
       const transcript = buildTranscript({

@@ -8,6 +8,20 @@ import type { JobRecord } from './job-queue.js';
 export interface RunOptions {
   /** Inference threads the policy allows for this job. */
   threads: number;
+  /**
+   * Aborted when the daemon stops and the job has had its grace: the runtime then ends at
+   * its next safe point by throwing JobInterrupted (job-interrupted.ts).
+   */
+  signal?: AbortSignal;
+  /** What an earlier, interrupted run of this job saved, and where this run saves its own. */
+  progress?: JobProgressSlot;
+}
+
+/** A job's saved progress: opaque to the scheduler, kept by the queue until the job finishes. */
+export interface JobProgressSlot {
+  /** What the last run saved (unchecked: it comes from disk), or undefined. */
+  saved: unknown;
+  save(progress: unknown): Promise<void>;
 }
 
 export interface ModelRuntime<Result = unknown> {

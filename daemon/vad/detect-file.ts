@@ -11,6 +11,8 @@ export interface DetectFileOptions {
   decode?: DecodeOptions;
   /** Wall-clock time of the file's first sample (default: now). */
   startedAtMs?: number;
+  /** Ends the read between chunks (throwing the signal's reason), e.g. when the daemon stops. */
+  signal?: AbortSignal;
   /** Receives each segment as soon as it is cut; the caller decides whether to keep it. */
   onSegment: (segment: SpeechSegment) => void | Promise<void>;
 }
@@ -40,6 +42,7 @@ export async function detectFileSegments(path: string, options: DetectFileOption
     }
   };
   for await (const chunk of file.samples()) {
+    options.signal?.throwIfAborted();
     await take(
       await stream.push({
         sourceId: options.sourceId,

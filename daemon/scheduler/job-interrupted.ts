@@ -1,0 +1,15 @@
+/**
+ * A running job gave way to a stop: it is not finished and not at fault. The scheduler puts
+ * it back in the queue without counting the try, and it resumes after the restart from the
+ * progress it saved (the segments it had finished).
+ */
+export class JobInterrupted extends Error {
+  constructor(readonly jobId: string, readonly segmentsDone: number) {
+    super(`job ${jobId} interrupted by the stop after ${segmentsDone} finished segment(s)`);
+    this.name = 'JobInterrupted';
+  }
+}
+
+export function isJobInterrupted(err: unknown): err is JobInterrupted {
+  return err instanceof JobInterrupted;
+}
