@@ -11,6 +11,7 @@ export interface SchedulerConfig {
   maxThreads: number;
   maxConcurrency: number;
   tickMs: number;
+  stopGraceSec: number;
   realTimeFactor: number;
   minCarbonSaving: number;
   deadlineSafety: number;

@@ -138,6 +138,7 @@ export class SchedulerStack implements Service {
       bus,
       logger: log,
       tickMs: s.tickMs,
+      stopGraceMs: s.stopGraceSec * 1000,
     });
     for (const service of [this.queue, this.carbonSource, this.loop] as Service[]) {
       await service.start();

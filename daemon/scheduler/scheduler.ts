@@ -12,6 +12,7 @@ import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
 import { isTransient, transientCode } from '../shortage/transient-errors.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
+import { isJobInterrupted } from './job-interrupted.js';
 
 declare module '../bus.js' {
   interface BusEvents {
@@ -46,6 +47,11 @@ export interface SchedulerOptions {
   logger: Logger;
   /** How often to re-decide without an event (thermal and power react at this pace). */
   tickMs: number;
+  /**
+   * On stop, how long running jobs may go on before they are interrupted at their next safe
+   * point (a file job between batches of segments; it resumes from there after the restart).
+   */
+  stopGraceMs: number;
   forecastHorizonMs?: number;
   clock?: () => number;
 }
@@ -77,11 +83,14 @@ export class Scheduler implements Service {
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Aborted when a stop's grace for running jobs is over. */
+  private interrupt = new AbortController();
 
   constructor(private readonly options: SchedulerOptions) {}
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.interrupt = new AbortController();
     this.timer = setInterval(() => this.poke(), this.options.tickMs);
     // Carbon periods are half-hourly: decide again as each one starts.
     this.periodTask = cron.schedule('0 0,30 * * * *', () => this.poke(), { name: 'earshot-carbon-period', noOverlap: true });
@@ -97,8 +106,27 @@ export class Scheduler implements Service {
     await this.periodTask?.destroy();
     this.periodTask = undefined;
     await this.ticking;
-    // Running jobs finish; ones killed by a harder stop simply run again after restart.
-    await Promise.allSettled([...this.active.values()]);
+    await this.endRunningJobs();
+  }
+
+  /**
+   * Running jobs get the grace to finish; then they are interrupted at their next safe point
+   * and go back to the queue, their progress saved. Waiting for them without a limit ran
+   * into systemd's stop timeout on a long recording: the SIGKILL then counted the try
+   * against the job, and a few restarts during one long job failed it for good.
+   */
+  private async endRunningJobs(): Promise<void> {
+    const running = Promise.allSettled([...this.active.values()]);
+    if (this.active.size === 0) return;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace over'>((resolve) => (graceTimer = setTimeout(() => resolve('grace over'), this.options.stopGraceMs)));
+    const first = await Promise.race([running, graceOver]);
+    clearTimeout(graceTimer);
+    if (first === 'grace over' && this.active.size > 0) {
+      this.options.logger.info(`stopping: interrupting ${this.active.size} running job(s) at their next safe point; each resumes from there after the restart`, { jobs: [...this.active.keys()].join(', '), graceMs: this.options.stopGraceMs });
+      this.interrupt.abort(new Error('the daemon is stopping'));
+    }
+    await running;
   }
 
   state(): { state: string; detail: string } {
@@ -265,7 +293,8 @@ export class Scheduler implements Service {
     o.logger.debug('job started', { id, attempt: job.attempts, threads });
     try {
       const span = await o.energy?.begin();
-      const result = await o.lifecycle.run(job, { threads });
+      const progress = { saved: await o.queue.progress(id), save: (p: unknown) => o.queue.saveProgress(id, p) };
+      const result = await o.lifecycle.run(job, { threads, signal: this.interrupt.signal, progress });
       let energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined;
       if (span && o.energy) {
         const e = await o.energy.end(span, 1 / Math.max(1, this.active.size));
@@ -283,6 +312,11 @@ export class Scheduler implements Service {
       o.bus?.emit('jobDone', energy ? { job, result, energy } : { job, result });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      if (isJobInterrupted(err)) {
+        o.logger.info('job interrupted by the stop; it resumes after the restart', { id, segmentsDone: err.segmentsDone });
+        // Not the job's try: put back the attempt markStarted counted.
+        return o.queue.postpone(id);
+      }
       if (isTransient(err)) return this.postpone(id, err, true);
       this.backoff.clear(id);
       // One job's failure never stops the queue: record it and move on.

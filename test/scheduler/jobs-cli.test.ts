@@ -42,6 +42,7 @@ t.test('jobs submit DIR → list → wait → export, through the real control s
     expectedMs: () => 100,
     logger: silentLogger,
     tickMs: 50,
+    stopGraceMs: 5000,
   });
   const control = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1 << 20, requestTimeoutMs: 10_000, maxConnections: 64 }, logger: silentLogger });
   for (const [name, spec] of Object.entries(createSchedulerHandlers({ queue, scheduler, lifecycle, budget, carbon }))) control.registerUntyped(name, spec);

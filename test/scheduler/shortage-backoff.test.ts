@@ -3,12 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { LogSink } from '../../daemon/log/logger.js';
-import { EventBus } from '../../daemon/bus.js';
-import { JobQueue } from '../../daemon/scheduler/job-queue.js';
-import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
-import { Scheduler } from '../../daemon/scheduler/scheduler.js';
-import { StaticCarbonSource } from '../../daemon/energy/carbon/static-source.js';
 import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
+import { startOneJobScheduler } from './helpers/one-job-scheduler.js';
 
 /**
  * A job that meets a shortage of the box (here EMFILE) is not its own fault: it must not be
@@ -27,31 +23,7 @@ t.test('a job that meets a shortage waits longer each time, keeps its attempts, 
   });
   const lines: string[] = [];
   const logger = new LogSink({ level: 'warn', format: 'text', write: (line) => void lines.push(line) }).logger('scheduler');
-  const bus = new EventBus();
-  const queue = new JobQueue({ dir: join(dir, 'queue'), logger, defaultDeadlineHours: 24, maxAttempts: 3 });
-  const scheduler = new Scheduler({
-    queue,
-    lifecycle: new ModelLifecycle(runtime, logger),
-    carbon: new StaticCarbonSource(150),
-    limits: () => ({ maxThreads: 2, maxConcurrency: 1, powerBudgetWatts: null, thermal: { softC: 70, hardC: 85, hysteresisC: 5 }, minCarbonSaving: 0.05, deadlineSafety: 1.5 }),
-    readTemperature: async () => undefined,
-    power: { idleWatts: 4.5, wattsPerThread: 1.2 },
-    model: { idleUnloadMs: 3600e3, preloadMs: 0 },
-    expectedMs: () => 100,
-    bus,
-    logger,
-    tickMs: 20,
-  });
-  const done: string[] = [];
-  const failed: string[] = [];
-  bus.on(t, 'jobDone', (e) => done.push(e.job.id));
-  bus.on(t, 'jobFailed', (e) => failed.push(e.job.id));
-  await queue.start();
-  await scheduler.start();
-  t.teardown(async () => {
-    await scheduler.stop();
-    await queue.stop();
-  });
+  const { bus, queue, scheduler, done, failed } = await startOneJobScheduler(t, { dir, runtime, logger });
 
   await queue.submit({ id: 'j1', input: join(dir, 'a.wav'), priority: 'interactive' });
   scheduler.poke();

@@ -47,6 +47,7 @@ async function orinScheduler(t: Test, logger: Logger = silentLogger) {
     bus,
     logger,
     tickMs: 40,
+    stopGraceMs: 5000,
   });
   const done: string[] = [];
   bus.on(t, 'jobDone', (e) => done.push(e.job.id));

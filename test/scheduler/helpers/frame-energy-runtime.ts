@@ -1,13 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { JobRecord } from '../../../daemon/scheduler/job-queue.js';
 import type { ModelRuntime, RunOptions } from '../../../daemon/scheduler/model-lifecycle.js';
+import { JobInterrupted } from '../../../daemon/scheduler/job-interrupted.js';
 
 /**
  * A ModelRuntime that does real work on real files, for scheduler tests: "loading" builds a
  * 400×32 projection matrix (its memory is the resident size), "running" reads a 16-bit PCM
  * WAV, projects every 25 ms frame and reports the frames whose energy is above a threshold
  * as segments. `minRunMs` keeps a job busy (repeating the projection) long enough to be
- * killed in the middle of it.
+ * killed or stopped in the middle of it; a stop's signal ends it between passes.
  */
 export interface FrameResult {
   segments: Array<{ startSec: number; endSec: number; text: string }>;
@@ -72,6 +73,8 @@ export class FrameEnergyRuntime implements ModelRuntime<FrameResult> {
       }
       // Yield between passes so the event loop (and a SIGKILL test's timers) keep running.
       await new Promise((r) => setImmediate(r));
+      // Between passes is this runtime's safe point: a stop past its grace ends the run here.
+      if (options.signal?.aborted) throw new JobInterrupted(job.id, 0);
     } while (Date.now() - started < this.minRunMs);
     const segments: FrameResult['segments'] = [];
     for (let i = 0; i < loud.length; i++) {

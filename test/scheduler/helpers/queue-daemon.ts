@@ -28,6 +28,7 @@ const scheduler = new Scheduler({
   bus,
   logger: silentLogger,
   tickMs: 100,
+  stopGraceMs: 5000,
 });
 const owner = {};
 bus.on(owner, 'jobDone', ({ job }) => say(`done ${job.id}`));
