@@ -70,7 +70,10 @@ export interface JobQueueOptions {
   logger: Logger;
   /** Deadline given to jobs submitted without one (hours). */
   defaultDeadlineHours: number;
-  /** A job that was running this many times when the daemon died is failed, not retried. */
+  /**
+   * A job that was running this many times when the daemon died, without saving progress in
+   * between, is failed, not retried.
+   */
   maxAttempts: number;
   /** Finished records older than this are deleted (by finish time); unset keeps them for ever. */
   keepDoneMs?: number;
@@ -124,7 +127,7 @@ export class JobQueue implements Service {
       }
       if (!job) continue;
       if (job.attempts >= this.options.maxAttempts) {
-        await this.failRecord(job, `the daemon stopped while running this job ${job.attempts} times; not retried (check the input file)`);
+        await this.failRecord(job, `the daemon stopped while running this job ${job.attempts} times without it getting further; not retried (check the input file)`);
         continue;
       }
       this.pendingJobs.set(id, job);
@@ -282,8 +285,16 @@ export class JobQueue implements Service {
    * folder: after a power cut the job resumes from an older save, or from the beginning.
    */
   async saveProgress(id: string, progress: unknown): Promise<void> {
-    if (!this.runningIds.has(validateJobId(id))) throw new Error(`job ${id} is not running`);
+    const job = this.pendingJobs.get(validateJobId(id));
+    if (!job || !this.runningIds.has(id)) throw new Error(`job ${id} is not running`);
     await replaceDurably(this.path('tmp'), this.path('progress', id), JSON.stringify(progress));
+    // The job got further, so the deaths before this run were not its input crashing the
+    // daemon at one spot: count from this run (once per run, as it then stays at 1).
+    if (job.attempts > 1) {
+      const updated = { ...job, attempts: 1 };
+      await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(updated));
+      this.pendingJobs.set(id, updated);
+    }
   }
 
   /** Records the result once; false when it was already done (the result is then ignored). */

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -14,8 +14,9 @@ import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
 /**
  * `systemctl stop` (or restart) in the middle of a long recording: the daemon interrupts
  * the job between batches instead of waiting for it (or for systemd's SIGKILL), exits 0,
- * and the next start transcribes only the rest. Every segment's transcript reaches the
- * subscriber, and the job ends done with all of them.
+ * and the next start transcribes only the rest. After a SIGKILL the next start resumes from
+ * the last batch saved. Either way every segment's transcript reaches the subscriber, and
+ * the job ends done with all of them.
  */
 const COPIES = 150;
 const SEGMENTS = COPIES * 2;
@@ -28,7 +29,11 @@ async function longRecording(path: string): Promise<void> {
   writeFileSync(path, Buffer.concat([wavHeader({ sampleRate: MODEL_SAMPLE_RATE, channels: 1, bitsPerSample: 16, format: 'pcm', dataBytes: pcm.length }), pcm]));
 }
 
-t.test('a stop in the middle of a long recording interrupts it, and the next start does only the rest', async (t) => {
+/**
+ * Starts a daemon on `recording`, stops it with `signal` once 12 transcripts arrived, and
+ * starts it again; returns what the test checks.
+ */
+async function stopPartWay(t: Test, signal: 'SIGTERM' | 'SIGKILL') {
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
   const dir = tempDir('earshot-e2e-resume-');
@@ -53,18 +58,12 @@ t.test('a stop in the middle of a long recording interrupts it, and the next sta
   await waitFor(() => received.length >= 12, 60_000, 'the first transcripts');
 
   const signalled = Date.now();
-  first.child.kill('SIGTERM');
-  t.equal(await first.exited, 0, 'exits 0');
-  const tookMs = Date.now() - signalled;
-  t.ok(tookMs < 10_000, `stopped in ${tookMs} ms`);
-  t.match(first.output(), /interrupting 1 running job\(s\) at their next safe point/);
-  t.match(first.output(), /job interrupted by the stop; it resumes after the restart/);
-
-  const pending = JSON.parse(readFileSync(join(dataDir, 'queue', 'pending', `${jobId}.json`), 'utf8')) as { attempts: number };
-  t.equal(pending.attempts, 0, 'the interrupted try is not counted against the job');
+  first.child.kill(signal);
+  const exit = await first.exited;
+  const stopMs = Date.now() - signalled;
+  const attempts = (JSON.parse(readFileSync(join(dataDir, 'queue', 'pending', `${jobId}.json`), 'utf8')) as { attempts: number }).attempts;
   const progressFile = join(dataDir, 'queue', 'progress', `${jobId}.json`);
   const saved = (JSON.parse(readFileSync(progressFile, 'utf8')) as { segments: unknown[] }).segments.length;
-  t.ok(saved >= 12 && saved < SEGMENTS, `progress saved part-way: ${saved} of ${SEGMENTS} segments`);
 
   const second = await startDaemon(config);
   t.teardown(() => {
@@ -72,19 +71,50 @@ t.test('a stop in the middle of a long recording interrupts it, and the next sta
   });
   await waitFor(() => /job done/.test(second.output()), 120_000, 'the job to finish');
   const resumed = /job resumed from its saved progress.*segmentsKept=(\d+).*segmentsTranscribed=(\d+)/.exec(second.output());
-  t.ok(resumed, 'the second run resumed');
-  t.same([Number(resumed?.[1]), Number(resumed?.[2])], [saved, SEGMENTS - saved], 'it kept what was saved and transcribed only the rest');
-  t.notOk(existsSync(progressFile), 'progress deleted once the job is done');
-
   await waitFor(() => new Set(received.map((r) => r.id)).size >= SEGMENTS, 30_000, 'every transcript');
-  const ids = new Set(received.map((r) => r.id));
-  t.equal(ids.size, SEGMENTS, 'one transcript per segment, none missing');
-  const offsets = new Set(received.map((r) => r.startOffsetSec));
-  t.equal(offsets.size, SEGMENTS, 'every segment of the recording is covered');
-
   const done = await runCli(['jobs', 'list', '--state', 'done', '--json', '--socket', second.socket]);
-  t.equal(done.code, 0, done.stderr);
-  t.match(done.stdout, jobId, 'the job is done');
   second.child.kill('SIGTERM');
-  t.equal(await second.exited, 0);
+  return {
+    first: first.output(),
+    exit,
+    stopMs,
+    attempts,
+    saved,
+    kept: Number(resumed?.[1]),
+    transcribed: Number(resumed?.[2]),
+    progressLeft: existsSync(progressFile),
+    ids: new Set(received.map((r) => r.id)).size,
+    offsets: new Set(received.map((r) => r.startOffsetSec)).size,
+    doneList: done.stdout,
+    jobId,
+    secondExit: await second.exited,
+  };
+}
+
+t.test('a stop in the middle of a long recording interrupts it, and the next start does only the rest', async (t) => {
+  const r = await stopPartWay(t, 'SIGTERM');
+  t.equal(r.exit, 0, 'exits 0');
+  t.ok(r.stopMs < 10_000, `stopped in ${r.stopMs} ms`);
+  t.match(r.first, /interrupting 1 running job\(s\) at their next safe point/);
+  t.match(r.first, /job interrupted by the stop; it resumes after the restart/);
+  t.equal(r.attempts, 0, 'the interrupted try is not counted against the job');
+  t.ok(r.saved >= 12 && r.saved < SEGMENTS, `progress saved part-way: ${r.saved} of ${SEGMENTS} segments`);
+  t.same([r.kept, r.transcribed], [r.saved, SEGMENTS - r.saved], 'the next start kept what was saved and transcribed only the rest');
+  t.notOk(r.progressLeft, 'progress deleted once the job is done');
+  t.equal(r.ids, SEGMENTS, 'one transcript per segment, none missing');
+  t.equal(r.offsets, SEGMENTS, 'every segment of the recording is covered');
+  t.match(r.doneList, r.jobId, 'the job is done');
+  t.equal(r.secondExit, 0);
+});
+
+t.test('after a SIGKILL in the middle of a long recording the next start resumes from the last saved batch', async (t) => {
+  const r = await stopPartWay(t, 'SIGKILL');
+  t.equal(r.exit, 'SIGKILL');
+  t.equal(r.attempts, 1, 'a death counts as a try (the crash-loop guard), until the next run gets further');
+  t.ok(r.saved >= 8 && r.saved < SEGMENTS, `progress saved part-way: ${r.saved} of ${SEGMENTS} segments`);
+  t.same([r.kept, r.transcribed], [r.saved, SEGMENTS - r.saved], 'the next start kept what was saved and transcribed only the rest');
+  t.equal(r.ids, SEGMENTS, 'one transcript per segment, none missing');
+  t.equal(r.offsets, SEGMENTS, 'every segment of the recording is covered');
+  t.match(r.doneList, r.jobId, 'the job is done');
+  t.equal(r.secondExit, 0);
 });

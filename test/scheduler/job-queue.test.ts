@@ -194,3 +194,22 @@ t.test('progress left by a job that finished before a crash is swept; unreadable
   t.equal(await q.progress('torn'), undefined);
   t.match(lines.join('\n'), /unreadable job progress ignored; the job starts from the beginning.*torn/);
 });
+
+t.test('the crash-loop guard counts only deaths without progress in between', async (t) => {
+  const dir = tempDir();
+  await (await open(dir)).submit({ id: 'long', input: '/srv/ten-hours.wav', priority: 'batch' });
+  // Five deaths in a row (SIGKILL, power cut), each after one more batch was saved: never failed.
+  for (let run = 1; run <= 5; run++) {
+    const q = await open(dir);
+    t.equal((await q.get('long'))?.state, 'pending', `start ${run}: still pending`);
+    const job = await q.markStarted('long');
+    await q.saveProgress('long', { segments: run * 4 });
+    t.equal(JSON.parse(readFileSync(join(dir, 'pending', 'long.json'), 'utf8')).attempts, 1, `run ${run}: counted from this run (was ${job.attempts})`);
+  }
+  // Then the input kills the daemon at the same place each time, with nothing saved: failed after 3.
+  for (let run = 0; run < 2; run++) await (await open(dir)).markStarted('long');
+  const q = await open(dir);
+  t.equal((await q.get('long'))?.state, 'failed');
+  t.match((await q.failedRecords())[0]?.error, /stopped while running this job 3 times without it getting further/);
+  t.notOk(existsSync(join(dir, 'progress', 'long.json')), 'its progress went with it');
+});
