@@ -8,7 +8,8 @@
  *
  * Options: --kills N (20), --broker-restarts N (5), --seed N (time-based), --files-per-fault N (3),
  * --max-kill-delay-ms N (700), --max-broker-down-ms N (1500), --max-attempts N (100),
- * --broker mosquitto|embedded (mosquitto), --minutes N (repeat runs with new seeds until N minutes pass).
+ * --broker mosquitto|embedded (mosquitto), --minutes N (repeat runs with new seeds until N minutes pass),
+ * --long-copies N (100: one long recording of N × 5.5 s submitted as a file job, resuming across kills; 0: none).
  * Exit status 1 when any transcript or job was lost.
  */
 import { parseArgs } from 'node:util';
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     'max-kill-delay-ms': { type: 'string', default: '700' },
     'max-broker-down-ms': { type: 'string', default: '1500' },
     'max-attempts': { type: 'string', default: '100' },
+    'long-copies': { type: 'string', default: '100' },
     broker: { type: 'string', default: 'mosquitto' },
     minutes: { type: 'string', default: '0' },
     quiet: { type: 'boolean', default: false },
@@ -57,6 +59,7 @@ do {
     maxKillDelayMs: count('max-kill-delay-ms', values['max-kill-delay-ms']),
     maxBrokerDownMs: count('max-broker-down-ms', values['max-broker-down-ms']),
     maxAttempts: Math.max(1, count('max-attempts', values['max-attempts'])),
+    longRecordingCopies: count('long-copies', values['long-copies']),
     broker,
     ...(values.quiet ? {} : { log: (line: string) => console.log(`  ${line}`) }),
   });

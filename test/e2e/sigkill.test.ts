@@ -20,6 +20,8 @@ t.test(`20 random SIGKILLs during a spool batch lose nothing (seed ${seed})`, as
     // The crash-loop guard (default 3) exists for inputs that kill the daemon; here the
     // kills come from outside, so one job can be hit several times by chance.
     maxAttempts: 100,
+    // A 9-minute recording as one file job, worked on between the spool's, resuming in later lives.
+    longRecordingCopies: 100,
     log: (line) => t.comment(line),
   });
   t.comment('\n' + formatReport(report));
@@ -32,4 +34,7 @@ t.test(`20 random SIGKILLs during a spool batch lose nothing (seed ${seed})`, as
   t.equal(report.jobs.done, report.jobs.expected, 'every job done exactly once (one done/ record per segment)');
   t.same(report.jobs.failures, [], 'no job failed');
   t.equal(report.jobs.pending, 0, 'nothing left pending');
+  // How often it resumed depends on where the kills land (test/e2e/stop-mid-recording.test.ts
+  // checks a resume for certain); here it must end done with every transcript counted above.
+  t.equal(report.longRecording?.done, true, `the long recording is done (resumed ${report.longRecording?.resumes} times)`);
 });

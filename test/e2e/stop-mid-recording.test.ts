@@ -1,14 +1,12 @@
 import t, { type Test } from 'tap';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { decodeAll } from '../../daemon/audio/decode-file.js';
-import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
-import { wavHeader } from '../../daemon/audio/wav-writer.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import { runCli, startDaemon, waitFor } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
+import { writeLongRecording } from '../helpers/long-recording.js';
 import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
 
 /**
@@ -18,16 +16,10 @@ import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
  * the last batch saved. Either way every segment's transcript reaches the subscriber, and
  * the job ends done with all of them.
  */
+
+/** 150 × (speech, pause, speech): 300 segments, about 14 minutes. */
 const COPIES = 150;
 const SEGMENTS = COPIES * 2;
-
-/** 150 × (speech, pause, speech): 300 segments, 16-bit, about 14 minutes. */
-async function longRecording(path: string): Promise<void> {
-  const one = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
-  const pcm = Buffer.alloc(one.length * 2 * COPIES);
-  for (let k = 0; k < COPIES; k++) for (let i = 0; i < one.length; i++) pcm.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(one[i]! * 32767))), (k * one.length + i) * 2);
-  writeFileSync(path, Buffer.concat([wavHeader({ sampleRate: MODEL_SAMPLE_RATE, channels: 1, bitsPerSample: 16, format: 'pcm', dataBytes: pcm.length }), pcm]));
-}
 
 /**
  * Starts a daemon on `recording`, stops it with `signal` once 12 transcripts arrived, and
@@ -38,7 +30,7 @@ async function stopPartWay(t: Test, signal: 'SIGTERM' | 'SIGKILL') {
   t.teardown(() => broker.stop());
   const dir = tempDir('earshot-e2e-resume-');
   const recording = join(dir, 'meeting.wav');
-  await longRecording(recording);
+  await writeLongRecording(recording, COPIES);
   const dataDir = join(dir, 'data');
   const config = { ...spoolPipelineConfig({ siteId: 'resume', spool: tempDir('earshot-e2e-resume-spool-'), brokerUrl: broker.url, dataDir }), scheduler: { tickMs: 100, stopGraceSec: 0 } };
 

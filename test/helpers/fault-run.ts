@@ -5,6 +5,7 @@ import { fixturesDir, tempDir } from './paths.js';
 import { Mosquitto, freePort } from './mosquitto.js';
 import { prng } from './mutate.js';
 import { TranscriptTally, dropRecording, percentile, readQueue, spoolWaiting } from './faults.js';
+import { writeLongRecording } from './long-recording.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
 import type { StatusResult } from '../../daemon/control/methods.js';
 
@@ -31,6 +32,12 @@ export interface FaultRunOptions {
   /** Jobs the daemon may see die under it before it gives up on one (scheduler.batch.maxAttempts). */
   maxAttempts: number;
   /**
+   * Also submit one long recording of this many (speech, pause, speech) copies as a single
+   * file job before the first kill: it runs across the daemon's lives, resuming each time
+   * from the segments it saved (0: none).
+   */
+  longRecordingCopies?: number;
+  /**
    * 'mosquitto': an external broker with persistence (it outlives the daemon);
    * 'embedded': the daemon's own in-memory broker on a fixed port, which dies with it.
    */
@@ -48,7 +55,9 @@ export interface FaultRunReport {
   recordings: number;
   transcripts: { expected: number; delivered: number; duplicated: number; lost: number };
   jobs: { expected: number; done: number; failed: number; pending: number; lost: number; failures: string[] };
-  /** Where the kills landed, judged from the disk afterwards. */
+  /** The long recording's job: its segments, the runs that resumed it, and the segments they kept in all. */
+  longRecording: { segments: number; done: boolean; resumes: number; segmentsKept: number } | null;
+  /** Where the kills landed (for the spool's jobs), judged from the disk afterwards. */
   killPhases: { midJob: number; betweenJobs: number; beforeJobs: number; drained: number; outboxUnsent: number };
   /** Daemon: spawn → ready; broker: broker up → daemon connected again (ms). */
   recoveryMs: { daemon: number[]; broker: number[] };
@@ -93,9 +102,21 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
     recordings: 0,
     transcripts: { expected: 0, delivered: 0, duplicated: 0, lost: 0 },
     jobs: { expected: 0, done: 0, failed: 0, pending: 0, lost: 0, failures: [] },
+    longRecording: null,
     killPhases: { midJob: 0, betweenJobs: 0, beforeJobs: 0, drained: 0, outboxUnsent: 0 },
     recoveryMs: { daemon: [], broker: [] },
     wallMs: 0,
+  };
+  let longJobId: string | undefined;
+  const longRecording = join(root, 'long-meeting.wav');
+  const longSegments = options.longRecordingCopies ? await writeLongRecording(longRecording, options.longRecordingCopies) : 0;
+  /** Counts the resumes of the long job a daemon's log shows, once the daemon is gone. */
+  const countResumes = (output: string) => {
+    if (!report.longRecording) return;
+    for (const m of output.matchAll(/job resumed from its saved progress.*segmentsKept=(\d+)/g)) {
+      report.longRecording.resumes++;
+      report.longRecording.segmentsKept += Number(m[1]);
+    }
   };
   // Recordings get mtimes one second apart in the past: the spool takes them oldest first.
   const base = Math.floor(Date.now() / 1000) - 3600;
@@ -131,17 +152,27 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       drop(options.filesPerFault);
       const atLaunch = new Map(readQueue(dataDir).pending.map((j) => [j.id, j.attempts]));
       daemon ??= await launch();
+      if (longSegments > 0 && longJobId === undefined) {
+        // A later deadline than the spool's segments: it is the backlog, worked on between them.
+        const deadline = new Date(Date.now() + 48 * 3600e3).toISOString();
+        const submitted = (await callDaemonUntyped('jobs.submit', { paths: [longRecording], priority: 'batch', deadline }, { socket: config.control.socket, timeoutMs: 10_000 })) as { submitted: Array<{ id: string }> };
+        longJobId = submitted.submitted[0]?.id;
+        report.longRecording = { segments: longSegments, done: false, resumes: 0, segmentsKept: 0 };
+      }
       const delay = Math.round(rand() * options.maxKillDelayMs);
       await sleep(delay);
       killing = true;
       daemon.child.kill('SIGKILL');
       await daemon.exited;
       killing = false;
+      countResumes(daemon.output());
       daemon = null;
       report.kills++;
       // Judge where the kill landed from what it left on disk: a job whose attempt count
-      // rose in this life and is still pending was running when the process died.
-      const after = readQueue(dataDir);
+      // rose in this life and is still pending was running when the process died. The long
+      // recording runs in most lives, so it is left out of this.
+      const raw = readQueue(dataDir);
+      const after = { ...raw, pending: raw.pending.filter((j) => j.id !== longJobId) };
       const waiting = spoolWaiting(spool);
       if (after.pending.some((j) => j.attempts > (atLaunch.get(j.id) ?? 0))) report.killPhases.midJob++;
       else if (after.pending.length > 0) report.killPhases.betweenJobs++;
@@ -167,8 +198,8 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       log(`broker restart ${r + 1}/${options.brokerRestarts}: down ${down} ms, daemon reconnected after ${report.recoveryMs.broker.at(-1)} ms; ${tally.unique} transcripts`);
     }
 
-    report.jobs.expected = report.recordings * SEGMENTS_PER_RECORDING;
-    report.transcripts.expected = report.recordings * SEGMENTS_PER_RECORDING;
+    report.jobs.expected = report.recordings * SEGMENTS_PER_RECORDING + (longJobId !== undefined ? 1 : 0);
+    report.transcripts.expected = report.recordings * SEGMENTS_PER_RECORDING + (longJobId !== undefined ? longSegments : 0);
     const settled = () => {
       const q = readQueue(dataDir);
       return spoolWaiting(spool).length === 0 && q.pending.length === 0 && q.done.length + q.failed.length >= report.jobs.expected && tally.unique >= report.transcripts.expected;
@@ -179,12 +210,14 @@ export async function runFaults(options: FaultRunOptions): Promise<FaultRunRepor
       killing = true;
       daemon.child.kill('SIGTERM');
       await daemon.exited;
+      countResumes(daemon.output());
     }
     await tally.stop();
     await broker?.stop();
   }
   const q = readQueue(dataDir);
   report.jobs.done = q.done.length;
+  if (report.longRecording && longJobId !== undefined) report.longRecording.done = q.done.includes(longJobId);
   report.jobs.failed = q.failed.length;
   report.jobs.failures = q.failed.map((f) => `${f.id}: ${f.error}`);
   report.jobs.pending = q.pending.length;
@@ -229,6 +262,7 @@ export function formatReport(r: FaultRunReport): string {
     ['faults injected', `${r.kills} daemon SIGKILLs, ${r.brokerRestarts} broker restarts`],
     ['kills landed', `${r.killPhases.midJob} mid-job, ${r.killPhases.betweenJobs} between jobs, ${r.killPhases.beforeJobs} before any job (start-up, VAD), ${r.killPhases.drained} with nothing left; ${r.killPhases.outboxUnsent} left an unsent outbox`],
     ['recordings', String(r.recordings)],
+    ...(r.longRecording ? [['long recording (one file job)', `${r.longRecording.segments} segments, ${r.longRecording.done ? 'done' : 'NOT done'}; resumed ${r.longRecording.resumes} times, ${r.longRecording.segmentsKept} segments kept in all`] as [string, string]] : []),
     ['transcripts expected', String(r.transcripts.expected)],
     ['transcripts delivered', String(r.transcripts.delivered)],
     ['transcripts duplicated', String(r.transcripts.duplicated)],
