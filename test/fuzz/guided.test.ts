@@ -15,11 +15,12 @@ import { readFleetMessage, sealFleetMessage } from '../../daemon/mqtt/fleet/flee
 import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
 import { extractArchive } from '../../daemon/catalog/archive.js';
 import { paxEntry, rawTar } from '../catalog/raw-tar.js';
+import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
 
 /**
  * Coverage-guided fuzzing (issue #9) of the parsers that take bytes from outside: audio
  * files, control requests, hotword lists, messages from plugin threads, the outbox log,
- * fleet offers from other boxes and model pack archives. Each target
+ * fleet offers from other boxes, model pack archives and a job's saved progress. Each target
  * states its contract — the rejections it may give — and throws on anything else; inputs
  * that reach new code (V8 block coverage) are kept and mutated further. Seeds are the real
  * fixtures plus the corpus a longer run left in test/fuzz/corpus/. CI runs each target for
@@ -248,5 +249,32 @@ t.test('model pack archives: regular files and directories inside the target, or
     }
     const odd = kindsUnder(dir).filter((entry) => entry.endsWith('(not a file)'));
     if (odd.length > 0) throw new Error(`unpacked something that is not a file or directory: ${odd.join(', ')}`);
+  });
+});
+
+t.test('saved job progress: a well-formed progress or undefined (the job then starts over); never throws', async (t) => {
+  const transcript = { id: 'tr-1', text: 'hello there', rawText: 'hello there', startOffsetSec: 0.5, endOffsetSec: 2.4 };
+  const seeds = [
+    { version: 1, modelId: 'nemo-ctc-en', segments: [{ startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }] },
+    { version: 1, modelId: '', segments: [] },
+  ].map((v) => Buffer.from(JSON.stringify(v)));
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
+  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.'), dictionary: ['"version"', '"modelId"', '"segments"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', 'null', '1e400', '-0', '[]', '{}', '"__proto__"'] }, (input) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(input.toString('utf8'));
+    } catch {
+      return; // the queue reads unparseable progress as none before it gets here
+    }
+    const parsed = parseJobProgress(value);
+    if (parsed === undefined) return;
+    if (parsed.version !== 1 || typeof parsed.modelId !== 'string' || !Array.isArray(parsed.segments)) throw new Error(`accepted a malformed progress: ${JSON.stringify(parsed).slice(0, 200)}`);
+    for (const s of parsed.segments) {
+      if (!finite(s.startSec) || !finite(s.endSec) || !finite(s.joules)) throw new Error(`accepted a segment with a non-number: ${JSON.stringify(s).slice(0, 200)}`);
+      for (const tr of s.transcripts) {
+        if (typeof tr.id !== 'string' || typeof tr.text !== 'string' || typeof tr.rawText !== 'string' || !finite(tr.startOffsetSec) || !finite(tr.endOffsetSec)) throw new Error(`accepted a malformed transcript: ${JSON.stringify(tr).slice(0, 200)}`);
+        if (Object.keys(tr).length !== 5) throw new Error(`passed on extra keys: ${Object.keys(tr).join(',')}`);
+      }
+    }
   });
 });
