@@ -34,6 +34,11 @@ export interface ControllerOptions {
   config: EarshotConfig;
   logs: LogSink;
   version: string;
+  /**
+   * Told before each step of a stop, with the longest it may take: the daemon extends
+   * systemd's stop timeout by that much (EXTEND_TIMEOUT_USEC) and shows the step.
+   */
+  onStopStep?: (step: string, budgetMs: number) => void;
 }
 
 /** Segments transcribed in one inference call. */
@@ -41,6 +46,13 @@ const ASR_BATCH = 4;
 
 /** How long a stop waits for the service being started; see Controller.stop. */
 const STOP_WAITS_FOR_START_MS = 8000;
+
+/**
+ * The longest one service's stop takes unless it says otherwise (Service.stopBudgetMs):
+ * MQTT's is the longest, 3 s per connection plus 2 s for the offline status, and a command
+ * source reads for 5 s after its program exits.
+ */
+const STOP_STEP_BUDGET_MS = 10_000;
 
 /** start() gave up because stop() was called while it ran. */
 export class StartInterrupted extends Error {
@@ -213,6 +225,7 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopRequested = true;
     if (this.starting) {
+      if (this.startingService) this.options.onStopStep?.(`waiting for ${this.startingService} to finish starting`, STOP_WAITS_FOR_START_MS + 1000);
       let timer: NodeJS.Timeout | undefined;
       const waited = await Promise.race([
         this.starting.then(() => true, () => true),
@@ -238,6 +251,7 @@ export class Controller {
   private async stopEachStarted(): Promise<void> {
     while (this.started.length > 0) {
       const service = this.started.pop()!;
+      this.options.onStopStep?.(`stopping ${service.name}`, service.stopBudgetMs?.() ?? STOP_STEP_BUDGET_MS);
       try {
         await service.stop();
         this.log.debug(`stopped ${service.name}`);

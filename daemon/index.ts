@@ -70,7 +70,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const logs = new LogSink({ level: (logLevel as LogLevel | undefined) ?? config.log.level, format: config.log.format });
   const log = logs.logger('daemon');
   const notifier = new SystemdNotifier({ env, logger: logs.logger('systemd') });
-  const controller = new Controller({ config, logs, version });
+  const controller = new Controller({ config, logs, version, onStopStep: (step, budgetMs) => void notifier.stopStep(step, budgetMs) });
 
   let stopping: Promise<number> | undefined;
   const stop = (reason: string, code: number): Promise<number> => {

@@ -8,4 +8,6 @@ export interface Service {
   start(): Promise<void>;
   stop(): Promise<void>;
   state?(): { state: string; detail?: string };
+  /** The longest its stop() may take, when that is more than the controller's default step. */
+  stopBudgetMs?(): number;
 }

@@ -146,6 +146,11 @@ export class SchedulerStack implements Service {
     }
   }
 
+  /** Running jobs' grace, then the batch each may still finish, the model's unload and the ledger. */
+  stopBudgetMs(): number {
+    return this.settings.stopGraceSec * 1000 + 10_000;
+  }
+
   async stop(): Promise<void> {
     while (this.started.length > 0) await this.started.pop()?.stop();
     await this.ledger.flush();

@@ -74,6 +74,15 @@ export class SystemdNotifier {
     await this.send('STOPPING=1');
   }
 
+  /**
+   * One step of the stop: systemd kills the service only once both TimeoutStopSec and this
+   * step's budget have run out, so a stop whose steps are each bounded but add up to more
+   * than TimeoutStopSec still ends cleanly; a step that hangs is killed at its budget.
+   */
+  async stopStep(step: string, budgetMs: number): Promise<void> {
+    await this.send(`EXTEND_TIMEOUT_USEC=${Math.round(budgetMs * 1000)}\nSTATUS=${step}`);
+  }
+
   close(): void {
     clearInterval(this.watchdogTimer);
     this.watchdogTimer = undefined;

@@ -14,8 +14,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 t.test('a start that ends after the stop gave up on it is stopped next, one stop at a time', async (t) => {
   const config = loadConfig({ env: { EARSHOT_DATA_DIR: tempDir() } });
-  const controller = new Controller({ config, logs: new LogSink({ level: 'error', format: 'text', write: () => undefined }), version: 'test' });
   const events: string[] = [];
+  const steps: string[] = [];
+  const controller = new Controller({ config, logs: new LogSink({ level: 'error', format: 'text', write: () => undefined }), version: 'test', onStopStep: (step, budgetMs) => steps.push(`${step} (${budgetMs} ms)`) });
   let stopping = 0;
   let overlapped = false;
   const service = (name: string, startMs: number, stopMs: number) => ({
@@ -42,4 +43,5 @@ t.test('a start that ends after the stop gave up on it is stopped next, one stop
   t.notOk(events.includes('started control'), 'nothing started after the stack');
   t.ok(events.indexOf('stop stack') < events.indexOf('stop mqtt'), `the stack stopped before MQTT (${events.join(', ')})`);
   t.ok(events.includes('stop plugins') && events.includes('stop mqtt'), 'everything that started was stopped');
+  t.same(steps, ['waiting for stack to finish starting (9000 ms)', 'stopping plugins (10000 ms)', 'stopping stack (10000 ms)', 'stopping mqtt (10000 ms)'], 'systemd is told each step and its budget, the late stack included');
 });

@@ -31,3 +31,16 @@ t.test('a real daemon sends READY=1, WATCHDOG=1 repeatedly and STOPPING=1 to a d
   t.equal(await daemon.exited, 0);
   await waitFor(() => listener.messages.includes('STOPPING=1'), 2000, 'STOPPING=1');
 });
+
+t.test('each step of a stop extends systemd\'s stop timeout by its own budget and says what it does', async (t) => {
+  const listener = await listenForNotify();
+  t.teardown(() => listener.close());
+  const daemon = await startDaemon({ scheduler: { stopGraceSec: 30 } }, { NOTIFY_SOCKET: listener.path });
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0);
+  await waitFor(() => listener.messages.some((m) => m.endsWith('STATUS=stopping mqtt')), 5000, 'the last step');
+  const steps = listener.messages.slice(listener.messages.indexOf('STOPPING=1') + 1).filter((m) => m.startsWith('EXTEND_TIMEOUT_USEC='));
+  const parsed = steps.map((m) => /^EXTEND_TIMEOUT_USEC=(\d+)\nSTATUS=stopping (.+)$/.exec(m)).map((m) => [m?.[2], Number(m?.[1])]);
+  t.same(parsed.map(([name]) => name), ['control', 'partials', 'sources', 'scheduler', 'plugins', 'fleet', 'mqtt'], 'every service, in reverse start order');
+  t.same(Object.fromEntries(parsed), { control: 10e6, partials: 10e6, sources: 10e6, scheduler: 40e6, plugins: 10e6, fleet: 10e6, mqtt: 10e6 }, 'the scheduler\'s covers its 30 s grace for running jobs');
+});
