@@ -55,6 +55,13 @@ export class PresenceSequence {
         closeSync(fd);
       }
       renameSync(temp, this.file);
+      // And the rename itself, or a power cut could bring back the number before.
+      const dir = openSync(dirname(this.file), 'r');
+      try {
+        fsyncSync(dir);
+      } finally {
+        closeSync(dir);
+      }
     } catch (err) {
       // The order still holds within this run; after a restart the clock starts it again.
       if (!this.warned) this.logger.warn('cannot keep the MQTT connection sequence; offering sites fall back to the clock after a restart', { file: this.file, err });
