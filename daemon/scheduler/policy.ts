@@ -79,6 +79,11 @@ export interface PolicyDecision {
   defer: Array<{ id: string; untilMs: number; reason: string }>;
   /** Batch (and interactive, at the hard limit) work held back. */
   pauseBatch: boolean;
+  /**
+   * Running jobs of the work held back, to interrupt at their next safe point: they go back
+   * to the queue and resume from their saved progress when the policy runs them again.
+   */
+  interrupt: Array<{ id: string; reason: 'thermal hard limit' | 'power budget' }>;
   model: ModelAction;
   /** The modelled draw at the chosen threads × concurrency, watts. */
   plannedWatts: number;
@@ -160,6 +165,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   // 3. Which jobs start now. Batch jobs are placed on a capacity plan of the forecast, most
   // urgent first, so jobs sharing a clean window also share its capacity.
   const pauseBatch = hot || budgetTooLow;
+  const interrupt = input.running.filter((j) => (j.priority === 'batch' && pauseBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
   const slowdown = limits.maxThreads / threads;
   const horizonEnd = Math.max(nowMs, ...input.queue.map((j) => j.deadlineMs));
@@ -201,7 +207,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   // 4. The model.
   const model = modelAction(input, run, defer, hot);
   if (model !== 'keep') reasons.push(`model: ${model}`);
-  return { thermalState, threads, concurrency, run, defer, pauseBatch, model, plannedWatts, reasons };
+  return { thermalState, threads, concurrency, run, defer, pauseBatch, interrupt, model, plannedWatts, reasons };
 }
 
 /**

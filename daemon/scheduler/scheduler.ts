@@ -64,6 +64,13 @@ export interface SchedulerOptions {
 /** Failed sensor reads in a row (scheduler passes) before the sensor counts as lost. */
 const SENSOR_LOST_AFTER = 3;
 
+/** What an interrupted job's log line says, by why it was interrupted. */
+const STOPPING = 'job interrupted by the stop; it resumes after the restart';
+const INTERRUPTED_BECAUSE: Record<PolicyDecision['interrupt'][number]['reason'], string> = {
+  'thermal hard limit': 'job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled',
+  'power budget': 'job interrupted: the power budget leaves room for live work only; it resumes where it stopped when the budget allows',
+};
+
 export class Scheduler implements Service {
   readonly name = 'scheduler';
   private timer: NodeJS.Timeout | undefined;
@@ -83,14 +90,13 @@ export class Scheduler implements Service {
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = true;
-  /** Aborted when a stop's grace for running jobs is over. */
-  private interrupt = new AbortController();
+  /** Each running job's interrupt: aborted when a stop's grace is over, or by the policy. */
+  private readonly interrupts = new Map<string, AbortController>();
 
   constructor(private readonly options: SchedulerOptions) {}
 
   async start(): Promise<void> {
     this.stopped = false;
-    this.interrupt = new AbortController();
     this.timer = setInterval(() => this.poke(), this.options.tickMs);
     // Carbon periods are half-hourly: decide again as each one starts.
     this.periodTask = cron.schedule('0 0,30 * * * *', () => this.poke(), { name: 'earshot-carbon-period', noOverlap: true });
@@ -124,9 +130,17 @@ export class Scheduler implements Service {
     clearTimeout(graceTimer);
     if (first === 'grace over' && this.active.size > 0) {
       this.options.logger.info(`stopping: interrupting ${this.active.size} running job(s) at their next safe point; each resumes from there after the restart`, { jobs: [...this.active.keys()].join(', '), graceMs: this.options.stopGraceMs });
-      this.interrupt.abort(new Error('the daemon is stopping'));
+      for (const id of this.active.keys()) this.interruptJob(id, STOPPING);
     }
     await running;
+  }
+
+  /** Asks a running job to end at its next safe point; the reason is what its log line says. */
+  private interruptJob(id: string, reason: string): boolean {
+    const controller = this.interrupts.get(id);
+    if (!controller || controller.signal.aborted) return false;
+    controller.abort(new Error(reason));
+    return true;
   }
 
   state(): { state: string; detail: string } {
@@ -234,7 +248,12 @@ export class Scheduler implements Service {
     } else if (decision.model === 'preload') {
       void o.lifecycle.ensureLoaded('preload before a scheduled window').catch((err: unknown) => o.logger.error('preload failed', { err }));
     }
+    for (const { id, reason } of decision.interrupt) {
+      if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason])) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
+    }
     for (const id of decision.run) {
+      // A stop that came while this pass read the sensors: its grace covers only jobs already running.
+      if (this.stopped) break;
       if (this.active.has(id)) continue;
       const p = this.runJob(id, decision.threads).finally(() => {
         this.active.delete(id);
@@ -277,7 +296,18 @@ export class Scheduler implements Service {
     this.wake = setTimeout(() => this.poke(), Math.min(Math.min(...future) - now + 50, 2 ** 31 - 1));
   }
 
+  /** Runs a job with its interrupt registered from the first moment, so no stop misses it. */
   private async runJob(id: string, threads: number): Promise<void> {
+    const interrupt = new AbortController();
+    this.interrupts.set(id, interrupt);
+    try {
+      await this.runJobWith(id, threads, interrupt);
+    } finally {
+      this.interrupts.delete(id);
+    }
+  }
+
+  private async runJobWith(id: string, threads: number, interrupt: AbortController): Promise<void> {
     const o = this.options;
     let job: JobRecord;
     try {
@@ -294,7 +324,7 @@ export class Scheduler implements Service {
     try {
       const span = await o.energy?.begin();
       const progress = { saved: await o.queue.progress(id), save: (p: unknown) => o.queue.saveProgress(id, p) };
-      const result = await o.lifecycle.run(job, { threads, signal: this.interrupt.signal, progress });
+      const result = await o.lifecycle.run(job, { threads, signal: interrupt.signal, progress });
       let energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined;
       if (span && o.energy) {
         const e = await o.energy.end(span, 1 / Math.max(1, this.active.size));
@@ -313,7 +343,8 @@ export class Scheduler implements Service {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (isJobInterrupted(err)) {
-        o.logger.info('job interrupted by the stop; it resumes after the restart', { id, segmentsDone: err.segmentsDone });
+        const why: unknown = interrupt.signal.reason;
+        o.logger.info(why instanceof Error ? why.message : err.message, { id, segmentsDone: err.segmentsDone });
         // Not the job's try: put back the attempt markStarted counted.
         return o.queue.postpone(id);
       }

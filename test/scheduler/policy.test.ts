@@ -134,6 +134,15 @@ t.test('power budget caps threads × concurrency from the model, and from the me
   t.match(tooLow.reasons.join(' '), /below idle \+ one thread/);
 });
 
+t.test('running jobs of the work held back are to be interrupted; live work never is', async (t) => {
+  const running = [job('b', { priority: 'batch' }), job('i', { priority: 'interactive' }), job('l', { priority: 'live' })];
+  t.same(decide(input({ running, temperatureC: 50 })).interrupt, [], 'cool: nothing');
+  t.same(decide(input({ running, temperatureC: 75 })).interrupt, [], 'soft limit: throttled, not interrupted');
+  t.same(decide(input({ running, temperatureC: 90 })).interrupt, [{ id: 'b', reason: 'thermal hard limit' }, { id: 'i', reason: 'thermal hard limit' }], 'hard limit: batch and interactive');
+  const starved = decide(input({ running, limits: { ...input().limits, powerBudgetWatts: 8 } }));
+  t.same(starved.interrupt, [{ id: 'b', reason: 'power budget' }], 'a budget below one thread: batch only, as it pauses only batch');
+});
+
 t.test('model lifecycle decisions: load on demand, preload before a window, idle unload, memory pressure', async (t) => {
   const unloaded = { ...input().model, loaded: false };
   t.equal(decide(input({ queue: [job('a')], model: unloaded })).model, 'load');

@@ -61,7 +61,7 @@ async function orinScheduler(t: Test, logger: Logger = silentLogger) {
     await queue.submit({ id: `j${n}`, input: join(dir, `${n}.wav`), priority: 'batch' });
     scheduler.poke();
   };
-  return { sensor, sensorFile, setTemp, bus, runtime, lifecycle, scheduler, done, submit };
+  return { sensor, sensorFile, setTemp, bus, runtime, lifecycle, scheduler, done, submit, queue };
 }
 
 t.test('above the hard limit batch pauses and the model unloads; below soft − hysteresis it resumes', async (t) => {
@@ -97,6 +97,31 @@ t.test('above the hard limit batch pauses and the model unloads; below soft − 
   t.equal(lifecycle.state, 'loaded', 'reloaded on demand');
   t.equal(runtime.loadCount, 2);
   t.same(states, ['hard@90', 'normal@64']);
+});
+
+t.test('at the hard limit a running batch job is interrupted, uncounted, and runs again once cool', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
+  const { setTemp, runtime, lifecycle, scheduler, done, submit, queue } = await orinScheduler(t, logger);
+  setTemp(50);
+  runtime.minRunMs = 60_000; // an hour-long recording, as far as the scheduler can tell
+  await submit(1);
+  await until('j1 running', () => queue.running().length === 1);
+
+  setTemp(90);
+  await until('j1 interrupted', () => queue.running().length === 0, 5000);
+  t.same(done, [], 'not done');
+  t.equal((await queue.get('j1'))?.state, 'pending', 'back in the queue, not failed');
+  t.equal((await queue.get('j1'))?.job.attempts, 0, 'the try is not counted');
+  t.match(lines.join('\n'), /interrupting running job at its next safe point: thermal hard limit.*id=j1/);
+  t.match(lines.join('\n'), /job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled.*id=j1/);
+  await until('model unloaded', () => lifecycle.state === 'unloaded', 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  t.equal(queue.running().length, 0, 'not started again while hot');
+
+  runtime.minRunMs = 50;
+  setTemp(60);
+  await until('j1 done once cool', () => done.includes('j1'));
 });
 
 t.test('a sensor that read and then fails (removed, or nonsense) throttles as at the soft limit, or stays paused past the hard one, with a warning', async (t) => {

@@ -21,7 +21,8 @@ export class FrameEnergyRuntime implements ModelRuntime<FrameResult> {
   loadCount = 0;
   unloadCount = 0;
 
-  constructor(private readonly minRunMs = 0, private readonly onStart?: (job: JobRecord) => void) {}
+  /** `minRunMs` may be changed between jobs. */
+  constructor(public minRunMs = 0, private readonly onStart?: (job: JobRecord) => void) {}
 
   async load(): Promise<void> {
     const w = new Float32Array(400 * 32);
