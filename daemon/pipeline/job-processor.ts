@@ -9,7 +9,8 @@ import type { Logger } from '../log/logger.js';
 import type { EnergySpan, IntensityNow, JobOutcome, SpeechRecognizer, TranscriptionJob, TranscriptPostProcessor, TranscriptSink } from './types.js';
 import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
 import { JobInterrupted } from '../scheduler/job-interrupted.js';
-import { parseJobProgress, type FinishedSegment, type JobProgress } from './job-progress.js';
+import type { FinishedSegment } from './job-progress.js';
+import { ProgressKeeper } from './progress-keeper.js';
 
 export interface JobProcessorOptions<S> {
   siteId: string;
@@ -62,11 +63,13 @@ export class JobProcessor<S> {
     };
     let batch: SpeechSegment[] = [];
     let index = 0;
+    /** Set when a run stops building on an earlier one's transcripts; see ProgressHeader. */
+    let generation = 0;
     const flush = async () => {
       if (batch.length === 0) return;
       const segments = batch;
       batch = [];
-      const published = await this.transcribeBatch(job, segments, index);
+      const published = await this.transcribeBatch(job, segments, index, generation);
       index += segments.length;
       segments.forEach((s, i) => {
         const t = published[i];
@@ -93,7 +96,8 @@ export class JobProcessor<S> {
     } else {
       const detector = await this.options.detector();
       detector.reset();
-      const resume = await this.resumable(job, run.progress);
+      const progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: `${detector.name} ${JSON.stringify(this.options.vad)}` }, job.id, this.options.logger) : undefined;
+      generation = progress?.generation ?? 0;
       let kept = 0;
       let seen = 0;
       let result;
@@ -108,18 +112,15 @@ export class JobProcessor<S> {
           onSegment: async (segment) => {
             run.signal?.throwIfAborted();
             const at = seen++;
-            const saved = resume?.segments[at];
-            if (saved && saved.startSec === segment.startSec && saved.endSec === segment.endSec) {
+            const saved = progress?.take(at, segment.startSec, segment.endSec);
+            if (saved) {
               // Finished by an earlier run: its transcripts are already in the outbox.
               take(saved);
               index = at + 1;
               kept++;
               return;
             }
-            if (saved) {
-              this.options.logger.info('the audio is cut differently from the saved progress; transcribing again from here', { jobId: job.id, segment: at });
-              resume!.segments.length = 0;
-            }
+            generation = progress?.generation ?? 0;
             assertFinite(segment.samples, job.path, segment.startSec);
             batch.push(segment);
             if (batch.length >= this.options.batchSize) {
@@ -127,13 +128,17 @@ export class JobProcessor<S> {
               await flush().catch((err: unknown) => {
                 throw new DownstreamFailure(err);
               });
-              await this.saveProgress(job, run.progress, resume?.modelId, finished);
+              await progress?.save(finished);
             }
           },
         });
       } catch (err) {
         if (err instanceof JobInputError) throw err;
-        if (run.signal?.aborted) throw new JobInterrupted(job.id, finished.length);
+        if (run.signal?.aborted) {
+          const cause = err instanceof DownstreamFailure ? err.cause : err;
+          if (cause !== run.signal.reason) this.options.logger.info('a job being interrupted also failed; it runs again', { jobId: job.id, err: cause });
+          throw new JobInterrupted(job.id, finished.length);
+        }
         if (err instanceof DownstreamFailure) throw err.cause;
         throw asInputError(err, job.path);
       }
@@ -147,29 +152,8 @@ export class JobProcessor<S> {
     return outcome;
   }
 
-  /**
-   * The saved progress this run may build on: undefined when the run keeps none, else the
-   * saved segments (none if it was unreadable or made by another model) and the model now.
-   */
-  private async resumable(job: TranscriptionJob, slot: JobProgressSlot | undefined): Promise<JobProgress | undefined> {
-    if (!slot) return undefined;
-    const modelId = (await this.options.recognizer()).id;
-    if (slot.saved === undefined) return { version: 1, modelId, segments: [] };
-    const saved = parseJobProgress(slot.saved);
-    if (!saved) this.options.logger.warn('saved job progress not understood; the job starts from the beginning', { jobId: job.id });
-    else if (saved.modelId !== modelId) this.options.logger.info('job progress was saved by another model; the job starts from the beginning', { jobId: job.id, savedBy: saved.modelId, now: modelId });
-    return { version: 1, modelId, segments: saved?.modelId === modelId ? saved.segments : [] };
-  }
-
-  /** Progress is a saving of work, not of data: a failed save is said, and the job goes on. */
-  private async saveProgress(job: TranscriptionJob, slot: JobProgressSlot | undefined, modelId: string | undefined, finished: FinishedSegment[]): Promise<void> {
-    if (!slot || modelId === undefined) return;
-    const progress: JobProgress = { version: 1, modelId, segments: finished };
-    await slot.save(progress).catch((err: unknown) => this.options.logger.warn('could not save job progress; a restart would transcribe this job from the beginning', { jobId: job.id, err }));
-  }
-
   /** Transcribes and publishes a batch; returns each segment's transcript (undefined: no words). */
-  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number): Promise<Array<TranscriptPayload | undefined>> {
+  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number, generation: number): Promise<Array<TranscriptPayload | undefined>> {
     const { siteId, plugins, sink, energy, carbon, logger } = this.options;
     const clock = this.options.clock ?? Date.now;
     const recognizer = await this.options.recognizer();
@@ -186,7 +170,7 @@ export class JobProcessor<S> {
           text: r.text,
           words: r.words.map((w) => ({ text: w.word, start: w.startSec, end: w.endSec })),
           language: r.language ?? 'en',
-          segment: segmentInfo(job, segments[i]!, firstIndex + i),
+          segment: segmentInfo(job, segments[i]!, segmentKey(job.id, firstIndex + i, generation)),
         }),
       ),
     );
@@ -208,7 +192,7 @@ export class JobProcessor<S> {
         continue;
       }
       const transcript = buildTranscript({
-        id: transcriptId(siteId, job.sourceId, `${job.id}#${firstIndex + i}`),
+        id: transcriptId(siteId, job.sourceId, segmentKey(job.id, firstIndex + i, generation)),
         jobId: job.id,
         ...(job.recording !== undefined ? { recording: job.recording } : {}),
         siteId,
@@ -244,8 +228,13 @@ function energyOf(spent: JobEnergy, share: number): TranscriptPayload['energy'] 
   return { joules: round(spent.joules * share, 3), method: spent.source, source: spent.method };
 }
 
-function segmentInfo(job: TranscriptionJob, segment: SpeechSegment, index: number) {
-  return { sourceId: job.sourceId, segmentId: `${job.id}#${index}`, startedAt: Date.parse(segment.startedAt) / 1000, duration: segment.endSec - segment.startSec };
+function segmentInfo(job: TranscriptionJob, segment: SpeechSegment, key: string) {
+  return { sourceId: job.sourceId, segmentId: key, startedAt: Date.parse(segment.startedAt) / 1000, duration: segment.endSec - segment.startSec };
+}
+
+/** A segment's place in its job, which its transcript id derives from: `<job>#<index>`, and `/<generation>` after one. */
+function segmentKey(jobId: string, index: number, generation: number): string {
+  return generation === 0 ? `${jobId}#${index}` : `${jobId}#${index}/${generation}`;
 }
 
 function round(x: number, digits: number): number {

@@ -1,16 +1,25 @@
 import type { JobTranscript } from './types.js';
 
 /**
- * How far a file job got: the speech segments it finished, in order from the first, with
- * what each published. A run after a stop or crash takes each segment the VAD cuts again
- * at the same place from here instead of transcribing it again. Saved after each batch,
- * once its transcripts are in the outbox, so a saved segment's transcripts are never lost.
+ * How far a file job got, saved as records (one JSON line each, see JobQueue.saveProgress):
+ * a header, then the speech segments it finished, in order from the first, with what each
+ * published. A run after a stop or crash takes each segment the VAD cuts again at the same
+ * place from here instead of transcribing it again. Segments are saved after each batch,
+ * once their transcripts are in the outbox, so a saved segment's transcripts are never lost;
+ * only new segments are appended, so a ten-hour recording does not rewrite its whole past.
  */
-export interface JobProgress {
+export interface ProgressHeader {
   version: 1;
   /** The recognizer that made the transcripts; another one means starting over. */
   modelId: string;
-  segments: FinishedSegment[];
+  /** The detector and segmenter settings that cut the audio; other ones mean starting over. */
+  cut: string;
+  /**
+   * Bumped whenever a run stops building on what an earlier run published (another model or
+   * cut): the segments from there on get new transcript ids, so a subscriber that drops ids
+   * it has seen does not drop their new text as a repeat of the old.
+   */
+  generation: number;
 }
 
 export interface FinishedSegment {
@@ -21,20 +30,42 @@ export interface FinishedSegment {
   joules: number;
 }
 
-/** The progress read back from disk, or undefined when it is not one this version wrote. */
-export function parseJobProgress(value: unknown): JobProgress | undefined {
-  if (!isRecord(value) || value.version !== 1 || typeof value.modelId !== 'string' || !Array.isArray(value.segments)) return undefined;
+export interface JobProgress {
+  header: ProgressHeader;
+  segments: FinishedSegment[];
+}
+
+/**
+ * The progress in saved records: undefined when the header is not one this version wrote;
+ * the segments stop at the first record that is not a segment (a line cut by a power cut).
+ */
+export function parseJobProgress(records: unknown): JobProgress | undefined {
+  if (!Array.isArray(records)) return undefined;
+  const header = parseHeader(records[0]);
+  if (!header) return undefined;
   const segments: FinishedSegment[] = [];
-  for (const s of value.segments as unknown[]) {
-    if (!isRecord(s) || !isFiniteNumber(s.startSec) || !isFiniteNumber(s.endSec) || !isFiniteNumber(s.joules) || !Array.isArray(s.transcripts)) return undefined;
-    const transcripts: JobTranscript[] = [];
-    for (const t of s.transcripts as unknown[]) {
-      if (!isRecord(t) || typeof t.id !== 'string' || typeof t.text !== 'string' || typeof t.rawText !== 'string' || !isFiniteNumber(t.startOffsetSec) || !isFiniteNumber(t.endOffsetSec)) return undefined;
-      transcripts.push({ id: t.id, text: t.text, rawText: t.rawText, startOffsetSec: t.startOffsetSec, endOffsetSec: t.endOffsetSec });
-    }
-    segments.push({ startSec: s.startSec, endSec: s.endSec, transcripts, joules: s.joules });
+  for (const record of records.slice(1)) {
+    const segment = parseSegment(record);
+    if (!segment) break;
+    segments.push(segment);
   }
-  return { version: 1, modelId: value.modelId, segments };
+  return { header, segments };
+}
+
+function parseHeader(value: unknown): ProgressHeader | undefined {
+  if (!isRecord(value) || value.version !== 1 || typeof value.modelId !== 'string' || typeof value.cut !== 'string') return undefined;
+  if (!Number.isSafeInteger(value.generation) || (value.generation as number) < 0) return undefined;
+  return { version: 1, modelId: value.modelId, cut: value.cut, generation: value.generation as number };
+}
+
+function parseSegment(value: unknown): FinishedSegment | undefined {
+  if (!isRecord(value) || !isFiniteNumber(value.startSec) || !isFiniteNumber(value.endSec) || !isFiniteNumber(value.joules) || !Array.isArray(value.transcripts)) return undefined;
+  const transcripts: JobTranscript[] = [];
+  for (const t of value.transcripts as unknown[]) {
+    if (!isRecord(t) || typeof t.id !== 'string' || typeof t.text !== 'string' || typeof t.rawText !== 'string' || !isFiniteNumber(t.startOffsetSec) || !isFiniteNumber(t.endOffsetSec)) return undefined;
+    transcripts.push({ id: t.id, text: t.text, rawText: t.rawText, startOffsetSec: t.startOffsetSec, endOffsetSec: t.endOffsetSec });
+  }
+  return { startSec: value.startSec, endSec: value.endSec, transcripts, joules: value.joules };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,10 +1,11 @@
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
 import type { Priority } from './policy.js';
 import { PRIORITY_RANK } from './policy.js';
 import { validateJobId } from './job-id.js';
+import { parseJsonLines } from './json-lines.js';
 import { createDurableOnce, readJson, removeDurable, replaceDurably, writeDurable } from './durable-file.js';
 
 /**
@@ -12,8 +13,8 @@ import { createDurableOnce, readJson, removeDurable, replaceDurably, writeDurabl
  *   pending/<id>.json   submitted, not finished (rewritten with attempts+1 before each run)
  *   done/<id>.json      finished: the job and its result (created once, never overwritten)
  *   failed/<id>.json    failed: the job and the error
- *   progress/<id>.json  what a running job has finished so far, for a run after a stop
- *                       or crash to resume from (deleted when the job finishes)
+ *   progress/<id>.jsonl what a running job has finished so far, one record a line, for a
+ *                       run after a stop or crash to resume from (deleted when it finishes)
  *   tmp/                temp files for atomic writes (emptied on open)
  * A job is fsynced into pending/ before `submit` returns. A job killed mid-run stays in
  * pending/ and runs again after restart; its completion is a create-once link into done/, so
@@ -134,7 +135,7 @@ export class JobQueue implements Service {
     }
     // Left by a job that finished just before a crash, between its record and this delete.
     for (const f of await readdir(this.path('progress'))) {
-      if (!this.pendingJobs.has(f.slice(0, -5))) await unlink(join(this.path('progress'), f)).catch(() => undefined);
+      if (!this.pendingJobs.has(f.replace(/\.jsonl$/, ''))) await unlink(join(this.path('progress'), f)).catch(() => undefined);
     }
     this.opened = true;
     this.options.logger.info('job queue open', { pending: this.pendingJobs.size, done: this.doneIds.size, failed: this.failedIds.size });
@@ -268,26 +269,40 @@ export class JobQueue implements Service {
   }
 
   /**
-   * What the job's last run saved with saveProgress, or undefined (none, or unreadable: the
-   * job then starts over, which costs time and loses nothing).
+   * The records the job's runs saved with saveProgress, in order, or undefined when none
+   * were. A last line cut short (a power cut during an append) ends the list; anything
+   * unreadable reads as none (the job then starts over, which costs time and loses nothing).
    */
-  async progress(id: string): Promise<unknown> {
+  async progress(id: string): Promise<unknown[] | undefined> {
+    let text: string;
     try {
-      return await readJson<unknown>(this.path('progress', id));
+      text = await readFile(this.progressPath(id), 'utf8');
     } catch (err) {
-      this.options.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
       return undefined;
     }
+    return parseJsonLines(text);
   }
 
   /**
-   * Saves a running job's progress, replacing the last. The file is synced but not its
-   * folder: after a power cut the job resumes from an older save, or from the beginning.
+   * Saves a running job's progress records: `replace` writes them in place of what was saved
+   * (atomically), `append` adds them after it. Each save is synced (not the folder: after a
+   * power cut the job resumes from an older save, or from the beginning).
    */
-  async saveProgress(id: string, progress: unknown): Promise<void> {
+  async saveProgress(id: string, records: unknown[], how: 'replace' | 'append'): Promise<void> {
     const job = this.pendingJobs.get(validateJobId(id));
     if (!job || !this.runningIds.has(id)) throw new Error(`job ${id} is not running`);
-    await replaceDurably(this.path('tmp'), this.path('progress', id), JSON.stringify(progress));
+    const lines = records.map((r) => JSON.stringify(r) + '\n').join('');
+    if (how === 'replace') await replaceDurably(this.path('tmp'), this.progressPath(id), lines);
+    else {
+      const fh = await open(this.progressPath(id), 'a', 0o640);
+      try {
+        await fh.writeFile(lines);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }
     // The job got further, so the deaths before this run were not its input crashing the
     // daemon at one spot: count from this run (once per run, as it then stays at 1).
     if (job.attempts > 1) {
@@ -295,6 +310,10 @@ export class JobQueue implements Service {
       await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(updated));
       this.pendingJobs.set(id, updated);
     }
+  }
+
+  private progressPath(id: string): string {
+    return join(this.path('progress'), `${validateJobId(id)}.jsonl`);
   }
 
   /** Records the result once; false when it was already done (the result is then ignored). */
@@ -370,7 +389,7 @@ export class JobQueue implements Service {
 
   /** A finished job's progress is of no more use; a leftover is swept at the next start. */
   private async dropProgress(id: string): Promise<void> {
-    await unlink(this.path('progress', id)).catch((err: unknown) => {
+    await unlink(this.progressPath(id)).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.debug('could not delete a finished job\'s progress', { id, err });
     });
   }

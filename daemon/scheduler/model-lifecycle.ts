@@ -17,11 +17,14 @@ export interface RunOptions {
   progress?: JobProgressSlot;
 }
 
-/** A job's saved progress: opaque to the scheduler, kept by the queue until the job finishes. */
+/** A job's saved progress records: opaque to the scheduler, kept by the queue until the job finishes. */
 export interface JobProgressSlot {
-  /** What the last run saved (unchecked: it comes from disk), or undefined. */
-  saved: unknown;
-  save(progress: unknown): Promise<void>;
+  /** What the job's runs saved (unchecked: it comes from disk), or undefined. */
+  saved: unknown[] | undefined;
+  /** Saves these records in place of those saved. */
+  replace(records: unknown[]): Promise<void>;
+  /** Saves these records after those saved. */
+  append(records: unknown[]): Promise<void>;
 }
 
 export interface ModelRuntime<Result = unknown> {

@@ -323,7 +323,7 @@ export class Scheduler implements Service {
     o.logger.debug('job started', { id, attempt: job.attempts, threads });
     try {
       const span = await o.energy?.begin();
-      const progress = { saved: await o.queue.progress(id), save: (p: unknown) => o.queue.saveProgress(id, p) };
+      const progress = { saved: await o.queue.progress(id), replace: (r: unknown[]) => o.queue.saveProgress(id, r, 'replace'), append: (r: unknown[]) => o.queue.saveProgress(id, r, 'append') };
       const result = await o.lifecycle.run(job, { threads, signal: interrupt.signal, progress });
       let energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined;
       if (span && o.energy) {

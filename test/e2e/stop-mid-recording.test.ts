@@ -54,8 +54,9 @@ async function stopPartWay(t: Test, signal: 'SIGTERM' | 'SIGKILL') {
   const exit = await first.exited;
   const stopMs = Date.now() - signalled;
   const attempts = (JSON.parse(readFileSync(join(dataDir, 'queue', 'pending', `${jobId}.json`), 'utf8')) as { attempts: number }).attempts;
-  const progressFile = join(dataDir, 'queue', 'progress', `${jobId}.json`);
-  const saved = (JSON.parse(readFileSync(progressFile, 'utf8')) as { segments: unknown[] }).segments.length;
+  const progressFile = join(dataDir, 'queue', 'progress', `${jobId}.jsonl`);
+  // One header line, then a line per finished segment.
+  const saved = readFileSync(progressFile, 'utf8').trim().split('\n').length - 1;
 
   const second = await startDaemon(config);
   t.teardown(() => {

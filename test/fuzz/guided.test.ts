@@ -16,6 +16,7 @@ import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
 import { extractArchive } from '../../daemon/catalog/archive.js';
 import { paxEntry, rawTar } from '../catalog/raw-tar.js';
 import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
+import { parseJsonLines } from '../../daemon/scheduler/json-lines.js';
 
 /**
  * Coverage-guided fuzzing (issue #9) of the parsers that take bytes from outside: audio
@@ -252,23 +253,19 @@ t.test('model pack archives: regular files and directories inside the target, or
   });
 });
 
-t.test('saved job progress: a well-formed progress or undefined (the job then starts over); never throws', async (t) => {
+t.test('saved job progress: the records read back, a header and the segments before any damage, or undefined; never throws', async (t) => {
   const transcript = { id: 'tr-1', text: 'hello there', rawText: 'hello there', startOffsetSec: 0.5, endOffsetSec: 2.4 };
-  const seeds = [
-    { version: 1, modelId: 'nemo-ctc-en', segments: [{ startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }] },
-    { version: 1, modelId: '', segments: [] },
-  ].map((v) => Buffer.from(JSON.stringify(v)));
+  const lines = (records: unknown[]) => Buffer.from(records.map((r) => JSON.stringify(r) + '\n').join(''));
+  const header = { version: 1, modelId: 'nemo-ctc-en', cut: 'energy {"threshold":0.5}', generation: 2 };
+  const seeds = [lines([header, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]), lines([{ ...header, generation: 0 }])];
   const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
-  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.'), dictionary: ['"version"', '"modelId"', '"segments"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', 'null', '1e400', '-0', '[]', '{}', '"__proto__"'] }, (input) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(input.toString('utf8'));
-    } catch {
-      return; // the queue reads unparseable progress as none before it gets here
-    }
-    const parsed = parseJobProgress(value);
+  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.') || url.includes('/scheduler/json-lines.'), dictionary: ['"version"', '"modelId"', '"cut"', '"generation"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', 'null', '1e400', '-0', '[]', '{}', '\n', '"__proto__"'] }, (input) => {
+    const records = parseJsonLines(input.toString('utf8'));
+    const parsed = parseJobProgress(records);
     if (parsed === undefined) return;
-    if (parsed.version !== 1 || typeof parsed.modelId !== 'string' || !Array.isArray(parsed.segments)) throw new Error(`accepted a malformed progress: ${JSON.stringify(parsed).slice(0, 200)}`);
+    const h = parsed.header;
+    if (h.version !== 1 || typeof h.modelId !== 'string' || typeof h.cut !== 'string' || !Number.isSafeInteger(h.generation) || h.generation < 0) throw new Error(`accepted a malformed header: ${JSON.stringify(h).slice(0, 200)}`);
+    if (parsed.segments.length > records.length - 1) throw new Error('more segments than records');
     for (const s of parsed.segments) {
       if (!finite(s.startSec) || !finite(s.endSec) || !finite(s.joules)) throw new Error(`accepted a segment with a non-number: ${JSON.stringify(s).slice(0, 200)}`);
       for (const tr of s.transcripts) {

@@ -10,7 +10,7 @@ import { encodeFloatWav } from '../../daemon/audio/wav-writer.js';
 import { LogSink } from '../../daemon/log/logger.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import { JobProcessor, type JobRun } from '../../daemon/pipeline/job-processor.js';
-import { parseJobProgress, type JobProgress } from '../../daemon/pipeline/job-progress.js';
+import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
 import type { TranscriptionJob } from '../../daemon/pipeline/types.js';
 import { JobInterrupted } from '../../daemon/scheduler/job-interrupted.js';
 import { EnergyDetector } from '../../daemon/vad/energy.js';
@@ -52,7 +52,7 @@ interface Harness {
 }
 
 /** `onPublish` sees each transcript as it reaches the outbox (to stop a run part-way). */
-function harness(modelId = model.id, onPublish: (count: number) => void = () => undefined): Harness {
+function harness(modelId = model.id, onPublish: (count: number) => void = () => undefined, vad = resolveSegmenterSettings({})): Harness {
   const published: TranscriptPayload[] = [];
   const logs: string[] = [];
   const processor = new JobProcessor<number>({
@@ -68,7 +68,7 @@ function harness(modelId = model.id, onPublish: (count: number) => void = () => 
     energy: { begin: async () => 0, end: async () => ({ joules: 2, kWh: 2 / 3.6e6, source: 'estimated', method: 'cpu-model:test' }) },
     carbon: { current: (atMs) => ({ gPerKWh: 100, source: 'static', status: 'live', atMs }) },
     detector: async () => new EnergyDetector(),
-    vad: resolveSegmenterSettings({}),
+    vad,
     batchSize: 4,
     logger: new LogSink({ level: 'info', format: 'text', write: (line) => void logs.push(line) }).logger('pipeline'),
   });
@@ -77,34 +77,43 @@ function harness(modelId = model.id, onPublish: (count: number) => void = () => 
 
 const job = (): TranscriptionJob => ({ id: 'job-1', sourceId: 'cli', path: recording, kind: 'file', recording, startedAtMs: Date.UTC(2026, 10, 25) });
 
-/** A progress slot like the queue's: starts from `saved`, keeps each save. */
-function slot(saved?: unknown): { run: JobRun['progress'] & object; saves: unknown[] } {
-  const saves: unknown[] = [];
-  return { run: { saved, save: async (p) => void saves.push(structuredClone(p)) }, saves };
+/** A progress slot with the queue's semantics in memory: the records, and each save made. */
+function slot(saved?: unknown[]) {
+  const state = { records: saved ? [...saved] : undefined as unknown[] | undefined, saves: [] as Array<{ how: 'replace' | 'append'; records: unknown[] }> };
+  const keep = (how: 'replace' | 'append') => async (records: unknown[]) => {
+    state.saves.push({ how, records: structuredClone(records) });
+    state.records = how === 'replace' ? structuredClone(records) : [...(state.records ?? []), ...structuredClone(records)];
+  };
+  return { run: { saved, replace: keep('replace'), append: keep('append') } satisfies JobRun['progress'], state };
 }
 
-/** Runs the job until `stopAfter` transcripts reached the outbox, then aborts it. */
-async function interruptedRun(t: Test, stopAfter: number): Promise<JobProgress> {
+/** Runs the job until `stopAfter` transcripts reached the outbox, then aborts it; returns the saved records. */
+async function interruptedRun(t: Test, stopAfter: number): Promise<unknown[]> {
   const stop = new AbortController();
   const h = harness(model.id, (n) => n === stopAfter && stop.abort(new Error('stopping')));
   const progress = slot();
   await t.rejects(h.processor.process(job(), { signal: stop.signal, progress: progress.run }), { name: 'JobInterrupted', segmentsDone: 8 }, 'the run ends at the next batch, as interrupted');
-  const last = parseJobProgress(progress.saves.at(-1));
-  if (!last) throw new Error('no progress saved');
-  return last;
+  if (!progress.state.records) throw new Error('no progress saved');
+  return progress.state.records;
+}
+
+async function uninterrupted() {
+  const whole = await harness().processor.process(job(), { progress: slot().run });
+  return { whole, ids: new Set(whole.transcripts.map((tr) => tr.id)) };
 }
 
 t.test('a run stopped after its second batch resumes at segment 8 and ends with the same transcripts', async (t) => {
-  const whole = await harness().processor.process(job(), { progress: slot().run });
+  const { whole } = await uninterrupted();
   t.equal(whole.transcripts.length, SEGMENTS, 'baseline: one transcript per segment');
 
   const saved = await interruptedRun(t, 5);
-  t.equal(saved.segments.length, 8, 'two batches saved');
-  t.equal(saved.modelId, model.id);
+  const parsed = parseJobProgress(saved);
+  t.equal(parsed?.segments.length, 8, 'two batches saved');
+  t.match(parsed?.header, { modelId: model.id, generation: 0, cut: /^energy \{/ });
 
   const h = harness();
   const resumed = await h.processor.process(job(), { progress: slot(saved).run });
-  t.same(h.published.map((p) => p.id), whole.transcripts.slice(8).map((p) => p.id), 'only the last four segments were transcribed and published');
+  t.same(h.published.map((p) => p.id), whole.transcripts.slice(8).map((p) => p.id), 'only the last four segments were transcribed and published, under the ids they would have had');
   t.same(resumed.transcripts, whole.transcripts, 'the outcome lists every transcript, the kept ones first');
   t.equal(resumed.text, whole.text);
   t.equal(resumed.joules, whole.joules, 'kept segments keep their energy');
@@ -112,34 +121,61 @@ t.test('a run stopped after its second batch resumes at segment 8 and ends with 
   t.match(h.logs.join('\n'), /job resumed from its saved progress.*segmentsKept=8.*segmentsTranscribed=4/);
 });
 
-t.test('progress made by another model is not used', async (t) => {
+t.test('progress made by another model is not used, and the new transcripts get new ids', async (t) => {
+  const { ids } = await uninterrupted();
   const saved = await interruptedRun(t, 5);
   const h = harness('another-model');
-  const outcome = await h.processor.process(job(), { progress: slot(saved).run });
+  const progress = slot(saved);
+  const outcome = await h.processor.process(job(), { progress: progress.run });
   t.equal(h.published.length, SEGMENTS, 'every segment transcribed again');
   t.equal(outcome.transcripts.length, SEGMENTS);
+  t.same(h.published.filter((p) => ids.has(p.id)).map((p) => p.id), [], 'none reuses an id published for the old text');
+  t.equal(parseJobProgress(progress.state.records)?.header.generation, 1, 'a new generation on disk');
   t.match(h.logs.join('\n'), /saved by another model/);
 });
 
-t.test('where the VAD cuts differently from the saved progress, the job transcribes from there', async (t) => {
+t.test('progress saved with other VAD settings is not used: the cuts differ, so the ids do too', async (t) => {
+  const { ids } = await uninterrupted();
   const saved = await interruptedRun(t, 5);
-  saved.segments[3]!.endSec += 0.01;
-  const h = harness();
+  const h = harness(model.id, () => undefined, resolveSegmenterSettings({ padMs: 200 }));
   const outcome = await h.processor.process(job(), { progress: slot(saved).run });
+  t.equal(h.published.length, outcome.transcripts.length, 'every segment transcribed again');
+  t.same(h.published.filter((p) => ids.has(p.id)).map((p) => p.id), [], 'none reuses an id published for another cut');
+  t.match(h.logs.join('\n'), /saved with other VAD settings/);
+});
+
+t.test('where the VAD cuts differently from the saved progress, the job transcribes from there under new ids', async (t) => {
+  const { whole, ids } = await uninterrupted();
+  const saved = await interruptedRun(t, 5);
+  (saved[4] as { endSec: number }).endSec += 0.01; // record 0 is the header: this is segment 3
+  const h = harness();
+  const progress = slot(saved);
+  const outcome = await h.processor.process(job(), { progress: progress.run });
   t.equal(h.published.length, SEGMENTS - 3, 'segments 0-2 kept, 3-11 transcribed');
-  t.same(h.published.map((p) => p.id.length > 0), Array(SEGMENTS - 3).fill(true));
-  t.equal(outcome.transcripts.length, SEGMENTS);
+  t.same(h.published.filter((p) => ids.has(p.id)).map((p) => p.id), [], 'the re-cut segments do not reuse the ids of the old cut');
+  t.same(outcome.transcripts.slice(0, 3), whole.transcripts.slice(0, 3), 'the kept ones keep theirs');
+  t.same(outcome.transcripts.slice(3).map((tr) => tr.text), whole.transcripts.slice(3).map((tr) => tr.text), 'the same text for the same audio');
+  t.equal(progress.state.saves[0]?.how, 'replace', 'the first save after the change rewrites the file');
+  t.equal(parseJobProgress(progress.state.records)?.header.generation, 1);
   t.match(h.logs.join('\n'), /cut differently from the saved progress.*segment=3/);
 });
 
-t.test('unreadable progress means starting over, said once', async (t) => {
-  for (const bad of [{ version: 2, modelId: model.id, segments: [] }, { version: 1, modelId: model.id, segments: [{ startSec: 'x' }] }, 'garbage']) {
+t.test('progress that is not understood means starting over, said once', async (t) => {
+  for (const bad of [[{ version: 2, modelId: model.id, cut: '', generation: 0 }], ['garbage'], []]) {
     const h = harness();
     const outcome = await h.processor.process(job(), { progress: slot(bad).run });
     t.equal(h.published.length, SEGMENTS, `${JSON.stringify(bad).slice(0, 40)}: every segment transcribed`);
     t.equal(outcome.transcripts.length, SEGMENTS);
     t.equal(h.logs.filter((l) => l.includes('not understood')).length, 1);
   }
+});
+
+t.test('a damaged segment record ends what is kept', async (t) => {
+  const saved = await interruptedRun(t, 5);
+  saved[3] = { startSec: 'x' };
+  const h = harness();
+  await h.processor.process(job(), { progress: slot(saved).run });
+  t.equal(h.published.length, SEGMENTS - 2, 'the two segments before it kept');
 });
 
 t.test('a run whose signal is already aborted publishes nothing and keeps no progress', async (t) => {
@@ -151,21 +187,27 @@ t.test('a run whose signal is already aborted publishes nothing and keeps no pro
   t.ok(err instanceof JobInterrupted, 'interrupted, not failed');
   t.equal((err as JobInterrupted).segmentsDone, 0);
   t.equal(h.published.length, 0);
-  t.same(progress.saves, []);
+  t.same(progress.state.saves, []);
 });
 
-t.test('progress is saved after each full batch, each save a prefix of the next', async (t) => {
+t.test('a run writes the header and its segments once, then appends only new segments', async (t) => {
   const h = harness();
   const progress = slot();
   await h.processor.process(job(), { progress: progress.run });
-  const saves = progress.saves.map((p) => parseJobProgress(p)!);
-  t.same(saves.map((p) => p.segments.length), [4, 8, 12]);
-  for (let i = 1; i < saves.length; i++) t.same(saves[i]!.segments.slice(0, saves[i - 1]!.segments.length), saves[i - 1]!.segments, `save ${i + 1} extends save ${i}`);
+  t.same(progress.state.saves.map((s) => `${s.how} ${s.records.length}`), ['replace 5', 'append 4', 'append 4'], 'header + 4, then 4 and 4: no save rewrites the past');
+  t.equal(parseJobProgress(progress.state.records)?.segments.length, SEGMENTS);
 });
 
-t.test('a failed save is said and the job goes on', async (t) => {
+t.test('a failed save is said once, the job goes on, and the next save writes the whole file', async (t) => {
   const h = harness();
-  const outcome = await h.processor.process(job(), { progress: { saved: undefined, save: () => Promise.reject(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' })) } });
+  const hows: string[] = [];
+  let fail = 2;
+  const failing = async (how: string) => {
+    hows.push(how);
+    if (fail-- > 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  };
+  const outcome = await h.processor.process(job(), { progress: { saved: undefined, replace: () => failing('replace'), append: () => failing('append') } });
   t.equal(outcome.transcripts.length, SEGMENTS);
-  t.match(h.logs.join('\n'), /could not save job progress/);
+  t.same(hows, ['replace', 'replace', 'replace'], 'each save after a failure rewrites the file');
+  t.equal(h.logs.filter((l) => /could not save job progress/.test(l)).length, 1);
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
@@ -156,28 +156,31 @@ t.test('a running job\'s progress is kept across a restart and deleted when the 
   let q = await open(dir);
   await q.submit({ id: 'long', input: '/srv/meeting.wav', priority: 'batch' });
   await q.submit({ id: 'bad', input: '/srv/bad.wav', priority: 'batch' });
-  await t.rejects(q.saveProgress('long', { segments: 1 }), { message: 'job long is not running' }, 'only a running job saves progress');
+  await t.rejects(q.saveProgress('long', [{ head: 1 }], 'replace'), { message: 'job long is not running' }, 'only a running job saves progress');
   await q.markStarted('long');
-  await q.saveProgress('long', { segments: 4 });
-  await q.saveProgress('long', { segments: 8 });
-  t.same(await q.progress('long'), { segments: 8 }, 'the last save wins');
+  await q.saveProgress('long', [{ head: 1 }, { s: 0 }], 'replace');
+  await q.saveProgress('long', [{ s: 1 }, { s: 2 }], 'append');
+  t.same(await q.progress('long'), [{ head: 1 }, { s: 0 }, { s: 1 }, { s: 2 }], 'appends follow what was saved');
+  await q.saveProgress('long', [{ head: 2 }], 'replace');
+  t.same(await q.progress('long'), [{ head: 2 }], 'replace starts again');
+  await q.saveProgress('long', [{ s: 0 }], 'append');
   t.equal(await q.progress('bad'), undefined, 'none saved');
   t.same(readdirSync(join(dir, 'tmp')), [], 'no temp files left');
 
   q = await open(dir);
-  t.same(await q.progress('long'), { segments: 8 }, 'kept across a restart');
+  t.same(await q.progress('long'), [{ head: 2 }, { s: 0 }], 'kept across a restart');
   await q.markStarted('long');
   await q.complete('long', { text: 'done' });
   t.equal(await q.progress('long'), undefined, 'deleted when done');
-  t.notOk(existsSync(join(dir, 'progress', 'long.json')));
+  t.same(readdirSync(join(dir, 'progress')), []);
 
   await q.markStarted('bad');
-  await q.saveProgress('bad', { segments: 4 });
+  await q.saveProgress('bad', [{ head: 1 }], 'replace');
   await q.fail('bad', 'corrupt');
-  t.notOk(existsSync(join(dir, 'progress', 'bad.json')), 'deleted when failed');
+  t.same(readdirSync(join(dir, 'progress')), [], 'deleted when failed');
 });
 
-t.test('progress left by a job that finished before a crash is swept; unreadable progress reads as none', async (t) => {
+t.test('progress left by a job that finished before a crash is swept; a line cut by a power cut ends the records', async (t) => {
   const dir = tempDir();
   let q = await open(dir);
   await q.submit({ id: 'gone', input: '/a.wav', priority: 'batch' });
@@ -185,14 +188,22 @@ t.test('progress left by a job that finished before a crash is swept; unreadable
   await q.markStarted('gone');
   await q.complete('gone', {});
   // As if the daemon died between the done record and the progress delete.
-  writeFileSync(join(dir, 'progress', 'gone.json'), '{"segments":4}');
-  writeFileSync(join(dir, 'progress', 'torn.json'), '{"segm');
+  writeFileSync(join(dir, 'progress', 'gone.jsonl'), '{"head":1}\n');
+  writeFileSync(join(dir, 'progress', 'torn.jsonl'), '{"head":1}\n{"s":0}\n{"s":');
+  q = await open(dir);
+  t.notOk(existsSync(join(dir, 'progress', 'gone.jsonl')), 'swept at start');
+  t.same(await q.progress('torn'), [{ head: 1 }, { s: 0 }], 'the records before the cut line');
+});
+
+t.test('a progress file that cannot be read reads as none, with a warning', async (t) => {
+  const dir = tempDir();
   const lines: string[] = [];
-  q = new JobQueue({ dir, logger: new LogSink({ level: 'warn', format: 'text', write: (l) => void lines.push(l) }).logger('jobs'), defaultDeadlineHours: 24, maxAttempts: 3 });
+  const q = new JobQueue({ dir, logger: new LogSink({ level: 'warn', format: 'text', write: (l) => void lines.push(l) }).logger('jobs'), defaultDeadlineHours: 24, maxAttempts: 3 });
   await q.start();
-  t.notOk(existsSync(join(dir, 'progress', 'gone.json')), 'swept at start');
-  t.equal(await q.progress('torn'), undefined);
-  t.match(lines.join('\n'), /unreadable job progress ignored; the job starts from the beginning.*torn/);
+  await q.submit({ id: 'odd', input: '/a.wav', priority: 'batch' });
+  mkdirSync(join(dir, 'progress', 'odd.jsonl'));
+  t.equal(await q.progress('odd'), undefined);
+  t.match(lines.join('\n'), /unreadable job progress ignored; the job starts from the beginning.*odd/);
 });
 
 t.test('the crash-loop guard counts only deaths without progress in between', async (t) => {
@@ -203,7 +214,7 @@ t.test('the crash-loop guard counts only deaths without progress in between', as
     const q = await open(dir);
     t.equal((await q.get('long'))?.state, 'pending', `start ${run}: still pending`);
     const job = await q.markStarted('long');
-    await q.saveProgress('long', { segments: run * 4 });
+    await q.saveProgress('long', [{ segments: run * 4 }], 'replace');
     t.equal(JSON.parse(readFileSync(join(dir, 'pending', 'long.json'), 'utf8')).attempts, 1, `run ${run}: counted from this run (was ${job.attempts})`);
   }
   // Then the input kills the daemon at the same place each time, with nothing saved: failed after 3.
@@ -211,5 +222,5 @@ t.test('the crash-loop guard counts only deaths without progress in between', as
   const q = await open(dir);
   t.equal((await q.get('long'))?.state, 'failed');
   t.match((await q.failedRecords())[0]?.error, /stopped while running this job 3 times without it getting further/);
-  t.notOk(existsSync(join(dir, 'progress', 'long.json')), 'its progress went with it');
+  t.same(readdirSync(join(dir, 'progress')), [], 'its progress went with it');
 });

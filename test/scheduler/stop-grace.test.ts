@@ -21,7 +21,8 @@ async function setup(t: Test, o: { runMs: number; stopGraceMs: number; dir?: str
   const runJob = async () => {
     await queue.submit({ id: 'long', input: join(dir, 'long.wav'), priority: 'batch' });
     scheduler.poke();
-    while (queue.running().length === 0) await new Promise((r) => setTimeout(r, 10));
+    // Running once the try is on disk: markStarted counts it in memory first.
+    while (queue.running().length === 0 || attemptsOnDisk() === 0) await new Promise((r) => setTimeout(r, 10));
   };
   const attemptsOnDisk = () => (JSON.parse(readFileSync(join(dir, 'queue', 'pending', 'long.json'), 'utf8')) as { attempts: number }).attempts;
   return { queue, scheduler, done, failed, lines, runJob, attemptsOnDisk };
