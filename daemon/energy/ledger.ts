@@ -24,6 +24,12 @@ export interface LedgerEntry {
   intensitySource: string;
   gCO2e: number;
   audioSeconds?: number;
+  /**
+   * A run interrupted before its job finished (a stop, the thermal hard limit): its energy
+   * was spent and counts in the totals, but it is not a job; the job's own entry, when it
+   * finishes, covers only its last run.
+   */
+  interrupted?: true;
 }
 
 export interface EnergyTotals {
@@ -151,7 +157,7 @@ function monthOf(at: string): string {
 }
 
 function add(b: Bucket, e: LedgerEntry): void {
-  b.jobs += 1;
+  if (!e.interrupted) b.jobs += 1;
   b.joules += e.joules;
   b.kWh += e.kWh;
   b.gCO2e += e.gCO2e;

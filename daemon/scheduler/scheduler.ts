@@ -3,10 +3,10 @@ import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
 import type { EventBus } from '../bus.js';
 import type { CarbonSource, IntensityReading } from '../energy/carbon/types.js';
-import type { JobEnergyTracker } from '../energy/job-energy-tracker.js';
+import type { EnergySpanStart, JobEnergyTracker } from '../energy/job-energy-tracker.js';
 import type { JobEnergy } from '../energy/job-energy.js';
 import { gramsCo2e } from '../energy/job-energy.js';
-import type { EnergyLedger } from '../energy/ledger.js';
+import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
@@ -296,6 +296,22 @@ export class Scheduler implements Service {
     this.wake = setTimeout(() => this.poke(), Math.min(Math.min(...future) - now + 50, 2 ** 31 - 1));
   }
 
+  /** A run's energy, from the span begun before it, billed by the jobs running beside it. */
+  private async spentEnergy(span: EnergySpanStart | undefined): Promise<(JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined> {
+    const o = this.options;
+    if (span === undefined || !o.energy) return undefined;
+    const e = await o.energy.end(span, 1 / Math.max(1, this.active.size));
+    const intensity = o.carbon.current((o.clock ?? Date.now)());
+    return { ...e, gCO2e: gramsCo2e(e.kWh, intensity.gPerKWh), intensity };
+  }
+
+  private async recordEnergy(job: JobRecord, energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined, extra: Pick<LedgerEntry, 'audioSeconds' | 'interrupted'>): Promise<void> {
+    const o = this.options;
+    if (!energy || !o.ledger) return;
+    const entry: LedgerEntry = { jobId: job.id, at: new Date((o.clock ?? Date.now)()).toISOString(), joules: energy.joules, kWh: energy.kWh, source: energy.source, method: energy.method, gPerKWh: energy.intensity.gPerKWh, intensitySource: `${energy.intensity.source} (${energy.intensity.status})`, gCO2e: energy.gCO2e, ...extra };
+    await o.ledger.record(entry).catch((err: unknown) => o.logger.warn('energy ledger write failed', { err }));
+  }
+
   /** Runs a job with its interrupt registered from the first moment, so no stop misses it. */
   private async runJob(id: string, threads: number): Promise<void> {
     const interrupt = new AbortController();
@@ -324,21 +340,20 @@ export class Scheduler implements Service {
     try {
       const span = await o.energy?.begin();
       const progress = { saved: await o.queue.progress(id), replace: (r: unknown[]) => o.queue.saveProgress(id, r, 'replace'), append: (r: unknown[]) => o.queue.saveProgress(id, r, 'append') };
-      const result = await o.lifecycle.run(job, { threads, signal: interrupt.signal, progress });
-      let energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined;
-      if (span && o.energy) {
-        const e = await o.energy.end(span, 1 / Math.max(1, this.active.size));
-        const intensity = o.carbon.current((o.clock ?? Date.now)());
-        energy = { ...e, gCO2e: gramsCo2e(e.kWh, intensity.gPerKWh), intensity };
+      let result: unknown;
+      try {
+        result = await o.lifecycle.run(job, { threads, signal: interrupt.signal, progress });
+      } catch (err) {
+        // The energy an interrupted run spent counts too, though the job is not finished.
+        if (isJobInterrupted(err)) await this.recordEnergy(job, await this.spentEnergy(span), { interrupted: true });
+        throw err;
       }
+      const energy = await this.spentEnergy(span);
       const first = await o.queue.complete(id, energy ? { output: result, energy } : { output: result });
       this.backoff.clear(id);
       o.logger.debug('job done', { id });
       if (!first) return;
-      if (energy && o.ledger) {
-        const entry = { jobId: id, at: new Date((o.clock ?? Date.now)()).toISOString(), joules: energy.joules, kWh: energy.kWh, source: energy.source, method: energy.method, gPerKWh: energy.intensity.gPerKWh, intensitySource: `${energy.intensity.source} (${energy.intensity.status})`, gCO2e: energy.gCO2e };
-        await o.ledger.record(job.audioSeconds !== undefined ? { ...entry, audioSeconds: job.audioSeconds } : entry).catch((err: unknown) => o.logger.warn('energy ledger write failed', { err }));
-      }
+      await this.recordEnergy(job, energy, job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {});
       o.bus?.emit('jobDone', energy ? { job, result, energy } : { job, result });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

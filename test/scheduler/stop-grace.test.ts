@@ -5,6 +5,8 @@ import { tempDir } from '../helpers/paths.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { JobQueue } from '../../daemon/scheduler/job-queue.js';
 import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
+import { EnergyLedger } from '../../daemon/energy/ledger.js';
+import { JobEnergyTracker } from '../../daemon/energy/job-energy-tracker.js';
 import { startOneJobScheduler } from './helpers/one-job-scheduler.js';
 
 /**
@@ -12,12 +14,13 @@ import { startOneJobScheduler } from './helpers/one-job-scheduler.js';
  * next safe point and go back to the queue without the try counting. The runtime is the
  * frame-energy one: real WAV reads and real arithmetic, kept busy for `runMs`.
  */
-async function setup(t: Test, o: { runMs: number; stopGraceMs: number; dir?: string }) {
+async function setup(t: Test, o: { runMs: number; stopGraceMs: number; dir?: string; ledger?: EnergyLedger }) {
   const dir = o.dir ?? tempDir('earshot-stop-grace-');
   await writeToneWav(join(dir, 'long.wav'), 0.5, [[0.1, 0.2]]);
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
-  const { queue, scheduler, done, failed } = await startOneJobScheduler(t, { dir, runtime: new FrameEnergyRuntime(o.runMs), logger }, { stopGraceMs: o.stopGraceMs });
+  const energy = o.ledger ? { energy: new JobEnergyTracker({ meters: [], cpuFamily: 'intel-core', root: '/' }), ledger: o.ledger } : {};
+  const { queue, scheduler, done, failed } = await startOneJobScheduler(t, { dir, runtime: new FrameEnergyRuntime(o.runMs), logger }, { stopGraceMs: o.stopGraceMs, ...energy });
   const runJob = async () => {
     await queue.submit({ id: 'long', input: join(dir, 'long.wav'), priority: 'batch' });
     scheduler.poke();
@@ -29,7 +32,8 @@ async function setup(t: Test, o: { runMs: number; stopGraceMs: number; dir?: str
 }
 
 t.test('a job longer than the grace is interrupted, put back uncounted, and the stop ends', async (t) => {
-  const s = await setup(t, { runMs: 60_000, stopGraceMs: 200 });
+  const ledger = new EnergyLedger(tempDir('earshot-stop-grace-ledger-'));
+  const s = await setup(t, { runMs: 60_000, stopGraceMs: 200, ledger });
   await s.runJob();
   t.equal(s.attemptsOnDisk(), 1, 'the try is counted while it runs (a crash must count)');
   const before = Date.now();
@@ -41,6 +45,11 @@ t.test('a job longer than the grace is interrupted, put back uncounted, and the 
   t.equal(s.attemptsOnDisk(), 0, 'the interrupted try is taken back');
   t.match(s.lines.join('\n'), /interrupting 1 running job\(s\) at their next safe point.*jobs=long/);
   t.match(s.lines.join('\n'), /job interrupted by the stop; it resumes after the restart.*id=long/);
+  const entries = await ledger.entries();
+  t.match(entries, [{ jobId: 'long', interrupted: true }], 'the interrupted run\'s energy is in the ledger');
+  t.ok((entries[0]?.joules ?? 0) > 0, `${entries[0]?.joules} J`);
+  const totals = await ledger.totals(0);
+  t.same([totals.total.jobs, totals.total.joules], [0, entries[0]?.joules], 'its energy counts; it is not counted as a job');
 });
 
 t.test('stopped during the same long job more often than maxAttempts, it is not failed', async (t) => {
