@@ -113,6 +113,9 @@ export class FleetBridge implements Service {
     await this.store.open();
     this.options.bus.on(this, 'jobDone', ({ job, result }) => this.waiters.get(job.id)?.resolve(result as JobOutcome));
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
+    this.options.bus.on(this, 'jobInterrupted', ({ job, stopping }) => {
+      if (stopping && this.taking.has(job.id)) void this.giveUp(job.id);
+    });
     this.started = true;
     await this.resumeOffers();
     if (this.options.retention) {
@@ -203,6 +206,19 @@ export class FleetBridge implements Service {
       if (input) await this.inbox.remove(input);
     }
   };
+
+  /**
+   * A taken job the stop interrupted cannot resume here: the next start clears the inbox
+   * its audio is in, since its offerer offers it again once this box is offline. It ends as
+   * failed here with that said, and unanswered: an error would reach the offerer as the
+   * job's result (see stop()).
+   */
+  private async giveUp(localId: string): Promise<void> {
+    this.waiters.delete(localId);
+    const why = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
+    await this.options.queue.fail(localId, why).catch((err: unknown) => this.options.logger.warn('could not record a given-up fleet job', { localId, err }));
+    this.options.logger.info(why, { localId });
+  }
 
   /** Control-API methods for the controller to register. */
   handlers(): Record<string, Spec> {

@@ -19,6 +19,8 @@ declare module '../bus.js' {
     /** A job finished (once per job, ever). */
     jobDone: { job: JobRecord; result: unknown; energy?: JobEnergy & { gCO2e: number; intensity: IntensityReading } };
     jobFailed: { job: JobRecord; error: string };
+    /** A running job was interrupted and put back in the queue (`stopping`: by the daemon's stop). */
+    jobInterrupted: { job: JobRecord; stopping: boolean };
     /** The thermal state changed (normal → soft → hard and back). */
     thermalState: { state: ThermalState; temperatureC: number | undefined };
     /** The last decision, for telemetry. */
@@ -361,7 +363,9 @@ export class Scheduler implements Service {
         const why: unknown = interrupt.signal.reason;
         o.logger.info(why instanceof Error ? why.message : err.message, { id, segmentsDone: err.segmentsDone });
         // Not the job's try: put back the attempt markStarted counted.
-        return o.queue.postpone(id);
+        await o.queue.postpone(id);
+        o.bus?.emit('jobInterrupted', { job, stopping: this.stopped });
+        return;
       }
       if (isTransient(err)) return this.postpone(id, err, true);
       this.backoff.clear(id);

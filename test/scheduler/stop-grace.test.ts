@@ -20,7 +20,9 @@ async function setup(t: Test, o: { runMs: number; stopGraceMs: number; dir?: str
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
   const energy = o.ledger ? { energy: new JobEnergyTracker({ meters: [], cpuFamily: 'intel-core', root: '/' }), ledger: o.ledger } : {};
-  const { queue, scheduler, done, failed } = await startOneJobScheduler(t, { dir, runtime: new FrameEnergyRuntime(o.runMs), logger }, { stopGraceMs: o.stopGraceMs, ...energy });
+  const { bus, queue, scheduler, done, failed } = await startOneJobScheduler(t, { dir, runtime: new FrameEnergyRuntime(o.runMs), logger }, { stopGraceMs: o.stopGraceMs, ...energy });
+  const interrupted: string[] = [];
+  bus.on(t, 'jobInterrupted', (e) => interrupted.push(`${e.job.id}${e.stopping ? ' (stopping)' : ''}`));
   const runJob = async () => {
     await queue.submit({ id: 'long', input: join(dir, 'long.wav'), priority: 'batch' });
     scheduler.poke();
@@ -28,7 +30,7 @@ async function setup(t: Test, o: { runMs: number; stopGraceMs: number; dir?: str
     while (queue.running().length === 0 || attemptsOnDisk() === 0) await new Promise((r) => setTimeout(r, 10));
   };
   const attemptsOnDisk = () => (JSON.parse(readFileSync(join(dir, 'queue', 'pending', 'long.json'), 'utf8')) as { attempts: number }).attempts;
-  return { queue, scheduler, done, failed, lines, runJob, attemptsOnDisk };
+  return { queue, scheduler, done, failed, interrupted, lines, runJob, attemptsOnDisk };
 }
 
 t.test('a job longer than the grace is interrupted, put back uncounted, and the stop ends', async (t) => {
@@ -42,6 +44,7 @@ t.test('a job longer than the grace is interrupted, put back uncounted, and the 
   t.ok(tookMs < 30_000, `the stop did not wait for the minute-long job (${tookMs} ms)`);
   await s.queue.stop();
   t.same([s.done, s.failed], [[], []], 'neither done nor failed');
+  t.same(s.interrupted, ['long (stopping)'], 'said on the bus, as by the stop (the fleet gives up its taken jobs on it)');
   t.equal(s.attemptsOnDisk(), 0, 'the interrupted try is taken back');
   t.match(s.lines.join('\n'), /interrupting 1 running job\(s\) at their next safe point.*jobs=long/);
   t.match(s.lines.join('\n'), /job interrupted by the stop; it resumes after the restart.*id=long/);
