@@ -16,7 +16,7 @@ function unitForThisCheckout(): string {
 
 t.test('the shipped unit is Type=notify with a watchdog and the directories the daemon uses', async (t) => {
   const unit = readFileSync(join(repoRoot, 'systemd', 'earshot.service'), 'utf8');
-  for (const line of ['Type=notify', 'Restart=on-failure', 'StateDirectory=earshot', 'RuntimeDirectory=earshot', 'ConfigurationDirectory=earshot', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'SystemCallFilter=@system-service', 'User=earshot', 'RestartPreventExitStatus=78']) {
+  for (const line of ['Type=notify', 'Restart=on-failure', 'StateDirectory=earshot', 'RuntimeDirectory=earshot', 'ConfigurationDirectory=earshot', 'NoNewPrivileges=yes', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'SystemCallFilter=@system-service', 'User=earshot', 'RestartPreventExitStatus=78', 'KillMode=mixed']) {
     t.match(unit, new RegExp(`^${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'), line);
   }
   t.match(unit, /^WatchdogSec=\d+s?$/m);
