@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChannelSelect } from './types.js';
+import { DecoderStopped, stopSignal } from './decoder-stopped.js';
 
 /**
  * Optional decoding of other containers (mp3, ogg, m4a, flac, …) through an installed
@@ -30,7 +31,8 @@ export const AUDIO_DEMUXERS = 'wav,w64,mp3,flac,ogg,mov,matroska,aac,ac3,eac3,am
  * Streams `file` as mono float32 little-endian PCM at `sampleRate`, decoded by ffmpeg.
  * The child is killed if the consumer stops early; a failing decode throws with ffmpeg's
  * own error text. With `fd`, ffmpeg reads that open file (its fd 3, through /dev/fd/3, which
- * stays seekable) and `file` only names it in messages.
+ * stays seekable) and `file` only names it in messages. Stopped by a signal someone sent, it
+ * throws DecoderStopped (transient: not the file's fault).
  */
 export async function* ffmpegDecode(
   ffmpeg: string,
@@ -54,18 +56,20 @@ export async function* ffmpegDecode(
   stderrStream.on('data', (d: string) => {
     if (stderr.length < 4000) stderr += d;
   });
-  const exited = new Promise<number | null>((resolve, reject) => {
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => resolve(code));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   let finished = false;
   try {
     for await (const chunk of stdout) yield chunk as Buffer;
-    const code = await exited;
+    const { code, signal } = await exited;
     finished = true;
     if (code !== 0) {
+      const stoppedBy = stopSignal(code, signal, stderr);
+      if (stoppedBy) throw new DecoderStopped(file, stoppedBy);
       const hint = /not on whitelist/.test(stderr) ? ` (not a recording format earshot decodes; it takes ${AUDIO_DEMUXERS.replace(/,/g, ', ')})` : '';
-      throw new Error(`ffmpeg could not decode ${file} (exit ${code}): ${stderr.trim() || 'no message'}${hint}`);
+      throw new Error(`ffmpeg could not decode ${file} (${signal ? `killed by ${signal}` : `exit ${code}`}): ${stderr.trim() || 'no message'}${hint}`);
     }
   } finally {
     if (!finished) child.kill('SIGKILL');

@@ -1,4 +1,5 @@
 import { decodeAll } from '../audio/decode-file.js';
+import { DecoderStopped } from '../audio/decoder-stopped.js';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
 import { detectFileSegments } from '../vad/detect-file.js';
 import type { SegmenterSettings } from '../vad/sensitivity.js';
@@ -267,6 +268,9 @@ function assertFinite(samples: Float32Array, path: string, offsetSec: number): v
 }
 
 function asInputError(err: unknown, path: string): Error {
+  // A decoder stopped by a signal (the unit or terminal stopping) says nothing of the file: the
+  // scheduler postpones it as transient, and the job resumes after the restart.
+  if (err instanceof DecoderStopped) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new JobInputError(message.includes(path) ? message : `${path}: ${message}`);
 }

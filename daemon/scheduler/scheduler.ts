@@ -10,7 +10,7 @@ import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
-import { isTransient, transientCode } from '../shortage/transient-errors.js';
+import { isTransient, transientReason } from '../shortage/transient-errors.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
 
@@ -277,14 +277,15 @@ export class Scheduler implements Service {
   }
 
   /**
-   * The disk or the process ran out of something the job needs: the job is not at fault and
+   * The disk or the process ran out of something the job needs, or a helper process (the
+   * decoder) was stopped by a signal someone sent: the job is not at fault and
    * its audio must not be thrown away. It stays pending, the try does not count as an
    * attempt, and it runs again after a wait that doubles up to a minute.
    */
   private async postpone(id: string, err: unknown, attemptRecorded: boolean): Promise<void> {
     const o = this.options;
     const waitMs = this.backoff.postpone(id);
-    o.logger.error(`job postponed: out of a resource (${transientCode(err) ?? 'unknown'}); it runs again in ${Math.round(waitMs / 1000)} s`, { id, error: err instanceof Error ? err.message : String(err) });
+    o.logger.error(`job postponed: ${transientReason(err)}; it runs again in ${Math.round(waitMs / 1000)} s`, { id, error: err instanceof Error ? err.message : String(err) });
     // Only a try that markStarted counted is taken back; one that failed to start counted nothing.
     if (attemptRecorded) await o.queue.postpone(id);
   }

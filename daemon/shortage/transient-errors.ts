@@ -5,16 +5,29 @@ import { errorChain } from '../error-chain.js';
  * They say nothing about the recording or job that met them, so it is kept for a retry, not
  * failed. The code is looked for along `cause`, as wrappers that add the file name keep it.
  */
-const TRANSIENT_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM']);
+const SHORTAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM']);
+
+/**
+ * A helper process (the ffmpeg decoder) was stopped by a signal sent to stop it: a service
+ * manager or a terminal stopping everything at once. Not the input's fault either.
+ */
+export const STOPPED_BY_SIGNAL = 'ERR_STOPPED_BY_SIGNAL';
 
 export function transientCode(err: unknown): string | undefined {
   for (const e of errorChain(err, 4)) {
     const code = String((e as NodeJS.ErrnoException).code);
-    if (TRANSIENT_CODES.has(code)) return code;
+    if (SHORTAGE_CODES.has(code) || code === STOPPED_BY_SIGNAL) return code;
   }
   return undefined;
 }
 
 export function isTransient(err: unknown): boolean {
   return transientCode(err) !== undefined;
+}
+
+/** What a log line says of a transient error: which shortage, or that a helper was stopped. */
+export function transientReason(err: unknown): string {
+  const code = transientCode(err);
+  if (code === STOPPED_BY_SIGNAL) return 'a helper process was stopped by a signal (the service or the box stopping)';
+  return `out of a resource (${code ?? 'unknown'})`;
 }

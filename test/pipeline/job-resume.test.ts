@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,12 +10,14 @@ import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
 import { encodeFloatWav } from '../../daemon/audio/wav-writer.js';
 import { LogSink } from '../../daemon/log/logger.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
-import { JobProcessor, type JobRun } from '../../daemon/pipeline/job-processor.js';
+import { JobInputError, JobProcessor, type JobRun } from '../../daemon/pipeline/job-processor.js';
 import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
 import type { TranscriptionJob } from '../../daemon/pipeline/types.js';
 import { JobInterrupted } from '../../daemon/scheduler/job-interrupted.js';
+import { isTransient } from '../../daemon/shortage/transient-errors.js';
 import { EnergyDetector } from '../../daemon/vad/energy.js';
 import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
+import { ffmpegChild } from '../helpers/ffmpeg-child.js';
 import { fixturesDir } from '../helpers/paths.js';
 
 /**
@@ -210,4 +213,31 @@ t.test('a failed save is said once, the job goes on, and the next save writes th
   t.equal(outcome.transcripts.length, SEGMENTS);
   t.same(hows, ['replace', 'replace', 'replace'], 'each save after a failure rewrites the file');
   t.equal(h.logs.filter((l) => /could not save job progress/.test(l)).length, 1);
+});
+
+t.test('a FLAC job whose ffmpeg is stopped by SIGTERM is not failed, and resumes from its saved progress', async (t) => {
+  // systemd's KillMode=control-group (or a terminal's Ctrl-C) signals ffmpeg along with the
+  // daemon, before the daemon's stop grace has interrupted the job.
+  const flac = join(dir, 'meeting.flac');
+  const made = spawnSync('sox', [recording, '-b', '16', flac]);
+  t.equal(made.status, 0, 'sox writes FLAC (apt-get install sox)');
+  const flacJob: TranscriptionJob = { ...job(), path: flac, recording: flac };
+  let signalled: number | undefined;
+  const h = harness(model.id, (n) => {
+    if (n !== 1) return;
+    signalled = ffmpegChild();
+    if (signalled !== undefined) process.kill(signalled, 'SIGTERM');
+  });
+  const progress = slot();
+  const err = await h.processor.process(flacJob, { progress: progress.run }).catch((e: unknown) => e);
+  t.ok(signalled, 'ffmpeg was running after the first batch, and was sent SIGTERM');
+  t.notOk(err instanceof JobInputError, 'not an input error: the job is not failed for good');
+  t.ok(isTransient(err), 'transient: the scheduler postpones it without counting the try');
+  t.equal(parseJobProgress(progress.state.records)?.segments.length, 4, 'the first batch was saved');
+
+  const again = harness();
+  const resumed = await again.processor.process(flacJob, { progress: slot(progress.state.records).run });
+  t.equal(resumed.transcripts.length, SEGMENTS, 'the next run finishes the job');
+  t.equal(again.published.length, SEGMENTS - 4, 'only the segments not yet done were transcribed');
+  t.match(again.logs.join('\n'), /job resumed from its saved progress.*segmentsKept=4/);
 });

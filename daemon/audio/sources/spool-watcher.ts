@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
-import { transientCode } from '../../shortage/transient-errors.js';
+import { transientCode, transientReason } from '../../shortage/transient-errors.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { RateLimit } from '../../log/rate-limit.js';
@@ -242,13 +242,13 @@ export class SpoolWatcher implements AudioSource {
     try {
       await this.options.handler(file);
     } catch (err) {
-      // Our own disk is full, or the process is out of file descriptors or memory: not the
-      // recording's fault, so it stays here for a later scan.
+      // Our own disk is full, the process is out of file descriptors or memory, or its decoder
+      // was stopped by a signal: not the recording's fault, so it stays here for a later scan.
       const code = transientCode(err);
       if (code) {
         const retryInSec = Math.round(this.retries.postpone(name) / 1000);
         if (code === 'ENOSPC' || code === 'EDQUOT') return logger.error(`disk full: cannot save speech from this recording; it stays in the spool and is tried again in ${retryInSec} s (free space under dataDir)`, { source: this.id, file: name });
-        return logger.error(`out of resources (${code}): this recording stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
+        return logger.error(`${transientReason(err)}: this recording stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
       }
       this.retries.clear(name);
       if (await this.dirsBroken()) return;
