@@ -43,10 +43,14 @@ export async function* ffmpegDecode(
 ): AsyncGenerator<Buffer> {
   const mono = channel === 'mix' ? ['-ac', '1'] : ['-af', `pan=mono|c0=c${channel}`];
   const input = fd === undefined ? file : 'file:/dev/fd/3';
+  // A process group of its own, so a terminal's Ctrl-C (SIGINT to the foreground group)
+  // reaches only the daemon, which ends the decode itself when it interrupts the job. It
+  // cannot outlive us: killed below when the reading stops, and if the daemon dies its next
+  // write fails (EPIPE) and it stops; under systemd the unit's cgroup is killed as well.
   const child = spawn(
     ffmpeg,
     ['-nostdin', '-hide_banner', '-v', 'error', '-format_whitelist', AUDIO_DEMUXERS, '-protocol_whitelist', 'file', '-i', input, ...mono, '-ar', String(sampleRate), '-f', 'f32le', '-'],
-    { stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'] },
+    { stdio: ['ignore', 'pipe', 'pipe', fd ?? 'ignore'], detached: true },
   );
   // Both are pipes, as asked above (the typings lose that with a fourth stdio entry).
   const stdout = child.stdout!;
