@@ -136,9 +136,12 @@ export function decide(input: PolicyInput): PolicyDecision {
   // 2. Power budget: the modelled draw, corrected by the meter when it reads higher.
   const { idleWatts, wattsPerThread } = input.power;
   let budgetTooLow = false;
+  /** The budget itself leaves no thread for batch work, whatever the meter reads. */
+  let budgetBelowOneThread = false;
   if (limits.powerBudgetWatts !== null) {
     const budget = limits.powerBudgetWatts;
     let capacity = Math.floor((budget - idleWatts) / Math.max(wattsPerThread, 1e-6));
+    budgetBelowOneThread = capacity < 1;
     const busyThreads = input.power.busyThreads ?? input.running.length * threads;
     const measured = input.power.measuredWatts;
     const modelled = idleWatts + busyThreads * wattsPerThread;
@@ -165,7 +168,11 @@ export function decide(input: PolicyInput): PolicyDecision {
   // 3. Which jobs start now. Batch jobs are placed on a capacity plan of the forecast, most
   // urgent first, so jobs sharing a clean window also share its capacity.
   const pauseBatch = hot || budgetTooLow;
-  const interrupt = input.running.filter((j) => (j.priority === 'batch' && pauseBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
+  // Running work is interrupted for the hard limit, or a budget that by itself leaves no
+  // thread (an operator's `budget set`). Not when only the meter's reading says so: it reads
+  // high only while the job runs, so the job would be stopped and started again every pass.
+  const stopBatch = hot || budgetBelowOneThread;
+  const interrupt = input.running.filter((j) => (j.priority === 'batch' && stopBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
   const slowdown = limits.maxThreads / threads;
   const horizonEnd = Math.max(nowMs, ...input.queue.map((j) => j.deadlineMs));

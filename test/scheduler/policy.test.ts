@@ -141,6 +141,14 @@ t.test('running jobs of the work held back are to be interrupted; live work neve
   t.same(decide(input({ running, temperatureC: 90 })).interrupt, [{ id: 'b', reason: 'thermal hard limit' }, { id: 'i', reason: 'thermal hard limit' }], 'hard limit: batch and interactive');
   const starved = decide(input({ running, limits: { ...input().limits, powerBudgetWatts: 8 } }));
   t.same(starved.interrupt, [{ id: 'b', reason: 'power budget' }], 'a budget below one thread: batch only, as it pauses only batch');
+  // idle 6 W, 5 W a thread by the model: a 13 W budget fits one thread, but the meter reads
+  // 11 W a thread while the job runs. New batch work waits; the running job is not stopped,
+  // or it would be started again as soon as it stopped (the meter reads low when idle).
+  const metered = decide(input({ running: [job('b', { priority: 'batch' })], limits: { ...input().limits, powerBudgetWatts: 13 }, power: { idleWatts: 6, wattsPerThread: 5, measuredWatts: 17, busyThreads: 1 }, queue: [job('next')] }));
+  t.ok(metered.pauseBatch, 'the metered draw holds back new batch work');
+  t.same(metered.interrupt, [], 'but does not interrupt the running job');
+  const idle = decide(input({ limits: { ...input().limits, powerBudgetWatts: 13 }, power: { idleWatts: 6, wattsPerThread: 5, measuredWatts: 6, busyThreads: 0 }, queue: [job('b')] }));
+  t.same(idle.run, ['b'], 'idle, the same budget starts it (so interrupting it would loop)');
 });
 
 t.test('model lifecycle decisions: load on demand, preload before a window, idle unload, memory pressure', async (t) => {
