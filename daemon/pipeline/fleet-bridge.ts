@@ -58,6 +58,10 @@ export interface OfferResult {
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
+/** Why a taken job ended here unfinished: see FleetBridge.giveUp. */
+const GIVEN_UP_STOPPING = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
+const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here (thermal hard limit or power budget); its offerer offers it again when its lease ends';
+
 /**
  * Joins the daemon's batch pipeline to MQTT fleet work sharing (issue #6).
  *
@@ -114,7 +118,7 @@ export class FleetBridge implements Service {
     this.options.bus.on(this, 'jobDone', ({ job, result }) => this.waiters.get(job.id)?.resolve(result as JobOutcome));
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
     this.options.bus.on(this, 'jobInterrupted', ({ job, stopping }) => {
-      if (stopping && this.taking.has(job.id)) void this.giveUp(job.id);
+      if (this.taking.has(job.id)) void this.giveUp(job.id, stopping ? GIVEN_UP_STOPPING : GIVEN_UP_INTERRUPTED);
     });
     this.started = true;
     await this.resumeOffers();
@@ -148,9 +152,13 @@ export class FleetBridge implements Service {
     this.backlog.length = 0;
     this.offering.clear();
     this.outstandingBytes = 0;
-    // Taken jobs still waiting in the local queue are left unanswered, not failed: an error
-    // would reach the offerer as this job's result, while silence lets it offer the job again
-    // when this box's status turns offline (the worker stops with mqtt, right after this).
+    // Taken jobs still waiting in the local queue are left unanswered: an error would reach
+    // the offerer as this job's result, while silence lets it offer the job again when this
+    // box's status turns offline (the worker stops with mqtt, right after this). Here they
+    // end as given up, since the next start clears the inbox their audio is in.
+    for (const localId of [...this.taking]) {
+      if ((await this.options.queue.get(localId).catch(() => undefined))?.state === 'pending') await this.giveUp(localId, GIVEN_UP_STOPPING);
+    }
     this.waiters.clear();
   }
 
@@ -208,14 +216,14 @@ export class FleetBridge implements Service {
   };
 
   /**
-   * A taken job the stop interrupted cannot resume here: the next start clears the inbox
-   * its audio is in, since its offerer offers it again once this box is offline. It ends as
-   * failed here with that said, and unanswered: an error would reach the offerer as the
-   * job's result (see stop()).
+   * A taken job interrupted here is not resumed here. After a stop it cannot be: the next
+   * start clears the inbox its audio is in, since its offerer offers it again once this box
+   * is offline. At the thermal hard limit it should not be: waiting to cool could outlast
+   * the offerer's lease, and the job would then run twice. It ends as failed here with that
+   * said, and unanswered: an error would reach the offerer as the job's result (see stop()).
    */
-  private async giveUp(localId: string): Promise<void> {
+  private async giveUp(localId: string, why: string): Promise<void> {
     this.waiters.delete(localId);
-    const why = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
     await this.options.queue.fail(localId, why).catch((err: unknown) => this.options.logger.warn('could not record a given-up fleet job', { localId, err }));
     this.options.logger.info(why, { localId });
   }

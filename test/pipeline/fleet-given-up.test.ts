@@ -13,7 +13,9 @@ import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
  * A job this box took from the fleet, cut off by the daemon's stop, cannot resume here (the
  * next start clears the inbox, since its offerer offers it again once this box is offline).
  * It must end failed here with that said, not fail later as "file not found", and must not
- * answer the offerer (an error would be taken as the job's result).
+ * answer the offerer (an error would be taken as the job's result). The same for one the
+ * thermal limit interrupts (waiting to cool could outlast the offerer's lease), and for one
+ * still queued when the daemon stops.
  */
 t.test('a taken fleet job interrupted by the stop is given up here, unanswered', async (t) => {
   const dataDir = tempDir('earshot-fleet-given-up-');
@@ -51,14 +53,22 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   await new Promise((r) => setTimeout(r, 200));
   t.equal(answered, undefined, 'the offerer gets no answer from this box');
 
-  // Interrupted by the thermal limit, a taken job stays: it resumes here once the box cools.
+  // Interrupted by the thermal limit, it is given up too: waiting to cool could outlast the lease.
   const offer2 = { ...offer, jobId: 'hq-call' };
   void bridge.runJob(offer2).catch(() => undefined);
   while (!queue.pending().some((j) => j.id === 'hq-call.a1')) await new Promise((r) => setTimeout(r, 10));
   const job2 = await queue.markStarted('hq-call.a1');
   await queue.postpone('hq-call.a1');
   bus.emit('jobInterrupted', { job: job2, stopping: false });
-  await new Promise((r) => setTimeout(r, 200));
-  t.equal((await queue.get('hq-call.a1'))?.state, 'pending', 'not given up');
-  t.same(readdirSync(join(dataDir, 'queue', 'failed')), [`${localId}.json`]);
+  while ((await queue.get('hq-call.a1'))?.state !== 'failed') await new Promise((r) => setTimeout(r, 10));
+  t.match((await queue.failedRecords()).find((f) => f.job.id === 'hq-call.a1'), { error: /fleet job given up: interrupted here \(thermal hard limit or power budget\); its offerer offers it again when its lease ends/ });
+
+  // Taken and still queued (never started) when the daemon stops: given up by the bridge's stop.
+  const offer3 = { ...offer, jobId: 'hq-memo' };
+  void bridge.runJob(offer3).catch(() => undefined);
+  while (!queue.pending().some((j) => j.id === 'hq-memo.a1')) await new Promise((r) => setTimeout(r, 10));
+  await bridge.stop();
+  t.equal((await queue.get('hq-memo.a1'))?.state, 'failed', 'not left to fail as "file not found" at the next start');
+  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json']);
+  t.equal(answered, undefined, 'and no answer went to any offerer');
 });
