@@ -13,7 +13,7 @@ import type { JobEnergy } from './job-energy.js';
  */
 export interface LedgerEntry {
   jobId: string;
-  /** When the job finished (ISO 8601). */
+  /** When the job finished, or the interrupted run ended (ISO 8601). */
   at: string;
   joules: number;
   kWh: number;

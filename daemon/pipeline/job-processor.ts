@@ -79,6 +79,8 @@ export class JobProcessor<S> {
     };
 
     if (job.kind === 'segment') {
+      // One batch: its only safe point is before it starts.
+      if (run.signal?.aborted) throw new JobInterrupted(job.id, 0);
       const samples = await decodeOrFail(job.path);
       assertFinite(samples, job.path, job.offsetSec ?? 0);
       const startedAtMs = job.startedAtMs ?? clock();
@@ -125,6 +127,7 @@ export class JobProcessor<S> {
             assertFinite(segment.samples, job.path, segment.startSec);
             batch.push(segment);
             if (batch.length >= this.options.batchSize) {
+              await progress?.beforePublishing(finished);
               // Errors past this point (ASR, plugins, outbox) are not the file's fault.
               await flush().catch((err: unknown) => {
                 throw new DownstreamFailure(err);
@@ -143,6 +146,7 @@ export class JobProcessor<S> {
         if (err instanceof DownstreamFailure) throw err.cause;
         throw asInputError(err, job.path);
       }
+      if (batch.length > 0) await progress?.beforePublishing(finished);
       await flush();
       outcome.audioSec = result.durationSec;
       outcome.speechSec = result.speechSec;

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
 import { parseJobProgress, type FinishedSegment, type ProgressHeader } from './job-progress.js';
@@ -15,6 +16,8 @@ export class ProgressKeeper {
   private savedCount = 0;
   private rewrite = true;
   private saveFailed = false;
+  /** A generation this run started that is not on disk yet; see beforePublishing. */
+  private newGeneration: boolean;
 
   private constructor(
     private readonly slot: JobProgressSlot,
@@ -22,19 +25,22 @@ export class ProgressKeeper {
     keepable: FinishedSegment[],
     private readonly jobId: string,
     private readonly logger: Logger,
+    newGeneration = false,
   ) {
     this.keepable = keepable;
+    this.newGeneration = newGeneration;
   }
 
   /** What this run builds on, given the model and the cut it will use. */
   static open(slot: JobProgressSlot, now: { modelId: string; cut: string }, jobId: string, logger: Logger): ProgressKeeper {
-    const fresh = (generation: number) => new ProgressKeeper(slot, { version: 1, ...now, generation }, [], jobId, logger);
+    const fresh = (generation: number) => new ProgressKeeper(slot, { version: 1, ...now, generation }, [], jobId, logger, generation > 0);
     if (slot.saved === undefined) return fresh(0);
     const saved = parseJobProgress(slot.saved);
     if (!saved) {
-      // Written by us, atomically: only a damaged disk gets here. Its ids may repeat.
+      // Written by us, atomically: only a damaged disk gets here. What it published is
+      // unknown, so the new ids must not meet any earlier generation's.
       logger.warn('saved job progress not understood; the job starts from the beginning', { jobId });
-      return fresh(0);
+      return fresh(randomInt(1_000_000, 2 ** 31));
     }
     const next = saved.header.generation + 1;
     if (saved.header.modelId !== now.modelId) {
@@ -66,7 +72,20 @@ export class ProgressKeeper {
     this.keepable = [];
     this.header.generation += 1;
     this.rewrite = true;
+    this.newGeneration = true;
     return undefined;
+  }
+
+  /**
+   * Before the first transcript of a new generation goes out, its header is saved: a crash
+   * after publishing would otherwise leave the old header, and the next run, counting from
+   * it again, could give the same ids to other text (after another model change).
+   */
+  async beforePublishing(finished: FinishedSegment[]): Promise<void> {
+    if (!this.newGeneration) return;
+    await this.save(finished);
+    // Not saved: said by save(); the job goes on, with the small risk above.
+    this.newGeneration = false;
   }
 
   /** Saves the segments finished so far. A failed save is said once, and the job goes on. */

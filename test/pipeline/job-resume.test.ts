@@ -8,17 +8,15 @@ import type { LoadedModel } from '../../daemon/asr/types.js';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
 import { encodeFloatWav } from '../../daemon/audio/wav-writer.js';
-import { LogSink } from '../../daemon/log/logger.js';
-import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
-import { JobInputError, JobProcessor, type JobRun } from '../../daemon/pipeline/job-processor.js';
+import { JobInputError, type JobRun } from '../../daemon/pipeline/job-processor.js';
 import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
 import type { TranscriptionJob } from '../../daemon/pipeline/types.js';
 import { JobInterrupted } from '../../daemon/scheduler/job-interrupted.js';
 import { isTransient } from '../../daemon/shortage/transient-errors.js';
-import { EnergyDetector } from '../../daemon/vad/energy.js';
 import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
 import { ffmpegChild } from '../helpers/ffmpeg-child.js';
 import { fixturesDir } from '../helpers/paths.js';
+import { fileJobProcessor, type FileJobHarness } from '../helpers/file-job-processor.js';
 
 /**
  * A file job stopped part-way resumes from the segments it finished: the real processor,
@@ -47,35 +45,8 @@ t.teardown(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Harness {
-  processor: JobProcessor<number>;
-  /** What reached the outbox, in order. */
-  published: TranscriptPayload[];
-  logs: string[];
-}
-
-/** `onPublish` sees each transcript as it reaches the outbox (to stop a run part-way). */
-function harness(modelId = model.id, onPublish: (count: number) => void = () => undefined, vad = resolveSegmenterSettings({})): Harness {
-  const published: TranscriptPayload[] = [];
-  const logs: string[] = [];
-  const processor = new JobProcessor<number>({
-    siteId: 'site',
-    recognizer: async () => ({ id: modelId, transcribeBatch: (segments, options) => model.transcribeBatch(segments, options) }),
-    plugins: { hotwords: () => [], process: async (tr) => ({ text: tr.text, words: tr.words ?? [], applied: [], skipped: [] }) },
-    sink: {
-      publishTranscript: async (tr) => {
-        published.push(tr);
-        onPublish(published.length);
-      },
-    },
-    energy: { begin: async () => 0, end: async () => ({ joules: 2, kWh: 2 / 3.6e6, source: 'estimated', method: 'cpu-model:test' }) },
-    carbon: { current: (atMs) => ({ gPerKWh: 100, source: 'static', status: 'live', atMs }) },
-    detector: async () => new EnergyDetector(),
-    vad,
-    batchSize: 4,
-    logger: new LogSink({ level: 'info', format: 'text', write: (line) => void logs.push(line) }).logger('pipeline'),
-  });
-  return { processor, published, logs };
+function harness(modelId = model.id, onPublish: (count: number) => void = () => undefined, vad = resolveSegmenterSettings({})): FileJobHarness {
+  return fileJobProcessor(model, { modelId, onPublish, vad });
 }
 
 const job = (): TranscriptionJob => ({ id: 'job-1', sourceId: 'cli', path: recording, kind: 'file', recording, startedAtMs: Date.UTC(2026, 10, 25) });
@@ -163,13 +134,42 @@ t.test('where the VAD cuts differently from the saved progress, the job transcri
   t.match(h.logs.join('\n'), /cut differently from the saved progress.*segment=3/);
 });
 
+t.test('a new generation is on disk before its first transcript goes out', async (t) => {
+  const saved = await interruptedRun(t, 5);
+  const progress = slot(saved);
+  let onDiskAtFirstPublish: number | undefined;
+  const h = harness('another-model', (n) => {
+    if (n === 1) onDiskAtFirstPublish = parseJobProgress(progress.state.records)?.header.generation;
+  });
+  await h.processor.process(job(), { progress: progress.run });
+  t.equal(onDiskAtFirstPublish, 1, 'a crash right after it could not make the next run reuse generation 1 for other text');
+});
+
+t.test('cut differently, then interrupted again: the next run keeps both generations\' ids', async (t) => {
+  const saved = await interruptedRun(t, 5);
+  (saved[4] as { endSec: number }).endSec += 0.01; // segment 3 is cut elsewhere now
+  const stop = new AbortController();
+  const second = harness(model.id, (n) => n === 6 && stop.abort(new Error('stopping')));
+  const progress = slot(saved);
+  await t.rejects(second.processor.process(job(), { signal: stop.signal, progress: progress.run }), { name: 'JobInterrupted' });
+  const third = harness();
+  const outcome = await third.processor.process(job(), { progress: slot(progress.state.records).run });
+  const all = [...second.published, ...third.published].map((p) => p.id);
+  t.equal(new Set(all).size, all.length, 'no id published twice');
+  t.equal(outcome.transcripts.length, SEGMENTS);
+  t.same(outcome.transcripts.slice(3, 3 + second.published.length).map((tr) => tr.id), second.published.map((p) => p.id), 'what the second run published is kept under its ids');
+  t.match(third.logs.join('\n'), /job resumed from its saved progress/);
+});
+
 t.test('progress that is not understood means starting over, said once', async (t) => {
+  const whole = await uninterrupted();
   for (const bad of [[{ version: 2, modelId: model.id, cut: '', generation: 0 }], ['garbage'], []]) {
     const h = harness();
     const outcome = await h.processor.process(job(), { progress: slot(bad).run });
     t.equal(h.published.length, SEGMENTS, `${JSON.stringify(bad).slice(0, 40)}: every segment transcribed`);
     t.equal(outcome.transcripts.length, SEGMENTS);
     t.equal(h.logs.filter((l) => l.includes('not understood')).length, 1);
+    t.ok(h.published.every((p) => !whole.ids.has(p.id)), 'under ids no earlier run can have used');
   }
 });
 
