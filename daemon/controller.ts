@@ -22,6 +22,7 @@ import { createDetector } from './vad/create-detector.js';
 import type { VoiceDetector } from './vad/types.js';
 import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
 import { JobProcessor } from './pipeline/job-processor.js';
+import { summarizeJobProgress } from './pipeline/job-progress.js';
 import { SegmentStore } from './pipeline/segment-store.js';
 import { CaptureService } from './pipeline/capture-service.js';
 import { PartialPublisher, partialModelOf, type PartialsConfig } from './pipeline/partial-publisher.js';
@@ -125,7 +126,7 @@ export class Controller {
       process: (job, run): Promise<JobOutcome> => processor.process(job, run),
       describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}) }),
     });
-    this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage) });
+    this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage), summarizeProgress: summarizeJobProgress });
     this.capture = new CaptureService({
       sources: config.sources as SourceConfig[],
       vad,

@@ -75,3 +75,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
+
+/** What `jobs list` shows of a job's progress: segments finished, and where the last ends. */
+export function summarizeJobProgress(records: unknown[]): { segments: number; throughSec: number } | undefined {
+  const progress = parseJobProgress(records);
+  if (!progress) return undefined;
+  return { segments: progress.segments.length, throughSec: progress.segments.at(-1)?.endSec ?? 0 };
+}

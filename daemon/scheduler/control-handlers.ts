@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import type { CarbonSource } from '../energy/carbon/types.js';
 import { carbonStatus, type CarbonStatus } from '../energy/carbon/carbon-status.js';
 import { parseDuration } from '../energy/ledger.js';
-import type { JobQueue, JobRecord, JobState } from './job-queue.js';
+import type { JobProgressSummary, JobQueue, JobRecord, JobState } from './job-queue.js';
 import { jobIdForFile, validateJobId } from './job-id.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import type { BudgetStore, Budget, BudgetChange } from './budget-store.js';
@@ -51,6 +51,8 @@ export interface JobSummary {
   deadline: string;
   submittedAt: string;
   attempts: number;
+  /** A running or interrupted job's saved progress. */
+  progress?: JobProgressSummary;
 }
 
 export interface SchedulerStatus {
@@ -170,8 +172,12 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
 export async function listJobs(queue: JobQueue, state: string): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
   const summary = (j: JobRecord, s: JobState): JobSummary => ({ id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts });
   const jobs: JobSummary[] = [];
-  if (state === 'all' || state === 'running') jobs.push(...queue.running().map((j) => summary(j, 'running')));
-  if (state === 'all' || state === 'pending') jobs.push(...queue.pending().map((j) => summary(j, 'pending')));
+  const withProgress = async (j: JobRecord, s: JobState): Promise<JobSummary> => {
+    const progress = await queue.progressSummary(j.id);
+    return progress ? { ...summary(j, s), progress } : summary(j, s);
+  };
+  if (state === 'all' || state === 'running') for (const j of queue.running()) jobs.push(await withProgress(j, 'running'));
+  if (state === 'all' || state === 'pending') for (const j of queue.pending()) jobs.push(await withProgress(j, 'pending'));
   if (state === 'all' || state === 'done') jobs.push(...(await queue.doneRecords()).map((d) => summary(d.job, 'done')));
   if (state === 'all' || state === 'failed') jobs.push(...(await queue.failedRecords()).map((d) => summary(d.job, 'failed')));
   return { jobs, counts: queue.counts() };

@@ -79,7 +79,17 @@ export interface JobQueueOptions {
   /** Finished records older than this are deleted (by finish time); unset keeps them for ever. */
   keepDoneMs?: number;
   keepFailedMs?: number;
+  /** What a job's progress records amount to, for `jobs list` (the queue does not read them). */
+  summarizeProgress?: (records: unknown[]) => JobProgressSummary | undefined;
   clock?: () => number;
+}
+
+/** How far a running or interrupted job has got. */
+export interface JobProgressSummary {
+  /** Speech segments finished. */
+  segments: number;
+  /** Where in the recording the last of them ends, seconds. */
+  throughSec: number;
 }
 
 /** How often old finished records are looked for. */
@@ -96,6 +106,8 @@ export class JobQueue implements Service {
   private readonly doneIds = new Map<string, number | undefined>();
   private readonly failedIds = new Map<string, number | undefined>();
   private readonly runningIds = new Set<string>();
+  /** Pending jobs with a progress file, so listing jobs reads only theirs. */
+  private readonly withProgress = new Set<string>();
   /** Submits in progress by id, so two concurrent submits of one id make one job. */
   private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
   private opened = false;
@@ -135,7 +147,9 @@ export class JobQueue implements Service {
     }
     // Left by a job that finished just before a crash, between its record and this delete.
     for (const f of await readdir(this.path('progress'))) {
-      if (!this.pendingJobs.has(f.replace(/\.jsonl$/, ''))) await unlink(join(this.path('progress'), f)).catch(() => undefined);
+      const id = f.replace(/\.jsonl$/, '');
+      if (this.pendingJobs.has(id) && f !== id) this.withProgress.add(id);
+      else await unlink(join(this.path('progress'), f)).catch(() => undefined);
     }
     this.opened = true;
     this.options.logger.info('job queue open', { pending: this.pendingJobs.size, done: this.doneIds.size, failed: this.failedIds.size });
@@ -293,6 +307,7 @@ export class JobQueue implements Service {
     const job = this.pendingJobs.get(validateJobId(id));
     if (!job || !this.runningIds.has(id)) throw new Error(`job ${id} is not running`);
     const lines = records.map((r) => JSON.stringify(r) + '\n').join('');
+    this.withProgress.add(id);
     if (how === 'replace') await replaceDurably(this.path('tmp'), this.progressPath(id), lines);
     else {
       const fh = await open(this.progressPath(id), 'a', 0o640);
@@ -310,6 +325,14 @@ export class JobQueue implements Service {
       await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(updated));
       this.pendingJobs.set(id, updated);
     }
+  }
+
+  /** How far the job has got by its saved progress, when it saved any. */
+  async progressSummary(id: string): Promise<JobProgressSummary | undefined> {
+    const summarize = this.options.summarizeProgress;
+    if (!summarize || !this.withProgress.has(id)) return undefined;
+    const records = await this.progress(id);
+    return records ? summarize(records) : undefined;
   }
 
   private progressPath(id: string): string {
@@ -389,6 +412,7 @@ export class JobQueue implements Service {
 
   /** A finished job's progress is of no more use; a leftover is swept at the next start. */
   private async dropProgress(id: string): Promise<void> {
+    if (!this.withProgress.delete(id)) return;
     await unlink(this.progressPath(id)).catch((err: unknown) => {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.debug('could not delete a finished job\'s progress', { id, err });
     });

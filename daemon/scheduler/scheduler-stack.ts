@@ -14,7 +14,7 @@ import { createCarbonSource } from '../energy/carbon/create-source.js';
 import type { Subscribe } from '../energy/carbon/mqtt-source.js';
 import type { CarbonSource } from '../energy/carbon/types.js';
 import { schedulerSection, energySection, retentionMs, type SchedulerConfig } from './config.js';
-import { JobQueue } from './job-queue.js';
+import { JobQueue, type JobQueueOptions } from './job-queue.js';
 import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
 import { Scheduler } from './scheduler.js';
 import { BudgetStore } from './budget-store.js';
@@ -29,6 +29,8 @@ export interface SchedulerStackOptions {
   runtime: ModelRuntime;
   /** The daemon MQTT client's subscribe, for `scheduler.carbon.source: "mqtt"`. */
   subscribe?: Subscribe;
+  /** What a job's saved progress amounts to, for `jobs list` (the pipeline writes it). */
+  summarizeProgress?: JobQueueOptions['summarizeProgress'];
 }
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
@@ -57,7 +59,7 @@ export class SchedulerStack implements Service {
     this.settings = schedulerSection(config);
     const s = this.settings;
     const keep = retentionMs(s.retention);
-    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: keep.doneMs, keepFailedMs: keep.failedMs });
+    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: keep.doneMs, keepFailedMs: keep.failedMs, ...(options.summarizeProgress ? { summarizeProgress: options.summarizeProgress } : {}) });
     this.lifecycle = new ModelLifecycle(options.runtime, logger('model'));
     this.ledger = new EnergyLedger(config.dataDir);
     this.budget = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });

@@ -9,7 +9,7 @@ import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
 import { encodeFloatWav } from '../../daemon/audio/wav-writer.js';
 import { JobInputError, type JobRun } from '../../daemon/pipeline/job-processor.js';
-import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
+import { parseJobProgress, summarizeJobProgress } from '../../daemon/pipeline/job-progress.js';
 import type { TranscriptionJob } from '../../daemon/pipeline/types.js';
 import { JobInterrupted } from '../../daemon/scheduler/job-interrupted.js';
 import { isTransient } from '../../daemon/shortage/transient-errors.js';
@@ -84,6 +84,9 @@ t.test('a run stopped after its second batch resumes at segment 8 and ends with 
   const parsed = parseJobProgress(saved);
   t.equal(parsed?.segments.length, 8, 'two batches saved');
   t.match(parsed?.header, { modelId: model.id, generation: 0, cut: /^energy \{/ });
+  const summary = summarizeJobProgress(saved);
+  t.equal(summary?.segments, 8, '`jobs list` shows 8 segments done');
+  t.ok(Math.abs((summary?.throughSec ?? 0) - whole.transcripts[7]!.endOffsetSec) < 0.001, `through the end of the eighth (${summary?.throughSec} s)`);
 
   const h = harness();
   const resumed = await h.processor.process(job(), { progress: slot(saved).run });

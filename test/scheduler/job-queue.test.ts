@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { JobQueue } from '../../daemon/scheduler/job-queue.js';
+import { listJobs } from '../../daemon/scheduler/control-handlers.js';
 import { validateJobId, jobIdForFile } from '../../daemon/scheduler/job-id.js';
 
 const open = async (dir: string, now = () => Date.parse('2026-11-25T08:00:00Z')): Promise<JobQueue> => {
@@ -223,4 +224,26 @@ t.test('the crash-loop guard counts only deaths without progress in between', as
   t.equal((await q.get('long'))?.state, 'failed');
   t.match((await q.failedRecords())[0]?.error, /stopped while running this job 3 times without it getting further/);
   t.same(readdirSync(join(dir, 'progress')), [], 'its progress went with it');
+});
+
+t.test('jobs list shows how far a running or interrupted job has got, read from its progress alone', async (t) => {
+  const dir = tempDir();
+  const summarizeProgress = (records: unknown[]) => ({ segments: records.length - 1, throughSec: (records.at(-1) as { endSec?: number }).endSec ?? 0 });
+  const openWith = async () => {
+    const q = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, summarizeProgress });
+    await q.start();
+    return q;
+  };
+  let q = await openWith();
+  await q.submit({ id: 'long', input: '/srv/meeting.wav', priority: 'batch' });
+  await q.submit({ id: 'short', input: '/srv/hello.wav', priority: 'batch' });
+  await q.markStarted('long');
+  await q.saveProgress('long', [{ head: 1 }, { endSec: 2.4 }, { endSec: 1271.5 }], 'replace');
+  const listed = async () => Object.fromEntries((await listJobs(q, 'all')).jobs.map((j) => [j.id, j.progress]));
+  t.same(await listed(), { long: { segments: 2, throughSec: 1271.5 }, short: undefined }, 'running');
+  q = await openWith();
+  t.same(await listed(), { long: { segments: 2, throughSec: 1271.5 }, short: undefined }, 'interrupted, after a restart');
+  await q.markStarted('long');
+  await q.complete('long', {});
+  t.same(await listed(), { long: undefined, short: undefined }, 'done: no progress any more');
 });

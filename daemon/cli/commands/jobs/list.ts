@@ -25,8 +25,19 @@ export default class JobsList extends Command {
     } catch (err) {
       failCommand(this, err);
     }
-    for (const j of r.jobs) this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} due ${j.deadline}  tries ${j.attempts}  ${j.input}`);
+    for (const j of r.jobs) {
+      const progress = j.progress ? `  ${j.progress.segments} segments done, through ${clockTime(j.progress.throughSec)}` : '';
+      this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} due ${j.deadline}  tries ${j.attempts}  ${j.input}${progress}`);
+    }
     this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed`);
     return r;
   }
+}
+
+/** Seconds into a recording as h:mm:ss (or m:ss under an hour). */
+function clockTime(sec: number): string {
+  const total = Math.floor(sec);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
