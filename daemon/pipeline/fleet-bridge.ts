@@ -9,6 +9,7 @@ import { jobIdForFile } from '../scheduler/job-id.js';
 import { readJson } from '../scheduler/durable-file.js';
 import { wavSeconds } from '../scheduler/wav-duration.js';
 import type { FleetOfferer } from '../mqtt/fleet/fleet-offerer.js';
+import { FleetJobGivenUp } from '../mqtt/fleet/fleet-worker.js';
 import type { JobDonePayload, JobOfferPayload } from '../mqtt/payloads/job.js';
 import { checkFleetSize, decodeFleetJob, encodeFleetJob, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
 import { fleetLimits, type MqttFleetConfig } from '../mqtt/config.js';
@@ -60,7 +61,7 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
 
 /** Why a taken job ended here unfinished: see FleetBridge.giveUp. */
 const GIVEN_UP_STOPPING = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
-const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here (thermal hard limit or power budget); its offerer offers it again when its lease ends';
+const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here at the thermal hard limit; its offerer offers it again when its lease ends';
 
 /**
  * Joins the daemon's batch pipeline to MQTT fleet work sharing (issue #6).
@@ -223,6 +224,8 @@ export class FleetBridge implements Service {
    * said, and unanswered: an error would reach the offerer as the job's result (see stop()).
    */
   private async giveUp(localId: string, why: string): Promise<void> {
+    // Ends runJob (its slot, its inbox file) without an answer to the offerer.
+    this.waiters.get(localId)?.reject(new FleetJobGivenUp(why));
     this.waiters.delete(localId);
     await this.options.queue.fail(localId, why).catch((err: unknown) => this.options.logger.warn('could not record a given-up fleet job', { localId, err }));
     this.options.logger.info(why, { localId });

@@ -10,6 +10,18 @@ import { RateLimit } from '../../log/rate-limit.js';
 /** Runs one job taken from the group (e.g. transcribes the file it names); its value is the result. */
 export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
 
+/**
+ * A runner's way to end a job without a result: the box gave it up (it stopped, or got too
+ * hot). The worker publishes nothing, since an error would reach the offerer as the job's
+ * result; the offerer offers it again when its lease ends or this box goes offline.
+ */
+export class FleetJobGivenUp extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FleetJobGivenUp';
+  }
+}
+
 export interface FleetWorkerOptions {
   /** A connection of its own with a clean session, so the shared subscription dies with this process. */
   connection: MqttConnection;
@@ -244,6 +256,10 @@ export class FleetWorker {
       const result = await this.options.runJob(offer);
       done = { ...base, ts: new Date().toISOString(), status: 'ok', result: result ?? null };
     } catch (err) {
+      if (err instanceof FleetJobGivenUp) {
+        logger.info('fleet: job given up here, unanswered; its offerer offers it again', { jobId: offer.jobId, attempt: offer.attempt, why: err.message });
+        return;
+      }
       this.counts.failed += 1;
       // Always a string (the job-done schema says so): a runner may throw anything.
       done = { ...base, ts: new Date().toISOString(), status: 'error', error: err instanceof Error ? err.message : String(err) };
