@@ -6,7 +6,7 @@ import type { Priority } from './policy.js';
 import { PRIORITY_RANK } from './policy.js';
 import { validateJobId } from './job-id.js';
 import { parseJsonLines } from './json-lines.js';
-import { createDurableOnce, readJson, removeDurable, replaceDurably, writeDurable } from './durable-file.js';
+import { createDurableOnce, readJson, removeDurable, writeDurable } from './durable-file.js';
 
 /**
  * The durable job queue under `<dataDir>/queue`:
@@ -292,23 +292,25 @@ export class JobQueue implements Service {
     try {
       text = await readFile(this.progressPath(id), 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
-      return undefined;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      this.options.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
+      // Saved, but what it holds is unknown: no records, so the job starts over as after damage.
+      return [];
     }
     return parseJsonLines(text);
   }
 
   /**
    * Saves a running job's progress records: `replace` writes them in place of what was saved
-   * (atomically), `append` adds them after it. Each save is synced (not the folder: after a
-   * power cut the job resumes from an older save, or from the beginning).
+   * (atomically, the folder synced too: a run's first save, or a new generation's header,
+   * must not come undone), `append` adds them after it, synced.
    */
   async saveProgress(id: string, records: unknown[], how: 'replace' | 'append'): Promise<void> {
     const job = this.pendingJobs.get(validateJobId(id));
     if (!job || !this.runningIds.has(id)) throw new Error(`job ${id} is not running`);
     const lines = records.map((r) => JSON.stringify(r) + '\n').join('');
     this.withProgress.add(id);
-    if (how === 'replace') await replaceDurably(this.path('tmp'), this.progressPath(id), lines);
+    if (how === 'replace') await writeDurable(this.path('tmp'), this.progressPath(id), lines);
     else {
       const fh = await open(this.progressPath(id), 'a', 0o640);
       try {

@@ -10,7 +10,8 @@ import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
-import { isTransient, transientReason } from '../shortage/transient-errors.js';
+import { isTransient, STOPPED_BY_SIGNAL, transientCode, transientReason } from '../shortage/transient-errors.js';
+import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
 
@@ -88,6 +89,8 @@ export class Scheduler implements Service {
   private readonly active = new Map<string, Promise<void>>();
   /** Jobs put back after a shortage of the box, and when each may run again. */
   private readonly backoff = new RetryBackoff();
+  /** Jobs whose decoder was stopped by a signal, runs in a row. */
+  private readonly decoderStops = new RepeatedStops();
   private retryTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -354,6 +357,7 @@ export class Scheduler implements Service {
       const energy = await this.spentEnergy(span);
       const first = await o.queue.complete(id, energy ? { output: result, energy } : { output: result });
       this.backoff.clear(id);
+      this.decoderStops.clear(id);
       o.logger.debug('job done', { id });
       if (!first) return;
       await this.recordEnergy(job, energy, job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {});
@@ -368,12 +372,15 @@ export class Scheduler implements Service {
         o.bus?.emit('jobInterrupted', { job, stopping: this.stopped });
         return;
       }
-      if (isTransient(err)) return this.postpone(id, err, true);
+      const givingUp = transientCode(err) === STOPPED_BY_SIGNAL && this.decoderStops.tooMany(id);
+      if (isTransient(err) && !givingUp) return this.postpone(id, err, true);
       this.backoff.clear(id);
+      this.decoderStops.clear(id);
+      const error = givingUp ? stoppedTooOften(err) : message;
       // One job's failure never stops the queue: record it and move on.
-      o.logger.warn('job failed', { id, error: message });
-      await o.queue.fail(id, message).catch((e: unknown) => o.logger.error('could not record job failure', { id, err: e }));
-      o.bus?.emit('jobFailed', { job, error: message });
+      o.logger.warn('job failed', { id, error });
+      await o.queue.fail(id, error).catch((e: unknown) => o.logger.error('could not record job failure', { id, err: e }));
+      o.bus?.emit('jobFailed', { job, error });
     }
   }
 }

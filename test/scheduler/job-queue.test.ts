@@ -196,14 +196,14 @@ t.test('progress left by a job that finished before a crash is swept; a line cut
   t.same(await q.progress('torn'), [{ head: 1 }, { s: 0 }], 'the records before the cut line');
 });
 
-t.test('a progress file that cannot be read reads as none, with a warning', async (t) => {
+t.test('a progress file that cannot be read gives no records, with a warning', async (t) => {
   const dir = tempDir();
   const lines: string[] = [];
   const q = new JobQueue({ dir, logger: new LogSink({ level: 'warn', format: 'text', write: (l) => void lines.push(l) }).logger('jobs'), defaultDeadlineHours: 24, maxAttempts: 3 });
   await q.start();
   await q.submit({ id: 'odd', input: '/a.wav', priority: 'batch' });
   mkdirSync(join(dir, 'progress', 'odd.jsonl'));
-  t.equal(await q.progress('odd'), undefined);
+  t.same(await q.progress('odd'), [], 'no records: the job starts over as after damage, under a new generation');
   t.match(lines.join('\n'), /unreadable job progress ignored; the job starts from the beginning.*odd/);
 });
 

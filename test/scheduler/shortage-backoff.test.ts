@@ -5,6 +5,7 @@ import { tempDir } from '../helpers/paths.js';
 import { LogSink } from '../../daemon/log/logger.js';
 import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
 import { startOneJobScheduler } from './helpers/one-job-scheduler.js';
+import { DecoderStopped } from '../../daemon/audio/decoder-stopped.js';
 
 /**
  * A job that meets a shortage of the box (here EMFILE) is not its own fault: it must not be
@@ -38,4 +39,25 @@ t.test('a job that meets a shortage waits longer each time, keeps its attempts, 
   const until = Date.now() + 8000;
   while (!done.includes('j1') && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   t.same(done, ['j1'], 'done once the shortage is over');
+});
+
+t.test('a job whose decoder is stopped by a signal is postponed, uncounted, but failed the fourth time in a row', async (t) => {
+  // One such stop comes with a stop of the daemon; one every time (a CPU time limit on
+  // ffmpeg ends it the same way) would otherwise be decoded and retried for ever.
+  const dir = tempDir('earshot-decoder-stops-');
+  await writeToneWav(join(dir, 'a.wav'), 0.5, [[0.1, 0.2]]);
+  let tries = 0;
+  const runtime = new FrameEnergyRuntime(0, (job) => {
+    tries++;
+    throw new DecoderStopped(job.input, 'SIGXCPU? (exit 255)');
+  });
+  const logger = new LogSink({ level: 'warn', format: 'text', write: () => undefined }).logger('scheduler');
+  const { queue, scheduler, failed } = await startOneJobScheduler(t, { dir, runtime, logger });
+  await queue.submit({ id: 'j1', input: join(dir, 'a.wav'), priority: 'interactive' });
+  scheduler.poke();
+  // Waits of 1, 2 and 4 s between the tries.
+  for (let i = 0; i < 400 && failed.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+  t.equal(tries, 4, 'three postponements, then failed');
+  t.same(failed, ['j1']);
+  t.match((await queue.failedRecords())[0], { job: { attempts: 1 }, error: /ffmpeg was stopped by .*; but it was stopped 4 times in a row, so it is failed rather than tried again/ });
 });

@@ -2,7 +2,8 @@ import { lstat, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
-import { transientCode, transientReason } from '../../shortage/transient-errors.js';
+import { STOPPED_BY_SIGNAL, transientCode, transientReason } from '../../shortage/transient-errors.js';
+import { RepeatedStops, stoppedTooOften } from '../../shortage/repeated-stops.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { RateLimit } from '../../log/rate-limit.js';
@@ -62,6 +63,8 @@ export class SpoolWatcher implements AudioSource {
   private readonly seen = new Map<string, { size: number; mtimeMs: number; since: number }>();
   /** Recordings kept after a shortage, and when each is tried again (not at every scan). */
   private readonly retries: RetryBackoff;
+  /** Recordings whose decoder was stopped by a signal, tries in a row. */
+  private readonly decoderStops = new RepeatedStops();
   /** done/ or failed/ replaced by something else: said once a minute while it lasts, not at every scan. */
   private readonly brokenDirs = new RateLimit(1 / 60, 1);
   /** Files whose names are not allowed: said once a minute. */
@@ -245,17 +248,20 @@ export class SpoolWatcher implements AudioSource {
       // Our own disk is full, the process is out of file descriptors or memory, or its decoder
       // was stopped by a signal: not the recording's fault, so it stays here for a later scan.
       const code = transientCode(err);
-      if (code) {
+      const givingUp = code === STOPPED_BY_SIGNAL && this.decoderStops.tooMany(name);
+      if (code && !givingUp) {
         const retryInSec = Math.round(this.retries.postpone(name) / 1000);
         if (code === 'ENOSPC' || code === 'EDQUOT') return logger.error(`disk full: cannot save speech from this recording; it stays in the spool and is tried again in ${retryInSec} s (free space under dataDir)`, { source: this.id, file: name });
         return logger.error(`${transientReason(err)}: this recording stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
       }
       this.retries.clear(name);
+      this.decoderStops.clear(name);
       if (await this.dirsBroken()) return;
-      await this.moveToFailed(name, err instanceof Error ? err.message : String(err));
+      await this.moveToFailed(name, givingUp ? stoppedTooOften(err) : err instanceof Error ? err.message : String(err));
       return;
     }
     this.retries.clear(name);
+    this.decoderStops.clear(name);
     // Replaced while the recording was read: it stays; done again once the folder is fixed,
     // its segments are known by their audio and not transcribed twice.
     if (await this.dirsBroken()) return;

@@ -1,7 +1,8 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolWatcher, type SpoolFile } from '../../../daemon/audio/sources/spool-watcher.js';
+import { DecoderStopped } from '../../../daemon/audio/decoder-stopped.js';
 import { checkFileName } from '../../../daemon/audio/sources/types.js';
 import { LogSink, silentLogger, type Logger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
@@ -122,21 +123,10 @@ t.test('a recording that meets a shortage of the box (no descriptors, no memory,
 t.test('a recording kept after a shortage waits before its next try, longer each time', async (t) => {
   const dir = tempDir();
   let tries = 0;
-  const watcher = new SpoolWatcher({
-    id: 'backoff',
-    dir,
-    settleMs: 0,
-    retryMs: { min: 300, max: 1000 },
-    logger: silentLogger,
-    handler: async () => {
-      tries++;
-      throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
-    },
+  const watcher = await startFailingWatcher(t, dir, 'rec.wav', { min: 300, max: 1000 }, () => {
+    tries++;
+    throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
   });
-  writeFileSync(join(dir, 'rec.wav'), 'RIFF');
-  age(join(dir, 'rec.wav'), 1000);
-  await watcher.start();
-  t.teardown(() => watcher.stop());
   await watcher.scan();
   const first = tries;
   t.ok(first >= 1, 'tried');
@@ -303,3 +293,31 @@ t.test('under a group-writable umask the folders the daemon makes still pass its
   t.equal(lstatSync(join(dir, 'failed')).mode & 0o777, 0o755, 'and so does one made again');
   t.same(readdirSync(join(dir, 'done')), ['a.wav']);
 });
+
+t.test('a recording whose decoder is stopped by a signal stays, but not for ever: the fourth time in a row it fails', async (t) => {
+  const dir = tempDir();
+  let tries = 0;
+  const watcher = await startFailingWatcher(t, dir, 'rec.flac', { min: 1, max: 1 }, (file) => {
+    tries++;
+    throw new DecoderStopped(file.path, 'SIGTERM');
+  });
+  for (let i = 0; i < 3; i++) {
+    await watcher.scan();
+    t.ok(existsSync(join(dir, 'rec.flac')), `stop ${i + 1}: kept for another try`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await watcher.scan();
+  t.equal(tries, 4);
+  t.notOk(existsSync(join(dir, 'rec.flac')), 'failed at the fourth');
+  t.match(readFileSync(join(dir, 'failed', 'rec.flac.reason.txt'), 'utf8'), /ffmpeg was stopped by SIGTERM .*; but it was stopped 4 times in a row, so it is failed rather than tried again/);
+});
+
+/** A started watcher over `dir` holding one settled recording `name`, whose handler always throws. */
+async function startFailingWatcher(t: Test, dir: string, name: string, retryMs: { min: number; max: number }, fail: (file: SpoolFile) => never): Promise<SpoolWatcher> {
+  const watcher = new SpoolWatcher({ id: 'retries', dir, settleMs: 0, retryMs, logger: silentLogger, handler: async (file) => fail(file) });
+  writeFileSync(join(dir, name), 'RIFF');
+  age(join(dir, name), 1000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  return watcher;
+}
