@@ -15,10 +15,13 @@ import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
 
+/** A run's energy with its carbon at the grid intensity when it ended. */
+export type RunEnergy = JobEnergy & { gCO2e: number; intensity: IntensityReading };
+
 declare module '../bus.js' {
   interface BusEvents {
     /** A job finished (once per job, ever). */
-    jobDone: { job: JobRecord; result: unknown; energy?: JobEnergy & { gCO2e: number; intensity: IntensityReading } };
+    jobDone: { job: JobRecord; result: unknown; energy?: RunEnergy };
     jobFailed: { job: JobRecord; error: string };
     /** A running job was interrupted and put back in the queue (`stopping`: by the daemon's stop). */
     jobInterrupted: { job: JobRecord; stopping: boolean };
@@ -303,7 +306,7 @@ export class Scheduler implements Service {
   }
 
   /** A run's energy, from the span begun before it, billed by the jobs running beside it. */
-  private async spentEnergy(span: EnergySpanStart | undefined): Promise<(JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined> {
+  private async spentEnergy(span: EnergySpanStart | undefined): Promise<RunEnergy | undefined> {
     const o = this.options;
     if (span === undefined || !o.energy) return undefined;
     const e = await o.energy.end(span, 1 / Math.max(1, this.active.size));
@@ -311,7 +314,7 @@ export class Scheduler implements Service {
     return { ...e, gCO2e: gramsCo2e(e.kWh, intensity.gPerKWh), intensity };
   }
 
-  private async recordEnergy(job: JobRecord, energy: (JobEnergy & { gCO2e: number; intensity: IntensityReading }) | undefined, extra: Pick<LedgerEntry, 'audioSeconds' | 'interrupted'>): Promise<void> {
+  private async recordEnergy(job: JobRecord, energy: RunEnergy | undefined, extra: Pick<LedgerEntry, 'audioSeconds' | 'interrupted'>): Promise<void> {
     const o = this.options;
     if (!energy || !o.ledger) return;
     const entry: LedgerEntry = { jobId: job.id, at: new Date((o.clock ?? Date.now)()).toISOString(), joules: energy.joules, kWh: energy.kWh, source: energy.source, method: energy.method, gPerKWh: energy.intensity.gPerKWh, intensitySource: `${energy.intensity.source} (${energy.intensity.status})`, gCO2e: energy.gCO2e, ...extra };
