@@ -1,11 +1,11 @@
-import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
 import type { Priority } from './policy.js';
 import { PRIORITY_RANK } from './policy.js';
 import { validateJobId } from './job-id.js';
-import { parseJsonLines } from './json-lines.js';
+import { ProgressFiles } from './progress-files.js';
 import { createDurableOnce, readJson, removeDurable, writeDurable } from './durable-file.js';
 
 /**
@@ -13,7 +13,7 @@ import { createDurableOnce, readJson, removeDurable, writeDurable } from './dura
  *   pending/<id>.json   submitted, not finished (rewritten with attempts+1 before each run)
  *   done/<id>.json      finished: the job and its result (created once, never overwritten)
  *   failed/<id>.json    failed: the job and the error
- *   progress/<id>.jsonl what a running job has finished so far, one record a line, for a
+ *   progress/<id>.jsonl what a running job has finished so far (progress-files.ts), for a
  *                       run after a stop or crash to resume from (deleted when it finishes)
  *   tmp/                temp files for atomic writes (emptied on open)
  * A job is fsynced into pending/ before `submit` returns. A job killed mid-run stays in
@@ -106,21 +106,22 @@ export class JobQueue implements Service {
   private readonly doneIds = new Map<string, number | undefined>();
   private readonly failedIds = new Map<string, number | undefined>();
   private readonly runningIds = new Set<string>();
-  /** Pending jobs with a progress file, so listing jobs reads only theirs. */
-  private readonly withProgress = new Set<string>();
   /** Submits in progress by id, so two concurrent submits of one id make one job. */
   private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
+  private readonly progressFiles: ProgressFiles;
   private opened = false;
   private pruneTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: JobQueueOptions) {}
+  constructor(private readonly options: JobQueueOptions) {
+    this.progressFiles = new ProgressFiles(join(options.dir, 'progress'), join(options.dir, 'tmp'), options.logger);
+  }
 
-  private path(kind: 'pending' | 'done' | 'failed' | 'progress' | 'tmp', id?: string): string {
+  private path(kind: 'pending' | 'done' | 'failed' | 'tmp', id?: string): string {
     return id === undefined ? join(this.options.dir, kind) : join(this.options.dir, kind, `${validateJobId(id)}.json`);
   }
 
   async start(): Promise<void> {
-    for (const k of ['pending', 'done', 'failed', 'progress', 'tmp'] as const) await mkdir(this.path(k), { recursive: true });
+    for (const k of ['pending', 'done', 'failed', 'tmp'] as const) await mkdir(this.path(k), { recursive: true });
     for (const f of await readdir(this.path('tmp'))) await unlink(join(this.path('tmp'), f)).catch(() => undefined);
     for (const f of await readdir(this.path('done'))) if (f.endsWith('.json')) this.doneIds.set(f.slice(0, -5), undefined);
     for (const f of await readdir(this.path('failed'))) if (f.endsWith('.json')) this.failedIds.set(f.slice(0, -5), undefined);
@@ -145,12 +146,7 @@ export class JobQueue implements Service {
       }
       this.pendingJobs.set(id, job);
     }
-    // Left by a job that finished just before a crash, between its record and this delete.
-    for (const f of await readdir(this.path('progress'))) {
-      const id = f.replace(/\.jsonl$/, '');
-      if (this.pendingJobs.has(id) && f !== id) this.withProgress.add(id);
-      else await unlink(join(this.path('progress'), f)).catch(() => undefined);
-    }
+    await this.progressFiles.open((id) => this.pendingJobs.has(id));
     this.opened = true;
     this.options.logger.info('job queue open', { pending: this.pendingJobs.size, done: this.doneIds.size, failed: this.failedIds.size });
     if (this.options.keepDoneMs !== undefined || this.options.keepFailedMs !== undefined) {
@@ -282,44 +278,16 @@ export class JobQueue implements Service {
     return updated;
   }
 
-  /**
-   * The records the job's runs saved with saveProgress, in order, or undefined when none
-   * were. A last line cut short (a power cut during an append) ends the list; anything
-   * unreadable reads as none (the job then starts over, which costs time and loses nothing).
-   */
-  async progress(id: string): Promise<unknown[] | undefined> {
-    let text: string;
-    try {
-      text = await readFile(this.progressPath(id), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      this.options.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
-      // Saved, but what it holds is unknown: no records, so the job starts over as after damage.
-      return [];
-    }
-    return parseJsonLines(text);
+  /** The records the job's runs saved with saveProgress, in order; see ProgressFiles.read. */
+  progress(id: string): Promise<unknown[] | undefined> {
+    return this.progressFiles.read(validateJobId(id));
   }
 
-  /**
-   * Saves a running job's progress records: `replace` writes them in place of what was saved
-   * (atomically, the folder synced too: a run's first save, or a new generation's header,
-   * must not come undone), `append` adds them after it, synced.
-   */
+  /** Saves a running job's progress records, in place of those saved or after them. */
   async saveProgress(id: string, records: unknown[], how: 'replace' | 'append'): Promise<void> {
     const job = this.pendingJobs.get(validateJobId(id));
     if (!job || !this.runningIds.has(id)) throw new Error(`job ${id} is not running`);
-    const lines = records.map((r) => JSON.stringify(r) + '\n').join('');
-    this.withProgress.add(id);
-    if (how === 'replace') await writeDurable(this.path('tmp'), this.progressPath(id), lines);
-    else {
-      const fh = await open(this.progressPath(id), 'a', 0o640);
-      try {
-        await fh.writeFile(lines);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }
+    await this.progressFiles.save(id, records, how);
     // The job got further, so the deaths before this run were not its input crashing the
     // daemon at one spot: count from this run (once per run, as it then stays at 1).
     if (job.attempts > 1) {
@@ -332,13 +300,9 @@ export class JobQueue implements Service {
   /** How far the job has got by its saved progress, when it saved any. */
   async progressSummary(id: string): Promise<JobProgressSummary | undefined> {
     const summarize = this.options.summarizeProgress;
-    if (!summarize || !this.withProgress.has(id)) return undefined;
-    const records = await this.progress(id);
+    if (!summarize || !this.progressFiles.has(id)) return undefined;
+    const records = await this.progressFiles.read(id);
     return records ? summarize(records) : undefined;
-  }
-
-  private progressPath(id: string): string {
-    return join(this.path('progress'), `${validateJobId(id)}.jsonl`);
   }
 
   /** Records the result once; false when it was already done (the result is then ignored). */
@@ -352,7 +316,7 @@ export class JobQueue implements Service {
     await removeDurable(this.path('pending', id));
     this.pendingJobs.delete(id);
     this.runningIds.delete(id);
-    await this.dropProgress(id);
+    await this.progressFiles.drop(id);
     return created;
   }
 
@@ -409,15 +373,7 @@ export class JobQueue implements Service {
     await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(record));
     this.failedIds.set(job.id, finished);
     await removeDurable(this.path('pending', job.id));
-    await this.dropProgress(job.id);
-  }
-
-  /** A finished job's progress is of no more use; a leftover is swept at the next start. */
-  private async dropProgress(id: string): Promise<void> {
-    if (!this.withProgress.delete(id)) return;
-    await unlink(this.progressPath(id)).catch((err: unknown) => {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.options.logger.debug('could not delete a finished job\'s progress', { id, err });
-    });
+    await this.progressFiles.drop(job.id);
   }
 
   private assertOpen(): void {
