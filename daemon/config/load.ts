@@ -4,6 +4,7 @@ import { configSchemaPath } from '../paths.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
 import { crossFieldIssues } from './cross-field-checks.js';
+import { applyPlatformDefaults, namedPaths } from './platform-defaults.js';
 import type { EarshotConfig } from './types.js';
 
 export interface LoadConfigOptions {
@@ -28,7 +29,7 @@ export function loadConfig(options: LoadConfigOptions = {}): EarshotConfig {
   return validateConfig(raw, source, options.env ?? {});
 }
 
-export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = {}): EarshotConfig {
+export function validateConfig(raw: unknown, source: string, env: NodeJS.ProcessEnv = {}, platform: NodeJS.Platform = process.platform): EarshotConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(source, [{ path: '(root)', message: 'must be a JSON object', hint: 'the file holds one object: { "siteId": "lab-1", ... }' }]);
   }
@@ -36,9 +37,11 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const config = structuredClone(raw) as Record<string, unknown>;
   const schema = configSchema();
   const envIssues = applyEnvOverrides(config, schema, env);
+  const named = namedPaths(config);
   const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
   const validate = ajv.compile(schema);
   const ok = validate(config);
+  if (ok) applyPlatformDefaults(config, named, platform);
   // Checks across fields run only on a config the schema accepts: they rely on its shape and defaults.
   const issues: ConfigIssue[] = [...envIssues, ...(ok ? crossFieldIssues(config) : issuesFromAjv(validate.errors ?? []))];
   if (issues.length > 0) throw new ConfigError(source, issues);

@@ -111,3 +111,15 @@ t.test("a live source's maxQueuedSegments comes from the schema when not set, an
   t.same(issuesOf(() => validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format, maxQueuedSegments: 0 }] }, 'zero.json')), ['sources[0].maxQueuedSegments: must be >= 1 (hint: backlog limit, default 32)']);
   t.same(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', maxQueuedSegments: 4 }] }, 'spool.json')), ['sources[0].maxQueuedSegments: unknown key (hint: remove it; known keys here: id, type, dir, settleMs, pollMs, raw, channel)']);
 });
+
+t.test('on macOS the paths systemd makes on Linux are replaced by ones that can be made there, unless named', async (t) => {
+  const mac = validateConfig({ siteId: 'mini' }, 'test', {}, 'darwin');
+  t.equal(mac.dataDir, '/Library/Application Support/Earshot', 'no StateDirectory, read-only system volume');
+  t.equal(mac.control.socket, '/var/run/earshot/control.sock', 'no /run');
+  const linux = validateConfig({ siteId: 'pi' }, 'test', {}, 'linux');
+  t.same([linux.dataDir, linux.control.socket], ['/var/lib/earshot', '/run/earshot/control.sock'], 'Linux keeps the schema\'s');
+  const named = validateConfig({ siteId: 'mini', dataDir: '/Users/shared/earshot', control: { socket: '/tmp/e.sock' } }, 'test', {}, 'darwin');
+  t.same([named.dataDir, named.control.socket], ['/Users/shared/earshot', '/tmp/e.sock'], 'named paths are kept');
+  const fromEnv = validateConfig({ siteId: 'mini' }, 'test', { EARSHOT_DATA_DIR: '/opt/earshot' }, 'darwin');
+  t.same([fromEnv.dataDir, fromEnv.control.socket], ['/opt/earshot', '/var/run/earshot/control.sock'], 'so are paths from the environment');
+});
