@@ -270,8 +270,9 @@ t.test('a spool folder that goes away and comes back empty (a share unmounted, t
   mkdirSync(dir);
   writeFileSync(join(dir, 'after.wav'), 'x');
   age(join(dir, 'after.wav'), 5000);
+  // Handled, then moved into done/: wait for the move (under load it can lag the handler).
   const until = Date.now() + 5000;
-  while (handled.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  while (!existsSync(join(dir, 'done', 'after.wav')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   t.same(handled, ['after.wav'], 'the recording made after the return is handled');
   t.same(readdirSync(join(dir, 'done')), ['after.wav'], 'into a done/ made again');
   t.ok(lines.some((l) => /spool folder readable again/.test(l)));
