@@ -10,7 +10,7 @@ import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
-import { isTransient, STOPPED_BY_SIGNAL, transientCode, transientReason } from '../shortage/transient-errors.js';
+import { isTransient, transientReason } from '../shortage/transient-errors.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
@@ -375,7 +375,7 @@ export class Scheduler implements Service {
         o.bus?.emit('jobInterrupted', { job, stopping: this.stopped });
         return;
       }
-      const givingUp = transientCode(err) === STOPPED_BY_SIGNAL && this.decoderStops.tooMany(id);
+      const givingUp = this.decoderStops.tooMany(id, err);
       if (isTransient(err) && !givingUp) return this.postpone(id, err, true);
       this.backoff.clear(id);
       this.decoderStops.clear(id);

@@ -1,3 +1,5 @@
+import { STOPPED_BY_SIGNAL, transientCode } from './transient-errors.js';
+
 /** Times in a row a job's or recording's decoder may be stopped by a signal before it is failed. */
 export const MAX_DECODER_STOPS = 3;
 
@@ -10,8 +12,12 @@ export const MAX_DECODER_STOPS = 3;
 export class RepeatedStops {
   private readonly counts = new Map<string, number>();
 
-  /** Counts one more stop; true once there have been more than MAX_DECODER_STOPS in a row. */
-  tooMany(key: string): boolean {
+  /**
+   * Whether `err` ends the retries of `key`: a decoder stop (counted here) that is one more
+   * than MAX_DECODER_STOPS in a row. Any other error is not counted and says false.
+   */
+  tooMany(key: string, err: unknown): boolean {
+    if (transientCode(err) !== STOPPED_BY_SIGNAL) return false;
     const n = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, n);
     return n > MAX_DECODER_STOPS;

@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
-import { STOPPED_BY_SIGNAL, transientCode, transientReason } from '../../shortage/transient-errors.js';
+import { transientCode, transientReason } from '../../shortage/transient-errors.js';
 import { RepeatedStops, stoppedTooOften } from '../../shortage/repeated-stops.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
@@ -248,7 +248,7 @@ export class SpoolWatcher implements AudioSource {
       // Our own disk is full, the process is out of file descriptors or memory, or its decoder
       // was stopped by a signal: not the recording's fault, so it stays here for a later scan.
       const code = transientCode(err);
-      const givingUp = code === STOPPED_BY_SIGNAL && this.decoderStops.tooMany(name);
+      const givingUp = this.decoderStops.tooMany(name, err);
       if (code && !givingUp) {
         const retryInSec = Math.round(this.retries.postpone(name) / 1000);
         if (code === 'ENOSPC' || code === 'EDQUOT') return logger.error(`disk full: cannot save speech from this recording; it stays in the spool and is tried again in ${retryInSec} s (free space under dataDir)`, { source: this.id, file: name });
