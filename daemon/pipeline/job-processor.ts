@@ -64,13 +64,13 @@ export class JobProcessor<S> {
     };
     let batch: SpeechSegment[] = [];
     let index = 0;
-    /** Set when a run stops building on an earlier one's transcripts; see ProgressHeader. */
-    let generation = 0;
+    /** A file job's saved progress, which also says the generation of its new transcripts' ids. */
+    let progress: ProgressKeeper | undefined;
     const flush = async () => {
       if (batch.length === 0) return;
       const segments = batch;
       batch = [];
-      const published = await this.transcribeBatch(job, segments, index, generation);
+      const published = await this.transcribeBatch(job, segments, index, progress?.generation ?? 0);
       index += segments.length;
       segments.forEach((s, i) => {
         const t = published[i];
@@ -99,8 +99,7 @@ export class JobProcessor<S> {
     } else {
       const detector = await this.options.detector();
       detector.reset();
-      const progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: `${detector.name} ${JSON.stringify(this.options.vad)}` }, job.id, this.options.logger) : undefined;
-      generation = progress?.generation ?? 0;
+      progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: `${detector.name} ${JSON.stringify(this.options.vad)}` }, job.id, this.options.logger) : undefined;
       let kept = 0;
       let seen = 0;
       let result;
@@ -123,7 +122,6 @@ export class JobProcessor<S> {
               kept++;
               return;
             }
-            generation = progress?.generation ?? 0;
             assertFinite(segment.samples, job.path, segment.startSec);
             batch.push(segment);
             if (batch.length >= this.options.batchSize) {

@@ -1,3 +1,4 @@
+import type { JobProgressSummary } from '../scheduler/job-queue.js';
 import type { JobTranscript } from './types.js';
 
 /**
@@ -77,7 +78,7 @@ function isFiniteNumber(value: unknown): value is number {
 }
 
 /** What `jobs list` shows of a job's progress: segments finished, and where the last ends. */
-export function summarizeJobProgress(records: unknown[]): { segments: number; throughSec: number } | undefined {
+export function summarizeJobProgress(records: unknown[]): JobProgressSummary | undefined {
   const progress = parseJobProgress(records);
   if (!progress) return undefined;
   return { segments: progress.segments.length, throughSec: progress.segments.at(-1)?.endSec ?? 0 };
