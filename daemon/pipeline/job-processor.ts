@@ -100,8 +100,16 @@ export class JobProcessor<S> {
       const detector = await this.options.detector();
       detector.reset();
       progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: `${detector.name} ${JSON.stringify(this.options.vad)}` }, job.id, this.options.logger) : undefined;
-      let kept = 0;
-      let seen = 0;
+      // The part before the last resume point is done and published: taken whole, not read again.
+      const start = progress?.start ?? { sample: 0, kept: [] };
+      start.kept.forEach(take);
+      let kept = start.kept.length;
+      let seen = kept;
+      index = kept;
+      /** Speech in the part not read again; the detector counts the rest. */
+      const skippedSpeechSec = start.kept.reduce((sum, s) => sum + (s.endSec - s.startSec), 0);
+      /** True once a batch failed part-way: some of its transcripts may be out but not among `finished`. */
+      let unrecorded = false;
       let result;
       try {
         result = await detectFileSegments(job.path, {
@@ -110,6 +118,7 @@ export class JobProcessor<S> {
           ...(run.signal ? { signal: run.signal } : {}),
           detector,
           settings: this.options.vad,
+          fromSample: start.sample,
           ...(job.startedAtMs !== undefined ? { startedAtMs: job.startedAtMs } : {}),
           onSegment: async (segment) => {
             run.signal?.throwIfAborted();
@@ -128,6 +137,7 @@ export class JobProcessor<S> {
               await progress?.beforePublishing(finished);
               // Errors past this point (ASR, plugins, outbox) are not the file's fault.
               await flush().catch((err: unknown) => {
+                unrecorded = true;
                 throw new DownstreamFailure(err);
               });
               await progress?.save(finished);
@@ -139,6 +149,7 @@ export class JobProcessor<S> {
         if (run.signal?.aborted) {
           const cause = err instanceof DownstreamFailure ? err.cause : err;
           if (cause !== run.signal.reason) this.options.logger.info('a job being interrupted also failed; it runs again', { jobId: job.id, err: cause });
+          if (!unrecorded) await progress?.saveResumePoint(finished);
           throw new JobInterrupted(job.id, finished.length);
         }
         if (err instanceof DownstreamFailure) throw err.cause;
@@ -147,8 +158,8 @@ export class JobProcessor<S> {
       if (batch.length > 0) await progress?.beforePublishing(finished);
       await flush();
       outcome.audioSec = result.durationSec;
-      outcome.speechSec = result.speechSec;
-      if (kept > 0) this.options.logger.info('job resumed from its saved progress', { jobId: job.id, segmentsKept: kept, segmentsTranscribed: finished.length - kept });
+      outcome.speechSec = skippedSpeechSec + result.speechSec;
+      if (kept > 0) this.options.logger.info('job resumed from its saved progress', { jobId: job.id, segmentsKept: kept, segmentsTranscribed: finished.length - kept, ...(start.sample > 0 ? { readFromSec: start.sample / MODEL_SAMPLE_RATE } : {}) });
     }
     outcome.processingMs = clock() - started;
     outcome.text = outcome.transcripts.map((t) => t.text).join(' ');

@@ -1,16 +1,26 @@
 import type { JobProgressSummary } from '../scheduler/job-queue.js';
+import { MODEL_SAMPLE_RATE } from '../audio/types.js';
 import type { JobTranscript } from './types.js';
 
 /**
  * How far a file job got, saved as records (one JSON line each, see JobQueue.saveProgress):
  * a header, then the speech segments it finished, in order from the first, with what each
- * published. A run after a stop or crash takes each segment the VAD cuts again at the same
- * place from here instead of transcribing it again. Segments are saved after each batch,
- * once their transcripts are in the outbox, so a saved segment's transcripts are never lost;
- * only new segments are appended, so a ten-hour recording does not rewrite its whole past.
+ * published, and resume points between them. Segments are saved after each batch, once
+ * their transcripts are in the outbox, so a saved segment's transcripts are never lost;
+ * only new records are appended, so a ten-hour recording does not rewrite its whole past.
+ *
+ * A later run starts reading the audio at the last resume point and takes the segments
+ * before it as they are. After it, it takes each saved segment the VAD cuts again at the
+ * same place instead of transcribing it: a crash can leave transcripts in the outbox that
+ * are not saved here, and only the same cut gives them the same ids again.
  */
 export interface ProgressHeader {
-  version: 1;
+  /**
+   * 2 since resume points: a daemon that knows only 1 refuses the file and starts over
+   * under new ids, rather than misreading a resume point as damage and cutting the audio
+   * after it differently under the ids already published.
+   */
+  version: 1 | 2;
   /** The recognizer that made the transcripts; another one means starting over. */
   modelId: string;
   /** The detector and segmenter settings that cut the audio; other ones mean starting over. */
@@ -31,32 +41,80 @@ export interface FinishedSegment {
   joules: number;
 }
 
+/**
+ * Written when a run is interrupted cleanly: every transcript it published is saved above,
+ * so the next run may start the VAD afresh at `sample` (the end of the last saved segment)
+ * instead of decoding and cutting the whole kept part again. The segments a run cuts after
+ * it are cut from there, so later runs start from the same place to cut them the same way.
+ */
+export interface ResumePoint {
+  /** Saved segments before it. */
+  segments: number;
+  /** Where the next run starts, in samples at 16 kHz from the start of the file. */
+  sample: number;
+}
+
 export interface JobProgress {
   header: ProgressHeader;
   segments: FinishedSegment[];
+  /** Every resume point, in order; a run starts at the last. */
+  resumePoints: ResumePoint[];
+}
+
+/** The records that hold this progress, resume points between the segments they follow. */
+export function progressRecords(header: ProgressHeader, segments: readonly FinishedSegment[], resumePoints: readonly ResumePoint[]): unknown[] {
+  const records: unknown[] = [header];
+  let next = 0;
+  segments.forEach((segment, i) => {
+    for (; next < resumePoints.length && resumePoints[next]!.segments === i; next++) records.push(resumeRecord(resumePoints[next]!));
+    records.push(segment);
+  });
+  for (; next < resumePoints.length; next++) records.push(resumeRecord(resumePoints[next]!));
+  return records;
+}
+
+export function resumeRecord(point: ResumePoint): unknown {
+  return { resumeAt: { segments: point.segments, sample: point.sample } };
 }
 
 /**
  * The progress in saved records: undefined when the header is not one this version wrote;
- * the segments stop at the first record that is not a segment (a line cut by a power cut).
+ * what is read stops at the first record that is neither a segment nor a resume point that
+ * fits where it stands (a line cut by a power cut).
  */
 export function parseJobProgress(records: unknown): JobProgress | undefined {
   if (!Array.isArray(records)) return undefined;
   const header = parseHeader(records[0]);
   if (!header) return undefined;
   const segments: FinishedSegment[] = [];
+  const resumePoints: ResumePoint[] = [];
   for (const record of records.slice(1)) {
     const segment = parseSegment(record);
-    if (!segment) break;
-    segments.push(segment);
+    if (segment) {
+      segments.push(segment);
+      continue;
+    }
+    const point = header.version === 2 ? parseResumePoint(record, segments) : undefined;
+    if (!point) break;
+    resumePoints.push(point);
   }
-  return { header, segments };
+  return { header, segments, resumePoints };
 }
 
 function parseHeader(value: unknown): ProgressHeader | undefined {
-  if (!isRecord(value) || value.version !== 1 || typeof value.modelId !== 'string' || typeof value.cut !== 'string') return undefined;
+  if (!isRecord(value) || (value.version !== 1 && value.version !== 2) || typeof value.modelId !== 'string' || typeof value.cut !== 'string') return undefined;
   if (!Number.isSafeInteger(value.generation) || (value.generation as number) < 0) return undefined;
-  return { version: 1, modelId: value.modelId, cut: value.cut, generation: value.generation as number };
+  return { version: value.version, modelId: value.modelId, cut: value.cut, generation: value.generation as number };
+}
+
+/** A resume point after the segments read so far, not before the end of the last of them. */
+function parseResumePoint(value: unknown, before: readonly FinishedSegment[]): ResumePoint | undefined {
+  if (!isRecord(value) || !isRecord(value.resumeAt)) return undefined;
+  const { segments, sample } = value.resumeAt;
+  if (segments !== before.length || !Number.isSafeInteger(sample) || (sample as number) < 0) return undefined;
+  const last = before.at(-1);
+  if (last && (sample as number) < Math.round(last.endSec * MODEL_SAMPLE_RATE)) return undefined;
+  return { segments, sample: sample as number };
 }
 
 function parseSegment(value: unknown): FinishedSegment | undefined {

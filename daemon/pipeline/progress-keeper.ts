@@ -1,17 +1,21 @@
 import { randomInt } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
-import { parseJobProgress, type FinishedSegment, type ProgressHeader } from './job-progress.js';
+import { MODEL_SAMPLE_RATE } from '../audio/types.js';
+import { parseJobProgress, progressRecords, resumeRecord, type FinishedSegment, type ProgressHeader, type ResumePoint } from './job-progress.js';
 
 /**
- * One run's view of a file job's saved progress: which saved segments it may take instead
- * of transcribing them, the generation its new transcripts' ids carry, and the saving of
- * what it finishes. The first save of a run writes the header and every finished segment
- * in place of the old file; later saves append only the new segments.
+ * One run's view of a file job's saved progress: where in the audio it starts, which saved
+ * segments it may take instead of transcribing them, the generation its new transcripts'
+ * ids carry, and the saving of what it finishes. The first save of a run writes the header
+ * and every finished segment in place of the old file; later saves append only the new
+ * segments.
  */
 export class ProgressKeeper {
   /** Saved segments this run may still take, in order from the first. */
   private keepable: FinishedSegment[];
+  /** Resume points under the current header, on disk or to be written with the next rewrite. */
+  private readonly resumePoints: ResumePoint[];
   /** Finished segments already on disk under the current header. */
   private savedCount = 0;
   private rewrite = true;
@@ -23,17 +27,19 @@ export class ProgressKeeper {
     private readonly slot: JobProgressSlot,
     private readonly header: ProgressHeader,
     keepable: FinishedSegment[],
+    resumePoints: ResumePoint[],
     private readonly jobId: string,
     private readonly logger: Logger,
     newGeneration = false,
   ) {
     this.keepable = keepable;
+    this.resumePoints = resumePoints;
     this.newGeneration = newGeneration;
   }
 
   /** What this run builds on, given the model and the cut it will use. */
   static open(slot: JobProgressSlot, now: { modelId: string; cut: string }, jobId: string, logger: Logger): ProgressKeeper {
-    const fresh = (generation: number) => new ProgressKeeper(slot, { version: 1, ...now, generation }, [], jobId, logger, generation > 0);
+    const fresh = (generation: number) => new ProgressKeeper(slot, { version: 2, ...now, generation }, [], [], jobId, logger, generation > 0);
     if (slot.saved === undefined) return fresh(0);
     const saved = parseJobProgress(slot.saved);
     if (!saved) {
@@ -51,7 +57,17 @@ export class ProgressKeeper {
       logger.info('job progress was saved with other VAD settings; the job starts from the beginning', { jobId });
       return fresh(next);
     }
-    return new ProgressKeeper(slot, saved.header, saved.segments, jobId, logger);
+    // Written back as version 2 by this run's first save, which rewrites the file.
+    return new ProgressKeeper(slot, { ...saved.header, version: 2 }, saved.segments, saved.resumePoints, jobId, logger);
+  }
+
+  /**
+   * Where this run starts reading the audio (in samples at 16 kHz), and the saved segments
+   * before that place, which it takes as they are: the last resume point, or the start.
+   */
+  get start(): { sample: number; kept: FinishedSegment[] } {
+    const point = this.resumePoints.at(-1);
+    return point ? { sample: point.sample, kept: this.keepable.slice(0, point.segments) } : { sample: 0, kept: [] };
   }
 
   /** Added to the ids of the transcripts this run makes from here on (0: none). */
@@ -90,16 +106,41 @@ export class ProgressKeeper {
 
   /** Saves the segments finished so far. A failed save is said once, and the job goes on. */
   async save(finished: FinishedSegment[]): Promise<void> {
+    await this.write(finished, []);
+  }
+
+  /**
+   * Saves a resume point after the last finished segment, once the run is interrupted with
+   * every transcript it published among `finished`: the next run starts there, instead of
+   * decoding and cutting the audio again from the start. Nothing is saved when a publish
+   * may have gone out unrecorded (the caller's to know) or when nothing is finished.
+   */
+  async saveResumePoint(finished: FinishedSegment[]): Promise<void> {
+    const last = finished.at(-1);
+    if (!last || this.resumePoints.at(-1)?.segments === finished.length) return;
+    // Stopped while still cutting again what an earlier run saved: the saved file is right
+    // as it is, and a point here would drop the saved segments after it.
+    if (this.keepable.length > finished.length) return;
+    const point = { segments: finished.length, sample: Math.round(last.endSec * MODEL_SAMPLE_RATE) };
+    this.resumePoints.push(point);
+    // Not saved: the point goes too, so that a later rewrite does not put it back.
+    if (!(await this.write(finished, [resumeRecord(point)]))) this.resumePoints.pop();
+  }
+
+  /** Saves the finished segments not on disk yet, then `after`. A failed save is said once, and the job goes on. */
+  private async write(finished: FinishedSegment[], after: unknown[]): Promise<boolean> {
     try {
-      if (this.rewrite) await this.slot.replace([this.header, ...finished]);
-      else await this.slot.append(finished.slice(this.savedCount));
+      if (this.rewrite) await this.slot.replace(progressRecords(this.header, finished, this.resumePoints));
+      else await this.slot.append([...finished.slice(this.savedCount), ...after]);
       this.savedCount = finished.length;
       this.rewrite = false;
+      return true;
     } catch (err) {
       // A failed append may leave a cut line: the next save writes the whole file again.
       this.rewrite = true;
       if (!this.saveFailed) this.logger.warn('could not save job progress; a restart would transcribe this job from its last save', { jobId: this.jobId, err });
       this.saveFailed = true;
+      return false;
     }
   }
 }

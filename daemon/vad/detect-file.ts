@@ -13,6 +13,13 @@ export interface DetectFileOptions {
   startedAtMs?: number;
   /** Ends the read between chunks (throwing the signal's reason), e.g. when the daemon stops. */
   signal?: AbortSignal;
+  /**
+   * Where detection starts, in samples at 16 kHz (default 0): the audio before it is
+   * decoded (so that what follows is the same samples as in a whole read) but not looked
+   * at, and the detector starts afresh there. Segment times stay counted from the file's
+   * start.
+   */
+  fromSample?: number;
   /** Receives each segment as soon as it is cut; the caller decides whether to keep it. */
   onSegment: (segment: SpeechSegment) => void | Promise<void>;
 }
@@ -41,8 +48,13 @@ export async function detectFileSegments(path: string, options: DetectFileOption
       await options.onSegment(s);
     }
   };
-  for await (const chunk of file.samples()) {
+  const from = options.fromSample ?? 0;
+  for await (const decoded of file.samples()) {
     options.signal?.throwIfAborted();
+    const skip = Math.min(Math.max(from - samples, 0), decoded.length);
+    const chunk = skip > 0 ? decoded.subarray(skip) : decoded;
+    samples += skip;
+    if (chunk.length === 0) continue;
     await take(
       await stream.push({
         sourceId: options.sourceId,

@@ -55,8 +55,10 @@ async function stopPartWay(t: Test, signal: 'SIGTERM' | 'SIGKILL') {
   const stopMs = Date.now() - signalled;
   const attempts = (JSON.parse(readFileSync(join(dataDir, 'queue', 'pending', `${jobId}.json`), 'utf8')) as { attempts: number }).attempts;
   const progressFile = join(dataDir, 'queue', 'progress', `${jobId}.jsonl`);
-  // One header line, then a line per finished segment.
-  const saved = readFileSync(progressFile, 'utf8').trim().split('\n').length - 1;
+  // A header line, a line per finished segment, and a resume point after a clean stop.
+  const lines = readFileSync(progressFile, 'utf8').trim().split('\n');
+  const saved = lines.filter((l) => l.includes('"startSec"')).length;
+  const resumePoint = lines.some((l) => l.includes('"resumeAt"'));
 
   const second = await startDaemon(config);
   t.teardown(() => {
@@ -73,6 +75,8 @@ async function stopPartWay(t: Test, signal: 'SIGTERM' | 'SIGKILL') {
     stopMs,
     attempts,
     saved,
+    resumePoint,
+    readFrom: /job resumed from its saved progress.*readFromSec=/.test(second.output()),
     kept: Number(resumed?.[1]),
     transcribed: Number(resumed?.[2]),
     progressLeft: existsSync(progressFile),
@@ -93,6 +97,7 @@ t.test('a stop in the middle of a long recording interrupts it, and the next sta
   t.equal(r.attempts, 0, 'the interrupted try is not counted against the job');
   t.ok(r.saved >= 12 && r.saved < SEGMENTS, `progress saved part-way: ${r.saved} of ${SEGMENTS} segments`);
   t.same([r.kept, r.transcribed], [r.saved, SEGMENTS - r.saved], 'the next start kept what was saved and transcribed only the rest');
+  t.ok(r.resumePoint && r.readFrom, 'the stop saved a resume point, and the next start read the audio from there');
   t.notOk(r.progressLeft, 'progress deleted once the job is done');
   t.equal(r.ids, SEGMENTS, 'one transcript per segment, none missing');
   t.equal(r.offsets, SEGMENTS, 'every segment of the recording is covered');
@@ -106,6 +111,7 @@ t.test('after a SIGKILL in the middle of a long recording the next start resumes
   t.equal(r.attempts, 1, 'a death counts as a try (the crash-loop guard), until the next run gets further');
   t.ok(r.saved >= 8 && r.saved < SEGMENTS, `progress saved part-way: ${r.saved} of ${SEGMENTS} segments`);
   t.same([r.kept, r.transcribed], [r.saved, SEGMENTS - r.saved], 'the next start kept what was saved and transcribed only the rest');
+  t.notOk(r.resumePoint || r.readFrom, 'no resume point after a kill: the next start cut the whole file again, to give what was published the same ids');
   t.equal(r.ids, SEGMENTS, 'one transcript per segment, none missing');
   t.equal(r.offsets, SEGMENTS, 'every segment of the recording is covered');
   t.match(r.doneList, r.jobId, 'the job is done');

@@ -3,6 +3,7 @@ import { LogSink } from '../../daemon/log/logger.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import { JobProcessor } from '../../daemon/pipeline/job-processor.js';
 import { EnergyDetector } from '../../daemon/vad/energy.js';
+import type { VoiceDetector } from '../../daemon/vad/types.js';
 import { resolveSegmenterSettings, type SegmenterSettings } from '../../daemon/vad/sensitivity.js';
 
 export interface FileJobHarness {
@@ -16,9 +17,9 @@ export interface FileJobHarness {
  * A real JobProcessor for file jobs around a loaded model, with the energy VAD, no plugins,
  * a fixed energy and carbon figure, and an outbox that keeps what it is given. `onPublish`
  * sees the count as each transcript arrives (to stop a run part-way); `modelId` may claim
- * another model's id.
+ * another model's id; `detector` replaces the energy VAD.
  */
-export function fileJobProcessor(model: LoadedModel, o: { modelId?: string; onPublish?: (count: number) => void; vad?: SegmenterSettings } = {}): FileJobHarness {
+export function fileJobProcessor(model: LoadedModel, o: { modelId?: string; onPublish?: (count: number) => void; vad?: SegmenterSettings; detector?: () => VoiceDetector } = {}): FileJobHarness {
   const published: TranscriptPayload[] = [];
   const logs: string[] = [];
   const processor = new JobProcessor<number>({
@@ -33,7 +34,7 @@ export function fileJobProcessor(model: LoadedModel, o: { modelId?: string; onPu
     },
     energy: { begin: async () => 0, end: async () => ({ joules: 2, kWh: 2 / 3.6e6, source: 'estimated', method: 'cpu-model:test' }) },
     carbon: { current: (atMs) => ({ gPerKWh: 100, source: 'static', status: 'live', atMs }) },
-    detector: async () => new EnergyDetector(),
+    detector: async () => o.detector?.() ?? new EnergyDetector(),
     vad: o.vad ?? resolveSegmenterSettings({}),
     batchSize: 4,
     logger: new LogSink({ level: 'info', format: 'text', write: (line) => void logs.push(line) }).logger('pipeline'),

@@ -13,7 +13,9 @@ import { parseJobProgress, summarizeJobProgress } from '../../daemon/pipeline/jo
 import type { TranscriptionJob } from '../../daemon/pipeline/types.js';
 import { JobInterrupted } from '../../daemon/scheduler/job-interrupted.js';
 import { isTransient } from '../../daemon/shortage/transient-errors.js';
+import { EnergyDetector } from '../../daemon/vad/energy.js';
 import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
+import type { VoiceDetector } from '../../daemon/vad/types.js';
 import { ffmpegChild } from '../helpers/ffmpeg-child.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { fileJobProcessor, type FileJobHarness } from '../helpers/file-job-processor.js';
@@ -49,6 +51,22 @@ function harness(modelId = model.id, onPublish: (count: number) => void = () => 
   return fileJobProcessor(model, { modelId, onPublish, vad });
 }
 
+/** The energy VAD, telling `onLook` how many samples it is given. */
+function countingDetector(onLook: (samples: number) => void): VoiceDetector {
+  const inner = new EnergyDetector();
+  return {
+    name: inner.name,
+    hopSamples: inner.hopSamples,
+    process: (samples) => {
+      onLook(samples.length);
+      return inner.process(samples);
+    },
+    flush: () => inner.flush(),
+    reset: () => inner.reset(),
+    close: () => inner.close(),
+  };
+}
+
 const job = (): TranscriptionJob => ({ id: 'job-1', sourceId: 'cli', path: recording, kind: 'file', recording, startedAtMs: Date.UTC(2026, 10, 25) });
 
 /** A progress slot with the queue's semantics in memory: the records, and each save made. */
@@ -71,6 +89,16 @@ async function interruptedRun(t: Test, stopAfter: number): Promise<unknown[]> {
   return progress.state.records;
 }
 
+/**
+ * What a crash in the same place leaves: the segments, without the resume point that only
+ * a clean interruption writes. The next run has to cut the whole file again.
+ */
+async function crashedRun(t: Test, stopAfter: number): Promise<unknown[]> {
+  return (await interruptedRun(t, stopAfter)).filter((r) => !isResumeRecord(r));
+}
+
+const isResumeRecord = (r: unknown) => typeof r === 'object' && r !== null && 'resumeAt' in r;
+
 async function uninterrupted() {
   const whole = await harness().processor.process(job(), { progress: slot().run });
   return { whole, ids: new Set(whole.transcripts.map((tr) => tr.id)) };
@@ -83,19 +111,138 @@ t.test('a run stopped after its second batch resumes at segment 8 and ends with 
   const saved = await interruptedRun(t, 5);
   const parsed = parseJobProgress(saved);
   t.equal(parsed?.segments.length, 8, 'two batches saved');
-  t.match(parsed?.header, { modelId: model.id, generation: 0, cut: /^energy \{/ });
+  t.match(parsed?.header, { version: 2, modelId: model.id, generation: 0, cut: /^energy \{/ });
+  const eighthEnd = parsed!.segments[7]!.endSec;
+  t.same(parsed?.resumePoints, [{ segments: 8, sample: Math.round(eighthEnd * MODEL_SAMPLE_RATE) }], 'a clean interruption saves where the next run starts: the end of the eighth segment');
+  t.ok(isResumeRecord(saved.at(-1)), 'the resume point follows the segments');
   const summary = summarizeJobProgress(saved);
   t.equal(summary?.segments, 8, '`jobs list` shows 8 segments done');
   t.ok(Math.abs((summary?.throughSec ?? 0) - whole.transcripts[7]!.endOffsetSec) < 0.001, `through the end of the eighth (${summary?.throughSec} s)`);
 
-  const h = harness();
+  let looked = 0;
+  const h = fileJobProcessor(model, { detector: () => countingDetector((n) => (looked += n)) });
   const resumed = await h.processor.process(job(), { progress: slot(saved).run });
   t.same(h.published.map((p) => p.id), whole.transcripts.slice(8).map((p) => p.id), 'only the last four segments were transcribed and published, under the ids they would have had');
   t.same(resumed.transcripts, whole.transcripts, 'the outcome lists every transcript, the kept ones first');
   t.equal(resumed.text, whole.text);
   t.equal(resumed.joules, whole.joules, 'kept segments keep their energy');
   t.equal(resumed.audioSec, whole.audioSec);
-  t.match(h.logs.join('\n'), /job resumed from its saved progress.*segmentsKept=8.*segmentsTranscribed=4/);
+  t.ok(Math.abs(resumed.speechSec - whole.speechSec) < 1e-9, 'and their speech');
+  const total = Math.round(whole.audioSec * MODEL_SAMPLE_RATE);
+  t.equal(looked, total - Math.round(eighthEnd * MODEL_SAMPLE_RATE), 'the VAD looked only at the audio after the resume point');
+  t.match(h.logs.join('\n'), /job resumed from its saved progress.*segmentsKept=8.*segmentsTranscribed=4.*readFromSec=/);
+});
+
+t.test('after a crash (no resume point) the next run cuts the file again from the start, and keeps the same ids', async (t) => {
+  const { whole } = await uninterrupted();
+  const saved = await crashedRun(t, 5);
+  let looked = 0;
+  const h = fileJobProcessor(model, { detector: () => countingDetector((n) => (looked += n)) });
+  const resumed = await h.processor.process(job(), { progress: slot(saved).run });
+  t.equal(looked, Math.round(whole.audioSec * MODEL_SAMPLE_RATE), 'the VAD looked at the whole file: transcripts published but not saved get the same cut, so the same ids');
+  t.same(h.published.map((p) => p.id), whole.transcripts.slice(8).map((p) => p.id));
+  t.same(resumed.transcripts, whole.transcripts);
+});
+
+t.test('resumed from a point, then crashed: the next run starts at the same point and takes what the second run saved', async (t) => {
+  const { whole } = await uninterrupted();
+  const saved = await interruptedRun(t, 5);
+  // The second run gets one more batch (segments 8-11 are cut from the resume point) into
+  // the outbox and the progress file, then dies before it finishes.
+  const second = harness();
+  const progress = slot(saved);
+  await second.processor.process(job(), { progress: progress.run });
+  const crashed = progress.state.records!;
+  t.equal(parseJobProgress(crashed)?.segments.length, SEGMENTS, 'the second run saved its batch after the resume point');
+  const third = harness();
+  const outcome = await third.processor.process(job(), { progress: slot(crashed).run });
+  t.equal(third.published.length, 0, 'nothing transcribed again: the segments after the point are cut the same way from the same place');
+  t.same(outcome.transcripts, whole.transcripts);
+});
+
+t.test('stopped while cutting again what a crashed run saved: the saved progress is left as it is', async (t) => {
+  const saved = await crashedRun(t, 5);
+  const stop = new AbortController();
+  let looked = 0;
+  // A quarter of the file in: segments 0-2 are cut again and taken, 3-7 not reached yet.
+  const quarter = Math.round((SEGMENTS / 4) * (5.456 / 2) * MODEL_SAMPLE_RATE);
+  const h = fileJobProcessor(model, { detector: () => countingDetector((n) => (looked += n) > quarter && stop.abort(new Error('stopping'))) });
+  const progress = slot(saved);
+  await t.rejects(h.processor.process(job(), { signal: stop.signal, progress: progress.run }), { name: 'JobInterrupted' });
+  t.equal(h.published.length, 0, 'nothing transcribed');
+  t.same(progress.state.saves, [], 'nothing saved: a resume point there would drop the saved segments after it');
+});
+
+t.test('a batch that fails part-way while the run is interrupted saves no resume point', async (t) => {
+  // Its first transcripts may be in the outbox without being saved: only cutting the whole
+  // file again gives them their ids again.
+  const stop = new AbortController();
+  let published = 0;
+  const failing = fileJobProcessor(model, {
+    onPublish: (n) => {
+      published = n;
+      if (n === 5) {
+        stop.abort(new Error('stopping'));
+        throw new Error('outbox full');
+      }
+    },
+  });
+  const progress = slot();
+  await t.rejects(failing.processor.process(job(), { signal: stop.signal, progress: progress.run }), { name: 'JobInterrupted' });
+  t.equal(published, 5, 'the fifth transcript reached the outbox before its batch failed');
+  const parsed = parseJobProgress(progress.state.records);
+  t.equal(parsed?.segments.length, 4, 'the first batch is saved');
+  t.same(parsed?.resumePoints, [], 'but no resume point');
+});
+
+t.test('a new generation after a resume point keeps the point when the file is rewritten', async (t) => {
+  const saved = await interruptedRun(t, 5);
+  const second = harness();
+  const progress = slot(saved);
+  await second.processor.process(job(), { progress: progress.run });
+  const records = progress.state.records!;
+  // Segment 9 (after the point) is saved as cut elsewhere: the next run starts a new generation there.
+  const ninth = records.findIndex((r) => !isResumeRecord(r) && (r as { startSec?: number }).startSec === parseJobProgress(records)!.segments[9]!.startSec);
+  (records[ninth] as { endSec: number }).endSec += 0.01;
+  const third = harness();
+  const again = slot(records);
+  await third.processor.process(job(), { progress: again.run });
+  t.equal(third.published.length, SEGMENTS - 9, 'segments 9-11 transcribed again');
+  const parsed = parseJobProgress(again.state.records);
+  t.equal(parsed?.header.generation, 1);
+  t.same(parsed?.resumePoints, parseJobProgress(saved)?.resumePoints, 'the resume point survives the rewrite');
+  t.ok(isResumeRecord(again.state.records![9]), 'in its place, after the eighth segment');
+  t.equal(parsed?.segments.length, 9, 'the rewrite, before the new generation went out, held the nine kept segments');
+});
+
+t.test('progress saved before resume points (version 1) is still used, and written back as version 2', async (t) => {
+  const { whole } = await uninterrupted();
+  const saved = await crashedRun(t, 5);
+  (saved[0] as { version: number }).version = 1;
+  const h = harness();
+  const progress = slot(saved);
+  const outcome = await h.processor.process(job(), { progress: progress.run });
+  t.equal(h.published.length, SEGMENTS - 8, 'its eight segments kept');
+  t.same(outcome.transcripts, whole.transcripts);
+  t.equal(parseJobProgress(progress.state.records)?.header.version, 2);
+});
+
+t.test('a resume point that does not fit where it stands ends what is read', async (t) => {
+  const saved = await interruptedRun(t, 5);
+  const at = saved.findIndex(isResumeRecord);
+  const point = (saved[at] as { resumeAt: { segments: number; sample: number } }).resumeAt;
+  for (const [what, bad] of [
+    ['a count of segments that is not those before it', { segments: 7, sample: point.sample }],
+    ['a place before the end of the last segment', { segments: 8, sample: point.sample - 1 }],
+    ['a place that is not a whole sample', { segments: 8, sample: point.sample + 0.5 }],
+  ] as const) {
+    const records = [...saved];
+    records[at] = { resumeAt: bad };
+    t.same(parseJobProgress(records)?.resumePoints, [], what);
+  }
+  const v1 = structuredClone(saved);
+  (v1[0] as { version: number }).version = 1;
+  t.same(parseJobProgress(v1)?.resumePoints, [], 'nor in a version 1 file, which never had them');
 });
 
 t.test('progress made by another model is not used, and the new transcripts get new ids', async (t) => {
@@ -123,7 +270,7 @@ t.test('progress saved with other VAD settings is not used: the cuts differ, so 
 
 t.test('where the VAD cuts differently from the saved progress, the job transcribes from there under new ids', async (t) => {
   const { whole, ids } = await uninterrupted();
-  const saved = await interruptedRun(t, 5);
+  const saved = await crashedRun(t, 5);
   (saved[4] as { endSec: number }).endSec += 0.01; // record 0 is the header: this is segment 3
   const h = harness();
   const progress = slot(saved);
@@ -149,7 +296,7 @@ t.test('a new generation is on disk before its first transcript goes out', async
 });
 
 t.test('cut differently, then interrupted again: the next run keeps both generations\' ids', async (t) => {
-  const saved = await interruptedRun(t, 5);
+  const saved = await crashedRun(t, 5);
   (saved[4] as { endSec: number }).endSec += 0.01; // segment 3 is cut elsewhere now
   const stop = new AbortController();
   const second = harness(model.id, (n) => n === 6 && stop.abort(new Error('stopping')));
@@ -166,7 +313,7 @@ t.test('cut differently, then interrupted again: the next run keeps both generat
 
 t.test('progress that is not understood means starting over, said once', async (t) => {
   const whole = await uninterrupted();
-  for (const bad of [[{ version: 2, modelId: model.id, cut: '', generation: 0 }], ['garbage'], []]) {
+  for (const bad of [[{ version: 3, modelId: model.id, cut: '', generation: 0 }], ['garbage'], []]) {
     const h = harness();
     const outcome = await h.processor.process(job(), { progress: slot(bad).run });
     t.equal(h.published.length, SEGMENTS, `${JSON.stringify(bad).slice(0, 40)}: every segment transcribed`);
@@ -177,7 +324,7 @@ t.test('progress that is not understood means starting over, said once', async (
 });
 
 t.test('a damaged segment record ends what is kept', async (t) => {
-  const saved = await interruptedRun(t, 5);
+  const saved = await crashedRun(t, 5);
   saved[3] = { startSec: 'x' };
   const h = harness();
   await h.processor.process(job(), { progress: slot(saved).run });
