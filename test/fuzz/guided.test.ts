@@ -257,15 +257,27 @@ t.test('saved job progress: the records read back, a header and the segments bef
   const transcript = { id: 'tr-1', text: 'hello there', rawText: 'hello there', startOffsetSec: 0.5, endOffsetSec: 2.4 };
   const lines = (records: unknown[]) => Buffer.from(records.map((r) => JSON.stringify(r) + '\n').join(''));
   const header = { version: 1, modelId: 'nemo-ctc-en', cut: 'energy {"threshold":0.5}', generation: 2 };
-  const seeds = [lines([header, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]), lines([{ ...header, generation: 0 }])];
+  const seeds = [
+    lines([header, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]),
+    lines([{ ...header, generation: 0 }]),
+    lines([{ ...header, version: 2 }, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { resumeAt: { segments: 1, sample: 38400 } }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]),
+  ];
   const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
-  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.') || url.includes('/scheduler/json-lines.'), dictionary: ['"version"', '"modelId"', '"cut"', '"generation"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', 'null', '1e400', '-0', '[]', '{}', '\n', '"__proto__"'] }, (input) => {
+  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.') || url.includes('/scheduler/json-lines.'), dictionary: ['"version"', '"modelId"', '"cut"', '"generation"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', '"resumeAt"', '"segments"', '"sample"', 'null', '1e400', '-0', '[]', '{}', '\n', '"__proto__"'] }, (input) => {
     const records = parseJsonLines(input.toString('utf8'));
     const parsed = parseJobProgress(records);
     if (parsed === undefined) return;
     const h = parsed.header;
-    if (h.version !== 1 || typeof h.modelId !== 'string' || typeof h.cut !== 'string' || !Number.isSafeInteger(h.generation) || h.generation < 0) throw new Error(`accepted a malformed header: ${JSON.stringify(h).slice(0, 200)}`);
-    if (parsed.segments.length > records.length - 1) throw new Error('more segments than records');
+    if ((h.version !== 1 && h.version !== 2) || typeof h.modelId !== 'string' || typeof h.cut !== 'string' || !Number.isSafeInteger(h.generation) || h.generation < 0) throw new Error(`accepted a malformed header: ${JSON.stringify(h).slice(0, 200)}`);
+    if (parsed.segments.length + parsed.resumePoints.length > records.length - 1) throw new Error('more segments and resume points than records');
+    let after = 0;
+    for (const p of parsed.resumePoints) {
+      if (h.version !== 2) throw new Error('a resume point read from a version 1 file');
+      if (!Number.isSafeInteger(p.sample) || p.sample < 0 || !Number.isSafeInteger(p.segments) || p.segments < after || p.segments > parsed.segments.length) throw new Error(`accepted a resume point out of place: ${JSON.stringify(p)}`);
+      const last = parsed.segments[p.segments - 1];
+      if (last && p.sample < Math.round(last.endSec * 16000)) throw new Error(`accepted a resume point inside a segment before it: ${JSON.stringify(p)}`);
+      after = p.segments;
+    }
     for (const s of parsed.segments) {
       if (!finite(s.startSec) || !finite(s.endSec) || !finite(s.joules)) throw new Error(`accepted a segment with a non-number: ${JSON.stringify(s).slice(0, 200)}`);
       for (const tr of s.transcripts) {
