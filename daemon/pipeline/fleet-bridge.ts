@@ -10,7 +10,7 @@ import { readJson } from '../scheduler/durable-file.js';
 import { wavSeconds } from '../scheduler/wav-duration.js';
 import type { FleetOfferer } from '../mqtt/fleet/fleet-offerer.js';
 import { FleetJobGivenUp } from '../mqtt/fleet/fleet-worker.js';
-import type { JobDonePayload, JobOfferPayload } from '../mqtt/payloads/job.js';
+import type { JobOfferPayload, JobResultPayload } from '../mqtt/payloads/job.js';
 import { checkFleetSize, decodeFleetJob, encodeFleetJob, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
 import { fleetLimits, type MqttFleetConfig } from '../mqtt/config.js';
 import { FleetInbox } from './fleet-inbox.js';
@@ -61,7 +61,7 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
 
 /** Why a taken job ended here unfinished: see FleetBridge.giveUp. */
 const GIVEN_UP_STOPPING = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
-const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here at the thermal hard limit; its offerer offers it again when its lease ends';
+const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again';
 
 /**
  * Joins the daemon's batch pipeline to MQTT fleet work sharing (issue #6).
@@ -220,11 +220,12 @@ export class FleetBridge implements Service {
    * A taken job interrupted here is not resumed here. After a stop it cannot be: the next
    * start clears the inbox its audio is in, since its offerer offers it again once this box
    * is offline. At the thermal hard limit it should not be: waiting to cool could outlast
-   * the offerer's lease, and the job would then run twice. It ends as failed here with that
-   * said, and unanswered: an error would reach the offerer as the job's result (see stop()).
+   * the offerer's lease, and the job would then run twice; a cooler box can take it now. It
+   * ends as failed here with that said, and the worker hands it back to its offerer (not as
+   * an error, which would reach the offerer as the job's result; see stop()).
    */
   private async giveUp(localId: string, why: string): Promise<void> {
-    // Ends runJob (its slot, its inbox file) without an answer to the offerer.
+    // Ends runJob (its slot, its inbox file) without a result for the offerer.
     this.waiters.get(localId)?.reject(new FleetJobGivenUp(why));
     this.waiters.delete(localId);
     await this.options.queue.fail(localId, why).catch((err: unknown) => this.options.logger.warn('could not record a given-up fleet job', { localId, err }));
@@ -317,7 +318,7 @@ export class FleetBridge implements Service {
       while (this.started && this.backlog.length > 0 && this.outstandingBytes < this.limits.maxOutstandingBytes) {
         const record = this.backlog.shift()!;
         let job: FleetTranscribeJob;
-        let result: Promise<JobDonePayload>;
+        let result: Promise<JobResultPayload>;
         try {
           // The file is read now, not at submit: it must still be the one submitted.
           const rules = record.within ? { within: record.within } : {};
@@ -368,7 +369,7 @@ export class FleetBridge implements Service {
     }
   }
 
-  private async finish(record: FleetOfferRecord, done: JobDonePayload): Promise<void> {
+  private async finish(record: FleetOfferRecord, done: JobResultPayload): Promise<void> {
     try {
       await this.store.finish({ ...record, finishedAt: new Date().toISOString(), done });
       this.options.logger.info('fleet: offered job done', { jobId: record.id, takenBy: done.takenBy, status: done.status });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeDurable, writeDurable } from '../scheduler/durable-file.js';
-import type { JobDonePayload } from '../mqtt/payloads/job.js';
+import type { JobResultPayload } from '../mqtt/payloads/job.js';
 
 /** `<dataDir>/fleet/offers/<id>.json`: a job this box has offered and not yet seen finished. */
 export interface FleetOfferRecord {
@@ -38,7 +38,7 @@ export function newOfferNonce(): string {
 /** `<dataDir>/fleet/results/<id>.json`: an offered job and its first result. */
 export interface FleetResultRecord extends FleetOfferRecord {
   finishedAt: string;
-  done: JobDonePayload;
+  done: JobResultPayload;
 }
 
 /**

@@ -37,7 +37,7 @@ function variant(source: Buffer, gain: number): Buffer {
 }
 
 function resultOf(d: JobDonePayload): FleetTranscribeResult {
-  if (d.status !== 'ok') throw new Error(`${d.jobId} failed on ${d.takenBy}: ${d.error}`);
+  if (d.status !== 'ok') throw new Error(`${d.jobId} ${d.status} on ${d.takenBy}: ${d.status === 'error' ? d.error : d.reason}`);
   return d.result as FleetTranscribeResult;
 }
 

@@ -52,7 +52,7 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   t.match(failed, [{ job: { id: localId }, error: /fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline/ }]);
   t.match(lines.join('\n'), /fleet job given up.*localId=hq-meeting\.a1/);
   while (answered === undefined) await new Promise((r) => setTimeout(r, 10));
-  t.equal(answered, 'FleetJobGivenUp', 'the run ends so, which the worker answers with nothing (an error would be the job\'s result)');
+  t.equal(answered, 'FleetJobGivenUp', 'the run ends so, which the worker answers with a release, not an error (an error would be the job\'s result)');
   t.same(readdirSync(join(dataDir, 'fleet', 'inbox')), [], 'its audio is removed from the inbox');
   t.equal((bridge as unknown as { taking: Set<string> }).taking.size, 0, 'and its slot is free for the next fleet job (hasBudget counts the taken ones)');
 
@@ -64,7 +64,7 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   await queue.postpone('hq-call.a1');
   bus.emit('jobInterrupted', { job: job2, stopping: false });
   while ((await queue.get('hq-call.a1'))?.state !== 'failed') await new Promise((r) => setTimeout(r, 10));
-  t.match((await queue.failedRecords()).find((f) => f.job.id === 'hq-call.a1'), { error: /fleet job given up: interrupted here at the thermal hard limit; its offerer offers it again when its lease ends/ });
+  t.match((await queue.failedRecords()).find((f) => f.job.id === 'hq-call.a1'), { error: /fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again/ });
 
   // Taken and still queued (never started) when the daemon stops: given up by the bridge's stop.
   const offer3 = { ...offer, jobId: 'hq-memo' };

@@ -3,14 +3,14 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { FleetOfferStore, newOfferNonce, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
-import type { JobDonePayload } from '../../daemon/mqtt/payloads/job.js';
+import type { JobResultPayload } from '../../daemon/mqtt/payloads/job.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
 
 function offer(id: string, offeredAt: string, round = 1): FleetOfferRecord {
   return { id, input: `/srv/audio/${id}.wav`, offeredAt, round };
 }
 
-function done(jobId: string, takenBy: string): JobDonePayload {
+function done(jobId: string, takenBy: string): JobResultPayload {
   return { v: PAYLOAD_VERSION, jobId, attempt: 1, takenBy, ts: new Date().toISOString(), status: 'ok', result: { text: `text of ${jobId}` } };
 }
 
@@ -103,7 +103,7 @@ t.test('prune deletes results past their retention (errors kept longer), also th
   const day = 86_400_000;
   const now = Date.parse('2026-03-10T00:00:00.000Z');
   const at = (daysAgo: number) => new Date(now - daysAgo * day).toISOString();
-  const failed = (jobId: string): JobDonePayload => ({ ...done(jobId, 'box-2'), status: 'error', error: 'not a WAV file' }) as JobDonePayload;
+  const failed = (jobId: string): JobResultPayload => ({ ...done(jobId, 'box-2'), status: 'error', error: 'not a WAV file' }) as JobResultPayload;
   await store.finish({ ...offer('f-old', at(9)), finishedAt: at(8), done: done('f-old', 'box-2') });
   await store.finish({ ...offer('f-new', at(2)), finishedAt: at(1), done: done('f-new', 'box-2') });
   await store.finish({ ...offer('f-bad', at(9)), finishedAt: at(8), done: failed('f-bad') });

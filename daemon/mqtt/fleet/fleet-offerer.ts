@@ -2,7 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION, presenceSequence } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
-import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
+import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload, JobResultPayload } from '../payloads/job.js';
 import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
@@ -31,7 +31,7 @@ interface Outstanding {
   /** `<site>#<attempt>` of every attempt granted: a result is taken only for one of them. */
   grantees: Set<string>;
   since: number;
-  resolve: (done: JobDonePayload) => void;
+  resolve: (done: JobResultPayload) => void;
 }
 
 /** What the offerer keeps of a site's status: the last that counted, and when its newest `online` was made. */
@@ -53,9 +53,10 @@ export interface FleetOffererStats {
 /**
  * The site that owns a backlog offers jobs to its group and is the one authority on who
  * runs each: it grants every attempt of a job to the first claimant only, offers a job again
- * (attempt + 1, so claims for the old attempt are refused) when the connection its taker
- * claimed under goes offline (the broker publishes that connection's last will) or the taker
- * overruns the lease, and resolves each job at its first result.
+ * (attempt + 1, so claims for the old attempt are refused) when its taker hands it back, when
+ * the connection its taker claimed under goes offline (the broker publishes that
+ * connection's last will) or the taker overruns the lease, and resolves each job at its
+ * first result.
  */
 export class FleetOfferer {
   private readonly jobs = new Map<string, Outstanding>();
@@ -114,7 +115,7 @@ export class FleetOfferer {
   }
 
   /** Offers a job to the group; resolves with its first result. */
-  offer(jobId: string, job: Record<string, unknown>): Promise<JobDonePayload> {
+  offer(jobId: string, job: Record<string, unknown>): Promise<JobResultPayload> {
     checkTopicLevel('job id', jobId);
     if (this.jobs.has(jobId)) return Promise.reject(new Error(`job ${jobId} is already offered`));
     return new Promise((resolve) => {
@@ -173,6 +174,12 @@ export class FleetOfferer {
     if (!done) return;
     if (!job.grantees.has(`${done.takenBy}#${done.attempt}`)) {
       this.ignored.warn('fleet: result for an attempt that was never granted to its sender; ignored', { jobId, takenBy: done.takenBy, attempt: done.attempt });
+      return;
+    }
+    if (done.status === 'released') {
+      // Only the holder of the current attempt can hand it back: a late or replayed release
+      // of an earlier attempt must not take the job from the box that has it now.
+      if (done.attempt === job.offer.attempt && job.grantedTo === done.takenBy) this.reoffer(job, `${done.takenBy} handed it back: ${done.reason}`);
       return;
     }
     this.jobs.delete(jobId);

@@ -12,8 +12,9 @@ export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
 
 /**
  * A runner's way to end a job without a result: the box gave it up (it stopped, or got too
- * hot). The worker publishes nothing, since an error would reach the offerer as the job's
- * result; the offerer offers it again when its lease ends or this box goes offline.
+ * hot). The worker hands the attempt back (a `released` message, not an error, which would
+ * reach the offerer as the job's result) and the offerer offers it again at once. While this
+ * box stops it sends nothing: its going offline does the same.
  */
 export class FleetJobGivenUp extends Error {
   constructor(message: string) {
@@ -257,13 +258,14 @@ export class FleetWorker {
       done = { ...base, ts: new Date().toISOString(), status: 'ok', result: result ?? null };
     } catch (err) {
       if (err instanceof FleetJobGivenUp) {
-        logger.info('fleet: job given up here, unanswered; its offerer offers it again', { jobId: offer.jobId, attempt: offer.attempt, why: err.message });
-        return;
+        logger.info('fleet: job given up here and handed back; its offerer offers it again', { jobId: offer.jobId, attempt: offer.attempt, why: err.message });
+        done = { ...base, ts: new Date().toISOString(), status: 'released', reason: err.message };
+      } else {
+        this.counts.failed += 1;
+        // Always a string (the job-done schema says so): a runner may throw anything.
+        done = { ...base, ts: new Date().toISOString(), status: 'error', error: err instanceof Error ? err.message : String(err) };
+        logger.warn('fleet: job failed', { jobId: offer.jobId, err });
       }
-      this.counts.failed += 1;
-      // Always a string (the job-done schema says so): a runner may throw anything.
-      done = { ...base, ts: new Date().toISOString(), status: 'error', error: err instanceof Error ? err.message : String(err) };
-      logger.warn('fleet: job failed', { jobId: offer.jobId, err });
     }
     if (this.stopped) return;
     try {

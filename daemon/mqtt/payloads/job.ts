@@ -38,11 +38,21 @@ export interface JobGrantPayload {
   ts: string;
 }
 
-/** `earshot/jobs/<group>/done/<jobId>`: the result of a job, success or failure. */
-export type JobDonePayload = {
+/**
+ * `earshot/jobs/<group>/done/<jobId>`: the result of a job, success or failure; or
+ * `released`: the box that was granted the attempt gave it up unfinished (it got too hot),
+ * and the offerer offers the job again now rather than when the lease ends. Offerers that
+ * predate `released` refuse it by their schema and wait for the lease, as before.
+ */
+export type JobDonePayload = JobResultPayload | (JobDoneHeader & { status: 'released'; reason: string });
+
+/** A job's result: what an offer resolves with. */
+export type JobResultPayload = JobDoneHeader & ({ status: 'ok'; result: unknown } | { status: 'error'; error: string });
+
+interface JobDoneHeader {
   v: typeof PAYLOAD_VERSION;
   jobId: string;
   attempt: number;
   takenBy: string;
   ts: string;
-} & ({ status: 'ok'; result: unknown } | { status: 'error'; error: string });
+}

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { rmSync, writeFileSync } from 'node:fs';
 import mqtt from 'mqtt';
-import type { JobDonePayload } from '../../../daemon/mqtt/payloads/job.js';
+import type { JobResultPayload } from '../../../daemon/mqtt/payloads/job.js';
 import { fleetTopics } from '../../../daemon/mqtt/topics.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
 import { tempDir } from '../../helpers/paths.js';
@@ -30,7 +30,7 @@ const HOSTILE = ['null', '[]', '1', '"x"', '{}', 'not json', Buffer.from([0xff, 
 t.test('hostile payloads on every fleet topic are ignored and the job is still done once', async (t) => {
   const { topics, box, offerer, mallory } = await groupUnderAttack(t);
 
-  let result: JobDonePayload | undefined;
+  let result: JobResultPayload | undefined;
   void offerer.offer('job-1', { file: '/spool/job-1.wav' }).then((d) => (result = d));
   const ts = new Date().toISOString();
   const shaped = [
@@ -97,7 +97,7 @@ t.test('a flood of forged offline statuses re-offers a job at most once a second
 
 t.test('site names and job ids that no topic may hold are refused, and the offerer stays connected', async (t) => {
   const { topics, box, offerer, mallory } = await groupUnderAttack(t);
-  let result: JobDonePayload | undefined;
+  let result: JobResultPayload | undefined;
   void offerer.offer('job-1', { file: '/spool/job-1.wav' }).then((d) => (result = d));
   const ts = new Date().toISOString();
   // A grant goes to grant/<takenBy>/<job>: a NUL or control character there would make the

@@ -1,5 +1,5 @@
 import t from 'tap';
-import type { JobDonePayload } from '../../../daemon/mqtt/payloads/job.js';
+import type { JobResultPayload } from '../../../daemon/mqtt/payloads/job.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
 import { tempDir } from '../../helpers/paths.js';
 import { offererOn, startBox } from '../helpers/fleet-boxes.js';
@@ -14,7 +14,7 @@ t.test('three boxes share 60 jobs over Mosquitto exactly once, with one killed h
   await Promise.all(boxes.map((x) => x.box.waitFor((l) => l.includes('ready'), 60_000, `${x.siteId} ready`)));
   const offerer = await offererOn(t, broker.url, 'office');
 
-  const results = new Map<string, JobDonePayload>();
+  const results = new Map<string, JobResultPayload>();
   const all = Array.from({ length: 60 }, (_, i) => {
     const jobId = `job-${String(i).padStart(2, '0')}`;
     return offerer.offer(jobId, { file: `/spool/${jobId}.wav` }).then((d) => results.set(jobId, d));
