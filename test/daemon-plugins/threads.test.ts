@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PluginsConfig } from '../../daemon/plugins/types.js';
+import { waitFor } from '../helpers/daemon-process.js';
 import { startSandboxHost } from './sandbox.js';
 
 /**
@@ -124,6 +125,54 @@ t.test('a scheduled task stuck in a synchronous loop is timed from outside and t
   await sleep(400);
   const cpu = await cpuSecondsOver(1000);
   t.ok(cpu < 0.6, `its thread was terminated: ${cpu.toFixed(2)} CPU s in 1 s`);
+});
+
+t.test('a scheduled task whose promise never settles is cut off at its limit; the thread lives on and its next runs count again', async (t) => {
+  const { host, sb } = await startHost(t, ['hanging-task'], { lifecycleTimeoutMs: 300 });
+  const state = () => host.info('hanging-task');
+  // The first run starts after 1 s; the thread's own limit ends it 300 ms later.
+  await waitFor(() => state().failures === 1, 5000, 'the first run to time out');
+  t.match(state(), { state: 'running', isolation: 'thread', consecutiveFailures: 1, error: 'scheduled task timed out after 300 ms' });
+  t.ok(sb.lines.some((l) => l.startsWith('WARN') && l.includes('plugin earshot-plugin-hanging-task failed: scheduled task timed out after 300 ms')), 'logged by name');
+  t.equal((await host.process({ text: 'acme', language: 'en' })).text, 'ACME', 'transcripts go on meanwhile');
+  const callsBefore = state().calls;
+  await waitFor(() => state().calls > callsBefore, 3000, 'a later run to succeed');
+  t.match(state(), { state: 'running', consecutiveFailures: 0 }, 'a good run clears the count');
+  // Past the host's own timer for the first run (its limit + 1 s grace): not counted twice.
+  await sleep(1500);
+  t.match(state(), { state: 'running', failures: 1, consecutiveFailures: 0 });
+  t.same(host.hotwords().map((h) => h.phrase).sort(), ['acme', 'hanging']);
+});
+
+/** As in plugin-worker.ts: what a plugin's own logger lets through. */
+const LOGS_PER_SECOND = 50;
+const LOG_BURST = 200;
+
+t.test('a plugin logging in a tight loop gets its burst and 50 records a second through, the rest counted in one report', async (t) => {
+  const { host, sb } = await startHost(t, ['log-flood'], { timeoutMs: 10_000 });
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 10);
+  t.teardown(() => clearInterval(ticker));
+  const began = performance.now();
+  const out = await host.process({ text: 'acme', language: 'en' });
+  const seconds = (performance.now() - began) / 1000;
+  t.match(out, { text: /^ACME logged \d+$/, applied: ['earshot-plugin-log-flood', 'earshot-plugin-shout'], skipped: [] }, 'the transcript came through both plugins');
+  t.ok(ticks >= 20, `the daemon's own timers fired during the flood (${ticks} ticks of 10 ms in ${seconds.toFixed(1)} s)`);
+  const logged = Number(/logged (\d+)$/.exec(out.text)![1]);
+
+  // The report comes from the thread's timer, once its loop is free again.
+  const report = /earshot:plugins:log-flood (\d+) log records dropped: the plugin logged more than 50 per second/;
+  await waitFor(() => sb.lines.some((l) => report.test(l)), 3000, 'the drop report');
+  await sleep(1500); // a second report would come a second after the first
+  const reports = sb.lines.filter((l) => report.test(l));
+  t.equal(reports.length, 1, 'one flood, one report');
+  t.ok(reports[0]!.startsWith('WARN'));
+  const passed = sb.lines.filter((l) => / earshot:plugins:log-flood flood \d+/.test(l)).length;
+  t.ok(passed >= LOG_BURST, `the burst passed: ${passed} records`);
+  t.ok(passed <= LOG_BURST + LOGS_PER_SECOND * seconds + 1, `${passed} records of ${logged} in ${seconds.toFixed(1)} s reached the log`);
+  t.equal(passed + Number(report.exec(reports[0]!)![1]), logged, 'every record either logged or counted as dropped');
+  t.notOk(sb.lines.some((l) => l.includes("log records from the plugin's thread dropped")), "the thread's own limit cut, not the host's backstop");
+  t.match(host.info('log-flood'), { state: 'running', failures: 0 });
 });
 
 t.test('two enables at once start one instance; a disable during a start wins', async (t) => {
