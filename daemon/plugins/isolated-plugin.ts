@@ -289,7 +289,14 @@ export class IsolatedPlugin {
         // Timed from here: a task stuck in a synchronous loop never reports its own timeout.
         const timer = setTimeout(() => {
           this.tasks.delete(message.id);
-          if (!this.stopping) o.onTaskOutcome({ ok: false, reason: `timed out after ${o.taskTimeoutMs} ms` });
+          if (this.stopping) return;
+          o.onTaskOutcome({ ok: false, reason: `timed out after ${o.taskTimeoutMs} ms` });
+          // The thread's own limit did not end the task: its event loop is likely blocked, and
+          // then no task or call runs there again. One failure short of maxFailures it would
+          // spin on unnoticed, so a thread that also ignores a ping is stopped as lost.
+          void this.responsive(TASK_GRACE_MS).then((alive) => {
+            if (!alive && this.ended === undefined) this.lose(`its thread is stuck in a scheduled task (past its ${o.taskTimeoutMs} ms limit, it does not answer)`);
+          });
         }, limit);
         timer.unref();
         this.tasks.set(message.id, timer);

@@ -127,6 +127,24 @@ t.test('a scheduled task stuck in a synchronous loop is timed from outside and t
   t.ok(cpu < 0.6, `its thread was terminated: ${cpu.toFixed(2)} CPU s in 1 s`);
 });
 
+t.test('a scheduled task stuck in a synchronous loop stops its thread before maxFailures: nothing else can run there', async (t) => {
+  const { host, sb } = await startHost(t, ['stuck-task'], { lifecycleTimeoutMs: 300, maxFailures: 3 });
+  const state = () => host.info('stuck-task');
+  // The task starts after 1 s, is counted timed out 300 ms + 1 s grace later, and its thread
+  // then gets 1 s more to answer a ping: one failure short of maxFailures, it is set aside anyway.
+  await waitFor(() => state().state === 'failed', 8000, 'stuck-task set aside');
+  t.match(state(), { state: 'failed', failures: 2, error: /^its thread is stuck in a scheduled task/ });
+  t.ok(sb.lines.some((l) => l.startsWith('WARN') && l.includes('plugin earshot-plugin-stuck-task failed: scheduled task timed out after 300 ms')), 'the timeout is logged by name');
+  t.ok(sb.lines.some((l) => l.startsWith('ERROR') && l.includes('plugin earshot-plugin-stuck-task stopped: its thread is stuck')), 'and so is the stop');
+  const out = await host.process({ text: 'acme', language: 'en' });
+  t.equal(out.text, 'ACME', 'transcripts go on');
+  t.match(out.skipped, [{ plugin: 'earshot-plugin-stuck-task', reason: /^disabled after 2 failures \(last: its thread is stuck/ }]);
+  t.same(host.hotwords(), [{ phrase: 'acme', boost: 2 }], 'its hotwords are gone with it');
+  await sleep(300);
+  const cpu = await cpuSecondsOver(1000);
+  t.ok(cpu < 0.6, `its thread was terminated: ${cpu.toFixed(2)} CPU s in 1 s`);
+});
+
 t.test('a scheduled task whose promise never settles is cut off at its limit; the thread lives on and its next runs count again', async (t) => {
   const { host, sb } = await startHost(t, ['hanging-task'], { lifecycleTimeoutMs: 300 });
   const state = () => host.info('hanging-task');
