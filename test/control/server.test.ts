@@ -1,11 +1,13 @@
 import t from 'tap';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { lstatSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ControlServer } from '../../daemon/control/server.js';
 import { callDaemonUntyped, DaemonRequestError } from '../../daemon/control/client.js';
 import { LogSink } from '../../daemon/log/logger.js';
+import { waitFor } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/paths.js';
 import { makeStaleSocket, serveFromStoppedProcess } from '../helpers/stale-socket.js';
 
@@ -100,6 +102,30 @@ t.test('a control socket whose daemon is stopped (its backlog full) is refused, 
   t.teardown(() => server.stop());
   await t.rejects(server.start(), { message: `control.socket: another earshotd is already serving ${socket} (its backlog is full, as when its process is stopped); stop it first or set control.socket to another path` });
   t.equal(server.state().state, 'stopped');
+});
+
+t.test('a control socket held by a program that accepts and never answers is refused at once and left to it', async (t) => {
+  const socket = join(tempDir(), 'control.sock');
+  // Takes every connection and never writes a byte: alive, though it is no earshotd we know.
+  const accepted: Socket[] = [];
+  const silent = createServer((c) => void accepted.push(c));
+  await new Promise<void>((resolve) => silent.listen(socket, resolve));
+  t.teardown(() => {
+    for (const c of accepted) c.destroy();
+    return new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+  const server = new ControlServer({ config: { socket, mode: '0660', maxRequestBytes: 1024, requestTimeoutMs: 100, maxConnections: 64 }, logger: logs.logger('x') });
+  t.teardown(() => server.stop());
+  // The probe takes an accepted connection as the answer; it must not wait on the silence.
+  const began = performance.now();
+  const outcome = await Promise.race([server.start().then(() => 'started', (err: unknown) => err), sleep(5000, 'still probing after 5 s', { ref: false })]);
+  t.match(outcome, { message: `control.socket: another earshotd is already serving ${socket} (it accepted a connection); stop it first or set control.socket to another path` }, `refused after ${Math.round(performance.now() - began)} ms`);
+  t.equal(server.state().state, 'stopped');
+  t.ok(lstatSync(socket).isSocket(), 'its socket file is kept');
+  const client = connect(socket);
+  t.teardown(() => void client.destroy());
+  // The probe and this one, both at the silent owner: nobody else listens there.
+  await t.resolves(waitFor(() => accepted.length === 2, 2000, 'a second connection at the owner'), 'connections there still reach its owner');
 });
 
 t.test('a client with no daemon gets a not-running error with a hint', async (t) => {
