@@ -1,7 +1,10 @@
 import { describeValue } from './describe-value.js';
 
-/** The outcome of one guarded plugin call. */
-export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+/**
+ * The outcome of one guarded plugin call. `timedOut`: it had not returned at its limit (it
+ * may still be running; a plugin thread stuck in it answers nothing else).
+ */
+export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: string; timedOut?: true };
 
 /**
  * Run one plugin call so that nothing it does can escape: a synchronous throw, a rejected
@@ -23,7 +26,7 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CallOutcome<Awaited<T>>>((resolve) => {
-    timer = setTimeout(() => resolve({ ok: false, reason: `timed out after ${timeoutMs} ms` }), Math.max(0, timeoutMs - (performance.now() - started)));
+    timer = setTimeout(() => resolve({ ok: false, reason: `timed out after ${timeoutMs} ms`, timedOut: true }), Math.max(0, timeoutMs - (performance.now() - started)));
   });
   const settled = pending.then(
     (value): CallOutcome<Awaited<T>> =>

@@ -81,7 +81,7 @@ export class PluginHost implements Service {
   private readonly setAside = new Set<Promise<void>>();
   private readonly outcomes: OutcomeSink = {
     recordSuccess: (slot) => this.recordSuccess(slot),
-    recordFailure: (slot, reason) => this.recordFailure(slot, reason),
+    recordFailure: (slot, reason, timedOutIn) => this.recordFailure(slot, reason, timedOutIn),
   };
   private readonly collector: HotwordCollector;
   private started = false;
@@ -396,10 +396,16 @@ export class PluginHost implements Service {
     slot.consecutiveFailures = 0;
   }
 
-  /** Count a failure; at maxFailures in a row, set the plugin aside until it is enabled again. */
-  private recordFailure(slot: Slot, reason: string): void {
+  /**
+   * Count a failure; at maxFailures in a row, set the plugin aside until it is enabled again.
+   * A call past its limit in a plugin thread may have the thread stuck in a loop, burning a
+   * core until enough later calls fail (hours, when transcripts are rare): the thread is
+   * asked whether it still answers, and stopped as lost if not.
+   */
+  private recordFailure(slot: Slot, reason: string, timedOutIn?: string): void {
     // A call that ends after the plugin was stopped or set aside (cut off by that) is not a new failure.
     if (!slot.instance) return;
+    if (timedOutIn !== undefined) slot.worker?.stopIfStuck(timedOutIn);
     slot.failures++;
     slot.consecutiveFailures++;
     slot.error = reason;

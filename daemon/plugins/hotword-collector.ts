@@ -58,7 +58,7 @@ export class HotwordCollector {
       const outcome = await guardedCall(() => provider.hotwords(), this.options.timeoutMs);
       const checked = outcome.ok ? checkHotwords(outcome.value) : outcome.reason;
       if (typeof checked === 'string') {
-        this.options.outcomes.recordFailure(slot, `hotwords() ${checked}`);
+        this.options.outcomes.recordFailure(slot, `hotwords() ${checked}`, !outcome.ok && outcome.timedOut ? 'a hotwords() call' : undefined);
         continue;
       }
       this.options.outcomes.recordSuccess(slot);

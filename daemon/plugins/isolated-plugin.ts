@@ -198,6 +198,17 @@ export class IsolatedPlugin {
     });
   }
 
+  /**
+   * After a call or task ran past its limit: a thread that does not answer a ping either is
+   * stuck in it (a synchronous loop), and then no task or call runs there again. Short of
+   * maxFailures it would spin on unnoticed, burning a core, so it is stopped as lost.
+   */
+  stopIfStuck(what: string): void {
+    void this.responsive(TASK_GRACE_MS).then((alive) => {
+      if (!alive && this.ended === undefined) this.lose(`its thread is stuck in ${what} (past its time limit, it does not answer)`);
+    });
+  }
+
   /** Stop the thread wherever it is, even inside an endless loop; never waits more than a moment. */
   async terminate(): Promise<void> {
     if (this.ended !== undefined && !this.terminating) return;
@@ -290,13 +301,9 @@ export class IsolatedPlugin {
         const timer = setTimeout(() => {
           this.tasks.delete(message.id);
           if (this.stopping) return;
+          // The thread's own limit did not end the task: its event loop is likely blocked.
           o.onTaskOutcome({ ok: false, reason: `timed out after ${o.taskTimeoutMs} ms` });
-          // The thread's own limit did not end the task: its event loop is likely blocked, and
-          // then no task or call runs there again. One failure short of maxFailures it would
-          // spin on unnoticed, so a thread that also ignores a ping is stopped as lost.
-          void this.responsive(TASK_GRACE_MS).then((alive) => {
-            if (!alive && this.ended === undefined) this.lose(`its thread is stuck in a scheduled task (past its ${o.taskTimeoutMs} ms limit, it does not answer)`);
-          });
+          this.stopIfStuck('a scheduled task');
         }, limit);
         timer.unref();
         this.tasks.set(message.id, timer);

@@ -40,7 +40,7 @@ export async function runPipeline(
       const outcome = await guardedCall(() => (kind === 'normalizer' ? instance!.normalizer!.normalize(input) : instance!.filter!.filter(input)), timeoutFor(slot));
       const checked = outcome.ok ? checkTranscriptOutput(outcome.value, input) : outcome.reason;
       if (typeof checked === 'string') {
-        outcomes.recordFailure(slot, `${kind} call ${checked}`);
+        outcomes.recordFailure(slot, `${kind} call ${checked}`, !outcome.ok && outcome.timedOut ? `a ${kind} call` : undefined);
         skipped.push({ plugin: slot.name, reason: checked });
         continue;
       }

@@ -64,5 +64,6 @@ export function slotStatus(s: Slot): PluginStatus {
 /** How pipeline and hotword code report a call's outcome back to the host. */
 export interface OutcomeSink {
   recordSuccess(slot: Slot): void;
-  recordFailure(slot: Slot, reason: string): void;
+  /** `timedOutIn`: the call had not returned at its limit, and what it was ("a normalizer call"). */
+  recordFailure(slot: Slot, reason: string, timedOutIn?: string): void;
 }

@@ -6,7 +6,7 @@ t.test('values, throws, rejections and timeouts become outcomes', async (t) => {
   t.same(await guardedCall(async () => 'late but in time', 50), { ok: true, value: 'late but in time' });
   t.same(await guardedCall(() => { throw new RangeError('bad'); }, 50), { ok: false, reason: 'threw: bad' });
   t.same(await guardedCall(() => Promise.reject('plain string'), 50), { ok: false, reason: 'rejected: plain string' });
-  t.same(await guardedCall(() => new Promise(() => {}), 30), { ok: false, reason: 'timed out after 30 ms' });
+  t.same(await guardedCall(() => new Promise(() => {}), 30), { ok: false, reason: 'timed out after 30 ms', timedOut: true });
 });
 
 t.test('a call that blocks the event loop past its limit still counts as timed out', async (t) => {
@@ -26,7 +26,7 @@ t.test('a late rejection after the timeout is swallowed, not an unhandled reject
   process.on('unhandledRejection', onUnhandled);
   t.teardown(() => void process.off('unhandledRejection', onUnhandled));
   const outcome = await guardedCall(() => new Promise((_, reject) => setTimeout(() => reject(new Error('too late')), 30)), 5);
-  t.same(outcome, { ok: false, reason: 'timed out after 5 ms' });
+  t.same(outcome, { ok: false, reason: 'timed out after 5 ms', timedOut: true });
   await new Promise((r) => setTimeout(r, 60));
   t.equal(unhandled, 0);
 });
