@@ -44,11 +44,12 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
 
   constructor(private readonly options: AsrRuntimeOptions) {}
 
-  async load(): Promise<void> {
+  /** `threads`: the policy's count, which `model.threads` bounds (see schedulerLimits). */
+  async load(threads: number): Promise<void> {
     if (this.model) return;
     const { config, logger } = this.options;
     const dir = resolveModelDir(config.dir);
-    this.model = await loadModel(dir, { providers: config.providers, threads: config.threads, graphOptimization: config.graphOptimization, logger });
+    this.model = await loadModel(dir, { providers: config.providers, threads, graphOptimization: config.graphOptimization, logger });
     this.bytes = directoryBytes(dir);
   }
 
@@ -110,8 +111,8 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     };
   }
 
-  // The policy's thread count is applied at the next load: onnxruntime fixes intra-op
-  // threads when a session is created.
+  // The policy's thread count is applied at load: onnxruntime fixes intra-op threads when a
+  // session is created, and the scheduler loads the model again when the count must change.
   async run(job: JobRecord, options: RunOptions): Promise<JobOutcome> {
     return this.options.process(await this.options.describe(job), options);
   }

@@ -6,7 +6,7 @@ import type { JobRecord } from './job-queue.js';
  * job, and report where it runs and how much memory it holds.
  */
 export interface RunOptions {
-  /** Inference threads the policy allows for this job. */
+  /** Intra-op threads the policy allows the model's session: used when this run loads it. */
   threads: number;
   /**
    * Aborted when the daemon stops and the job has had its grace: the runtime then ends at
@@ -28,7 +28,8 @@ export interface JobProgressSlot {
 }
 
 export interface ModelRuntime<Result = unknown> {
-  load(): Promise<void>;
+  /** Loads with this many intra-op threads (onnxruntime fixes them for the session's life). */
+  load(threads: number): Promise<void>;
   unload(): Promise<void>;
   loaded(): boolean;
   run(job: JobRecord, options: RunOptions): Promise<Result>;
@@ -48,6 +49,8 @@ export interface ModelTelemetry {
   loads: number;
   unloads: number;
   lastUnloadReason?: string;
+  /** Intra-op threads of the loaded session. */
+  threads?: number;
 }
 
 /**
@@ -64,6 +67,10 @@ export class ModelLifecycle<Result = unknown> {
   private loads = 0;
   private unloads = 0;
   private lastUnloadReason: string | undefined;
+  /** Intra-op threads of the loaded session; undefined while unloaded. */
+  private loadedThreads: number | undefined;
+  /** What a load without a word from the policy uses: the policy's last. */
+  private wantedThreads = 1;
 
   constructor(
     private readonly runtime: ModelRuntime<Result>,
@@ -83,33 +90,73 @@ export class ModelLifecycle<Result = unknown> {
     return this.inFlight;
   }
 
+  /** Intra-op threads of the loaded session (undefined while unloaded). */
+  get threads(): number | undefined {
+    return this.loadedThreads;
+  }
+
+  /** The policy's count, for loads that come without one (live speech, `earshot model load`). */
+  wantThreads(threads: number): void {
+    this.wantedThreads = threads;
+  }
+
   telemetry(): ModelTelemetry {
     const t: ModelTelemetry = { state: this.current, device: this.runtime.device(), residentBytes: this.current === 'loaded' ? this.runtime.residentBytes() : 0, loads: this.loads, unloads: this.unloads };
     if (this.lastUsedMs !== undefined) t.lastUsedAt = new Date(this.lastUsedMs).toISOString();
     if (this.lastUnloadReason) t.lastUnloadReason = this.lastUnloadReason;
+    if (this.loadedThreads !== undefined && this.current === 'loaded') t.threads = this.loadedThreads;
     return t;
   }
 
-  /** Loads unless loaded; concurrent callers share one load. */
-  ensureLoaded(reason = 'on demand'): Promise<void> {
+  /** Loads unless loaded (with `threads`, else the policy's last count); concurrent callers share one load. */
+  ensureLoaded(reason = 'on demand', threads = this.wantedThreads): Promise<void> {
+    this.wantedThreads = threads;
     return this.serialize(async () => {
       if (this.runtime.loaded()) {
         this.current = 'loaded';
         return;
       }
-      this.current = 'loading';
-      const started = this.clock();
-      try {
-        await this.runtime.load();
-      } catch (err) {
-        this.current = 'unloaded';
-        throw err;
-      }
-      this.current = 'loaded';
-      this.loads++;
-      this.lastUsedMs = this.clock();
-      this.logger.info('model loaded', { reason, device: this.runtime.device(), residentBytes: this.runtime.residentBytes(), ms: this.clock() - started });
+      await this.load(reason, this.wantedThreads);
     });
+  }
+
+  /**
+   * Loads the model again with `threads` when its session has another count and no job runs
+   * on it; resolves whether the session now has that count. Jobs asking for the model
+   * meanwhile wait for the new session.
+   */
+  retune(threads: number, reason: string): Promise<boolean> {
+    this.wantedThreads = threads;
+    let done = false;
+    return this.serialize(async () => {
+      if (!this.runtime.loaded() || this.loadedThreads === threads) {
+        done = true;
+        return;
+      }
+      if (this.inFlight > 0) return;
+      const from = this.loadedThreads;
+      this.current = 'unloading';
+      await this.runtime.unload();
+      this.loadedThreads = undefined;
+      await this.load(`${reason}: ${from} → ${threads} threads`, threads);
+      done = true;
+    }).then(() => done);
+  }
+
+  private async load(reason: string, threads: number): Promise<void> {
+    this.current = 'loading';
+    const started = this.clock();
+    try {
+      await this.runtime.load(threads);
+    } catch (err) {
+      this.current = 'unloaded';
+      throw err;
+    }
+    this.current = 'loaded';
+    this.loadedThreads = threads;
+    this.loads++;
+    this.lastUsedMs = this.clock();
+    this.logger.info('model loaded', { reason, threads, device: this.runtime.device(), residentBytes: this.runtime.residentBytes(), ms: this.clock() - started });
   }
 
   unload(reason: string): Promise<void> {
@@ -123,6 +170,7 @@ export class ModelLifecycle<Result = unknown> {
       while (this.inFlight > 0) await new Promise<void>((r) => this.idleWaiters.push(r));
       await this.runtime.unload();
       this.current = 'unloaded';
+      this.loadedThreads = undefined;
       this.unloads++;
       this.lastUnloadReason = reason;
       this.logger.info('model unloaded', { reason });
@@ -130,7 +178,7 @@ export class ModelLifecycle<Result = unknown> {
   }
 
   async run(job: JobRecord, options: RunOptions): Promise<Result> {
-    await this.ensureLoaded();
+    await this.ensureLoaded('on demand', options.threads);
     this.inFlight++;
     try {
       return await this.runtime.run(job, options);

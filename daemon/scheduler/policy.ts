@@ -65,14 +65,24 @@ export interface PolicyInput {
     /** Load this long before a deferred batch window opens. */
     preloadMs: number;
     memoryPressure: boolean;
+    /** Intra-op threads the loaded model's session has (onnxruntime fixes them at load). */
+    threads?: number;
   };
 }
 
-export type ModelAction = 'keep' | 'load' | 'preload' | 'unload';
+/** `retune`: load the model again with `sessionThreads` (nothing runs on it now). */
+export type ModelAction = 'keep' | 'load' | 'preload' | 'unload' | 'retune';
 
 export interface PolicyDecision {
   thermalState: ThermalState;
+  /** Inference threads per job, the meter's correction included (for the power plan). */
   threads: number;
+  /**
+   * Intra-op threads to load the model with: the thermal state and the configured budget,
+   * not the meter, whose reading moves with the jobs themselves (a session follows only
+   * what holds, since changing it means loading the model again).
+   */
+  sessionThreads: number;
   concurrency: number;
   /** Job ids to start now, in order. */
   run: string[];
@@ -83,7 +93,7 @@ export interface PolicyDecision {
    * Running jobs of the work held back, to interrupt at their next safe point: they go back
    * to the queue and resume from their saved progress when the policy runs them again.
    */
-  interrupt: Array<{ id: string; reason: 'thermal hard limit' | 'power budget' }>;
+  interrupt: Array<{ id: string; reason: 'thermal hard limit' | 'power budget' | 'fewer threads' }>;
   model: ModelAction;
   /** The modelled draw at the chosen threads × concurrency, watts. */
   plannedWatts: number;
@@ -138,10 +148,12 @@ export function decide(input: PolicyInput): PolicyDecision {
   let budgetTooLow = false;
   /** The budget itself leaves no thread for batch work, whatever the meter reads. */
   let budgetBelowOneThread = false;
+  let sessionThreads = threads;
   if (limits.powerBudgetWatts !== null) {
     const budget = limits.powerBudgetWatts;
     let capacity = Math.floor((budget - idleWatts) / Math.max(wattsPerThread, 1e-6));
     budgetBelowOneThread = capacity < 1;
+    sessionThreads = Math.max(1, Math.min(threads, capacity));
     const busyThreads = input.power.busyThreads ?? input.running.length * threads;
     const measured = input.power.measuredWatts;
     const modelled = idleWatts + busyThreads * wattsPerThread;
@@ -172,7 +184,16 @@ export function decide(input: PolicyInput): PolicyDecision {
   // thread (an operator's `budget set`). Not when only the meter's reading says so: it reads
   // high only while the job runs, so the job would be stopped and started again every pass.
   const stopBatch = hot || budgetBelowOneThread;
-  const interrupt = input.running.filter((j) => (j.priority === 'batch' && stopBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
+  const interrupt: PolicyDecision['interrupt'] = input.running.filter((j) => (j.priority === 'batch' && stopBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
+  // A session with more threads than now allowed is loaded again with fewer, which needs it
+  // idle: running batch work is interrupted (it resumes where it stopped, on the new
+  // session) and no batch job starts on the old one. Live and interactive work goes on.
+  const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads;
+  if (tooManyThreads && !stopBatch) {
+    for (const j of input.running) if (j.priority === 'batch') interrupt.push({ id: j.id, reason: 'fewer threads' });
+    reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle`);
+  }
+  const waitForRetune = tooManyThreads && input.running.length > 0;
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
   const slowdown = limits.maxThreads / threads;
   const horizonEnd = Math.max(nowMs, ...input.queue.map((j) => j.deadlineMs));
@@ -202,6 +223,10 @@ export function decide(input: PolicyInput): PolicyDecision {
       defer.push({ id: job.id, untilMs: nowMs, reason: hot ? 'thermal hard limit' : 'power budget' });
       continue;
     }
+    if (waitForRetune) {
+      defer.push({ id: job.id, untilMs: nowMs, reason: 'model to be loaded with fewer threads' });
+      continue;
+    }
     const when = placeBatch(plan, job, nowMs, job.expectedMs * slowdown, limits);
     plan.reserve(when.startMs, job.expectedMs * slowdown);
     if (when.startMs > nowMs) defer.push({ id: job.id, untilMs: when.startMs, reason: when.reason });
@@ -212,9 +237,9 @@ export function decide(input: PolicyInput): PolicyDecision {
   }
 
   // 4. The model.
-  const model = modelAction(input, run, defer, hot);
+  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState);
   if (model !== 'keep') reasons.push(`model: ${model}`);
-  return { thermalState, threads, concurrency, run, defer, pauseBatch, interrupt, model, plannedWatts, reasons };
+  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, plannedWatts, reasons };
 }
 
 /**
@@ -240,7 +265,7 @@ function placeBatch(plan: SlotPlan, job: PolicyJob, nowMs: number, runMs: number
   return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(now?.meanGPerKWh ?? best.meanGPerKWh)} gCO2e/kWh` };
 }
 
-function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean): ModelAction {
+function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean, sessionThreads: number, thermalState: ThermalState): ModelAction {
   const m = input.model;
   const urgent = input.running.some((j) => j.priority !== 'batch') || run.length > 0;
   if (m.loaded && hot && !urgent && input.running.length === 0) return 'unload';
@@ -252,5 +277,8 @@ function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['d
   const idleFor = m.lastUsedMs === undefined ? Infinity : input.nowMs - m.lastUsedMs;
   const busy = input.running.length > 0 || run.length > 0 || defer.some((d) => d.untilMs <= input.nowMs);
   if (m.loaded && !busy && !windowSoon && idleFor >= m.idleUnloadMs) return 'unload';
+  // Fewer threads at once; more only out of the soft band, where the proportional throttle
+  // would otherwise load the model again at every small swing of the temperature.
+  if (m.loaded && m.threads !== undefined && input.running.length === 0 && (m.threads > sessionThreads || (m.threads < sessionThreads && thermalState === 'normal'))) return 'retune';
   return 'keep';
 }

@@ -31,6 +31,8 @@ export interface SchedulerStackOptions {
   subscribe?: Subscribe;
   /** What a job's saved progress amounts to, for `jobs list` (the pipeline writes it). */
   summarizeProgress?: JobQueueOptions['summarizeProgress'];
+  /** `model.threads`: the most intra-op threads the model's session gets (0: one per core). */
+  modelThreads?: number;
 }
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
@@ -98,6 +100,9 @@ export class SchedulerStack implements Service {
     const meters: PowerMeter[] = energy.meter === 'none' ? [] : energy.meter === 'auto' ? probe.meters : probe.meters.filter((m) => m.kind === energy.meter);
     if (energy.meter !== 'auto' && energy.meter !== 'none' && meters.length === 0) log.warn(`energy.meter "${energy.meter}" is not readable on this box; energy will be estimated`);
     const family = energy.cpuFamily ?? probe.profile.cpu.family;
+    // The model's session never gets more threads than model.threads (0: one per core).
+    const modelThreads = this.options.modelThreads ?? 0;
+    const maxThreads = Math.max(1, Math.min(s.maxThreads, modelThreads > 0 ? modelThreads : probe.profile.cpu.logicalCores));
     const model = profileFor(family);
     const power = { idleWatts: energy.idleWatts ?? model.idleWatts, wattsPerThread: energy.wattsPerThread ?? model.activeWattsPerCore };
     log.info('hardware', { device: probe.profile.device.model, sensor: sensor?.id, meters: meters.map((m) => m.kind).join(',') || 'none (estimated)', family });
@@ -111,7 +116,7 @@ export class SchedulerStack implements Service {
       carbon: this.carbonSource,
       limits: () => {
         const b = this.budget.current();
-        return { maxThreads: s.maxThreads, maxConcurrency: s.maxConcurrency, powerBudgetWatts: b.powerBudgetWatts, thermal: { softC: b.softC, hardC: b.hardC, hysteresisC: b.hysteresisC }, minCarbonSaving: s.minCarbonSaving, deadlineSafety: s.deadlineSafety };
+        return { maxThreads, maxConcurrency: s.maxConcurrency, powerBudgetWatts: b.powerBudgetWatts, thermal: { softC: b.softC, hardC: b.hardC, hysteresisC: b.hysteresisC }, minCarbonSaving: s.minCarbonSaving, deadlineSafety: s.deadlineSafety };
       },
       readTemperature: async () => (sensor?.path ? readCelsius(root, sensor.path) : sensor?.celsius),
       readWatts: async () => {

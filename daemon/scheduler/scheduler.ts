@@ -75,6 +75,7 @@ const STOPPING = 'job interrupted by the stop; it resumes after the restart';
 const INTERRUPTED_BECAUSE: Record<PolicyDecision['interrupt'][number]['reason'], string> = {
   'thermal hard limit': 'job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled',
   'power budget': 'job interrupted: the power budget leaves room for live work only; it resumes where it stopped when the budget allows',
+  'fewer threads': 'job interrupted: the model is loaded again with fewer threads (thermal soft limit or power budget); it resumes where it stopped',
 };
 
 export class Scheduler implements Service {
@@ -153,7 +154,7 @@ export class Scheduler implements Service {
 
   state(): { state: string; detail: string } {
     const d = this.lastDecision;
-    return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail: d ? `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, model ${this.options.lifecycle.state}` : 'starting' };
+    return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail: d ? `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, model ${this.options.lifecycle.state}${this.options.lifecycle.threads !== undefined ? ` (${this.options.lifecycle.threads} threads)` : ''}` : 'starting' };
   }
 
   get thermalState(): ThermalState {
@@ -240,7 +241,7 @@ export class Scheduler implements Service {
       sensorLost,
       thermalState: this.thermal,
       power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * (this.lastDecision?.threads ?? 1) } : {}) },
-      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
+      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), ...(o.lifecycle.threads !== undefined ? { threads: o.lifecycle.threads } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
     });
     if (decision.thermalState !== this.thermal) {
       o.logger.warn(`thermal state ${this.thermal} → ${decision.thermalState}`, { temperatureC });
@@ -248,13 +249,17 @@ export class Scheduler implements Service {
     }
     this.thermal = decision.thermalState;
     this.lastDecision = decision;
+    o.lifecycle.wantThreads(decision.sessionThreads);
     o.bus?.emit('schedulerDecision', { decision, model: o.lifecycle.telemetry(), intensity: o.carbon.current(now) });
 
     if (decision.model === 'unload') {
       const why = decision.thermalState === 'hard' ? 'thermal hard limit' : memoryPressure ? 'memory pressure' : 'idle timeout';
       await o.lifecycle.unload(why);
     } else if (decision.model === 'preload') {
-      void o.lifecycle.ensureLoaded('preload before a scheduled window').catch((err: unknown) => o.logger.error('preload failed', { err }));
+      void o.lifecycle.ensureLoaded('preload before a scheduled window', decision.sessionThreads).catch((err: unknown) => o.logger.error('preload failed', { err }));
+    } else if (decision.model === 'retune') {
+      const why = decision.thermalState !== 'normal' ? `thermal ${decision.thermalState}` : o.limits().powerBudgetWatts !== null ? 'power budget' : 'limits changed';
+      await o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
     }
     for (const { id, reason } of decision.interrupt) {
       if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason])) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
@@ -263,7 +268,7 @@ export class Scheduler implements Service {
       // A stop that came while this pass read the sensors: its grace covers only jobs already running.
       if (this.stopped) break;
       if (this.active.has(id)) continue;
-      const p = this.runJob(id, decision.threads).finally(() => {
+      const p = this.runJob(id, decision.sessionThreads).finally(() => {
         this.active.delete(id);
         this.poke();
       });

@@ -47,3 +47,34 @@ t.test('a failing load leaves the model unloaded and the error with the caller',
   await t.rejects(lc.ensureLoaded(), /file not found/);
   t.equal(lc.state, 'unloaded');
 });
+
+t.test('the session is loaded with the policy\'s threads, and loaded again with another count only when idle', async (t) => {
+  const dir = tempDir();
+  const wav = join(dir, 'a.wav');
+  await writeToneWav(wav, 0.5, [[0.1, 0.3]]);
+  const rt = new FrameEnergyRuntime(200);
+  const lc = new ModelLifecycle(rt, silentLogger);
+  await lc.run(job(wav), { threads: 4 });
+  t.same([rt.loadThreads, lc.threads, lc.telemetry().threads], [[4], 4, 4], 'the run that loads it gives the count');
+
+  const running = lc.run(job(wav), { threads: 4 });
+  await new Promise((r) => setTimeout(r, 50));
+  t.equal(await lc.retune(1, 'thermal soft'), false, 'not under a running job');
+  t.same([rt.loadThreads, rt.unloadCount], [[4], 0]);
+  await running;
+  t.equal(await lc.retune(1, 'thermal soft'), true);
+  t.same([rt.loadThreads, rt.unloadCount, lc.threads, lc.state], [[4, 1], 1, 1, 'loaded'], 'idle: unloaded and loaded with one');
+  t.equal(await lc.retune(1, 'thermal soft'), true, 'already so: nothing to do');
+  t.same(rt.loadThreads, [4, 1]);
+
+  await lc.unload('idle timeout');
+  t.equal(lc.threads, undefined);
+  t.equal(await lc.retune(2, 'limits changed'), true, 'nothing loaded: nothing to do');
+  t.same(rt.loadThreads, [4, 1], 'retune does not load an unloaded model');
+  await lc.ensureLoaded('earshot model load');
+  t.same(rt.loadThreads, [4, 1, 2], 'a load without a count uses the policy\'s last');
+  lc.wantThreads(3);
+  await lc.unload('idle timeout');
+  await lc.ensureLoaded('live speech');
+  t.equal(lc.threads, 3, 'as the scheduler last said');
+});

@@ -200,3 +200,36 @@ t.test('far deadlines stay cheap to plan', async (t) => {
   t.ok(performance.now() - started < 2000, `decided in ${Math.round(performance.now() - started)} ms`);
   t.equal(d.run.length, 2);
 });
+
+t.test('the model session\'s threads follow the thermal state and the budget, not the meter', async (t) => {
+  const loadedWith = (threads: number, over: Partial<PolicyInput> = {}) => decide(input({ ...over, model: { ...input().model, threads } }));
+  t.equal(loadedWith(4).sessionThreads, 4, 'normal: full threads');
+  t.equal(loadedWith(4).model, 'keep', 'already loaded with them');
+
+  const soft = loadedWith(4, { temperatureC: 80, running: [job('b1'), job('l1', { priority: 'live' })], queue: [job('b2'), job('l2', { priority: 'live' })] });
+  t.equal(soft.sessionThreads, 1, 'soft limit, two thirds into the band: one thread');
+  t.same(soft.interrupt, [{ id: 'b1', reason: 'fewer threads' }], 'the running batch job is interrupted so the model can load again; live work is not');
+  t.same(soft.run, ['l2'], 'no batch job starts on the old session meanwhile');
+  t.match(soft.defer, [{ id: 'b2', reason: 'model to be loaded with fewer threads' }]);
+  t.equal(soft.model, 'keep', 'not while jobs run on it');
+  t.equal(loadedWith(4, { temperatureC: 80 }).model, 'retune', 'once idle, loaded again with fewer');
+
+  const budget = { limits: { ...input().limits, powerBudgetWatts: 16 } };
+  t.equal(loadedWith(4, budget).sessionThreads, 2, 'a budget of 16 W: (16 − 6) / 5 = 2 threads');
+  t.equal(loadedWith(4, budget).model, 'retune');
+  const metered = loadedWith(2, { ...budget, running: [job('b1')], power: { ...input().power, measuredWatts: 26, busyThreads: 2 } });
+  t.equal(metered.threads, 1, 'the meter reading high lowers the planned threads');
+  t.equal(metered.sessionThreads, 2, 'but not the session: its reading moves with the jobs themselves');
+  t.same(metered.interrupt, [], 'and nothing is interrupted for it');
+});
+
+t.test('more threads only once the box is out of the soft band', async (t) => {
+  const loadedWith1 = (over: Partial<PolicyInput>) => decide(input({ ...over, model: { ...input().model, threads: 1 } }));
+  const inBand = loadedWith1({ temperatureC: 71, thermalState: 'soft' });
+  t.equal(inBand.sessionThreads, 2, 'cooler within the band: two threads would do');
+  t.equal(inBand.model, 'keep', 'but the model is not loaded again for every swing inside the band');
+  t.equal(loadedWith1({ temperatureC: 60, thermalState: 'soft' }).model, 'retune', 'below soft − hysteresis: back to normal, loaded again with four');
+  t.equal(loadedWith1({ temperatureC: 60, thermalState: 'soft' }).sessionThreads, 4);
+  t.equal(loadedWith1({ temperatureC: 60, running: [job('b1')] }).model, 'keep', 'not under a running job');
+  t.same(loadedWith1({ temperatureC: 60, running: [job('b1')] }).interrupt, [], 'which is not interrupted to get more threads');
+});

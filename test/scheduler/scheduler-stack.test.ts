@@ -40,10 +40,16 @@ t.test('the stack probes, runs a submitted job, bills its energy and carbon, and
   t.equal(status.power.source, 'estimated', 'no meter in the fixture box');
   t.ok(status.power.watts > 0);
   t.ok(status.model.residentBytes > 0);
+  t.equal((status.model as { threads?: number }).threads, 2, 'loaded with scheduler.maxThreads threads');
   const budget = (await handlers['budget.set']?.handler({ powerBudgetWatts: 12 })) as { powerBudgetWatts: number };
   t.equal(budget.powerBudgetWatts, 12);
+  // 12 W leaves room for one thread on this box's power model: the idle model is loaded again with one.
+  const threadsNow = async () => ((await handlers['scheduler.status']?.handler({})) as { model: { threads?: number } }).model.threads;
+  for (let i = 0; i < 100 && (await threadsNow()) !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(await threadsNow(), 1, 'the budget took effect on the model\'s session');
+  const unloads = runtime.unloadCount;
   await stack.stop();
-  t.equal(runtime.unloadCount, 1, 'the model is unloaded on stop');
+  t.equal(runtime.unloadCount, unloads + 1, 'the model is unloaded on stop');
   const totals = await new EnergyLedger(join(dir, 'data')).totals(0);
   t.equal(totals.bySource.estimated.jobs, 1);
   t.equal(totals.total.jobs, 1);

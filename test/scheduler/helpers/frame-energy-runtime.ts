@@ -20,11 +20,14 @@ export class FrameEnergyRuntime implements ModelRuntime<FrameResult> {
   private weights: Float32Array | undefined;
   loadCount = 0;
   unloadCount = 0;
+  /** The thread count of each load, in order. */
+  readonly loadThreads: number[] = [];
 
   /** `minRunMs` may be changed between jobs. */
   constructor(public minRunMs = 0, private readonly onStart?: (job: JobRecord) => void) {}
 
-  async load(): Promise<void> {
+  async load(threads = 1): Promise<void> {
+    this.loadThreads.push(threads);
     const w = new Float32Array(400 * 32);
     let seed = 12345;
     for (let i = 0; i < w.length; i++) {

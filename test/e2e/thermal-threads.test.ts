@@ -1,0 +1,82 @@
+import t from 'tap';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import { listThermalSensors, pickSchedulerSensor } from '../../daemon/hardware/thermal.js';
+import { runCli, startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { writeLongRecording } from '../helpers/long-recording.js';
+import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
+
+/**
+ * The thermal soft limit throttles for real: a daemon on a copy of a Jetson Orin's sysfs
+ * (its CPU sensor a file the test writes), with `model.threads: 4`, transcribes a long
+ * recording. When the box heats into the soft band the running job is interrupted at its
+ * next safe point, the model is loaded again with one thread (onnxruntime's pool shrinks in
+ * the daemon process), and the job resumes where it stopped; cool again, the idle model
+ * gets its four threads back. Every segment's transcript arrives once.
+ */
+
+/** 150 × (speech, pause, speech): 300 segments, about 14 minutes. */
+const COPIES = 150;
+const SEGMENTS = COPIES * 2;
+
+const osThreads = (pid: number) => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+
+t.test('heat into the soft band reloads the model with fewer threads under a running job, which resumes; cool, it gets them back', async (t) => {
+  const broker = await new Mosquitto({ persistence: false }).start();
+  t.teardown(() => broker.stop());
+  const dir = tempDir('earshot-e2e-thermal-');
+  const root = join(dir, 'orin');
+  cpSync(join(fixturesDir, 'sysfs', 'jetson-orin'), root, { recursive: true });
+  const sensor = pickSchedulerSensor(await listThermalSensors(root));
+  const setTemp = (c: number): void => writeFileSync(join(root, sensor?.path ?? ''), `${c * 1000}\n`);
+  setTemp(50);
+  const recording = join(dir, 'meeting.wav');
+  await writeLongRecording(recording, COPIES);
+  const base = spoolPipelineConfig({ siteId: 'warm', spool: tempDir('earshot-e2e-thermal-spool-'), brokerUrl: broker.url, dataDir: join(dir, 'data') });
+  const config = {
+    ...base,
+    model: { ...(base.model as object), threads: 4 },
+    scheduler: { tickMs: 100, maxThreads: 4, thermal: { sysfsRoot: root, softC: 70, hardC: 85, hysteresisC: 5 } },
+  };
+
+  const subscriber = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+  t.teardown(() => subscriber.end(true));
+  const received: TranscriptPayload[] = [];
+  subscriber.on('message', (_topic, payload) => received.push(JSON.parse(payload.toString()) as TranscriptPayload));
+  await subscriber.subscribeAsync('earshot/warm/transcript/#', { qos: 1 });
+
+  const daemon = await startDaemon(config);
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const pid = daemon.child.pid!;
+  const submitted = await runCli(['jobs', 'submit', recording, '--json', '--socket', daemon.socket]);
+  t.equal(submitted.code, 0, submitted.stderr);
+  await waitFor(() => received.length >= 8, 60_000, 'the first transcripts');
+  t.match(daemon.output(), /model loaded.*threads=4/, 'loaded with model.threads');
+  const withFour = osThreads(pid);
+
+  setTemp(80); // two thirds into the 70-85 °C band: one thread
+  await waitFor(() => /model loaded.*thermal soft: 4 → 1 threads.*threads=1/.test(daemon.output()), 30_000, 'the model loaded again with one thread');
+  const withOne = osThreads(pid);
+  t.match(daemon.output(), /interrupting running job at its next safe point: fewer threads/);
+  t.ok(withFour - withOne >= 3, `onnxruntime's pool shrank in the daemon: ${withFour} → ${withOne} threads`);
+  const status = await runCli(['status', '--socket', daemon.socket]);
+  t.match(status.stdout, /model loaded \(1 threads\)/, '`earshot status` shows the session\'s threads');
+
+  await waitFor(() => /job done/.test(daemon.output()), 120_000, 'the job to finish');
+  t.match(daemon.output(), /job resumed from its saved progress.*readFromSec=/, 'it resumed where it stopped, on the new session');
+  await waitFor(() => new Set(received.map((r) => r.id)).size >= SEGMENTS, 30_000, 'every transcript');
+  t.equal(new Set(received.map((r) => r.id)).size, SEGMENTS, 'one transcript per segment, none missing');
+  t.equal(new Set(received.map((r) => r.startOffsetSec)).size, SEGMENTS, 'every segment of the recording covered');
+
+  setTemp(50);
+  await waitFor(() => /model loaded.*thermal normal: 1 → 4 threads|model loaded.*limits changed: 1 → 4 threads/.test(daemon.output()), 30_000, 'the idle model back to four threads');
+  t.equal(osThreads(pid), withFour, 'and its pool back');
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0);
+});
