@@ -46,6 +46,8 @@ export interface FinishedSegment {
  * so the next run may start the VAD afresh at `sample` (the end of the last saved segment)
  * instead of decoding and cutting the whole kept part again. The segments a run cuts after
  * it are cut from there, so later runs start from the same place to cut them the same way.
+ * Not written by a run that found segments saved after the last point: see
+ * ProgressKeeper.saveResumePoint.
  */
 export interface ResumePoint {
   /** Saved segments before it. */

@@ -22,6 +22,13 @@ export class ProgressKeeper {
   private saveFailed = false;
   /** A generation this run started that is not on disk yet; see beforePublishing. */
   private newGeneration: boolean;
+  /**
+   * The saved progress ends in segments after its last resume point: the run that saved them
+   * may have died with more published than saved (the batch after its last save). Only the
+   * cut from that point gives those their ids again, so no later point may be saved under
+   * this generation: see saveResumePoint.
+   */
+  private openTail: boolean;
 
   private constructor(
     private readonly slot: JobProgressSlot,
@@ -35,6 +42,7 @@ export class ProgressKeeper {
     this.keepable = keepable;
     this.resumePoints = resumePoints;
     this.newGeneration = newGeneration;
+    this.openTail = keepable.length > (resumePoints.at(-1)?.segments ?? 0);
   }
 
   /** What this run builds on, given the model and the cut it will use. */
@@ -89,6 +97,8 @@ export class ProgressKeeper {
     this.header.generation += 1;
     this.rewrite = true;
     this.newGeneration = true;
+    // What a crashed run published from here on has the old generation's ids: none of this one's.
+    this.openTail = false;
     return undefined;
   }
 
@@ -118,9 +128,14 @@ export class ProgressKeeper {
   async saveResumePoint(finished: FinishedSegment[]): Promise<void> {
     const last = finished.at(-1);
     if (!last || this.resumePoints.at(-1)?.segments === finished.length) return;
-    // Stopped while still cutting again what an earlier run saved: the saved file is right
-    // as it is, and a point here would drop the saved segments after it.
-    if (this.keepable.length > finished.length) return;
+    // Saved by a run that was not interrupted cleanly (a crash, or a batch that failed
+    // part-way): its transcripts past its last save may be out, under ids that only the cut
+    // from the last point gives again. A point here, before this run has cut past them (it
+    // cannot know how far they reach), would have the next run cut them from elsewhere
+    // under the same ids. This also leaves alone the saved segments this run has not cut
+    // again yet. Runs go on cutting from the last point until the job is done, or until a
+    // new generation (whose ids nothing published yet) begins.
+    if (this.openTail) return;
     const point = { segments: finished.length, sample: Math.round(last.endSec * MODEL_SAMPLE_RATE) };
     this.resumePoints.push(point);
     // Not saved: the point goes too, so that a later rewrite does not put it back.

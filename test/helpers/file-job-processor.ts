@@ -41,3 +41,18 @@ export function fileJobProcessor(model: LoadedModel, o: { modelId?: string; onPu
   });
   return { processor, published, logs };
 }
+
+/** `inner`, telling `onLook` how many samples it is given. */
+export function countingDetector(inner: VoiceDetector, onLook: (samples: number) => void): VoiceDetector {
+  return {
+    name: inner.name,
+    hopSamples: inner.hopSamples,
+    process: (samples) => {
+      onLook(samples.length);
+      return inner.process(samples);
+    },
+    flush: () => inner.flush(),
+    reset: () => inner.reset(),
+    close: () => inner.close(),
+  };
+}

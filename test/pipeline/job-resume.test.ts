@@ -15,10 +15,9 @@ import { JobInterrupted } from '../../daemon/scheduler/job-interrupted.js';
 import { isTransient } from '../../daemon/shortage/transient-errors.js';
 import { EnergyDetector } from '../../daemon/vad/energy.js';
 import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
-import type { VoiceDetector } from '../../daemon/vad/types.js';
 import { ffmpegChild } from '../helpers/ffmpeg-child.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { fileJobProcessor, type FileJobHarness } from '../helpers/file-job-processor.js';
+import { countingDetector, fileJobProcessor, type FileJobHarness } from '../helpers/file-job-processor.js';
 
 /**
  * A file job stopped part-way resumes from the segments it finished: the real processor,
@@ -49,22 +48,6 @@ t.teardown(() => {
 
 function harness(modelId = model.id, onPublish: (count: number) => void = () => undefined, vad = resolveSegmenterSettings({})): FileJobHarness {
   return fileJobProcessor(model, { modelId, onPublish, vad });
-}
-
-/** The energy VAD, telling `onLook` how many samples it is given. */
-function countingDetector(onLook: (samples: number) => void): VoiceDetector {
-  const inner = new EnergyDetector();
-  return {
-    name: inner.name,
-    hopSamples: inner.hopSamples,
-    process: (samples) => {
-      onLook(samples.length);
-      return inner.process(samples);
-    },
-    flush: () => inner.flush(),
-    reset: () => inner.reset(),
-    close: () => inner.close(),
-  };
 }
 
 const job = (): TranscriptionJob => ({ id: 'job-1', sourceId: 'cli', path: recording, kind: 'file', recording, startedAtMs: Date.UTC(2026, 10, 25) });
@@ -120,7 +103,7 @@ t.test('a run stopped after its second batch resumes at segment 8 and ends with 
   t.ok(Math.abs((summary?.throughSec ?? 0) - whole.transcripts[7]!.endOffsetSec) < 0.001, `through the end of the eighth (${summary?.throughSec} s)`);
 
   let looked = 0;
-  const h = fileJobProcessor(model, { detector: () => countingDetector((n) => (looked += n)) });
+  const h = fileJobProcessor(model, { detector: () => countingDetector(new EnergyDetector(), (n) => (looked += n)) });
   const resumed = await h.processor.process(job(), { progress: slot(saved).run });
   t.same(h.published.map((p) => p.id), whole.transcripts.slice(8).map((p) => p.id), 'only the last four segments were transcribed and published, under the ids they would have had');
   t.same(resumed.transcripts, whole.transcripts, 'the outcome lists every transcript, the kept ones first');
@@ -137,7 +120,7 @@ t.test('after a crash (no resume point) the next run cuts the file again from th
   const { whole } = await uninterrupted();
   const saved = await crashedRun(t, 5);
   let looked = 0;
-  const h = fileJobProcessor(model, { detector: () => countingDetector((n) => (looked += n)) });
+  const h = fileJobProcessor(model, { detector: () => countingDetector(new EnergyDetector(), (n) => (looked += n)) });
   const resumed = await h.processor.process(job(), { progress: slot(saved).run });
   t.equal(looked, Math.round(whole.audioSec * MODEL_SAMPLE_RATE), 'the VAD looked at the whole file: transcripts published but not saved get the same cut, so the same ids');
   t.same(h.published.map((p) => p.id), whole.transcripts.slice(8).map((p) => p.id));
@@ -166,7 +149,7 @@ t.test('stopped while cutting again what a crashed run saved: the saved progress
   let looked = 0;
   // A quarter of the file in: segments 0-2 are cut again and taken, 3-7 not reached yet.
   const quarter = Math.round((SEGMENTS / 4) * (5.456 / 2) * MODEL_SAMPLE_RATE);
-  const h = fileJobProcessor(model, { detector: () => countingDetector((n) => (looked += n) > quarter && stop.abort(new Error('stopping'))) });
+  const h = fileJobProcessor(model, { detector: () => countingDetector(new EnergyDetector(), (n) => (looked += n) > quarter && stop.abort(new Error('stopping'))) });
   const progress = slot(saved);
   await t.rejects(h.processor.process(job(), { signal: stop.signal, progress: progress.run }), { name: 'JobInterrupted' });
   t.equal(h.published.length, 0, 'nothing transcribed');
