@@ -43,8 +43,9 @@ export interface FinishedSegment {
 
 /**
  * Written when a run is interrupted cleanly: every transcript it published is saved above,
- * so the next run may start the VAD afresh at `sample` (the end of the last saved segment)
- * instead of decoding and cutting the whole kept part again. The segments a run cuts after
+ * so the next run may start cutting at `sample` (the end of the last saved segment; its
+ * detector hears a few seconds before it first, see detectFileSegments) instead of cutting
+ * the whole kept part again. The segments a run cuts after
  * it are cut from there, so later runs start from the same place to cut them the same way.
  * Not written by a run that found segments saved after the last point: see
  * ProgressKeeper.saveResumePoint.

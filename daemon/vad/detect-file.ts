@@ -15,9 +15,9 @@ export interface DetectFileOptions {
   signal?: AbortSignal;
   /**
    * Where detection starts, in samples at 16 kHz (default 0): the audio before it is
-   * decoded (so that what follows is the same samples as in a whole read) but not looked
-   * at, and the detector starts afresh there. Segment times stay counted from the file's
-   * start.
+   * decoded (so that what follows is the same samples as in a whole read); the detector
+   * hears the last WARM_UP_SEC of it (see VadStream.warmUp) and no segment is cut from it.
+   * Segment times stay counted from the file's start.
    */
   fromSample?: number;
   /** Receives each segment as soon as it is cut; the caller decides whether to keep it. */
@@ -32,6 +32,12 @@ export interface DetectFileResult {
   /** Share of the audio that went into segments (what ASR would have to process). */
   keptFraction: number;
 }
+
+/**
+ * Audio before `fromSample` that the detector hears first: a few seconds, the energy
+ * detector's noise-floor window (Silero's state settles well within it).
+ */
+export const WARM_UP_SEC = 4;
 
 /** Streams a file through decoding and VAD in bounded memory, handing out segments as they are cut. */
 export async function detectFileSegments(path: string, options: DetectFileOptions): Promise<DetectFileResult> {
@@ -49,11 +55,16 @@ export async function detectFileSegments(path: string, options: DetectFileOption
     }
   };
   const from = options.fromSample ?? 0;
+  // Whole hops, so that the detector's hops after it start at `from`.
+  const hop = options.detector.hopSamples;
+  const warmFrom = from - Math.floor(Math.min(from, WARM_UP_SEC * MODEL_SAMPLE_RATE) / hop) * hop;
   for await (const decoded of file.samples()) {
     options.signal?.throwIfAborted();
-    const skip = Math.min(Math.max(from - samples, 0), decoded.length);
-    const chunk = skip > 0 ? decoded.subarray(skip) : decoded;
-    samples += skip;
+    const skip = Math.min(Math.max(warmFrom - samples, 0), decoded.length);
+    const warm = Math.min(Math.max(from - samples - skip, 0), decoded.length - skip);
+    if (warm > 0) await stream.warmUp(decoded.subarray(skip, skip + warm));
+    samples += skip + warm;
+    const chunk = decoded.subarray(skip + warm);
     if (chunk.length === 0) continue;
     await take(
       await stream.push({

@@ -12,6 +12,9 @@ import type { SpeechSegment, VoiceDetector } from './types.js';
 export class VadStream {
   private readonly segmenter: Segmenter;
   private open = false;
+  /** Audio given to warmUp, and how many of its hops' probabilities were dropped so far. */
+  private warmSamples = 0;
+  private warmDropped = 0;
 
   constructor(
     sourceId: string,
@@ -26,8 +29,28 @@ export class VadStream {
     if (frames.discontinuity && this.open) done.push(...(await this.end()));
     this.open = true;
     this.segmenter.pushAudio(frames.samples, frames.startSample, frames.wallTimeMs);
-    done.push(...this.segmenter.pushDecisions(await this.detector.process(frames.samples)));
+    done.push(...this.segmenter.pushDecisions(this.unwarmed(await this.detector.process(frames.samples))));
     return done;
+  }
+
+  /**
+   * Gives the detector the audio just before the stream's first push, whole hops of it,
+   * without cutting any of it: its state (Silero's LSTM, the energy detector's noise floor)
+   * is then as if it had heard the stream from earlier, so speech under way where the stream
+   * starts counts as speech from its first hop. Call before the first push only.
+   */
+  async warmUp(samples: Float32Array): Promise<void> {
+    this.open = true;
+    this.warmSamples += samples.length;
+    this.unwarmed(await this.detector.process(samples));
+  }
+
+  /** `probabilities` less those of the hops given to warmUp. */
+  private unwarmed(probabilities: Float32Array): Float32Array {
+    const drop = Math.min(Math.floor(this.warmSamples / this.detector.hopSamples) - this.warmDropped, probabilities.length);
+    if (drop <= 0) return probabilities;
+    this.warmDropped += drop;
+    return probabilities.subarray(drop);
   }
 
   /** The speech open right now, for live partials. */
@@ -39,7 +62,8 @@ export class VadStream {
   async end(): Promise<SpeechSegment[]> {
     if (!this.open) return [];
     this.open = false;
-    const last = this.segmenter.pushDecisions(await this.detector.flush());
+    const last = this.segmenter.pushDecisions(this.unwarmed(await this.detector.flush()));
+    this.warmSamples = this.warmDropped = 0;
     this.detector.reset();
     return [...last, ...this.segmenter.end()];
   }

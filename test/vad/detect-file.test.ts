@@ -46,3 +46,24 @@ for (const [name, make] of detectors) {
     t.ok(result.keptFraction > speech * 0.95 && result.keptFraction < speech + 0.1, `kept ${result.keptFraction.toFixed(3)} vs speech ${speech.toFixed(3)}`);
   });
 }
+
+for (const [name, make] of detectors) {
+  t.test(`${name}: detection from a sample inside speech cuts from there, and from past the end cuts nothing`, async (t) => {
+    const detector = await make();
+    t.teardown(() => detector.close());
+    const settings = resolveSegmenterSettings();
+    // 0.8 s into the first utterance, too late for any detector to hear its onset.
+    const from = Math.round((truth.speech[0]![0] + 0.8) * 16000);
+    const segments: SpeechSegment[] = [];
+    const result = await detectFileSegments(wav, { sourceId: 'fixture', detector, settings, fromSample: from, onSegment: (s) => void segments.push(s) });
+    t.equal(segments[0]?.startSec, from / 16000, 'the speech under way there starts the first segment, at that sample: the detector heard the audio before it');
+    t.equal(segments.length, 2);
+    t.ok(Math.abs(result.durationSec - truth.durationSec) < 0.001, 'the duration is the whole file\'s');
+
+    detector.reset();
+    const none: SpeechSegment[] = [];
+    const past = await detectFileSegments(wav, { sourceId: 'fixture', detector, settings, fromSample: Math.round(truth.durationSec * 16000) + 16000, onSegment: (s) => void none.push(s) });
+    t.same(none, []);
+    t.ok(Math.abs(past.durationSec - truth.durationSec) < 0.001);
+  });
+}

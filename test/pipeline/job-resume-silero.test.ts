@@ -11,16 +11,15 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
 import type { JobRun } from '../../daemon/pipeline/job-processor.js';
 import { parseJobProgress } from '../../daemon/pipeline/job-progress.js';
 import type { TranscriptionJob } from '../../daemon/pipeline/types.js';
+import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
 import { SileroDetector } from '../../daemon/vad/silero.js';
 import { fixturesDir } from '../helpers/paths.js';
 import { countingDetector, fileJobProcessor } from '../helpers/file-job-processor.js';
 
 /**
- * A crash can leave transcripts in the outbox that the progress file does not hold: the
- * batch after the last save. The next run gives them their ids again only by cutting the
- * audio from where the crashed run started cutting. A resume point that run saves before it
- * has cut past them would make the run after it cut them from elsewhere, under the same ids.
- * Silero VAD, as shipped: its windows and LSTM state start afresh where the VAD starts.
+ * Resume points with Silero VAD, as shipped, whose cut depends on where it starts: its
+ * windows and LSTM state start afresh there. The fixture recording of
+ * test/pipeline/job-resume.test.ts, ten times over (20 segments).
  */
 
 const COPIES = 10;
@@ -109,6 +108,13 @@ async function stoppedWhileCutting(t: Test, saved: unknown[], untilSample: numbe
   return progress.state.records!;
 }
 
+/*
+ * A crash can leave transcripts in the outbox that the progress file does not hold: the
+ * batch after the last save. The next run gives them their ids again only by cutting the
+ * audio from where the crashed run started cutting. A resume point that run saves before it
+ * has cut past them would make the run after it cut them from elsewhere, under the same ids.
+ */
+
 t.test('crashed with a batch out but unsaved, then stopped before cutting past it: no id goes out again for another cut', async (t) => {
   // Run A saves the batch of segments 0-3, publishes the batch of 4-7, and dies before saving it.
   const a = await runUntil(t, undefined, 5);
@@ -146,4 +152,25 @@ t.test('resumed from a point, crashed with a batch out but unsaved, then stopped
   const c = fileJobProcessor(model, { detector: () => silero });
   await c.processor.process(job(), { progress: slot(stopped).run });
   t.same(reusedIds([...a1.published, ...a2.published], c.published), [], 'no id run A2 published goes out again for another stretch of audio');
+});
+
+t.test('a run resumed where a long speech was split at maxSegmentSec loses none of the speech after the split', async (t) => {
+  // Speech of about 2 s, split at 1 s: the part after a split starts in the middle of speech.
+  const vad = resolveSegmenterSettings({ maxSegmentSec: 1 });
+  const all = slot();
+  const whole = await fileJobProcessor(model, { detector: () => silero, vad }).processor.process(job(), { progress: all.run });
+  const saved = parseJobProgress(all.state.records)!;
+  const splits = saved.segments.flatMap((s, k) => (k > 0 && saved.segments[k - 1]!.endSec === s.startSec ? [k] : []));
+  t.ok(splits.length >= 10, `${splits.length} splits`);
+  const gaps: string[] = [];
+  for (const k of splits) {
+    // What a run stopped after segment k - 1 (the first part of a split) leaves.
+    const sample = Math.round(saved.segments[k - 1]!.endSec * MODEL_SAMPLE_RATE);
+    const records = [all.state.records![0], ...saved.segments.slice(0, k), { resumeAt: { segments: k, sample } }];
+    const outcome = await fileJobProcessor(model, { detector: () => silero, vad }).processor.process(job(), { progress: slot(records).run });
+    const next = whole.transcripts.find((tr) => tr.startOffsetSec === saved.segments[k]!.startSec);
+    const first = outcome.transcripts.find((tr) => tr.startOffsetSec >= sample / MODEL_SAMPLE_RATE - 1e-6);
+    if (next && first && first.startOffsetSec > next.startOffsetSec) gaps.push(`resumed at ${next.startOffsetSec} s: the next transcript starts at ${first.startOffsetSec} s`);
+  }
+  t.same(gaps, [], 'the part after the split starts where the first part ended, as in an uninterrupted run');
 });
