@@ -134,8 +134,10 @@ export class JobProcessor<S> {
             assertFinite(segment.samples, job.path, segment.startSec);
             batch.push(segment);
             if (batch.length >= this.options.batchSize) {
-              await progress?.beforePublishing(finished);
-              // Errors past this point (ASR, plugins, outbox) are not the file's fault.
+              // Errors past this point (progress, ASR, plugins, outbox) are not the file's fault.
+              await progress?.beforePublishing(finished).catch((err: unknown) => {
+                throw new DownstreamFailure(err);
+              });
               await flush().catch((err: unknown) => {
                 unrecorded = true;
                 throw new DownstreamFailure(err);

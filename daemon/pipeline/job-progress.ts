@@ -12,7 +12,10 @@ import type { JobTranscript } from './types.js';
  * A later run starts reading the audio at the last resume point and takes the segments
  * before it as they are. After it, it takes each saved segment the VAD cuts again at the
  * same place instead of transcribing it: a crash can leave transcripts in the outbox that
- * are not saved here, and only the same cut gives them the same ids again.
+ * are not saved here, and only the same cut gives them the same ids again. Each run marks
+ * the file before its first transcript goes out (PUBLISHING_RECORD), and only a clean
+ * interruption ends it with a resume point; a run that finds a mark or segments after the
+ * last point saves no new one (see JobProgress.openTail).
  */
 export interface ProgressHeader {
   /**
@@ -62,10 +65,26 @@ export interface JobProgress {
   segments: FinishedSegment[];
   /** Every resume point, in order; a run starts at the last. */
   resumePoints: ResumePoint[];
+  /**
+   * Whether a run published after the last resume point (or the start) without being
+   * interrupted cleanly since: segments or a publishing mark follow the point, or records
+   * that could not be read. Such a run may have published more than it saved (a crash, a
+   * failed save), under ids that only the cut from the last point gives again.
+   */
+  openTail: boolean;
 }
 
-/** The records that hold this progress, resume points between the segments they follow. */
-export function progressRecords(header: ProgressHeader, segments: readonly FinishedSegment[], resumePoints: readonly ResumePoint[]): unknown[] {
+/**
+ * Saved before a run's first transcript goes out: until a resume point follows it, what the
+ * run published may not all be saved (see JobProgress.openTail).
+ */
+export const PUBLISHING_RECORD = { publishing: true } as const;
+
+/**
+ * The records that hold this progress, resume points between the segments they follow,
+ * and a publishing mark at the end while the run writing them publishes (`open`).
+ */
+export function progressRecords(header: ProgressHeader, segments: readonly FinishedSegment[], resumePoints: readonly ResumePoint[], open: boolean): unknown[] {
   const records: unknown[] = [header];
   let next = 0;
   segments.forEach((segment, i) => {
@@ -73,6 +92,7 @@ export function progressRecords(header: ProgressHeader, segments: readonly Finis
     records.push(segment);
   });
   for (; next < resumePoints.length; next++) records.push(resumeRecord(resumePoints[next]!));
+  if (open) records.push(PUBLISHING_RECORD);
   return records;
 }
 
@@ -91,17 +111,28 @@ export function parseJobProgress(records: unknown): JobProgress | undefined {
   if (!header) return undefined;
   const segments: FinishedSegment[] = [];
   const resumePoints: ResumePoint[] = [];
+  let openTail = false;
   for (const record of records.slice(1)) {
     const segment = parseSegment(record);
     if (segment) {
       segments.push(segment);
+      openTail = true;
+      continue;
+    }
+    if (header.version === 2 && isRecord(record) && record.publishing === true && Object.keys(record).length === 1) {
+      openTail = true;
       continue;
     }
     const point = header.version === 2 ? parseResumePoint(record, segments) : undefined;
-    if (!point) break;
+    if (!point) {
+      // Unread records may be anything a run wrote, a publishing mark among them.
+      openTail = true;
+      break;
+    }
     resumePoints.push(point);
+    openTail = false;
   }
-  return { header, segments, resumePoints };
+  return { header, segments, resumePoints, openTail };
 }
 
 function parseHeader(value: unknown): ProgressHeader | undefined {

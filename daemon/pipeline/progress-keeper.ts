@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Logger } from '../log/logger.js';
 import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
-import { parseJobProgress, progressRecords, resumeRecord, type FinishedSegment, type ProgressHeader, type ResumePoint } from './job-progress.js';
+import { parseJobProgress, progressRecords, PUBLISHING_RECORD, resumeRecord, type FinishedSegment, type ProgressHeader, type ResumePoint } from './job-progress.js';
 
 /**
  * One run's view of a file job's saved progress: where in the audio it starts, which saved
@@ -23,12 +23,13 @@ export class ProgressKeeper {
   /** A generation this run started that is not on disk yet; see beforePublishing. */
   private newGeneration: boolean;
   /**
-   * The saved progress ends in segments after its last resume point: the run that saved them
-   * may have died with more published than saved (the batch after its last save). Only the
-   * cut from that point gives those their ids again, so no later point may be saved under
-   * this generation: see saveResumePoint.
+   * An earlier run published after the last resume point and was not interrupted cleanly
+   * (JobProgress.openTail): only the cut from that point gives what it published its ids
+   * again, so no later point may be saved under this generation (see saveResumePoint).
    */
   private openTail: boolean;
+  /** This run's publishing mark is on disk (see beforePublishing). */
+  private publishing = false;
 
   private constructor(
     private readonly slot: JobProgressSlot,
@@ -38,11 +39,12 @@ export class ProgressKeeper {
     private readonly jobId: string,
     private readonly logger: Logger,
     newGeneration = false,
+    openTail = false,
   ) {
     this.keepable = keepable;
     this.resumePoints = resumePoints;
     this.newGeneration = newGeneration;
-    this.openTail = keepable.length > (resumePoints.at(-1)?.segments ?? 0);
+    this.openTail = openTail;
   }
 
   /** What this run builds on, given the model and the cut it will use. */
@@ -66,7 +68,7 @@ export class ProgressKeeper {
       return fresh(next);
     }
     // Written back as version 2 by this run's first save, which rewrites the file.
-    return new ProgressKeeper(slot, { ...saved.header, version: 2 }, saved.segments, saved.resumePoints, jobId, logger);
+    return new ProgressKeeper(slot, { ...saved.header, version: 2 }, saved.segments, saved.resumePoints, jobId, logger, false, saved.openTail);
   }
 
   /**
@@ -103,20 +105,26 @@ export class ProgressKeeper {
   }
 
   /**
-   * Before the first transcript of a new generation goes out, its header is saved: a crash
-   * after publishing would otherwise leave the old header, and the next run, counting from
-   * it again, could give the same ids to other text (after another model change).
+   * Before this run's first transcript goes out, and a new generation's, the progress is
+   * saved with a publishing mark and the current header. Without the mark, a run that
+   * published and then could not save (a crash, a full disk) would leave a file that looks
+   * cleanly stopped, and the next run could save a resume point before it had cut past what
+   * this one published; without the header, a crash would leave the old generation, and
+   * the next run could give the same ids to other text. So when this save fails, nothing is
+   * published: the error is thrown (a full disk is transient: the job waits and runs again).
    */
   async beforePublishing(finished: FinishedSegment[]): Promise<void> {
-    if (!this.newGeneration) return;
-    await this.save(finished);
-    // Not saved: said by save(); the job goes on, with the small risk above.
+    if (this.publishing && !this.newGeneration) return;
+    const failed = await this.write(finished, this.publishing ? [] : [PUBLISHING_RECORD], true);
+    // `cause` keeps the code (ENOSPC) by which the scheduler tells a shortage.
+    if (failed) throw new Error(`job progress could not be saved, so nothing is published until it can: ${failed instanceof Error ? failed.message : String(failed)}`, { cause: failed });
+    this.publishing = true;
     this.newGeneration = false;
   }
 
   /** Saves the segments finished so far. A failed save is said once, and the job goes on. */
   async save(finished: FinishedSegment[]): Promise<void> {
-    await this.write(finished, []);
+    await this.write(finished, [], this.publishing);
   }
 
   /**
@@ -138,24 +146,29 @@ export class ProgressKeeper {
     if (this.openTail) return;
     const point = { segments: finished.length, sample: Math.round(last.endSec * MODEL_SAMPLE_RATE) };
     this.resumePoints.push(point);
-    // Not saved: the point goes too, so that a later rewrite does not put it back.
-    if (!(await this.write(finished, [resumeRecord(point)]))) this.resumePoints.pop();
+    // Not saved: the point goes too, so that a later rewrite does not put it back. Saved,
+    // it ends the file: everything this run published is above it.
+    if (await this.write(finished, [resumeRecord(point)], false)) this.resumePoints.pop();
   }
 
-  /** Saves the finished segments not on disk yet, then `after`. A failed save is said once, and the job goes on. */
-  private async write(finished: FinishedSegment[], after: unknown[]): Promise<boolean> {
+  /**
+   * Saves the finished segments not on disk yet, then `after`; a rewrite ends with a
+   * publishing mark when `open`. Returns the error of a failed save (said once; the job goes
+   * on unless the caller stops it), or undefined.
+   */
+  private async write(finished: FinishedSegment[], after: unknown[], open: boolean): Promise<unknown> {
     try {
-      if (this.rewrite) await this.slot.replace(progressRecords(this.header, finished, this.resumePoints));
+      if (this.rewrite) await this.slot.replace(progressRecords(this.header, finished, this.resumePoints, open));
       else await this.slot.append([...finished.slice(this.savedCount), ...after]);
       this.savedCount = finished.length;
       this.rewrite = false;
-      return true;
+      return undefined;
     } catch (err) {
       // A failed append may leave a cut line: the next save writes the whole file again.
       this.rewrite = true;
       if (!this.saveFailed) this.logger.warn('could not save job progress; a restart would transcribe this job from its last save', { jobId: this.jobId, err });
       this.saveFailed = true;
-      return false;
+      return err ?? new Error('saving job progress failed');
     }
   }
 }

@@ -260,16 +260,18 @@ t.test('saved job progress: the records read back, a header and the segments bef
   const seeds = [
     lines([header, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]),
     lines([{ ...header, generation: 0 }]),
-    lines([{ ...header, version: 2 }, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { resumeAt: { segments: 1, sample: 38400 } }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]),
+    lines([{ ...header, version: 2 }, { publishing: true }, { startSec: 0.5, endSec: 2.4, transcripts: [transcript], joules: 1.5 }, { resumeAt: { segments: 1, sample: 38400 } }, { publishing: true }, { startSec: 3.6, endSec: 4.9, transcripts: [], joules: 0 }]),
   ];
   const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x);
-  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.') || url.includes('/scheduler/json-lines.'), dictionary: ['"version"', '"modelId"', '"cut"', '"generation"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', '"resumeAt"', '"segments"', '"sample"', 'null', '1e400', '-0', '[]', '{}', '\n', '"__proto__"'] }, (input) => {
+  await campaign(t, 'job-progress', { seeds, maxBytes: 4096, cover: (url) => url.includes('/pipeline/job-progress.') || url.includes('/scheduler/json-lines.'), dictionary: ['"version"', '"modelId"', '"cut"', '"generation"', '"startSec"', '"endSec"', '"joules"', '"transcripts"', '"rawText"', '"resumeAt"', '"segments"', '"sample"', '"publishing"', 'true', 'null', '1e400', '-0', '[]', '{}', '\n', '"__proto__"'] }, (input) => {
     const records = parseJsonLines(input.toString('utf8'));
     const parsed = parseJobProgress(records);
     if (parsed === undefined) return;
     const h = parsed.header;
     if ((h.version !== 1 && h.version !== 2) || typeof h.modelId !== 'string' || typeof h.cut !== 'string' || !Number.isSafeInteger(h.generation) || h.generation < 0) throw new Error(`accepted a malformed header: ${JSON.stringify(h).slice(0, 200)}`);
     if (parsed.segments.length + parsed.resumePoints.length > records.length - 1) throw new Error('more segments and resume points than records');
+    if (typeof parsed.openTail !== 'boolean') throw new Error('openTail is not a boolean');
+    if (!parsed.openTail && parsed.segments.length > (parsed.resumePoints.at(-1)?.segments ?? 0)) throw new Error('segments after the last resume point, yet the tail is not open');
     let after = 0;
     for (const p of parsed.resumePoints) {
       if (h.version !== 2) throw new Error('a resume point read from a version 1 file');

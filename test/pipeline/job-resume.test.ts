@@ -83,6 +83,12 @@ async function crashedRun(t: Test, stopAfter: number): Promise<unknown[]> {
 
 const isResumeRecord = (r: unknown) => typeof r === 'object' && r !== null && 'resumeAt' in r;
 
+/** The record of segment `index` among saved records (the header and marks come between). */
+function segmentRecord(records: unknown[], index: number): { startSec: number; endSec: number } {
+  const segments = records.filter((r) => typeof r === 'object' && r !== null && 'startSec' in r);
+  return segments[index] as { startSec: number; endSec: number };
+}
+
 async function uninterrupted() {
   const whole = await harness().processor.process(job(), { progress: slot().run });
   return { whole, ids: new Set(whole.transcripts.map((tr) => tr.id)) };
@@ -203,7 +209,8 @@ t.test('a new generation after a resume point keeps the point when the file is r
 
 t.test('progress saved before resume points (version 1) is still used, and written back as version 2', async (t) => {
   const { whole } = await uninterrupted();
-  const saved = await crashedRun(t, 5);
+  // Version 1 had neither resume points nor publishing marks.
+  const saved = (await crashedRun(t, 5)).filter((r) => !(typeof r === 'object' && r !== null && 'publishing' in r));
   (saved[0] as { version: number }).version = 1;
   const h = harness();
   const progress = slot(saved);
@@ -257,7 +264,7 @@ t.test('progress saved with other VAD settings is not used: the cuts differ, so 
 t.test('where the VAD cuts differently from the saved progress, the job transcribes from there under new ids', async (t) => {
   const { whole, ids } = await uninterrupted();
   const saved = await crashedRun(t, 5);
-  (saved[4] as { endSec: number }).endSec += 0.01; // record 0 is the header: this is segment 3
+  segmentRecord(saved, 3).endSec += 0.01;
   const h = harness();
   const progress = slot(saved);
   const outcome = await h.processor.process(job(), { progress: progress.run });
@@ -283,7 +290,7 @@ t.test('a new generation is on disk before its first transcript goes out', async
 
 t.test('cut differently, then interrupted again: the next run keeps both generations\' ids', async (t) => {
   const saved = await crashedRun(t, 5);
-  (saved[4] as { endSec: number }).endSec += 0.01; // segment 3 is cut elsewhere now
+  segmentRecord(saved, 3).endSec += 0.01; // cut elsewhere now
   const stop = new AbortController();
   const second = harness(model.id, (n) => n === 6 && stop.abort(new Error('stopping')));
   const progress = slot(saved);
@@ -311,7 +318,7 @@ t.test('progress that is not understood means starting over, said once', async (
 
 t.test('a damaged segment record ends what is kept', async (t) => {
   const saved = await crashedRun(t, 5);
-  saved[3] = { startSec: 'x' };
+  saved[saved.indexOf(segmentRecord(saved, 2))] = { startSec: 'x' };
   const h = harness();
   await h.processor.process(job(), { progress: slot(saved).run });
   t.equal(h.published.length, SEGMENTS - 2, 'the two segments before it kept');
@@ -333,22 +340,69 @@ t.test('a run writes the header and its segments once, then appends only new seg
   const h = harness();
   const progress = slot();
   await h.processor.process(job(), { progress: progress.run });
-  t.same(progress.state.saves.map((s) => `${s.how} ${s.records.length}`), ['replace 5', 'append 4', 'append 4'], 'header + 4, then 4 and 4: no save rewrites the past');
+  t.same(progress.state.saves.map((s) => `${s.how} ${s.records.length}`), ['replace 2', 'append 4', 'append 4', 'append 4'], 'the header and a publishing mark before the first transcript, then 4, 4 and 4: no save rewrites the past');
+  t.same(progress.state.saves[0]?.records[1], { publishing: true });
   t.equal(parseJobProgress(progress.state.records)?.segments.length, SEGMENTS);
 });
 
 t.test('a failed save is said once, the job goes on, and the next save writes the whole file', async (t) => {
   const h = harness();
   const hows: string[] = [];
-  let fail = 2;
+  let fail = 0;
   const failing = async (how: string) => {
     hows.push(how);
-    if (fail-- > 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    if (hows.length > 1 && fail-- > 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
   };
+  fail = 2;
   const outcome = await h.processor.process(job(), { progress: { saved: undefined, replace: () => failing('replace'), append: () => failing('append') } });
   t.equal(outcome.transcripts.length, SEGMENTS);
-  t.same(hows, ['replace', 'replace', 'replace'], 'each save after a failure rewrites the file');
+  t.same(hows, ['replace', 'append', 'replace', 'replace'], 'the mark, then each save after a failure rewrites the file');
   t.equal(h.logs.filter((l) => /could not save job progress/.test(l)).length, 1);
+});
+
+t.test('a run that published but could not save leaves its mark: the next run saves no resume point before cutting past it', async (t) => {
+  const stop = new AbortController();
+  const first = slot();
+  await t.rejects(harness(model.id, (n) => n === 1 && stop.abort(new Error('stopping'))).processor.process(job(), { signal: stop.signal, progress: first.run }), { name: 'JobInterrupted', segmentsDone: 4 });
+  const saved = first.state.records!;
+  // Run A resumes at the point after segment 3, saves its publishing mark, publishes
+  // segments 4-7, and then every save fails (the disk filled), its resume point's too.
+  const stopA = new AbortController();
+  const a = harness(model.id, (n) => n === 1 && stopA.abort(new Error('stopping')));
+  const progressA = slot(saved);
+  let writes = 0;
+  const failAfterMark = (how: 'replace' | 'append') => async (records: unknown[]) => {
+    if (writes++ > 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    await progressA.run[how](records);
+  };
+  await t.rejects(a.processor.process(job(), { signal: stopA.signal, progress: { saved, replace: failAfterMark('replace'), append: failAfterMark('append') } }), { name: 'JobInterrupted' });
+  t.equal(a.published.length, 4, 'run A published segments 4-7');
+  const afterA = parseJobProgress(progressA.state.records);
+  t.equal(afterA?.segments.length, 4, 'none of which is saved');
+  t.ok(afterA?.openTail, 'but its mark says a run published after the point');
+
+  // Run B re-cuts them from the same point (same ids) and is stopped at once: no point.
+  const stopB = new AbortController();
+  const b = harness(model.id, (n) => n === 1 && stopB.abort(new Error('stopping')));
+  const progressB = slot(progressA.state.records);
+  await t.rejects(b.processor.process(job(), { signal: stopB.signal, progress: progressB.run }), { name: 'JobInterrupted' });
+  t.same(b.published.map((p) => p.id), a.published.map((p) => p.id), 'the same cut from the same point: the same ids');
+  t.same(parseJobProgress(progressB.state.records)?.resumePoints, afterA?.resumePoints, 'and no new resume point, which would have the next run cut them from elsewhere');
+});
+
+t.test('when the publishing mark cannot be saved, nothing is published and the job waits as for any shortage', async (t) => {
+  // A run that published without its mark on disk, then could not save again, would leave
+  // progress that looks cleanly stopped: the next run could save a resume point before it
+  // had cut past what this one published, and give those ids to other cuts.
+  const h = harness();
+  const full = async () => {
+    throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  };
+  const err = await h.processor.process(job(), { progress: { saved: undefined, replace: full, append: full } }).catch((e: unknown) => e);
+  t.equal(h.published.length, 0, 'nothing published');
+  t.match(err, { message: /job progress could not be saved, so nothing is published until it can: no space left on device/ });
+  t.ok(isTransient(err), 'a shortage: the scheduler postpones the job without counting the try');
+  t.notOk(err instanceof JobInputError, 'not blamed on the file');
 });
 
 t.test('a FLAC job whose ffmpeg is stopped by SIGTERM is not failed, and resumes from its saved progress', async (t) => {
