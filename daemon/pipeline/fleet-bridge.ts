@@ -62,6 +62,7 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
 /** Why a taken job ended here unfinished: see FleetBridge.giveUp. */
 const GIVEN_UP_STOPPING = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
 const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again';
+const GIVEN_UP_HOT_WAITING = 'fleet job given up: this box reached its thermal hard limit before starting it; handed back to its offerer, which offers it again';
 
 /**
  * Joins the daemon's batch pipeline to MQTT fleet work sharing (issue #6).
@@ -119,7 +120,12 @@ export class FleetBridge implements Service {
     this.options.bus.on(this, 'jobDone', ({ job, result }) => this.waiters.get(job.id)?.resolve(result as JobOutcome));
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
     this.options.bus.on(this, 'jobInterrupted', ({ job, stopping }) => {
-      if (this.taking.has(job.id)) void this.giveUp(job.id, stopping ? GIVEN_UP_STOPPING : GIVEN_UP_INTERRUPTED);
+      if (this.taking.has(job.id)) void this.giveUp(job.id, stopping ? GIVEN_UP_STOPPING : GIVEN_UP_INTERRUPTED, !stopping);
+    });
+    // Taken jobs still waiting here would wait for the box to cool, maybe past their lease
+    // (then the offerer offers them again, and both boxes run them): a cooler box takes them now.
+    this.options.bus.on(this, 'thermalState', ({ state }) => {
+      if (state === 'hard') void this.giveUpWaiting(GIVEN_UP_HOT_WAITING, true);
     });
     this.started = true;
     await this.resumeOffers();
@@ -157,9 +163,7 @@ export class FleetBridge implements Service {
     // the offerer as this job's result, while silence lets it offer the job again when this
     // box's status turns offline (the worker stops with mqtt, right after this). Here they
     // end as given up, since the next start clears the inbox their audio is in.
-    for (const localId of [...this.taking]) {
-      if ((await this.options.queue.get(localId).catch(() => undefined))?.state === 'pending') await this.giveUp(localId, GIVEN_UP_STOPPING);
-    }
+    await this.giveUpWaiting(GIVEN_UP_STOPPING, false);
     this.waiters.clear();
   }
 
@@ -192,6 +196,8 @@ export class FleetBridge implements Service {
   readonly runJob = async (offer: JobOfferPayload): Promise<FleetTranscribeResult> => {
     const { queue, logger } = this.options;
     if (!this.started) throw new Error('the fleet bridge is not started');
+    // Granted, then held by the worker for a slot while the box got too hot: straight back.
+    if (this.options.scheduler()?.thermalState === 'hard') throw new FleetJobGivenUp(GIVEN_UP_HOT_WAITING);
     // Checks the id (it names a file in the inbox) as well as the audio: both come from another box.
     const { localId, extension, audio, fileName } = decodeFleetJob(offer, this.limits.maxAudioBytes);
     this.taking.add(localId);
@@ -224,12 +230,19 @@ export class FleetBridge implements Service {
    * ends as failed here with that said, and the worker hands it back to its offerer (not as
    * an error, which would reach the offerer as the job's result; see stop()).
    */
-  private async giveUp(localId: string, why: string): Promise<void> {
+  private async giveUp(localId: string, why: string, handBack: boolean): Promise<void> {
     // Ends runJob (its slot, its inbox file) without a result for the offerer.
-    this.waiters.get(localId)?.reject(new FleetJobGivenUp(why));
+    this.waiters.get(localId)?.reject(new FleetJobGivenUp(why, handBack));
     this.waiters.delete(localId);
     await this.options.queue.fail(localId, why).catch((err: unknown) => this.options.logger.warn('could not record a given-up fleet job', { localId, err }));
     this.options.logger.info(why, { localId });
+  }
+
+  /** Gives up the taken jobs that wait in the local queue, not started. */
+  private async giveUpWaiting(why: string, handBack: boolean): Promise<void> {
+    for (const localId of [...this.taking]) {
+      if ((await this.options.queue.get(localId).catch(() => undefined))?.state === 'pending') await this.giveUp(localId, why, handBack);
+    }
   }
 
   /** Control-API methods for the controller to register. */

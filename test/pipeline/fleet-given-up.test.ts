@@ -8,15 +8,18 @@ import { JobQueue } from '../../daemon/scheduler/job-queue.js';
 import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
 import { encodeFleetJob } from '../../daemon/pipeline/fleet-job.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
+import type { FleetJobGivenUp } from '../../daemon/mqtt/fleet/fleet-worker.js';
+import type { Scheduler } from '../../daemon/scheduler/scheduler.js';
 
 /**
  * A job this box took from the fleet, cut off by the daemon's stop, cannot resume here (the
  * next start clears the inbox, since its offerer offers it again once this box is offline).
  * It must end failed here with that said, not fail later as "file not found", and end its
- * run as given up, which the worker answers with nothing (an error would be taken for the
- * job's result; test/mqtt/fleet/fleet-given-up.test.ts). The same for one the
- * thermal limit interrupts (waiting to cool could outlast the offerer's lease), and for one
- * still queued when the daemon stops.
+ * run as given up, not handed back (the box's going offline has the offerer offer it again;
+ * an error would be taken for the job's result; test/mqtt/fleet/fleet-given-up.test.ts).
+ * The same for one still queued when the daemon stops. One the thermal limit interrupts is
+ * given up and handed back (waiting to cool could outlast the offerer's lease), and so are
+ * those still queued when the box gets that hot, or granted while it is.
  */
 t.test('a taken fleet job interrupted by the stop is given up here, unanswered', async (t) => {
   const dataDir = tempDir('earshot-fleet-given-up-');
@@ -24,7 +27,10 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('fleet');
   const queue = new JobQueue({ dir: join(dataDir, 'queue'), logger, defaultDeadlineHours: 24, maxAttempts: 3 });
   const bus = new EventBus();
-  const bridge = new FleetBridge({ siteId: 'taker', dataDir, queue, scheduler: () => undefined, offerer: () => { throw new Error('not offering'); }, bus, logger, fleet: { maxAudioBytes: 1 << 20, maxOutstandingBytes: 1 << 20, claimTimeoutSec: 60, maxHeld: 2 } });
+  /** What the bridge reads of the scheduler: its thermal state (the scheduler's tests drive the real one). */
+  let thermalState: 'normal' | 'hard' = 'normal';
+  const scheduler = () => ({ thermalState, state: () => ({ state: 'running' }), poke: () => undefined }) as unknown as Scheduler;
+  const bridge = new FleetBridge({ siteId: 'taker', dataDir, queue, scheduler, offerer: () => { throw new Error('not offering'); }, bus, logger, fleet: { maxAudioBytes: 1 << 20, maxOutstandingBytes: 1 << 20, claimTimeoutSec: 60, maxHeld: 2 } });
   await bridge.start();
   await queue.start();
   t.teardown(async () => {
@@ -35,9 +41,10 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   const wav = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   const offer = { v: PAYLOAD_VERSION, jobId: 'hq-meeting', offeredBy: 'hq', attempt: 1, job: { ...encodeFleetJob('meeting.wav', wav, 1 << 20) }, ts: new Date().toISOString(), claimBy: new Date(Date.now() + 60_000).toISOString() };
   let answered: string | undefined;
+  let handBack: boolean | undefined;
   void bridge.runJob(offer).then(
     () => (answered = 'result'),
-    (err: Error) => (answered = err.name),
+    (err: FleetJobGivenUp) => ((answered = err.name), (handBack = err.handBack)),
   );
   const localId = 'hq-meeting.a1';
   while (queue.pending().length === 0) await new Promise((r) => setTimeout(r, 10));
@@ -52,19 +59,33 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   t.match(failed, [{ job: { id: localId }, error: /fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline/ }]);
   t.match(lines.join('\n'), /fleet job given up.*localId=hq-meeting\.a1/);
   while (answered === undefined) await new Promise((r) => setTimeout(r, 10));
-  t.equal(answered, 'FleetJobGivenUp', 'the run ends so, which the worker answers with a release, not an error (an error would be the job\'s result)');
+  t.equal(answered, 'FleetJobGivenUp', 'the run ends so, not with an error (which would be the job\'s result)');
+  t.equal(handBack, false, 'and not handed back: the box going offline has it offered again');
   t.same(readdirSync(join(dataDir, 'fleet', 'inbox')), [], 'its audio is removed from the inbox');
   t.equal((bridge as unknown as { taking: Set<string> }).taking.size, 0, 'and its slot is free for the next fleet job (hasBudget counts the taken ones)');
 
   // Interrupted by the thermal limit, it is given up too: waiting to cool could outlast the lease.
   const offer2 = { ...offer, jobId: 'hq-call' };
-  void bridge.runJob(offer2).catch(() => undefined);
+  const second = bridge.runJob(offer2).catch((err: FleetJobGivenUp) => err);
   while (!queue.pending().some((j) => j.id === 'hq-call.a1')) await new Promise((r) => setTimeout(r, 10));
   const job2 = await queue.markStarted('hq-call.a1');
   await queue.postpone('hq-call.a1');
   bus.emit('jobInterrupted', { job: job2, stopping: false });
   while ((await queue.get('hq-call.a1'))?.state !== 'failed') await new Promise((r) => setTimeout(r, 10));
   t.match((await queue.failedRecords()).find((f) => f.job.id === 'hq-call.a1'), { error: /fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again/ });
+  t.match(await second, { name: 'FleetJobGivenUp', handBack: true }, 'handed back: a cooler box can take it now');
+
+  // Queued, not started, when the box reaches the hard limit: handed back at once.
+  const queued = bridge.runJob({ ...offer, jobId: 'hq-queued' }).catch((err: FleetJobGivenUp) => err);
+  while (!queue.pending().some((j) => j.id === 'hq-queued.a1')) await new Promise((r) => setTimeout(r, 10));
+  thermalState = 'hard';
+  bus.emit('thermalState', { state: 'hard', temperatureC: 90 });
+  t.match(await queued, { name: 'FleetJobGivenUp', handBack: true, message: /reached its thermal hard limit before starting it/ });
+  while ((await queue.get('hq-queued.a1'))?.state !== 'failed') await new Promise((r) => setTimeout(r, 10));
+  // Granted while the box is that hot (the worker held it for a slot): straight back, not queued.
+  t.match(await bridge.runJob({ ...offer, jobId: 'hq-late' }).catch((err: FleetJobGivenUp) => err), { name: 'FleetJobGivenUp', handBack: true });
+  t.equal(await queue.get('hq-late.a1'), undefined, 'never queued here');
+  thermalState = 'normal';
 
   // Taken and still queued (never started) when the daemon stops: given up by the bridge's stop.
   const offer3 = { ...offer, jobId: 'hq-memo' };
@@ -72,5 +93,5 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   while (!queue.pending().some((j) => j.id === 'hq-memo.a1')) await new Promise((r) => setTimeout(r, 10));
   await bridge.stop();
   t.equal((await queue.get('hq-memo.a1'))?.state, 'failed', 'not left to fail as "file not found" at the next start');
-  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json']);
+  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json', 'hq-queued.a1.json']);
 });

@@ -11,13 +11,17 @@ import { RateLimit } from '../../log/rate-limit.js';
 export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
 
 /**
- * A runner's way to end a job without a result: the box gave it up (it stopped, or got too
- * hot). The worker hands the attempt back (a `released` message, not an error, which would
- * reach the offerer as the job's result) and the offerer offers it again at once. While this
- * box stops it sends nothing: its going offline does the same.
+ * A runner's way to end a job without a result: the box gave it up (it got too hot, or it
+ * stops). With `handBack` the worker hands the attempt back (a `released` message, not an
+ * error, which would reach the offerer as the job's result) and the offerer offers it again
+ * at once. A box that stops sends nothing: going offline makes the offerer offer it again
+ * just as soon, and a release could bring the new offer back to this box as it goes.
  */
 export class FleetJobGivenUp extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly handBack = true,
+  ) {
     super(message);
     this.name = 'FleetJobGivenUp';
   }
@@ -258,7 +262,8 @@ export class FleetWorker {
       done = { ...base, ts: new Date().toISOString(), status: 'ok', result: result ?? null };
     } catch (err) {
       if (err instanceof FleetJobGivenUp) {
-        logger.info('fleet: job given up here and handed back; its offerer offers it again', { jobId: offer.jobId, attempt: offer.attempt, why: err.message });
+        logger.info(`fleet: job given up here${err.handBack ? ' and handed back' : ''}; its offerer offers it again`, { jobId: offer.jobId, attempt: offer.attempt, why: err.message });
+        if (!err.handBack) return;
         done = { ...base, ts: new Date().toISOString(), status: 'released', reason: err.message };
       } else {
         this.counts.failed += 1;
