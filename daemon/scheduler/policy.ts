@@ -193,7 +193,11 @@ export function decide(input: PolicyInput): PolicyDecision {
     for (const j of input.running) if (j.priority === 'batch') interrupt.push({ id: j.id, reason: 'fewer threads' });
     reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle`);
   }
-  const waitForRetune = tooManyThreads && input.running.length > 0;
+  // The model is loaded again only when nothing runs on it and no live or interactive job
+  // starts in this pass: the scheduler loads before it starts the pass's jobs, and live
+  // speech must not wait seconds for it (it runs on the session as it is).
+  let urgentStarts = false;
+  const retuneWaits = (): boolean => input.running.length > 0 || urgentStarts;
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
   const slowdown = limits.maxThreads / threads;
   const horizonEnd = Math.max(nowMs, ...input.queue.map((j) => j.deadlineMs));
@@ -204,6 +208,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   const defer: PolicyDecision['defer'] = [];
   const startNow = (job: PolicyJob): void => {
     run.push(job.id);
+    if (job.priority !== 'batch') urgentStarts = true;
     free = Math.max(0, free - 1);
     plan.reserve(nowMs, job.expectedMs * slowdown);
   };
@@ -223,7 +228,7 @@ export function decide(input: PolicyInput): PolicyDecision {
       defer.push({ id: job.id, untilMs: nowMs, reason: hot ? 'thermal hard limit' : 'power budget' });
       continue;
     }
-    if (waitForRetune) {
+    if (tooManyThreads && retuneWaits()) {
       defer.push({ id: job.id, untilMs: nowMs, reason: 'model to be loaded with fewer threads' });
       continue;
     }
@@ -237,7 +242,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   }
 
   // 4. The model.
-  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState);
+  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, retuneWaits());
   if (model !== 'keep') reasons.push(`model: ${model}`);
   return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, plannedWatts, reasons };
 }
@@ -265,7 +270,7 @@ function placeBatch(plan: SlotPlan, job: PolicyJob, nowMs: number, runMs: number
   return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(now?.meanGPerKWh ?? best.meanGPerKWh)} gCO2e/kWh` };
 }
 
-function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean, sessionThreads: number, thermalState: ThermalState): ModelAction {
+function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean, sessionThreads: number, thermalState: ThermalState, retuneWaits: boolean): ModelAction {
   const m = input.model;
   const urgent = input.running.some((j) => j.priority !== 'batch') || run.length > 0;
   if (m.loaded && hot && !urgent && input.running.length === 0) return 'unload';
@@ -279,6 +284,6 @@ function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['d
   if (m.loaded && !busy && !windowSoon && idleFor >= m.idleUnloadMs) return 'unload';
   // Fewer threads at once; more only out of the soft band, where the proportional throttle
   // would otherwise load the model again at every small swing of the temperature.
-  if (m.loaded && m.threads !== undefined && input.running.length === 0 && (m.threads > sessionThreads || (m.threads < sessionThreads && thermalState === 'normal'))) return 'retune';
+  if (m.loaded && m.threads !== undefined && !retuneWaits && (m.threads > sessionThreads || (m.threads < sessionThreads && thermalState === 'normal'))) return 'retune';
   return 'keep';
 }

@@ -233,3 +233,21 @@ t.test('more threads only once the box is out of the soft band', async (t) => {
   t.equal(loadedWith1({ temperatureC: 60, running: [job('b1')] }).model, 'keep', 'not under a running job');
   t.same(loadedWith1({ temperatureC: 60, running: [job('b1')] }).interrupt, [], 'which is not interrupted to get more threads');
 });
+
+t.test('live or interactive work starting now is not held up by loading the model again', async (t) => {
+  // The scheduler loads the model again (retune) before it starts the pass's jobs, and a
+  // load takes seconds: live speech would wait for it, and a job asking for the model
+  // during the reload waits too. Its threads can change once nothing urgent starts.
+  const loadedWith = (threads: number, over: Partial<PolicyInput> = {}) => decide(input({ ...over, model: { ...input().model, threads } }));
+  const cool = loadedWith(1, { temperatureC: 50, queue: [job('l1', { priority: 'live' })] });
+  t.same(cool.run, ['l1']);
+  t.equal(cool.model, 'keep', 'more threads can wait: the live job runs on the session as it is');
+  t.equal(loadedWith(1, { temperatureC: 50, queue: [job('i1', { priority: 'interactive' })] }).model, 'keep', 'so can an interactive job');
+  t.equal(loadedWith(1, { temperatureC: 50, queue: [job('b1')] }).model, 'retune', 'a batch job alone: it starts on the new session');
+
+  const warm = loadedWith(4, { temperatureC: 80, queue: [job('l1', { priority: 'live' }), job('b1')] });
+  t.same(warm.run, ['l1'], 'the live job starts at once, on the session it finds');
+  t.equal(warm.model, 'keep', 'fewer threads once it is done');
+  t.match(warm.defer, [{ id: 'b1', reason: 'model to be loaded with fewer threads' }], 'while no batch job starts on the old session');
+  t.equal(loadedWith(4, { temperatureC: 80, queue: [job('b1')] }).model, 'retune', 'nothing urgent: loaded again with fewer at once');
+});
