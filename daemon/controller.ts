@@ -19,7 +19,6 @@ import type { SourceConfig } from './audio/sources/config.js';
 import type { VadConfig } from './vad/build-sources.js';
 import { resolveSegmenterSettings } from './vad/sensitivity.js';
 import { createDetector } from './vad/create-detector.js';
-import type { VoiceDetector } from './vad/types.js';
 import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
 import { JobProcessor } from './pipeline/job-processor.js';
 import { summarizeJobProgress } from './pipeline/job-progress.js';
@@ -103,7 +102,6 @@ export class Controller {
     this.plugins = new PluginHost({ logger: logger('plugins'), dataDir: config.dataDir, config: config.plugins as PluginsConfig, bus: this.bus });
 
     const vad = config.vad as VadConfig;
-    let fileDetector: Promise<VoiceDetector> | undefined;
     const processor: JobProcessor<EnergySpanStart> = new JobProcessor<EnergySpanStart>({
       siteId: config.siteId,
       recognizer: async (): Promise<SpeechRecognizer> => runtime.recognizer(),
@@ -114,7 +112,7 @@ export class Controller {
         end: (start) => this.requireStarted(this.stack.energyTracker, 'energy tracker').end(start),
       },
       carbon: { current: (now) => this.requireStarted(this.stack.carbon, 'carbon source').current(now) },
-      detector: () => (fileDetector ??= createDetector(vad.detector, logger('vad'))),
+      detector: () => createDetector(vad.detector, logger('vad')),
       vad: resolveSegmenterSettings(vad),
       batchSize: ASR_BATCH,
       logger: logger('pipeline'),

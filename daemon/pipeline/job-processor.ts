@@ -20,7 +20,10 @@ export interface JobProcessorOptions<S> {
   sink: TranscriptSink;
   energy: EnergySpan<S>;
   carbon: IntensityNow;
-  /** A detector for file jobs; one per processor, reset between files. */
+  /**
+   * Makes a detector for file jobs. The processor keeps one per file job running at once
+   * (reset between files): a detector's state belongs to one recording.
+   */
   detector: () => Promise<VoiceDetector>;
   vad: SegmenterSettings;
   /** Segments transcribed in one inference call (padding with lengths). */
@@ -49,9 +52,26 @@ export class JobInputError extends Error {
  * index, so a job re-run after a crash publishes the same ids and subscribers de-duplicate.
  */
 export class JobProcessor<S> {
+  /**
+   * File detectors no job is using. Two file jobs on one detector would mix their audio in
+   * its state (and each start would reset the other's), so their cuts, and the ids a resumed
+   * run must find again, would depend on how their reads interleave.
+   */
+  private readonly idleDetectors: VoiceDetector[] = [];
+
   constructor(private readonly options: JobProcessorOptions<S>) {}
 
   async process(job: TranscriptionJob, run: JobRun = {}): Promise<JobOutcome> {
+    if (job.kind === 'segment') return this.processWith(job, run, undefined);
+    const detector = this.idleDetectors.pop() ?? (await this.options.detector());
+    try {
+      return await this.processWith(job, run, detector);
+    } finally {
+      this.idleDetectors.push(detector);
+    }
+  }
+
+  private async processWith(job: TranscriptionJob, run: JobRun, fileDetector: VoiceDetector | undefined): Promise<JobOutcome> {
     const clock = this.options.clock ?? Date.now;
     const started = clock();
     const outcome: JobOutcome = { jobId: job.id, text: '', transcripts: [], audioSec: 0, speechSec: 0, processingMs: 0, joules: 0 };
@@ -97,7 +117,7 @@ export class JobProcessor<S> {
       });
       await flush();
     } else {
-      const detector = await this.options.detector();
+      const detector = fileDetector!;
       detector.reset();
       progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: `${detector.name} ${JSON.stringify(this.options.vad)}` }, job.id, this.options.logger) : undefined;
       // The part before the last resume point is done and published: taken whole, not read again.
