@@ -95,6 +95,11 @@ export class ModelLifecycle<Result = unknown> {
     return this.loadedThreads;
   }
 
+  /** Where the loaded model runs: "cpu", "cuda", ... ("none" while unloaded). */
+  get device(): string {
+    return this.runtime.device();
+  }
+
   /** The policy's count, for loads that come without one (live speech, `earshot model load`). */
   wantThreads(threads: number): void {
     this.wantedThreads = threads;

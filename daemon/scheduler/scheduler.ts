@@ -172,8 +172,22 @@ export class Scheduler implements Service {
   /** The box's draw at the last tick: the meter's when there is one, else the power model's. */
   get power(): { watts: number; source: 'measured' | 'estimated' } {
     if (this.lastWatts !== undefined) return { watts: this.lastWatts, source: 'measured' };
-    const busy = this.options.queue.running().length * (this.lastDecision?.threads ?? 0);
+    const busy = this.options.queue.running().length * this.busyThreadsPerJob(0);
     return { watts: this.options.power.idleWatts + busy * this.options.power.wattsPerThread, source: 'estimated' };
+  }
+
+  /** Threads a running job keeps busy: the session's, when it is loaded, else the plan's. */
+  private busyThreadsPerJob(fallback: number): number {
+    return this.options.lifecycle.threads ?? this.lastDecision?.threads ?? fallback;
+  }
+
+  /**
+   * The loaded session's intra-op threads when it runs on the CPU. On a GPU (CUDA, CoreML)
+   * they do little of the work: loading the model again to change them would cost a
+   * session build and interrupted work for no saving, so the policy is not told of them.
+   */
+  private cpuSessionThreads(): number | undefined {
+    return this.options.lifecycle.state === 'loaded' && this.options.lifecycle.device === 'cpu' ? this.options.lifecycle.threads : undefined;
   }
 
   /** Re-decide soon (a job arrived, a limit changed). */
@@ -240,8 +254,8 @@ export class Scheduler implements Service {
       temperatureC,
       sensorLost,
       thermalState: this.thermal,
-      power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * (this.lastDecision?.threads ?? 1) } : {}) },
-      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), ...(o.lifecycle.threads !== undefined ? { threads: o.lifecycle.threads } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
+      power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * this.busyThreadsPerJob(1) } : {}) },
+      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), ...(this.cpuSessionThreads() !== undefined ? { threads: this.cpuSessionThreads()! } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
     });
     if (decision.thermalState !== this.thermal) {
       o.logger.warn(`thermal state ${this.thermal} → ${decision.thermalState}`, { temperatureC });

@@ -54,3 +54,28 @@ t.test('the stack probes, runs a submitted job, bills its energy and carbon, and
   t.equal(totals.bySource.estimated.jobs, 1);
   t.equal(totals.total.jobs, 1);
 });
+
+t.test('a model on a GPU is not loaded again for a budget: its CPU threads do little of the work', async (t) => {
+  const dir = tempDir('earshot-stack-gpu-');
+  const root = join(dir, 'box');
+  cpSync(join(fixturesDir, 'sysfs', 'no-meters'), root, { recursive: true });
+  const wav = join(dir, 'a.wav');
+  await writeToneWav(wav, 1, [[0.3, 0.6]]);
+  const bus = new EventBus();
+  // The same runtime, saying it runs on CUDA (no GPU here; only the device name matters).
+  const runtime = new (class extends FrameEnergyRuntime {
+    override device(): string {
+      return 'cuda';
+    }
+  })(100);
+  const stack = new SchedulerStack({ config: config(join(dir, 'data'), root), logger: () => silentLogger, bus, runtime });
+  const handlers = stack.handlers();
+  await stack.start();
+  t.teardown(() => stack.stop());
+  const done = new Promise((resolve) => bus.on(t, 'jobDone', resolve));
+  await handlers['jobs.submit']?.handler({ paths: [wav] });
+  await done;
+  await handlers['budget.set']?.handler({ powerBudgetWatts: 12 });
+  await new Promise((r) => setTimeout(r, 500)); // five scheduler passes
+  t.same([runtime.loadThreads, runtime.unloadCount], [[2], 0], 'loaded once, with two threads, and kept');
+});
