@@ -1,6 +1,7 @@
 import { mkdir, open, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import { isTransient } from '../shortage/transient-errors.js';
 import { validateJobId } from './job-id.js';
 import { parseJsonLines } from './json-lines.js';
 import { writeDurable } from './durable-file.js';
@@ -45,6 +46,9 @@ export class ProgressFiles {
       text = await readFile(this.path(id), 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      // Out of descriptors or memory for a moment: the file is fine, and starting over would
+      // publish the whole job again under new ids. The scheduler postpones the job instead.
+      if (isTransient(err)) throw err;
       this.logger.warn('unreadable job progress ignored; the job starts from the beginning', { id, err });
       return [];
     }
