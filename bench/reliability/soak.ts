@@ -12,7 +12,9 @@
  * --drop-every-s N (10: one more recording this often), --sample-s N (5),
  * --reconnect-every N (0: each live stream hangs up and dials again after N loops),
  * --heap-snapshots-at 2,10 (minutes: the daemon writes V8 heap snapshots into the run's
- * directory then, for finding what grows).
+ * directory then, for finding what grows), --thermal-cycle-s N (0: the box heats into the
+ * thermal soft band and cools this often, so the model is loaded again with 1 thread or 2
+ * under the load; `model.threads: 2` on a Jetson Orin sysfs copy).
  * The report includes the daemon at rest before and after the load (after one warm-up
  * recording): open fds and threads must return to where they were.
  * Exit status 1 when a transcript was lost or the daemon died.
@@ -29,6 +31,7 @@ const { values } = parseArgs({
     'sample-s': { type: 'string', default: '5' },
     'reconnect-every': { type: 'string', default: '0' },
     'heap-snapshots-at': { type: 'string', default: '' },
+    'thermal-cycle-s': { type: 'string', default: '0' },
   },
 });
 const numbers = {
@@ -38,6 +41,7 @@ const numbers = {
   'drop-every-s': Number(values['drop-every-s']),
   'sample-s': Number(values['sample-s']),
   'reconnect-every': Number(values['reconnect-every']),
+  'thermal-cycle-s': Number(values['thermal-cycle-s']),
 };
 for (const [name, v] of Object.entries(numbers)) {
   if (!Number.isFinite(v) || v < 0) {
@@ -58,6 +62,7 @@ const report = await runSoak({
   backlog: numbers.backlog,
   dropEveryMs: numbers['drop-every-s'] * 1000,
   sampleMs: numbers['sample-s'] * 1000,
+  thermalCycleMs: numbers['thermal-cycle-s'] * 1000,
   heapSnapshotsAtMin: snapshots,
   log: (line) => console.log(line),
 });

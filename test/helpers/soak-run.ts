@@ -1,11 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { mkdirSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDaemon, waitFor } from './daemon-process.js';
 import { fixturesDir, tempDir } from './paths.js';
 import { pcmOf } from './malformed-audio.js';
 import { TranscriptTally, dropRecording, percentile, readQueue, slope, spoolWaiting } from './faults.js';
 import { freePort } from '../../scripts/free-port.js';
+import { listThermalSensors, pickSchedulerSensor } from '../../daemon/hardware/thermal.js';
 
 /**
  * A soak run (issue #9): N live sources streaming PCM in real time over unix sockets plus a
@@ -28,6 +29,12 @@ export interface SoakOptions {
   sampleMs: number;
   /** Minutes at which the daemon writes a V8 heap snapshot into the run's directory. */
   heapSnapshotsAtMin?: number[];
+  /**
+   * Heat the box into the thermal soft band and let it cool, each this often (0: never): the
+   * daemon runs on a copy of a Jetson Orin's sysfs with `model.threads: 2`, so each change
+   * loads the model again with 1 thread or 2 under the live streams and the backlog.
+   */
+  thermalCycleMs?: number;
   /** Progress lines, once a minute. */
   log?: (line: string) => void;
 }
@@ -68,6 +75,8 @@ export interface SoakReport {
   idle: { before: IdleSample; after: IdleSample | undefined };
   alive: boolean;
   exit: number | string;
+  /** Thermal cycling: temperature changes made, and the model loads the daemon logged for a thread count. */
+  thermal?: { changes: number; reloads: number };
 }
 
 const RATE = 16000;
@@ -85,6 +94,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const port = await freePort();
   const site = 'soak';
   const snapshotAt = options.heapSnapshotsAtMin ?? [];
+  const cycleMs = options.thermalCycleMs ?? 0;
+  const orin = join(root, 'orin');
+  let setTemp = (_c: number): void => undefined;
+  if (cycleMs > 0) {
+    cpSync(join(fixturesDir, 'sysfs', 'jetson-orin'), orin, { recursive: true });
+    const sensor = pickSchedulerSensor(await listThermalSensors(orin));
+    setTemp = (c) => writeFileSync(join(orin, sensor?.path ?? ''), `${c * 1000}\n`);
+    setTemp(50);
+  }
   const daemon = await startDaemon(
     {
       siteId: site,
@@ -96,8 +114,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         { id: 'batch', type: 'spool', dir: spool, settleMs: 500, pollMs: 500 },
       ],
       vad: { detector: 'energy' },
-      model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-      scheduler: { tickMs: 500 },
+      model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], ...(cycleMs > 0 ? { threads: 2 } : {}) },
+      // 78 °C is half-way into the 70-85 °C band: one thread of two.
+      scheduler: { tickMs: 500, ...(cycleMs > 0 ? { maxThreads: 2, thermal: { sysfsRoot: orin, softC: 70, hardC: 85, hysteresisC: 5 } } : {}) },
     },
     snapshotAt.length ? { NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${root}` } : {},
   );
@@ -131,6 +150,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   sample();
   const sampler = setInterval(sample, options.sampleMs);
   const dropper = options.dropEveryMs > 0 ? setInterval(drop, options.dropEveryMs) : null;
+  let temperatureChanges = 0;
+  const heater = cycleMs > 0 ? setInterval(() => setTemp(++temperatureChanges % 2 === 1 ? 78 : 50), cycleMs) : null;
   const snapshotTimers = snapshotAt.map((min) =>
     setTimeout(() => {
       daemon.child.kill('SIGUSR2');
@@ -148,6 +169,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     }
   }
   if (dropper) clearInterval(dropper);
+  if (heater) clearInterval(heater);
   for (const timer of snapshotTimers) clearTimeout(timer);
   for (const s of streamers) s.stop();
   await Promise.all(streamers.map((s) => s.done.catch((err: Error) => log(`streamer: ${err.message}`))));
@@ -196,6 +218,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     idle: { before: idleBefore, after: idleAfter },
     alive,
     exit,
+    ...(cycleMs > 0 ? { thermal: { changes: temperatureChanges, reloads: (daemon.output().match(/model loaded.*: \d+ → \d+ threads/g) ?? []).length } } : {}),
   };
 }
 
@@ -219,6 +242,7 @@ export function formatSoakReport(r: SoakReport): string {
     ['thread slope after warm-up', `${r.perHour.threads.toFixed(2)} threads/hour`],
     ['at rest before / after: RSS, fds, threads', `${idleLine(r.idle.before)} / ${r.idle.after ? idleLine(r.idle.after) : 'gone'}`],
     ['daemon', `${r.alive ? 'alive at the end' : 'DIED'}; exit on SIGTERM: ${r.exit}`],
+    ...(r.thermal ? [['thermal soft band entered or left / model reloads', `${r.thermal.changes} / ${r.thermal.reloads}`] as [string, string]] : []),
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
