@@ -6,6 +6,7 @@ import type { StatusResult } from './control/methods.js';
 import { mkdirSync } from 'node:fs';
 import { EventBus } from './bus.js';
 import { ControlServer } from './control/server.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { ControlError } from './control/protocol.js';
 import { checkRemotePaths } from './control/remote-paths.js';
 import { MqttService } from './mqtt/mqtt-service.js';
@@ -39,6 +40,8 @@ export interface ControllerOptions {
    * systemd's stop timeout by that much (EXTEND_TIMEOUT_USEC) and shows the step.
    */
   onStopStep?: (step: string, budgetMs: number) => void;
+  /** Something the daemon cannot go on with (another earshotd took its data directory): it should stop. */
+  onFatal?: (reason: string) => void;
 }
 
 /** Segments transcribed in one inference call. */
@@ -74,6 +77,7 @@ export class StartInterrupted extends Error {
 export class Controller {
   readonly bus = new EventBus();
   readonly control: ControlServer;
+  private readonly dataLock: DataDirLock;
   readonly mqtt: MqttService;
   readonly plugins: PluginHost;
   readonly stack: SchedulerStack;
@@ -98,6 +102,7 @@ export class Controller {
     const logger = (ns: string) => logs.logger(ns);
     this.log = logger('controller');
     this.control = new ControlServer({ config: config.control, logger: logger('control') });
+    this.dataLock = new DataDirLock({ dir: config.dataDir, logger: logger('daemon'), onLost: (reason) => options.onFatal?.(reason) });
     this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logger('mqtt'), dataDir: config.dataDir });
     this.plugins = new PluginHost({ logger: logger('plugins'), dataDir: config.dataDir, config: config.plugins as PluginsConfig, bus: this.bus });
 
@@ -165,7 +170,8 @@ export class Controller {
     this.mqtt.onFleetJob(this.fleet.runJob, this.fleet.hasBudget);
     // ── end fleet ──
 
-    this.services = [serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.fleet, this.plugins, this.stack, this.capture, this.partials, this.control];
+    // The data directory first: every other service writes in it.
+    this.services = [this.dataLock, serviceOf('mqtt', this.mqtt, () => this.mqttState()), this.fleet, this.plugins, this.stack, this.capture, this.partials, this.control];
     this.registerMethods();
     this.mqtt.onCommand((verb, params) => this.dispatchRemote(verb, params));
     this.mqtt.setTelemetrySource(() => this.telemetry());

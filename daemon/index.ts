@@ -70,7 +70,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const logs = new LogSink({ level: (logLevel as LogLevel | undefined) ?? config.log.level, format: config.log.format });
   const log = logs.logger('daemon');
   const notifier = new SystemdNotifier({ env, logger: logs.logger('systemd') });
-  const controller = new Controller({ config, logs, version, onStopStep: (step, budgetMs) => void notifier.stopStep(step, budgetMs) });
+  let fatal: (reason: string) => void = () => undefined;
+  const controller = new Controller({ config, logs, version, onStopStep: (step, budgetMs) => void notifier.stopStep(step, budgetMs), onFatal: (reason) => fatal(reason) });
 
   let stopping: Promise<number> | undefined;
   const stop = (reason: string, code: number): Promise<number> => {
@@ -108,6 +109,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     for (const out of [process.stdout, process.stderr]) out.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
     });
+    fatal = (reason) => void stop(reason, 1).then(resolve);
     process.on('uncaughtException', (err) => {
       log.error('uncaught exception; stopping', { err, stack: err.stack });
       void stop('uncaught exception', EX_SOFTWARE).then(resolve);

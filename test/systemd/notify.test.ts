@@ -38,9 +38,9 @@ t.test('each step of a stop extends systemd\'s stop timeout by its own budget an
   const daemon = await startDaemon({ scheduler: { stopGraceSec: 30 } }, { NOTIFY_SOCKET: listener.path });
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0);
-  await waitFor(() => listener.messages.some((m) => m.endsWith('STATUS=stopping mqtt')), 5000, 'the last step');
+  await waitFor(() => listener.messages.some((m) => m.endsWith('STATUS=stopping data directory')), 5000, 'the last step');
   const steps = listener.messages.slice(listener.messages.indexOf('STOPPING=1') + 1).filter((m) => m.startsWith('EXTEND_TIMEOUT_USEC='));
   const parsed = steps.map((m) => /^EXTEND_TIMEOUT_USEC=(\d+)\nSTATUS=stopping (.+)$/.exec(m)).map((m) => [m?.[2], Number(m?.[1])]);
-  t.same(parsed.map(([name]) => name), ['control', 'partials', 'sources', 'scheduler', 'plugins', 'fleet', 'mqtt'], 'every service, in reverse start order');
-  t.same(Object.fromEntries(parsed), { control: 10e6, partials: 10e6, sources: 10e6, scheduler: 40e6, plugins: 10e6, fleet: 10e6, mqtt: 10e6 }, 'the scheduler\'s covers its 30 s grace for running jobs');
+  t.same(parsed.map(([name]) => name), ['control', 'partials', 'sources', 'scheduler', 'plugins', 'fleet', 'mqtt', 'data directory'], 'every service, in reverse start order');
+  t.same(Object.fromEntries(parsed), { control: 10e6, partials: 10e6, sources: 10e6, scheduler: 40e6, plugins: 10e6, fleet: 10e6, mqtt: 10e6, 'data directory': 10e6 }, 'the scheduler\'s covers its 30 s grace for running jobs');
 });

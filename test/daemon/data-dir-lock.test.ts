@@ -1,0 +1,116 @@
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { LogSink } from '../../daemon/log/logger.js';
+import { DataDirLock, LOCK_FILE } from '../../daemon/data-dir-lock.js';
+import { tempDir } from '../helpers/paths.js';
+
+/**
+ * One earshotd per data directory, with real files and real pids: a live holder is
+ * refused, one that is gone (its pid not running, or its lock not renewed) is taken over,
+ * and a holder whose lock was taken over stops at its next renewal.
+ */
+
+function lockOn(dir: string, o: { renewMs?: number; staleAfterMs?: number } = {}) {
+  const lines: string[] = [];
+  const lost: string[] = [];
+  const lock = new DataDirLock({ dir, logger: new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('daemon'), onLost: (reason) => void lost.push(reason), ...o });
+  return { lock, lines, lost };
+}
+
+/** A pid that ran and is gone. */
+function deadPid(): number {
+  const child = spawnSync('true');
+  return child.pid!;
+}
+
+const lockFile = (dir: string, owner: Record<string, unknown>, ageSec = 0) => {
+  const path = join(dir, LOCK_FILE);
+  writeFileSync(path, JSON.stringify({ since: new Date().toISOString(), nonce: 'feedface', ...owner }) + '\n');
+  const at = new Date(Date.now() - ageSec * 1000);
+  utimesSync(path, at, at);
+};
+
+t.test('a daemon is refused a data directory whose holder runs and renews; the lock is made, and goes at a clean stop', async (t) => {
+  const dir = tempDir('earshot-lock-');
+  // The holder: a live process of this host (the test runner), its lock renewed just now.
+  lockFile(dir, { pid: process.ppid, host: hostname() });
+  await t.rejects(lockOn(dir).lock.start(), { name: 'DataDirInUseError', message: `${dir} is in use by another earshotd (pid ${process.ppid}, lock renewed 0 s ago); stop it first, or give this one another dataDir` });
+  t.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.ppid, 'its lock is left alone');
+
+  const own = tempDir('earshot-lock-');
+  const first = lockOn(own);
+  await first.lock.start();
+  t.match(JSON.parse(readFileSync(join(own, LOCK_FILE), 'utf8')), { pid: process.pid, host: hostname() });
+  t.match(first.lock.state(), { state: 'held' });
+  await first.lock.stop();
+  t.notOk(existsSync(join(own, LOCK_FILE)), 'the lock goes with a clean stop');
+});
+
+t.test('a lock whose holder is gone is taken over at once (a crash, then the restart)', async (t) => {
+  const dir = tempDir('earshot-lock-');
+  const pid = deadPid();
+  lockFile(dir, { pid, host: hostname() });
+  const next = lockOn(dir);
+  await next.lock.start();
+  t.teardown(() => next.lock.stop());
+  t.match(next.lines.join('\n'), new RegExp(`taking over the data directory from an earshotd that is gone \\(pid ${pid} is not running\\)`));
+  t.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
+});
+
+t.test('our own pid in an earlier lock (a restarted container, pid 1 each time) is taken over', async (t) => {
+  const dir = tempDir('earshot-lock-');
+  lockFile(dir, { pid: process.pid, host: hostname() });
+  const next = lockOn(dir);
+  await next.lock.start();
+  t.teardown(() => next.lock.stop());
+  t.match(next.lines.join('\n'), /was this process's pid in an earlier life/);
+});
+
+t.test('a holder that cannot be seen (another host or container) is refused while it renews, taken over after', async (t) => {
+  const dir = tempDir('earshot-lock-');
+  lockFile(dir, { pid: 1, host: 'other-box' }, 5);
+  await t.rejects(lockOn(dir).lock.start(), { message: /in use by another earshotd \(pid 1 on other-box, lock renewed 5 s ago\)/ });
+  lockFile(dir, { pid: 1, host: 'other-box' }, 45);
+  const next = lockOn(dir);
+  await next.lock.start();
+  t.teardown(() => next.lock.stop());
+  t.match(next.lines.join('\n'), /gone \(pid 1 on other-box, not renewed for 45 s\)/);
+});
+
+t.test('a live pid on this host that stopped renewing (a reused pid, a hung daemon) is taken over', async (t) => {
+  const dir = tempDir('earshot-lock-');
+  lockFile(dir, { pid: process.ppid, host: hostname() }, 45);
+  const next = lockOn(dir);
+  await next.lock.start();
+  t.teardown(() => next.lock.stop());
+  t.match(next.lines.join('\n'), new RegExp(`gone \\(pid ${process.ppid}, not renewed for 45 s\\)`));
+});
+
+t.test('the holder renews its lock, and stops when it finds it taken over', async (t) => {
+  const dir = tempDir('earshot-lock-');
+  const holder = lockOn(dir, { renewMs: 50 });
+  await holder.lock.start();
+  t.teardown(() => holder.lock.stop());
+  lockFile(dir, { pid: process.pid, host: hostname() }, 60);
+  const before = Date.now();
+  // Our nonce is not in it now: the next renewal sees another holder.
+  for (let i = 0; i < 100 && holder.lost.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  t.match(holder.lost, [/another earshotd took over the data directory .* \(pid \d+ on /], 'told to stop');
+  t.ok(Date.now() - before < 1000);
+  t.match(holder.lines.join('\n'), /ERROR.*another earshotd took over the data directory.*stopping, so that one daemon works on it/);
+  await holder.lock.stop();
+  t.ok(existsSync(join(dir, LOCK_FILE)), 'and leaves the other\'s lock alone');
+
+  const renewing = lockOn(tempDir('earshot-lock-'), { renewMs: 50 });
+  await renewing.lock.start();
+  t.teardown(() => renewing.lock.stop());
+  const path = join((renewing.lock.state() as { detail: string }).detail);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(path, old, old);
+  await new Promise((r) => setTimeout(r, 200));
+  const { mtimeMs } = await import('node:fs').then((fs) => fs.statSync(path));
+  t.ok(Date.now() - mtimeMs < 1000, 'renewed: its time is fresh again');
+});
