@@ -7,8 +7,12 @@ import type { Service } from './service.js';
 
 /** In the data directory: who holds it, renewed while they do. */
 export const LOCK_FILE = 'earshotd.lock';
-/** How often the holder renews the lock (its modification time). */
-const RENEW_MS = 10_000;
+/**
+ * How often the holder renews the lock (its modification time): rarely, as each renewal is
+ * a metadata write, and boxes run on SD cards. Only a holder on another host or in another
+ * container, gone without a clean stop, waits for it to age.
+ */
+const RENEW_MS = 30_000;
 /** A lock not renewed for this long has no live holder (or one that hangs). */
 const STALE_AFTER_MS = 3 * RENEW_MS;
 
@@ -43,10 +47,10 @@ export interface DataDirLockOptions {
  * run each job twice and interleave their writes to the queue and the outbox. The control
  * socket's probe does not catch them when the sockets differ.
  *
- * Node has no flock, so the lock is a file made with O_EXCL and renewed every 10 s. Another
+ * Node has no flock, so the lock is a file made with O_EXCL and renewed every 30 s. Another
  * start takes it over only from a holder that is gone: on this host, one whose pid is not
  * running (a crash: the restart takes over at once); otherwise one that has not renewed it
- * for 30 s (another host or container, a reused pid, a hung process). A holder that finds
+ * for 90 s (another host or container, a reused pid, a hung process). A holder that finds
  * the file taken over at its next renewal says so and stops, so a double start that slipped
  * through (two takeovers at one instant) lasts at most one renewal.
  */
