@@ -74,7 +74,8 @@ t.test('a holder that cannot be seen (another host or container) is refused whil
   lockFile(dir, { pid: 1, host: 'other-box' }, 5);
   await t.rejects(lockOn(dir).lock.start(), { message: /in use by another earshotd \(pid 1 on other-box, lock renewed 5 s ago\)/ });
   lockFile(dir, { pid: 1, host: 'other-box' }, 100);
-  const next = lockOn(dir);
+  // Looks abandoned by the clock; taken over once a renewal and a half (150 ms here) brought none.
+  const next = lockOn(dir, { renewMs: 100 });
   await next.lock.start();
   t.teardown(() => next.lock.stop());
   t.match(next.lines.join('\n'), /gone \(pid 1 on other-box, not renewed for 100 s\)/);
@@ -83,7 +84,7 @@ t.test('a holder that cannot be seen (another host or container) is refused whil
 t.test('a live pid on this host that stopped renewing (a reused pid, a hung daemon) is taken over', async (t) => {
   const dir = tempDir('earshot-lock-');
   lockFile(dir, { pid: process.ppid, host: hostname() }, 100);
-  const next = lockOn(dir);
+  const next = lockOn(dir, { renewMs: 100 });
   await next.lock.start();
   t.teardown(() => next.lock.stop());
   t.match(next.lines.join('\n'), new RegExp(`gone \\(pid ${process.ppid}, not renewed for 100 s\\)`));
