@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync, type Stats } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { link, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from './log/logger.js';
@@ -180,7 +180,7 @@ export class DataDirLock implements Service {
   private async look(): Promise<LockLook> {
     const look: LockLook = {};
     try {
-      look.info = await stat(this.path);
+      look.info = await statFresh(this.path);
       look.raw = await readFile(this.path, 'utf8');
       look.owner = parseOwner(look.raw);
     } catch (err) {
@@ -224,7 +224,7 @@ export class DataDirLock implements Service {
     const until = performance.now() + watchMs;
     while (performance.now() < until) {
       await sleep(Math.min(1000, this.renewMs / 10));
-      const now = await stat(this.path).catch(() => undefined);
+      const now = await statFresh(this.path).catch(() => undefined);
       if (!now || now.ino !== info.ino) return 'changed';
       if (now.mtimeMs !== info.mtimeMs || now.ctimeMs !== info.ctimeMs) return { gone: false, why: `${who}, renewed while this start watched it` };
     }
@@ -322,6 +322,19 @@ function systemIdentity(): Pick<LockOwner, 'boot' | 'pidns' | 'machine'> {
   if (!boot || !pidns) return {};
   const machine = read(() => readFileSync('/etc/machine-id', 'utf8'));
   return machine ? { boot, pidns, machine } : { boot, pidns };
+}
+
+/**
+ * The file's times as the file system has them now: an open revalidates them on NFS (close-to-open),
+ * where a plain stat may answer from the attribute cache for up to a minute, hiding a renewal.
+ */
+async function statFresh(path: string): Promise<Stats> {
+  const file = await open(path, 'r');
+  try {
+    return await file.stat();
+  } finally {
+    await file.close();
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
