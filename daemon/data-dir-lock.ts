@@ -120,6 +120,14 @@ export class DataDirLock implements Service {
     return { state: this.held ? 'held' : 'free', detail: this.path };
   }
 
+  /** Why the lock cannot be made, with what to do where that is known. */
+  private cannotLock(err: unknown): Error {
+    const code = (err as NodeJS.ErrnoException).code;
+    const hint =
+      code === 'EROFS' ? ' (under systemd\'s ProtectSystem=strict only /var/lib/earshot is writable: a dataDir elsewhere needs ReadWritePaths= in a drop-in)' : code === 'EACCES' ? ' (the daemon runs as the earshot user: it must own the data directory)' : '';
+    return new Error(`cannot lock the data directory ${this.options.dir}: ${(err as Error).message}${hint}`, { cause: err });
+  }
+
   /** Makes the lock file unless one is there; true when it is ours. */
   private async create(): Promise<boolean> {
     const tmp = await this.writeOwn();
@@ -130,7 +138,7 @@ export class DataDirLock implements Service {
       if (code === 'EEXIST') return false;
       // No hard links here (FAT, some network shares): made in place, as before.
       if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return this.createInPlace();
-      throw new Error(`cannot lock the data directory ${this.options.dir}: ${(err as Error).message}`);
+      throw this.cannotLock(err);
     } finally {
       await unlink(tmp).catch(() => undefined);
     }
@@ -149,7 +157,7 @@ export class DataDirLock implements Service {
     } catch (err) {
       await file?.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
-      throw new Error(`cannot lock the data directory ${this.options.dir}: ${(err as Error).message}`);
+      throw this.cannotLock(err);
     }
     await file.close();
     return tmp;
@@ -161,7 +169,7 @@ export class DataDirLock implements Service {
       file = await open(this.path, 'wx', 0o640);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw new Error(`cannot lock the data directory ${this.options.dir}: ${(err as Error).message}`);
+      throw this.cannotLock(err);
     }
     try {
       await file.writeFile(JSON.stringify(this.me) + '\n');
@@ -170,7 +178,7 @@ export class DataDirLock implements Service {
       // A lock left empty (a full disk) would keep every later start out.
       await file.close().catch(() => undefined);
       await unlink(this.path).catch(() => undefined);
-      throw new Error(`cannot lock the data directory ${this.options.dir}: ${(err as Error).message}`);
+      throw this.cannotLock(err);
     }
     await file.close();
     this.held = true;
