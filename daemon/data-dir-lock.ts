@@ -3,6 +3,7 @@ import { readFileSync, readlinkSync, type Stats } from 'node:fs';
 import { link, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { ConfigFileError } from './config/errors.js';
 import type { Logger } from './log/logger.js';
 import type { Service } from './service.js';
 
@@ -120,12 +121,17 @@ export class DataDirLock implements Service {
     return { state: this.held ? 'held' : 'free', detail: this.path };
   }
 
-  /** Why the lock cannot be made, with what to do where that is known. */
+  /**
+   * Why the lock cannot be made, with what to do where that is known. A directory the daemon
+   * may not write is a config problem (exit 78): restarting every 5 s would not mend it.
+   */
   private cannotLock(err: unknown): Error {
     const code = (err as NodeJS.ErrnoException).code;
-    const hint =
-      code === 'EROFS' ? ' (under systemd\'s ProtectSystem=strict only /var/lib/earshot is writable: a dataDir elsewhere needs ReadWritePaths= in a drop-in)' : code === 'EACCES' ? ' (the daemon runs as the earshot user: it must own the data directory)' : '';
-    return new Error(`cannot lock the data directory ${this.options.dir}: ${(err as Error).message}${hint}`, { cause: err });
+    const message = `dataDir: cannot lock the data directory ${this.options.dir}: ${(err as Error).message}`;
+    if (code === 'EROFS') return new ConfigFileError(`${message} (under systemd's ProtectSystem=strict only /var/lib/earshot is writable: a dataDir elsewhere needs ReadWritePaths= in a drop-in)`);
+    if (code === 'EACCES' || code === 'EPERM') return new ConfigFileError(`${message} (the daemon runs as the earshot user: it must own the data directory)`);
+    if (code === 'ENOTDIR') return new ConfigFileError(message);
+    return new Error(message, { cause: err });
   }
 
   /** Makes the lock file unless one is there; true when it is ours. */

@@ -5,6 +5,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { Logger } from '../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
+import { ConfigFileError } from '../config/errors.js';
 import type { Service } from '../service.js';
 import { removeSocketFile, removeStaleSocket } from '../socket-file.js';
 import { ControlConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type ConnectionStats } from './connection.js';
@@ -67,7 +68,11 @@ export class ControlServer implements Service {
 
   async start(): Promise<void> {
     const { socket: path, mode } = this.options.config;
-    mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o750 });
+    } catch (err) {
+      throw unusablePath(path, err);
+    }
     // A socket file left by a crashed daemon is removed; one that answers means another daemon runs.
     await removeStaleSocket(path, 'control.socket', 'another earshotd');
     const server = createServer((socket) => this.accept(socket));
@@ -76,9 +81,9 @@ export class ControlServer implements Service {
     server.maxConnections = this.options.config.maxConnections;
     server.on('drop', () => this.drops.warn(`control connection refused: ${this.options.config.maxConnections} already open (control.maxConnections)`));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) => reject(unusablePath(path, err)));
       server.listen(path, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         resolve();
       });
     });
@@ -158,3 +163,16 @@ export class ControlServer implements Service {
   }
 }
 
+/** Errors of the socket's path that no restart mends: the operator's to fix. */
+const PATH_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENAMETOOLONG']);
+
+/**
+ * The socket's path cannot be used: a config problem (exit 78, which the unit does not
+ * restart into the same error every 5 s) when it is one of the path's; else as it was.
+ */
+function unusablePath(path: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === undefined || !PATH_CODES.has(code)) return err;
+  const hint = code === 'EACCES' || code === 'EPERM' ? '; the daemon runs as the earshot user, which must be able to write the folder (under systemd, RuntimeDirectory=earshot makes /run/earshot for it)' : '';
+  return new ConfigFileError(`control.socket: cannot listen on ${path}: ${(err as Error).message}${hint}`);
+}

@@ -126,7 +126,7 @@ t.test('a data directory on a read-only file system (ProtectSystem=strict and a 
   const node = [process.execPath, ...loaderArgs(), childScript].map((a) => `'${a}'`).join(' ');
   const script = [`mount -t tmpfs tmpfs '${mnt}'`, `mkdir '${dir}'`, `mount -o remount,ro '${mnt}'`, `${node} '${JSON.stringify({ dir })}'`].join('; ');
   const run = spawnSync('unshare', ['-Urm', 'sh', '-c', script], { env: childEnv(), encoding: 'utf8', timeout: 30_000 });
-  t.match(run.stdout, /^error cannot lock the data directory .*EROFS.*ProtectSystem=strict only \/var\/lib\/earshot is writable: a dataDir elsewhere needs ReadWritePaths= in a drop-in/m, `${run.stdout}${run.stderr}`);
+  t.match(run.stdout, /^error dataDir: cannot lock the data directory .*EROFS.*ProtectSystem=strict only \/var\/lib\/earshot is writable: a dataDir elsewhere needs ReadWritePaths= in a drop-in/m, `${run.stdout}${run.stderr}`);
 });
 
 t.test('an empty lock (a crash or power cut right after the file was made) is taken over, not waited out', async (t) => {
