@@ -109,7 +109,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     for (const out of [process.stdout, process.stderr]) out.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
     });
-    fatal = (reason) => void stop(reason, 1).then(resolve);
+    // Another earshotd took the data directory: every write from here on would meet its
+    // own. The state on disk is crash-safe (as after a SIGKILL), so leave at once rather
+    // than stop gracefully, which would save progress and finish jobs into it.
+    fatal = (reason) => {
+      log.error('exiting at once', { reason });
+      notifier.close();
+      setTimeout(() => process.exit(1), 100);
+    };
     process.on('uncaughtException', (err) => {
       log.error('uncaught exception; stopping', { err, stack: err.stack });
       void stop('uncaught exception', EX_SOFTWARE).then(resolve);
