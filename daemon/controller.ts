@@ -41,7 +41,7 @@ export interface ControllerOptions {
    * systemd's stop timeout by that much (EXTEND_TIMEOUT_USEC) and shows the step.
    */
   onStopStep?: (step: string, budgetMs: number) => void;
-  /** Something the daemon cannot go on with (another earshotd took its data directory): it should stop. */
+  /** Something the daemon cannot go on with (another earshotd took its data directory): it should exit at once. */
   onFatal?: (reason: string) => void;
 }
 
