@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigFileError } from './config/errors.js';
 import type { Logger } from './log/logger.js';
+import { isProcessRunning } from './process-running.js';
 import type { Service } from './service.js';
 
 /** In the data directory: who holds it, renewed while they do. */
@@ -222,7 +223,7 @@ export class DataDirLock implements Service {
     if (sameTable) {
       // Our own pid in another's lock: pids are unique in a pid namespace, so its holder is gone (a restarted container's pid 1).
       if (owner.pid === process.pid) return { gone: true, why: `${who} was this process's pid in an earlier life` };
-      if (!isRunning(owner.pid)) return { gone: true, why: `${who} is not running` };
+      if (!isProcessRunning(owner.pid)) return { gone: true, why: `${who} is not running` };
     } else if (owner.boot !== undefined && this.me.boot !== undefined && owner.boot !== this.me.boot && owner.host === this.me.host && owner.machine === this.me.machine) {
       return { gone: true, why: `${who} ran before this host last started` };
     }
@@ -352,13 +353,3 @@ async function statFresh(path: string): Promise<Stats> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Whether a process with this pid runs (EPERM: it does, as another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, renameSync,
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { isModelName } from './catalog.js';
+import { isProcessRunning } from '../process-running.js';
 
 const REPLACED_SUFFIX = '.old';
 
@@ -47,14 +48,7 @@ export function parseWorkDir(entry: string): WorkDir | undefined {
 }
 
 function isRunning(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists, under another user
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pid === process.pid || isProcessRunning(pid);
 }
 
 /** Gives the owner read, write and search on every directory in a tree (some were locked: mode 000, 0500). */
