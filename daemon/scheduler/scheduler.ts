@@ -245,17 +245,19 @@ export class Scheduler implements Service {
     const running = o.queue.running();
     const toPolicy = (j: JobRecord): PolicyJob => ({ id: j.id, priority: j.priority, submittedAtMs: Date.parse(j.submittedAt), deadlineMs: Date.parse(j.deadline), expectedMs: o.expectedMs(j) });
     const lastUsedMs = o.lifecycle.lastUsed;
+    const loadedCpuThreads = this.cpuSessionThreads();
+    const limits = o.limits();
     const decision = decide({
       nowMs: now,
       queue: o.queue.pending().filter((j) => !this.backoff.waiting(j.id)).map(toPolicy),
       running: running.map(toPolicy),
       forecast: o.carbon.forecast(now, o.forecastHorizonMs ?? 48 * 3600e3),
-      limits: o.limits(),
+      limits,
       temperatureC,
       sensorLost,
       thermalState: this.thermal,
       power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * this.busyThreadsPerJob(1) } : {}) },
-      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), ...(this.cpuSessionThreads() !== undefined ? { threads: this.cpuSessionThreads()! } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
+      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), ...(loadedCpuThreads !== undefined ? { threads: loadedCpuThreads } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
     });
     if (decision.thermalState !== this.thermal) {
       o.logger.warn(`thermal state ${this.thermal} → ${decision.thermalState}`, { temperatureC });
@@ -272,7 +274,7 @@ export class Scheduler implements Service {
     } else if (decision.model === 'preload') {
       void o.lifecycle.ensureLoaded('preload before a scheduled window', decision.sessionThreads).catch((err: unknown) => o.logger.error('preload failed', { err }));
     } else if (decision.model === 'retune') {
-      const why = decision.thermalState !== 'normal' ? `thermal ${decision.thermalState}` : o.limits().powerBudgetWatts !== null ? 'power budget' : 'limits changed';
+      const why = decision.thermalState !== 'normal' ? `thermal ${decision.thermalState}` : limits.powerBudgetWatts !== null ? 'power budget' : 'limits changed';
       await o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
     }
     for (const { id, reason } of decision.interrupt) {
