@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
@@ -272,8 +272,24 @@ export class SpoolWatcher implements AudioSource {
 
   private async moveToFailed(name: string, reason: string): Promise<void> {
     const target = await freeName(this.failedDir, name);
-    await rename(join(this.options.dir, name), join(this.failedDir, target));
-    await writeFile(join(this.failedDir, `${target}.reason.txt`), `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`);
+    const reasonFile = join(this.failedDir, `${target}.reason.txt`);
+    // The reason goes in first and whole (written aside, then renamed into place): whoever
+    // sees the recording, or its reason file, in failed/ reads all of it, never an empty file.
+    const partial = join(this.failedDir, `.${target}.reason.txt.part`);
+    try {
+      await writeFile(partial, `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`);
+      await rename(partial, reasonFile);
+    } catch (err) {
+      // On a full disk a half-written reason would hold the space the retry needs.
+      await unlink(partial).catch(() => undefined);
+      throw err;
+    }
+    try {
+      await rename(join(this.options.dir, name), join(this.failedDir, target));
+    } catch (err) {
+      await unlink(reasonFile).catch(() => undefined);
+      throw err;
+    }
     this.options.logger.warn('spool file failed; moved to failed/', { source: this.id, file: name, movedTo: target, reason });
   }
 

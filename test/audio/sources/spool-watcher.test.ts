@@ -49,6 +49,23 @@ t.test('complete files are handled oldest first and moved to done/ or failed/ wi
   t.notOk(existsSync(join(dir, 'c.wav')));
 });
 
+t.test('a recording goes to failed/ only once its whole reason is there', async (t) => {
+  const dir = tempDir();
+  const watcher = new SpoolWatcher({ id: 'branch-7', dir, settleMs: 0, pollMs: 60_000, logger: silentLogger, handler: async () => { throw new Error('not a WAV file'); } });
+  writeFileSync(join(dir, 'bad.wav'), 'JUNK');
+  // The reason cannot be written: a folder sits where it goes.
+  mkdirSync(join(dir, 'failed', 'bad.wav.reason.txt', 'x'), { recursive: true });
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  await t.rejects(watcher.scan(), { code: 'EISDIR' });
+  t.ok(existsSync(join(dir, 'bad.wav')), 'the recording stays in the spool, to be tried again');
+  t.same(readdirSync(join(dir, 'failed')), ['bad.wav.reason.txt'], 'no recording without its reason, no half-written reason left');
+  rmSync(join(dir, 'failed', 'bad.wav.reason.txt'), { recursive: true });
+  await watcher.scan();
+  t.same(readdirSync(join(dir, 'failed')).sort(), ['bad.wav', 'bad.wav.reason.txt']);
+  t.match(readFileSync(join(dir, 'failed', 'bad.wav.reason.txt'), 'utf8'), /branch-7 bad\.wav\nnot a WAV file\n/);
+});
+
 t.test('a file that keeps growing is not picked up until it settles', async (t) => {
   const dir = tempDir();
   const handled: string[] = [];
