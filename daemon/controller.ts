@@ -8,6 +8,7 @@ import { EventBus } from './bus.js';
 import { ControlServer } from './control/server.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { ConfigFileError } from './config/errors.js';
+import { isUnusablePath } from './config/unusable-path.js';
 import { ControlError } from './control/protocol.js';
 import { checkRemotePaths } from './control/remote-paths.js';
 import { MqttService } from './mqtt/mqtt-service.js';
@@ -199,7 +200,7 @@ export class Controller {
       mkdirSync(this.options.config.dataDir, { recursive: true, mode: 0o750 });
     } catch (err) {
       // A path the daemon may not use is not mended by a restart every 5 s: a config problem (exit 78).
-      if (!['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      if (!isUnusablePath(err)) throw err;
       throw new ConfigFileError(`dataDir: cannot create ${this.options.config.dataDir}: ${(err as Error).message}`);
     }
     for (const service of this.services) {

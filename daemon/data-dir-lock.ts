@@ -4,6 +4,7 @@ import { link, open, readFile, rename, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigFileError } from './config/errors.js';
+import { isPermissionProblem, isUnusablePath } from './config/unusable-path.js';
 import type { Logger } from './log/logger.js';
 import { isProcessRunning } from './process-running.js';
 import type { Service } from './service.js';
@@ -130,8 +131,8 @@ export class DataDirLock implements Service {
     const code = (err as NodeJS.ErrnoException).code;
     const message = `dataDir: cannot lock the data directory ${this.options.dir}: ${(err as Error).message}`;
     if (code === 'EROFS') return new ConfigFileError(`${message} (under systemd's ProtectSystem=strict only /var/lib/earshot is writable: a dataDir elsewhere needs ReadWritePaths= in a drop-in)`);
-    if (code === 'EACCES' || code === 'EPERM') return new ConfigFileError(`${message} (the daemon runs as the earshot user: it must own the data directory)`);
-    if (code === 'ENOTDIR') return new ConfigFileError(message);
+    if (isPermissionProblem(err)) return new ConfigFileError(`${message} (the daemon runs as the earshot user: it must own the data directory)`);
+    if (isUnusablePath(err)) return new ConfigFileError(message);
     return new Error(message, { cause: err });
   }
 

@@ -6,6 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
 import { ConfigFileError } from '../config/errors.js';
+import { isPermissionProblem, isUnusablePath } from '../config/unusable-path.js';
 import type { Service } from '../service.js';
 import { removeSocketFile, removeStaleSocket } from '../socket-file.js';
 import { ControlConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type ConnectionStats } from './connection.js';
@@ -163,16 +164,12 @@ export class ControlServer implements Service {
   }
 }
 
-/** Errors of the socket's path that no restart mends: the operator's to fix. */
-const PATH_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EEXIST', 'ENAMETOOLONG']);
-
 /**
  * The socket's path cannot be used: a config problem (exit 78, which the unit does not
  * restart into the same error every 5 s) when it is one of the path's; else as it was.
  */
 function unusablePath(path: string, err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === undefined || !PATH_CODES.has(code)) return err;
-  const hint = code === 'EACCES' || code === 'EPERM' ? '; the daemon runs as the earshot user, which must be able to write the folder (under systemd, RuntimeDirectory=earshot makes /run/earshot for it)' : '';
+  if (!isUnusablePath(err)) return err;
+  const hint = isPermissionProblem(err) ? '; the daemon runs as the earshot user, which must be able to write the folder (under systemd, RuntimeDirectory=earshot makes /run/earshot for it)' : '';
   return new ConfigFileError(`control.socket: cannot listen on ${path}: ${(err as Error).message}${hint}`);
 }

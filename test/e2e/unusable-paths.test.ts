@@ -30,3 +30,10 @@ t.test('a data directory under a regular file: exit 78 naming dataDir', async (t
   t.equal(await daemon.exited, EX_CONFIG);
   t.match(daemon.output(), /earshotd: dataDir: cannot create .*not-a-folder\/data: (ENOTDIR|EEXIST).*; refusing to start/);
 });
+
+t.test('a data directory whose name is too long for the file system: exit 78 naming dataDir', async (t) => {
+  const dir = tempDir('earshot-e2e-paths-');
+  const daemon = launchDaemon({ dataDir: join(dir, 'd'.repeat(300)), mqtt: { url: null, embedded: { host: '127.0.0.1', port: 0 }, telemetryIntervalSec: 0 } });
+  t.equal(await daemon.exited, EX_CONFIG);
+  t.match(daemon.output(), /earshotd: dataDir: cannot create .*: ENAMETOOLONG.*; refusing to start/);
+});
