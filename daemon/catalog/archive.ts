@@ -10,7 +10,7 @@ import { mkdir, statfs } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { openTarStream } from './decompress.js';
+import { detectCompression, openTarStream } from './decompress.js';
 import { ENTRY_TYPES, forEachTarEntry, type TarEntry } from './tar-entries.js';
 import { TarFormatError } from './tar-header.js';
 
@@ -84,7 +84,9 @@ function describe(archive: string, err: unknown): Error {
  */
 export async function extractArchive(archive: string, dir: string): Promise<void> {
   let stream;
+  let compressed;
   try {
+    compressed = (await detectCompression(archive)) !== 'none';
     stream = await openTarStream(archive);
   } catch (err) {
     throw describe(archive, err);
@@ -113,7 +115,7 @@ export async function extractArchive(archive: string, dir: string): Promise<void
         if (err instanceof TarFormatError) throw err;
         throw new Error(`cannot unpack entry ${shown(entry.path)}: ${(err as Error).message}`, { cause: err });
       }
-    });
+    }, { endRequired: !compressed });
   } catch (err) {
     throw describe(archive, err);
   } finally {

@@ -10,7 +10,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { TarFormatError } from './tar-header.js';
 
-type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
+export type Compression = 'gzip' | 'bzip2' | 'xz' | 'zstd' | 'none';
 
 const MAGIC: [Exclude<Compression, 'none'>, number[]][] = [
   ['gzip', [0x1f, 0x8b]],
@@ -29,7 +29,8 @@ const PROGRAMS = { bzip2: { program: 'bzip2', debian: 'bzip2' }, xz: { program: 
  */
 export type TarStream = AsyncGenerator<Buffer, void, undefined>;
 
-async function detectCompression(archive: string): Promise<Compression> {
+/** How `archive` is compressed, by its first bytes ('none': a plain tar, or not an archive). */
+export async function detectCompression(archive: string): Promise<Compression> {
   const file = await open(archive, 'r');
   try {
     const head = Buffer.alloc(6);

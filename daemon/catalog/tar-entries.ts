@@ -70,18 +70,31 @@ function applyPax(pending: Pending, records: Map<string, string>): void {
   }
 }
 
+export interface TarReadOptions {
+  /**
+   * The stream must end with the end-of-archive blocks. Every tar writer puts them there;
+   * for a plain .tar they are the only sign that a copy was not cut at an entry boundary
+   * (a compressed one has its decompressor's checks). Without this, the end of the stream
+   * after a whole entry is accepted too, as GNU tar does.
+   */
+  endRequired?: boolean;
+}
+
 /**
  * Calls `visit` for each entry in order. `data` yields exactly the entry's bytes; whatever
- * the visitor leaves unread is skipped. Ends at the end-of-archive blocks (or, as GNU tar
- * allows, at the end of the stream after a whole entry).
+ * the visitor leaves unread is skipped. Ends at the end-of-archive blocks.
  */
-export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visitor): Promise<void> {
+export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visitor, options: TarReadOptions = {}): Promise<void> {
   const reader = new ByteReader(chunks[Symbol.asyncIterator]());
   let pending: Pending = {};
   let count = 0;
+  let lastPath = '';
   for (;;) {
     const block = await reader.read(BLOCK);
-    if (block.length === 0 && count > 0 && !pending.path && pending.size === undefined) return;
+    if (block.length === 0 && count > 0 && !pending.path && pending.size === undefined) {
+      if (!options.endRequired) return;
+      throw new TarFormatError(`the archive stops after entry '${lastPath}' without the blocks that end every tar archive; it was cut short`);
+    }
     if (block.length < BLOCK) throw count === 0 ? new TarFormatError('the archive is empty or is not a tar archive') : endsInside('a header');
     if (isEndBlock(block)) {
       if (count === 0) throw new TarFormatError('the archive is empty');
@@ -107,6 +120,7 @@ export async function forEachTarEntry(chunks: AsyncIterable<Buffer>, visit: Visi
     // Pre-POSIX tars marked a directory only by the slash that ends its name.
     const type = header.type === '0' && path.endsWith('/') ? '5' : header.type;
     const entry: TarEntry = { path, type, size };
+    lastPath = path;
     pending = {};
     // A directory has no data, whatever its size field says.
     const stored = type === '5' ? 0 : size;

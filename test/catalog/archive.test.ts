@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { MAX_ENTRIES, checkEntry, extractArchive } from '../../daemon/catalog/archive.js';
 import { installModel } from '../../daemon/catalog/install.js';
 import { tempDir } from '../helpers/paths.js';
@@ -207,6 +208,22 @@ t.test('damaged, truncated and foreign files say the archive is corrupt', async 
   const zstd = join(tempDir(), 'pack.tar.zst');
   writeFileSync(zstd, Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0, 0]));
   await refused(t, zstd, /pack\.tar\.zst: it is compressed with zstd, which model packs do not use; repack it as \.tar\.bz2, \.tar\.gz or \.tar\.xz$/);
+});
+
+t.test('a plain .tar cut between two entries is refused; a compressed one without end blocks is read', async (t) => {
+  const entries = [
+    { name: 'pack/model.onnx', data: randomBytes(1024) },
+    { name: 'pack/tokens.txt', data: 'a 0\n' },
+  ];
+  // Cut exactly at the end of the first entry: every byte there is whole, only the end blocks say it is not all.
+  const firstOnly = rawTar(entries.slice(0, 1), false);
+  t.same(rawTar(entries).subarray(0, firstOnly.length), firstOnly, 'the cut falls on an entry boundary');
+  await refused(t, writeRawBytes(firstOnly), /raw\.tar: the archive stops after entry 'pack\/model\.onnx' without the blocks that end every tar archive; it was cut short; the file is corrupt or incomplete, download it again$/);
+  // Compressed, its decompressor checks the stream's end: a writer that left out the end blocks is not refused.
+  const archive = join(tempDir(), 'no-end.tar.gz');
+  writeFileSync(archive, gzipSync(rawTar(entries, false)));
+  const { dir } = await unpack(archive);
+  t.same(readdirSync(join(dir, 'pack')).sort(), ['model.onnx', 'tokens.txt']);
 });
 
 function writeRawBytes(bytes: Buffer): string {
