@@ -321,7 +321,7 @@ export class PluginHost implements Service {
       staleCallMs: Math.max(STALE_CALL_MS, this.config.lifecycleTimeoutMs * 2),
       logger,
       ...this.contextHooks(slot),
-      onLost: (reason) => this.threadLost(slot, worker, reason),
+      onLost: (reason, counted) => this.threadLost(slot, worker, reason, counted),
     });
     // Starting a thread and importing the plugin in it is not the time create() is allowed.
     const started = await guardedCall(() => worker.ready, Math.max(THREAD_START_TIMEOUT_MS, this.config.lifecycleTimeoutMs));
@@ -343,12 +343,15 @@ export class PluginHost implements Service {
   }
 
   /** A plugin's thread ended on its own (crash, process.exit, out of memory): it is failed now. */
-  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string): void {
+  private threadLost(slot: Slot, worker: IsolatedPlugin, reason: string, counted: boolean): void {
     if (slot.worker !== worker || slot.state !== 'running') return;
     // One failure for the loss; the calls it was serving are then not counted again
-    // (the slot is set aside before their rejections arrive).
-    slot.failures++;
-    slot.consecutiveFailures++;
+    // (the slot is set aside before their rejections arrive). A thread stuck in a call or
+    // task that already counted as failed is that same failure, not a second one.
+    if (!counted) {
+      slot.failures++;
+      slot.consecutiveFailures++;
+    }
     this.options.logger.child(slot.alias).error(`plugin ${slot.name} stopped: ${reason}; re-enable with \`earshot plugins enable ${slot.alias}\``);
     this.setAsideInBackground(slot, reason);
   }
@@ -412,7 +415,7 @@ export class PluginHost implements Service {
     const logger = this.options.logger.child(slot.alias);
     logger.warn(`plugin ${slot.name} failed: ${reason}`, { failures: slot.consecutiveFailures, maxFailures: this.config.maxFailures });
     if (slot.consecutiveFailures < this.config.maxFailures || slot.state !== 'running') return;
-    logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} failures in a row; re-enable with \`earshot plugins enable ${slot.alias}\``);
+    logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} ${slot.consecutiveFailures === 1 ? 'failure' : 'failures'} in a row; re-enable with \`earshot plugins enable ${slot.alias}\``);
     this.setAsideInBackground(slot, reason);
   }
 

@@ -26,8 +26,12 @@ export interface IsolatedPluginOptions {
   onTaskOutcome(outcome: CallOutcome<unknown>): void;
   hotwordsChanged(): void;
   hotwords(language?: string): Promise<Hotword[]>;
-  /** The thread ended without being asked to (a crash, process.exit, out of memory, a broken message). */
-  onLost(reason: string): void;
+  /**
+   * The thread ended without being asked to (a crash, process.exit, out of memory, a broken
+   * message). `counted`: the loss comes of a call or task whose timeout was already counted
+   * as the plugin's failure (its thread stuck in it), so it is not a failure of its own.
+   */
+  onLost(reason: string, counted: boolean): void;
 }
 
 /** Thrown to calls still waiting when the host itself stops the thread: not the plugin's failure. */
@@ -205,7 +209,7 @@ export class IsolatedPlugin {
    */
   stopIfStuck(what: string): void {
     void this.responsive(TASK_GRACE_MS).then((alive) => {
-      if (!alive && this.ended === undefined) this.lose(`its thread is stuck in ${what} (past its time limit, it does not answer)`);
+      if (!alive && this.ended === undefined) this.lose(`its thread is stuck in ${what} (past its time limit, it does not answer)`, true);
     });
   }
 
@@ -334,12 +338,12 @@ export class IsolatedPlugin {
   }
 
   /** The thread broke the protocol: stop it and report it lost. */
-  private lose(reason: string): void {
-    this.end(reason);
+  private lose(reason: string, counted = false): void {
+    this.end(reason, counted);
     void this.worker.terminate();
   }
 
-  private end(reason: string): void {
+  private end(reason: string, counted = false): void {
     if (this.ended !== undefined) return;
     const asked = this.terminating;
     this.ended = asked ? 'stopped' : reason;
@@ -351,6 +355,6 @@ export class IsolatedPlugin {
     for (const timer of this.tasks.values()) clearTimeout(timer);
     this.tasks.clear();
     this.port.close();
-    if (!asked) this.options.onLost(reason);
+    if (!asked) this.options.onLost(reason, counted);
   }
 }

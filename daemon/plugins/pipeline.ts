@@ -24,7 +24,7 @@ export async function runPipeline(
     for (const slot of slots) {
       if (!slot.kinds.includes(kind)) continue;
       if (slot.state === 'failed') {
-        skipped.push({ plugin: slot.name, reason: `disabled after ${slot.consecutiveFailures} failures (last: ${slot.error ?? 'unknown'})` });
+        skipped.push({ plugin: slot.name, reason: `disabled after ${slot.consecutiveFailures} ${slot.consecutiveFailures === 1 ? 'failure' : 'failures'} (last: ${slot.error ?? 'unknown'})` });
         continue;
       }
       const instance = slot.instance;

@@ -61,7 +61,7 @@ t.test('a real daemon applies a third-party normalizer and isolates failing plug
     throwing: ['failed', 'normalizer call threw: cannot read the grammar'],
   });
   t.equal(Object.keys(states).length, 6);
-  t.match(daemon.output(), /plugin earshot-plugin-hanging disabled after 1 failures in a row/);
+  t.match(daemon.output(), /plugin earshot-plugin-hanging disabled after 1 failure in a row/);
   const status = await runCli(['status', '--json', '--socket', daemon.socket]);
   t.equal(status.code, 0, 'the daemon answers after a plugin spun and one called process.exit');
 
