@@ -186,18 +186,23 @@ export function decide(input: PolicyInput): PolicyDecision {
   const stopBatch = hot || budgetBelowOneThread;
   const interrupt: PolicyDecision['interrupt'] = input.running.filter((j) => (j.priority === 'batch' && stopBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
   // A session with more threads than now allowed is loaded again with fewer, which needs it
-  // idle: running batch work is interrupted (it resumes where it stopped, on the new
-  // session) and no batch job starts on the old one. Live and interactive work goes on.
+  // idle: running batch and interactive work is interrupted (it resumes where it stopped,
+  // on the new session; a long recording taken from the fleet would otherwise keep the box
+  // hot for its whole length) and neither starts on the old session. Live work goes on:
+  // its jobs are a few seconds of speech each.
   const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads;
   if (tooManyThreads && !stopBatch) {
-    for (const j of input.running) if (j.priority === 'batch') interrupt.push({ id: j.id, reason: 'fewer threads' });
+    for (const j of input.running) if (j.priority === 'batch' || j.priority === 'interactive') interrupt.push({ id: j.id, reason: 'fewer threads' });
     reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle`);
   }
-  // The model is loaded again only when nothing runs on it and no live or interactive job
-  // starts in this pass: the scheduler loads before it starts the pass's jobs, and live
-  // speech must not wait seconds for it (it runs on the session as it is).
-  let urgentStarts = false;
-  const retuneWaits = (): boolean => input.running.length > 0 || urgentStarts;
+  // The model is loaded again only when nothing runs on it and, for fewer threads, no live
+  // job starts in this pass: the scheduler loads before it starts the pass's jobs, and live
+  // speech must not wait seconds for it (it runs on the session as it is). An interactive
+  // job waits those seconds for fewer threads, not for more: more can come after it.
+  let liveStarts = false;
+  let interactiveStarts = false;
+  const fewerWaits = (): boolean => input.running.length > 0 || liveStarts;
+  const moreWaits = (): boolean => fewerWaits() || interactiveStarts;
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
   const slowdown = limits.maxThreads / threads;
   const horizonEnd = Math.max(nowMs, ...input.queue.map((j) => j.deadlineMs));
@@ -208,7 +213,8 @@ export function decide(input: PolicyInput): PolicyDecision {
   const defer: PolicyDecision['defer'] = [];
   const startNow = (job: PolicyJob): void => {
     run.push(job.id);
-    if (job.priority !== 'batch') urgentStarts = true;
+    if (job.priority === 'live') liveStarts = true;
+    if (job.priority === 'interactive') interactiveStarts = true;
     free = Math.max(0, free - 1);
     plan.reserve(nowMs, job.expectedMs * slowdown);
   };
@@ -220,6 +226,7 @@ export function decide(input: PolicyInput): PolicyDecision {
     }
     if (job.priority === 'interactive') {
       if (hot) defer.push({ id: job.id, untilMs: nowMs, reason: 'thermal hard limit' });
+      else if (tooManyThreads && fewerWaits()) defer.push({ id: job.id, untilMs: nowMs, reason: 'model to be loaded with fewer threads' });
       else if (free > 0) startNow(job);
       else defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
       continue;
@@ -228,7 +235,7 @@ export function decide(input: PolicyInput): PolicyDecision {
       defer.push({ id: job.id, untilMs: nowMs, reason: hot ? 'thermal hard limit' : 'power budget' });
       continue;
     }
-    if (tooManyThreads && retuneWaits()) {
+    if (tooManyThreads && fewerWaits()) {
       defer.push({ id: job.id, untilMs: nowMs, reason: 'model to be loaded with fewer threads' });
       continue;
     }
@@ -242,7 +249,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   }
 
   // 4. The model.
-  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, retuneWaits());
+  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, { fewer: fewerWaits(), more: moreWaits() });
   if (model !== 'keep') reasons.push(`model: ${model}`);
   return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, plannedWatts, reasons };
 }
@@ -270,7 +277,7 @@ function placeBatch(plan: SlotPlan, job: PolicyJob, nowMs: number, runMs: number
   return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(now?.meanGPerKWh ?? best.meanGPerKWh)} gCO2e/kWh` };
 }
 
-function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean, sessionThreads: number, thermalState: ThermalState, retuneWaits: boolean): ModelAction {
+function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean, sessionThreads: number, thermalState: ThermalState, retuneWaits: { fewer: boolean; more: boolean }): ModelAction {
   const m = input.model;
   const urgent = input.running.some((j) => j.priority !== 'batch') || run.length > 0;
   if (m.loaded && hot && !urgent && input.running.length === 0) return 'unload';
@@ -284,6 +291,7 @@ function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['d
   if (m.loaded && !busy && !windowSoon && idleFor >= m.idleUnloadMs) return 'unload';
   // Fewer threads at once; more only out of the soft band, where the proportional throttle
   // would otherwise load the model again at every small swing of the temperature.
-  if (m.loaded && m.threads !== undefined && !retuneWaits && (m.threads > sessionThreads || (m.threads < sessionThreads && thermalState === 'normal'))) return 'retune';
+  if (m.loaded && m.threads !== undefined && m.threads > sessionThreads && !retuneWaits.fewer) return 'retune';
+  if (m.loaded && m.threads !== undefined && m.threads < sessionThreads && thermalState === 'normal' && !retuneWaits.more) return 'retune';
   return 'keep';
 }

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -25,7 +25,11 @@ const SEGMENTS = COPIES * 2;
 
 const osThreads = (pid: number) => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
-t.test('heat into the soft band reloads the model with fewer threads under a running job, which resumes; cool, it gets them back', async (t) => {
+for (const priority of ['batch', 'interactive'] as const) {
+  t.test(`heat into the soft band reloads the model with fewer threads under a running ${priority} job, which resumes; cool, it gets them back`, (t) => throttledRun(t, priority));
+}
+
+async function throttledRun(t: Test, priority: 'batch' | 'interactive'): Promise<void> {
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
   const dir = tempDir('earshot-e2e-thermal-');
@@ -54,7 +58,7 @@ t.test('heat into the soft band reloads the model with fewer threads under a run
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
   const pid = daemon.child.pid!;
-  const submitted = await runCli(['jobs', 'submit', recording, '--json', '--socket', daemon.socket]);
+  const submitted = await runCli(['jobs', 'submit', recording, '--priority', priority, '--json', '--socket', daemon.socket]);
   t.equal(submitted.code, 0, submitted.stderr);
   await waitFor(() => received.length >= 8, 60_000, 'the first transcripts');
   t.match(daemon.output(), /model loaded.*threads=4/, 'loaded with model.threads');
@@ -79,4 +83,4 @@ t.test('heat into the soft band reloads the model with fewer threads under a run
   t.equal(osThreads(pid), withFour, 'and its pool back');
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0);
-});
+}

@@ -251,3 +251,23 @@ t.test('live or interactive work starting now is not held up by loading the mode
   t.match(warm.defer, [{ id: 'b1', reason: 'model to be loaded with fewer threads' }], 'while no batch job starts on the old session');
   t.equal(loadedWith(4, { temperatureC: 80, queue: [job('b1')] }).model, 'retune', 'nothing urgent: loaded again with fewer at once');
 });
+
+t.test('interactive work gets fewer threads too: it waits for the reload, and a running job is interrupted for it', async (t) => {
+  // A recording taken from the fleet runs as interactive and can be an hour long: on the
+  // old session it would keep the box hot, or over its budget, for all of it.
+  const loadedWith = (threads: number, over: Partial<PolicyInput> = {}) => decide(input({ ...over, model: { ...input().model, threads } }));
+  const alone = loadedWith(4, { temperatureC: 80, queue: [job('i1', { priority: 'interactive' })] });
+  t.same(alone.run, ['i1'], 'it starts in this pass');
+  t.equal(alone.model, 'retune', 'after the model is loaded again with fewer threads (the scheduler loads before it starts jobs)');
+  const running = loadedWith(4, { temperatureC: 80, running: [job('i1', { priority: 'interactive' }), job('l1', { priority: 'live' })], queue: [job('i2', { priority: 'interactive' })] });
+  t.same(running.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'the running interactive job stops at its next safe point, to resume on the new session; live work does not');
+  t.same(running.run, [], 'and none starts on the old session meanwhile');
+  t.match(running.defer, [{ id: 'i2', reason: 'model to be loaded with fewer threads' }]);
+  t.equal(running.model, 'keep', 'not while jobs run on it');
+  const behindLive = loadedWith(4, { temperatureC: 80, queue: [job('l1', { priority: 'live' }), job('i1', { priority: 'interactive' })] });
+  t.same(behindLive.run, ['l1'], 'live speech starts on the session as it is');
+  t.match(behindLive.defer, [{ id: 'i1', reason: 'model to be loaded with fewer threads' }], 'the interactive job waits for the reload after it');
+  const budget = loadedWith(4, { limits: { ...input().limits, powerBudgetWatts: 16 }, running: [job('i1', { priority: 'interactive' })] });
+  t.same(budget.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'the same for an operator\'s power budget');
+  t.same(loadedWith(2, { running: [job('i1', { priority: 'interactive' })] }).interrupt, [], 'nothing is interrupted to get more threads');
+});
