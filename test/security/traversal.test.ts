@@ -128,10 +128,11 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
 
   // A link dropped into the spool, to a recording outside it: never read, moved aside with the reason.
   symlinkSync(good, join(spool, 'looks-like-a-recording.wav'));
-  const reason = join(spool, 'failed', 'looks-like-a-recording.wav.reason.txt');
-  await waitFor(() => existsSync(reason), 20_000, 'the link moved to failed/');
-  t.match(readFileSync(reason, 'utf8'), /a symbolic link, not a recording/, 'a link in the spool is refused with the reason');
-  t.ok(lstatSync(join(spool, 'failed', 'looks-like-a-recording.wav')).isSymbolicLink(), 'the link itself was moved, its target left alone');
+  const moved = join(spool, 'failed', 'looks-like-a-recording.wav');
+  // The reason is written first and the link moved last: once the link is there, so is all of its reason.
+  await waitFor(() => lstatSync(moved, { throwIfNoEntry: false }) !== undefined, 20_000, 'the link moved to failed/');
+  t.match(readFileSync(`${moved}.reason.txt`, 'utf8'), /a symbolic link, not a recording/, 'a link in the spool is refused with the reason');
+  t.ok(lstatSync(moved).isSymbolicLink(), 'the link itself was moved, its target left alone');
   t.ok(existsSync(good));
   t.same(readdirSync(join(root, 'data', 'queue', 'done')), [], 'and nothing it points to was transcribed');
 

@@ -47,7 +47,8 @@ const OWN_DIR_MODE = 0o755;
  * its writer renames it from `NAME.part` to `NAME` when done, or its size and mtime stay
  * the same for `settleMs`. Files are handled one at a time, oldest first; each ends in
  * `done/`, or in `failed/` beside a `NAME.reason.txt` saying why, so nothing is lost and
- * nothing is handled twice.
+ * nothing is handled twice. The reason is there, whole, before the recording is moved: a
+ * script watching failed/ can read it as soon as it sees the recording.
  */
 export class SpoolWatcher implements AudioSource {
   readonly id: string;
