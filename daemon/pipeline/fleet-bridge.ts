@@ -119,8 +119,11 @@ export class FleetBridge implements Service {
     await this.store.open();
     this.options.bus.on(this, 'jobDone', ({ job, result }) => this.waiters.get(job.id)?.resolve(result as JobOutcome));
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
-    this.options.bus.on(this, 'jobInterrupted', ({ job, stopping }) => {
-      if (this.taking.has(job.id)) void this.giveUp(job.id, stopping ? GIVEN_UP_STOPPING : GIVEN_UP_INTERRUPTED, !stopping);
+    this.options.bus.on(this, 'jobInterrupted', ({ job, stopping, reason }) => {
+      if (!this.taking.has(job.id)) return;
+      // Interrupted to load the model again with fewer threads: it resumes here in a moment.
+      if (!stopping && reason === 'fewer threads') return;
+      void this.giveUp(job.id, stopping ? GIVEN_UP_STOPPING : GIVEN_UP_INTERRUPTED, !stopping);
     });
     // Taken jobs still waiting here would wait for the box to cool, maybe past their lease
     // (then the offerer offers them again, and both boxes run them): a cooler box takes them now.
@@ -223,9 +226,10 @@ export class FleetBridge implements Service {
   };
 
   /**
-   * A taken job interrupted here is not resumed here. After a stop it cannot be: the next
-   * start clears the inbox its audio is in, since its offerer offers it again once this box
-   * is offline. At the thermal hard limit it should not be: waiting to cool could outlast
+   * A taken job interrupted here is not resumed here, unless it was interrupted only to load
+   * the model again with fewer threads (it resumes in a moment). After a stop it cannot be:
+   * the next start clears the inbox its audio is in, since its offerer offers it again once
+   * this box is offline. At the thermal hard limit it should not be: waiting to cool could outlast
    * the offerer's lease, and the job would then run twice; a cooler box can take it now. It
    * ends as failed here with that said, and the worker hands it back to its offerer (not as
    * an error, which would reach the offerer as the job's result; see stop()).

@@ -13,6 +13,9 @@ export const PRIORITY_RANK: Record<Priority, number> = { live: 0, interactive: 1
 
 export type ThermalState = 'normal' | 'soft' | 'hard';
 
+/** Why the policy interrupts a running job. */
+export type InterruptReason = 'thermal hard limit' | 'power budget' | 'fewer threads';
+
 export interface PolicyJob {
   id: string;
   priority: Priority;
@@ -93,7 +96,7 @@ export interface PolicyDecision {
    * Running jobs of the work held back, to interrupt at their next safe point: they go back
    * to the queue and resume from their saved progress when the policy runs them again.
    */
-  interrupt: Array<{ id: string; reason: 'thermal hard limit' | 'power budget' | 'fewer threads' }>;
+  interrupt: Array<{ id: string; reason: InterruptReason }>;
   model: ModelAction;
   /** The modelled draw at the chosen threads × concurrency, watts. */
   plannedWatts: number;

@@ -9,7 +9,7 @@ import { gramsCo2e } from '../energy/job-energy.js';
 import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
-import { decide, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
+import { decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
 import { isTransient, transientReason } from '../shortage/transient-errors.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
@@ -23,8 +23,11 @@ declare module '../bus.js' {
     /** A job finished (once per job, ever). */
     jobDone: { job: JobRecord; result: unknown; energy?: RunEnergy };
     jobFailed: { job: JobRecord; error: string };
-    /** A running job was interrupted and put back in the queue (`stopping`: by the daemon's stop). */
-    jobInterrupted: { job: JobRecord; stopping: boolean };
+    /**
+     * A running job was interrupted and put back in the queue: by the daemon's stop
+     * (`stopping`), or by the policy, for `reason`.
+     */
+    jobInterrupted: { job: JobRecord; stopping: boolean; reason?: InterruptReason };
     /** The thermal state changed (normal → soft → hard and back). */
     thermalState: { state: ThermalState; temperatureC: number | undefined };
     /** The last decision, for telemetry. */
@@ -69,6 +72,16 @@ export interface SchedulerOptions {
  */
 /** Failed sensor reads in a row (scheduler passes) before the sensor counts as lost. */
 const SENSOR_LOST_AFTER = 3;
+
+/** The abort reason of a job's interrupt: its log line, and the policy's reason if it was the policy's. */
+class InterruptRequest extends Error {
+  constructor(
+    message: string,
+    readonly reason: InterruptReason | undefined,
+  ) {
+    super(message);
+  }
+}
 
 /** What an interrupted job's log line says, by why it was interrupted. */
 const STOPPING = 'job interrupted by the stop; it resumes after the restart';
@@ -144,11 +157,14 @@ export class Scheduler implements Service {
     await running;
   }
 
-  /** Asks a running job to end at its next safe point; the reason is what its log line says. */
-  private interruptJob(id: string, reason: string): boolean {
+  /**
+   * Asks a running job to end at its next safe point; `message` is what its log line says,
+   * `reason` the policy's (none for the daemon's stop).
+   */
+  private interruptJob(id: string, message: string, reason?: InterruptReason): boolean {
     const controller = this.interrupts.get(id);
     if (!controller || controller.signal.aborted) return false;
-    controller.abort(new Error(reason));
+    controller.abort(new InterruptRequest(message, reason));
     return true;
   }
 
@@ -278,7 +294,7 @@ export class Scheduler implements Service {
       await o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
     }
     for (const { id, reason } of decision.interrupt) {
-      if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason])) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
+      if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason], reason)) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
     }
     for (const id of decision.run) {
       // A stop that came while this pass read the sensors: its grace covers only jobs already running.
@@ -393,7 +409,8 @@ export class Scheduler implements Service {
         o.logger.info(why instanceof Error ? why.message : err.message, { id, segmentsDone: err.segmentsDone });
         // Not the job's try: put back the attempt markStarted counted.
         await o.queue.postpone(id);
-        o.bus?.emit('jobInterrupted', { job, stopping: this.stopped });
+        const reason = why instanceof InterruptRequest && !this.stopped ? why.reason : undefined;
+        o.bus?.emit('jobInterrupted', { job, stopping: this.stopped, ...(reason ? { reason } : {}) });
         return;
       }
       const givingUp = this.decoderStops.tooMany(id, err);

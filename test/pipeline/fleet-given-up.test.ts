@@ -70,10 +70,29 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   while (!queue.pending().some((j) => j.id === 'hq-call.a1')) await new Promise((r) => setTimeout(r, 10));
   const job2 = await queue.markStarted('hq-call.a1');
   await queue.postpone('hq-call.a1');
-  bus.emit('jobInterrupted', { job: job2, stopping: false });
+  bus.emit('jobInterrupted', { job: job2, stopping: false, reason: 'thermal hard limit' });
   while ((await queue.get('hq-call.a1'))?.state !== 'failed') await new Promise((r) => setTimeout(r, 10));
   t.match((await queue.failedRecords()).find((f) => f.job.id === 'hq-call.a1'), { error: /fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again/ });
   t.match(await second, { name: 'FleetJobGivenUp', handBack: true }, 'handed back: a cooler box can take it now');
+
+  // Interrupted to load the model again with fewer threads (the soft limit, a budget): it
+  // resumes here in a moment, so it is kept, and its result goes to its offerer as usual.
+  let resumedAnswer: unknown;
+  const resumed = bridge.runJob({ ...offer, jobId: 'hq-soft' }).then((r) => (resumedAnswer = r), (err: unknown) => (resumedAnswer = err));
+  while (!queue.pending().some((j) => j.id === 'hq-soft.a1')) await new Promise((r) => setTimeout(r, 10));
+  const job3 = await queue.markStarted('hq-soft.a1');
+  await queue.postpone('hq-soft.a1');
+  bus.emit('jobInterrupted', { job: job3, stopping: false, reason: 'fewer threads' });
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal((await queue.get('hq-soft.a1'))?.state, 'pending', 'not given up: it waits in the queue to resume');
+  t.equal(resumedAnswer, undefined, 'its offerer gets no answer yet');
+  t.ok(readdirSync(join(dataDir, 'fleet', 'inbox')).length > 0, 'its audio stays in the inbox');
+  const outcome = { text: 'hello', transcripts: [], audioSec: 1, speechSec: 1, processingMs: 5, joules: 0 };
+  await queue.markStarted('hq-soft.a1');
+  await queue.complete('hq-soft.a1', { output: outcome });
+  bus.emit('jobDone', { job: job3, result: outcome });
+  await resumed;
+  t.match(resumedAnswer, { localJobId: 'hq-soft.a1', text: 'hello' }, 'once resumed and done, the result goes back as for any job');
 
   // Queued, not started, when the box reaches the hard limit: handed back at once.
   const queued = bridge.runJob({ ...offer, jobId: 'hq-queued' }).catch((err: FleetJobGivenUp) => err);

@@ -102,7 +102,9 @@ t.test('above the hard limit batch pauses and the model unloads; below soft − 
 t.test('at the hard limit a running batch job is interrupted, uncounted, and runs again once cool', async (t) => {
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
-  const { setTemp, runtime, lifecycle, scheduler, done, submit, queue } = await orinScheduler(t, logger);
+  const { setTemp, runtime, lifecycle, scheduler, done, submit, queue, bus } = await orinScheduler(t, logger);
+  const interrupted: unknown[] = [];
+  bus.on(t, 'jobInterrupted', (e) => interrupted.push({ id: e.job.id, stopping: e.stopping, reason: e.reason }));
   setTemp(50);
   runtime.minRunMs = 60_000; // an hour-long recording, as far as the scheduler can tell
   await submit(1);
@@ -115,6 +117,7 @@ t.test('at the hard limit a running batch job is interrupted, uncounted, and run
   t.equal((await queue.get('j1'))?.job.attempts, 0, 'the try is not counted');
   t.match(lines.join('\n'), /interrupting running job at its next safe point: thermal hard limit.*id=j1/);
   t.match(lines.join('\n'), /job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled.*id=j1/);
+  t.same(interrupted, [{ id: 'j1', stopping: false, reason: 'thermal hard limit' }], 'the event says why (a taken fleet job is handed back for it)');
   await until('model unloaded', () => lifecycle.state === 'unloaded', 5000);
   await new Promise((r) => setTimeout(r, 300));
   t.equal(queue.running().length, 0, 'not started again while hot');
