@@ -20,7 +20,9 @@ t.test('throwing, rejecting and hanging plugins are skipped and the transcript s
   const { host, sb } = await startHost((fn) => t.teardown(fn));
   const started = Date.now();
   const out = await host.process({ text: 'hello acme', language: 'en' });
-  t.ok(Date.now() - started < 1000, 'a hanging plugin costs its time limit, not forever');
+  // The hanging plugin's 60 ms limit is checked in its reason below; this bound leaves the
+  // round trips into the other plugins' threads room on a busy box.
+  t.ok(Date.now() - started < 5000, 'a hanging plugin costs its time limit, not forever');
   t.equal(out.text, 'hello ACME');
   t.same(out.applied, ['earshot-plugin-shout']);
   t.same(

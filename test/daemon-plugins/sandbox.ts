@@ -51,9 +51,10 @@ export function pluginsConfig(overrides: Partial<PluginsConfig> = {}): PluginsCo
     disabled: [],
     config: {},
     timeoutMs: 100,
-    // The fixtures expected to succeed get room for a round trip into their thread on a busy
-    // 2-core box; the failing ones keep the short limit the tests are about.
-    timeouts: { shout: 2000, suffix: 2000, counting: 2000, chatty: 2000 },
+    // Every fixture that answers (with a result, a throw or a rejection) gets room for a round
+    // trip into its thread on a busy 2-core box, so that a throw is reported as one and not as
+    // a timeout; only the fixtures that never answer (hanging) keep the short limit the tests are about.
+    timeouts: { shout: 2000, suffix: 2000, counting: 2000, chatty: 2000, throwing: 2000, rejecting: 2000 },
     lifecycleTimeoutMs: 2000,
     maxFailures: 3,
     isolation: 'auto',
