@@ -31,6 +31,10 @@ t.test('complete files are handled oldest first and moved to done/ or failed/ wi
   age(join(dir, 'a.wav'), 3000);
   writeFileSync(join(dir, 'c.wav.part'), 'still recording');
   writeFileSync(join(dir, 'fresh.wav'), 'just written');
+  // Stamped a minute ahead (a writer whose clock runs ahead), so that it is not yet settled
+  // by its mtime however long this test stalls before the scan; it then settles by staying
+  // the same for settleMs after the watcher first saw it.
+  utimesSync(join(dir, 'fresh.wav'), new Date(Date.now() + 60_000), new Date(Date.now() + 60_000));
   await watcher.start();
   t.teardown(() => watcher.stop());
   await watcher.scan();
@@ -69,17 +73,20 @@ t.test('a recording goes to failed/ only once its whole reason is there', async 
 t.test('a file that keeps growing is not picked up until it settles', async (t) => {
   const dir = tempDir();
   const handled: string[] = [];
-  const watcher = new SpoolWatcher({ id: 'grow', dir, settleMs: 300, pollMs: 50, logger: silentLogger, handler: async (f) => void handled.push(f.name) });
+  // Written every 100 ms for twice settleMs: a watcher that stopped looking at a file once
+  // it had seen it would take it half-way through. settleMs leaves room for a stall of the
+  // test's timers on a busy box between two writes.
+  const watcher = new SpoolWatcher({ id: 'grow', dir, settleMs: 1500, pollMs: 50, logger: silentLogger, handler: async (f) => void handled.push(f.name) });
   const path = join(dir, 'rec.wav');
   writeFileSync(path, 'x');
   await watcher.start();
   t.teardown(() => watcher.stop());
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 30; i++) {
     await new Promise((r) => setTimeout(r, 100));
     writeFileSync(path, 'x'.repeat(i + 2));
   }
   t.same(handled, [], 'still being written');
-  const end = Date.now() + 3000;
+  const end = Date.now() + 15_000;
   while (handled.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   t.same(handled, ['rec.wav'], 'picked up by the poll loop once quiet');
   t.ok(existsSync(join(dir, 'done', 'rec.wav')));
@@ -140,7 +147,10 @@ t.test('a recording that meets a shortage of the box (no descriptors, no memory,
 t.test('a recording kept after a shortage waits before its next try, longer each time', async (t) => {
   const dir = tempDir();
   let tries = 0;
-  const watcher = await startFailingWatcher(t, dir, 'rec.wav', { min: 300, max: 1000 }, () => {
+  // Waits of 2 s, then 4 s. The sleeps end 250 ms past the first wait, so a second wait no
+  // longer than the first is over at the last scan, and well inside the second one, so a
+  // stall of the box does not reach its end.
+  const watcher = await startFailingWatcher(t, dir, 'rec.wav', { min: 2000, max: 10_000 }, () => {
     tries++;
     throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
   });
@@ -150,12 +160,12 @@ t.test('a recording kept after a shortage waits before its next try, longer each
   await watcher.scan();
   await watcher.scan();
   t.equal(tries, first, 'not again at the next scans: it waits');
-  await new Promise((r) => setTimeout(r, 350));
+  await new Promise((r) => setTimeout(r, 2250));
   await watcher.scan();
   t.equal(tries, first + 1, 'tried again once the wait is over');
-  await new Promise((r) => setTimeout(r, 350));
+  await new Promise((r) => setTimeout(r, 2250));
   await watcher.scan();
-  t.equal(tries, first + 1, 'the second wait is longer (600 ms)');
+  t.equal(tries, first + 1, 'the second wait is longer (4 s)');
   t.ok(existsSync(join(dir, 'rec.wav')), 'and the recording is still there');
 });
 
