@@ -131,13 +131,16 @@ t.test('an unfinished request line closes the connection at the deadline, even i
 });
 
 t.test('a client streaming requests in chunks that end mid-line stays connected while each line completes in time', async (t) => {
-  const { socket } = await startServer(t, { partialLineMs: 200 });
+  // Each line waits 50 ms for its second half, which a stall of the box must not stretch past
+  // the deadline; the deadline is still well under the time something is buffered.
+  const { socket } = await startServer(t, { partialLineMs: 1000 });
   const client = await open(socket);
   client.on('error', () => undefined);
-  const n = 24;
+  const n = 40;
   const got = replies(client, n);
   // Each chunk ends halfway through a request and the next one finishes it 50 ms later, so
-  // something is always buffered, for 24 × 50 ms = 1.2 s: six times the deadline.
+  // something is always buffered, for 40 × 50 ms = 2 s or more: twice the deadline, which
+  // a deadline for the connection rather than for each line would not survive.
   const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, method: 'echo', params: { i } }) + '\n');
   let carry = '';
   for (const line of lines) {
