@@ -18,17 +18,17 @@ t.test('a backoff below the floors still loads, so a config from before the floo
 
 t.test('a command source runs below-floor settings at the floors, saying so once per setting', async (t) => {
   const lines: string[] = [];
-  const logger = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) }).logger('sources');
+  const starts: number[] = [];
+  // Each start is timed as its line is written, which is right after the spawn (synchronously,
+  // in the backoff timer's callback): nothing polls, so a late poll cannot shorten a gap.
+  const write = (l: string) => {
+    lines.push(l);
+    if ((JSON.parse(l) as { msg: string }).msg === 'source command started') starts.push(performance.now());
+  };
+  const logger = new LogSink({ level: 'info', format: 'json', write }).logger('sources');
   const records = () => lines.map((l) => JSON.parse(l) as { msg: string; time?: string });
   const config = validateConfig(commandSourceConfig({ command: ['sh', '-c', 'exit 1'], backoff: { initialMs: 100, maxMs: 400, resetAfterMs: 0 } }), 'test.json');
-  const starts: number[] = [];
   const set = new SourceSet(buildSources(config.sources as SourceConfig[], { logger, vad: { detector: 'energy' }, onSegment: async () => undefined }), logger);
-  // Timed here rather than from log timestamps: the 'started' lines are written synchronously.
-  const timing = setInterval(() => {
-    const n = records().filter((r) => r.msg === 'source command started').length;
-    while (starts.length < n) starts.push(Date.now());
-  }, 5);
-  t.teardown(() => clearInterval(timing));
   await set.start();
   t.teardown(() => set.stop());
   const end = Date.now() + 10_000;
@@ -43,7 +43,7 @@ t.test('a command source runs below-floor settings at the floors, saying so once
     'sources (id "cam").backoff.resetAfterMs 0 is below the 1000 ms floor; using 1000',
   ], 'one warning per setting raised, at start');
   // Configured, the delays would be 100, 200, 400; at the floors they are 250, 500, 1000.
-  const gaps = starts.slice(1, 4).map((at, i) => at - starts[i]!);
+  const gaps = starts.slice(1, 4).map((at, i) => Math.round(at - starts[i]!));
   t.ok(gaps[0]! >= 240, `first restart after the 250 ms floor (${gaps[0]} ms)`);
   t.ok(gaps[1]! >= 480, `second after twice that (${gaps[1]} ms)`);
   t.ok(gaps[2]! >= 950, `third after the 1000 ms ceiling floor, not 400 (${gaps[2]} ms)`);
