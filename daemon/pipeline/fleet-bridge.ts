@@ -121,8 +121,9 @@ export class FleetBridge implements Service {
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
     this.options.bus.on(this, 'jobInterrupted', ({ job, stopping, reason }) => {
       if (!this.taking.has(job.id)) return;
-      // Interrupted to load the model again with fewer threads: it resumes here in a moment.
-      if (!stopping && reason === 'fewer threads') return;
+      // Interrupted to load the model again with fewer threads: it resumes here in a moment,
+      // unless the box reached its hard limit meanwhile (then it would wait to cool).
+      if (!stopping && reason === 'fewer threads' && this.options.scheduler()?.thermalState !== 'hard') return;
       void this.giveUp(job.id, stopping ? GIVEN_UP_STOPPING : GIVEN_UP_INTERRUPTED, !stopping);
     });
     // Taken jobs still waiting here would wait for the box to cool, maybe past their lease

@@ -83,6 +83,15 @@ class InterruptRequest extends Error {
   }
 }
 
+/**
+ * Whether `next` says more about what happens to the job than `asked`: only a reload with
+ * fewer threads is outweighed (by the hard limit, the budget, the daemon's stop), as the job
+ * then waits in the queue rather than resuming at once.
+ */
+function outweighs(next: InterruptRequest, asked: InterruptRequest): boolean {
+  return asked.reason === 'fewer threads' && next.reason !== 'fewer threads';
+}
+
 /** What an interrupted job's log line says, by why it was interrupted. */
 const STOPPING = 'job interrupted by the stop; it resumes after the restart';
 const INTERRUPTED_BECAUSE: Record<PolicyDecision['interrupt'][number]['reason'], string> = {
@@ -114,6 +123,12 @@ export class Scheduler implements Service {
   private stopped = true;
   /** Each running job's interrupt: aborted when a stop's grace is over, or by the policy. */
   private readonly interrupts = new Map<string, AbortController>();
+  /**
+   * Why each interrupted running job was asked to stop, the weightiest reason so far: a job
+   * asked to stop for fewer threads that is still on its way to its safe point when the hard
+   * limit comes stops for the hard limit (a taken fleet job is then handed back).
+   */
+  private readonly interruptReasons = new Map<string, InterruptRequest>();
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -163,8 +178,16 @@ export class Scheduler implements Service {
    */
   private interruptJob(id: string, message: string, reason?: InterruptReason): boolean {
     const controller = this.interrupts.get(id);
-    if (!controller || controller.signal.aborted) return false;
-    controller.abort(new InterruptRequest(message, reason));
+    if (!controller) return false;
+    const request = new InterruptRequest(message, reason);
+    if (controller.signal.aborted) {
+      const asked = this.interruptReasons.get(id);
+      if (!asked || !outweighs(request, asked)) return false;
+      this.interruptReasons.set(id, request);
+      return true;
+    }
+    this.interruptReasons.set(id, request);
+    controller.abort(request);
     return true;
   }
 
@@ -366,6 +389,7 @@ export class Scheduler implements Service {
       await this.runJobWith(id, threads, interrupt);
     } finally {
       this.interrupts.delete(id);
+      this.interruptReasons.delete(id);
     }
   }
 
@@ -405,7 +429,7 @@ export class Scheduler implements Service {
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (isJobInterrupted(err)) {
-        const why: unknown = interrupt.signal.reason;
+        const why: unknown = this.interruptReasons.get(id) ?? interrupt.signal.reason;
         o.logger.info(why instanceof Error ? why.message : err.message, { id, segmentsDone: err.segmentsDone });
         // Not the job's try: put back the attempt markStarted counted.
         await o.queue.postpone(id);

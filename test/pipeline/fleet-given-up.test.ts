@@ -94,6 +94,17 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   await resumed;
   t.match(resumedAnswer, { localJobId: 'hq-soft.a1', text: 'hello' }, 'once resumed and done, the result goes back as for any job');
 
+  // Stopped for fewer threads, but the box reached its hard limit before the job got to its
+  // safe point: it would wait to cool, so it is handed back after all.
+  const cooling = bridge.runJob({ ...offer, jobId: 'hq-heating' }).catch((err: FleetJobGivenUp) => err);
+  while (!queue.pending().some((j) => j.id === 'hq-heating.a1')) await new Promise((r) => setTimeout(r, 10));
+  const job4 = await queue.markStarted('hq-heating.a1');
+  await queue.postpone('hq-heating.a1');
+  thermalState = 'hard';
+  bus.emit('jobInterrupted', { job: job4, stopping: false, reason: 'fewer threads' });
+  t.match(await cooling, { name: 'FleetJobGivenUp', handBack: true });
+  thermalState = 'normal';
+
   // Queued, not started, when the box reaches the hard limit: handed back at once.
   const queued = bridge.runJob({ ...offer, jobId: 'hq-queued' }).catch((err: FleetJobGivenUp) => err);
   while (!queue.pending().some((j) => j.id === 'hq-queued.a1')) await new Promise((r) => setTimeout(r, 10));
@@ -112,5 +123,5 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   while (!queue.pending().some((j) => j.id === 'hq-memo.a1')) await new Promise((r) => setTimeout(r, 10));
   await bridge.stop();
   t.equal((await queue.get('hq-memo.a1'))?.state, 'failed', 'not left to fail as "file not found" at the next start');
-  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json', 'hq-queued.a1.json']);
+  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-heating.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json', 'hq-queued.a1.json']);
 });

@@ -117,6 +117,7 @@ t.test('at the hard limit a running batch job is interrupted, uncounted, and run
   t.equal((await queue.get('j1'))?.job.attempts, 0, 'the try is not counted');
   t.match(lines.join('\n'), /interrupting running job at its next safe point: thermal hard limit.*id=j1/);
   t.match(lines.join('\n'), /job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled.*id=j1/);
+  await until('the interrupt event', () => interrupted.length > 0, 5000);
   t.same(interrupted, [{ id: 'j1', stopping: false, reason: 'thermal hard limit' }], 'the event says why (a taken fleet job is handed back for it)');
   await until('model unloaded', () => lifecycle.state === 'unloaded', 5000);
   await new Promise((r) => setTimeout(r, 300));
@@ -159,4 +160,26 @@ t.test('a sensor that read and then fails (removed, or nonsense) throttles as at
   setTemp(50);
   await until('j2 done once cool', () => done.includes('j2'));
   t.equal(scheduler.thermalState, 'normal');
+});
+
+t.test('a job on its way to stopping for fewer threads when the hard limit comes stops for the hard limit', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
+  const { setTemp, runtime, submit, queue, bus, scheduler } = await orinScheduler(t, logger);
+  const interrupted: unknown[] = [];
+  bus.on(t, 'jobInterrupted', (e) => interrupted.push({ id: e.job.id, stopping: e.stopping, reason: e.reason }));
+  setTemp(50);
+  runtime.minRunMs = 60_000;
+  runtime.stopLagMs = 1500; // a batch of segments to finish before its safe point
+  await submit(1);
+  await until('j1 running', () => queue.running().length === 1);
+
+  setTemp(80); // into the soft band: fewer threads, so the running job is asked to stop
+  await until('asked to stop for fewer threads', () => lines.some((l) => /interrupting running job at its next safe point: fewer threads/.test(l)), 5000);
+  setTemp(90);
+  await until('hard state', () => scheduler.thermalState === 'hard', 5000);
+  await until('j1 stopped', () => interrupted.length > 0, 10_000);
+  t.same(interrupted, [{ id: 'j1', stopping: false, reason: 'thermal hard limit' }], 'the event names the hard limit: it waits to cool, a taken fleet job is handed back');
+  t.match(lines.join('\n'), /job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled.*id=j1/, 'and so does its log line');
+  t.equal((await queue.get('j1'))?.state, 'pending');
 });

@@ -23,6 +23,12 @@ export class FrameEnergyRuntime implements ModelRuntime<FrameResult> {
   /** The thread count of each load, in order. */
   readonly loadThreads: number[] = [];
 
+  /**
+   * How long a run goes on after it is asked to stop, as a real job finishing the batch it
+   * is in before its safe point. May be changed between jobs.
+   */
+  stopLagMs = 0;
+
   /** `minRunMs` may be changed between jobs. */
   constructor(public minRunMs = 0, private readonly onStart?: (job: JobRecord) => void) {}
 
@@ -63,6 +69,7 @@ export class FrameEnergyRuntime implements ModelRuntime<FrameResult> {
     if (buf.length < 44 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error(`${job.input}: not a WAV file`);
     const pcm = new Int16Array(buf.buffer.slice(buf.byteOffset + 44, buf.byteOffset + buf.length - ((buf.length - 44) % 2)));
     const started = Date.now();
+    let askedToStopAt: number | undefined;
     let loud: boolean[] = [];
     do {
       loud = [];
@@ -78,7 +85,10 @@ export class FrameEnergyRuntime implements ModelRuntime<FrameResult> {
       // Yield between passes so the event loop (and a SIGKILL test's timers) keep running.
       await new Promise((r) => setImmediate(r));
       // Between passes is this runtime's safe point: a stop past its grace ends the run here.
-      if (options.signal?.aborted) throw new JobInterrupted(job.id, 0);
+      if (options.signal?.aborted) {
+        askedToStopAt ??= Date.now();
+        if (Date.now() - askedToStopAt >= this.stopLagMs) throw new JobInterrupted(job.id, 0);
+      }
     } while (Date.now() - started < this.minRunMs);
     const segments: FrameResult['segments'] = [];
     for (let i = 0; i < loud.length; i++) {
