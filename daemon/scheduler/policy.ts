@@ -189,14 +189,20 @@ export function decide(input: PolicyInput): PolicyDecision {
   const stopBatch = hot || budgetBelowOneThread;
   const interrupt: PolicyDecision['interrupt'] = input.running.filter((j) => (j.priority === 'batch' && stopBatch) || (j.priority === 'interactive' && hot)).map((j) => ({ id: j.id, reason: hot ? ('thermal hard limit' as const) : ('power budget' as const) }));
   // A session with more threads than now allowed is loaded again with fewer, which needs it
-  // idle: running batch and interactive work is interrupted (it resumes where it stopped,
-  // on the new session; a long recording taken from the fleet would otherwise keep the box
-  // hot for its whole length) and neither starts on the old session. Live work goes on:
-  // its jobs are a few seconds of speech each.
+  // idle: running batch work is interrupted (it resumes where it stopped, on the new
+  // session) and none starts on the old one. So is interactive work (a long recording taken
+  // from the fleet would otherwise keep the box hot for its whole length), but only while
+  // no live work runs or starts: live speech is never held back, so while it overlaps the
+  // session never idles, and an interactive job kept waiting for it could wait for good.
+  // Live work goes on: its jobs are a few seconds of speech each.
   const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads;
-  if (tooManyThreads && !stopBatch) {
-    for (const j of input.running) if (j.priority === 'batch' || j.priority === 'interactive') interrupt.push({ id: j.id, reason: 'fewer threads' });
-    reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle`);
+  const liveBusy = input.running.some((j) => j.priority === 'live') || input.queue.some((j) => j.priority === 'live');
+  const interactiveWaitsForFewer = tooManyThreads && !hot && !liveBusy;
+  if (tooManyThreads) {
+    for (const j of input.running) {
+      if ((j.priority === 'batch' && !stopBatch) || (j.priority === 'interactive' && interactiveWaitsForFewer)) interrupt.push({ id: j.id, reason: 'fewer threads' });
+    }
+    if (!hot) reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle`);
   }
   // The model is loaded again only when nothing runs on it and, for fewer threads, no live
   // job starts in this pass: the scheduler loads before it starts the pass's jobs, and live
@@ -229,7 +235,7 @@ export function decide(input: PolicyInput): PolicyDecision {
     }
     if (job.priority === 'interactive') {
       if (hot) defer.push({ id: job.id, untilMs: nowMs, reason: 'thermal hard limit' });
-      else if (tooManyThreads && fewerWaits()) defer.push({ id: job.id, untilMs: nowMs, reason: 'model to be loaded with fewer threads' });
+      else if (interactiveWaitsForFewer && fewerWaits()) defer.push({ id: job.id, untilMs: nowMs, reason: 'model to be loaded with fewer threads' });
       else if (free > 0) startNow(job);
       else defer.push({ id: job.id, untilMs: nowMs, reason: 'no free slot' });
       continue;

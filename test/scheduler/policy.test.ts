@@ -259,15 +259,31 @@ t.test('interactive work gets fewer threads too: it waits for the reload, and a 
   const alone = loadedWith(4, { temperatureC: 80, queue: [job('i1', { priority: 'interactive' })] });
   t.same(alone.run, ['i1'], 'it starts in this pass');
   t.equal(alone.model, 'retune', 'after the model is loaded again with fewer threads (the scheduler loads before it starts jobs)');
-  const running = loadedWith(4, { temperatureC: 80, running: [job('i1', { priority: 'interactive' }), job('l1', { priority: 'live' })], queue: [job('i2', { priority: 'interactive' })] });
-  t.same(running.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'the running interactive job stops at its next safe point, to resume on the new session; live work does not');
+  const running = loadedWith(4, { temperatureC: 80, running: [job('i1', { priority: 'interactive' }), job('b1')], queue: [job('i2', { priority: 'interactive' })] });
+  t.same(running.interrupt, [{ id: 'i1', reason: 'fewer threads' }, { id: 'b1', reason: 'fewer threads' }], 'the running interactive job stops at its next safe point, to resume on the new session');
   t.same(running.run, [], 'and none starts on the old session meanwhile');
   t.match(running.defer, [{ id: 'i2', reason: 'model to be loaded with fewer threads' }]);
   t.equal(running.model, 'keep', 'not while jobs run on it');
-  const behindLive = loadedWith(4, { temperatureC: 80, queue: [job('l1', { priority: 'live' }), job('i1', { priority: 'interactive' })] });
-  t.same(behindLive.run, ['l1'], 'live speech starts on the session as it is');
-  t.match(behindLive.defer, [{ id: 'i1', reason: 'model to be loaded with fewer threads' }], 'the interactive job waits for the reload after it');
   const budget = loadedWith(4, { limits: { ...input().limits, powerBudgetWatts: 16 }, running: [job('i1', { priority: 'interactive' })] });
   t.same(budget.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'the same for an operator\'s power budget');
+  const noThread = loadedWith(4, { limits: { ...input().limits, powerBudgetWatts: 5 }, running: [job('i1', { priority: 'interactive' }), job('b1')] });
+  t.same(noThread.interrupt, [{ id: 'b1', reason: 'power budget' }, { id: 'i1', reason: 'fewer threads' }], 'and for a budget below one thread, which stops batch work altogether');
   t.same(loadedWith(2, { running: [job('i1', { priority: 'interactive' })] }).interrupt, [], 'nothing is interrupted to get more threads');
+});
+
+t.test('while live work runs or starts, interactive work keeps the session as it is: it could wait for an idle session for good', async (t) => {
+  // Live speech is never held back, and overlapping live streams may never leave the
+  // session idle for the reload: an interactive job (a fleet job, its offerer's lease
+  // ticking) stopped or held for it could then wait indefinitely.
+  const loadedWith = (threads: number, over: Partial<PolicyInput> = {}) => decide(input({ ...over, model: { ...input().model, threads } }));
+  const liveRunning = loadedWith(4, { temperatureC: 80, running: [job('i1', { priority: 'interactive' }), job('l1', { priority: 'live' })] });
+  t.same(liveRunning.interrupt, [], 'the running interactive job is not stopped');
+  const queued = loadedWith(4, { temperatureC: 80, running: [job('l1', { priority: 'live' })], queue: [job('i2', { priority: 'interactive' }), job('b1')] });
+  t.match(queued.defer, [{ id: 'i2', reason: 'no free slot' }, { id: 'b1', reason: 'model to be loaded with fewer threads' }], 'a queued one waits only for a slot, on the session as it is; batch work for the reload');
+  const behindLive = loadedWith(4, { temperatureC: 80, queue: [job('l1', { priority: 'live' }), job('i1', { priority: 'interactive' })] });
+  t.same(behindLive.run, ['l1'], 'live speech starting now starts on the session as it is');
+  t.match(behindLive.defer, [{ id: 'i1', reason: 'no free slot' }], 'and the interactive job waits only for a slot');
+  t.equal(behindLive.model, 'keep');
+  const quiet = loadedWith(4, { temperatureC: 80, running: [job('i1', { priority: 'interactive' })] });
+  t.same(quiet.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'once live work pauses, the interactive job is stopped for the reload');
 });
