@@ -1,4 +1,5 @@
-import { lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { checkFileName, checkSourceId, isPlainFileName, type AudioSource } from './types.js';
@@ -6,6 +7,7 @@ import { transientCode, transientReason } from '../../shortage/transient-errors.
 import { RepeatedStops, stoppedTooOften } from '../../shortage/repeated-stops.js';
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
+import { freeName } from './free-name.js';
 import { RateLimit } from '../../log/rate-limit.js';
 import { ConfigFileError } from '../../config/errors.js';
 
@@ -35,6 +37,9 @@ export interface SpoolWatcherOptions {
   /** First and longest wait before a recording that met a shortage of the box is tried again. */
   retryMs?: { min: number; max: number };
 }
+
+/** The file beside a recording in failed/ that says why it is there. */
+const REASON_SUFFIX = '.reason.txt';
 
 /** Names a recorder uses while writing: skipped until renamed. */
 const IN_PROGRESS = /\.(part|tmp)$/i;
@@ -258,7 +263,8 @@ export class SpoolWatcher implements AudioSource {
       this.retries.clear(name);
       this.decoderStops.clear(name);
       if (await this.dirsBroken()) return;
-      await this.moveToFailed(name, givingUp ? stoppedTooOften(err) : err instanceof Error ? err.message : String(err));
+      const reason = givingUp ? stoppedTooOften(err) : err instanceof Error ? err.message : String(err);
+      await this.moveToFailed(name, reason).catch((e: unknown) => this.cannotMove(name, 'failed/', e));
       return;
     }
     this.retries.clear(name);
@@ -266,20 +272,40 @@ export class SpoolWatcher implements AudioSource {
     // Replaced while the recording was read: it stays; done again once the folder is fixed,
     // its segments are known by their audio and not transcribed twice.
     if (await this.dirsBroken()) return;
-    const target = await freeName(this.doneDir, name);
-    await rename(file.path, join(this.doneDir, target));
-    logger.info('spool file done', { source: this.id, file: name, movedTo: target });
+    try {
+      const target = await freeName(this.doneDir, name);
+      await rename(file.path, join(this.doneDir, target));
+      logger.info('spool file done', { source: this.id, file: name, movedTo: target });
+    } catch (err) {
+      this.cannotMove(name, 'done/', err);
+    }
+  }
+
+  /**
+   * A recording that cannot be moved where it belongs stays in the spool and waits its turn,
+   * as one that met a shortage does: it neither holds up the files after it in this scan nor
+   * is read again at every poll.
+   */
+  private cannotMove(name: string, to: string, err: unknown): void {
+    const logger = this.options.logger;
+    const message = err instanceof Error ? err.message : String(err);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      this.retries.clear(name);
+      return logger.warn(`the recording was gone before it could be moved to ${to} (${message})`, { source: this.id, file: name });
+    }
+    const retryInSec = Math.round(this.retries.postpone(name) / 1000);
+    logger.error(`cannot move this recording to ${to}: ${message}; it stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
   }
 
   private async moveToFailed(name: string, reason: string): Promise<void> {
-    const target = await freeName(this.failedDir, name);
-    const reasonFile = join(this.failedDir, `${target}.reason.txt`);
-    // The reason goes in first and whole (written aside, then renamed into place): whoever
-    // sees the recording, or its reason file, in failed/ reads all of it, never an empty file.
-    const partial = join(this.failedDir, `.${target}.reason.txt.part`);
+    const target = await freeName(this.failedDir, name, REASON_SUFFIX);
+    const reasonFile = join(this.failedDir, `${target}${REASON_SUFFIX}`);
+    // The reason goes in first and whole (written aside, then linked into place, which never
+    // replaces a file): whoever sees the recording, or its reason, in failed/ reads all of it.
+    const partial = join(this.failedDir, `.reason-${randomBytes(6).toString('hex')}.part`);
     try {
-      await writeFile(partial, `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`);
-      await rename(partial, reasonFile);
+      await writeFile(partial, `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`, { flag: 'wx' });
+      await placeWhole(partial, reasonFile);
     } catch (err) {
       // On a full disk a half-written reason would hold the space the retry needs.
       await unlink(partial).catch(() => undefined);
@@ -301,24 +327,30 @@ export class SpoolWatcher implements AudioSource {
    * link, for one swapped in after this listing.
    */
   private async refuseLink(name: string): Promise<void> {
-    if (await this.dirsBroken()) return;
+    if (this.retries.waiting(name) || (await this.dirsBroken())) return;
     try {
       await this.moveToFailed(checkFileName(name), 'a symbolic link, not a recording: files in a spool folder must be regular files (a link could point out of the folder); copy or move the recording in instead');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Gone meanwhile: nothing left to refuse.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.cannotMove(name, 'failed/', err);
     }
   }
 }
 
-/** `name`, or `name-1`, `name-2` … (before the extension) when `dir` already has it. */
-async function freeName(dir: string, name: string): Promise<string> {
-  const existing = new Set(await readdir(dir));
-  if (!existing.has(name)) return name;
-  const dot = name.lastIndexOf('.');
-  const stem = dot > 0 ? name.slice(0, dot) : name;
-  const ext = dot > 0 ? name.slice(dot) : '';
-  for (let i = 1; ; i++) {
-    const candidate = `${stem}-${i}${ext}`;
-    if (!existing.has(candidate)) return candidate;
+/** Codes of a file system without hard links (FAT, many SMB shares). */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
+
+/**
+ * Puts the written file `from` at `to`, failing (EEXIST) rather than replacing a file of
+ * that name that came in meanwhile; renamed where the file system has no hard links.
+ */
+async function placeWhole(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    await rename(from, to);
+    return;
   }
+  await unlink(from);
 }

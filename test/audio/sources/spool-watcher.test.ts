@@ -6,6 +6,7 @@ import { DecoderStopped } from '../../../daemon/audio/decoder-stopped.js';
 import { checkFileName } from '../../../daemon/audio/sources/types.js';
 import { LogSink, silentLogger, type Logger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
+import { SmallDisk } from '../../helpers/small-disk.js';
 
 /** Sets a file's mtime into the past, as if its writer finished a while ago. */
 const age = (path: string, ms: number) => utimesSync(path, new Date(Date.now() - ms), new Date(Date.now() - ms));
@@ -53,21 +54,67 @@ t.test('complete files are handled oldest first and moved to done/ or failed/ wi
   t.notOk(existsSync(join(dir, 'c.wav')));
 });
 
-t.test('a recording goes to failed/ only once its whole reason is there', async (t) => {
-  const dir = tempDir();
-  const watcher = new SpoolWatcher({ id: 'branch-7', dir, settleMs: 0, pollMs: 60_000, logger: silentLogger, handler: async () => { throw new Error('not a WAV file'); } });
+t.test('a recording goes to failed/ only once its whole reason is there; one that cannot be moved waits and holds up nothing', async (t) => {
+  // A real full disk (a small tmpfs): the reason cannot be written.
+  const disk = new SmallDisk(1024 * 1024).mount();
+  t.teardown(() => disk.unmount());
+  const dir = join(disk.dir, 'spool'); // beside the disk's filler files
+  mkdirSync(dir);
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('spool');
+  const handled: string[] = [];
+  const watcher = new SpoolWatcher({
+    id: 'branch-7',
+    dir,
+    settleMs: 0,
+    pollMs: 60_000,
+    retryMs: { min: 300, max: 600 },
+    logger,
+    handler: async (file) => {
+      handled.push(file.name);
+      if (file.name === 'bad.wav') throw new Error('not a WAV file');
+    },
+  });
   writeFileSync(join(dir, 'bad.wav'), 'JUNK');
-  // The reason cannot be written: a folder sits where it goes.
-  mkdirSync(join(dir, 'failed', 'bad.wav.reason.txt', 'x'), { recursive: true });
+  age(join(dir, 'bad.wav'), 5000);
+  writeFileSync(join(dir, 'good.wav'), 'fine');
+  age(join(dir, 'good.wav'), 4000);
   await watcher.start();
   t.teardown(() => watcher.stop());
-  await t.rejects(watcher.scan(), { code: 'EISDIR' });
+  disk.fill();
+  await watcher.scan();
   t.ok(existsSync(join(dir, 'bad.wav')), 'the recording stays in the spool, to be tried again');
-  t.same(readdirSync(join(dir, 'failed')), ['bad.wav.reason.txt'], 'no recording without its reason, no half-written reason left');
-  rmSync(join(dir, 'failed', 'bad.wav.reason.txt'), { recursive: true });
+  t.same(readdirSync(join(dir, 'failed')), [], 'no recording without its reason, no half-written reason left');
+  t.ok(existsSync(join(dir, 'done', 'good.wav')), 'the recording after it is handled all the same');
+  t.match(lines.join('\n'), /cannot move this recording to failed\/: .*; it stays in the spool and is tried again in 0 s.*file=bad\.wav/);
+  await watcher.scan();
+  t.same(handled.filter((n) => n === 'bad.wav').length, 1, 'and it is not read again at the next scan: it waits');
+
+  disk.free();
+  await new Promise((r) => setTimeout(r, 700));
   await watcher.scan();
   t.same(readdirSync(join(dir, 'failed')).sort(), ['bad.wav', 'bad.wav.reason.txt']);
   t.match(readFileSync(join(dir, 'failed', 'bad.wav.reason.txt'), 'utf8'), /branch-7 bad\.wav\nnot a WAV file\n/);
+});
+
+t.test('a name too long for its reason file beside it is shortened in failed/, not left to fail at every poll', async (t) => {
+  const dir = tempDir();
+  const watcher = new SpoolWatcher({ id: 'long', dir, settleMs: 0, pollMs: 60_000, logger: silentLogger, handler: async () => { throw new Error('not a WAV file'); } });
+  // 80 CJK characters: 240 bytes, 251 with the extension; with .reason.txt over 255.
+  const name = `${'会'.repeat(80)}.wav`;
+  writeFileSync(join(dir, name), 'JUNK');
+  age(join(dir, name), 5000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  await watcher.scan();
+  t.notOk(existsSync(join(dir, name)), 'moved out of the spool');
+  const failed = readdirSync(join(dir, 'failed')).sort();
+  t.equal(failed.length, 2);
+  const [moved, reason] = failed as [string, string];
+  t.equal(reason, `${moved}.reason.txt`);
+  t.ok(Buffer.byteLength(reason) <= 255, `the reason's name fits (${Buffer.byteLength(reason)} bytes)`);
+  t.match(moved, /^会+\.wav$/, 'shortened by whole characters, the extension kept');
+  t.match(readFileSync(join(dir, 'failed', reason), 'utf8'), new RegExp(`long ${name}\nnot a WAV file`), 'the reason names the recording as it was called');
 });
 
 t.test('a file that keeps growing is not picked up until it settles', async (t) => {
