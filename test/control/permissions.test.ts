@@ -27,7 +27,7 @@ function connectAs(user: string, group: string, socket: string): Promise<string>
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     child.on('error', reject);
-    child.on('exit', () => resolve(out));
+    child.on('close', () => resolve(out)); // 'close', not 'exit': only then has all it printed been read
   });
 }
 

@@ -20,7 +20,7 @@ t.test('earshotd refuses a bad config with exit 78 and one path: message line pe
   const child = spawn(process.execPath, [earshotdBin, '--config', file], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  const code = await new Promise<number | null>((r) => child.on('close', r)); // 'close': all of stderr read
   t.equal(code, 78);
   t.match(stderr, /^siteId: must be string/m);
   t.match(stderr, /^contorl: unknown key/m);
@@ -98,7 +98,7 @@ t.test('a key file the config names that cannot be used is a config error too: e
     const child = spawn(process.execPath, [earshotdBin, '--config', file], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    const code = await new Promise<number | null>((r) => child.on('close', r)); // 'close': all of stderr read
     t.equal(code, 78, `case ${i}: exit 78 (EX_CONFIG: systemd does not restart into the same error)`);
     t.match(stderr, c.stderr, `case ${i}: the reason, on stderr`);
   }

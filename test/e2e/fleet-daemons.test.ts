@@ -47,9 +47,10 @@ async function restart(d: RunningDaemon): Promise<RunningDaemon> {
   let out = '';
   child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  await waitFor(() => out.includes('ready') || child.exitCode !== null, 20_000, 'the restarted daemon');
-  if (child.exitCode !== null) throw new Error(`earshotd exited at restart (${child.exitCode}):\n${out}`);
+  // 'close', not 'exit': 'exit' can come while the last of the output is still in the pipes.
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
+  await waitFor(() => out.includes('ready') || child.exitCode !== null || child.signalCode !== null, 20_000, 'the restarted daemon');
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`earshotd exited at restart (${await exited}):\n${out}`);
   return { ...d, child, output: () => out, exited };
 }
 

@@ -12,15 +12,21 @@ export interface RunningDaemon {
   configFile: string;
   socket: string;
   output(): string;
-  /** Resolves with the exit code (or signal name) once the process has exited. */
+  /**
+   * Resolves with the exit code (or signal name) once the process has exited and its stdout
+   * and stderr have closed, so that output() then holds everything it printed.
+   */
   exited: Promise<number | string>;
 }
 
 /** Writes a config into a fresh temp dir (sockets and data inside it) and starts a real earshotd; resolves once it is ready. */
 export async function startDaemon(config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
   const daemon = launchDaemon(config, env);
-  await waitFor(() => daemon.output().includes('ready') || daemon.child.exitCode !== null, 20_000);
-  if (daemon.child.exitCode !== null) throw new Error(`earshotd exited early (${daemon.child.exitCode}):\n${daemon.output()}`);
+  await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null || daemon.output().includes('ready'), 20_000, 'earshotd to be ready');
+  if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
+    const how = await daemon.exited;
+    throw new Error(`earshotd exited early (${how}):\n${daemon.output()}`);
+  }
   return daemon;
 }
 
@@ -44,7 +50,8 @@ export function launchDaemon(config: Record<string, unknown> = {}, env: NodeJS.P
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  // 'close', not 'exit': 'exit' can come while the last of the output is still in the pipes.
+  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
   return { child, dir, configFile, socket, output: () => out, exited };
 }
 
@@ -77,6 +84,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // 'close', not 'exit': only then has all of stdout and stderr been read.
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }

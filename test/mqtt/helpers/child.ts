@@ -17,6 +17,9 @@ export class ChildLines {
   stderr = '';
   private buffer = '';
   private listeners: Array<() => void> = [];
+  /** Set on 'close': the child has exited and all it wrote to stdout and stderr has been read. */
+  private closed = false;
+  private readonly closedPromise: Promise<void>;
 
   constructor(readonly child: ChildProcess) {
     child.stdout?.on('data', (d: Buffer) => {
@@ -29,15 +32,20 @@ export class ChildLines {
     child.stderr?.on('data', (d: Buffer) => {
       this.stderr += d.toString();
     });
-    child.on('exit', () => {
-      for (const l of this.listeners.splice(0)) l();
-    });
+    // 'close', not 'exit': 'exit' can come while the child's last lines are still in the pipe.
+    this.closedPromise = new Promise((resolve) =>
+      child.once('close', () => {
+        this.closed = true;
+        for (const l of this.listeners.splice(0)) l();
+        resolve();
+      }),
+    );
   }
 
   async waitFor(predicate: (lines: string[]) => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate(this.lines)) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+      if (this.closed) {
         throw new Error(`child exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}; stderr:\n${this.stderr}`);
       }
       const left = deadline - Date.now();
@@ -52,9 +60,9 @@ export class ChildLines {
     }
   }
 
+  /** Resolves once the child has exited and all its output has been read. */
   exited(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => this.child.once('exit', () => resolve()));
+    return this.closedPromise;
   }
 
   lastDurable(): number {
