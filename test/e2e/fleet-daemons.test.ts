@@ -4,7 +4,7 @@ import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { cleanEnv, earshotdBin, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
+import { cleanEnv, earshotdBin, isReady, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
@@ -49,7 +49,7 @@ async function restart(d: RunningDaemon): Promise<RunningDaemon> {
   child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
   // 'close', not 'exit': 'exit' can come while the last of the output is still in the pipes.
   const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
-  await waitFor(() => out.includes('ready') || child.exitCode !== null || child.signalCode !== null, 20_000, 'the restarted daemon');
+  await waitFor(() => isReady(out) || child.exitCode !== null || child.signalCode !== null, 20_000, 'the restarted daemon');
   if (child.exitCode !== null || child.signalCode !== null) throw new Error(`earshotd exited at restart (${await exited}):\n${out}`);
   return { ...d, child, output: () => out, exited };
 }

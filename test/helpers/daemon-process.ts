@@ -19,10 +19,23 @@ export interface RunningDaemon {
   exited: Promise<number | string>;
 }
 
+/**
+ * The daemon's own "ready" line (daemon/index.ts, once every service has started and the
+ * control socket listens): `INFO  earshot:daemon ready socket=…` (after a `<6>` priority
+ * under journald), or its JSON form. Not just any "ready" in the output: debug lines such as
+ * "transcript already in the outbox" come earlier.
+ */
+const READY_LINE = /^(?:<\d>)?INFO +earshot:daemon ready(?: |$)|"ns":"earshot:daemon","msg":"ready"/m;
+
+/** Whether a daemon's output so far has its ready line. */
+export function isReady(output: string): boolean {
+  return READY_LINE.test(output);
+}
+
 /** Writes a config into a fresh temp dir (sockets and data inside it) and starts a real earshotd; resolves once it is ready. */
 export async function startDaemon(config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
   const daemon = launchDaemon(config, env);
-  await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null || daemon.output().includes('ready'), 20_000, 'earshotd to be ready');
+  await waitFor(() => daemon.child.exitCode !== null || daemon.child.signalCode !== null || isReady(daemon.output()), 20_000, 'earshotd to be ready');
   if (daemon.child.exitCode !== null || daemon.child.signalCode !== null) {
     const how = await daemon.exited;
     throw new Error(`earshotd exited early (${how}):\n${daemon.output()}`);
