@@ -103,6 +103,7 @@ t.test('a start that fails writing its lock (ENOSPC) leaves no lock behind: once
   // A 4 KiB tmpfs, filled: the lock's inode can still be made, its content cannot be written.
   const mnt = tempDir('earshot-lock-full-');
   const dir = join(mnt, 'data');
+  const second = join(tempDir('earshot-lock-out-'), 'second-start.out');
   const node = [process.execPath, ...loaderArgs(), childScript].map((a) => `'${a}'`).join(' ');
   const script = [
     `mount -t tmpfs -o size=4k tmpfs '${mnt}'`,
@@ -111,9 +112,13 @@ t.test('a start that fails writing its lock (ENOSPC) leaves no lock behind: once
     `${node} '${JSON.stringify({ dir })}'`,
     `echo "left: $(ls -A '${dir}')"`,
     `rm '${mnt}/filler'`,
-    `${node} '${JSON.stringify({ dir })}' & sleep 3; kill $!; wait`,
+    // The next start runs until it has said how it went (a child under the TypeScript loader
+    // can take a while to get that far on a loaded box), at most 30 s; then it is stopped.
+    `${node} '${JSON.stringify({ dir })}' > '${second}' & pid=$!`,
+    `i=0; while [ $i -lt 300 ] && kill -0 $pid 2>/dev/null && ! grep -q '^held' '${second}'; do sleep 0.1; i=$((i+1)); done`,
+    `kill $pid 2>/dev/null; wait; cat '${second}'`,
   ].join('; ');
-  const run = spawnSync('unshare', ['-Urm', 'sh', '-c', script], { env: childEnv(), encoding: 'utf8', timeout: 30_000 });
+  const run = spawnSync('unshare', ['-Urm', 'sh', '-c', script], { env: childEnv(), encoding: 'utf8', timeout: 90_000 });
   const out = run.stdout.split('\n');
   t.match(out[0] ?? '', /^error cannot lock the data directory .*ENOSPC|^error .*ENOSPC/, `the first start fails for the full disk:\n${run.stdout}${run.stderr}`);
   t.match(out.find((l) => l.startsWith('left:')), /^left: $/, 'and leaves no lock file behind');
