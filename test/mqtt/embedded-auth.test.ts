@@ -164,7 +164,11 @@ t.test('the broker takes at most maxConnections clients; the next is closed and 
   t.teardown(() => Promise.all([a.endAsync(true), b.endAsync(true)]));
   t.not(await login(url), 'connected', 'a fourth client is refused');
   await b.endAsync(true);
-  await new Promise((r) => setTimeout(r, 100));
-  t.equal(await login(url), 'connected', 'and let in once a place is free');
+  // The broker frees b's place only once it has seen b's connection close (net.Server counts
+  // a connection down in its close phase), which a loaded box can put off: try again for a
+  // while. Never freed, every try is refused and this fails.
+  let outcome = await login(url);
+  for (const until = Date.now() + 5000; outcome !== 'connected' && Date.now() < until; outcome = await login(url)) await new Promise((r) => setTimeout(r, 100));
+  t.equal(outcome, 'connected', 'and let in once a place is free');
   t.equal(service.state().connection?.connects, 1, 'the daemon kept its connection throughout');
 });
