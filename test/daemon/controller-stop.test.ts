@@ -19,22 +19,40 @@ t.test('a start that ends after the stop gave up on it is stopped next, one stop
   const controller = new Controller({ config, logs: new LogSink({ level: 'error', format: 'text', write: () => undefined }), version: 'test', onStopStep: (step, budgetMs) => steps.push(`${step} (${budgetMs} ms)`) });
   let stopping = 0;
   let overlapped = false;
-  const service = (name: string, startMs: number, stopMs: number) => ({
+  let pluginsStopping!: () => void;
+  const pluginsStopBegun = new Promise<void>((resolve) => (pluginsStopping = resolve));
+  const service = (name: string, startUntil: () => Promise<unknown>, stopMs: number, onStop: () => void = () => {}) => ({
     name,
     async start() {
-      await sleep(startMs);
+      await startUntil();
       events.push(`started ${name}`);
     },
     async stop() {
       if (++stopping > 1) overlapped = true;
       events.push(`stop ${name}`);
+      onStop();
       await sleep(stopMs);
       stopping--;
     },
   });
-  // mqtt slow to stop (offline status, close); the stack slow to start (a big queue on an SD card)
-  (controller as unknown as { services: unknown[] }).services = [service('mqtt', 10, 3000), service('plugins', 10, 1500), service('stack', 9000, 500), service('control', 10, 10)];
+  const quick = () => sleep(10);
+  // mqtt slow to stop (offline status, close); the stack slow to start (a big queue on an SD
+  // card): it finishes starting long after the stop gave up on it (8 s), while the stop is
+  // busy with plugins. Tied to that moment rather than to a time, so a stalled test process
+  // cannot move it before the give-up or past the plugins' stop. (It would end at 30 s if the
+  // stop never got that far.)
+  let fallback: NodeJS.Timeout | undefined;
+  t.teardown(() => clearTimeout(fallback));
+  let stackStarting!: () => void;
+  const stackStartBegun = new Promise<void>((resolve) => (stackStarting = resolve));
+  const stackStarted = () => {
+    stackStarting();
+    return Promise.race([pluginsStopBegun, new Promise((r) => (fallback = setTimeout(r, 30_000)))]);
+  };
+  (controller as unknown as { services: unknown[] }).services = [service('mqtt', quick, 3000), service('plugins', quick, 1500, pluginsStopping), service('stack', stackStarted, 500), service('control', quick, 10)];
   const starting = controller.start();
+  // SIGTERM while the stack starts (once it has begun, not at a set time a stall could put earlier).
+  await stackStartBegun;
   await sleep(300);
   await controller.stop();
   await t.rejects(starting, { name: 'StartInterrupted', message: 'stopped while starting' });
