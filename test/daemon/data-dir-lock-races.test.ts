@@ -220,7 +220,8 @@ t.test('after a reboot whose clock is behind, a lock of this host\'s earlier boo
   const started = Date.now();
   await next.lock.start();
   t.teardown(() => next.lock.stop());
-  t.ok(Date.now() - started < 1000, 'at once');
+  // At once, not after watching the lock for a renewal (1.5 × renewMs = 7.5 s); room for a loaded box.
+  t.ok(Date.now() - started < 3000, `at once (${Date.now() - started} ms)`);
   t.match(next.lines.join('\n'), /taking over/);
 });
 

@@ -203,7 +203,9 @@ t.test('stopped while the broker is gone with a transcript unacknowledged: stop 
   await relay.stop();
   await sub.waitFor(() => service.state().connection?.state !== 'connected', 3000, 'the connection to drop');
   const took = await timedStop(service, GRACEFUL_STOP_MS + 5000);
-  t.ok(took !== null && took < 1000, `stop() returned at once (${took} ms)`);
+  // At once: below the 2 s the offline status may wait for its acknowledgement (and the
+  // connection's 3 s graceful bound), with room for a loaded box.
+  t.ok(took !== null && took < 1500, `stop() returned at once (${took} ms)`);
   t.equal(readOutboxStats(join(dataDir, 'outbox')).depth, 1, 'the transcript is still in the outbox on disk');
   await sub.waitFor(() => lastStatus(sub)?.state === 'offline', 3000, 'the will');
   await restart();

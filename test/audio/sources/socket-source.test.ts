@@ -104,9 +104,16 @@ t.test('a socket whose owner is stopped with a full backlog is refused at once; 
   const frames: AudioFrames[] = [];
   const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 'f32le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: (f) => void frames.push(f) });
   t.teardown(() => source.stop());
-  const begun = Date.now();
-  await t.rejects(source.start(), { message: /another program is already serving .* \(its backlog is full, as when its process is stopped\)/ });
-  t.ok(Date.now() - begun < 900, 'without waiting for the probe to time out');
+  // Refused at once, not after the probe's 1 s timeout: below that, with up to three tries
+  // (a refused start changes nothing), so one stall of this process cannot fail it while a
+  // probe that waits for its timeout fails every try.
+  const took: number[] = [];
+  while (took.length === 0 || (took.length < 3 && took.at(-1)! >= 900)) {
+    const begun = Date.now();
+    await t.rejects(source.start(), { message: /another program is already serving .* \(its backlog is full, as when its process is stopped\)/ });
+    took.push(Date.now() - begun);
+  }
+  t.ok(Math.min(...took) < 900, `without waiting for the probe to time out (${took.join(', ')} ms)`);
   await owner.kill();
   t.ok(lstatSync(path).isSocket(), 'a killed process leaves its socket file');
   await source.start();
