@@ -31,22 +31,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`mosquitto exited with code ${child.exitCode}: ${existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether something accepts a TCP connection on 127.0.0.1:port right now. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
     });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    sock.once('error', () => resolve(false));
+  });
 }
 
 /**
@@ -72,18 +68,53 @@ export class Mosquitto {
     return `mqtts://localhost:${this.tlsPort}`;
   }
 
+  /**
+   * Starts the broker. The first start takes free ports; one taken by someone else meanwhile
+   * (freePort only finds a port free a moment before Mosquitto binds it: another test's
+   * outgoing connection can get it first) makes Mosquitto exit with EADDRINUSE, and it is
+   * started again on fresh ports. A restart keeps its ports, which tests and clients go on
+   * using: it tries the same ones again a few times, a moment apart.
+   */
   async start(): Promise<this> {
     if (!MOSQUITTO) throw new Error('mosquitto is not installed; install the Debian package: apt-get install -y mosquitto mosquitto-clients');
-    if (this.port === 0) {
-      this.port = await freePort();
-      if (this.options.tls) this.tlsPort = await freePort();
-      this.writeConfig();
+    const fresh = this.port === 0;
+    for (let attempt = 1; ; attempt++) {
+      if (fresh) {
+        this.port = await freePort();
+        if (this.options.tls) this.tlsPort = await freePort();
+        this.writeConfig();
+      }
+      try {
+        await this.launch(MOSQUITTO);
+        return this;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        if (!fresh) await sleep(500);
+      }
     }
-    const child = spawn(MOSQUITTO, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: 'ignore' });
+  }
+
+  /** Runs Mosquitto on the config as written; resolves once it listens, else throws with it stopped. */
+  private async launch(binary: string): Promise<void> {
+    const logFrom = this.log().length;
+    const child = spawn(binary, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: 'ignore' });
     this.child = child;
-    await waitForPort(this.port, 10_000, child, this.logFile);
-    if (this.tlsPort) await waitForPort(this.tlsPort, 10_000, child, this.logFile);
-    return this;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const log = this.log().slice(logFrom);
+      // "running" comes once every listener is open: a port that accepts before that may be
+      // someone else's, on a port Mosquitto is failing to bind.
+      if (child.exitCode === null && child.signalCode === null && /mosquitto version \S+ running/.test(log) && (await accepts(this.port)) && (!this.tlsPort || (await accepts(this.tlsPort)))) return;
+      const failed = child.exitCode !== null || child.signalCode !== null ? `mosquitto exited (${child.exitCode ?? child.signalCode})` : Date.now() > deadline ? 'mosquitto did not listen within 10 s' : null;
+      if (failed) {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        await exited;
+        if (this.child === child) this.child = null;
+        throw new Error(`${failed} on ports ${this.port}${this.tlsPort ? ` and ${this.tlsPort}` : ''}: ${this.log().slice(logFrom)}`);
+      }
+      await sleep(50);
+    }
   }
 
   /** SIGTERM and wait: Mosquitto saves its persistence file on the way out. */
