@@ -2,17 +2,15 @@ import t from 'tap';
 import { writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { startDaemon, runCli } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, runCli } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/paths.js';
-import { freePort } from '../../scripts/free-port.js';
 
 t.test('any daemon command acts on a remote site with --site over MQTT, signed with the shared key', async (t) => {
   const keyDir = tempDir('key-');
   const keyFile = join(keyDir, 'command.key');
   writeFileSync(keyFile, randomBytes(32).toString('hex') + '\n');
   chmodSync(keyFile, 0o600);
-  const port = await freePort();
-  const daemon = await startDaemon({ siteId: 'branch-9', mqtt: { url: null, embedded: { host: '127.0.0.1', port }, commands: { enabled: true, keyFile } } });
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({ siteId: 'branch-9', mqtt: { url: null, embedded: { host: '127.0.0.1', port }, commands: { enabled: true, keyFile } } }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

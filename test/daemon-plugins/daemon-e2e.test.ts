@@ -2,9 +2,8 @@ import t from 'tap';
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { runCli, startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { freePort } from '../../scripts/free-port.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import type { PluginStatus } from '../../daemon/plugins/types.js';
 import { sandbox } from './sandbox.js';
@@ -19,8 +18,7 @@ t.test('a real daemon applies a third-party normalizer and isolates failing plug
   const sb = sandbox(['suffix', 'throwing', 'rejecting', 'hanging', 'spinning', 'exiting']);
   const spool = join(sb.root, 'spool');
   mkdirSync(spool);
-  const port = await freePort();
-  const daemon = await startDaemon({
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'plugins-e2e',
     mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
     sources: [{ id: 'desk', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
@@ -28,7 +26,7 @@ t.test('a real daemon applies a third-party normalizer and isolates failing plug
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
     plugins: { dirs: [sb.pluginsDir], config: { suffix: { mark: '[checked]' } }, timeoutMs: 1000, maxFailures: 1 },
-  });
+  }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

@@ -3,8 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
-import { freePort } from '../../scripts/free-port.js';
-import { startDaemon, runCli, earshotdBin, cleanEnv } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, runCli, earshotdBin, cleanEnv } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/paths.js';
 
 const BAD = { siteId: 12, contorl: { socket: '/tmp/x.sock' }, log: { level: 'loud' } };
@@ -44,8 +43,7 @@ t.test('earshot config validate prints the same lines and exits non-zero', async
 });
 
 t.test('a running daemon answers earshot status, publishes retained online, and on SIGTERM exits 0 within 5 s leaving offline', async (t) => {
-  const port = await freePort();
-  const daemon = await startDaemon({ siteId: 'lab-7', mqtt: { url: null, embedded: { host: '127.0.0.1', port } } });
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({ siteId: 'lab-7', mqtt: { url: null, embedded: { host: '127.0.0.1', port } } }));
   // A subscriber that connects after the daemon published still gets the retained status.
   const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
   const states: Array<{ v: number; state: string; siteId: string }> = [];

@@ -1,12 +1,11 @@
 import t from 'tap';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { SmallDisk } from '../helpers/small-disk.js';
 import { TranscriptTally, dropRecording, readQueue, spoolWaiting } from '../helpers/faults.js';
 import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
-import { freePort } from '../../scripts/free-port.js';
 import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
 
 /**
@@ -20,8 +19,7 @@ t.test('disk full under dataDir: clear log, daemon keeps serving, nothing moved 
   t.teardown(() => disk.unmount());
   const recording = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   const spool = tempDir('earshot-e2e-diskfull-spool-');
-  const port = await freePort();
-  const daemon = await startDaemon(spoolPipelineConfig({ siteId: 'diskfull', spool, port, dataDir: disk.dir }));
+  const { daemon, port } = await startDaemonOnFreePort((port) => spoolPipelineConfig({ siteId: 'diskfull', spool, port, dataDir: disk.dir }));
   t.teardown(() => {
     if (!t.passing()) t.comment(daemon.output().slice(-4000));
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');

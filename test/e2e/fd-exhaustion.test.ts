@@ -4,10 +4,9 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { dropRecording } from '../helpers/faults.js';
-import { freePort } from '../helpers/mosquitto.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 
@@ -28,9 +27,8 @@ async function daemonWith(maxConnections: number) {
   const root = tempDir('earshot-fds-');
   const spool = join(root, 'spool');
   mkdirSync(spool);
-  const port = await freePort();
   const socket = join(root, 'control.sock');
-  const daemon = await startDaemon({
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'fds',
     control: { socket, maxConnections },
     mqtt: { url: null, embedded: { host: '127.0.0.1', port }, telemetryIntervalSec: 0 },
@@ -38,7 +36,7 @@ async function daemonWith(maxConnections: number) {
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
-  });
+  }));
   const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
   const transcripts: TranscriptPayload[] = [];
   watcher.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));

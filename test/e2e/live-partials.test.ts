@@ -2,9 +2,8 @@ import t from 'tap';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { freePort } from '../../scripts/free-port.js';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
 import { payloadErrors } from '../../daemon/mqtt/payload-schemas.js';
@@ -44,9 +43,8 @@ async function streamRealTime(socket: Socket, samples: Float32Array): Promise<vo
 type Heard = { kind: 'partial'; p: PartialPayload; at: number } | { kind: 'final'; p: TranscriptPayload; at: number };
 
 t.test('socket source streamed in real time: partials per stretch of speech before its final; finals once', async (t) => {
-  const port = await freePort();
   const mic = join(tempDir('earshot-partials-'), 'mic.sock');
-  const daemon = await startDaemon({
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'e2e',
     mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
     sources: [{ id: 'desk', type: 'socket', path: mic, format: { encoding: 'f32le', sampleRate: MODEL_SAMPLE_RATE, channels: 1 } }],
@@ -54,7 +52,7 @@ t.test('socket source streamed in real time: partials per stretch of speech befo
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
     partials: { enabled: true, intervalMs: 300, minSpeechMs: 300 },
-  });
+  }));
   t.teardown(async () => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

@@ -2,11 +2,10 @@ import t from 'tap';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { malformedFiles, multichannel, pcmOf, wavBytes } from '../helpers/malformed-audio.js';
 import { spoolPipelineConfig } from '../helpers/pipeline-config.js';
-import { freePort } from '../../scripts/free-port.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
 import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
 import type { FailedRecord } from '../../daemon/scheduler/job-queue.js';
@@ -21,9 +20,8 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
 t.test('malformed recordings fail one by one; good ones between them are transcribed; the daemon keeps its pid', async (t) => {
   const good = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   const bad = malformedFiles(good);
-  const port = await freePort();
   const spool = tempDir('earshot-e2e-malformed-spool-');
-  const daemon = await startDaemon(spoolPipelineConfig({ siteId: 'bad-input', spool, port }));
+  const { daemon, port } = await startDaemonOnFreePort((port) => spoolPipelineConfig({ siteId: 'bad-input', spool, port }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

@@ -2,9 +2,8 @@ import t from 'tap';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir } from '../helpers/paths.js';
-import { freePort } from '../../scripts/free-port.js';
 import { payloadErrors } from '../../daemon/mqtt/payload-schemas.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 
@@ -15,17 +14,16 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
  * subscriber as a schema-valid transcript; a broken file fails alone.
  */
 t.test('spool recording → VAD → queue → ASR → MQTT transcripts; a bad file fails on its own', async (t) => {
-  const port = await freePort();
   const spool = join((await import('node:os')).tmpdir(), `earshot-e2e-spool-${process.pid}-${Date.now()}`);
   mkdirSync(spool, { recursive: true });
-  const daemon = await startDaemon({
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'e2e',
     mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
     sources: [{ id: 'lobby', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
-  });
+  }));
   t.teardown(async () => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

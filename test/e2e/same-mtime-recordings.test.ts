@@ -2,10 +2,9 @@ import t from 'tap';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { dropRecording } from '../helpers/faults.js';
-import { freePort } from '../helpers/mosquitto.js';
 import { segmentJobId } from '../../daemon/pipeline/capture-service.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 
@@ -30,15 +29,14 @@ t.test('two recordings with the same length and mtime both give their transcript
   const root = tempDir('earshot-same-mtime-');
   const spool = join(root, 'spool');
   mkdirSync(spool);
-  const port = await freePort();
-  const daemon = await startDaemon({
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'twins',
     mqtt: { url: null, embedded: { host: '127.0.0.1', port }, telemetryIntervalSec: 0 },
     sources: [{ id: 'spool', type: 'spool', dir: spool, settleMs: 200, pollMs: 200 }],
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     scheduler: { tickMs: 100 },
-  });
+  }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, tempDir } from './paths.js';
+import { freePort } from '../../scripts/free-port.js';
 
 export const earshotdBin = join(repoRoot, 'bin', 'earshotd.js');
 export const earshotBin = join(repoRoot, 'bin', 'earshot.js');
@@ -41,6 +42,23 @@ export async function startDaemon(config: Record<string, unknown> = {}, env: Nod
     throw new Error(`earshotd exited early (${how}):\n${daemon.output()}`);
   }
   return daemon;
+}
+
+/**
+ * As startDaemon, with the embedded MQTT broker on a free loopback port that `config` puts
+ * in the config. freePort only finds a port free a moment before the daemon binds it, seconds
+ * later: should someone else have taken it meanwhile (the daemon exits, EADDRINUSE), the
+ * daemon is started again on another free port, up to three times.
+ */
+export async function startDaemonOnFreePort(config: (port: number) => Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<{ daemon: RunningDaemon; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    try {
+      return { daemon: await startDaemon(config(port), env), port };
+    } catch (err) {
+      if (attempt >= 3 || !/embedded MQTT broker cannot listen on .*EADDRINUSE/.test((err as Error).message)) throw err;
+    }
+  }
 }
 
 /** As startDaemon, without waiting for it to be ready. */

@@ -2,9 +2,8 @@ import t from 'tap';
 import { chmodSync, existsSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startDaemon, runCli, waitFor } from '../helpers/daemon-process.js';
+import { startDaemon, startDaemonOnFreePort, runCli, waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { freePort } from '../../scripts/free-port.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
 import type { SubmitResult } from '../../daemon/scheduler/control-handlers.js';
 
@@ -58,16 +57,15 @@ t.test('../../etc/passwd as a job id or path over the control socket and as sign
   mkdirSync(join(spool, 'keep'), { recursive: true });
   const goodInSpool = join(spool, 'keep', 'good.wav');
   writeFileSync(goodInSpool, readFileSync(good));
-  const port = await freePort();
   const passwd = statSync('/etc/passwd');
-  const daemon = await startDaemon({
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'trav',
     dataDir: join(root, 'data'),
     mqtt: { url: null, embedded: { host: '127.0.0.1', port }, commands: { enabled: true, keyFile } },
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
     sources: [{ id: 'drop', type: 'spool', dir: spool }],
-  });
+  }));
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
