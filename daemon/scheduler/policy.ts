@@ -70,8 +70,25 @@ export interface PolicyInput {
     memoryPressure: boolean;
     /** Intra-op threads the loaded model's session has (onnxruntime fixes them at load). */
     threads?: number;
+    /**
+     * How long a reload with fewer threads has been waiting for the session to be idle
+     * (the scheduler counts from the first pass that wanted it; see PolicyDecision.reloadWanted).
+     */
+    reloadWaitingMs?: number;
   };
 }
+
+/**
+ * After a reload with fewer threads has waited this long for an idle session, new live work
+ * waits for it too (see `draining` in decide): overlapping live streams may never leave the
+ * session idle, and the box would stay as hot, or as far over its budget, for good.
+ */
+export const RELOAD_DRAIN_AFTER_MS = 10_000;
+/**
+ * Live work running longer than this (a long recording submitted as live) is not waited
+ * for: new live speech would wait with it.
+ */
+export const RELOAD_DRAIN_MAX_LIVE_MS = 5_000;
 
 /** `retune`: load the model again with `sessionThreads` (nothing runs on it now). */
 export type ModelAction = 'keep' | 'load' | 'preload' | 'unload' | 'retune';
@@ -98,6 +115,10 @@ export interface PolicyDecision {
    */
   interrupt: Array<{ id: string; reason: InterruptReason }>;
   model: ModelAction;
+  /** The loaded session has more threads than allowed and is to be loaded again with fewer. */
+  reloadWanted: boolean;
+  /** That reload has waited RELOAD_DRAIN_AFTER_MS: new live work waits for it too. */
+  draining: boolean;
   /** The modelled draw at the chosen threads × concurrency, watts. */
   plannedWatts: number;
   reasons: string[];
@@ -197,7 +218,12 @@ export function decide(input: PolicyInput): PolicyDecision {
   // Live work goes on: its jobs are a few seconds of speech each.
   const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads;
   const liveBusy = input.running.some((j) => j.priority === 'live') || input.queue.some((j) => j.priority === 'live');
-  const interactiveWaitsForFewer = tooManyThreads && !hot && !liveBusy;
+  // Waited long enough: the session is drained for the reload. New live work waits for the
+  // live work running now (a few seconds of speech each) and the reload, once per step
+  // down, then runs on the new session; everything else waits or stops as when idle.
+  const draining =
+    tooManyThreads && !hot && (input.model.reloadWaitingMs ?? 0) >= RELOAD_DRAIN_AFTER_MS && input.running.every((j) => j.priority !== 'live' || j.expectedMs <= RELOAD_DRAIN_MAX_LIVE_MS);
+  const interactiveWaitsForFewer = tooManyThreads && !hot && (!liveBusy || draining);
   if (tooManyThreads) {
     for (const j of input.running) {
       if ((j.priority === 'batch' && !stopBatch) || (j.priority === 'interactive' && interactiveWaitsForFewer)) interrupt.push({ id: j.id, reason: 'fewer threads' });
@@ -210,7 +236,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   // job waits those seconds for fewer threads, not for more: more can come after it.
   let liveStarts = false;
   let interactiveStarts = false;
-  const fewerWaits = (): boolean => input.running.length > 0 || liveStarts;
+  const fewerWaits = (): boolean => input.running.length > 0 || (liveStarts && !draining);
   const moreWaits = (): boolean => fewerWaits() || interactiveStarts;
   const ordered = [...input.queue].sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || a.deadlineMs - b.deadlineMs || a.submittedAtMs - b.submittedAtMs);
   const slowdown = limits.maxThreads / threads;
@@ -229,8 +255,10 @@ export function decide(input: PolicyInput): PolicyDecision {
   };
   for (const job of ordered) {
     if (job.priority === 'live') {
-      // Latency SLO: live audio is never deferred, throttled to a slot or not.
-      startNow(job);
+      // Latency SLO: live audio is never deferred, throttled to a slot or not, except for the
+      // moment a drained session takes to load again (it then starts on the new one).
+      if (draining && input.running.length > 0) defer.push({ id: job.id, untilMs: nowMs, reason: 'model being loaded with fewer threads' });
+      else startNow(job);
       continue;
     }
     if (job.priority === 'interactive') {
@@ -260,7 +288,8 @@ export function decide(input: PolicyInput): PolicyDecision {
   // 4. The model.
   const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, { fewer: fewerWaits(), more: moreWaits() });
   if (model !== 'keep') reasons.push(`model: ${model}`);
-  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, plannedWatts, reasons };
+  if (draining) reasons.push(`waited ${Math.round((input.model.reloadWaitingMs ?? 0) / 1000)} s for an idle session: new live work waits for the reload`);
+  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, reloadWanted: tooManyThreads && !hot, draining, plannedWatts, reasons };
 }
 
 /**

@@ -9,7 +9,7 @@ import { gramsCo2e } from '../energy/job-energy.js';
 import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
-import { decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
+import { RELOAD_DRAIN_AFTER_MS, decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
 import { isTransient, transientReason } from '../shortage/transient-errors.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
@@ -129,6 +129,8 @@ export class Scheduler implements Service {
    * limit comes stops for the hard limit (a taken fleet job is then handed back).
    */
   private readonly interruptReasons = new Map<string, InterruptRequest>();
+  /** When the passes began to want the model loaded again with fewer threads (policy input). */
+  private reloadWantedSinceMs: number | undefined;
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -296,8 +298,23 @@ export class Scheduler implements Service {
       sensorLost,
       thermalState: this.thermal,
       power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * this.busyThreadsPerJob(1) } : {}) },
-      model: { loaded: o.lifecycle.state === 'loaded', ...(lastUsedMs !== undefined ? { lastUsedMs } : {}), ...(loadedCpuThreads !== undefined ? { threads: loadedCpuThreads } : {}), idleUnloadMs: o.model.idleUnloadMs, preloadMs: o.model.preloadMs, memoryPressure },
+      model: {
+        loaded: o.lifecycle.state === 'loaded',
+        ...(lastUsedMs !== undefined ? { lastUsedMs } : {}),
+        ...(loadedCpuThreads !== undefined ? { threads: loadedCpuThreads } : {}),
+        ...(this.reloadWantedSinceMs !== undefined ? { reloadWaitingMs: performance.now() - this.reloadWantedSinceMs } : {}),
+        idleUnloadMs: o.model.idleUnloadMs,
+        preloadMs: o.model.preloadMs,
+        memoryPressure,
+      },
     });
+    // From the first pass that wants fewer threads until one that no longer does; on the
+    // monotonic clock, which an NTP step does not move.
+    if (!decision.reloadWanted) this.reloadWantedSinceMs = undefined;
+    else this.reloadWantedSinceMs ??= performance.now();
+    if (decision.draining && !this.lastDecision?.draining) {
+      o.logger.info(`the model is to be loaded again with ${decision.sessionThreads} threads, and running work has not left it idle for ${RELOAD_DRAIN_AFTER_MS / 1000} s: new live work waits for the reload`);
+    }
     if (decision.thermalState !== this.thermal) {
       o.logger.warn(`thermal state ${this.thermal} → ${decision.thermalState}`, { temperatureC });
       o.bus?.emit('thermalState', { state: decision.thermalState, temperatureC });

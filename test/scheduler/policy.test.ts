@@ -1,5 +1,5 @@
 import t from 'tap';
-import { decide, nextThermalState, type PolicyInput, type PolicyJob } from '../../daemon/scheduler/policy.js';
+import { RELOAD_DRAIN_AFTER_MS, RELOAD_DRAIN_MAX_LIVE_MS, decide, nextThermalState, type PolicyInput, type PolicyJob } from '../../daemon/scheduler/policy.js';
 import { nextLowWindow } from '../../daemon/scheduler/low-window.js';
 import { SlotPlan } from '../../daemon/scheduler/slot-plan.js';
 import type { IntensityPoint } from '../../daemon/energy/carbon/types.js';
@@ -286,4 +286,31 @@ t.test('while live work runs or starts, interactive work keeps the session as it
   t.equal(behindLive.model, 'keep');
   const quiet = loadedWith(4, { temperatureC: 80, running: [job('i1', { priority: 'interactive' })] });
   t.same(quiet.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'once live work pauses, the interactive job is stopped for the reload');
+});
+
+t.test('a reload with fewer threads that has waited long for an idle session drains it: new live work waits a moment for it', async (t) => {
+  // Overlapping live streams may never leave the session idle: without this the box would
+  // stay at full threads, as hot or as far over its budget, for as long as they talk.
+  const hotFor = (waitingMs: number, over: Partial<PolicyInput> = {}) => decide(input({ temperatureC: 80, ...over, model: { ...input().model, threads: 4, reloadWaitingMs: waitingMs } }));
+  const live = (id: string, expectedMs = 500) => job(id, { priority: 'live', expectedMs });
+  const early = hotFor(RELOAD_DRAIN_AFTER_MS - 1, { running: [live('l1')], queue: [live('l2')] });
+  t.equal(early.reloadWanted, true);
+  t.same(early.run, ['l2'], 'at first live work starts on the session as it is');
+  t.equal(early.model, 'keep');
+
+  const draining = hotFor(RELOAD_DRAIN_AFTER_MS, { running: [live('l1'), job('i1', { priority: 'interactive' })], queue: [live('l2'), job('i2', { priority: 'interactive' })] });
+  t.same(draining.run, [], 'then new live work waits for the live work running now');
+  t.match(draining.defer, [{ id: 'l2', reason: 'model being loaded with fewer threads' }, { id: 'i2', reason: 'model to be loaded with fewer threads' }]);
+  t.same(draining.interrupt, [{ id: 'i1', reason: 'fewer threads' }], 'interactive work stops for the reload though live work runs');
+  t.equal(draining.model, 'keep', 'not under running work');
+  t.match(draining.reasons.join('\n'), /waited 10 s for an idle session: new live work waits for the reload/);
+
+  const drained = hotFor(RELOAD_DRAIN_AFTER_MS + 500, { queue: [live('l2'), job('i2', { priority: 'interactive' })] });
+  t.equal(drained.model, 'retune', 'once nothing runs, the model is loaded again though live work starts in this pass');
+  t.same(drained.run, ['l2'], 'and the live work starts after it, on the new session (the scheduler loads before it starts jobs)');
+
+  const longLive = hotFor(RELOAD_DRAIN_AFTER_MS, { running: [live('file', RELOAD_DRAIN_MAX_LIVE_MS + 1)], queue: [live('l2')] });
+  t.same(longLive.run, ['l2'], 'a long live job running is not waited for: new live speech would wait with it');
+  t.equal(hotFor(RELOAD_DRAIN_AFTER_MS, { temperatureC: 90, thermalState: 'hard', queue: [live('l2')] }).reloadWanted, false, 'at the hard limit there is nothing to reload for');
+  t.same(hotFor(RELOAD_DRAIN_AFTER_MS, { temperatureC: 90, thermalState: 'hard', running: [live('l1')], queue: [live('l2')] }).run, ['l2'], 'and live work is not held back');
 });

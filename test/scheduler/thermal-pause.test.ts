@@ -10,6 +10,7 @@ import { Scheduler } from '../../daemon/scheduler/scheduler.js';
 import { StaticCarbonSource } from '../../daemon/energy/carbon/static-source.js';
 import { listThermalSensors, pickSchedulerSensor, readCelsius } from '../../daemon/hardware/thermal.js';
 import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
+import { RELOAD_DRAIN_AFTER_MS } from '../../daemon/scheduler/policy.js';
 
 const until = async (what: string, cond: () => boolean, ms = 10_000): Promise<void> => {
   const end = Date.now() + ms;
@@ -61,7 +62,7 @@ async function orinScheduler(t: Test, logger: Logger = silentLogger) {
     await queue.submit({ id: `j${n}`, input: join(dir, `${n}.wav`), priority: 'batch' });
     scheduler.poke();
   };
-  return { sensor, sensorFile, setTemp, bus, runtime, lifecycle, scheduler, done, submit, queue };
+  return { dir, sensor, sensorFile, setTemp, bus, runtime, lifecycle, scheduler, done, submit, queue };
 }
 
 t.test('above the hard limit batch pauses and the model unloads; below soft − hysteresis it resumes', async (t) => {
@@ -182,4 +183,33 @@ t.test('a job on its way to stopping for fewer threads when the hard limit comes
   t.same(interrupted, [{ id: 'j1', stopping: false, reason: 'thermal hard limit' }], 'the event names the hard limit: it waits to cool, a taken fleet job is handed back');
   t.match(lines.join('\n'), /job interrupted at the thermal hard limit; it resumes where it stopped once the box has cooled.*id=j1/, 'and so does its log line');
   t.equal((await queue.get('j1'))?.state, 'pending');
+});
+
+t.test('live work that never leaves the session idle does not keep it at full threads under the soft limit', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('scheduler');
+  const { dir, setTemp, runtime, lifecycle, queue, scheduler } = await orinScheduler(t, logger);
+  setTemp(50);
+  runtime.minRunMs = 400;
+  // Live segments from overlapping streams: a new one every 150 ms, each busy 400 ms, so
+  // that some live work always runs.
+  let n = 0;
+  const feed = setInterval(() => {
+    n++;
+    void queue.submit({ id: `l${n}`, input: join(dir, '1.wav'), priority: 'live' }).then(() => scheduler.poke());
+  }, 150);
+  t.teardown(() => clearInterval(feed));
+  await until('the model loaded with 4 threads', () => lifecycle.threads === 4, 10_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  t.ok(queue.running().length > 0, 'live work running');
+
+  setTemp(80); // into the soft band: one thread
+  const started = performance.now();
+  await until('the model loaded again with fewer threads', () => lifecycle.threads === 1, 30_000);
+  const waited = performance.now() - started;
+  t.ok(waited >= RELOAD_DRAIN_AFTER_MS - 1000, `it first waited for an idle moment (${Math.round(waited)} ms)`);
+  t.match(lines.join('\n'), /new live work waits for the reload/);
+  clearInterval(feed);
+  await until('every live segment done', () => queue.pending().length === 0 && queue.running().length === 0, 20_000);
+  t.same(await queue.failedRecords(), [], 'none failed');
 });
