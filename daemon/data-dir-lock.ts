@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigFileError } from './config/errors.js';
 import { isPermissionProblem, isUnusablePath } from './config/unusable-path.js';
+import { noHardLinks } from './hard-links.js';
 import type { Logger } from './log/logger.js';
 import { isProcessRunning } from './process-running.js';
 import type { Service } from './service.js';
@@ -145,7 +146,7 @@ export class DataDirLock implements Service {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return false;
       // No hard links here (FAT, some network shares): made in place, as before.
-      if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') return this.createInPlace();
+      if (noHardLinks(err)) return this.createInPlace();
       throw this.cannotLock(err);
     } finally {
       await unlink(tmp).catch(() => undefined);

@@ -8,6 +8,7 @@ import { RepeatedStops, stoppedTooOften } from '../../shortage/repeated-stops.js
 import { RetryBackoff } from '../../shortage/retry-backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { freeName } from './free-name.js';
+import { noHardLinks } from '../../hard-links.js';
 import { RateLimit } from '../../log/rate-limit.js';
 import { ConfigFileError } from '../../config/errors.js';
 
@@ -40,6 +41,11 @@ export interface SpoolWatcherOptions {
 
 /** The file beside a recording in failed/ that says why it is there. */
 const REASON_SUFFIX = '.reason.txt';
+
+/** A reason being written in failed/, before it is linked into place. */
+const REASON_PART = /^\.reason-[0-9a-f]{12}\.part$/;
+/** Such a file this old was left by a daemon that died writing it. */
+const STALE_REASON_PART_MS = 3600_000;
 
 /** Names a recorder uses while writing: skipped until renamed. */
 const IN_PROGRESS = /\.(part|tmp)$/i;
@@ -109,6 +115,7 @@ export class SpoolWatcher implements AudioSource {
     if ((mode & 0o1000) === 0 && (mode & 0o020) !== 0) {
       this.options.logger.warn('spool folder is writable by its group without the sticky bit: a member could replace done/ or failed/; run chmod +t on it', { source: this.id, dir: this.options.dir });
     }
+    await this.removeStaleReasonParts();
     this.stopped = false;
     this.stopRequested = false;
     this.options.logger.info('spool watching', { source: this.id, dir: this.options.dir });
@@ -297,6 +304,20 @@ export class SpoolWatcher implements AudioSource {
     logger.error(`cannot move this recording to ${to}: ${message}; it stays in the spool and is tried again in ${retryInSec} s`, { source: this.id, file: name });
   }
 
+  /**
+   * Reasons being written when the daemon died (see moveToFailed) are ours to remove. Only
+   * old ones: another daemon given the same folder may be writing one now.
+   */
+  private async removeStaleReasonParts(): Promise<void> {
+    const cutoff = Date.now() - STALE_REASON_PART_MS;
+    for (const name of await readdir(this.failedDir)) {
+      if (!REASON_PART.test(name)) continue;
+      const path = join(this.failedDir, name);
+      const info = await lstat(path).catch(() => undefined);
+      if (info?.isFile() && info.mtimeMs < cutoff) await unlink(path).catch(() => undefined);
+    }
+  }
+
   private async moveToFailed(name: string, reason: string): Promise<void> {
     const target = await freeName(this.failedDir, name, REASON_SUFFIX);
     const reasonFile = join(this.failedDir, `${target}${REASON_SUFFIX}`);
@@ -337,9 +358,6 @@ export class SpoolWatcher implements AudioSource {
   }
 }
 
-/** Codes of a file system without hard links (FAT, many SMB shares). */
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
-
 /**
  * Puts the written file `from` at `to`, failing (EEXIST) rather than replacing a file of
  * that name that came in meanwhile; renamed where the file system has no hard links.
@@ -348,7 +366,7 @@ async function placeWhole(from: string, to: string): Promise<void> {
   try {
     await link(from, to);
   } catch (err) {
-    if (!NO_HARD_LINKS.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+    if (!noHardLinks(err)) throw err;
     await rename(from, to);
     return;
   }

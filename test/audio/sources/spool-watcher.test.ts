@@ -97,6 +97,23 @@ t.test('a recording goes to failed/ only once its whole reason is there; one tha
   t.match(readFileSync(join(dir, 'failed', 'bad.wav.reason.txt'), 'utf8'), /branch-7 bad\.wav\nnot a WAV file\n/);
 });
 
+t.test('a reason left half-written by a daemon that died is removed at the next start, if old', async (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'failed'), { mode: 0o755 });
+  const stale = join(dir, 'failed', '.reason-0123456789ab.part');
+  const fresh = join(dir, 'failed', '.reason-ba9876543210.part');
+  const someoneElses = join(dir, 'failed', '.reason-notes.part');
+  for (const path of [stale, fresh, someoneElses]) writeFileSync(path, 'half');
+  age(stale, 2 * 3600_000);
+  age(someoneElses, 2 * 3600_000);
+  const watcher = new SpoolWatcher({ id: 'restart', dir, settleMs: 0, pollMs: 60_000, logger: silentLogger, handler: async () => undefined });
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  t.notOk(existsSync(stale), 'an hour old: removed');
+  t.ok(existsSync(fresh), 'a fresh one may be another daemon\'s, being written now: kept');
+  t.ok(existsSync(someoneElses), 'a name we never make: kept');
+});
+
 t.test('a name too long for its reason file beside it is shortened in failed/, not left to fail at every poll', async (t) => {
   const dir = tempDir();
   const watcher = new SpoolWatcher({ id: 'long', dir, settleMs: 0, pollMs: 60_000, logger: silentLogger, handler: async () => { throw new Error('not a WAV file'); } });
