@@ -8,6 +8,7 @@ import { packageRoot } from '../paths.js';
 import type { JobRecord } from '../scheduler/job-queue.js';
 import type { ModelRuntime, RunOptions } from '../scheduler/model-lifecycle.js';
 import type { JobOutcome, SpeechRecognizer, TranscriptionJob } from './types.js';
+import { ModelUsers } from './model-users.js';
 
 /** The validated `model` config section. */
 export interface ModelConfig {
@@ -37,37 +38,54 @@ export function resolveModelDir(dir: string): string {
  * lifecycle's word, and runs jobs through the pipeline with the configured decoding.
  */
 export class AsrRuntime implements ModelRuntime<JobOutcome> {
-  private model: LoadedModel | undefined;
+  private current: ModelUsers | undefined;
   private bytes = 0;
-  /** Stream decodes running now (live partials): the model is released only after them. */
-  private readonly streamDecodes = new Set<Promise<unknown>>();
+  /** Models loaded again with other threads, still finishing what runs on them. */
+  private readonly retiring = new Set<Promise<void>>();
 
   constructor(private readonly options: AsrRuntimeOptions) {}
 
   /** `threads`: the policy's count, which `model.threads` bounds (see schedulerLimits). */
   async load(threads: number): Promise<void> {
-    if (this.model) return;
-    const { config, logger } = this.options;
-    const dir = resolveModelDir(config.dir);
-    this.model = await loadModel(dir, { providers: config.providers, threads, graphOptimization: config.graphOptimization, logger });
-    this.bytes = directoryBytes(dir);
+    if (this.current) return;
+    this.current = new ModelUsers(await this.open(threads));
+    this.bytes = directoryBytes(resolveModelDir(this.options.config.dir));
+  }
+
+  /**
+   * Loads the model again with `threads` beside the loaded one, then puts it in its place:
+   * each batch or partial decode from then on runs on the new session, and those running
+   * on the old one finish there before it is released (in the background: this resolves
+   * once the new one is in place). Nothing waits and nothing is interrupted; for a moment
+   * both sessions are in memory.
+   */
+  async reload(threads: number): Promise<void> {
+    const next = new ModelUsers(await this.open(threads));
+    const old = this.current;
+    this.current = next;
+    if (!old) return;
+    const released: Promise<void> = old
+      .retire()
+      .catch((err: unknown) => this.options.logger.warn('could not release the ASR model loaded before', { err }))
+      .finally(() => this.retiring.delete(released));
+    this.retiring.add(released);
   }
 
   async unload(): Promise<void> {
-    const model = this.model;
-    this.model = undefined;
+    const old = this.current;
+    this.current = undefined;
     this.bytes = 0;
-    // The lifecycle waits for jobs; partial decodes run outside jobs, so wait for them here.
-    await Promise.allSettled([...this.streamDecodes]);
-    await model?.release();
+    // The lifecycle waits for jobs; partial decodes run outside jobs, and a reload's old
+    // model may still be finishing: the release waits for what runs on each.
+    await Promise.allSettled([...this.retiring, old?.retire()]);
   }
 
   loaded(): boolean {
-    return this.model !== undefined;
+    return this.current !== undefined;
   }
 
   device(): string {
-    return this.model?.provider ?? 'none';
+    return this.current?.model.provider ?? 'none';
   }
 
   residentBytes(): number {
@@ -76,39 +94,51 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
 
   /** The loaded model as the pipeline sees it, with decoding options from config. */
   recognizer(): SpeechRecognizer {
-    const model = this.model;
-    if (!model) throw new Error('the ASR model is not loaded');
+    const current = this.current;
+    if (!current) throw new Error('the ASR model is not loaded');
     const { decoding } = this.options.config;
     return {
-      id: model.id,
+      id: current.model.id,
+      // On the model loaded at the call: a reload between two batches moves the job to the new session.
       transcribeBatch: (segments: readonly Float32Array[], options: TranscribeOptions = {}): Promise<AsrResult[]> =>
-        model.transcribeBatch(segments, {
-          method: decoding.method,
-          beamSize: decoding.beamSize,
-          ...options,
-          ...(options.hotwords ? { hotwords: options.hotwords.map((h) => ({ phrase: h.phrase, boost: h.boost || decoding.hotwordBoost })) } : {}),
-        }),
+        this.users().use((model) =>
+          model.transcribeBatch(segments, {
+            method: decoding.method,
+            beamSize: decoding.beamSize,
+            ...options,
+            ...(options.hotwords ? { hotwords: options.hotwords.map((h) => ({ phrase: h.phrase, boost: h.boost || decoding.hotwordBoost })) } : {}),
+          }),
+        ),
     };
   }
 
-  /** A live stream on the loaded model, for partial transcripts; never loads the model. */
+  /**
+   * A live stream on the loaded model, for partial transcripts; never loads the model. A
+   * stream keeps the model it began on: after a reload its next decode is refused
+   * (ModelRetiredError), and its caller starts a new one.
+   */
   createStream(options: StreamOptions = {}): AsrStream {
-    const model = this.model;
-    if (!model) throw new Error('the ASR model is not loaded');
+    const users = this.users();
     const { decoding } = this.options.config;
-    const stream = model.createStream({ method: decoding.method, beamSize: decoding.beamSize, ...options });
-    const track = <T>(decode: Promise<T>): Promise<T> => {
-      this.streamDecodes.add(decode);
-      return decode.finally(() => this.streamDecodes.delete(decode));
-    };
+    const stream = users.model.createStream({ method: decoding.method, beamSize: decoding.beamSize, ...options });
     return {
       accept: (samples) => stream.accept(samples),
-      partial: () => track(stream.partial()),
-      finish: () => track(stream.finish()),
+      partial: () => users.use(() => stream.partial()),
+      finish: () => users.use(() => stream.finish()),
       get durationSec() {
         return stream.durationSec;
       },
     };
+  }
+
+  private users(): ModelUsers {
+    if (!this.current) throw new Error('the ASR model is not loaded');
+    return this.current;
+  }
+
+  private open(threads: number): Promise<LoadedModel> {
+    const { config, logger } = this.options;
+    return loadModel(resolveModelDir(config.dir), { providers: config.providers, threads, graphOptimization: config.graphOptimization, logger });
   }
 
   // The policy's thread count is applied at load: onnxruntime fixes intra-op threads when a

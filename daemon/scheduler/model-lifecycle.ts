@@ -33,6 +33,12 @@ export interface ModelRuntime<Result = unknown> {
   unload(): Promise<void>;
   loaded(): boolean;
   run(job: JobRecord, options: RunOptions): Promise<Result>;
+  /**
+   * Loads the model again with `threads` while the loaded one goes on serving, and puts it
+   * in its place once ready; what runs on the old one finishes there. Optional: without it,
+   * the model is loaded again only when no job runs on it.
+   */
+  reload?(threads: number): Promise<void>;
   /** "cpu", "cuda:0", ... */
   device(): string;
   residentBytes(): number;
@@ -113,9 +119,19 @@ export class ModelLifecycle<Result = unknown> {
     return t;
   }
 
+  /**
+   * Whether the session can be loaded again with other threads under running jobs
+   * (ModelRuntime.reload): on the CPU, where the thread count means anything.
+   */
+  get reloadsInPlace(): boolean {
+    return this.runtime.reload !== undefined && this.runtime.device() === 'cpu';
+  }
+
   /** Loads unless loaded (with `threads`, else the policy's last count); concurrent callers share one load. */
   ensureLoaded(reason = 'on demand', threads = this.wantedThreads): Promise<void> {
     this.wantedThreads = threads;
+    // Loaded: no need to queue behind a reload in place, which leaves the model serving.
+    if (this.current === 'loaded' && this.runtime.loaded()) return Promise.resolve();
     return this.serialize(async () => {
       if (this.runtime.loaded()) {
         this.current = 'loaded';
@@ -126,9 +142,10 @@ export class ModelLifecycle<Result = unknown> {
   }
 
   /**
-   * Loads the model again with `threads` when its session has another count and no job runs
-   * on it; resolves whether the session now has that count. Jobs asking for the model
-   * meanwhile wait for the new session.
+   * Loads the model again with `threads` when its session has another count; resolves
+   * whether the session now has that count. In place (reloadsInPlace) under running jobs,
+   * which move to the new session at their next batch; otherwise only when no job runs on
+   * it, and jobs asking for the model meanwhile wait for the new session.
    */
   retune(threads: number, reason: string): Promise<boolean> {
     this.wantedThreads = threads;
@@ -138,8 +155,17 @@ export class ModelLifecycle<Result = unknown> {
         done = true;
         return;
       }
-      if (this.inFlight > 0) return;
       const from = this.loadedThreads;
+      if (this.reloadsInPlace) {
+        const started = this.clock();
+        await this.runtime.reload!(threads);
+        this.loadedThreads = threads;
+        this.loads++;
+        this.logger.info('model loaded', { reason: `${reason}: ${from} → ${threads} threads`, threads, inPlace: true, device: this.runtime.device(), residentBytes: this.runtime.residentBytes(), ms: this.clock() - started });
+        done = true;
+        return;
+      }
+      if (this.inFlight > 0) return;
       this.current = 'unloading';
       await this.runtime.unload();
       this.loadedThreads = undefined;

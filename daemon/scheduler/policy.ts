@@ -75,6 +75,11 @@ export interface PolicyInput {
      * (the scheduler counts from the first pass that wanted it; see PolicyDecision.reloadWanted).
      */
     reloadWaitingMs?: number;
+    /**
+     * The session can be loaded again under running work (ModelLifecycle.reloadsInPlace):
+     * jobs move to the new session at their next batch, so nothing waits or stops for it.
+     */
+    reloadsInPlace?: boolean;
   };
 }
 
@@ -216,7 +221,9 @@ export function decide(input: PolicyInput): PolicyDecision {
   // no live work runs or starts: live speech is never held back, so while it overlaps the
   // session never idles, and an interactive job kept waiting for it could wait for good.
   // Live work goes on: its jobs are a few seconds of speech each.
-  const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads;
+  // In place, with memory for a second session for a moment: at once, under running work.
+  const inPlace = input.model.reloadsInPlace === true && !input.model.memoryPressure;
+  const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads && !inPlace;
   const liveBusy = input.running.some((j) => j.priority === 'live') || input.queue.some((j) => j.priority === 'live');
   // Waited long enough: the session is drained for the reload. New live work waits for the
   // live work running now (a few seconds of speech each) and the reload, once per step
@@ -286,7 +293,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   }
 
   // 4. The model.
-  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, { fewer: fewerWaits(), more: moreWaits() });
+  const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, inPlace ? { fewer: false, more: false } : { fewer: fewerWaits(), more: moreWaits() });
   if (model !== 'keep') reasons.push(`model: ${model}`);
   if (draining) reasons.push(`waited ${Math.round((input.model.reloadWaitingMs ?? 0) / 1000)} s for an idle session: new live work waits for the reload`);
   return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, reloadWanted: tooManyThreads && !hot, draining, plannedWatts, reasons };

@@ -303,6 +303,7 @@ export class Scheduler implements Service {
         ...(lastUsedMs !== undefined ? { lastUsedMs } : {}),
         ...(loadedCpuThreads !== undefined ? { threads: loadedCpuThreads } : {}),
         ...(this.reloadWantedSinceMs !== undefined ? { reloadWaitingMs: performance.now() - this.reloadWantedSinceMs } : {}),
+        reloadsInPlace: o.lifecycle.reloadsInPlace,
         idleUnloadMs: o.model.idleUnloadMs,
         preloadMs: o.model.preloadMs,
         memoryPressure,
@@ -331,7 +332,9 @@ export class Scheduler implements Service {
       void o.lifecycle.ensureLoaded('preload before a scheduled window', decision.sessionThreads).catch((err: unknown) => o.logger.error('preload failed', { err }));
     } else if (decision.model === 'retune') {
       const why = decision.thermalState !== 'normal' ? `thermal ${decision.thermalState}` : limits.powerBudgetWatts !== null ? 'power budget' : 'limits changed';
-      await o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
+      const retuned = o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
+      // In place, the loaded model goes on serving meanwhile: this pass's jobs need not wait.
+      if (!o.lifecycle.reloadsInPlace) await retuned;
     }
     for (const { id, reason } of decision.interrupt) {
       if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason], reason)) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });

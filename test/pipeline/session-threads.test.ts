@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { silentLogger } from '../../daemon/log/logger.js';
 import { AsrRuntime } from '../../daemon/pipeline/asr-runtime.js';
+import { ModelUsers } from '../../daemon/pipeline/model-users.js';
+import { loadModel } from '../../daemon/asr/recognizer.js';
 import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
 import { fixturesDir } from '../helpers/paths.js';
 
@@ -13,6 +15,11 @@ import { fixturesDir } from '../helpers/paths.js';
  * intra-op thread but the caller's, so the process's own thread count (Linux /proc) shows
  * which count the session was made with.
  */
+
+/** Waits up to 10 s for `cond`; the assertions after it say what failed. */
+async function until(cond: () => boolean): Promise<void> {
+  for (const end = Date.now() + 10_000; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+}
 
 const osThreads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
 
@@ -35,11 +42,81 @@ t.test('a session loaded with 4 threads, then with 1, runs each pool size and tr
   t.ok(withFour - before >= 3, `loaded with 4: at least three threads more (${before} → ${withFour}; onnxruntime keeps one of its own besides)`);
 
   t.equal(await lifecycle.retune(1, 'thermal soft'), true);
+  // Loaded again in place: the old session is released just after, once nothing runs on it.
+  await until(() => withFour - osThreads() >= 3);
   const withOne = osThreads();
   t.equal(withFour - withOne, 3, `loaded again with 1: the pool's three threads are gone (${withFour} → ${withOne})`);
   t.equal(lifecycle.telemetry().threads, 1);
   t.equal((await runtime.recognizer().transcribeBatch([audio]))[0]?.text, text4, 'the same transcript on the smaller session');
 
   t.equal(await lifecycle.retune(4, 'limits changed'), true);
+  await until(() => osThreads() === withFour);
   t.equal(osThreads(), withFour, 'and with 4 again: the pool is back');
+});
+
+t.test('loaded again in place: a batch begun before finishes whole, a stream begun on the old session is refused, new work runs on the new one', async (t) => {
+  const runtime = new AsrRuntime({
+    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads: 2, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
+    logger: silentLogger,
+    process: () => Promise.reject(new Error('no jobs in this test')),
+    describe: () => Promise.reject(new Error('no jobs in this test')),
+  });
+  const lifecycle = new ModelLifecycle(runtime, silentLogger);
+  t.teardown(() => lifecycle.unload('test over'));
+  const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  await lifecycle.ensureLoaded('test', 2);
+  t.ok(lifecycle.reloadsInPlace, 'the ASR runtime on the CPU reloads in place');
+  const expected = (await runtime.recognizer().transcribeBatch([audio]))[0]?.text;
+
+  const order: string[] = [];
+  const oldModel = (runtime as unknown as { current: { model: { release(): Promise<void> } } }).current.model;
+  const release = oldModel.release.bind(oldModel);
+  oldModel.release = async () => {
+    order.push('old released');
+    await release();
+  };
+  const stream = runtime.createStream();
+  stream.accept(audio);
+  // A batch long enough to be running while the model is loaded again.
+  const batch = runtime
+    .recognizer()
+    .transcribeBatch(Array.from({ length: 24 }, () => audio))
+    .then((results) => {
+      order.push('batch done');
+      return results;
+    });
+  t.equal(await lifecycle.retune(1, 'thermal soft'), true);
+  order.push('reloaded');
+  const results = await batch;
+  t.ok(results.every((r) => r.text === expected), 'the batch in flight finished on the old session, whole');
+  await until(() => order.includes('old released'));
+  t.ok(order.indexOf('old released') > order.indexOf('batch done'), `the old session was released after it (${order.join(', ')})`);
+  await t.rejects(stream.partial(), { name: 'ModelRetiredError', message: /released \(unloaded, or loaded again with other threads\)/ }, 'a stream begun on the old session is refused, to be begun again');
+  t.equal((await runtime.recognizer().transcribeBatch([audio]))[0]?.text, expected, 'new work runs on the new session');
+  t.equal(lifecycle.telemetry().threads, 1);
+});
+
+t.test('a retired model is released only after the operation running on it, and starts no new one', async (t) => {
+  const model = await loadModel(join(fixturesDir, 'asr', 'models', 'nemo-ctc'), { providers: ['cpu'], threads: 1 });
+  const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  const expected = (await model.transcribeBatch([audio]))[0]?.text;
+  const order: string[] = [];
+  const release = model.release.bind(model);
+  model.release = async () => {
+    order.push('released');
+    await release();
+  };
+  const users = new ModelUsers(model);
+  const running = users.use(async (m) => {
+    const results = await m.transcribeBatch([audio, audio, audio]);
+    order.push('batch done');
+    return results;
+  });
+  const retired = users.retire(); // while the batch runs
+  await t.rejects(users.use((m) => m.transcribeBatch([audio])), { name: 'ModelRetiredError' }, 'no new operation starts on it');
+  t.ok((await running).every((r) => r.text === expected), 'the running batch finishes whole');
+  await retired;
+  t.same(order, ['batch done', 'released'], 'released after it, not under it');
+  await users.retire();
+  t.same(order, ['batch done', 'released'], 'retired twice, released once');
 });

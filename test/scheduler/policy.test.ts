@@ -314,3 +314,22 @@ t.test('a reload with fewer threads that has waited long for an idle session dra
   t.equal(hotFor(RELOAD_DRAIN_AFTER_MS, { temperatureC: 90, thermalState: 'hard', queue: [live('l2')] }).reloadWanted, false, 'at the hard limit there is nothing to reload for');
   t.same(hotFor(RELOAD_DRAIN_AFTER_MS, { temperatureC: 90, thermalState: 'hard', running: [live('l1')], queue: [live('l2')] }).run, ['l2'], 'and live work is not held back');
 });
+
+t.test('a session that can be loaded again in place is, at once, under running work: nothing waits or stops for it', async (t) => {
+  const inPlace = (threads: number, over: Partial<PolicyInput> = {}, memoryPressure = false) =>
+    decide(input({ ...over, model: { ...input().model, threads, reloadsInPlace: true, memoryPressure } }));
+  const busy = { temperatureC: 80, running: [job('b1'), job('i1', { priority: 'interactive' }), job('l1', { priority: 'live' })], queue: [job('l2', { priority: 'live' }), job('b2')] };
+  const soft = inPlace(4, busy);
+  t.equal(soft.model, 'retune', 'loaded again with fewer threads under the running jobs');
+  t.equal(soft.sessionThreads, 1);
+  t.same(soft.interrupt, [], 'none interrupted: each moves to the new session at its next batch');
+  t.same(soft.run, ['l2'], 'live work starts');
+  t.notOk(soft.defer.some((d) => /fewer threads/.test(d.reason)), 'nothing deferred for the reload');
+  t.equal(soft.reloadWanted, false, 'and no drain is ever needed');
+  t.equal(inPlace(1, { temperatureC: 50, running: [job('b1')] }).model, 'retune', 'back to more threads once cool, under running work too');
+  t.equal(inPlace(1, { temperatureC: 60, thermalState: 'soft', running: [job('b1')] }).model, 'retune', 'below soft − hysteresis');
+  t.equal(inPlace(1, { temperatureC: 71, thermalState: 'soft' }).model, 'keep', 'not for every swing inside the band');
+  const tight = inPlace(4, busy, true);
+  t.same(tight.interrupt, [{ id: 'b1', reason: 'fewer threads' }], 'under memory pressure (no room for a second session) it waits for an idle session, as before (interactive work goes on while live work runs)');
+  t.equal(tight.model, 'keep');
+});
