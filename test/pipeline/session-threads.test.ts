@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
@@ -21,12 +21,11 @@ async function until(cond: () => boolean): Promise<void> {
   for (const end = Date.now() + 10_000; !cond() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
 }
 
-const osThreads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
-
-t.test('a session loaded with 4 threads, then with 1, runs each pool size and transcribes the same', async (t) => {
+/** The real ASR runtime on the fixture NeMo-CTC model, through the model lifecycle, and the fixture speech. */
+async function fixtureRuntime(t: Test, threads: number) {
   const runtime = new AsrRuntime({
     // model.threads bounds the count the scheduler asks for (SchedulerStack); a load takes the count it is given.
-    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads: 4, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
+    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
     logger: silentLogger,
     process: () => Promise.reject(new Error('no jobs in this test')),
     describe: () => Promise.reject(new Error('no jobs in this test')),
@@ -34,6 +33,13 @@ t.test('a session loaded with 4 threads, then with 1, runs each pool size and tr
   const lifecycle = new ModelLifecycle(runtime, silentLogger);
   t.teardown(() => lifecycle.unload('test over'));
   const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  return { runtime, lifecycle, audio };
+}
+
+const osThreads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+
+t.test('a session loaded with 4 threads, then with 1, runs each pool size and transcribes the same', async (t) => {
+  const { runtime, lifecycle, audio } = await fixtureRuntime(t, 4);
   const before = osThreads();
 
   await lifecycle.ensureLoaded('test', 4);
@@ -55,15 +61,7 @@ t.test('a session loaded with 4 threads, then with 1, runs each pool size and tr
 });
 
 t.test('loaded again in place: a batch begun before finishes whole, a stream begun on the old session is refused, new work runs on the new one', async (t) => {
-  const runtime = new AsrRuntime({
-    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads: 2, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
-    logger: silentLogger,
-    process: () => Promise.reject(new Error('no jobs in this test')),
-    describe: () => Promise.reject(new Error('no jobs in this test')),
-  });
-  const lifecycle = new ModelLifecycle(runtime, silentLogger);
-  t.teardown(() => lifecycle.unload('test over'));
-  const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  const { runtime, lifecycle, audio } = await fixtureRuntime(t, 2);
   await lifecycle.ensureLoaded('test', 2);
   t.ok(lifecycle.reloadsInPlace, 'the ASR runtime on the CPU reloads in place');
   const expected = (await runtime.recognizer().transcribeBatch([audio]))[0]?.text;
