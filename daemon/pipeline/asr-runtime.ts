@@ -40,6 +40,8 @@ export function resolveModelDir(dir: string): string {
 export class AsrRuntime implements ModelRuntime<JobOutcome> {
   private current: ModelUsers | undefined;
   private bytes = 0;
+  /** Bumped by each load, reload and unload: an open that another came during is stale. */
+  private generation = 0;
   /** Models loaded again with other threads, still finishing what runs on them. */
   private readonly retiring = new Set<Promise<void>>();
 
@@ -48,7 +50,9 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
   /** `threads`: the policy's count, which `model.threads` bounds (see schedulerLimits). */
   async load(threads: number): Promise<void> {
     if (this.current) return;
-    this.current = new ModelUsers(await this.open(threads));
+    const generation = this.generation;
+    const model = await this.open(threads, this.options.config.providers);
+    if (!this.install(model, generation)) return;
     this.bytes = directoryBytes(resolveModelDir(this.options.config.dir));
   }
 
@@ -60,9 +64,12 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
    * both sessions are in memory.
    */
   async reload(threads: number): Promise<void> {
-    const next = new ModelUsers(await this.open(threads));
     const old = this.current;
-    this.current = next;
+    const generation = this.generation;
+    // On the provider the loaded model runs on: only its thread count is to change.
+    const model = await this.open(threads, old ? [old.model.provider] : this.options.config.providers);
+    if (!this.install(model, generation)) return;
+    this.bytes = directoryBytes(resolveModelDir(this.options.config.dir));
     if (!old) return;
     const released: Promise<void> = old
       .retire()
@@ -74,6 +81,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
   async unload(): Promise<void> {
     const old = this.current;
     this.current = undefined;
+    this.generation++;
     this.bytes = 0;
     // The lifecycle waits for jobs; partial decodes run outside jobs, and a reload's old
     // model may still be finishing: the release waits for what runs on each.
@@ -136,9 +144,24 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     return this.current;
   }
 
-  private open(threads: number): Promise<LoadedModel> {
+  private open(threads: number, providers: ExecutionProvider[]): Promise<LoadedModel> {
     const { config, logger } = this.options;
-    return loadModel(resolveModelDir(config.dir), { providers: config.providers, threads, graphOptimization: config.graphOptimization, logger });
+    return loadModel(resolveModelDir(config.dir), { providers, threads, graphOptimization: config.graphOptimization, logger });
+  }
+
+  /**
+   * Puts a model just opened in place, unless a load or unload came while it was opened
+   * (the lifecycle serializes them; this keeps a stray one from leaking a session): then it
+   * is released at once. Returns whether it was put in place.
+   */
+  private install(model: LoadedModel, generation: number): boolean {
+    if (generation !== this.generation) {
+      void model.release().catch((err: unknown) => this.options.logger.warn('could not release a model loaded meanwhile', { err }));
+      return false;
+    }
+    this.generation++;
+    this.current = new ModelUsers(model);
+    return true;
   }
 
   // The policy's thread count is applied at load: onnxruntime fixes intra-op threads when a

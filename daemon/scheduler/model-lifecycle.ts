@@ -46,6 +46,10 @@ export interface ModelRuntime<Result = unknown> {
 
 export type ModelState = 'unloaded' | 'loading' | 'loaded' | 'unloading';
 
+/** After a failed in-place reload, none is tried for this long, doubling up to the max. */
+const MIN_IN_PLACE_BACKOFF_MS = 60_000;
+const MAX_IN_PLACE_BACKOFF_MS = 30 * 60_000;
+
 export interface ModelTelemetry {
   state: ModelState;
   device: string;
@@ -77,6 +81,11 @@ export class ModelLifecycle<Result = unknown> {
   private loadedThreads: number | undefined;
   /** What a load without a word from the policy uses: the policy's last. */
   private wantedThreads = 1;
+  /** The retune queued or running, which later calls join. */
+  private pendingRetune: Promise<boolean> | undefined;
+  /** After a failed in-place reload: until when (monotonic ms) none is tried, and for how long the last wait was. */
+  private inPlaceFailedUntil: number | undefined;
+  private inPlaceBackoffMs = 0;
 
   constructor(
     private readonly runtime: ModelRuntime<Result>,
@@ -124,6 +133,7 @@ export class ModelLifecycle<Result = unknown> {
    * (ModelRuntime.reload): on the CPU, where the thread count means anything.
    */
   get reloadsInPlace(): boolean {
+    if (this.inPlaceFailedUntil !== undefined && performance.now() < this.inPlaceFailedUntil) return false;
     return this.runtime.reload !== undefined && this.runtime.device() === 'cpu';
   }
 
@@ -149,29 +159,42 @@ export class ModelLifecycle<Result = unknown> {
    */
   retune(threads: number, reason: string): Promise<boolean> {
     this.wantedThreads = threads;
-    let done = false;
-    return this.serialize(async () => {
-      if (!this.runtime.loaded() || this.loadedThreads === threads) {
-        done = true;
-        return;
-      }
-      const from = this.loadedThreads;
-      if (this.reloadsInPlace) {
-        const started = this.clock();
+    // One waits at a time: the scheduler asks again at each pass until the session has the
+    // count, and a second in-place reload queued behind the first could hold three sessions.
+    // It loads the count wanted when it runs.
+    this.pendingRetune ??= this.serialize(() => this.retuneStep(reason))
+      .then(() => this.loadedThreads === this.wantedThreads || !this.runtime.loaded())
+      .finally(() => (this.pendingRetune = undefined));
+    return this.pendingRetune.then((done) => done && (this.loadedThreads === threads || !this.runtime.loaded()));
+  }
+
+  private async retuneStep(reason: string): Promise<void> {
+    const threads = this.wantedThreads;
+    if (!this.runtime.loaded() || this.loadedThreads === threads) return;
+    const from = this.loadedThreads;
+    if (this.reloadsInPlace) {
+      const started = this.clock();
+      try {
         await this.runtime.reload!(threads);
-        this.loadedThreads = threads;
-        this.loads++;
-        this.logger.info('model loaded', { reason: `${reason}: ${from} → ${threads} threads`, threads, inPlace: true, device: this.runtime.device(), residentBytes: this.runtime.residentBytes(), ms: this.clock() - started });
-        done = true;
-        return;
+      } catch (err) {
+        // Not again at every pass (each try loads the whole model, beside the one serving):
+        // for a while the session is loaded again only when idle, as without reload.
+        this.inPlaceBackoffMs = Math.min(MAX_IN_PLACE_BACKOFF_MS, this.inPlaceBackoffMs * 2 || MIN_IN_PLACE_BACKOFF_MS);
+        this.inPlaceFailedUntil = performance.now() + this.inPlaceBackoffMs;
+        this.logger.warn(`could not load the model again in place; for ${Math.round(this.inPlaceBackoffMs / 1000)} s it is loaded again only when idle`, { err });
+        throw err;
       }
-      if (this.inFlight > 0) return;
-      this.current = 'unloading';
-      await this.runtime.unload();
-      this.loadedThreads = undefined;
-      await this.load(`${reason}: ${from} → ${threads} threads`, threads);
-      done = true;
-    }).then(() => done);
+      this.inPlaceBackoffMs = 0;
+      this.loadedThreads = threads;
+      this.loads++;
+      this.logger.info('model loaded', { reason: `${reason}: ${from} → ${threads} threads`, threads, inPlace: true, device: this.runtime.device(), residentBytes: this.runtime.residentBytes(), ms: this.clock() - started });
+      return;
+    }
+    if (this.inFlight > 0) return;
+    this.current = 'unloading';
+    await this.runtime.unload();
+    this.loadedThreads = undefined;
+    await this.load(`${reason}: ${from} → ${threads} threads`, threads);
   }
 
   private async load(reason: string, threads: number): Promise<void> {
@@ -209,7 +232,10 @@ export class ModelLifecycle<Result = unknown> {
   }
 
   async run(job: JobRecord, options: RunOptions): Promise<Result> {
-    await this.ensureLoaded('on demand', options.threads);
+    // Counted before any await when the model is loaded, so no unload queued meanwhile can
+    // find the model idle and pull it from under this job.
+    if (this.current === 'loaded' && this.runtime.loaded()) this.wantedThreads = options.threads;
+    else await this.ensureLoaded('on demand', options.threads);
     this.inFlight++;
     try {
       return await this.runtime.run(job, options);

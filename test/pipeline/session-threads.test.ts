@@ -1,13 +1,13 @@
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
-import { silentLogger } from '../../daemon/log/logger.js';
+import { LogSink, silentLogger, type Logger } from '../../daemon/log/logger.js';
 import { AsrRuntime } from '../../daemon/pipeline/asr-runtime.js';
 import { ModelUsers } from '../../daemon/pipeline/model-users.js';
 import { loadModel } from '../../daemon/asr/recognizer.js';
 import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 
 /**
  * The policy's thread count reaches onnxruntime: the real ASR runtime, through the model
@@ -22,15 +22,15 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 /** The real ASR runtime on the fixture NeMo-CTC model, through the model lifecycle, and the fixture speech. */
-async function fixtureRuntime(t: Test, threads: number) {
+async function fixtureRuntime(t: Test, threads: number, dir = join(fixturesDir, 'asr', 'models', 'nemo-ctc'), logger: Logger = silentLogger) {
   const runtime = new AsrRuntime({
     // model.threads bounds the count the scheduler asks for (SchedulerStack); a load takes the count it is given.
-    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
-    logger: silentLogger,
+    config: { dir, providers: ['cpu'], threads, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
+    logger,
     process: () => Promise.reject(new Error('no jobs in this test')),
     describe: () => Promise.reject(new Error('no jobs in this test')),
   });
-  const lifecycle = new ModelLifecycle(runtime, silentLogger);
+  const lifecycle = new ModelLifecycle(runtime, logger);
   t.teardown(() => lifecycle.unload('test over'));
   const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   return { runtime, lifecycle, audio };
@@ -117,4 +117,29 @@ t.test('a retired model is released only after the operation running on it, and 
   t.same(order, ['batch done', 'released'], 'released after it, not under it');
   await users.retire();
   t.same(order, ['batch done', 'released'], 'retired twice, released once');
+});
+
+t.test('retunes asked again while one waits join it; a failed reload in place is not tried at every pass', async (t) => {
+  const dir = join(tempDir(), 'model');
+  cpSync(join(fixturesDir, 'asr', 'models', 'nemo-ctc'), dir, { recursive: true });
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('model');
+  const { runtime, lifecycle, audio } = await fixtureRuntime(t, 2, dir, logger);
+  await lifecycle.ensureLoaded('test', 2);
+  const expected = (await runtime.recognizer().transcribeBatch([audio]))[0]?.text;
+  const loads = lifecycle.telemetry().loads;
+  // What the scheduler does while a reload runs: ask again at each pass.
+  const asked = await Promise.all([lifecycle.retune(1, 'thermal soft'), lifecycle.retune(1, 'thermal soft'), lifecycle.retune(1, 'thermal soft')]);
+  t.same(asked, [true, true, true]);
+  t.equal(lifecycle.telemetry().loads, loads + 1, 'one reload for the three asks, not three sessions');
+
+  renameSync(dir, `${dir}-gone`); // the next load cannot find its files
+  await t.rejects(lifecycle.retune(2, 'thermal normal'));
+  t.equal(lifecycle.reloadsInPlace, false, 'after a failed reload in place, none is tried for a while');
+  t.match(lines.join('\n'), /could not load the model again in place; for 60 s it is loaded again only when idle/);
+  t.equal(lifecycle.telemetry().threads, 1, 'the session it had stays');
+  t.equal((await runtime.recognizer().transcribeBatch([audio]))[0]?.text, expected, 'and serves');
+  renameSync(`${dir}-gone`, dir);
+  t.equal(await lifecycle.retune(2, 'thermal normal'), true, 'loaded again when idle instead');
+  t.equal(lifecycle.telemetry().threads, 2);
 });
