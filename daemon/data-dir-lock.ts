@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ConfigFileError } from './config/errors.js';
 import { isPermissionProblem, isUnusablePath } from './config/unusable-path.js';
 import { noHardLinks } from './hard-links.js';
+import { createDurableOnce, replaceDurably } from './scheduler/durable-file.js';
 import type { Logger } from './log/logger.js';
 import { isProcessRunning } from './process-running.js';
 import type { Service } from './service.js';
@@ -139,37 +140,21 @@ export class DataDirLock implements Service {
 
   /** Makes the lock file unless one is there; true when it is ours. */
   private async create(): Promise<boolean> {
-    const tmp = await this.writeOwn();
+    let made: boolean;
     try {
-      await link(tmp, this.path);
+      // Written whole and synced under another name, then linked into place: never seen half written.
+      made = await createDurableOnce(this.options.dir, this.path, this.ownRecord());
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') return false;
       // No hard links here (FAT, some network shares): made in place, as before.
       if (noHardLinks(err)) return this.createInPlace();
       throw this.cannotLock(err);
-    } finally {
-      await unlink(tmp).catch(() => undefined);
     }
-    this.held = true;
-    return true;
+    if (made) this.held = true;
+    return made;
   }
 
-  /** Our lock, whole and synced, under a name of our own beside the lock; its path. */
-  private async writeOwn(): Promise<string> {
-    const tmp = `${this.path}.${this.me.nonce}`;
-    let file;
-    try {
-      file = await open(tmp, 'w', 0o640);
-      await file.writeFile(JSON.stringify(this.me) + '\n');
-      await file.sync();
-    } catch (err) {
-      await file?.close().catch(() => undefined);
-      await unlink(tmp).catch(() => undefined);
-      throw this.cannotLock(err);
-    }
-    await file.close();
-    return tmp;
+  private ownRecord(): string {
+    return JSON.stringify(this.me) + '\n';
   }
 
   private async createInPlace(): Promise<boolean> {
@@ -181,7 +166,7 @@ export class DataDirLock implements Service {
       throw this.cannotLock(err);
     }
     try {
-      await file.writeFile(JSON.stringify(this.me) + '\n');
+      await file.writeFile(this.ownRecord());
       await file.sync();
     } catch (err) {
       // A lock left empty (a full disk) would keep every later start out.
@@ -304,7 +289,7 @@ export class DataDirLock implements Service {
       // Emptied or mangled by something else (a tool writing in place): ours again, whole.
       this.options.logger.warn('the data directory lock was overwritten with something that is not a lock; writing it again', { lock: this.path });
       try {
-        await rename(await this.writeOwn(), this.path);
+        await replaceDurably(this.options.dir, this.path, this.ownRecord());
       } catch (err) {
         this.options.logger.warn('could not write the data directory lock again', { lock: this.path, err });
       }
