@@ -4,9 +4,9 @@ import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync }
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LogSink } from '../../daemon/log/logger.js';
-import { DataDirLock, LOCK_FILE } from '../../daemon/data-dir-lock.js';
+import { LOCK_FILE } from '../../daemon/data-dir-lock.js';
 import { tempDir } from '../helpers/paths.js';
+import { deadPid, lockOn, startedLockOn } from './helpers/lock-on.js';
 import { childEnv, loaderArgs, scriptPath } from '../scheduler/helpers/spawn-node.js';
 
 /**
@@ -53,14 +53,6 @@ function runChild(t: Test, options: Record<string, unknown>, how: { unshare?: st
   return { child, lines, next };
 }
 
-function lockOn(dir: string, o: { renewMs?: number; staleAfterMs?: number } = {}) {
-  const lines: string[] = [];
-  const lost: string[] = [];
-  const lock = new DataDirLock({ dir, logger: new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('daemon'), onLost: (reason) => void lost.push(reason), ...o });
-  return { lock, lines, lost };
-}
-
-const deadPid = () => spawnSync('true').pid!;
 const lockPath = (dir: string) => join(dir, LOCK_FILE);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasBootId = existsSync('/proc/sys/kernel/random/boot_id');
@@ -137,9 +129,7 @@ t.test('a data directory on a read-only file system (ProtectSystem=strict and a 
 t.test('an empty lock (a crash or power cut right after the file was made) is taken over, not waited out', async (t) => {
   const dir = tempDir('earshot-lock-');
   writeFileSync(lockPath(dir), '');
-  const next = lockOn(dir, { renewMs: 100 });
-  await next.lock.start();
-  t.teardown(() => next.lock.stop());
+  const next = await startedLockOn(t, dir);
   t.match(next.lock.state(), { state: 'held' });
 });
 
@@ -159,9 +149,7 @@ t.test('a lock of this host\'s hostname from another pid namespace with our pid 
   const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
   const machine = existsSync('/etc/machine-id') ? readFileSync('/etc/machine-id', 'utf8').trim() || undefined : undefined;
   writeFileSync(lockPath(dir), JSON.stringify({ pid: process.pid, host: hostname(), nonce: 'feedface', since: new Date().toISOString(), boot, pidns: 'pid:[1]', machine }) + '\n');
-  const next = lockOn(dir, { renewMs: 100 });
-  await next.lock.start();
-  t.teardown(() => next.lock.stop());
+  const next = await startedLockOn(t, dir);
   t.match(next.lines.join('\n'), /watching it 0.15 s for a renewal[\s\S]*taking over/);
 });
 
@@ -201,9 +189,7 @@ t.test('a clock stepped back: an abandoned lock "renewed in the future" is taken
   writeFileSync(lockPath(dir), JSON.stringify({ pid: 1, host: 'other-box', nonce: 'feedface', since: new Date().toISOString() }) + '\n');
   const inAnHour = new Date(Date.now() + 3600_000);
   utimesSync(lockPath(dir), inAnHour, inAnHour);
-  const next = lockOn(dir, { renewMs: 100 });
-  await next.lock.start();
-  t.teardown(() => next.lock.stop());
+  const next = await startedLockOn(t, dir);
   t.match(next.lock.state(), { state: 'held' });
 });
 

@@ -1,30 +1,16 @@
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LogSink } from '../../daemon/log/logger.js';
-import { DataDirLock, LOCK_FILE } from '../../daemon/data-dir-lock.js';
+import { LOCK_FILE } from '../../daemon/data-dir-lock.js';
 import { tempDir } from '../helpers/paths.js';
+import { deadPid, lockOn, startedLockOn } from './helpers/lock-on.js';
 
 /**
  * One earshotd per data directory, with real files and real pids: a live holder is
  * refused, one that is gone (its pid not running, or its lock not renewed) is taken over,
  * and a holder whose lock was taken over stops at its next renewal.
  */
-
-function lockOn(dir: string, o: { renewMs?: number; staleAfterMs?: number } = {}) {
-  const lines: string[] = [];
-  const lost: string[] = [];
-  const lock = new DataDirLock({ dir, logger: new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('daemon'), onLost: (reason) => void lost.push(reason), ...o });
-  return { lock, lines, lost };
-}
-
-/** A pid that ran and is gone. */
-function deadPid(): number {
-  const child = spawnSync('true');
-  return child.pid!;
-}
 
 const lockFile = (dir: string, owner: Record<string, unknown>, ageSec = 0) => {
   const path = join(dir, LOCK_FILE);
@@ -75,18 +61,14 @@ t.test('a holder that cannot be seen (another host or container) is refused whil
   await t.rejects(lockOn(dir).lock.start(), { message: /in use by another earshotd \(pid 1 on other-box, lock renewed 5 s ago\)/ });
   lockFile(dir, { pid: 1, host: 'other-box' }, 100);
   // Looks abandoned by the clock; taken over once a renewal and a half (150 ms here) brought none.
-  const next = lockOn(dir, { renewMs: 100 });
-  await next.lock.start();
-  t.teardown(() => next.lock.stop());
+  const next = await startedLockOn(t, dir);
   t.match(next.lines.join('\n'), /gone \(pid 1 on other-box, not renewed for 100 s\)/);
 });
 
 t.test('a live pid on this host that stopped renewing (a reused pid, a hung daemon) is taken over', async (t) => {
   const dir = tempDir('earshot-lock-');
   lockFile(dir, { pid: process.ppid, host: hostname() }, 100);
-  const next = lockOn(dir, { renewMs: 100 });
-  await next.lock.start();
-  t.teardown(() => next.lock.stop());
+  const next = await startedLockOn(t, dir);
   t.match(next.lines.join('\n'), new RegExp(`gone \\(pid ${process.ppid}, not renewed for 100 s\\)`));
 });
 
