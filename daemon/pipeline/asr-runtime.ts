@@ -51,9 +51,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
   async load(threads: number): Promise<void> {
     if (this.current) return;
     const generation = this.generation;
-    const model = await this.open(threads, this.options.config.providers);
-    if (!this.install(model, generation)) return;
-    this.bytes = directoryBytes(resolveModelDir(this.options.config.dir));
+    this.install(await this.open(threads, this.options.config.providers), generation);
   }
 
   /**
@@ -68,9 +66,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     const generation = this.generation;
     // On the provider the loaded model runs on: only its thread count is to change.
     const model = await this.open(threads, old ? [old.model.provider] : this.options.config.providers);
-    if (!this.install(model, generation)) return;
-    this.bytes = directoryBytes(resolveModelDir(this.options.config.dir));
-    if (!old) return;
+    if (!this.install(model, generation) || !old) return;
     const released: Promise<void> = old
       .retire()
       .catch((err: unknown) => this.options.logger.warn('could not release the ASR model loaded before', { err }))
@@ -161,6 +157,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     }
     this.generation++;
     this.current = new ModelUsers(model);
+    this.bytes = directoryBytes(resolveModelDir(this.options.config.dir));
     return true;
   }
 

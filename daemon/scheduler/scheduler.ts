@@ -287,6 +287,7 @@ export class Scheduler implements Service {
     const toPolicy = (j: JobRecord): PolicyJob => ({ id: j.id, priority: j.priority, submittedAtMs: Date.parse(j.submittedAt), deadlineMs: Date.parse(j.deadline), expectedMs: o.expectedMs(j) });
     const lastUsedMs = o.lifecycle.lastUsed;
     const loadedCpuThreads = this.cpuSessionThreads();
+    const reloadsInPlace = o.lifecycle.reloadsInPlace;
     const limits = o.limits();
     const decision = decide({
       nowMs: now,
@@ -303,7 +304,7 @@ export class Scheduler implements Service {
         ...(lastUsedMs !== undefined ? { lastUsedMs } : {}),
         ...(loadedCpuThreads !== undefined ? { threads: loadedCpuThreads } : {}),
         ...(this.reloadWantedSinceMs !== undefined ? { reloadWaitingMs: performance.now() - this.reloadWantedSinceMs } : {}),
-        reloadsInPlace: o.lifecycle.reloadsInPlace,
+        reloadsInPlace,
         idleUnloadMs: o.model.idleUnloadMs,
         preloadMs: o.model.preloadMs,
         memoryPressure,
@@ -334,7 +335,7 @@ export class Scheduler implements Service {
       const why = decision.thermalState !== 'normal' ? `thermal ${decision.thermalState}` : limits.powerBudgetWatts !== null ? 'power budget' : 'limits changed';
       const retuned = o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
       // In place, the loaded model goes on serving meanwhile: this pass's jobs need not wait.
-      if (!o.lifecycle.reloadsInPlace) await retuned;
+      if (!reloadsInPlace) await retuned;
     }
     for (const { id, reason } of decision.interrupt) {
       if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason], reason)) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
