@@ -82,7 +82,7 @@ export class ModelLifecycle<Result = unknown> {
   /** What a load without a word from the policy uses: the policy's last. */
   private wantedThreads = 1;
   /** The retune queued or running, which later calls join. */
-  private pendingRetune: Promise<boolean> | undefined;
+  private pendingRetune: Promise<void> | undefined;
   /** After a failed in-place reload: until when (monotonic ms) none is tried, and for how long the last wait was. */
   private inPlaceFailedUntil: number | undefined;
   private inPlaceBackoffMs = 0;
@@ -162,10 +162,8 @@ export class ModelLifecycle<Result = unknown> {
     // One waits at a time: the scheduler asks again at each pass until the session has the
     // count, and a second in-place reload queued behind the first could hold three sessions.
     // It loads the count wanted when it runs.
-    this.pendingRetune ??= this.serialize(() => this.retuneStep(reason))
-      .then(() => this.loadedThreads === this.wantedThreads || !this.runtime.loaded())
-      .finally(() => (this.pendingRetune = undefined));
-    return this.pendingRetune.then((done) => done && (this.loadedThreads === threads || !this.runtime.loaded()));
+    this.pendingRetune ??= this.serialize(() => this.retuneStep(reason)).finally(() => (this.pendingRetune = undefined));
+    return this.pendingRetune.then(() => this.loadedThreads === threads || !this.runtime.loaded());
   }
 
   private async retuneStep(reason: string): Promise<void> {
