@@ -1,10 +1,11 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { tempDir } from './paths.js';
 import type { TestPki } from './tls.js';
+import { freePort } from '../../scripts/free-port.js';
 
 export interface MosquittoOptions {
   /** Users for a password file (made with mosquitto_passwd); anonymous clients are refused when given. */
@@ -19,17 +20,8 @@ export interface MosquittoOptions {
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
 
-/** A free loopback TCP port (bind port 0, read it, release it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** Re-exported: tests that start Mosquitto take their other ports from the same place. */
+export { freePort };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,8 +62,8 @@ export class Mosquitto {
 
   /**
    * Starts the broker. The first start takes free ports; one taken by someone else meanwhile
-   * (freePort only finds a port free a moment before Mosquitto binds it: another test's
-   * outgoing connection can get it first) makes Mosquitto exit with EADDRINUSE, and it is
+   * (freePort only finds a port free a moment before Mosquitto binds it; it looks below the
+   * ephemeral range, but two runs can still pick one) makes Mosquitto exit with EADDRINUSE, and it is
    * started again on fresh ports. A restart keeps its ports, which tests and clients go on
    * using: it tries the same ones again a few times, a moment apart.
    */

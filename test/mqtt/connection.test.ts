@@ -36,11 +36,10 @@ t.test('reconnect delay doubles while the broker is away, capped, and resets on 
 });
 
 t.test('a message handler that throws costs that message only: other handlers still get it, and the next one arrives', async (t) => {
-  const port = await freePort();
-  const url = `mqtt://127.0.0.1:${port}`;
-  const broker = new EmbeddedBroker({ host: '127.0.0.1', port, passwordFile: null, siteId: 'test', logger: silentLogger });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
   await broker.start();
   t.teardown(() => broker.stop());
+  const { url } = broker.address()!;
   const lines: string[] = [];
   const logger = new LogSink({ level: 'warn', format: 'text', write: (line) => void lines.push(line) }).logger('test');
   const config = mqttTestConfig({ url, protocolVersion: 4 });
