@@ -63,7 +63,7 @@ t.test('a job submitted, the daemon SIGKILLed mid-job and restarted: it complete
   await w1.until((l) => l === 'started job-a 1', 20_000);
   await new Promise((r) => setTimeout(r, 300));
   first.kill('SIGKILL');
-  await new Promise((r) => first.once('exit', r));
+  await new Promise((r) => first.once('close', r));
   t.notOk(w1.lines.some((l) => l.startsWith('done ')), 'nothing finished before the kill');
   t.same(readdirSync(join(queueDir, 'done')), []);
 
@@ -73,7 +73,7 @@ t.test('a job submitted, the daemon SIGKILLed mid-job and restarted: it complete
   const w2 = watch(second);
   await w2.until((l) => l === 'idle' && w2.lines.filter((x) => x.startsWith('done ') || x.startsWith('failed ')).length === 4, 30_000);
   second.kill('SIGTERM');
-  await new Promise((r) => second.once('exit', r));
+  await new Promise((r) => second.once('close', r));
 
   t.ok(w2.lines.includes('started job-a 2'), 'job-a re-ran as its second attempt');
   const done = w2.lines.filter((l) => l.startsWith('done ')).sort();
