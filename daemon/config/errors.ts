@@ -48,14 +48,43 @@ export function formatIssue(issue: ConfigIssue): string {
   return `${issue.path}: ${issue.message}${issue.hint ? ` (hint: ${issue.hint})` : ''}`;
 }
 
-/** `/mqtt/embedded/port` → `mqtt.embedded.port`; array items as `sources[2]`. */
+/**
+ * `/mqtt/embedded/port` → `mqtt.embedded.port`; array items as `sources[2]`; a key that is
+ * not a plain name as `["mqtt.url"]`, so that a flat dotted key is not mistaken for the
+ * nested one, and a key with a colon, a line break or an invisible character cannot blur
+ * where the path ends or add a line to the error.
+ */
 export function pointerToPath(pointer: string): string {
   if (pointer === '') return '(root)';
   return pointer
     .split('/')
     .slice(1)
     .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : childPath(acc, seg)), '');
+}
+
+/** `parent` (a path as pointerToPath writes it, or '' / '(root)' for the top) and one key under it. */
+export function childPath(parent: string, key: string): string {
+  const top = parent === '' || parent === '(root)';
+  if (!/^[A-Za-z_$][\w$-]*$/.test(key)) return `${top ? '' : parent}[${quoteKey(key)}]`;
+  return top ? key : `${parent}.${key}`;
+}
+
+/** A path under `prefix` (a plugin's config under `plugins.x.config`, say). */
+export function pathUnder(prefix: string, path: string): string {
+  if (path === '(root)') return prefix;
+  return path.startsWith('[') ? `${prefix}${path}` : `${prefix}.${path}`;
+}
+
+/** JSON's quoting, and also escapes for what JSON leaves as it is but a reader cannot see (U+200B, U+00A0, U+2028). */
+function quoteKey(key: string): string {
+  const escape = (c: string) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+  return JSON.stringify(key).replace(/[^\P{C}]|[^\P{Z} ]/gu, escape);
+}
+
+/** `mqtt`, [`embedded`, `port`] → `"mqtt": { "embedded": { "port": … } }`. */
+function dottedAsNested(head: string, rest: string[]): string {
+  return [head, ...rest].reduceRight((inner, key) => `${JSON.stringify(key)}: ${inner === '' ? '…' : `{ ${inner} }`}`, '');
 }
 
 interface SchemaNode {
@@ -81,11 +110,13 @@ export function issuesFromAjv(errors: ErrorObject[]): ConfigIssue[] {
     switch (error.keyword) {
       case 'additionalProperties': {
         const key = String((error.params as { additionalProperty: string }).additionalProperty);
-        path = path === '(root)' ? key : `${path}.${key}`;
+        path = childPath(path, key);
         message = 'unknown key';
         const known = Object.keys(node.properties ?? {});
         const near = known.find((k) => k.toLowerCase() === key.toLowerCase() || editDistance(k, key) <= 2);
-        hint = near ? `did you mean "${near}"?` : `remove it; known keys here: ${known.join(', ')}`;
+        const [head, ...rest] = key.split('.');
+        if (rest.length > 0 && head !== undefined && known.includes(head)) hint = `keys are nested, not dotted: write ${dottedAsNested(head, rest)}`;
+        else hint = near ? `did you mean "${near}"?` : `remove it; known keys here: ${known.join(', ')}`;
         break;
       }
       case 'enum':
@@ -100,7 +131,7 @@ export function issuesFromAjv(errors: ErrorObject[]): ConfigIssue[] {
         hint = describe(error.schemaPath, node);
         break;
       case 'required':
-        path = path === '(root)' ? String((error.params as { missingProperty: string }).missingProperty) : `${path}.${String((error.params as { missingProperty: string }).missingProperty)}`;
+        path = childPath(path, String((error.params as { missingProperty: string }).missingProperty));
         message = 'is required';
         break;
       default:

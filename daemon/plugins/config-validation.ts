@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type AnySchema } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { formatIssue, issuesFromAjv } from '../config/errors.js';
+import { formatIssue, issuesFromAjv, pathUnder } from '../config/errors.js';
 import type { PluginManifest } from './manifest.js';
 
 /**
@@ -39,7 +39,7 @@ export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Re
   if (validate(config)) return config;
   const prefix = `plugins.config.${manifest.alias}`;
   const lines = issuesFromAjv(validate.errors ?? []).map((issue) =>
-    formatIssue({ ...issue, path: issue.path === '(root)' ? prefix : `${prefix}.${issue.path}` }),
+    formatIssue({ ...issue, path: pathUnder(prefix, issue.path) }),
   );
   throw new Error(`invalid config for plugin ${manifest.name}:\n${lines.join('\n')}`);
 }

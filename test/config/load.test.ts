@@ -55,6 +55,24 @@ t.test('a wrong type and an unknown key are each reported as path: message', asy
   t.ok(lines.some((l) => l.startsWith('contorl: unknown key') && l.includes('did you mean "control"')), lines.join('\n'));
 });
 
+t.test('an unknown key that is not a plain name is quoted in its path: a dotted key is not read as the nested one, and no key adds a line or hides where the path ends', async (t) => {
+  const dir = tempDir();
+  const file = join(dir, 'odd-keys.json');
+  writeFileSync(file, JSON.stringify({ siteId: 'ok', 'mqtt.embedded.port': 1884, mqtt: { 'embedded.port': 1884, 'url:': null, 'user\nname: fine': 'x', 'client\u200bId': 'x' } }));
+  const lines = issuesOf(() => loadConfig({ file }));
+  t.same(
+    lines.sort(),
+    [
+      '["mqtt.embedded.port"]: unknown key (hint: keys are nested, not dotted: write "mqtt": { "embedded": { "port": … } })',
+      'mqtt["client\\u200bId"]: unknown key (hint: did you mean "clientId"?)',
+      'mqtt["embedded.port"]: unknown key (hint: keys are nested, not dotted: write "embedded": { "port": … })',
+      'mqtt["url:"]: unknown key (hint: did you mean "url"?)',
+      `mqtt["user\\nname: fine"]: unknown key (hint: remove it; known keys here: ${Object.keys((configSchema() as { properties: { mqtt: { properties: object } } }).properties.mqtt.properties).join(', ')})`,
+    ].sort(),
+  );
+  t.ok(lines.every((l) => !/\n/.test(l)), 'each problem stays on one line');
+});
+
 t.test('a file that is not JSON or not there names the file', async (t) => {
   const dir = tempDir();
   const file = join(dir, 'broken.json');

@@ -24,6 +24,14 @@ t.test('control requests: any bytes give a request or a ControlError, never a th
   t.pass(`${n} mutated requests handled`);
 });
 
+/**
+ * One config problem: a path of plain names, `[2]` and quoted keys (`["mqtt.url"]`, in which
+ * nothing is invisible or a line break), then `: ` and a message on the same line.
+ */
+const QUOTED_KEY = String.raw`\["(?:[^"\\\p{C}\p{Z}]| |\\.)*"\]`;
+const NAME = String.raw`[A-Za-z_$][\w$-]*`;
+const ISSUE_LINE = new RegExp(String.raw`^(?:\(root\)|(?:${NAME}|${QUOTED_KEY})(?:\.${NAME}|\[\d+\]|${QUOTED_KEY})*): [^\n]+$`, 'u');
+
 t.test('config: any mutated file is valid or a ConfigError with path: message lines', async (t) => {
   const seed = Buffer.from(JSON.stringify({ siteId: 'lab-1', dataDir: '/var/lib/earshot', control: { socket: '/run/earshot/control.sock' }, mqtt: { url: null, embedded: { host: '127.0.0.1', port: 1883 } }, log: { level: 'info' } }));
   const n = await fuzzFor(SECONDS, 300, (caseSeed) => {
@@ -38,7 +46,7 @@ t.test('config: any mutated file is valid or a ConfigError with path: message li
       validateConfig(raw, 'fuzz.json');
     } catch (err) {
       if (!(err instanceof ConfigError)) t.fail(`seed ${caseSeed}: ${String(err)} for ${text}`);
-      else if (err.lines().some((l) => !/^[^:]+: ./.test(l))) t.fail(`seed ${caseSeed}: malformed line in ${err.lines().join(' | ')}`);
+      else if (err.lines().some((l) => !ISSUE_LINE.test(l))) t.fail(`seed ${caseSeed}: malformed line in ${err.lines().join(' | ')}`);
     }
   });
   t.pass(`${n} mutated configs handled`);
