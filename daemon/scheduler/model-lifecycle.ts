@@ -83,6 +83,8 @@ export class ModelLifecycle<Result = unknown> {
   private wantedThreads = 1;
   /** The retune queued or running, which later calls join. */
   private pendingRetune: Promise<void> | undefined;
+  /** Whether the last caller of retune allows the new session beside the old (like wantedThreads, the last word counts). */
+  private retuneInPlace = true;
   /** After a failed in-place reload: until when (monotonic ms) none is tried, and for how long the last wait was. */
   private inPlaceFailedUntil: number | undefined;
   private inPlaceBackoffMs = 0;
@@ -153,12 +155,14 @@ export class ModelLifecycle<Result = unknown> {
 
   /**
    * Loads the model again with `threads` when its session has another count; resolves
-   * whether the session now has that count. In place (reloadsInPlace) under running jobs,
-   * which move to the new session at their next batch; otherwise only when no job runs on
-   * it, and jobs asking for the model meanwhile wait for the new session.
+   * whether the session now has that count. In place (`inPlace` and reloadsInPlace) under
+   * running jobs, which move to the new session at their next batch; otherwise only when no
+   * job runs on it, the old session released before the new one is made (the box may have
+   * no room for both), and jobs asking for the model meanwhile wait for the new session.
    */
-  retune(threads: number, reason: string): Promise<boolean> {
+  retune(threads: number, reason: string, inPlace = true): Promise<boolean> {
     this.wantedThreads = threads;
+    this.retuneInPlace = inPlace;
     // One waits at a time: the scheduler asks again at each pass until the session has the
     // count, and a second in-place reload queued behind the first could hold three sessions.
     // It loads the count wanted when it runs.
@@ -170,7 +174,7 @@ export class ModelLifecycle<Result = unknown> {
     const threads = this.wantedThreads;
     if (!this.runtime.loaded() || this.loadedThreads === threads) return;
     const from = this.loadedThreads;
-    if (this.reloadsInPlace) {
+    if (this.retuneInPlace && this.reloadsInPlace) {
       const started = this.clock();
       try {
         await this.runtime.reload!(threads);

@@ -68,6 +68,11 @@ export interface PolicyInput {
     /** Load this long before a deferred batch window opens. */
     preloadMs: number;
     memoryPressure: boolean;
+    /**
+     * Whether a second session fits beside the loaded one without bringing the box under
+     * memory pressure (see SECOND_SESSION_FACTOR); undefined when the box does not say.
+     */
+    secondSessionFits?: boolean;
     /** Intra-op threads the loaded model's session has (onnxruntime fixes them at load). */
     threads?: number;
     /**
@@ -120,6 +125,11 @@ export interface PolicyDecision {
    */
   interrupt: Array<{ id: string; reason: InterruptReason }>;
   model: ModelAction;
+  /**
+   * A 'retune' loads the new session beside the serving one (ModelLifecycle.reloadsInPlace,
+   * with room in memory for both); otherwise the old one goes first, once idle.
+   */
+  retuneInPlace: boolean;
   /** The loaded session has more threads than allowed and is to be loaded again with fewer. */
   reloadWanted: boolean;
   /** That reload has waited RELOAD_DRAIN_AFTER_MS: new live work waits for it too. */
@@ -222,7 +232,8 @@ export function decide(input: PolicyInput): PolicyDecision {
   // session never idles, and an interactive job kept waiting for it could wait for good.
   // Live work goes on: its jobs are a few seconds of speech each.
   // In place, with memory for a second session for a moment: at once, under running work.
-  const inPlace = input.model.reloadsInPlace === true && !input.model.memoryPressure;
+  const roomForSecond = !input.model.memoryPressure && input.model.secondSessionFits !== false;
+  const inPlace = input.model.reloadsInPlace === true && roomForSecond;
   const tooManyThreads = input.model.loaded && input.model.threads !== undefined && input.model.threads > sessionThreads && !inPlace;
   const liveBusy = input.running.some((j) => j.priority === 'live') || input.queue.some((j) => j.priority === 'live');
   // Waited long enough: the session is drained for the reload. New live work waits for the
@@ -235,7 +246,8 @@ export function decide(input: PolicyInput): PolicyDecision {
     for (const j of input.running) {
       if ((j.priority === 'batch' && !stopBatch) || (j.priority === 'interactive' && interactiveWaitsForFewer)) interrupt.push({ id: j.id, reason: 'fewer threads' });
     }
-    if (!hot) reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle`);
+    const notInPlace = input.model.reloadsInPlace === true ? ' (no room in memory for a second session beside it)' : '';
+    if (!hot) reasons.push(`model loaded with ${input.model.threads} threads, ${sessionThreads} allowed: loaded again once idle${notInPlace}`);
   }
   // The model is loaded again only when nothing runs on it and, for fewer threads, no live
   // job starts in this pass: the scheduler loads before it starts the pass's jobs, and live
@@ -296,7 +308,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, inPlace ? { fewer: false, more: false } : { fewer: fewerWaits(), more: moreWaits() });
   if (model !== 'keep') reasons.push(`model: ${model}`);
   if (draining) reasons.push(`waited ${Math.round((input.model.reloadWaitingMs ?? 0) / 1000)} s for an idle session: new live work waits for the reload`);
-  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, reloadWanted: tooManyThreads && !hot, draining, plannedWatts, reasons };
+  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, retuneInPlace: inPlace, reloadWanted: tooManyThreads && !hot, draining, plannedWatts, reasons };
 }
 
 /**

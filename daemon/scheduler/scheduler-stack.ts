@@ -133,9 +133,11 @@ export class SchedulerStack implements Service {
         const seconds = (reading.atMs - prev.atMs) / 1000;
         return span.ok && seconds > 0 ? span.joules / seconds : undefined;
       },
-      memoryPressure: async () => {
+      memory: async () => {
         const m = await readMeminfo(root);
-        return m?.availableBytes !== undefined ? (m.availableBytes / m.totalBytes) * 100 < s.model.memoryPressurePercent : false;
+        if (m?.availableBytes === undefined) return undefined;
+        const floorBytes = (m.totalBytes * s.model.memoryPressurePercent) / 100;
+        return { pressure: m.availableBytes < floorBytes, headroomBytes: m.availableBytes - floorBytes };
       },
       power,
       model: { idleUnloadMs: s.model.idleUnloadSec === 0 ? Infinity : s.model.idleUnloadSec * 1000, preloadMs: s.model.preloadMinutes * 60e3 },

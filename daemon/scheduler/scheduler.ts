@@ -45,7 +45,8 @@ export interface SchedulerOptions {
   readTemperature: () => Promise<number | undefined>;
   /** A whole-box meter's current draw, when the box has one. */
   readWatts?: () => Promise<number | undefined>;
-  memoryPressure?: () => Promise<boolean>;
+  /** The box's memory now: whether it is under pressure, and how much more may be taken before it is. */
+  memory?: () => Promise<MemoryReading | undefined>;
   power: { idleWatts: number; wattsPerThread: number };
   model: { idleUnloadMs: number; preloadMs: number };
   /** Expected run time of a job at full threads (audio seconds × real-time factor). */
@@ -65,11 +66,23 @@ export interface SchedulerOptions {
   clock?: () => number;
 }
 
+export interface MemoryReading {
+  /** Available memory is below the configured share (model.memoryPressurePercent). */
+  pressure: boolean;
+  /** How much more may be taken before it is (negative once it is), when the box says. */
+  headroomBytes?: number;
+}
+
 /**
- * Applies the policy: on every tick (and when jobs arrive or finish, and at each half hour
- * when carbon periods change — via node-cron) it reads the sensors, asks `decide`, starts the
- * jobs it says, and loads, preloads or unloads the model.
+ * A second session, loaded beside the serving one for an in-place reload, holds about twice
+ * the model's bytes until the first is released: its own weights, onnxruntime's prepacked
+ * copies of some of them, and its own arena (measured with the shipped model: +22 MB for a
+ * second session of a 12.4 MB file). Without that much room before memory pressure, the
+ * model is loaded again only once idle, in place of the old session: the OOM killer on a
+ * small box would otherwise pick the daemon, or something else running there.
  */
+export const SECOND_SESSION_FACTOR = 2;
+
 /** Failed sensor reads in a row (scheduler passes) before the sensor counts as lost. */
 const SENSOR_LOST_AFTER = 3;
 
@@ -100,6 +113,11 @@ const INTERRUPTED_BECAUSE: Record<PolicyDecision['interrupt'][number]['reason'],
   'fewer threads': 'job interrupted: the model is loaded again with fewer threads (thermal soft limit or power budget); it resumes where it stopped',
 };
 
+/**
+ * Applies the policy: on every tick (and when jobs arrive or finish, and at each half hour
+ * when carbon periods change — via node-cron) it reads the sensors, asks `decide`, starts the
+ * jobs it says, and loads, preloads or unloads the model.
+ */
 export class Scheduler implements Service {
   readonly name = 'scheduler';
   private timer: NodeJS.Timeout | undefined;
@@ -279,7 +297,8 @@ export class Scheduler implements Service {
     if (this.stopped) return;
     const o = this.options;
     const now = (o.clock ?? Date.now)();
-    const [temperatureC, measuredWatts, memoryPressure] = await Promise.all([o.readTemperature(), o.readWatts?.(), o.memoryPressure?.() ?? false]);
+    const [temperatureC, measuredWatts, memory] = await Promise.all([o.readTemperature(), o.readWatts?.(), o.memory?.()]);
+    const memoryPressure = memory?.pressure ?? false;
     const sensorLost = this.trackSensor(temperatureC);
     this.lastTemperature = temperatureC;
     this.lastWatts = measuredWatts;
@@ -308,12 +327,17 @@ export class Scheduler implements Service {
         idleUnloadMs: o.model.idleUnloadMs,
         preloadMs: o.model.preloadMs,
         memoryPressure,
+        ...(reloadsInPlace && memory?.headroomBytes !== undefined ? { secondSessionFits: memory.headroomBytes >= SECOND_SESSION_FACTOR * o.lifecycle.telemetry().residentBytes } : {}),
       },
     });
     // From the first pass that wants fewer threads until one that no longer does; on the
     // monotonic clock, which an NTP step does not move.
     if (!decision.reloadWanted) this.reloadWantedSinceMs = undefined;
     else this.reloadWantedSinceMs ??= performance.now();
+    if (decision.reloadWanted && !this.lastDecision?.reloadWanted && reloadsInPlace && memory?.headroomBytes !== undefined) {
+      const size = (bytes: number) => (bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${Math.round(bytes / 1e3)} kB`);
+      o.logger.info(`the model is to be loaded again with ${decision.sessionThreads} threads once idle, not in place: a second session beside it needs about ${size(SECOND_SESSION_FACTOR * o.lifecycle.telemetry().residentBytes)}, and ${size(Math.max(0, memory.headroomBytes))} is left before memory pressure`);
+    }
     if (decision.draining && !this.lastDecision?.draining) {
       o.logger.info(`the model is to be loaded again with ${decision.sessionThreads} threads, and running work has not left it idle for ${RELOAD_DRAIN_AFTER_MS / 1000} s: new live work waits for the reload`);
     }
@@ -333,9 +357,9 @@ export class Scheduler implements Service {
       void o.lifecycle.ensureLoaded('preload before a scheduled window', decision.sessionThreads).catch((err: unknown) => o.logger.error('preload failed', { err }));
     } else if (decision.model === 'retune') {
       const why = decision.thermalState !== 'normal' ? `thermal ${decision.thermalState}` : limits.powerBudgetWatts !== null ? 'power budget' : 'limits changed';
-      const retuned = o.lifecycle.retune(decision.sessionThreads, why).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
+      const retuned = o.lifecycle.retune(decision.sessionThreads, why, decision.retuneInPlace).catch((err: unknown) => o.logger.error('could not load the model again with another thread count', { err }));
       // In place, the loaded model goes on serving meanwhile: this pass's jobs need not wait.
-      if (!reloadsInPlace) await retuned;
+      if (!decision.retuneInPlace) await retuned;
     }
     for (const { id, reason } of decision.interrupt) {
       if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason], reason)) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });

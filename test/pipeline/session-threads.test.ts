@@ -36,6 +36,16 @@ async function fixtureRuntime(t: Test, threads: number, dir = join(fixturesDir, 
   return { runtime, lifecycle, audio };
 }
 
+/** Adds 'old released' to `order` when the session loaded now is released. */
+function noteRelease(runtime: AsrRuntime, order: string[]): void {
+  const oldModel = (runtime as unknown as { current: { model: { release(): Promise<void> } } }).current.model;
+  const release = oldModel.release.bind(oldModel);
+  oldModel.release = async () => {
+    order.push('old released');
+    await release();
+  };
+}
+
 const osThreads = () => Number(/^Threads:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
 
 t.test('a session loaded with 4 threads, then with 1, runs each pool size and transcribes the same', async (t) => {
@@ -67,12 +77,7 @@ t.test('loaded again in place: a batch begun before finishes whole, a stream beg
   const expected = (await runtime.recognizer().transcribeBatch([audio]))[0]?.text;
 
   const order: string[] = [];
-  const oldModel = (runtime as unknown as { current: { model: { release(): Promise<void> } } }).current.model;
-  const release = oldModel.release.bind(oldModel);
-  oldModel.release = async () => {
-    order.push('old released');
-    await release();
-  };
+  noteRelease(runtime, order);
   const stream = runtime.createStream();
   stream.accept(audio);
   // A batch long enough to be running while the model is loaded again.
@@ -92,6 +97,27 @@ t.test('loaded again in place: a batch begun before finishes whole, a stream beg
   await t.rejects(stream.partial(), { name: 'ModelRetiredError', message: /released \(unloaded, or loaded again with other threads\)/ }, 'a stream begun on the old session is refused, to be begun again');
   t.equal((await runtime.recognizer().transcribeBatch([audio]))[0]?.text, expected, 'new work runs on the new session');
   t.equal(lifecycle.telemetry().threads, 1);
+});
+
+t.test('without room for a second session (the policy says not in place): the old session is released before the new one is made', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (line) => void lines.push(line) }).logger('model');
+  const { runtime, lifecycle, audio } = await fixtureRuntime(t, 2, undefined, logger);
+  await lifecycle.ensureLoaded('test', 2);
+  t.ok(lifecycle.reloadsInPlace, 'the runtime could reload in place');
+  const expected = (await runtime.recognizer().transcribeBatch([audio]))[0]?.text;
+  const order: string[] = [];
+  noteRelease(runtime, order);
+  const load = runtime.load.bind(runtime);
+  runtime.load = async (threads: number) => {
+    order.push(`new loaded with ${threads}`);
+    await load(threads);
+  };
+  t.equal(await lifecycle.retune(1, 'thermal soft', false), true);
+  t.same(order, ['old released', 'new loaded with 1'], 'one session at a time');
+  t.equal(lifecycle.telemetry().threads, 1);
+  t.notMatch(lines.join('\n'), /inPlace=true/, 'not logged as in place');
+  t.equal((await runtime.recognizer().transcribeBatch([audio]))[0]?.text, expected, 'the new session transcribes the same');
 });
 
 t.test('a retired model is released only after the operation running on it, and starts no new one', async (t) => {

@@ -332,4 +332,10 @@ t.test('a session that can be loaded again in place is, at once, under running w
   const tight = inPlace(4, busy, true);
   t.same(tight.interrupt, [{ id: 'b1', reason: 'fewer threads' }], 'under memory pressure (no room for a second session) it waits for an idle session, as before (interactive work goes on while live work runs)');
   t.equal(tight.model, 'keep');
+  const noRoom = decide(input({ ...busy, model: { ...input().model, threads: 4, reloadsInPlace: true, memoryPressure: false, secondSessionFits: false } }));
+  t.same(noRoom.interrupt, [{ id: 'b1', reason: 'fewer threads' }], 'not under pressure, but a second session would bring it: loaded again once idle');
+  t.equal(noRoom.model, 'keep');
+  t.ok(noRoom.reasons.some((r) => /loaded again once idle \(no room in memory for a second session beside it\)/.test(r)), noRoom.reasons.join('; '));
+  const roomy = decide(input({ ...busy, model: { ...input().model, threads: 4, reloadsInPlace: true, memoryPressure: false, secondSessionFits: true } }));
+  t.equal(roomy.model, 'retune', 'with room for it, in place');
 });
