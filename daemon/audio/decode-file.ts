@@ -33,6 +33,8 @@ export interface AudioFileInfo {
   format: PcmFormat | null;
   /** Length in seconds from the header/size, or null when it is not known before decoding. */
   durationSec: number | null;
+  /** The opened file's modification time (ms since the epoch): when its recorder last wrote. */
+  modifiedMs: number;
 }
 
 export interface AudioFile {
@@ -57,7 +59,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   try {
     if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
-    if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size);
+    if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size, stats.mtimeMs);
     // RIFF holds other forms too (AVI, WebP): only WAVE is read here, the rest goes to ffmpeg.
     if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') {
       let header = parseWavHeader(head, path);
@@ -70,7 +72,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
       if (!header) throw new WavFormatError(`${path}: no "data" chunk found; the file is truncated or not a WAV`);
       const available = size - header.dataOffset;
       const dataBytes = header.dataBytes === null ? available : Math.min(header.dataBytes, available);
-      const file = rawFile(path, openInput, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes);
+      const file = rawFile(path, openInput, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes, stats.mtimeMs);
       return { ...file, info: { ...file.info, container: 'wav' } };
     }
   } finally {
@@ -83,7 +85,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
     );
   }
   return {
-    info: { container: 'ffmpeg', format: null, durationSec: null },
+    info: { container: 'ffmpeg', format: null, durationSec: null, modifiedMs: stats.mtimeMs },
     samples: () => namingFile(path, floatBytes(ffmpegFromHandle(ffmpeg, path, openInput, outRate, channel))),
   };
 }
@@ -101,6 +103,15 @@ async function* ffmpegFromHandle(ffmpeg: string, path: string, openInput: () => 
   }
 }
 
+/**
+ * When the recording began, by the wall clock: a recorder's last write (the file's
+ * modification time) is its end, so one duration earlier; where the duration is not known
+ * before decoding (ffmpeg formats), the modification time itself.
+ */
+export function recordingStartMs(info: AudioFileInfo): number {
+  return info.modifiedMs - (info.durationSec ?? 0) * 1000;
+}
+
 async function readHead(fh: FileHandle, bytes: number): Promise<Buffer> {
   const buf = Buffer.alloc(bytes);
   const { bytesRead } = await fh.read(buf, 0, bytes, 0);
@@ -116,11 +127,12 @@ function rawFile(
   chunkBytes: number,
   start: number,
   bytes: number,
+  modifiedMs: number,
 ): AudioFile {
   checkChannel(format, channel);
   const frameBytes = bytesPerSample(format.encoding) * format.channels;
   return {
-    info: { container: 'raw', format, durationSec: Math.floor(bytes / frameBytes) / format.sampleRate },
+    info: { container: 'raw', format, durationSec: Math.floor(bytes / frameBytes) / format.sampleRate, modifiedMs },
     samples: () => {
       if (bytes <= 0) return bytesToModelRate(emptyStream(), format, channel, outRate);
       return namingFile(path, bytesToModelRate(readRange(openInput, start, start + bytes - 1, chunkBytes), format, channel, outRate));

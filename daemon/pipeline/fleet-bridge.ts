@@ -86,7 +86,9 @@ const GIVEN_UP_HOT_WAITING = 'fleet job given up: this box reached its thermal h
  *
  * Transcripts stay under the taker's site (`earshot/<taker>/transcript/fleet-<offerer>`):
  * their energy, carbon and model figures are the taker's, and `jobId` names the fleet job
- * and attempt. The `done` payload carries their ids and text, and the offerer records them,
+ * and attempt. Their ids are the fleet job's (sharedTranscriptId), not the taker's or the
+ * attempt's: a segment another taker already published before it died comes again under
+ * its id. The `done` payload carries their ids and text, and the offerer records them,
  * so the offering site has one complete record per job without a second publication.
  */
 export class FleetBridge implements Service {
@@ -203,16 +205,19 @@ export class FleetBridge implements Service {
     // Granted, then held by the worker for a slot while the box got too hot: straight back.
     if (this.options.scheduler()?.thermalState === 'hard') throw new FleetJobGivenUp(GIVEN_UP_HOT_WAITING);
     // Checks the id (it names a file in the inbox) as well as the audio: both come from another box.
-    const { localId, extension, audio, fileName } = decodeFleetJob(offer, this.limits.maxAudioBytes);
+    const { localId, extension, audio, fileName, modifiedMs } = decodeFleetJob(offer, this.limits.maxAudioBytes);
     this.taking.add(localId);
     let input: string | undefined;
     try {
       const outcome = new Promise<JobOutcome>((resolve, reject) => this.waiters.set(localId, { resolve, reject }));
       // Marked handled: on the early returns below nobody awaits it, and a late failure must not crash the daemon.
       outcome.catch(() => undefined);
-      input = await this.inbox.write(`${localId}${extension}`, audio);
+      input = await this.inbox.write(`${localId}${extension}`, audio, modifiedMs);
       const audioSeconds = await wavSeconds(input);
-      const submitted = await queue.submit({ id: localId, input, priority: 'interactive', sourceId: `fleet-${offer.offeredBy}`, ...(plainName(fileName) ? { recording: fileName } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
+      // Ids the same on every taker and attempt: a taker that dies after publishing some leaves
+      // the next one's repeats of them under the same ids.
+      const idScope = `fleet/${offer.offeredBy}/${offer.jobId}`;
+      const submitted = await queue.submit({ id: localId, input, priority: 'interactive', sourceId: `fleet-${offer.offeredBy}`, idScope, ...(plainName(fileName) ? { recording: fileName } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
       logger.info('fleet: taken job queued here', { jobId: offer.jobId, localId, offeredBy: offer.offeredBy, fileName, state: submitted.state });
       // A repeated delivery of an attempt this box already finished: answer from the record.
       if (submitted.state === 'done') return this.resultOf(localId, await this.doneOutcome(localId));
@@ -343,7 +348,7 @@ export class FleetBridge implements Service {
           // One open: the size checked, the id compared and the bytes read are of the same file.
           const { data, stats } = await readInputFile(record.input, rules, this.maxBytes, (bytes) => new Error(`${bytes} bytes is over the fleet limit of ${this.maxBytes} bytes; submit it without --fleet`));
           if (jobIdForFile(record.input, stats.size, stats.mtimeMs) !== record.id) throw new Error('the file has changed since it was submitted; submit it again');
-          job = encodeFleetJob(record.input, data, this.maxBytes);
+          job = encodeFleetJob(record.input, data, this.maxBytes, stats.mtimeMs);
           result = this.options.offerer().offer(offerIdOf(record), { ...job });
         } catch (err) {
           const error = `cannot offer ${record.input}: ${describeFileError(err)}`;

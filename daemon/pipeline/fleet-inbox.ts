@@ -1,4 +1,4 @@
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { mkdir, readdir, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, writeDurable } from '../scheduler/durable-file.js';
 
@@ -26,11 +26,15 @@ export class FleetInbox {
     return n;
   }
 
-  /** Writes the audio (temp file, fsync, rename, fsync dir) and returns its path. */
-  async write(name: string, audio: Buffer): Promise<string> {
+  /**
+   * Writes the audio (temp file, fsync, rename, fsync dir) and returns its path; dated
+   * `modifiedMs` (the offering box's file time), so it is transcribed as recorded then.
+   */
+  async write(name: string, audio: Buffer, modifiedMs?: number): Promise<string> {
     const path = join(this.dir, name);
     // The temp file lives in the inbox too: clear() removes any a crash left.
     await writeDurable(this.dir, path, audio);
+    if (modifiedMs !== undefined) await utimes(path, new Date(), new Date(modifiedMs));
     return path;
   }
 

@@ -18,6 +18,12 @@ export interface FleetTranscribeJob {
   sha256: string;
   /** The file's bytes, base64. */
   audio: string;
+  /**
+   * The file's modification time on the offering box (ISO 8601): the taker dates the
+   * transcripts by it, as for its own files (recordingStartMs), not by when it ran the job.
+   * Absent from offers of older versions.
+   */
+  modifiedAt?: string;
 }
 
 /** What a taker sends back in its `done` payload: enough for the offerer to record the job. */
@@ -34,9 +40,9 @@ export interface FleetTranscribeResult {
 }
 
 /** Builds the job for a file already read; refuses one over the limit with the way out. */
-export function encodeFleetJob(path: string, audio: Buffer, maxBytes: number): FleetTranscribeJob {
+export function encodeFleetJob(path: string, audio: Buffer, maxBytes: number, modifiedMs: number): FleetTranscribeJob {
   checkFleetSize(audio.length, maxBytes);
-  return { kind: 'transcribe', fileName: basename(path), bytes: audio.length, sha256: sha256(audio), audio: audio.toString('base64') };
+  return { kind: 'transcribe', fileName: basename(path), bytes: audio.length, sha256: sha256(audio), audio: audio.toString('base64'), modifiedAt: new Date(modifiedMs).toISOString() };
 }
 
 /** Refuses a recording the fleet cannot carry, before it is read into memory. */
@@ -55,6 +61,8 @@ export interface DecodedFleetJob {
   /** The inbox file's extension: the offered name's, when short and plain, else `.wav`. */
   extension: string;
   audio: Buffer;
+  /** The recording's modification time on the offering box, when the offer says. */
+  modifiedMs?: number;
 }
 
 /** Checks an offer from the wire and returns its audio; every problem names the field and the offerer. */
@@ -74,6 +82,8 @@ export function decodeFleetJob(offer: Pick<JobOfferPayload, 'jobId' | 'attempt' 
   if (job.bytes > maxBytes) throw new Error(`${where}: ${job.bytes} bytes is over this box's limit of ${maxBytes} bytes; raise mqtt.fleet.maxAudioBytes here to match the offering box, or lower it there`);
   if (typeof job.audio !== 'string') throw new Error(`${where}: job.audio (base64 of the recording) is missing`);
   if (typeof job.sha256 !== 'string') throw new Error(`${where}: job.sha256 is missing`);
+  const modifiedMs = job.modifiedAt === undefined ? undefined : Date.parse(String(job.modifiedAt));
+  if (modifiedMs !== undefined && (typeof job.modifiedAt !== 'string' || !Number.isFinite(modifiedMs))) throw new Error(`${where}: job.modifiedAt must be an ISO 8601 time`);
   // A payload longer than its declared size would be is refused before it is decoded into memory.
   if (job.audio.length > Math.ceil(job.bytes / 3) * 4) {
     throw new Error(`${where}: job.audio holds ${job.audio.length} base64 characters, more than job.bytes (${job.bytes}) allows; the offer was damaged or altered on the way`);
@@ -85,7 +95,7 @@ export function decodeFleetJob(offer: Pick<JobOfferPayload, 'jobId' | 'attempt' 
   // Only a short plain extension survives: the file name itself never reaches the file system.
   const ext = extname(job.fileName).toLowerCase();
   const extension = /^\.[a-z0-9]{1,5}$/.test(ext) ? ext : '.wav';
-  return { localId, fileName: job.fileName, extension, audio };
+  return { localId, fileName: job.fileName, extension, audio, ...(modifiedMs !== undefined ? { modifiedMs } : {}) };
 }
 
 function sha256(data: Buffer): string {

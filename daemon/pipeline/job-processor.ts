@@ -5,7 +5,7 @@ import { detectFileSegments } from '../vad/detect-file.js';
 import type { SegmenterSettings } from '../vad/sensitivity.js';
 import type { SpeechSegment, VoiceDetector } from '../vad/types.js';
 import type { JobEnergy } from '../energy/job-energy.js';
-import { buildTranscript, transcriptId, type TranscriptPayload } from '../mqtt/payloads/transcript.js';
+import { buildTranscript, sharedTranscriptId, transcriptId, type TranscriptPayload } from '../mqtt/payloads/transcript.js';
 import type { Logger } from '../log/logger.js';
 import type { EnergySpan, IntensityNow, JobOutcome, SpeechRecognizer, TranscriptionJob, TranscriptPostProcessor, TranscriptSink } from './types.js';
 import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
@@ -49,7 +49,8 @@ export class JobInputError extends Error {
 /**
  * Runs one job end to end: audio → speech segments → ASR (batched) → plugins → transcript
  * payloads → the durable outbox. Transcript ids derive from the job id and the segment's
- * index, so a job re-run after a crash publishes the same ids and subscribers de-duplicate.
+ * index, so a job re-run after a crash publishes the same ids and subscribers de-duplicate;
+ * a fleet job's from its scope and the segment itself, the same on every box (idScope).
  */
 export class JobProcessor<S> {
   /**
@@ -90,7 +91,7 @@ export class JobProcessor<S> {
       if (batch.length === 0) return;
       const segments = batch;
       batch = [];
-      const published = await this.transcribeBatch(job, segments, index, progress?.generation ?? 0);
+      const published = await this.transcribeBatch(job, segments, index, progress?.generation ?? 0, fileDetector && this.cutOf(fileDetector));
       index += segments.length;
       segments.forEach((s, i) => {
         const t = published[i];
@@ -119,7 +120,7 @@ export class JobProcessor<S> {
     } else {
       const detector = fileDetector!;
       detector.reset();
-      progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: `${detector.name} ${JSON.stringify(this.options.vad)}` }, job.id, this.options.logger) : undefined;
+      progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: this.cutOf(detector) }, job.id, this.options.logger) : undefined;
       // The part before the last resume point is done and published: taken whole, not read again.
       const start = progress?.start ?? { sample: 0, kept: [] };
       start.kept.forEach(take);
@@ -188,8 +189,16 @@ export class JobProcessor<S> {
     return outcome;
   }
 
-  /** Transcribes and publishes a batch; returns each segment's transcript (undefined: no words). */
-  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number, generation: number): Promise<Array<TranscriptPayload | undefined>> {
+  /** The detector and segmenter settings that cut a file: another cut gives other segments. */
+  private cutOf(detector: VoiceDetector): string {
+    return `${detector.name} ${JSON.stringify(this.options.vad)}`;
+  }
+
+  /**
+   * Transcribes and publishes a batch; returns each segment's transcript (undefined: no words).
+   * `cut`: the file's cut (cutOf), for ids shared beyond this job (TranscriptionJob.idScope).
+   */
+  private async transcribeBatch(job: TranscriptionJob, segments: SpeechSegment[], firstIndex: number, generation: number, cut: string | undefined): Promise<Array<TranscriptPayload | undefined>> {
     const { siteId, plugins, sink, energy, carbon, logger } = this.options;
     const clock = this.options.clock ?? Date.now;
     const recognizer = await this.options.recognizer();
@@ -228,7 +237,7 @@ export class JobProcessor<S> {
         continue;
       }
       const transcript = buildTranscript({
-        id: transcriptId(siteId, job.sourceId, segmentKey(job.id, firstIndex + i, generation)),
+        id: job.idScope !== undefined && cut !== undefined ? sharedTranscriptId(job.idScope, { modelId: recognizer.id, cut, startSec: segment.startSec, endSec: segment.endSec }) : transcriptId(siteId, job.sourceId, segmentKey(job.id, firstIndex + i, generation)),
         jobId: job.id,
         ...(job.recording !== undefined ? { recording: job.recording } : {}),
         siteId,

@@ -47,6 +47,8 @@ export interface TranscriptionJob {
   recording?: string;
   /** Folders `path` must lie in when read (a path a remote caller named); see open-input.ts. */
   within?: string[];
+  /** Transcript ids derive from this and each segment, not from this box and job (see sharedTranscriptId). */
+  idScope?: string;
 }
 
 /** What `jobs export` and `jobs list` show of a finished job's transcripts. */

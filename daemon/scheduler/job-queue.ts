@@ -40,6 +40,11 @@ export interface JobSpec {
    * a remote caller named: checked at submit, and again at the read, hours later perhaps.
    */
   within?: string[];
+  /**
+   * What the transcripts' ids derive from instead of this box and job: a fleet job's scope
+   * (`fleet/<offerer>/<job id>`), the same on every box and attempt that runs it.
+   */
+  idScope?: string;
 }
 
 export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'priority'>> {
@@ -50,6 +55,7 @@ export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'prio
   sourceId?: string;
   recording?: string;
   within?: string[];
+  idScope?: string;
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
@@ -228,6 +234,7 @@ export class JobQueue implements Service {
     if (spec.sourceId !== undefined) job.sourceId = spec.sourceId;
     if (spec.recording !== undefined) job.recording = spec.recording;
     if (spec.within !== undefined) job.within = spec.within;
+    if (spec.idScope !== undefined) job.idScope = spec.idScope;
     await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(job));
     this.pendingJobs.set(id, job);
     return { job, state: 'pending', created: true };

@@ -50,10 +50,8 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
               try {
                 // Others write to spool folders: a link swapped in for a recording is refused.
                 const decode = { raw: config.raw ?? undefined, channel: config.channel, noFollow: true };
-                const info = (await openAudioFile(file.path, decode)).info;
-                // The recorder finished at mtime, so the recording began one duration earlier.
-                const startedAtMs = file.mtimeMs - (info.durationSec ?? 0) * 1000;
-                const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, startedAtMs, onSegment: (s) => deps.onSegment({ ...s, recording: file.name }) });
+                // Wall-clock times from the file: it began one duration before its last write.
+                const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, onSegment: (s) => deps.onSegment({ ...s, recording: file.name }) });
                 logger.info('spool file analysed', { file: file.name, durationSec: result.durationSec, segments: result.segments, kept: Number(result.keptFraction.toFixed(3)) });
               } finally {
                 await d.close();

@@ -1,4 +1,4 @@
-import { openAudioFile, type DecodeOptions } from '../audio/decode-file.js';
+import { openAudioFile, recordingStartMs, type DecodeOptions } from '../audio/decode-file.js';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
 import type { SegmenterSettings } from './sensitivity.js';
 import type { SpeechSegment, VoiceDetector } from './types.js';
@@ -9,7 +9,10 @@ export interface DetectFileOptions {
   detector: VoiceDetector;
   settings: SegmenterSettings;
   decode?: DecodeOptions;
-  /** Wall-clock time of the file's first sample (default: now). */
+  /**
+   * Wall-clock time of the file's first sample; by default the file's own (recordingStartMs:
+   * its modification time less its duration), the same however late or often it is read.
+   */
   startedAtMs?: number;
   /** Ends the read between chunks (throwing the signal's reason), e.g. when the daemon stops. */
   signal?: AbortSignal;
@@ -43,7 +46,7 @@ export const WARM_UP_SEC = 4;
 export async function detectFileSegments(path: string, options: DetectFileOptions): Promise<DetectFileResult> {
   const file = await openAudioFile(path, options.decode);
   const stream = new VadStream(options.sourceId, options.detector, options.settings);
-  const wallStart = options.startedAtMs ?? Date.now();
+  const wallStart = options.startedAtMs ?? recordingStartMs(file.info);
   let samples = 0;
   let segments = 0;
   let speechSec = 0;

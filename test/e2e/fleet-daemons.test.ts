@@ -1,6 +1,6 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -61,6 +61,9 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const clips = tempDir('earshot-fleet-clips-');
   const source = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   for (let i = 0; i < JOBS; i++) writeFileSync(join(clips, `clip-${String(i).padStart(2, '0')}.wav`), variant(source, 0.5 + (0.5 * i) / JOBS));
+  // Recorded a day ago: the takers date the transcripts by the offered file, not by when they ran it.
+  const recordedUntilMs = Math.floor(Date.now() / 1000 - 86_400) * 1000;
+  for (let i = 0; i < JOBS; i++) utimesSync(join(clips, `clip-${String(i).padStart(2, '0')}.wav`), recordedUntilMs / 1000, recordedUntilMs / 1000);
 
   // The group signs its messages, as a deployment on a shared broker should.
   const keyFile = join(tempDir('earshot-fleet-key-'), 'fleet.key');
@@ -179,26 +182,35 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const record = (await callDaemonUntyped('jobs.offers', {}, { socket: offerer.socket })) as { outstanding: string[]; done: Array<{ id: string; status: string; takenBy: string }> };
   t.same(record.outstanding, [], 'nothing outstanding on the offerer');
   t.same(record.done.map((r) => r.id).sort(), ids, 'the offerer recorded a result for each job');
-  const byId = new Map(transcripts.map((x) => [x.id, x]));
-  // Delivery is at-least-once: the SIGKILLed victim republishes, after its restart, what its
-  // outbox had not seen acknowledged. Such a repeat is the same payload under the same id (so
-  // subscribers de-duplicate it), and only the victim may repeat.
+  const staleJobs = new Set(held.map((h) => h.jobId));
+  const firstById = new Map<string, TranscriptPayload>();
+  for (const x of transcripts) if (!firstById.has(x.id)) firstById.set(x.id, x);
+  // Delivery is at-least-once. The SIGKILLed victim republishes, after its restart, what its
+  // outbox had not seen acknowledged: the same payload under the same id. And a job it held,
+  // once done by the next taker, comes again under the ids the victim gave the segments it
+  // published: a fleet job's ids are the job's, not the taker's. Subscribers drop either.
   const repeats = transcripts.filter((x, i) => transcripts.findIndex((y) => y.id === x.id) !== i);
-  for (const r of repeats) t.same(r, byId.get(r.id), `repeat of ${r.id} is the same payload`);
-  t.same([...new Set(repeats.map((r) => r.siteId))].filter((s) => s !== victimSite), [], `only the killed box repeated a delivery (${repeats.length} repeats)`);
+  for (const r of repeats) {
+    const first = firstById.get(r.id)!;
+    if (r.siteId === first.siteId) t.same(r, first, `repeat of ${r.id} by ${r.siteId} is the same payload`);
+    else t.ok(first.siteId === victimSite && staleJobs.has(jobIdOf(r.jobId!)) && r.text === first.text && r.startOffsetSec === first.startOffsetSec, `repeat of ${r.id}: a segment of a job the victim held, done again by ${r.siteId}, with the same words`);
+  }
+  t.same([...new Set(repeats.map((r) => (r.siteId === firstById.get(r.id)!.siteId ? r.siteId : firstById.get(r.id)!.siteId)))].filter((s) => s !== victimSite), [], `only the killed box's transcripts came again (${repeats.length} repeats)`);
+  const fleetTimes = transcripts.filter((x) => Date.parse(x.startedAt) > recordedUntilMs || Date.parse(x.startedAt) < recordedUntilMs - 60_000 || Date.parse(x.endedAt) > recordedUntilMs + 1);
+  t.same(fleetTimes.map((x) => `${x.recording} ${x.startedAt}–${x.endedAt}`), [], 'every transcript dated within its offered recording (which ended at its file time, a day ago)');
   const group = { group: GROUP, key: Buffer.from(readFileSync(keyFile, 'utf8').trim()) };
   const unsigned = [...done.map((d) => readFleetMessage(group, 'job-done', Buffer.from(JSON.stringify(d)))), ...grants.map((g) => readFleetMessage(group, 'job-grant', Buffer.from(JSON.stringify(g))))].filter((r) => 'problem' in r);
   t.same(unsigned, [], `every grant and result (${grants.length + done.length}) was signed with the group's key`);
-  const staleJobs = new Set(held.map((h) => h.jobId));
   for (const d of done) {
     const r = resultOf(d);
     t.ok(r.transcripts.length >= 1, `${d.jobId}: ${r.transcripts.length} transcripts`);
-    for (const tr of r.transcripts) t.equal(byId.get(tr.id)?.siteId, d.takenBy, `${d.jobId}: transcript ${tr.id} published by its taker`);
-    for (const tr of r.transcripts) t.match(byId.get(tr.id)?.recording, /^clip-\d\d\.wav$/, `${d.jobId}: the taker's transcript names the offered recording, not its local copy`);
-    const published = transcripts.filter((x) => x.jobId?.startsWith(`${d.jobId}.`));
-    // The victim may have published the held job's transcripts in the moment before it died.
+    for (const tr of r.transcripts) t.ok(transcripts.some((x) => x.id === tr.id && x.siteId === d.takenBy), `${d.jobId}: transcript ${tr.id} published by its taker`);
+    for (const tr of r.transcripts) t.match(firstById.get(tr.id)?.recording, /^clip-\d\d\.wav$/, `${d.jobId}: the taker's transcript names the offered recording, not its local copy`);
+    const published = transcripts.filter((x) => jobIdOf(x.jobId ?? '') === jobIdOf(d.jobId));
+    // The victim may have published the held job's transcripts in the moment before it died:
+    // under the ids the next taker gives the same segments.
     const extra = published.filter((x) => !r.transcripts.some((y) => y.id === x.id));
-    if (!staleJobs.has(d.jobId)) t.same(extra.map((x) => x.siteId), [], `${d.jobId}: no transcripts beyond its one run`);
+    t.same(extra.map((x) => `${x.siteId} ${x.startOffsetSec}`), [], `${d.jobId}: no transcripts beyond the segments of its one result`);
   }
 
   // The offering box dies right after offering: its offers are on disk and go out again at restart.

@@ -181,7 +181,7 @@ t.test('a damaged outbox log replays to entries that were written, never to anyt
 t.test('fleet offers from another box: a checked job with a plain local id and its exact audio, or a refusal that names the job', async (t) => {
   const maxBytes = 2048;
   const audio = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav')).subarray(0, 600);
-  const offer = { v: 1, jobId: 'clip-01', offeredBy: 'hq', attempt: 2, ts: '2026-11-25T10:00:00Z', claimBy: '2026-11-25T10:00:30Z', job: encodeFleetJob('/srv/spool/Meeting Room.WAV', audio, maxBytes) };
+  const offer = { v: 1, jobId: 'clip-01', offeredBy: 'hq', attempt: 2, ts: '2026-11-25T10:00:00Z', claimBy: '2026-11-25T10:00:30Z', job: encodeFleetJob('/srv/spool/Meeting Room.WAV', audio, maxBytes, Date.UTC(2026, 10, 25, 6, 0, 0)) };
   const seeds = [Buffer.from(JSON.stringify(offer)), Buffer.from(JSON.stringify({ ...offer, job: { ...offer.job, fileName: '../../etc/passwd', audio: '', bytes: 0 } }))];
   const unsigned = { group: 'office', key: null };
   const keyed = { group: 'office', key: Buffer.from('fuzz-fleet-key-0123456789-abcdefghijklmnopq') };

@@ -17,13 +17,13 @@ export interface FileJobHarness {
  * A real JobProcessor for file jobs around a loaded model, with the energy VAD, no plugins,
  * a fixed energy and carbon figure, and an outbox that keeps what it is given. `onPublish`
  * sees the count as each transcript arrives (to stop a run part-way); `modelId` may claim
- * another model's id; `detector` replaces the energy VAD.
+ * another model's id; `detector` replaces the energy VAD; `siteId` is the box's ('site').
  */
-export function fileJobProcessor(model: LoadedModel, o: { modelId?: string; onPublish?: (count: number) => void; vad?: SegmenterSettings; detector?: () => VoiceDetector } = {}): FileJobHarness {
+export function fileJobProcessor(model: LoadedModel, o: { modelId?: string; onPublish?: (count: number) => void; vad?: SegmenterSettings; detector?: () => VoiceDetector; siteId?: string } = {}): FileJobHarness {
   const published: TranscriptPayload[] = [];
   const logs: string[] = [];
   const processor = new JobProcessor<number>({
-    siteId: 'site',
+    siteId: o.siteId ?? 'site',
     recognizer: async () => ({ id: o.modelId ?? model.id, transcribeBatch: (segments, options) => model.transcribeBatch(segments, options) }),
     plugins: { hotwords: () => [], process: async (tr) => ({ text: tr.text, words: tr.words ?? [], applied: [], skipped: [] }) },
     sink: {

@@ -39,7 +39,7 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   });
 
   const wav = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
-  const offer = { v: PAYLOAD_VERSION, jobId: 'hq-meeting', offeredBy: 'hq', attempt: 1, job: { ...encodeFleetJob('meeting.wav', wav, 1 << 20) }, ts: new Date().toISOString(), claimBy: new Date(Date.now() + 60_000).toISOString() };
+  const offer = { v: PAYLOAD_VERSION, jobId: 'hq-meeting', offeredBy: 'hq', attempt: 1, job: { ...encodeFleetJob('meeting.wav', wav, 1 << 20, Date.now()) }, ts: new Date().toISOString(), claimBy: new Date(Date.now() + 60_000).toISOString() };
   let answered: string | undefined;
   let handBack: boolean | undefined;
   void bridge.runJob(offer).then(

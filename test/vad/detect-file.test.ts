@@ -1,12 +1,12 @@
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { detectFileSegments } from '../../daemon/vad/detect-file.js';
 import { EnergyDetector } from '../../daemon/vad/energy.js';
 import { SileroDetector } from '../../daemon/vad/silero.js';
 import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
 import type { SpeechSegment, VoiceDetector } from '../../daemon/vad/types.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 
 // Two espeak-ng utterances over pink noise at known offsets (make-fixtures.sh writes both files).
 const wav = join(fixturesDir, 'audio', 'speech-silence-speech.wav');
@@ -67,3 +67,17 @@ for (const [name, make] of detectors) {
     t.ok(Math.abs(past.durationSec - truth.durationSec) < 0.001);
   });
 }
+
+t.test('without a start time, segments are dated by the file: it ended at its last write, so it began one duration earlier, however late it is read', async (t) => {
+  const detector = new EnergyDetector();
+  t.teardown(() => detector.close());
+  const copy = join(tempDir('earshot-detect-time-'), 'recorded.wav');
+  copyFileSync(wav, copy);
+  const endedAtMs = Date.UTC(2026, 10, 25, 6, 0, 0);
+  utimesSync(copy, endedAtMs / 1000, endedAtMs / 1000);
+  const segments: SpeechSegment[] = [];
+  await detectFileSegments(copy, { sourceId: 'fixture', detector, settings: resolveSegmenterSettings(), onSegment: (s) => void segments.push(s) });
+  t.equal(segments.length, 2);
+  const beganMs = endedAtMs - truth.durationSec * 1000;
+  for (const s of segments) t.equal(s.startedAt, new Date(beganMs + s.startSec * 1000).toISOString(), `segment at ${s.startSec} s`);
+});

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PAYLOAD_VERSION } from './status.js';
+import { MODEL_SAMPLE_RATE } from '../../audio/types.js';
 
 /** One word or token with its time span, seconds from the start of the segment. */
 export interface TranscriptToken {
@@ -75,6 +76,18 @@ export function transcriptId(siteId: string, sourceId: string, jobId?: string): 
   const h = createHash('sha256').update(`${siteId}\0${sourceId}\0${jobId}`).digest('hex');
   // Shaped like a UUID so subscribers can store it in a uuid column.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * A transcript id for a segment of a job that may run on several boxes (a fleet job: on a
+ * taker that died, then on the next): the same on each for the same segment of the same
+ * audio, cut the same way and heard by the same model, so a subscriber drops the repeat.
+ * The cut and model are in it, since another box may cut or hear the audio otherwise: its
+ * text then comes under new ids, never under the ids of other words.
+ */
+export function sharedTranscriptId(scope: string, segment: { modelId: string; cut: string; startSec: number; endSec: number }): string {
+  const samples = (sec: number) => Math.round(sec * MODEL_SAMPLE_RATE);
+  return transcriptId(scope, segment.modelId, `${segment.cut}\0${samples(segment.startSec)}-${samples(segment.endSec)}`);
 }
 
 export function buildTranscript(input: TranscriptInput): TranscriptPayload {
