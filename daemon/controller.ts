@@ -23,6 +23,7 @@ import type { VadConfig } from './vad/build-sources.js';
 import { resolveSegmenterSettings } from './vad/sensitivity.js';
 import { createDetector } from './vad/create-detector.js';
 import { AsrRuntime, type ModelConfig } from './pipeline/asr-runtime.js';
+import { checkModelDir } from './pipeline/check-model-dir.js';
 import { JobProcessor } from './pipeline/job-processor.js';
 import { summarizeJobProgress } from './pipeline/job-progress.js';
 import { SegmentStore } from './pipeline/segment-store.js';
@@ -203,6 +204,7 @@ export class Controller {
       if (!isUnusablePath(err)) throw err;
       throw new ConfigFileError(`dataDir: cannot create ${this.options.config.dataDir}: ${(err as Error).message}`);
     }
+    checkModelDir((this.options.config.model as ModelConfig).dir);
     for (const service of this.services) {
       if (this.stopRequested) throw new StartInterrupted(service.name);
       this.log.debug(`starting ${service.name}`);

@@ -5,6 +5,8 @@ import { Controller } from './controller.js';
 import { LOG_LEVELS, LogSink, type LogLevel } from './log/logger.js';
 import { packageVersion } from './paths.js';
 import { SystemdNotifier } from './systemd/notify.js';
+import { checkModelDir } from './pipeline/check-model-dir.js';
+import type { ModelConfig } from './pipeline/asr-runtime.js';
 
 /** sysexits(3): configuration error. systemd's RestartPreventExitStatus keeps it from looping. */
 export const EX_CONFIG = 78;
@@ -63,6 +65,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     return EX_CONFIG;
   }
   if (args.check) {
+    try {
+      // The files the config names that are checked before the start does anything else.
+      checkModelDir((config.model as ModelConfig).dir);
+    } catch (err) {
+      process.stderr.write(`earshotd: ${(err as Error).message}\n`);
+      return EX_CONFIG;
+    }
     process.stdout.write(`${file ?? '(defaults)'}: valid\n`);
     return 0;
   }

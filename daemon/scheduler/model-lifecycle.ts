@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { JobRecord } from './job-queue.js';
+import { MODEL_UNAVAILABLE } from '../shortage/transient-errors.js';
 
 /**
  * What the ASR engine implements for the scheduler: load and unload its model, run one
@@ -237,7 +238,14 @@ export class ModelLifecycle<Result = unknown> {
     // Counted before any await when the model is loaded, so no unload queued meanwhile can
     // find the model idle and pull it from under this job.
     if (this.current === 'loaded' && this.runtime.loaded()) this.wantedThreads = options.threads;
-    else await this.ensureLoaded('on demand', options.threads);
+    else {
+      try {
+        await this.ensureLoaded('on demand', options.threads);
+      } catch (err) {
+        // Not the job's fault: it waits for the model instead of failing (a shortage keeps its own code in the cause).
+        throw Object.assign(new Error(`the model could not be loaded: ${(err as Error).message}`, { cause: err }), { code: MODEL_UNAVAILABLE });
+      }
+    }
     this.inFlight++;
     try {
       return await this.runtime.run(job, options);

@@ -13,10 +13,17 @@ const SHORTAGE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EMFILE', 'ENFILE', 'ENOMEM'
  */
 export const STOPPED_BY_SIGNAL = 'ERR_STOPPED_BY_SIGNAL';
 
+/**
+ * The model could not be loaded for a job (its files gone or damaged since the start, or
+ * onnxruntime refusing them): the daemon's problem, not the recording's. The job waits, and
+ * runs once an operator has mended the model, instead of failing for good.
+ */
+export const MODEL_UNAVAILABLE = 'ERR_MODEL_UNAVAILABLE';
+
 export function transientCode(err: unknown): string | undefined {
   for (const e of errorChain(err, 4)) {
     const code = String((e as NodeJS.ErrnoException).code);
-    if (SHORTAGE_CODES.has(code) || code === STOPPED_BY_SIGNAL) return code;
+    if (SHORTAGE_CODES.has(code) || code === STOPPED_BY_SIGNAL || code === MODEL_UNAVAILABLE) return code;
   }
   return undefined;
 }
@@ -29,5 +36,6 @@ export function isTransient(err: unknown): boolean {
 export function transientReason(err: unknown): string {
   const code = transientCode(err);
   if (code === STOPPED_BY_SIGNAL) return 'a helper process was stopped by a signal (the service or the box stopping)';
+  if (code === MODEL_UNAVAILABLE) return 'the model could not be loaded (see the error; mend model.dir or its files)';
   return `out of a resource (${code ?? 'unknown'})`;
 }

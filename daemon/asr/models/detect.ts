@@ -48,7 +48,7 @@ function familyFromMetadata(meta: Map<string, string>): ModelFamily | null {
 }
 
 export function detectModel(dir: string): ModelLayout {
-  if (!existsSync(dir)) throw new Error(`${dir}: model directory not found; install a model (earshot model install) or pass --model DIR`);
+  if (!existsSync(dir)) throw new Error(`${dir}: model directory not found; install a model (earshot model install) and name its folder`);
   const card = readModelCard(dir);
   const name = MODEL_FILES.find((f) => existsSync(join(dir, f)));
   if (!name) {
