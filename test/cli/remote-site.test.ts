@@ -24,6 +24,8 @@ t.test('any daemon command acts on a remote site with --site over MQTT, signed w
   chmodSync(wrongKey, 0o600);
   const refused = await runCli(['status', '--site', 'branch-9', '--broker', broker, '--key-file', wrongKey]);
   t.not(refused.code, 0, 'a command signed with another key gets no answer');
+  t.match(refused.stderr, /no reply from site branch-9[^]*the key \(--key-file\) differs/, 'the timeout names the likely causes');
+  t.match(daemon.output(), /remote command refused \(unauthorized\): bad signature/, 'the daemon logs why');
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0);
 });

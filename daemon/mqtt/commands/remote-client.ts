@@ -4,6 +4,7 @@ import type { MqttConfig } from '../config.js';
 import { buildClientOptions } from '../client-options.js';
 import { siteTopics, TOPIC_QOS } from '../topics.js';
 import type { ReplyPayload } from '../payloads/command.js';
+import { readPayload } from '../payload-schemas.js';
 import { signCommand } from './signature.js';
 
 export interface RemoteCallOptions {
@@ -26,9 +27,28 @@ export class RemoteCommandError extends Error {
 }
 
 /**
+ * Why a site may not answer: it replies only to commands it accepted, and says nothing to
+ * the sender about one it refused (its log does), so a timeout stands for every refusal.
+ */
+function noReplyMessage(options: RemoteCallOptions, ignored: number): string {
+  return [
+    `no reply from site ${options.siteId} within ${options.timeoutMs} ms. A site answers only the commands it accepts; likely causes:`,
+    '  - earshotd there is not running, or not connected to this broker',
+    '  - mqtt.commands.enabled is off there',
+    "  - the key (--key-file) differs from the site's mqtt.commands.keyFile",
+    `  - no box has site id ${options.siteId} (--site)`,
+    "  - this machine's clock and the box's differ by more than its mqtt.commands.maxSkewSec",
+    'The site logs each command it refuses, with the reason (earshot:mqtt:cmd).',
+    ...(ignored > 0 ? [`${ignored} message(s) on the reply topic were ignored: not a valid reply to this command.`] : []),
+  ].join('\n');
+}
+
+/**
  * Calls a control-API method on a remote site over MQTT: subscribes to the reply topic
  * first (so a fast answer is not missed), publishes the signed command, and resolves with
  * the reply's data. Used by `earshot mqtt call` and by any CLI command given `--site`.
+ * Only a reply that matches schemas/reply.schema.json and names this request counts:
+ * anything else on the topic (not from the site) is skipped, not taken as the answer.
  */
 export async function callRemote(verb: string, params: Record<string, unknown>, options: RemoteCallOptions): Promise<unknown> {
   const topics = siteTopics(options.siteId);
@@ -38,18 +58,17 @@ export async function callRemote(verb: string, params: Record<string, unknown>, 
   try {
     const replyTopic = topics.reply(cmd.requestId);
     const reply = new Promise<ReplyPayload>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new RemoteCommandError('timeout', `no reply from site ${options.siteId} within ${options.timeoutMs} ms; is earshotd running there with mqtt.commands.enabled, and the same key?`)),
-        options.timeoutMs,
-      );
+      let ignored = 0;
+      const timer = setTimeout(() => reject(new RemoteCommandError('timeout', noReplyMessage(options, ignored))), options.timeoutMs);
       client.on('message', (topic, payload) => {
         if (topic !== replyTopic) return;
-        clearTimeout(timer);
-        try {
-          resolve(JSON.parse(payload.toString('utf8')) as ReplyPayload);
-        } catch {
-          reject(new RemoteCommandError('malformed', `site ${options.siteId} sent a reply that is not JSON`));
+        const read = readPayload<ReplyPayload>('reply', payload);
+        if ('problem' in read || read.value.requestId !== cmd.requestId) {
+          ignored += 1;
+          return;
         }
+        clearTimeout(timer);
+        resolve(read.value);
       });
     });
     await client.subscribeAsync(replyTopic, { qos: 1 });

@@ -32,9 +32,13 @@ const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
 /**
  * `earshot/<siteId>/cmd/<verb>` → `reply/<requestId>`. Every command is checked in this
  * order — shape, HMAC signature, freshness and nonce — and only then handed to the
- * dispatcher; anything refused is logged with the reason and answered with an error reply
- * (when it names a usable request id), never acted on. The nonce is recorded only after the
- * signature checks, so unsigned noise cannot fill the replay memory.
+ * dispatcher; anything refused is counted and logged with the reason (at a bounded rate),
+ * never acted on and never answered. Only a command that passed every check gets a reply:
+ * an answer to anything else would let a client without the key put an error on a real
+ * caller's reply topic (republishing its command with a broken signature, or replaying it),
+ * ahead of the real answer, and make the daemon publish one message under its trusted
+ * namespace for each forged one. The nonce is recorded only after the signature checks, so
+ * unsigned noise cannot fill the replay memory.
  */
 export class RemoteCommands {
   private guard: ReplayGuard | null = null;
@@ -85,15 +89,16 @@ export class RemoteCommands {
       return this.refuse('malformed', verb, null, 'payload is not JSON');
     }
     const requestId = typeof (body as { requestId?: unknown })?.requestId === 'string' ? (body as { requestId: string }).requestId : null;
-    const replyTo = requestId && REQUEST_ID.test(requestId) ? requestId : null;
+    // Named in the log only, to match a refusal with the caller's timeout; never replied to.
+    const named = requestId && REQUEST_ID.test(requestId) ? requestId : null;
     const errors = payloadErrors('command', body);
-    if (errors.length > 0) return this.refuse('malformed', verb, replyTo, `does not match schemas/command.schema.json: ${errors.join('; ')}`);
+    if (errors.length > 0) return this.refuse('malformed', verb, named, `does not match schemas/command.schema.json: ${errors.join('; ')}`);
     const cmd = body as CommandPayload;
-    if (!signatureValid(this.options.key, this.options.siteId, verb, cmd)) return this.refuse('unauthorized', verb, replyTo, 'bad signature');
+    if (!signatureValid(this.options.key, this.options.siteId, verb, cmd)) return this.refuse('unauthorized', verb, named, 'bad signature');
     const verdict = this.guard?.check(cmd.ts, cmd.nonce) ?? 'stale';
     if (verdict !== 'ok') {
       const why = verdict === 'stale' ? `timestamp ${new Date(cmd.ts).toISOString()} is outside ±${this.options.maxSkewSec} s of this box's clock or before the daemon started` : `nonce ${cmd.nonce} was already used`;
-      return this.refuse(verdict, verb, replyTo, why);
+      return this.refuse(verdict, verb, named, why);
     }
     this.counts.accepted += 1;
     log.info('remote command accepted', { verb, requestId: cmd.requestId });
@@ -109,11 +114,9 @@ export class RemoteCommands {
     await this.sendReply(reply);
   }
 
-  private async refuse(reason: RejectReason, verb: string, requestId: string | null, detail: string): Promise<void> {
+  private refuse(reason: RejectReason, verb: string, requestId: string | null, detail: string): void {
     this.counts.rejected[reason] += 1;
     this.refusals.warn(`remote command refused (${reason}): ${detail}`, { verb, requestId: requestId ?? undefined });
-    if (!requestId) return;
-    await this.sendReply({ v: PAYLOAD_VERSION, requestId, status: 'error', error: { code: reason, message: `command refused: ${reason}` } });
   }
 
   private async sendReply(reply: ReplyPayload): Promise<void> {

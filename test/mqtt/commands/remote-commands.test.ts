@@ -10,8 +10,10 @@ import { callRemote } from '../../../daemon/mqtt/commands/remote-client.js';
 import type { ReplyPayload } from '../../../daemon/mqtt/payloads/command.js';
 import { payloadErrors } from '../../../daemon/mqtt/payload-schemas.js';
 import { tempDir } from '../../helpers/paths.js';
+import { waitFor } from '../../helpers/daemon-process.js';
 import { mqttTestConfig } from '../helpers/config.js';
 import { TestSubscriber } from '../helpers/subscriber.js';
+import { Mosquitto } from '../../helpers/mosquitto.js';
 
 const KEY = 'test-shared-key-0123456789-abcdefghij';
 
@@ -22,8 +24,8 @@ function keyFile(mode = 0o600, body = KEY): string {
   return f;
 }
 
-/** A daemon with a real control API holding one piece of state a command can change. */
-async function daemon(t: Test, enabled: boolean) {
+/** A daemon with a real control API holding one piece of state a command can change; on its embedded broker unless given another. */
+async function daemon(t: Test, enabled: boolean, brokerUrl?: string) {
   const lines: string[] = [];
   const logs = new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l), syslogPrefix: false });
   const control = new ControlServer({ config: { socket: '/nonexistent/unused.sock', mode: '0660', maxRequestBytes: 1 << 20, requestTimeoutMs: 5000, maxConnections: 64 }, logger: silentLogger });
@@ -36,7 +38,7 @@ async function daemon(t: Test, enabled: boolean) {
     },
   });
   const service = new MqttService({
-    config: mqttTestConfig({ embedded: { port: 0 }, commands: { enabled, keyFile: keyFile(), maxSkewSec: 30 }, telemetryIntervalSec: 0 }),
+    config: mqttTestConfig({ ...(brokerUrl ? { url: brokerUrl } : { embedded: { port: 0 } }), commands: { enabled, keyFile: keyFile(), maxSkewSec: 30 }, telemetryIntervalSec: 0 }),
     siteId: 'lab-cmd',
     version: '0.0.0-test',
     logger: logs.logger('mqtt'),
@@ -49,9 +51,9 @@ async function daemon(t: Test, enabled: boolean) {
   });
   await service.start();
   t.teardown(() => service.stop());
-  const url = service.embeddedBrokerAddress()!.url;
+  const url = brokerUrl ?? service.embeddedBrokerAddress()!.url;
   const remote = { config: mqttTestConfig({ protocolVersion: 4 }), brokerUrl: url, siteId: 'lab-cmd', timeoutMs: 3000 };
-  return { service, budget, lines, url, remote };
+  return { service, control, budget, lines, url, remote };
 }
 
 t.test('a signed command runs through the control API and is answered', async (t) => {
@@ -66,71 +68,133 @@ t.test('a signed command runs through the control API and is answered', async (t
   t.match(d.service.state().commands, { accepted: 3 });
 });
 
-t.test('unsigned, wrongly signed, replayed, stale and cross-site commands change nothing and are logged', async (t) => {
+/** A client on the broker that sends whatever it is given to `cmd/<verb>` of the test site. */
+async function sender(t: Test, url: string) {
+  const pub = await mqtt.connectAsync(url);
+  t.teardown(() => pub.endAsync(true));
+  return (verb: string, body: unknown) => pub.publishAsync(`earshot/lab-cmd/cmd/${verb}`, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+}
+
+/** Commands the daemon has accepted or refused so far. */
+function handled(d: { service: MqttService }): number {
+  const s = d.service.state().commands!;
+  return s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0);
+}
+
+t.test('unsigned, wrongly signed, replayed, stale and cross-site commands change nothing, are logged and get no reply', async (t) => {
   const d = await daemon(t, true);
   const sub = await TestSubscriber.connect(d.url, 'earshot/lab-cmd/reply/+');
   t.teardown(() => sub.close());
-  const pub = await mqtt.connectAsync(d.url);
-  t.teardown(() => pub.endAsync(true));
-  const send = (verb: string, body: unknown) => pub.publishAsync(`earshot/lab-cmd/cmd/${verb}`, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
-  const replyFor = async (requestId: string) => {
-    await sub.waitFor((m) => m.some((x) => x.topic.endsWith(`/reply/${requestId}`)), 3000, `reply to ${requestId}`);
-    const r = sub.messages.find((x) => x.topic.endsWith(`/reply/${requestId}`))!.json<ReplyPayload>();
-    t.same(payloadErrors('reply', r), [], 'reply validates');
-    return r;
-  };
+  const send = await sender(t, d.url);
   const key = Buffer.from(KEY);
 
   // A good one first, kept for the replay below.
   const good = signCommand(key, 'lab-cmd', 'budget.set', { watts: 20 }, { requestId: 'good-000001' });
   await send('budget.set', good);
-  t.match(await replyFor('good-000001'), { status: 'ok', data: { watts: 20 } });
   const legit = signCommand(key, 'lab-cmd', 'budget.set', { watts: 30 }, { requestId: 'good-000002' });
   await send('budget.set', legit);
-  await replyFor('good-000002');
+  await sub.waitFor((m) => m.length === 2, 3000, 'the two good replies');
   t.equal(d.budget.watts, 30);
 
   const { sig: _sig, ...unsigned } = signCommand(key, 'lab-cmd', 'budget.set', { watts: 1 }, { requestId: 'unsigned-01' });
   await send('budget.set', unsigned);
-  t.match(await replyFor('unsigned-01'), { status: 'error', error: { code: 'malformed' } });
-
-  const wrongKey = signCommand(Buffer.from('an-attacker-guess-000000000000000000'), 'lab-cmd', 'budget.set', { watts: 2 }, { requestId: 'wrongkey-01' });
-  await send('budget.set', wrongKey);
-  t.match(await replyFor('wrongkey-01'), { status: 'error', error: { code: 'unauthorized' } });
-
-  const tampered = { ...signCommand(key, 'lab-cmd', 'budget.set', { watts: 25 }, { requestId: 'tamper-0001' }), params: { watts: 3 } };
-  await send('budget.set', tampered);
-  t.match(await replyFor('tamper-0001'), { status: 'error', error: { code: 'unauthorized' } });
-
-  const otherSite = signCommand(key, 'lab-other', 'budget.set', { watts: 4 }, { requestId: 'othersite-1' });
-  await send('budget.set', otherSite);
-  t.match(await replyFor('othersite-1'), { status: 'error', error: { code: 'unauthorized' } });
-
-  const stale = signCommand(key, 'lab-cmd', 'budget.set', { watts: 5 }, { requestId: 'stale-00001', now: Date.now() - 10 * 60_000 });
-  await send('budget.set', stale);
-  t.match(await replyFor('stale-00001'), { status: 'error', error: { code: 'stale' } });
-
+  await send('budget.set', signCommand(Buffer.from('an-attacker-guess-000000000000000000'), 'lab-cmd', 'budget.set', { watts: 2 }, { requestId: 'wrongkey-01' }));
+  await send('budget.set', { ...signCommand(key, 'lab-cmd', 'budget.set', { watts: 25 }, { requestId: 'tamper-0001' }), params: { watts: 3 } });
+  await send('budget.set', signCommand(key, 'lab-other', 'budget.set', { watts: 4 }, { requestId: 'othersite-1' }));
+  await send('budget.set', signCommand(key, 'lab-cmd', 'budget.set', { watts: 5 }, { requestId: 'stale-00001', now: Date.now() - 10 * 60_000 }));
   // The exact bytes of the first good command, again.
-  sub.messages.length = 0;
   await send('budget.set', good);
-  t.match(await replyFor('good-000001'), { status: 'error', error: { code: 'replayed' } });
-
   await send('budget.set', 'not json at all');
-  await sub.waitFor(() => d.lines.some((l) => l.includes('payload is not JSON')), 3000, 'log of the non-JSON command');
+  await waitFor(() => handled(d) === 9, 3000, 'all nine commands handled');
 
   t.equal(d.budget.watts, 30, 'nothing changed the state');
+  t.same(
+    sub.messages.map((m) => [m.topic, m.json<ReplyPayload>().status]),
+    [
+      ['earshot/lab-cmd/reply/good-000001', 'ok'],
+      ['earshot/lab-cmd/reply/good-000002', 'ok'],
+    ],
+    'only the accepted commands were answered',
+  );
+  for (const m of sub.messages) t.same(payloadErrors('reply', m.json()), [], 'reply validates');
   const stats = d.service.state().commands!;
   t.same(stats, { accepted: 2, rejected: { malformed: 2, unauthorized: 3, stale: 1, replayed: 1 } });
   const log = d.lines.join('\n');
   for (const reason of ['malformed', 'unauthorized', 'stale', 'replayed']) t.match(log, new RegExp(`WARN  earshot:mqtt:cmd remote command refused \\(${reason}\\)`), `${reason} is logged`);
   t.match(log, /refused \(replayed\): nonce .* was already used/);
+  t.match(log, /payload is not JSON/);
   t.notMatch(log, new RegExp(KEY), 'the key never appears in the log');
+});
+
+t.test('a client without the key that republishes every command, broken or replayed, cannot make it look refused', async (t) => {
+  const d = await daemon(t, true);
+  const sub = await TestSubscriber.connect(d.url, 'earshot/lab-cmd/reply/+');
+  t.teardown(() => sub.close());
+  // Mallory sees each command on the broker and sends it back three ways, with the
+  // caller's requestId: with a broken signature, verbatim (a replay), and made malformed.
+  const mallory = await mqtt.connectAsync(d.url, { clientId: 'mallory' });
+  t.teardown(() => mallory.endAsync(true));
+  const seen = new Set<string>();
+  let echoed = 0;
+  mallory.on('message', (topic, payload) => {
+    if (seen.has(payload.toString())) return;
+    const cmd = JSON.parse(payload.toString()) as Record<string, unknown>;
+    const copies = [{ ...cmd, sig: 'f'.repeat(64) }, cmd, { ...cmd, nonce: 'short' }].map((c) => JSON.stringify(c));
+    for (const c of copies) seen.add(c);
+    for (const c of copies) void mallory.publishAsync(topic, c, { qos: 1 }).then(() => (echoed += 1));
+  });
+  await mallory.subscribeAsync('earshot/lab-cmd/cmd/+', { qos: 1 });
+
+  const key = Buffer.from(KEY);
+  for (const watts of [20, 21, 22]) t.same(await callRemote('budget.set', { watts }, { ...d.remote, key }), { watts }, `the caller gets the real answer (${watts} W)`);
+  await waitFor(() => echoed === 9 && handled(d) === 12, 3000, "Mallory's nine copies handled");
+  await sub.waitFor((m) => m.length >= 3, 3000, 'the three replies');
+  t.equal(d.budget.watts, 22);
+  t.equal(sub.messages.length, 3, 'one reply per command, none for the copies');
+  for (const m of sub.messages) t.match(m.json<ReplyPayload>(), { status: 'ok' });
+  t.same(d.service.state().commands, { accepted: 3, rejected: { malformed: 3, unauthorized: 3, stale: 0, replayed: 3 } });
+
+  // A flood of forged commands, each naming a request id, is not turned into a flood of replies.
+  await mallory.unsubscribeAsync('earshot/lab-cmd/cmd/+');
+  const send = await sender(t, d.url);
+  for (let i = 0; i < 300; i++) await send('budget.set', { ...signCommand(key, 'lab-cmd', 'budget.set', { watts: 1 }, { requestId: `forged-${String(i).padStart(4, '0')}` }), sig: '0'.repeat(64) });
+  await waitFor(() => handled(d) === 312, 5000, 'the 300 forged commands handled');
+  // A reply to any of them would reach the subscriber before the answer to this one.
+  await callRemote('budget.set', { watts: 23 }, { ...d.remote, key });
+  await sub.waitFor((m) => m.length >= 4, 3000, 'the last reply');
+  t.equal(sub.messages.length, 4, 'the daemon published nothing for them, only the answer to the next real command');
+  t.match(sub.messages[3]!.json<ReplyPayload>(), { status: 'ok', data: { watts: 23 } });
+});
+
+t.test('on a broker where anyone may publish to reply/, the caller skips what is not a reply to its command', async (t) => {
+  const broker = await new Mosquitto({ persistence: false }).start();
+  t.teardown(() => broker.stop());
+  const d = await daemon(t, true, broker.url);
+  // The method answers only once Mallory has had her say, so her messages come first.
+  let malloryDone!: () => void;
+  const spoken = new Promise<void>((resolve) => (malloryDone = resolve));
+  d.control.registerUntyped('slow.echo', {
+    handler: async () => {
+      await spoken;
+      return 'the real answer';
+    },
+  });
+  const mallory = await mqtt.connectAsync(broker.url, { clientId: 'mallory' });
+  t.teardown(() => mallory.endAsync(true));
+  mallory.on('message', (_topic, payload) => {
+    const requestId = (JSON.parse(payload.toString()) as { requestId: string }).requestId;
+    const topic = `earshot/lab-cmd/reply/${requestId}`;
+    const junk = ['not json', JSON.stringify({ v: 1, requestId: 'someone-else', status: 'ok', data: 'forged' }), JSON.stringify({ status: 'error', error: 'refused' })];
+    void Promise.all(junk.map((j) => mallory.publishAsync(topic, j, { qos: 1 }))).then(() => malloryDone());
+  });
+  await mallory.subscribeAsync('earshot/lab-cmd/cmd/+', { qos: 1 });
+  t.equal(await callRemote('slow.echo', {}, { ...d.remote, key: Buffer.from(KEY) }), 'the real answer');
 });
 
 t.test('commands are off by default: a signed command gets no reply and changes nothing', async (t) => {
   const d = await daemon(t, false);
   t.equal(d.service.state().commands, null);
-  await t.rejects(callRemote('budget.set', { watts: 99 }, { ...d.remote, key: Buffer.from(KEY), timeoutMs: 600 }), { code: 'timeout' });
+  await t.rejects(callRemote('budget.set', { watts: 99 }, { ...d.remote, key: Buffer.from(KEY), timeoutMs: 600 }), { code: 'timeout', message: /no reply from site lab-cmd within 600 ms[^]*mqtt\.commands\.enabled is off there[^]*the key \(--key-file\) differs[^]*clock/ });
   t.equal(d.budget.watts, 10);
 });
 

@@ -7,7 +7,7 @@ import { failCommand } from '../../errors.js';
 export default class MqttCall extends Command {
   static override summary = 'Run a control-API method on a remote site over MQTT (signed with the shared command key).';
   static override description =
-    'Publishes a signed command on earshot/<site>/cmd/<method> and prints the reply from earshot/<site>/reply/<requestId>. The remote daemon must have mqtt.commands.enabled and the same key. TLS and broker credentials come from the mqtt section of --config.';
+    'Publishes a signed command on earshot/<site>/cmd/<method> and prints the reply from earshot/<site>/reply/<requestId>. The remote daemon must have mqtt.commands.enabled and the same key; it answers only commands it accepts, so a wrong key, site id or clock shows as a timeout (its log says why). TLS and broker credentials come from the mqtt section of --config.';
   static override enableJsonFlag = true;
   static override args = {
     method: Args.string({ description: 'control method, e.g. status, budget.set', required: true }),
@@ -47,14 +47,7 @@ export default class MqttCall extends Command {
 }
 
 function hintFor(code: string): string {
-  switch (code) {
-    case 'unauthorized':
-      return 'the key differs from the remote mqtt.commands.keyFile, or --site names another site';
-    case 'stale':
-      return "this machine's clock differs from the remote box's by more than mqtt.commands.maxSkewSec";
-    case 'timeout':
-      return 'check that the remote daemon runs, is connected to this broker and has mqtt.commands.enabled';
-    default:
-      return 'see the remote daemon log (earshot:mqtt:cmd)';
-  }
+  // A site never answers a command it refused (bad key, site or clock): those end in a timeout.
+  if (code === 'timeout') return '`earshot mqtt test` checks the broker; the remote log (earshot:mqtt:cmd) names each refused command and why';
+  return 'see the remote daemon log (earshot:mqtt:cmd)';
 }
