@@ -3,6 +3,7 @@ import { ConfigError, configFileErrorIn } from './config/errors.js';
 import { loadConfig } from './config/load.js';
 import { Controller } from './controller.js';
 import { LOG_LEVELS, LogSink, type LogLevel } from './log/logger.js';
+import { throttledWarnings } from './log/throttled-warnings.js';
 import { packageVersion } from './paths.js';
 import { SystemdNotifier } from './systemd/notify.js';
 import { checkModelDir } from './pipeline/check-model-dir.js';
@@ -130,9 +131,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       log.error('uncaught exception; stopping', { err, stack: err.stack });
       void stop('uncaught exception', EX_SOFTWARE).then(resolve);
     });
+    // A promise a service forgot to handle: log it loudly, keep serving. At a bounded rate:
+    // if what rejects is driven by messages from the network, the sender sets the pace.
+    const rejections = throttledWarnings(log, 'unhandled promise rejections');
     process.on('unhandledRejection', (reason) => {
-      // A promise a service forgot to handle: log it loudly, keep serving.
-      log.error('unhandled promise rejection', { err: reason instanceof Error ? reason : String(reason) });
+      rejections.error('unhandled promise rejection', { err: reason instanceof Error ? reason : String(reason) });
     });
   });
 

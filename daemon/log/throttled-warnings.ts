@@ -10,14 +10,17 @@ import { RateLimit } from './rate-limit.js';
  */
 export interface ThrottledWarnings {
   warn(message: LogMessage, fields?: LogFields): void;
+  /** The same budget, at ERROR: for a fault that can repeat at someone else's pace. */
+  error(message: LogMessage, fields?: LogFields): void;
 }
 
 export function throttledWarnings(logger: Logger, what: string, perSecond = 5, burst = 20, now?: () => number): ThrottledWarnings {
   const limit = new RateLimit(perSecond, burst, now);
-  return {
-    warn(message, fields) {
-      if (limit.take()) logger.warn(message, fields);
-      else limit.reportDrops((n) => logger.warn(`${n} more ${what} not logged in the last second (rate limited)`));
-    },
-  };
+  const at =
+    (level: 'warn' | 'error') =>
+    (message: LogMessage, fields?: LogFields): void => {
+      if (limit.take()) logger[level](message, fields);
+      else limit.reportDrops((n) => logger[level](`${n} more ${what} not logged in the last second (rate limited)`));
+    };
+  return { warn: at('warn'), error: at('error') };
 }

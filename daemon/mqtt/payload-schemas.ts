@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { packageRoot } from '../paths.js';
+import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth.js';
 
 /** The published payload schemas, by file stem in `schemas/`. */
 export const PAYLOAD_SCHEMAS = ['status', 'transcript', 'partial', 'telemetry', 'command', 'reply', 'job', 'job-claim', 'job-grant', 'job-done'] as const;
@@ -27,8 +28,14 @@ function validators(): Map<PayloadSchemaName, ValidateFunction> {
   return map;
 }
 
-/** Problems of `value` against `schemas/<name>.schema.json`, as `path: message` lines; empty when valid. */
+/**
+ * Problems of `value` against `schemas/<name>.schema.json`, as `path: message` lines; empty
+ * when valid. A value nested deeper than any of ours is refused first, whatever its schema
+ * leaves open (command params, a fleet job), so nothing that walks a valid payload
+ * recursively (signature checks) can be made to exhaust the stack.
+ */
 export function payloadErrors(name: PayloadSchemaName, value: unknown): string[] {
+  if (nestedDeeperThan(value, MAX_JSON_DEPTH)) return [`/: nested deeper than ${MAX_JSON_DEPTH} levels`];
   const validate = validators().get(name)!;
   if (validate(value)) return [];
   return (validate.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message ?? 'invalid'}`);

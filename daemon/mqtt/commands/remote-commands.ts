@@ -47,9 +47,11 @@ export class RemoteCommands {
 
   /** Refusals are counted in stats(); the log gets them at a pace the sender cannot set. */
   private readonly refusals: ThrottledWarnings;
+  private readonly failures: ThrottledWarnings;
 
   constructor(private readonly options: RemoteCommandsOptions) {
     this.refusals = throttledWarnings(options.logger, 'refused remote commands');
+    this.failures = throttledWarnings(options.logger, 'remote command failures');
   }
 
   async start(): Promise<void> {
@@ -57,7 +59,9 @@ export class RemoteCommands {
     this.guard = new ReplayGuard(this.options.maxSkewSec * 1000, Date.now());
     const prefix = topics.cmd('x').slice(0, -1);
     this.handler = (topic, payload) => {
-      if (topic.startsWith(prefix)) void this.handle(lastLevel(topic), payload);
+      // Nothing a sender puts in a command may escape as an unhandled rejection (logged
+      // unthrottled, once per message): whatever handle() did not foresee is logged here.
+      if (topic.startsWith(prefix)) this.handle(lastLevel(topic), payload).catch((err: unknown) => this.failures.error('remote command could not be handled', { topic, err }));
     };
     const connection = this.options.connection;
     connection.onMessage(this.handler);

@@ -166,6 +166,28 @@ t.test('a client without the key that republishes every command, broken or repla
   t.match(sub.messages[3]!.json<ReplyPayload>(), { status: 'ok', data: { watts: 23 } });
 });
 
+t.test('commands nested thousands deep are refused as malformed, each counted, none escaping the handler', async (t) => {
+  const d = await daemon(t, true);
+  const send = await sender(t, d.url);
+  const escaped: unknown[] = [];
+  const onRejection = (reason: unknown) => escaped.push(reason);
+  process.on('unhandledRejection', onRejection);
+  t.teardown(() => void process.off('unhandledRejection', onRejection));
+  const signed = signCommand(Buffer.from(KEY), 'lab-cmd', 'budget.set', { watts: 40 });
+  const deep = '{"a":'.repeat(3000) + '1' + '}'.repeat(3000);
+  // The signature and the rest are right; only the params are a stack-exhausting tower.
+  for (let i = 0; i < 50; i++) await send('budget.set', JSON.stringify({ ...signed, nonce: `deep-nonce-${String(i).padStart(8, '0')}`, params: '@' }).replace('"@"', deep));
+  await waitFor(() => handled(d) === 50, 5000, 'the 50 deep commands handled');
+  t.same(d.service.state().commands, { accepted: 0, rejected: { malformed: 50, unauthorized: 0, stale: 0, replayed: 0 } });
+  t.match(d.lines.join('\n'), /refused \(malformed\): does not match schemas\/command\.schema\.json: \/: nested deeper than 32 levels/);
+  const refusals = d.lines.filter((l) => l.includes('refused (malformed)')).length;
+  t.ok(refusals > 0 && refusals < 50, `refusals are logged at a bounded rate (${refusals} lines for 50)`);
+  await new Promise((r) => setTimeout(r, 50));
+  t.same(escaped, [], 'no unhandled rejection');
+  t.equal(d.budget.watts, 10);
+  t.same(await callRemote('budget.set', { watts: 40 }, { ...d.remote, key: Buffer.from(KEY) }), { watts: 40 }, 'and commands still run');
+});
+
 t.test('on a broker where anyone may publish to reply/, the caller skips what is not a reply to its command', async (t) => {
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());

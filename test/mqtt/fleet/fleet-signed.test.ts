@@ -48,6 +48,15 @@ t.test('a sealed message reads back only with the same key, group and content', 
   t.same(readFleetMessage({ group: GROUP, key: null }, 'job-claim', bytes(sealed)), { value: sealed }, 'a box without a key still reads signed messages (a group moving to keys)');
 });
 
+t.test('an offer whose open job nests thousands deep is refused with the reason, with or without a key', async (t) => {
+  const deep = '{"a":'.repeat(3000) + '1' + '}'.repeat(3000);
+  const now = new Date().toISOString();
+  const raw = Buffer.from(JSON.stringify({ v: 1, jobId: 'job-1', offeredBy: 'hq', attempt: 1, ts: now, claimBy: now, job: '@', sig: '0'.repeat(64) }).replace('"@"', deep));
+  for (const fleet of [signed, { group: GROUP, key: null }]) {
+    t.same(readFleetMessage<JobOfferPayload>(fleet, 'job', raw), { problem: '/: nested deeper than 32 levels' }, fleet.key ? 'keyed' : 'unkeyed');
+  }
+});
+
 t.test('with a group key, forged offers, claims and results are ignored and the real box does the job', async (t) => {
   const broker = await new Mosquitto().start();
   t.teardown(() => broker.stop());
