@@ -20,14 +20,13 @@ export interface ControlErrorBody {
   hint?: string;
 }
 
-export type ControlErrorCode =
-  | 'bad_request'
-  | 'too_large'
-  | 'unknown_method'
-  | 'invalid_params'
-  | 'timeout'
-  | 'failed'
-  | 'unavailable';
+/** Every error code a reply may carry, on the socket and in MQTT replies (schemas/reply.schema.json lists the same). */
+export const CONTROL_ERROR_CODES = ['bad_request', 'too_large', 'unknown_method', 'invalid_params', 'timeout', 'failed', 'unavailable'] as const;
+export type ControlErrorCode = (typeof CONTROL_ERROR_CODES)[number];
+
+export function isControlErrorCode(code: unknown): code is ControlErrorCode {
+  return (CONTROL_ERROR_CODES as readonly unknown[]).includes(code);
+}
 
 export type ControlReply<T = unknown> =
   | { id: string | number | null; status: 'ok'; data: T }

@@ -1,5 +1,8 @@
 import t from 'tap';
-import { payloadErrors } from '../../daemon/mqtt/payload-schemas.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { payloadErrors, schemasDir } from '../../daemon/mqtt/payload-schemas.js';
+import { CONTROL_ERROR_CODES } from '../../daemon/control/protocol.js';
 import { buildTranscript, transcriptId } from '../../daemon/mqtt/payloads/transcript.js';
 import { buildStatus } from '../../daemon/mqtt/payloads/status.js';
 import { buildTelemetry } from '../../daemon/mqtt/payloads/telemetry.js';
@@ -46,4 +49,11 @@ t.test('status and telemetry builders produce valid payloads', async (t) => {
   t.same(payloadErrors('telemetry', tel), []);
   t.equal(tel.queue.outboxDepth, 7);
   t.match(payloadErrors('telemetry', { ...tel, queue: { depth: -1, outboxDepth: 0 } }), [/\/queue\/depth/]);
+});
+
+t.test('every error code a reply can carry is in the reply schema, and only those', async (t) => {
+  const schema = JSON.parse(readFileSync(join(schemasDir, 'reply.schema.json'), 'utf8')) as { properties: { error: { properties: { code: { enum: string[] } } } } };
+  t.same(schema.properties.error.properties.code.enum, [...CONTROL_ERROR_CODES], 'the schema lists the control codes');
+  for (const code of CONTROL_ERROR_CODES) t.same(payloadErrors('reply', { v: 1, requestId: 'req-00000001', status: 'error', error: { code, message: 'm' } }), [], code);
+  for (const code of ['unknown-verb', 'unauthorized', 'ENOENT']) t.not(payloadErrors('reply', { v: 1, requestId: 'req-00000001', status: 'error', error: { code, message: 'm' } }).length, 0, `${code} is not a reply code`);
 });

@@ -5,6 +5,7 @@ import { PAYLOAD_VERSION } from '../payloads/status.js';
 import { payloadErrors } from '../payload-schemas.js';
 import { lastLevel, siteTopics, TOPIC_QOS } from '../topics.js';
 import { signatureValid } from './signature.js';
+import { isControlErrorCode } from '../../control/protocol.js';
 import { ReplayGuard } from './replay-guard.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 
@@ -111,7 +112,10 @@ export class RemoteCommands {
       const data = await this.options.dispatch(verb, cmd.params);
       reply = { v: PAYLOAD_VERSION, requestId: cmd.requestId, status: 'ok', data: data ?? null };
     } catch (err) {
-      const code = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'failed';
+      // A control error keeps its code; anything else (a Node errno code) is `failed`, so
+      // every reply stays within the codes schemas/reply.schema.json lists.
+      const given = (err as { code?: unknown })?.code;
+      const code = isControlErrorCode(given) ? given : 'failed';
       reply = { v: PAYLOAD_VERSION, requestId: cmd.requestId, status: 'error', error: { code, message: (err as Error)?.message ?? String(err) } };
       log.warn('remote command failed', { verb, requestId: cmd.requestId, err });
     }

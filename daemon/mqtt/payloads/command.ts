@@ -1,4 +1,5 @@
 import { PAYLOAD_VERSION } from './status.js';
+import type { ControlErrorCode } from '../../control/protocol.js';
 
 /**
  * `earshot/<siteId>/cmd/<verb>`: a signed remote command. `sig` is HMAC-SHA256 (hex) over
@@ -20,4 +21,4 @@ export interface CommandPayload {
 /** `earshot/<siteId>/reply/<requestId>`: one envelope for every answer. */
 export type ReplyPayload =
   | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'ok'; data: unknown }
-  | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'error'; error: { code: string; message: string } };
+  | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'error'; error: { code: ControlErrorCode; message: string } };

@@ -81,6 +81,29 @@ function handled(d: { service: MqttService }): number {
   return s.accepted + Object.values(s.rejected).reduce((a, b) => a + b, 0);
 }
 
+t.test('every error a command can meet is answered with a code the reply schema lists', async (t) => {
+  const d = await daemon(t, true);
+  const sub = await TestSubscriber.connect(d.url, 'earshot/lab-cmd/reply/+');
+  t.teardown(() => sub.close());
+  const key = Buffer.from(KEY);
+  const calls: Array<[string, Record<string, unknown>, string]> = [
+    ['no.such', {}, 'unknown_method'],
+    ['budget.set', { watts: 'many' }, 'invalid_params'],
+  ];
+  for (const [verb, params, code] of calls) await t.rejects(callRemote(verb, params, { ...d.remote, key }), { code }, `${verb}: ${code}`);
+  await sub.waitFor((m) => m.length === calls.length, 3000, 'both replies');
+  for (const m of sub.messages) t.same(payloadErrors('reply', m.json()), [], `${m.json<ReplyPayload>().status} reply validates`);
+
+  // A dispatcher error that carries no control code (a Node errno code here) is "failed".
+  const bare = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 }, commands: { enabled: true, keyFile: keyFile(), maxSkewSec: 30 }, telemetryIntervalSec: 0 }), siteId: 'lab-cmd', version: '0', logger: silentLogger, dataDir: tempDir() });
+  bare.onCommand(async () => {
+    throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+  });
+  await bare.start();
+  t.teardown(() => bare.stop());
+  await t.rejects(callRemote('status', {}, { ...d.remote, brokerUrl: bare.embeddedBrokerAddress()!.url, key }), { code: 'failed', message: /no space left on device/ });
+});
+
 t.test('unsigned, wrongly signed, replayed, stale and cross-site commands change nothing, are logged and get no reply', async (t) => {
   const d = await daemon(t, true);
   const sub = await TestSubscriber.connect(d.url, 'earshot/lab-cmd/reply/+');
