@@ -10,7 +10,10 @@ import type { CommandPayload } from '../payloads/command.js';
  */
 const DOMAIN = 'earshot-cmd-v1';
 
-/** JSON with object keys sorted at every depth and no whitespace. */
+/**
+ * JSON.stringify's form with object keys sorted at every depth (by UTF-16 code units), no
+ * whitespace. Other languages must write exactly this; schemas/README.md spells it out.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v)).join(',')}]`;

@@ -1,8 +1,13 @@
 import t from 'tap';
 import { createHmac } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { canonicalJson, signatureValid, signCommand, signingString } from '../../../daemon/mqtt/commands/signature.js';
 import { ReplayGuard } from '../../../daemon/mqtt/commands/replay-guard.js';
-import { payloadErrors } from '../../../daemon/mqtt/payload-schemas.js';
+import { payloadErrors, schemasDir } from '../../../daemon/mqtt/payload-schemas.js';
+import type { CommandPayload } from '../../../daemon/mqtt/payloads/command.js';
 
 const key = Buffer.from('k'.repeat(40));
 
@@ -31,4 +36,35 @@ t.test('the replay guard accepts a nonce once, inside the skew window, after the
   t.equal(g.check(start - 5, 'n4', start + 10), 'stale', 'signed before the guard started');
   t.equal(g.check(start + 100_000, 'n5', start + 100_000), 'ok');
   t.equal(g.remembered, 1, 'nonces outside the window are forgotten');
+});
+
+/** The Python example of schemas/README.md, as a reader would copy it. */
+function readmePython(): string {
+  const readme = readFileSync(join(schemasDir, 'README.md'), 'utf8');
+  const block = /```python\n([^]*?)```/.exec(readme);
+  if (!block) throw new Error('schemas/README.md has no ```python example');
+  return block[1]!;
+}
+
+const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+
+t.test('a command signed by the Python example in schemas/README.md verifies, floats and non-ASCII included', { skip: python3 ? false : 'python3 is not installed' }, async (t) => {
+  const params = '{"watts": 30.0, "ratio": 0.25, "room": "Küche ☕ 😀", "note": "tab\\t \\"q\\" \\\\ \\u0001", "nested": {"b": [1.0, 2.5, -0.0], "a": null, "é": true}}';
+  // Run as its own process, the way a client would; "naive" swaps in the old recipe
+  // (keys sorted, no whitespace) to show what the exact form is for.
+  const sign = async (recipe: 'readme' | 'naive') => {
+    const driver = [
+      readmePython(),
+      'import sys',
+      "if sys.argv[5] == 'naive':",
+      "    canonical_json = lambda v: json.dumps(v, sort_keys=True, separators=(',', ':'))",
+      'print(json.dumps(sign_command(sys.argv[1].encode(), sys.argv[2], sys.argv[3], json.loads(sys.argv[4]))))',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(python3!, ['-c', driver, key.toString(), 'lab-1', 'budget.set', params, recipe]);
+    return JSON.parse(stdout) as CommandPayload;
+  };
+  const cmd = await sign('readme');
+  t.same(payloadErrors('command', cmd), []);
+  t.ok(signatureValid(key, 'lab-1', 'budget.set', cmd), 'the daemon accepts its signature');
+  t.notOk(signatureValid(key, 'lab-1', 'budget.set', await sign('naive')), 'the same params signed as "keys sorted, no whitespace" alone are refused');
 });
