@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import MqttTest from '../../daemon/cli/commands/mqtt/test.js';
 import Outbox from '../../daemon/cli/commands/outbox.js';
 import MqttCall from '../../daemon/cli/commands/mqtt/call.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { SCHEDULER_METHOD_PARAMS } from '../../daemon/scheduler/control-handlers.js';
 import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
 import { mqttTestConfig } from './helpers/config.js';
 import { chmodSync } from 'node:fs';
@@ -112,4 +114,19 @@ t.test('earshot mqtt call runs a method on a remote site; a wrong key gets no an
   chmodSync(wrong, 0o644);
   await t.rejects(capture(() => MqttCall.run(['status', '--site', 'remote-1', '--broker', broker, '--key-file', wrong, '--config', config], repoRoot)), /readable by others \(mode 0644\)/);
   await t.rejects(capture(() => MqttCall.run(['status', '--site', 'remote-1', '--key-file', key, '--params', '[1]', '--config', config], repoRoot)), /--params must be a JSON object/);
+});
+
+t.test("earshot mqtt call's examples pass params their method accepts", async (t) => {
+  const ajv = new Ajv2020({ allErrors: true });
+  const examples = MqttCall.examples.map(String).flatMap((e) => {
+    const m = /mqtt call (\S+) .*--params '([^']*)'/.exec(e);
+    return m ? [{ method: m[1]!, params: JSON.parse(m[2]!) as unknown }] : [];
+  });
+  t.ok(examples.length > 0, 'some example passes --params');
+  for (const { method, params } of examples) {
+    const schema = SCHEDULER_METHOD_PARAMS[method];
+    t.ok(schema, `${method} is a method with params`);
+    const validate = ajv.compile(schema!);
+    t.ok(validate(params), `${method} ${JSON.stringify(params)}: ${ajv.errorsText(validate.errors)}`);
+  }
 });

@@ -22,7 +22,7 @@ export default class MqttCall extends Command {
   };
   static override examples = [
     '<%= config.bin %> mqtt call status --site lab-2 --broker mqtts://broker.lan:8883 --key-file ~/.config/earshot/cmd.key',
-    `<%= config.bin %> mqtt call budget.set --site lab-2 --params '{"watts":15}' --key-file ./cmd.key --json`,
+    `<%= config.bin %> mqtt call budget.set --site lab-2 --params '{"powerBudgetWatts":15}' --key-file ./cmd.key --json`,
   ];
 
   async run(): Promise<unknown> {
@@ -32,7 +32,7 @@ export default class MqttCall extends Command {
       params = JSON.parse(flags.params) as Record<string, unknown>;
       if (typeof params !== 'object' || params === null || Array.isArray(params)) throw new Error('not an object');
     } catch (err) {
-      this.error(`--params must be a JSON object (${(err as Error).message})`, { exit: 2, suggestions: [`--params '{"watts":15}'`] });
+      this.error(`--params must be a JSON object (${(err as Error).message})`, { exit: 2, suggestions: [`--params '{"powerBudgetWatts":15}'`] });
     }
     try {
       const data = await requestRemoteDaemon(args.method, params, { site: flags.site, broker: flags.broker, keyFile: flags['key-file'], configFile: flags.config, timeoutMs: flags.timeout });
