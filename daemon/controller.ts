@@ -87,6 +87,7 @@ export class Controller {
   readonly capture: CaptureService;
   readonly partials: PartialPublisher;
   readonly fleet: FleetBridge;
+  private readonly asr: AsrRuntime;
   private readonly services: Service[];
   private readonly started: Service[] = [];
   /** The start in progress, which a stop waits out. */
@@ -126,12 +127,12 @@ export class Controller {
       logger: logger('pipeline'),
     });
     const segments = new SegmentStore(join(config.dataDir, 'segments'));
-    const runtime: AsrRuntime = new AsrRuntime({
+    const runtime: AsrRuntime = (this.asr = new AsrRuntime({
       config: config.model as ModelConfig,
       logger: logger('asr'),
       process: (job, run): Promise<JobOutcome> => processor.process(job, run),
       describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}), ...(job.idScope ? { idScope: job.idScope } : {}) }),
-    });
+    }));
     this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage), summarizeProgress: summarizeJobProgress, modelThreads: (config.model as ModelConfig).threads });
     this.capture = new CaptureService({
       sources: config.sources as SourceConfig[],
@@ -317,7 +318,8 @@ export class Controller {
       power: status?.power ? { watts: status.power.watts, method: status.power.source } : { watts: null, method: 'unknown' },
       temperature: { celsius: status?.temperatureC ?? null },
       carbon: carbon ? { intensityGPerKwh: carbon.gPerKWh, source: carbon.source } : { intensityGPerKwh: null },
-      model: { id: (this.options.config.model as ModelConfig).dir, state: model?.state ?? 'unloaded' },
+      // The id transcripts carry as modelId, while a model is loaded.
+      model: { id: model?.state === 'loaded' ? this.asr.loadedModelId() ?? null : null, state: model?.state ?? 'unloaded' },
       queue: { depth: status ? status.jobs.pending + status.jobs.running : 0 },
     };
   }

@@ -96,6 +96,11 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     return this.bytes;
   }
 
+  /** The loaded model's id (what transcripts carry as modelId); undefined while none is. */
+  loadedModelId(): string | undefined {
+    return this.current?.model.id;
+  }
+
   /** The loaded model as the pipeline sees it, with decoding options from config. */
   recognizer(): SpeechRecognizer {
     const current = this.current;

@@ -18,7 +18,7 @@ t.test('spool recording → VAD → queue → ASR → MQTT transcripts; a bad fi
   mkdirSync(spool, { recursive: true });
   const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'e2e',
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port }, telemetryIntervalSec: 1 },
     sources: [{ id: 'lobby', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
     vad: { detector: 'energy' },
     model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
@@ -29,8 +29,12 @@ t.test('spool recording → VAD → queue → ASR → MQTT transcripts; a bad fi
   });
   const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
   const transcripts: TranscriptPayload[] = [];
-  subscriber.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
-  await subscriber.subscribeAsync('earshot/e2e/transcript/#', { qos: 1 });
+  const telemetry: Array<{ model: { id: string | null; state: string } }> = [];
+  subscriber.on('message', (topic, payload) => {
+    if (topic === 'earshot/e2e/telemetry') telemetry.push(JSON.parse(payload.toString()) as (typeof telemetry)[number]);
+    else transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload);
+  });
+  await subscriber.subscribeAsync({ 'earshot/e2e/transcript/#': { qos: 1 }, 'earshot/e2e/telemetry': { qos: 0 } });
 
   // A writer that uses the .part convention: the file is only picked up once renamed.
   copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), join(spool, 'meeting.wav.part'));
@@ -52,6 +56,9 @@ t.test('spool recording → VAD → queue → ASR → MQTT transcripts; a bad fi
     t.ok(Math.abs(tr.startOffsetSec - start) < 0.3 && Math.abs(tr.endOffsetSec - end) < 0.3, `segment ${i} at ${tr.startOffsetSec}-${tr.endOffsetSec} s, truth ${start}-${end}`);
   }
   t.equal(new Set(transcripts.map((x) => x.id)).size, 2, 'ids are unique');
+  await waitFor(() => telemetry.some((x) => x.model.state === 'loaded'), 10_000, 'telemetry with the model loaded');
+  for (const x of telemetry) t.same(payloadErrors('telemetry', x), [], 'telemetry validates against schemas/telemetry.schema.json');
+  t.same([...new Set(telemetry.map((x) => `${x.model.state} ${x.model.id}`))].filter((m) => m !== `loaded ${transcripts[0]!.modelId}` && !/^(unloaded|loading|unloading) null$/.test(m)), [], 'telemetry names the loaded model as transcripts do, and none while none is loaded');
 
   await waitFor(() => existsSync(join(spool, 'done', 'meeting.wav')), 10_000, 'meeting.wav in done/');
   await waitFor(() => existsSync(join(spool, 'failed', 'broken.wav')), 10_000, 'broken.wav in failed/');
