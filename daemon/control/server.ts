@@ -89,7 +89,14 @@ export class ControlServer implements Service {
       });
     });
     server.on('error', (err) => this.options.logger.error('control socket error', { err }));
-    chmodSync(path, parseInt(mode, 8));
+    try {
+      chmodSync(path, parseInt(mode, 8));
+    } catch (err) {
+      // Listening but not started, so stop() will not close it: a listener left open holds
+      // the event loop, and a daemon that failed to start would never exit.
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      throw unusablePath(path, err);
+    }
     this.server = server;
     this.options.logger.info('listening', { socket: path, mode });
   }
