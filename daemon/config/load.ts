@@ -4,6 +4,7 @@ import { configSchemaPath } from '../paths.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
 import { crossFieldIssues } from './cross-field-checks.js';
+import { socketPathLengthIssues } from './socket-path-length.js';
 import { applyPlatformDefaults, namedPaths } from './platform-defaults.js';
 import type { EarshotConfig } from './types.js';
 
@@ -43,7 +44,8 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const ok = validate(config);
   if (ok) applyPlatformDefaults(config, named, platform);
   // Checks across fields run only on a config the schema accepts: they rely on its shape and defaults.
-  const issues: ConfigIssue[] = [...envIssues, ...(ok ? crossFieldIssues(config) : issuesFromAjv(validate.errors ?? []))];
+  const checked = ok ? [...crossFieldIssues(config), ...socketPathLengthIssues(config as unknown as EarshotConfig, platform)] : issuesFromAjv(validate.errors ?? []);
+  const issues: ConfigIssue[] = [...envIssues, ...checked];
   if (issues.length > 0) throw new ConfigError(source, issues);
   return config as EarshotConfig;
 }
