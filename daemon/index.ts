@@ -115,6 +115,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    // Node's default for SIGHUP ends the process at once, with no clean stop, and systemd
+    // counts SIGHUP as a clean exit, so Restart=on-failure would not bring it back. The unit
+    // sends none (it has no ExecReload), but `kill -HUP` out of habit or a closed terminal
+    // does. Reloading in place would mean rebuilding every service: say so and keep serving.
+    process.on('SIGHUP', () => {
+      log.warn('SIGHUP: reloading the configuration is not supported; still serving with the configuration read at start. Restart the service to apply config changes (systemctl restart earshot)');
+    });
     // A log reader that went away (journald restarted, `| head`) must not turn every log line into an EPIPE uncaught exception that logs again: a spinning loop that ignored SIGTERM.
     for (const out of [process.stdout, process.stderr]) out.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE') throw err;
