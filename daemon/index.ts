@@ -155,11 +155,16 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     log.error('could not start', { err });
     notifier.close();
     const configFile = configFileErrorIn(err);
-    if (configFile) {
-      process.stderr.write(`earshotd: ${configFile.message}; refusing to start\n`);
-      return EX_CONFIG;
-    }
-    return 1;
+    if (configFile) process.stderr.write(`earshotd: ${configFile.message}; refusing to start\n`);
+    const code = configFile ? EX_CONFIG : 1;
+    // Each service releases what it opened when its start fails. Should one not, the handle
+    // would keep a daemon that never becomes ready alive until systemd's start timeout, and
+    // then be restarted into the same failure. Unref'd: it waits for nothing itself.
+    setTimeout(() => {
+      log.error('something the failed start opened is still open; exiting anyway');
+      process.exit(code);
+    }, 2000).unref();
+    return code;
   }
   await notifier.ready(`serving site ${config.siteId}`);
   log.info('ready', { socket: config.control.socket });

@@ -47,4 +47,5 @@ t.test('a start that fails after the control socket listens still exits, leaving
   t.equal(await exitWithin(daemon.exited, () => daemon.child.kill('SIGKILL'), 20_000), 78, daemon.output());
   t.match(daemon.output(), /control\.socket: cannot listen on .*control\.sock: EPERM/);
   t.notOk(existsSync(socket), 'the socket file went with the listener');
+  t.notMatch(daemon.output(), /still open; exiting anyway/, 'nothing was left open for the last resort to end');
 });
