@@ -101,9 +101,15 @@ export class SpoolWatcher implements AudioSource {
   }
 
   async start(): Promise<void> {
-    // 0755 (less the umask): never group-writable, even under umask 0002, which ownDirsProblem refuses
-    await mkdir(this.doneDir, { recursive: true, mode: OWN_DIR_MODE });
-    await mkdir(this.failedDir, { recursive: true, mode: OWN_DIR_MODE });
+    await this.requireSpoolDir();
+    // Not recursive: should the folder go between the check and here, this fails rather than
+    // make it. 0755 (less the umask): never group-writable, even under umask 0002, which
+    // ownDirsProblem refuses. One already there is checked just below.
+    for (const dir of [this.doneDir, this.failedDir]) {
+      await mkdir(dir, { mode: OWN_DIR_MODE }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    }
     const problem = await this.ownDirsProblem();
     if (problem) throw new ConfigFileError(`spool folder ${this.options.dir}: ${problem}`);
     // Without the sticky bit, whoever may write to the folder may also rename done/ and
@@ -208,6 +214,22 @@ export class SpoolWatcher implements AudioSource {
           if (!this.stopped) this.schedule(this.pollMs);
         });
     }, delay);
+  }
+
+  /**
+   * The spool folder itself is never made: a mistyped path would be watched for ever, and a
+   * share not mounted yet would get done/ and failed/ on the local disk under its mount
+   * point. Missing, it fails the start; the source set marks the source failed, with this
+   * reason, and tries again until the folder appears.
+   */
+  private async requireSpoolDir(): Promise<void> {
+    const { dir } = this.options;
+    const info = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return undefined;
+      throw err;
+    });
+    if (!info) throw new Error(`spool folder ${dir} does not exist; create it, mount its share or correct the path (the daemon does not make it)`);
+    if (!info.isDirectory()) throw new Error(`spool folder ${dir} is not a folder; point sources[].dir at the folder the recordings are dropped into`);
   }
 
   /**

@@ -374,6 +374,7 @@ t.test('under a group-writable umask the folders the daemon makes still pass its
   const previous = process.umask(0o002);
   t.teardown(() => void process.umask(previous));
   const dir = join(tempDir(), 'spool');
+  mkdirSync(dir);
   const watcher = new SpoolWatcher({ id: 'umask', dir, settleMs: 0, logger: silentLogger, handler: async () => undefined });
   await watcher.start();
   t.teardown(() => watcher.stop());
@@ -416,3 +417,20 @@ async function startFailingWatcher(t: Test, dir: string, name: string, retryMs: 
   t.teardown(() => watcher.stop());
   return watcher;
 }
+
+t.test('a spool folder that is missing, or is not a folder, fails the start and nothing is made there', async (t) => {
+  const parent = tempDir();
+  const missing = join(parent, 'not-mounted', 'recordings');
+  const watcher = new SpoolWatcher({ id: 'nas', dir: missing, settleMs: 0, logger: silentLogger, handler: async () => undefined });
+  await t.rejects(watcher.start(), { message: `spool folder ${missing} does not exist; create it, mount its share or correct the path (the daemon does not make it)` });
+  t.same(readdirSync(parent), [], 'neither the folder nor its parent made');
+  const file = join(parent, 'a-file');
+  writeFileSync(file, 'x');
+  const onFile = new SpoolWatcher({ id: 'typo', dir: file, settleMs: 0, logger: silentLogger, handler: async () => undefined });
+  await t.rejects(onFile.start(), { message: /^spool folder .*a-file is not a folder/ });
+  // Once the folder is there, the same watcher starts and makes done/ and failed/ inside it.
+  mkdirSync(missing, { recursive: true });
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  t.same(readdirSync(missing).sort(), ['done', 'failed']);
+});
