@@ -15,6 +15,7 @@ import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
 import { lookup, slotStatus, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
+import { unknownPluginNames } from './unknown-names.js';
 
 /** A thread loads the host's modules before the plugin's; slow boxes need seconds. */
 const THREAD_START_TIMEOUT_MS = 30_000;
@@ -117,6 +118,10 @@ export class PluginHost implements Service {
     this.slots = this.ordered(candidates.map((c) => this.slotFor(c)));
     for (const slot of this.slots) {
       if (slot.state === 'error') this.options.logger.error(`plugin ${slot.name} not loaded: ${slot.error}`);
+    }
+    const found = [...new Set(this.slots.map((s) => s.alias))].join(', ') || '(none)';
+    for (const { setting, name, near } of unknownPluginNames(this.config, this.slots)) {
+      this.options.logger.warn(`${setting}: no plugin named "${name}" is installed, so this is ignored${near ? `; did you mean "${near}"?` : ''} (plugins found: ${found})`);
     }
     // In parallel: a plugin whose create() hangs costs the start its time limit once, not per plugin.
     await Promise.all(this.slots.filter((s) => s.state === 'running').map((s) => this.serial(s, () => this.activate(s))));

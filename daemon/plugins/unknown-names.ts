@@ -1,0 +1,43 @@
+import { childPath, editDistance } from '../config/errors.js';
+import type { PluginsConfig } from './types.js';
+
+/** A plugin setting that names no plugin found: a typo, or a plugin uninstalled since. */
+export interface UnknownPluginName {
+  /** Where it is, as config errors write it: `plugins.config.no-such-plugin`, `plugins.order[2]`. */
+  setting: string;
+  name: string;
+  /** A plugin name or alias close to it, if any. */
+  near?: string;
+}
+
+/**
+ * The plugin names in `plugins.config`, `plugins.timeouts` (keys), `plugins.order` and
+ * `plugins.disabled` that match no discovered plugin by name or alias. Not refused: a plugin
+ * may be uninstalled on purpose, its settings left for later, but each one is otherwise
+ * ignored without a word.
+ */
+export function unknownPluginNames(config: PluginsConfig, plugins: Array<{ name: string; alias: string }>): UnknownPluginName[] {
+  const known = new Set(plugins.flatMap((p) => [p.name, p.alias]));
+  const named = [
+    ...Object.keys(config.config).map((name) => ({ setting: childPath('plugins.config', name), name })),
+    ...Object.keys(config.timeouts).map((name) => ({ setting: childPath('plugins.timeouts', name), name })),
+    ...config.order.map((name, i) => ({ setting: `plugins.order[${i}]`, name })),
+    ...config.disabled.map((name, i) => ({ setting: `plugins.disabled[${i}]`, name })),
+  ];
+  return named
+    .filter(({ name }) => !known.has(name))
+    .map((unknown) => {
+      const near = nearest(unknown.name, known);
+      return near === undefined ? unknown : { ...unknown, near };
+    });
+}
+
+/** The known name closest to `name`, when a typo could explain it (two edits, or case alone). */
+function nearest(name: string, known: Set<string>): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const distance = candidate.toLowerCase() === name.toLowerCase() ? 0 : editDistance(candidate, name);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
+  }
+  return best?.name;
+}
