@@ -29,8 +29,17 @@ export function diagnoseConnectError(err: unknown, url: string): Diagnosis {
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
     return { layer: 'dns', message: `DNS: cannot resolve the broker host in ${url} (${text})`, hint: 'check the host name in mqtt.url and the DNS setup of this box' };
   }
-  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'ECONNRESET') {
+  if (code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     return { layer: 'tcp', message: `TCP: cannot reach the broker at ${url} (${text})`, hint: 'check that the broker runs and listens on that port, and any firewall in between' };
+  }
+  // A reset (or a write into a closed socket) needs an open connection: the broker was
+  // reached, and it (or something in between) then closed the connection on us.
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return {
+      layer: 'protocol',
+      message: `connection closed by the broker at ${url} after it was open (${text})`,
+      hint: "the broker's log says why: often a packet over its maximum packet size (Mosquitto: max_packet_size), a policy or ACL that disconnects, or a TLS port reached with mqtt://; less often a proxy or firewall that resets connections",
+    };
   }
   if (typeof code === 'string' && (code in TLS_CODES || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT/.test(code))) {
     return { layer: 'tls', message: `TLS: ${TLS_CODES[code] ?? 'handshake failed'} (${code}: ${text})`, hint: 'check mqtt.tls.ca (the CA that signed the broker certificate), mqtt.tls.cert/key and the host name in mqtt.url' };
