@@ -92,6 +92,8 @@ export interface MqttConfig {
   tls: MqttTlsConfig;
   /** 5 = MQTT 5, 4 = MQTT 3.1.1. */
   protocolVersion: 4 | 5;
+  /** The largest packet the broker takes when it does not announce one (MQTT 3.1.1); null = the announced limit only. */
+  maxPacketBytes: number | null;
   keepaliveSec: number;
   connectTimeoutMs: number;
   reconnect: MqttReconnectConfig;

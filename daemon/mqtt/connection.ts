@@ -6,6 +6,7 @@ import { throttledWarnings } from '../log/throttled-warnings.js';
 import { topicNameProblem } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { maskUrlCredentials } from '../log/redact.js';
+import { PacketTooLargeError, publishPacketBytes } from './packet-size.js';
 
 /**
  * The most a graceful stop waits for the broker: to acknowledge what is in flight, then to
@@ -26,12 +27,16 @@ export interface ConnectionSnapshot {
   /** Delay before the next reconnect attempt (grows while the broker stays away). */
   retryDelayMs: number;
   lastError: Diagnosis | null;
+  /** The largest packet the broker takes: its CONNACK's Maximum Packet Size or mqtt.maxPacketBytes, the smaller; null = no known limit. */
+  maxPacketBytes: number | null;
 }
 
 export interface MqttConnectionOptions {
   url: string;
   clientOptions: IClientOptions;
   reconnect: MqttReconnectConfig;
+  /** The largest packet the broker takes, for brokers that do not announce it (MQTT 3.1.1); null = none known. */
+  maxPacketBytes?: number | null;
   logger: Logger;
 }
 
@@ -52,6 +57,8 @@ export class MqttConnection {
   private readonly messageHandlers: MessageHandler[] = [];
   /** Messages a handler threw on; their senders set the pace, the log does not follow it. */
   private readonly handlerFailures;
+  /** The Maximum Packet Size in the last CONNACK (MQTT 5 §3.2.2.3.6); null when the broker announced none. */
+  private announcedMaxPacket: number | null = null;
 
   constructor(private readonly options: MqttConnectionOptions) {
     this.handlerFailures = throttledWarnings(options.logger, 'MQTT messages that could not be handled');
@@ -64,6 +71,7 @@ export class MqttConnection {
       connects: 0,
       retryDelayMs: options.reconnect.minDelayMs,
       lastError: null,
+      maxPacketBytes: options.maxPacketBytes ?? null,
     };
   }
 
@@ -97,6 +105,13 @@ export class MqttConnection {
         log.info('connected to MQTT broker', { url: this.snapshot.url, clientId: this.snapshot.clientId });
         for (const fn of this.connectListeners) fn();
         settle();
+      });
+      // Before MQTT.js handles the CONNACK: it re-sends its stored publishes right after.
+      client.on('packetreceive', (packet) => {
+        if (packet.cmd !== 'connack') return;
+        this.announcedMaxPacket = packet.properties?.maximumPacketSize ?? null;
+        this.snapshot.maxPacketBytes = this.packetLimit();
+        this.dropStoredOversize(client);
       });
       client.on('error', (err) => {
         const d = diagnoseConnectError(err, this.snapshot.url);
@@ -169,6 +184,10 @@ export class MqttConnection {
     const problem = topicNameProblem(topic);
     if (problem) return Promise.reject(new Error(`not published to ${JSON.stringify(topic)}: ${problem}`));
     const client = this.requireClient();
+    // Never handed to MQTT.js: it would keep it for the session and send it at every reconnect.
+    const limit = this.packetLimit();
+    const bytes = limit === null ? 0 : publishPacketBytes(topic, payload, opts.qos ?? 0, this.protocolVersion(client));
+    if (limit !== null && bytes > limit) return Promise.reject(new PacketTooLargeError(topic, bytes, limit));
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
     });
@@ -285,6 +304,39 @@ export class MqttConnection {
       );
     } else {
       this.options.logger.warn(`MQTT graceful stop cut short after ${GRACEFUL_STOP_MS} ms: the broker did not close the connection after our DISCONNECT; dropped it`, where);
+    }
+  }
+
+  /** The smaller of the announced and the configured limit; null when neither is known. */
+  private packetLimit(): number | null {
+    const limits = [this.announcedMaxPacket, this.options.maxPacketBytes ?? null].filter((n): n is number => n !== null);
+    return limits.length > 0 ? Math.min(...limits) : null;
+  }
+
+  private protocolVersion(client: MqttClient): number {
+    return client.options.protocolVersion ?? 4;
+  }
+
+  /**
+   * Publishes MQTT.js holds from the last connection that the broker now announces it would
+   * refuse (its limit went down across the reconnect): they leave the client's store before it
+   * re-sends it, and their senders get a PacketTooLargeError instead of a PUBACK.
+   */
+  private dropStoredOversize(client: MqttClient): void {
+    const limit = this.packetLimit();
+    if (limit === null) return;
+    for (const [key, pending] of Object.entries(client.outgoing)) {
+      if (pending.cmd !== 'publish') continue;
+      const messageId = Number(key);
+      client.outgoingStore.get({ messageId }, (err, packet) => {
+        if (err || packet?.cmd !== 'publish') return;
+        const bytes = publishPacketBytes(packet.topic, packet.payload, packet.qos, this.protocolVersion(client));
+        if (bytes <= limit) return;
+        const sender = pending.cb;
+        // removeOutgoingMessage tells the sender 'Message removed'; it gets the reason instead.
+        pending.cb = () => sender(new PacketTooLargeError(packet.topic, bytes, limit));
+        client.removeOutgoingMessage(messageId);
+      });
     }
   }
 

@@ -146,7 +146,7 @@ export class MqttService implements TranscriptSink {
     // On its own broker the daemon logs in as itself, whatever mqtt.username says (that is
     // for the CLI and for external brokers).
     if (this.broker) Object.assign(clientOptions, this.broker.internalCredentials());
-    const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, logger: logger.child('client') });
+    const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, maxPacketBytes: config.maxPacketBytes, logger: logger.child('client') });
     this.connection = connection;
     const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, logger: logger.child('integrations') });
     this.integrations = integrations;

@@ -16,6 +16,8 @@ export interface MosquittoOptions {
   requireClientCert?: boolean;
   /** Keep sessions and queued messages across restarts (saved at shutdown). Default true. */
   persistence?: boolean;
+  /** More mosquitto.conf lines, for all listeners (`max_packet_size 700`, `acl_file …`). */
+  extraConfig?: string[];
 }
 
 const MOSQUITTO = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
@@ -120,6 +122,11 @@ export class Mosquitto {
     });
   }
 
+  /** SIGHUP: Mosquitto reloads its config, its password file and its ACL file. */
+  reload(): void {
+    this.child?.kill('SIGHUP');
+  }
+
   log(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }
@@ -149,6 +156,7 @@ export class Mosquitto {
     } else {
       lines.push('allow_anonymous true');
     }
+    lines.push(...(o.extraConfig ?? []));
     lines.push(`listener ${this.port} 127.0.0.1`);
     if (o.tls) {
       lines.push(`listener ${this.tlsPort} 127.0.0.1`, `cafile ${o.tls.caCert}`, `certfile ${o.tls.serverCert}`, `keyfile ${o.tls.serverKey}`);

@@ -10,7 +10,12 @@ export class TcpProxy {
   private readonly pairs = new Set<[Socket, Socket]>();
   port = 0;
 
-  constructor(private readonly targetPort: number, private readonly targetHost = '127.0.0.1') {}
+  constructor(private targetPort: number, private readonly targetHost = '127.0.0.1') {}
+
+  /** New connections go to another port from now on (another broker); open ones stay where they are. */
+  retarget(port: number): void {
+    this.targetPort = port;
+  }
 
   get url(): string {
     return `mqtt://127.0.0.1:${this.port}`;

@@ -9,7 +9,7 @@ import { failCommand } from '../errors.js';
 export default class Outbox extends Command {
   static override summary = 'Show the MQTT outbox: transcripts waiting for the broker, the oldest, bytes, and drops.';
   static override description =
-    'Reads <dataDir>/outbox directly, so it works whether or not the daemon runs. Drops are transcripts pushed out by mqtt.outbox.maxBytes or maxAgeHours while the broker was unreachable.';
+    'Reads <dataDir>/outbox directly, so it works whether or not the daemon runs. Drops are transcripts pushed out by mqtt.outbox.maxBytes or maxAgeHours while the broker was unreachable, or set aside because their packet is over the maximum packet size of the broker (too-large; those are kept in outbox/rejected/).';
   static override enableJsonFlag = true;
   static override flags = {
     config: Flags.string({ char: 'c', description: 'config file (for dataDir)', env: 'EARSHOT_CONFIG' }),
@@ -40,6 +40,7 @@ export default class Outbox extends Command {
     this.log(`  oldest  ${stats.oldest ? `${stats.oldest.id} from ${stats.oldest.at} (${stats.oldest.ageSec} s ago)` : '-'}`);
     const reasons = Object.entries(stats.drops.byReason).map(([r, n]) => `${r}: ${n}`).join(', ');
     this.log(`  drops   ${stats.drops.count}${stats.drops.count ? ` (${stats.drops.bytes} bytes; ${reasons}; last ${stats.drops.lastAt})` : ''}`);
+    if (stats.rejected.count > 0) this.log(`  rejected ${stats.rejected.count} too big for the broker, kept in ${stats.rejected.dir}`);
     if (stats.damagedBytes > 0) this.log(`  damaged ${stats.damagedBytes} byte(s) unreadable (a torn write; the daemon skips them at start)`);
     return stats;
   }

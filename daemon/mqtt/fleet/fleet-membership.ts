@@ -66,7 +66,7 @@ export class FleetMembership {
     const clientOptions = buildClientOptions({ config, url, clientId: defaultClientId(config, siteId, '-fleet') });
     clientOptions.clean = true;
     if (clientOptions.properties) clientOptions.properties.sessionExpiryInterval = 0;
-    this.workerConnection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, logger });
+    this.workerConnection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, maxPacketBytes: config.maxPacketBytes, logger });
     await this.workerConnection.start();
     this.worker = new FleetWorker({
       connection: this.workerConnection,

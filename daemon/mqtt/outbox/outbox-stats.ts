@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry } from './outbox-log.js';
+import { countRejected, REJECTED_DIR } from './rejected-messages.js';
 
 export interface OutboxStats {
   dir: string;
@@ -14,9 +15,11 @@ export interface OutboxStats {
   drops: DropCounters;
   /** Damaged bytes found in the log (a torn tail after a crash). */
   damagedBytes: number;
+  /** Messages the broker can never take, kept as files in `dir` (also counted in drops). */
+  rejected: { dir: string; count: number };
 }
 
-export function statsOf(dir: string, pending: Iterable<OutboxEntry>, fileBytes: number, drops: DropCounters, damagedBytes: number, now = Date.now()): OutboxStats {
+export function statsOf(dir: string, pending: Iterable<OutboxEntry>, fileBytes: number, drops: DropCounters, damagedBytes: number, rejected: number, now = Date.now()): OutboxStats {
   let depth = 0;
   let bytes = 0;
   let oldest: OutboxEntry | null = null;
@@ -33,6 +36,7 @@ export function statsOf(dir: string, pending: Iterable<OutboxEntry>, fileBytes: 
     oldest: oldest ? { id: oldest.id, at: new Date(oldest.at).toISOString(), ageSec: Math.max(0, Math.round((now - oldest.at) / 1000)) } : null,
     drops,
     damagedBytes,
+    rejected: { dir: join(dir, REJECTED_DIR), count: rejected },
   };
 }
 
@@ -44,9 +48,10 @@ export function readOutboxStats(dir: string): OutboxStats {
   const logPath = join(dir, LOG_FILE);
   const dropsPath = join(dir, DROPS_FILE);
   const drops = existsSync(dropsPath) ? parseDrops(readFileSync(dropsPath, 'utf8')) : emptyDrops();
-  if (!existsSync(logPath)) return statsOf(dir, [], 0, drops, 0);
+  const rejected = countRejected(dir);
+  if (!existsSync(logPath)) return statsOf(dir, [], 0, drops, 0, rejected);
   const buf = readFileSync(logPath);
   const replay = replayLog(buf);
   const damaged = replay.skipped.reduce((n, s) => n + s.length, 0);
-  return statsOf(dir, replay.pending.values(), statSync(logPath).size, drops, damaged);
+  return statsOf(dir, replay.pending.values(), statSync(logPath).size, drops, damaged, rejected);
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../../log/logger.js';
 import { encodeRecord, RecordType } from './record-codec.js';
 import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry } from './outbox-log.js';
 import { statsOf, type OutboxStats } from './outbox-stats.js';
+import { countRejected, keepRejected, type RejectedMessage, type RejectReason } from './rejected-messages.js';
 
 export interface OutboxStoreOptions {
   /** Directory of the outbox (`<dataDir>/outbox`); created if missing. */
@@ -16,7 +17,14 @@ export interface OutboxStoreOptions {
   logger: Logger;
 }
 
-export type DropReason = 'max-bytes' | 'max-age';
+export type DropReason = 'max-bytes' | 'max-age' | RejectReason;
+
+/** What the operator can do about each kind of loss. */
+export const DROP_HINTS: Record<DropReason, string> = {
+  'max-bytes': 'raise mqtt.outbox.maxBytes or fix the broker connection',
+  'max-age': 'raise mqtt.outbox.maxAgeHours or fix the broker connection',
+  'too-large': "raise the broker's maximum packet size (Mosquitto: max_packet_size), or shorten the recordings that make such long transcripts",
+};
 
 /** Rewrite the log when it is this much bigger than what is still pending. */
 const COMPACT_MIN_BYTES = 1024 * 1024;
@@ -46,6 +54,7 @@ export class OutboxStore {
   private pendingBytes = 0;
   private fileBytes = 0;
   private damagedBytes = 0;
+  private rejectedCount = 0;
   private drops: DropCounters = emptyDrops();
   private queue: QueuedWrite[] = [];
   private flushing: Promise<void> | null = null;
@@ -81,6 +90,7 @@ export class OutboxStore {
         logger.warn('outbox drop counters unreadable; starting them again', { file: dropsPath, err });
       }
     }
+    this.rejectedCount = countRejected(dir);
     const buf = existsSync(this.logPath) ? await readFile(this.logPath) : Buffer.alloc(0);
     const replay = replayLog(buf);
     for (const e of replay.pending.values()) this.track(e);
@@ -126,6 +136,21 @@ export class OutboxStore {
   }
 
   /**
+   * Takes out an entry the broker can never accept (see rejected-messages.ts): it is written
+   * to rejected/ first, durably, and only then leaves the log as a counted drop, so a crash in
+   * between keeps it pending rather than losing it. Resolves with the file that keeps it.
+   */
+  async reject(id: string, reason: RejectReason, detail: RejectedMessage['detail']): Promise<string> {
+    const entry = this.pending.get(id);
+    if (!entry) throw new Error(`outbox: ${id} is not pending`);
+    const file = await keepRejected(this.options.dir, entry, reason, detail);
+    this.rejectedCount += 1;
+    // It may have left meanwhile (acked, or pushed out by a bound): it is kept all the same.
+    if (this.pending.get(id) === entry) this.drop([entry], reason, { quiet: true });
+    return file;
+  }
+
+  /**
    * Drops entries older than the age bound; returns how many. "Now" advances with the
    * monotonic clock from when this store was created, so an NTP step (a box without a
    * real-time clock that boots in the past and then syncs) cannot age everything at once.
@@ -164,7 +189,7 @@ export class OutboxStore {
   }
 
   stats(now = Date.now()): OutboxStats {
-    return statsOf(this.options.dir, this.pending.values(), this.fileBytes, { ...this.drops }, this.damagedBytes, now);
+    return statsOf(this.options.dir, this.pending.values(), this.fileBytes, { ...this.drops }, this.damagedBytes, this.rejectedCount, now);
   }
 
   /** Waits for queued writes, then closes the file. */
@@ -201,7 +226,8 @@ export class OutboxStore {
     this.drop(dropped, 'max-bytes');
   }
 
-  private drop(entries: OutboxEntry[], reason: DropReason): void {
+  /** `quiet`: the caller logs the loss itself, with more to say than a count. */
+  private drop(entries: OutboxEntry[], reason: DropReason, { quiet = false } = {}): void {
     if (entries.length === 0) return;
     let bytes = 0;
     for (const e of entries) {
@@ -215,14 +241,16 @@ export class OutboxStore {
     d.bytes += bytes;
     d.byReason[reason] = (d.byReason[reason] ?? 0) + entries.length;
     d.lastAt = new Date().toISOString();
-    this.options.logger.warn(`outbox: dropped ${entries.length} undelivered message(s) (${reason})`, {
-      reason,
-      firstId: entries[0]!.id,
-      lastId: entries.at(-1)!.id,
-      bytes,
-      totalDropped: d.count,
-      hint: reason === 'max-bytes' ? 'raise mqtt.outbox.maxBytes or fix the broker connection' : 'raise mqtt.outbox.maxAgeHours or fix the broker connection',
-    });
+    if (!quiet) {
+      this.options.logger.warn(`outbox: dropped ${entries.length} undelivered message(s) (${reason})`, {
+        reason,
+        firstId: entries[0]!.id,
+        lastId: entries.at(-1)!.id,
+        bytes,
+        totalDropped: d.count,
+        hint: DROP_HINTS[reason],
+      });
+    }
     const snapshot = JSON.stringify(d);
     this.dropsWrite = this.dropsWrite.then(() => this.writeDrops(snapshot)).catch((err) => this.options.logger.error('outbox: could not save drop counters', { err }));
   }

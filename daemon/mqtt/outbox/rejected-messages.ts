@@ -1,0 +1,65 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OutboxEntry } from './outbox-log.js';
+
+/**
+ * Messages the broker can never take (a PUBLISH over its maximum packet size) leave the
+ * outbox, so they stop holding up the ones after them, but they are not thrown away: each is
+ * kept as one JSON file in `<outbox>/rejected/`, with why, for an operator to read or publish
+ * by other means.
+ */
+export const REJECTED_DIR = 'rejected';
+
+export type RejectReason = 'too-large';
+
+/** What a file in rejected/ holds: the entry as it was in the outbox, and why it left. */
+export interface RejectedMessage {
+  id: string;
+  topic: string;
+  qos: 0 | 1;
+  retain: boolean;
+  /** When it entered the outbox. */
+  at: string;
+  rejectedAt: string;
+  reason: RejectReason;
+  /** The numbers behind the reason (packet bytes and the broker's limit). */
+  detail: Record<string, number | string>;
+  /** The exact payload that was to be published (UTF-8 JSON text). */
+  payload: string;
+}
+
+/** A file name from a message id: ids are the daemon's own, but a path must not come from one unchecked. */
+function fileNameOf(id: string): string {
+  return `${id.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_')}.json`;
+}
+
+/** Writes the message to rejected/ durably (fsync of the file and the directory); resolves with its path. */
+export async function keepRejected(outboxDir: string, entry: OutboxEntry, reason: RejectReason, detail: RejectedMessage['detail']): Promise<string> {
+  const dir = join(outboxDir, REJECTED_DIR);
+  await mkdir(dir, { recursive: true, mode: 0o750 });
+  const file = join(dir, fileNameOf(entry.id));
+  const record: RejectedMessage = {
+    id: entry.id,
+    topic: entry.topic,
+    qos: entry.qos,
+    retain: entry.retain,
+    at: new Date(entry.at).toISOString(),
+    rejectedAt: new Date().toISOString(),
+    reason,
+    detail,
+    payload: entry.payload,
+  };
+  await writeFile(file + '.tmp', JSON.stringify(record, null, 2) + '\n', { mode: 0o640, flush: true });
+  await rename(file + '.tmp', file);
+  const d = await open(dir, 'r');
+  await d.sync().finally(() => d.close());
+  return file;
+}
+
+/** How many messages rejected/ holds (0 when there is none). */
+export function countRejected(outboxDir: string): number {
+  const dir = join(outboxDir, REJECTED_DIR);
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir).filter((f) => f.endsWith('.json')).length;
+}

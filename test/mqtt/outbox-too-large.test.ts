@@ -1,0 +1,111 @@
+import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
+import { LogSink } from '../../daemon/log/logger.js';
+import { readOutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
+import type { RejectedMessage } from '../../daemon/mqtt/outbox/rejected-messages.js';
+import type { StatusPayload } from '../../daemon/mqtt/payloads/status.js';
+import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import type { MqttConfig } from '../../daemon/mqtt/config.js';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
+import { tempDir } from '../helpers/paths.js';
+import { mqttTestConfig, type DeepPartial } from './helpers/config.js';
+import { sampleTranscript } from './helpers/transcripts.js';
+import { TestSubscriber } from './helpers/subscriber.js';
+import { archiver, idsOf } from './helpers/delivery.js';
+
+/** What the broker takes: room for a status and ordinary transcripts, not for a long one. */
+const MAX_PACKET = 4096;
+
+/** A transcript of a long recording: its PUBLISH is well over MAX_PACKET. */
+function longTranscript(siteId: string): TranscriptPayload {
+  return { ...sampleTranscript(99, siteId), text: 'and then the meeting went on '.repeat(400) };
+}
+
+function captureLogger() {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'warn', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
+  return { lines, logger };
+}
+
+/**
+ * The long transcript is set aside and kept; the ones after it arrive; the status is online
+ * and the connection never dropped (the oversize packet was never sent).
+ */
+async function expectSetAside(t: Test, broker: Mosquitto, siteId: string, config: DeepPartial<MqttConfig>, brokerUrl = broker.url): Promise<void> {
+  const sub = await archiver(broker.url, `archiver-${siteId}`);
+  t.teardown(() => sub.close());
+  const status = await TestSubscriber.connect(broker.url, `earshot/${siteId}/status`);
+  t.teardown(() => status.close());
+  const { lines, logger } = captureLogger();
+  const dataDir = tempDir();
+  const service = new MqttService({ config: mqttTestConfig({ url: brokerUrl, telemetryIntervalSec: 0, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, ...config }), siteId, version: '0.0.0-test', logger, dataDir });
+  await service.start();
+  t.teardown(() => service.stop());
+
+  const big = longTranscript(siteId);
+  await service.publishTranscript(big);
+  for (let i = 0; i < 3; i++) await service.publishTranscript(sampleTranscript(i, siteId));
+  const small = [0, 1, 2].map((i) => sampleTranscript(i, siteId).id);
+
+  await sub.waitFor(() => small.every((id) => idsOf(sub).includes(id)), 10_000, 'the transcripts after the long one');
+  t.notOk(idsOf(sub).includes(big.id), 'the long one was not delivered');
+  await sub.waitFor(() => service.state().outbox?.depth === 0, 5000, 'the outbox to empty');
+  await status.waitFor((m) => m.at(-1)?.json<StatusPayload>().state === 'online', 5000, 'status online');
+  t.equal(service.state().connection?.connects, 1, 'the broker never had to close the connection');
+  t.equal(service.state().connection?.maxPacketBytes, MAX_PACKET, 'the limit in force is reported');
+
+  const onDisk = readOutboxStats(join(dataDir, 'outbox'));
+  t.match(onDisk, { depth: 0, drops: { count: 1, byReason: { 'too-large': 1 } }, rejected: { count: 1 } }, '`earshot outbox` shows it as a drop, kept in rejected/');
+  const kept = JSON.parse(readFileSync(join(onDisk.rejected.dir, `${big.id}.json`), 'utf8')) as RejectedMessage;
+  t.equal(kept.payload, JSON.stringify(big), 'the kept file holds the exact payload');
+  t.match(kept, { id: big.id, topic: `earshot/${siteId}/transcript/mic-1`, reason: 'too-large', detail: { brokerMaxPacketBytes: MAX_PACKET } });
+  const error = lines.find((l) => l.startsWith('ERROR') && l.includes(big.id));
+  t.ok(error, 'an ERROR names the transcript');
+  t.match(error, new RegExp(`its \\d+-byte MQTT packet is over the broker's maximum packet size of ${MAX_PACKET} bytes`), 'with its size and the limit');
+}
+
+t.test('MQTT 5: a transcript over the maximum packet size the broker announces is set aside; the rest go on', async (t) => {
+  const broker = await new Mosquitto({ extraConfig: [`max_packet_size ${MAX_PACKET}`] }).start();
+  t.teardown(() => broker.stop());
+  await expectSetAside(t, broker, 'lab-big5', {});
+});
+
+t.test('MQTT 3.1.1: the broker announces nothing, so mqtt.maxPacketBytes sets the limit', async (t) => {
+  const broker = await new Mosquitto({ extraConfig: [`max_packet_size ${MAX_PACKET}`] }).start();
+  t.teardown(() => broker.stop());
+  await expectSetAside(t, broker, 'lab-big4', { protocolVersion: 4, maxPacketBytes: MAX_PACKET });
+});
+
+t.test('a long transcript held by MQTT.js for a broker that then comes back with a lower limit is not re-sent', async (t) => {
+  const roomy = await new Mosquitto().start();
+  t.teardown(() => roomy.stop());
+  const strict = await new Mosquitto({ extraConfig: [`max_packet_size ${MAX_PACKET}`] }).start();
+  t.teardown(() => strict.stop());
+  const proxy = await new TcpProxy(roomy.port).start();
+  t.teardown(() => proxy.stop());
+  const siteId = 'lab-lowered';
+  const sub = await archiver(strict.url, 'archiver-lowered');
+  t.teardown(() => sub.close());
+  const { lines, logger } = captureLogger();
+  const service = new MqttService({ config: mqttTestConfig({ url: proxy.url, telemetryIntervalSec: 0, reconnect: { minDelayMs: 100, maxDelayMs: 400 } }), siteId, version: '0.0.0-test', logger, dataDir: tempDir() });
+  await service.start();
+  t.teardown(() => service.stop());
+
+  // Sent into a dead path: MQTT.js keeps it, unacknowledged, to send again at the next connect.
+  proxy.stall();
+  const big = longTranscript(siteId);
+  await service.publishTranscript(big);
+  await new Promise((r) => setTimeout(r, 200));
+  proxy.retarget(strict.port);
+  proxy.cut();
+  await service.publishTranscript(sampleTranscript(0, siteId));
+
+  await sub.waitFor(() => idsOf(sub).includes(sampleTranscript(0, siteId).id), 10_000, 'the transcript after the long one');
+  await sub.waitFor(() => service.state().outbox?.depth === 0, 5000, 'the outbox to empty');
+  t.equal(service.state().outbox?.rejected.count, 1, 'the long one is kept in rejected/');
+  t.equal(service.state().connection?.connects, 2, 'one reconnect (to the strict broker), none after it');
+  t.ok(lines.some((l) => l.startsWith('ERROR') && l.includes(big.id)), 'an ERROR names it');
+});
