@@ -325,9 +325,11 @@ export class Controller {
   }
 
   private mqttState(): { state: string; detail?: string } {
-    const { connection, embeddedBroker } = this.mqtt.state();
+    const { connection, embeddedBroker, publishRefused: refused } = this.mqtt.state();
     const where = [connection?.url, embeddedBroker ? 'embedded broker' : undefined].filter(Boolean).join(', ');
-    return { state: connection?.state ?? 'stopped', detail: where };
+    // Connected is not delivering: say so while the broker refuses transcripts.
+    const refusal = refused ? `; publishing refused: ${refused.reason} on ${refused.topic} (${refused.waiting} transcript(s) waiting since ${refused.since})` : '';
+    return { state: connection?.state ?? 'stopped', detail: where + refusal };
   }
 
   /** A subscription on the daemon's own MQTT client, for the carbon source's `mqtt` kind. */

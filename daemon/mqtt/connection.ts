@@ -7,6 +7,7 @@ import { topicNameProblem } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { maskUrlCredentials } from '../log/redact.js';
 import { PacketTooLargeError, publishPacketBytes } from './packet-size.js';
+import { brokerReasonCode, PublishRefusedError } from './publish-refused.js';
 
 /**
  * The most a graceful stop waits for the broker: to acknowledge what is in flight, then to
@@ -176,7 +177,8 @@ export class MqttConnection {
   }
 
   /**
-   * Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up.
+   * Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up
+   * or with a PublishRefusedError when the broker answered with a failure reason code.
    * A topic the broker would take as a protocol error is refused here: the broker would drop
    * the connection, and the client would send the same publish again at every reconnect.
    */
@@ -189,7 +191,11 @@ export class MqttConnection {
     const bytes = limit === null ? 0 : publishPacketBytes(topic, payload, opts.qos ?? 0, this.protocolVersion(client));
     if (limit !== null && bytes > limit) return Promise.reject(new PacketTooLargeError(topic, bytes, limit));
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
+      client.publish(topic, payload, opts, (err) => {
+        if (!err) return resolve();
+        const code = brokerReasonCode(err);
+        reject(code === null ? err : new PublishRefusedError(topic, code));
+      });
     });
   }
 

@@ -13,6 +13,7 @@ import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
 import { OutboxStore } from './outbox/outbox-store.js';
 import { OutboxDrainer } from './outbox/outbox-drainer.js';
 import type { OutboxStats } from './outbox/outbox-stats.js';
+import type { PublishRefusal } from './outbox/publish-refusals.js';
 import { TranscriptPublisher, type TranscriptSink } from './transcript-publisher.js';
 import type { TranscriptPayload } from './payloads/transcript.js';
 import type { PartialPayload } from './payloads/partial.js';
@@ -39,6 +40,8 @@ export interface MqttServiceOptions {
 
 /** Messages published and not yet acknowledged at once from the outbox. */
 const OUTBOX_WINDOW = 32;
+/** Transcripts the broker refused (an ACL) are sent again this often, in case it was fixed. */
+const REFUSED_RETRY_MS = 30_000;
 const EXPIRE_EVERY_MS = 60_000;
 
 export interface MqttServiceState {
@@ -46,6 +49,8 @@ export interface MqttServiceState {
   embeddedBroker: { url: string; clients: number } | null;
   connection: ConnectionSnapshot | null;
   outbox: OutboxStats | null;
+  /** Transcripts the broker refuses (MQTT 5 reason code, such as an ACL's Not authorized); null while it takes them. */
+  publishRefused: PublishRefusal | null;
   /** Remote commands: null when `mqtt.commands.enabled` is off. */
   commands: RemoteCommandStats | null;
   /** Fleet work sharing: null when `mqtt.fleet.enabled` is off. */
@@ -160,7 +165,7 @@ export class MqttService implements TranscriptSink {
         .catch((err) => logger.warn('could not publish online status', { err }));
       integrations.onConnect(connection);
     });
-    this.drainer = new OutboxDrainer({ store: outbox, connection, window: OUTBOX_WINDOW, logger: logger.child('outbox') });
+    this.drainer = new OutboxDrainer({ store: outbox, connection, window: OUTBOX_WINDOW, retryRefusedMs: REFUSED_RETRY_MS, logger: logger.child('outbox') });
     this.transcripts = new TranscriptPublisher({ siteId: this.options.siteId, store: outbox, drainer: this.drainer, logger });
     await connection.start();
     this.drainer.start();
@@ -269,6 +274,7 @@ export class MqttService implements TranscriptSink {
       embeddedBroker: address && this.broker ? { url: address.url, clients: this.broker.connectedClients() } : null,
       connection: this.connection?.state() ?? null,
       outbox: this.outbox?.stats() ?? null,
+      publishRefused: this.drainer?.refusal() ?? null,
       commands: this.commands?.stats() ?? null,
       fleet: this.fleetMembership?.state() ?? null,
     };

@@ -125,7 +125,7 @@ t.test('a start that fails half way releases what it opened, and says why', asyn
   const dataDir = tempDir();
   const service = new MqttService({ config: mqttTestConfig({ embedded: { port } }), siteId: 'lab-3', version: '0', logger: silentLogger, dataDir });
   await t.rejects(service.start(), new RegExp(`embedded MQTT broker cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
-  t.same(service.state(), { embeddedBroker: null, connection: null, outbox: null, commands: null, fleet: null });
+  t.same(service.state(), { embeddedBroker: null, connection: null, outbox: null, publishRefused: null, commands: null, fleet: null });
   // The outbox was closed: a second service can open the same directory and work.
   const again = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 } }), siteId: 'lab-3', version: '0', logger: silentLogger, dataDir });
   await again.start();
