@@ -86,9 +86,12 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   t.notOk(outsiderMayPublish('lab', 'homeassistant/sensor/earshot_lab/power/config', ha), "the daemon's Home Assistant configs, when it publishes them");
   t.ok(outsiderMayPublish('lab', 'homeassistant/sensor/earshot_lab/power/config'), 'open when discovery is off');
   t.ok(outsiderMayPublish('lab', 'homeassistant/sensor/other_box/power/config', ha), "another device's configs stay open");
-  for (const topic of ['$SYS/broker/new/clients', '$share/x', 'earshot/lab/transcript/mic', 'earshot/lab/status', 'earshot/lab/reply/1', 'earshot/lab/cmd', 'earshot/lab/cmd/', 'earshot/lab/cmd/a/b']) {
+  for (const topic of ['$SYS/broker/new/clients', '$share/x', 'earshot/lab', 'earshot/lab/transcript/mic', 'earshot/lab/status', 'earshot/lab/reply/1', 'earshot/lab/cmd', 'earshot/lab/cmd/', 'earshot/lab/cmd/a/b']) {
     t.notOk(outsiderMayPublish('lab', topic), topic);
   }
+  t.notOk(outsiderMayPublish('lab', 'homeassistant/sensor/earshot_lab', ha), 'the bare discovery node too');
+  t.notOk(outsiderMayPublish('lab', 'earshot/lab/cmd/status', [], true), 'a command is never retained');
+  t.ok(outsiderMayPublish('lab', 'earshot/grid/intensity', [], true), 'other topics may be retained');
 
   // A real daemon service on its embedded broker (no password file: anyone may connect).
   const service = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 }, telemetryIntervalSec: 0 }), siteId: 'lab', version: '0.1.0', logger: silentLogger, dataDir: tempDir() });
@@ -111,6 +114,9 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   };
   await forge('earshot/lab/transcript/mic', '{"text":"forged"}');
   await forge('earshot/lab/status', '{"state":"offline"}', true);
+  await forge('earshot/lab', 'junk on the bare site topic', true);
+  await forge('earshot/lab/cmd/status', 'junk retained command', true);
+  await forge('earshot/lab/cmd/transcript', 'junk retained command', true);
   // aedes disconnects the client named in a $SYS new-clients message.
   await forge('$SYS/broker/new/clients', service.clientId);
   const honest = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
@@ -127,6 +133,16 @@ t.test('only earshotd publishes under earshot/<siteId>/: other clients may send 
   t.notOk(got.some((g) => g.includes('forged')), 'a forged transcript does not');
   t.notOk(got.some((g) => g.startsWith('earshot/lab/status') && g.includes('"offline"')), 'nor a forged status');
   t.equal(service.state().connection?.connects, 1, 'the daemon was never thrown off ($SYS is refused)');
+  t.notOk(got.some((g) => g.includes('junk')), 'nothing on the bare site topic, no retained command');
+  // A subscriber that comes later is handed what is retained: none of the junk.
+  const late = await mqtt.connectAsync(url, { reconnectPeriod: 0 });
+  t.teardown(() => late.endAsync(true));
+  const retained: string[] = [];
+  late.on('message', (topic, payload, packet) => packet.retain && retained.push(`${topic} ${payload.toString()}`));
+  await late.subscribeAsync(['earshot/lab', 'earshot/lab/#'], { qos: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  t.ok(retained.some((r) => r.startsWith('earshot/lab/status')), "the daemon's own retained status is there");
+  t.notOk(retained.some((r) => r.includes('junk')), 'no junk is retained in the trusted namespace');
 
   // Logging in with the daemon's own client id would push it off and fire its last will.
   t.match(await login(url, undefined, undefined, service.clientId), /Bad username or password/i, "the daemon's client id is refused to others");

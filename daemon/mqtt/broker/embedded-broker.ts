@@ -94,8 +94,8 @@ export class EmbeddedBroker {
         );
       },
       authorizePublish: (client, packet, done) => {
-        if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic, this.options.ownPrefixes)) return done(null);
-        this.refusals.warn(`refused a publish: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted) and nobody under $`, { clientId: client.id, topic: packet.topic });
+        if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic, this.options.ownPrefixes, packet.retain)) return done(null);
+        this.refusals.warn(`refused a publish: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted, never retained) and nobody under $`, { clientId: client.id, topic: packet.topic });
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },
     });
