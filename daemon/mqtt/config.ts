@@ -83,7 +83,7 @@ export interface MqttHermesConfig {
 export interface MqttConfig {
   /** External broker (`mqtt://`, `mqtts://`); null = start the embedded broker and use it. */
   url: string | null;
-  embedded: { host: string; port: number; passwordFile: string | null; maxConnections: number };
+  embedded: { host: string; port: number; passwordFile: string | null; maxConnections: number; maxPacketBytes: number };
   /** Stable client id (clean session off needs one); null = `earshot-<siteId>`. */
   clientId: string | null;
   username: string | null;

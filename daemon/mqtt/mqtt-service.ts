@@ -151,7 +151,7 @@ export class MqttService implements TranscriptSink {
     // On its own broker the daemon logs in as itself, whatever mqtt.username says (that is
     // for the CLI and for external brokers).
     if (this.broker) Object.assign(clientOptions, this.broker.internalCredentials());
-    const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, maxPacketBytes: config.maxPacketBytes, logger: logger.child('client') });
+    const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, maxPacketBytes: this.packetLimit(config), logger: logger.child('client') });
     this.connection = connection;
     const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, logger: logger.child('integrations') });
     this.integrations = integrations;
@@ -312,6 +312,12 @@ export class MqttService implements TranscriptSink {
     const outbox = this.outbox;
     this.outbox = null;
     await outbox?.close();
+  }
+
+  /** The embedded broker (MQTT 3.1.1, announces nothing) closes a connection over its limit: the daemon's own included. */
+  private packetLimit(config: MqttConfig): number | null {
+    if (!this.broker) return config.maxPacketBytes;
+    return Math.min(config.embedded.maxPacketBytes, config.maxPacketBytes ?? Infinity);
   }
 
   private lastWill(presence: string): LastWill {

@@ -1,10 +1,13 @@
 import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
+import { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { PasswordFile } from './password-file.js';
 import { outsiderMayPublish } from './publish-acl.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
+import { RetainedBudget } from './retained-budget.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
@@ -13,6 +16,8 @@ export interface EmbeddedBrokerOptions {
   port: number;
   /** Clients at once; more are closed as they arrive (default 256). */
   maxConnections?: number;
+  /** Largest MQTT packet a client may send; a connection announcing a bigger one is closed. None when absent. */
+  maxPacketBytes?: number;
   /** Users who may connect (mosquitto_passwd format); null lets anyone who reaches the port in. */
   passwordFile: string | null;
   /** Whose topics (`earshot/<siteId>/…`) only the daemon itself may publish to. */
@@ -66,6 +71,8 @@ export class EmbeddedBroker {
   private readonly insiders = new WeakSet<Client>();
   private checking = 0;
   private readonly refusals: ThrottledWarnings;
+  /** What clients other than the daemon keep retained here: bounded, or anyone could fill memory. */
+  private readonly outsidersRetained = new RetainedBudget();
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.refusals = throttledWarnings(options.logger, 'refused MQTT logins and publishes');
@@ -94,7 +101,12 @@ export class EmbeddedBroker {
         );
       },
       authorizePublish: (client, packet, done) => {
-        if (client === null || this.insiders.has(client) || outsiderMayPublish(this.options.siteId, packet.topic, this.options.ownPrefixes, packet.retain)) return done(null);
+        if (client === null || this.insiders.has(client)) return done(null);
+        if (outsiderMayPublish(this.options.siteId, packet.topic, this.options.ownPrefixes, packet.retain)) {
+          if (!packet.retain || this.outsidersRetained.take(packet.topic, packet.payload.length)) return done(null);
+          this.refusals.warn(`refused a retained publish: other clients keep at most ${this.outsidersRetained.describe()} retained here`, { clientId: client.id, topic: packet.topic, bytes: packet.payload.length });
+          return done(new Error(`not authorized to retain on ${packet.topic}: retained messages are full`));
+        }
         this.refusals.warn(`refused a publish: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted, never retained) and nobody under $`, { clientId: client.id, topic: packet.topic });
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },
@@ -102,10 +114,18 @@ export class EmbeddedBroker {
     if (users) log.info('embedded MQTT broker requires a login', { passwordFile: users.path, users: users.size });
     aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, err }));
     aedes.on('connectionError', (_client, err) => log.debug('connection error', { err }));
+    const limit = this.options.maxPacketBytes ?? Infinity;
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
+      // aedes reads through the guard and writes to the socket itself.
+      const guard = new PacketSizeGuard(limit);
+      guard.once('error', (err) => {
+        this.refusals.warn(`closed an MQTT connection: ${err.message}`, { remote: socket.remoteAddress });
+        socket.destroy();
+      });
+      socket.pipe(guard);
+      aedes.handle(Duplex.from({ readable: guard, writable: socket }));
     });
     // Past the cap, net closes a new connection as it arrives: a flood of clients cannot use
     // up the descriptors the daemon needs for audio (the port may face the LAN).
