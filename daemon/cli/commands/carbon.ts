@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../daemon-flags.js';
 import { failCommand } from '../errors.js';
 import { DaemonRequestError } from '../../control/client.js';
@@ -8,7 +9,7 @@ import { schedulerSection } from '../../scheduler/config.js';
 import { localConfig } from '../../scheduler/cli-support.js';
 import { silentLogger } from '../../log/logger.js';
 
-export default class Carbon extends Command {
+export default class Carbon extends EarshotCommand {
   static override summary = 'Show the grid carbon intensity now, where it comes from, the forecast and the next low-carbon window.';
   static override description = 'Asks the running daemon; without one (or with --local) it reads the configured source itself (MQTT sources need the daemon).';
   static override enableJsonFlag = true;

@@ -1,9 +1,10 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { failCommand } from '../errors.js';
 import { EnergyLedger, parseDuration, type EnergyTotals } from '../../energy/ledger.js';
 import { dataDirFlags, dataDirOf } from '../../scheduler/cli-support.js';
 
-export default class Energy extends Command {
+export default class Energy extends EarshotCommand {
   static override summary = 'Energy (kWh) and carbon (gCO2e) of the transcription work, per day and per source (measured or estimated).';
   static override description = 'Reads the ledger under the data directory; works without the daemon.';
   static override enableJsonFlag = true;

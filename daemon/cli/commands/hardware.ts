@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { probeHardware, type HardwareProfile } from '../../hardware/probe.js';
 
-export default class Hardware extends Command {
+export default class Hardware extends EarshotCommand {
   static override summary = 'Show what this box is and what it can measure: CPU, memory, GPUs, onnxruntime providers, temperature sensors, power meters.';
   static override description = 'Works without the daemon. Every sysfs/procfs read happens under --root, so a copied tree (or a container mount of the host) can be inspected.';
   static override enableJsonFlag = true;

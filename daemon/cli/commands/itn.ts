@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { findEdits as findEnglishEdits, applyEdits as applyEnglishEdits, type EnglishItnOptions } from '@earshot/plugin-itn-en';
 import { findEdits as findChineseEdits, applyEdits as applyChineseEdits } from '@earshot/plugin-itn-zh';
 import { loadConfig } from '../../config/load.js';
@@ -49,7 +50,7 @@ function englishOptions(configFile: string | undefined, overrides: Partial<Engli
 }
 
 /** Runs the built-in inverse text normalizers on a text here, without the daemon. */
-export default class Itn extends Command {
+export default class Itn extends EarshotCommand {
   static override summary = 'Try inverse text normalization: turn spoken numbers, dates, times and money in TEXT into written form.';
   static override description =
     'Runs the built-in ITN plugin for the language (@earshot/plugin-itn-en or @earshot/plugin-itn-zh) on TEXT, prints the result and, with --json, every span it rewrote and the rule that did it. Text the normalizer does not understand is printed unchanged. Works without the daemon.';

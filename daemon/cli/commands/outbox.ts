@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { loadConfig } from '../../config/load.js';
 import { readOutboxStats, type OutboxStats } from '../../mqtt/outbox/outbox-stats.js';
 import { DEFAULT_CONFIG_FILE } from '../daemon-flags.js';
 import { failCommand } from '../errors.js';
 
-export default class Outbox extends Command {
+export default class Outbox extends EarshotCommand {
   static override summary = 'Show the MQTT outbox: transcripts waiting for the broker, the oldest, bytes, and drops.';
   static override description =
     'Reads <dataDir>/outbox directly, so it works whether or not the daemon runs. Drops are transcripts pushed out by mqtt.outbox.maxBytes or maxAgeHours while the broker was unreachable, or set aside because their packet is over the maximum packet size of the broker (too-large; those are kept in outbox/rejected/).';

@@ -1,9 +1,9 @@
-import { Command } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import type { StatusResult } from '../../control/methods.js';
 import { daemonFlags, requestDaemon } from '../daemon-flags.js';
 import { failCommand } from '../errors.js';
 
-export default class Status extends Command {
+export default class Status extends EarshotCommand {
   static override summary = 'Show whether the daemon is up, its uptime, version, site and components.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json', '<%= config.bin %> status --socket /tmp/earshot/control.sock'];

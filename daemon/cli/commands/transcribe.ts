@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { isAbsolute, join } from 'node:path';
 import { LogSink } from '../../log/logger.js';
 import { packageRoot } from '../../paths.js';
@@ -18,7 +19,7 @@ export interface TranscribeCommandResult {
 export const DEFAULT_MODEL_DIR = 'models/earshot-en-tiny';
 
 /** Transcribes audio files here, without the daemon. */
-export default class Transcribe extends Command {
+export default class Transcribe extends EarshotCommand {
   static override summary = 'Transcribe audio files with an ONNX model, without the daemon.';
   static override description =
     'Decodes each FILE to 16 kHz mono, runs the model (NeMo CTC, Zipformer CTC, SenseVoice, Paraformer or a streaming Zipformer transducer) on the first execution provider that works (falling back to CPU with a logged reason) and prints the text. --hotwords biases decoding towards listed phrases (one per line, optional ":BOOST").';

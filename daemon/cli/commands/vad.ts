@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../earshot-command.js';
 import { PCM_ENCODINGS, type ChannelSelect, type PcmEncoding, type PcmFormat } from '../../audio/types.js';
 import { LogSink } from '../../log/logger.js';
 import { createDetector } from '../../vad/create-detector.js';
@@ -18,7 +19,7 @@ export interface VadCommandResult {
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Runs voice-activity detection on a file here, without the daemon, and prints the speech segments. */
-export default class Vad extends Command {
+export default class Vad extends EarshotCommand {
   static override summary = 'Find the speech in an audio file and print its segments and the fraction of audio kept.';
   static override description =
     'Decodes FILE (WAV, raw PCM with --raw, or anything ffmpeg reads when it is installed), resamples it to 16 kHz mono, runs the chosen voice-activity detector and prints one line per speech segment. Works without the daemon.';

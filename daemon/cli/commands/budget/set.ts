@@ -1,11 +1,12 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { DaemonRequestError } from '../../../control/client.js';
 import { validateBudget, type Budget, type BudgetChange } from '../../../scheduler/budget-store.js';
 import { describeBudget, openBudget } from './show.js';
 
-export default class BudgetSet extends Command {
+export default class BudgetSet extends EarshotCommand {
   static override summary = 'Set the power budget and thermal limits; persisted, and applied at once by a running daemon.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> budget set --watts 15', '<%= config.bin %> budget set --temp-soft 70 --temp-hard 85', '<%= config.bin %> budget set --watts none'];

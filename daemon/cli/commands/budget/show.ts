@@ -1,4 +1,4 @@
-import { Command } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { BudgetStore, type Budget } from '../../../scheduler/budget-store.js';
@@ -21,7 +21,7 @@ export function describeBudget(b: Budget): string[] {
   ];
 }
 
-export default class BudgetShow extends Command {
+export default class BudgetShow extends EarshotCommand {
   static override summary = 'Show the power budget and thermal limits in force (config plus `budget set` overrides).';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> budget show', '<%= config.bin %> budget show --json'];

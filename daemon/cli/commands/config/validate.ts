@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { ConfigError, type ConfigIssue } from '../../../config/errors.js';
 import { loadConfig } from '../../../config/load.js';
 import { DEFAULT_CONFIG_FILE } from '../../daemon-flags.js';
@@ -13,7 +14,7 @@ interface ValidateResult {
 /** EX_CONFIG from sysexits(3), the daemon's exit code for the same problems. */
 const EX_CONFIG = 78;
 
-export default class ConfigValidate extends Command {
+export default class ConfigValidate extends EarshotCommand {
   static override summary = 'Check a config file against config.schema.json, printing each problem as `path: message`.';
   static override enableJsonFlag = true;
   static override args = {

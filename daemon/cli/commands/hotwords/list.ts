@@ -1,9 +1,10 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { Hotword } from '@earshot/sdk';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 
-export default class HotwordsList extends Command {
+export default class HotwordsList extends EarshotCommand {
   static override summary = 'Show the hotwords the running daemon hands to the decoder, merged from every hotword plugin.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> hotwords list', '<%= config.bin %> hotwords list --language zh --json'];

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { readHotwordFile, type HotwordsFileConfig, type ListProblem } from '@earshot/plugin-hotwords-file';
 import type { Hotword } from '@earshot/sdk';
 import { hotwordsFileSettings } from '../../../plugins/hotwords-file-settings.js';
@@ -14,7 +15,7 @@ export interface HotwordsTestResult {
   problems: ListProblem[];
 }
 
-export default class HotwordsTest extends Command {
+export default class HotwordsTest extends EarshotCommand {
   static override summary = 'Check a hotword list file the way the hotwords-file plugin reads it, without the daemon.';
   static override description =
     'Lists the phrases taken with their boosts and every refused line with its number and the reason. Exits 1 when any line is refused. Settings (maxLength, maxBoost, defaultBoost, language, format) come from plugins.config.hotwords-file in the config file, else the plugin defaults; flags override them.';

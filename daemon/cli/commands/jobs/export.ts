@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { failCommand } from '../../errors.js';
 import { parseDuration } from '../../../energy/ledger.js';
 import { dataDirFlags, dataDirOf } from '../../../scheduler/cli-support.js';
 import { readTranscripts, transcriptsToCsv, type ExportedTranscript } from '../../../scheduler/transcript-export.js';
 
-export default class JobsExport extends Command {
+export default class JobsExport extends EarshotCommand {
   static override summary = 'Export finished transcripts with timestamps as CSV (one row per segment) or JSON.';
   static override description = 'Reads the queue under the data directory; works without the daemon.';
   static override enableJsonFlag = true;

@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import type { JobSummary } from '../../../scheduler/control-handlers.js';
@@ -8,7 +9,7 @@ interface ListResult {
   counts: { pending: number; running: number; done: number; failed: number };
 }
 
-export default class JobsList extends Command {
+export default class JobsList extends EarshotCommand {
   static override summary = 'List jobs in the queue: running, pending (with deadlines), done and failed.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --state pending --json'];

@@ -1,4 +1,5 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import type { FleetOffersList } from '../../../pipeline/fleet-bridge.js';
@@ -6,7 +7,7 @@ import type { FleetOffersList } from '../../../pipeline/fleet-bridge.js';
 /** Transcripts are cut to this many characters in the table; --json has them whole. */
 const TEXT_WIDTH = 60;
 
-export default class JobsOffers extends Command {
+export default class JobsOffers extends EarshotCommand {
   static override summary = 'List the jobs this box has offered to its fleet group (jobs submit --fleet): outstanding ones and their results.';
   static override description =
     'Outstanding offers are "waiting" on disk until the audio already out in the group falls below mqtt.fleet.maxOutstandingBytes, then "out" until a member of the group returns a result. Finished ones show which box took them and the transcript or the error. The results are kept on this box.';

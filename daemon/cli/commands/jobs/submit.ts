@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { expandAudioPaths, ProgressBar } from '../../../scheduler/cli-support.js';
@@ -8,7 +9,7 @@ import type { OfferResult } from '../../../pipeline/fleet-bridge.js';
 const BATCH = 200;
 const OFFER_BATCH = 20;
 
-export default class JobsSubmit extends Command {
+export default class JobsSubmit extends EarshotCommand {
   static override summary = 'Queue audio files (or every audio file under a directory) for transcription.';
   static override description = 'Each job is on disk before this returns. Submitting the same unchanged file again is the same job. Batch jobs run in the cleanest window before their deadline.';
   static override enableJsonFlag = true;

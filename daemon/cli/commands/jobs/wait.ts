@@ -1,4 +1,5 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { ProgressBar } from '../../../scheduler/cli-support.js';
@@ -7,7 +8,7 @@ import type { JobSummary } from '../../../scheduler/control-handlers.js';
 
 type States = Record<string, string>;
 
-export default class JobsWait extends Command {
+export default class JobsWait extends EarshotCommand {
   static override summary = 'Wait until jobs finish (all pending and running ones, or the ids given), with a progress bar.';
   static override enableJsonFlag = true;
   static override strict = false;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { loadCatalog } from '../../../catalog/catalog.js';
 import { installModel, type InstallResult } from '../../../catalog/install.js';
 import { locateModels } from '../../../catalog/models-dir.js';
@@ -14,7 +15,7 @@ export const modelLocationFlags = {
   catalog: Flags.string({ description: 'model catalog JSON (default: the one shipped in models/catalog.json)' }),
 };
 
-export default class ModelInstall extends Command {
+export default class ModelInstall extends EarshotCommand {
   static override summary = 'Install a model pack from the catalog (download) or from a local archive (offline).';
   static override description =
     'NAME is a pack from `earshot model list --available`: it is downloaded with resume and checked against the catalog sha256. A path to a .tar.bz2, .tar.gz, .tar.xz or .tar archive installs offline (checked against the catalog when its file name is listed there). The pack is unpacked by Earshot’s own tar reader, which takes regular files and directories only (bzip2 and xz archives need the bzip2 or xz program), and verified in a staging directory and only then moved to DATA_DIR/models/NAME with a model.json card; a corrupt or mismatched archive leaves nothing behind.';

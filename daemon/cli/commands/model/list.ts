@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { isRunnableFamily, loadCatalog, type CatalogPack } from '../../../catalog/catalog.js';
 import { describeModel, listInstalled, type InstalledModel } from '../../../catalog/installed.js';
 import { locateModels } from '../../../catalog/models-dir.js';
@@ -26,7 +27,7 @@ function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
 
-export default class ModelList extends Command {
+export default class ModelList extends EarshotCommand {
   static override summary = 'List installed models (and the bundled default); --available adds the catalog.';
   static override enableJsonFlag = true;
   static override flags = {

@@ -1,10 +1,10 @@
-import { Command } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { ModelTelemetry } from '../../../scheduler/model-lifecycle.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { printModelState } from '../../model-state.js';
 
-export default class ModelLoad extends Command {
+export default class ModelLoad extends EarshotCommand {
   static override summary = 'Load the configured ASR model in the running daemon now (instead of on the first job).';
   static override description = 'The scheduler still unloads it after model.idleUnloadSec without work, on memory pressure or above the hard thermal limit.';
   static override enableJsonFlag = true;

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { removeModel } from '../../../catalog/installed.js';
 import { locateModels } from '../../../catalog/models-dir.js';
 import { ConfigError } from '../../../config/errors.js';
@@ -7,7 +8,7 @@ import { loadConfig } from '../../../config/load.js';
 import { DEFAULT_CONFIG_FILE } from '../../daemon-flags.js';
 import { modelLocationFlags } from './install.js';
 
-export default class ModelRemove extends Command {
+export default class ModelRemove extends EarshotCommand {
   static override summary = 'Remove an installed model from DATA_DIR/models (the bundled default cannot be removed).';
   static override enableJsonFlag = true;
   static override args = { name: Args.string({ description: 'installed model name (earshot model list)', required: true }) };

@@ -1,10 +1,10 @@
-import { Command } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { ModelTelemetry } from '../../../scheduler/model-lifecycle.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { printModelState } from '../../model-state.js';
 
-export default class ModelUnload extends Command {
+export default class ModelUnload extends EarshotCommand {
   static override summary = 'Unload the ASR model from the running daemon, freeing its memory (running jobs finish first).';
   static override description = 'The next job loads it again on demand.';
   static override enableJsonFlag = true;

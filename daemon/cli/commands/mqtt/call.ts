@@ -1,10 +1,11 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { ConfigError } from '../../../config/errors.js';
 import { RemoteCommandError } from '../../../mqtt/commands/remote-client.js';
 import { requestRemoteDaemon } from '../../../mqtt/commands/remote-target.js';
 import { failCommand } from '../../errors.js';
 
-export default class MqttCall extends Command {
+export default class MqttCall extends EarshotCommand {
   static override summary = 'Run a control-API method on a remote site over MQTT (signed with the shared command key).';
   static override description =
     'Publishes a signed command on earshot/<site>/cmd/<method> and prints the reply from earshot/<site>/reply/<requestId>. The remote daemon must have mqtt.commands.enabled and the same key; it answers only commands it accepts, so a wrong key, site id or clock shows as a timeout (its log says why). TLS and broker credentials come from the mqtt section of --config.';

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import { loadConfig } from '../../../config/load.js';
 import { checkBrokerConnection, type ConnectionCheckResult } from '../../../mqtt/connection-check.js';
 import type { MqttConfig } from '../../../mqtt/config.js';
 import { DEFAULT_CONFIG_FILE } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 
-export default class MqttTest extends Command {
+export default class MqttTest extends EarshotCommand {
   static override summary = 'Connect to the configured MQTT broker and report which layer fails: DNS, TCP, TLS or auth.';
   static override description =
     'Works without the daemon: reads the mqtt section of the config and tries each layer in turn with the same certificates and credentials the daemon uses. With mqtt.url null it tests the embedded broker, which only listens while earshotd runs.';

@@ -1,9 +1,10 @@
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginStatus } from '../../../plugins/types.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 
-export default class PluginsDisable extends Command {
+export default class PluginsDisable extends EarshotCommand {
   static override summary = 'Stop a plugin now; transcripts go on without it. Remembered across daemon restarts.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> plugins disable itn-en', '<%= config.bin %> plugins disable @earshot/plugin-hotwords-correct --json'];

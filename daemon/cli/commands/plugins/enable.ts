@@ -1,9 +1,10 @@
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginStatus } from '../../../plugins/types.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 
-export default class PluginsEnable extends Command {
+export default class PluginsEnable extends EarshotCommand {
   static override summary = 'Start a disabled or failed plugin now (failure count reset); remembered across daemon restarts.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> plugins enable itn-en', '<%= config.bin %> plugins enable @earshot/plugin-hotwords-correct --json'];

@@ -1,10 +1,11 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginInfo } from '../../../plugins/host.js';
 import { DEFAULT_CONFIG_FILE, daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { withOfflineHost } from '../../../plugins/offline-host.js';
 
-export default class PluginsInfo extends Command {
+export default class PluginsInfo extends EarshotCommand {
   static override summary = 'Show one plugin: state, kinds, counters, version range, files and its effective config.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> plugins info itn-en', '<%= config.bin %> plugins info @earshot/plugin-hotwords-file --json'];

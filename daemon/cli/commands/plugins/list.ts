@@ -1,10 +1,11 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginStatus } from '../../../plugins/types.js';
 import { DEFAULT_CONFIG_FILE, daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { withOfflineHost } from '../../../plugins/offline-host.js';
 
-export default class PluginsList extends Command {
+export default class PluginsList extends EarshotCommand {
   static override summary = 'List plugins: state (running, disabled, failed, error), kinds, calls and failures.';
   static override description =
     'Asks the running daemon. With --offline, discovers and starts the plugins in this process from the config file instead (no daemon needed), then stops them.';
