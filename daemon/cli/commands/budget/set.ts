@@ -2,9 +2,8 @@ import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
-import { DaemonRequestError } from '../../../control/client.js';
+import { budgetInForce, describeBudget, isNotRunning, openBudget } from '../../budget-in-force.js';
 import { validateBudget, type Budget, type BudgetChange } from '../../../scheduler/budget-store.js';
-import { describeBudget, openBudget } from './show.js';
 
 export default class BudgetSet extends EarshotCommand {
   static override summary = 'Set the power budget and thermal limits; persisted, and applied at once by a running daemon.';
@@ -35,14 +34,14 @@ export default class BudgetSet extends EarshotCommand {
     let budget: Budget;
     let applied: 'live' | 'at next start' = 'live';
     try {
-      const store = await openBudget(flags.config);
-      // Check before asking the daemon, so a bad value gets the same message either way.
-      validateBudget({ ...store.current(), ...change });
+      // Checked against the budget the daemon holds (not this shell's config), before asking it,
+      // so a bad value gets the same message whether or not the daemon runs.
+      validateBudget({ ...(await budgetInForce(flags)).budget, ...change });
       try {
         budget = (await requestDaemon('budget.set', change, flags, 10_000)) as Budget;
       } catch (err) {
-        if (!(err instanceof DaemonRequestError && err.code === 'not_running')) throw err;
-        budget = await store.set(change);
+        if (!isNotRunning(err)) throw err;
+        budget = await (await openBudget(flags.config)).set(change);
         applied = 'at next start';
       }
     } catch (err) {

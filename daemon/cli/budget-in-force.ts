@@ -1,0 +1,44 @@
+import { DaemonRequestError } from '../control/client.js';
+import { BudgetStore, type Budget } from '../scheduler/budget-store.js';
+import { schedulerSection } from '../scheduler/config.js';
+import { localConfig } from '../scheduler/cli-support.js';
+import { requestDaemon, type DaemonTarget } from './daemon-flags.js';
+
+/** Where a budget came from: the running daemon, or the file a stopped one will read when it starts. */
+export type BudgetSource = 'daemon' | 'saved';
+
+/** The budget store of the config's data dir, with the config's limits as defaults. */
+export async function openBudget(configFile: string | undefined): Promise<BudgetStore> {
+  const config = localConfig(configFile);
+  const s = schedulerSection(config);
+  const store = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });
+  await store.load();
+  return store;
+}
+
+/**
+ * The budget in force, asked of the daemon (its socket, or --site): its config, data dir and
+ * live `budget set` changes need not be those this shell's config points at. Only when the
+ * local daemon is not running is it read from the saved file. A --site request never fails
+ * with not_running (remote errors are RemoteCommandError), so a remote site is never
+ * answered with this box's file.
+ */
+export async function budgetInForce(target: DaemonTarget): Promise<{ budget: Budget; source: BudgetSource }> {
+  try {
+    return { budget: (await requestDaemon('budget.show', {}, target, 10_000)) as Budget, source: 'daemon' };
+  } catch (err) {
+    if (!isNotRunning(err)) throw err;
+    return { budget: (await openBudget(target.config)).current(), source: 'saved' };
+  }
+}
+
+export function isNotRunning(err: unknown): boolean {
+  return err instanceof DaemonRequestError && err.code === 'not_running';
+}
+
+export function describeBudget(b: Budget): string[] {
+  return [
+    `power budget  ${b.powerBudgetWatts === null ? 'none' : `${b.powerBudgetWatts} W`}`,
+    `thermal       soft ${b.softC} °C, hard ${b.hardC} °C, resume below ${b.softC - b.hysteresisC} °C`,
+  ];
+}

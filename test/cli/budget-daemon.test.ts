@@ -1,0 +1,41 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { runCli, startDaemon } from '../helpers/daemon-process.js';
+
+t.test('budget show and set work on the running daemon, not on this shell\'s config', async (t) => {
+  // The daemon's limits differ from the schema defaults (soft 75, hard 90) a bare CLI would read.
+  const daemon = await startDaemon({ scheduler: { thermal: { softC: 50, hardC: 60 } } });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const set = await runCli(['budget', 'set', '--watts', '15', '--socket', daemon.socket]);
+  t.equal(set.code, 0, set.stderr);
+  t.match(set.stdout, /applied to the running daemon/);
+
+  const shown = await runCli(['budget', 'show', '--socket', daemon.socket, '--json']);
+  t.equal(shown.code, 0, shown.stderr);
+  t.same(JSON.parse(shown.stdout), { powerBudgetWatts: 15, softC: 50, hardC: 60, hysteresisC: 5, source: 'daemon' }, 'the live value, right after the set');
+
+  // 55 °C is a valid hard limit over the daemon's soft 50, though not over the default soft 75.
+  const hard = await runCli(['budget', 'set', '--temp-hard', '55', '--socket', daemon.socket, '--json']);
+  t.equal(hard.code, 0, hard.stdout);
+  t.match(JSON.parse(hard.stdout), { softC: 50, hardC: 55, applied: 'live' });
+
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0);
+  const saved = await runCli(['budget', 'show', '--config', daemon.configFile]);
+  t.equal(saved.code, 0, saved.stderr);
+  t.match(saved.stdout, /power budget {2}15 W/);
+  t.match(saved.stdout, /thermal {7}soft 50 °C, hard 55 °C/);
+  t.match(saved.stdout, /the daemon is not running: this is the saved budget it will use when it starts/);
+});
+
+t.test('budget show --site fails as status --site does, never showing this box\'s budget instead', async (t) => {
+  const args = ['--site', 'branch-9', '--broker', 'mqtt://127.0.0.1:1', '--key-file', join('/nonexistent', 'command.key')];
+  const status = await runCli(['status', ...args]);
+  const shown = await runCli(['budget', 'show', ...args]);
+  t.not(shown.code, 0);
+  t.equal(shown.code, status.code);
+  t.match(shown.stderr, /nonexistent/);
+  t.notMatch(shown.stdout, /power budget/);
+});
