@@ -11,10 +11,11 @@ import type { Scheduler } from './scheduler.js';
 import type { Priority } from './policy.js';
 import { wavSeconds } from './wav-duration.js';
 import { statInputFile } from '../audio/open-input.js';
+import { ControlError } from '../control/protocol.js';
 
 /**
  * Control-API handlers for the scheduler's CLI verbs, as plain functions the controller
- * registers (`control.registerUntyped(name, spec)`): jobs.submit/list/get, budget.show/set,
+ * registers (`control.registerUntyped(name, spec)`): jobs.submit/list/get/show, budget.show/set,
  * carbon.status, scheduler.status, model.load/unload.
  */
 export interface SchedulerHandlerDeps {
@@ -53,6 +54,17 @@ export interface JobSummary {
   attempts: number;
   /** A running or interrupted job's saved progress. */
   progress?: JobProgressSummary;
+  /** When a done or failed job finished. */
+  finishedAt?: string;
+  /** Why a failed job failed: kept with its record for the operator (scheduler.retention.failedDays). */
+  error?: string;
+}
+
+/** One job's whole record, for `earshot jobs get`. */
+export interface JobDetail extends JobSummary {
+  audioSeconds?: number;
+  sourceId?: string;
+  recording?: string;
 }
 
 export interface SchedulerStatus {
@@ -87,6 +99,7 @@ export const SCHEDULER_METHOD_PARAMS: Record<string, Record<string, unknown> | u
   },
   'jobs.list': { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
   'jobs.get': { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 100000 } } },
+  'jobs.show': { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' } } },
   'budget.show': undefined,
   'budget.set': {
     type: 'object',
@@ -125,6 +138,9 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
         for (const id of (p as { ids: string[] }).ids) out[id] = (await deps.queue.get(validateJobId(id)))?.state ?? 'unknown';
         return { states: out };
       },
+    },
+    'jobs.show': {
+      handler: (p) => showJob(deps.queue, (p as { id: string }).id),
     },
     'budget.show': { handler: () => deps.budget.current() },
     'budget.set': {
@@ -178,9 +194,32 @@ export async function listJobs(queue: JobQueue, state: string): Promise<{ jobs: 
   };
   if (state === 'all' || state === 'running') for (const j of queue.running()) jobs.push(await withProgress(j, 'running'));
   if (state === 'all' || state === 'pending') for (const j of queue.pending()) jobs.push(await withProgress(j, 'pending'));
-  if (state === 'all' || state === 'done') jobs.push(...(await queue.doneRecords()).map((d) => summary(d.job, 'done')));
-  if (state === 'all' || state === 'failed') jobs.push(...(await queue.failedRecords()).map((d) => summary(d.job, 'failed')));
+  if (state === 'all' || state === 'done') jobs.push(...(await queue.doneRecords()).map((d) => ({ ...summary(d.job, 'done'), finishedAt: d.finishedAt })));
+  if (state === 'all' || state === 'failed') jobs.push(...(await queue.failedRecords()).map((d) => ({ ...summary(d.job, 'failed'), finishedAt: d.finishedAt, error: d.error })));
   return { jobs, counts: queue.counts() };
+}
+
+/** One job's record with its progress, and when it finished and (failed) why. */
+export async function showJob(queue: JobQueue, id: string): Promise<JobDetail> {
+  const found = await queue.get(validateJobId(id));
+  if (!found) throw new ControlError('failed', `no job ${id} in the queue`, 'finished jobs are kept for scheduler.retention.doneDays / failedDays; `earshot jobs list` shows the ids');
+  const { job, state, finishedAt, error } = found;
+  const progress = state === 'pending' || state === 'running' ? await queue.progressSummary(id) : undefined;
+  return {
+    id: job.id,
+    input: job.input,
+    priority: job.priority,
+    state,
+    deadline: job.deadline,
+    submittedAt: job.submittedAt,
+    attempts: job.attempts,
+    ...(job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {}),
+    ...(job.sourceId !== undefined ? { sourceId: job.sourceId } : {}),
+    ...(job.recording !== undefined ? { recording: job.recording } : {}),
+    ...(progress ? { progress } : {}),
+    ...(finishedAt !== undefined ? { finishedAt } : {}),
+    ...(error !== undefined ? { error } : {}),
+  };
 }
 
 function schedulerStatus(deps: SchedulerHandlerDeps): SchedulerStatus {

@@ -240,17 +240,18 @@ export class JobQueue implements Service {
     return { job, state: 'pending', created: true };
   }
 
-  async get(id: string): Promise<{ job: JobRecord; state: JobState } | undefined> {
+  /** A job and its state; a finished one with when it finished, and a failed one with its error. */
+  async get(id: string): Promise<{ job: JobRecord; state: JobState; finishedAt?: string; error?: string } | undefined> {
     validateJobId(id);
     const p = this.pendingJobs.get(id);
     if (p) return { job: p, state: this.runningIds.has(id) ? 'running' : 'pending' };
     if (this.doneIds.has(id)) {
       const d = await readJson<DoneRecord>(this.path('done', id));
-      if (d) return { job: d.job, state: 'done' };
+      if (d) return { job: d.job, state: 'done', finishedAt: d.finishedAt };
     }
     if (this.failedIds.has(id)) {
       const f = await readJson<FailedRecord>(this.path('failed', id));
-      if (f) return { job: f.job, state: 'failed' };
+      if (f) return { job: f.job, state: 'failed', finishedAt: f.finishedAt, error: f.error };
     }
     return undefined;
   }

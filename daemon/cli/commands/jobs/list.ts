@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
+import { describeProgress } from '../../job-lines.js';
 import type { JobSummary } from '../../../scheduler/control-handlers.js';
 
 interface ListResult {
@@ -10,7 +11,7 @@ interface ListResult {
 }
 
 export default class JobsList extends EarshotCommand {
-  static override summary = 'List jobs in the queue: running, pending (with deadlines), done and failed.';
+  static override summary = 'List jobs in the queue: running, pending (with deadlines), done and failed (with the error).';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --state pending --json'];
   static override flags = {
@@ -27,18 +28,13 @@ export default class JobsList extends EarshotCommand {
       failCommand(this, err);
     }
     for (const j of r.jobs) {
-      const progress = j.progress ? `  ${j.progress.segments} segments done, through ${clockTime(j.progress.throughSec)}` : '';
+      const progress = j.progress ? `  ${describeProgress(j.progress)}` : '';
       this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} due ${j.deadline}  tries ${j.attempts}  ${j.input}${progress}`);
+      // On a line of its own: an error names a file and a cause, too long for a column.
+      if (j.error !== undefined) this.log(`    error: ${j.error}`);
     }
     this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed`);
     return r;
   }
 }
 
-/** Seconds into a recording as h:mm:ss (or m:ss under an hour). */
-function clockTime(sec: number): string {
-  const total = Math.floor(sec);
-  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
-  const two = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
-}

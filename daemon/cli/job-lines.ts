@@ -1,0 +1,14 @@
+import type { JobProgressSummary } from '../scheduler/job-queue.js';
+
+/** "12 segments done, through 1:02:03": how far a running or interrupted job has got. */
+export function describeProgress(p: JobProgressSummary): string {
+  return `${p.segments} segments done, through ${clockTime(p.throughSec)}`;
+}
+
+/** Seconds into a recording as h:mm:ss (or m:ss under an hour). */
+function clockTime(sec: number): string {
+  const total = Math.floor(sec);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}

@@ -1,0 +1,53 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, startDaemon, type CliResult } from '../helpers/daemon-process.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import type { SubmitResult, JobDetail, JobSummary } from '../../daemon/scheduler/control-handlers.js';
+
+/** Runs `earshot jobs get ID --json` until the job is finished. */
+async function finishedJob(id: string, socket: string): Promise<JobDetail> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const r: CliResult = await runCli(['jobs', 'get', id, '--json', '--socket', socket]);
+    if (r.code !== 0) throw new Error(`jobs get failed (${r.code}): ${r.stdout}${r.stderr}`);
+    const job = JSON.parse(r.stdout) as JobDetail;
+    if (job.state === 'done' || job.state === 'failed') return job;
+    if (Date.now() > until) throw new Error(`job ${id} still ${job.state} after 60 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+t.test('a failed job carries its error in jobs list and jobs get, text and JSON', async (t) => {
+  const daemon = await startDaemon({ model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] }, scheduler: { tickMs: 100 } });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const bad = join(tempDir('earshot-failed-job-'), 'not-audio.wav');
+  writeFileSync(bad, 'this is a text file, not a recording\n'.repeat(20));
+  const submit = await runCli(['jobs', 'submit', bad, '--json', '--socket', daemon.socket]);
+  t.equal(submit.code, 0, submit.stderr);
+  const id = (JSON.parse(submit.stdout) as SubmitResult).submitted[0]!.id;
+
+  const job = await finishedJob(id, daemon.socket);
+  t.match(job, { id, state: 'failed', input: bad, finishedAt: String, error: String });
+  t.match(job.error, bad, 'the error names the file');
+
+  const listJson = await runCli(['jobs', 'list', '--state', 'failed', '--json', '--socket', daemon.socket]);
+  t.equal(listJson.code, 0, listJson.stderr);
+  const listed = (JSON.parse(listJson.stdout) as { jobs: JobSummary[] }).jobs;
+  t.same(listed.map((j) => [j.id, j.error]), [[id, job.error]], 'jobs list --json has the error');
+
+  const listText = await runCli(['jobs', 'list', '--socket', daemon.socket]);
+  t.equal(listText.code, 0, listText.stderr);
+  t.ok(listText.stdout.includes(`    error: ${job.error}\n`), `jobs list prints the error under the job:\n${listText.stdout}`);
+
+  const getText = await runCli(['jobs', 'get', id, '--socket', daemon.socket]);
+  t.equal(getText.code, 0, getText.stderr);
+  t.match(getText.stdout, new RegExp(`^${id}\\n  state +failed\\n`));
+  t.ok(getText.stdout.includes(`  error      ${job.error}\n`), getText.stdout);
+
+  const unknown = await runCli(['jobs', 'get', 'f-000000000000000000000000', '--socket', daemon.socket]);
+  t.equal(unknown.code, 1);
+  t.match(unknown.stderr, /no job f-000000000000000000000000 in the queue/);
+});
