@@ -47,6 +47,17 @@ t.test('a failed job carries its error in jobs list and jobs get, text and JSON'
   t.match(getText.stdout, new RegExp(`^${id}\\n  state +failed\\n`));
   t.ok(getText.stdout.includes(`  error      ${job.error}\n`), getText.stdout);
 
+  const waited = await runCli(['jobs', 'wait', id, '--socket', daemon.socket]);
+  t.equal(waited.code, 5, 'jobs wait exits 5 when a job it waited for failed');
+  t.match(waited.stdout, /0 done, 1 failed/);
+  t.match(waited.stderr, `failed: ${id}`);
+  const waitedJson = await runCli(['jobs', 'wait', id, '--json', '--socket', daemon.socket]);
+  t.equal(waitedJson.code, 5);
+  t.same(JSON.parse(waitedJson.stdout), { states: { [id]: 'failed' } }, 'with --json the states are still printed');
+  const waitedUnknown = await runCli(['jobs', 'wait', 'f-000000000000000000000000', '--socket', daemon.socket]);
+  t.equal(waitedUnknown.code, 5, 'and when an id is unknown');
+  t.match(waitedUnknown.stdout, /1 unknown ids: f-000000000000000000000000/);
+
   const unknown = await runCli(['jobs', 'get', 'f-000000000000000000000000', '--socket', daemon.socket]);
   t.equal(unknown.code, 1);
   t.match(unknown.stderr, /no job f-000000000000000000000000 in the queue/);

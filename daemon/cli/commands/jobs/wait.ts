@@ -8,8 +8,13 @@ import type { JobSummary } from '../../../scheduler/control-handlers.js';
 
 type States = Record<string, string>;
 
+/** Some job waited for failed, or was never known: a script must not take the batch as done. */
+const EXIT_JOBS_FAILED = 5;
+
 export default class JobsWait extends EarshotCommand {
   static override summary = 'Wait until jobs finish (all pending and running ones, or the ids given), with a progress bar.';
+  static override description =
+    'Exits 0 when every job waited for is done; 5 when any failed or has an unknown id (`earshot jobs get ID` shows why it failed); 4 when --timeout passes first; 3 when the daemon is not running.';
   static override enableJsonFlag = true;
   static override strict = false;
   static override examples = ['<%= config.bin %> jobs wait', '<%= config.bin %> jobs wait f-3a9c0d1e2b4f5a6b7c8d9e0f --timeout 2h'];
@@ -47,7 +52,7 @@ export default class JobsWait extends EarshotCommand {
       if (finished.length === ids.length) break;
       if (Date.now() > deadline) {
         bar.finish();
-        this.error(`${ids.length - finished.length} of ${ids.length} jobs still unfinished after ${flags.timeout}`, { exit: 4, suggestions: ['`earshot jobs list` shows why (deferred to a cleaner window, paused for temperature)'] });
+        this.error(`${ids.length - finished.length} of ${ids.length} jobs still unfinished after ${flags.timeout}`, { exit: 4, suggestions: ['`earshot jobs list` shows what is left; `earshot status` shows why the scheduler holds work back (temperature, the power budget)'] });
       }
       await new Promise((r) => setTimeout(r, flags.interval * 1000));
     }
@@ -55,6 +60,11 @@ export default class JobsWait extends EarshotCommand {
     const failed = ids.filter((id) => states[id] === 'failed');
     const unknown = ids.filter((id) => states[id] === 'unknown');
     this.log(`${ids.length - failed.length - unknown.length} done, ${failed.length} failed${unknown.length ? `, ${unknown.length} unknown ids: ${unknown.join(' ')}` : ''}`);
+    if (failed.length > 0 || unknown.length > 0) {
+      // An exit code, not this.error: with --json the states are still the output.
+      if (failed.length > 0) this.logToStderr(`failed: ${failed.join(' ')}\n  hint: \`earshot jobs get ID\` shows why`);
+      process.exitCode = EXIT_JOBS_FAILED;
+    }
     return { states };
   }
 }
