@@ -211,9 +211,12 @@ export class Scheduler implements Service {
     return true;
   }
 
+  /** For `earshot status`: with the decision's reasons, so that "paused" or a thread cap says why. */
   state(): { state: string; detail: string } {
     const d = this.lastDecision;
-    return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail: d ? `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, model ${this.options.lifecycle.state}${this.options.lifecycle.threads !== undefined ? ` (${this.options.lifecycle.threads} threads)` : ''}` : 'starting' };
+    const model = `model ${this.options.lifecycle.state}${this.options.lifecycle.threads !== undefined ? ` (${this.options.lifecycle.threads} threads)` : ''}`;
+    const detail = d ? [`thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
+    return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail };
   }
 
   get thermalState(): ThermalState {
