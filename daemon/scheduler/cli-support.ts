@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { Flags } from '@oclif/core';
 import { loadConfig } from '../config/load.js';
 import type { EarshotConfig } from '../config/types.js';
-import { DEFAULT_CONFIG_FILE } from '../cli/daemon-flags.js';
+import { configFileOf } from '../cli/daemon-flags.js';
 
-/** The config the CLI works from when it does the work itself: --config, else /etc/earshot/config.json when present, else defaults. */
+/** The config the CLI works from when it does the work itself: --config, else $EARSHOT_CONFIG, else /etc/earshot/config.json when present, else defaults. */
 export function localConfig(file: string | undefined): EarshotConfig {
-  return loadConfig({ file: file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined), env: process.env });
+  return loadConfig({ file: configFileOf({ config: file }), env: process.env });
 }
 
 /** For commands that read state files themselves (no daemon needed): where the data dir is. */

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginInfo } from '../../../plugins/host.js';
-import { DEFAULT_CONFIG_FILE, daemonFlags, requestDaemon } from '../../daemon-flags.js';
+import { DEFAULT_CONFIG_FILE, configFileOf, daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { withOfflineHost } from '../../../plugins/offline-host.js';
 
@@ -19,7 +19,7 @@ export default class PluginsInfo extends EarshotCommand {
     const { args, flags } = await this.parse(PluginsInfo);
     let info: PluginInfo;
     try {
-      info = flags.offline ? await withOfflineHost({ config: flags.config, defaultConfigFile: DEFAULT_CONFIG_FILE }, (host) => host.info(args.name)) : ((await requestDaemon('plugins.info', { name: args.name }, flags)) as PluginInfo);
+      info = flags.offline ? await withOfflineHost({ config: configFileOf(flags), defaultConfigFile: DEFAULT_CONFIG_FILE }, (host) => host.info(args.name)) : ((await requestDaemon('plugins.info', { name: args.name }, flags)) as PluginInfo);
     } catch (err) {
       failCommand(this, err);
     }

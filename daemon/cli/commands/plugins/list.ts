@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginStatus } from '../../../plugins/types.js';
-import { DEFAULT_CONFIG_FILE, daemonFlags, requestDaemon } from '../../daemon-flags.js';
+import { DEFAULT_CONFIG_FILE, configFileOf, daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { withOfflineHost } from '../../../plugins/offline-host.js';
 
@@ -24,7 +24,7 @@ export default class PluginsList extends EarshotCommand {
     const { flags } = await this.parse(PluginsList);
     let plugins: PluginStatus[];
     try {
-      plugins = flags.offline ? await withOfflineHost({ config: flags.config, defaultConfigFile: DEFAULT_CONFIG_FILE }, (host) => host.list()) : ((await requestDaemon('plugins.list', {}, flags)) as PluginStatus[]);
+      plugins = flags.offline ? await withOfflineHost({ config: configFileOf(flags), defaultConfigFile: DEFAULT_CONFIG_FILE }, (host) => host.list()) : ((await requestDaemon('plugins.list', {}, flags)) as PluginStatus[]);
     } catch (err) {
       failCommand(this, err);
     }
