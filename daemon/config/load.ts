@@ -50,19 +50,19 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   return config as EarshotConfig;
 }
 
+/** Why a config file could not be read, and what to do about it, by the read's error code. */
+function unreadable(code: string): { message: string; hint: string } {
+  if (code === 'ENOENT') return { message: 'file not found', hint: 'create it, or pass --config with the right path' };
+  if (code === 'EISDIR') return { message: 'is a directory, not a file', hint: 'name the config file itself, e.g. --config /etc/earshot/config.json' };
+  return { message: `cannot be read (${code})`, hint: 'check its permissions' };
+}
+
 function readConfigFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [
-      {
-        path: file,
-        message: code === 'ENOENT' ? 'file not found' : `cannot be read (${code ?? String(err)})`,
-        hint: code === 'ENOENT' ? 'create it, or pass --config with the right path' : 'check its permissions',
-      },
-    ]);
+    throw new ConfigError(file, [{ path: file, ...unreadable((err as NodeJS.ErrnoException).code ?? String(err)) }]);
   }
   try {
     return JSON.parse(text) as unknown;

@@ -79,6 +79,10 @@ t.test('a file that is not JSON or not there names the file', async (t) => {
   writeFileSync(file, '{ "siteId": "x", }');
   t.match(issuesOf(() => loadConfig({ file }))[0], /broken\.json: is not valid JSON/);
   t.match(issuesOf(() => loadConfig({ file: join(dir, 'nope.json') }))[0], /nope\.json: file not found/);
+  const asDir = issuesOf(() => loadConfig({ file: dir }))[0];
+  t.match(asDir, `${dir}: is a directory, not a file`);
+  t.match(asDir, /hint: name the config file itself/);
+  t.notMatch(asDir, /permissions/, 'no permissions hint for a directory');
 });
 
 t.test('EARSHOT_<PATH> environment variables override the file', async (t) => {
