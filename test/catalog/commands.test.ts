@@ -43,6 +43,7 @@ t.test('earshot model install ./pack, list, remove with --data-dir', async (t) =
   await quiet(() => ModelRemove.run(['cli-nemo', '--data-dir', dataDir], repoRoot));
   t.notOk(existsSync(installed.dir));
   await t.rejects(quiet(() => ModelRemove.run(['cli-nemo', '--data-dir', dataDir], repoRoot)), /'cli-nemo' is not installed/);
+  await t.rejects(quiet(() => ModelRemove.run(['earshot-en-tiny', '--data-dir', dataDir], repoRoot)), /'earshot-en-tiny' is the bundled default model: it ships with earshot and cannot be removed/);
   // oclif may mark the process failed for the expected error above; that failure was the point
   process.exitCode = 0;
 });
