@@ -65,3 +65,22 @@ t.test('hotwords file and errors', async (t) => {
   t.equal(process.exitCode, 1);
   process.exitCode = 0;
 });
+
+t.test('a file that cannot be decoded is named, and the files after it are still transcribed', async (t) => {
+  const dir = tempDir();
+  const bad = join(dir, 'not-audio.wav');
+  writeFileSync(bad, 'not a recording\n');
+  const { result, stdout, stderr } = await transcribe([bad, wav, '--model', modelDir]);
+  t.same(result.files.map((f) => f.file), [wav], 'the good file after the bad one was transcribed');
+  t.match(stdout, `${wav}: `);
+  t.same(result.failures.map((f) => f.file), [bad]);
+  t.match(stderr, `could not transcribe ${bad}: `);
+  t.match(stderr, /1 of 2 files failed/);
+  t.equal(process.exitCode, 1, 'and the exit code says one failed');
+  process.exitCode = 0;
+  const json = await transcribe([wav, bad, '--model', modelDir, '--json']);
+  t.same(json.result.failures.map((f) => f.file), [bad], 'with --json the failures are in the result');
+  t.equal(json.result.files.length, 1);
+  t.equal(process.exitCode, 1);
+  process.exitCode = 0;
+});

@@ -13,7 +13,11 @@ import type { Hotword, TranscribeOptions } from '../../asr/types.js';
 export interface TranscribeCommandResult {
   model: { id: string; dir: string; family: string; provider: ExecutionProvider; fallbacks: ProviderFallback[] };
   files: FileTranscript[];
+  /** Files that could not be transcribed (the others still were), with why. */
+  failures: Array<{ file: string; error: string }>;
 }
+
+const FILE_HINT = 'check the file exists and is audio (WAV, or any format ffmpeg reads when installed)';
 
 /** The model that ships with earshot; installed models live elsewhere and are passed with --model. */
 export const DEFAULT_MODEL_DIR = 'models/earshot-en-tiny';
@@ -22,7 +26,7 @@ export const DEFAULT_MODEL_DIR = 'models/earshot-en-tiny';
 export default class Transcribe extends EarshotCommand {
   static override summary = 'Transcribe audio files with an ONNX model, without the daemon.';
   static override description =
-    'Decodes each FILE to 16 kHz mono, runs the model (NeMo CTC, Zipformer CTC, SenseVoice, Paraformer or a streaming Zipformer transducer) on the first execution provider that works (falling back to CPU with a logged reason) and prints the text. --hotwords biases decoding towards listed phrases (one per line, optional ":BOOST").';
+    'Decodes each FILE to 16 kHz mono, runs the model (NeMo CTC, Zipformer CTC, SenseVoice, Paraformer or a streaming Zipformer transducer) on the first execution provider that works (falling back to CPU with a logged reason) and prints the text. A file that cannot be decoded is named on stderr and the rest are still transcribed; the exit code is then 1. --hotwords biases decoding towards listed phrases (one per line, optional ":BOOST").';
   static override enableJsonFlag = true;
   static override strict = false;
   static override examples = [
@@ -67,25 +71,36 @@ export default class Transcribe extends EarshotCommand {
     }
     const options: TranscribeOptions = { hotwords, language: flags.language, useItn: flags.itn, method: flags.beam ? 'beam' : undefined, beamSize: flags.beam };
     const transcripts: FileTranscript[] = [];
+    const failures: TranscribeCommandResult['failures'] = [];
     try {
+      // One file that cannot be decoded does not cost the others: each is tried, failures said at the end.
       for (const file of files) {
         try {
           transcripts.push(await transcribeFile(model, file, options));
         } catch (err) {
-          this.error(`${(err as Error).message}`, { exit: 1, suggestions: ['check the file exists and is audio (WAV, or any format ffmpeg reads when installed)'] });
+          failures.push({ file, error: (err as Error).message });
         }
       }
     } finally {
       await model.release();
+    }
+    if (failures.length === files.length) {
+      this.error(failures.map((f) => (files.length > 1 ? `${f.file}: ${f.error}` : f.error)).join('\n'), { exit: 1, suggestions: [FILE_HINT] });
     }
     if (!this.jsonEnabled()) {
       if (flags.csv) process.stdout.write(toCsv(transcripts));
       else if (flags.srt) process.stdout.write(transcripts.map((t) => toSrt(t)).join('\n'));
       else for (const t of transcripts) this.log(files.length > 1 ? `${t.file}: ${t.text}` : t.text);
     }
+    if (failures.length > 0) {
+      for (const f of failures) this.logToStderr(`could not transcribe ${f.file}: ${f.error}`);
+      this.logToStderr(`${failures.length} of ${files.length} files failed\n  hint: ${FILE_HINT}`);
+      process.exitCode = 1;
+    }
     return {
       model: { id: model.id, dir: model.dir, family: model.family, provider: model.provider, fallbacks: [...model.fallbacks] },
       files: transcripts,
+      failures,
     };
   }
 }
