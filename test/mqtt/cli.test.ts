@@ -116,6 +116,12 @@ t.test('earshot mqtt call runs a method on a remote site; a wrong key gets no an
   await t.rejects(capture(() => MqttCall.run(['status', '--site', 'remote-1', '--key-file', key, '--params', '[1]', '--config', config], repoRoot)), /--params must be a JSON object/);
 });
 
+t.test('earshot mqtt test: an embedded broker on port 0 (any free port) is not tested at port 0, and says why', async (t) => {
+  const config = writeConfig({ siteId: 'cli-0', mqtt: { url: null, embedded: { host: '127.0.0.1', port: 0 } } });
+  await t.rejects(capture(() => MqttTest.run(['--config', config], repoRoot)), /mqtt\.embedded\.port is 0 \(any free port\): the port is only known to the running daemon/);
+  process.exitCode = 0;
+});
+
 t.test("earshot mqtt call's examples pass params their method accepts", async (t) => {
   const ajv = new Ajv2020({ allErrors: true });
   const examples = MqttCall.examples.map(String).flatMap((e) => {

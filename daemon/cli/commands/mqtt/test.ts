@@ -10,7 +10,7 @@ import { failCommand } from '../../errors.js';
 export default class MqttTest extends EarshotCommand {
   static override summary = 'Connect to the configured MQTT broker and report which layer fails: DNS, TCP, TLS or auth.';
   static override description =
-    'Works without the daemon: reads the mqtt section of the config and tries each layer in turn with the same certificates and credentials the daemon uses. With mqtt.url null it tests the embedded broker, which only listens while earshotd runs.';
+    'Works without the daemon: reads the mqtt section of the config and tries each layer in turn with the same certificates and credentials the daemon uses. With mqtt.url null it tests the embedded broker, which only listens while earshotd runs; with mqtt.embedded.port 0 (any free port) only the daemon knows the port, and `earshot status` shows its connection instead.';
   static override enableJsonFlag = true;
   static override flags = {
     config: Flags.string({ char: 'c', description: 'config file', env: 'EARSHOT_CONFIG' }),
@@ -36,6 +36,13 @@ export default class MqttTest extends EarshotCommand {
       failCommand(this, err);
     }
     if (flags.url) mqtt = { ...mqtt, url: flags.url };
+    if (!mqtt.url && mqtt.embedded.port === 0) {
+      // Port 0 lets the daemon's embedded broker take any free port: only that daemon knows which.
+      this.error('mqtt.embedded.port is 0 (any free port): the port is only known to the running daemon, so there is no address to test here', {
+        exit: 1,
+        suggestions: ['`earshot status` shows the address the daemon bound and whether it is connected (its mqtt line); or set a fixed mqtt.embedded.port to test it from here'],
+      });
+    }
     const result = await checkBrokerConnection({ config: mqtt, siteId, timeoutMs: flags.timeout });
     this.log(`broker ${result.url}`);
     for (const s of result.steps) this.log(`  ${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(6)} ${String(s.ms).padStart(5)} ms  ${s.detail}`);
