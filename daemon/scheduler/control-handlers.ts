@@ -81,6 +81,12 @@ export interface SchedulerStatus {
   jobs: { pending: number; running: number; done: number; failed: number };
 }
 
+/** What `jobs.retry` did for each id: put back in the queue, or why not. */
+export interface RetryResult {
+  retried: Array<{ id: string; deadline: string }>;
+  errors: Array<{ id: string; error: string }>;
+}
+
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
 /** JSON Schemas of the methods' params (requests that fail them never reach a handler). */
@@ -100,6 +106,7 @@ export const SCHEDULER_METHOD_PARAMS: Record<string, Record<string, unknown> | u
   'jobs.list': { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
   'jobs.get': { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 100000 } } },
   'jobs.show': { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' } } },
+  'jobs.retry': { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string' } } } },
   'budget.show': undefined,
   'budget.set': {
     type: 'object',
@@ -141,6 +148,21 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
     },
     'jobs.show': {
       handler: (p) => showJob(deps.queue, (p as { id: string }).id),
+    },
+    'jobs.retry': {
+      handler: async (p): Promise<RetryResult> => {
+        const result: RetryResult = { retried: [], errors: [] };
+        for (const id of (p as { ids: string[] }).ids) {
+          try {
+            const job = await deps.queue.retry(validateJobId(id));
+            result.retried.push({ id, deadline: job.deadline });
+          } catch (err) {
+            result.errors.push({ id, error: (err as Error).message });
+          }
+        }
+        if (result.retried.length > 0) deps.scheduler.poke();
+        return result;
+      },
     },
     'budget.show': { handler: () => deps.budget.current() },
     'budget.set': {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Service } from '../service.js';
@@ -254,6 +254,33 @@ export class JobQueue implements Service {
       if (f) return { job: f.job, state: 'failed', finishedAt: f.finishedAt, error: f.error };
     }
     return undefined;
+  }
+
+  /**
+   * Puts a failed job back in the queue, its tries counted from 0 again: for a failure an
+   * operator has mended since (ffmpeg installed, a file's permissions fixed), which a new
+   * submit would not run, the file's id being known. A deadline already past becomes the
+   * default one from now. Refused unless the job failed, or when its audio is gone (a saved
+   * segment is removed when its job fails). The pending record is written before the failed
+   * one goes: a crash between leaves the job failed, as if never retried (see start).
+   */
+  async retry(id: string): Promise<JobRecord> {
+    const known = await this.get(id);
+    if (!known) throw new Error(`no job ${id} in the queue`);
+    if (known.state !== 'failed') throw new Error(`job ${id} is ${known.state}, not failed: only a failed job is tried again`);
+    try {
+      await access(known.job.input, constants.R_OK);
+    } catch (err) {
+      throw new Error(`job ${id}: its audio ${known.job.input} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}); a saved segment is removed when its job fails, a file must be put back first`);
+    }
+    const now = (this.options.clock ?? Date.now)();
+    const deadline = Date.parse(known.job.deadline) > now ? known.job.deadline : new Date(now + this.options.defaultDeadlineHours * 3600e3).toISOString();
+    const job: JobRecord = { ...known.job, attempts: 0, deadline };
+    await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(job));
+    await removeDurable(this.path('failed', id));
+    this.failedIds.delete(id);
+    this.pendingJobs.set(id, job);
+    return job;
   }
 
   /** Pending jobs not running, best first (priority, deadline, submission). */

@@ -1,9 +1,9 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startDaemon, type CliResult } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import type { SubmitResult, JobDetail, JobSummary } from '../../daemon/scheduler/control-handlers.js';
+import type { SubmitResult, JobDetail, JobSummary, RetryResult } from '../../daemon/scheduler/control-handlers.js';
 
 /** Runs `earshot jobs get ID --json` until the job is finished. */
 async function finishedJob(id: string, socket: string): Promise<JobDetail> {
@@ -61,4 +61,40 @@ t.test('a failed job carries its error in jobs list and jobs get, text and JSON'
   const unknown = await runCli(['jobs', 'get', 'f-000000000000000000000000', '--socket', daemon.socket]);
   t.equal(unknown.code, 1);
   t.match(unknown.stderr, /no job f-000000000000000000000000 in the queue/);
+});
+
+t.test('jobs retry puts a failed job back once its cause is mended; a job not failed, or whose audio is gone, is refused', async (t) => {
+  const daemon = await startDaemon({ model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] }, vad: { detector: 'energy' }, scheduler: { tickMs: 100 } });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const dir = tempDir('earshot-retry-job-');
+  const recording = join(dir, 'meeting.wav');
+  writeFileSync(recording, 'not a recording yet\n'.repeat(20));
+  const gone = join(dir, 'gone.wav');
+  writeFileSync(gone, 'nor this\n'.repeat(20));
+  const submit = await runCli(['jobs', 'submit', recording, gone, '--json', '--socket', daemon.socket]);
+  t.equal(submit.code, 0, submit.stderr);
+  const [id, goneId] = (JSON.parse(submit.stdout) as SubmitResult).submitted.map((s) => s.id) as [string, string];
+  t.equal((await finishedJob(id, daemon.socket)).state, 'failed');
+  t.equal((await finishedJob(goneId, daemon.socket)).state, 'failed');
+  const again = await runCli(['jobs', 'submit', recording, '--json', '--socket', daemon.socket]);
+  t.match(JSON.parse(again.stdout), { submitted: [{ id, state: 'failed', created: false }] }, 'submitting it again only finds it failed');
+
+  // The operator mends the cause (here: the recording is put in place), and retries.
+  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), recording);
+  rmSync(gone);
+  const retry = await runCli(['jobs', 'retry', id, goneId, 'f-000000000000000000000000', '--json', '--socket', daemon.socket]);
+  t.equal(retry.code, 1, 'exit 1: some ids were refused');
+  const result = JSON.parse(retry.stdout) as RetryResult;
+  t.same(result.retried.map((r) => r.id), [id]);
+  t.match(result.errors, [
+    { id: goneId, error: /its audio .*gone\.wav cannot be read \(ENOENT\)/ },
+    { id: 'f-000000000000000000000000', error: /no job f-000000000000000000000000 in the queue/ },
+  ]);
+  const job = await finishedJob(id, daemon.socket);
+  t.match(job, { state: 'done', attempts: 1 }, 'it ran again, its tries counted from 0');
+  const notFailed = await runCli(['jobs', 'retry', id, '--socket', daemon.socket]);
+  t.equal(notFailed.code, 1);
+  t.match(notFailed.stderr, new RegExp(`${id}  refused: job ${id} is done, not failed`));
 });
