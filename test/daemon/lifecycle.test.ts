@@ -40,6 +40,11 @@ t.test('earshot config validate prints the same lines and exits non-zero', async
   writeFileSync(good, JSON.stringify({ siteId: 'lab-1' }));
   const ok = await runCli(['config', 'validate', good]);
   t.equal(ok.code, 0, ok.stderr);
+  const noModel = join(tempDir(), 'no-model.json');
+  writeFileSync(noModel, JSON.stringify({ siteId: 'lab-1', model: { dir: join(tempDir(), 'not-a-model') } }));
+  const missing = await runCli(['config', 'validate', noModel, '--json']);
+  t.equal(missing.code, 78, 'a model.dir with no model fails as earshotd --check does');
+  t.match(JSON.parse(missing.stdout), { valid: false, errors: [{ path: 'model.dir', message: /not-a-model: model directory not found/ }] });
 });
 
 t.test('a running daemon answers earshot status, publishes retained online, and on SIGTERM exits 0 within 5 s leaving offline', async (t) => {

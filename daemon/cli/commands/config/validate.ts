@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Args } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
-import { ConfigError, type ConfigIssue } from '../../../config/errors.js';
+import { ConfigError, formatIssue, type ConfigIssue } from '../../../config/errors.js';
 import { loadConfig } from '../../../config/load.js';
+import type { ModelConfig } from '../../../pipeline/asr-runtime.js';
+import { modelDirProblem } from '../../../pipeline/check-model-dir.js';
 import { DEFAULT_CONFIG_FILE } from '../../daemon-flags.js';
 
 interface ValidateResult {
@@ -28,13 +30,20 @@ export default class ConfigValidate extends EarshotCommand {
     if (!args.file && !process.env.EARSHOT_CONFIG && !existsSync(file)) {
       this.error(`no config file given and ${DEFAULT_CONFIG_FILE} does not exist`, { exit: 2, suggestions: ['pass the file: earshot config validate ./config.json'] });
     }
+    let errors: ConfigIssue[];
     try {
-      loadConfig({ file, env: process.env });
+      const config = loadConfig({ file, env: process.env });
+      // What earshotd --check and the start also look at: the model folder it names.
+      const problem = modelDirProblem((config.model as ModelConfig).dir);
+      errors = problem === undefined ? [] : [{ path: 'model.dir', message: problem }];
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      if (!this.jsonEnabled()) for (const line of err.lines()) this.logToStderr(line);
+      errors = err.issues;
+    }
+    if (errors.length > 0) {
+      if (!this.jsonEnabled()) for (const issue of errors) this.logToStderr(formatIssue(issue));
       process.exitCode = EX_CONFIG;
-      return { file, valid: false, errors: err.issues };
+      return { file, valid: false, errors };
     }
     this.log(`${file}: valid`);
     return { file, valid: true, errors: [] };
