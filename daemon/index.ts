@@ -116,15 +116,33 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
     // Node's default for SIGHUP ends the process at once, with no clean stop, and systemd
-    // counts SIGHUP as a clean exit, so Restart=on-failure would not bring it back. The unit
-    // sends none (it has no ExecReload), but `kill -HUP` out of habit or a closed terminal
-    // does. Reloading in place would mean rebuilding every service: say so and keep serving.
-    process.on('SIGHUP', () => {
+    // counts SIGHUP as a clean exit, so Restart=on-failure would not bring it back. Under
+    // the unit (it sends none; there is no ExecReload) it is `kill -HUP` out of habit, and
+    // reloading in place would mean rebuilding every service: say so and keep serving.
+    const onHangup = (): void => {
+      // In a terminal, SIGHUP is the terminal closing: stop cleanly, then end by the signal
+      // itself, as a hung-up process does. Not by exiting: Node 20 aborts at exit when it
+      // cannot restore the modes of a terminal that is gone.
+      if (process.stdout.isTTY || process.stderr.isTTY) {
+        if (stopping) return;
+        void stop('SIGHUP (the terminal closed)', 0).then(() => {
+          // Node's own handler goes with the last listener; the timer keeps the process up
+          // until it has, and the signal's default action ends it. Where SIGHUP was ignored
+          // when the process began (Node puts that back), SIGKILL: the stop is done.
+          process.off('SIGHUP', onHangup);
+          setTimeout(() => process.kill(process.pid, 'SIGHUP'), 50);
+          setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000);
+        });
+        return;
+      }
       log.warn('SIGHUP: reloading the configuration is not supported; still serving with the configuration read at start. Restart the service to apply config changes (systemctl restart earshot)');
-    });
-    // A log reader that went away (journald restarted, `| head`) must not turn every log line into an EPIPE uncaught exception that logs again: a spinning loop that ignored SIGTERM.
+    };
+    process.on('SIGHUP', onHangup);
+    // A log reader that went away (journald restarted, `| head`: EPIPE; a terminal that
+    // hung up: EIO) must not turn every log line into an uncaught exception that logs again:
+    // a spinning loop that ignored SIGTERM. The lines have nowhere to go; the work goes on.
     for (const out of [process.stdout, process.stderr]) out.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
     });
     // Another earshotd took the data directory: every write from here on would meet its
     // own. The state on disk is crash-safe (as after a SIGKILL), so leave at once rather
