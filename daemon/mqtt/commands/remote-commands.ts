@@ -8,6 +8,7 @@ import { signatureValid } from './signature.js';
 import { isControlErrorCode } from '../../control/protocol.js';
 import { ReplayGuard } from './replay-guard.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
+import { PacketTooLargeError } from '../packet-size.js';
 
 /** Runs a control-API method by name; the daemon fills it with its control dispatcher. */
 export type CommandDispatcher = (verb: string, params: Record<string, unknown>) => Promise<unknown>;
@@ -128,10 +129,17 @@ export class RemoteCommands {
   }
 
   private async sendReply(reply: ReplyPayload): Promise<void> {
+    const topic = siteTopics(this.options.siteId).reply(reply.requestId);
     try {
-      await this.options.connection.publish(siteTopics(this.options.siteId).reply(reply.requestId), JSON.stringify(reply), TOPIC_QOS.reply);
+      await this.options.connection.publish(topic, JSON.stringify(reply), TOPIC_QOS.reply);
     } catch (err) {
       this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err });
+      // An answer too big for the broker (a long `jobs list` on a busy box): the caller hears
+      // why, instead of waiting out its timeout with a list of causes that are not it.
+      if (!(err instanceof PacketTooLargeError) || reply.status !== 'ok') return;
+      const message = `the answer is ${err.bytes} bytes, over the broker's maximum packet size of ${err.limit} bytes: ask for less (jobs list --state failed, say) or ask on the box itself (its control socket)`;
+      const tooLarge: ReplyPayload = { v: PAYLOAD_VERSION, requestId: reply.requestId, status: 'error', error: { code: 'too_large', message } };
+      await this.options.connection.publish(topic, JSON.stringify(tooLarge), TOPIC_QOS.reply).catch((e: unknown) => this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err: e }));
     }
   }
 }

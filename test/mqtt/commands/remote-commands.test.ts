@@ -104,6 +104,16 @@ t.test('every error a command can meet is answered with a code the reply schema 
   await t.rejects(callRemote('status', {}, { ...d.remote, brokerUrl: bare.embeddedBrokerAddress()!.url, key }), { code: 'failed', message: /no space left on device/ });
 });
 
+t.test("an answer over the broker's packet limit (a long jobs list) comes back as too_large, saying why, not as a timeout", async (t) => {
+  const key = Buffer.from(KEY);
+  const big = new MqttService({ config: mqttTestConfig({ embedded: { port: 0, maxPacketBytes: 64 * 1024 }, commands: { enabled: true, keyFile: keyFile(), maxSkewSec: 30 }, telemetryIntervalSec: 0 }), siteId: 'lab-cmd', version: '0', logger: silentLogger, dataDir: tempDir() });
+  big.onCommand(async () => ({ jobs: Array.from({ length: 2000 }, (_, i) => ({ id: `f-${String(i).padStart(24, '0')}`, state: 'done' })) }));
+  await big.start();
+  t.teardown(() => big.stop());
+  const remote = { config: mqttTestConfig({ protocolVersion: 4 }), brokerUrl: big.embeddedBrokerAddress()!.url, siteId: 'lab-cmd', timeoutMs: 5000, key };
+  await t.rejects(callRemote('jobs.list', {}, remote), { code: 'too_large', message: /the answer is \d+ bytes, over the broker's maximum packet size of 65536 bytes: ask for less/ });
+});
+
 t.test('unsigned, wrongly signed, replayed, stale and cross-site commands change nothing, are logged and get no reply', async (t) => {
   const d = await daemon(t, true);
   const sub = await TestSubscriber.connect(d.url, 'earshot/lab-cmd/reply/+');
