@@ -166,6 +166,7 @@ export class Controller {
       dataDir: config.dataDir,
       queue: this.stack.queue,
       scheduler: () => this.stack.scheduler,
+      modelUnavailable: () => this.stack.lifecycle.unavailable,
       offerer: () => this.mqtt.fleet(),
       bus: this.bus,
       logger: logger('fleet'),
@@ -319,7 +320,7 @@ export class Controller {
       temperature: { celsius: status?.temperatureC ?? null },
       carbon: carbon ? { intensityGPerKwh: carbon.gPerKWh, source: carbon.source } : { intensityGPerKwh: null },
       // The id transcripts carry as modelId, while a model is loaded.
-      model: { id: model?.state === 'loaded' ? this.asr.loadedModelId() ?? null : null, state: model?.state ?? 'unloaded' },
+      model: { id: model?.state === 'loaded' ? this.asr.loadedModelId() ?? null : null, state: model?.loadError !== undefined && model.state === 'unloaded' ? 'error' : model?.state ?? 'unloaded' },
       queue: { depth: status ? status.jobs.pending + status.jobs.running : 0 },
     };
   }

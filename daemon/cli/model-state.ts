@@ -5,4 +5,5 @@ import type { ModelTelemetry } from '../scheduler/model-lifecycle.js';
 export function printModelState(command: Command, state: ModelTelemetry): void {
   const mb = (state.residentBytes / 1e6).toFixed(1);
   command.log(`model ${state.state} on ${state.device} (${mb} MB resident; ${state.loads} loads, ${state.unloads} unloads${state.lastUnloadReason ? `; last unload: ${state.lastUnloadReason}` : ''})`);
+  if (state.loadError !== undefined) command.log(`the last load failed: ${state.loadError}`);
 }

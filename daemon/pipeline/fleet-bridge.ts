@@ -24,6 +24,8 @@ export interface FleetBridgeOptions {
   queue: JobQueue;
   /** The scheduler loop; undefined until the scheduler stack has started. */
   scheduler: () => Scheduler | undefined;
+  /** Why this box's model cannot be loaded now, if it cannot: it then takes no work from the group. */
+  modelUnavailable?: () => string | undefined;
   /** This box's offerer; throws a clear error when `mqtt.fleet.enabled` is off. */
   offerer: () => FleetOfferer;
   bus: EventBus;
@@ -185,7 +187,7 @@ export class FleetBridge implements Service {
 
   /**
    * The scheduler's word for the fleet worker: the loop runs, batch work is not paused
-   * (thermal or power budget), and a slot is free counting the fleet jobs already taken and
+   * (thermal or power budget), the model can be loaded, and a slot is free counting the fleet jobs already taken and
    * the `waiting` claims the worker holds that have not started yet (so a box idle when a
    * burst of offers arrives claims only as many as it has slots, and hands the rest back).
    */
@@ -194,6 +196,9 @@ export class FleetBridge implements Service {
     if (!this.started || !scheduler || scheduler.state().state !== 'running') return false;
     const decision = scheduler.decision;
     if (!decision || decision.pauseBatch || decision.thermalState === 'hard') return false;
+    // Its jobs would wait here for the model until their lease ran out, while a box that
+    // can transcribe them stands by: such work is for the rest of the group.
+    if (this.options.modelUnavailable?.() !== undefined) return false;
     const ownRunning = this.options.queue.running().filter((j) => !this.taking.has(j.id)).length;
     return ownRunning + this.taking.size + waiting < decision.concurrency;
   };

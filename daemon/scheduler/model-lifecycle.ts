@@ -62,6 +62,8 @@ export interface ModelTelemetry {
   lastUnloadReason?: string;
   /** Intra-op threads of the loaded session. */
   threads?: number;
+  /** Why the last load failed, while no load has succeeded since (jobs wait for the model meanwhile). */
+  loadError?: string;
 }
 
 /**
@@ -82,6 +84,8 @@ export class ModelLifecycle<Result = unknown> {
   private loadedThreads: number | undefined;
   /** What a load without a word from the policy uses: the policy's last. */
   private wantedThreads = 1;
+  /** The last load's error, cleared by the next load that succeeds. */
+  private loadError: string | undefined;
   /** The retune queued or running, which later calls join. */
   private pendingRetune: Promise<void> | undefined;
   /** Whether the last caller of retune allows the new session beside the old (like wantedThreads, the last word counts). */
@@ -128,7 +132,13 @@ export class ModelLifecycle<Result = unknown> {
     if (this.lastUsedMs !== undefined) t.lastUsedAt = new Date(this.lastUsedMs).toISOString();
     if (this.lastUnloadReason) t.lastUnloadReason = this.lastUnloadReason;
     if (this.loadedThreads !== undefined && this.current === 'loaded') t.threads = this.loadedThreads;
+    if (this.loadError !== undefined) t.loadError = this.loadError;
     return t;
+  }
+
+  /** Why the last load failed, while none has succeeded since: the model cannot serve, and jobs wait. */
+  get unavailable(): string | undefined {
+    return this.loadError;
   }
 
   /**
@@ -207,8 +217,10 @@ export class ModelLifecycle<Result = unknown> {
       await this.runtime.load(threads);
     } catch (err) {
       this.current = 'unloaded';
+      this.loadError = (err as Error).message ?? String(err);
       throw err;
     }
+    this.loadError = undefined;
     this.current = 'loaded';
     this.loadedThreads = threads;
     this.loads++;

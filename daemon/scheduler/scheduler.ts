@@ -214,7 +214,8 @@ export class Scheduler implements Service {
   /** For `earshot status`: with the decision's reasons, so that "paused" or a thread cap says why. */
   state(): { state: string; detail: string } {
     const d = this.lastDecision;
-    const model = `model ${this.options.lifecycle.state}${this.options.lifecycle.threads !== undefined ? ` (${this.options.lifecycle.threads} threads)` : ''}`;
+    const { lifecycle } = this.options;
+    const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${lifecycle.threads} threads)` : ''}`;
     const detail = d ? [`thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
     return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail };
   }
