@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { cpSync, readFileSync, renameSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { LogSink, silentLogger, type Logger } from '../../daemon/log/logger.js';
@@ -168,4 +168,15 @@ t.test('retunes asked again while one waits join it; a failed reload in place is
   renameSync(`${dir}-gone`, dir);
   t.equal(await lifecycle.retune(2, 'thermal normal'), true, 'loaded again when idle instead');
   t.equal(lifecycle.telemetry().threads, 2);
+});
+
+t.test("resident bytes count the model files in use and their external weights, not a sibling of another precision", async (t) => {
+  const dir = join(tempDir('earshot-model-bytes-'), 'model');
+  cpSync(join(fixturesDir, 'asr', 'models', 'nemo-ctc'), dir, { recursive: true });
+  writeFileSync(join(dir, 'model.int8.onnx'), Buffer.alloc(5000));
+  writeFileSync(join(dir, 'model.onnx.data'), Buffer.alloc(1000));
+  writeFileSync(join(dir, 'README.md'), 'notes\n'.repeat(100));
+  const { lifecycle } = await fixtureRuntime(t, 1, dir);
+  await lifecycle.ensureLoaded('test', 1);
+  t.equal(lifecycle.telemetry().residentBytes, statSync(join(dir, 'model.onnx')).size + 1000);
 });
