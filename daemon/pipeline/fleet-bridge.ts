@@ -14,7 +14,7 @@ import type { JobOfferPayload, JobResultPayload } from '../mqtt/payloads/job.js'
 import { checkFleetSize, decodeFleetJob, encodeFleetJob, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
 import { fleetLimits, type MqttFleetConfig } from '../mqtt/config.js';
 import { FleetInbox } from './fleet-inbox.js';
-import { FleetOfferStore, newOfferNonce, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
+import { FleetOfferStore, jobIdOfOffer, newOfferNonce, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
 import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
 import type { JobOutcome } from './types.js';
 
@@ -219,9 +219,9 @@ export class FleetBridge implements Service {
       outcome.catch(() => undefined);
       input = await this.inbox.write(`${localId}${extension}`, audio, modifiedMs);
       const audioSeconds = await wavSeconds(input);
-      // Ids the same on every taker and attempt: a taker that dies after publishing some leaves
-      // the next one's repeats of them under the same ids.
-      const idScope = `fleet/${offer.offeredBy}/${offer.jobId}`;
+      // Ids the same on every taker, attempt and offer round: a taker that dies after
+      // publishing some leaves the next one's repeats of them under the same ids.
+      const idScope = `fleet/${offer.offeredBy}/${jobIdOfOffer(offer.jobId)}`;
       const submitted = await queue.submit({ id: localId, input, priority: 'interactive', sourceId: `fleet-${offer.offeredBy}`, idScope, ...(plainName(fileName) ? { recording: fileName } : {}), ...(audioSeconds !== undefined ? { audioSeconds } : {}) });
       logger.info('fleet: taken job queued here', { jobId: offer.jobId, localId, offeredBy: offer.offeredBy, fileName, state: submitted.state });
       // A repeated delivery of an attempt this box already finished: answer from the record.

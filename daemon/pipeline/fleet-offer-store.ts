@@ -30,6 +30,14 @@ export function offerIdOf(record: FleetOfferRecord): string {
   return `${record.id}.r${record.round}.${record.nonce}`;
 }
 
+/**
+ * The offered job's own id in a wire id (offerIdOf's inverse): the same in every round, also
+ * after the offering box restarts. A wire id of another shape is taken whole.
+ */
+export function jobIdOfOffer(wireId: string): string {
+  return /^(.+)\.r\d+(\.[0-9a-f]{12})?$/.exec(wireId)?.[1] ?? wireId;
+}
+
 /** A fresh nonce for an offer round: 48 random bits, hex. */
 export function newOfferNonce(): string {
   return randomBytes(6).toString('hex');

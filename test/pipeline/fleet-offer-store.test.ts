@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
-import { FleetOfferStore, newOfferNonce, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
+import { FleetOfferStore, jobIdOfOffer, newOfferNonce, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
 import type { JobResultPayload } from '../../daemon/mqtt/payloads/job.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
 
@@ -94,6 +94,9 @@ t.test('each round goes on the wire under an id of its own, <id>.r<round>.<nonce
   const { nonce: _n, ...old } = first;
   t.equal(offerIdOf(old), 'f-a');
   t.equal(offerIdOf({ ...old, round: 7 }), 'f-a.r7');
+  // A taker reads the job's own id back from any of them (its transcript ids rest on it).
+  t.same([first, { ...first, round: 2, nonce: 'c0ffee00c0de' }, old, { ...old, round: 7 }].map((r) => jobIdOfOffer(offerIdOf(r))), ['f-a', 'f-a', 'f-a', 'f-a']);
+  t.equal(jobIdOfOffer('clip.r2.x'), 'clip.r2.x', 'another shape is taken whole');
 });
 
 t.test('prune deletes results past their retention (errors kept longer), also those found at start', async (t) => {
