@@ -6,6 +6,7 @@ import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload,
 import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
+import { PacketTooLargeError } from '../packet-size.js';
 
 /** An unclaimed job goes out again on a member's offline status at most this often. */
 const MIN_UNCLAIMED_REOFFER_MS = 1000;
@@ -129,7 +130,26 @@ export class FleetOfferer {
   private publishOffer(offer: JobOfferPayload): void {
     this.options.connection
       .publish(fleetTopics(this.options.group).offers, JSON.stringify(sealFleetMessage(this.fleet, 'job', offer)), TOPIC_QOS.jobOffer)
-      .catch((err) => this.options.logger.warn('fleet: offer not published; it is retried by the sweep', { jobId: offer.jobId, err }));
+      .catch((err) => {
+        if (err instanceof PacketTooLargeError) return this.tooLarge(offer, err);
+        this.options.logger.warn('fleet: offer not published; it is retried by the sweep', { jobId: offer.jobId, err });
+      });
+  }
+
+  /**
+   * An offer the broker would refuse by its size is refused at every try: the job ends now,
+   * failed with the reason, rather than being offered again for ever while it holds its
+   * bytes of the group's outstanding limit.
+   */
+  private tooLarge(offer: JobOfferPayload, err: PacketTooLargeError): void {
+    const job = this.jobs.get(offer.jobId);
+    // Ended meanwhile (a result came), or a newer attempt is out: that one answers for the job.
+    if (!job || job.offer.attempt !== offer.attempt) return;
+    const error = `fleet offer not sent: its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes; submit the file without --fleet to transcribe it here, or raise the broker's max_packet_size (and mqtt.maxPacketBytes, if set)`;
+    this.options.logger.error(`fleet: job ${offer.jobId} failed: ${error}`, { jobId: offer.jobId, bytes: err.bytes, limit: err.limit });
+    this.jobs.delete(offer.jobId);
+    this.counts.done += 1;
+    job.resolve({ v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: this.options.siteId, ts: new Date().toISOString(), status: 'error', error });
   }
 
   private reoffer(job: Outstanding, why: string): void {

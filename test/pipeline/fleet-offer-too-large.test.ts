@@ -1,0 +1,102 @@
+import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { tempDir } from '../helpers/paths.js';
+import { mqttTestConfig } from '../mqtt/helpers/config.js';
+import { LogSink, silentLogger } from '../../daemon/log/logger.js';
+import { EventBus } from '../../daemon/bus.js';
+import { JobQueue } from '../../daemon/scheduler/job-queue.js';
+import { MqttConnection } from '../../daemon/mqtt/connection.js';
+import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
+import { FleetOfferer } from '../../daemon/mqtt/fleet/fleet-offerer.js';
+import { fleetTopics } from '../../daemon/mqtt/topics.js';
+import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
+import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
+
+const GROUP = 'oversize';
+/** What the broker takes (announced in its MQTT 5 CONNACK): a small file's offer fits, a big one's does not. */
+const MAX_PACKET = 4096;
+const BIG_BYTES = 6000;
+const SMALL_BYTES = 500;
+
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+t.test('an offer over the broker\'s maximum packet size fails at once, saying why, and its bytes go to the next offer', async (t) => {
+  const broker = await new Mosquitto({ extraConfig: [`max_packet_size ${MAX_PACKET}`] }).start();
+  t.teardown(() => broker.stop());
+  const dir = tempDir();
+  const dataDir = join(dir, 'hq');
+  const big = join(dir, 'long-call.wav');
+  writeFileSync(big, Buffer.alloc(BIG_BYTES, 1));
+  const small = join(dir, 'short-call.wav');
+  writeFileSync(small, Buffer.alloc(SMALL_BYTES, 2));
+
+  const connect = async (clientId: string) => {
+    const config = mqttTestConfig({ url: broker.url });
+    const connection = new MqttConnection({ url: broker.url, clientOptions: buildClientOptions({ config, url: broker.url, clientId }), reconnect: config.reconnect, logger: silentLogger });
+    await connection.start();
+    t.teardown(() => connection.stop());
+    return connection;
+  };
+
+  // Sees every offer the group gets (the plain topic, not the shared subscription).
+  const watcher = await connect('watcher');
+  const seen: JobOfferPayload[] = [];
+  watcher.onMessage((topic, payload) => {
+    if (topic === fleetTopics(GROUP).offers) seen.push(JSON.parse(payload.toString('utf8')) as JobOfferPayload);
+  });
+  await watcher.subscribe({ [fleetTopics(GROUP).offers]: { qos: 1 } });
+
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'warn', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('fleet');
+  const connection = await connect('hq');
+  // Long claim timeout: the small offer is not offered again while the test counts what went out.
+  const offerer = new FleetOfferer({ connection, group: GROUP, siteId: 'hq', leaseMs: 600_000, claimTimeoutMs: 600_000, logger });
+  await offerer.start();
+  t.teardown(() => offerer.stop());
+  const bridge = new FleetBridge({
+    siteId: 'hq',
+    dataDir,
+    queue: new JobQueue({ dir: join(dataDir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 }),
+    scheduler: () => undefined,
+    offerer: () => offerer,
+    bus: new EventBus(),
+    logger: silentLogger,
+    // The big file alone fills the outstanding limit: the small one goes out only once it is released.
+    fleet: { maxAudioBytes: 8192, maxOutstandingBytes: BIG_BYTES, claimTimeoutSec: 600, maxHeld: 4 },
+  });
+  await bridge.start();
+  t.teardown(() => bridge.stop());
+
+  const offered = await bridge.offer({ paths: [big, small] });
+  t.same(offered.errors, [], 'both are within the fleet\'s audio limit, so both are taken');
+
+  await until('the big offer to fail', async () => (await bridge.offers()).done.length === 1);
+  await until('the small offer to go out', () => seen.length >= 1);
+  const list = await bridge.offers();
+  t.same(
+    list.done.map((d) => [d.input, d.status, d.takenBy]),
+    [[big, 'error', 'hq']],
+    '`jobs offers` lists the big one as failed here',
+  );
+  const error = list.done[0]!.error ?? '';
+  t.match(error, new RegExp(`\\d+-byte MQTT packet is over the broker's maximum packet size of ${MAX_PACKET} bytes`), 'the error names its size and the limit');
+  t.match(error, /without --fleet/, 'and says to submit it without --fleet');
+  t.match(error, /max_packet_size.*mqtt\.maxPacketBytes/, "or to raise the broker's limit");
+  t.same(
+    list.outstanding.map((o) => [o.input, o.state]),
+    [[small, 'out']],
+    'the big one\'s bytes were released: the small one is out in the group',
+  );
+  t.equal(seen.length, 1, 'the group never got the big offer');
+  t.equal(offerer.stats().outstanding, 1, 'the offerer holds only the small one');
+  t.equal(lines.filter((l) => l.startsWith('ERROR') && l.includes(list.done[0]!.id)).length, 1, 'one ERROR names the job');
+  t.equal(connection.state().connects, 1, 'the oversize packet was never sent: the broker did not close the connection');
+});
