@@ -1,10 +1,11 @@
-import { mkdir, open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { encodeRecord, RecordType } from './record-codec.js';
 import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry } from './outbox-log.js';
 import { statsOf, type OutboxStats } from './outbox-stats.js';
+import { writeDurable } from '../../scheduler/durable-file.js';
 import { countRejected, keepRejected, type RejectedMessage, type RejectReason } from './rejected-messages.js';
 
 export interface OutboxStoreOptions {
@@ -257,8 +258,8 @@ export class OutboxStore {
 
   private async writeDrops(json: string): Promise<void> {
     const path = join(this.options.dir, DROPS_FILE);
-    await writeFile(path + '.tmp', json, { mode: 0o640, flush: true });
-    await rename(path + '.tmp', path);
+    // Not writeFile's `flush` option: Node 20.0–20.9 (package.json engines: >=20) ignore it.
+    await writeDurable(this.options.dir, path, json);
   }
 
   private enqueue(buf: Buffer, sync: boolean, onDurable?: () => void): Promise<void> {
