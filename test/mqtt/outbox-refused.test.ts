@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
@@ -37,6 +37,23 @@ function captureLogger() {
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
   return { lines, logger };
+}
+
+/** A real outbox and drainer on their own connection to the broker, as MqttService wires them. */
+async function drainerOn(t: Test, url: string, clientId: string, bounds: { maxBytes: number; maxAgeMs: number }, retryRefusedMs: number) {
+  const config = mqttTestConfig({ url });
+  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId }), reconnect: config.reconnect, logger: silentLogger });
+  const store = new OutboxStore({ dir: tempDir(), ...bounds, logger: silentLogger });
+  await store.open();
+  const drainer = new OutboxDrainer({ store, connection, window: 8, retryRefusedMs, logger: silentLogger });
+  await connection.start();
+  drainer.start();
+  t.teardown(async () => {
+    drainer.stop();
+    await connection.stop();
+    await store.close();
+  });
+  return { store, drainer };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,18 +101,7 @@ t.test('refused transcripts are sent again on a timer, with nothing new to publi
   t.teardown(() => broker.stop());
   const sub = await archiver(broker.url, 'archiver-acl-timer');
   t.teardown(() => sub.close());
-  const config = mqttTestConfig({ url: broker.url });
-  const connection = new MqttConnection({ url: broker.url, clientOptions: buildClientOptions({ config, url: broker.url, clientId: 'acl-timer' }), reconnect: config.reconnect, logger: silentLogger });
-  const store = new OutboxStore({ dir: tempDir(), maxBytes: 1 << 20, maxAgeMs: 0, logger: silentLogger });
-  await store.open();
-  const drainer = new OutboxDrainer({ store, connection, window: 8, retryRefusedMs: 300, logger: silentLogger });
-  await connection.start();
-  drainer.start();
-  t.teardown(async () => {
-    drainer.stop();
-    await connection.stop();
-    await store.close();
-  });
+  const { store, drainer } = await drainerOn(t, broker.url, 'acl-timer', { maxBytes: 1 << 20, maxAgeMs: 0 }, 300);
 
   const transcript = sampleTranscript(0, siteId);
   await store.append({ id: transcript.id, topic: `earshot/${siteId}/transcript/mic-1`, payload: JSON.stringify(transcript), qos: 1, retain: false });
@@ -107,4 +113,31 @@ t.test('refused transcripts are sent again on a timer, with nothing new to publi
   await sub.waitFor(() => idsOf(sub).includes(transcript.id), 5000, 'the refused transcript, sent again by the timer');
   await sub.waitFor(() => store.depth === 0, 5000, 'the outbox to empty');
   t.equal(drainer.refusal(), null, 'no refusal left');
+});
+
+t.test('refusals are kept only for what the outbox still holds: entries dropped by its bounds take theirs along, without a status call', async (t) => {
+  const siteId = 'lab-acl-bounded';
+  const { broker } = await aclBroker(siteId);
+  t.teardown(() => broker.stop());
+  const payloads = Array.from({ length: 20 }, (_, i) => JSON.stringify(sampleTranscript(i, siteId)));
+  // Room for about three: each new one pushes the oldest out (max-bytes), refused or in flight.
+  // No retry while the test counts: each entry is sent once and refused once.
+  const bounds = { maxBytes: Math.floor(3.5 * Buffer.byteLength(payloads[0]!)), maxAgeMs: 3600_000 };
+  const { store, drainer } = await drainerOn(t, broker.url, 'acl-bounded', bounds, 600_000);
+
+  for (const [i, payload] of payloads.entries()) {
+    await store.append({ id: sampleTranscript(i, siteId).id, topic: `earshot/${siteId}/transcript/mic-1`, payload, qos: 1, retain: false });
+    drainer.pump();
+  }
+  const deadline = Date.now() + 10_000;
+  while (drainer.inFlightCount > 0 && Date.now() < deadline) await sleep(20);
+  t.equal(drainer.inFlightCount, 0, 'the broker answered every publish');
+  t.ok(store.depth < payloads.length, `the bound dropped the older ones (${store.depth} left)`);
+  t.equal(drainer.refusedCount, store.depth, 'one refusal per transcript still in the outbox, none for the dropped ones');
+
+  // Aged out: every entry leaves, and its refusal with it.
+  const left = store.depth;
+  t.equal(store.expire(Date.now() + 2 * 3600_000), left, 'all of them are past the age bound');
+  t.equal(store.depth, 0);
+  t.equal(drainer.refusedCount, 0, 'no refusal left for entries that aged out');
 });

@@ -30,6 +30,7 @@ export interface OutboxDrainerOptions {
 export class OutboxDrainer {
   private readonly inFlight = new Set<string>();
   private readonly refusals = new PublishRefusals();
+  private readonly forgetDropped = (entry: OutboxEntry): void => this.refusals.forget(entry.id);
   private readonly refusalWarnings: ThrottledWarnings;
   private retryTimer: NodeJS.Timeout | null = null;
   private running = false;
@@ -40,12 +41,16 @@ export class OutboxDrainer {
 
   start(): void {
     this.running = true;
+    // Refusals are kept only for entries still in the outbox: delivered ones are cleared as
+    // they are acked (see pump), dropped ones here, so the set is bounded by the outbox.
+    this.options.store.onDrop(this.forgetDropped);
     this.options.connection.onConnect(() => this.pump({ retryRefused: true }));
     this.pump();
   }
 
   stop(): void {
     this.running = false;
+    this.options.store.offDrop(this.forgetDropped);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
@@ -57,6 +62,11 @@ export class OutboxDrainer {
 
   get inFlightCount(): number {
     return this.inFlight.size;
+  }
+
+  /** Entries set apart as refused by the broker: never more than the outbox holds. */
+  get refusedCount(): number {
+    return this.refusals.size;
   }
 
   /**
@@ -91,6 +101,8 @@ export class OutboxDrainer {
   }
 
   private refused(entry: OutboxEntry, err: PublishRefusedError): void {
+    // Dropped from the outbox while its publish was out: nothing is left to send again.
+    if (!this.options.store.has(entry.id)) return this.pump();
     if (this.refusals.record(entry.id, err)) {
       this.refusalWarnings.warn(`the broker refused transcript ${entry.id} on ${entry.topic}: ${err.reason}; it stays in the outbox and is sent again every ${Math.round(this.options.retryRefusedMs / 1000)} s`, {
         id: entry.id,

@@ -189,6 +189,11 @@ export class OutboxStore {
     this.dropListeners.push(fn);
   }
 
+  offDrop(fn: (entry: OutboxEntry, reason: DropReason) => void): void {
+    const i = this.dropListeners.indexOf(fn);
+    if (i >= 0) this.dropListeners.splice(i, 1);
+  }
+
   stats(now = Date.now()): OutboxStats {
     return statsOf(this.options.dir, this.pending.values(), this.fileBytes, { ...this.drops }, this.damagedBytes, this.rejectedCount, now);
   }

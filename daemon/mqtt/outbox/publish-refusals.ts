@@ -29,6 +29,11 @@ export class PublishRefusals {
     return before?.code !== err.code;
   }
 
+  /** The entry left the outbox without being delivered (a bound dropped it, or it was set aside). */
+  forget(id: string): void {
+    this.byId.delete(id);
+  }
+
   has(id: string): boolean {
     return this.byId.has(id);
   }
