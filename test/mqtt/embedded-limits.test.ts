@@ -17,16 +17,41 @@ async function daemonOnEmbeddedBroker(t: Test, siteId: string) {
   return { service, address: service.embeddedBrokerAddress()! };
 }
 
-/** What a late subscriber to `filter` is handed as retained. */
-async function retainedOn(url: string, filter: string): Promise<string[]> {
+/**
+ * What a late subscriber to `filter` is handed as retained, once `count` have come; at the
+ * deadline, what came by then, for the assertion to show. With count 0 there is nothing to
+ * wait for: it listens for half a second (an absence can only be looked for a while).
+ */
+async function retainedOn(url: string, filter: string, count: number, timeoutMs = 15_000): Promise<string[]> {
   const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
   const topics: string[] = [];
   client.on('message', (topic, _payload, packet) => packet.retain && topics.push(topic));
   await client.subscribeAsync(filter, { qos: 0 });
-  await sleep(500);
+  if (count === 0) await sleep(500);
+  const deadline = Date.now() + timeoutMs;
+  while (topics.length < count && Date.now() < deadline) await sleep(20);
   await client.endAsync(true);
-  return topics;
+  return topics.sort();
 }
+
+/**
+ * Publishes one retained message at QoS 1 from a client of its own: 'taken' at its PUBACK,
+ * 'refused' when the broker closes the connection instead (MQTT 3.1.1 has no negative PUBACK).
+ * Either way the broker has dealt with it when this resolves.
+ */
+async function retainOnce(url: string, topic: string, payload: Buffer | string): Promise<'taken' | 'refused'> {
+  const client = await mqtt.connectAsync(url, { reconnectPeriod: 0, protocolVersion: 4 });
+  client.on('error', () => undefined);
+  const closed = new Promise<'refused'>((resolve) => client.once('close', () => resolve('refused')));
+  const acked = client.publishAsync(topic, payload, { qos: 1, retain: true }).then(() => 'taken' as const);
+  try {
+    return await Promise.race([acked, closed]);
+  } finally {
+    await client.endAsync(true);
+  }
+}
+
+const range = (n: number, name: (i: number) => string) => Array.from({ length: n }, (_, i) => name(i));
 
 t.test('a client announcing a 20 MB packet is disconnected before the broker buffers it', async (t) => {
   const { service, address } = await daemonOnEmbeddedBroker(t, 'lab-big');
@@ -56,7 +81,7 @@ t.test('a client announcing a 20 MB packet is disconnected before the broker buf
   t.ok(sent < announced / 2, `the sender got ${(sent / 1024 / 1024).toFixed(1)} MB out before that (into socket buffers), not the 20 MB`);
   t.ok(grew < 8 * 1024 * 1024, `buffers grew by ${(grew / 1024 / 1024).toFixed(1)} MB, far from the 20 MB announced`);
   socket.destroy();
-  t.same(await retainedOn(address.url, 'junk/#'), [], 'nothing was retained');
+  t.same(await retainedOn(address.url, 'junk/#', 0), [], 'nothing was retained');
   t.equal(service.state().connection?.connects, 1, 'the daemon stayed connected');
 });
 
@@ -64,29 +89,29 @@ t.test('retained messages from other clients are bounded in count and bytes', as
   const { address } = await daemonOnEmbeddedBroker(t, 'lab-flood');
   // Bytes: 700 KiB each, so the byte budget runs out well before ten.
   const size = 700 * 1024;
-  for (let i = 0; i < 10; i++) {
-    const client = await mqtt.connectAsync(address.url, { reconnectPeriod: 0, protocolVersion: 4 });
-    client.on('error', () => undefined);
-    client.publish(`junk/big/${i}`, Buffer.alloc(size, 0x62), { qos: 0, retain: true });
-    await sleep(50);
-    await client.endAsync(true);
-  }
-  const big = await retainedOn(address.url, 'junk/big/#');
-  t.equal(big.length, Math.floor(MAX_OUTSIDER_RETAINED_BYTES / size), `${big.length} of 10 kept: the byte budget`);
+  const fit = Math.floor(MAX_OUTSIDER_RETAINED_BYTES / size);
+  const answers: string[] = [];
+  for (let i = 0; i < 10; i++) answers.push(await retainOnce(address.url, `junk/big/${i}`, Buffer.alloc(size, 0x62)));
+  t.same(answers, [...range(fit, () => 'taken'), ...range(10 - fit, () => 'refused')], `the first ${fit} taken, the rest refused: the byte budget`);
+  const big = range(fit, (i) => `junk/big/${i}`).sort();
+  t.same(await retainedOn(address.url, 'junk/big/#', fit), big, `${fit} of 10 kept`);
 
   // Clearing one (an empty retained message) gives its room back.
-  const clearer = await mqtt.connectAsync(address.url, { reconnectPeriod: 0, protocolVersion: 4 });
-  await clearer.publishAsync('junk/big/0', '', { qos: 1, retain: true });
-  await clearer.publishAsync('junk/big/9', Buffer.alloc(size, 0x62), { qos: 1, retain: true });
-  await clearer.endAsync();
-  t.same((await retainedOn(address.url, 'junk/big/#')).sort(), [...big.filter((x) => x !== 'junk/big/0'), 'junk/big/9'].sort(), 'one cleared, one more taken');
+  t.equal(await retainOnce(address.url, 'junk/big/0', ''), 'taken', 'the clearing is taken');
+  t.equal(await retainOnce(address.url, 'junk/big/9', Buffer.alloc(size, 0x62)), 'taken', 'and one more fits in the room it gave back');
+  const afterClearing = [...big.filter((x) => x !== 'junk/big/0'), 'junk/big/9'].sort();
+  t.same(await retainedOn(address.url, 'junk/big/#', afterClearing.length), afterClearing, 'one cleared, one more taken');
 
   // Count: many small ones from one client; past the bound it is refused (and disconnected).
   const flooder = await mqtt.connectAsync(address.url, { reconnectPeriod: 0, protocolVersion: 4 });
   flooder.on('error', () => undefined);
-  for (let i = 0; i < MAX_OUTSIDER_RETAINED_TOPICS + 50 && flooder.connected; i++) flooder.publish(`junk/small/${i}`, 'x', { qos: 0, retain: true });
-  await sleep(500);
-  await flooder.endAsync(true);
-  const small = await retainedOn(address.url, 'junk/small/#');
-  t.ok(small.length <= MAX_OUTSIDER_RETAINED_TOPICS - big.length, `${small.length} small ones kept: within the topic budget`);
+  t.teardown(() => flooder.endAsync(true));
+  const disconnected = new Promise<void>((resolve) => flooder.once('close', () => resolve()));
+  for (let i = 0; i < MAX_OUTSIDER_RETAINED_TOPICS + 50; i++) flooder.publish(`junk/small/${i}`, 'x', { qos: 0, retain: true });
+  // The broker closes the connection at the first refusal: by then it has taken all it will.
+  const deadline = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 15_000).unref());
+  t.not(await Promise.race([disconnected, deadline]), 'late', 'the broker disconnected the flooder at the bound');
+  const room = MAX_OUTSIDER_RETAINED_TOPICS - afterClearing.length;
+  const small = range(room, (i) => `junk/small/${i}`).sort();
+  t.same(await retainedOn(address.url, 'junk/small/#', room), small, `the first ${room} small ones kept: the topic budget, with the big ones counted`);
 });
