@@ -14,7 +14,11 @@ export interface ThrottledWarnings {
   error(message: LogMessage, fields?: LogFields): void;
 }
 
-export function throttledWarnings(logger: Logger, what: string, perSecond = 5, burst = 20, now?: () => number): ThrottledWarnings {
+/** The default budget: a burst of this many lines, then this many a second. */
+export const WARNING_BURST = 20;
+export const WARNINGS_PER_SECOND = 5;
+
+export function throttledWarnings(logger: Logger, what: string, perSecond = WARNINGS_PER_SECOND, burst = WARNING_BURST, now?: () => number): ThrottledWarnings {
   const limit = new RateLimit(perSecond, burst, now);
   const at =
     (level: 'warn' | 'error') =>
