@@ -131,7 +131,7 @@ export class Controller {
       config: config.model as ModelConfig,
       logger: logger('asr'),
       process: (job, run): Promise<JobOutcome> => processor.process(job, run),
-      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}), ...(job.idScope ? { idScope: job.idScope } : {}) }),
+      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}), ...(job.idScope ? { idScope: job.idScope } : {}), ...(job.retries ? { retries: job.retries } : {}) }),
     }));
     this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage), summarizeProgress: summarizeJobProgress, modelThreads: (config.model as ModelConfig).threads });
     this.capture = new CaptureService({

@@ -215,7 +215,7 @@ export class JobProcessor<S> {
           text: r.text,
           words: r.words.map((w) => ({ text: w.word, start: w.startSec, end: w.endSec })),
           language: r.language ?? 'en',
-          segment: segmentInfo(job, segments[i]!, segmentKey(job.id, firstIndex + i, generation)),
+          segment: segmentInfo(job, segments[i]!, segmentKey(idBase(job), firstIndex + i, generation)),
         }),
       ),
     );
@@ -237,7 +237,7 @@ export class JobProcessor<S> {
         continue;
       }
       const transcript = buildTranscript({
-        id: job.idScope !== undefined && cut !== undefined ? sharedTranscriptId(job.idScope, { modelId: recognizer.id, cut, startSec: segment.startSec, endSec: segment.endSec }) : transcriptId(siteId, job.sourceId, segmentKey(job.id, firstIndex + i, generation)),
+        id: job.idScope !== undefined && cut !== undefined ? sharedTranscriptId(job.idScope, { modelId: recognizer.id, cut, startSec: segment.startSec, endSec: segment.endSec }) : transcriptId(siteId, job.sourceId, segmentKey(idBase(job), firstIndex + i, generation)),
         jobId: job.id,
         ...(job.recording !== undefined ? { recording: job.recording } : {}),
         siteId,
@@ -278,6 +278,15 @@ function segmentInfo(job: TranscriptionJob, segment: SpeechSegment, key: string)
 }
 
 /** A segment's place in its job, which its transcript id derives from: `<job>#<index>`, and `/<generation>` after one. */
+/**
+ * What a job's transcript ids derive from: its id, and for a job put back by `jobs retry`
+ * the retry too. A retried job starts over (its progress went with the failure), perhaps on
+ * a file put back with other audio: its words must not come under ids an earlier try used.
+ */
+function idBase(job: TranscriptionJob): string {
+  return job.retries ? `${job.id}~retry${job.retries}` : job.id;
+}
+
 function segmentKey(jobId: string, index: number, generation: number): string {
   return generation === 0 ? `${jobId}#${index}` : `${jobId}#${index}/${generation}`;
 }

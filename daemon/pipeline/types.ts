@@ -49,6 +49,8 @@ export interface TranscriptionJob {
   within?: string[];
   /** Transcript ids derive from this and each segment, not from this box and job (see sharedTranscriptId). */
   idScope?: string;
+  /** How often `jobs retry` put it back after a failure; part of its transcript ids. */
+  retries?: number;
 }
 
 /** What `jobs export` and `jobs list` show of a finished job's transcripts. */

@@ -56,6 +56,8 @@ export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'prio
   recording?: string;
   within?: string[];
   idScope?: string;
+  /** How often `jobs retry` put it back (JobQueue.retry); absent until then. */
+  retries?: number;
 }
 
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
@@ -260,9 +262,10 @@ export class JobQueue implements Service {
    * Puts a failed job back in the queue, its tries counted from 0 again: for a failure an
    * operator has mended since (ffmpeg installed, a file's permissions fixed), which a new
    * submit would not run, the file's id being known. A deadline already past becomes the
-   * default one from now. Refused unless the job failed, or when its audio is gone (a saved
-   * segment is removed when its job fails). The pending record is written before the failed
-   * one goes: a crash between leaves the job failed, as if never retried (see start).
+   * default one from now; its transcripts get new ids (see `retries`). Refused unless the
+   * job failed, or when its audio is gone (a saved segment is removed when its job fails).
+   * The pending record is written before the failed one goes: a crash between leaves the
+   * job failed, as if never retried (see start).
    */
   async retry(id: string): Promise<JobRecord> {
     const known = await this.get(id);
@@ -275,7 +278,7 @@ export class JobQueue implements Service {
     }
     const now = (this.options.clock ?? Date.now)();
     const deadline = Date.parse(known.job.deadline) > now ? known.job.deadline : new Date(now + this.options.defaultDeadlineHours * 3600e3).toISOString();
-    const job: JobRecord = { ...known.job, attempts: 0, deadline };
+    const job: JobRecord = { ...known.job, attempts: 0, deadline, retries: (known.job.retries ?? 0) + 1 };
     await writeDurable(this.path('tmp'), this.path('pending', id), JSON.stringify(job));
     await removeDurable(this.path('failed', id));
     this.failedIds.delete(id);

@@ -15,7 +15,8 @@ import { writeLongRecording } from '../helpers/long-recording.js';
  * publishing part of a job, and the box that runs it next (another site, another attempt),
  * give each segment the same id, so a subscriber that drops ids it has seen has the job
  * once. The real processor, the fixture NeMo-CTC model and the energy VAD, on a recording
- * of 3 × (speech, pause, speech).
+ * of 3 × (speech, pause, speech). And a job `jobs retry` put back never reuses the ids of an
+ * earlier try, whose words may have been of other audio.
  */
 
 let model: LoadedModel;
@@ -86,4 +87,16 @@ t.test("a box's own job keeps ids of its site and job", async (t) => {
     [],
     'two sites transcribing the same file under the same job id publish apart',
   );
+});
+
+t.test('a job put back by jobs retry publishes under ids no earlier try used (its file may hold other audio now)', async (t) => {
+  const first = fileJobProcessor(model, { siteId: 'lab-2' });
+  await first.processor.process(taken(1, null));
+  const retried = fileJobProcessor(model, { siteId: 'lab-2' });
+  await retried.processor.process({ ...taken(1, null), retries: 1 });
+  t.equal(retried.published.length, first.published.length, 'the same segments');
+  t.same(retried.published.filter((p) => first.published.some((x) => x.id === p.id)), [], 'under new ids');
+  const again = fileJobProcessor(model, { siteId: 'lab-2' });
+  await again.processor.process({ ...taken(1, null), retries: 1 });
+  t.same(again.published.map((p) => p.id), retried.published.map((p) => p.id), 'and the same ids when that try runs again (a crash)');
 });
