@@ -7,6 +7,8 @@ import { processCpuSeconds, readSystemBusySeconds } from './cpu-time.js';
 export interface JobEnergyTrackerOptions {
   meters: PowerMeter[];
   cpuFamily: CpuFamily;
+  /** energy.idleWatts / energy.wattsPerThread where set: estimates use them (JobEnergyInput.configured). */
+  configured?: { idleWatts?: number; wattsPerThread?: number };
   /** Root for /proc/stat (a fixture in tests). */
   root: string;
   clock?: () => number;
@@ -63,6 +65,7 @@ export class JobEnergyTracker {
       ...(system !== undefined ? { systemCpuSeconds: system } : {}),
       ...(meter ? { meter } : {}),
       cpuFamily: this.options.cpuFamily,
+      ...(this.options.configured ? { configured: this.options.configured } : {}),
       idleShare,
     });
   }

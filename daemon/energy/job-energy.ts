@@ -18,6 +18,11 @@ export interface JobEnergyInput {
   /** Joules the meter saw over the span, or why there is no measurement. */
   meter?: { ok: true; joules: number; kind: string } | { ok: false; reason: string };
   cpuFamily: CpuFamily;
+  /**
+   * The operator's figures (energy.idleWatts, energy.wattsPerThread), each in place of the
+   * CPU family's: the same power model for estimates as for the budget.
+   */
+  configured?: { idleWatts?: number; wattsPerThread?: number };
   /** Share of the idle baseline to bill this job (1 ÷ jobs running at once). */
   idleShare?: number;
 }
@@ -45,9 +50,12 @@ export function accountJobEnergy(input: JobEnergyInput): JobEnergy {
     return { joules, kWh: joules / 3.6e6, source: 'measured', method: input.meter.kind, share };
   }
   const profile = profileFor(input.cpuFamily);
+  const { idleWatts = profile.idleWatts, wattsPerThread = profile.activeWattsPerCore } = input.configured ?? {};
   const idleShare = input.idleShare === undefined ? 1 : Math.min(1, positive(input.idleShare));
-  const joules = cpu * profile.activeWattsPerCore + profile.idleWatts * wall * idleShare;
-  const result: JobEnergy = { joules, kWh: joules / 3.6e6, source: 'estimated', method: `cpu-model:${input.cpuFamily}` };
+  const joules = cpu * wattsPerThread + idleWatts * wall * idleShare;
+  // "configured" where the operator's figures took part: the estimate is theirs, not the family's.
+  const configured = input.configured?.idleWatts !== undefined || input.configured?.wattsPerThread !== undefined;
+  const result: JobEnergy = { joules, kWh: joules / 3.6e6, source: 'estimated', method: configured ? `cpu-model:${input.cpuFamily}+configured` : `cpu-model:${input.cpuFamily}` };
   const note = input.meter && !input.meter.ok ? input.meter.reason : input.meter === undefined ? 'no readable power meter on this box' : undefined;
   if (note) result.note = note;
   return result;

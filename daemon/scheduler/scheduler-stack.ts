@@ -142,7 +142,12 @@ export class SchedulerStack implements Service {
       power,
       model: { idleUnloadMs: s.model.idleUnloadSec === 0 ? Infinity : s.model.idleUnloadSec * 1000, preloadMs: s.model.preloadMinutes * 60e3 },
       expectedMs: (job) => (job.audioSeconds ?? 60) * s.realTimeFactor * 1000,
-      energy: (this.tracker = new JobEnergyTracker({ meters, cpuFamily: family, root })),
+      energy: (this.tracker = new JobEnergyTracker({
+        meters,
+        cpuFamily: family,
+        root,
+        configured: { ...(energy.idleWatts != null ? { idleWatts: energy.idleWatts } : {}), ...(energy.wattsPerThread != null ? { wattsPerThread: energy.wattsPerThread } : {}) },
+      })),
       ledger: this.ledger,
       bus,
       logger: log,

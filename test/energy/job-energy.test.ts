@@ -3,6 +3,7 @@ import { cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { accountJobEnergy, gramsCo2e } from '../../daemon/energy/job-energy.js';
+import { profileFor } from '../../daemon/energy/cpu-power-profile.js';
 import { JobEnergyTracker } from '../../daemon/energy/job-energy-tracker.js';
 import { parseProcStatBusySeconds } from '../../daemon/energy/cpu-time.js';
 import { listRaplZones, RaplMeter } from '../../daemon/hardware/rapl.js';
@@ -76,4 +77,17 @@ t.test('tracker with an unreadable meter falls back to estimated, never NaN', as
   t.equal(e.source, 'estimated');
   t.match(e.note, /rapl: .*EINVAL/);
   t.ok(Number.isFinite(e.joules) && e.joules > 0);
+});
+
+t.test('an estimate with the operator\'s figures uses them in place of the family\'s, and says so', async (t) => {
+  const family = accountJobEnergy({ wallSeconds: 10, processCpuSeconds: 5, cpuFamily: 'arm-cortex-a78' });
+  const configured = accountJobEnergy({ wallSeconds: 10, processCpuSeconds: 5, cpuFamily: 'arm-cortex-a78', configured: { idleWatts: 50, wattsPerThread: 100 } });
+  t.equal(configured.joules, 5 * 100 + 50 * 10);
+  t.equal(configured.method, 'cpu-model:arm-cortex-a78+configured');
+  t.not(family.joules, configured.joules);
+  t.equal(family.method, 'cpu-model:arm-cortex-a78');
+  const profile = profileFor('arm-cortex-a78');
+  t.equal(family.joules, 5 * profile.activeWattsPerCore + 10 * profile.idleWatts);
+  const idleOnly = accountJobEnergy({ wallSeconds: 10, processCpuSeconds: 5, cpuFamily: 'arm-cortex-a78', configured: { idleWatts: 50 } });
+  t.equal(idleOnly.joules, 5 * profile.activeWattsPerCore + 10 * 50, 'one figure set: the other stays the family\'s');
 });

@@ -55,6 +55,25 @@ t.test('the stack probes, runs a submitted job, bills its energy and carbon, and
   t.equal(totals.total.jobs, 1);
 });
 
+t.test("energy.idleWatts and wattsPerThread set the estimates as they set the budget's power model", async (t) => {
+  const dir = tempDir('earshot-stack-power-');
+  const root = join(dir, 'box');
+  cpSync(join(fixturesDir, 'sysfs', 'no-meters'), root, { recursive: true });
+  const wav = join(dir, 'a.wav');
+  await writeToneWav(wav, 1, [[0.3, 0.6]]);
+  const bus = new EventBus();
+  const cfg = validateConfig({ siteId: 't', dataDir: join(dir, 'data'), energy: { idleWatts: 50, wattsPerThread: 100 }, scheduler: { maxThreads: 2, tickMs: 100, thermal: { sysfsRoot: root }, carbon: { staticGPerKWh: 300 } } }, 'test');
+  const stack = new SchedulerStack({ config: cfg, logger: () => silentLogger, bus, runtime: new FrameEnergyRuntime(100) });
+  await stack.start();
+  t.teardown(() => stack.stop());
+  const done = new Promise<{ energy?: { joules: number; method: string } }>((resolve) => bus.on(t, 'jobDone', resolve));
+  await stack.handlers()['jobs.submit']?.handler({ paths: [wav] });
+  const { energy } = await done;
+  t.match(energy?.method, /^cpu-model:[\w-]+\+configured$/, 'the job was billed with the configured figures');
+  const status = (await stack.handlers()['scheduler.status']?.handler({})) as { power: { watts: number } };
+  t.ok(status.power.watts >= 50, `as the budget's power model is (${status.power.watts} W, idle 50 W)`);
+});
+
 t.test('a model on a GPU is not loaded again for a budget: its CPU threads do little of the work', async (t) => {
   const dir = tempDir('earshot-stack-gpu-');
   const root = join(dir, 'box');
