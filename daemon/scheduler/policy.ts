@@ -179,7 +179,11 @@ export function decide(input: PolicyInput): PolicyDecision {
   if (hot) {
     threads = 1;
     concurrency = 1;
-    reasons.push(`thermal hard limit: ${input.temperatureC?.toFixed(1) ?? '?'} °C ≥ ${limits.thermal.hardC} °C, batch paused until ≤ ${limits.thermal.softC - limits.thermal.hysteresisC} °C`);
+    const resumeC = limits.thermal.softC - limits.thermal.hysteresisC;
+    const t = input.temperatureC;
+    // Past the limit, or cooling from it inside the hysteresis band: say which.
+    const where = t === undefined ? '? °C' : t >= limits.thermal.hardC ? `${t.toFixed(1)} °C ≥ ${limits.thermal.hardC} °C` : `reached, cooling: ${t.toFixed(1)} °C`;
+    reasons.push(`thermal hard limit: ${where}, batch paused until ≤ ${resumeC} °C`);
   }
 
   // 2. Power budget: the modelled draw, corrected by the meter when it reads higher.
@@ -206,7 +210,7 @@ export function decide(input: PolicyInput): PolicyDecision {
         budgetTooLow = true;
         threads = 1;
         concurrency = 1;
-        reasons.push(`power budget ${budget} W is below idle + one thread (${(idleWatts + wattsPerThread).toFixed(1)} W): only live work runs`);
+        reasons.push(`power budget ${budget} W is below idle + one thread (${(idleWatts + wattsPerThread).toFixed(1)} W): batch work paused; live and interactive work run on one thread`);
       } else {
         threads = Math.max(1, Math.min(threads, capacity));
         concurrency = Math.max(1, Math.min(concurrency, Math.floor(capacity / threads)));

@@ -11,7 +11,7 @@ t.test('earshot status says why the scheduler is paused', async (t) => {
   const set = await runCli(['budget', 'set', '--watts', '15', '--socket', daemon.socket]);
   t.equal(set.code, 0, set.stderr);
 
-  const reason = 'power budget 15 W is below idle + one thread (47.0 W): only live work runs';
+  const reason = 'power budget 15 W is below idle + one thread (47.0 W): batch work paused; live and interactive work run on one thread';
   let scheduler: StatusResult['components'][number] | undefined;
   for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
     const status = await runCli(['status', '--json', '--socket', daemon.socket]);

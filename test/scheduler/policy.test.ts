@@ -112,6 +112,8 @@ t.test('thermal: soft throttles, hard pauses batch and unloads, hysteresis on th
   t.equal(cooling.thermalState, 'hard');
   t.same(cooling.run, []);
   t.equal(cooling.model, 'keep');
+  t.match(cooling.reasons.join('\n'), /thermal hard limit: reached, cooling: 67\.0 °C, batch paused until ≤ 65 °C/, 'cooling inside the band is not said to be past the limit');
+  t.notMatch(cooling.reasons.join('\n'), /67\.0 °C ≥/);
   const resumed = decide(input({ queue: [job('b1')], temperatureC: 64, thermalState: 'hard', model: { ...input().model, loaded: false } }));
   t.equal(resumed.thermalState, 'normal');
   t.same(resumed.run, ['b1']);
