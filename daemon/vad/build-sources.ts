@@ -65,8 +65,8 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
           const channel = config.channel ?? 'mix';
           const source: AudioSource =
             config.type === 'command'
-              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: commandBackoff(config, logger), noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames })
-              : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, logger, onFrames: live.onFrames });
+              ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: commandBackoff(config, logger), noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames, onStreamEnd: () => live.end() })
+              : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, logger, onFrames: live.onFrames, onStreamEnd: () => live.end() });
           return withVadFlush(source, live);
         }
       }

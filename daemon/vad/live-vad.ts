@@ -11,7 +11,16 @@ export interface LiveVadOptions {
   settings: SegmenterSettings;
   onSegment: (segment: SpeechSegment) => Promise<void>;
   logger: Logger;
+  /** See STALL_FLUSH_MS (tests shorten it). */
+  stallFlushMs?: number;
 }
+
+/**
+ * How long a live stream may send nothing while speech is open before that speech is cut.
+ * Live senders stream continuously in real time (silence is audio too), so seconds without
+ * a byte is a stall, not a pause in the talk.
+ */
+export const STALL_FLUSH_MS = 5000;
 
 /**
  * VAD for one live source: a frames handler to give the source, and `end()` to flush the
@@ -21,16 +30,43 @@ export interface LiveVadOptions {
 export class LiveVad {
   private stream: VadStream | null = null;
   private detector: VoiceDetector | null = null;
+  /** Frames and ends, one at a time: an end as a sender hangs up must not cross the next sender's first frames. */
+  private queue: Promise<void> = Promise.resolve();
+  private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LiveVadOptions) {}
 
-  readonly onFrames = async (frames: AudioFrames): Promise<void> => {
-    if (!this.stream) {
-      this.detector = await this.options.createDetector();
-      this.stream = new VadStream(this.options.sourceId, this.detector, this.options.settings);
-    }
-    await this.deliver(await this.stream.push(frames));
-  };
+  readonly onFrames = (frames: AudioFrames): Promise<void> =>
+    this.serially(async () => {
+      if (!this.stream) {
+        this.detector = await this.options.createDetector();
+        this.stream = new VadStream(this.options.sourceId, this.detector, this.options.settings);
+      }
+      await this.deliver(await this.stream.push(frames));
+      this.armStallFlush();
+    });
+
+  /**
+   * A sender that stops sending without hanging up (a stalled network, a recorder that
+   * froze) leaves its speech open: no later audio comes to close it. After STALL_FLUSH_MS
+   * without frames the stream is ended as if it had hung up; the next frames start anew.
+   */
+  private armStallFlush(): void {
+    clearTimeout(this.stallTimer);
+    const ms = this.options.stallFlushMs ?? STALL_FLUSH_MS;
+    this.stallTimer = setTimeout(() => {
+      if (!this.stream?.openSpeech()) return;
+      this.options.logger.info(`no audio for ${ms / 1000} s with speech open: ending it`, { source: this.options.sourceId });
+      void this.end().catch((err: unknown) => this.options.logger.warn('could not end the stalled speech', { source: this.options.sourceId, err }));
+    }, ms);
+    this.stallTimer.unref();
+  }
+
+  private serially(step: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(step, step);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   get sourceId(): string {
     return this.options.sourceId;
@@ -41,12 +77,18 @@ export class LiveVad {
     return this.stream?.openSpeech() ?? null;
   }
 
-  async end(): Promise<void> {
-    if (!this.stream) return;
-    await this.deliver(await this.stream.end());
-    await this.detector?.close();
-    this.stream = null;
-    this.detector = null;
+  /** Ends the stream: the speech open in it is cut and handed on (a sender hung up, a stall, the source stopping). */
+  end(): Promise<void> {
+    return this.serially(async () => {
+      clearTimeout(this.stallTimer);
+      if (!this.stream) return;
+      const stream = this.stream;
+      const detector = this.detector;
+      this.stream = null;
+      this.detector = null;
+      await this.deliver(await stream.end());
+      await detector?.close();
+    });
   }
 
   private async deliver(segments: SpeechSegment[]): Promise<void> {

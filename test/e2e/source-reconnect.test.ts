@@ -64,6 +64,8 @@ t.test('a live sender that vanishes mid-speech and a capture command whose devic
   await new Promise((r) => setTimeout(r, 200));
   first.destroy();
   await waitFor(() => daemon.output().includes('source socket: sender disconnected'), 10_000, 'the daemon to see the sender gone');
+  // Its speech is over when it hangs up: transcribed now, not once another sender comes.
+  await waitFor(() => from('mic').length >= 3, 30_000, 'the cut-off speech transcribed before any other sender connects');
   const second = await sender(join(root, 'mic.sock'));
   second.write(Buffer.concat([speech, quiet(2)]));
   // Two stretches from the first sender, the one cut off when it vanished (flushed, not
@@ -97,6 +99,37 @@ t.test('a live sender that vanishes mid-speech and a capture command whose devic
   t.equal(st.pid, pid, 'the same daemon process throughout');
   t.not(st.components.find((c) => c.name === 'sources')?.state, 'stopped', 'sources still up');
   t.equal(tally.duplicates, 0, 'no transcript delivered twice');
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+});
+
+t.test('a live sender that stalls mid-speech, its connection open: the speech is cut after 5 s without audio and transcribed', async (t) => {
+  const root = tempDir('earshot-e2e-stall-');
+  const port = await freePort();
+  const daemon = await startDaemon({
+    siteId: 'stall',
+    dataDir: join(root, 'data'),
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
+    sources: [{ id: 'mic', type: 'socket', path: join(root, 'mic.sock'), format: { encoding: 's16le', sampleRate: 16000, channels: 1 } }],
+    vad: { detector: 'energy' },
+    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+    scheduler: { tickMs: 100 },
+  });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const tally = new TranscriptTally(`mqtt://127.0.0.1:${port}`, 'earshot/stall/transcript/#', 'stall-tally');
+  await tally.start();
+  t.teardown(() => tally.stop());
+  const stalled = await sender(join(root, 'mic.sock'));
+  t.teardown(() => stalled.destroy());
+  // A stretch of quiet, then 30 % of the recording (into its first stretch of speech), then nothing.
+  stalled.write(Buffer.concat([quiet(1), speech.subarray(0, Math.floor(speech.length * 0.3) & ~1)]));
+  const sentAt = Date.now();
+  await waitFor(() => tally.payloads.size >= 1, 30_000, 'the stalled speech transcribed');
+  t.ok(Date.now() - sentAt >= 4000, 'not before the stall was 5 s old (less the time the daemon took to read the bytes)');
+  t.match(daemon.output(), /no audio for 5 s with speech open: ending it/);
+  t.equal(stalled.destroyed, false, 'with the sender still connected');
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
 });

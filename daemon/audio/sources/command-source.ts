@@ -21,6 +21,8 @@ export interface CommandSourceOptions {
   noDataTimeoutMs?: number;
   logger: Logger;
   onFrames: FramesHandler;
+  /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
+  onStreamEnd?: () => Promise<void>;
 }
 
 /**
@@ -52,7 +54,7 @@ export class CommandSource implements AudioSource {
     const timeoutMs = options.noDataTimeoutMs ?? 0;
     this.watchdog = timeoutMs > 0 ? new NoDataWatchdog(timeoutMs, (silentForMs) => this.onSilent(silentForMs)) : null;
     const watchdog = this.watchdog;
-    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => options.onFrames(frames)) : options.onFrames);
+    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => options.onFrames(frames)) : options.onFrames, options.onStreamEnd);
   }
 
   /** How many times the command has been started (1 + restarts). */

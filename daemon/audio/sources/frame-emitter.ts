@@ -13,20 +13,29 @@ export class FrameEmitter {
   constructor(
     private readonly sourceId: string,
     private readonly onFrames: FramesHandler,
+    /**
+     * The stream ended (the sender hung up, the command's output closed), cleanly or not:
+     * speech still open in it is over, and waits for no later frames to be cut.
+     */
+    private readonly onStreamEnd?: () => Promise<void>,
   ) {}
 
   /** Converts one stream of bytes (one run of a command, one socket client) and hands on its frames. */
   async pump(bytes: AsyncIterable<Buffer | string>, format: PcmFormat, channel: ChannelSelect): Promise<void> {
     const converter = new PcmToModelRate(format, channel);
     let first = true;
-    for await (const chunk of bytes) {
-      const samples = converter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
-      if (samples.length === 0) continue;
-      await this.emit(samples, first);
-      first = false;
+    try {
+      for await (const chunk of bytes) {
+        const samples = converter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+        if (samples.length === 0) continue;
+        await this.emit(samples, first);
+        first = false;
+      }
+      const tail = converter.flush();
+      if (tail.length > 0) await this.emit(tail, first);
+    } finally {
+      if (!first) await this.onStreamEnd?.();
     }
-    const tail = converter.flush();
-    if (tail.length > 0) await this.emit(tail, first);
   }
 
   private async emit(samples: Float32Array, discontinuity: boolean): Promise<void> {

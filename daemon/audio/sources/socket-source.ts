@@ -16,6 +16,8 @@ export interface SocketSourceOptions {
   channel?: ChannelSelect;
   logger: Logger;
   onFrames: FramesHandler;
+  /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
+  onStreamEnd?: () => Promise<void>;
 }
 
 /**
@@ -33,7 +35,7 @@ export class SocketSource implements AudioSource {
 
   constructor(private readonly options: SocketSourceOptions) {
     this.id = checkSourceId(options.id);
-    this.frames = new FrameEmitter(this.id, options.onFrames);
+    this.frames = new FrameEmitter(this.id, options.onFrames, options.onStreamEnd);
   }
 
   /** The TCP port actually bound (useful with port 0), or null for a unix socket. */
