@@ -29,12 +29,25 @@ export class BudgetStore {
     return join(this.dataDir, 'scheduler', 'budget.json');
   }
 
-  async load(): Promise<Budget> {
+  /**
+   * Reads the saved overrides. Saved against an earlier config, they may no longer fit the
+   * config's limits (a soft limit set to 60 °C, then a config whose hard limit is 58 °C):
+   * those that break the budget are not used (the file keeps them), so the daemon runs on a
+   * budget that holds, and later `budget set` calls are checked against one. Returns what is
+   * in force, what overrides the config, and what was set aside and why.
+   */
+  async load(): Promise<{ budget: Budget; overriding: BudgetChange; setAside?: { overrides: BudgetChange; why: string } }> {
     const saved = await readJson<BudgetChange>(this.file).catch((err: unknown) => {
       throw new Error(`${this.file}: ${(err as Error).message}; fix or delete it (it only holds \`earshot budget set\` overrides)`);
     });
     this.overrides = saved ?? {};
-    return this.current();
+    const why = problemOf({ ...this.defaults, ...this.overrides });
+    if (why === undefined) return { budget: this.current(), overriding: this.overrides };
+    // The thermal overrides are the ones the config's limits can contradict; the watts stand alone.
+    const { softC: _soft, hardC: _hard, hysteresisC: _hysteresis, ...watts } = this.overrides;
+    this.overrides = problemOf({ ...this.defaults, ...watts }) === undefined ? watts : {};
+    const setAside = Object.fromEntries(Object.entries(saved ?? {}).filter(([k]) => !(k in this.overrides))) as BudgetChange;
+    return { budget: this.current(), overriding: this.overrides, setAside: { overrides: setAside, why } };
   }
 
   current(): Budget {
@@ -51,6 +64,15 @@ export class BudgetStore {
     await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(overrides, null, 2) + '\n');
     this.overrides = overrides;
     return next;
+  }
+}
+
+function problemOf(b: Budget): string | undefined {
+  try {
+    validateBudget(b);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
   }
 }
 

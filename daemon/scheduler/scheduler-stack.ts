@@ -17,7 +17,7 @@ import { schedulerSection, energySection, retentionMs, type SchedulerConfig } fr
 import { JobQueue, type JobQueueOptions } from './job-queue.js';
 import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
 import { Scheduler } from './scheduler.js';
-import { BudgetStore } from './budget-store.js';
+import { BudgetStore, type BudgetChange } from './budget-store.js';
 import { createSchedulerHandlers, SCHEDULER_METHOD_PARAMS } from './control-handlers.js';
 
 export interface SchedulerStackOptions {
@@ -43,6 +43,13 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
  * the scheduler loop; on stop it reverses that. `handlers()` are the control-API methods to
  * register (they answer "not started" until start() has run).
  */
+/** `powerBudgetWatts 15, softC 60` for a log line. */
+function describeChange(change: BudgetChange): string {
+  return Object.entries(change)
+    .map(([k, v]) => `${k} ${v === null ? 'none' : String(v)}`)
+    .join(', ');
+}
+
 export class SchedulerStack implements Service {
   readonly name = 'scheduler';
   readonly queue: JobQueue;
@@ -91,7 +98,11 @@ export class SchedulerStack implements Service {
     const energy = energySection(config);
     const root = s.thermal.sysfsRoot;
     const log = logger('scheduler');
-    await this.budget.load();
+    const loaded = await this.budget.load();
+    // `budget set` overrides the config until changed: say so at each start, and which ones
+    // no longer fit the config's limits and are set aside.
+    if (Object.keys(loaded.overriding).length > 0) log.info(`earshot budget set overrides the config: ${describeChange(loaded.overriding)}`);
+    if (loaded.setAside) log.warn(`saved budget overrides set aside, as with the config they break the budget (${loaded.setAside.why}): ${describeChange(loaded.setAside.overrides)}; the config's values are used; set them again with earshot budget set`);
     const probe = await probeHardware({ root, logger: logger('hardware') });
     this.profile = probe.profile;
     const sensor = pickSchedulerSensor(probe.profile.thermal, s.thermal.sensor ?? undefined);

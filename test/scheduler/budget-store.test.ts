@@ -9,12 +9,12 @@ const defaults = { powerBudgetWatts: null, softC: 75, hardC: 90, hysteresisC: 5 
 t.test('set persists overrides over the config defaults; a new store sees them', async (t) => {
   const dir = tempDir();
   const store = new BudgetStore(dir, defaults);
-  t.same(await store.load(), defaults);
+  t.same((await store.load()).budget, defaults);
   t.same(await store.set({ powerBudgetWatts: 15 }), { ...defaults, powerBudgetWatts: 15 });
   t.same(await store.set({ softC: 65, hardC: 80 }), { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 5 });
   t.same(JSON.parse(readFileSync(join(dir, 'scheduler', 'budget.json'), 'utf8')), { powerBudgetWatts: 15, softC: 65, hardC: 80 });
   const reopened = new BudgetStore(dir, { ...defaults, hysteresisC: 3 });
-  t.same(await reopened.load(), { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 3 });
+  t.same(await reopened.load(), { budget: { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 3 }, overriding: { powerBudgetWatts: 15, softC: 65, hardC: 80 } });
   t.same(await reopened.set({ powerBudgetWatts: null }), { powerBudgetWatts: null, softC: 65, hardC: 80, hysteresisC: 3 });
 });
 
@@ -33,4 +33,16 @@ t.test('a corrupt budget file is named with the fix', async (t) => {
   mkdirSync(join(dir, 'scheduler'));
   writeFileSync(join(dir, 'scheduler', 'budget.json'), '{"powerBudgetWatts": 1');
   await t.rejects(new BudgetStore(dir, defaults).load(), /budget\.json: .*fix or delete it/);
+});
+
+t.test('overrides saved against an earlier config that break the budget with this one are set aside at load, so later sets work', async (t) => {
+  const dir = tempDir();
+  await new BudgetStore(dir, defaults).set({ powerBudgetWatts: 15, softC: 60 });
+  // The config now has its hard limit below the saved soft limit.
+  const store = new BudgetStore(dir, { ...defaults, softC: 50, hardC: 58 });
+  const loaded = await store.load();
+  t.same(loaded.budget, { powerBudgetWatts: 15, softC: 50, hardC: 58, hysteresisC: 5 }, "the config's thermal limits; the saved watts still hold");
+  t.same(loaded.overriding, { powerBudgetWatts: 15 });
+  t.match(loaded.setAside, { overrides: { softC: 60 }, why: /--temp-soft \(60 °C\) must be below --temp-hard \(58 °C\)/ });
+  t.same(await store.set({ powerBudgetWatts: null }), { powerBudgetWatts: null, softC: 50, hardC: 58, hysteresisC: 5 }, 'and the watts can be changed alone');
 });
