@@ -152,6 +152,7 @@ export class Controller {
       model: partialModelOf(this.stack.lifecycle, runtime),
       pendingLive: () => this.stack.queue.pending().filter((j) => j.priority === 'live').length,
       paused: () => this.stack.scheduler?.state().state === 'paused',
+      plugins: this.plugins,
       sink: this.mqtt,
       logger: logger('partials'),
     });

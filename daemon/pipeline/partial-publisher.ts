@@ -12,15 +12,19 @@
  * need it in a moment anyway), unless the scheduler holds work back. The decode re-uses the model's own stream
  * (`LoadedModel.createStream`: simulated streaming with a stable prefix for offline models,
  * daemon/asr/streaming/simulated-stream.ts), fed only the audio that arrived since the last tick.
+ * Each partial goes through the normalizers and filters the final will (partial-text.ts); a
+ * partial the plugins could not all run on is not published, never published unfiltered.
  */
 import type { AsrStream, StreamOptions } from '../asr/types.js';
 import { MODEL_SAMPLE_RATE } from '../audio/types.js';
 import type { Logger } from '../log/logger.js';
+import { RateLimit } from '../log/rate-limit.js';
 import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
 import type { PartialPayload } from '../mqtt/payloads/partial.js';
 import { transcriptId } from '../mqtt/payloads/transcript.js';
 import type { Service } from '../service.js';
 import type { OpenSpeech } from '../vad/segmenter.js';
+import { newPartialTextState, partialText, type PartialPlugins, type PartialTextState } from './partial-text.js';
 
 /** The `partials` config section (config.schema.json holds the defaults). */
 export interface PartialsConfig {
@@ -73,6 +77,8 @@ export interface PartialPublisherOptions {
   pendingLive: () => number;
   /** True while the scheduler holds work back (thermal or power limit). */
   paused: () => boolean;
+  /** The plugin host: partials get the finals' normalizers and filters. */
+  plugins: PartialPlugins;
   sink: PartialSink;
   logger: Logger;
 }
@@ -84,6 +90,8 @@ interface Followed {
   stream: AsrStream;
   fed: number;
   lastText: string;
+  /** What the plugins made of its partials so far (stable prefix kept growing). */
+  text: PartialTextState;
 }
 
 export class PartialPublisher implements Service {
@@ -94,6 +102,9 @@ export class PartialPublisher implements Service {
   private loading: Promise<void> | undefined;
   private published = 0;
   private skippedBusy = 0;
+  private withheld = 0;
+  /** A failing plugin fails on every partial (several a second): one line a minute says so. */
+  private readonly withheldLog = new RateLimit(1 / 60, 1);
 
   constructor(private readonly options: PartialPublisherOptions) {}
 
@@ -121,7 +132,7 @@ export class PartialPublisher implements Service {
 
   state(): { state: string; detail?: string } {
     if (!this.enabled) return { state: 'disabled', detail: this.options.config ? 'partials.enabled is false' : 'no partials section in the config' };
-    return { state: this.timer ? 'running' : 'stopped', detail: `${this.published} published, ${this.skippedBusy} ticks skipped while a decode ran` };
+    return { state: this.timer ? 'running' : 'stopped', detail: `${this.published} published, ${this.withheld} withheld (the plugins could not run or left nothing), ${this.skippedBusy} ticks skipped while a decode ran` };
   }
 
   /** One interval: start a round of partial decodes unless one is still running. */
@@ -177,27 +188,41 @@ export class PartialPublisher implements Service {
     if ((speech.length * 1000) / MODEL_SAMPLE_RATE < config!.minSpeechMs) return;
     let f = this.followed.get(speech.sourceId);
     if (!f || f.speechId !== speech.id || f.startSec !== speech.startSec) {
-      f = { speechId: speech.id, startSec: speech.startSec, stream: model.createStream({ endpointSilenceSec: 0 }), fed: 0, lastText: '' };
+      f = { speechId: speech.id, startSec: speech.startSec, stream: model.createStream({ endpointSilenceSec: 0 }), fed: 0, lastText: '', text: newPartialTextState() };
       this.followed.set(speech.sourceId, f);
     }
     // Only the audio that arrived since the last tick is copied.
     f.stream.accept(speech.copyFrom(f.fed));
     f.fed = speech.length;
     const partial = await f.stream.partial();
+    if (partial.text === '' || partial.text === f.lastText) return;
+    f.lastText = partial.text;
+    // A live segment is one job whose only transcript has index 0 (job-processor.ts), and
+    // the job id is the speech id (capture-service.ts): this is the final's `id`.
+    const key = `${speech.id}#0`;
+    const out = await partialText(this.options.plugins, partial, f.text, {
+      // What a final without a language from the model gets (job-processor.ts).
+      language: 'en',
+      segment: { sourceId: speech.sourceId, segmentId: key },
+    });
+    if (!out.ok) {
+      this.withheld++;
+      if (this.withheldLog.take()) {
+        const since = this.withheldLog.takeDropped();
+        this.options.logger.warn(`partial not published: ${out.reason}${since > 0 ? ` (and ${since} more since the last such line)` : ''}`, { source: speech.sourceId });
+      }
+      return;
+    }
     // The speech may have closed during the decode; its final is then on its way, and a
     // partial published after it would show stale text over it.
     if (!this.options.openSpeech().some((s) => s.id === speech.id)) return;
-    if (partial.text === '' || partial.text === f.lastText) return;
-    f.lastText = partial.text;
     sink.publishPartial({
       v: PAYLOAD_VERSION,
       siteId,
       sourceId: speech.sourceId,
-      // A live segment is one job whose only transcript has index 0 (job-processor.ts), and
-      // the job id is the speech id (capture-service.ts): this is the final's `id`.
-      segmentId: transcriptId(siteId, speech.sourceId, `${speech.id}#0`),
-      text: partial.text,
-      stable: partial.stable,
+      segmentId: transcriptId(siteId, speech.sourceId, key),
+      text: out.text,
+      stable: out.stable,
       startOffsetSec: speech.startSec,
       ts: new Date().toISOString(),
     });

@@ -1,11 +1,7 @@
 import t from 'tap';
-import { connect, type Socket } from 'node:net';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
-import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { decodeAll } from '../../daemon/audio/decode-file.js';
-import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
+import { waitFor } from '../helpers/daemon-process.js';
+import { speakTwoStretches, startLiveDaemon } from '../helpers/live-speech.js';
 import { payloadErrors } from '../../daemon/mqtt/payload-schemas.js';
 import type { PartialPayload } from '../../daemon/mqtt/payloads/partial.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
@@ -19,43 +15,10 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
  * its words are noise, its shapes and timings are real).
  */
 
-const CHUNK_SEC = 0.1;
-
-function openSocket(path: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const s = connect({ path }, () => resolve(s));
-    s.once('error', reject);
-  });
-}
-
-/** Writes `samples` as f32le in CHUNK_SEC pieces, each at the moment it would be heard. */
-async function streamRealTime(socket: Socket, samples: Float32Array): Promise<void> {
-  const chunk = Math.round(CHUNK_SEC * MODEL_SAMPLE_RATE);
-  const t0 = Date.now();
-  for (let i = 0, n = 0; i < samples.length; i += chunk, n++) {
-    const piece = samples.slice(i, i + chunk);
-    socket.write(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-    const due = t0 + (n + 1) * CHUNK_SEC * 1000;
-    await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
-  }
-}
-
 type Heard = { kind: 'partial'; p: PartialPayload; at: number } | { kind: 'final'; p: TranscriptPayload; at: number };
 
 t.test('socket source streamed in real time: partials per stretch of speech before its final; finals once', async (t) => {
-  const mic = join(tempDir('earshot-partials-'), 'mic.sock');
-  const { daemon, port } = await startDaemonOnFreePort((port) => ({
-    siteId: 'e2e',
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
-    sources: [{ id: 'desk', type: 'socket', path: mic, format: { encoding: 'f32le', sampleRate: MODEL_SAMPLE_RATE, channels: 1 } }],
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
-    partials: { enabled: true, intervalMs: 300, minSpeechMs: 300 },
-  }));
-  t.teardown(async () => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  });
+  const { daemon, port, mic } = await startLiveDaemon(t);
 
   const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
   const heard: Heard[] = [];
@@ -67,14 +30,7 @@ t.test('socket source streamed in real time: partials per stretch of speech befo
   });
   await subscriber.subscribeAsync({ 'earshot/e2e/partial/desk': { qos: 0 }, 'earshot/e2e/transcript/desk': { qos: 1 } });
 
-  // The recording, then a second of silence so that the VAD closes the last stretch.
-  const speech = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
-  const audio = new Float32Array(speech.length + MODEL_SAMPLE_RATE);
-  audio.set(speech);
-  const sender = await openSocket(mic);
-  t.teardown(() => sender.destroy());
-  await streamRealTime(sender, audio);
-  sender.end();
+  await speakTwoStretches(t, mic);
 
   const finals = () => heard.filter((h): h is Extract<Heard, { kind: 'final' }> => h.kind === 'final');
   await waitFor(() => finals().length >= 2, 30_000, 'two final transcripts');

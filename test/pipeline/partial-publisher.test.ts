@@ -8,12 +8,14 @@ import type { PartialPayload } from '../../daemon/mqtt/payloads/partial.js';
 import { transcriptId } from '../../daemon/mqtt/payloads/transcript.js';
 import { AsrRuntime } from '../../daemon/pipeline/asr-runtime.js';
 import { PartialPublisher, partialModelOf, type PartialsConfig, type PartialPublisherOptions } from '../../daemon/pipeline/partial-publisher.js';
+import { PluginHost } from '../../daemon/plugins/host.js';
 import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
 import { createDetector } from '../../daemon/vad/create-detector.js';
 import { LiveVad } from '../../daemon/vad/live-vad.js';
 import { resolveSegmenterSettings } from '../../daemon/vad/sensitivity.js';
 import type { SpeechSegment } from '../../daemon/vad/types.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { pluginsConfig } from '../daemon-plugins/sandbox.js';
 
 /**
  * The publisher against the real parts it joins: the fixture NeMo-CTC model loaded by the
@@ -80,6 +82,8 @@ async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, 
     model,
     pendingLive: () => 0,
     paused: () => false,
+    // A host with no plugins: partials pass through unchanged (plugins on partials: test/e2e/live-partials-plugins.test.ts).
+    plugins: new PluginHost({ logger: silentLogger, dataDir: tempDir('earshot-partials-'), config: pluginsConfig() }),
     sink: { publishPartial: (p) => void published.push(p) },
     logger: silentLogger,
     ...overrides,
