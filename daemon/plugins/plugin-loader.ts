@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { API_VERSION, isPluginDefinition, type PluginDefinition, type PluginInstance } from '@earshot/sdk';
 import type { PluginManifest } from './manifest.js';
+import { provideSdkTo } from './sdk-resolution.js';
 import type { PluginKind } from './types.js';
 
 /**
@@ -16,6 +17,7 @@ export async function importDefinition(manifest: PluginManifest): Promise<Plugin
   }
   let mod: { default?: unknown };
   try {
+    provideSdkTo(manifest.main);
     mod = (await import(pathToFileURL(manifest.main).href)) as { default?: unknown };
   } catch (err) {
     throw new Error(`plugin ${manifest.name}: cannot import ${manifest.main} (${(err as Error).message})`);

@@ -20,14 +20,17 @@ export interface Sandbox {
   logger: Logger;
 }
 
-export function sandbox(fixtures: string[]): Sandbox {
+/** `linkSdk: false` leaves the link out: plugins installed as sdk/README.md shows, with nothing to find the SDK in. */
+export function sandbox(fixtures: string[], { linkSdk = true }: { linkSdk?: boolean } = {}): Sandbox {
   const root = tempDir('earshot-plugins-');
   const pluginsDir = join(root, 'plugins');
   const builtinDir = join(root, 'builtin');
   const dataDir = join(root, 'data');
   mkdirSync(builtinDir);
-  mkdirSync(join(root, 'node_modules', '@earshot'), { recursive: true });
-  symlinkSync(join(repoRoot, 'sdk'), join(root, 'node_modules', '@earshot', 'sdk'));
+  if (linkSdk) {
+    mkdirSync(join(root, 'node_modules', '@earshot'), { recursive: true });
+    symlinkSync(join(repoRoot, 'sdk'), join(root, 'node_modules', '@earshot', 'sdk'));
+  }
   mkdirSync(pluginsDir, { mode: 0o755 });
   for (const name of fixtures) {
     const dir = join(pluginsDir, name);
