@@ -5,7 +5,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ContextGraph } from './decode/context-graph.js';
 import { ctcGreedy, ctcPrefixBeamSearch, type CtcHypothesis } from './decode/ctc.js';
-import { buildContextGraph } from './decode/hotword-graph.js';
+import { buildContextGraph, UnspellableHotwords } from './decode/hotword-graph.js';
 import { cifPeakTimes, funasrWords, paraformerGreedy } from './decode/paraformer.js';
 import { assembleResult } from './decode/result.js';
 import type { CtcFamilyModel, CtcForward } from './models/ctc-model.js';
@@ -19,13 +19,18 @@ export const DEFAULT_BEAM_SIZE = 8;
 export class CtcRecognizer implements LoadedModel {
   readonly streaming = false;
 
+  /** Hotwords the model cannot spell, each logged once (the graph is built per transcript). */
+  private readonly unspellable: UnspellableHotwords;
+
   constructor(
     readonly id: string,
     readonly dir: string,
     private readonly model: CtcFamilyModel,
     private readonly tokens: TokenTable,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.unspellable = new UnspellableHotwords(logger);
+  }
 
   get family() {
     return this.model.family;
@@ -50,7 +55,7 @@ export class CtcRecognizer implements LoadedModel {
     // Segments too short for one feature frame give an empty result instead of failing the batch.
     const live = segments.map((s, i) => ({ s, i })).filter(({ s }) => s.length >= minSamples);
     const outputs = live.length ? await this.model.forward(live.map((x) => x.s), options) : [];
-    const graph = options.hotwords?.length ? buildContextGraph(options.hotwords, this.tokens, this.logger) : null;
+    const graph = options.hotwords?.length ? buildContextGraph(options.hotwords, this.tokens, this.unspellable) : null;
     const results: AsrResult[] = segments.map((s) => this.empty(s));
     live.forEach(({ s, i }, k) => (results[i] = this.decode(outputs[k]!, s, options, graph)));
     return results;

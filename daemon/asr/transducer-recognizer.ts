@@ -3,7 +3,7 @@
  * model chunk by chunk (with tail padding), and live sources get a real streaming AsrStream.
  */
 import type { Logger } from '../log/logger.js';
-import { buildContextGraph } from './decode/hotword-graph.js';
+import { buildContextGraph, UnspellableHotwords } from './decode/hotword-graph.js';
 import { assembleResult } from './decode/result.js';
 import { TransducerGreedy, TransducerModifiedBeam, type TransducerSearch } from './decode/transducer.js';
 import type { StreamingZipformerModel } from './models/streaming-zipformer.js';
@@ -21,13 +21,18 @@ export class TransducerRecognizer implements LoadedModel {
   readonly family = 'zipformer-transducer' as const;
   readonly sampleRate = 16000;
 
+  /** Hotwords the model cannot spell, each logged once (the graph is built per transcript). */
+  private readonly unspellable: UnspellableHotwords;
+
   constructor(
     readonly id: string,
     readonly dir: string,
     private readonly model: StreamingZipformerModel,
     private readonly tokens: TokenTable,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.unspellable = new UnspellableHotwords(logger);
+  }
 
   get provider(): ExecutionProvider {
     return this.model.encoder.provider;
@@ -38,7 +43,7 @@ export class TransducerRecognizer implements LoadedModel {
 
   /** A fresh chunked stream with the search the options ask for. */
   openStream(options: TranscribeOptions): TransducerStream {
-    const graph = options.hotwords?.length ? buildContextGraph(options.hotwords, this.tokens, this.logger) : null;
+    const graph = options.hotwords?.length ? buildContextGraph(options.hotwords, this.tokens, this.unspellable) : null;
     const search: TransducerSearch =
       graph || options.method === 'beam' ? new TransducerModifiedBeam(this.model, options.beamSize ?? TRANSDUCER_BEAM_SIZE, graph) : new TransducerGreedy(this.model);
     return new TransducerStream(this.model, search);

@@ -5,6 +5,7 @@
 import t from 'tap';
 import { TokenTable } from '../../../daemon/asr/models/tokens.js';
 import { buildContextGraph } from '../../../daemon/asr/recognizer.js';
+import { UnspellableHotwords } from '../../../daemon/asr/decode/hotword-graph.js';
 import { ctcGreedy, ctcPrefixBeamSearch, topK, type CtcMatrix } from '../../../daemon/asr/decode/ctc.js';
 import { ContextGraph } from '../../../daemon/asr/decode/context-graph.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
@@ -35,20 +36,20 @@ t.test('plain decoding misses the phrase', async (t) => {
 });
 
 t.test('biasing recognises a listed phrase', async (t) => {
-  const graph = buildContextGraph([{ phrase: 'cat', boost: 1.5 }], tokens, silentLogger);
+  const graph = buildContextGraph([{ phrase: 'cat', boost: 1.5 }], tokens, new UnspellableHotwords(silentLogger));
   const hyp = ctcPrefixBeamSearch(m, { beamSize: 4, blankId: blank, context: graph });
   t.equal(text(hyp.ids), 'cat');
   t.same(hyp.matched, ['cat'], 'the match is reported');
 });
 
 t.test('a phrase not in the list is not forced', async (t) => {
-  const graph = buildContextGraph([{ phrase: 'dog', boost: 1.5 }], tokens, silentLogger);
+  const graph = buildContextGraph([{ phrase: 'dog', boost: 1.5 }], tokens, new UnspellableHotwords(silentLogger));
   t.equal(text(ctcPrefixBeamSearch(m, { beamSize: 4, blankId: blank, context: graph }).ids), 'kat');
 });
 
 t.test('a partial match is rolled back: "cab" does not turn "kat" into "cat"', async (t) => {
   // Without rollback the c-a bonus (2 × 1.5) would keep "cat" ahead of "kat".
-  const graph = buildContextGraph([{ phrase: 'cab', boost: 1.5 }], tokens, silentLogger);
+  const graph = buildContextGraph([{ phrase: 'cab', boost: 1.5 }], tokens, new UnspellableHotwords(silentLogger));
   const hyp = ctcPrefixBeamSearch(m, { beamSize: 4, blankId: blank, context: graph });
   t.equal(text(hyp.ids), 'kat');
   t.same(hyp.matched, []);
@@ -56,7 +57,7 @@ t.test('a partial match is rolled back: "cab" does not turn "kat" into "cat"', a
 
 t.test('a tiny boost does not override clear acoustics', async (t) => {
   const clear = posterior([{ k: 0.9 }, { a: 0.9 }, { t: 0.9 }]);
-  const graph = buildContextGraph([{ phrase: 'cat', boost: 0.5 }], tokens, silentLogger);
+  const graph = buildContextGraph([{ phrase: 'cat', boost: 0.5 }], tokens, new UnspellableHotwords(silentLogger));
   t.equal(text(ctcPrefixBeamSearch(clear, { beamSize: 4, blankId: blank, context: graph }).ids), 'kat');
 });
 
@@ -89,7 +90,7 @@ t.test('context graph scores: per-token boost, failure links, banked phrases', a
 });
 
 t.test('phrases the vocabulary cannot spell are ignored', async (t) => {
-  t.equal(buildContextGraph([{ phrase: 'xyz', boost: 2 }], tokens, silentLogger), null);
+  t.equal(buildContextGraph([{ phrase: 'xyz', boost: 2 }], tokens, new UnspellableHotwords(silentLogger)), null);
   t.same(tokens.encode('cat dog'), [1, 2, 3, 0, 5, 6, 7], 'words joined by the separator token');
 });
 
@@ -101,7 +102,7 @@ t.test('topK picks the k largest, best first, keeping the first of equal values'
 });
 
 t.test('character vocabularies: a phrase only matches at a word start', async (t) => {
-  const graph = buildContextGraph([{ phrase: 'at', boost: 2 }], tokens, silentLogger)!;
+  const graph = buildContextGraph([{ phrase: 'at', boost: 2 }], tokens, new UnspellableHotwords(silentLogger))!;
   const id = (s: string) => tokens.symbolToId.get(s)!;
   const walk = (syms: string[]) => {
     let state = graph.start;
