@@ -12,6 +12,7 @@ import type { JobProgressSlot } from '../scheduler/model-lifecycle.js';
 import { JobInterrupted } from '../scheduler/job-interrupted.js';
 import type { FinishedSegment } from './job-progress.js';
 import { ProgressKeeper } from './progress-keeper.js';
+import { SkippedPluginsLog } from './skipped-plugins-log.js';
 
 export interface JobProcessorOptions<S> {
   siteId: string;
@@ -60,7 +61,11 @@ export class JobProcessor<S> {
    */
   private readonly idleDetectors: VoiceDetector[] = [];
 
-  constructor(private readonly options: JobProcessorOptions<S>) {}
+  private readonly skippedLog: SkippedPluginsLog;
+
+  constructor(private readonly options: JobProcessorOptions<S>) {
+    this.skippedLog = new SkippedPluginsLog(options.logger);
+  }
 
   async process(job: TranscriptionJob, run: JobRun = {}): Promise<JobOutcome> {
     if (job.kind === 'segment') return this.processWith(job, run, undefined);
@@ -230,7 +235,7 @@ export class JobProcessor<S> {
       const post = processed[i]!;
       const durationSec = segment.endSec - segment.startSec;
       const share = durationSec / totalSec;
-      if (post.skipped.length > 0) logger.warn('plugins skipped for a transcript', { jobId: job.id, skipped: post.skipped.map((s) => `${s.plugin}: ${s.reason}`).join('; ') });
+      this.skippedLog.transcript(job.id, post.skipped);
       if (post.text.trim() === '') {
         logger.debug('no words in segment; nothing published', { jobId: job.id, startSec: segment.startSec });
         out.push(undefined);
