@@ -8,7 +8,8 @@ import type { PluginManifest } from './manifest.js';
  * Validate a plugin's config section against the JSON Schema the plugin ships, with the
  * schema's defaults filled in (on a copy). Draft 2020-12 when the schema says so, else draft-07.
  * @returns the config to hand the plugin
- * @throws Error whose message has one `plugins.config.<name>.<path>: message` line per problem
+ * @throws Error whose message names each problem as `plugins.config.<name>.<path>: message`,
+ *   joined by '; ' (it goes into one log line and `earshot plugins list`)
  */
 export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Record<string, unknown> {
   const config = structuredClone(raw ?? {}) as Record<string, unknown>;
@@ -41,5 +42,5 @@ export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Re
   const lines = issuesFromAjv(validate.errors ?? []).map((issue) =>
     formatIssue({ ...issue, path: pathUnder(prefix, issue.path) }),
   );
-  throw new Error(`invalid config for plugin ${manifest.name}:\n${lines.join('\n')}`);
+  throw new Error(`invalid config for plugin ${manifest.name}: ${lines.join('; ')}`);
 }

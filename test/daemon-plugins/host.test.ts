@@ -65,6 +65,9 @@ t.test('bad config and an incompatible API version are refused with a clear mess
   t.match(strict.error, /plugins\.config\.strict-config: .*endpoint|plugins\.config\.strict-config\.endpoint: is required/);
   t.match(strict.error, /plugins\.config\.strict-config\.retries: must be >= 0/);
   t.match(strict.error, /plugins\.config\.strict-config\.colour: unknown key/);
+  const logged = sb.lines.find((l) => l.startsWith('ERROR') && l.includes('earshot-plugin-strict-config')) ?? '';
+  t.match(logged, /invalid config for plugin earshot-plugin-strict-config: plugins\.config\.strict-config\S*: [^;]+; plugins\.config\.strict-config/, 'the problems in one line, joined by "; "');
+  t.notOk(logged.includes('\\n') || logged.includes('\n'), `no line break, literal or escaped: ${logged}`);
   const future = host.info('earshot-plugin-from-the-future');
   t.equal(future.state, 'error');
   t.match(future.error, /needs Earshot plugin API \^2\.0\.0, this daemon provides 1\.\d+\.\d+/);
