@@ -1,8 +1,14 @@
 import type { JobProgressSummary } from '../scheduler/job-queue.js';
+import { describeLateness, type Overdue } from '../scheduler/overdue-jobs.js';
 
 /** "12 segments done, through 1:02:03": how far a running or interrupted job has got. */
 export function describeProgress(p: JobProgressSummary): string {
   return `${p.segments} segments done, through ${clockTime(p.throughSec)}`;
+}
+
+/** "45 s past its deadline, held by: power budget; …": a pending job that missed its deadline. */
+export function describeOverdue(o: Overdue): string {
+  return `${describeLateness(o.lateBySec)} past its deadline, held by: ${o.heldBy}`;
 }
 
 /** Seconds into a recording as h:mm:ss (or m:ss under an hour). */

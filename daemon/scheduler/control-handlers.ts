@@ -10,6 +10,7 @@ import type { BudgetStore, Budget, BudgetChange } from './budget-store.js';
 import type { Scheduler } from './scheduler.js';
 import type { Priority } from './policy.js';
 import { wavSeconds } from './wav-duration.js';
+import { overdue, type Overdue } from './overdue-jobs.js';
 import { statInputFile } from '../audio/open-input.js';
 import { ControlError } from '../control/protocol.js';
 
@@ -58,6 +59,14 @@ export interface JobSummary {
   finishedAt?: string;
   /** Why a failed job failed: kept with its record for the operator (scheduler.retention.failedDays). */
   error?: string;
+  /** A pending job past its deadline: how late, and what holds it. */
+  overdue?: Overdue;
+}
+
+/** What makes a pending job's lateness known: the time now and why the scheduler holds a job. */
+export interface Lateness {
+  nowMs: number;
+  heldBy(id: string): string;
 }
 
 /** One job's whole record, for `earshot jobs get`. */
@@ -137,7 +146,7 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
       handler: (p) => submitJobs(deps, p as SubmitParams, now()),
     },
     'jobs.list': {
-      handler: async (p) => listJobs(deps.queue, ((p ?? {}) as { state?: string }).state ?? 'all'),
+      handler: async (p) => listJobs(deps.queue, ((p ?? {}) as { state?: string }).state ?? 'all', lateness(deps, now)),
     },
     'jobs.get': {
       handler: async (p) => {
@@ -147,7 +156,7 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
       },
     },
     'jobs.show': {
-      handler: (p) => showJob(deps.queue, (p as { id: string }).id),
+      handler: (p) => showJob(deps.queue, (p as { id: string }).id, lateness(deps, now)),
     },
     'jobs.retry': {
       handler: async (p): Promise<RetryResult> => {
@@ -179,6 +188,10 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
   };
 }
 
+function lateness(deps: SchedulerHandlerDeps, now: () => number): Lateness {
+  return { nowMs: now(), heldBy: (id) => deps.scheduler.heldBy(id) };
+}
+
 export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'scheduler'>, p: SubmitParams, nowMs: number): Promise<SubmitResult> {
   const result: SubmitResult = { submitted: [], errors: [] };
   let deadline: string | undefined;
@@ -207,12 +220,13 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
   return result;
 }
 
-export async function listJobs(queue: JobQueue, state: string): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
+export async function listJobs(queue: JobQueue, state: string, lateness?: Lateness): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
   const summary = (j: JobRecord, s: JobState): JobSummary => ({ id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts });
   const jobs: JobSummary[] = [];
   const withProgress = async (j: JobRecord, s: JobState): Promise<JobSummary> => {
     const progress = await queue.progressSummary(j.id);
-    return progress ? { ...summary(j, s), progress } : summary(j, s);
+    const late = s === 'pending' && lateness ? overdue(j, lateness.nowMs, lateness.heldBy) : undefined;
+    return { ...summary(j, s), ...(progress ? { progress } : {}), ...(late ? { overdue: late } : {}) };
   };
   if (state === 'all' || state === 'running') for (const j of queue.running()) jobs.push(await withProgress(j, 'running'));
   if (state === 'all' || state === 'pending') for (const j of queue.pending()) jobs.push(await withProgress(j, 'pending'));
@@ -222,11 +236,12 @@ export async function listJobs(queue: JobQueue, state: string): Promise<{ jobs: 
 }
 
 /** One job's record with its progress, and when it finished and (failed) why. */
-export async function showJob(queue: JobQueue, id: string): Promise<JobDetail> {
+export async function showJob(queue: JobQueue, id: string, lateness?: Lateness): Promise<JobDetail> {
   const found = await queue.get(validateJobId(id));
   if (!found) throw new ControlError('failed', `no job ${id} in the queue`, 'finished jobs are kept for scheduler.retention.doneDays / failedDays; `earshot jobs list` shows the ids');
   const { job, state, finishedAt, error } = found;
   const progress = state === 'pending' || state === 'running' ? await queue.progressSummary(id) : undefined;
+  const late = state === 'pending' && lateness ? overdue(job, lateness.nowMs, lateness.heldBy) : undefined;
   return {
     id: job.id,
     input: job.input,
@@ -241,6 +256,7 @@ export async function showJob(queue: JobQueue, id: string): Promise<JobDetail> {
     ...(progress ? { progress } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(error !== undefined ? { error } : {}),
+    ...(late ? { overdue: late } : {}),
   };
 }
 

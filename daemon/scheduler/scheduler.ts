@@ -14,6 +14,7 @@ import { isTransient, transientReason } from '../shortage/transient-errors.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
+import { OverdueWarnings, describeLateness, whyHeld } from './overdue-jobs.js';
 
 /** A run's energy with its carbon at the grid intensity when it ended. */
 export type RunEnergy = JobEnergy & { gCO2e: number; intensity: IntensityReading };
@@ -149,6 +150,8 @@ export class Scheduler implements Service {
   private readonly interruptReasons = new Map<string, InterruptRequest>();
   /** When the passes began to want the model loaded again with fewer threads (policy input). */
   private reloadWantedSinceMs: number | undefined;
+  /** Held jobs already said to have missed their deadline. */
+  private readonly overdueWarnings = new OverdueWarnings();
 
   constructor(private readonly options: SchedulerOptions) {}
 
@@ -218,6 +221,11 @@ export class Scheduler implements Service {
     const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${lifecycle.threads} threads)` : ''}`;
     const detail = d ? [`thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
     return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail };
+  }
+
+  /** Why a pending job is not running, as of the last decision (for `jobs list` / `jobs get`). */
+  heldBy(id: string): string {
+    return whyHeld(this.lastDecision, id, this.backoff.waiting(id));
   }
 
   get thermalState(): ThermalState {
@@ -378,8 +386,21 @@ export class Scheduler implements Service {
       });
       this.active.set(id, p);
     }
+    this.warnOverdue(decision, now);
     this.armWake(decision, now);
     this.armRetry();
+  }
+
+  /** Says once per job when one held back (not started by this pass) has missed its deadline. */
+  private warnOverdue(decision: PolicyDecision, now: number): void {
+    const o = this.options;
+    const pending = o.queue.pending();
+    const queued = new Set([...pending, ...o.queue.running()].map((j) => j.id));
+    const held = pending.filter((j) => !decision.run.includes(j.id));
+    for (const job of this.overdueWarnings.newlyOverdue(held, queued, now)) {
+      const late = describeLateness(Math.ceil((now - Date.parse(job.deadline)) / 1000));
+      o.logger.warn(`job ${job.id} is ${late} past its deadline and still waits to run; held by: ${this.heldBy(job.id)}`, { id: job.id, deadline: job.deadline, priority: job.priority });
+    }
   }
 
   /** Wake up when the earliest postponed job may run again. */

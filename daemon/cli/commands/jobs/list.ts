@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
-import { describeProgress } from '../../job-lines.js';
+import { describeOverdue, describeProgress } from '../../job-lines.js';
 import type { JobSummary } from '../../../scheduler/control-handlers.js';
 
 interface ListResult {
@@ -11,7 +11,7 @@ interface ListResult {
 }
 
 export default class JobsList extends EarshotCommand {
-  static override summary = 'List jobs in the queue: running, pending (with deadlines), done and failed (with the error).';
+  static override summary = 'List jobs in the queue: running, pending (with deadlines; one past its deadline says what holds it), done and failed (with the error).';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --state pending --json'];
   static override flags = {
@@ -29,9 +29,11 @@ export default class JobsList extends EarshotCommand {
     }
     for (const j of r.jobs) {
       const progress = j.progress ? `  ${describeProgress(j.progress)}` : '';
-      this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} due ${j.deadline}  tries ${j.attempts}  ${j.input}${progress}`);
-      // On a line of its own: an error names a file and a cause, too long for a column.
+      const due = j.overdue ? 'OVERDUE' : 'due';
+      this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} ${due} ${j.deadline}  tries ${j.attempts}  ${j.input}${progress}`);
+      // On lines of their own: an error names a file and a cause, the reasons a job is held are as long.
       if (j.error !== undefined) this.log(`    error: ${j.error}`);
+      if (j.overdue) this.log(`    overdue: ${describeOverdue(j.overdue)}`);
     }
     this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed`);
     return r;
