@@ -28,6 +28,11 @@ export class LastGood {
     this.lastError = undefined;
   }
 
+  /** When the value held was read, if there is one. */
+  get heldAtMs(): number | undefined {
+    return this.value?.atMs;
+  }
+
   reject(reason: string): void {
     this.lastError = reason;
   }

@@ -10,6 +10,13 @@ import { throttledWarnings } from '../../log/throttled-warnings.js';
  * injected as a subscribe function (this module never opens a connection). Payloads: a bare
  * number (`182`), or JSON `{"gPerKWh": 182, "at"?: ISO, "forecast"?: [{from, to?, gPerKWh}]}`.
  */
+/**
+ * How far ahead of this box's clock a message's `at` may be: clocks a little apart are taken
+ * as now. Further ahead, the value would stay fresh for as long (a year 2099 reading, for
+ * ever), so it is refused as the publisher's clock or payload being wrong.
+ */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
 export type Subscribe = (topic: string, onMessage: (payload: Buffer) => void) => () => void;
 
 export interface MqttSourceOptions {
@@ -56,7 +63,14 @@ export class MqttCarbonSource implements CarbonSource {
       const forecast = o.forecast === undefined ? undefined : parseForecastJson(JSON.stringify(o.forecast), `${this.options.topic} forecast`);
       if (o.gPerKWh !== undefined && !validIntensity(o.gPerKWh)) throw new Error(`gPerKWh must be a number between 0 and 5000, got ${JSON.stringify(o.gPerKWh)}`);
       if (o.gPerKWh === undefined && !forecast) throw new Error('expected a number, or JSON with "gPerKWh" and/or "forecast"');
-      const atMs = parseTime(o.at) ?? now;
+      const atMs = readingTime(o.at, now);
+      // Messages come out of order (a retained one on reconnect, a publisher's backlog): one
+      // that says it was read before the value held must not replace it.
+      const heldAtMs = this.state.heldAtMs;
+      if (o.gPerKWh !== undefined && o.at !== undefined && heldAtMs !== undefined && atMs < heldAtMs) {
+        this.ignored.warn('carbon intensity message ignored: older than the value held', { topic: this.options.topic, at: new Date(atMs).toISOString(), held: new Date(heldAtMs).toISOString() });
+        return;
+      }
       this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(forecast ? { forecast } : {}) });
     } catch (err) {
       const reason = `bad payload on ${this.options.topic}: ${(err as Error).message}`;
@@ -72,4 +86,18 @@ export class MqttCarbonSource implements CarbonSource {
   forecast(nowMs: number, horizonMs: number): IntensityPoint[] {
     return clipForecast(this.state.forecast(), nowMs, horizonMs);
   }
+}
+
+/**
+ * When a message's reading was taken: its `at`, or now without one. An `at` within
+ * MAX_CLOCK_SKEW_MS ahead counts as now, so that a value never stays fresh past its age.
+ */
+function readingTime(at: unknown, nowMs: number): number {
+  if (at === undefined) return nowMs;
+  const atMs = parseTime(at);
+  if (atMs === undefined) throw new Error(`"at" must be an ISO 8601 time, got ${JSON.stringify(at)}`);
+  if (atMs - nowMs > MAX_CLOCK_SKEW_MS) {
+    throw new Error(`"at" ${JSON.stringify(at)} is ${Math.round((atMs - nowMs) / 60_000)} min ahead of this box's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} min): fix the publisher's clock (NTP), or leave "at" out to use the time the message arrives`);
+  }
+  return Math.min(atMs, nowMs);
 }
