@@ -19,3 +19,18 @@ t.test('earshot energy --since 24h --data-dir reports the ledger totals', async 
   t.equal(week.total.jobs, 2);
   await t.rejects(captureOutput(() => Energy.run(['--since', 'yesterday', '--data-dir', dataDir], repoRoot)), /invalid duration "yesterday"/);
 });
+
+t.test('earshot energy text shows a small job in joules and its carbon in significant digits, not as zero', async (t) => {
+  const dataDir = tempDir();
+  const ledger = new EnergyLedger(dataDir);
+  // A 1.11 J job at 200 gCO2e/kWh: 3.08e-7 kWh, 6.17e-5 gCO2e, which four and two decimals made 0.
+  const kWh = 1.11 / 3.6e6;
+  await ledger.record({ jobId: 'small', at: new Date().toISOString(), joules: 1.11, kWh, gCO2e: kWh * 200, source: 'measured', method: 'rapl', gPerKWh: 200, intensitySource: 'static (live)' });
+  await ledger.record({ jobId: 'large', at: new Date().toISOString(), joules: 9e6, kWh: 2.5, gCO2e: 1250, source: 'estimated', method: 'cpu-model:intel-xeon', gPerKWh: 500, intensitySource: 'static (live)' });
+  const { stdout } = await captureOutput(() => Energy.run(['--data-dir', dataDir], repoRoot));
+  t.match(stdout, /^measured +1 jobs +1\.11 J +0\.0000617 gCO2e$/m, `the small job is not rounded to 0:\n${stdout}`);
+  t.match(stdout, /^estimated +1 jobs +2\.50 kWh +1\.25 kgCO2e$/m);
+  t.match(stdout, /^total +2 jobs +2\.50 kWh +1\.25 kgCO2e$/m);
+  const json: EnergyTotals = await (await captureOutput(() => Energy.run(['--data-dir', dataDir, '--json'], repoRoot))).value;
+  t.same(json.bySource.measured, { jobs: 1, joules: 1.11, kWh, gCO2e: kWh * 200 }, 'the JSON keeps the figures as recorded');
+});

@@ -3,10 +3,11 @@ import { EarshotCommand } from '../earshot-command.js';
 import { failCommand } from '../errors.js';
 import { EnergyLedger, parseDuration, type EnergyTotals } from '../../energy/ledger.js';
 import { dataDirFlags, dataDirOf } from '../../scheduler/cli-support.js';
+import { describeCarbon, describeEnergy } from '../energy-units.js';
 
 export default class Energy extends EarshotCommand {
-  static override summary = 'Energy (kWh) and carbon (gCO2e) of the transcription work, per day and per source (measured or estimated).';
-  static override description = 'Reads the ledger under the data directory; works without the daemon.';
+  static override summary = 'Energy (J, Wh or kWh) and carbon (gCO2e) of the transcription work, per day and per source (measured or estimated).';
+  static override description = 'Reads the ledger under the data directory; works without the daemon. The text shows each figure in the unit that fits it, to three significant digits; --json gives joules, kWh and gCO2e unrounded.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> energy', '<%= config.bin %> energy --since 7d --json'];
   static override flags = {
@@ -24,7 +25,7 @@ export default class Energy extends EarshotCommand {
     } catch (err) {
       failCommand(this, err);
     }
-    const line = (label: string, b: { jobs: number; kWh: number; gCO2e: number }): string => `${label.padEnd(12)} ${String(b.jobs).padStart(6)} jobs ${b.kWh.toFixed(4).padStart(10)} kWh ${b.gCO2e.toFixed(2).padStart(10)} gCO2e`;
+    const line = (label: string, b: { jobs: number; joules: number; gCO2e: number }): string => `${label.padEnd(12)} ${String(b.jobs).padStart(6)} jobs ${describeEnergy(b.joules).padStart(10)} ${describeCarbon(b.gCO2e).padStart(16)}`;
     this.log(`since ${totals.since}`);
     for (const d of totals.byDay) this.log(line(d.day, d) + `   (measured ${d.bySource.measured.jobs}, estimated ${d.bySource.estimated.jobs})`);
     this.log(line('measured', totals.bySource.measured));
