@@ -54,15 +54,29 @@ export function parseForecastJson(text: string, where = 'forecast JSON'): Intens
     const o = (item ?? {}) as Record<string, unknown>;
     const fromMs = parseTime(o.from);
     if (fromMs === undefined) throw new Error(`${where}[${i}].from: not an ISO 8601 time: ${JSON.stringify(o.from)}`);
-    const nested = (o.intensity ?? {}) as Record<string, unknown>;
-    const g = typeof o.gPerKWh === 'number' ? o.gPerKWh : typeof o.intensity === 'number' ? o.intensity : nested.actual ?? nested.forecast;
-    if (!validIntensity(g)) throw new Error(`${where}[${i}]: intensity must be a number of gCO2e/kWh between 0 and 5000, got ${JSON.stringify(g)}`);
+    const { field, value: g } = intensityField(o);
+    if (field === undefined) throw new Error(`${where}[${i}]: no intensity: give "gPerKWh" (or the UK API's "intensity": {"forecast", "actual"})`);
+    if (!validIntensity(g)) throw new Error(`${where}[${i}].${field}: intensity must be a number of gCO2e/kWh between 0 and 5000, got ${JSON.stringify(g) ?? String(g)}`);
     const row: { fromMs: number; toMs?: number; gPerKWh: number } = { fromMs, gPerKWh: g };
     const toMs = parseTime(o.to);
     if (toMs !== undefined) row.toMs = toMs;
     return row;
   });
   return closePeriods(rows, where);
+}
+
+/**
+ * The field a forecast period gives its intensity in, as sent, so that an error names it
+ * and the value it holds: `gPerKWh`, a bare `intensity`, or the UK API's
+ * `intensity.actual` (null until measured) else `intensity.forecast`.
+ */
+function intensityField(o: Record<string, unknown>): { field: string | undefined; value: unknown } {
+  if (o.gPerKWh !== undefined) return { field: 'gPerKWh', value: o.gPerKWh };
+  if (o.intensity === undefined || o.intensity === null) return { field: undefined, value: undefined };
+  if (typeof o.intensity !== 'object') return { field: 'intensity', value: o.intensity };
+  const nested = o.intensity as Record<string, unknown>;
+  if (nested.actual !== undefined && nested.actual !== null) return { field: 'intensity.actual', value: nested.actual };
+  return { field: 'intensity.forecast', value: nested.forecast };
 }
 
 /** Accepts the API's minute-precision "2023-03-14T01:00Z" as well as full ISO times. */

@@ -7,7 +7,7 @@ import { ScheduleCarbonSource } from '../../../daemon/energy/carbon/schedule-sou
 import { FileCarbonSource } from '../../../daemon/energy/carbon/file-source.js';
 import { MqttCarbonSource } from '../../../daemon/energy/carbon/mqtt-source.js';
 import { StaticCarbonSource } from '../../../daemon/energy/carbon/static-source.js';
-import { parseForecastCsv } from '../../../daemon/energy/carbon/forecast-parsers.js';
+import { parseForecastCsv, parseForecastJson } from '../../../daemon/energy/carbon/forecast-parsers.js';
 
 t.test('static source', async (t) => {
   const s = new StaticCarbonSource(233);
@@ -68,6 +68,18 @@ t.test('CSV errors name the line', async (t) => {
   t.throws(() => parseForecastCsv('from,value\n2026-11-25T07:00Z,5\n2026-11-25T06:00Z,4\n2026-11-25T06:00Z,4\n'), /two periods start at 2026-11-25T06:00/);
 });
 
+t.test('JSON forecast errors name the field as sent and the value it held', async (t) => {
+  const period = { from: '2026-11-25T06:00Z', to: '2026-11-25T06:30Z' };
+  const parse = (item: Record<string, unknown>) => () => parseForecastJson(JSON.stringify([item]), 'forecast');
+  t.throws(parse({ ...period, gPerKWh: 'x' }), { message: 'forecast[0].gPerKWh: intensity must be a number of gCO2e/kWh between 0 and 5000, got "x"' });
+  t.throws(parse({ ...period, gPerKWh: -3 }), { message: /^forecast\[0\]\.gPerKWh: .* got -3$/ });
+  t.throws(parse({ ...period, intensity: 'high' }), { message: /^forecast\[0\]\.intensity: .* got "high"$/ });
+  t.throws(parse({ ...period, intensity: { forecast: null, actual: null } }), { message: /^forecast\[0\]\.intensity\.forecast: .* got null$/ });
+  t.throws(parse({ ...period, intensity: { forecast: 120, actual: 'n/a' } }), { message: /^forecast\[0\]\.intensity\.actual: .* got "n\/a"$/ });
+  t.throws(parse(period), { message: /^forecast\[0\]: no intensity: give "gPerKWh"/ });
+  t.same(parseForecastJson(JSON.stringify([{ ...period, intensity: { forecast: 120, actual: null } }])).map((p) => p.gPerKWh), [120], "the UK API's forecast stands in for an actual not yet measured");
+});
+
 t.test('mqtt topic: numbers and JSON via an injected subscribe; bad payloads fall back and say so', async (t) => {
   let deliver: ((p: Buffer) => void) | undefined;
   let unsubscribed = false;
@@ -91,6 +103,8 @@ t.test('mqtt topic: numbers and JSON via an injected subscribe; bad payloads fal
   deliver?.(Buffer.from(JSON.stringify({ gPerKWh: 150, forecast: [{ from: '2026-11-25T07:00Z', to: '2026-11-25T08:00Z', gPerKWh: 80 }] })));
   t.equal(src.current(now).gPerKWh, 150);
   t.equal(src.current(Date.parse('2026-11-25T07:30:00Z')).gPerKWh, 80);
+  deliver?.(Buffer.from(JSON.stringify({ forecast: [{ from: '2026-11-25T07:00Z', to: '2026-11-25T08:00Z', gPerKWh: 'x' }] })));
+  t.match(src.current(now).note, 'site/grid/intensity forecast[0].gPerKWh: intensity must be a number of gCO2e/kWh between 0 and 5000, got "x"', 'a bad forecast value sent on the topic is named with its value');
   deliver?.(Buffer.from('{"gPerKWh":"high"}'));
   t.equal(src.current(now).status, 'last-good');
   t.match(src.current(now).note, /bad payload on site\/grid\/intensity/);
