@@ -17,7 +17,15 @@ export interface LedgerEntry {
   at: string;
   joules: number;
   kWh: number;
+  /**
+   * `measured` (a power meter) or `estimated` (the CPU power model). A transcript payload
+   * (schemas/transcript.schema.json) carries this as `energy.method`.
+   */
   source: JobEnergy['source'];
+  /**
+   * The meter's kind (`rapl`, `nvml`, `ina3221`, `battery`, `powermetrics`), or
+   * `cpu-model:<family>` when estimated. A transcript payload carries this as `energy.source`.
+   */
   method: string;
   gPerKWh: number;
   /** Where the intensity came from, e.g. "uk-grid (live)". */

@@ -12,9 +12,15 @@ export interface TranscriptToken {
 
 export interface TranscriptEnergy {
   joules: number;
-  /** `measured` when read from a real meter (RAPL, NVML, INA, battery), else `estimated`. */
+  /**
+   * `measured` when read from a power meter, else `estimated`. The energy ledger holds this
+   * as `source` (LedgerEntry): the two names are swapped, and kept so for subscribers.
+   */
   method: 'measured' | 'estimated';
-  /** The meter or model the figure came from (e.g. `rapl`, `cpu-time-model`). */
+  /**
+   * What gave the figure: the meter's kind (`rapl`, `nvml`, `ina3221`, `battery`,
+   * `powermetrics`), or `cpu-model:<family>` when estimated. The ledger's `method`.
+   */
   source?: string;
 }
 
