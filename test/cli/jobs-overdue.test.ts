@@ -19,7 +19,7 @@ t.test('a batch job held by the power budget past its deadline is said overdue: 
   t.equal(submit.code, 0, submit.stderr);
   const id = (JSON.parse(submit.stdout) as SubmitResult).submitted[0]!.id;
 
-  const held = 'power budget 3 W is below idle + one thread (47.0 W): only live work runs';
+  const held = 'power budget 3 W is below idle + one thread (47.0 W): batch work paused; live and interactive work run on one thread';
   let job: JobDetail | undefined;
   for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((r) => setTimeout(r, 200))) {
     const got = await runCli(['jobs', 'get', id, '--json', '--socket', daemon.socket]);
