@@ -1,4 +1,4 @@
-import { createRequire, register } from 'node:module';
+import * as nodeModule from 'node:module';
 
 /**
  * A plugin declares @earshot/sdk as a peer dependency (sdk/README.md), so a plugin folder in
@@ -32,11 +32,14 @@ let registered = false;
 export function provideSdkTo(main: string): void {
   if (registered) return;
   try {
-    createRequire(main).resolve('@earshot/sdk');
+    nodeModule.createRequire(main).resolve('@earshot/sdk');
     return;
   } catch {
     // Not found from the plugin's folder: the hook below provides it.
   }
-  register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: { daemonModule: import.meta.url } });
+  // module.register came in Node 20.6; a named import of it would stop this file (and every
+  // plugin with it) from loading on an older 20. There the plugin must bring the SDK itself.
+  if (typeof nodeModule.register !== 'function') return;
+  nodeModule.register(`data:text/javascript,${encodeURIComponent(HOOK)}`, { data: { daemonModule: import.meta.url } });
   registered = true;
 }
