@@ -315,14 +315,17 @@ export class Scheduler implements Service {
     this.lastTemperature = temperatureC;
     this.lastWatts = measuredWatts;
     const running = o.queue.running();
+    const pending = o.queue.pending();
     const toPolicy = (j: JobRecord): PolicyJob => ({ id: j.id, priority: j.priority, submittedAtMs: Date.parse(j.submittedAt), deadlineMs: Date.parse(j.deadline), expectedMs: o.expectedMs(j) });
     const lastUsedMs = o.lifecycle.lastUsed;
     const loadedCpuThreads = this.cpuSessionThreads();
     const reloadsInPlace = o.lifecycle.reloadsInPlace;
+    /** Where an in-place reload could be tried and the box says its memory: what a second session would take, and the room for it. */
+    const room = reloadsInPlace && memory?.headroomBytes !== undefined ? { needBytes: SECOND_SESSION_FACTOR * o.lifecycle.telemetry().residentBytes, headroomBytes: memory.headroomBytes } : undefined;
     const limits = o.limits();
     const decision = decide({
       nowMs: now,
-      queue: o.queue.pending().filter((j) => !this.backoff.waiting(j.id)).map(toPolicy),
+      queue: pending.filter((j) => !this.backoff.waiting(j.id)).map(toPolicy),
       running: running.map(toPolicy),
       forecast: o.carbon.forecast(now, o.forecastHorizonMs ?? 48 * 3600e3),
       limits,
@@ -339,16 +342,16 @@ export class Scheduler implements Service {
         idleUnloadMs: o.model.idleUnloadMs,
         preloadMs: o.model.preloadMs,
         memoryPressure,
-        ...(reloadsInPlace && memory?.headroomBytes !== undefined ? { secondSessionFits: memory.headroomBytes >= SECOND_SESSION_FACTOR * o.lifecycle.telemetry().residentBytes } : {}),
+        ...(room ? { secondSessionFits: room.headroomBytes >= room.needBytes } : {}),
       },
     });
     // From the first pass that wants fewer threads until one that no longer does; on the
     // monotonic clock, which an NTP step does not move.
     if (!decision.reloadWanted) this.reloadWantedSinceMs = undefined;
     else this.reloadWantedSinceMs ??= performance.now();
-    if (decision.reloadWanted && !this.lastDecision?.reloadWanted && reloadsInPlace && memory?.headroomBytes !== undefined) {
+    if (decision.reloadWanted && !this.lastDecision?.reloadWanted && room) {
       const size = (bytes: number) => (bytes >= 1e6 ? `${Math.round(bytes / 1e6)} MB` : `${Math.round(bytes / 1e3)} kB`);
-      o.logger.info(`the model is to be loaded again with ${decision.sessionThreads} threads once idle, not in place: a second session beside it needs about ${size(SECOND_SESSION_FACTOR * o.lifecycle.telemetry().residentBytes)}, and ${size(Math.max(0, memory.headroomBytes))} is left before memory pressure`);
+      o.logger.info(`the model is to be loaded again with ${decision.sessionThreads} threads once idle, not in place: a second session beside it needs about ${size(room.needBytes)}, and ${size(Math.max(0, room.headroomBytes))} is left before memory pressure`);
     }
     if (decision.draining && !this.lastDecision?.draining) {
       o.logger.info(`the model is to be loaded again with ${decision.sessionThreads} threads, and running work has not left it idle for ${RELOAD_DRAIN_AFTER_MS / 1000} s: new live work waits for the reload`);
@@ -386,17 +389,20 @@ export class Scheduler implements Service {
       });
       this.active.set(id, p);
     }
-    this.warnOverdue(decision, now);
+    this.warnOverdue(decision, pending, running, now);
     this.armWake(decision, now);
     this.armRetry();
   }
 
-  /** Says once per job when one held back (not started by this pass) has missed its deadline. */
-  private warnOverdue(decision: PolicyDecision, now: number): void {
+  /**
+   * Says once per job when one held back (not started by this pass) has missed its deadline.
+   * `pending` and `running`: the queue as this pass read it.
+   */
+  private warnOverdue(decision: PolicyDecision, pending: JobRecord[], running: JobRecord[], now: number): void {
     const o = this.options;
-    const pending = o.queue.pending();
-    const queued = new Set([...pending, ...o.queue.running()].map((j) => j.id));
-    const held = pending.filter((j) => !decision.run.includes(j.id));
+    const queued = new Set([...pending, ...running].map((j) => j.id));
+    const started = new Set(decision.run);
+    const held = pending.filter((j) => !started.has(j.id));
     for (const job of this.overdueWarnings.newlyOverdue(held, queued, now)) {
       const late = describeLateness(Math.ceil((now - Date.parse(job.deadline)) / 1000));
       o.logger.warn(`job ${job.id} is ${late} past its deadline and still waits to run; held by: ${this.heldBy(job.id)}`, { id: job.id, deadline: job.deadline, priority: job.priority });
