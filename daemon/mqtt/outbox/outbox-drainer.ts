@@ -57,7 +57,7 @@ export class OutboxDrainer {
 
   /** What the broker refuses now, for the status; null when it takes everything. */
   refusal(): PublishRefusal | null {
-    return this.refusals.current((id) => this.options.store.has(id));
+    return this.refusals.current();
   }
 
   get inFlightCount(): number {

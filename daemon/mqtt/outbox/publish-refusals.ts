@@ -54,9 +54,11 @@ export class PublishRefusals {
     return this.byId.size;
   }
 
-  /** The refusals of entries still pending (`isPending`), summed up; null when there are none. */
-  current(isPending: (id: string) => boolean): PublishRefusal | null {
-    for (const id of [...this.byId.keys()]) if (!isPending(id)) this.byId.delete(id);
+  /**
+   * The refusals summed up; null when there are none. Only entries still in the outbox are
+   * held: delivered ones leave by `delivered`, dropped ones by `forget` (OutboxDrainer).
+   */
+  current(): PublishRefusal | null {
     const all = [...this.byId.values()];
     const latest = all.at(-1);
     if (!latest) return null;
