@@ -282,7 +282,6 @@ function segmentInfo(job: TranscriptionJob, segment: SpeechSegment, key: string)
   return { sourceId: job.sourceId, segmentId: key, startedAt: Date.parse(segment.startedAt) / 1000, duration: segment.endSec - segment.startSec };
 }
 
-/** A segment's place in its job, which its transcript id derives from: `<job>#<index>`, and `/<generation>` after one. */
 /**
  * What a job's transcript ids derive from: its id, and for a job put back by `jobs retry`
  * the retry too. A retried job starts over (its progress went with the failure), perhaps on
@@ -292,6 +291,7 @@ function idBase(job: TranscriptionJob): string {
   return job.retries ? `${job.id}~retry${job.retries}` : job.id;
 }
 
+/** A segment's place in its job, which its transcript id derives from: `<job>#<index>`, and `/<generation>` after one. */
 function segmentKey(jobId: string, index: number, generation: number): string {
   return generation === 0 ? `${jobId}#${index}` : `${jobId}#${index}/${generation}`;
 }

@@ -220,8 +220,12 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
   return result;
 }
 
+/** The fields every listed job shows. */
+function summary(j: JobRecord, s: JobState): JobSummary {
+  return { id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts };
+}
+
 export async function listJobs(queue: JobQueue, state: string, lateness?: Lateness): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
-  const summary = (j: JobRecord, s: JobState): JobSummary => ({ id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts });
   const jobs: JobSummary[] = [];
   const withProgress = async (j: JobRecord, s: JobState): Promise<JobSummary> => {
     const progress = await queue.progressSummary(j.id);
@@ -243,13 +247,7 @@ export async function showJob(queue: JobQueue, id: string, lateness?: Lateness):
   const progress = state === 'pending' || state === 'running' ? await queue.progressSummary(id) : undefined;
   const late = state === 'pending' && lateness ? overdue(job, lateness.nowMs, lateness.heldBy) : undefined;
   return {
-    id: job.id,
-    input: job.input,
-    priority: job.priority,
-    state,
-    deadline: job.deadline,
-    submittedAt: job.submittedAt,
-    attempts: job.attempts,
+    ...summary(job, state),
     ...(job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {}),
     ...(job.sourceId !== undefined ? { sourceId: job.sourceId } : {}),
     ...(job.recording !== undefined ? { recording: job.recording } : {}),
