@@ -2,14 +2,13 @@ import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MqttService } from '../../daemon/mqtt/mqtt-service.js';
-import { MqttConnection } from '../../daemon/mqtt/connection.js';
-import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { OutboxStore } from '../../daemon/mqtt/outbox/outbox-store.js';
 import { OutboxDrainer } from '../../daemon/mqtt/outbox/outbox-drainer.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
 import { mqttTestConfig } from './helpers/config.js';
+import { testConnection } from './helpers/connection.js';
 import { sampleTranscript } from './helpers/transcripts.js';
 import { archiver, idsOf } from './helpers/delivery.js';
 
@@ -41,8 +40,7 @@ function captureLogger() {
 
 /** A real outbox and drainer on their own connection to the broker, as MqttService wires them. */
 async function drainerOn(t: Test, url: string, clientId: string, bounds: { maxBytes: number; maxAgeMs: number }, retryRefusedMs: number) {
-  const config = mqttTestConfig({ url });
-  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId }), reconnect: config.reconnect, logger: silentLogger });
+  const connection = testConnection(url, clientId);
   const store = new OutboxStore({ dir: tempDir(), ...bounds, logger: silentLogger });
   await store.open();
   const drainer = new OutboxDrainer({ store, connection, window: 8, retryRefusedMs, logger: silentLogger });

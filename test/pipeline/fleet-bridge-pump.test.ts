@@ -3,53 +3,20 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
-import { mqttTestConfig } from '../mqtt/helpers/config.js';
-import { silentLogger } from '../../daemon/log/logger.js';
-import { EventBus } from '../../daemon/bus.js';
-import { JobQueue } from '../../daemon/scheduler/job-queue.js';
-import { MqttConnection } from '../../daemon/mqtt/connection.js';
-import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
-import { FleetOfferer } from '../../daemon/mqtt/fleet/fleet-offerer.js';
+import { connectTo } from '../mqtt/helpers/connection.js';
+import { offeringBridge } from './helpers/offering-bridge.js';
 import { fleetTopics, TOPIC_QOS } from '../../daemon/mqtt/topics.js';
 import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
-import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
 
 const GROUP = 'pump';
 const FILE_BYTES = 1000;
 
-async function connect(t: Test, url: string, clientId: string): Promise<MqttConnection> {
-  const config = mqttTestConfig({ url });
-  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId }), reconnect: config.reconnect, logger: silentLogger });
-  await connection.start();
-  t.teardown(() => connection.stop());
-  return connection;
-}
-
 /** The offering daemon's half: a real offerer on its own connection and a bridge over dataDir. */
 async function offeringBox(t: Test, url: string, dataDir: string, clientId: string, retention?: { doneMs: number; failedMs: number }) {
-  const connection = await connect(t, url, clientId);
-  // Long claim timeout: nothing is offered again while the test looks at what went out.
-  const offerer = new FleetOfferer({ connection, group: GROUP, siteId: 'hq', leaseMs: 600_000, claimTimeoutMs: 600_000, logger: silentLogger });
-  await offerer.start();
-  const bridge = new FleetBridge({
-    siteId: 'hq',
-    dataDir,
-    queue: new JobQueue({ dir: join(dataDir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 }),
-    scheduler: () => undefined,
-    offerer: () => offerer,
-    bus: new EventBus(),
-    logger: silentLogger,
-    // Two files' worth out in the group at once (the pump stops once the sum reaches the limit).
-    fleet: { maxAudioBytes: 4096, maxOutstandingBytes: 2 * FILE_BYTES, claimTimeoutSec: 600, maxHeld: 4 },
-    ...(retention ? { retention } : {}),
-  });
-  await bridge.start();
-  const stop = async () => {
-    await bridge.stop();
-    await offerer.stop();
-  };
-  t.teardown(stop);
+  const connection = await connectTo(t, url, clientId);
+  // Two files' worth out in the group at once (the pump stops once the sum reaches the limit).
+  const { bridge, stop } = await offeringBridge(t, { connection, group: GROUP, dataDir, fleet: { maxAudioBytes: 4096, maxOutstandingBytes: 2 * FILE_BYTES, claimTimeoutSec: 600, maxHeld: 4 }, ...(retention ? { retention } : {}) });
   return { bridge, stop };
 }
 
@@ -60,7 +27,7 @@ async function offeringBox(t: Test, url: string, dataDir: string, clientId: stri
  */
 async function groupWatcher(t: Test, url: string) {
   const topics = fleetTopics(GROUP);
-  const connection = await connect(t, url, 'watcher');
+  const connection = await connectTo(t, url, 'watcher');
   const seen: JobOfferPayload[] = [];
   const grants = new Set<string>();
   connection.onMessage((topic, payload) => {

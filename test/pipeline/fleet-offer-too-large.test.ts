@@ -3,16 +3,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
-import { mqttTestConfig } from '../mqtt/helpers/config.js';
-import { LogSink, silentLogger } from '../../daemon/log/logger.js';
-import { EventBus } from '../../daemon/bus.js';
-import { JobQueue } from '../../daemon/scheduler/job-queue.js';
-import { MqttConnection } from '../../daemon/mqtt/connection.js';
-import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
-import { FleetOfferer } from '../../daemon/mqtt/fleet/fleet-offerer.js';
+import { connectTo } from '../mqtt/helpers/connection.js';
+import { offeringBridge } from './helpers/offering-bridge.js';
+import { LogSink } from '../../daemon/log/logger.js';
 import { fleetTopics } from '../../daemon/mqtt/topics.js';
 import type { JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
-import { FleetBridge } from '../../daemon/pipeline/fleet-bridge.js';
 
 const GROUP = 'oversize';
 /** What the broker takes (announced in its MQTT 5 CONNACK): a small file's offer fits, a big one's does not. */
@@ -38,16 +33,8 @@ t.test('an offer over the broker\'s maximum packet size fails at once, saying wh
   const small = join(dir, 'short-call.wav');
   writeFileSync(small, Buffer.alloc(SMALL_BYTES, 2));
 
-  const connect = async (clientId: string) => {
-    const config = mqttTestConfig({ url: broker.url });
-    const connection = new MqttConnection({ url: broker.url, clientOptions: buildClientOptions({ config, url: broker.url, clientId }), reconnect: config.reconnect, logger: silentLogger });
-    await connection.start();
-    t.teardown(() => connection.stop());
-    return connection;
-  };
-
   // Sees every offer the group gets (the plain topic, not the shared subscription).
-  const watcher = await connect('watcher');
+  const watcher = await connectTo(t, broker.url, 'watcher');
   const seen: JobOfferPayload[] = [];
   watcher.onMessage((topic, payload) => {
     if (topic === fleetTopics(GROUP).offers) seen.push(JSON.parse(payload.toString('utf8')) as JobOfferPayload);
@@ -56,24 +43,9 @@ t.test('an offer over the broker\'s maximum packet size fails at once, saying wh
 
   const lines: string[] = [];
   const logger = new LogSink({ level: 'warn', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('fleet');
-  const connection = await connect('hq');
-  // Long claim timeout: the small offer is not offered again while the test counts what went out.
-  const offerer = new FleetOfferer({ connection, group: GROUP, siteId: 'hq', leaseMs: 600_000, claimTimeoutMs: 600_000, logger });
-  await offerer.start();
-  t.teardown(() => offerer.stop());
-  const bridge = new FleetBridge({
-    siteId: 'hq',
-    dataDir,
-    queue: new JobQueue({ dir: join(dataDir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 }),
-    scheduler: () => undefined,
-    offerer: () => offerer,
-    bus: new EventBus(),
-    logger: silentLogger,
-    // The big file alone fills the outstanding limit: the small one goes out only once it is released.
-    fleet: { maxAudioBytes: 8192, maxOutstandingBytes: BIG_BYTES, claimTimeoutSec: 600, maxHeld: 4 },
-  });
-  await bridge.start();
-  t.teardown(() => bridge.stop());
+  const connection = await connectTo(t, broker.url, 'hq');
+  // The big file alone fills the outstanding limit: the small one goes out only once it is released.
+  const { offerer, bridge } = await offeringBridge(t, { connection, group: GROUP, dataDir, logger, fleet: { maxAudioBytes: 8192, maxOutstandingBytes: BIG_BYTES, claimTimeoutSec: 600, maxHeld: 4 } });
 
   const offered = await bridge.offer({ paths: [big, small] });
   t.same(offered.errors, [], 'both are within the fleet\'s audio limit, so both are taken');

@@ -1,25 +1,20 @@
 import type { Test } from 'tap';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MqttConnection } from '../../../daemon/mqtt/connection.js';
 import { FleetOfferer } from '../../../daemon/mqtt/fleet/fleet-offerer.js';
-import { buildClientOptions } from '../../../daemon/mqtt/client-options.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { mqttTestConfig } from './config.js';
+import { connectTo } from './connection.js';
 import { ChildLines, spawnHelper } from './child.js';
 
 /** The site holding the backlog: offers jobs to the group from this test process. */
 export async function offererOn(t: Test, url: string, group: string, key: Buffer | null = null) {
-  const config = mqttTestConfig({ url });
-  const connection = new MqttConnection({ url, clientOptions: buildClientOptions({ config, url, clientId: `offerer-${group}` }), reconnect: config.reconnect, logger: silentLogger });
-  await connection.start();
+  const connection = await connectTo(t, url, `offerer-${group}`);
   const offerer = new FleetOfferer({ connection, group, siteId: 'hq', leaseMs: 60_000, claimTimeoutMs: 5000, key, logger: silentLogger });
   await offerer.start();
-  t.teardown(async () => {
-    await offerer.stop();
-    await connection.stop();
-  });
+  // Before the connection's own teardown, which connectTo registered first.
+  t.teardown(() => offerer.stop());
   return offerer;
 }
 
