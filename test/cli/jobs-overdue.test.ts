@@ -1,18 +1,14 @@
 import t from 'tap';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { runCli, waitFor } from '../helpers/daemon-process.js';
+import { budgetedDaemon } from './helpers/budgeted-daemon.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import type { JobDetail, JobSummary, SubmitResult } from '../../daemon/scheduler/control-handlers.js';
 
 t.test('a batch job held by the power budget past its deadline is said overdue: a WARN once, jobs list and jobs get', async (t) => {
-  // No meter: the power model alone says idle 40 W + 7 W a thread, so a 3 W budget pauses batch work.
-  const daemon = await startDaemon({ energy: { meter: 'none', idleWatts: 40, wattsPerThread: 7 }, scheduler: { tickMs: 100 } });
-  t.teardown(() => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  });
-  const set = await runCli(['budget', 'set', '--watts', '3', '--socket', daemon.socket]);
-  t.equal(set.code, 0, set.stderr);
+  // Idle 40 W + 7 W a thread: a 3 W budget pauses batch work.
+  const daemon = await budgetedDaemon(t, 3);
   const audio = join(tempDir('earshot-overdue-'), 'f.wav');
   copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), audio);
   const submit = await runCli(['jobs', 'submit', audio, '--deadline', '2s', '--json', '--socket', daemon.socket]);

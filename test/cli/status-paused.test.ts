@@ -1,15 +1,11 @@
 import t from 'tap';
-import { runCli, startDaemon } from '../helpers/daemon-process.js';
+import { runCli } from '../helpers/daemon-process.js';
+import { budgetedDaemon } from './helpers/budgeted-daemon.js';
 import type { StatusResult } from '../../daemon/control/methods.js';
 
 t.test('earshot status says why the scheduler is paused', async (t) => {
-  // No meter: the power model alone says idle 40 W + 7 W a thread, so a 15 W budget leaves no thread.
-  const daemon = await startDaemon({ energy: { meter: 'none', idleWatts: 40, wattsPerThread: 7 }, scheduler: { tickMs: 100 } });
-  t.teardown(() => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  });
-  const set = await runCli(['budget', 'set', '--watts', '15', '--socket', daemon.socket]);
-  t.equal(set.code, 0, set.stderr);
+  // Idle 40 W + 7 W a thread: a 15 W budget leaves no thread.
+  const daemon = await budgetedDaemon(t, 15);
 
   const reason = 'power budget 15 W is below idle + one thread (47.0 W): batch work paused; live and interactive work run on one thread';
   let scheduler: StatusResult['components'][number] | undefined;
