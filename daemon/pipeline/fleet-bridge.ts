@@ -24,8 +24,11 @@ export interface FleetBridgeOptions {
   queue: JobQueue;
   /** The scheduler loop; undefined until the scheduler stack has started. */
   scheduler: () => Scheduler | undefined;
-  /** Why this box's model cannot be loaded now, if it cannot: it then takes no work from the group. */
-  modelUnavailable?: () => string | undefined;
+  /**
+   * Why this box cannot transcribe now, if it cannot (its model cannot be loaded, a plugin
+   * plugins.required names is not running): it then takes no work from the group.
+   */
+  cannotWork?: () => string | undefined;
   /** This box's offerer; throws a clear error when `mqtt.fleet.enabled` is off. */
   offerer: () => FleetOfferer;
   bus: EventBus;
@@ -196,9 +199,9 @@ export class FleetBridge implements Service {
     if (!this.started || !scheduler || scheduler.state().state !== 'running') return false;
     const decision = scheduler.decision;
     if (!decision || decision.pauseBatch || decision.thermalState === 'hard') return false;
-    // Its jobs would wait here for the model until their lease ran out, while a box that
+    // Its jobs would wait here for the model or a plugin until their lease ran out, while a box that
     // can transcribe them stands by: such work is for the rest of the group.
-    if (this.options.modelUnavailable?.() !== undefined) return false;
+    if (this.options.cannotWork?.() !== undefined) return false;
     const ownRunning = this.options.queue.running().filter((j) => !this.taking.has(j.id)).length;
     return ownRunning + this.taking.size + waiting < decision.concurrency;
   };

@@ -5,6 +5,7 @@
  * prefix of `text` and only grows within a segment.
  */
 import type { TranscriptForPlugins, ProcessedTranscript } from '../plugins/types.js';
+import { describeMissing } from '../plugins/required-plugins.js';
 
 /** The plugin host as partials use it. */
 export interface PartialPlugins {
@@ -29,7 +30,7 @@ export type PartialText = { ok: true; text: string; stable: string } | { ok: fal
 
 /**
  * Put a raw partial through the plugins. Nothing is published (ok: false) when a plugin
- * failed, timed out or is set aside (its output is missing, so the text would go out
+ * failed, timed out or is set aside, when a required one is not running (disabled say) (its output is missing, so the text would go out
  * unfiltered), when the plugins leave no text, or when the text no longer begins with the
  * stable prefix already published (a normalizer that rewrote words across it).
  *
@@ -40,6 +41,7 @@ export type PartialText = { ok: true; text: string; stable: string } | { ok: fal
 export async function partialText(plugins: PartialPlugins, raw: { text: string; stable: string }, state: PartialTextState, context: Omit<TranscriptForPlugins, 'text' | 'words'>): Promise<PartialText> {
   const run = (text: string) => plugins.process({ ...context, text, words: [] });
   const full = await run(raw.text);
+  if (full.requiredMissing !== undefined) return { ok: false, reason: describeMissing(full.requiredMissing) };
   if (full.skipped.length > 0) return { ok: false, reason: skippedReason(full) };
   if (full.text.trim() === '') return { ok: false, reason: 'the plugins left no text' };
   if (raw.stable !== state.stableRaw) {

@@ -16,6 +16,7 @@ import { runPipeline } from './pipeline.js';
 import { lookup, slotStatus, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
 import { unknownPluginNames } from './unknown-names.js';
+import { describeMissing, requiredMissing, requiredNotRunning } from './required-plugins.js';
 
 /** A thread loads the host's modules before the plugin's; slow boxes need seconds. */
 const THREAD_START_TIMEOUT_MS = 30_000;
@@ -128,7 +129,8 @@ export class PluginHost implements Service {
     await this.collector.refresh(this.slots);
     this.options.logger.info(`plugins: ${this.slots.filter((s) => s.state === 'running').map((s) => s.alias).join(', ') || 'none'} running`, {
       found: this.slots.length,
-    });
+    });    const unavailable = this.requiredUnavailable();
+    if (unavailable !== undefined) this.options.logger.error(`${unavailable}: no transcript is published until it runs; jobs wait`);
   }
 
   /** Stop every plugin (each stop guarded) and release every schedule, watch and timer. */
@@ -143,18 +145,39 @@ export class PluginHost implements Service {
   state(): { state: string; detail?: string } {
     const running = this.slots.filter((s) => s.state === 'running').length;
     const failed = this.slots.filter((s) => s.state === 'failed' || s.state === 'error').map((s) => s.alias);
-    return { state: this.started ? 'running' : 'stopped', detail: `${running} running${failed.length ? `, failed: ${failed.join(', ')}` : ''}` };
+    const detail = `${running} running${failed.length ? `, failed: ${failed.join(', ')}` : ''}`;
+    const unavailable = this.started ? this.requiredUnavailable() : undefined;
+    if (unavailable !== undefined) return { state: 'degraded', detail: `${detail}; ${unavailable}: transcripts wait` };
+    return { state: this.started ? 'running' : 'stopped', detail };
+  }
+
+  /**
+   * Why transcripts must wait now, when a plugin in plugins.required cannot run (not
+   * installed, not loaded, disabled, set aside, starting); undefined when they need not.
+   */
+  requiredUnavailable(): string | undefined {
+    const missing = requiredNotRunning(this.config.required, this.slots);
+    return missing.length > 0 ? describeMissing(missing) : undefined;
   }
 
   /** Every discovered plugin, in run order. */
   list(): PluginStatus[] {
-    return this.slots.map(slotStatus);
+    return this.slots.map((slot) => this.statusOf(slot));
+  }
+
+  private statusOf(slot: Slot): PluginStatus {
+    const status = slotStatus(slot);
+    return this.isRequired(slot) ? { ...status, required: true } : status;
+  }
+
+  private isRequired(slot: Slot): boolean {
+    return this.config.required.includes(slot.name) || this.config.required.includes(slot.alias);
   }
 
   /** One plugin's status plus its manifest details and (validated) config. */
   info(query: string): PluginInfo {
     const slot = this.find(query);
-    const out: PluginInfo = slotStatus(slot);
+    const out: PluginInfo = this.statusOf(slot);
     if (slot.manifest) {
       out.engines = slot.manifest.engines;
       out.main = slot.manifest.main;
@@ -177,7 +200,7 @@ export class PluginHost implements Service {
       await this.activate(slot);
       await this.collector.refresh([slot]);
     });
-    return slotStatus(slot);
+    return this.statusOf(slot);
   }
 
   /** Stop a plugin now; remembered across restarts. */
@@ -186,7 +209,8 @@ export class PluginHost implements Service {
     this.remember(slot, 'disabled');
     await this.serial(slot, () => this.deactivate(slot, 'disabled'));
     this.collector.publish();
-    return slotStatus(slot);
+    if (this.isRequired(slot)) this.options.logger.warn(`plugin ${slot.name} disabled, and plugins.required names it: no transcript is published until it is enabled again; jobs wait`);
+    return this.statusOf(slot);
   }
 
   /** The merged hotwords of every running provider; with a language, those for it (and language-free ones). */
@@ -197,10 +221,13 @@ export class PluginHost implements Service {
   /**
    * Run the enabled normalizers, then the filters, in config order, on one final transcript.
    * Never throws because of a plugin: a failing one is skipped and named in `skipped`;
-   * `applied` names every plugin whose output was taken (changed or not).
+   * `applied` names every plugin whose output was taken (changed or not); `requiredMissing`
+   * names the plugins.required ones that did not run on it (the caller must not publish it).
    */
-  process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript> {
-    return runPipeline(this.slots, transcript, (slot) => lookup(this.config.timeouts, slot) ?? this.config.timeoutMs, this.outcomes);
+  async process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript> {
+    const processed = await runPipeline(this.slots, transcript, (slot) => lookup(this.config.timeouts, slot) ?? this.config.timeoutMs, this.outcomes);
+    const missing = requiredMissing(this.config.required, this.slots, processed.skipped);
+    return missing.length > 0 ? { ...processed, requiredMissing: missing } : processed;
   }
 
   // ---- internals ----
@@ -420,7 +447,7 @@ export class PluginHost implements Service {
     const logger = this.options.logger.child(slot.alias);
     logger.warn(`plugin ${slot.name} failed: ${reason}`, { failures: slot.consecutiveFailures, maxFailures: this.config.maxFailures });
     if (slot.consecutiveFailures < this.config.maxFailures || slot.state !== 'running') return;
-    logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} ${slot.consecutiveFailures === 1 ? 'failure' : 'failures'} in a row; re-enable with \`earshot plugins enable ${slot.alias}\``);
+    logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} ${slot.consecutiveFailures === 1 ? 'failure' : 'failures'} in a row; re-enable with \`earshot plugins enable ${slot.alias}\`${this.isRequired(slot) ? '; plugins.required names it: no transcript is published until it runs again, jobs wait' : ''}`);
     this.setAsideInBackground(slot, reason);
   }
 

@@ -13,6 +13,8 @@ export interface PluginsConfig {
   order: string[];
   /** Plugin names (full package name or short alias) that stay disabled at start. */
   disabled: string[];
+  /** Plugin names (full package name or short alias) no transcript or partial is published without. */
+  required: string[];
   /** Each plugin's own config, by plugin name or alias; validated against the plugin's schema. */
   config: Record<string, unknown>;
   /** Time limit of one normalizer or filter call, in ms. */
@@ -69,6 +71,8 @@ export interface PluginStatus {
   error?: string;
   /** While it runs: in its own worker thread or in the daemon's thread. */
   isolation?: 'thread' | 'inline';
+  /** Named in plugins.required: while it does not run, transcripts wait for it. */
+  required?: true;
 }
 
 /** A transcript as the daemon hands it to {@link PluginHost.process}. */
@@ -94,6 +98,11 @@ export interface ProcessedTranscript {
   applied: string[];
   /** Plugins that failed on this transcript or are set aside after failures. */
   skipped: SkippedPlugin[];
+  /**
+   * Required plugins (plugins.required) that did not run on it: present when there are any.
+   * Such a transcript must not be published.
+   */
+  requiredMissing?: SkippedPlugin[];
 }
 
 declare module '../bus.js' {

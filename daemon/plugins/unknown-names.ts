@@ -11,8 +11,8 @@ export interface UnknownPluginName {
 }
 
 /**
- * The plugin names in `plugins.config`, `plugins.timeouts` (keys), `plugins.order` and
- * `plugins.disabled` that match no discovered plugin by name or alias. Not refused: a plugin
+ * The plugin names in `plugins.config`, `plugins.timeouts` (keys), `plugins.order`,
+ * `plugins.disabled` and `plugins.required` that match no discovered plugin by name or alias. Not refused: a plugin
  * may be uninstalled on purpose, its settings left for later, but each one is otherwise
  * ignored without a word.
  */
@@ -23,6 +23,7 @@ export function unknownPluginNames(config: PluginsConfig, plugins: Array<{ name:
     ...Object.keys(config.timeouts).map((name) => ({ setting: childPath('plugins.timeouts', name), name })),
     ...config.order.map((name, i) => ({ setting: `plugins.order[${i}]`, name })),
     ...config.disabled.map((name, i) => ({ setting: `plugins.disabled[${i}]`, name })),
+    ...config.required.map((name, i) => ({ setting: `plugins.required[${i}]`, name })),
   ];
   return named
     .filter(({ name }) => !known.has(name))

@@ -74,6 +74,8 @@ export interface JobDetail extends JobSummary {
   audioSeconds?: number;
   sourceId?: string;
   recording?: string;
+  /** A pending job within its deadline: what it waits for (past the deadline, `overdue` says). */
+  waiting?: string;
 }
 
 export interface SchedulerStatus {
@@ -246,6 +248,7 @@ export async function showJob(queue: JobQueue, id: string, lateness?: Lateness):
   const { job, state, finishedAt, error } = found;
   const progress = state === 'pending' || state === 'running' ? await queue.progressSummary(id) : undefined;
   const late = state === 'pending' && lateness ? overdue(job, lateness.nowMs, lateness.heldBy) : undefined;
+  const waiting = state === 'pending' && lateness && !late ? lateness.heldBy(id) : undefined;
   return {
     ...summary(job, state),
     ...(job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {}),
@@ -255,6 +258,7 @@ export async function showJob(queue: JobQueue, id: string, lateness?: Lateness):
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(error !== undefined ? { error } : {}),
     ...(late ? { overdue: late } : {}),
+    ...(waiting !== undefined ? { waiting } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ export interface SchedulerStackOptions {
   summarizeProgress?: JobQueueOptions['summarizeProgress'];
   /** `model.threads`: the most intra-op threads the model's session gets (0: one per core). */
   modelThreads?: number;
+  /** Why no job may start now (a required plugin not running); see SchedulerOptions.holdWork. */
+  holdWork?: () => string | undefined;
 }
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
@@ -164,6 +166,7 @@ export class SchedulerStack implements Service {
       logger: log,
       tickMs: s.tickMs,
       stopGraceMs: s.stopGraceSec * 1000,
+      ...(this.options.holdWork ? { holdWork: this.options.holdWork } : {}),
     });
     for (const service of [this.queue, this.carbonSource, this.loop] as Service[]) {
       await service.start();

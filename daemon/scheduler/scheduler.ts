@@ -65,6 +65,11 @@ export interface SchedulerOptions {
   stopGraceMs: number;
   forecastHorizonMs?: number;
   clock?: () => number;
+  /**
+   * Why no job may start now, when something every transcript needs is missing (a plugin
+   * plugins.required names is not running); read each pass. Poke the scheduler when it changes.
+   */
+  holdWork?: () => string | undefined;
 }
 
 export interface MemoryReading {
@@ -126,6 +131,8 @@ export class Scheduler implements Service {
   private periodTask: ScheduledTask | undefined;
   private thermal: ThermalState = 'normal';
   private lastDecision: PolicyDecision | undefined;
+  /** holdWork's reason as of the last pass. */
+  private holding: string | undefined;
   private lastTemperature: number | undefined;
   /** The thermal sensor's last reading (undefined until it ever read), and its failed reads in a row since. */
   private lastReadC: number | undefined;
@@ -219,13 +226,14 @@ export class Scheduler implements Service {
     const d = this.lastDecision;
     const { lifecycle } = this.options;
     const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${lifecycle.threads} threads)` : ''}`;
-    const detail = d ? [`thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
-    return { state: this.stopped ? 'stopped' : d?.pauseBatch ? 'paused' : 'running', detail };
+    const held = this.holding !== undefined ? [`no job starts: ${this.holding}`] : [];
+    const detail = d ? [...held, `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
+    return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail };
   }
 
   /** Why a pending job is not running, as of the last decision (for `jobs list` / `jobs get`). */
   heldBy(id: string): string {
-    return whyHeld(this.lastDecision, id, this.backoff.waiting(id));
+    return this.holding ?? whyHeld(this.lastDecision, id, this.backoff.waiting(id));
   }
 
   get thermalState(): ThermalState {
@@ -379,7 +387,8 @@ export class Scheduler implements Service {
     for (const { id, reason } of decision.interrupt) {
       if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason], reason)) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
     }
-    for (const id of decision.run) {
+    const toRun = this.trackHold() ? [] : decision.run;
+    for (const id of toRun) {
       // A stop that came while this pass read the sensors: its grace covers only jobs already running.
       if (this.stopped) break;
       if (this.active.has(id)) continue;
@@ -389,7 +398,7 @@ export class Scheduler implements Service {
       });
       this.active.set(id, p);
     }
-    this.warnOverdue(decision, pending, running, now);
+    this.warnOverdue(toRun, pending, running, now);
     this.armWake(decision, now);
     this.armRetry();
   }
@@ -398,15 +407,24 @@ export class Scheduler implements Service {
    * Says once per job when one held back (not started by this pass) has missed its deadline.
    * `pending` and `running`: the queue as this pass read it.
    */
-  private warnOverdue(decision: PolicyDecision, pending: JobRecord[], running: JobRecord[], now: number): void {
+  private warnOverdue(startedIds: string[], pending: JobRecord[], running: JobRecord[], now: number): void {
     const o = this.options;
     const queued = new Set([...pending, ...running].map((j) => j.id));
-    const started = new Set(decision.run);
+    const started = new Set(startedIds);
     const held = pending.filter((j) => !started.has(j.id));
     for (const job of this.overdueWarnings.newlyOverdue(held, queued, now)) {
       const late = describeLateness(Math.ceil((now - Date.parse(job.deadline)) / 1000));
       o.logger.warn(`job ${job.id} is ${late} past its deadline and still waits to run; held by: ${this.heldBy(job.id)}`, { id: job.id, deadline: job.deadline, priority: job.priority });
     }
+  }
+
+  /** Whether jobs are held now (holdWork); says so when that begins and when it ends. */
+  private trackHold(): boolean {
+    const held = this.options.holdWork?.();
+    if (held !== undefined && this.holding === undefined) this.options.logger.warn(`no job starts until this is mended: ${held}`);
+    if (held === undefined && this.holding !== undefined) this.options.logger.info('jobs start again: what held them is mended');
+    this.holding = held;
+    return held !== undefined;
   }
 
   /** Wake up when the earliest postponed job may run again. */

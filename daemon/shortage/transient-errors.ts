@@ -20,10 +20,19 @@ export const STOPPED_BY_SIGNAL = 'ERR_STOPPED_BY_SIGNAL';
  */
 export const MODEL_UNAVAILABLE = 'ERR_MODEL_UNAVAILABLE';
 
+/**
+ * A plugin that plugins.required names did not run on a transcript (failed on it, set aside,
+ * disabled): the transcript is held back, not published without it. The job waits and runs
+ * again once the plugin runs; its audio is kept.
+ */
+export const REQUIRED_PLUGIN_MISSING = 'ERR_REQUIRED_PLUGIN_MISSING';
+
+const WAITING_CODES = new Set([STOPPED_BY_SIGNAL, MODEL_UNAVAILABLE, REQUIRED_PLUGIN_MISSING]);
+
 export function transientCode(err: unknown): string | undefined {
   for (const e of errorChain(err, 4)) {
     const code = String((e as NodeJS.ErrnoException).code);
-    if (SHORTAGE_CODES.has(code) || code === STOPPED_BY_SIGNAL || code === MODEL_UNAVAILABLE) return code;
+    if (SHORTAGE_CODES.has(code) || WAITING_CODES.has(code)) return code;
   }
   return undefined;
 }
@@ -37,5 +46,6 @@ export function transientReason(err: unknown): string {
   const code = transientCode(err);
   if (code === STOPPED_BY_SIGNAL) return 'a helper process was stopped by a signal (the service or the box stopping)';
   if (code === MODEL_UNAVAILABLE) return 'the model could not be loaded (see the error; mend model.dir or its files)';
+  if (code === REQUIRED_PLUGIN_MISSING) return 'a required plugin did not run on its transcript (see the error; `earshot plugins list`)';
   return `out of a resource (${code ?? 'unknown'})`;
 }

@@ -52,6 +52,7 @@ export function pluginsConfig(overrides: Partial<PluginsConfig> = {}): PluginsCo
     npm: false,
     order: [],
     disabled: [],
+    required: [],
     config: {},
     timeoutMs: 100,
     // Every fixture that answers (with a result, a throw or a rejection) gets room for a round

@@ -23,7 +23,7 @@ t.test('no fleet work is claimed while the model cannot be loaded, and again onc
     dataDir,
     queue,
     scheduler,
-    modelUnavailable: () => loadError,
+    cannotWork: () => loadError,
     offerer: () => {
       throw new Error('not offering');
     },

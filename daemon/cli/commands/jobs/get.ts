@@ -6,7 +6,7 @@ import { describeOverdue, describeProgress } from '../../job-lines.js';
 import type { JobDetail } from '../../../scheduler/control-handlers.js';
 
 export default class JobsGet extends EarshotCommand {
-  static override summary = "Show one job's record: state, input, deadline (past it: how late, and what holds the job), tries, progress, and a failed job's error.";
+  static override summary = "Show one job's record: state, input, deadline, what a pending job waits for (past its deadline: how late), tries, progress, and a failed job's error.";
   static override description = 'Finished jobs are kept for scheduler.retention.doneDays (done) and failedDays (failed); `earshot jobs export` gives the transcripts of done ones.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> jobs get f-3a9c0d1e2b4f5a6b7c8d9e0f', '<%= config.bin %> jobs get f-3a9c0d1e2b4f5a6b7c8d9e0f --json'];
@@ -31,6 +31,7 @@ export default class JobsGet extends EarshotCommand {
       ['submitted', job.submittedAt],
       ['deadline', job.deadline],
       ['overdue', job.overdue ? describeOverdue(job.overdue) : undefined],
+      ['waiting', job.waiting],
       ['tries', String(job.attempts)],
       ['progress', job.progress ? describeProgress(job.progress) : undefined],
       ['finished', job.finishedAt],

@@ -20,6 +20,7 @@ export default class PluginsDisable extends EarshotCommand {
       failCommand(this, err);
     }
     this.log(`${status.name}: ${status.state}${status.error && status.state !== 'running' ? ` (${status.error})` : ''}`);
+    if (status.required) this.warn('plugins.required names it: no transcript is published until it is enabled again; jobs wait');
     return status;
   }
 }

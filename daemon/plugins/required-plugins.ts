@@ -1,0 +1,48 @@
+/**
+ * `plugins.required`: plugins no transcript may go out without. A plugin that fails is
+ * otherwise skipped and the transcript published without it (named in `pluginsSkipped`),
+ * which for a redacting filter means publishing what it should have masked. Transcripts and
+ * partials that a required plugin did not run on are held back instead: the job waits and
+ * runs again once the plugin does.
+ */
+import type { Slot } from './slot.js';
+import type { SkippedPlugin } from './types.js';
+
+/** Each required plugin that cannot run now: not installed, not loaded, disabled, set aside or starting. */
+export function requiredNotRunning(required: readonly string[], slots: readonly Slot[]): SkippedPlugin[] {
+  const out: SkippedPlugin[] = [];
+  for (const wanted of required) {
+    const slot = slots.find((s) => s.name === wanted) ?? slots.find((s) => s.alias === wanted);
+    if (!slot) out.push({ plugin: wanted, reason: 'not installed' });
+    else if (slot.state !== 'running') out.push({ plugin: slot.name, reason: stateReason(slot) });
+    else if (!slot.instance) out.push({ plugin: slot.name, reason: 'starting' });
+  }
+  return dedupe(out);
+}
+
+/**
+ * The required plugins a transcript went without: those that cannot run now, and those that
+ * failed on it (`skipped`: threw, timed out, returned a bad result).
+ */
+export function requiredMissing(required: readonly string[], slots: readonly Slot[], skipped: readonly SkippedPlugin[]): SkippedPlugin[] {
+  const names = new Set(required.flatMap((wanted) => slots.filter((s) => s.name === wanted || s.alias === wanted).map((s) => s.name)));
+  return dedupe([...requiredNotRunning(required, slots), ...skipped.filter((s) => names.has(s.plugin))]);
+}
+
+/** "required plugin earshot-plugin-redact failed: …; …" for logs, job errors and status. */
+export function describeMissing(missing: readonly SkippedPlugin[]): string {
+  return missing.map((m) => `required plugin ${m.plugin} did not run (${m.reason})`).join('; ');
+}
+
+function stateReason(slot: Slot): string {
+  if (slot.state === 'disabled') return 'disabled; `earshot plugins enable` starts it';
+  const why = slot.error !== undefined ? `: ${slot.error}` : '';
+  if (slot.state === 'failed') return `set aside after failures${why}; \`earshot plugins enable\` starts it again`;
+  return `not loaded${why}`;
+}
+
+/** One entry per plugin, the first reason kept (two names, full and alias, may both be listed). */
+function dedupe(list: SkippedPlugin[]): SkippedPlugin[] {
+  const seen = new Set<string>();
+  return list.filter((m) => !seen.has(m.plugin) && (seen.add(m.plugin), true));
+}

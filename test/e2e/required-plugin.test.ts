@@ -1,0 +1,83 @@
+import t from 'tap';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
+import { fixturesDir } from '../helpers/paths.js';
+import { sandbox } from '../daemon-plugins/sandbox.js';
+import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import type { JobDetail } from '../../daemon/scheduler/control-handlers.js';
+import type { PluginStatus } from '../../daemon/plugins/types.js';
+
+/**
+ * A redacting filter the site named in plugins.required fails, in a real daemon: not one
+ * transcript goes out unredacted. The job waits with its audio kept (not failed), the daemon
+ * says why in its log, `earshot status` and `earshot jobs get`, and once the filter is mended
+ * and enabled again the transcripts come, redacted.
+ */
+t.test('a required redacting filter fails: the recording waits for it instead of going out unredacted', async (t) => {
+  const sb = sandbox(['redact-gate']);
+  const failFlag = join(sb.root, 'rules-unreadable');
+  writeFileSync(failFlag, '');
+  const spool = join(sb.root, 'spool');
+  mkdirSync(spool);
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
+    siteId: 'required-e2e',
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
+    sources: [{ id: 'desk', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
+    vad: { detector: 'energy' },
+    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+    scheduler: { tickMs: 100 },
+    plugins: { dirs: [sb.pluginsDir], required: ['redact-gate'], config: { 'redact-gate': { failWhile: failFlag } }, timeoutMs: 2000, maxFailures: 1 },
+  }));
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+  const transcripts: TranscriptPayload[] = [];
+  subscriber.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
+  await subscriber.subscribeAsync('earshot/required-e2e/transcript/#', { qos: 1 });
+  const cli = async (...args: string[]) => {
+    const r = await runCli([...args, '--json', '--socket', daemon.socket]);
+    t.equal(r.code, 0, `earshot ${args.join(' ')}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as unknown;
+  };
+
+  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), join(spool, 'call.wav.part'));
+  renameSync(join(spool, 'call.wav.part'), join(spool, 'call.wav'));
+  // The first try meets the failing filter: held back, and the filter set aside (maxFailures 1).
+  await waitFor(() => /job postponed: a required plugin did not run on its transcript/.test(daemon.output()), 25_000, 'the job postponed');
+  await waitFor(() => /no job starts until this is mended: required plugin earshot-plugin-redact-gate did not run \(set aside after failures/.test(daemon.output()), 10_000, 'the scheduler holding jobs');
+
+  // The spool source queued the recording's two stretches of speech as two jobs.
+  const jobs = (await cli('jobs', 'list', '--state', 'all')) as { jobs: JobDetail[] };
+  t.same(jobs.jobs.map((j) => j.state), ['pending', 'pending'], 'both wait; none failed');
+  for (const { id } of jobs.jobs) {
+    const job = (await cli('jobs', 'get', id)) as JobDetail;
+    t.match(job.waiting, /required plugin earshot-plugin-redact-gate did not run \(set aside after failures: filter call threw: the redaction rules are unreadable/);
+    t.ok(existsSync(job.input), `its audio is kept: ${job.input}`);
+  }
+  const status = (await cli('status')) as { components: Array<{ name: string; state: string; detail?: string }> };
+  t.match(status.components.find((c) => c.name === 'plugins'), { state: 'degraded', detail: /required plugin earshot-plugin-redact-gate did not run .*transcripts wait/ });
+  t.match(status.components.find((c) => c.name === 'scheduler'), { state: 'paused', detail: /no job starts: required plugin/ });
+  const plugins = (await cli('plugins', 'list')) as PluginStatus[];
+  t.match(plugins.find((p) => p.alias === 'redact-gate'), { state: 'failed', required: true });
+  // Another scheduler pass or two: still nothing.
+  await new Promise((r) => setTimeout(r, 1000));
+  t.same(transcripts, [], 'no transcript was published without the filter');
+
+  rmSync(failFlag);
+  await cli('plugins', 'enable', 'redact-gate');
+  await waitFor(() => transcripts.length >= 2, 25_000, 'two transcripts once the filter runs again');
+  for (const tr of transcripts) {
+    t.match(tr.text, /^\[redacted\]( \[redacted\])*$/, `redacted: ${JSON.stringify(tr.text)}`);
+    t.ok(tr.plugins.includes('earshot-plugin-redact-gate'));
+    t.equal(tr.pluginsSkipped, undefined);
+  }
+  t.match(daemon.output(), /jobs start again/);
+  await waitFor(() => existsSync(join(spool, 'done', 'call.wav')), 10_000, 'the recording moved to done/');
+
+  await subscriber.endAsync(true);
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+});
