@@ -1,10 +1,6 @@
 import t from 'tap';
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
-import mqtt from 'mqtt';
-import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
-import { fixturesDir } from '../helpers/paths.js';
-import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
+import { runCli, waitFor } from '../helpers/daemon-process.js';
+import { startSpoolDaemon } from '../helpers/spool-daemon.js';
 import type { PluginStatus } from '../../daemon/plugins/types.js';
 import { sandbox } from './sandbox.js';
 
@@ -16,27 +12,10 @@ import { sandbox } from './sandbox.js';
  */
 t.test('a real daemon applies a third-party normalizer and isolates failing plugins', async (t) => {
   const sb = sandbox(['suffix', 'throwing', 'rejecting', 'hanging', 'spinning', 'exiting']);
-  const spool = join(sb.root, 'spool');
-  mkdirSync(spool);
-  const { daemon, port } = await startDaemonOnFreePort((port) => ({
-    siteId: 'plugins-e2e',
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
-    sources: [{ id: 'desk', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
+  const { daemon, transcripts, drop, stop } = await startSpoolDaemon(t, sb.root, 'plugins-e2e', {
     plugins: { dirs: [sb.pluginsDir], config: { suffix: { mark: '[checked]' } }, timeoutMs: 1000, maxFailures: 1 },
-  }));
-  t.teardown(() => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
-  const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-  const transcripts: TranscriptPayload[] = [];
-  subscriber.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
-  await subscriber.subscribeAsync('earshot/plugins-e2e/transcript/#', { qos: 1 });
-
-  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), join(spool, 'call.wav.part'));
-  renameSync(join(spool, 'call.wav.part'), join(spool, 'call.wav'));
+  drop('call.wav');
   await waitFor(() => transcripts.length >= 2, 25_000, 'two transcripts');
 
   for (const tr of transcripts) {
@@ -63,7 +42,5 @@ t.test('a real daemon applies a third-party normalizer and isolates failing plug
   const status = await runCli(['status', '--json', '--socket', daemon.socket]);
   t.equal(status.code, 0, 'the daemon answers after a plugin spun and one called process.exit');
 
-  await subscriber.endAsync(true);
-  daemon.child.kill('SIGTERM');
-  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+  await stop();
 });

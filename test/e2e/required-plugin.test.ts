@@ -1,11 +1,9 @@
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
-import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { runCli, waitFor } from '../helpers/daemon-process.js';
+import { startSpoolDaemon } from '../helpers/spool-daemon.js';
 import { sandbox } from '../daemon-plugins/sandbox.js';
-import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import type { JobDetail } from '../../daemon/scheduler/control-handlers.js';
 import type { PluginStatus } from '../../daemon/plugins/types.js';
 
@@ -19,32 +17,16 @@ t.test('a required redacting filter fails: the recording waits for it instead of
   const sb = sandbox(['redact-gate']);
   const failFlag = join(sb.root, 'rules-unreadable');
   writeFileSync(failFlag, '');
-  const spool = join(sb.root, 'spool');
-  mkdirSync(spool);
-  const { daemon, port } = await startDaemonOnFreePort((port) => ({
-    siteId: 'required-e2e',
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
-    sources: [{ id: 'desk', type: 'spool', dir: spool, settleMs: 200, pollMs: 100 }],
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
+  const { daemon, spool, transcripts, drop, stop } = await startSpoolDaemon(t, sb.root, 'required-e2e', {
     plugins: { dirs: [sb.pluginsDir], required: ['redact-gate'], config: { 'redact-gate': { failWhile: failFlag } }, timeoutMs: 2000, maxFailures: 1 },
-  }));
-  t.teardown(() => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
-  const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-  const transcripts: TranscriptPayload[] = [];
-  subscriber.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
-  await subscriber.subscribeAsync('earshot/required-e2e/transcript/#', { qos: 1 });
   const cli = async (...args: string[]) => {
     const r = await runCli([...args, '--json', '--socket', daemon.socket]);
     t.equal(r.code, 0, `earshot ${args.join(' ')}: ${r.stderr}`);
     return JSON.parse(r.stdout) as unknown;
   };
 
-  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), join(spool, 'call.wav.part'));
-  renameSync(join(spool, 'call.wav.part'), join(spool, 'call.wav'));
+  drop('call.wav');
   // The first try meets the failing filter: held back, and the filter set aside (maxFailures 1).
   await waitFor(() => /job postponed: a required plugin did not run on its transcript/.test(daemon.output()), 25_000, 'the job postponed');
   await waitFor(() => /no job starts until this is mended: required plugin earshot-plugin-redact-gate did not run \(set aside after failures/.test(daemon.output()), 10_000, 'the scheduler holding jobs');
@@ -77,7 +59,5 @@ t.test('a required redacting filter fails: the recording waits for it instead of
   t.match(daemon.output(), /jobs start again/);
   await waitFor(() => existsSync(join(spool, 'done', 'call.wav')), 10_000, 'the recording moved to done/');
 
-  await subscriber.endAsync(true);
-  daemon.child.kill('SIGTERM');
-  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+  await stop();
 });
