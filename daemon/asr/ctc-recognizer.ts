@@ -25,6 +25,7 @@ export class CtcRecognizer implements LoadedModel {
   constructor(
     readonly id: string,
     readonly dir: string,
+    readonly languages: readonly string[],
     private readonly model: CtcFamilyModel,
     private readonly tokens: TokenTable,
     private readonly logger: Logger,

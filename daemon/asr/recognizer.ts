@@ -38,14 +38,14 @@ function makeCtcFamily(layout: ModelLayout, session: ModelSession, tokens: Token
   }
 }
 
-async function loadTransducer(layout: ModelLayout, settings: SessionSettings, tokens: TokenTable, id: string): Promise<LoadedModel> {
+async function loadTransducer(layout: ModelLayout, settings: SessionSettings, tokens: TokenTable, id: string, languages: readonly string[]): Promise<LoadedModel> {
   const files = layout.transducer!;
   const sessions: ModelSession[] = [];
   try {
     for (const path of [files.encoder, files.decoder, files.joiner]) sessions.push(await openSession(path, settings));
     const [encoder, decoder, joiner] = sessions as [ModelSession, ModelSession, ModelSession];
     const model = new StreamingZipformerModel(encoder, decoder, joiner, layout.metadata, readOnnxMetadata(files.decoder), files, tokens);
-    return new TransducerRecognizer(id, layout.dir, model, tokens, settings.logger ?? silentLogger);
+    return new TransducerRecognizer(id, layout.dir, languages, model, tokens, settings.logger ?? silentLogger);
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));
     throw err;
@@ -59,6 +59,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   if (layout.card && options.verify !== false) await verifyModelFiles(abs, layout.card);
   const tokens = TokenTable.read(layout.tokensPath);
   const id = layout.card?.name ?? basename(abs);
+  const languages = layout.card?.languages ?? [];
   const defaults = defaultSessionSettings();
   const settings: SessionSettings = {
     providers: options.providers ?? defaults.providers,
@@ -67,7 +68,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
     logger,
   };
   if (layout.transducer) {
-    const model = await loadTransducer(layout, settings, tokens, id);
+    const model = await loadTransducer(layout, settings, tokens, id, languages);
     logger.info('model loaded', { model: id, family: layout.family, provider: model.provider });
     return model;
   }
@@ -75,7 +76,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   try {
     const model = makeCtcFamily(layout, session, tokens);
     logger.info('model loaded', { model: id, family: layout.family, provider: session.provider });
-    return new CtcRecognizer(id, abs, model, tokens, logger);
+    return new CtcRecognizer(id, abs, languages, model, tokens, logger);
   } catch (err) {
     await session.release();
     throw err;

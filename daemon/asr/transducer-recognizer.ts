@@ -27,6 +27,7 @@ export class TransducerRecognizer implements LoadedModel {
   constructor(
     readonly id: string,
     readonly dir: string,
+    readonly languages: readonly string[],
     private readonly model: StreamingZipformerModel,
     private readonly tokens: TokenTable,
     private readonly logger: Logger,

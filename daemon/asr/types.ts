@@ -101,6 +101,11 @@ export interface StreamOptions extends TranscribeOptions {
 export interface LoadedModel {
   readonly id: string;
   readonly dir: string;
+  /**
+   * The languages its model.json card lists, first the main one (empty without a card): what
+   * a result is in when the model does not say (only SenseVoice tags each result).
+   */
+  readonly languages: readonly string[];
   readonly family: ModelFamily;
   readonly sampleRate: number;
   readonly provider: ExecutionProvider;

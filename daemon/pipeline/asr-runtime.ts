@@ -97,6 +97,11 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     return this.bytes;
   }
 
+  /** The loaded model's card languages (transcriptLanguage); undefined while none is loaded. */
+  loadedModelLanguages(): readonly string[] | undefined {
+    return this.current?.model.languages;
+  }
+
   /** The loaded model's id (what transcripts carry as modelId); undefined while none is. */
   loadedModelId(): string | undefined {
     return this.current?.model.id;
@@ -109,6 +114,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     const { decoding } = this.options.config;
     return {
       id: current.model.id,
+      languages: current.model.languages,
       // On the model loaded at the call: a reload between two batches moves the job to the new session.
       transcribeBatch: (segments: readonly Float32Array[], options: TranscribeOptions = {}): Promise<AsrResult[]> =>
         this.users().use((model) =>

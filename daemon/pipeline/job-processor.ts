@@ -14,6 +14,7 @@ import type { FinishedSegment } from './job-progress.js';
 import { ProgressKeeper } from './progress-keeper.js';
 import { SkippedPluginsLog } from './skipped-plugins-log.js';
 import { describeMissing } from '../plugins/required-plugins.js';
+import { transcriptLanguage } from './transcript-language.js';
 import { REQUIRED_PLUGIN_MISSING } from '../shortage/transient-errors.js';
 
 export interface JobProcessorOptions<S> {
@@ -221,7 +222,7 @@ export class JobProcessor<S> {
         plugins.process({
           text: r.text,
           words: r.words.map((w) => ({ text: w.word, start: w.startSec, end: w.endSec })),
-          language: r.language ?? 'en',
+          language: transcriptLanguage(r.language, recognizer.languages),
           segment: segmentInfo(job, segments[i]!, segmentKey(idBase(job), firstIndex + i, generation)),
         }),
       ),
@@ -255,7 +256,7 @@ export class JobProcessor<S> {
         sourceId: job.sourceId,
         text: post.text,
         rawText: asr.text,
-        language: asr.language ?? 'en',
+        language: transcriptLanguage(asr.language, recognizer.languages),
         startedAt: segment.startedAt,
         endedAt: new Date(Date.parse(segment.startedAt) + durationSec * 1000).toISOString(),
         startOffsetSec: round(segment.startSec, 3),

@@ -24,6 +24,7 @@ import type { PartialPayload } from '../mqtt/payloads/partial.js';
 import { transcriptId } from '../mqtt/payloads/transcript.js';
 import type { Service } from '../service.js';
 import type { OpenSpeech } from '../vad/segmenter.js';
+import { transcriptLanguage } from './transcript-language.js';
 import { newPartialTextState, partialText, type PartialPlugins, type PartialTextState } from './partial-text.js';
 
 /** The `partials` config section (config.schema.json holds the defaults). */
@@ -44,6 +45,8 @@ export interface PartialModel {
   load(reason: string): Promise<void>;
   /** A live stream on the loaded model; throws when it is not loaded. */
   createStream(options?: StreamOptions): AsrStream;
+  /** The loaded model's card languages (transcriptLanguage); undefined while none is loaded. */
+  languages?(): readonly string[] | undefined;
 }
 
 /**
@@ -53,9 +56,10 @@ export interface PartialModel {
  */
 export function partialModelOf(
   lifecycle: { readonly state: string; ensureLoaded(reason: string): Promise<void> },
-  runtime: { loaded(): boolean; createStream(options?: StreamOptions): AsrStream },
+  runtime: { loaded(): boolean; createStream(options?: StreamOptions): AsrStream; loadedModelLanguages(): readonly string[] | undefined },
 ): PartialModel {
   return {
+    languages: () => runtime.loadedModelLanguages(),
     loaded: () => lifecycle.state === 'loaded' && runtime.loaded(),
     load: (reason) => lifecycle.ensureLoaded(reason),
     createStream: (options) => runtime.createStream(options),
@@ -201,8 +205,8 @@ export class PartialPublisher implements Service {
     // the job id is the speech id (capture-service.ts): this is the final's `id`.
     const key = `${speech.id}#0`;
     const out = await partialText(this.options.plugins, partial, f.text, {
-      // What a final without a language from the model gets (job-processor.ts).
-      language: 'en',
+      // What the final will be in: a streaming model tags no language, its card names it.
+      language: transcriptLanguage(undefined, model.languages?.()),
       segment: { sourceId: speech.sourceId, segmentId: key },
     });
     if (!out.ok) {

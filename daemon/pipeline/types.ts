@@ -10,6 +10,8 @@ import type { TranscriptPayload } from '../mqtt/payloads/transcript.js';
  */
 export interface SpeechRecognizer {
   readonly id: string;
+  /** Its model card's languages, the main one first (transcriptLanguage). */
+  readonly languages?: readonly string[];
   transcribeBatch(segments: readonly Float32Array[], options?: TranscribeOptions): Promise<AsrResult[]>;
 }
 

@@ -52,6 +52,7 @@ async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, 
   const decodes = { running: 0, most: 0, total: 0 };
   const model = partialModelOf(lifecycle, {
     loaded: () => runtime.loaded(),
+    loadedModelLanguages: () => runtime.loadedModelLanguages(),
     createStream: (options?: StreamOptions): AsrStream => {
       const stream = runtime.createStream(options);
       return {

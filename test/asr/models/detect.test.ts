@@ -75,6 +75,7 @@ t.test('model.json is checked: family, files, sha256', async (t) => {
   writeFileSync(join(dir, 'model.json'), JSON.stringify(card));
   const model = await loadModel(dir);
   t.equal(model.id, 'tiny-zipformer', 'the card names the model');
+  t.same(model.languages, ['en'], 'and its languages');
   await model.release();
 
   writeFileSync(join(dir, 'tokens.txt'), readFileSync(join(dir, 'tokens.txt'), 'utf8') + '\n');
