@@ -14,6 +14,7 @@ import type { JobOfferPayload, JobResultPayload } from '../mqtt/payloads/job.js'
 import { checkFleetSize, decodeFleetJob, encodeFleetJob, type FleetTranscribeJob, type FleetTranscribeResult } from './fleet-job.js';
 import { fleetLimits, type MqttFleetConfig } from '../mqtt/config.js';
 import { FleetInbox } from './fleet-inbox.js';
+import { checkTakerResult, MAX_TAKER_ERROR_CHARS, printable } from './fleet-result-check.js';
 import { FleetOfferStore, jobIdOfOffer, newOfferNonce, offerIdOf, type FleetOfferRecord } from './fleet-offer-store.js';
 import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
 import type { JobOutcome } from './types.js';
@@ -315,7 +316,10 @@ export class FleetBridge implements Service {
     const done = (await this.store.results()).map((r) => {
       const d = r.done;
       const common = { id: r.id, input: r.input, takenBy: d.takenBy, finishedAt: r.finishedAt };
-      return d.status === 'ok' ? { ...common, status: d.status, text: (d.result as FleetTranscribeResult | null)?.text ?? '' } : { ...common, status: d.status, error: d.error };
+      if (d.status !== 'ok') return { ...common, status: d.status, error: printable(String(d.error), MAX_TAKER_ERROR_CHARS) };
+      // Records made before results were checked may hold anything another box sent.
+      const text = (d.result as Partial<FleetTranscribeResult> | null)?.text;
+      return { ...common, status: d.status, text: typeof text === 'string' ? text : '' };
     });
     const outstanding = [...this.offering.values()]
       .map(({ record, out }) => ({ id: record.id, input: record.input, offeredAt: record.offeredAt, round: record.round, state: out ? ('out' as const) : ('waiting' as const) }))
@@ -370,7 +374,8 @@ export class FleetBridge implements Service {
         const entry = this.offering.get(record.id);
         if (entry) entry.out = true;
         void result
-          .then((done) => this.finish(record, done))
+          // From another box: checked before it is recorded and shown (see checkTakerResult).
+          .then((done) => this.finish(record, checkTakerResult(done)))
           .finally(() => {
             this.offering.delete(record.id);
             this.outstandingBytes = Math.max(0, this.outstandingBytes - bytes);
