@@ -113,3 +113,26 @@ t.test('results from a keyed member that are not transcription results are recor
   t.notMatch(text.stdout, /[\x00-\x08\x0b-\x1f\x7f]/, 'nothing a terminal would act on reaches it');
   t.equal(daemon.child.exitCode, null, 'the daemon is still running');
 });
+
+t.test('a fleet message bigger than any this box could act on is refused by its length, before it is read', async (t) => {
+  const broker = await new Mosquitto({ persistence: false }).start();
+  t.teardown(() => broker.stop());
+  const keyFile = join(tempDir('earshot-hostile-member-key-'), 'fleet.key');
+  writeFileSync(keyFile, randomBytes(36).toString('base64'), { mode: 0o600 });
+  // Offers of at most 64 KiB of audio: an offer may have 64 KiB of base64 (87,384 bytes) and 64 KiB of fields around it.
+  const daemon = await startDaemon({ siteId: 'taker', mqtt: { url: broker.url, fleet: { enabled: true, group: GROUP, keyFile, maxAudioBytes: 65536 }, telemetryIntervalSec: 0 }, vad: { detector: 'energy' } });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  // Without the key: anyone the broker lets publish on the group's offer topic.
+  const stranger = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'stranger', reconnectPeriod: 0 });
+  t.teardown(() => stranger.endAsync(true));
+  const ts = new Date().toISOString();
+  const offer = JSON.stringify({ v: 1, jobId: 'big', offeredBy: 'stranger', attempt: 1, ts, claimBy: ts, job: { kind: 'transcribe', audio: 'A'.repeat(4 << 20) }, sig: '0'.repeat(64) });
+  await stranger.publishAsync(fleetTopics(GROUP).offers, offer, { qos: 1 });
+  const expected = `offer ignored: ${Buffer.byteLength(offer)} bytes, over the ${Math.ceil(65536 / 3) * 4 + 65536} a job message may have here`;
+  for (const until = Date.now() + 10_000; Date.now() < until && !daemon.output().includes(expected); ) await new Promise((r) => setTimeout(r, 100));
+  t.match(daemon.output(), expected, 'refused by its size, with the size and the limit, not parsed and found unsigned');
+  const status = await runCli(['status', '--json', '--socket', daemon.socket]);
+  t.equal(status.code, 0, 'the daemon answers');
+});

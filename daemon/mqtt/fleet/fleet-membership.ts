@@ -54,6 +54,7 @@ export class FleetMembership {
       leaseMs: config.fleet.leaseSec * 1000,
       claimTimeoutMs: limits.claimTimeoutMs,
       key,
+      maxAudioBytes: limits.maxAudioBytes,
       logger,
     });
     await this.offerer.start();
@@ -79,6 +80,7 @@ export class FleetMembership {
       grantTimeoutMs: GRANT_TIMEOUT_MS,
       handBackDelayMs: HAND_BACK_DELAY_MS,
       key,
+      maxAudioBytes: limits.maxAudioBytes,
       logger,
     });
     await this.worker.start();

@@ -23,6 +23,8 @@ export interface FleetOffererOptions {
   claimTimeoutMs: number;
   /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
   key?: Buffer | null;
+  /** `mqtt.fleet.maxAudioBytes`: bounds the size of the messages read (see fleetMessageLimit). */
+  maxAudioBytes?: number;
   logger: Logger;
 }
 
@@ -75,7 +77,7 @@ export class FleetOfferer {
 
   constructor(private readonly options: FleetOffererOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
-    this.fleet = { group: options.group, key: options.key ?? null };
+    this.fleet = { group: options.group, key: options.key ?? null, ...(options.maxAudioBytes !== undefined ? { maxAudioBytes: options.maxAudioBytes } : {}) };
   }
 
   async start(): Promise<void> {

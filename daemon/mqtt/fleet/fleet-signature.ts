@@ -27,6 +27,26 @@ function fleetSigningString(group: string, schema: FleetSchema, payload: Record<
 export interface FleetKey {
   group: string;
   key: Buffer | null;
+  /**
+   * This box's `mqtt.fleet.maxAudioBytes`: messages bigger than any it could act on are
+   * refused by their length, before they are parsed (see fleetMessageLimit). Absent = no bound.
+   */
+  maxAudioBytes?: number;
+}
+
+/** Room for a message's own fields around the audio (an offer) or the transcripts (a result). */
+const ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * The most bytes a fleet message of `schema` may have to be read here. Parsing, checking and
+ * hashing a message costs several times its size in memory, and anyone allowed on the group's
+ * topics can send one as big as the broker takes (Mosquitto: 256 MB): one such message grew
+ * a daemon by 850 MB before its signature was even checked. An offer carries at most
+ * maxAudioBytes of audio as base64, and a result the transcripts of it, far less; claims,
+ * grants and statuses are a few hundred bytes.
+ */
+export function fleetMessageLimit(schema: FleetSchema, maxAudioBytes: number): number {
+  return schema === 'job' || schema === 'job-done' ? Math.ceil(maxAudioBytes / 3) * 4 + ENVELOPE_BYTES : ENVELOPE_BYTES;
 }
 
 /** `payload` as it goes on the wire: with `sig` when the group has a key. */
@@ -40,6 +60,10 @@ export function sealFleetMessage<T extends object>(fleet: FleetKey, schema: Flee
  * is one; otherwise why not. Anyone allowed on the group's topics can send anything there.
  */
 export function readFleetMessage<T>(fleet: FleetKey, schema: FleetSchema, raw: Buffer): { value: T } | { problem: string } {
+  if (fleet.maxAudioBytes !== undefined) {
+    const limit = fleetMessageLimit(schema, fleet.maxAudioBytes);
+    if (raw.length > limit) return { problem: `${raw.length} bytes, over the ${limit} a ${schema} message may have here (it follows mqtt.fleet.maxAudioBytes, ${fleet.maxAudioBytes}); not read` };
+  }
   const read = readPayload<T>(schema, raw);
   if (!fleet.key || 'problem' in read) return read;
   const payload = read.value as Record<string, unknown>;

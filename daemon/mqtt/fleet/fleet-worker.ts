@@ -49,6 +49,8 @@ export interface FleetWorkerOptions {
   handBackDelayMs: number;
   /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
   key?: Buffer | null;
+  /** `mqtt.fleet.maxAudioBytes`: bounds the size of the messages read (see fleetMessageLimit). */
+  maxAudioBytes?: number;
   logger: Logger;
 }
 
@@ -96,7 +98,7 @@ export class FleetWorker {
 
   constructor(private readonly options: FleetWorkerOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
-    this.fleet = { group: options.group, key: options.key ?? null };
+    this.fleet = { group: options.group, key: options.key ?? null, ...(options.maxAudioBytes !== undefined ? { maxAudioBytes: options.maxAudioBytes } : {}) };
   }
 
   async start(): Promise<void> {
