@@ -33,6 +33,8 @@ export interface MqttCommandsConfig {
   keyFile: string | null;
   /** Commands whose timestamp is further than this from our clock are refused. */
   maxSkewSec: number;
+  /** Commands bigger than this are refused unread (see RemoteCommands). */
+  maxBytes: number;
 }
 
 export interface MqttFleetConfig {

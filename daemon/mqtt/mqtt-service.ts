@@ -175,6 +175,7 @@ export class MqttService implements TranscriptSink {
         connection,
         key: commandKey,
         maxSkewSec: config.commands.maxSkewSec,
+        maxBytes: config.commands.maxBytes,
         logger: logger.child('cmd'),
         dispatch: (verb, params) => {
           if (!this.dispatcher) return Promise.reject(Object.assign(new Error('this daemon has no command dispatcher yet'), { code: 'unavailable' }));

@@ -20,6 +20,13 @@ export interface RemoteCommandsOptions {
   connection: MqttConnection;
   key: Buffer;
   maxSkewSec: number;
+  /**
+   * `mqtt.commands.maxBytes`: a command longer than this is refused before it is parsed.
+   * Parsing and checking a message costs several times its size in memory, and anyone on
+   * the broker may publish to the command topic, as big as the broker takes (Mosquitto:
+   * 256 MB; one such message took a daemon to 512 MB before it was refused as malformed).
+   */
+  maxBytes: number;
   dispatch: CommandDispatcher;
   logger: Logger;
 }
@@ -88,6 +95,7 @@ export class RemoteCommands {
   /** Checks and runs one command received on `cmd/<verb>`. */
   private async handle(verb: string, raw: Buffer): Promise<void> {
     const log = this.options.logger;
+    if (raw.length > this.options.maxBytes) return this.refuse('malformed', verb, null, `${raw.length} bytes, over the ${this.options.maxBytes} of mqtt.commands.maxBytes; not read`);
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));

@@ -26,7 +26,7 @@ function keyFile(mode = 0o600, body = KEY): string {
 }
 
 /** A daemon with a real control API holding one piece of state a command can change; on its embedded broker unless given another. */
-async function daemon(t: Test, enabled: boolean, brokerUrl?: string) {
+async function daemon(t: Test, enabled: boolean, brokerUrl?: string, commands: { maxBytes?: number } = {}) {
   const lines: string[] = [];
   const logs = new LogSink({ level: 'info', format: 'text', write: (l) => lines.push(l), syslogPrefix: false });
   const control = new ControlServer({ config: { socket: '/nonexistent/unused.sock', mode: '0660', maxRequestBytes: 1 << 20, requestTimeoutMs: 5000, maxConnections: 64 }, logger: silentLogger });
@@ -39,7 +39,7 @@ async function daemon(t: Test, enabled: boolean, brokerUrl?: string) {
     },
   });
   const service = new MqttService({
-    config: mqttTestConfig({ ...(brokerUrl ? { url: brokerUrl } : { embedded: { port: 0 } }), commands: { enabled, keyFile: keyFile(), maxSkewSec: 30 }, telemetryIntervalSec: 0 }),
+    config: mqttTestConfig({ ...(brokerUrl ? { url: brokerUrl } : { embedded: { port: 0 } }), commands: { enabled, keyFile: keyFile(), maxSkewSec: 30, ...commands }, telemetryIntervalSec: 0 }),
     siteId: 'lab-cmd',
     version: '0.0.0-test',
     logger: logs.logger('mqtt'),
@@ -158,6 +158,20 @@ t.test('unsigned, wrongly signed, replayed, stale and cross-site commands change
   t.match(log, /refused \(replayed\): nonce .* was already used/);
   t.match(log, /payload is not JSON/);
   t.notMatch(log, new RegExp(KEY), 'the key never appears in the log');
+});
+
+t.test('a command over mqtt.commands.maxBytes is refused unread, even one signed and valid', async (t) => {
+  const d = await daemon(t, true, undefined, { maxBytes: 4096 });
+  const send = await sender(t, d.url);
+  const key = Buffer.from(KEY);
+  // Valid JSON with a good signature, only padded: it would be run if it were read.
+  const padded = JSON.stringify(signCommand(key, 'lab-cmd', 'budget.set', { watts: 40 }, { requestId: 'padded-0001' })) + ' '.repeat(8192);
+  await send('budget.set', padded);
+  await waitFor(() => handled(d) === 1, 3000, 'the padded command handled');
+  t.equal(d.budget.watts, 10, 'not run');
+  t.same(d.service.state().commands, { accepted: 0, rejected: { malformed: 1, unauthorized: 0, stale: 0, replayed: 0 } });
+  t.match(d.lines.join('\n'), /remote command refused \(malformed\): \d+ bytes, over the 4096 of mqtt\.commands\.maxBytes; not read/);
+  t.same(await callRemote('budget.set', { watts: 41 }, { ...d.remote, key }), { watts: 41 }, 'the same command within the limit runs');
 });
 
 t.test('a client without the key that republishes every command, broken or replayed, cannot make it look refused', async (t) => {
