@@ -17,6 +17,13 @@ import { throttledWarnings } from '../../log/throttled-warnings.js';
  */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/**
+ * The longest message read. Anyone on the broker may publish on the topic, and reading a
+ * message costs several times its size in memory; a forecast a year long at hourly steps is
+ * about 0.5 MB.
+ */
+export const MAX_MESSAGE_BYTES = 2 * 1024 * 1024;
+
 export type Subscribe = (topic: string, onMessage: (payload: Buffer) => void) => () => void;
 
 export interface MqttSourceOptions {
@@ -50,6 +57,10 @@ export class MqttCarbonSource implements CarbonSource {
   }
 
   onMessage(payload: Buffer): void {
+    if (payload.length > MAX_MESSAGE_BYTES) {
+      this.ignored.warn('carbon intensity message ignored unread', { topic: this.options.topic, reason: `${payload.length} bytes, over the ${MAX_MESSAGE_BYTES} a reading may have` });
+      return;
+    }
     const now = (this.options.clock ?? Date.now)();
     const text = payload.toString('utf8').trim();
     try {

@@ -5,7 +5,7 @@ import { tempDir, repoRoot } from '../../helpers/paths.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { ScheduleCarbonSource } from '../../../daemon/energy/carbon/schedule-source.js';
 import { FileCarbonSource } from '../../../daemon/energy/carbon/file-source.js';
-import { MqttCarbonSource } from '../../../daemon/energy/carbon/mqtt-source.js';
+import { MAX_MESSAGE_BYTES, MqttCarbonSource } from '../../../daemon/energy/carbon/mqtt-source.js';
 import { StaticCarbonSource } from '../../../daemon/energy/carbon/static-source.js';
 import { parseForecastCsv, parseForecastJson } from '../../../daemon/energy/carbon/forecast-parsers.js';
 
@@ -108,6 +108,9 @@ t.test('mqtt topic: numbers and JSON via an injected subscribe; bad payloads fal
   deliver?.(Buffer.from('{"gPerKWh":"high"}'));
   t.equal(src.current(now).status, 'last-good');
   t.match(src.current(now).note, /bad payload on site\/grid\/intensity/);
+  // A good reading padded past the size limit is not even read (anyone on the broker may send one).
+  deliver?.(Buffer.concat([Buffer.from('{"gPerKWh":99}'), Buffer.alloc(MAX_MESSAGE_BYTES, ' ')]));
+  t.not(src.current(now).gPerKWh, 99, 'an oversized message is ignored unread');
   now += 3 * 3600e3;
   t.match(src.current(now).note, /stale/);
   await src.stop();
