@@ -1,6 +1,6 @@
 /**
  * The English normalizer on real text it was not written for: every word of the system
- * dictionary (wamerican) alone, and the fortune files (fortunes-min). Whatever it rewrites
+ * dictionary (wamerican) alone, and the fortune files (Debian's fortunes). Whatever it rewrites
  * must be a spoken number, and everything else must stay as it was.
  */
 import t from 'tap';
