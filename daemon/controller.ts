@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import type { EarshotConfig } from './config/types.js';
 import type { LogSink, Logger } from './log/logger.js';
-import type { Service } from './service.js';
-import type { StatusResult } from './control/methods.js';
+import type { Service, ServiceState } from './service.js';
+import type { ComponentStatus, StatusResult } from './control/methods.js';
 import { mkdirSync } from 'node:fs';
 import { EventBus } from './bus.js';
 import { ControlServer } from './control/server.js';
@@ -283,16 +283,20 @@ export class Controller {
 
   status(): StatusResult {
     const startedAt = this.startedAt ?? new Date();
+    const components = this.services.map((s): ComponentStatus => {
+      const st = s.state?.() ?? { state: this.started.includes(s) ? 'running' : 'stopped' };
+      return { name: s.name, state: st.state, ...(st.detail ? { detail: st.detail } : {}), ...(st.problem ? { problem: st.problem } : {}) };
+    });
+    const problems = components.filter((c) => c.problem !== undefined).map((c) => `${c.name}: ${c.problem}`);
     return {
       site: this.options.config.siteId,
       version: this.options.version,
       pid: process.pid,
       startedAt: startedAt.toISOString(),
       uptimeSec: Math.round((Date.now() - startedAt.getTime()) / 100) / 10,
-      components: this.services.map((s) => {
-        const st = s.state?.() ?? { state: this.started.includes(s) ? 'running' : 'stopped' };
-        return st.detail ? { name: s.name, state: st.state, detail: st.detail } : { name: s.name, state: st.state };
-      }),
+      components,
+      healthy: problems.length === 0,
+      problems,
     };
   }
 
@@ -328,12 +332,15 @@ export class Controller {
     };
   }
 
-  private mqttState(): { state: string; detail?: string } {
+  private mqttState(): ServiceState {
     const { connection, embeddedBroker, publishRefused: refused } = this.mqtt.state();
     const where = [connection?.url, embeddedBroker ? 'embedded broker' : undefined].filter(Boolean).join(', ');
     // Connected is not delivering: say so while the broker refuses transcripts.
-    const refusal = refused ? `; publishing refused: ${refused.reason} on ${refused.topic} (${refused.waiting} transcript(s) waiting since ${refused.since})` : '';
-    return { state: connection?.state ?? 'stopped', detail: where + refusal };
+    const refusal = refused ? `publishing refused: ${refused.reason} on ${refused.topic} (${refused.waiting} transcript(s) waiting since ${refused.since})` : '';
+    const state = connection?.state ?? 'stopped';
+    const away = connection && state !== 'connected' && state !== 'stopped' ? `not connected to the broker (${state}); transcripts wait in the outbox` : undefined;
+    const problem = [away, refusal || undefined].filter(Boolean).join('; ');
+    return { state, detail: refusal ? `${where}; ${refusal}` : where, ...(problem ? { problem } : {}) };
   }
 
   /** A subscription on the daemon's own MQTT client, for the carbon source's `mqtt` kind. */
@@ -357,6 +364,6 @@ export class Controller {
 }
 
 /** Adapts a service object whose own `state()` says more than the status line needs. */
-function serviceOf(name: string, target: { start(): Promise<void>; stop(): Promise<void> }, state: () => { state: string; detail?: string }): Service {
+function serviceOf(name: string, target: { start(): Promise<void>; stop(): Promise<void> }, state: () => ServiceState): Service {
   return { name, start: () => target.start(), stop: () => target.stop(), state };
 }

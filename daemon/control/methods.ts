@@ -7,6 +7,8 @@ export interface ComponentStatus {
   name: string;
   state: string;
   detail?: string;
+  /** What is wrong with it, when something is (ServiceState.problem). */
+  problem?: string;
 }
 
 export interface StatusResult {
@@ -16,6 +18,10 @@ export interface StatusResult {
   startedAt: string;
   uptimeSec: number;
   components: ComponentStatus[];
+  /** No component has a problem. */
+  healthy: boolean;
+  /** Each component's problem, as `<component>: <problem>`. */
+  problems: string[];
 }
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface

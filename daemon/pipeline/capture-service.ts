@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EventBus } from '../bus.js';
 import type { Logger } from '../log/logger.js';
-import type { Service } from '../service.js';
+import type { Service, ServiceState } from '../service.js';
 import type { SourceConfig } from '../audio/sources/config.js';
 import { SourceSet } from '../audio/sources/source-set.js';
 import { buildSources, type VadConfig } from '../vad/build-sources.js';
@@ -74,7 +74,7 @@ export class CaptureService implements Service {
     this.liveVads = [];
   }
 
-  state(): { state: string; detail?: string } {
+  state(): ServiceState {
     const list = this.sourceSet?.status() ?? [];
     if (list.length === 0) return { state: this.sourceSet ? 'idle' : 'stopped', detail: 'no sources configured' };
     const failed = list.filter((s) => s.state === 'failed');
@@ -83,7 +83,8 @@ export class CaptureService implements Service {
       const why = s.error && s.error.length > 160 ? `${s.error.slice(0, 157)}...` : s.error;
       return `${s.id}:failed (${why ?? 'unknown error'}${s.retryInSec !== undefined ? `; next try in ${s.retryInSec} s` : ''})`;
     });
-    return { state: failed.length ? 'degraded' : 'running', detail: shown.join(' ') };
+    if (failed.length === 0) return { state: 'running', detail: shown.join(' ') };
+    return { state: 'degraded', detail: shown.join(' '), problem: `${failed.length === 1 ? 'source' : 'sources'} ${failed.map((s) => s.id).join(', ')} failed` };
   }
 
   /** Per-source state for `earshot status`. */

@@ -3,7 +3,7 @@ import type { Hotword, PluginInstance } from '@earshot/sdk';
 import type { EventBus } from '../bus.js';
 import type { Logger } from '../log/logger.js';
 import { packageRoot } from '../paths.js';
-import type { Service } from '../service.js';
+import type { Service, ServiceState } from '../service.js';
 import { validatePluginConfig } from './config-validation.js';
 import { candidateNames, discoverPlugins, type Candidate } from './discovery.js';
 import { describeError, guardedCall, type CallOutcome } from './guarded-call.js';
@@ -142,12 +142,12 @@ export class PluginHost implements Service {
     await Promise.all(this.setAside);
   }
 
-  state(): { state: string; detail?: string } {
+  state(): ServiceState {
     const running = this.slots.filter((s) => s.state === 'running').length;
     const failed = this.slots.filter((s) => s.state === 'failed' || s.state === 'error').map((s) => s.alias);
     const detail = `${running} running${failed.length ? `, failed: ${failed.join(', ')}` : ''}`;
     const unavailable = this.started ? this.requiredUnavailable() : undefined;
-    if (unavailable !== undefined) return { state: 'degraded', detail: `${detail}; ${unavailable}: transcripts wait` };
+    if (unavailable !== undefined) return { state: 'degraded', detail, problem: `${unavailable}: transcripts wait` };
     return { state: this.started ? 'running' : 'stopped', detail };
   }
 

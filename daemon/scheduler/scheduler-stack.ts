@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { EarshotConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
-import type { Service } from '../service.js';
+import type { Service, ServiceState } from '../service.js';
 import type { EventBus } from '../bus.js';
 import { probeHardware, type HardwareProfile } from '../hardware/probe.js';
 import { readCelsius, pickSchedulerSensor } from '../hardware/thermal.js';
@@ -185,7 +185,7 @@ export class SchedulerStack implements Service {
     if (this.lifecycle.state === 'loaded') await this.lifecycle.unload('daemon stopping');
   }
 
-  state(): { state: string; detail?: string } {
+  state(): ServiceState {
     return this.loop?.state() ?? { state: 'stopped' };
   }
 

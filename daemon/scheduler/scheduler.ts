@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log/logger.js';
-import type { Service } from '../service.js';
+import type { Service, ServiceState } from '../service.js';
 import type { EventBus } from '../bus.js';
 import type { CarbonSource, IntensityReading } from '../energy/carbon/types.js';
 import type { EnergySpanStart, JobEnergyTracker } from '../energy/job-energy-tracker.js';
@@ -222,13 +222,14 @@ export class Scheduler implements Service {
   }
 
   /** For `earshot status`: with the decision's reasons, so that "paused" or a thread cap says why. */
-  state(): { state: string; detail: string } {
+  state(): ServiceState & { detail: string } {
     const d = this.lastDecision;
     const { lifecycle } = this.options;
     const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${lifecycle.threads} threads)` : ''}`;
     const held = this.holding !== undefined ? [`no job starts: ${this.holding}`] : [];
     const detail = d ? [...held, `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
-    return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail };
+    const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined].filter(Boolean).join('; ');
+    return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail, ...(problem ? { problem } : {}) };
   }
 
   /** Why a pending job is not running, as of the last decision (for `jobs list` / `jobs get`). */

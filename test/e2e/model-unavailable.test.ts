@@ -43,12 +43,16 @@ t.test('a model that goes missing after the start: the job waits for it instead 
   t.notMatch(daemon.output(), /job failed/);
   const status = await runCli(['status', '--socket', daemon.socket]);
   t.match(status.stdout, /scheduler .*model cannot be loaded \(.*model directory not found.*\); jobs wait for it/, `earshot status says why nothing runs:\n${status.stdout}`);
+  const check = await runCli(['status', '--check', '--socket', daemon.socket]);
+  t.equal(check.code, 6, 'status --check fails');
+  t.match(check.stdout, /problems:\n  scheduler: the model cannot be loaded/);
 
   renameSync(`${model}.away`, model);
   await waitFor(() => /job done/.test(daemon.output()), 60_000, 'the job to run once the model is back');
   const after = await runCli(['jobs', 'list', '--json', '--socket', daemon.socket]);
   t.same((JSON.parse(after.stdout) as { jobs: Array<{ state: string }> }).jobs.map((j) => j.state), ['done']);
   t.notMatch((await runCli(['status', '--socket', daemon.socket])).stdout, /cannot be loaded/, 'and no longer, once it loaded');
+  t.equal((await runCli(['status', '--check', '--socket', daemon.socket])).code, 0, 'status --check passes again');
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0);
 });

@@ -6,6 +6,7 @@ import { startSpoolDaemon } from '../helpers/spool-daemon.js';
 import { sandbox } from '../daemon-plugins/sandbox.js';
 import type { JobDetail } from '../../daemon/scheduler/control-handlers.js';
 import type { PluginStatus } from '../../daemon/plugins/types.js';
+import type { StatusResult } from '../../daemon/control/methods.js';
 
 /**
  * A redacting filter the site named in plugins.required fails, in a real daemon: not one
@@ -39,9 +40,12 @@ t.test('a required redacting filter fails: the recording waits for it instead of
     t.match(job.waiting, /required plugin earshot-plugin-redact-gate did not run \(set aside after failures: filter call threw: the redaction rules are unreadable/);
     t.ok(existsSync(job.input), `its audio is kept: ${job.input}`);
   }
-  const status = (await cli('status')) as { components: Array<{ name: string; state: string; detail?: string }> };
-  t.match(status.components.find((c) => c.name === 'plugins'), { state: 'degraded', detail: /required plugin earshot-plugin-redact-gate did not run .*transcripts wait/ });
+  const check = await runCli(['status', '--check', '--json', '--socket', daemon.socket]);
+  t.equal(check.code, 6, 'status --check fails while a required plugin does not run');
+  const status = JSON.parse(check.stdout) as StatusResult;
+  t.match(status.components.find((c) => c.name === 'plugins'), { state: 'degraded', problem: /required plugin earshot-plugin-redact-gate did not run .*transcripts wait/ });
   t.match(status.components.find((c) => c.name === 'scheduler'), { state: 'paused', detail: /no job starts: required plugin/ });
+  t.match(status, { healthy: false, problems: [/^plugins: required plugin/, /^scheduler: no job starts: required plugin/] });
   const plugins = (await cli('plugins', 'list')) as PluginStatus[];
   t.match(plugins.find((p) => p.alias === 'redact-gate'), { state: 'failed', required: true });
   // Another scheduler pass or two: still nothing.
@@ -57,6 +61,7 @@ t.test('a required redacting filter fails: the recording waits for it instead of
     t.equal(tr.pluginsSkipped, undefined);
   }
   t.match(daemon.output(), /jobs start again/);
+  t.equal((await runCli(['status', '--check', '--socket', daemon.socket])).code, 0, 'and passes once it runs again');
   await waitFor(() => existsSync(join(spool, 'done', 'call.wav')), 10_000, 'the recording moved to done/');
 
   await stop();

@@ -26,6 +26,9 @@ t.test('a missing spool folder is not made: the source is failed, naming it, and
     return (JSON.parse(res.stdout) as StatusResult).components.find((c) => c.name === 'sources');
   };
   t.match(await sourcesState(), { state: 'degraded', detail: new RegExp(`^inbox:failed \\(spool folder ${spool} does not exist; create it, mount its share or correct the path .*; next try in \\d+ s\\)$`) });
+  const check = await runCli(['status', '--check', '--json', '--socket', daemon.socket]);
+  t.equal(check.code, 6, 'status --check fails while a source is failed');
+  t.match(JSON.parse(check.stdout), { healthy: false, problems: ['sources: source inbox failed'] });
   t.match(daemon.output(), /ERROR earshot:sources source failed to start; the other sources keep running source=inbox kind=spool error="spool folder .*recordings does not exist/);
   // Tries follow 1 s, 2 s, 4 s… apart, so a next try 3 s or more away is shown only once the
   // third try (the second retry) has failed too. Polled: it shows for seconds, and a status
@@ -52,6 +55,7 @@ t.test('a missing spool folder is not made: the source is failed, naming it, and
   await waitFor(() => transcripts.length >= 2, 30_000, 'the recording transcribed');
   t.ok(transcripts.every((tr) => tr.sourceId === 'inbox' && tr.recording === 'meeting.wav'), 'transcripts of the recording');
   t.match(await sourcesState(), { state: 'running', detail: 'inbox:running' });
+  t.match(JSON.parse((await runCli(['status', '--json', '--socket', daemon.socket])).stdout), { healthy: true, problems: [] });
   t.match(daemon.output(), /INFO +earshot:sources source started source=inbox kind=spool attempt=\d+/);
 
   daemon.child.kill('SIGTERM');

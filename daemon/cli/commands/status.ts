@@ -1,13 +1,22 @@
+import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../earshot-command.js';
 import type { StatusResult } from '../../control/methods.js';
 import { daemonFlags, requestDaemon } from '../daemon-flags.js';
 import { failCommand } from '../errors.js';
 
+/** `--check` when the daemon runs with a problem: apart from 1 (failed) and 3 (not running). */
+const UNHEALTHY_EXIT = 6;
+
 export default class Status extends EarshotCommand {
-  static override summary = 'Show whether the daemon is up, its uptime, version, site and components.';
+  static override summary = 'Show whether the daemon is up, its uptime, version, site and components, and what is wrong, if anything is.';
+  static override description =
+    'A problem is something an operator should mend: a source that failed, a model that cannot be loaded, a required plugin that is not running, a broker out of reach or refusing transcripts. With --check (for monitoring) it exits 6 when there is one; it always exits 3 when the daemon is not running.';
   static override enableJsonFlag = true;
-  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json', '<%= config.bin %> status --socket /tmp/earshot/control.sock'];
-  static override flags = { ...daemonFlags };
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json', '<%= config.bin %> status --check', '<%= config.bin %> status --socket /tmp/earshot/control.sock'];
+  static override flags = {
+    ...daemonFlags,
+    check: Flags.boolean({ description: 'exit 6 when any component has a problem (the daemon runs, but something needs mending)' }),
+  };
 
   async run(): Promise<StatusResult> {
     const { flags } = await this.parse(Status);
@@ -19,6 +28,11 @@ export default class Status extends EarshotCommand {
     }
     this.log(`earshotd ${status.version} on site "${status.site}": up ${formatDuration(status.uptimeSec)} (pid ${status.pid})`);
     for (const c of status.components) this.log(`  ${c.name.padEnd(12)} ${c.state}${c.detail ? `  ${c.detail}` : ''}`);
+    // An older daemon does not say; only this one's answer has `problems`.
+    const problems = status.problems ?? [];
+    if (problems.length > 0) this.log(`problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    // An exit code, not this.error: with --json the status is still the output.
+    if (flags.check && problems.length > 0) process.exitCode = UNHEALTHY_EXIT;
     return status;
   }
 }
