@@ -2,7 +2,7 @@ import t from 'tap';
 import { createServer } from 'node:net';
 import mqtt from 'mqtt';
 import { EmbeddedBroker } from '../../daemon/mqtt/broker/embedded-broker.js';
-import { silentLogger } from '../../daemon/log/logger.js';
+import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 
 t.test('port 0 picks a free port; two real clients exchange a message; stop frees the port', async (t) => {
   const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', logger: silentLogger });
@@ -41,4 +41,27 @@ t.test('a taken port fails with the port named and a hint', async (t) => {
   const second = new EmbeddedBroker({ host: '127.0.0.1', port, passwordFile: null, siteId: 'test', logger: silentLogger });
   await t.rejects(second.start(), /127\.0\.0\.1:\d+.*mqtt\.embedded\.port/);
   await first.stop();
+});
+
+t.test('clients that come and go are not logged as refused; a packet over the limit still is', async (t) => {
+  const lines: string[] = [];
+  const sink = new LogSink({ level: 'info', format: 'text', write: (line) => lines.push(line) });
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'test', maxPacketBytes: 1000, logger: sink.logger('broker') });
+  const addr = await broker.start();
+  t.teardown(() => broker.stop());
+  // A monitoring script connecting every minute: a clean DISCONNECT, and a socket just closed.
+  for (const force of [false, false, true]) {
+    const client = await mqtt.connectAsync(addr.url, { protocolVersion: 4, reconnectPeriod: 0 });
+    await client.endAsync(force);
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(lines.filter((l) => l.startsWith('WARN')), [], 'no warning for an ordinary disconnect');
+
+  const big = await mqtt.connectAsync(addr.url, { protocolVersion: 4, reconnectPeriod: 0 });
+  big.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => big.once('close', () => resolve()));
+  big.publish('a/b', Buffer.alloc(5000));
+  await closed;
+  await big.endAsync(true);
+  t.match(lines.filter((l) => l.startsWith('WARN')), [/closed an MQTT connection: a client announced a \d+-byte MQTT packet/]);
 });

@@ -121,6 +121,9 @@ export class EmbeddedBroker {
       // aedes reads through the guard and writes to the socket itself.
       const guard = new PacketSizeGuard(limit);
       guard.once('error', (err) => {
+        // aedes ending a connection (the client disconnected) aborts the guard's reading: that
+        // is no refusal, and saying it was would log a WARN for every client that comes and goes.
+        if (err.name === 'AbortError') return;
         this.refusals.warn(`closed an MQTT connection: ${err.message}`, { remote: socket.remoteAddress });
         socket.destroy();
       });
