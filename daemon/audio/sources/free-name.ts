@@ -1,4 +1,5 @@
-import { readdir } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** The longest file name ext4, XFS, Btrfs and most others take, in bytes. */
 const MAX_NAME_BYTES = 255;
@@ -9,19 +10,42 @@ const MAX_NAME_BYTES = 255;
  * a name counts as taken when either is there, and the name is shortened, if need be, so
  * that both fit in a file name. The stem is what is cut, on a character boundary, so the
  * extension still says what the file is.
+ *
+ * Candidates are looked up one by one, never by listing `dir`: done/ keeps every recording,
+ * and listing 360,000 of them (six months at 2,000 a day) took a second for each recording
+ * moved. Taken suffixes are found by doubling, then halving, so a recorder that always
+ * writes the same name costs a few dozen lookups, not one per copy already there.
  */
 export async function freeName(dir: string, name: string, companion = ''): Promise<string> {
-  const existing = new Set(await readdir(dir));
-  const taken = (candidate: string): boolean => existing.has(candidate) || (companion !== '' && existing.has(candidate + companion));
   const room = MAX_NAME_BYTES - Buffer.byteLength(companion);
   const dot = name.lastIndexOf('.');
   // An "extension" that would leave no room for the stem is part of the name, not its type.
   const hasExtension = dot > 0 && Buffer.byteLength(name.slice(dot)) <= 16;
   const stem = hasExtension ? name.slice(0, dot) : name;
   const ext = hasExtension ? name.slice(dot) : '';
-  for (let i = 0; ; i++) {
-    const candidate = fitted(stem, `${i === 0 ? '' : `-${i}`}${ext}`, room);
-    if (!taken(candidate)) return candidate;
+  const nameAt = (i: number): string => fitted(stem, `${i === 0 ? '' : `-${i}`}${ext}`, room);
+  const taken = async (i: number): Promise<boolean> => (await present(join(dir, nameAt(i)))) || (companion !== '' && (await present(join(dir, nameAt(i) + companion))));
+  if (!(await taken(0))) return nameAt(0);
+  // `low` is taken and `high` free; between them, the first free one after a taken one.
+  let low = 0;
+  let high = 1;
+  while (await taken(high)) [low, high] = [high, high * 2];
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (await taken(mid)) low = mid;
+    else high = mid;
+  }
+  return nameAt(high);
+}
+
+/** Whether anything (a file, a folder, a link, dangling or not) has this path. */
+async function present(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
   }
 }
 
