@@ -85,7 +85,7 @@ export interface MqttHermesConfig {
 export interface MqttConfig {
   /** External broker (`mqtt://`, `mqtts://`); null = start the embedded broker and use it. */
   url: string | null;
-  embedded: { host: string; port: number; passwordFile: string | null; maxConnections: number; maxPacketBytes: number };
+  embedded: { host: string; port: number; passwordFile: string | null; maxConnections: number; maxPacketBytes: number; maxQueuedMessages: number; sessionExpiryHours: number };
   /** Stable client id (clean session off needs one); null = `earshot-<siteId>`. */
   clientId: string | null;
   username: string | null;

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
@@ -8,6 +9,7 @@ import { PasswordFile } from './password-file.js';
 import { outsiderMayPublish } from './publish-acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { RetainedBudget } from './retained-budget.js';
+import { SessionBounds, type SessionStore } from './session-bounds.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
@@ -18,6 +20,10 @@ export interface EmbeddedBrokerOptions {
   maxConnections?: number;
   /** Largest MQTT packet a client may send; a connection announcing a bigger one is closed. None when absent. */
   maxPacketBytes?: number;
+  /** Messages kept for a client with a persistent session while it is away (default 10,000). */
+  maxQueuedMessages?: number;
+  /** A persistent session whose client has been away this long is ended (default 168). */
+  sessionExpiryHours?: number;
   /** Users who may connect (mosquitto_passwd format); null lets anyone who reaches the port in. */
   passwordFile: string | null;
   /** Whose topics (`earshot/<siteId>/…`) only the daemon itself may publish to. */
@@ -46,6 +52,15 @@ const FAILED_LOGIN_DELAY_MS = 500;
  * logins may take half of it, never all.
  */
 const MAX_LOGIN_CHECKS = 2;
+/**
+ * aedes' own in-memory store (what it makes when given none). Loaded by require: for this
+ * CommonJS module, TypeScript (NodeNext) types a default import as the module object, not
+ * the function it is.
+ */
+const memoryStore = createRequire(import.meta.url)('aedes-persistence') as () => SessionStore;
+
+/** Sessions past their expiry are looked for this often at most. */
+const SESSION_SWEEP_MAX_MS = 60_000;
 
 export interface BrokerAddress {
   host: string;
@@ -73,6 +88,7 @@ export class EmbeddedBroker {
   private readonly refusals: ThrottledWarnings;
   /** What clients other than the daemon keep retained here: bounded, or anyone could fill memory. */
   private readonly outsidersRetained = new RetainedBudget();
+  private sessionSweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.refusals = throttledWarnings(options.logger, 'refused MQTT logins and publishes');
@@ -88,7 +104,11 @@ export class EmbeddedBroker {
     const log = this.options.logger;
     // Read before listening: a bad password file stops the start with its line named.
     const users = this.options.passwordFile === null ? null : PasswordFile.load(this.options.passwordFile);
+    // The store aedes would make itself, with what it keeps for clients that are away bounded.
+    const store = memoryStore();
+    const sessions = this.boundSessions(store);
     const aedes = await Aedes.createBroker({
+      persistence: store,
       authenticate: (client, username, password, done) => {
         void this.authenticate(client, users, username, password).then(
           (verdict) =>
@@ -112,6 +132,8 @@ export class EmbeddedBroker {
       },
     });
     if (users) log.info('embedded MQTT broker requires a login', { passwordFile: users.path, users: users.size });
+    aedes.on('client', (client) => sessions.connected(client.id));
+    aedes.on('clientDisconnect', (client) => sessions.disconnected(client.id, client.clean));
     aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, err }));
     aedes.on('connectionError', (_client, err) => log.debug('connection error', { err }));
     const limit = this.options.maxPacketBytes ?? Infinity;
@@ -158,7 +180,29 @@ export class EmbeddedBroker {
     this.server = server;
     this.bound = { host: this.options.host, port: addr.port, url: `mqtt://${formatHost(this.options.host)}:${addr.port}` };
     log.info('embedded MQTT broker listening', { url: this.bound.url });
+    const sweepMs = Math.min(SESSION_SWEEP_MAX_MS, Math.max(100, this.sessionExpiryMs / 4));
+    this.sessionSweep = setInterval(() => void sessions.expire(store).catch((err: unknown) => log.warn('could not end expired MQTT sessions', { err })), sweepMs);
+    this.sessionSweep.unref();
     return this.bound;
+  }
+
+  private get sessionExpiryMs(): number {
+    return (this.options.sessionExpiryHours ?? 168) * 3600_000;
+  }
+
+  /** What the broker keeps for persistent clients while they are away, bounded (session-bounds.ts). */
+  private boundSessions(store: SessionStore): SessionBounds {
+    const log = this.options.logger;
+    const bounds = new SessionBounds({
+      maxQueued: this.options.maxQueuedMessages ?? 10_000,
+      expiryMs: this.sessionExpiryMs,
+      onFull: (clientId, waiting) =>
+        log.warn(`MQTT client ${clientId} is away with ${waiting} messages kept for it (mqtt.embedded.maxQueuedMessages); newer ones are not kept for it until it is back`, { clientId }),
+      onExpired: (clientId, awayMs, dropped) =>
+        log.info(`ended the MQTT session of client ${clientId}, away ${Math.round(awayMs / 3600_000)} h (mqtt.embedded.sessionExpiryHours): its subscriptions and ${dropped} messages kept for it are dropped`, { clientId }),
+    });
+    bounds.wrap(store);
+    return bounds;
   }
 
   private async authenticate(client: Client, users: PasswordFile | null, username: string | undefined, password: Buffer | undefined): Promise<'ok' | 'bad' | 'busy'> {
@@ -205,6 +249,8 @@ export class EmbeddedBroker {
 
   async stop(): Promise<void> {
     const { aedes, server } = this;
+    if (this.sessionSweep) clearInterval(this.sessionSweep);
+    this.sessionSweep = null;
     this.aedes = null;
     this.server = null;
     this.bound = null;
