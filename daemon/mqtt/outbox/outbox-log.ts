@@ -19,6 +19,8 @@ export const DROPS_FILE = 'drops.json';
 export interface ReplayResult {
   /** Entries neither acknowledged nor dropped, in the order they were appended. */
   pending: Map<string, OutboxEntry>;
+  /** Records of a type a later release wrote (see decodeRecords): the log is not this version's to rewrite. */
+  unknown: Array<{ offset: number; type: number }>;
   /** Byte ranges that held no valid record (a torn tail after a crash, or damage). */
   skipped: Array<{ offset: number; length: number }>;
   /** End of the last valid record; the file can be truncated here. */
@@ -33,7 +35,7 @@ function isEntry(d: unknown): d is OutboxEntry {
 
 /** Rebuilds the pending set from the log: puts, minus acks and drops. */
 export function replayLog(buf: Buffer): ReplayResult {
-  const { records, skipped, validEnd } = decodeRecords(buf);
+  const { records, unknown, skipped, validEnd } = decodeRecords(buf);
   const pending = new Map<string, OutboxEntry>();
   for (const r of records) {
     if (r.type === RecordType.Put) {
@@ -43,7 +45,7 @@ export function replayLog(buf: Buffer): ReplayResult {
       if (typeof id === 'string') pending.delete(id);
     }
   }
-  return { pending, skipped, validEnd, records: records.length };
+  return { pending, unknown, skipped, validEnd, records: records.length };
 }
 
 /** Losses since the outbox was created; kept in their own small file so compaction never resets them. */

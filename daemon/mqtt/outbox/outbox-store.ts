@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
 import { encodeRecord, RecordType } from './record-codec.js';
-import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry } from './outbox-log.js';
+import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry, type ReplayResult } from './outbox-log.js';
 import { statsOf, type OutboxStats } from './outbox-stats.js';
 import { writeDurable } from '../../scheduler/durable-file.js';
 import { countRejected, keepRejected, type RejectedMessage, type RejectReason } from './rejected-messages.js';
+import { ConfigFileError } from '../../config/errors.js';
 
 export interface OutboxStoreOptions {
   /** Directory of the outbox (`<dataDir>/outbox`); created if missing. */
@@ -76,6 +77,7 @@ export class OutboxStore {
     try {
       await this.openLog();
     } catch (err) {
+      if (err instanceof ConfigFileError) throw err;
       throw new Error(`cannot open the MQTT outbox in ${this.options.dir}: ${(err as Error).message}; the daemon's user must be able to write dataDir (systemd StateDirectory)`);
     }
   }
@@ -94,6 +96,7 @@ export class OutboxStore {
     this.rejectedCount = countRejected(dir);
     const buf = existsSync(this.logPath) ? await readFile(this.logPath) : Buffer.alloc(0);
     const replay = replayLog(buf);
+    if (replay.unknown.length > 0) throw newerLogError(this.logPath, replay.unknown);
     for (const e of replay.pending.values()) this.track(e);
     this.damagedBytes = replay.skipped.reduce((n, s) => n + s.length, 0);
     for (const s of replay.skipped) {
@@ -341,4 +344,18 @@ export class OutboxStore {
     this.fileBytes = size;
     this.damagedBytes = 0;
   }
+}
+
+/**
+ * A log holding records a later release wrote (after a rollback): this version would take
+ * them for damage and compact them away, with whatever transcripts they hold. Refused before
+ * anything is written, so the release that wrote them can deliver them; exit 78, as for a bad
+ * config, since a restart cannot mend it.
+ */
+function newerLogError(file: string, unknown: ReplayResult['unknown']): ConfigFileError {
+  const types = [...new Set(unknown.map((u) => u.type))].join(', ');
+  return new ConfigFileError(
+    `${file} holds ${unknown.length} record(s) of a type this earshotd does not know (type ${types}, first at byte ${unknown[0]!.offset}): a newer release wrote them. ` +
+      'Start that release again so that it delivers them; the file is left as it is. To start this release without them, move the file aside first (what it holds is then not delivered)',
+  );
 }

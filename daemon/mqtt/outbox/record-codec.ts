@@ -8,6 +8,8 @@ import { crc32 } from 'node:zlib';
  *
  * A reader that meets a short or CRC-failing record skips forward to the next magic that
  * starts a valid record, and reports the bytes it skipped (a torn tail is the usual case).
+ * A whole record of a type it does not know is not damage but a later release's: it is
+ * reported apart (`unknown`), so that it is never skipped and compacted away.
  */
 export const RECORD_MAGIC = Buffer.from([0xe5, 0x0b]);
 const HEADER = 10;
@@ -33,6 +35,8 @@ export interface DecodedRecord {
 
 export interface DecodeResult {
   records: DecodedRecord[];
+  /** Whole records (framing and CRC good) of a type this version does not know, in order. */
+  unknown: Array<{ offset: number; type: number }>;
   /** Byte ranges that did not hold a valid record, in order. */
   skipped: Array<{ offset: number; length: number }>;
   /** End of the last valid record: everything after it is a torn tail. */
@@ -51,16 +55,18 @@ export function encodeRecord(type: RecordType, data: unknown): Buffer {
   return Buffer.concat([header, body]);
 }
 
-/** The record starting at `offset`, or null if there is none (torn, corrupt, or not a record). */
-function readAt(buf: Buffer, offset: number): { record: DecodedRecord; end: number } | null {
+/**
+ * The record starting at `offset`, of any type, or null if there is none (torn, corrupt, or
+ * not a record).
+ */
+function readAt(buf: Buffer, offset: number): { record: Omit<DecodedRecord, 'type'> & { type: number }; end: number } | null {
   if (offset + HEADER > buf.length) return null;
   if (buf[offset] !== RECORD_MAGIC[0] || buf[offset + 1] !== RECORD_MAGIC[1]) return null;
   const length = buf.readUInt32LE(offset + 2);
   if (length < 1 || length > MAX_BODY || offset + HEADER + length > buf.length) return null;
   const body = buf.subarray(offset + HEADER, offset + HEADER + length);
   if (crc32(body) !== buf.readUInt32LE(offset + 6)) return null;
-  const type = body[0] as RecordType;
-  if (type !== RecordType.Put && type !== RecordType.Ack && type !== RecordType.Drop) return null;
+  const type = body[0]!;
   let data: unknown;
   try {
     data = JSON.parse(body.subarray(1).toString('utf8'));
@@ -72,13 +78,16 @@ function readAt(buf: Buffer, offset: number): { record: DecodedRecord; end: numb
 
 export function decodeRecords(buf: Buffer): DecodeResult {
   const records: DecodedRecord[] = [];
+  const unknown: DecodeResult['unknown'] = [];
   const skipped: Array<{ offset: number; length: number }> = [];
   let offset = 0;
   let validEnd = 0;
   while (offset < buf.length) {
     const hit = readAt(buf, offset);
     if (hit) {
-      records.push(hit.record);
+      const { type } = hit.record;
+      if (isKnownType(type)) records.push({ ...hit.record, type });
+      else unknown.push({ offset, type });
       offset = hit.end;
       validEnd = hit.end;
       continue;
@@ -90,5 +99,9 @@ export function decodeRecords(buf: Buffer): DecodeResult {
     skipped.push({ offset, length: end - offset });
     offset = end;
   }
-  return { records, skipped, validEnd };
+  return { records, unknown, skipped, validEnd };
+}
+
+function isKnownType(type: number): type is RecordType {
+  return (Object.values(RecordType) as number[]).includes(type);
 }
