@@ -60,6 +60,15 @@ export interface JobRecord extends Required<Pick<JobSpec, 'id' | 'input' | 'prio
   retries?: number;
 }
 
+/**
+ * Every field a job record may have. A pending record with another one was written by a
+ * later release, whose new field may change how the job runs or the ids its transcripts get
+ * (as `retries` and `idScope` did): run without it here, after a rollback, the job could
+ * publish new words under ids already used. Typed so that a field added to JobRecord must be
+ * added here too.
+ */
+const JOB_FIELDS: Record<keyof JobRecord, true> = { id: true, input: true, priority: true, deadline: true, submittedAt: true, attempts: true, audioSeconds: true, sourceId: true, recording: true, within: true, idScope: true, retries: true };
+
 export type JobState = 'pending' | 'running' | 'done' | 'failed';
 
 export interface DoneRecord<R = unknown> {
@@ -114,6 +123,8 @@ export class JobQueue implements Service {
   private readonly doneIds = new Map<string, number | undefined>();
   private readonly failedIds = new Map<string, number | undefined>();
   private readonly runningIds = new Set<string>();
+  /** Pending records a newer release wrote (JOB_FIELDS), left on disk: never written over. */
+  private readonly newerIds = new Set<string>();
   /** Submits in progress by id, so two concurrent submits of one id make one job. */
   private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
   private readonly progressFiles: ProgressFiles;
@@ -148,6 +159,12 @@ export class JobQueue implements Service {
         this.options.logger.error('unreadable job file set aside', { file: f, err });
       }
       if (!job) continue;
+      const unknown = Object.keys(job).filter((k) => !Object.hasOwn(JOB_FIELDS, k));
+      if (unknown.length > 0) {
+        this.options.logger.error(`job written by a newer release left in the queue, not run: it has ${unknown.join(', ')}, which this earshotd does not know; start that release again to run it`, { file: join(this.path('pending'), f) });
+        this.newerIds.add(id);
+        continue;
+      }
       if (job.attempts >= this.options.maxAttempts) {
         await this.failRecord(job, `the daemon stopped while running this job ${job.attempts} times without it getting further; not retried (check the input file)`);
         continue;
@@ -227,6 +244,7 @@ export class JobQueue implements Service {
   private async submitOnce(id: string, spec: JobSpec): Promise<{ job: JobRecord; state: JobState; created: boolean }> {
     const known = await this.get(id);
     if (known) return { ...known, created: false };
+    if (this.newerIds.has(id)) throw new Error(`job ${id} was written by a newer release and is left as it is (${this.path('pending', id)}); start that release again to run it`);
     const now = (this.options.clock ?? Date.now)();
     if (!['live', 'interactive', 'batch'].includes(spec.priority)) throw new Error(`invalid priority ${JSON.stringify(spec.priority)}: use live, interactive or batch`);
     const deadlineMs = spec.deadline === undefined ? now + this.options.defaultDeadlineHours * 3600e3 : Date.parse(spec.deadline);

@@ -247,3 +247,19 @@ t.test('jobs list shows how far a running or interrupted job has got, read from 
   await q.complete('long', {});
   t.same(await listed(), { long: undefined, short: undefined }, 'done: no progress any more');
 });
+
+t.test('a pending job with a field of a newer release is left on disk as it is, not run, nor written over', async (t) => {
+  const dir = tempDir();
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'debug', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('jobs');
+  mkdirSync(join(dir, 'pending'), { recursive: true });
+  // As a later release might write it: a field that changes how the job runs or its ids.
+  const newer = JSON.stringify({ id: 'later', input: '/a.wav', priority: 'batch', deadline: '2026-11-26T08:00:00.000Z', submittedAt: '2026-11-25T08:00:00.000Z', attempts: 0, idEpoch: 2 });
+  writeFileSync(join(dir, 'pending', 'later.json'), newer);
+  const q = new JobQueue({ dir, logger, defaultDeadlineHours: 24, maxAttempts: 3 });
+  await q.start();
+  t.same(q.pending().map((j) => j.id), [], 'not queued');
+  t.match(lines.join('\n'), /job written by a newer release left in the queue, not run: it has idEpoch, which this earshotd does not know; start that release again to run it.*later\.json/);
+  await t.rejects(q.submit({ id: 'later', input: '/a.wav', priority: 'batch' }), /job later was written by a newer release and is left as it is/);
+  t.equal(readFileSync(join(dir, 'pending', 'later.json'), 'utf8'), newer, 'the record is as the newer release wrote it');
+});
