@@ -114,7 +114,7 @@ export const SCHEDULER_METHOD_PARAMS: Record<string, Record<string, unknown> | u
       within: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1 } },
     },
   },
-  'jobs.list': { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] } } },
+  'jobs.list': { type: 'object', additionalProperties: false, properties: { state: { enum: ['pending', 'running', 'done', 'failed', 'all'] }, limit: { type: 'integer', minimum: 1 } } },
   'jobs.get': { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', items: { type: 'string' }, maxItems: 100000 } } },
   'jobs.show': { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' } } },
   'jobs.retry': { type: 'object', required: ['ids'], additionalProperties: false, properties: { ids: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string' } } } },
@@ -148,7 +148,10 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
       handler: (p) => submitJobs(deps, p as SubmitParams, now()),
     },
     'jobs.list': {
-      handler: async (p) => listJobs(deps.queue, ((p ?? {}) as { state?: string }).state ?? 'all', lateness(deps, now)),
+      handler: async (p) => {
+        const { state, limit } = (p ?? {}) as { state?: string; limit?: number };
+        return listJobs(deps.queue, state ?? 'all', lateness(deps, now), limit);
+      },
     },
     'jobs.get': {
       handler: async (p) => {
@@ -227,7 +230,8 @@ function summary(j: JobRecord, s: JobState): JobSummary {
   return { id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts };
 }
 
-export async function listJobs(queue: JobQueue, state: string, lateness?: Lateness): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
+/** `limit`: at most that many done and that many failed jobs, the most recently finished (pending and running are always all listed). */
+export async function listJobs(queue: JobQueue, state: string, lateness?: Lateness, limit?: number): Promise<{ jobs: JobSummary[]; counts: ReturnType<JobQueue['counts']> }> {
   const jobs: JobSummary[] = [];
   const withProgress = async (j: JobRecord, s: JobState): Promise<JobSummary> => {
     const progress = await queue.progressSummary(j.id);
@@ -236,8 +240,8 @@ export async function listJobs(queue: JobQueue, state: string, lateness?: Latene
   };
   if (state === 'all' || state === 'running') for (const j of queue.running()) jobs.push(await withProgress(j, 'running'));
   if (state === 'all' || state === 'pending') for (const j of queue.pending()) jobs.push(await withProgress(j, 'pending'));
-  if (state === 'all' || state === 'done') jobs.push(...(await queue.doneRecords()).map((d) => ({ ...summary(d.job, 'done'), finishedAt: d.finishedAt })));
-  if (state === 'all' || state === 'failed') jobs.push(...(await queue.failedRecords()).map((d) => ({ ...summary(d.job, 'failed'), finishedAt: d.finishedAt, error: d.error })));
+  if (state === 'all' || state === 'done') jobs.push(...(await queue.doneRecords(limit)).map((d) => ({ ...summary(d.job, 'done'), finishedAt: d.finishedAt })));
+  if (state === 'all' || state === 'failed') jobs.push(...(await queue.failedRecords(limit)).map((d) => ({ ...summary(d.job, 'failed'), finishedAt: d.finishedAt, error: d.error })));
   return { jobs, counts: queue.counts() };
 }
 

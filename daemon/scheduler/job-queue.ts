@@ -405,22 +405,44 @@ export class JobQueue implements Service {
     this.runningIds.delete(id);
   }
 
-  async doneRecords<R = unknown>(): Promise<Array<DoneRecord<R>>> {
+  /** Done records, oldest first; `newest`: only that many of the most recently finished. */
+  async doneRecords<R = unknown>(newest?: number): Promise<Array<DoneRecord<R>>> {
     const out: Array<DoneRecord<R>> = [];
-    for (const id of [...this.doneIds.keys()].sort()) {
+    for (const id of await this.finishedIds('done', this.doneIds, newest)) {
       const d = await readJson<DoneRecord<R>>(this.path('done', id));
       if (d) out.push(d);
     }
     return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   }
 
-  async failedRecords(): Promise<FailedRecord[]> {
+  /** Failed records, oldest first; `newest`: only that many of the most recently failed. */
+  async failedRecords(newest?: number): Promise<FailedRecord[]> {
     const out: FailedRecord[] = [];
-    for (const id of [...this.failedIds.keys()].sort()) {
+    for (const id of await this.finishedIds('failed', this.failedIds, newest)) {
       const f = await readJson<FailedRecord>(this.path('failed', id));
       if (f) out.push(f);
     }
-    return out;
+    return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  }
+
+  /**
+   * The ids of `kind`, all of them sorted, or the `newest` most recently finished: picked by
+   * the time kept for each (the file's mtime for records from before this start), so a
+   * listing after months reads that many records, not every one kept.
+   */
+  private async finishedIds(kind: 'done' | 'failed', ids: Map<string, number | undefined>, newest: number | undefined): Promise<string[]> {
+    if (newest === undefined || newest >= ids.size) return [...ids.keys()].sort();
+    const timed: Array<[string, number]> = [];
+    for (const [id, known] of ids) {
+      const at = known ?? (await stat(this.path(kind, id)).then((s) => s.mtimeMs, () => 0));
+      if (known === undefined && at > 0) ids.set(id, at);
+      timed.push([id, at]);
+    }
+    return timed
+      .sort((a, b) => b[1] - a[1] || b[0].localeCompare(a[0]))
+      .slice(0, newest)
+      .reverse()
+      .map(([id]) => id);
   }
 
   private async failRecord(job: JobRecord, error: string): Promise<void> {

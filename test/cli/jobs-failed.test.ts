@@ -78,6 +78,10 @@ t.test('jobs retry puts a failed job back once its cause is mended; a job not fa
   const [id, goneId] = (JSON.parse(submit.stdout) as SubmitResult).submitted.map((s) => s.id) as [string, string];
   t.equal((await finishedJob(id, daemon.socket)).state, 'failed');
   t.equal((await finishedJob(goneId, daemon.socket)).state, 'failed');
+  const limited = await runCli(['jobs', 'list', '--state', 'failed', '--limit', '1', '--socket', daemon.socket]);
+  t.equal(limited.stdout.split('\n').filter((l) => / failed +batch /.test(l)).length, 1, `one failed job listed:\n${limited.stdout}`);
+  t.match(limited.stdout, /\(the 1 most recently finished of the 2 failed shown; --limit 0 lists all\)/);
+  t.notMatch((await runCli(['jobs', 'list', '--state', 'failed', '--socket', daemon.socket])).stdout, /most recently finished/, 'within the default limit nothing is left out');
   const again = await runCli(['jobs', 'submit', recording, '--json', '--socket', daemon.socket]);
   t.match(JSON.parse(again.stdout), { submitted: [{ id, state: 'failed', created: false }] }, 'submitting it again only finds it failed');
 

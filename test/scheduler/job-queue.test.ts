@@ -263,3 +263,33 @@ t.test('a pending job with a field of a newer release is left on disk as it is, 
   await t.rejects(q.submit({ id: 'later', input: '/a.wav', priority: 'batch' }), /job later was written by a newer release and is left as it is/);
   t.equal(readFileSync(join(dir, 'pending', 'later.json'), 'utf8'), newer, 'the record is as the newer release wrote it');
 });
+
+t.test('listing with a limit reads the most recently finished records only, before and after a restart', async (t) => {
+  const dir = tempDir();
+  let now = Date.parse('2026-11-25T08:00:00Z');
+  const q = await open(dir, () => now);
+  // Ids in the opposite order to their finishing, so an order by id would pick the wrong ones.
+  for (const id of ['e', 'd', 'c', 'b', 'a']) {
+    await q.submit({ id, input: `/${id}.wav`, priority: 'batch' });
+    await q.markStarted(id);
+    now += 60_000;
+    await q.complete(id, { text: id });
+  }
+  for (const id of ['z', 'y']) {
+    await q.submit({ id, input: `/${id}.wav`, priority: 'batch' });
+    await q.markStarted(id);
+    now += 60_000;
+    await q.fail(id, `${id} is broken`);
+  }
+  t.same((await q.doneRecords(2)).map((d) => d.job.id), ['b', 'a'], 'the two finished last, oldest first');
+  t.same((await q.failedRecords(1)).map((d) => d.job.id), ['y']);
+  const listed = await listJobs(q, 'all', undefined, 2);
+  t.same(listed.jobs.map((j) => `${j.state} ${j.id}`), ['done b', 'done a', 'failed z', 'failed y']);
+  t.match(listed.counts, { done: 5, failed: 2 }, 'the counts still count every record');
+  t.same((await listJobs(q, 'done')).jobs.map((j) => j.id), ['e', 'd', 'c', 'b', 'a'], 'no limit: all of them');
+
+  // After a restart the finish times come from the records' files.
+  for (const [i, id] of ['e', 'd', 'c', 'b', 'a'].entries()) utimesSync(join(dir, 'done', `${id}.json`), 1_000_000 + i, 1_000_000 + i);
+  const reopened = await open(dir, () => now);
+  t.same((await reopened.doneRecords(3)).map((d) => d.job.id), ['c', 'b', 'a']);
+});

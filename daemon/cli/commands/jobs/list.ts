@@ -13,17 +13,18 @@ interface ListResult {
 export default class JobsList extends EarshotCommand {
   static override summary = 'List jobs in the queue: running, pending (with deadlines; one past its deadline says what holds it), done and failed (with the error).';
   static override enableJsonFlag = true;
-  static override examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --state pending --json'];
+  static override examples = ['<%= config.bin %> jobs list', '<%= config.bin %> jobs list --state pending --json', '<%= config.bin %> jobs list --state failed --limit 0'];
   static override flags = {
     ...daemonFlags,
     state: Flags.string({ description: 'only jobs in this state', options: ['pending', 'running', 'done', 'failed', 'all'], default: 'all' }),
+    limit: Flags.integer({ description: 'at most this many done and this many failed jobs, the most recently finished (0: all that are kept); pending and running jobs are always all listed', min: 0, default: 100 }),
   };
 
   async run(): Promise<ListResult> {
     const { flags } = await this.parse(JobsList);
     let r: ListResult;
     try {
-      r = (await requestDaemon('jobs.list', { state: flags.state }, flags, 30_000)) as ListResult;
+      r = (await requestDaemon('jobs.list', { state: flags.state, ...(flags.limit > 0 ? { limit: flags.limit } : {}) }, flags, 30_000)) as ListResult;
     } catch (err) {
       failCommand(this, err);
     }
@@ -36,6 +37,9 @@ export default class JobsList extends EarshotCommand {
       if (j.overdue) this.log(`    overdue: ${describeOverdue(j.overdue)}`);
     }
     this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed`);
+    const shown = (state: string) => r.jobs.filter((j) => j.state === state).length;
+    const left = (['done', 'failed'] as const).filter((s) => (flags.state === 'all' || flags.state === s) && r.counts[s] > shown(s));
+    if (left.length > 0) this.log(`(the ${flags.limit} most recently finished of the ${left.map((s) => `${r.counts[s]} ${s}`).join(' and ')} shown; --limit 0 lists all)`);
     return r;
   }
 }
