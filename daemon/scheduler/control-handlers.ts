@@ -19,6 +19,12 @@ import { ControlError } from '../control/protocol.js';
  * registers (`control.registerUntyped(name, spec)`): jobs.submit/list/get/show, budget.show/set,
  * carbon.status, scheduler.status, model.load/unload.
  */
+/** How long `budget.set` waits for the scheduler's pass with the new budget before it answers. */
+const BUDGET_PASS_WAIT_MS = 2000;
+
+/** What `budget.set` answers: the budget now in force and, once the scheduler decided with it, what it does. */
+export type BudgetSetResult = Budget & { effect?: { pauseBatch: boolean; threads: number; concurrency: number; reasons: string[] } };
+
 export interface SchedulerHandlerDeps {
   queue: JobQueue;
   scheduler: Scheduler;
@@ -180,10 +186,13 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
     },
     'budget.show': { handler: () => deps.budget.current() },
     'budget.set': {
-      handler: async (p) => {
+      handler: async (p): Promise<BudgetSetResult> => {
         const b = await deps.budget.set(p as BudgetChange);
-        deps.scheduler.poke();
-        return b;
+        // A pass with the new budget, so the answer says what it does now (one under the idle
+        // draw pauses batch work). Not waited for long: a model reload it starts goes on.
+        await Promise.race([deps.scheduler.tick(), new Promise((r) => setTimeout(r, BUDGET_PASS_WAIT_MS).unref())]);
+        const d = deps.scheduler.decision;
+        return d ? { ...b, effect: { pauseBatch: d.pauseBatch, threads: d.threads, concurrency: d.concurrency, reasons: d.reasons } } : b;
       },
     },
     'carbon.status': { handler: (): CarbonStatus => carbonStatus(deps.carbon, now()) },

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { runCli, startDaemon } from '../helpers/daemon-process.js';
+import { budgetedDaemon } from './helpers/budgeted-daemon.js';
 
 t.test('budget show and set work on the running daemon, not on this shell\'s config', async (t) => {
   // The daemon's limits differ from the schema defaults (soft 75, hard 90) a bare CLI would read.
@@ -28,6 +29,19 @@ t.test('budget show and set work on the running daemon, not on this shell\'s con
   t.match(saved.stdout, /power budget {2}15 W/);
   t.match(saved.stdout, /thermal {7}soft 50 °C, hard 55 °C/);
   t.match(saved.stdout, /the daemon is not running: this is the saved budget it will use when it starts/);
+});
+
+t.test('budget set says when the new budget pauses batch work, as the daemon decided with it', async (t) => {
+  const daemon = await budgetedDaemon(t, 100);
+  const low = await runCli(['budget', 'set', '--watts', '30', '--socket', daemon.socket]);
+  t.equal(low.code, 0, low.stderr);
+  // oclif folds the warning to the terminal width.
+  t.match(low.stderr.replace(/\s*›\s*/g, ' '), /batch work is paused with this budget: power budget 30 W is below idle \+ one thread \(47\.0 W\)/);
+  const lower = await runCli(['budget', 'set', '--watts', '20', '--socket', daemon.socket, '--json']);
+  t.match(JSON.parse(lower.stdout), { powerBudgetWatts: 20, applied: 'live', effect: { pauseBatch: true, reasons: [/power budget 20 W is below idle/] } }, 'with --json, in the answer');
+  const enough = await runCli(['budget', 'set', '--watts', '100', '--socket', daemon.socket]);
+  t.equal(enough.code, 0, enough.stderr);
+  t.notMatch(enough.stderr, /paused/, 'a budget that leaves room says nothing of the kind');
 });
 
 t.test('budget show --site fails as status --site does, never showing this box\'s budget instead', async (t) => {

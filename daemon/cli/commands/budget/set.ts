@@ -4,6 +4,7 @@ import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { budgetInForce, describeBudget, isNotRunning, openBudget } from '../../budget-in-force.js';
 import { validateBudget, type Budget, type BudgetChange } from '../../../scheduler/budget-store.js';
+import type { BudgetSetResult } from '../../../scheduler/control-handlers.js';
 
 export default class BudgetSet extends EarshotCommand {
   static override summary = 'Set the power budget and thermal limits; persisted, and applied at once by a running daemon.';
@@ -17,7 +18,7 @@ export default class BudgetSet extends EarshotCommand {
     hysteresis: Flags.string({ description: 'resume this many °C below the soft limit' }),
   };
 
-  async run(): Promise<Budget & { applied: 'live' | 'at next start' }> {
+  async run(): Promise<BudgetSetResult & { applied: 'live' | 'at next start' }> {
     const { flags } = await this.parse(BudgetSet);
     const change: BudgetChange = {};
     const number = (flag: string, v: string): number => {
@@ -31,14 +32,14 @@ export default class BudgetSet extends EarshotCommand {
     if (flags.hysteresis !== undefined) change.hysteresisC = number('hysteresis', flags.hysteresis);
     if (Object.keys(change).length === 0) this.error('nothing to set', { exit: 2, suggestions: ['give --watts, --temp-soft, --temp-hard or --hysteresis'] });
 
-    let budget: Budget;
+    let budget: BudgetSetResult;
     let applied: 'live' | 'at next start' = 'live';
     try {
       // Checked against the budget the daemon holds (not this shell's config), before asking it,
       // so a bad value gets the same message whether or not the daemon runs.
       validateBudget({ ...(await budgetInForce(flags)).budget, ...change });
       try {
-        budget = (await requestDaemon('budget.set', change, flags, 10_000)) as Budget;
+        budget = (await requestDaemon('budget.set', change, flags, 10_000)) as BudgetSetResult;
       } catch (err) {
         if (!isNotRunning(err)) throw err;
         budget = await (await openBudget(flags.config)).set(change);
@@ -49,6 +50,10 @@ export default class BudgetSet extends EarshotCommand {
     }
     for (const l of describeBudget(budget)) this.log(l);
     this.log(applied === 'live' ? 'applied to the running daemon' : 'saved; the daemon is not running and will use it when it starts');
+    // What the scheduler does with it now, as the daemon decided: a budget under the idle draw stops all batch work.
+    const effect = budget.effect;
+    if (effect?.pauseBatch) this.warn(`batch work is paused with this budget: ${effect.reasons.join('; ')}`);
+    else if (effect && effect.reasons.length > 0) this.log(`now: ${effect.reasons.join('; ')}`);
     return { ...budget, applied };
   }
 }
