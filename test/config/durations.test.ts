@@ -16,7 +16,7 @@ const UNIT = /(Ms|Sec|Minutes|Hours|Days)$/;
 const UNITLESS_DURATION = /(Seconds|Secs|Mins|Timeout|Interval|Delay|Period|Ttl)$/;
 
 /** Durations only ever compared with a clock (ages, deadlines), never handed to a timer. */
-const COMPARED_NOT_TIMED = new Set(['mqtt.outbox.maxAgeHours', 'scheduler.batch.defaultDeadlineHours', 'scheduler.retention.doneDays', 'scheduler.retention.failedDays']);
+const COMPARED_NOT_TIMED = new Set(['mqtt.outbox.maxAgeHours', 'mqtt.embedded.sessionExpiryHours', 'scheduler.batch.defaultDeadlineHours', 'scheduler.retention.doneDays', 'scheduler.retention.failedDays']);
 
 interface Field {
   path: string;
