@@ -48,7 +48,7 @@ t.test('failing, set aside, enabled again: held while it cannot run, published o
 
   await host.process({ text: 'again', language: 'en' });
   t.match(host.requiredUnavailable(), /required plugin earshot-plugin-redact-gate did not run \(set aside after failures: filter call threw: the redaction rules are unreadable; `earshot plugins enable` starts it again\)/);
-  t.match(host.state(), { state: 'degraded', detail: /transcripts wait/ });
+  t.match(host.state(), { state: 'degraded', problem: /transcripts wait/ });
   const aside = await host.process({ text: 'my pin is one', language: 'en' });
   t.match(aside.requiredMissing, [{ plugin: REDACT, reason: /set aside after failures/ }], 'set aside, it is not even called');
 
