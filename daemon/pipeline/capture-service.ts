@@ -79,7 +79,7 @@ export class CaptureService implements Service {
     if (list.length === 0) return { state: this.sourceSet ? 'idle' : 'stopped', detail: 'no sources configured' };
     const failed = list.filter((s) => s.state === 'failed');
     const shown = list.map((s) => {
-      if (s.state !== 'failed') return `${s.id}:${s.state}`;
+      if (s.state !== 'failed') return `${s.id}:${s.state}${s.detail ? ` (${s.detail})` : ''}`;
       const why = s.error && s.error.length > 160 ? `${s.error.slice(0, 157)}...` : s.error;
       return `${s.id}:failed (${why ?? 'unknown error'}${s.retryInSec !== undefined ? `; next try in ${s.retryInSec} s` : ''})`;
     });

@@ -44,6 +44,8 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
             dir: config.dir,
             settleMs: config.settleMs,
             pollMs: config.pollMs,
+            keepDoneDays: config.keepDoneDays,
+            keepFailedDays: config.keepFailedDays,
             logger,
             handler: async (file: SpoolFile) => {
               const d = await detector();

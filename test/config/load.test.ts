@@ -131,7 +131,15 @@ t.test("a live source's maxQueuedSegments comes from the schema when not set, an
   const config = validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format }, { id: 'cam', type: 'command', command: ['arecord'], format, maxQueuedSegments: 500 }] }, 'live.json');
   t.match(config.sources, [{ id: 'mic', maxQueuedSegments: 32 }, { id: 'cam', maxQueuedSegments: 500 }]);
   t.same(issuesOf(() => validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format, maxQueuedSegments: 0 }] }, 'zero.json')), ['sources[0].maxQueuedSegments: must be >= 1 (hint: backlog limit, default 32)']);
-  t.same(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', maxQueuedSegments: 4 }] }, 'spool.json')), ['sources[0].maxQueuedSegments: unknown key (hint: remove it; known keys here: id, type, dir, settleMs, pollMs, raw, channel)']);
+  t.same(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', maxQueuedSegments: 4 }] }, 'spool.json')), ['sources[0].maxQueuedSegments: unknown key (hint: remove it; known keys here: id, type, dir, settleMs, pollMs, keepDoneDays, keepFailedDays, raw, channel)']);
+});
+
+t.test('a spool source keeps done/ and failed/ for ever unless keepDoneDays / keepFailedDays say how many days; at least 1, spool sources only', async (t) => {
+  const config = validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot' }, { id: 'desk', type: 'spool', dir: '/srv/desk', keepDoneDays: 30, keepFailedDays: 90 }] }, 'spool.json');
+  t.match(config.sources, [{ id: 'inbox', keepDoneDays: null, keepFailedDays: null }, { id: 'desk', keepDoneDays: 30, keepFailedDays: 90 }]);
+  t.match(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', keepDoneDays: 0, keepFailedDays: 1.5 }] }, 'bad.json')), [/^sources\[0\]\.keepDoneDays: must be >= 1/, /^sources\[0\]\.keepFailedDays: must be (integer|null)/]);
+  const format = { encoding: 's16le', sampleRate: 16000, channels: 1 };
+  t.match(issuesOf(() => validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format, keepDoneDays: 30 }] }, 'live.json')), [/^sources\[0\]\.keepDoneDays: unknown key/]);
 });
 
 t.test('on macOS the paths systemd makes on Linux are replaced by ones that can be made there, unless named', async (t) => {

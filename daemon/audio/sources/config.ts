@@ -14,6 +14,9 @@ export interface SpoolSourceConfig {
   /** For WAV files this is read from the header; for headerless files it declares the format. */
   raw?: PcmFormat | null;
   channel?: ChannelSelect;
+  /** Days a recording stays in done/ (failed/) before it is deleted; null: for ever. */
+  keepDoneDays?: number | null;
+  keepFailedDays?: number | null;
 }
 
 export interface CommandSourceConfig {

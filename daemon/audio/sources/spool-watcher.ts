@@ -11,6 +11,7 @@ import { freeName } from './free-name.js';
 import { noHardLinks } from '../../hard-links.js';
 import { RateLimit } from '../../log/rate-limit.js';
 import { ConfigFileError } from '../../config/errors.js';
+import { SpoolRetention } from './spool-retention.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -37,6 +38,9 @@ export interface SpoolWatcherOptions {
   handler: SpoolHandler;
   /** First and longest wait before a recording that met a shortage of the box is tried again. */
   retryMs?: { min: number; max: number };
+  /** Days a recording stays in done/ or failed/ before it is deleted; null or absent: for ever. */
+  keepDoneDays?: number | null;
+  keepFailedDays?: number | null;
 }
 
 /** The file beside a recording in failed/ that says why it is there. */
@@ -84,12 +88,24 @@ export class SpoolWatcher implements AudioSource {
   /** The folder cannot be listed (a share unmounted, a disk gone): said once a minute. */
   private readonly scanFailures = new RepeatedFailures(1);
   private scanFailing = false;
+  /** Deletes old recordings from done/ and failed/, where configured. */
+  private readonly retention: SpoolRetention | undefined;
 
   constructor(private readonly options: SpoolWatcherOptions) {
     this.id = checkSourceId(options.id);
     this.retries = new RetryBackoff(options.retryMs?.min ?? 5000, options.retryMs?.max ?? 5 * 60_000);
     this.settleMs = options.settleMs ?? 2000;
     this.pollMs = options.pollMs ?? 1000;
+    const folders = [
+      ...(options.keepDoneDays != null ? [{ label: 'done/', dir: this.doneDir, keepDays: options.keepDoneDays }] : []),
+      ...(options.keepFailedDays != null ? [{ label: 'failed/', dir: this.failedDir, keepDays: options.keepFailedDays, companionSuffix: REASON_SUFFIX }] : []),
+    ];
+    this.retention = folders.length > 0 ? new SpoolRetention({ sourceId: this.id, folders, logger: options.logger, folderProblem: () => this.ownDirsProblem() }) : undefined;
+  }
+
+  /** Which folders keep recordings how long, and what the last sweep deleted; for `earshot status`. */
+  detail(): string | undefined {
+    return this.retention?.detail();
   }
 
   get doneDir(): string {
@@ -126,6 +142,7 @@ export class SpoolWatcher implements AudioSource {
     this.stopRequested = false;
     this.options.logger.info('spool watching', { source: this.id, dir: this.options.dir });
     this.schedule(0);
+    this.retention?.start();
   }
 
   async stop(): Promise<void> {
@@ -134,7 +151,7 @@ export class SpoolWatcher implements AudioSource {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     // Let the file in hand finish, so it is moved and never handled twice.
-    await this.running;
+    await Promise.all([this.running, this.retention?.stop()]);
   }
 
   /**

@@ -8,6 +8,8 @@ export interface AudioSource {
   start(): Promise<void>;
   /** Stops everything the source started (children, timers, sockets, watchers). */
   stop(): Promise<void>;
+  /** More about the source for `earshot status` (a spool folder's retention), if anything. */
+  detail?(): string | undefined;
 }
 
 /**
