@@ -78,13 +78,16 @@ export class CaptureService implements Service {
     const list = this.sourceSet?.status() ?? [];
     if (list.length === 0) return { state: this.sourceSet ? 'idle' : 'stopped', detail: 'no sources configured' };
     const failed = list.filter((s) => s.state === 'failed');
+    const troubled = list.filter((s) => s.problem !== undefined);
     const shown = list.map((s) => {
+      if (s.problem) return `${s.id}:${s.state} (${s.problem})`;
       if (s.state !== 'failed') return `${s.id}:${s.state}${s.detail ? ` (${s.detail})` : ''}`;
       const why = s.error && s.error.length > 160 ? `${s.error.slice(0, 157)}...` : s.error;
       return `${s.id}:failed (${why ?? 'unknown error'}${s.retryInSec !== undefined ? `; next try in ${s.retryInSec} s` : ''})`;
     });
-    if (failed.length === 0) return { state: 'running', detail: shown.join(' ') };
-    return { state: 'degraded', detail: shown.join(' '), problem: `${failed.length === 1 ? 'source' : 'sources'} ${failed.map((s) => s.id).join(', ')} failed` };
+    if (failed.length === 0 && troubled.length === 0) return { state: 'running', detail: shown.join(' ') };
+    const problems = [...(failed.length > 0 ? [`${failed.length === 1 ? 'source' : 'sources'} ${failed.map((s) => s.id).join(', ')} failed`] : []), ...troubled.map((s) => `source ${s.id}: ${s.problem}`)];
+    return { state: 'degraded', detail: shown.join(' '), problem: problems.join('; ') };
   }
 
   /** Per-source state for `earshot status`. */

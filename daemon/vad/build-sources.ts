@@ -46,6 +46,7 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
             pollMs: config.pollMs,
             keepDoneDays: config.keepDoneDays,
             keepFailedDays: config.keepFailedDays,
+            requireMount: config.requireMount ?? false,
             logger,
             handler: async (file: SpoolFile) => {
               const d = await detector();

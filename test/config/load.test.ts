@@ -131,7 +131,7 @@ t.test("a live source's maxQueuedSegments comes from the schema when not set, an
   const config = validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format }, { id: 'cam', type: 'command', command: ['arecord'], format, maxQueuedSegments: 500 }] }, 'live.json');
   t.match(config.sources, [{ id: 'mic', maxQueuedSegments: 32 }, { id: 'cam', maxQueuedSegments: 500 }]);
   t.same(issuesOf(() => validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format, maxQueuedSegments: 0 }] }, 'zero.json')), ['sources[0].maxQueuedSegments: must be >= 1 (hint: backlog limit, default 32)']);
-  t.same(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', maxQueuedSegments: 4 }] }, 'spool.json')), ['sources[0].maxQueuedSegments: unknown key (hint: remove it; known keys here: id, type, dir, settleMs, pollMs, keepDoneDays, keepFailedDays, raw, channel)']);
+  t.same(issuesOf(() => validateConfig({ sources: [{ id: 'inbox', type: 'spool', dir: '/var/spool/earshot', maxQueuedSegments: 4 }] }, 'spool.json')), ['sources[0].maxQueuedSegments: unknown key (hint: remove it; known keys here: id, type, dir, settleMs, pollMs, requireMount, keepDoneDays, keepFailedDays, raw, channel)']);
 });
 
 t.test('a spool source keeps done/ and failed/ for ever unless keepDoneDays / keepFailedDays say how many days; at least 1, spool sources only', async (t) => {

@@ -99,11 +99,12 @@ export class SourceSet {
   }
 
   /** Per-source state, for `earshot status`: a failed source says why, and when it is tried next. */
-  status(): Array<{ id: string; kind: AudioSource['kind']; state: SourceState; error?: string; retryInSec?: number; detail?: string }> {
+  status(): Array<{ id: string; kind: AudioSource['kind']; state: SourceState; error?: string; retryInSec?: number; detail?: string; problem?: string }> {
     return this.sources.map((s) => {
       const { retryAt, ...state } = this.states.get(s.id) ?? { state: 'stopped' as const };
       const detail = s.detail?.();
-      return { id: s.id, kind: s.kind, ...state, ...(retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((retryAt - Date.now()) / 1000)) } : {}), ...(detail ? { detail } : {}) };
+      const problem = state.state === 'running' ? s.problem?.() : undefined;
+      return { id: s.id, kind: s.kind, ...state, ...(retryAt !== undefined ? { retryInSec: Math.max(0, Math.ceil((retryAt - Date.now()) / 1000)) } : {}), ...(detail ? { detail } : {}), ...(problem ? { problem } : {}) };
     });
   }
 }

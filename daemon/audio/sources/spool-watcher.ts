@@ -41,6 +41,12 @@ export interface SpoolWatcherOptions {
   /** Days a recording stays in done/ or failed/ before it is deleted; null or absent: for ever. */
   keepDoneDays?: number | null;
   keepFailedDays?: number | null;
+  /**
+   * The folder is where a share is mounted: while it is not a mount point (the share not
+   * mounted yet, or gone), the empty folder under it is the local disk's, and the source fails
+   * instead of watching it as if all were well.
+   */
+  requireMount?: boolean;
 }
 
 /** The file beside a recording in failed/ that says why it is there. */
@@ -87,7 +93,10 @@ export class SpoolWatcher implements AudioSource {
   private readonly badNames = new RateLimit(1 / 60, 1);
   /** The folder cannot be listed (a share unmounted, a disk gone): said once a minute. */
   private readonly scanFailures = new RepeatedFailures(1);
-  private scanFailing = false;
+  /** Why the last scan failed, while scans fail. */
+  private scanFailing: string | undefined;
+  /** Why done/ or failed/ cannot be used, while that lasts. */
+  private dirsProblem: string | undefined;
   /** Deletes old recordings from done/ and failed/, where configured. */
   private readonly retention: SpoolRetention | undefined;
 
@@ -101,6 +110,13 @@ export class SpoolWatcher implements AudioSource {
       ...(options.keepFailedDays != null ? [{ label: 'failed/', dir: this.failedDir, keepDays: options.keepFailedDays, companionSuffix: REASON_SUFFIX }] : []),
     ];
     this.retention = folders.length > 0 ? new SpoolRetention({ sourceId: this.id, folders, logger: options.logger, folderProblem: () => this.ownDirsProblem() }) : undefined;
+  }
+
+  /** For `earshot status`: the folder cannot be read (or its share is not mounted), or done/ or failed/ is not ours. */
+  problem(): string | undefined {
+    if (this.scanFailing !== undefined) return `spool folder cannot be read: ${this.scanFailing}`;
+    if (this.dirsProblem !== undefined) return `recordings wait: ${this.dirsProblem}`;
+    return undefined;
   }
 
   /** Which folders keep recordings how long, and what the last sweep deleted; for `earshot status`. */
@@ -165,6 +181,9 @@ export class SpoolWatcher implements AudioSource {
   }
 
   private async scanOnce(): Promise<void> {
+    await this.requireMounted();
+    // Said again by dirsBroken below while recordings wait on it; with none waiting, nothing does.
+    this.dirsProblem = undefined;
     const now = Date.now();
     const entries = await readdir(this.options.dir, { withFileTypes: true });
     const ready: SpoolFile[] = [];
@@ -216,13 +235,13 @@ export class SpoolWatcher implements AudioSource {
       this.timer = null;
       this.running = this.scan()
         .then(() => {
-          if (!this.scanFailing) return;
-          this.scanFailing = false;
+          if (this.scanFailing === undefined) return;
+          this.scanFailing = undefined;
           this.options.logger.info('spool folder readable again', { source: this.id, dir: this.options.dir });
         })
         .catch((err: unknown) => {
-          this.scanFailing = true;
           const error = err instanceof Error ? err.message : String(err);
+          this.scanFailing = error;
           const { log, unlogged } = this.scanFailures.take(error);
           if (log) this.options.logger.error('spool scan failed; trying again at each poll', { source: this.id, dir: this.options.dir, error, ...(unlogged > 0 ? { unloggedScans: unlogged } : {}) });
         })
@@ -247,6 +266,17 @@ export class SpoolWatcher implements AudioSource {
     });
     if (!info) throw new Error(`spool folder ${dir} does not exist; create it, mount its share or correct the path (the daemon does not make it)`);
     if (!info.isDirectory()) throw new Error(`spool folder ${dir} is not a folder; point sources[].dir at the folder the recordings are dropped into`);
+    await this.requireMounted();
+  }
+
+  /** With requireMount: the folder must be a mount point (on another device than its parent). */
+  private async requireMounted(): Promise<void> {
+    if (!this.options.requireMount) return;
+    const { dir } = this.options;
+    const [here, parent] = await Promise.all([stat(dir), stat(join(dir, '..'))]);
+    if (here.dev === parent.dev && here.ino !== parent.ino) {
+      throw new Error(`spool folder ${dir} is not a mount point: its share is not mounted (sources[].requireMount); recordings are not looked for in the local folder under it`);
+    }
   }
 
   /**
@@ -270,6 +300,7 @@ export class SpoolWatcher implements AudioSource {
   private async dirsBroken(): Promise<boolean> {
     await this.remakeMissingDirs();
     const problem = await this.ownDirsProblem();
+    this.dirsProblem = problem;
     if (problem && this.brokenDirs.take()) this.options.logger.error(`spool folder: ${problem}; recordings wait here until it is fixed`, { source: this.id });
     return problem !== undefined;
   }

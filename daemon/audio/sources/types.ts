@@ -10,6 +10,11 @@ export interface AudioSource {
   stop(): Promise<void>;
   /** More about the source for `earshot status` (a spool folder's retention), if anything. */
   detail?(): string | undefined;
+  /**
+   * What is wrong with it while it runs that an operator should mend (a spool folder that
+   * cannot be read, or whose share is not mounted), if anything: `earshot status --check` fails on it.
+   */
+  problem?(): string | undefined;
 }
 
 /**
