@@ -27,7 +27,8 @@ export interface FleetBridgeOptions {
   scheduler: () => Scheduler | undefined;
   /**
    * Why this box cannot transcribe now, if it cannot (its model cannot be loaded, a plugin
-   * plugins.required names is not running): it then takes no work from the group.
+   * plugins.required names is not running): it then takes no work from the group, and hands
+   * back what it took that has not started.
    */
   cannotWork?: () => string | undefined;
   /** This box's offerer; throws a clear error when `mqtt.fleet.enabled` is off. */
@@ -69,6 +70,8 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
 const GIVEN_UP_STOPPING = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
 const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again';
 const GIVEN_UP_HOT_WAITING = 'fleet job given up: this box reached its thermal hard limit before starting it; handed back to its offerer, which offers it again';
+/** Why a taken job goes back while this box cannot transcribe (FleetBridgeOptions.cannotWork). */
+const givenUpCannotWork = (why: string): string => `fleet job given up: this box cannot transcribe now (${why}); handed back to its offerer, which offers it again`;
 
 /**
  * Joins the daemon's batch pipeline to MQTT fleet work sharing (issue #6).
@@ -138,6 +141,12 @@ export class FleetBridge implements Service {
     // (then the offerer offers them again, and both boxes run them): a cooler box takes them now.
     this.options.bus.on(this, 'thermalState', ({ state }) => {
       if (state === 'hard') void this.giveUpWaiting(GIVEN_UP_HOT_WAITING, true);
+    });
+    // The same while it cannot transcribe at all (its model, a required plugin): checked at
+    // each scheduler pass, which also comes after a taken job was postponed for that reason.
+    this.options.bus.on(this, 'schedulerDecision', () => {
+      const why = this.taking.size > 0 ? this.options.cannotWork?.() : undefined;
+      if (why !== undefined) void this.giveUpWaiting(givenUpCannotWork(why), true);
     });
     this.started = true;
     await this.resumeOffers();
@@ -213,6 +222,8 @@ export class FleetBridge implements Service {
     if (!this.started) throw new Error('the fleet bridge is not started');
     // Granted, then held by the worker for a slot while the box got too hot: straight back.
     if (this.options.scheduler()?.thermalState === 'hard') throw new FleetJobGivenUp(GIVEN_UP_HOT_WAITING);
+    const cannot = this.options.cannotWork?.();
+    if (cannot !== undefined) throw new FleetJobGivenUp(givenUpCannotWork(cannot));
     // Checks the id (it names a file in the inbox) as well as the audio: both come from another box.
     const { localId, extension, audio, fileName, modifiedMs } = decodeFleetJob(offer, this.limits.maxAudioBytes);
     this.taking.add(localId);
@@ -250,8 +261,11 @@ export class FleetBridge implements Service {
    * an error, which would reach the offerer as the job's result; see stop()).
    */
   private async giveUp(localId: string, why: string, handBack: boolean): Promise<void> {
-    // Ends runJob (its slot, its inbox file) without a result for the offerer.
-    this.waiters.get(localId)?.reject(new FleetJobGivenUp(why, handBack));
+    // Ends runJob (its slot, its inbox file) without a result for the offerer; once only,
+    // though two passes (or a pass and the thermal limit) may find it waiting at once.
+    const waiter = this.waiters.get(localId);
+    if (!waiter) return;
+    waiter.reject(new FleetJobGivenUp(why, handBack));
     this.waiters.delete(localId);
     await this.options.queue.fail(localId, why).catch((err: unknown) => this.options.logger.warn('could not record a given-up fleet job', { localId, err }));
     this.options.logger.info(why, { localId });

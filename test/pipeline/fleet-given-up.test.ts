@@ -19,7 +19,8 @@ import type { Scheduler } from '../../daemon/scheduler/scheduler.js';
  * an error would be taken for the job's result; test/mqtt/fleet/fleet-given-up.test.ts).
  * The same for one still queued when the daemon stops. One the thermal limit interrupts is
  * given up and handed back (waiting to cool could outlast the offerer's lease), and so are
- * those still queued when the box gets that hot, or granted while it is.
+ * those still queued when the box gets that hot, or granted while it is; and the same while
+ * the box cannot transcribe at all (a required plugin not running, its model not loadable).
  */
 t.test('a taken fleet job interrupted by the stop is given up here, unanswered', async (t) => {
   const dataDir = tempDir('earshot-fleet-given-up-');
@@ -30,7 +31,9 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   /** What the bridge reads of the scheduler: its thermal state (the scheduler's tests drive the real one). */
   let thermalState: 'normal' | 'hard' = 'normal';
   const scheduler = () => ({ thermalState, state: () => ({ state: 'running' }), poke: () => undefined }) as unknown as Scheduler;
-  const bridge = new FleetBridge({ siteId: 'taker', dataDir, queue, scheduler, offerer: () => { throw new Error('not offering'); }, bus, logger, fleet: { maxAudioBytes: 1 << 20, maxOutstandingBytes: 1 << 20, claimTimeoutSec: 60, maxHeld: 2 } });
+  /** Why the box cannot transcribe (a required plugin not running, its model not loadable), when it cannot. */
+  let cannotWork: string | undefined;
+  const bridge = new FleetBridge({ siteId: 'taker', dataDir, queue, scheduler, cannotWork: () => cannotWork, offerer: () => { throw new Error('not offering'); }, bus, logger, fleet: { maxAudioBytes: 1 << 20, maxOutstandingBytes: 1 << 20, claimTimeoutSec: 60, maxHeld: 2 } });
   await bridge.start();
   await queue.start();
   t.teardown(async () => {
@@ -117,11 +120,31 @@ t.test('a taken fleet job interrupted by the stop is given up here, unanswered',
   t.equal(await queue.get('hq-late.a1'), undefined, 'never queued here');
   thermalState = 'normal';
 
+  // Queued while the box could work; then it cannot (a plugin plugins.required names was set
+  // aside, say: the scheduler starts no job). Waiting here would outlast the lease, and the
+  // job would run here as well as on the box it is then offered to: handed back at the next
+  // scheduler pass (once, though two passes find it), and straight back when granted meanwhile.
+  const pass = () => bus.emit('schedulerDecision', { decision: {}, model: {}, intensity: {} } as never);
+  const held = bridge.runJob({ ...offer, jobId: 'hq-held' }).catch((err: FleetJobGivenUp) => err);
+  while (!queue.pending().some((j) => j.id === 'hq-held.a1')) await new Promise((r) => setTimeout(r, 10));
+  pass();
+  await new Promise((r) => setTimeout(r, 100));
+  t.equal((await queue.get('hq-held.a1'))?.state, 'pending', 'kept while the box can work');
+  cannotWork = 'required plugin earshot-plugin-redact did not run (disabled)';
+  pass();
+  pass();
+  t.match(await held, { name: 'FleetJobGivenUp', handBack: true, message: /cannot transcribe now \(required plugin earshot-plugin-redact did not run \(disabled\)\)/ });
+  while ((await queue.get('hq-held.a1'))?.state !== 'failed') await new Promise((r) => setTimeout(r, 10));
+  t.equal(lines.filter((l) => /cannot transcribe now.*localId=hq-held\.a1/.test(l)).length, 1, 'given up once');
+  t.match(await bridge.runJob({ ...offer, jobId: 'hq-held-late' }).catch((err: FleetJobGivenUp) => err), { name: 'FleetJobGivenUp', handBack: true });
+  t.equal(await queue.get('hq-held-late.a1'), undefined, 'never queued here');
+  cannotWork = undefined;
+
   // Taken and still queued (never started) when the daemon stops: given up by the bridge's stop.
   const offer3 = { ...offer, jobId: 'hq-memo' };
   void bridge.runJob(offer3).catch(() => undefined);
   while (!queue.pending().some((j) => j.id === 'hq-memo.a1')) await new Promise((r) => setTimeout(r, 10));
   await bridge.stop();
   t.equal((await queue.get('hq-memo.a1'))?.state, 'failed', 'not left to fail as "file not found" at the next start');
-  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-heating.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json', 'hq-queued.a1.json']);
+  t.same(readdirSync(join(dataDir, 'queue', 'failed')).sort(), ['hq-call.a1.json', 'hq-heating.a1.json', 'hq-held.a1.json', 'hq-meeting.a1.json', 'hq-memo.a1.json', 'hq-queued.a1.json']);
 });
