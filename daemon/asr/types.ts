@@ -78,6 +78,8 @@ export interface PartialTranscript {
   /** True when the endpoint rule fired; the caller should call finish(). */
   endpoint: boolean;
   durationSec: number;
+  /** Language tag when the model reports one (SenseVoice), as AsrResult.language. */
+  language?: string;
 }
 
 /**

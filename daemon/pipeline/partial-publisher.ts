@@ -205,8 +205,8 @@ export class PartialPublisher implements Service {
     // the job id is the speech id (capture-service.ts): this is the final's `id`.
     const key = `${speech.id}#0`;
     const out = await partialText(this.options.plugins, partial, f.text, {
-      // What the final will be in: a streaming model tags no language, its card names it.
-      language: transcriptLanguage(undefined, model.languages?.()),
+      // What the final will be in: the language the model tagged (SenseVoice), else its card's.
+      language: transcriptLanguage(partial.language, model.languages?.()),
       segment: { sourceId: speech.sourceId, segmentId: key },
     });
     if (!out.ok) {

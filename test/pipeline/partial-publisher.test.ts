@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll } from '../../daemon/audio/decode-file.js';
 import { MODEL_SAMPLE_RATE } from '../../daemon/audio/types.js';
@@ -8,6 +9,8 @@ import type { PartialPayload } from '../../daemon/mqtt/payloads/partial.js';
 import { transcriptId } from '../../daemon/mqtt/payloads/transcript.js';
 import { AsrRuntime } from '../../daemon/pipeline/asr-runtime.js';
 import { PartialPublisher, partialModelOf, type PartialsConfig, type PartialPublisherOptions } from '../../daemon/pipeline/partial-publisher.js';
+import type { PartialPlugins } from '../../daemon/pipeline/partial-text.js';
+import { sha256File } from '../../daemon/asr/models/card.js';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import { ModelLifecycle } from '../../daemon/scheduler/model-lifecycle.js';
 import { createDetector } from '../../daemon/vad/create-detector.js';
@@ -36,10 +39,10 @@ async function until(done: () => boolean, capMs = 20_000): Promise<void> {
 }
 
 /** `slowMs` holds each decode that much longer, to make it outlast the interval for certain. */
-async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, slowMs = 0) {
+async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, slowMs = 0, modelDir = join(fixturesDir, 'asr', 'models', 'nemo-ctc')) {
   const audio = await decodeAll(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
   const runtime = new AsrRuntime({
-    config: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'], threads: 1, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
+    config: { dir: modelDir, providers: ['cpu'], threads: 1, graphOptimization: 'all', decoding: { method: 'greedy', beamSize: 4, hotwordBoost: 2 } },
     logger: silentLogger,
     process: () => Promise.reject(new Error('no jobs in this test')),
     describe: () => Promise.reject(new Error('no jobs in this test')),
@@ -48,8 +51,9 @@ async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, 
   const segments: SpeechSegment[] = [];
   const live = new LiveVad({ sourceId: 'desk', createDetector: () => createDetector('energy', silentLogger), settings: resolveSegmenterSettings({}), onSegment: async (s) => void segments.push(s), logger: silentLogger });
   const published: PartialPayload[] = [];
-  // Counts overlapping decodes on the real stream, to see that ticks never pile up.
-  const decodes = { running: 0, most: 0, total: 0 };
+  // Counts overlapping decodes on the real stream, to see that ticks never pile up; and the
+  // language each one was tagged with, where the model tags one.
+  const decodes = { running: 0, most: 0, total: 0, languages: [] as Array<string | undefined> };
   const model = partialModelOf(lifecycle, {
     loaded: () => runtime.loaded(),
     loadedModelLanguages: () => runtime.loadedModelLanguages(),
@@ -63,6 +67,7 @@ async function setup(t: Test, overrides: Partial<PartialPublisherOptions> = {}, 
           decodes.most = Math.max(decodes.most, decodes.running);
           try {
             const partial = await stream.partial();
+            decodes.languages.push(partial.language);
             if (slowMs > 0) await sleep(slowMs);
             return partial;
           } finally {
@@ -204,4 +209,31 @@ t.test('unloading the model waits for a partial decode in flight', async (t) => 
   await Promise.all([decode, unload]);
   t.same(order, ['decode done', 'unloaded']);
   await t.rejects(stream.partial(), /released|not loaded/, 'a stream of a released model fails cleanly');
+});
+
+/**
+ * SenseVoice tags each result with the language it heard, and a final is in that language
+ * (job-processor.ts); its card lists five, Chinese first. A partial of the same speech goes
+ * through the plugins in the language its decode was tagged with too, not in the card's
+ * first: English speech would otherwise have partials through itn-zh and a final through
+ * itn-en. The fixture SenseVoice model (random weights: its tags are whatever it emits).
+ */
+t.test('a model that tags its results (SenseVoice): partials go through the plugins in the language tagged, not the card\'s first', async (t) => {
+  const modelDir = tempDir('earshot-partials-sense-voice-');
+  const fixture = join(fixturesDir, 'asr', 'models', 'sense-voice');
+  for (const f of ['model.onnx', 'tokens.txt']) copyFileSync(join(fixture, f), join(modelDir, f));
+  const files = await Promise.all(['model.onnx', 'tokens.txt'].map(async (path) => ({ path, sha256: await sha256File(join(modelDir, path)) })));
+  writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ name: 'fixture-sense-voice', family: 'sense-voice', languages: ['zh', 'en', 'ja', 'ko', 'yue'], sampleRate: 16000, files, licence: 'Apache-2.0', source: 'test fixture' }));
+  const seen: string[] = [];
+  // The plugin host as partials use it, noting the language each run is in.
+  const plugins: PartialPlugins = { process: async (tr) => (seen.push(tr.language ?? '(none)'), { text: tr.text, words: tr.words ?? [], applied: [], skipped: [] }) };
+  const { publisher, published, decodes, feedTo } = await setup(t, { plugins }, 0, modelDir);
+  await publisher.start();
+  await feedTo(1.8);
+  await until(() => published.length >= 1);
+  t.ok(published.length >= 1, `${published.length} partials`);
+  t.ok(decodes.languages.length > 0 && decodes.languages.every((l) => l !== undefined), `every decode says the language it tagged: ${decodes.languages.join(', ')}`);
+  // Two plugin runs per partial at most (the text, then the stable prefix): each in a decode's language.
+  const tagged = new Set(decodes.languages);
+  t.ok(seen.length > 0 && seen.every((l) => tagged.has(l)), `the plugins saw ${[...new Set(seen)].join(', ')}; the model tagged ${[...tagged].join(', ')}`);
 });

@@ -63,6 +63,7 @@ export class SimulatedStream implements AsrStream {
       words: [...stableWords, ...unstableWords],
       endpoint: this.isEndpoint(result),
       durationSec: this.durationSec,
+      ...(result.language !== undefined ? { language: result.language } : {}),
     };
     this.commitIfLong();
     return partial;
