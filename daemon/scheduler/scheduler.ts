@@ -332,9 +332,12 @@ export class Scheduler implements Service {
     /** Where an in-place reload could be tried and the box says its memory: what a second session would take, and the room for it. */
     const room = reloadsInPlace && memory?.headroomBytes !== undefined ? { needBytes: SECOND_SESSION_FACTOR * o.lifecycle.telemetry().residentBytes, headroomBytes: memory.headroomBytes } : undefined;
     const limits = o.limits();
+    // Held jobs are none the policy may run: it then unloads an idle model as for an empty
+    // queue, rather than keeping it loaded for jobs that cannot start (for days, maybe).
+    const held = this.trackHold();
     const decision = decide({
       nowMs: now,
-      queue: pending.filter((j) => !this.backoff.waiting(j.id)).map(toPolicy),
+      queue: held ? [] : pending.filter((j) => !this.backoff.waiting(j.id)).map(toPolicy),
       running: running.map(toPolicy),
       forecast: o.carbon.forecast(now, o.forecastHorizonMs ?? 48 * 3600e3),
       limits,
@@ -388,8 +391,7 @@ export class Scheduler implements Service {
     for (const { id, reason } of decision.interrupt) {
       if (this.interruptJob(id, INTERRUPTED_BECAUSE[reason], reason)) o.logger.info(`interrupting running job at its next safe point: ${reason}`, { id });
     }
-    const toRun = this.trackHold() ? [] : decision.run;
-    for (const id of toRun) {
+    for (const id of decision.run) {
       // A stop that came while this pass read the sensors: its grace covers only jobs already running.
       if (this.stopped) break;
       if (this.active.has(id)) continue;
@@ -399,7 +401,7 @@ export class Scheduler implements Service {
       });
       this.active.set(id, p);
     }
-    this.warnOverdue(toRun, pending, running, now);
+    this.warnOverdue(decision.run, pending, running, now);
     this.armWake(decision, now);
     this.armRetry();
   }

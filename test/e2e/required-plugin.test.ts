@@ -11,14 +11,15 @@ import type { StatusResult } from '../../daemon/control/methods.js';
 /**
  * A redacting filter the site named in plugins.required fails, in a real daemon: not one
  * transcript goes out unredacted. The job waits with its audio kept (not failed), the daemon
- * says why in its log, `earshot status` and `earshot jobs get`, and once the filter is mended
- * and enabled again the transcripts come, redacted.
+ * says why in its log, `earshot status` and `earshot jobs get`, the idle model is unloaded
+ * meanwhile, and once the filter is mended and enabled again the transcripts come, redacted.
  */
 t.test('a required redacting filter fails: the recording waits for it instead of going out unredacted', async (t) => {
   const sb = sandbox(['redact-gate']);
   const failFlag = join(sb.root, 'rules-unreadable');
   writeFileSync(failFlag, '');
   const { daemon, spool, transcripts, drop, stop } = await startSpoolDaemon(t, sb.root, 'required-e2e', {
+    scheduler: { tickMs: 100, model: { idleUnloadSec: 1 } },
     plugins: { dirs: [sb.pluginsDir], required: ['redact-gate'], config: { 'redact-gate': { failWhile: failFlag } }, timeoutMs: 2000, maxFailures: 1 },
   });
   const cli = async (...args: string[]) => {
@@ -48,8 +49,8 @@ t.test('a required redacting filter fails: the recording waits for it instead of
   t.match(status, { healthy: false, problems: [/^plugins: required plugin/, /^scheduler: no job starts: required plugin/] });
   const plugins = (await cli('plugins', 'list')) as PluginStatus[];
   t.match(plugins.find((p) => p.alias === 'redact-gate'), { state: 'failed', required: true });
-  // Another scheduler pass or two: still nothing.
-  await new Promise((r) => setTimeout(r, 1000));
+  // Jobs that cannot start do not keep the model loaded: it goes after idleUnloadSec, as with none.
+  await waitFor(() => /model unloaded reason="idle timeout"/.test(daemon.output()), 15_000, 'the idle model unloaded while jobs are held');
   t.same(transcripts, [], 'no transcript was published without the filter');
 
   rmSync(failFlag);
