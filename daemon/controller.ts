@@ -15,6 +15,7 @@ import { MqttService } from './mqtt/mqtt-service.js';
 import { PluginHost } from './plugins/host.js';
 import { registerPluginMethods } from './plugins/control-methods.js';
 import type { PluginsConfig } from './plugins/types.js';
+import { requiredPluginsRefuseOffers } from './plugins/required-plugins.js';
 import { SchedulerStack } from './scheduler/scheduler-stack.js';
 import { retentionMs, schedulerSection } from './scheduler/config.js';
 import type { SchedulerStatus } from './scheduler/control-handlers.js';
@@ -170,6 +171,7 @@ export class Controller {
       queue: this.stack.queue,
       scheduler: () => this.stack.scheduler,
       cannotWork: () => this.stack.lifecycle.unavailable ?? this.plugins.requiredUnavailable(),
+      offerRefusal: () => requiredPluginsRefuseOffers((config.plugins as PluginsConfig).required),
       offerer: () => this.mqtt.fleet(),
       bus: this.bus,
       logger: logger('fleet'),

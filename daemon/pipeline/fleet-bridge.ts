@@ -31,6 +31,12 @@ export interface FleetBridgeOptions {
    * back what it took that has not started.
    */
   cannotWork?: () => string | undefined;
+  /**
+   * Why this box may not offer its work to the group, if it may not: with plugins.required,
+   * its transcripts must go through plugins the other boxes may not run (an older taker
+   * would not even know), so a taker would publish them without.
+   */
+  offerRefusal?: () => string | undefined;
   /** This box's offerer; throws a clear error when `mqtt.fleet.enabled` is off. */
   offerer: () => FleetOfferer;
   bus: EventBus;
@@ -300,6 +306,8 @@ export class FleetBridge implements Service {
   /** Queues each file for the group; returns once the offers are on disk (they go out, and results are recorded, as the pump runs). */
   async offer(p: OfferParams): Promise<OfferResult> {
     this.options.offerer();
+    const refusal = this.options.offerRefusal?.();
+    if (refusal !== undefined) throw new Error(`not offered to the group: ${refusal}; submit without --fleet`);
     const result: OfferResult = { offered: [], errors: [] };
     for (const path of p.paths) {
       try {
@@ -369,6 +377,9 @@ export class FleetBridge implements Service {
         let job: FleetTranscribeJob;
         let result: Promise<JobResultPayload>;
         try {
+          // An offer stored before plugins.required was set (and this restart) goes out no more.
+          const refusal = this.options.offerRefusal?.();
+          if (refusal !== undefined) throw new Error(refusal);
           // The file is read now, not at submit: it must still be the one submitted.
           const rules = record.within ? { within: record.within } : {};
           // One open: the size checked, the id compared and the bytes read are of the same file.

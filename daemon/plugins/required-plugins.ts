@@ -34,6 +34,15 @@ export function describeMissing(missing: readonly SkippedPlugin[]): string {
   return missing.map((m) => `required plugin ${m.plugin} did not run (${m.reason})`).join('; ');
 }
 
+/**
+ * Why a box with `required` plugins may not offer work to its fleet group, if it has any:
+ * the box that takes a job transcribes it with its own plugins, which may not include
+ * these, so its transcripts would be published without them.
+ */
+export function requiredPluginsRefuseOffers(required: readonly string[]): string | undefined {
+  return required.length > 0 ? `plugins.required (${required.join(', ')}) must run on every transcript of this box, and the boxes that take fleet work run their own plugins` : undefined;
+}
+
 function stateReason(slot: Slot): string {
   if (slot.state === 'disabled') return 'disabled; `earshot plugins enable` starts it';
   const why = slot.error !== undefined ? `: ${slot.error}` : '';

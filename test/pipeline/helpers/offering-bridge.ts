@@ -13,7 +13,7 @@ import { FleetBridge, type FleetBridgeOptions } from '../../../daemon/pipeline/f
  * test looks at what went out) and a bridge over `dataDir` with its own queue. Both are
  * stopped when the test ends, or by `stop` (a restart).
  */
-export async function offeringBridge(t: Test, o: { connection: MqttConnection; group: string; dataDir: string; fleet: FleetBridgeOptions['fleet']; retention?: FleetBridgeOptions['retention']; logger?: Logger }) {
+export async function offeringBridge(t: Test, o: { connection: MqttConnection; group: string; dataDir: string; fleet: FleetBridgeOptions['fleet']; retention?: FleetBridgeOptions['retention']; logger?: Logger; offerRefusal?: FleetBridgeOptions['offerRefusal'] }) {
   const offerer = new FleetOfferer({ connection: o.connection, group: o.group, siteId: 'hq', leaseMs: 600_000, claimTimeoutMs: 600_000, logger: o.logger ?? silentLogger });
   await offerer.start();
   const bridge = new FleetBridge({
@@ -26,6 +26,7 @@ export async function offeringBridge(t: Test, o: { connection: MqttConnection; g
     logger: silentLogger,
     fleet: o.fleet,
     ...(o.retention ? { retention: o.retention } : {}),
+    ...(o.offerRefusal ? { offerRefusal: o.offerRefusal } : {}),
   });
   await bridge.start();
   const stop = async () => {
