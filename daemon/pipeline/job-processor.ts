@@ -15,7 +15,7 @@ import { ProgressKeeper } from './progress-keeper.js';
 import { SkippedPluginsLog } from './skipped-plugins-log.js';
 import { describeMissing } from '../plugins/required-plugins.js';
 import { transcriptLanguage } from './transcript-language.js';
-import { REQUIRED_PLUGIN_MISSING } from '../shortage/transient-errors.js';
+import { REQUIRED_PLUGIN_FAILED, REQUIRED_PLUGIN_MISSING } from '../shortage/transient-errors.js';
 
 export interface JobProcessorOptions<S> {
   siteId: string;
@@ -230,7 +230,8 @@ export class JobProcessor<S> {
     // None of the batch goes out while a required plugin did not run on part of it: the job
     // waits and runs the batch again (a file job from its last saved batch).
     const missing = processed.find((p) => p.requiredMissing !== undefined)?.requiredMissing;
-    if (missing) throw Object.assign(new Error(`transcripts held back: ${describeMissing(missing)}`), { code: REQUIRED_PLUGIN_MISSING });
+    // One it ran and failed on is counted (scheduler): a transcript it always fails on must not come back for ever.
+    if (missing) throw Object.assign(new Error(`transcripts held back: ${describeMissing(missing)}`), { code: missing.some((m) => m.failedOnIt) ? REQUIRED_PLUGIN_FAILED : REQUIRED_PLUGIN_MISSING });
     const spent = await energy.end(span);
     const processingMs = clock() - t0;
     const totalSec = segments.reduce((sum, s) => sum + (s.endSec - s.startSec), 0) || 1;

@@ -6,7 +6,7 @@
  * runs again once the plugin does.
  */
 import type { Slot } from './slot.js';
-import type { SkippedPlugin } from './types.js';
+import type { RequiredMissing, SkippedPlugin } from './types.js';
 
 /** Each required plugin that cannot run now: not installed, not loaded, disabled, set aside or starting. */
 export function requiredNotRunning(required: readonly string[], slots: readonly Slot[]): SkippedPlugin[] {
@@ -24,9 +24,10 @@ export function requiredNotRunning(required: readonly string[], slots: readonly 
  * The required plugins a transcript went without: those that cannot run now, and those that
  * failed on it (`skipped`: threw, timed out, returned a bad result).
  */
-export function requiredMissing(required: readonly string[], slots: readonly Slot[], skipped: readonly SkippedPlugin[]): SkippedPlugin[] {
+export function requiredMissing(required: readonly string[], slots: readonly Slot[], skipped: readonly SkippedPlugin[]): RequiredMissing[] {
   const names = new Set(required.flatMap((wanted) => slots.filter((s) => s.name === wanted || s.alias === wanted).map((s) => s.name)));
-  return dedupe([...requiredNotRunning(required, slots), ...skipped.filter((s) => names.has(s.plugin))]);
+  const failedOnIt = skipped.filter((s) => names.has(s.plugin)).map((s): RequiredMissing => ({ ...s, failedOnIt: true }));
+  return dedupe([...requiredNotRunning(required, slots), ...failedOnIt]);
 }
 
 /** "required plugin earshot-plugin-redact failed: …; …" for logs, job errors and status. */
@@ -51,7 +52,7 @@ function stateReason(slot: Slot): string {
 }
 
 /** One entry per plugin, the first reason kept (two names, full and alias, may both be listed). */
-function dedupe(list: SkippedPlugin[]): SkippedPlugin[] {
+function dedupe<T extends SkippedPlugin>(list: T[]): T[] {
   const seen = new Set<string>();
   return list.filter((m) => !seen.has(m.plugin) && (seen.add(m.plugin), true));
 }

@@ -90,6 +90,9 @@ export interface SkippedPlugin {
   reason: string;
 }
 
+/** A required plugin a transcript went without; `failedOnIt`: it ran, and failed on this one. */
+export type RequiredMissing = SkippedPlugin & { failedOnIt?: true };
+
 /** The result of {@link PluginHost.process}. */
 export interface ProcessedTranscript {
   text: string;
@@ -102,7 +105,7 @@ export interface ProcessedTranscript {
    * Required plugins (plugins.required) that did not run on it: present when there are any.
    * Such a transcript must not be published.
    */
-  requiredMissing?: SkippedPlugin[];
+  requiredMissing?: RequiredMissing[];
 }
 
 declare module '../bus.js' {

@@ -12,6 +12,7 @@ import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { RELOAD_DRAIN_AFTER_MS, decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
 import { isTransient, transientReason } from '../shortage/transient-errors.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
+import { REQUIRED_PLUGIN_FAILED } from '../shortage/transient-errors.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
 import { OverdueWarnings, describeLateness, whyHeld } from './overdue-jobs.js';
@@ -89,6 +90,19 @@ export interface MemoryReading {
  */
 export const SECOND_SESSION_FACTOR = 2;
 
+/**
+ * Runs in a row that a required plugin may fail on a job's transcripts before the job is
+ * failed: a plugin that fails now and then gets its retries, a transcript it always fails on
+ * does not hold its job (and, once the plugin is set aside, every job) for ever.
+ */
+const MAX_REQUIRED_PLUGIN_FAILURES = 2;
+
+/** The failure of a job whose transcripts a required plugin kept failing on. */
+function requiredPluginFailedTooOften(err: unknown, id: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `${message}; it failed on this job's transcripts ${MAX_REQUIRED_PLUGIN_FAILURES + 1} times in a row, so the job is failed: nothing of it was published (mend the plugin, then earshot jobs retry ${id})`;
+}
+
 /** Failed sensor reads in a row (scheduler passes) before the sensor counts as lost. */
 const SENSOR_LOST_AFTER = 3;
 
@@ -143,6 +157,8 @@ export class Scheduler implements Service {
   private readonly backoff = new RetryBackoff();
   /** Jobs whose decoder was stopped by a signal, runs in a row. */
   private readonly decoderStops = new RepeatedStops();
+  /** Jobs whose transcripts a running required plugin failed on, runs in a row. */
+  private readonly requiredFailures = new RepeatedStops(REQUIRED_PLUGIN_FAILED, MAX_REQUIRED_PLUGIN_FAILURES);
   private retryTimer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private again = false;
@@ -519,6 +535,7 @@ export class Scheduler implements Service {
       const first = await o.queue.complete(id, energy ? { output: result, energy } : { output: result });
       this.backoff.clear(id);
       this.decoderStops.clear(id);
+      this.requiredFailures.clear(id);
       o.logger.debug('job done', { id });
       if (!first) return;
       await this.recordEnergy(job, energy, job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {});
@@ -534,11 +551,13 @@ export class Scheduler implements Service {
         o.bus?.emit('jobInterrupted', { job, stopping: this.stopped, ...(reason ? { reason } : {}) });
         return;
       }
-      const givingUp = this.decoderStops.tooMany(id, err);
-      if (isTransient(err) && !givingUp) return this.postpone(id, err, true);
+      const stoppedTooMany = this.decoderStops.tooMany(id, err);
+      const failedTooMany = this.requiredFailures.tooMany(id, err);
+      if (isTransient(err) && !stoppedTooMany && !failedTooMany) return this.postpone(id, err, true);
       this.backoff.clear(id);
       this.decoderStops.clear(id);
-      const error = givingUp ? stoppedTooOften(err) : message;
+      this.requiredFailures.clear(id);
+      const error = stoppedTooMany ? stoppedTooOften(err) : failedTooMany ? requiredPluginFailedTooOften(err, id) : message;
       // One job's failure never stops the queue: record it and move on.
       o.logger.warn('job failed', { id, error });
       await o.queue.fail(id, error).catch((e: unknown) => o.logger.error('could not record job failure', { id, err: e }));

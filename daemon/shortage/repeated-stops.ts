@@ -12,15 +12,21 @@ export const MAX_DECODER_STOPS = 3;
 export class RepeatedStops {
   private readonly counts = new Map<string, number>();
 
+  /** `code`: the transient error counted (a decoder stop by default); more than `max` in a row end the retries. */
+  constructor(
+    private readonly code: string = STOPPED_BY_SIGNAL,
+    private readonly max: number = MAX_DECODER_STOPS,
+  ) {}
+
   /**
-   * Whether `err` ends the retries of `key`: a decoder stop (counted here) that is one more
-   * than MAX_DECODER_STOPS in a row. Any other error is not counted and says false.
+   * Whether `err` ends the retries of `key`: an error of this counter's code (counted here)
+   * that is one more than its max in a row. Any other error is not counted and says false.
    */
   tooMany(key: string, err: unknown): boolean {
-    if (transientCode(err) !== STOPPED_BY_SIGNAL) return false;
+    if (transientCode(err) !== this.code) return false;
     const n = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, n);
-    return n > MAX_DECODER_STOPS;
+    return n > this.max;
   }
 
   /** The job or recording ended another way: the count starts again. */

@@ -27,7 +27,15 @@ export const MODEL_UNAVAILABLE = 'ERR_MODEL_UNAVAILABLE';
  */
 export const REQUIRED_PLUGIN_MISSING = 'ERR_REQUIRED_PLUGIN_MISSING';
 
-const WAITING_CODES = new Set([STOPPED_BY_SIGNAL, MODEL_UNAVAILABLE, REQUIRED_PLUGIN_MISSING]);
+/**
+ * A required plugin that runs failed on a transcript of the job (threw, timed out): the
+ * transcript is held back as for REQUIRED_PLUGIN_MISSING, and the job tried again, but a few
+ * times only (scheduler: MAX_REQUIRED_PLUGIN_FAILURES), since a transcript the plugin always
+ * fails on would otherwise come back for ever.
+ */
+export const REQUIRED_PLUGIN_FAILED = 'ERR_REQUIRED_PLUGIN_FAILED';
+
+const WAITING_CODES = new Set([STOPPED_BY_SIGNAL, MODEL_UNAVAILABLE, REQUIRED_PLUGIN_MISSING, REQUIRED_PLUGIN_FAILED]);
 
 export function transientCode(err: unknown): string | undefined {
   for (const e of errorChain(err, 4)) {
@@ -46,6 +54,7 @@ export function transientReason(err: unknown): string {
   const code = transientCode(err);
   if (code === STOPPED_BY_SIGNAL) return 'a helper process was stopped by a signal (the service or the box stopping)';
   if (code === MODEL_UNAVAILABLE) return 'the model could not be loaded (see the error; mend model.dir or its files)';
+  if (code === REQUIRED_PLUGIN_FAILED) return 'a required plugin failed on its transcript (see the error)';
   if (code === REQUIRED_PLUGIN_MISSING) return 'a required plugin did not run on its transcript (see the error; `earshot plugins list`)';
   return `out of a resource (${code ?? 'unknown'})`;
 }

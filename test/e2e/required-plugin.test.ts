@@ -67,3 +67,23 @@ t.test('a required redacting filter fails: the recording waits for it instead of
 
   await stop();
 });
+
+t.test('a transcript the required filter always fails on: its job fails after three runs, publishing nothing, and the rest go on', async (t) => {
+  const sb = sandbox(['redact-gate']);
+  // The recording's two stretches of speech come out as 9 and 10 words: the filter fails on the second only.
+  const { daemon, transcripts, drop, stop } = await startSpoolDaemon(t, sb.root, 'poison-e2e', {
+    plugins: { dirs: [sb.pluginsDir], required: ['redact-gate'], config: { 'redact-gate': { failOnWordsOver: 9 } }, timeoutMs: 2000 },
+  });
+  drop('call.wav');
+  await waitFor(() => /job failed/.test(daemon.output()), 60_000, 'the job the filter fails on to fail');
+  const list = await runCli(['jobs', 'list', '--json', '--socket', daemon.socket]);
+  const jobs = (JSON.parse(list.stdout) as { jobs: JobDetail[] }).jobs;
+  t.same(jobs.map((j) => j.state).sort(), ['done', 'failed'], 'one job done, the other failed');
+  t.match(jobs.find((j) => j.state === 'failed')?.error, /required plugin earshot-plugin-redact-gate did not run \(threw: cannot redact 10 words at once\); it failed on this job's transcripts 3 times in a row, so the job is failed: nothing of it was published \(mend the plugin, then earshot jobs retry s-/);
+  t.equal(transcripts.length, 1, 'only the transcript the filter could redact was published');
+  t.match(transcripts[0]?.text, /^\[redacted\]( \[redacted\])*$/);
+  const plugins = JSON.parse((await runCli(['plugins', 'list', '--json', '--socket', daemon.socket])).stdout) as PluginStatus[];
+  t.match(plugins.find((p) => p.alias === 'redact-gate'), { state: 'running' }, 'the filter is not set aside for one transcript (maxFailures 5)');
+  t.equal((await runCli(['status', '--check', '--socket', daemon.socket])).code, 0, 'nothing is held');
+  await stop();
+});
