@@ -129,8 +129,12 @@ export class PluginHost implements Service {
     await this.collector.refresh(this.slots);
     this.options.logger.info(`plugins: ${this.slots.filter((s) => s.state === 'running').map((s) => s.alias).join(', ') || 'none'} running`, {
       found: this.slots.length,
-    });    const unavailable = this.requiredUnavailable();
+    });
+    const unavailable = this.requiredUnavailable();
     if (unavailable !== undefined) this.options.logger.error(`${unavailable}: no transcript is published until it runs; jobs wait`);
+    for (const slot of this.slots.filter((s) => this.isRequired(s) && s.languages !== undefined)) {
+      this.options.logger.warn(`plugins.required names ${slot.name}, which runs on ${slot.languages!.join(', ')} transcripts only: those in other languages are published without it`);
+    }
   }
 
   /** Stop every plugin (each stop guarded) and release every schedule, watch and timer. */

@@ -83,3 +83,8 @@ t.test('no partial is published while a required plugin is disabled', async (t) 
   const after = await partialText(host, { text: 'my card is', stable: 'my card' }, state, { language: 'en' });
   t.match(after, { ok: false, reason: /required plugin earshot-plugin-redact-gate did not run \(disabled/ });
 });
+
+t.test('a required plugin that runs on some languages only is warned about at start', async (t) => {
+  const { sb } = await startSandboxHost(t, [], { required: ['shout'] });
+  t.match(sb.lines.join('\n'), /WARN +earshot:plugins plugins\.required names earshot-plugin-shout, which runs on en transcripts only: those in other languages are published without it/);
+});
