@@ -10,7 +10,7 @@ export default class JobsRetry extends EarshotCommand {
     'For a failure mended since (ffmpeg installed, a permission fixed): submitting the same file again only finds its id already known. A deadline already past becomes the default one from now. A job whose audio is gone (a saved live or spool segment is removed when its job fails) is refused. Exits 1 when any id was refused.';
   static override enableJsonFlag = true;
   static override strict = false;
-  static override examples = ['<%= config.bin %> jobs retry f-3a9c0d1e2b4f5a6b7c8d9e0f', '<%= config.bin %> jobs list --state failed --json | jq -r \'.jobs[].id\' | xargs <%= config.bin %> jobs retry'];
+  static override examples = ['<%= config.bin %> jobs retry f-3a9c0d1e2b4f5a6b7c8d9e0f', '<%= config.bin %> jobs list --state failed --limit 0 --json | jq -r \'.jobs[].id\' | xargs <%= config.bin %> jobs retry'];
   static override args = { ids: Args.string({ description: 'failed job ids (earshot jobs list --state failed)', required: true }) };
   static override flags = { ...daemonFlags };
 
