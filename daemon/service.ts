@@ -1,8 +1,3 @@
-/**
- * What the controller needs from every service: a name for logs and status, `start()`
- * where work begins, `stop()` that releases every timer, listener and handle, and an
- * optional state for `earshot status`.
- */
 /** A service's line in `earshot status`. */
 export interface ServiceState {
   state: string;
@@ -14,6 +9,11 @@ export interface ServiceState {
   problem?: string;
 }
 
+/**
+ * What the controller needs from every service: a name for logs and status, `start()`
+ * where work begins, `stop()` that releases every timer, listener and handle, and an
+ * optional state for `earshot status`.
+ */
 export interface Service {
   readonly name: string;
   start(): Promise<void>;

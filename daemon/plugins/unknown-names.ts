@@ -12,9 +12,9 @@ export interface UnknownPluginName {
 
 /**
  * The plugin names in `plugins.config`, `plugins.timeouts` (keys), `plugins.order`,
- * `plugins.disabled` and `plugins.required` that match no discovered plugin by name or alias. Not refused: a plugin
- * may be uninstalled on purpose, its settings left for later, but each one is otherwise
- * ignored without a word.
+ * `plugins.disabled` and `plugins.required` that match no discovered plugin by name or
+ * alias. Not refused: a plugin may be uninstalled on purpose, its settings left for later,
+ * but each one is otherwise ignored without a word.
  */
 export function unknownPluginNames(config: PluginsConfig, plugins: Array<{ name: string; alias: string }>): UnknownPluginName[] {
   const known = new Set(plugins.flatMap((p) => [p.name, p.alias]));

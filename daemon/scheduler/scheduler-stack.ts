@@ -39,12 +39,6 @@ export interface SchedulerStackOptions {
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
 
-/**
- * Everything of issue #7 as one service for the controller: on start it probes the hardware,
- * picks the thermal sensor and power meter, opens the job queue, starts the carbon source and
- * the scheduler loop; on stop it reverses that. `handlers()` are the control-API methods to
- * register (they answer "not started" until start() has run).
- */
 /** `powerBudgetWatts 15, softC 60` for a log line. */
 function describeChange(change: BudgetChange): string {
   return Object.entries(change)
@@ -52,6 +46,12 @@ function describeChange(change: BudgetChange): string {
     .join(', ');
 }
 
+/**
+ * Everything of issue #7 as one service for the controller: on start it probes the hardware,
+ * picks the thermal sensor and power meter, opens the job queue, starts the carbon source and
+ * the scheduler loop; on stop it reverses that. `handlers()` are the control-API methods to
+ * register (they answer "not started" until start() has run).
+ */
 export class SchedulerStack implements Service {
   readonly name = 'scheduler';
   readonly queue: JobQueue;

@@ -16,9 +16,9 @@ export interface SpoolSourceConfig {
   channel?: ChannelSelect;
   /** Days a recording stays in done/ (failed/) before it is deleted; null: for ever. */
   keepDoneDays?: number | null;
+  keepFailedDays?: number | null;
   /** The folder is a share's mount point: while nothing is mounted there, the source is failed. */
   requireMount?: boolean;
-  keepFailedDays?: number | null;
 }
 
 export interface CommandSourceConfig {

@@ -6,11 +6,6 @@ import { parseForecastJson, parseTime } from './forecast-parsers.js';
 import { throttledWarnings } from '../../log/throttled-warnings.js';
 
 /**
- * Subscribes to a topic the site publishes its intensity on. The daemon's MQTT client is
- * injected as a subscribe function (this module never opens a connection). Payloads: a bare
- * number (`182`), or JSON `{"gPerKWh": 182, "at"?: ISO, "forecast"?: [{from, to?, gPerKWh}]}`.
- */
-/**
  * How far ahead of this box's clock a message's `at` may be: clocks a little apart are taken
  * as now. Further ahead, the value would stay fresh for as long (a year 2099 reading, for
  * ever), so it is refused as the publisher's clock or payload being wrong.
@@ -35,6 +30,11 @@ export interface MqttSourceOptions {
   clock?: () => number;
 }
 
+/**
+ * Subscribes to a topic the site publishes its intensity on. The daemon's MQTT client is
+ * injected as a subscribe function (this module never opens a connection). Payloads: a bare
+ * number (`182`), or JSON `{"gPerKWh": 182, "at"?: ISO, "forecast"?: [{from, to?, gPerKWh}]}`.
+ */
 export class MqttCarbonSource implements CarbonSource {
   readonly name = 'mqtt';
   private readonly state: LastGood;
