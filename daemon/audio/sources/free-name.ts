@@ -1,5 +1,5 @@
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lstatIfPresent } from '../../lstat-if-present.js';
 
 /** The longest file name ext4, XFS, Btrfs and most others take, in bytes. */
 const MAX_NAME_BYTES = 255;
@@ -24,6 +24,8 @@ export async function freeName(dir: string, name: string, companion = ''): Promi
   const stem = hasExtension ? name.slice(0, dot) : name;
   const ext = hasExtension ? name.slice(dot) : '';
   const nameAt = (i: number): string => fitted(stem, `${i === 0 ? '' : `-${i}`}${ext}`, room);
+  // Anything at the path takes the name: a file, a folder, a link (dangling or not).
+  const present = async (path: string): Promise<boolean> => (await lstatIfPresent(path)) !== undefined;
   const taken = async (i: number): Promise<boolean> => (await present(join(dir, nameAt(i)))) || (companion !== '' && (await present(join(dir, nameAt(i) + companion))));
   if (!(await taken(0))) return nameAt(0);
   // `low` is taken and `high` free; between them, the first free one after a taken one.
@@ -36,17 +38,6 @@ export async function freeName(dir: string, name: string, companion = ''): Promi
     else high = mid;
   }
   return nameAt(high);
-}
-
-/** Whether anything (a file, a folder, a link, dangling or not) has this path. */
-async function present(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
 }
 
 /** `stem + tail`, the stem cut short (whole characters) until it fits in `room` bytes. */

@@ -1,6 +1,7 @@
 import { lstat, opendir, unlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
+import { lstatIfPresent } from '../../lstat-if-present.js';
 
 /**
  * Times before this are taken to come from a clock that was not set yet (a box without a
@@ -80,17 +81,17 @@ export async function sweepOldFiles(dir: string, options: SweepOptions): Promise
     if (options.stopped?.()) break;
     if (entry.name.startsWith('.') || entry.isDirectory()) continue;
     const path = join(dir, entry.name);
-    const info = await lookAt(path).catch((err: unknown) => void failed(err));
+    const info = await lstatIfPresent(path).catch((err: unknown) => void failed(err));
     if (!info || !(info.isFile() || info.isSymbolicLink())) continue;
     if (info.dev !== folder.dev) continue; // something mounted over it is not ours
     // A companion whose file is there goes when its file does, whatever its own age.
-    if (suffix && entry.name.endsWith(suffix) && (await lookAt(path.slice(0, -suffix.length)).catch(() => undefined))) continue;
+    if (suffix && entry.name.endsWith(suffix) && (await lstatIfPresent(path.slice(0, -suffix.length)).catch(() => undefined))) continue;
     const decision = verdict(Math.max(info.ctimeMs, info.mtimeMs), options.cutoffMs);
     if (decision === 'unset-clock') outcome.unsetClock++;
     if (decision !== 'delete') continue;
     if (!(await remove(path, info)) || !suffix || entry.name.endsWith(suffix)) continue;
     const companion = `${path}${suffix}`;
-    const companionInfo = await lookAt(companion).catch((err: unknown) => void failed(err));
+    const companionInfo = await lstatIfPresent(companion).catch((err: unknown) => void failed(err));
     if (companionInfo?.isFile()) await remove(companion, companionInfo);
   }
   return outcome;
@@ -100,14 +101,4 @@ export async function sweepOldFiles(dir: string, options: SweepOptions): Promise
 export function verdict(movedAtMs: number, cutoffMs: number): 'keep' | 'delete' | 'unset-clock' {
   if (movedAtMs >= cutoffMs) return 'keep';
   return movedAtMs < UNSET_CLOCK_BEFORE_MS ? 'unset-clock' : 'delete';
-}
-
-/** lstat, or undefined when nothing has that path (any more). */
-async function lookAt(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
 }
