@@ -13,7 +13,7 @@ import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js'
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
-import { lookup, slotStatus, type OutcomeSink, type Slot } from './slot.js';
+import { lookup, slotNamed, slotStatus, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
 import { unknownPluginNames } from './unknown-names.js';
 import { describeMissing, requiredMissing, requiredNotRunning } from './required-plugins.js';
@@ -255,7 +255,7 @@ export class PluginHost implements Service {
   }
 
   private find(query: string): Slot {
-    const slot = this.slots.find((s) => s.name === query) ?? this.slots.find((s) => s.alias === query);
+    const slot = slotNamed(this.slots, query);
     if (!slot) throw new UnknownPluginError(query, this.slots.map((s) => s.name));
     return slot;
   }

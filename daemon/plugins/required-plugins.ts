@@ -5,14 +5,14 @@
  * partials that a required plugin did not run on are held back instead: the job waits and
  * runs again once the plugin does.
  */
-import type { Slot } from './slot.js';
+import { slotNamed, type Slot } from './slot.js';
 import type { RequiredMissing, SkippedPlugin } from './types.js';
 
 /** Each required plugin that cannot run now: not installed, not loaded, disabled, set aside or starting. */
 export function requiredNotRunning(required: readonly string[], slots: readonly Slot[]): SkippedPlugin[] {
   const out: SkippedPlugin[] = [];
   for (const wanted of required) {
-    const slot = slots.find((s) => s.name === wanted) ?? slots.find((s) => s.alias === wanted);
+    const slot = slotNamed(slots, wanted);
     if (!slot) out.push({ plugin: wanted, reason: 'not installed' });
     else if (slot.state !== 'running') out.push({ plugin: slot.name, reason: stateReason(slot) });
     else if (!slot.instance) out.push({ plugin: slot.name, reason: 'starting' });

@@ -40,6 +40,11 @@ export function lookup<T>(map: Record<string, T>, slot: { name: string; alias: s
   return Object.hasOwn(map, slot.name) ? map[slot.name] : Object.hasOwn(map, slot.alias) ? map[slot.alias] : undefined;
 }
 
+/** The plugin a setting or a CLI argument names: by full name first, then by alias. */
+export function slotNamed<S extends { name: string; alias: string }>(slots: readonly S[], query: string): S | undefined {
+  return slots.find((s) => s.name === query) ?? slots.find((s) => s.alias === query);
+}
+
 /** What `earshot plugins list` shows of a slot. */
 export function slotStatus(s: Slot): PluginStatus {
   const out: PluginStatus = {
