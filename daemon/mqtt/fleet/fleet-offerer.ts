@@ -3,7 +3,7 @@ import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION, presenceSequence } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload, JobResultPayload } from '../payloads/job.js';
-import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
+import { fleetKeyOf, readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { PacketTooLargeError } from '../packet-size.js';
@@ -77,7 +77,7 @@ export class FleetOfferer {
 
   constructor(private readonly options: FleetOffererOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
-    this.fleet = { group: options.group, key: options.key ?? null, ...(options.maxAudioBytes !== undefined ? { maxAudioBytes: options.maxAudioBytes } : {}) };
+    this.fleet = fleetKeyOf(options);
   }
 
   async start(): Promise<void> {

@@ -34,6 +34,11 @@ export interface FleetKey {
   maxAudioBytes?: number;
 }
 
+/** A member's FleetKey from its options: no key means an unsigned group, no maxAudioBytes no size bound. */
+export function fleetKeyOf(o: { group: string; key?: Buffer | null; maxAudioBytes?: number }): FleetKey {
+  return { group: o.group, key: o.key ?? null, ...(o.maxAudioBytes !== undefined ? { maxAudioBytes: o.maxAudioBytes } : {}) };
+}
+
 /** Room for a message's own fields around the audio (an offer) or the transcripts (a result). */
 const ENVELOPE_BYTES = 64 * 1024;
 

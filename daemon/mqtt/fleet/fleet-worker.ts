@@ -2,7 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
-import { readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
+import { fleetKeyOf, readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { RateLimit } from '../../log/rate-limit.js';
@@ -98,7 +98,7 @@ export class FleetWorker {
 
   constructor(private readonly options: FleetWorkerOptions) {
     this.ignored = throttledWarnings(options.logger, 'ignored fleet messages');
-    this.fleet = { group: options.group, key: options.key ?? null, ...(options.maxAudioBytes !== undefined ? { maxAudioBytes: options.maxAudioBytes } : {}) };
+    this.fleet = fleetKeyOf(options);
   }
 
   async start(): Promise<void> {
