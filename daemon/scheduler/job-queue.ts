@@ -198,15 +198,10 @@ export class JobQueue implements Service {
     let removed = 0;
     for (const [kind, ids, keepMs] of [['done', this.doneIds, this.options.keepDoneMs], ['failed', this.failedIds, this.options.keepFailedMs]] as const) {
       if (keepMs === undefined) continue;
-      for (const [id, known] of [...ids]) {
+      for (const id of [...ids.keys()]) {
         const file = this.path(kind, id);
         try {
-          let finished = known;
-          if (finished === undefined) {
-            finished = (await stat(file)).mtimeMs;
-            ids.set(id, finished);
-          }
-          if (now - finished <= keepMs) continue;
+          if (now - (await this.finishTime(kind, ids, id)) <= keepMs) continue;
           await unlink(file);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -425,6 +420,15 @@ export class JobQueue implements Service {
     return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
   }
 
+  /** When a kept record finished: the time kept for it, else (a record from before this start) its file's mtime, then kept. */
+  private async finishTime(kind: 'done' | 'failed', ids: Map<string, number | undefined>, id: string): Promise<number> {
+    const known = ids.get(id);
+    if (known !== undefined) return known;
+    const at = (await stat(this.path(kind, id))).mtimeMs;
+    ids.set(id, at);
+    return at;
+  }
+
   /**
    * The ids of `kind`, all of them sorted, or the `newest` most recently finished: picked by
    * the time kept for each (the file's mtime for records from before this start), so a
@@ -433,11 +437,7 @@ export class JobQueue implements Service {
   private async finishedIds(kind: 'done' | 'failed', ids: Map<string, number | undefined>, newest: number | undefined): Promise<string[]> {
     if (newest === undefined || newest >= ids.size) return [...ids.keys()].sort();
     const timed: Array<[string, number]> = [];
-    for (const [id, known] of ids) {
-      const at = known ?? (await stat(this.path(kind, id)).then((s) => s.mtimeMs, () => 0));
-      if (known === undefined && at > 0) ids.set(id, at);
-      timed.push([id, at]);
-    }
+    for (const id of ids.keys()) timed.push([id, await this.finishTime(kind, ids, id).catch(() => 0)]);
     return timed
       .sort((a, b) => b[1] - a[1] || b[0].localeCompare(a[0]))
       .slice(0, newest)
