@@ -4,6 +4,7 @@ import type { OpenSpeech } from './segmenter.js';
 import type { SegmenterSettings } from './sensitivity.js';
 import type { SpeechSegment, VoiceDetector } from './types.js';
 import { VadStream } from './vad-stream.js';
+import { SerialQueue } from '../serial-queue.js';
 
 export interface LiveVadOptions {
   sourceId: string;
@@ -31,13 +32,13 @@ export class LiveVad {
   private stream: VadStream | null = null;
   private detector: VoiceDetector | null = null;
   /** Frames and ends, one at a time: an end as a sender hangs up must not cross the next sender's first frames. */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly steps = new SerialQueue();
   private stallTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LiveVadOptions) {}
 
   readonly onFrames = (frames: AudioFrames): Promise<void> =>
-    this.serially(async () => {
+    this.steps.run(async () => {
       if (!this.stream) {
         this.detector = await this.options.createDetector();
         this.stream = new VadStream(this.options.sourceId, this.detector, this.options.settings);
@@ -62,12 +63,6 @@ export class LiveVad {
     this.stallTimer.unref();
   }
 
-  private serially(step: () => Promise<void>): Promise<void> {
-    const next = this.queue.then(step, step);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
   get sourceId(): string {
     return this.options.sourceId;
   }
@@ -79,7 +74,7 @@ export class LiveVad {
 
   /** Ends the stream: the speech open in it is cut and handed on (a sender hung up, a stall, the source stopping). */
   end(): Promise<void> {
-    return this.serially(async () => {
+    return this.steps.run(async () => {
       clearTimeout(this.stallTimer);
       if (!this.stream) return;
       const stream = this.stream;

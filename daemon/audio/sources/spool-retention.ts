@@ -1,5 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import { sweepOldFiles, type SweepOutcome } from './sweep-old-files.js';
+import { SerialQueue } from '../../serial-queue.js';
 
 const DAY_MS = 86_400_000;
 
@@ -49,7 +50,7 @@ export class SpoolRetention {
   private stopped = false;
   private last: LastSweep | undefined;
   /** Sweeps run one after another, never two over the same folder at once. */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly sweeps = new SerialQueue();
 
   constructor(private readonly options: SpoolRetentionOptions) {}
 
@@ -69,9 +70,7 @@ export class SpoolRetention {
 
   /** One sweep of every folder, after any in progress (the timer's own, or a test's). */
   sweep(): Promise<void> {
-    const next = this.queue.then(() => this.sweepOnce());
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.sweeps.run(() => this.sweepOnce());
   }
 
   private async sweepOnce(): Promise<void> {

@@ -12,6 +12,7 @@ import { noHardLinks } from '../../hard-links.js';
 import { RateLimit } from '../../log/rate-limit.js';
 import { ConfigFileError } from '../../config/errors.js';
 import { SpoolRetention } from './spool-retention.js';
+import { SerialQueue } from '../../serial-queue.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -78,7 +79,7 @@ export class SpoolWatcher implements AudioSource {
   private readonly pollMs: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private queue: Promise<void> = Promise.resolve();
+  private readonly scans = new SerialQueue();
   private stopped = true;
   /** Set by stop(): finish the file in hand, start no other. */
   private stopRequested = false;
@@ -175,9 +176,7 @@ export class SpoolWatcher implements AudioSource {
    * the poll loop's own, so a file is never handled by two scans at once.
    */
   scan(): Promise<void> {
-    const next = this.queue.then(() => this.scanOnce());
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.scans.run(() => this.scanOnce());
   }
 
   private async scanOnce(): Promise<void> {
