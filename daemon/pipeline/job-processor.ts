@@ -217,13 +217,16 @@ export class JobProcessor<S> {
       segments.map((s) => s.samples),
       hotwords.length > 0 ? { hotwords } : {},
     );
+    // Each segment's language and place in the job, for its plugins and its payload alike.
+    const languages = results.map((r) => transcriptLanguage(r.language, recognizer.languages));
+    const keys = segments.map((_, i) => segmentKey(idBase(job), firstIndex + i, generation));
     const processed = await Promise.all(
       results.map((r, i) =>
         plugins.process({
           text: r.text,
           words: r.words.map((w) => ({ text: w.word, start: w.startSec, end: w.endSec })),
-          language: transcriptLanguage(r.language, recognizer.languages),
-          segment: segmentInfo(job, segments[i]!, segmentKey(idBase(job), firstIndex + i, generation)),
+          language: languages[i]!,
+          segment: segmentInfo(job, segments[i]!, keys[i]!),
         }),
       ),
     );
@@ -250,14 +253,14 @@ export class JobProcessor<S> {
         continue;
       }
       const transcript = buildTranscript({
-        id: job.idScope !== undefined && cut !== undefined ? sharedTranscriptId(job.idScope, { modelId: recognizer.id, cut, startSec: segment.startSec, endSec: segment.endSec }) : transcriptId(siteId, job.sourceId, segmentKey(idBase(job), firstIndex + i, generation)),
+        id: job.idScope !== undefined && cut !== undefined ? sharedTranscriptId(job.idScope, { modelId: recognizer.id, cut, startSec: segment.startSec, endSec: segment.endSec }) : transcriptId(siteId, job.sourceId, keys[i]!),
         jobId: job.id,
         ...(job.recording !== undefined ? { recording: job.recording } : {}),
         siteId,
         sourceId: job.sourceId,
         text: post.text,
         rawText: asr.text,
-        language: transcriptLanguage(asr.language, recognizer.languages),
+        language: languages[i]!,
         startedAt: segment.startedAt,
         endedAt: new Date(Date.parse(segment.startedAt) + durationSec * 1000).toISOString(),
         startOffsetSec: round(segment.startSec, 3),
