@@ -10,17 +10,23 @@ import { validateConfig } from '../../daemon/config/load.js';
 import { EnergyLedger } from '../../daemon/energy/ledger.js';
 import { FrameEnergyRuntime, writeToneWav } from './helpers/frame-energy-runtime.js';
 
-/** A real validated config: schema defaults plus the few settings the test needs. */
-function config(dataDir: string, root: string): EarshotConfig {
-  return validateConfig({ siteId: 't', dataDir, scheduler: { maxThreads: 2, tickMs: 100, thermal: { sysfsRoot: root }, carbon: { staticGPerKWh: 300 } } }, 'test');
+/** A real validated config: schema defaults plus the few settings the test needs, and `extra` sections. */
+function config(dataDir: string, root: string, extra: Record<string, unknown> = {}): EarshotConfig {
+  return validateConfig({ siteId: 't', dataDir, scheduler: { maxThreads: 2, tickMs: 100, thermal: { sysfsRoot: root }, carbon: { staticGPerKWh: 300 } }, ...extra }, 'test');
 }
 
-t.test('the stack probes, runs a submitted job, bills its energy and carbon, and stops cleanly', async (t) => {
-  const dir = tempDir('earshot-stack-');
+/** A temp folder with a box (a sysfs tree without power meters) and a 1 s tone recording in it. */
+async function toneBox(prefix: string): Promise<{ dir: string; root: string; wav: string }> {
+  const dir = tempDir(prefix);
   const root = join(dir, 'box');
   cpSync(join(fixturesDir, 'sysfs', 'no-meters'), root, { recursive: true });
   const wav = join(dir, 'a.wav');
   await writeToneWav(wav, 1, [[0.3, 0.6]]);
+  return { dir, root, wav };
+}
+
+t.test('the stack probes, runs a submitted job, bills its energy and carbon, and stops cleanly', async (t) => {
+  const { dir, root, wav } = await toneBox('earshot-stack-');
   const bus = new EventBus();
   const runtime = new FrameEnergyRuntime(100);
   const stack = new SchedulerStack({ config: config(join(dir, 'data'), root), logger: () => silentLogger, bus, runtime });
@@ -56,13 +62,9 @@ t.test('the stack probes, runs a submitted job, bills its energy and carbon, and
 });
 
 t.test("energy.idleWatts and wattsPerThread set the estimates as they set the budget's power model", async (t) => {
-  const dir = tempDir('earshot-stack-power-');
-  const root = join(dir, 'box');
-  cpSync(join(fixturesDir, 'sysfs', 'no-meters'), root, { recursive: true });
-  const wav = join(dir, 'a.wav');
-  await writeToneWav(wav, 1, [[0.3, 0.6]]);
+  const { dir, root, wav } = await toneBox('earshot-stack-power-');
   const bus = new EventBus();
-  const cfg = validateConfig({ siteId: 't', dataDir: join(dir, 'data'), energy: { idleWatts: 50, wattsPerThread: 100 }, scheduler: { maxThreads: 2, tickMs: 100, thermal: { sysfsRoot: root }, carbon: { staticGPerKWh: 300 } } }, 'test');
+  const cfg = config(join(dir, 'data'), root, { energy: { idleWatts: 50, wattsPerThread: 100 } });
   const stack = new SchedulerStack({ config: cfg, logger: () => silentLogger, bus, runtime: new FrameEnergyRuntime(100) });
   await stack.start();
   t.teardown(() => stack.stop());
@@ -75,11 +77,7 @@ t.test("energy.idleWatts and wattsPerThread set the estimates as they set the bu
 });
 
 t.test('a model on a GPU is not loaded again for a budget: its CPU threads do little of the work', async (t) => {
-  const dir = tempDir('earshot-stack-gpu-');
-  const root = join(dir, 'box');
-  cpSync(join(fixturesDir, 'sysfs', 'no-meters'), root, { recursive: true });
-  const wav = join(dir, 'a.wav');
-  await writeToneWav(wav, 1, [[0.3, 0.6]]);
+  const { dir, root, wav } = await toneBox('earshot-stack-gpu-');
   const bus = new EventBus();
   // The same runtime, saying it runs on CUDA (no GPU here; only the device name matters).
   const runtime = new (class extends FrameEnergyRuntime {
