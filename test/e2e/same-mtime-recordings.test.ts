@@ -1,12 +1,11 @@
 import t from 'tap';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mqtt from 'mqtt';
-import { startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { startSpoolDaemon } from '../helpers/spool-daemon.js';
 import { dropRecording } from '../helpers/faults.js';
 import { segmentJobId } from '../../daemon/pipeline/capture-service.js';
-import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 
 /**
  * Two different recordings of the same length with the same mtime (copied with their times
@@ -26,25 +25,7 @@ t.test('segment job ids differ by audio and stay the same for the same audio', a
 });
 
 t.test('two recordings with the same length and mtime both give their transcripts', async (t) => {
-  const root = tempDir('earshot-same-mtime-');
-  const spool = join(root, 'spool');
-  mkdirSync(spool);
-  const { daemon, port } = await startDaemonOnFreePort((port) => ({
-    siteId: 'twins',
-    mqtt: { url: null, embedded: { host: '127.0.0.1', port }, telemetryIntervalSec: 0 },
-    sources: [{ id: 'spool', type: 'spool', dir: spool, settleMs: 200, pollMs: 200 }],
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
-  }));
-  t.teardown(() => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  });
-  const watcher = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
-  t.teardown(() => watcher.endAsync(true));
-  const transcripts: TranscriptPayload[] = [];
-  watcher.on('message', (_topic, payload) => transcripts.push(JSON.parse(payload.toString()) as TranscriptPayload));
-  await watcher.subscribeAsync('earshot/twins/transcript/#', { qos: 1 });
+  const { spool, transcripts } = await startSpoolDaemon(t, tempDir('earshot-same-mtime-'), 'twins');
 
   // The same length and mtime; b.wav is the recording at another gain (different audio).
   const clip = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
