@@ -182,7 +182,8 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const record = (await callDaemonUntyped('jobs.offers', {}, { socket: offerer.socket })) as { outstanding: string[]; done: Array<{ id: string; status: string; takenBy: string }> };
   t.same(record.outstanding, [], 'nothing outstanding on the offerer');
   t.same(record.done.map((r) => r.id).sort(), ids, 'the offerer recorded a result for each job');
-  const staleJobs = new Set(held.map((h) => h.jobId));
+  // By the job's own id, as the repeats' taker-local job ids are read below: a grant names the wire id (`<job>.r<round>.<nonce>`).
+  const staleJobs = new Set(held.map((h) => jobIdOf(h.jobId)));
   const firstById = new Map<string, TranscriptPayload>();
   for (const x of transcripts) if (!firstById.has(x.id)) firstById.set(x.id, x);
   // Delivery is at-least-once. The SIGKILLed victim republishes, after its restart, what its
