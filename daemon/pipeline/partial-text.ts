@@ -9,7 +9,7 @@ import { describeMissing } from '../plugins/required-plugins.js';
 
 /** The plugin host as partials use it. */
 export interface PartialPlugins {
-  process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript>;
+  processPartial(transcript: TranscriptForPlugins): Promise<ProcessedTranscript>;
 }
 
 /** What the plugins made of one segment's partials so far. */
@@ -39,7 +39,7 @@ export type PartialText = { ok: true; text: string; stable: string } | { ok: fal
  * stable is the longest common start of both results, never less than what was published.
  */
 export async function partialText(plugins: PartialPlugins, raw: { text: string; stable: string }, state: PartialTextState, context: Omit<TranscriptForPlugins, 'text' | 'words'>): Promise<PartialText> {
-  const run = (text: string) => plugins.process({ ...context, text, words: [] });
+  const run = (text: string) => plugins.processPartial({ ...context, text, words: [] });
   const full = await run(raw.text);
   if (full.requiredMissing !== undefined) return { ok: false, reason: describeMissing(full.requiredMissing) };
   if (full.skipped.length > 0) return { ok: false, reason: skippedReason(full) };

@@ -85,6 +85,24 @@ export class PluginHost implements Service {
     recordSuccess: (slot) => this.recordSuccess(slot),
     recordFailure: (slot, reason, timedOutIn) => this.recordFailure(slot, reason, timedOutIn),
   };
+  /**
+   * Partials' calls: a failure withholds that partial (the partial publisher logs it,
+   * throttled) and is counted apart. It does not set the plugin aside: partials come several
+   * a second and are unfinished phrases, so a plugin that cannot parse "twenty fi" would
+   * otherwise be disabled for the finals it handles, and log a WARN per partial. Nor does a
+   * success on a partial reset the count of failures in a row on finals.
+   */
+  private readonly partialOutcomes: OutcomeSink = {
+    recordSuccess: (slot) => {
+      if (slot.instance) slot.calls++;
+    },
+    recordFailure: (slot, _reason, timedOutIn) => {
+      if (!slot.instance) return;
+      // A call stuck past its limit may be a thread in an endless loop: that is checked as for finals.
+      if (timedOutIn !== undefined) slot.worker?.stopIfStuck(timedOutIn);
+      slot.partialFailures++;
+    },
+  };
   private readonly collector: HotwordCollector;
   private started = false;
 
@@ -229,7 +247,16 @@ export class PluginHost implements Service {
    * names the plugins.required ones that did not run on it (the caller must not publish it).
    */
   async process(transcript: TranscriptForPlugins): Promise<ProcessedTranscript> {
-    const processed = await runPipeline(this.slots, transcript, (slot) => lookup(this.config.timeouts, slot) ?? this.config.timeoutMs, this.outcomes);
+    return this.runOn(transcript, this.outcomes);
+  }
+
+  /** As {@link process}, for a live partial: failures are counted apart (see partialOutcomes). */
+  async processPartial(transcript: TranscriptForPlugins): Promise<ProcessedTranscript> {
+    return this.runOn(transcript, this.partialOutcomes);
+  }
+
+  private async runOn(transcript: TranscriptForPlugins, outcomes: OutcomeSink): Promise<ProcessedTranscript> {
+    const processed = await runPipeline(this.slots, transcript, (slot) => lookup(this.config.timeouts, slot) ?? this.config.timeoutMs, outcomes);
     const missing = requiredMissing(this.config.required, this.slots, processed.skipped);
     return missing.length > 0 ? { ...processed, requiredMissing: missing } : processed;
   }
@@ -238,7 +265,7 @@ export class PluginHost implements Service {
 
   private slotFor(c: Candidate): Slot {
     const { name, alias } = candidateNames(c);
-    const base = { name, alias, source: c.source, kinds: [], calls: 0, failures: 0, consecutiveFailures: 0, hotwords: [] };
+    const base = { name, alias, source: c.source, kinds: [], calls: 0, failures: 0, consecutiveFailures: 0, partialFailures: 0, hotwords: [] };
     if (!c.ok) return { ...base, dir: c.dir, state: 'error', error: c.error };
     const choice = lookup(this.choices, base);
     const disabled = choice !== undefined ? choice === 'disabled' : this.config.disabled.includes(name) || this.config.disabled.includes(alias);

@@ -20,6 +20,8 @@ export interface Slot {
   calls: number;
   failures: number;
   consecutiveFailures: number;
+  /** Failed calls on live partials (not counted in `failures`). */
+  partialFailures: number;
   /** The one line its definition gives, once it was created. */
   description?: string;
   /** Present while it runs. */
@@ -59,6 +61,7 @@ export function slotStatus(s: Slot): PluginStatus {
     calls: s.calls,
     failures: s.failures,
     consecutiveFailures: s.consecutiveFailures,
+    partialFailures: s.partialFailures,
   };
   if (s.languages) out.languages = [...s.languages];
   if (s.error !== undefined) out.error = s.error;

@@ -61,12 +61,17 @@ export interface PluginStatus {
   kinds: PluginKind[];
   /** Languages its normalizer/filter handles; absent means all. */
   languages?: string[];
-  /** Successful calls since start. */
+  /** Successful calls since start, on finals and partials. */
   calls: number;
-  /** Failed calls (threw, rejected, timed out, bad result) since start. */
+  /** Failed calls (threw, rejected, timed out, bad result) since start, partials' apart. */
   failures: number;
   /** Failures since the last success; the plugin is disabled when it reaches maxFailures. */
   consecutiveFailures: number;
+  /**
+   * Calls on live partials that failed since start. They withhold that partial but do not
+   * count toward maxFailures: a partial is an unfinished phrase, many a second.
+   */
+  partialFailures: number;
   /** Why the plugin is in `error` or `failed` state, or its latest failure. */
   error?: string;
   /** While it runs: in its own worker thread or in the daemon's thread. */

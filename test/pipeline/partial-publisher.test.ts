@@ -226,7 +226,7 @@ t.test('a model that tags its results (SenseVoice): partials go through the plug
   writeFileSync(join(modelDir, 'model.json'), JSON.stringify({ name: 'fixture-sense-voice', family: 'sense-voice', languages: ['zh', 'en', 'ja', 'ko', 'yue'], sampleRate: 16000, files, licence: 'Apache-2.0', source: 'test fixture' }));
   const seen: string[] = [];
   // The plugin host as partials use it, noting the language each run is in.
-  const plugins: PartialPlugins = { process: async (tr) => (seen.push(tr.language ?? '(none)'), { text: tr.text, words: tr.words ?? [], applied: [], skipped: [] }) };
+  const plugins: PartialPlugins = { processPartial: async (tr) => (seen.push(tr.language ?? '(none)'), { text: tr.text, words: tr.words ?? [], applied: [], skipped: [] }) };
   const { publisher, published, decodes, feedTo } = await setup(t, { plugins }, 0, modelDir);
   await publisher.start();
   await feedTo(1.8);

@@ -26,7 +26,7 @@ export default class PluginsInfo extends EarshotCommand {
     this.log(`${info.name}@${info.version} (${info.alias}, ${info.source}): ${info.state}`);
     if (info.description) this.log(`  ${info.description}`);
     this.log(`  kinds:     ${info.kinds.join(', ') || '-'}${info.languages ? ` (languages: ${info.languages.join(', ')})` : ''}`);
-    this.log(`  calls:     ${info.calls}, failures ${info.failures} (${info.consecutiveFailures} in a row)`);
+    this.log(`  calls:     ${info.calls}, failures ${info.failures} (${info.consecutiveFailures} in a row)${info.partialFailures > 0 ? `, ${info.partialFailures} on live partials (withheld, not counted toward maxFailures)` : ''}`);
     if (info.engines) this.log(`  engines:   earshot ${info.engines}`);
     this.log(`  path:      ${info.path}`);
     if (info.configSchema) this.log(`  schema:    ${info.configSchema}`);
