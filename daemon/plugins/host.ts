@@ -13,9 +13,9 @@ import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js'
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
-import { lookup, slotNamed, slotStatus, type OutcomeSink, type Slot } from './slot.js';
+import { lookup, slotsNamed, slotStatus, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
-import { unknownPluginNames } from './unknown-names.js';
+import { ambiguousPluginNames, unknownPluginNames } from './unknown-names.js';
 import { describeMissing, requiredMissing, requiredNotRunning } from './required-plugins.js';
 
 /** A thread loads the host's modules before the plugin's; slow boxes need seconds. */
@@ -64,8 +64,9 @@ export class UnknownPluginError extends Error {
   constructor(
     readonly query: string,
     known: string[],
+    why = `no plugin named "${query}"; known plugins:`,
   ) {
-    super(`no plugin named "${query}"; known plugins: ${known.join(', ') || '(none)'}`);
+    super(`${why} ${known.join(', ') || '(none)'}`);
     this.name = 'UnknownPluginError';
   }
 }
@@ -141,6 +142,10 @@ export class PluginHost implements Service {
     const found = [...new Set(this.slots.map((s) => s.alias))].join(', ') || '(none)';
     for (const { setting, name, near } of unknownPluginNames(this.config, this.slots)) {
       this.options.logger.warn(`${setting}: no plugin named "${name}" is installed, so this is ignored${near ? `; did you mean "${near}"?` : ''} (plugins found: ${found})`);
+    }
+    for (const { setting, name, plugins } of ambiguousPluginNames(this.config, this.slots)) {
+      const applies = setting.startsWith('plugins.required') ? 'all of them are required' : `it applies to ${plugins[0]} only`;
+      this.options.logger.warn(`${setting}: "${name}" is the short name of ${plugins.length} plugins (${plugins.join(', ')}), so ${applies}; write the full name`);
     }
     // In parallel: a plugin whose create() hangs costs the start its time limit once, not per plugin.
     await Promise.all(this.slots.filter((s) => s.state === 'running').map((s) => this.serial(s, () => this.activate(s))));
@@ -282,9 +287,10 @@ export class PluginHost implements Service {
   }
 
   private find(query: string): Slot {
-    const slot = slotNamed(this.slots, query);
-    if (!slot) throw new UnknownPluginError(query, this.slots.map((s) => s.name));
-    return slot;
+    const named = slotsNamed(this.slots, query);
+    if (named.length === 0) throw new UnknownPluginError(query, this.slots.map((s) => s.name));
+    if (named.length > 1) throw new UnknownPluginError(query, named.map((s) => s.name), `"${query}" is the short name of ${named.length} plugins: write the full name, one of`);
+    return named[0]!;
   }
 
   private remember(slot: Slot, choice: 'enabled' | 'disabled'): void {

@@ -5,17 +5,21 @@
  * partials that a required plugin did not run on are held back instead: the job waits and
  * runs again once the plugin does.
  */
-import { slotNamed, type Slot } from './slot.js';
+import { slotsNamed, type Slot } from './slot.js';
 import type { RequiredMissing, SkippedPlugin } from './types.js';
 
 /** Each required plugin that cannot run now: not installed, not loaded, disabled, set aside or starting. */
 export function requiredNotRunning(required: readonly string[], slots: readonly Slot[]): SkippedPlugin[] {
   const out: SkippedPlugin[] = [];
   for (const wanted of required) {
-    const slot = slotNamed(slots, wanted);
-    if (!slot) out.push({ plugin: wanted, reason: 'not installed' });
-    else if (slot.state !== 'running') out.push({ plugin: slot.name, reason: stateReason(slot) });
-    else if (!slot.instance) out.push({ plugin: slot.name, reason: 'starting' });
+    const named = slotsNamed(slots, wanted);
+    if (named.length === 0) out.push({ plugin: wanted, reason: 'not installed' });
+    // A short name two plugins share requires both: which one the site meant is not known,
+    // and a transcript must not go out without the one it meant.
+    for (const slot of named) {
+      if (slot.state !== 'running') out.push({ plugin: slot.name, reason: stateReason(slot) });
+      else if (!slot.instance) out.push({ plugin: slot.name, reason: 'starting' });
+    }
   }
   return dedupe(out);
 }
@@ -25,7 +29,7 @@ export function requiredNotRunning(required: readonly string[], slots: readonly 
  * failed on it (`skipped`: threw, timed out, returned a bad result).
  */
 export function requiredMissing(required: readonly string[], slots: readonly Slot[], skipped: readonly SkippedPlugin[]): RequiredMissing[] {
-  const names = new Set(required.flatMap((wanted) => slots.filter((s) => s.name === wanted || s.alias === wanted).map((s) => s.name)));
+  const names = new Set(required.flatMap((wanted) => slotsNamed(slots, wanted).map((s) => s.name)));
   const failedOnIt = skipped.filter((s) => names.has(s.plugin)).map((s): RequiredMissing => ({ ...s, failedOnIt: true }));
   return dedupe([...requiredNotRunning(required, slots), ...failedOnIt]);
 }

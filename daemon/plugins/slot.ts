@@ -42,9 +42,14 @@ export function lookup<T>(map: Record<string, T>, slot: { name: string; alias: s
   return Object.hasOwn(map, slot.name) ? map[slot.name] : Object.hasOwn(map, slot.alias) ? map[slot.alias] : undefined;
 }
 
-/** The plugin a setting or a CLI argument names: by full name first, then by alias. */
-export function slotNamed<S extends { name: string; alias: string }>(slots: readonly S[], query: string): S | undefined {
-  return slots.find((s) => s.name === query) ?? slots.find((s) => s.alias === query);
+/**
+ * Every plugin a name may mean: the one with that full name, else all whose short name it
+ * is. Two packages from different scopes (`@earshot/plugin-redact`, `@acme/plugin-redact`)
+ * share the alias `redact`.
+ */
+export function slotsNamed<S extends { name: string; alias: string }>(slots: readonly S[], query: string): S[] {
+  const byName = slots.filter((s) => s.name === query);
+  return byName.length > 0 ? byName : slots.filter((s) => s.alias === query);
 }
 
 /** What `earshot plugins list` shows of a slot. */

@@ -18,14 +18,7 @@ export interface UnknownPluginName {
  */
 export function unknownPluginNames(config: PluginsConfig, plugins: Array<{ name: string; alias: string }>): UnknownPluginName[] {
   const known = new Set(plugins.flatMap((p) => [p.name, p.alias]));
-  const named = [
-    ...Object.keys(config.config).map((name) => ({ setting: childPath('plugins.config', name), name })),
-    ...Object.keys(config.timeouts).map((name) => ({ setting: childPath('plugins.timeouts', name), name })),
-    ...config.order.map((name, i) => ({ setting: `plugins.order[${i}]`, name })),
-    ...config.disabled.map((name, i) => ({ setting: `plugins.disabled[${i}]`, name })),
-    ...config.required.map((name, i) => ({ setting: `plugins.required[${i}]`, name })),
-  ];
-  return named
+  return namesInConfig(config)
     .filter(({ name }) => !known.has(name))
     .map((unknown) => {
       const near = nearest(unknown.name, known);
@@ -41,4 +34,36 @@ function nearest(name: string, known: Set<string>): string | undefined {
     if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name: candidate, distance };
   }
   return best?.name;
+}
+
+/** A plugin setting that names plugins by a short name more than one of them has. */
+export interface AmbiguousPluginName {
+  setting: string;
+  name: string;
+  /** The full names of the plugins it may mean, in the order found. */
+  plugins: string[];
+}
+
+/**
+ * The plugin settings whose name is the alias of two plugins or more (`redact` for
+ * `@earshot/plugin-redact` and `@acme/plugin-redact`). `plugins.required` then requires them
+ * all; every other setting applies to the first found, which may not be the one meant.
+ */
+export function ambiguousPluginNames(config: PluginsConfig, plugins: Array<{ name: string; alias: string }>): AmbiguousPluginName[] {
+  return namesInConfig(config).flatMap(({ setting, name }) => {
+    if (plugins.some((p) => p.name === name)) return [];
+    const sharing = plugins.filter((p) => p.alias === name).map((p) => p.name);
+    return sharing.length > 1 ? [{ setting, name, plugins: sharing }] : [];
+  });
+}
+
+/** Every plugin name in the plugin settings, with where it is. */
+function namesInConfig(config: PluginsConfig): Array<{ setting: string; name: string }> {
+  return [
+    ...Object.keys(config.config).map((name) => ({ setting: childPath('plugins.config', name), name })),
+    ...Object.keys(config.timeouts).map((name) => ({ setting: childPath('plugins.timeouts', name), name })),
+    ...config.order.map((name, i) => ({ setting: `plugins.order[${i}]`, name })),
+    ...config.disabled.map((name, i) => ({ setting: `plugins.disabled[${i}]`, name })),
+    ...config.required.map((name, i) => ({ setting: `plugins.required[${i}]`, name })),
+  ];
 }
