@@ -26,6 +26,7 @@ export class CtcRecognizer implements LoadedModel {
     readonly id: string,
     readonly dir: string,
     readonly languages: readonly string[],
+    readonly files: readonly string[],
     private readonly model: CtcFamilyModel,
     private readonly tokens: TokenTable,
     private readonly logger: Logger,

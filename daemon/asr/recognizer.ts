@@ -45,7 +45,7 @@ async function loadTransducer(layout: ModelLayout, settings: SessionSettings, to
     for (const path of [files.encoder, files.decoder, files.joiner]) sessions.push(await openSession(path, settings));
     const [encoder, decoder, joiner] = sessions as [ModelSession, ModelSession, ModelSession];
     const model = new StreamingZipformerModel(encoder, decoder, joiner, layout.metadata, readOnnxMetadata(files.decoder), files, tokens);
-    return new TransducerRecognizer(id, layout.dir, languages, model, tokens, settings.logger ?? silentLogger);
+    return new TransducerRecognizer(id, layout.dir, languages, [files.encoder, files.decoder, files.joiner], model, tokens, settings.logger ?? silentLogger);
   } catch (err) {
     await Promise.all(sessions.map((s) => s.release()));
     throw err;
@@ -76,7 +76,7 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   try {
     const model = makeCtcFamily(layout, session, tokens);
     logger.info('model loaded', { model: id, family: layout.family, provider: session.provider });
-    return new CtcRecognizer(id, abs, languages, model, tokens, logger);
+    return new CtcRecognizer(id, abs, languages, [layout.modelPath], model, tokens, logger);
   } catch (err) {
     await session.release();
     throw err;

@@ -28,6 +28,7 @@ export class TransducerRecognizer implements LoadedModel {
     readonly id: string,
     readonly dir: string,
     readonly languages: readonly string[],
+    readonly files: readonly string[],
     private readonly model: StreamingZipformerModel,
     private readonly tokens: TokenTable,
     private readonly logger: Logger,

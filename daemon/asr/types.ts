@@ -108,6 +108,8 @@ export interface LoadedModel {
    * a result is in when the model does not say (only SenseVoice tags each result).
    */
   readonly languages: readonly string[];
+  /** The ONNX files its sessions were opened from (absolute paths). */
+  readonly files: readonly string[];
   readonly family: ModelFamily;
   readonly sampleRate: number;
   readonly provider: ExecutionProvider;

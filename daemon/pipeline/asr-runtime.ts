@@ -1,7 +1,6 @@
 import { statSync, readdirSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { loadModel } from '../asr/recognizer.js';
-import { detectModel } from '../asr/models/detect.js';
 import type { ExecutionProvider, GraphOptimization } from '../asr/session.js';
 import type { AsrStream, LoadedModel, StreamOptions, TranscribeOptions, AsrResult } from '../asr/types.js';
 import type { Logger } from '../log/logger.js';
@@ -169,7 +168,7 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
     }
     this.generation++;
     this.current = new ModelUsers(model);
-    this.bytes = modelBytes(resolveModelDir(this.options.config.dir));
+    this.bytes = modelBytes(model);
     return true;
   }
 
@@ -182,26 +181,24 @@ export class AsrRuntime implements ModelRuntime<JobOutcome> {
 
 /**
  * Bytes of the files the model loads: what it keeps resident, near enough for telemetry and
- * for the in-place reload's room check (SECOND_SESSION_FACTOR). The ONNX files in use (not
- * an int8 or fp16 sibling beside them), with their external weights where a large export
- * keeps them beside (model.onnx.data, model.onnx_data).
+ * for the in-place reload's room check (SECOND_SESSION_FACTOR). The ONNX files its sessions
+ * were opened from (not an int8 or fp16 sibling beside them), with their external weights
+ * where a large export keeps them beside (model.onnx.data, model.onnx_data).
  */
-function modelBytes(dir: string): number {
-  let layout;
+function modelBytes(model: LoadedModel): number {
+  let names: string[];
   try {
-    layout = detectModel(dir);
+    names = readdirSync(model.dir);
   } catch {
     return 0;
   }
-  const used = layout.transducer ? [layout.transducer.encoder, layout.transducer.decoder, layout.transducer.joiner] : [layout.modelPath];
-  const names = readdirSync(dir);
   let total = 0;
-  for (const file of used) {
+  for (const file of model.files) {
     const base = basename(file);
     for (const name of names) {
       if (name !== base && (!name.startsWith(base) || name.endsWith('.onnx'))) continue;
       try {
-        const st = statSync(join(dir, name));
+        const st = statSync(join(model.dir, name));
         if (st.isFile()) total += st.size;
       } catch {
         // A file that vanished between list and stat counts as nothing.
