@@ -1,4 +1,4 @@
-import { link, lstat, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, opendir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
@@ -375,13 +375,14 @@ export class SpoolWatcher implements AudioSource {
 
   /**
    * Reasons being written when the daemon died (see moveToFailed) are ours to remove. Only
-   * old ones: another daemon given the same folder may be writing one now.
+   * old ones: another daemon given the same folder may be writing one now. failed/ is read
+   * as a stream, not listed whole: it may hold hundreds of thousands of recordings.
    */
   private async removeStaleReasonParts(): Promise<void> {
     const cutoff = Date.now() - STALE_REASON_PART_MS;
-    for (const name of await readdir(this.failedDir)) {
-      if (!REASON_PART.test(name)) continue;
-      const path = join(this.failedDir, name);
+    for await (const entry of await opendir(this.failedDir)) {
+      if (!REASON_PART.test(entry.name)) continue;
+      const path = join(this.failedDir, entry.name);
       const info = await lstat(path).catch(() => undefined);
       if (info?.isFile() && info.mtimeMs < cutoff) await unlink(path).catch(() => undefined);
     }
