@@ -4,7 +4,7 @@ import type { CommandPayload, ReplyPayload } from '../payloads/command.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import { payloadErrors } from '../payload-schemas.js';
 import { lastLevel, siteTopics, TOPIC_QOS } from '../topics.js';
-import { signatureValid } from './signature.js';
+import { signatureValid, signReply } from './signature.js';
 import { isControlErrorCode } from '../../control/protocol.js';
 import { ReplayGuard } from './replay-guard.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
@@ -128,7 +128,7 @@ export class RemoteCommands {
       reply = { v: PAYLOAD_VERSION, requestId: cmd.requestId, status: 'error', error: { code, message: (err as Error)?.message ?? String(err) } };
       log.warn('remote command failed', { verb, requestId: cmd.requestId, err });
     }
-    await this.sendReply(reply);
+    await this.sendReply(verb, reply);
   }
 
   private refuse(reason: RejectReason, verb: string, requestId: string | null, detail: string): void {
@@ -136,10 +136,11 @@ export class RemoteCommands {
     this.refusals.warn(`remote command refused (${reason}): ${detail}`, { verb, requestId: requestId ?? undefined });
   }
 
-  private async sendReply(reply: ReplyPayload): Promise<void> {
+  private async sendReply(verb: string, reply: ReplyPayload): Promise<void> {
     const topic = siteTopics(this.options.siteId).reply(reply.requestId);
+    const signed = (r: ReplyPayload): string => JSON.stringify(signReply(this.options.key, this.options.siteId, verb, r));
     try {
-      await this.options.connection.publish(topic, JSON.stringify(reply), TOPIC_QOS.reply);
+      await this.options.connection.publish(topic, signed(reply), TOPIC_QOS.reply);
     } catch (err) {
       this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err });
       // An answer too big for the broker (a long `jobs list` on a busy box): the caller hears
@@ -147,7 +148,7 @@ export class RemoteCommands {
       if (!(err instanceof PacketTooLargeError) || reply.status !== 'ok') return;
       const message = `the answer is ${err.bytes} bytes, over the broker's maximum packet size of ${err.limit} bytes: ask for less (jobs list --limit 20, say) or ask on the box itself (its control socket)`;
       const tooLarge: ReplyPayload = { v: PAYLOAD_VERSION, requestId: reply.requestId, status: 'error', error: { code: 'too_large', message } };
-      await this.options.connection.publish(topic, JSON.stringify(tooLarge), TOPIC_QOS.reply).catch((e: unknown) => this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err: e }));
+      await this.options.connection.publish(topic, signed(tooLarge), TOPIC_QOS.reply).catch((e: unknown) => this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err: e }));
     }
   }
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
-import type { CommandPayload } from '../payloads/command.js';
+import type { CommandPayload, ReplyPayload } from '../payloads/command.js';
 
 /**
  * Remote command signatures: HMAC-SHA256 (RFC 2104) keyed with the shared key over a
@@ -67,4 +67,33 @@ export function signCommand(key: Buffer, siteId: string, verb: string, params: R
     params,
   };
   return { ...unsigned, sig: computeSignature(key, siteId, verb, unsigned) };
+}
+
+/**
+ * Replies are signed with the same key, under their own domain: on a broker where others may
+ * publish to `reply/<requestId>` (the topic is in the command, which anyone subscribed to
+ * cmd/ sees), a forged answer would otherwise be taken as the site's. The verb is inside, so
+ * a reply is only good for the command it answers.
+ */
+const REPLY_DOMAIN = 'earshot-reply-v1';
+
+/** The string a reply's `sig` is over (its own `sig`, if any, is not part of it). */
+export function replySigningString(siteId: string, verb: string, reply: ReplyPayload): string {
+  const body = reply.status === 'ok' ? reply.data : reply.error;
+  return [REPLY_DOMAIN, siteId, verb, reply.requestId, reply.status, canonicalJson(body)].join('\n');
+}
+
+/**
+ * The reply as sent, with its `sig`. Signed in the form the caller will parse (a Date in the
+ * data is an ISO string there, an undefined field is gone), since that is what it checks.
+ */
+export function signReply(key: Buffer, siteId: string, verb: string, reply: ReplyPayload): ReplyPayload {
+  const wire = JSON.parse(JSON.stringify(reply)) as ReplyPayload;
+  return { ...wire, sig: hmacHex(key, replySigningString(siteId, verb, wire)) };
+}
+
+/** Whether a reply carries a valid signature: false for an unsigned one too. */
+export function replySignatureValid(key: Buffer, siteId: string, verb: string, reply: ReplyPayload): boolean {
+  if (typeof reply.sig !== 'string') return false;
+  return sameHex(hmacHex(key, replySigningString(siteId, verb, reply)), reply.sig);
 }

@@ -18,7 +18,11 @@ export interface CommandPayload {
   sig: string;
 }
 
-/** `earshot/<siteId>/reply/<requestId>`: one envelope for every answer. */
+/**
+ * `earshot/<siteId>/reply/<requestId>`: one envelope for every answer. `sig`: HMAC-SHA256
+ * (hex) with the command key (commands/signature.ts signReply); sent by every release that
+ * signs replies, absent from older ones.
+ */
 export type ReplyPayload =
-  | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'ok'; data: unknown }
-  | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'error'; error: { code: ControlErrorCode; message: string } };
+  | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'ok'; data: unknown; sig?: string }
+  | { v: typeof PAYLOAD_VERSION; requestId: string; status: 'error'; error: { code: ControlErrorCode; message: string }; sig?: string };

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { ControlServer } from '../../../daemon/control/server.js';
 import { LogSink, silentLogger } from '../../../daemon/log/logger.js';
-import { signCommand } from '../../../daemon/mqtt/commands/signature.js';
+import { replySignatureValid, signCommand, signReply } from '../../../daemon/mqtt/commands/signature.js';
 import { callRemote } from '../../../daemon/mqtt/commands/remote-client.js';
 import type { ReplyPayload } from '../../../daemon/mqtt/payloads/command.js';
 import { payloadErrors } from '../../../daemon/mqtt/payload-schemas.js';
@@ -94,6 +94,7 @@ t.test('every error a command can meet is answered with a code the reply schema 
   for (const [verb, params, code] of calls) await t.rejects(callRemote(verb, params, { ...d.remote, key }), { code }, `${verb}: ${code}`);
   await sub.waitFor((m) => m.length === calls.length, 3000, 'both replies');
   for (const m of sub.messages) t.same(payloadErrors('reply', m.json()), [], `${m.json<ReplyPayload>().status} reply validates`);
+  for (const m of sub.messages) t.ok(/^[0-9a-f]{64}$/.test(m.json<ReplyPayload>().sig ?? ''), `${m.json<ReplyPayload>().status} reply is signed`);
 
   // A dispatcher error that carries no control code (a Node errno code here) is "failed".
   const bare = new MqttService({ config: mqttTestConfig({ embedded: { port: 0 }, commands: { enabled: true, keyFile: keyFile(), maxSkewSec: 30 }, telemetryIntervalSec: 0 }), siteId: 'lab-cmd', version: '0', logger: silentLogger, dataDir: tempDir() });
@@ -261,11 +262,45 @@ t.test('on a broker where anyone may publish to reply/, the caller skips what is
   mallory.on('message', (_topic, payload) => {
     const requestId = (JSON.parse(payload.toString()) as { requestId: string }).requestId;
     const topic = `earshot/lab-cmd/reply/${requestId}`;
-    const junk = ['not json', JSON.stringify({ v: 1, requestId: 'someone-else', status: 'ok', data: 'forged' }), JSON.stringify({ status: 'error', error: 'refused' })];
+    const junk = [
+      'not json',
+      JSON.stringify({ v: 1, requestId: 'someone-else', status: 'ok', data: 'forged' }),
+      JSON.stringify({ status: 'error', error: 'refused' }),
+      // A well-formed answer to this very command, unsigned or signed with another key.
+      JSON.stringify({ v: 1, requestId, status: 'ok', data: 'forged' }),
+      JSON.stringify(signReply(Buffer.from('m'.repeat(48)), 'lab-cmd', 'slow.echo', { v: 1, requestId, status: 'ok', data: 'forged' })),
+    ];
     void Promise.all(junk.map((j) => mallory.publishAsync(topic, j, { qos: 1 }))).then(() => malloryDone());
   });
   await mallory.subscribeAsync('earshot/lab-cmd/cmd/+', { qos: 1 });
   t.equal(await callRemote('slow.echo', {}, { ...d.remote, key: Buffer.from(KEY) }), 'the real answer');
+});
+
+t.test('a site that answers unsigned (a release from before replies were signed) is not believed, and the caller is told why', async (t) => {
+  const broker = await new Mosquitto({ persistence: false }).start();
+  t.teardown(() => broker.stop());
+  const oldSite = await mqtt.connectAsync(broker.url, { clientId: 'old-site' });
+  t.teardown(() => oldSite.endAsync(true));
+  oldSite.on('message', (_topic, payload) => {
+    const requestId = (JSON.parse(payload.toString()) as { requestId: string }).requestId;
+    void oldSite.publishAsync(`earshot/lab-cmd/reply/${requestId}`, JSON.stringify({ v: 1, requestId, status: 'ok', data: { watts: 99 } }), { qos: 1 });
+  });
+  await oldSite.subscribeAsync('earshot/lab-cmd/cmd/+', { qos: 1 });
+  const remote = { config: mqttTestConfig({ protocolVersion: 4 }), brokerUrl: broker.url, siteId: 'lab-cmd', key: Buffer.from(KEY), timeoutMs: 1500 };
+  await t.rejects(callRemote('budget.set', { watts: 99 }, remote), { code: 'timeout', message: /1 message\(s\) on the reply topic were ignored[^]*1 of them had no signature at all[^]*upgrade the site/ });
+});
+
+t.test('a reply signature covers the verb, the request and the answer', async (t) => {
+  const key = Buffer.from(KEY);
+  const reply: ReplyPayload = { v: 1, requestId: 'r-000001', status: 'ok', data: { watts: 40, at: new Date(0) } as unknown };
+  const signed = signReply(key, 'lab-cmd', 'budget.set', reply);
+  const parsed = JSON.parse(JSON.stringify(signed)) as ReplyPayload;
+  t.ok(replySignatureValid(key, 'lab-cmd', 'budget.set', parsed), 'valid as the caller parses it (the Date is a string there)');
+  t.notOk(replySignatureValid(key, 'lab-cmd', 'budget.get', parsed), 'not for another verb');
+  t.notOk(replySignatureValid(key, 'lab-other', 'budget.set', parsed), 'not for another site');
+  t.notOk(replySignatureValid(key, 'lab-cmd', 'budget.set', { ...parsed, data: { watts: 41, at: '1970-01-01T00:00:00.000Z' } } as ReplyPayload), 'not for other data');
+  t.notOk(replySignatureValid(key, 'lab-cmd', 'budget.set', { ...parsed, requestId: 'r-000002' }), 'not for another request');
+  t.notOk(replySignatureValid(Buffer.from('k'.repeat(48)), 'lab-cmd', 'budget.set', parsed), 'not with another key');
 });
 
 t.test('commands are off by default: a signed command gets no reply and changes nothing', async (t) => {
