@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { openInputFile, type InputFileRules } from './open-input.js';
 import { findFfmpeg, ffmpegDecode } from './ffmpeg.js';
+import { ffprobeBeside, ffprobeDuration } from './ffprobe-duration.js';
 import { checkChannel } from './pcm-decoder.js';
 import { bytesToModelRate } from './to-model-rate.js';
 import { MODEL_SAMPLE_RATE, bytesPerSample, type ChannelSelect, type PcmFormat } from './types.js';
@@ -31,7 +32,10 @@ export interface AudioFileInfo {
   container: 'wav' | 'raw' | 'ffmpeg';
   /** The stored format; null for ffmpeg input (ffmpeg hands us 16 kHz float already). */
   format: PcmFormat | null;
-  /** Length in seconds from the header/size, or null when it is not known before decoding. */
+  /**
+   * Length in seconds from the header/size (WAV, raw) or as the container says (ffprobe, for
+   * ffmpeg input), or null when it is not known before decoding.
+   */
   durationSec: number | null;
   /** The opened file's modification time (ms since the epoch): when its recorder last wrote. */
   modifiedMs: number;
@@ -84,8 +88,15 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
       `${path}: not a WAV file, and ffmpeg is not installed to decode other formats; install ffmpeg (apt-get install ffmpeg), convert the file to WAV, or declare raw PCM`,
     );
   }
+  const probed = await openInput();
+  let durationSec: number | null;
+  try {
+    durationSec = await ffprobeDuration(ffprobeBeside(ffmpeg), probed.fd);
+  } finally {
+    await probed.close();
+  }
   return {
-    info: { container: 'ffmpeg', format: null, durationSec: null, modifiedMs: stats.mtimeMs },
+    info: { container: 'ffmpeg', format: null, durationSec, modifiedMs: stats.mtimeMs },
     samples: () => namingFile(path, floatBytes(ffmpegFromHandle(ffmpeg, path, openInput, outRate, channel))),
   };
 }
@@ -106,7 +117,8 @@ async function* ffmpegFromHandle(ffmpeg: string, path: string, openInput: () => 
 /**
  * When the recording began, by the wall clock: a recorder's last write (the file's
  * modification time) is its end, so one duration earlier; where the duration is not known
- * before decoding (ffmpeg formats), the modification time itself.
+ * before decoding (an ffmpeg format whose length ffprobe could not tell), the modification
+ * time itself.
  */
 export function recordingStartMs(info: AudioFileInfo): number {
   return info.modifiedMs - (info.durationSec ?? 0) * 1000;

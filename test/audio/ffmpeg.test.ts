@@ -1,8 +1,8 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeAll, openAudioFile } from '../../daemon/audio/decode-file.js';
+import { decodeAll, openAudioFile, recordingStartMs } from '../../daemon/audio/decode-file.js';
 import { findFfmpeg } from '../../daemon/audio/ffmpeg.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 
@@ -18,9 +18,9 @@ t.test('other containers decode through ffmpeg to the same 16 kHz audio', async 
   t.equal(made.status, 0, `sox writes FLAC (${made.stderr?.toString() ?? 'sox missing: apt-get install sox'})`);
   const file = await openAudioFile(flac);
   t.equal(file.info.container, 'ffmpeg');
-  t.equal(file.info.durationSec, null, 'the length is known only after decoding');
   const viaFfmpeg = await decodeAll(flac);
   const direct = await decodeAll(wav);
+  t.ok(file.info.durationSec !== null && Math.abs(file.info.durationSec - direct.length / 16000) < 0.01, `ffprobe tells the length before decoding: ${file.info.durationSec} s`);
   t.ok(Math.abs(viaFfmpeg.length - direct.length) <= 16, `${viaFfmpeg.length} vs ${direct.length} samples`);
   // Same speech: the signals correlate almost perfectly (two resamplers differ only slightly).
   let dot = 0;
@@ -119,4 +119,23 @@ t.test('a RIFF file that is not WAVE (an AVI from a camera) goes to ffmpeg, not 
   const decoded = await decodeAll(avi);
   const direct = await decodeAll(wav);
   t.ok(Math.abs(decoded.length - direct.length) <= 16, `${decoded.length} vs ${direct.length} samples`);
+});
+
+t.test('a recording ffmpeg decodes is dated from its last write back by its length, as a WAV is', async (t) => {
+  const dir = tempDir();
+  const ogg = join(dir, 'call.ogg');
+  t.equal(spawnSync('sox', [wav, ogg]).status, 0, 'sox writes Ogg Vorbis');
+  const endedAt = new Date('2026-03-01T10:00:00Z');
+  utimesSync(ogg, endedAt, endedAt);
+  const file = await openAudioFile(ogg);
+  const seconds = (await decodeAll(wav)).length / 16000;
+  t.ok(Math.abs(recordingStartMs(file.info) - (endedAt.getTime() - seconds * 1000)) < 50, `began ${seconds} s before its last write: ${new Date(recordingStartMs(file.info)).toISOString()}`);
+
+  // Without ffprobe (a bare ffmpeg binary somewhere), the length is unknown and the date is the last write.
+  const bin = join(dir, 'bin');
+  mkdirSync(bin);
+  symlinkSync(findFfmpeg()!.startsWith('/') ? findFfmpeg()! : '/usr/bin/ffmpeg', join(bin, 'ffmpeg'));
+  const bare = await openAudioFile(ogg, { ffmpeg: join(bin, 'ffmpeg') });
+  t.equal(bare.info.durationSec, null);
+  t.equal(recordingStartMs(bare.info), endedAt.getTime());
 });
