@@ -2,15 +2,9 @@ import type { Logger } from '../../log/logger.js';
 import type { CarbonSource, IntensityPoint, IntensityReading } from './types.js';
 import { clipForecast, validIntensity } from './types.js';
 import { LastGood } from './last-good.js';
-import { parseForecastJson, parseTime } from './forecast-parsers.js';
+import { parseForecastJson } from './forecast-parsers.js';
+import { readingTime } from './reading-time.js';
 import { throttledWarnings } from '../../log/throttled-warnings.js';
-
-/**
- * How far ahead of this box's clock a message's `at` may be: clocks a little apart are taken
- * as now. Further ahead, the value would stay fresh for as long (a year 2099 reading, for
- * ever), so it is refused as the publisher's clock or payload being wrong.
- */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
  * The longest message read. Anyone on the broker may publish on the topic, and reading a
@@ -97,18 +91,4 @@ export class MqttCarbonSource implements CarbonSource {
   forecast(nowMs: number, horizonMs: number): IntensityPoint[] {
     return clipForecast(this.state.forecast(), nowMs, horizonMs);
   }
-}
-
-/**
- * When a message's reading was taken: its `at`, or now without one. An `at` within
- * MAX_CLOCK_SKEW_MS ahead counts as now, so that a value never stays fresh past its age.
- */
-function readingTime(at: unknown, nowMs: number): number {
-  if (at === undefined) return nowMs;
-  const atMs = parseTime(at);
-  if (atMs === undefined) throw new Error(`"at" must be an ISO 8601 time, got ${JSON.stringify(at)}`);
-  if (atMs - nowMs > MAX_CLOCK_SKEW_MS) {
-    throw new Error(`"at" ${JSON.stringify(at)} is ${Math.round((atMs - nowMs) / 60_000)} min ahead of this box's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} min): fix the publisher's clock (NTP), or leave "at" out to use the time the message arrives`);
-  }
-  return Math.min(atMs, nowMs);
 }
