@@ -5,6 +5,7 @@ import { ScheduleCarbonSource, type ScheduleWindow } from './schedule-source.js'
 import { FileCarbonSource } from './file-source.js';
 import { MqttCarbonSource, type Subscribe } from './mqtt-source.js';
 import { HttpCarbonSource } from './http-source.js';
+import { loadCommandKey } from '../../mqtt/commands/command-key.js';
 import { ElectricityMapsProvider, UkGridProvider } from './providers.js';
 
 /** `scheduler.carbon` in config.json (defaults live in config.schema.json). */
@@ -16,6 +17,8 @@ export interface CarbonConfig {
   scheduleUtc: boolean;
   file: string | null;
   mqttTopic: string;
+  /** Shared HMAC key for source mqtt: only readings signed with it are taken (null: any). */
+  mqttKeyFile: string | null;
   http: {
     /** UK: DNO region id 1–17 (null = national); Electricity Maps: zone key, e.g. "DE". */
     region: string | null;
@@ -47,9 +50,11 @@ export function createCarbonSource(config: CarbonConfig, deps: CarbonDeps): Carb
     case 'file':
       if (!config.file) throw new Error('scheduler.carbon.file: source "file" needs the path of a CSV or JSON forecast file');
       return new FileCarbonSource({ path: config.file, staticDefault: config.staticGPerKWh, refreshMs, logger: deps.logger });
-    case 'mqtt':
+    case 'mqtt': {
       if (!deps.subscribe) throw new Error('scheduler.carbon.source "mqtt" needs the daemon MQTT client; check the mqtt section');
-      return new MqttCarbonSource({ topic: config.mqttTopic, subscribe: deps.subscribe, staticDefault: config.staticGPerKWh, maxAgeMs, logger: deps.logger });
+      const key = config.mqttKeyFile ? loadCommandKey(config.mqttKeyFile, { setting: 'scheduler.carbon.mqttKeyFile' }) : null;
+      return new MqttCarbonSource({ topic: config.mqttTopic, subscribe: deps.subscribe, staticDefault: config.staticGPerKWh, maxAgeMs, key, logger: deps.logger });
+    }
     case 'uk-grid': {
       const region = config.http.region === null ? undefined : Number(config.http.region);
       if (region !== undefined && !(Number.isInteger(region) && region >= 1 && region <= 17)) {

@@ -4,6 +4,7 @@ import { clipForecast, validIntensity } from './types.js';
 import { LastGood } from './last-good.js';
 import { parseForecastJson } from './forecast-parsers.js';
 import { readingTime } from './reading-time.js';
+import { SignedReadings } from './signed-reading.js';
 import { throttledWarnings } from '../../log/throttled-warnings.js';
 
 /**
@@ -21,6 +22,8 @@ export interface MqttSourceOptions {
   staticDefault: number;
   maxAgeMs: number;
   logger: Logger;
+  /** `scheduler.carbon.mqttKeyFile`'s key: only readings signed with it are taken. Null: any reading. */
+  key?: Buffer | null;
   clock?: () => number;
 }
 
@@ -28,6 +31,9 @@ export interface MqttSourceOptions {
  * Subscribes to a topic the site publishes its intensity on. The daemon's MQTT client is
  * injected as a subscribe function (this module never opens a connection). Payloads: a bare
  * number (`182`), or JSON `{"gPerKWh": 182, "at"?: ISO, "forecast"?: [{from, to?, gPerKWh}]}`.
+ * With a key, only that JSON signed with it (schemas/carbon-reading.schema.json) is taken:
+ * anyone who can publish on the topic could otherwise hold batch work back with a high
+ * value, or run it at the dirtiest hour with a low one.
  */
 export class MqttCarbonSource implements CarbonSource {
   readonly name = 'mqtt';
@@ -35,10 +41,12 @@ export class MqttCarbonSource implements CarbonSource {
   private unsubscribe: (() => void) | undefined;
   /** Whoever publishes on the topic sets the pace of bad messages; the log does not follow it. */
   private readonly ignored;
+  private readonly signed: SignedReadings | null;
 
   constructor(private readonly options: MqttSourceOptions) {
     this.state = new LastGood('mqtt', options.staticDefault, options.maxAgeMs);
     this.ignored = throttledWarnings(options.logger, 'ignored carbon intensity messages');
+    this.signed = options.key ? new SignedReadings(options.key, options.topic, options.maxAgeMs) : null;
   }
 
   async start(): Promise<void> {
@@ -58,30 +66,54 @@ export class MqttCarbonSource implements CarbonSource {
     const now = (this.options.clock ?? Date.now)();
     const text = payload.toString('utf8').trim();
     try {
+      if (this.signed) return this.takeSigned(this.signed, text, now);
       if (/^\d+(\.\d+)?$/.test(text)) {
         const g = Number(text);
         if (!validIntensity(g)) throw new Error(`value ${g} is out of range`);
         this.state.accept({ gPerKWh: g, atMs: now });
         return;
       }
-      const o = JSON.parse(text) as { gPerKWh?: unknown; at?: unknown; forecast?: unknown };
-      const forecast = o.forecast === undefined ? undefined : parseForecastJson(JSON.stringify(o.forecast), `${this.options.topic} forecast`);
-      if (o.gPerKWh !== undefined && !validIntensity(o.gPerKWh)) throw new Error(`gPerKWh must be a number between 0 and 5000, got ${JSON.stringify(o.gPerKWh)}`);
-      if (o.gPerKWh === undefined && !forecast) throw new Error('expected a number, or JSON with "gPerKWh" and/or "forecast"');
-      const atMs = readingTime(o.at, now);
-      // Messages come out of order (a retained one on reconnect, a publisher's backlog): one
-      // that says it was read before the value held must not replace it.
-      const heldAtMs = this.state.heldAtMs;
-      if (o.gPerKWh !== undefined && o.at !== undefined && heldAtMs !== undefined && atMs < heldAtMs) {
-        this.ignored.warn('carbon intensity message ignored: older than the value held', { topic: this.options.topic, at: new Date(atMs).toISOString(), held: new Date(heldAtMs).toISOString() });
-        return;
-      }
-      this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(forecast ? { forecast } : {}) });
+      this.take(JSON.parse(text) as Reading, now);
     } catch (err) {
-      const reason = `bad payload on ${this.options.topic}: ${(err as Error).message}`;
-      this.ignored.warn('carbon intensity message ignored', { reason });
-      this.state.reject(reason);
+      this.refuse(`bad payload on ${this.options.topic}: ${(err as Error).message}`);
     }
+  }
+
+  /** A reading that must carry a good signature; one without is refused and changes nothing. */
+  private takeSigned(signed: SignedReadings, text: string, now: number): void {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    const opened = signed.open(body, now);
+    if ('redelivered' in opened) return this.options.logger.debug('carbon intensity message seen before (retained, sent again at reconnect)', { topic: this.options.topic });
+    if ('problem' in opened) return this.refuse(`refused on ${this.options.topic}: ${opened.problem}`);
+    this.take(opened.reading, now, opened.signedAtMs);
+  }
+
+  /** A reading's JSON; `signedAtMs` is its time when it has no `at` (else: now). */
+  private take(o: Reading, now: number, signedAtMs?: number): void {
+    const forecast = o.forecast === undefined ? undefined : parseForecastJson(JSON.stringify(o.forecast), `${this.options.topic} forecast`);
+    if (o.gPerKWh !== undefined && !validIntensity(o.gPerKWh)) throw new Error(`gPerKWh must be a number between 0 and 5000, got ${JSON.stringify(o.gPerKWh)}`);
+    if (o.gPerKWh === undefined && !forecast) throw new Error('expected a number, or JSON with "gPerKWh" and/or "forecast"');
+    const atMs = readingTime(o.at, now, signedAtMs);
+    // Messages come out of order (a retained one on reconnect, a publisher's backlog): one
+    // that says when it was read, and was read before the value held, must not replace it.
+    const heldAtMs = this.state.heldAtMs;
+    const timed = o.at !== undefined || signedAtMs !== undefined;
+    if (o.gPerKWh !== undefined && timed && heldAtMs !== undefined && atMs < heldAtMs) {
+      this.ignored.warn('carbon intensity message ignored: older than the value held', { topic: this.options.topic, at: new Date(atMs).toISOString(), held: new Date(heldAtMs).toISOString() });
+      return;
+    }
+    this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(forecast ? { forecast } : {}) });
+  }
+
+  /** Nothing of the message is taken; `earshot carbon` shows why until a good one comes. */
+  private refuse(reason: string): void {
+    this.ignored.warn('carbon intensity message ignored', { reason });
+    this.state.reject(reason);
   }
 
   current(nowMs: number): IntensityReading {
@@ -91,4 +123,11 @@ export class MqttCarbonSource implements CarbonSource {
   forecast(nowMs: number, horizonMs: number): IntensityPoint[] {
     return clipForecast(this.state.forecast(), nowMs, horizonMs);
   }
+}
+
+/** A reading's JSON as sent, before it is checked. */
+interface Reading {
+  gPerKWh?: unknown;
+  at?: unknown;
+  forecast?: unknown;
 }

@@ -34,7 +34,7 @@ async function serve(t: { teardown(fn: () => void): void }, handler: Handler): P
 }
 
 function config(over: Partial<CarbonConfig> & { http: CarbonConfig['http'] }): CarbonConfig {
-  return { source: 'uk-grid', staticGPerKWh: 250, schedule: [], scheduleUtc: true, file: null, mqttTopic: 'site/carbon', refreshMinutes: 30, maxAgeMinutes: 90, ...over };
+  return { source: 'uk-grid', staticGPerKWh: 250, schedule: [], scheduleUtc: true, file: null, mqttTopic: 'site/carbon', mqttKeyFile: null, refreshMinutes: 30, maxAgeMinutes: 90, ...over };
 }
 
 t.test('UK National Grid: current value and 48 h forecast from a loopback server', async (t) => {
