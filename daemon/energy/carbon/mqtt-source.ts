@@ -50,6 +50,7 @@ export class MqttCarbonSource implements CarbonSource {
   }
 
   async start(): Promise<void> {
+    if (!this.signed) this.options.logger.warn(`carbon readings are not signed: any client allowed to publish on ${this.options.topic} sets the intensity batch work waits for; set scheduler.carbon.mqttKeyFile (readings made with earshot carbon sign), or let only the site's publisher publish there (broker ACLs)`);
     this.unsubscribe = this.options.subscribe(this.options.topic, (payload) => this.onMessage(payload));
   }
 

@@ -36,6 +36,8 @@ t.test("an MQTT carbon message's `at`: one far ahead is refused, one older than 
     if (Date.now() > until) throw new Error('the daemon never took a value from the topic');
     await site.publishAsync(TOPIC, '300', { qos: 1 });
   }
+  // Without scheduler.carbon.mqttKeyFile any reading is taken, and the start says so.
+  t.match(daemon.output(), /WARN .*carbon readings are not signed: any client allowed to publish on earshot\/grid\/intensity sets the intensity/, 'the start said that readings are not signed (scheduler.carbon.mqttKeyFile is null)');
 
   await publishSaying({ gPerKWh: 120, at: '2099-01-01T00:00:00Z' }, /WARN .*carbon intensity message ignored .*2099-01-01.* min ahead of this box.s clock/);
   t.match(await carbon(), { gPerKWh: 300, status: 'last-good', note: /min ahead of this box's clock/ }, 'a reading from 2099 is refused, not held live for ever');

@@ -72,6 +72,7 @@ t.test('with scheduler.carbon.mqttKeyFile only fresh readings signed for the top
 
   t.match(await until((c) => c.status === 'live', 'the retained signed reading'), { gPerKWh: 300, status: 'live' }, 'the signed reading retained before the start is taken');
 
+  t.notMatch(daemon.output(), /carbon readings are not signed/, 'no warning that readings are not signed');
   const held = { gPerKWh: 300 };
   const notSigned = /not signed \(scheduler\.carbon\.mqttKeyFile is set/;
   t.match(await refused('80', notSigned), { ...held, status: 'last-good', note: notSigned }, 'a bare number is refused, and earshot carbon says why');
