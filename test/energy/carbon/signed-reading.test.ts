@@ -1,0 +1,29 @@
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { SignedReadings } from '../../../daemon/energy/carbon/signed-reading.js';
+import { schemasDir } from '../../../daemon/mqtt/payload-schemas.js';
+
+const key = Buffer.from('k'.repeat(40));
+const topic = 'site-a/grid/intensity';
+const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
+
+/** The Python examples of schemas/README.md, in order, as a reader would copy them (the reading's uses the command's canonical_json). */
+function readmePython(): string {
+  const blocks = [...readFileSync(join(schemasDir, 'README.md'), 'utf8').matchAll(/```python\n([^]*?)```/g)].map((m) => m[1]!);
+  if (!blocks.some((b) => b.includes('def sign_reading'))) throw new Error('schemas/README.md has no ```python example with sign_reading');
+  return blocks.join('\n');
+}
+
+t.test('a reading signed by the Python example in schemas/README.md is taken, whole floats and a forecast included', { skip: python3 ? false : 'python3 is not installed' }, async (t) => {
+  const reading = '{"gPerKWh": 182.0, "at": "2026-11-26T10:00:00Z", "forecast": [{"from": "2026-11-26T11:00Z", "to": "2026-11-26T12:00Z", "gPerKWh": 90.5}]}';
+  const driver = [readmePython(), 'import sys', 'print(json.dumps(sign_reading(sys.argv[1].encode(), sys.argv[2], json.loads(sys.argv[3]))))'].join('\n');
+  const sign = async (onTopic: string): Promise<unknown> => JSON.parse((await promisify(execFile)(python3!, ['-c', driver, key.toString(), onTopic, reading])).stdout);
+  const signed = await sign(topic);
+  const opened = new SignedReadings(key, topic, 90 * 60_000).open(signed, Date.now());
+  t.match(opened, { reading: { gPerKWh: 182, at: '2026-11-26T10:00:00Z', forecast: [{ gPerKWh: 90.5 }] } }, 'the daemon takes it');
+  t.notOk('ts' in ((opened as { reading?: object }).reading ?? {}), 'what signing adds is not part of the reading');
+  t.match(new SignedReadings(key, topic, 90 * 60_000).open(await sign('site-b/grid/intensity'), Date.now()), { problem: /signature does not match/ }, 'signed for another topic: refused');
+});
