@@ -1,10 +1,12 @@
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SignedReadings } from '../../../daemon/energy/carbon/signed-reading.js';
 import { schemasDir } from '../../../daemon/mqtt/payload-schemas.js';
+import { runCli } from '../../helpers/daemon-process.js';
+import { tempDir } from '../../helpers/paths.js';
 
 const key = Buffer.from('k'.repeat(40));
 const topic = 'site-a/grid/intensity';
@@ -26,4 +28,30 @@ t.test('a reading signed by the Python example in schemas/README.md is taken, wh
   t.match(opened, { reading: { gPerKWh: 182, at: '2026-11-26T10:00:00Z', forecast: [{ gPerKWh: 90.5 }] } }, 'the daemon takes it');
   t.notOk('ts' in ((opened as { reading?: object }).reading ?? {}), 'what signing adds is not part of the reading');
   t.match(new SignedReadings(key, topic, 90 * 60_000).open(await sign('site-b/grid/intensity'), Date.now()), { problem: /signature does not match/ }, 'signed for another topic: refused');
+});
+
+t.test('earshot carbon sign: signs for the topic in the config; a bad reading or a key others may read is refused, naming it', async (t) => {
+  const dir = tempDir('carbon-sign-');
+  const keyFile = join(dir, 'carbon.key');
+  writeFileSync(keyFile, key.toString(), { mode: 0o600 });
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({ scheduler: { carbon: { source: 'mqtt', mqttTopic: topic } } }));
+
+  const ok = await runCli(['carbon', 'sign', '{"gPerKWh":182,"at":"2026-11-26T10:00:00Z"}', '--key-file', keyFile, '--config', config]);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(new SignedReadings(key, topic, 90 * 60_000).open(JSON.parse(ok.stdout), Date.now()), { reading: { gPerKWh: 182, at: '2026-11-26T10:00:00Z' } }, 'signed for scheduler.carbon.mqttTopic of --config');
+
+  const bad = await runCli(['carbon', 'sign', '{"gPerKWh":"high"}', '--key-file', keyFile]);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /READING: \/gPerKWh: must be number/);
+  const unknown = await runCli(['carbon', 'sign', '{"gPerKwh":182}', '--key-file', keyFile]);
+  t.match([unknown.code, unknown.stderr], [2, /unknown field\(s\) gPerKwh/], 'a misspelt field is named, not signed and ignored by every box');
+
+  const open = join(dir, 'open.key');
+  writeFileSync(open, key.toString(), { mode: 0o644 });
+  const refused = await runCli(['carbon', 'sign', '182', '--key-file', open]);
+  t.equal(refused.code, 1);
+  // oclif wraps errors to the terminal width behind '›' gutters.
+  t.match(refused.stderr.replace(/[\s›]+/g, ' '), /--key-file .*open\.key is readable by others \(mode 0644\); run: chmod 600/);
+  t.equal(refused.stdout, '', 'nothing to publish');
 });
