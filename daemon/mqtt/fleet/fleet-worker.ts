@@ -6,6 +6,8 @@ import { fleetKeyOf, readFleetMessage, sealFleetMessage, type FleetKey } from '.
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { RateLimit } from '../../log/rate-limit.js';
+import { PacketTooLargeError } from '../packet-size.js';
+import { resultTooLargeError } from './result-too-large.js';
 
 /** Runs one job taken from the group (e.g. transcribes the file it names); its value is the result. */
 export type FleetJobRunner = (offer: JobOfferPayload) => Promise<unknown>;
@@ -254,8 +256,7 @@ export class FleetWorker {
   }
 
   private async run(offer: JobOfferPayload): Promise<void> {
-    const { connection, group, siteId, logger } = this.options;
-    const topics = fleetTopics(group);
+    const { siteId, logger } = this.options;
     logger.info('fleet: running a job for the group', { jobId: offer.jobId, attempt: offer.attempt, offeredBy: offer.offeredBy });
     const base = { v: PAYLOAD_VERSION, jobId: offer.jobId, attempt: offer.attempt, takenBy: siteId, ts: '' };
     let done: JobDonePayload;
@@ -276,9 +277,24 @@ export class FleetWorker {
     }
     if (this.stopped) return;
     try {
-      await connection.publish(topics.done(offer.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-done', done)), TOPIC_QOS.jobDone);
+      await this.publishDone(done);
     } catch (err) {
-      logger.warn('fleet: could not publish a job result; the offerer will offer the job again', { jobId: offer.jobId, err });
+      if (!(err instanceof PacketTooLargeError) || done.status !== 'ok') {
+        logger.warn('fleet: could not publish a job result; the offerer will offer the job again', { jobId: offer.jobId, err });
+        return;
+      }
+      // Refused by its size, it would be at every try, on every box the job went to next.
+      this.counts.failed += 1;
+      const error = resultTooLargeError(siteId, err);
+      logger.error(`fleet: job ${offer.jobId} done, but its result is over the broker's maximum packet size; its offerer is sent an error saying so`, { jobId: offer.jobId, bytes: err.bytes, limit: err.limit });
+      await this.publishDone({ ...base, ts: new Date().toISOString(), status: 'error', error }).catch((err2: unknown) =>
+        logger.warn('fleet: could not publish a job result; the offerer will offer the job again', { jobId: offer.jobId, err: err2 }),
+      );
     }
+  }
+
+  private publishDone(done: JobDonePayload): Promise<void> {
+    const { connection, group } = this.options;
+    return connection.publish(fleetTopics(group).done(done.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-done', done)), TOPIC_QOS.jobDone);
   }
 }
