@@ -4,6 +4,7 @@ import type { MqttConfig } from './config.js';
 import { EmbeddedBroker, type BrokerAddress } from './broker/embedded-broker.js';
 import { MqttConnection, type ConnectionSnapshot } from './connection.js';
 import { buildClientOptions, defaultClientId, effectiveConfig } from './client-options.js';
+import { mainConnectionMaxPacket } from './incoming-packet-limit.js';
 import { buildStatus, newPresence, type StatusPayload } from './payloads/status.js';
 import { HERMES_TEXT_CAPTURED } from './integrations/hermes.js';
 import { PresenceSequence } from './presence-sequence.js';
@@ -147,6 +148,7 @@ export class MqttService implements TranscriptSink {
       url,
       clientId: this.clientId,
       will: this.lastWill(this.presence.next),
+      properties: { maximumPacketSize: mainConnectionMaxPacket(config) },
     });
     // On its own broker the daemon logs in as itself, whatever mqtt.username says (that is
     // for the CLI and for external brokers).

@@ -120,7 +120,9 @@ t.test('a fleet message bigger than any this box could act on is refused by its 
   const keyFile = join(tempDir('earshot-hostile-member-key-'), 'fleet.key');
   writeFileSync(keyFile, randomBytes(36).toString('base64'), { mode: 0o600 });
   // Offers of at most 64 KiB of audio: an offer may have 64 KiB of base64 (87,384 bytes) and 64 KiB of fields around it.
-  const daemon = await startDaemon({ siteId: 'taker', mqtt: { url: broker.url, fleet: { enabled: true, group: GROUP, keyFile, maxAudioBytes: 65536 }, telemetryIntervalSec: 0 }, vad: { detector: 'energy' } });
+  // MQTT 3.1.1, where the daemon cannot tell the broker its Maximum Packet Size: over MQTT 5
+  // Mosquitto drops such a message for it unsent (test/e2e/mqtt-max-packet-announced.test.ts).
+  const daemon = await startDaemon({ siteId: 'taker', mqtt: { url: broker.url, protocolVersion: 4, fleet: { enabled: true, group: GROUP, keyFile, maxAudioBytes: 65536 }, telemetryIntervalSec: 0 }, vad: { detector: 'energy' } });
   t.teardown(() => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });

@@ -2,6 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import { fleetLimits, type MqttConfig } from '../config.js';
 import { MqttConnection } from '../connection.js';
 import { buildClientOptions, defaultClientId } from '../client-options.js';
+import { fleetWorkerMaxPacket } from '../incoming-packet-limit.js';
 import { FleetWorker, type FleetJobRunner, type FleetWorkerStats } from './fleet-worker.js';
 import { FleetOfferer, type FleetOffererStats } from './fleet-offerer.js';
 
@@ -64,7 +65,7 @@ export class FleetMembership {
     }
     // A connection of its own with a clean session: when this box dies, its shared
     // subscription dies with it and the broker stops routing offers to it.
-    const clientOptions = buildClientOptions({ config, url, clientId: defaultClientId(config, siteId, '-fleet') });
+    const clientOptions = buildClientOptions({ config, url, clientId: defaultClientId(config, siteId, '-fleet'), properties: { maximumPacketSize: fleetWorkerMaxPacket(config) } });
     clientOptions.clean = true;
     if (clientOptions.properties) clientOptions.properties.sessionExpiryInterval = 0;
     this.workerConnection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, maxPacketBytes: config.maxPacketBytes, logger });
