@@ -1,7 +1,7 @@
 import mqtt, { type IClientOptions, type IClientPublishOptions, type ISubscriptionMap, type MqttClient, type IPublishPacket } from 'mqtt';
 import type { Logger } from '../log/logger.js';
 import type { MqttReconnectConfig } from './config.js';
-import { diagnoseConnectError, type Diagnosis } from './diagnose.js';
+import { diagnoseConnectError, isOversizeFromBroker, type Diagnosis } from './diagnose.js';
 import { throttledWarnings } from '../log/throttled-warnings.js';
 import { topicNameProblem } from './topics.js';
 import type { LastWill } from './client-options.js';
@@ -60,6 +60,16 @@ export class MqttConnection {
   private readonly handlerFailures;
   /** The Maximum Packet Size in the last CONNACK (MQTT 5 §3.2.2.3.6); null when the broker announced none. */
   private announcedMaxPacket: number | null = null;
+  /**
+   * Connections in a row that MQTT.js dropped because the broker sent a packet over the
+   * Maximum Packet Size we announced. Each counts as a failed attempt: a broker that sends
+   * such a packet at every connect (a session redelivering it, or a hostile one) would
+   * otherwise be reconnected to at the floor delay for ever, each time after reading the
+   * whole packet. Back to 0 when a connection ends for any other reason.
+   */
+  private oversizeDrops = 0;
+  /** Set by such a drop's error, read by the close that follows it. */
+  private droppingOversize = false;
 
   constructor(private readonly options: MqttConnectionOptions) {
     this.handlerFailures = throttledWarnings(options.logger, 'MQTT messages that could not be handled');
@@ -100,9 +110,10 @@ export class MqttConnection {
         this.snapshot.connectedAt = new Date().toISOString();
         this.snapshot.connects += 1;
         this.snapshot.lastError = null;
-        this.failures = 0;
-        client.options.reconnectPeriod = this.options.reconnect.minDelayMs;
-        this.snapshot.retryDelayMs = this.options.reconnect.minDelayMs;
+        // MQTT.js schedules the next reconnect at this period when it drops a connection over an oversize packet.
+        if (this.oversizeDrops === 0) this.failures = 0;
+        client.options.reconnectPeriod = this.retryDelay();
+        this.snapshot.retryDelayMs = client.options.reconnectPeriod;
         log.info('connected to MQTT broker', { url: this.snapshot.url, clientId: this.snapshot.clientId });
         for (const fn of this.connectListeners) fn();
         settle();
@@ -115,6 +126,11 @@ export class MqttConnection {
         this.dropStoredOversize(client);
       });
       client.on('error', (err) => {
+        if (isOversizeFromBroker(err)) {
+          this.oversizeDrops += 1;
+          this.failures += 1;
+          this.droppingOversize = true;
+        }
         const d = diagnoseConnectError(err, this.snapshot.url);
         this.snapshot.lastError = d;
         log.warn(`MQTT ${d.message}`, { hint: d.hint });
@@ -127,10 +143,14 @@ export class MqttConnection {
       client.on('close', () => {
         const wasConnected = this.snapshot.state === 'connected';
         if (this.snapshot.state !== 'stopped') this.snapshot.state = 'reconnecting';
-        // A working connection that drops retries at the floor; each failed attempt doubles the delay.
-        this.failures = wasConnected ? 0 : this.failures + 1;
-        const { minDelayMs, maxDelayMs } = this.options.reconnect;
-        client.options.reconnectPeriod = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
+        // A working connection that drops retries at the floor; each failed attempt doubles the
+        // delay, and so does a connection dropped over an oversize packet (counted at its error).
+        if (!this.droppingOversize) {
+          this.oversizeDrops = 0;
+          this.failures = wasConnected ? 0 : this.failures + 1;
+        }
+        this.droppingOversize = false;
+        client.options.reconnectPeriod = this.retryDelay();
         this.snapshot.retryDelayMs = client.options.reconnectPeriod;
         if (wasConnected) log.warn('lost the MQTT broker connection; retrying', { url: this.snapshot.url });
         for (const fn of this.closeListeners) fn();
@@ -311,6 +331,12 @@ export class MqttConnection {
     } else {
       this.options.logger.warn(`MQTT graceful stop cut short after ${GRACEFUL_STOP_MS} ms: the broker did not close the connection after our DISCONNECT; dropped it`, where);
     }
+  }
+
+  /** The reconnect delay after `failures` failed attempts in a row: doubled each time, capped. */
+  private retryDelay(): number {
+    const { minDelayMs, maxDelayMs } = this.options.reconnect;
+    return Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
   }
 
   /** The smaller of the announced and the configured limit; null when neither is known. */

@@ -19,6 +19,18 @@ const TLS_CODES: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'the broker certificate does not name the host in the URL',
 };
 
+/**
+ * MQTT.js's error (reason code 149, Packet too large) when the broker sends a packet over the
+ * Maximum Packet Size the client announced: it drops the connection then (MQTT 5 §3.1.2.25).
+ */
+const OVERSIZE_FROM_BROKER = /^exceeding packets size \w+: (\d+) bytes, maximumPacketSize is (\d+)/;
+
+/** Whether MQTT.js dropped the connection because the broker sent a packet over our announced maximum. */
+export function isOversizeFromBroker(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 149 && typeof e.message === 'string' && OVERSIZE_FROM_BROKER.test(e.message);
+}
+
 /** CONNACK reason codes (MQTT 5 §3.2.2.2 and MQTT 3.1.1 return codes 1-5). */
 const CONNACK_AUTH = new Set([4, 5, 134, 135, 140]);
 
@@ -39,6 +51,14 @@ export function diagnoseConnectError(err: unknown, url: string): Diagnosis {
       layer: 'protocol',
       message: `connection closed by the broker at ${url} after it was open (${text})`,
       hint: "the broker's log says why: often a packet over its maximum packet size (Mosquitto: max_packet_size), a policy or ACL that disconnects, or a TLS port reached with mqtt://; less often a proxy or firewall that resets connections",
+    };
+  }
+  const oversize = isOversizeFromBroker(err) ? OVERSIZE_FROM_BROKER.exec(text) : null;
+  if (oversize) {
+    return {
+      layer: 'protocol',
+      message: `the broker at ${url} sent a ${oversize[1]}-byte packet, over the Maximum Packet Size of ${oversize[2]} bytes this daemon announced; the connection was dropped unread`,
+      hint: 'a broker that follows MQTT 5 drops such messages for us instead: check the broker (its version, or a bridge or plugin that forwards messages); reconnects wait longer each time it happens again',
     };
   }
   if (typeof code === 'string' && (code in TLS_CODES || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT/.test(code))) {
