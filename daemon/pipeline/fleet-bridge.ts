@@ -76,6 +76,8 @@ type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promis
 const GIVEN_UP_STOPPING = 'fleet job given up: this box stopped before finishing it; its offerer offers it again once this box is offline';
 const GIVEN_UP_INTERRUPTED = 'fleet job given up: interrupted here at the thermal hard limit; handed back to its offerer, which offers it again';
 const GIVEN_UP_HOT_WAITING = 'fleet job given up: this box reached its thermal hard limit before starting it; handed back to its offerer, which offers it again';
+/** Why a taken job's local copy ends at the next start (see notToRunAtStart). */
+const DROPPED_AT_RESTART = 'fleet job dropped at restart: this box stopped before finishing it, and its offerer has offered it again (when this box went offline) or does at the end of its lease; not run here, so that it does not run twice';
 /** Why a taken job goes back while this box cannot transcribe (FleetBridgeOptions.cannotWork). */
 const givenUpCannotWork = (why: string): string => `fleet job given up: this box cannot transcribe now (${why}); handed back to its offerer, which offers it again`;
 
@@ -120,6 +122,8 @@ export class FleetBridge implements Service {
   private pumping = false;
   private started = false;
   private pruneTimer: NodeJS.Timeout | null = null;
+  /** Inbox files of taken jobs this start cleared: their queue records are not to run. */
+  private droppedAtStart = new Set<string>();
 
   constructor(private readonly options: FleetBridgeOptions) {
     this.inbox = new FleetInbox(join(options.dataDir, 'fleet', 'inbox'));
@@ -132,7 +136,9 @@ export class FleetBridge implements Service {
    */
   async start(): Promise<void> {
     const dropped = await this.inbox.clear();
-    if (dropped > 0) this.options.logger.warn(`dropped ${dropped} fleet job file(s) left from before a restart; their offerers have offered them again`);
+    this.droppedAtStart = new Set(dropped);
+    // Recovery as designed, not a fault: each such job is named as the queue opens.
+    if (dropped.length > 0) this.options.logger.info(`dropped ${dropped.length} fleet job file(s) left from before a restart; their offerers have offered them again`);
     await this.store.open();
     this.options.bus.on(this, 'jobDone', ({ job, result }) => this.waiters.get(job.id)?.resolve(result as JobOutcome));
     this.options.bus.on(this, 'jobFailed', ({ job, error }) => this.waiters.get(job.id)?.reject(new Error(error)));
@@ -162,6 +168,13 @@ export class FleetBridge implements Service {
       this.pruneTimer.unref();
     }
   }
+
+  /**
+   * For the job queue as it opens (after this start): a taken job whose audio this start
+   * cleared from the inbox ends there, saying its offerer offers it again. It failed at its
+   * first run on the missing file before, logged as a failed job.
+   */
+  readonly notToRunAtStart = (job: JobRecord): string | undefined => (this.droppedAtStart.has(job.input) ? DROPPED_AT_RESTART : undefined);
 
   /** Deletes results of offered jobs older than `retention`; errors are logged, never thrown. */
   async prune(now = Date.now()): Promise<number> {

@@ -10,20 +10,20 @@ export class FleetInbox {
   constructor(private readonly dir: string) {}
 
   /**
-   * Empties the inbox; returns how many files it held. Called before the job queue opens:
-   * a fleet job this box held when it died has already been offered again by its owner (it
-   * saw this box's last will), so its leftover local copy must not run a second time. With
-   * its audio gone it fails at once ("file not found") instead of being transcribed twice.
+   * Empties the inbox; returns the paths of the files it held. Called before the job queue
+   * opens: a fleet job this box held when it died has already been offered again by its
+   * owner (it saw this box's last will), so its leftover local copy must not run a second
+   * time (see FleetBridge.notToRunAtStart).
    */
-  async clear(): Promise<number> {
+  async clear(): Promise<string[]> {
     await mkdir(this.dir, { recursive: true, mode: 0o750 });
-    let n = 0;
+    const removed: string[] = [];
     for (const f of await readdir(this.dir)) {
       await unlink(join(this.dir, f)).catch(() => undefined);
-      n += 1;
+      removed.push(join(this.dir, f));
     }
-    if (n > 0) await fsyncDir(this.dir);
-    return n;
+    if (removed.length > 0) await fsyncDir(this.dir);
+    return removed;
   }
 
   /**

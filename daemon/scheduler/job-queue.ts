@@ -98,6 +98,12 @@ export interface JobQueueOptions {
   keepFailedMs?: number;
   /** What a job's progress records amount to, for `jobs list` (the queue does not read them). */
   summarizeProgress?: (records: unknown[]) => JobProgressSummary | undefined;
+  /**
+   * Why a job found pending at start must not run, if so: its owner dropped its input on
+   * purpose (a fleet job its offerer offers again). It ends failed with that reason, said at
+   * info, rather than failing at its first run on the missing file, logged as a failure.
+   */
+  notToRunAtStart?: (job: JobRecord) => string | undefined;
   clock?: () => number;
 }
 
@@ -167,6 +173,12 @@ export class JobQueue implements Service {
       }
       if (job.attempts >= this.options.maxAttempts) {
         await this.failRecord(job, `the daemon stopped while running this job ${job.attempts} times without it getting further; not retried (check the input file)`);
+        continue;
+      }
+      const notToRun = this.options.notToRunAtStart?.(job);
+      if (notToRun !== undefined) {
+        await this.failRecord(job, notToRun);
+        this.options.logger.info(notToRun, { id });
         continue;
       }
       this.pendingJobs.set(id, job);

@@ -35,6 +35,8 @@ export interface SchedulerStackOptions {
   modelThreads?: number;
   /** Why no job may start now (a required plugin not running); see SchedulerOptions.holdWork. */
   holdWork?: () => string | undefined;
+  /** Why a job found pending when the queue opens must not run; see JobQueueOptions.notToRunAtStart. */
+  notToRunAtStart?: JobQueueOptions['notToRunAtStart'];
 }
 
 type Spec = { params?: Record<string, unknown>; handler(params: unknown): Promise<unknown> | unknown };
@@ -70,7 +72,7 @@ export class SchedulerStack implements Service {
     this.settings = schedulerSection(config);
     const s = this.settings;
     const keep = retentionMs(s.retention);
-    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: keep.doneMs, keepFailedMs: keep.failedMs, ...(options.summarizeProgress ? { summarizeProgress: options.summarizeProgress } : {}) });
+    this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: keep.doneMs, keepFailedMs: keep.failedMs, ...(options.summarizeProgress ? { summarizeProgress: options.summarizeProgress } : {}), ...(options.notToRunAtStart ? { notToRunAtStart: options.notToRunAtStart } : {}) });
     this.lifecycle = new ModelLifecycle(options.runtime, logger('model'));
     this.ledger = new EnergyLedger(config.dataDir);
     this.budget = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });

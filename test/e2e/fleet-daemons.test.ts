@@ -1,10 +1,9 @@
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { readFileSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { cleanEnv, earshotdBin, isReady, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
+import { restartDaemon, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { callDaemonUntyped } from '../../daemon/control/client.js';
@@ -39,19 +38,6 @@ function variant(source: Buffer, gain: number): Buffer {
 function resultOf(d: JobDonePayload): FleetTranscribeResult {
   if (d.status !== 'ok') throw new Error(`${d.jobId} ${d.status} on ${d.takenBy}: ${d.status === 'error' ? d.error : d.reason}`);
   return d.result as FleetTranscribeResult;
-}
-
-/** Starts earshotd again on a daemon's config and data (what systemd does after a crash). */
-async function restart(d: RunningDaemon): Promise<RunningDaemon> {
-  const child = spawn(process.execPath, [earshotdBin, '--config', d.configFile, '--log-level', 'debug'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-  // 'close', not 'exit': 'exit' can come while the last of the output is still in the pipes.
-  const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
-  await waitFor(() => isReady(out) || child.exitCode !== null || child.signalCode !== null, 20_000, 'the restarted daemon');
-  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`earshotd exited at restart (${await exited}):\n${out}`);
-  return { ...d, child, output: () => out, exited };
 }
 
 t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed mid-job loses nothing and nothing runs twice', async (t) => {
@@ -118,7 +104,7 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const killedAt = Date.now();
   await victim.exited;
   t.comment(`SIGKILL ${victimSite} after ${done.length} done, ${((Date.now() - started) / 1000).toFixed(1)} s, holding ${held.map((h) => `${h.jobId}#${h.attempt}`).join(', ')}`);
-  daemons[1] = await restart(victim);
+  daemons[1] = await restartDaemon(victim);
   const restartedAt = Date.now();
 
   await waitFor(() => new Set(done.map((d) => d.jobId)).size >= JOBS, 90_000, 'a result for every job');
@@ -222,7 +208,7 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   const lateIds = (JSON.parse(late.stdout) as { offered: Array<{ id: string }> }).offered.map((o) => o.id).sort();
   offerer.child.kill('SIGKILL');
   await offerer.exited;
-  daemons[0] = await restart(offerer);
+  daemons[0] = await restartDaemon(offerer);
   const offers = () => callDaemonUntyped('jobs.offers', {}, { socket: offerer.socket }) as Promise<{ outstanding: string[]; done: Array<{ id: string; status: string }> }>;
   let after = await offers();
   const lateStarted = Date.now();

@@ -1,8 +1,9 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { waitFor } from '../helpers/daemon-process.js';
+import { startFleetTaker } from '../helpers/fleet-taker.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { tempDir } from '../helpers/paths.js';
 import { writeLongRecording } from '../helpers/long-recording.js';
 import { connectTo } from '../mqtt/helpers/connection.js';
 import { offeringBridge } from '../pipeline/helpers/offering-bridge.js';
@@ -31,16 +32,7 @@ t.test('a fleet result too large for the broker ends the job with an error namin
   const recording = join(dir, 'long-call.wav');
   const segments = await writeLongRecording(recording, 10);
 
-  const taker = await startDaemon({
-    siteId: 'box',
-    mqtt: { url: broker.url, maxPacketBytes: TAKER_MAX_PACKET, fleet: { enabled: true, group: GROUP, leaseSec: 60 }, telemetryIntervalSec: 0 },
-    vad: { detector: 'energy' },
-    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
-    scheduler: { tickMs: 100 },
-  });
-  t.teardown(() => {
-    if (taker.child.exitCode === null && taker.child.signalCode === null) taker.child.kill('SIGKILL');
-  });
+  const taker = await startFleetTaker(t, { url: broker.url, group: GROUP, leaseSec: 60, mqtt: { maxPacketBytes: TAKER_MAX_PACKET } });
 
   // A bystander: what the group and the subscribers see.
   const watcher = await connectTo(t, broker.url, 'watcher');

@@ -61,6 +61,14 @@ export async function startDaemonOnFreePort(config: (port: number) => Record<str
   }
 }
 
+/** Starts earshotd again on a daemon's config and data (what systemd does after a crash); resolves once it is ready. */
+export async function restartDaemon(d: RunningDaemon): Promise<RunningDaemon> {
+  const again = { ...d, ...spawnDaemon(d.configFile) };
+  await waitFor(() => isReady(again.output()) || again.child.exitCode !== null || again.child.signalCode !== null, 20_000, 'the restarted daemon');
+  if (again.child.exitCode !== null || again.child.signalCode !== null) throw new Error(`earshotd exited at restart (${await again.exited}):\n${again.output()}`);
+  return again;
+}
+
 /** As startDaemon, without waiting for it to be ready. */
 export function launchDaemon(config: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): RunningDaemon {
   const dir = tempDir('earshotd-');
@@ -74,6 +82,11 @@ export function launchDaemon(config: Record<string, unknown> = {}, env: NodeJS.P
     ...config,
   };
   writeFileSync(configFile, JSON.stringify(full, null, 2));
+  return { dir, configFile, socket, ...spawnDaemon(configFile, env) };
+}
+
+/** earshotd on `configFile` at debug level, its stdout and stderr gathered into one output. */
+function spawnDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): Pick<RunningDaemon, 'child' | 'output' | 'exited'> {
   const child = spawn(process.execPath, [earshotdBin, '--config', configFile, '--log-level', 'debug'], {
     env: { ...cleanEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -83,7 +96,7 @@ export function launchDaemon(config: Record<string, unknown> = {}, env: NodeJS.P
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   // 'close', not 'exit': 'exit' can come while the last of the output is still in the pipes.
   const exited = new Promise<number | string>((resolve) => child.on('close', (code, signal) => resolve(code ?? signal ?? -1)));
-  return { child, dir, configFile, socket, output: () => out, exited };
+  return { child, output: () => out, exited };
 }
 
 /** The environment without anything that would point the daemon or CLI elsewhere. */

@@ -9,12 +9,12 @@ import { FleetBridge, type FleetBridgeOptions } from '../../../daemon/pipeline/f
 
 /**
  * The offering daemon's half of a fleet, as the controller wires it: a real offerer on
- * `connection` (site `hq`; claim timeout and lease long, unless `leaseMs` says, so nothing is
+ * `connection` (site `hq`; claim timeout and lease long, unless `claimTimeoutMs` and `leaseMs` say, so nothing is
  * offered again while a test looks at what went out) and a bridge over `dataDir` with its own queue. Both are
  * stopped when the test ends, or by `stop` (a restart).
  */
-export async function offeringBridge(t: Test, o: { connection: MqttConnection; group: string; dataDir: string; fleet: FleetBridgeOptions['fleet']; retention?: FleetBridgeOptions['retention']; logger?: Logger; offerRefusal?: FleetBridgeOptions['offerRefusal']; leaseMs?: number }) {
-  const offerer = new FleetOfferer({ connection: o.connection, group: o.group, siteId: 'hq', leaseMs: o.leaseMs ?? 600_000, claimTimeoutMs: 600_000, logger: o.logger ?? silentLogger });
+export async function offeringBridge(t: Test, o: { connection: MqttConnection; group: string; dataDir: string; fleet: FleetBridgeOptions['fleet']; retention?: FleetBridgeOptions['retention']; logger?: Logger; offerRefusal?: FleetBridgeOptions['offerRefusal']; leaseMs?: number; claimTimeoutMs?: number }) {
+  const offerer = new FleetOfferer({ connection: o.connection, group: o.group, siteId: 'hq', leaseMs: o.leaseMs ?? 600_000, claimTimeoutMs: o.claimTimeoutMs ?? 600_000, logger: o.logger ?? silentLogger });
   await offerer.start();
   const bridge = new FleetBridge({
     siteId: 'hq',
