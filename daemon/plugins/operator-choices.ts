@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { checkFormat, refuseNewerState, withFormat } from '../state-format.js';
 
 /** What the operator chose with `earshot plugins enable|disable`, by plugin name. */
 export type OperatorChoices = Record<string, 'enabled' | 'disabled'>;
@@ -19,18 +20,24 @@ export class OperatorChoiceFile {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw err;
     }
+    let parsed: { choices?: OperatorChoices };
     try {
-      const parsed = JSON.parse(text) as { choices?: OperatorChoices };
-      return parsed.choices ?? {};
+      parsed = JSON.parse(text) as { choices?: OperatorChoices };
     } catch (err) {
       throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); delete it to forget the plugin enable/disable choices`);
     }
+    try {
+      checkFormat(parsed, this.file);
+    } catch (err) {
+      throw refuseNewerState(err, 'the `earshot plugins enable|disable` choices');
+    }
+    return parsed.choices ?? {};
   }
 
   write(choices: OperatorChoices): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ choices }, null, 2) + '\n', { mode: 0o640 });
+    writeFileSync(tmp, JSON.stringify(withFormat({ choices }), null, 2) + '\n', { mode: 0o640 });
     renameSync(tmp, this.file);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, writeDurable } from './durable-file.js';
+import { checkFormat, refuseNewerState, withFormat } from '../state-format.js';
 
 /**
  * `earshot budget set` overrides of the power budget and thermal limits, persisted under
@@ -37,16 +38,22 @@ export class BudgetStore {
    * in force, what overrides the config, and what was set aside and why.
    */
   async load(): Promise<{ budget: Budget; overriding: BudgetChange; setAside?: { overrides: BudgetChange; why: string } }> {
-    const saved = await readJson<BudgetChange>(this.file).catch((err: unknown) => {
+    const file = await readJson<BudgetChange & { format?: number }>(this.file).catch((err: unknown) => {
       throw new Error(`${this.file}: ${(err as Error).message}; fix or delete it (it only holds \`earshot budget set\` overrides)`);
     });
-    this.overrides = saved ?? {};
+    try {
+      checkFormat(file, this.file);
+    } catch (err) {
+      throw refuseNewerState(err, 'the `earshot budget set` overrides');
+    }
+    const { format: _format, ...saved } = file ?? {};
+    this.overrides = saved;
     const why = problemOf({ ...this.defaults, ...this.overrides });
     if (why === undefined) return { budget: this.current(), overriding: this.overrides };
     // The thermal overrides are the ones the config's limits can contradict; the watts stand alone.
     const { softC: _soft, hardC: _hard, hysteresisC: _hysteresis, ...watts } = this.overrides;
     this.overrides = problemOf({ ...this.defaults, ...watts }) === undefined ? watts : {};
-    const setAside = Object.fromEntries(Object.entries(saved ?? {}).filter(([k]) => !(k in this.overrides))) as BudgetChange;
+    const setAside = Object.fromEntries(Object.entries(saved).filter(([k]) => !(k in this.overrides))) as BudgetChange;
     return { budget: this.current(), overriding: this.overrides, setAside: { overrides: setAside, why } };
   }
 
@@ -61,7 +68,7 @@ export class BudgetStore {
     const overrides = { ...this.overrides, ...change };
     await mkdir(join(this.dataDir, 'scheduler'), { recursive: true });
     await mkdir(join(this.dataDir, 'scheduler', 'tmp'), { recursive: true });
-    await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(overrides, null, 2) + '\n');
+    await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(withFormat(overrides), null, 2) + '\n');
     this.overrides = overrides;
     return next;
   }

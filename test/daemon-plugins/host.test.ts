@@ -86,7 +86,7 @@ t.test('enable and disable work live and are remembered across restarts', async 
   t.equal((await host.process({ text: 'acme' })).text, 'acme');
   t.same(host.hotwords(), [], 'a disabled provider gives no hotwords');
   await host.stop();
-  t.same(JSON.parse(readFileSync(join(sb.dataDir, 'plugins', 'state.json'), 'utf8')), { choices: { 'earshot-plugin-shout': 'disabled' } });
+  t.same(JSON.parse(readFileSync(join(sb.dataDir, 'plugins', 'state.json'), 'utf8')), { format: 1, choices: { 'earshot-plugin-shout': 'disabled' } });
 
   const again = new PluginHost(options);
   await again.start();

@@ -99,6 +99,21 @@ function spawnDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): Pick<Runn
   return { child, output: () => out, exited };
 }
 
+/**
+ * Launches a daemon that should refuse to start; resolves, once it has exited (killed if it
+ * became ready after all), with whether it was ever ready, its exit code and its output.
+ */
+export async function launchRefused(config: Record<string, unknown>): Promise<{ ready: boolean; code: number | string; output: string }> {
+  const daemon = launchDaemon(config);
+  try {
+    await waitFor(() => daemon.child.exitCode !== null || isReady(daemon.output()), 20_000, 'earshotd to exit or be ready');
+  } finally {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  }
+  const ready = isReady(daemon.output());
+  return { ready, code: await daemon.exited, output: daemon.output() };
+}
+
 /** The environment without anything that would point the daemon or CLI elsewhere. */
 export function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};

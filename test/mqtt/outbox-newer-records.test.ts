@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecord, RecordType } from '../../daemon/mqtt/outbox/record-codec.js';
-import { isReady, launchDaemon, waitFor } from '../helpers/daemon-process.js';
+import { launchRefused } from '../helpers/daemon-process.js';
 import { tempDir } from '../helpers/paths.js';
 
 /**
@@ -19,15 +19,10 @@ t.test('an outbox log with records of a later release: the start is refused, the
   const file = join(dataDir, 'outbox', 'outbox.log');
   writeFileSync(file, log);
 
-  const daemon = launchDaemon({ siteId: 'rollback', dataDir });
-  t.teardown(() => {
-    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  });
-  await waitFor(() => daemon.child.exitCode !== null || isReady(daemon.output()), 20_000, 'earshotd to exit or be ready');
-  t.notOk(isReady(daemon.output()), 'not started');
-  if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
-  t.equal(await daemon.exited, 78, 'exits 78, as for a bad config');
-  t.match(daemon.output(), `earshotd: ${file} holds 1 record(s) of a type this earshotd does not know (type 7`);
-  t.match(daemon.output(), /a newer release wrote them\. Start that release again so that it delivers them; the file is left as it is\. To start this release without them, move the file aside first/);
+  const daemon = await launchRefused({ siteId: 'rollback', dataDir });
+  t.notOk(daemon.ready, 'not started');
+  t.equal(daemon.code, 78, 'exits 78, as for a bad config');
+  t.match(daemon.output, `earshotd: ${file} holds 1 record(s) of a type this earshotd does not know (type 7`);
+  t.match(daemon.output, /a newer release wrote them\. Start that release again so that it delivers them; the file is left as it is\. To start this release without them, move the file aside first/);
   t.ok(readFileSync(file).equals(log), 'the log is byte for byte as it was');
 });

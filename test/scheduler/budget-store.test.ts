@@ -12,7 +12,8 @@ t.test('set persists overrides over the config defaults; a new store sees them',
   t.same((await store.load()).budget, defaults);
   t.same(await store.set({ powerBudgetWatts: 15 }), { ...defaults, powerBudgetWatts: 15 });
   t.same(await store.set({ softC: 65, hardC: 80 }), { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 5 });
-  t.same(JSON.parse(readFileSync(join(dir, 'scheduler', 'budget.json'), 'utf8')), { powerBudgetWatts: 15, softC: 65, hardC: 80 });
+  // format beside the overrides: a release from before formats reads them as it always did.
+  t.same(JSON.parse(readFileSync(join(dir, 'scheduler', 'budget.json'), 'utf8')), { format: 1, powerBudgetWatts: 15, softC: 65, hardC: 80 });
   const reopened = new BudgetStore(dir, { ...defaults, hysteresisC: 3 });
   t.same(await reopened.load(), { budget: { powerBudgetWatts: 15, softC: 65, hardC: 80, hysteresisC: 3 }, overriding: { powerBudgetWatts: 15, softC: 65, hardC: 80 } });
   t.same(await reopened.set({ powerBudgetWatts: null }), { powerBudgetWatts: null, softC: 65, hardC: 80, hysteresisC: 3 });
