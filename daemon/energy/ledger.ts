@@ -1,6 +1,7 @@
-import { appendFile, mkdir, readFile, readdir, open, unlink } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, open, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobEnergy } from './job-energy.js';
+import { checkFormat, withFormat } from '../state-format.js';
 
 /**
  * Every job's energy and carbon, one JSON line each, in a file per UTC month under
@@ -10,6 +11,10 @@ import type { JobEnergy } from './job-energy.js';
  * per UTC day and per source (measured / estimated). Appending a line is atomic for lines
  * this short (O_APPEND, below PIPE_BUF), so a crash leaves at most a torn last line, which
  * is skipped. A `ledger.jsonl` from before the monthly files is still read.
+ *
+ * A month file begins with a line holding its format (`{"format":1}`), written when the file
+ * is made; releases before formats skip it, as it has no joules, and their files, without it,
+ * are format 1. A later format must go in a file of its own, never appended to one in another.
  */
 export interface LedgerEntry {
   jobId: string;
@@ -66,6 +71,8 @@ export class EnergyLedger {
   private readonly dir: string;
   private lastFile: string | undefined;
   private prunedFor: string | undefined;
+  /** Month files this process has made sure exist, with their format line if it made them. */
+  private readonly begun = new Set<string>();
 
   constructor(private readonly dataDir: string) {
     this.dir = join(dataDir, 'energy');
@@ -75,6 +82,13 @@ export class EnergyLedger {
     await mkdir(this.dir, { recursive: true });
     const month = monthOf(entry.at);
     this.lastFile = join(this.dir, `ledger-${month}.jsonl`);
+    if (!this.begun.has(this.lastFile)) {
+      // 'wx': only a file made here gets the line; one an older release began keeps its format 1.
+      await writeFile(this.lastFile, JSON.stringify(withFormat({})) + '\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+      this.begun.add(this.lastFile);
+    }
     await appendFile(this.lastFile, JSON.stringify(entry) + '\n');
     // Once per month seen: the months that fell out of the window go.
     if (this.prunedFor !== month) {
@@ -105,20 +119,48 @@ export class EnergyLedger {
     }
   }
 
-  /** The entries of the months that overlap [sinceMs, untilMs] (all months without bounds). */
-  async entries(sinceMs = -Infinity, untilMs = Infinity): Promise<LedgerEntry[]> {
-    const from = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString().slice(0, 7) : '0000-00';
-    const to = Number.isFinite(untilMs) ? new Date(untilMs).toISOString().slice(0, 7) : '9999-99';
-    const files = (await readdir(this.dir).catch(() => [] as string[]))
+  /**
+   * Throws NewerFormatError for a ledger file a later release wrote, reading only each file's
+   * first line: the daemon would append to it, and `earshot energy` would misread it.
+   */
+  async checkFormats(): Promise<void> {
+    for (const f of await this.files('0000-00', '9999-99')) {
+      let head = '';
+      try {
+        const fh = await open(join(this.dir, f), 'r');
+        try {
+          const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
+          head = buffer.subarray(0, bytesRead).toString('utf8');
+        } finally {
+          await fh.close();
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+      checkFirstLine(head, join(this.dir, f));
+    }
+  }
+
+  /** The ledger files of the months from..to (YYYY-MM), with the legacy file, oldest first. */
+  private async files(from: string, to: string): Promise<string[]> {
+    return (await readdir(this.dir).catch(() => [] as string[]))
       .filter((f) => {
         const month = MONTH_FILE.exec(f)?.[1];
         return f === LEGACY_FILE || (month !== undefined && month >= from && month <= to);
       })
       .sort();
+  }
+
+  /** The entries of the months that overlap [sinceMs, untilMs] (all months without bounds). */
+  async entries(sinceMs = -Infinity, untilMs = Infinity): Promise<LedgerEntry[]> {
+    const from = Number.isFinite(sinceMs) ? new Date(sinceMs).toISOString().slice(0, 7) : '0000-00';
+    const to = Number.isFinite(untilMs) ? new Date(untilMs).toISOString().slice(0, 7) : '9999-99';
     let text = '';
-    for (const f of files) {
+    for (const f of await this.files(from, to)) {
       try {
-        text += (await readFile(join(this.dir, f), 'utf8')) + '\n';
+        const file = await readFile(join(this.dir, f), 'utf8');
+        checkFirstLine(file, join(this.dir, f));
+        text += file + '\n';
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
@@ -156,6 +198,18 @@ export class EnergyLedger {
       byDay: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, b]) => ({ day, ...b })),
     };
   }
+}
+
+/** Checks the format line a ledger file begins with; a torn or an entry line is format 1. */
+function checkFirstLine(text: string, file: string): void {
+  const end = text.indexOf('\n');
+  let first: unknown;
+  try {
+    first = JSON.parse(end === -1 ? text : text.slice(0, end));
+  } catch {
+    return;
+  }
+  checkFormat(first, file);
 }
 
 /** The UTC month (YYYY-MM) of an ISO time; the current one for a time that does not parse. */

@@ -18,6 +18,7 @@ import { JobQueue, type JobQueueOptions } from './job-queue.js';
 import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
 import { Scheduler } from './scheduler.js';
 import { BudgetStore, type BudgetChange } from './budget-store.js';
+import { refuseNewerState } from '../state-format.js';
 import { createSchedulerHandlers, SCHEDULER_METHOD_PARAMS } from './control-handlers.js';
 
 export interface SchedulerStackOptions {
@@ -103,6 +104,9 @@ export class SchedulerStack implements Service {
     const root = s.thermal.sysfsRoot;
     const log = logger('scheduler');
     const loaded = await this.budget.load();
+    await this.ledger.checkFormats().catch((err: unknown) => {
+      throw refuseNewerState(err, 'the energy and carbon of past jobs, for `earshot energy`');
+    });
     // `budget set` overrides the config until changed: say so at each start, and which ones
     // no longer fit the config's limits and are set aside.
     if (Object.keys(loaded.overriding).length > 0) log.info(`earshot budget set overrides the config: ${describeChange(loaded.overriding)}`);

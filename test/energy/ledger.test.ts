@@ -1,5 +1,5 @@
 import t from 'tap';
-import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/paths.js';
 import { EnergyLedger, parseDuration } from '../../daemon/energy/ledger.js';
@@ -11,6 +11,7 @@ t.test('totals per day and source over a window, surviving a torn last line', as
   await ledger.record({ ...base, jobId: 'a', at: '2026-11-23T10:00:00.000Z', joules: 3600, kWh: 0.001, gCO2e: 0.1, source: 'measured' });
   await ledger.record({ ...base, jobId: 'b', at: '2026-11-24T10:00:00.000Z', joules: 7200, kWh: 0.002, gCO2e: 0.2, source: 'estimated' });
   await ledger.record({ ...base, jobId: 'c', at: '2026-11-24T11:00:00.000Z', joules: 3600, kWh: 0.001, gCO2e: 0.1, source: 'measured' });
+  t.equal(readFileSync(join(dir, 'energy', 'ledger-2026-11.jsonl'), 'utf8').split('\n')[0], '{"format":1}', 'a month file begins with its format');
   appendFileSync(join(dir, 'energy', 'ledger-2026-11.jsonl'), '{"jobId":"d","at":"2026-11-24T1');
   const all = await ledger.totals(0, Date.parse('2026-11-25T00:00:00Z'));
   t.equal(all.total.jobs, 3);
@@ -37,6 +38,24 @@ t.test('one file per UTC month; a year back is kept, older months are deleted; a
   t.equal(nov.total.jobs, 2, 'November: the new entry and the one in the old ledger.jsonl');
   const all = await ledger.totals(0, Date.parse('2026-12-01T00:00:00Z'));
   t.equal(all.total.jobs, 3, 'November 2025 is still there');
+});
+
+t.test('a month file an older release began is appended to as it is; one a newer release began is named, not read', async (t) => {
+  const dir = tempDir();
+  const base = { kWh: 0.001, method: 'rapl', gPerKWh: 100, intensitySource: 'static', gCO2e: 0.1, joules: 3600, source: 'measured' as const };
+  mkdirSync(join(dir, 'energy'));
+  const older = JSON.stringify({ ...base, jobId: 'older', at: '2026-11-01T08:00:00.000Z' }) + '\n';
+  writeFileSync(join(dir, 'energy', 'ledger-2026-11.jsonl'), older);
+  const ledger = new EnergyLedger(dir);
+  await ledger.checkFormats();
+  await ledger.record({ ...base, jobId: 'now', at: '2026-11-25T10:00:00.000Z' });
+  t.ok(readFileSync(join(dir, 'energy', 'ledger-2026-11.jsonl'), 'utf8').startsWith(older), 'no format line put before the older entries');
+  t.equal((await ledger.totals(0, Date.parse('2026-12-01T00:00:00Z'))).total.jobs, 2);
+
+  const newer = join(dir, 'energy', 'ledger-2026-10.jsonl');
+  writeFileSync(newer, '{"format":2}\n' + JSON.stringify({ ...base, jobId: 'newer', at: '2026-10-01T08:00:00.000Z' }) + '\n');
+  await t.rejects(ledger.checkFormats(), { name: 'NewerFormatError', message: `${newer} is in format 2, written by a newer earshotd; this one reads format 1 at most` });
+  await t.rejects(ledger.totals(0, Date.parse('2026-12-01T00:00:00Z')), { name: 'NewerFormatError' });
 });
 
 t.test('durations', async (t) => {
