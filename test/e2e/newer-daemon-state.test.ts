@@ -15,6 +15,7 @@ const newer: Array<{ file: string; text: string; holds: string }> = [
   { file: 'scheduler/budget.json', text: '{"format":2,"powerBudgetWatts":{"day":40,"night":400}}\n', holds: 'the `earshot budget set` overrides' },
   { file: 'plugins/state.json', text: '{"format":2,"choices":{"itn-en":{"state":"disabled","until":null}}}\n', holds: 'the `earshot plugins enable|disable` choices' },
   { file: 'energy/ledger-2026-11.jsonl', text: '{"format":2}\n{"job":"f-1","at":"2026-11-26T09:00:00.000Z","mJ":3600000}\n', holds: 'the energy and carbon of past jobs' },
+  { file: 'outbox/drops.json', text: '{"format":2,"count":{"maxAgeHours":3},"bytes":900}\n', holds: 'the counts of undelivered transcripts dropped' },
 ];
 
 for (const { file, text, holds } of newer) {

@@ -1,4 +1,5 @@
 import { decodeRecords, RecordType } from './record-codec.js';
+import { checkFormat } from '../../state-format.js';
 
 /** A message waiting in the outbox for its PUBACK. */
 export interface OutboxEntry {
@@ -60,8 +61,10 @@ export function emptyDrops(): DropCounters {
   return { count: 0, bytes: 0, byReason: {}, lastAt: null };
 }
 
-export function parseDrops(text: string): DropCounters {
+/** Throws NewerFormatError for counters a later release wrote (state-format.ts). */
+export function parseDrops(text: string, file: string): DropCounters {
   const d = JSON.parse(text) as Partial<DropCounters>;
+  checkFormat(d, file);
   return {
     count: typeof d.count === 'number' ? d.count : 0,
     bytes: typeof d.bytes === 'number' ? d.bytes : 0,

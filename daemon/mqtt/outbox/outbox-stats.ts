@@ -47,7 +47,7 @@ export function statsOf(dir: string, pending: Iterable<OutboxEntry>, fileBytes: 
 export function readOutboxStats(dir: string): OutboxStats {
   const logPath = join(dir, LOG_FILE);
   const dropsPath = join(dir, DROPS_FILE);
-  const drops = existsSync(dropsPath) ? parseDrops(readFileSync(dropsPath, 'utf8')) : emptyDrops();
+  const drops = existsSync(dropsPath) ? parseDrops(readFileSync(dropsPath, 'utf8'), dropsPath) : emptyDrops();
   const rejected = countRejected(dir);
   if (!existsSync(logPath)) return statsOf(dir, [], 0, drops, 0, rejected);
   const buf = readFileSync(logPath);

@@ -8,6 +8,7 @@ import { statsOf, type OutboxStats } from './outbox-stats.js';
 import { writeDurable } from '../../scheduler/durable-file.js';
 import { countRejected, keepRejected, type RejectedMessage, type RejectReason } from './rejected-messages.js';
 import { ConfigFileError } from '../../config/errors.js';
+import { NewerFormatError, refuseNewerState, withFormat } from '../../state-format.js';
 
 export interface OutboxStoreOptions {
   /** Directory of the outbox (`<dataDir>/outbox`); created if missing. */
@@ -88,8 +89,10 @@ export class OutboxStore {
     const dropsPath = join(dir, DROPS_FILE);
     if (existsSync(dropsPath)) {
       try {
-        this.drops = parseDrops(await readFile(dropsPath, 'utf8'));
+        this.drops = parseDrops(await readFile(dropsPath, 'utf8'), dropsPath);
       } catch (err) {
+        // Counted by a later release: written over with this one's counts, they would be lost.
+        if (err instanceof NewerFormatError) throw refuseNewerState(err, 'the counts of undelivered transcripts dropped, for `earshot outbox`');
         logger.warn('outbox drop counters unreadable; starting them again', { file: dropsPath, err });
       }
     }
@@ -260,7 +263,7 @@ export class OutboxStore {
         hint: DROP_HINTS[reason],
       });
     }
-    const snapshot = JSON.stringify(d);
+    const snapshot = JSON.stringify(withFormat(d));
     this.dropsWrite = this.dropsWrite.then(() => this.writeDrops(snapshot)).catch((err) => this.options.logger.error('outbox: could not save drop counters', { err }));
   }
 

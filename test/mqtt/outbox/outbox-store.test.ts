@@ -99,8 +99,9 @@ t.test('the byte bound drops the oldest, logs and counts it, and the count survi
 
   const stats = readOutboxStats(dir);
   t.match(stats, { depth: 5, drops: { count: 3, bytes: one * 3, byReason: { 'max-bytes': 3 } } });
-  const drops = JSON.parse(readFileSync(join(dir, 'drops.json'), 'utf8')) as { count: number };
+  const drops = JSON.parse(readFileSync(join(dir, 'drops.json'), 'utf8')) as { format: number; count: number };
   t.equal(drops.count, 3);
+  t.equal(drops.format, 1, 'with its format, beside the counts');
 
   const r = new OutboxStore({ dir, maxBytes: one * 5 + 10, maxAgeMs: 0, logger: silentLogger });
   await r.open();
