@@ -5,6 +5,7 @@ import { encodeFloatWav } from '../audio/wav-writer.js';
 import type { SpeechSegment } from '../vad/types.js';
 import { fsyncDir, replaceDurably } from '../scheduler/durable-file.js';
 import { validateJobId } from '../scheduler/job-id.js';
+import { checkFormat, withFormat } from '../state-format.js';
 import type { TranscriptionJob } from './types.js';
 
 /** What a saved live segment needs besides its samples to become a transcript. */
@@ -44,16 +45,20 @@ export class SegmentStore {
       ...(segment.recording !== undefined ? { recording: segment.recording } : {}),
     };
     // Temp files go in this folder (open() clears leftovers); one directory fsync covers both.
-    await replaceDurably(this.dir, `${wav}.json`, JSON.stringify(meta));
+    await replaceDurably(this.dir, `${wav}.json`, JSON.stringify(withFormat(meta)));
     await replaceDurably(this.dir, wav, encodeFloatWav(segment.samples, MODEL_SAMPLE_RATE));
     await fsyncDir(this.dir);
     return wav;
   }
 
-  /** The job for a saved segment, with its offset and wall-clock start from the sidecar. */
+  /**
+   * The job for a saved segment, with its offset and wall-clock start from the sidecar.
+   * Throws NewerFormatError for a sidecar a newer release wrote (the scheduler leaves the job).
+   */
   async describe(jobId: string, sourceId: string): Promise<TranscriptionJob> {
     const path = this.wavPath(jobId);
     const meta = JSON.parse(await readFile(`${path}.json`, 'utf8')) as SegmentMeta;
+    checkFormat(meta, `${path}.json`);
     const job: TranscriptionJob = { id: jobId, sourceId: meta.sourceId ?? sourceId, path, kind: 'segment', offsetSec: meta.offsetSec, startedAtMs: meta.startedAtMs };
     // Sidecars written before this field existed have none; their transcripts just lack it.
     if (typeof meta.recording === 'string') job.recording = meta.recording;

@@ -7,6 +7,7 @@ import { PRIORITY_RANK } from './policy.js';
 import { validateJobId } from './job-id.js';
 import { ProgressFiles } from './progress-files.js';
 import { createDurableOnce, readJson, removeDurable, writeDurable } from './durable-file.js';
+import { checkFormat, withFormat } from '../state-format.js';
 
 /**
  * The durable job queue under `<dataDir>/queue`:
@@ -131,6 +132,8 @@ export class JobQueue implements Service {
   private readonly runningIds = new Set<string>();
   /** Pending records a newer release wrote (JOB_FIELDS), left on disk: never written over. */
   private readonly newerIds = new Set<string>();
+  /** Done and failed records in a newer format that a listing left out (logged once each). */
+  private readonly newerFinished = new Set<string>();
   /** Submits in progress by id, so two concurrent submits of one id make one job. */
   private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
   private readonly progressFiles: ProgressFiles;
@@ -273,14 +276,36 @@ export class JobQueue implements Service {
     const p = this.pendingJobs.get(id);
     if (p) return { job: p, state: this.runningIds.has(id) ? 'running' : 'pending' };
     if (this.doneIds.has(id)) {
-      const d = await readJson<DoneRecord>(this.path('done', id));
+      const d = await this.readFinished<DoneRecord>('done', id, 'throw');
       if (d) return { job: d.job, state: 'done', finishedAt: d.finishedAt };
     }
     if (this.failedIds.has(id)) {
-      const f = await readJson<FailedRecord>(this.path('failed', id));
+      const f = await this.readFinished<FailedRecord>('failed', id, 'throw');
       if (f) return { job: f.job, state: 'failed', finishedAt: f.finishedAt, error: f.error };
     }
     return undefined;
+  }
+
+  /**
+   * A done or failed record. One a newer release wrote (state-format.ts) is never taken for
+   * this release's: for a listing it is left out with an error, logged once; for a lookup
+   * ('throw': a submit, a retry, jobs get) the error is thrown, so the job is neither run
+   * again nor its record replaced. Either way the file stays as it is.
+   */
+  private async readFinished<T>(kind: 'done' | 'failed', id: string, newer: 'skip' | 'throw'): Promise<T | undefined> {
+    const file = this.path(kind, id);
+    const record = await readJson<T>(file);
+    try {
+      checkFormat(record, file);
+    } catch (err) {
+      // A newer release's record, or a format that is no number: not this release's to read.
+      const left = new Error(`job ${id}: ${(err as Error).message}; its ${kind} record is left as it is, and the job is not run again here`);
+      if (newer === 'throw') throw left;
+      if (!this.newerFinished.has(file)) this.options.logger.error(`${left.message}; left out of listings`, { file });
+      this.newerFinished.add(file);
+      return undefined;
+    }
+    return record;
   }
 
   /**
@@ -374,7 +399,7 @@ export class JobQueue implements Service {
     if (!job) return false;
     const finished = (this.options.clock ?? Date.now)();
     const record: DoneRecord<R> = { job, finishedAt: new Date(finished).toISOString(), result };
-    const created = await createDurableOnce(this.path('tmp'), this.path('done', id), JSON.stringify(record));
+    const created = await createDurableOnce(this.path('tmp'), this.path('done', id), JSON.stringify(withFormat(record)));
     this.doneIds.set(id, finished);
     await removeDurable(this.path('pending', id));
     this.pendingJobs.delete(id);
@@ -407,6 +432,17 @@ export class JobQueue implements Service {
     );
   }
 
+  /**
+   * Takes a started job out of this run, its files as they are but for the try put back:
+   * one of them is in a newer release's format (a segment's sidecar). A submit of its id is
+   * refused; the next start tries it again, so the release that wrote it can run it.
+   */
+  async leave(id: string): Promise<void> {
+    await this.postpone(id);
+    this.pendingJobs.delete(id);
+    this.newerIds.add(id);
+  }
+
   /** Puts a running job back (daemon stopping, thermal pause before it began work). */
   release(id: string): void {
     this.runningIds.delete(id);
@@ -416,7 +452,7 @@ export class JobQueue implements Service {
   async doneRecords<R = unknown>(newest?: number): Promise<Array<DoneRecord<R>>> {
     const out: Array<DoneRecord<R>> = [];
     for (const id of await this.finishedIds('done', this.doneIds, newest)) {
-      const d = await readJson<DoneRecord<R>>(this.path('done', id));
+      const d = await this.readFinished<DoneRecord<R>>('done', id, 'skip');
       if (d) out.push(d);
     }
     return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
@@ -426,7 +462,7 @@ export class JobQueue implements Service {
   async failedRecords(newest?: number): Promise<FailedRecord[]> {
     const out: FailedRecord[] = [];
     for (const id of await this.finishedIds('failed', this.failedIds, newest)) {
-      const f = await readJson<FailedRecord>(this.path('failed', id));
+      const f = await this.readFinished<FailedRecord>('failed', id, 'skip');
       if (f) out.push(f);
     }
     return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
@@ -460,7 +496,7 @@ export class JobQueue implements Service {
   private async failRecord(job: JobRecord, error: string): Promise<void> {
     const finished = (this.options.clock ?? Date.now)();
     const record: FailedRecord = { job, finishedAt: new Date(finished).toISOString(), error };
-    await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(record));
+    await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(withFormat(record)));
     this.failedIds.set(job.id, finished);
     await removeDurable(this.path('pending', job.id));
     await this.progressFiles.drop(job.id);

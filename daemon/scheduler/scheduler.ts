@@ -11,6 +11,7 @@ import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import { RELOAD_DRAIN_AFTER_MS, decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
 import { REQUIRED_PLUGIN_FAILED, isTransient, transientReason } from '../shortage/transient-errors.js';
+import { NewerFormatError } from '../state-format.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
@@ -548,6 +549,12 @@ export class Scheduler implements Service {
         await o.queue.postpone(id);
         const reason = why instanceof InterruptRequest && !this.stopped ? why.reason : undefined;
         o.bus?.emit('jobInterrupted', { job, stopping: this.stopped, ...(reason ? { reason } : {}) });
+        return;
+      }
+      if (err instanceof NewerFormatError) {
+        // Failed, its segment would be deleted, and the release that wrote it could not run it.
+        o.logger.error(`${err.message}: the job is left in the queue as it is, not run; start that release again to run it`, { id });
+        await o.queue.leave(id);
         return;
       }
       const stoppedTooMany = this.decoderStops.tooMany(id, err);

@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson } from './durable-file.js';
 import type { DoneRecord } from './job-queue.js';
+import { checkFormat } from '../state-format.js';
 
 /**
  * `earshot jobs export`: finished jobs' transcripts with timestamps, as JSON or CSV (one row
@@ -21,7 +22,8 @@ export interface ExportedTranscript {
   energy?: { joules: number; source: string; gCO2e: number };
 }
 
-export async function readTranscripts(queueDir: string, sinceMs = 0): Promise<ExportedTranscript[]> {
+/** `onOtherFormat`: told of each record in a format this release cannot read (state-format.ts), which is left out. */
+export async function readTranscripts(queueDir: string, sinceMs = 0, onOtherFormat: (err: Error) => void = () => undefined): Promise<ExportedTranscript[]> {
   const dir = join(queueDir, 'done');
   let names: string[];
   try {
@@ -33,7 +35,14 @@ export async function readTranscripts(queueDir: string, sinceMs = 0): Promise<Ex
   const out: ExportedTranscript[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
     const rec = await readJson<DoneRecord<{ output?: unknown; energy?: { joules: number; source: string; gCO2e: number } }>>(join(dir, name)).catch(() => undefined);
-    if (!rec || Date.parse(rec.finishedAt) < sinceMs) continue;
+    if (!rec) continue;
+    try {
+      checkFormat(rec, join(dir, name));
+    } catch (err) {
+      onOtherFormat(err as Error);
+      continue;
+    }
+    if (Date.parse(rec.finishedAt) < sinceMs) continue;
     const output = (rec.result?.output ?? {}) as { text?: unknown; segments?: unknown; transcripts?: unknown };
     const list = Array.isArray(output.segments) ? output.segments : Array.isArray(output.transcripts) ? output.transcripts : [];
     const segments = list.map((s) => {

@@ -102,7 +102,9 @@ t.test('completion is create-once: a second complete of the same job is ignored'
   await other.markStarted('j');
   t.equal(await q.complete('j', { n: 1 }), true);
   t.equal(await other.complete('j', { n: 2 }), false);
-  t.same(JSON.parse(readFileSync(join(dir, 'done', 'j.json'), 'utf8')).result, { n: 1 });
+  const record = JSON.parse(readFileSync(join(dir, 'done', 'j.json'), 'utf8')) as { format: number; result: unknown };
+  t.same(record.result, { n: 1 });
+  t.equal(record.format, 1, 'with its format beside job, finishedAt and result, which older releases read alone');
 });
 
 t.test('finished records older than their retention are deleted; a recording submitted again is then a new job', async (t) => {

@@ -23,3 +23,15 @@ t.test('export reads segments, MQTT transcript payloads or plain text; CSV quote
   t.same((await readTranscripts(dir, Date.parse('2026-11-25T01:30:00Z'))).map((i) => i.id), ['b', 'c']);
   t.same(await readTranscripts(join(dir, 'nothing-here')), []);
 });
+
+t.test('a done record a newer release wrote is left out of the export, and named', async (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'done'), { recursive: true });
+  const result = { output: { text: 'words' } };
+  writeFileSync(join(dir, 'done', 'old.json'), JSON.stringify({ job: job('old'), finishedAt: '2026-11-25T01:00:00Z', result }));
+  writeFileSync(join(dir, 'done', 'now.json'), JSON.stringify({ format: 1, job: job('now'), finishedAt: '2026-11-25T02:00:00Z', result }));
+  writeFileSync(join(dir, 'done', 'later.json'), JSON.stringify({ format: 2, job: job('later'), finishedAt: '2026-11-25T03:00:00Z', result }));
+  const named: string[] = [];
+  t.same((await readTranscripts(dir, 0, (err) => named.push(err.message))).map((i) => i.id), ['old', 'now']);
+  t.same(named, [`${join(dir, 'done', 'later.json')} is in format 2, written by a newer earshotd; this one reads format 1 at most`]);
+});

@@ -24,7 +24,7 @@ export default class JobsExport extends EarshotCommand {
     let items: ExportedTranscript[];
     try {
       const dataDir = dataDirOf(flags);
-      items = await readTranscripts(join(dataDir, 'queue'), flags.since ? Date.now() - parseDuration(flags.since) : 0);
+      items = await readTranscripts(join(dataDir, 'queue'), flags.since ? Date.now() - parseDuration(flags.since) : 0, (err) => this.warn(`${err.message}; not exported`));
     } catch (err) {
       failCommand(this, err);
     }
