@@ -127,7 +127,7 @@ export class FleetBridge implements Service {
 
   constructor(private readonly options: FleetBridgeOptions) {
     this.inbox = new FleetInbox(join(options.dataDir, 'fleet', 'inbox'));
-    this.store = new FleetOfferStore(join(options.dataDir, 'fleet'));
+    this.store = new FleetOfferStore(join(options.dataDir, 'fleet'), options.logger);
   }
 
   /**

@@ -3,6 +3,8 @@ import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, removeDurable, writeDurable } from '../scheduler/durable-file.js';
 import type { JobResultPayload } from '../mqtt/payloads/job.js';
+import type { Logger } from '../log/logger.js';
+import { checkFormat, NewerFormatError, withFormat } from '../state-format.js';
 
 /** `<dataDir>/fleet/offers/<id>.json`: a job this box has offered and not yet seen finished. */
 export interface FleetOfferRecord {
@@ -60,8 +62,16 @@ export class FleetOfferStore {
   private readonly tmpDir: string;
   /** Each recorded result: when it finished (ms) and whether it is an error; read at open, so pruning walks memory. */
   private readonly finished = new Map<string, { at: number; failed: boolean }>();
+  /**
+   * Ids of offers and results a newer release wrote (state-format.ts): left on disk as they
+   * are, never offered again, pruned or written over; logged once each.
+   */
+  private readonly newer = new Set<string>();
 
-  constructor(dir: string) {
+  constructor(
+    dir: string,
+    private readonly logger: Logger,
+  ) {
     this.offersDir = join(dir, 'offers');
     this.resultsDir = join(dir, 'results');
     this.tmpDir = join(dir, 'tmp');
@@ -74,12 +84,14 @@ export class FleetOfferStore {
   }
 
   async add(offer: FleetOfferRecord): Promise<void> {
-    await writeDurable(this.tmpDir, join(this.offersDir, `${offer.id}.json`), JSON.stringify(offer));
+    this.assertOurs(offer.id);
+    await writeDurable(this.tmpDir, join(this.offersDir, `${offer.id}.json`), JSON.stringify(withFormat(offer)));
   }
 
   /** Records the result, then forgets the offer (a crash in between leaves both: the result wins). */
   async finish(result: FleetResultRecord): Promise<void> {
-    await writeDurable(this.tmpDir, join(this.resultsDir, `${result.id}.json`), JSON.stringify(result));
+    this.assertOurs(result.id);
+    await writeDurable(this.tmpDir, join(this.resultsDir, `${result.id}.json`), JSON.stringify(withFormat(result)));
     this.remember(result);
     await removeDurable(join(this.offersDir, `${result.id}.json`));
   }
@@ -117,7 +129,25 @@ export class FleetOfferStore {
   }
 
   result(id: string): Promise<FleetResultRecord | undefined> {
-    return readJson<FleetResultRecord>(join(this.resultsDir, `${id}.json`));
+    return this.read<FleetResultRecord>(join(this.resultsDir, `${id}.json`), id);
+  }
+
+  /** A record, or undefined for none and for one a newer release wrote (which is noted in `newer`). */
+  private async read<T>(file: string, id: string): Promise<T | undefined> {
+    const record = await readJson<T>(file);
+    try {
+      checkFormat(record, file);
+    } catch (err) {
+      if (!(err instanceof NewerFormatError)) throw err;
+      if (!this.newer.has(id)) this.logger.error(`fleet: ${err.message}; left as it is, neither offered again nor pruned; start that release again to finish it`, { file });
+      this.newer.add(id);
+      return undefined;
+    }
+    return record;
+  }
+
+  private assertOurs(id: string): void {
+    if (this.newer.has(id)) throw new Error(`fleet job ${id} has a record a newer earshotd wrote (in ${this.offersDir} or ${this.resultsDir}), left as it is; start that release again to finish it`);
   }
 
   /** Offers without a result, oldest first. */
@@ -125,7 +155,7 @@ export class FleetOfferStore {
     const out: FleetOfferRecord[] = [];
     for (const offer of await this.readAll<FleetOfferRecord>(this.offersDir)) {
       if (await this.result(offer.id)) await removeDurable(join(this.offersDir, `${offer.id}.json`));
-      else out.push(offer);
+      else if (!this.newer.has(offer.id)) out.push(offer);
     }
     return out.sort((a, b) => a.offeredAt.localeCompare(b.offeredAt));
   }
@@ -138,7 +168,7 @@ export class FleetOfferStore {
     const out: T[] = [];
     for (const f of (await readdir(dir)).sort()) {
       if (!f.endsWith('.json')) continue;
-      const r = await readJson<T>(join(dir, f)).catch(() => undefined);
+      const r = await this.read<T>(join(dir, f), f.slice(0, -5)).catch(() => undefined);
       if (r) out.push(r);
     }
     return out;

@@ -2,6 +2,7 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startDaemon } from '../helpers/daemon-process.js';
+import { silentLogger } from '../../daemon/log/logger.js';
 import { tempDir } from '../helpers/paths.js';
 import { FleetOfferStore } from '../../daemon/pipeline/fleet-offer-store.js';
 import type { FleetOffersList } from '../../daemon/pipeline/fleet-bridge.js';
@@ -15,7 +16,7 @@ import { PAYLOAD_VERSION } from '../../daemon/mqtt/payloads/status.js';
  */
 t.test('earshot jobs offers lists the recorded results of a real daemon, as text and as JSON', async (t) => {
   const dataDir = join(tempDir('earshot-offers-'), 'data');
-  const store = new FleetOfferStore(join(dataDir, 'fleet'));
+  const store = new FleetOfferStore(join(dataDir, 'fleet'), silentLogger);
   await store.open();
   // An hour ago: inside the retention (scheduler.retention, 7 days done, 30 days failed).
   const at = (minutes: number) => new Date(Date.now() - 3600_000 + minutes * 60_000).toISOString();
