@@ -217,6 +217,7 @@ export class JobQueue implements Service {
         const file = this.path(kind, id);
         try {
           if (now - (await this.finishTime(kind, ids, id)) <= keepMs) continue;
+          if (await this.isNewer(kind, id)) continue;
           await unlink(file);
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -466,6 +467,15 @@ export class JobQueue implements Service {
       if (f) out.push(f);
     }
     return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  }
+
+  /**
+   * Whether a finished record is a newer release's (readFinished), which is never deleted
+   * here; read only once it is past its retention, so a prune reads only what it would delete.
+   */
+  private async isNewer(kind: 'done' | 'failed', id: string): Promise<boolean> {
+    await this.readFinished(kind, id, 'skip').catch(() => undefined);
+    return this.newerFinished.has(this.path(kind, id));
   }
 
   /** When a kept record finished: the time kept for it, else (a record from before this start) its file's mtime, then kept. */

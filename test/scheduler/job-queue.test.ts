@@ -154,6 +154,26 @@ t.test('finished records older than their retention are deleted; a recording sub
   t.equal(await again.prune(), 1, 'and goes once the clock passes its retention');
 });
 
+t.test('a finished record a newer release wrote is not read, retried nor deleted, also past its retention', async (t) => {
+  const dir = tempDir();
+  const day = 86_400_000;
+  for (const kind of ['done', 'failed']) mkdirSync(join(dir, kind), { recursive: true });
+  const job = (id: string) => ({ id, input: `/srv/${id}.wav`, priority: 'batch', deadline: '2026-11-26T00:00:00Z', submittedAt: '2026-11-25T00:00:00Z', attempts: 1 });
+  const later = JSON.stringify({ format: 2, job: job('later'), finishedAt: '2026-11-25T00:00:01Z', error: { code: 'E_LATER' } });
+  writeFileSync(join(dir, 'failed', 'later.json'), later);
+  writeFileSync(join(dir, 'failed', 'older.json'), JSON.stringify({ job: job('older'), finishedAt: '2026-11-25T00:00:01Z', error: 'not a WAV file' }));
+  for (const id of ['later', 'older']) utimesSync(join(dir, 'failed', `${id}.json`), new Date(Date.now() - 40 * day), new Date(Date.now() - 40 * day));
+  const q = new JobQueue({ dir, logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3, keepFailedMs: 30 * day });
+  await q.start();
+  t.teardown(() => q.stop());
+  t.same(readdirSync(join(dir, 'failed')), ['later.json'], 'the older record past its retention is deleted at start, the newer one kept');
+  t.equal(readFileSync(join(dir, 'failed', 'later.json'), 'utf8'), later);
+  t.same(await q.failedRecords(), [], 'not listed');
+  await t.rejects(q.retry('later'), /job later: .*later\.json is in format 2, written by a newer earshotd.*its failed record is left as it is/);
+  await t.rejects(q.submit({ id: 'later', input: '/srv/later.wav', priority: 'batch' }), /left as it is/, 'nor run again as a new job');
+  t.equal(readFileSync(join(dir, 'failed', 'later.json'), 'utf8'), later, 'still as it was');
+});
+
 t.test('a running job\'s progress is kept across a restart and deleted when the job finishes', async (t) => {
   const dir = tempDir();
   let q = await open(dir);
