@@ -22,7 +22,7 @@ t.test('budget set without a daemon persists; budget show reads it back', async 
   const set = await captureOutput(() => BudgetSet.run(['--config', file, '--watts', '15', '--temp-soft', '65'], repoRoot));
   t.match(set.stdout, /power budget {2}15 W/);
   t.match(set.stdout, /saved; the daemon is not running/);
-  t.same(JSON.parse(readFileSync(join(dataDir, 'scheduler', 'budget.json'), 'utf8')), { powerBudgetWatts: 15, softC: 65 });
+  t.same(JSON.parse(readFileSync(join(dataDir, 'scheduler', 'budget.json'), 'utf8')), { format: 1, powerBudgetWatts: 15, softC: 65 });
   const again = await (await captureOutput(() => BudgetShow.run(['--config', file, '--json'], repoRoot))).value;
   t.same(again, { powerBudgetWatts: 15, softC: 65, hardC: 85, hysteresisC: 5, source: 'saved' });
 });
