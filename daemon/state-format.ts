@@ -47,3 +47,12 @@ export function refuseNewerState(err: unknown, holds: string): unknown {
   if (!(err instanceof NewerFormatError)) return err;
   return new ConfigFileError(`${err.message}. Start that release again (upgrade), or move the file away to start this one without it (it holds ${holds}); the file is left as it is`);
 }
+
+/** checkFormat for state the whole daemon runs on: a newer format refuses the start (refuseNewerState). */
+export function checkStateFormat(value: unknown, file: string, holds: string): void {
+  try {
+    checkFormat(value, file);
+  } catch (err) {
+    throw refuseNewerState(err, holds);
+  }
+}

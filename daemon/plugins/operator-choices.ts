@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { checkFormat, refuseNewerState, withFormat } from '../state-format.js';
+import { checkStateFormat, withFormat } from '../state-format.js';
 
 /** What the operator chose with `earshot plugins enable|disable`, by plugin name. */
 export type OperatorChoices = Record<string, 'enabled' | 'disabled'>;
@@ -26,11 +26,7 @@ export class OperatorChoiceFile {
     } catch (err) {
       throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); delete it to forget the plugin enable/disable choices`);
     }
-    try {
-      checkFormat(parsed, this.file);
-    } catch (err) {
-      throw refuseNewerState(err, 'the `earshot plugins enable|disable` choices');
-    }
+    checkStateFormat(parsed, this.file, 'the `earshot plugins enable|disable` choices');
     return parsed.choices ?? {};
   }
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, writeDurable } from './durable-file.js';
-import { checkFormat, refuseNewerState, withFormat } from '../state-format.js';
+import { checkStateFormat, withFormat } from '../state-format.js';
 
 /**
  * `earshot budget set` overrides of the power budget and thermal limits, persisted under
@@ -41,11 +41,7 @@ export class BudgetStore {
     const file = await readJson<BudgetChange & { format?: number }>(this.file).catch((err: unknown) => {
       throw new Error(`${this.file}: ${(err as Error).message}; fix or delete it (it only holds \`earshot budget set\` overrides)`);
     });
-    try {
-      checkFormat(file, this.file);
-    } catch (err) {
-      throw refuseNewerState(err, 'the `earshot budget set` overrides');
-    }
+    checkStateFormat(file, this.file, 'the `earshot budget set` overrides');
     const { format: _format, ...saved } = file ?? {};
     this.overrides = saved;
     const why = problemOf({ ...this.defaults, ...this.overrides });
