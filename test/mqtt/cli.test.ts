@@ -1,5 +1,5 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MqttTest from '../../daemon/cli/commands/mqtt/test.js';
 import Outbox from '../../daemon/cli/commands/outbox.js';
@@ -83,6 +83,15 @@ t.test('earshot outbox: depth, oldest, bytes and drops read from the directory',
 
   const json = await capture(() => Outbox.run(['--data-dir', tempDir(), '--json'], repoRoot));
   t.match(JSON.parse(json.stdout), { depth: 0, bytes: 0, oldest: null, drops: { count: 0 } }, 'a missing outbox is empty');
+});
+
+t.test('earshot outbox: drop counters a newer release wrote are named, with what to do', async (t) => {
+  const dataDir = tempDir();
+  mkdirSync(join(dataDir, 'outbox'));
+  writeFileSync(join(dataDir, 'outbox', 'drops.json'), '{"format":2,"count":{"max-bytes":2}}');
+  const err = await t.rejects(capture(() => Outbox.run(['--data-dir', dataDir], repoRoot)));
+  t.match(String(err), `${join(dataDir, 'outbox', 'drops.json')} is in format 2, written by a newer earshotd`);
+  t.match(err, { suggestions: ['run the newer earshot that wrote it'] }, 'not a permissions hint');
 });
 
 t.test('earshot mqtt call runs a method on a remote site; a wrong key gets no answer, and the timeout names the likely causes', async (t) => {

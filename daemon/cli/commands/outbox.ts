@@ -6,6 +6,7 @@ import { loadConfig } from '../../config/load.js';
 import { readOutboxStats, type OutboxStats } from '../../mqtt/outbox/outbox-stats.js';
 import { DEFAULT_CONFIG_FILE } from '../daemon-flags.js';
 import { failCommand } from '../errors.js';
+import { NewerFormatError } from '../../state-format.js';
 
 export default class Outbox extends EarshotCommand {
   static override summary = 'Show the MQTT outbox: transcripts waiting for the broker, the oldest, bytes, and drops.';
@@ -33,7 +34,9 @@ export default class Outbox extends EarshotCommand {
     try {
       stats = readOutboxStats(join(dataDir, 'outbox'));
     } catch (err) {
-      this.error(`cannot read the outbox in ${join(dataDir, 'outbox')}: ${(err as Error).message}`, { exit: 1, suggestions: ['run as the earshot user or with sudo; check --data-dir'] });
+      // Permissions are the likely cause, but not of a file a newer release wrote.
+      const hint = err instanceof NewerFormatError ? 'run the newer earshot that wrote it' : 'run as the earshot user or with sudo; check --data-dir';
+      this.error(`cannot read the outbox in ${join(dataDir, 'outbox')}: ${(err as Error).message}`, { exit: 1, suggestions: [hint] });
     }
     this.log(`outbox ${stats.dir}`);
     this.log(`  depth   ${stats.depth} transcript(s) waiting for the broker`);
