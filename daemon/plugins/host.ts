@@ -144,7 +144,8 @@ export class PluginHost implements Service {
       this.options.logger.warn(`${setting}: no plugin named "${name}" is installed, so this is ignored${near ? `; did you mean "${near}"?` : ''} (plugins found: ${found})`);
     }
     for (const { setting, name, plugins } of ambiguousPluginNames(this.config, this.slots)) {
-      const applies = setting.startsWith('plugins.required') ? 'all of them are required' : `it applies to ${plugins[0]} only`;
+      // Each plugin looks its settings up by full name, then by short name (lookup, slotFor): a shared one reaches them all.
+      const applies = setting.startsWith('plugins.required') ? 'all of them are required' : 'it applies to all of them';
       this.options.logger.warn(`${setting}: "${name}" is the short name of ${plugins.length} plugins (${plugins.join(', ')}), so ${applies}; write the full name`);
     }
     // In parallel: a plugin whose create() hangs costs the start its time limit once, not per plugin.

@@ -46,8 +46,8 @@ export interface AmbiguousPluginName {
 
 /**
  * The plugin settings whose name is the alias of two plugins or more (`redact` for
- * `@earshot/plugin-redact` and `@acme/plugin-redact`). `plugins.required` then requires them
- * all; every other setting applies to the first found, which may not be the one meant.
+ * `@earshot/plugin-redact` and `@acme/plugin-redact`). Every plugin takes such a setting as
+ * its own (`plugins.required` then requires them all), which may not be what was meant.
  */
 export function ambiguousPluginNames(config: PluginsConfig, plugins: Array<{ name: string; alias: string }>): AmbiguousPluginName[] {
   return namesInConfig(config).flatMap(({ setting, name }) => {

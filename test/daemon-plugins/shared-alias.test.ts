@@ -2,13 +2,14 @@ import t from 'tap';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PluginHost } from '../../daemon/plugins/host.js';
+import type { PluginsConfig } from '../../daemon/plugins/types.js';
 import { sandbox, testConfig } from './sandbox.js';
 
 /**
  * Two packages from different scopes share a short name (alias): `earshot-plugin-redact-gate`
  * and `@acme/plugin-redact-gate` are both `redact-gate`. Real host, real plugin packages.
  */
-async function twoGates(t: { teardown(fn: () => Promise<void>): void }) {
+async function twoGates(t: { teardown(fn: () => Promise<void>): void }, overrides: Partial<PluginsConfig> = { required: ['redact-gate'] }) {
   const sb = sandbox(['redact-gate']);
   const other = join(sb.pluginsDir, 'acme-redact-gate');
   cpSync(join(sb.pluginsDir, 'redact-gate'), other, { recursive: true });
@@ -18,7 +19,7 @@ async function twoGates(t: { teardown(fn: () => Promise<void>): void }) {
     logger: sb.logger,
     dataDir: sb.dataDir,
     builtinDir: sb.builtinDir,
-    config: testConfig(sb, { required: ['redact-gate'], timeouts: { 'earshot-plugin-redact-gate': 2000, '@acme/plugin-redact-gate': 2000 } }),
+    config: testConfig(sb, { timeouts: { 'earshot-plugin-redact-gate': 2000, '@acme/plugin-redact-gate': 2000 }, ...overrides }),
   });
   await host.start();
   t.teardown(() => host.stop());
@@ -46,4 +47,11 @@ t.test('a CLI argument naming two plugins by their short name is refused, saying
   await t.rejects(host.disable('redact-gate'), { name: 'UnknownPluginError', message: /"redact-gate" is the short name of 2 plugins: write the full name, one of (@acme\/plugin-redact-gate|earshot-plugin-redact-gate), / });
   t.same(host.list().map((p) => p.state), ['running', 'running'], 'neither was disabled');
   await t.resolves(host.disable('@acme/plugin-redact-gate'), 'the full name works');
+});
+
+t.test('any other setting by a shared short name applies to every plugin that has it, and the warning says so', async (t) => {
+  const { host, sb } = await twoGates(t, { disabled: ['redact-gate'] });
+  t.same(host.list().map((p) => p.state), ['disabled', 'disabled'], 'plugins.disabled matched both by their short name');
+  t.match(sb.lines.join('\n'), /WARN +earshot:plugins plugins\.disabled\[0\]: "redact-gate" is the short name of 2 plugins \([^)]+\), so it applies to all of them; write the full name/);
+  t.notMatch(sb.lines.join('\n'), / only; write the full name/, 'not said to apply to one of them only');
 });
