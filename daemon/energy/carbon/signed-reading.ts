@@ -60,7 +60,9 @@ export class SignedReadings {
     private readonly topic: string,
     private readonly maxAgeMs: number,
   ) {
-    this.guard = new ReplayGuard(maxAgeMs, 0);
+    // Its window spans every reading open() lets through, up to MAX_CLOCK_SKEW_MS ahead: with
+    // maxAgeMs alone, one signed 1 to 5 min ahead on a box whose values age in 1 min was refused as old.
+    this.guard = new ReplayGuard(maxAgeMs + MAX_CLOCK_SKEW_MS, 0);
   }
 
   /** The reading in `body` (parsed JSON) if it is signed for this topic and fresh; else why not, or that it was let through before. */
@@ -80,9 +82,8 @@ export class SignedReadings {
     if (message.ts - nowMs > MAX_CLOCK_SKEW_MS) {
       return { problem: `signed at ${signed}, ${Math.round((message.ts - nowMs) / 60_000)} min ahead of this box's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} min): fix the publisher's clock (NTP)` };
     }
-    const verdict = this.guard.check(message.ts, message.nonce, nowMs);
-    if (verdict === 'stale') return { problem: `signed at ${signed}, more than ${Math.round(this.maxAgeMs / 60_000)} min ago (scheduler.carbon.maxAgeMinutes): too old to take` };
-    if (verdict === 'replayed') return { problem: `nonce ${message.nonce} was already taken: a replay` };
+    if (nowMs - message.ts > this.maxAgeMs) return { problem: `signed at ${signed}, more than ${Math.round(this.maxAgeMs / 60_000)} min ago (scheduler.carbon.maxAgeMinutes): too old to take` };
+    if (this.guard.check(message.ts, message.nonce, nowMs) !== 'ok') return { problem: `nonce ${message.nonce} was already taken: a replay` };
     this.lastNonce = message.nonce;
     const { ts: _ts, nonce: _nonce, sig: _sig, ...reading } = message;
     return { reading, signedAtMs: message.ts };

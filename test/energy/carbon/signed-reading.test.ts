@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SignedReadings } from '../../../daemon/energy/carbon/signed-reading.js';
+import { SignedReadings, signCarbonReading } from '../../../daemon/energy/carbon/signed-reading.js';
 import { schemasDir } from '../../../daemon/mqtt/payload-schemas.js';
 import { runCli } from '../../helpers/daemon-process.js';
 import { tempDir } from '../../helpers/paths.js';
@@ -54,4 +54,16 @@ t.test('earshot carbon sign: signs for the topic in the config; a bad reading or
   // oclif wraps errors to the terminal width behind '›' gutters.
   t.match(refused.stderr.replace(/[\s›]+/g, ' '), /--key-file .*open\.key is readable by others \(mode 0644\); run: chmod 600/);
   t.equal(refused.stdout, '', 'nothing to publish');
+});
+
+t.test('with maxAgeMinutes under the 5 min of clock skew, a reading signed a little ahead is taken, and a replay of it refused', async (t) => {
+  const now = Date.parse('2026-11-26T10:00:00Z');
+  const readings = new SignedReadings(key, topic, 60_000);
+  const ahead = signCarbonReading(key, topic, { gPerKWh: 182 }, { now: now + 3 * 60_000 });
+  t.match(readings.open(ahead, now), { reading: { gPerKWh: 182 } }, '3 min ahead of a box whose values go stale after 1 min');
+  t.match(readings.open({ ...ahead }, now + 30_000), { redelivered: true }, 'sent again at reconnect: seen before');
+  readings.open(signCarbonReading(key, topic, { gPerKWh: 90 }, { now }), now + 30_000);
+  t.match(readings.open(ahead, now + 4 * 60_000), { problem: /already taken: a replay/ }, 'replayed once another was taken');
+  t.match(readings.open(signCarbonReading(key, topic, { gPerKWh: 182 }, { now: now - 2 * 60_000 }), now), { problem: /more than 1 min ago/ }, 'one signed 2 min ago is too old');
+  t.match(readings.open(signCarbonReading(key, topic, { gPerKWh: 182 }, { now: now + 6 * 60_000 }), now), { problem: /6 min ahead/ }, 'one signed 6 min ahead is refused as ahead');
 });
