@@ -38,6 +38,8 @@ export interface MqttSourceOptions {
 export class MqttCarbonSource implements CarbonSource {
   readonly name = 'mqtt';
   private readonly state: LastGood;
+  /** When the forecast held was issued (its message's time), if it was told. */
+  private forecastAtMs: number | undefined;
   private unsubscribe: (() => void) | undefined;
   /** Whoever publishes on the topic sets the pace of bad messages; the log does not follow it. */
   private readonly ignored;
@@ -108,7 +110,15 @@ export class MqttCarbonSource implements CarbonSource {
       this.ignored.warn('carbon intensity message ignored: older than the value held', { topic: this.options.topic, at: new Date(atMs).toISOString(), held: new Date(heldAtMs).toISOString() });
       return;
     }
-    this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(forecast ? { forecast } : {}) });
+    // The same for a forecast: one issued before the forecast held must not replace it.
+    const staleForecast = forecast !== undefined && timed && this.forecastAtMs !== undefined && atMs < this.forecastAtMs;
+    if (staleForecast && o.gPerKWh === undefined) {
+      this.ignored.warn('carbon intensity message ignored: older than the forecast held', { topic: this.options.topic, at: new Date(atMs).toISOString(), held: new Date(this.forecastAtMs!).toISOString() });
+      return;
+    }
+    const takenForecast = staleForecast ? undefined : forecast;
+    if (takenForecast && takenForecast.length > 0) this.forecastAtMs = atMs;
+    this.state.accept({ ...(o.gPerKWh !== undefined ? { gPerKWh: o.gPerKWh as number } : {}), atMs, ...(takenForecast ? { forecast: takenForecast } : {}) });
   }
 
   /** Nothing of the message is taken; `earshot carbon` shows why until a good one comes. */

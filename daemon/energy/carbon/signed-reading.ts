@@ -52,7 +52,10 @@ export class SignedReadings {
    * carrying its own time, and never replaces a newer one.
    */
   private readonly guard: ReplayGuard;
-  /** The nonce of the last message let through: the broker sends a retained one again at each reconnect. */
+  /**
+   * The nonce of the last message let through: the broker sends a retained one again at each
+   * reconnect, however old by then (before the age check, so it is not refused as too old).
+   */
   private lastNonce: string | undefined;
 
   constructor(
@@ -83,7 +86,11 @@ export class SignedReadings {
       return { problem: `signed at ${signed}, ${Math.round((message.ts - nowMs) / 60_000)} min ahead of this box's clock (more than ${MAX_CLOCK_SKEW_MS / 60_000} min): fix the publisher's clock (NTP)` };
     }
     if (nowMs - message.ts > this.maxAgeMs) return { problem: `signed at ${signed}, more than ${Math.round(this.maxAgeMs / 60_000)} min ago (scheduler.carbon.maxAgeMinutes): too old to take` };
-    if (this.guard.check(message.ts, message.nonce, nowMs) !== 'ok') return { problem: `nonce ${message.nonce} was already taken: a replay` };
+    // A reading taken before, sent again: by the broker (a retained one at each reconnect, with
+    // others taken since) or by someone replaying it. Either way it was taken once, with its own
+    // time, and taking it again would change nothing newer: it is let go quietly, not warned
+    // about as an attack on every reconnect.
+    if (this.guard.check(message.ts, message.nonce, nowMs) !== 'ok') return { redelivered: true };
     this.lastNonce = message.nonce;
     const { ts: _ts, nonce: _nonce, sig: _sig, ...reading } = message;
     return { reading, signedAtMs: message.ts };
