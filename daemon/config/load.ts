@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { configSchemaPath } from '../paths.js';
+import { EARSHOT_GROUP_HINT } from '../earshot-group.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
 import { crossFieldIssues } from './cross-field-checks.js';
@@ -54,6 +55,9 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
 function unreadable(code: string): { message: string; hint: string } {
   if (code === 'ENOENT') return { message: 'file not found', hint: 'create it, or pass --config with the right path' };
   if (code === 'EISDIR') return { message: 'is a directory, not a file', hint: 'name the config file itself, e.g. --config /etc/earshot/config.json' };
+  // As installed, /etc/earshot is root:earshot 0750 and its config.json 0640: a deployer who
+  // checks it with earshot config validate, not yet in the group, lands here.
+  if (code === 'EACCES' || code === 'EPERM') return { message: `permission denied (${code})`, hint: `${EARSHOT_GROUP_HINT}, or let the user who runs this read the file and its folders` };
   return { message: `cannot be read (${code})`, hint: 'check its permissions' };
 }
 

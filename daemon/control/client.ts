@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import type { ControlErrorBody, ControlReply } from './protocol.js';
 import type { MethodName, ParamsOf, ResultOf } from './methods.js';
+import { EARSHOT_GROUP_HINT } from '../earshot-group.js';
 
 /** What went wrong talking to the daemon, with a hint the CLI prints as-is. */
 export class DaemonRequestError extends Error {
@@ -73,7 +74,7 @@ function connectError(err: NodeJS.ErrnoException, socket: string): DaemonRequest
       return new DaemonRequestError(`daemon not running: no control socket answers at ${socket}`, 'not_running', `${start}; or point at its socket with --socket PATH / --config FILE`);
     case 'EACCES':
     case 'EPERM':
-      return new DaemonRequestError(`permission denied on control socket ${socket}`, 'forbidden', 'run as root or as a member of the earshot group (`sudo usermod -aG earshot $USER`, then log in again)');
+      return new DaemonRequestError(`permission denied on control socket ${socket}`, 'forbidden', EARSHOT_GROUP_HINT);
     case 'EPIPE':
     case 'ECONNRESET':
       // The daemon accepted and closed at once: it is up but holds control.maxConnections.

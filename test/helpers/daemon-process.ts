@@ -135,10 +135,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `earshot` CLI binary. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Another user and group to run as (setpriv, util-linux; the tests run as root). */
+export interface RunAs {
+  user: string;
+  group: string;
+}
+
+/** Runs the real `earshot` CLI binary, as this process's user or as `as`. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs): Promise<CliResult> {
+  const command = [process.execPath, earshotBin, ...args];
+  const argv = as ? ['setpriv', '--reuid', as.user, '--regid', as.group, '--clear-groups', ...command] : command;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [earshotBin, ...args], { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
