@@ -32,6 +32,9 @@ t.test('earshot model install ./pack, list, remove with --data-dir', async (t) =
   const stdout = ran.stdout;
   t.equal(installed.dir, join(dataDir, 'models', 'cli-nemo'));
   t.same(JSON.parse(stdout).name, 'cli-nemo', '--json prints the result');
+  const text = (await quiet(() => ModelInstall.run([archive, '--data-dir', dataDir, '--force'], repoRoot))).stdout;
+  t.match(text, `installed cli-nemo (nemo-ctc) in ${installed.dir}, replacing the previous one`);
+  t.match(text, `to use it: "model": { "dir": ${JSON.stringify(installed.dir)} } in the daemon's config, then restart the daemon`, 'says how the daemon comes to use it');
 
   const list: ModelListResult = await (await quiet(() => ModelList.run(['--data-dir', dataDir, '--available', '--json'], repoRoot))).value;
   const names = list.installed.map((m) => m.name);

@@ -18,7 +18,7 @@ export const modelLocationFlags = {
 export default class ModelInstall extends EarshotCommand {
   static override summary = 'Install a model pack from the catalog (download) or from a local archive (offline).';
   static override description =
-    'NAME is a pack from `earshot model list --available`: it is downloaded with resume and checked against the catalog sha256. A path to a .tar.bz2, .tar.gz, .tar.xz or .tar archive installs offline (checked against the catalog when its file name is listed there). The pack is unpacked by Earshot’s own tar reader, which takes regular files and directories only (bzip2 and xz archives need the bzip2 or xz program), and verified in a staging directory and only then moved to DATA_DIR/models/NAME with a model.json card; a corrupt or mismatched archive leaves nothing behind.';
+    'NAME is a pack from `earshot model list --available`: it is downloaded with resume and checked against the catalog sha256. A path to a .tar.bz2, .tar.gz, .tar.xz or .tar archive installs offline (checked against the catalog when its file name is listed there). The pack is unpacked by Earshot’s own tar reader, which takes regular files and directories only (bzip2 and xz archives need the bzip2 or xz program), and verified in a staging directory and only then moved to DATA_DIR/models/NAME with a model.json card; a corrupt or mismatched archive leaves nothing behind. The daemon uses it once model.dir in its config names that folder and it is restarted.';
   static override enableJsonFlag = true;
   static override args = { source: Args.string({ description: 'catalog pack name, or path to a pack archive', required: true }) };
   static override flags = {
@@ -62,6 +62,8 @@ export default class ModelInstall extends EarshotCommand {
       });
       if (tty && lastDraw > 0) process.stderr.write('\n');
       this.log(`installed ${result.name} (${result.family}) in ${result.dir}${result.replaced ? ', replacing the previous one' : ''}`);
+      // The daemon runs the model named by model.dir, read at start: an install alone changes nothing.
+      this.log(`to use it: "model": { "dir": ${JSON.stringify(result.dir)} } in the daemon's config, then restart the daemon (systemctl restart earshot)`);
       return result;
     } catch (err) {
       if (tty && lastDraw > 0) process.stderr.write('\n');
