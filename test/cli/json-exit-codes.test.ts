@@ -24,6 +24,13 @@ t.test('every command is an EarshotCommand, so --json keeps its exit codes', asy
   }
 });
 
+t.test('every command takes --json, as the README says', async (t) => {
+  for (const file of commandFiles()) {
+    const cls = ((await import(pathToFileURL(file).href)) as { default: { enableJsonFlag?: boolean } }).default;
+    t.equal(cls.enableJsonFlag, true, file);
+  }
+});
+
 t.test('the documented exit codes are the same with and without --json', async (t) => {
   const dir = tempDir('earshot-exit-');
   const socket = join(dir, 'nobody.sock');

@@ -41,6 +41,10 @@ t.test('earshot carbon sign: signs for the topic in the config; a bad reading or
   t.equal(ok.code, 0, ok.stderr);
   t.match(new SignedReadings(key, topic, 90 * 60_000).open(JSON.parse(ok.stdout), Date.now()), { reading: { gPerKWh: 182, at: '2026-11-26T10:00:00Z' } }, 'signed for scheduler.carbon.mqttTopic of --config');
 
+  const json = await runCli(['carbon', 'sign', '182', '--key-file', keyFile, '--config', config, '--json']);
+  t.equal(json.code, 0, json.stderr);
+  t.match(new SignedReadings(key, topic, 90 * 60_000).open(JSON.parse(json.stdout), Date.now()), { reading: { gPerKWh: 182 } }, '--json prints the same signed reading');
+
   const bad = await runCli(['carbon', 'sign', '{"gPerKWh":"high"}', '--key-file', keyFile]);
   t.equal(bad.code, 2);
   t.match(bad.stderr, /READING: \/gPerKWh: must be number/);

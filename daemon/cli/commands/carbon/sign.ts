@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import { failCommand } from '../../errors.js';
 import { loadCommandKey } from '../../../mqtt/commands/command-key.js';
-import { signCarbonReading, type CarbonReadingFields } from '../../../energy/carbon/signed-reading.js';
+import { signCarbonReading, type CarbonReadingFields, type SignedCarbonReading } from '../../../energy/carbon/signed-reading.js';
 import { parseForecastJson, parseTime } from '../../../energy/carbon/forecast-parsers.js';
 import { payloadErrors } from '../../../mqtt/payload-schemas.js';
 import { schedulerSection } from '../../../scheduler/config.js';
@@ -12,6 +12,7 @@ export default class CarbonSign extends EarshotCommand {
   static override summary = 'Sign a carbon-intensity reading for boxes with scheduler.carbon.mqttKeyFile, and print it to publish.';
   static override description =
     'Prints one line of JSON (schemas/carbon-reading.schema.json) for the carbon topic, signed with the shared key for that topic, now, with a fresh nonce. Publish it at once (it is taken for scheduler.carbon.maxAgeMinutes) with any MQTT client, retained so that a box that starts later reads it.';
+  static override enableJsonFlag = true;
   static override args = {
     reading: Args.string({ description: 'gCO2e/kWh now (182), or JSON: {"gPerKWh"?, "at"?, "forecast"?: [{"from", "to"?, "gPerKWh"}]}', required: true }),
   };
@@ -25,7 +26,7 @@ export default class CarbonSign extends EarshotCommand {
     `<%= config.bin %> carbon sign '{"gPerKWh":182,"forecast":[{"from":"2026-11-25T07:00Z","to":"2026-11-25T08:00Z","gPerKWh":90}]}' --key-file ./carbon.key --topic site-a/grid/intensity`,
   ];
 
-  async run(): Promise<void> {
+  async run(): Promise<SignedCarbonReading> {
     const { args, flags } = await this.parse(CarbonSign);
     const reading = readingOf(args.reading);
     if ('problem' in reading) this.error(`READING: ${reading.problem}`, { exit: 2, suggestions: ['182', `'{"gPerKWh":182,"at":"2026-11-25T07:00:00Z"}'`] });
@@ -33,7 +34,10 @@ export default class CarbonSign extends EarshotCommand {
       const topic = flags.topic ?? schedulerSection(localConfig(flags.config)).carbon.mqttTopic;
       // The publisher's copy of the key need not belong to the daemon's user, but must stay private.
       const key = loadCommandKey(flags['key-file'], { checkOwner: false, setting: '--key-file' });
-      this.log(JSON.stringify(signCarbonReading(key, topic, reading.value)));
+      const signed = signCarbonReading(key, topic, reading.value);
+      // Without --json, one line: what mosquitto_pub -m "$(…)" publishes as it is.
+      this.log(JSON.stringify(signed));
+      return signed;
     } catch (err) {
       failCommand(this, err);
     }
