@@ -48,8 +48,9 @@ function readmePython(): string {
 
 const python3 = ['/usr/bin/python3', '/usr/local/bin/python3'].find((p) => existsSync(p));
 
-t.test('a command signed by the Python example in schemas/README.md verifies, floats and non-ASCII included', { skip: python3 ? false : 'python3 is not installed' }, async (t) => {
-  const params = '{"watts": 30.0, "ratio": 0.25, "room": "Küche ☕ 😀", "note": "tab\\t \\"q\\" \\\\ \\u0001", "nested": {"b": [1.0, 2.5, -0.0], "a": null, "é": true}}';
+t.test('a command signed by the Python example in schemas/README.md verifies, floats of every size and non-ASCII included', { skip: python3 ? false : 'python3 is not installed' }, async (t) => {
+  // gCO2e-sized floats (below 1e-4, where Python's notation and JavaScript's part), huge ones, and keys in UTF-16 order.
+  const params = '{"watts": 30.0, "ratio": 0.25, "room": "Küche ☕ 😀", "note": "tab\\t \\"q\\" \\\\ \\u0001", "nested": {"b": [1.0, 2.5, -0.0], "a": null, "é": true}, "small": [0.000067, 1e-7, 2.5e-8, 5e-324], "big": [1e16, 1e21, 1.5e300], "\uff61": 1, "\ud83d\ude00": 2}';
   // Run as its own process, the way a client would; "naive" swaps in the old recipe
   // (keys sorted, no whitespace) to show what the exact form is for.
   const sign = async (recipe: 'readme' | 'naive') => {
