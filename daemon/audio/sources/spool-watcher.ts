@@ -11,6 +11,7 @@ import { freeName } from './free-name.js';
 import { noHardLinks } from '../../hard-links.js';
 import { RateLimit } from '../../log/rate-limit.js';
 import { ConfigFileError } from '../../config/errors.js';
+import { isPermissionProblem } from '../../config/unusable-path.js';
 import { SpoolRetention } from './spool-retention.js';
 import { SerialQueue } from '../../serial-queue.js';
 
@@ -140,7 +141,7 @@ export class SpoolWatcher implements AudioSource {
     // ownDirsProblem refuses. One already there is checked just below.
     for (const dir of [this.doneDir, this.failedDir]) {
       await mkdir(dir, { mode: OWN_DIR_MODE }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
+        if (err.code !== 'EEXIST') throw cannotMakeOwnDir(this.options.dir, err);
       });
     }
     const problem = await this.ownDirsProblem();
@@ -441,4 +442,15 @@ async function placeWhole(from: string, to: string): Promise<void> {
     return;
   }
   await unlink(from);
+}
+
+/**
+ * done/ or failed/ that cannot be made, with what to do first, as earshot status shows only
+ * the start of it: a spool folder outside /var/lib/earshot is read-only under the shipped
+ * unit (ProtectSystem=strict), and one the earshot user may not write cannot take them either.
+ */
+function cannotMakeOwnDir(spoolDir: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'EROFS') return new Error(`spool folder ${spoolDir} is read-only (EROFS): systemctl edit earshot and add ReadWritePaths=${spoolDir} (the unit has ProtectSystem=strict)`, { cause: err });
+  if (isPermissionProblem(err)) return new Error(`spool folder ${spoolDir}: the daemon's user (earshot) may not write there (${err.code}), so it cannot make done/ and failed/`, { cause: err });
+  return err;
 }

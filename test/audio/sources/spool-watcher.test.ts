@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpoolWatcher, type SpoolFile } from '../../../daemon/audio/sources/spool-watcher.js';
@@ -417,6 +418,19 @@ async function startFailingWatcher(t: Test, dir: string, name: string, retryMs: 
   t.teardown(() => watcher.stop());
   return watcher;
 }
+
+t.test('a spool folder on a read-only mount (one outside /var/lib/earshot under the shipped unit) fails the start saying what to add', async (t) => {
+  const disk = new SmallDisk(1024 * 1024).mount();
+  t.teardown(() => disk.unmount());
+  const dir = join(disk.dir, 'recordings');
+  mkdirSync(dir);
+  execFileSync('mount', ['-o', 'remount,ro', disk.dir]);
+  t.teardown(() => execFileSync('mount', ['-o', 'remount,rw', disk.dir]));
+  const watcher = new SpoolWatcher({ id: 'srv', dir, settleMs: 0, logger: silentLogger, handler: async () => undefined });
+  await t.rejects(watcher.start(), {
+    message: `spool folder ${dir} is read-only (EROFS): systemctl edit earshot and add ReadWritePaths=${dir} (the unit has ProtectSystem=strict)`,
+  });
+});
 
 t.test('a spool folder that is missing, or is not a folder, fails the start and nothing is made there', async (t) => {
   const parent = tempDir();
