@@ -1,3 +1,4 @@
+import type { FleetIdentityConfig } from './fleet/fleet-identity-load.js';
 /**
  * The `mqtt` section of the config after validation has filled in every default from the
  * schema (schemas/config/mqtt.schema.json, merged into config.schema.json). Defaults are
@@ -53,6 +54,8 @@ export interface MqttFleetConfig {
   maxHeld: number;
   /** File holding the group's shared HMAC key; null = fleet messages are not signed. */
   keyFile: string | null;
+  /** This box's own key and the members' public keys; null = no per-box identities. */
+  identity: FleetIdentityConfig | null;
 }
 
 /** The fleet limits with every value present, in the units the code uses. */

@@ -11,6 +11,7 @@ import { PresenceSequence } from './presence-sequence.js';
 import { siteTopics, TOPIC_QOS } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
+import { loadFleetIdentity } from './fleet/fleet-identity-load.js';
 import { OutboxStore } from './outbox/outbox-store.js';
 import { OutboxDrainer } from './outbox/outbox-drainer.js';
 import type { OutboxStats } from './outbox/outbox-stats.js';
@@ -118,7 +119,8 @@ export class MqttService implements TranscriptSink {
       commandKey = loadCommandKey(config.commands.keyFile);
     }
     const fleetKey = config.fleet.enabled && config.fleet.keyFile ? loadCommandKey(config.fleet.keyFile, { setting: 'mqtt.fleet.keyFile' }) : null;
-    this.statusSigning = { group: config.fleet.group, key: fleetKey };
+    const identity = config.fleet.enabled && config.fleet.identity ? loadFleetIdentity(config.fleet.identity, this.options.siteId) : null;
+    this.statusSigning = { group: config.fleet.group, key: fleetKey, identity };
     // Open the outbox first: what the last run left behind goes out at the first connect.
     const outbox = new OutboxStore({
       dir: join(this.options.dataDir, 'outbox'),
@@ -186,7 +188,7 @@ export class MqttService implements TranscriptSink {
       });
       await this.commands.start();
     }
-    if (config.fleet.enabled) await this.startFleet(config, url, connection, fleetKey);
+    if (config.fleet.enabled) await this.startFleet(config, url, connection, this.statusSigning);
     outbox.expire();
     this.expireTimer = setInterval(() => outbox.expire(), EXPIRE_EVERY_MS);
     this.expireTimer.unref();
@@ -232,14 +234,14 @@ export class MqttService implements TranscriptSink {
     return this.fleetMembership.offers();
   }
 
-  private async startFleet(config: MqttConfig, url: string, connection: MqttConnection, key: Buffer | null): Promise<void> {
+  private async startFleet(config: MqttConfig, url: string, connection: MqttConnection, signing: FleetKey): Promise<void> {
     const log = this.options.logger.child('fleet');
     if (config.url === null) {
       // aedes 1.x has no shared subscriptions: every member would get every job.
       log.error('mqtt.fleet.enabled needs an external broker with MQTT 5 shared subscriptions (e.g. Mosquitto); fleet work sharing stays off');
       return;
     }
-    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key, logger: log });
+    this.fleetMembership = new FleetMembership({ config, url, siteId: this.options.siteId, connection, runner: this.fleetRunner, key: signing.key, identity: signing.identity ?? null, logger: log });
     await this.fleetMembership.start();
   }
 

@@ -4,6 +4,7 @@ import { MqttConnection } from '../connection.js';
 import { buildClientOptions, defaultClientId } from '../client-options.js';
 import { fleetWorkerMaxPacket } from '../incoming-packet-limit.js';
 import { FleetWorker, type FleetJobRunner, type FleetWorkerStats } from './fleet-worker.js';
+import type { FleetIdentity } from './fleet-identity.js';
 import { FleetOfferer, type FleetOffererStats } from './fleet-offerer.js';
 
 /** Jobs run at once per box: the scheduler runs one job at a time. */
@@ -27,6 +28,8 @@ export interface FleetMembershipOptions {
   runner: FleetRunner | null;
   /** The group's shared key (`mqtt.fleet.keyFile`); null = messages go unsigned. */
   key: Buffer | null;
+  /** This box's own key and the members' (`mqtt.fleet.identity`); null = none. */
+  identity: FleetIdentity | null;
   logger: Logger;
 }
 
@@ -45,9 +48,9 @@ export class FleetMembership {
   constructor(private readonly options: FleetMembershipOptions) {}
 
   async start(): Promise<void> {
-    const { config, url, siteId, logger, runner, key } = this.options;
+    const { config, url, siteId, logger, runner, key, identity } = this.options;
     const limits = fleetLimits(config.fleet);
-    if (!key) logger.warn('fleet messages are not signed: any client allowed on earshot/jobs/<group>/# can take or answer jobs; give every box of the group the same mqtt.fleet.keyFile', { group: config.fleet.group });
+    if (!key && !identity) logger.warn('fleet messages are not signed: any client allowed on earshot/jobs/<group>/# can take or answer jobs; give every box of the group its own mqtt.fleet.identity, or the same mqtt.fleet.keyFile', { group: config.fleet.group });
     this.offerer = new FleetOfferer({
       connection: this.options.connection,
       group: config.fleet.group,
@@ -55,6 +58,7 @@ export class FleetMembership {
       leaseMs: config.fleet.leaseSec * 1000,
       claimTimeoutMs: limits.claimTimeoutMs,
       key,
+      identity,
       maxAudioBytes: limits.maxAudioBytes,
       logger,
     });
@@ -81,6 +85,7 @@ export class FleetMembership {
       grantTimeoutMs: GRANT_TIMEOUT_MS,
       handBackDelayMs: HAND_BACK_DELAY_MS,
       key,
+      identity,
       maxAudioBytes: limits.maxAudioBytes,
       logger,
     });

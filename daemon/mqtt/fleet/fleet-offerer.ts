@@ -3,6 +3,7 @@ import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION, presenceSequence } from '../payloads/status.js';
 import type { StatusPayload } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload, JobResultPayload } from '../payloads/job.js';
+import type { FleetIdentity } from './fleet-identity.js';
 import { fleetKeyOf, readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { ALL_STATUS, checkTopicLevel, fleetTopics, lastLevel, statusSite, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
@@ -23,6 +24,8 @@ export interface FleetOffererOptions {
   claimTimeoutMs: number;
   /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
   key?: Buffer | null;
+  /** This box's own key and the members' (`mqtt.fleet.identity`): each message must come from the member it names. */
+  identity?: FleetIdentity | null;
   /** `mqtt.fleet.maxAudioBytes`: bounds the size of the messages read (see fleetMessageLimit). */
   maxAudioBytes?: number;
   logger: Logger;

@@ -2,6 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import type { MqttConnection, MessageHandler } from '../connection.js';
 import { PAYLOAD_VERSION } from '../payloads/status.js';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../payloads/job.js';
+import type { FleetIdentity } from './fleet-identity.js';
 import { fleetKeyOf, readFleetMessage, sealFleetMessage, type FleetKey } from './fleet-signature.js';
 import { fleetTopics, TOPIC_QOS } from '../topics.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
@@ -51,6 +52,8 @@ export interface FleetWorkerOptions {
   handBackDelayMs: number;
   /** The group's shared key (`mqtt.fleet.keyFile`): messages are signed, and unsigned ones refused. */
   key?: Buffer | null;
+  /** This box's own key and the members' (`mqtt.fleet.identity`): each message must come from the member it names. */
+  identity?: FleetIdentity | null;
   /** `mqtt.fleet.maxAudioBytes`: bounds the size of the messages read (see fleetMessageLimit). */
   maxAudioBytes?: number;
   logger: Logger;
@@ -82,7 +85,8 @@ const BUDGET_POLL_MS = 500;
  * and the scheduler still has budget, then publishes the result on `done/<jobId>`.
  */
 export class FleetWorker {
-  private readonly grants = new Map<string, (g: JobGrantPayload) => void>();
+  /** Claims waiting for their grant, by `<jobId>#<attempt>`: the offerer that alone may grant each, and its answer. */
+  private readonly grants = new Map<string, { offeredBy: string; answer: (g: JobGrantPayload) => void }>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private handler: MessageHandler | null = null;
   private running = 0;
@@ -139,8 +143,15 @@ export class FleetWorker {
 
   private onOffer(raw: Buffer): void {
     const read = readFleetMessage<JobOfferPayload>(this.fleet, 'job', raw);
-    if ('problem' in read) {
+    if ('problem' in read && !read.otherScheme) {
       this.ignored.warn(`fleet: offer ignored: ${read.problem}`);
+      return;
+    }
+    if ('problem' in read || (!this.fleet.identity && 'idSig' in read.value)) {
+      // Boxes with identities and boxes without refuse each other's claims and results (a
+      // group moving to identities): pass the offer on to one of its offerer's kind.
+      if (this.unkeyed.take()) this.options.logger.error(`fleet: offers from boxes ${this.fleet.identity ? 'without' : 'with'} an mqtt.fleet.identity are handed back: this box ${this.fleet.identity ? 'has' : 'has none'}, and the two kinds refuse each other's messages (see README, Fleet groups)`, { group: this.options.group });
+      this.handBack(JSON.parse(raw.toString('utf8')) as JobOfferPayload, raw);
       return;
     }
     const offer = read.value;
@@ -212,12 +223,13 @@ export class FleetWorker {
   }
 
   private onGrant(raw: Buffer): void {
-    const read = readFleetMessage<JobGrantPayload>(this.fleet, 'job-grant', raw);
+    // Only the offerer of the job may grant it: with identities, the grant must be signed by it.
+    const read = readFleetMessage<JobGrantPayload>(this.fleet, 'job-grant', raw, (g) => this.grants.get(`${g.jobId}#${g.attempt}`)?.offeredBy);
     if ('problem' in read) {
       this.ignored.warn(`fleet: grant ignored: ${read.problem}`);
       return;
     }
-    this.grants.get(`${read.value.jobId}#${read.value.attempt}`)?.(read.value);
+    this.grants.get(`${read.value.jobId}#${read.value.attempt}`)?.answer(read.value);
   }
 
   private waitGrant(offer: JobOfferPayload): Promise<boolean> {
@@ -229,11 +241,14 @@ export class FleetWorker {
         resolve(false);
       }, this.options.grantTimeoutMs);
       this.timers.add(timer);
-      this.grants.set(key, (g) => {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-        this.grants.delete(key);
-        resolve(g.granted && g.takenBy === this.options.siteId);
+      this.grants.set(key, {
+        offeredBy: offer.offeredBy,
+        answer: (g) => {
+          clearTimeout(timer);
+          this.timers.delete(timer);
+          this.grants.delete(key);
+          resolve(g.granted && g.takenBy === this.options.siteId);
+        },
       });
     });
   }
