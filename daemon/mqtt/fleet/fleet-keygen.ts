@@ -1,0 +1,31 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { chownSync, closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { publicKeyText } from './fleet-identity-load.js';
+
+/** Who is to own the key file: the daemon's user, when the command runs as root to make it. */
+export interface FileOwner {
+  uid: number;
+  gid: number;
+}
+
+/**
+ * Makes a box's Ed25519 key pair for `mqtt.fleet.identity`: the private key goes to `path`
+ * (PKCS#8 PEM, mode 600, owned by `owner` when given), never over an existing file (that
+ * would lock the box out of its group until every member listed the new key); the public
+ * key comes back as members lists it.
+ */
+export function makeFleetKeyPair(path: string, owner?: FileOwner): string {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const fd = openSync(path, 'wx', 0o600);
+  try {
+    writeSync(fd, Buffer.from(pem));
+    if (owner) chownSync(path, owner.uid, owner.gid);
+  } catch (err) {
+    closeSync(fd);
+    unlinkSync(path);
+    throw err;
+  }
+  closeSync(fd);
+  return publicKeyText(publicKey);
+}
