@@ -1,10 +1,11 @@
 import t, { type Test } from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { runCli, startDaemon } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { speechClips } from '../helpers/speech-clips.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { loadCommandKey } from '../../daemon/mqtt/commands/command-key.js';
 import { readFleetMessage, sealFleetMessage, type FleetKey } from '../../daemon/mqtt/fleet/fleet-signature.js';
@@ -63,17 +64,6 @@ async function hostileMember(t: Test, url: string, fleet: FleetKey, answer: (n: 
   await member.subscribeAsync({ [topics.offers]: { qos: 1 }, [topics.grantWildcard('mallet')]: { qos: 1 } });
 }
 
-function clips(n: number): string[] {
-  const dir = tempDir('earshot-hostile-member-clips-');
-  const source = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
-  return Array.from({ length: n }, (_, i) => {
-    const path = join(dir, `clip-${i}.wav`);
-    // A different file each (its id rests on size and time): one more byte of silence per clip.
-    writeFileSync(path, Buffer.concat([source, Buffer.alloc(2 * (i + 1))]));
-    return path;
-  });
-}
-
 t.test('results from a keyed member that are not transcription results are recorded as failures, and jobs offers still lists them', async (t) => {
   const { broker, daemon, fleet } = await offeringDaemon(t);
   const ESCAPES = '\x1b[2J\x1b[32mall jobs done\x1b]0;owned\x07';
@@ -85,7 +75,7 @@ t.test('results from a keyed member that are not transcription results are recor
   ];
   await hostileMember(t, broker.url, fleet, (n) => answers[n % answers.length]!);
 
-  const files = clips(answers.length);
+  const files = speechClips(answers.length, 'earshot-hostile-member-clips-');
   const submit = await runCli(['jobs', 'submit', ...files, '--fleet', '--json', '--socket', daemon.socket]);
   t.equal(submit.code, 0, submit.stderr);
   let list: FleetOffersList | undefined;
