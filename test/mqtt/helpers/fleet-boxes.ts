@@ -5,6 +5,7 @@ import { FleetOfferer } from '../../../daemon/mqtt/fleet/fleet-offerer.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { mqttTestConfig } from './config.js';
+import type { FleetIdentityConfig } from '../../../daemon/mqtt/fleet/fleet-identity-load.js';
 import { connectTo } from './connection.js';
 import { ChildLines, spawnHelper } from './child.js';
 
@@ -40,13 +41,13 @@ const WORK_MS = 60;
  * to the broker, the same job runner and budget file as fleet-daemon.ts. Cheaper to start
  * than a process; use startBox for the box a test kills.
  */
-export async function startLocalBox(t: Test, url: string, group: string, siteId: string, dir: string, budget = true, keyFile: string | null = null) {
+export async function startLocalBox(t: Test, url: string, group: string, siteId: string, dir: string, budget = true, keyFile: string | null = null, identity: FleetIdentityConfig | null = null) {
   const budgetFile = join(dir, `${siteId}.budget`);
   if (budget) writeFileSync(budgetFile, '');
   const completedFile = join(dir, `${siteId}.completed`);
   writeFileSync(completedFile, '');
   const service = new MqttService({
-    config: mqttTestConfig({ url, fleet: { enabled: true, group, leaseSec: 60, keyFile }, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, telemetryIntervalSec: 0 }),
+    config: mqttTestConfig({ url, fleet: { enabled: true, group, leaseSec: 60, keyFile, identity }, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, telemetryIntervalSec: 0 }),
     siteId,
     version: '0.0.0-test',
     logger: silentLogger,
