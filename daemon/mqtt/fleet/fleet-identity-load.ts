@@ -6,8 +6,8 @@ import { checkSecretFile } from '../commands/command-key.js';
 import type { FleetIdentity } from './fleet-identity.js';
 
 export interface FleetIdentityConfig {
-  /** This box's Ed25519 private key (PKCS#8 PEM), made by `earshot fleet keygen`. */
-  keyFile: string;
+  /** This box's Ed25519 private key (PKCS#8 PEM), made by `earshot fleet keygen`; null only when unset (refused). */
+  keyFile: string | null;
   /** The group's boxes by site id: a public key as base64 (DER SPKI), or the absolute path of its PEM file. */
   members: Record<string, string>;
 }
@@ -49,6 +49,7 @@ function readMemberKey(siteId: string, value: string): KeyObject {
  * different key listed under its site id is a config error (its messages would be refused).
  */
 export function loadFleetIdentity(config: FleetIdentityConfig, siteId: string): FleetIdentity {
+  if (config.keyFile === null) throw new ConfigFileError(`${SETTING}.keyFile is null; make this box's key with: earshot fleet keygen --out FILE, and name FILE there`);
   const privateKey = readPrivateKey(config.keyFile);
   const own = createPublicKey(privateKey);
   const members = new Map<string, KeyObject>();
