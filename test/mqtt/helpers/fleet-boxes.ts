@@ -6,13 +6,14 @@ import { silentLogger } from '../../../daemon/log/logger.js';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { mqttTestConfig } from './config.js';
 import type { FleetIdentityConfig } from '../../../daemon/mqtt/fleet/fleet-identity-load.js';
+import type { FleetIdentity } from '../../../daemon/mqtt/fleet/fleet-identity.js';
 import { connectTo } from './connection.js';
 import { ChildLines, spawnHelper } from './child.js';
 
 /** The site holding the backlog: offers jobs to the group from this test process. */
-export async function offererOn(t: Test, url: string, group: string, key: Buffer | null = null) {
+export async function offererOn(t: Test, url: string, group: string, key: Buffer | null = null, identity: FleetIdentity | null = null) {
   const connection = await connectTo(t, url, `offerer-${group}`);
-  const offerer = new FleetOfferer({ connection, group, siteId: 'hq', leaseMs: 60_000, claimTimeoutMs: 5000, key, logger: silentLogger });
+  const offerer = new FleetOfferer({ connection, group, siteId: 'hq', leaseMs: 60_000, claimTimeoutMs: 5000, key, identity, logger: silentLogger });
   await offerer.start();
   // Before the connection's own teardown, which connectTo registered first.
   t.teardown(() => offerer.stop());
