@@ -99,7 +99,7 @@ export class FleetWorker {
   /** Offers and grants that were not taken: their senders set the pace, not us. */
   private readonly ignored: ThrottledWarnings;
   private readonly fleet: FleetKey;
-  /** A box without the key in a group that signs: said once a minute, not per offer. */
+  /** A box without the key in a group that signs, or of the other kind in a move to identities: said once a minute, not per offer. */
   private readonly unkeyed = new RateLimit(1 / 60, 1);
 
   constructor(private readonly options: FleetWorkerOptions) {
@@ -150,7 +150,7 @@ export class FleetWorker {
     if ('problem' in read || (!this.fleet.identity && 'idSig' in read.value)) {
       // Boxes with identities and boxes without refuse each other's claims and results (a
       // group moving to identities): pass the offer on to one of its offerer's kind.
-      if (this.unkeyed.take()) this.options.logger.error(`fleet: offers from boxes ${this.fleet.identity ? 'without' : 'with'} an mqtt.fleet.identity are handed back: this box ${this.fleet.identity ? 'has' : 'has none'}, and the two kinds refuse each other's messages (see README, Fleet groups)`, { group: this.options.group });
+      if (this.unkeyed.take()) this.options.logger.error(`fleet: offers from boxes ${this.fleet.identity ? 'without' : 'with'} an mqtt.fleet.identity are handed back: this box ${this.fleet.identity ? 'has' : 'has none'}, and the two kinds refuse each other's messages (see README, Fleet identities)`, { group: this.options.group });
       this.handBack(JSON.parse(raw.toString('utf8')) as JobOfferPayload, raw);
       return;
     }
