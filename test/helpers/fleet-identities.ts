@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadCommandKey } from '../../daemon/mqtt/commands/command-key.js';
 import { makeFleetKeyPair } from '../../daemon/mqtt/fleet/fleet-keygen.js';
 import { loadFleetIdentity } from '../../daemon/mqtt/fleet/fleet-identity-load.js';
 import type { FleetIdentity } from '../../daemon/mqtt/fleet/fleet-identity.js';
@@ -29,4 +32,11 @@ export function identityConfig(box: BoxKey, members: BoxKey[]) {
 /** The identity `box` signs with, in a group listing `members` (a test client's, to sign as that box). */
 export function identityOf(box: BoxKey, members: BoxKey[] = []): FleetIdentity {
   return loadFleetIdentity(identityConfig(box, members), box.siteId);
+}
+
+/** A fresh group key file in `dir` (mode 600), and the key as a box reads it. */
+export function groupKeyIn(dir: string): { keyFile: string; key: Buffer } {
+  const keyFile = join(dir, 'fleet.key');
+  writeFileSync(keyFile, randomBytes(36).toString('base64'), { mode: 0o600 });
+  return { keyFile, key: loadCommandKey(keyFile, { setting: 'test' }) };
 }

@@ -1,14 +1,12 @@
 import t, { type Test } from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { restartDaemon, runCli, startDaemon, waitFor, type RunningDaemon } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { speechClips } from '../helpers/speech-clips.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { boxKeys, identityConfig, identityOf, type BoxKey } from '../helpers/fleet-identities.js';
-import { loadCommandKey } from '../../daemon/mqtt/commands/command-key.js';
+import { boxKeys, groupKeyIn, identityConfig, identityOf, type BoxKey } from '../helpers/fleet-identities.js';
 import { readFleetMessage, sealFleetMessage, type FleetKey } from '../../daemon/mqtt/fleet/fleet-signature.js';
 import { fleetTopics } from '../../daemon/mqtt/topics.js';
 import type { JobDonePayload, JobGrantPayload, JobOfferPayload } from '../../daemon/mqtt/payloads/job.js';
@@ -24,12 +22,6 @@ import type { FleetOffersList } from '../../daemon/pipeline/fleet-bridge.js';
 const GROUP = 'ids';
 const keys = boxKeys('hq', 'branch', 'mallet');
 const members = [keys.hq, keys.branch];
-
-function groupKeyFile(): string {
-  const keyFile = join(tempDir('earshot-fleet-ids-key-'), 'fleet.key');
-  writeFileSync(keyFile, randomBytes(36).toString('base64'), { mode: 0o600 });
-  return keyFile;
-}
 
 function boxConfig(url: string, keyFile: string, box: BoxKey, listed: BoxKey[], taker: boolean) {
   return {
@@ -84,10 +76,10 @@ async function offers(daemon: RunningDaemon): Promise<FleetOffersList | undefine
 t.test('members work together; a box with the group key but no listed identity takes no job and forges no result; a revoked member takes no more jobs', async (t) => {
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
-  const keyFile = groupKeyFile();
+  const { keyFile, key } = groupKeyIn(tempDir('earshot-fleet-ids-key-'));
   const hq = await started(t, boxConfig(broker.url, keyFile, keys.hq, members, false));
   const branch = await started(t, boxConfig(broker.url, keyFile, keys.branch, members, true));
-  const seen = await mallet(t, broker.url, { group: GROUP, key: loadCommandKey(keyFile, { setting: 'test' }), identity: identityOf(keys.mallet) });
+  const seen = await mallet(t, broker.url, { group: GROUP, key, identity: identityOf(keys.mallet) });
 
   const JOBS = 3;
   const submit = await runCli(['jobs', 'submit', ...speechClips(JOBS), '--fleet', '--json', '--socket', hq.socket]);

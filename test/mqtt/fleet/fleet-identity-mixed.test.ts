@@ -1,15 +1,11 @@
 import t from 'tap';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { JobOfferPayload } from '../../../daemon/mqtt/payloads/job.js';
 import { sealFleetMessage, type FleetKey } from '../../../daemon/mqtt/fleet/fleet-signature.js';
-import { loadCommandKey } from '../../../daemon/mqtt/commands/command-key.js';
 import { fleetTopics } from '../../../daemon/mqtt/topics.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
 import { tempDir } from '../../helpers/paths.js';
-import { boxKeys, identityConfig, identityOf } from '../../helpers/fleet-identities.js';
+import { boxKeys, groupKeyIn, identityConfig, identityOf } from '../../helpers/fleet-identities.js';
 import { startLocalBox } from '../helpers/fleet-boxes.js';
 
 /**
@@ -25,9 +21,7 @@ t.test('during a move to identities, an offer reaching a box of the other kind i
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
   const dir = tempDir('earshot-fleet-id-mixed-');
-  const keyFile = join(dir, 'fleet.key');
-  writeFileSync(keyFile, randomBytes(36).toString('base64'), { mode: 0o600 });
-  const key = loadCommandKey(keyFile, { setting: 'test' });
+  const { keyFile, key } = groupKeyIn(dir);
   const topics = fleetTopics(GROUP);
   const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'hq', reconnectPeriod: 0 });
   t.teardown(() => watcher.endAsync(true));

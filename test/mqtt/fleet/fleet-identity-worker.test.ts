@@ -1,15 +1,11 @@
 import t from 'tap';
-import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
 import type { JobClaimPayload, JobDonePayload, JobGrantPayload, JobOfferPayload } from '../../../daemon/mqtt/payloads/job.js';
 import { readFleetMessage, sealFleetMessage, type FleetKey } from '../../../daemon/mqtt/fleet/fleet-signature.js';
 import { fleetTopics } from '../../../daemon/mqtt/topics.js';
-import { loadCommandKey } from '../../../daemon/mqtt/commands/command-key.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
 import { tempDir } from '../../helpers/paths.js';
-import { boxKeys, identityConfig, identityOf } from '../../helpers/fleet-identities.js';
+import { boxKeys, groupKeyIn, identityConfig, identityOf } from '../../helpers/fleet-identities.js';
 import { startLocalBox } from '../helpers/fleet-boxes.js';
 
 /**
@@ -26,9 +22,7 @@ t.test("a member takes offers and grants only from the job's offerer, by the key
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
   const dir = tempDir('earshot-fleet-id-worker-');
-  const keyFile = join(dir, 'fleet.key');
-  writeFileSync(keyFile, randomBytes(36).toString('base64'), { mode: 0o600 });
-  const key = loadCommandKey(keyFile, { setting: 'test' });
+  const { keyFile, key } = groupKeyIn(dir);
   const hq: FleetKey = { group: GROUP, key, identity: identityOf(keys.hq, members) };
   const mallet: FleetKey = { group: GROUP, key, identity: identityOf(keys.mallet) };
   const topics = fleetTopics(GROUP);
