@@ -18,11 +18,12 @@ const GROUP = 'ids-worker';
 const keys = boxKeys('hq', 'branch', 'mallet');
 const members = [keys.hq, keys.branch];
 
-t.test("a member takes offers and grants only from the job's offerer, by the key listed for it", async (t) => {
+// With the group key beside the identities, and with identities alone.
+for (const withGroupKey of [true, false]) t.test(`a member takes offers and grants only from the job's offerer, by the key listed for it (${withGroupKey ? 'with' : 'without'} a group key)`, async (t) => {
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
   const dir = tempDir('earshot-fleet-id-worker-');
-  const { keyFile, key } = groupKeyIn(dir);
+  const { keyFile, key } = withGroupKey ? groupKeyIn(dir) : { keyFile: null, key: null };
   const hq: FleetKey = { group: GROUP, key, identity: identityOf(keys.hq, members) };
   const mallet: FleetKey = { group: GROUP, key, identity: identityOf(keys.mallet) };
   const topics = fleetTopics(GROUP);
