@@ -1,4 +1,5 @@
 import t from 'tap';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchRefused, runCli, startDaemon } from '../helpers/daemon-process.js';
@@ -26,6 +27,17 @@ t.test('earshot fleet keygen writes a private key (mode 600) a daemon starts wit
   t.equal(again.code, 1);
   t.match(again.stderr, /exists: a box keeps its key/);
   t.equal(readFileSync(out, 'utf8'), before, 'the old key is left as it was');
+
+  // As root for another user (the daemon's): the file is that user's.
+  if (process.getuid?.() === 0) {
+    const theirs = join(tempDir('earshot-keygen-owner-'), 'id.pem');
+    const owned = await runCli(['fleet', 'keygen', '--out', theirs, '--owner', 'nobody']);
+    t.equal(owned.code, 0, owned.stderr);
+    t.equal(statSync(theirs).uid, Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()), '--owner: owned by that user');
+  }
+  const unknown = await runCli(['fleet', 'keygen', '--out', join(tempDir('earshot-keygen-owner-'), 'id.pem'), '--owner', 'no-such-user-here']);
+  t.equal(unknown.code, 2);
+  t.match(unknown.stderr, /--owner no-such-user-here: no such user/);
 
   const broker = await new Mosquitto({ persistence: false }).start();
   t.teardown(() => broker.stop());
