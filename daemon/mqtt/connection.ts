@@ -43,6 +43,14 @@ export interface MqttConnectionOptions {
 
 export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
+/** How a connection ended, for the listeners that judge what was in flight on it. */
+export interface CloseInfo {
+  /** The broker had answered its CONNECT (CONNACK): publishes in flight were sent on it. */
+  opened: boolean;
+  /** The other end closed it (a reset, or the end of its stream), not our keepalive or stop. */
+  byPeer: boolean;
+}
+
 /**
  * One MQTT.js client with what the services need around it: a state for `earshot status`,
  * the last failure diagnosed by layer, exponential reconnect backoff (MQTT.js only has a
@@ -54,7 +62,7 @@ export class MqttConnection {
   private snapshot: ConnectionSnapshot;
   private failures = 0;
   private readonly connectListeners: Array<() => void> = [];
-  private readonly closeListeners: Array<() => void> = [];
+  private readonly closeListeners: Array<(info: CloseInfo) => void> = [];
   private readonly messageHandlers: MessageHandler[] = [];
   /** Messages a handler threw on; their senders set the pace, the log does not follow it. */
   private readonly handlerFailures;
@@ -70,6 +78,9 @@ export class MqttConnection {
   private oversizeDrops = 0;
   /** Set by such a drop's error, read by the close that follows it. */
   private droppingOversize = false;
+  /** What the close listeners are told about the connection now open (CloseInfo). */
+  private connackSeen = false;
+  private peerClosed = false;
 
   constructor(private readonly options: MqttConnectionOptions) {
     this.handlerFailures = throttledWarnings(options.logger, 'MQTT messages that could not be handled');
@@ -121,6 +132,8 @@ export class MqttConnection {
       // Before MQTT.js handles the CONNACK: it re-sends its stored publishes right after.
       client.on('packetreceive', (packet) => {
         if (packet.cmd !== 'connack') return;
+        this.connackSeen = true;
+        client.stream.once('end', () => (this.peerClosed = true));
         this.announcedMaxPacket = packet.properties?.maximumPacketSize ?? null;
         this.snapshot.maxPacketBytes = this.packetLimit();
         this.dropStoredOversize(client);
@@ -131,6 +144,8 @@ export class MqttConnection {
           this.failures += 1;
           this.droppingOversize = true;
         }
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ECONNRESET' || code === 'EPIPE') this.peerClosed = true;
         const d = diagnoseConnectError(err, this.snapshot.url);
         this.snapshot.lastError = d;
         log.warn(`MQTT ${d.message}`, { hint: d.hint });
@@ -153,7 +168,10 @@ export class MqttConnection {
         client.options.reconnectPeriod = this.retryDelay();
         this.snapshot.retryDelayMs = client.options.reconnectPeriod;
         if (wasConnected) log.warn('lost the MQTT broker connection; retrying', { url: this.snapshot.url });
-        for (const fn of this.closeListeners) fn();
+        const info: CloseInfo = { opened: this.connackSeen, byPeer: this.peerClosed };
+        this.connackSeen = false;
+        this.peerClosed = false;
+        for (const fn of this.closeListeners) fn(info);
         settle();
       });
       client.on('message', (topic, payload, packet) => {
@@ -183,7 +201,7 @@ export class MqttConnection {
     this.connectListeners.push(fn);
   }
 
-  onClose(fn: () => void): void {
+  onClose(fn: (info: CloseInfo) => void): void {
     this.closeListeners.push(fn);
   }
 
@@ -357,19 +375,44 @@ export class MqttConnection {
   private dropStoredOversize(client: MqttClient): void {
     const limit = this.packetLimit();
     if (limit === null) return;
+    this.removeStored(client, (packet) => {
+      const bytes = publishPacketBytes(packet.topic, packet.payload, packet.qos, this.protocolVersion(client));
+      return bytes > limit ? new PacketTooLargeError(packet.topic, bytes, limit) : null;
+    });
+  }
+
+  /**
+   * Takes a publish MQTT.js holds to send again at the next connect (the same topic and
+   * payload) out of its store: its sender gets `reason` instead of a PUBACK. For a message the
+   * broker is judged never to take; nothing happens when the client does not hold it.
+   */
+  withdraw(topic: string, payload: string | Buffer, reason: Error): void {
+    const client = this.client;
+    if (!client) return;
+    const bytes = Buffer.from(payload);
+    this.removeStored(client, (packet) => (packet.topic === topic && bytes.equals(Buffer.from(packet.payload)) ? reason : null));
+  }
+
+  /** Removes each stored publish `reasonFor` gives a reason for; its sender is told that reason. */
+  private removeStored(client: MqttClient, reasonFor: (packet: IPublishPacket) => Error | null): void {
     for (const [key, pending] of Object.entries(client.outgoing)) {
       if (pending.cmd !== 'publish') continue;
       const messageId = Number(key);
       client.outgoingStore.get({ messageId }, (err, packet) => {
         if (err || packet?.cmd !== 'publish') return;
-        const bytes = publishPacketBytes(packet.topic, packet.payload, packet.qos, this.protocolVersion(client));
-        if (bytes <= limit) return;
+        const reason = reasonFor(packet);
+        if (!reason) return;
         const sender = pending.cb;
         // removeOutgoingMessage tells the sender 'Message removed'; it gets the reason instead.
-        pending.cb = () => sender(new PacketTooLargeError(packet.topic, bytes, limit));
+        pending.cb = () => sender(reason);
         client.removeOutgoingMessage(messageId);
       });
     }
+  }
+
+  /** The size of a PUBLISH of this on the wire, in the protocol version in use. */
+  publishBytes(topic: string, payload: string | Buffer, qos: 0 | 1 | 2): number {
+    return publishPacketBytes(topic, payload, qos, this.client ? this.protocolVersion(this.client) : 4);
   }
 
   private requireClient(): MqttClient {

@@ -8,6 +8,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   private server: Server | null = null;
   private readonly pairs = new Set<[Socket, Socket]>();
+  private dropAfterConnectMs: number | null = null;
   port = 0;
 
   constructor(private targetPort: number, private readonly targetHost = '127.0.0.1') {}
@@ -33,14 +34,30 @@ export class TcpProxy {
       };
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);
-      client.pipe(upstream);
       upstream.pipe(client);
+      if (this.dropAfterConnectMs === null) return void client.pipe(upstream);
+      // Only the client's first write (its CONNECT) gets through: what it sends after the
+      // broker's answer is lost, and the path closes a moment later.
+      client.once('data', (connect: Buffer) => {
+        upstream.write(connect);
+        client.resume();
+      });
+      setTimeout(close, this.dropAfterConnectMs);
     });
     this.server = server;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const address = server.address();
     this.port = typeof address === 'object' && address ? address.port : 0;
     return this;
+  }
+
+  /**
+   * A path that fails right after each connect: new connections relay the client's CONNECT
+   * and the broker's answers, then lose what the client sends, and close after `ms`; null
+   * relays new connections whole again.
+   */
+  failAfterConnect(ms: number | null): void {
+    this.dropAfterConnectMs = ms;
   }
 
   /** Drops every connection now open; new ones are relayed as before. */

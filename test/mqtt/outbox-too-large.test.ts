@@ -8,7 +8,7 @@ import type { RejectedMessage } from '../../daemon/mqtt/outbox/rejected-messages
 import type { StatusPayload } from '../../daemon/mqtt/payloads/status.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 import type { MqttConfig } from '../../daemon/mqtt/config.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
+import { freePort, Mosquitto } from '../helpers/mosquitto.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { tempDir } from '../helpers/paths.js';
 import { mqttTestConfig, type DeepPartial } from './helpers/config.js';
@@ -24,10 +24,26 @@ function longTranscript(siteId: string): TranscriptPayload {
   return { ...sampleTranscript(99, siteId), text: 'and then the meeting went on '.repeat(400) };
 }
 
-function captureLogger() {
+function captureLogger(level: 'warn' | 'info' = 'warn') {
   const lines: string[] = [];
-  const logger = new LogSink({ level: 'warn', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
+  const logger = new LogSink({ level, format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
   return { lines, logger };
+}
+
+/** An MqttService on `url` with fast reconnects, stopped at the test's end; its data directory is new. */
+async function serviceOn(t: Test, url: string, siteId: string, config: DeepPartial<MqttConfig>, logger: ReturnType<typeof captureLogger>['logger']) {
+  const dataDir = tempDir();
+  const service = new MqttService({ config: mqttTestConfig({ url, telemetryIntervalSec: 0, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, ...config }), siteId, version: '0.0.0-test', logger, dataDir });
+  await service.start();
+  t.teardown(() => service.stop());
+  return { service, dataDir };
+}
+
+/** The long transcript, then three ordinary ones; returns the ordinary ones' ids. */
+async function publishLongThenShort(service: MqttService, big: TranscriptPayload, siteId: string): Promise<string[]> {
+  await service.publishTranscript(big);
+  for (let i = 0; i < 3; i++) await service.publishTranscript(sampleTranscript(i, siteId));
+  return [0, 1, 2].map((i) => sampleTranscript(i, siteId).id);
 }
 
 /**
@@ -40,15 +56,9 @@ async function expectSetAside(t: Test, broker: Mosquitto, siteId: string, config
   const status = await TestSubscriber.connect(broker.url, `earshot/${siteId}/status`);
   t.teardown(() => status.close());
   const { lines, logger } = captureLogger();
-  const dataDir = tempDir();
-  const service = new MqttService({ config: mqttTestConfig({ url: brokerUrl, telemetryIntervalSec: 0, reconnect: { minDelayMs: 100, maxDelayMs: 400 }, ...config }), siteId, version: '0.0.0-test', logger, dataDir });
-  await service.start();
-  t.teardown(() => service.stop());
-
+  const { service, dataDir } = await serviceOn(t, brokerUrl, siteId, config, logger);
   const big = longTranscript(siteId);
-  await service.publishTranscript(big);
-  for (let i = 0; i < 3; i++) await service.publishTranscript(sampleTranscript(i, siteId));
-  const small = [0, 1, 2].map((i) => sampleTranscript(i, siteId).id);
+  const small = await publishLongThenShort(service, big, siteId);
 
   await sub.waitFor(() => small.every((id) => idsOf(sub).includes(id)), 10_000, 'the transcripts after the long one');
   t.notOk(idsOf(sub).includes(big.id), 'the long one was not delivered');
@@ -108,4 +118,100 @@ t.test('a long transcript held by MQTT.js for a broker that then comes back with
   t.equal(service.state().outbox?.rejected.count, 1, 'the long one is kept in rejected/');
   t.equal(service.state().connection?.connects, 2, 'one reconnect (to the strict broker), none after it');
   t.ok(lines.some((l) => l.startsWith('ERROR') && l.includes(big.id)), 'an ERROR names it');
+});
+
+/** Time for a daemon that reconnects every 100-400 ms to go round a few times. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('MQTT 3.1.1 without mqtt.maxPacketBytes: a transcript the broker closes the connection on each time is set aside after 3 tries; the rest go on', async (t) => {
+  const broker = await new Mosquitto({ extraConfig: [`max_packet_size ${MAX_PACKET}`] }).start();
+  t.teardown(() => broker.stop());
+  const siteId = 'lab-silent';
+  const sub = await archiver(broker.url, 'archiver-silent');
+  t.teardown(() => sub.close());
+  const { lines, logger } = captureLogger();
+  const { service, dataDir } = await serviceOn(t, broker.url, siteId, { protocolVersion: 4 }, logger);
+  const big = longTranscript(siteId);
+  const small = await publishLongThenShort(service, big, siteId);
+  await sub.waitFor(() => small.every((id) => idsOf(sub).includes(id)), 15_000, 'the transcripts after the long one');
+  await sub.waitFor(() => service.state().outbox?.depth === 0, 5000, 'the outbox to empty');
+  t.notOk(idsOf(sub).includes(big.id), 'the long one was not delivered');
+  t.equal((broker.log().match(/earshot-lab-silent disconnected due to oversize packet/g) ?? []).length, 3, 'the broker closed the connection on it 3 times, no more');
+  const kept = JSON.parse(readFileSync(join(dataDir, 'outbox', 'rejected', `${big.id}.json`), 'utf8')) as RejectedMessage;
+  t.match(kept, { id: big.id, reason: 'connection-closed', detail: { closes: 3 } }, 'kept in rejected/ with why');
+  t.equal(kept.payload, JSON.stringify(big), 'with its exact payload');
+  t.match(service.state().outbox, { drops: { byReason: { 'connection-closed': 1 } }, rejected: { count: 1 } }, 'counted as a drop');
+  const error = lines.find((l) => l.startsWith('ERROR') && l.includes(big.id));
+  t.match(error, /set aside: the broker closed the connection each of the last 3 times .* so it probably refuses its size.* set mqtt\.maxPacketBytes/, 'an ERROR says why and names mqtt.maxPacketBytes');
+});
+
+/**
+ * Through a path that drops each connection right after the broker answers it, with `send` in
+ * flight: each is dropped a few times, then the path holds and it must arrive, none set aside.
+ */
+async function throughFlakyNetwork(t: Test, siteId: string, first: TranscriptPayload | null, send: TranscriptPayload): Promise<string[]> {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const proxy = await new TcpProxy(broker.port).start();
+  t.teardown(() => proxy.stop());
+  const sub = await archiver(broker.url, `archiver-${siteId}`);
+  t.teardown(() => sub.close());
+  const { lines, logger } = captureLogger('info');
+  const { service } = await serviceOn(t, proxy.url, siteId, { protocolVersion: 4 }, logger);
+  if (first) {
+    await service.publishTranscript(first);
+    await sub.waitFor(() => idsOf(sub).includes(first.id) && service.state().outbox?.depth === 0, 5000, 'a first transcript through a sound network, acknowledged');
+  }
+  proxy.failAfterConnect(200);
+  proxy.stall();
+  await service.publishTranscript(send);
+  await sleep(300);
+  proxy.cut();
+  await sleep(4000);
+  const drops = (broker.log().match(new RegExp(`as earshot-${siteId} `, 'g')) ?? []).length - 1;
+  t.ok(drops >= 6, `the network dropped ${drops} connections with it in flight`);
+  proxy.failAfterConnect(null);
+  await sub.waitFor(() => idsOf(sub).includes(send.id), 10_000, 'the transcript once the network holds');
+  await sub.waitFor(() => service.state().outbox?.depth === 0, 5000, 'the outbox to empty');
+  t.equal(service.state().outbox?.rejected.count, 0, 'nothing set aside');
+  t.notOk(lines.some((l) => l.startsWith('ERROR')), 'no error');
+  return lines;
+}
+
+t.test('a flaky network: a transcript no bigger than one the broker took is never suspected', async (t) => {
+  const siteId = 'lab-flaky';
+  const taken = { ...sampleTranscript(0, siteId), text: `${sampleTranscript(0, siteId).text} and a few more words` };
+  const lines = await throughFlakyNetwork(t, siteId, taken, sampleTranscript(1, siteId));
+  t.notOk(lines.some((l) => l.includes('held back')), 'never held back');
+});
+
+t.test('a flaky network: a long first transcript is held back, and goes out again when the connection drops without it too', async (t) => {
+  const siteId = 'lab-flaky-long';
+  const big = longTranscript(siteId);
+  const lines = await throughFlakyNetwork(t, siteId, null, big);
+  t.ok(lines.some((l) => l.startsWith('WARN') && l.includes(`transcript ${big.id}`) && l.includes('held back')), 'held back as suspect');
+  t.ok(lines.some((l) => l.startsWith('INFO') && l.includes('dropped without the transcript held back')), 'released when the network dropped without it');
+});
+
+t.test('a long transcript in flight while the broker is unreachable is not set aside: no connection opened to refuse it', async (t) => {
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const proxy = await new TcpProxy(broker.port).start();
+  t.teardown(() => proxy.stop());
+  const siteId = 'lab-away';
+  const sub = await archiver(broker.url, 'archiver-away');
+  t.teardown(() => sub.close());
+  const { service } = await serviceOn(t, proxy.url, siteId, { protocolVersion: 4 }, captureLogger().logger);
+
+  proxy.stall();
+  const big = longTranscript(siteId);
+  await service.publishTranscript(big);
+  await sleep(300);
+  // The path relays new connections to a port nobody listens on: each attempt fails before a CONNACK.
+  proxy.retarget(await freePort());
+  proxy.cut();
+  await sleep(2500);
+  proxy.retarget(broker.port);
+  await sub.waitFor(() => idsOf(sub).includes(big.id), 10_000, 'the long transcript once the broker is back');
+  t.equal(service.state().outbox?.rejected.count, 0, 'nothing set aside');
 });

@@ -1,11 +1,13 @@
 import type { Logger } from '../../log/logger.js';
-import type { MqttConnection } from '../connection.js';
+import type { CloseInfo, MqttConnection } from '../connection.js';
 import { DROP_HINTS, type OutboxStore } from './outbox-store.js';
 import type { OutboxEntry } from './outbox-log.js';
 import { PacketTooLargeError } from '../packet-size.js';
 import { PublishRefusedError } from '../publish-refused.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { PublishRefusals, type PublishRefusal } from './publish-refusals.js';
+import { ClosedOnPublishError, PROBATION_MS, SilentSizeRefusals, type SentMessage } from './silent-refusals.js';
+import type { RejectReason } from './rejected-messages.js';
 
 export interface OutboxDrainerOptions {
   store: OutboxStore;
@@ -24,12 +26,18 @@ export interface OutboxDrainerOptions {
  * in flight when the connection drops stay in flight: MQTT.js re-sends them itself at the
  * next connect (before it reports `connect`), and their callbacks then fire. Only a publish
  * that fails outright (client ended) is released to be sent again. One the broker could never
- * take (over its maximum packet size) is moved aside to rejected/, so the rest go on. One it
- * refused (an ACL) stays, is warned about and shown in the status, and is tried again later.
+ * take (over its maximum packet size, or one it closes the connection on each time: see
+ * silent-refusals.ts) is moved aside to rejected/, so the rest go on. One it refused (an ACL)
+ * stays, is warned about and shown in the status, and is tried again later.
  */
 export class OutboxDrainer {
   private readonly inFlight = new Set<string>();
   private readonly refusals = new PublishRefusals();
+  private readonly silentRefusals = new SilentSizeRefusals();
+  private readonly judgeClose = (info: CloseInfo): void => this.closed(info);
+  /** The message held back by silentRefusals, with why, and the timer that ends its probation. */
+  private held: { entry: OutboxEntry; err: ClosedOnPublishError } | null = null;
+  private probationTimer: NodeJS.Timeout | null = null;
   private readonly forgetDropped = (entry: OutboxEntry): void => this.refusals.forget(entry.id);
   private readonly refusalWarnings: ThrottledWarnings;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -44,7 +52,11 @@ export class OutboxDrainer {
     // Refusals are kept only for entries still in the outbox: delivered ones are cleared as
     // they are acked (see pump), dropped ones here, so the set is bounded by the outbox.
     this.options.store.onDrop(this.forgetDropped);
-    this.options.connection.onConnect(() => this.pump({ retryRefused: true }));
+    this.options.connection.onConnect(() => {
+      this.startProbation();
+      this.pump({ retryRefused: true });
+    });
+    this.options.connection.onClose(this.judgeClose);
     this.pump();
   }
 
@@ -53,6 +65,7 @@ export class OutboxDrainer {
     this.options.store.offDrop(this.forgetDropped);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
+    this.endProbation();
   }
 
   /** What the broker refuses now, for the status; null when it takes everything. */
@@ -85,13 +98,17 @@ export class OutboxDrainer {
       connection.publish(entry.topic, entry.payload, { qos: entry.qos, retain: entry.retain }).then(
         () => {
           this.inFlight.delete(entry.id);
+          const condemned = this.silentRefusals.acked(entry.id, connection.publishBytes(entry.topic, entry.payload, entry.qos));
           store.ack(entry.id);
+          if (condemned) this.condemnHeld();
           this.options.onDelivered?.(entry.id);
           if (this.refusals.delivered(entry.id, entry.topic)) this.options.logger.info('the broker takes transcripts on this topic again', { id: entry.id, topic: entry.topic });
           this.pump();
         },
         (err: unknown) => {
           if (err instanceof PacketTooLargeError) return this.setAside(entry, err);
+          // Held back by closed(): it stays in flight, not sent, until its probation ends.
+          if (err instanceof ClosedOnPublishError) return;
           this.inFlight.delete(entry.id);
           if (err instanceof PublishRefusedError) return this.refused(entry, err);
           this.options.logger.debug('outbox publish failed; it stays in the outbox', { id: entry.id, err });
@@ -121,22 +138,79 @@ export class OutboxDrainer {
     this.retryTimer.unref();
   }
 
+  /**
+   * A connection ended with publishes out: one the broker closed it on too often in a row is
+   * taken back from MQTT.js (which would send it again at the reconnect) and held back, to see
+   * whether the next connection works without it (silent-refusals.ts).
+   */
+  private closed(info: CloseInfo): void {
+    const { store, connection } = this.options;
+    const sent: SentMessage[] = [];
+    const byId = new Map<string, OutboxEntry>();
+    for (const entry of store.entries()) {
+      if (sent.length >= this.inFlight.size) break;
+      if (!this.inFlight.has(entry.id) || entry.id === this.held?.entry.id) continue;
+      sent.push({ id: entry.id, bytes: connection.publishBytes(entry.topic, entry.payload, entry.qos) });
+      byId.set(entry.id, entry);
+    }
+    const { hold, release } = this.silentRefusals.closed(info, sent);
+    if (release && this.held) {
+      // It dropped without the held message too: the network is to blame, not its size.
+      this.options.logger.info('outbox: the connection dropped without the transcript held back as too big for the broker; it goes out again', { id: release });
+      this.inFlight.delete(release);
+      this.held = null;
+      this.endProbation();
+    }
+    const entry = hold ? byId.get(hold) : undefined;
+    if (!entry) return;
+    const bytes = sent.find((m) => m.id === entry.id)!.bytes;
+    const err = new ClosedOnPublishError(entry.topic, bytes, this.silentRefusals.suspectCloses(), this.silentRefusals.largestAckedBytes);
+    this.held = { entry, err };
+    this.options.logger.warn(`outbox: the broker closed the connection each of the last ${err.closes} times transcript ${entry.id} (${bytes} bytes) was sent; it is held back while the next connection shows whether the broker refuses its size`, { id: entry.id, topic: entry.topic, packetBytes: bytes });
+    connection.withdraw(entry.topic, entry.payload, err);
+  }
+
+  /** On each connect while a message is held back: a connection that stays up without it condemns it. */
+  private startProbation(): void {
+    if (!this.held || this.probationTimer) return;
+    this.probationTimer = setTimeout(() => {
+      this.probationTimer = null;
+      if (this.silentRefusals.stayedUp()) this.condemnHeld();
+    }, PROBATION_MS);
+    this.probationTimer.unref();
+  }
+
+  private endProbation(): void {
+    if (this.probationTimer) clearTimeout(this.probationTimer);
+    this.probationTimer = null;
+  }
+
+  private condemnHeld(): void {
+    this.endProbation();
+    const held = this.held;
+    this.held = null;
+    if (held) this.setAside(held.entry, held.err);
+  }
+
   /** Stays in flight (not sent again) until it is kept in rejected/; then the next ones go. */
-  private setAside(entry: OutboxEntry, err: PacketTooLargeError): void {
+  private setAside(entry: OutboxEntry, err: PacketTooLargeError | ClosedOnPublishError): void {
     const { store, logger } = this.options;
-    const where = { id: entry.id, topic: entry.topic, bytes: err.bytes, limit: err.limit };
-    store.reject(entry.id, 'too-large', { packetBytes: err.bytes, brokerMaxPacketBytes: err.limit }).then(
+    const tooLarge = err instanceof PacketTooLargeError;
+    const reason: RejectReason = tooLarge ? 'too-large' : 'connection-closed';
+    const detail: Record<string, number> = tooLarge ? { packetBytes: err.bytes, brokerMaxPacketBytes: err.limit } : { packetBytes: err.bytes, closes: err.closes, largestAckedBytes: err.largestAcked };
+    const where = { id: entry.id, topic: entry.topic, ...detail };
+    const why = tooLarge
+      ? `its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes`
+      : `the broker closed the connection each of the last ${err.closes} times its ${err.bytes}-byte MQTT packet was sent (${err.largestAcked > 0 ? `the largest it took was ${err.largestAcked} bytes` : 'it has taken none yet'}), so it probably refuses its size, which MQTT 3.1.1 cannot say: set mqtt.maxPacketBytes to the broker's limit`;
+    store.reject(entry.id, reason, detail).then(
       (file) => {
         this.inFlight.delete(entry.id);
-        logger.error(`outbox: transcript ${entry.id} can never be delivered: its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes; moved to ${file}, the next transcripts go on`, {
-          ...where,
-          hint: DROP_HINTS['too-large'],
-        });
+        logger.error(`outbox: transcript ${entry.id} ${tooLarge ? 'can never be delivered' : 'set aside'}: ${why}; moved to ${file}, the next transcripts go on`, { ...where, hint: DROP_HINTS[reason] });
         this.pump();
       },
       (e: unknown) => {
         this.inFlight.delete(entry.id);
-        logger.error(`outbox: transcript ${entry.id} is too big for the broker (${err.bytes} bytes, limit ${err.limit}) and could not be moved aside; it stays in the outbox`, { ...where, err: e });
+        logger.error(`outbox: transcript ${entry.id} is refused by the broker (${why}) and could not be moved aside; it stays in the outbox`, { ...where, err: e });
       },
     );
   }

@@ -27,6 +27,8 @@ export const DROP_HINTS: Record<DropReason, string> = {
   'max-bytes': 'raise mqtt.outbox.maxBytes or fix the broker connection',
   'max-age': 'raise mqtt.outbox.maxAgeHours or fix the broker connection',
   'too-large': "raise the broker's maximum packet size (Mosquitto: max_packet_size), or shorten the recordings that make such long transcripts",
+  'connection-closed':
+    "the broker probably refuses its size: set mqtt.maxPacketBytes to the broker's limit (Mosquitto: max_packet_size), so that such transcripts are set aside before they are sent, or raise that limit; then `earshot outbox rejected requeue` sends it again",
 };
 
 /** Rewrite the log when it is this much bigger than what is still pending. */

@@ -5,14 +5,15 @@ import { writeDurable } from '../../scheduler/durable-file.js';
 import type { OutboxEntry } from './outbox-log.js';
 
 /**
- * Messages the broker can never take (a PUBLISH over its maximum packet size) leave the
+ * Messages the broker can never take (a PUBLISH over its maximum packet size, or one it closed
+ * the connection on each time it was sent: silent-refusals.ts) leave the
  * outbox, so they stop holding up the ones after them, but they are not thrown away: each is
  * kept as one JSON file in `<outbox>/rejected/`, with why, for an operator to read or publish
  * by other means.
  */
 export const REJECTED_DIR = 'rejected';
 
-export type RejectReason = 'too-large';
+export type RejectReason = 'too-large' | 'connection-closed';
 
 /** What a file in rejected/ holds: the entry as it was in the outbox, and why it left. */
 export interface RejectedMessage {

@@ -1,0 +1,110 @@
+import type { CloseInfo } from '../connection.js';
+
+/**
+ * MQTT 3.1.1 gives a broker no way to refuse a publish by its size: Mosquitto (max_packet_size)
+ * just closes the connection, and the client sends the same publish again at every reconnect,
+ * for ever, with every transcript after it waiting behind it. A network that drops connections
+ * looks much the same, so a message is only set aside on evidence:
+ * 1. it is blamed for `CLOSES_TO_SUSPECT` closes in a row: the broker had answered the CONNECT
+ *    (so it was sent), the other end closed the connection (not our keepalive giving up on a
+ *    dead path), and it was the first message out bigger than every packet this broker
+ *    acknowledged since the start (a broker that took one as big is not refusing it by size);
+ * 2. then it is held back, and the connection without it works: another message is
+ *    acknowledged, or it stays up `PROBATION_MS`. Should the connection drop again without
+ *    it, the network is to blame: it goes back into the flow and its count starts again.
+ */
+export const CLOSES_TO_SUSPECT = 3;
+export const PROBATION_MS = 5000;
+
+/** A message judged refused by its size: the connection closed each of the last `closes` times it was sent. */
+export class ClosedOnPublishError extends Error {
+  override readonly name = 'ClosedOnPublishError';
+
+  constructor(
+    readonly topic: string,
+    /** Its PUBLISH packet's size. */
+    readonly bytes: number,
+    readonly closes: number,
+    /** The largest packet the broker acknowledged (0: none yet). */
+    readonly largestAcked: number,
+  ) {
+    super(`the broker closed the connection each of the last ${closes} times a ${bytes}-byte PUBLISH to ${topic} was sent`);
+  }
+}
+
+export interface SentMessage {
+  id: string;
+  /** Its PUBLISH packet's size. */
+  bytes: number;
+}
+
+export class SilentSizeRefusals {
+  private largestAcked = 0;
+  private suspect: { id: string; closes: number } | null = null;
+  /** The message held back while the connection shows whether it works without it. */
+  private held: { id: string; closes: number } | null = null;
+
+  get largestAckedBytes(): number {
+    return this.largestAcked;
+  }
+
+  /** How many closes in a row the held message was blamed for (0: none is held). */
+  suspectCloses(): number {
+    return this.held?.closes ?? 0;
+  }
+
+  /**
+   * The broker acknowledged a publish of `bytes`: nothing up to that size is too big for it.
+   * Returns the held message when this proves the connection works without it.
+   */
+  acked(id: string, bytes: number): { id: string; closes: number } | null {
+    this.largestAcked = Math.max(this.largestAcked, bytes);
+    if (this.suspect?.id === id) this.suspect = null;
+    return this.held && this.held.id !== id ? this.condemn() : null;
+  }
+
+  /** The connection without the held message stayed up `PROBATION_MS`: returns it to set aside. */
+  stayedUp(): { id: string; closes: number } | null {
+    return this.held ? this.condemn() : null;
+  }
+
+  /**
+   * A connection ended with `inFlight` sent and not acknowledged, in the order they were sent.
+   * `hold`: a message to take back and hold; `release`: the held one goes back into the flow.
+   */
+  closed(info: CloseInfo, inFlight: Iterable<SentMessage>): { hold?: string; release?: string } {
+    // Nothing was sent on a connection that never opened: it neither counts nor breaks a run.
+    if (!info.opened) return {};
+    if (this.held) {
+      const release = this.held.id;
+      this.held = null;
+      this.suspect = null;
+      return { release };
+    }
+    let culprit: SentMessage | undefined;
+    if (info.byPeer) {
+      for (const m of inFlight) {
+        if (m.bytes > this.largestAcked) {
+          culprit = m;
+          break;
+        }
+      }
+    }
+    if (!culprit) {
+      this.suspect = null;
+      return {};
+    }
+    const closes = this.suspect?.id === culprit.id ? this.suspect.closes + 1 : 1;
+    this.suspect = { id: culprit.id, closes };
+    if (closes < CLOSES_TO_SUSPECT) return {};
+    this.suspect = null;
+    this.held = { id: culprit.id, closes };
+    return { hold: culprit.id };
+  }
+
+  private condemn(): { id: string; closes: number } | null {
+    const held = this.held;
+    this.held = null;
+    return held;
+  }
+}
