@@ -35,8 +35,8 @@ export class OutboxDrainer {
   private readonly refusals = new PublishRefusals();
   private readonly silentRefusals = new SilentSizeRefusals();
   private readonly judgeClose = (info: CloseInfo): void => this.closed(info);
-  /** The message held back by silentRefusals, with why, and the timer that ends its probation. */
-  private held: { entry: OutboxEntry; err: ClosedOnPublishError } | null = null;
+  /** Messages held back by silentRefusals, with why, and the timer that ends their probation. */
+  private readonly held = new Map<string, { entry: OutboxEntry; err: ClosedOnPublishError }>();
   private probationTimer: NodeJS.Timeout | null = null;
   private readonly forgetDropped = (entry: OutboxEntry): void => this.refusals.forget(entry.id);
   private readonly refusalWarnings: ThrottledWarnings;
@@ -100,7 +100,7 @@ export class OutboxDrainer {
           this.inFlight.delete(entry.id);
           const condemned = this.silentRefusals.acked(entry.id, connection.publishBytes(entry.topic, entry.payload, entry.qos));
           store.ack(entry.id);
-          if (condemned) this.condemnHeld();
+          this.condemn(condemned);
           this.options.onDelivered?.(entry.id);
           if (this.refusals.delivered(entry.id, entry.topic)) this.options.logger.info('the broker takes transcripts on this topic again', { id: entry.id, topic: entry.topic });
           this.pump();
@@ -149,33 +149,33 @@ export class OutboxDrainer {
     const byId = new Map<string, OutboxEntry>();
     for (const entry of store.entries()) {
       if (sent.length >= this.inFlight.size) break;
-      if (!this.inFlight.has(entry.id) || entry.id === this.held?.entry.id) continue;
+      if (!this.inFlight.has(entry.id) || this.held.has(entry.id)) continue;
       sent.push({ id: entry.id, bytes: connection.publishBytes(entry.topic, entry.payload, entry.qos) });
       byId.set(entry.id, entry);
     }
     const { hold, release } = this.silentRefusals.closed(info, sent);
-    if (release && this.held) {
+    for (const id of release ?? []) {
       // It dropped without the held message too: the network is to blame, not its size.
-      this.options.logger.info('outbox: the connection dropped without the transcript held back as too big for the broker; it goes out again', { id: release });
-      this.inFlight.delete(release);
-      this.held = null;
-      this.endProbation();
+      this.options.logger.info('outbox: the connection dropped without the transcript held back as too big for the broker; it goes out again', { id });
+      this.inFlight.delete(id);
+      this.held.delete(id);
     }
+    if (release) this.endProbation();
     const entry = hold ? byId.get(hold) : undefined;
     if (!entry) return;
     const bytes = sent.find((m) => m.id === entry.id)!.bytes;
-    const err = new ClosedOnPublishError(entry.topic, bytes, this.silentRefusals.suspectCloses(), this.silentRefusals.largestAckedBytes);
-    this.held = { entry, err };
+    const err = new ClosedOnPublishError(entry.topic, bytes, this.silentRefusals.closesOf(entry.id), this.silentRefusals.largestAckedBytes);
+    this.held.set(entry.id, { entry, err });
     this.options.logger.warn(`outbox: the broker closed the connection each of the last ${err.closes} times transcript ${entry.id} (${bytes} bytes) was sent; it is held back while the next connection shows whether the broker refuses its size`, { id: entry.id, topic: entry.topic, packetBytes: bytes });
     connection.withdraw(entry.topic, entry.payload, err);
   }
 
   /** On each connect while a message is held back: a connection that stays up without it condemns it. */
   private startProbation(): void {
-    if (!this.held || this.probationTimer) return;
+    if (this.held.size === 0 || this.probationTimer) return;
     this.probationTimer = setTimeout(() => {
       this.probationTimer = null;
-      if (this.silentRefusals.stayedUp()) this.condemnHeld();
+      this.condemn(this.silentRefusals.stayedUp());
     }, PROBATION_MS);
     this.probationTimer.unref();
   }
@@ -185,11 +185,14 @@ export class OutboxDrainer {
     this.probationTimer = null;
   }
 
-  private condemnHeld(): void {
+  private condemn(ids: string[]): void {
+    if (ids.length === 0) return;
     this.endProbation();
-    const held = this.held;
-    this.held = null;
-    if (held) this.setAside(held.entry, held.err);
+    for (const id of ids) {
+      const held = this.held.get(id);
+      this.held.delete(id);
+      if (held) this.setAside(held.entry, held.err);
+    }
   }
 
   /** Stays in flight (not sent again) until it is kept in rejected/; then the next ones go. */

@@ -10,8 +10,9 @@ import type { CloseInfo } from '../connection.js';
  *    dead path), and it was the first message out bigger than every packet this broker
  *    acknowledged since the start (a broker that took one as big is not refusing it by size);
  * 2. then it is held back, and the connection without it works: another message is
- *    acknowledged, or it stays up `PROBATION_MS`. Should the connection drop again without
- *    it, the network is to blame: it goes back into the flow and its count starts again.
+ *    acknowledged, or it stays up `PROBATION_MS`. Should the connection drop again with no
+ *    other suspect out (another long one is blamed in turn and held back too), the network is
+ *    to blame: those held go back into the flow and their counts start again.
  */
 export const CLOSES_TO_SUSPECT = 3;
 export const PROBATION_MS = 5000;
@@ -41,46 +42,41 @@ export interface SentMessage {
 export class SilentSizeRefusals {
   private largestAcked = 0;
   private suspect: { id: string; closes: number } | null = null;
-  /** The message held back while the connection shows whether it works without it. */
-  private held: { id: string; closes: number } | null = null;
+  /** Messages held back while the connection shows whether it works without them: id → closes blamed. */
+  private readonly held = new Map<string, number>();
 
   get largestAckedBytes(): number {
     return this.largestAcked;
   }
 
-  /** How many closes in a row the held message was blamed for (0: none is held). */
-  suspectCloses(): number {
-    return this.held?.closes ?? 0;
+  /** How many closes in a row a held message was blamed for (0: it is not held). */
+  closesOf(id: string): number {
+    return this.held.get(id) ?? 0;
   }
 
   /**
    * The broker acknowledged a publish of `bytes`: nothing up to that size is too big for it.
-   * Returns the held message when this proves the connection works without it.
+   * Returns the held messages when this proves the connection works without them.
    */
-  acked(id: string, bytes: number): { id: string; closes: number } | null {
+  acked(id: string, bytes: number): string[] {
     this.largestAcked = Math.max(this.largestAcked, bytes);
     if (this.suspect?.id === id) this.suspect = null;
-    return this.held && this.held.id !== id ? this.condemn() : null;
+    return this.held.has(id) ? [] : this.takeHeld();
   }
 
-  /** The connection without the held message stayed up `PROBATION_MS`: returns it to set aside. */
-  stayedUp(): { id: string; closes: number } | null {
-    return this.held ? this.condemn() : null;
+  /** The connection without the held messages stayed up `PROBATION_MS`: returns them to set aside. */
+  stayedUp(): string[] {
+    return this.takeHeld();
   }
 
   /**
-   * A connection ended with `inFlight` sent and not acknowledged, in the order they were sent.
-   * `hold`: a message to take back and hold; `release`: the held one goes back into the flow.
+   * A connection ended with `inFlight` sent and not acknowledged (those held left out), in the
+   * order they were sent. `hold`: a message to take back and hold; `release`: those held go
+   * back into the flow.
    */
-  closed(info: CloseInfo, inFlight: Iterable<SentMessage>): { hold?: string; release?: string } {
+  closed(info: CloseInfo, inFlight: Iterable<SentMessage>): { hold?: string; release?: string[] } {
     // Nothing was sent on a connection that never opened: it neither counts nor breaks a run.
     if (!info.opened) return {};
-    if (this.held) {
-      const release = this.held.id;
-      this.held = null;
-      this.suspect = null;
-      return { release };
-    }
     let culprit: SentMessage | undefined;
     if (info.byPeer) {
       for (const m of inFlight) {
@@ -92,19 +88,19 @@ export class SilentSizeRefusals {
     }
     if (!culprit) {
       this.suspect = null;
-      return {};
+      return this.held.size > 0 ? { release: this.takeHeld() } : {};
     }
     const closes = this.suspect?.id === culprit.id ? this.suspect.closes + 1 : 1;
     this.suspect = { id: culprit.id, closes };
     if (closes < CLOSES_TO_SUSPECT) return {};
     this.suspect = null;
-    this.held = { id: culprit.id, closes };
+    this.held.set(culprit.id, closes);
     return { hold: culprit.id };
   }
 
-  private condemn(): { id: string; closes: number } | null {
-    const held = this.held;
-    this.held = null;
-    return held;
+  private takeHeld(): string[] {
+    const ids = [...this.held.keys()];
+    this.held.clear();
+    return ids;
   }
 }
