@@ -33,6 +33,7 @@ import { PartialPublisher, partialModelOf, type PartialsConfig } from './pipelin
 import { FleetBridge } from './pipeline/fleet-bridge.js';
 import type { EnergySpanStart } from './energy/job-energy-tracker.js';
 import type { TelemetryInput } from './mqtt/payloads/telemetry.js';
+import { SELECTION_PARAMS, type RejectedSelection } from './mqtt/outbox/rejected-shelf.js';
 import type { JobOutcome, SpeechRecognizer } from './pipeline/types.js';
 
 export interface ControllerOptions {
@@ -308,6 +309,9 @@ export class Controller {
     for (const [name, spec] of Object.entries(this.schedulerMethods)) this.control.registerUntyped(name, spec);
     registerPluginMethods(this.control, this.plugins);
     for (const [name, spec] of Object.entries(this.fleet.handlers())) this.control.registerUntyped(name, spec);
+    // The outbox is the daemon's while it runs: `earshot outbox requeue|delete` go through it.
+    this.control.registerUntyped('outbox.requeue', { params: SELECTION_PARAMS, handler: (p) => this.mqtt.requeueRejected(p as RejectedSelection) });
+    this.control.registerUntyped('outbox.delete', { params: SELECTION_PARAMS, handler: (p) => this.mqtt.deleteRejected(p as RejectedSelection) });
   }
 
   /** MQTT `cmd/<verb>`: the same methods as the control socket, already authenticated by the MQTT layer. */

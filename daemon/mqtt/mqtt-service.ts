@@ -14,6 +14,7 @@ import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
 import { loadFleetIdentity } from './fleet/fleet-identity-load.js';
 import { OutboxStore } from './outbox/outbox-store.js';
 import { OutboxDrainer } from './outbox/outbox-drainer.js';
+import type { RejectedSelection, RejectedShelfResult } from './outbox/rejected-shelf.js';
 import type { OutboxStats } from './outbox/outbox-stats.js';
 import type { PublishRefusal } from './outbox/publish-refusals.js';
 import { TranscriptPublisher, type TranscriptSink } from './transcript-publisher.js';
@@ -268,6 +269,22 @@ export class MqttService implements TranscriptSink {
   }
 
   /** The live connection, for the publishers built on it (outbox, commands, fleet). */
+  /** Puts transcripts kept in outbox/rejected/ back into the outbox, and sends them. */
+  async requeueRejected(sel: RejectedSelection): Promise<RejectedShelfResult> {
+    const result = await this.requireOutbox().requeue(sel);
+    this.drainer?.pump();
+    return result;
+  }
+
+  deleteRejected(sel: RejectedSelection): Promise<RejectedShelfResult> {
+    return this.requireOutbox().deleteRejected(sel);
+  }
+
+  private requireOutbox(): OutboxStore {
+    if (!this.outbox) throw new Error('the MQTT outbox is not open');
+    return this.outbox;
+  }
+
   requireConnection(): MqttConnection {
     if (!this.connection) throw new Error('MqttService is not started');
     return this.connection;

@@ -7,6 +7,8 @@ import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCount
 import { statsOf, type OutboxStats } from './outbox-stats.js';
 import { writeDurable } from '../../scheduler/durable-file.js';
 import { countRejected, keepRejected, type RejectedMessage, type RejectReason } from './rejected-messages.js';
+import { deleteRejected, listRejected, readRejected, selectRejected, type RejectedSelection, type RejectedShelfResult } from './rejected-shelf.js';
+import { unlink } from 'node:fs/promises';
 import { ConfigFileError } from '../../config/errors.js';
 import { NewerFormatError, refuseNewerState, withFormat } from '../../state-format.js';
 
@@ -28,7 +30,7 @@ export const DROP_HINTS: Record<DropReason, string> = {
   'max-age': 'raise mqtt.outbox.maxAgeHours or fix the broker connection',
   'too-large': "raise the broker's maximum packet size (Mosquitto: max_packet_size), or shorten the recordings that make such long transcripts",
   'connection-closed':
-    "the broker probably refuses its size: set mqtt.maxPacketBytes to the broker's limit (Mosquitto: max_packet_size), so that such transcripts are set aside before they are sent, or raise that limit; then `earshot outbox rejected requeue` sends it again",
+    "the broker probably refuses its size: set mqtt.maxPacketBytes to the broker's limit (Mosquitto: max_packet_size), so that such transcripts are set aside before they are sent, or raise that limit; then `earshot outbox requeue` sends it again",
 };
 
 /** Rewrite the log when it is this much bigger than what is still pending. */
@@ -157,6 +159,36 @@ export class OutboxStore {
     // It may have left meanwhile (acked, or pushed out by a bound): it is kept all the same.
     if (this.pending.get(id) === entry) this.drop([entry], reason, { quiet: true });
     return file;
+  }
+
+  /**
+   * Puts kept messages back (after the operator raised the broker's limit): each is appended,
+   * durably, with its own id and payload, and only then is its file removed, so a crash in
+   * between leaves it in both (sent once, then a duplicate file), never in neither. It counts
+   * as new for the age bound: it was waiting for the operator, not for the broker.
+   */
+  async requeue(sel: RejectedSelection): Promise<RejectedShelfResult> {
+    const { chosen, missing } = selectRejected(listRejected(this.options.dir), sel);
+    const result: RejectedShelfResult = { done: [], missing, errors: [] };
+    for (const r of chosen) {
+      try {
+        const m = readRejected(r.file);
+        await this.append({ id: m.id, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain });
+        await unlink(r.file);
+        result.done.push(m.id);
+      } catch (err) {
+        result.errors.push({ id: r.id, error: (err as Error).message });
+      }
+    }
+    this.rejectedCount = countRejected(this.options.dir);
+    return result;
+  }
+
+  /** Deletes kept messages for good. */
+  async deleteRejected(sel: RejectedSelection): Promise<RejectedShelfResult> {
+    const result = await deleteRejected(this.options.dir, sel);
+    this.rejectedCount = countRejected(this.options.dir);
+    return result;
   }
 
   /**
