@@ -215,3 +215,21 @@ t.test('a long transcript in flight while the broker is unreachable is not set a
   await sub.waitFor(() => idsOf(sub).includes(big.id), 10_000, 'the long transcript once the broker is back');
   t.equal(service.state().outbox?.rejected.count, 0, 'nothing set aside');
 });
+
+t.test("Mosquitto's message_size_limit: MQTT 5 says what went wrong and how to mend it; MQTT 3.1.1 with mqtt.maxPacketBytes keeps the transcript", async (t) => {
+  t.test('MQTT 5: the PUBACK 0x95 it answers is named, with max_packet_size and mqtt.maxPacketBytes', async (t) => {
+    const broker = await new Mosquitto({ extraConfig: [`message_size_limit ${MAX_PACKET}`] }).start();
+    t.teardown(() => broker.stop());
+    const { lines, logger } = captureLogger();
+    const { service } = await serviceOn(t, broker.url, 'lab-msl5', {}, logger);
+    await service.publishTranscript(longTranscript('lab-msl5'));
+    for (let until = Date.now() + 5000; !service.state().connection?.lastError && Date.now() < until; ) await sleep(50);
+    t.match(service.state().connection?.lastError, { layer: 'protocol', message: /answered a publish with a PUBACK reason code MQTT 5 does not allow there \(Mosquitto does so for a message over its message_size_limit\)/, hint: /max_packet_size instead of message_size_limit.*mqtt\.maxPacketBytes/ });
+    t.ok(lines.some((l) => l.startsWith('WARN') && l.includes('message_size_limit')), 'logged as a warning');
+  });
+  t.test('MQTT 3.1.1: the broker acknowledges and drops it in silence, so only mqtt.maxPacketBytes can keep it', async (t) => {
+    const broker = await new Mosquitto({ extraConfig: [`message_size_limit ${MAX_PACKET}`] }).start();
+    t.teardown(() => broker.stop());
+    await expectSetAside(t, broker, 'lab-msl4', { protocolVersion: 4, maxPacketBytes: MAX_PACKET });
+  });
+});
