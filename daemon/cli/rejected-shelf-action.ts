@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
-import { DataDirLock } from '../data-dir-lock.js';
+import { DataDirInUseError, DataDirLock } from '../data-dir-lock.js';
 import { silentLogger } from '../log/logger.js';
 import { OutboxStore } from '../mqtt/outbox/outbox-store.js';
 import type { RejectedSelection, RejectedShelfResult } from '../mqtt/outbox/rejected-shelf.js';
 import { isNotRunning } from './budget-in-force.js';
-import { configFileOf, requestDaemon, type DaemonTarget } from './daemon-flags.js';
+import { configFileOf, requestDaemon, resolveSocket, type DaemonTarget } from './daemon-flags.js';
 
 export type ShelfAction = 'requeue' | 'delete';
 
@@ -24,7 +24,13 @@ export async function onRejectedShelf(action: ShelfAction, sel: RejectedSelectio
   }
   const config = loadConfig({ file: configFileOf(target), env: process.env });
   const lock = new DataDirLock({ dir: config.dataDir, logger: silentLogger, onLost: () => undefined });
-  await lock.start();
+  try {
+    await lock.start();
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    // Its message tells a starting daemon what to do; this one is for the operator.
+    throw new Error(`no earshotd answers on ${resolveSocket(target)}, but another one holds the data directory ${config.dataDir}; pass that daemon's --socket or --config`);
+  }
   try {
     const store = new OutboxStore({ dir: join(config.dataDir, 'outbox'), maxBytes: config.mqtt.outbox.maxBytes, maxAgeMs: config.mqtt.outbox.maxAgeHours * 3600_000, logger: silentLogger });
     await store.open();

@@ -121,3 +121,19 @@ t.test('transcripts a 3.1.1 broker refuses by closing the connection: set aside,
   t.equal(await again.exited, 0, again.output().slice(-1500));
   t.equal(idsOf(after).filter((id) => id === kept.id).length, 1, 'published once');
 });
+
+t.test('requeue and delete refuse the data directory of a daemon that runs with another socket', async (t) => {
+  const daemon = await startDaemon({ siteId: 'rejected-lock', mqtt: { url: null, embedded: { host: '127.0.0.1', port: 0 } } });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const config = JSON.parse(readFileSync(daemon.configFile, 'utf8')) as Record<string, unknown>;
+  const other = join(daemon.dir, 'other.json');
+  writeFileSync(other, JSON.stringify({ ...config, control: { socket: join(daemon.dir, 'other.sock') } }));
+  const r = await runCli(['outbox', 'delete', '--all', '--config', other]);
+  t.equal(r.code, 1, 'refused');
+  // oclif wraps the message at the terminal's width, each line behind a ›.
+  t.match(r.stderr.replace(/\s*›\s*/g, ' '), /no earshotd answers on \S+other\.sock, but another one holds the data directory \S+; pass that daemon's --socket or --config/, 'says why and what to pass');
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output().slice(-1500));
+});
