@@ -145,6 +145,8 @@ export class OutboxDrainer {
    */
   private closed(info: CloseInfo): void {
     const { store, connection } = this.options;
+    // A probation lasts one connection: the timer must not end it while none is up.
+    this.endProbation();
     const sent: SentMessage[] = [];
     const byId = new Map<string, OutboxEntry>();
     for (const entry of store.entries()) {
@@ -160,7 +162,6 @@ export class OutboxDrainer {
       this.inFlight.delete(id);
       this.held.delete(id);
     }
-    if (release) this.endProbation();
     const entry = hold ? byId.get(hold) : undefined;
     if (!entry) return;
     const bytes = sent.find((m) => m.id === entry.id)!.bytes;
@@ -191,7 +192,9 @@ export class OutboxDrainer {
     for (const id of ids) {
       const held = this.held.get(id);
       this.held.delete(id);
-      if (held) this.setAside(held.entry, held.err);
+      // One a bound dropped meanwhile has left the outbox already (counted as that drop).
+      if (held && this.options.store.has(id)) this.setAside(held.entry, held.err);
+      else this.inFlight.delete(id);
     }
   }
 
