@@ -147,9 +147,10 @@ t.test('MQTT 3.1.1 without mqtt.maxPacketBytes: a transcript the broker closes t
 
 /**
  * Through a path that drops each connection right after the broker answers it, with `send` in
- * flight: each is dropped a few times, then the path holds and it must arrive, none set aside.
+ * flight: each is dropped a few times (for 4 s, or `untilHeld`: until `send` is held back as
+ * suspect), then the path holds and it must arrive, none set aside.
  */
-async function throughFlakyNetwork(t: Test, siteId: string, first: TranscriptPayload | null, send: TranscriptPayload): Promise<string[]> {
+async function throughFlakyNetwork(t: Test, siteId: string, first: TranscriptPayload | null, send: TranscriptPayload, opts: { untilHeld?: boolean } = {}): Promise<string[]> {
   const broker = await new Mosquitto().start();
   t.teardown(() => broker.stop());
   const proxy = await new TcpProxy(broker.port).start();
@@ -167,9 +168,12 @@ async function throughFlakyNetwork(t: Test, siteId: string, first: TranscriptPay
   await service.publishTranscript(send);
   await sleep(300);
   proxy.cut();
-  await sleep(4000);
+  const held = () => lines.some((l) => l.startsWith('WARN') && l.includes(`transcript ${send.id}`) && l.includes('held back'));
+  if (opts.untilHeld) for (let until = Date.now() + 10_000; !held() && Date.now() < until; ) await sleep(20);
+  else await sleep(4000);
   const drops = (broker.log().match(new RegExp(`as earshot-${siteId} `, 'g')) ?? []).length - 1;
-  t.ok(drops >= 6, `the network dropped ${drops} connections with it in flight`);
+  t.ok(drops >= (opts.untilHeld ? 1 : 6), `the network dropped ${drops} connections with it in flight`);
+  if (opts.untilHeld) t.ok(held(), 'held back as suspect');
   proxy.failAfterConnect(null);
   await sub.waitFor(() => idsOf(sub).includes(send.id), 10_000, 'the transcript once the network holds');
   await sub.waitFor(() => service.state().outbox?.depth === 0, 5000, 'the outbox to empty');
@@ -191,6 +195,13 @@ t.test('a flaky network: a long first transcript is held back, and goes out agai
   const lines = await throughFlakyNetwork(t, siteId, null, big);
   t.ok(lines.some((l) => l.startsWith('WARN') && l.includes(`transcript ${big.id}`) && l.includes('held back')), 'held back as suspect');
   t.ok(lines.some((l) => l.startsWith('INFO') && l.includes('dropped without the transcript held back')), 'released when the network dropped without it');
+});
+
+t.test('a network that drops connections with a long first transcript out until it is held back, then holds: it is sent once more and delivered, not set aside', async (t) => {
+  const siteId = 'lab-flaky-then-sound';
+  const big = longTranscript(siteId);
+  const lines = await throughFlakyNetwork(t, siteId, null, big, { untilHeld: true });
+  t.ok(lines.some((l) => l.startsWith('INFO') && l.includes('sent once more')), 'put on trial once the connection worked without it');
 });
 
 t.test('a long transcript in flight while the broker is unreachable is not set aside: no connection opened to refuse it', async (t) => {

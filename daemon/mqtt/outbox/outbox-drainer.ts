@@ -98,9 +98,9 @@ export class OutboxDrainer {
       connection.publish(entry.topic, entry.payload, { qos: entry.qos, retain: entry.retain }).then(
         () => {
           this.inFlight.delete(entry.id);
-          const condemned = this.silentRefusals.acked(entry.id, connection.publishBytes(entry.topic, entry.payload, entry.qos));
+          const proven = this.silentRefusals.acked(entry.id, connection.publishBytes(entry.topic, entry.payload, entry.qos));
           store.ack(entry.id);
-          this.condemn(condemned);
+          this.putOnTrial(proven);
           this.options.onDelivered?.(entry.id);
           if (this.refusals.delivered(entry.id, entry.topic)) this.options.logger.info('the broker takes transcripts on this topic again', { id: entry.id, topic: entry.topic });
           this.pump();
@@ -155,28 +155,40 @@ export class OutboxDrainer {
       sent.push({ id: entry.id, bytes: connection.publishBytes(entry.topic, entry.payload, entry.qos) });
       byId.set(entry.id, entry);
     }
-    const { hold, release } = this.silentRefusals.closed(info, sent);
+    const { hold, release, condemn } = this.silentRefusals.closed(info, sent);
     for (const id of release ?? []) {
       // It dropped without the held message too: the network is to blame, not its size.
       this.options.logger.info('outbox: the connection dropped without the transcript held back as too big for the broker; it goes out again', { id });
       this.inFlight.delete(id);
       this.held.delete(id);
     }
+    const condemned = condemn ? byId.get(condemn.id) : undefined;
+    if (condemned) {
+      // On trial, sent once more on a connection that worked without it: closed on it again.
+      const err = this.closedOn(condemned, sent, condemn!.closes);
+      connection.withdraw(condemned.topic, condemned.payload, err);
+      this.setAside(condemned, err);
+    }
     const entry = hold ? byId.get(hold) : undefined;
     if (!entry) return;
-    const bytes = sent.find((m) => m.id === entry.id)!.bytes;
-    const err = new ClosedOnPublishError(entry.topic, bytes, this.silentRefusals.closesOf(entry.id), this.silentRefusals.largestAckedBytes);
+    const err = this.closedOn(entry, sent, this.silentRefusals.closesOf(entry.id));
     this.held.set(entry.id, { entry, err });
-    this.options.logger.warn(`outbox: the broker closed the connection each of the last ${err.closes} times transcript ${entry.id} (${bytes} bytes) was sent; it is held back while the next connection shows whether the broker refuses its size`, { id: entry.id, topic: entry.topic, packetBytes: bytes });
+    this.options.logger.warn(`outbox: the broker closed the connection each of the last ${err.closes} times transcript ${entry.id} (${err.bytes} bytes) was sent; it is held back while the next connection shows whether it works without it, then sent once more`, { id: entry.id, topic: entry.topic, packetBytes: err.bytes });
     connection.withdraw(entry.topic, entry.payload, err);
   }
 
-  /** On each connect while a message is held back: a connection that stays up without it condemns it. */
+  private closedOn(entry: OutboxEntry, sent: SentMessage[], closes: number): ClosedOnPublishError {
+    const bytes = sent.find((m) => m.id === entry.id)!.bytes;
+    return new ClosedOnPublishError(entry.topic, bytes, closes, this.silentRefusals.largestAckedBytes);
+  }
+
+  /** On each connect while a message is held back: a connection that stays up without it puts it on trial. */
   private startProbation(): void {
     if (this.held.size === 0 || this.probationTimer) return;
     this.probationTimer = setTimeout(() => {
       this.probationTimer = null;
-      this.condemn(this.silentRefusals.stayedUp());
+      this.putOnTrial(this.silentRefusals.stayedUp());
+      this.pump();
     }, PROBATION_MS);
     this.probationTimer.unref();
   }
@@ -186,15 +198,18 @@ export class OutboxDrainer {
     this.probationTimer = null;
   }
 
-  private condemn(ids: string[]): void {
+  /**
+   * The connection works without these held messages: each is sent once more (by the next
+   * pump), and set aside only when the broker closes the connection on it again (closed()).
+   * A flaky network that dropped a few connections with it out, then held, delivers it.
+   */
+  private putOnTrial(ids: string[]): void {
     if (ids.length === 0) return;
     this.endProbation();
     for (const id of ids) {
-      const held = this.held.get(id);
       this.held.delete(id);
-      // One a bound dropped meanwhile has left the outbox already (counted as that drop).
-      if (held && this.options.store.has(id)) this.setAside(held.entry, held.err);
-      else this.inFlight.delete(id);
+      this.inFlight.delete(id);
+      this.options.logger.info('outbox: the connection works without the transcript held back as too big for the broker; it is sent once more, and set aside should the broker close the connection on it again', { id });
     }
   }
 

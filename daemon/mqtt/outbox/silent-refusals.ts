@@ -9,12 +9,16 @@ import type { CloseInfo } from '../connection.js';
  *    (so it was sent), the other end closed the connection (not our keepalive giving up on a
  *    dead path), and it was the first message out bigger than every packet this broker
  *    acknowledged since the start (a broker that took one as big is not refusing it by size);
- * 2. then it is held back, and the connection without it works: another message is
+ * 2. then it is held back until the connection without it works: another message is
  *    acknowledged, or it stays up `PROBATION_MS`. Should the connection drop again with no
  *    other suspect out (another long one is blamed in turn and held back too), the network is
- *    to blame: those held go back into the flow and their counts start again.
+ *    to blame: those held go back into the flow and their counts start again;
+ * 3. on trial: it is sent once more on the connection that worked without it. Only when the
+ *    broker closes that one on it too is it set aside; a network that dropped a few
+ *    connections in a row and then held cannot do that (it is delivered). A close with no
+ *    suspect out ends the trials too: their counts start again.
  */
-export const CLOSES_TO_SUSPECT = 3;
+export const CLOSES_TO_SUSPECT = 2;
 export const PROBATION_MS = 5000;
 
 /** A message judged refused by its size: the connection closed each of the last `closes` times it was sent. */
@@ -44,6 +48,8 @@ export class SilentSizeRefusals {
   private suspect: { id: string; closes: number } | null = null;
   /** Messages held back while the connection shows whether it works without them: id → closes blamed. */
   private readonly held = new Map<string, number>();
+  /** Messages sent once more after the connection worked without them: id → closes blamed. */
+  private readonly onTrial = new Map<string, number>();
 
   get largestAckedBytes(): number {
     return this.largestAcked;
@@ -56,25 +62,28 @@ export class SilentSizeRefusals {
 
   /**
    * The broker acknowledged a publish of `bytes`: nothing up to that size is too big for it.
-   * Returns the held messages when this proves the connection works without them.
+   * Returns the held messages when this proves the connection works without them: they are
+   * on trial now, to be sent once more.
    */
   acked(id: string, bytes: number): string[] {
     this.largestAcked = Math.max(this.largestAcked, bytes);
     if (this.suspect?.id === id) this.suspect = null;
-    return this.held.has(id) ? [] : this.takeHeld();
+    this.onTrial.delete(id);
+    return this.held.has(id) ? [] : this.putOnTrial();
   }
 
-  /** The connection without the held messages stayed up `PROBATION_MS`: returns them to set aside. */
+  /** The connection without the held messages stayed up `PROBATION_MS`: returns them, on trial now, to be sent once more. */
   stayedUp(): string[] {
-    return this.takeHeld();
+    return this.putOnTrial();
   }
 
   /**
    * A connection ended with `inFlight` sent and not acknowledged (those held left out), in the
    * order they were sent. `hold`: a message to take back and hold; `release`: those held go
-   * back into the flow.
+   * back into the flow; `condemn`: a message on trial the broker closed the connection on
+   * again, to set aside, with the closes it was blamed for in all.
    */
-  closed(info: CloseInfo, inFlight: Iterable<SentMessage>): { hold?: string; release?: string[] } {
+  closed(info: CloseInfo, inFlight: Iterable<SentMessage>): { hold?: string; release?: string[]; condemn?: { id: string; closes: number } } {
     // Nothing was sent on a connection that never opened: it neither counts nor breaks a run.
     if (!info.opened) return {};
     let culprit: SentMessage | undefined;
@@ -88,7 +97,13 @@ export class SilentSizeRefusals {
     }
     if (!culprit) {
       this.suspect = null;
+      this.onTrial.clear();
       return this.held.size > 0 ? { release: this.takeHeld() } : {};
+    }
+    const tried = this.onTrial.get(culprit.id);
+    if (tried !== undefined) {
+      this.onTrial.delete(culprit.id);
+      return { condemn: { id: culprit.id, closes: tried + 1 } };
     }
     const closes = this.suspect?.id === culprit.id ? this.suspect.closes + 1 : 1;
     this.suspect = { id: culprit.id, closes };
@@ -96,6 +111,11 @@ export class SilentSizeRefusals {
     this.suspect = null;
     this.held.set(culprit.id, closes);
     return { hold: culprit.id };
+  }
+
+  private putOnTrial(): string[] {
+    for (const [id, closes] of this.held) this.onTrial.set(id, closes);
+    return this.takeHeld();
   }
 
   private takeHeld(): string[] {
