@@ -268,7 +268,6 @@ export class MqttService implements TranscriptSink {
     return this.broker?.address() ?? null;
   }
 
-  /** The live connection, for the publishers built on it (outbox, commands, fleet). */
   /** Puts transcripts kept in outbox/rejected/ back into the outbox, and sends them. */
   async requeueRejected(sel: RejectedSelection): Promise<RejectedShelfResult> {
     const result = await this.requireOutbox().requeue(sel);
@@ -285,6 +284,7 @@ export class MqttService implements TranscriptSink {
     return this.outbox;
   }
 
+  /** The live connection, for the publishers built on it (outbox, commands, fleet). */
   requireConnection(): MqttConnection {
     if (!this.connection) throw new Error('MqttService is not started');
     return this.connection;
