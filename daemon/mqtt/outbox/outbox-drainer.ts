@@ -209,6 +209,8 @@ export class OutboxDrainer {
     for (const id of ids) {
       this.held.delete(id);
       this.inFlight.delete(id);
+      // One a bound dropped meanwhile has left the outbox already (counted as that drop).
+      if (!this.options.store.has(id)) continue;
       this.options.logger.info('outbox: the connection works without the transcript held back as too big for the broker; it is sent once more, and set aside should the broker close the connection on it again', { id });
     }
   }
