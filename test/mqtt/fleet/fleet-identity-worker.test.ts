@@ -13,10 +13,12 @@ import { startLocalBox } from '../helpers/fleet-boxes.js';
  * from the box that signed it as its offerer, and runs a job only on a grant signed by that
  * offerer. `mallet` has the group's shared key and a key pair of its own nobody listed: an
  * offer it makes in hq's name, or a grant it sends in hq's name for branch's claim, is refused.
+ * `carol` is a listed member: a grant it signs as itself for hq's job is refused too (only the
+ * job's offerer grants it).
  */
 const GROUP = 'ids-worker';
-const keys = boxKeys('hq', 'branch', 'mallet');
-const members = [keys.hq, keys.branch];
+const keys = boxKeys('hq', 'branch', 'carol', 'mallet');
+const members = [keys.hq, keys.branch, keys.carol];
 
 // With the group key beside the identities, and with identities alone.
 for (const withGroupKey of [true, false]) t.test(`a member takes offers and grants only from the job's offerer, by the key listed for it (${withGroupKey ? 'with' : 'without'} a group key)`, async (t) => {
@@ -26,6 +28,7 @@ for (const withGroupKey of [true, false]) t.test(`a member takes offers and gran
   const { keyFile, key } = withGroupKey ? groupKeyIn(dir) : { keyFile: null, key: null };
   const hq: FleetKey = { group: GROUP, key, identity: identityOf(keys.hq, members) };
   const mallet: FleetKey = { group: GROUP, key, identity: identityOf(keys.mallet) };
+  const carol: FleetKey = { group: GROUP, key, identity: identityOf(keys.carol, members) };
   const topics = fleetTopics(GROUP);
 
   const client = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'hq-and-mallet', reconnectPeriod: 0 });
@@ -64,6 +67,9 @@ for (const withGroupKey of [true, false]) t.test(`a member takes offers and gran
   await settle();
   t.same(box.completed(), [], "a grant mallet made in hq's name runs nothing");
   t.equal(box.service.state().fleet?.worker?.taken, 0, 'and takes nothing');
+  await client.publishAsync(topics.grant('branch', 'job-1'), JSON.stringify(sealFleetMessage(carol, 'job-grant', grant)), { qos: 1 });
+  await settle();
+  t.same(box.completed(), [], 'a grant carol, a listed member, signs as itself for a job hq offered runs nothing');
 
   // 4. hq's grant: branch runs the job and its result reads as signed by branch.
   await client.publishAsync(topics.grant('branch', 'job-1'), JSON.stringify(sealFleetMessage(hq, 'job-grant', grant)), { qos: 1 });
