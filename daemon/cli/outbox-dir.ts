@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Flags, type Command } from '@oclif/core';
 import { loadConfig } from '../config/load.js';
 import { DEFAULT_CONFIG_FILE } from './daemon-flags.js';
 import { failCommand } from './errors.js';
+import { outboxDirIn } from '../mqtt/outbox/outbox-store.js';
 
 /** The flags of the commands that read the outbox directly (earshot outbox, outbox rejected). */
 export const outboxDirFlags = {
@@ -22,5 +22,5 @@ export function outboxDirOf(command: Command, flags: { config?: string | undefin
       failCommand(command, err);
     }
   }
-  return join(dataDir, 'outbox');
+  return outboxDirIn(dataDir);
 }

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { DataDirInUseError, DataDirLock } from '../data-dir-lock.js';
 import { silentLogger } from '../log/logger.js';
-import { OutboxStore } from '../mqtt/outbox/outbox-store.js';
+import { outboxStoreFor } from '../mqtt/outbox/outbox-store.js';
 import type { RejectedSelection, RejectedShelfResult } from '../mqtt/outbox/rejected-shelf.js';
 import { isNotRunning } from './budget-in-force.js';
 import { configFileOf, requestDaemon, resolveSocket, type DaemonTarget } from './daemon-flags.js';
@@ -32,7 +31,7 @@ export async function onRejectedShelf(action: ShelfAction, sel: RejectedSelectio
     throw new Error(`no earshotd answers on ${resolveSocket(target)}, but another one holds the data directory ${config.dataDir}; pass that daemon's --socket or --config`);
   }
   try {
-    const store = new OutboxStore({ dir: join(config.dataDir, 'outbox'), maxBytes: config.mqtt.outbox.maxBytes, maxAgeMs: config.mqtt.outbox.maxAgeHours * 3600_000, logger: silentLogger });
+    const store = outboxStoreFor(config.dataDir, config.mqtt.outbox, silentLogger);
     await store.open();
     try {
       return { ...(action === 'requeue' ? await store.requeue(sel) : await store.deleteRejected(sel)), where: 'data directory' };

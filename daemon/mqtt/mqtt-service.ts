@@ -12,7 +12,7 @@ import { siteTopics, TOPIC_QOS } from './topics.js';
 import type { LastWill } from './client-options.js';
 import { sealFleetMessage, type FleetKey } from './fleet/fleet-signature.js';
 import { loadFleetIdentity } from './fleet/fleet-identity-load.js';
-import { OutboxStore } from './outbox/outbox-store.js';
+import { outboxStoreFor, type OutboxStore } from './outbox/outbox-store.js';
 import { OutboxDrainer } from './outbox/outbox-drainer.js';
 import type { RejectedSelection, RejectedShelfResult } from './outbox/rejected-shelf.js';
 import type { OutboxStats } from './outbox/outbox-stats.js';
@@ -123,12 +123,7 @@ export class MqttService implements TranscriptSink {
     const identity = config.fleet.enabled && config.fleet.identity ? loadFleetIdentity(config.fleet.identity, this.options.siteId) : null;
     this.statusSigning = { group: config.fleet.group, key: fleetKey, identity };
     // Open the outbox first: what the last run left behind goes out at the first connect.
-    const outbox = new OutboxStore({
-      dir: join(this.options.dataDir, 'outbox'),
-      maxBytes: config.outbox.maxBytes,
-      maxAgeMs: config.outbox.maxAgeHours * 3600_000,
-      logger: logger.child('outbox'),
-    });
+    const outbox = outboxStoreFor(this.options.dataDir, config.outbox, logger.child('outbox'));
     await outbox.open();
     this.outbox = outbox;
     let url = config.url;

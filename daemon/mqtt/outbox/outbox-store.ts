@@ -1,14 +1,14 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
+import type { MqttOutboxConfig } from '../config.js';
 import { encodeRecord, RecordType } from './record-codec.js';
 import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry, type ReplayResult } from './outbox-log.js';
 import { statsOf, type OutboxStats } from './outbox-stats.js';
 import { writeDurable } from '../../scheduler/durable-file.js';
 import { countRejected, keepRejected, type RejectedMessage, type RejectReason } from './rejected-messages.js';
-import { deleteRejected, listRejected, readRejected, selectRejected, type RejectedSelection, type RejectedShelfResult } from './rejected-shelf.js';
-import { unlink } from 'node:fs/promises';
+import { actOnRejected, deleteRejected, readRejected, type RejectedSelection, type RejectedShelfResult } from './rejected-shelf.js';
 import { ConfigFileError } from '../../config/errors.js';
 import { NewerFormatError, refuseNewerState, withFormat } from '../../state-format.js';
 
@@ -20,6 +20,16 @@ export interface OutboxStoreOptions {
   /** Entries older than this are dropped; 0 = no age limit. */
   maxAgeMs: number;
   logger: Logger;
+}
+
+/** The outbox's folder in the data directory. */
+export function outboxDirIn(dataDir: string): string {
+  return join(dataDir, 'outbox');
+}
+
+/** The store of `<dataDir>/outbox` with the config's bounds: the daemon's, or the CLI's when no daemon runs. */
+export function outboxStoreFor(dataDir: string, config: MqttOutboxConfig, logger: Logger): OutboxStore {
+  return new OutboxStore({ dir: outboxDirIn(dataDir), maxBytes: config.maxBytes, maxAgeMs: config.maxAgeHours * 3600_000, logger });
 }
 
 export type DropReason = 'max-bytes' | 'max-age' | RejectReason;
@@ -168,18 +178,11 @@ export class OutboxStore {
    * as new for the age bound: it was waiting for the operator, not for the broker.
    */
   async requeue(sel: RejectedSelection): Promise<RejectedShelfResult> {
-    const { chosen, missing } = selectRejected(listRejected(this.options.dir), sel);
-    const result: RejectedShelfResult = { done: [], missing, errors: [] };
-    for (const r of chosen) {
-      try {
-        const m = readRejected(r.file);
-        await this.append({ id: m.id, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain });
-        await unlink(r.file);
-        result.done.push(m.id);
-      } catch (err) {
-        result.errors.push({ id: r.id, error: (err as Error).message });
-      }
-    }
+    const result = await actOnRejected(this.options.dir, sel, async (r) => {
+      const m = readRejected(r.file);
+      await this.append({ id: m.id, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain });
+      await unlink(r.file);
+    });
     this.rejectedCount = countRejected(this.options.dir);
     return result;
   }

@@ -78,19 +78,27 @@ export function selectRejected(listing: RejectedShelfListing, sel: RejectedSelec
   return { chosen: ids.flatMap((id) => byId.get(id) ?? []), missing: ids.filter((id) => !byId.has(id)) };
 }
 
-/** Deletes the selected kept messages for good. */
-export async function deleteRejected(outboxDir: string, sel: RejectedSelection): Promise<RejectedShelfResult> {
+/**
+ * Runs `action` on each kept message the selection names, one after the other: one that
+ * fails is reported with why, and the rest go on.
+ */
+export async function actOnRejected(outboxDir: string, sel: RejectedSelection, action: (r: RejectedListing) => Promise<void>): Promise<RejectedShelfResult> {
   const { chosen, missing } = selectRejected(listRejected(outboxDir), sel);
   const result: RejectedShelfResult = { done: [], missing, errors: [] };
   for (const r of chosen) {
     try {
-      await unlink(r.file);
+      await action(r);
       result.done.push(r.id);
     } catch (err) {
       result.errors.push({ id: r.id, error: (err as Error).message });
     }
   }
   return result;
+}
+
+/** Deletes the selected kept messages for good. */
+export function deleteRejected(outboxDir: string, sel: RejectedSelection): Promise<RejectedShelfResult> {
+  return actOnRejected(outboxDir, sel, (r) => unlink(r.file));
 }
 
 /** The JSON Schema of a selection, for the control methods. */
