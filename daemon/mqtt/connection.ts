@@ -69,13 +69,14 @@ export class MqttConnection {
   /** The Maximum Packet Size in the last CONNACK (MQTT 5 §3.2.2.3.6); null when the broker announced none. */
   private announcedMaxPacket: number | null = null;
   /**
-   * Connections in a row that MQTT.js dropped because the broker sent a packet over the
-   * Maximum Packet Size we announced. Each counts as a failed attempt: a broker that sends
-   * such a packet at every connect (a session redelivering it, or a hostile one) would
-   * otherwise be reconnected to at the floor delay for ever, each time after reading the
-   * whole packet. Back to 0 when a connection ends for any other reason.
+   * Whether the connections since the last ordinary close were dropped by MQTT.js because the
+   * broker sent a packet over the Maximum Packet Size we announced. Each counts as a failed
+   * attempt (a connect does not reset the count then): a broker that sends such a packet at
+   * every connect (a session redelivering it, or a hostile one) would otherwise be reconnected
+   * to at the floor delay for ever, each time after reading the whole packet. Cleared when a
+   * connection ends for any other reason.
    */
-  private oversizeDrops = 0;
+  private droppedOversize = false;
   /** Set by such a drop's error, read by the close that follows it. */
   private droppingOversize = false;
   /** What the close listeners are told about the connection now open (CloseInfo). */
@@ -122,7 +123,7 @@ export class MqttConnection {
         this.snapshot.connects += 1;
         this.snapshot.lastError = null;
         // MQTT.js schedules the next reconnect at this period when it drops a connection over an oversize packet.
-        if (this.oversizeDrops === 0) this.failures = 0;
+        if (!this.droppedOversize) this.failures = 0;
         client.options.reconnectPeriod = this.retryDelay();
         this.snapshot.retryDelayMs = client.options.reconnectPeriod;
         log.info('connected to MQTT broker', { url: this.snapshot.url, clientId: this.snapshot.clientId });
@@ -140,7 +141,7 @@ export class MqttConnection {
       });
       client.on('error', (err) => {
         if (isOversizeFromBroker(err)) {
-          this.oversizeDrops += 1;
+          this.droppedOversize = true;
           this.failures += 1;
           this.droppingOversize = true;
         }
@@ -161,7 +162,7 @@ export class MqttConnection {
         // A working connection that drops retries at the floor; each failed attempt doubles the
         // delay, and so does a connection dropped over an oversize packet (counted at its error).
         if (!this.droppingOversize) {
-          this.oversizeDrops = 0;
+          this.droppedOversize = false;
           this.failures = wasConnected ? 0 : this.failures + 1;
         }
         this.droppingOversize = false;
