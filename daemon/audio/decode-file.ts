@@ -26,6 +26,12 @@ export interface DecodeOptions extends InputFileRules {
   ffmpeg?: string;
   /** Output rate; 16 kHz (the models' rate) unless a caller needs another. */
   sampleRate?: number;
+  /**
+   * Whether to ask ffprobe for the length of a file ffmpeg decodes (info.durationSec, which
+   * dates the recording): default on; off for a caller that never reads `info`, so that no
+   * process is started for nothing.
+   */
+  probeLength?: boolean;
 }
 
 export interface AudioFileInfo {
@@ -88,12 +94,14 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
       `${path}: not a WAV file, and ffmpeg is not installed to decode other formats; install ffmpeg (apt-get install ffmpeg), convert the file to WAV, or declare raw PCM`,
     );
   }
-  const probed = await openInput();
-  let durationSec: number | null;
-  try {
-    durationSec = await ffprobeDuration(ffprobeBeside(ffmpeg), probed.fd);
-  } finally {
-    await probed.close();
+  let durationSec: number | null = null;
+  if (options.probeLength ?? true) {
+    const probed = await openInput();
+    try {
+      durationSec = await ffprobeDuration(ffprobeBeside(ffmpeg), probed.fd);
+    } finally {
+      await probed.close();
+    }
   }
   return {
     info: { container: 'ffmpeg', format: null, durationSec, modifiedMs: stats.mtimeMs },
@@ -193,7 +201,8 @@ async function* floatBytes(chunks: AsyncIterable<Buffer>): AsyncGenerator<Float3
 
 /** Decodes a whole file into memory; for short clips and tests only. */
 export async function decodeAll(path: string, options: DecodeOptions = {}): Promise<Float32Array> {
-  const file = await openAudioFile(path, options);
+  // Only the samples are wanted here: the length and date in `info` are not read.
+  const file = await openAudioFile(path, { ...options, probeLength: false });
   const parts: Float32Array[] = [];
   let total = 0;
   for await (const part of file.samples()) {

@@ -44,7 +44,8 @@ export const WARM_UP_SEC = 4;
 
 /** Streams a file through decoding and VAD in bounded memory, handing out segments as they are cut. */
 export async function detectFileSegments(path: string, options: DetectFileOptions): Promise<DetectFileResult> {
-  const file = await openAudioFile(path, options.decode);
+  // The length dates the recording only when no start is given.
+  const file = await openAudioFile(path, { ...options.decode, probeLength: options.startedAtMs === undefined });
   const stream = new VadStream(options.sourceId, options.detector, options.settings);
   const wallStart = options.startedAtMs ?? recordingStartMs(file.info);
   let samples = 0;
