@@ -17,7 +17,7 @@
  * ```
  * @packageDocumentation
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION } from './version.js';
@@ -45,7 +45,7 @@ export interface TestContextOptions<C> {
   name?: string;
   /** The config the plugin sees (not validated here; the host validates against the schema). */
   config?: C;
-  /** The plugin's data directory; default a fresh temporary directory. */
+  /** The plugin's data directory; default a fresh temporary directory, removed when the test's process exits. */
   dataDir?: string;
   /** What `context.hotwords()` returns; change it later with {@link TestContext.setHotwords}. */
   hotwords?: Hotword[];
@@ -91,6 +91,26 @@ function memoryStore(): KeyValueStore {
   };
 }
 
+const madeDataDirs: string[] = [];
+
+/** A fresh folder for a plugin's files, removed at exit so that test runs do not fill /tmp. The
+ *  'exit' event allows only synchronous work; a folder that cannot be removed is left. */
+function temporaryDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'earshot-plugin-test-'));
+  if (madeDataDirs.push(dir) === 1) {
+    process.on('exit', () => {
+      for (const made of madeDataDirs) {
+        try {
+          rmSync(made, { recursive: true, force: true });
+        } catch {
+          // left in place: the test is over
+        }
+      }
+    });
+  }
+  return dir;
+}
+
 /** Build a fake {@link PluginContext} for unit tests; see the module example. */
 export function createTestContext<C = Record<string, unknown>>(options: TestContextOptions<C> = {}): TestContext<C> {
   const logs: LogRecord[] = [];
@@ -111,7 +131,7 @@ export function createTestContext<C = Record<string, unknown>>(options: TestCont
     apiVersion: API_VERSION,
     logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') },
     config: (options.config ?? {}) as C,
-    dataDir: options.dataDir ?? mkdtempSync(join(tmpdir(), 'earshot-plugin-test-')),
+    dataDir: options.dataDir ?? temporaryDataDir(),
     store: memoryStore(),
     signal: abort.signal,
     schedule(spec, task): Disposable {

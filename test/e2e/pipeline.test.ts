@@ -1,9 +1,9 @@
 import t from 'tap';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { startDaemonOnFreePort, runCli, waitFor } from '../helpers/daemon-process.js';
-import { fixturesDir } from '../helpers/paths.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { payloadErrors } from '../../daemon/mqtt/payload-schemas.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
 
@@ -14,8 +14,7 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
  * subscriber as a schema-valid transcript; a broken file fails alone.
  */
 t.test('spool recording → VAD → queue → ASR → MQTT transcripts; a bad file fails on its own', async (t) => {
-  const spool = join((await import('node:os')).tmpdir(), `earshot-e2e-spool-${process.pid}-${Date.now()}`);
-  mkdirSync(spool, { recursive: true });
+  const spool = tempDir('earshot-e2e-spool-');
   const { daemon, port } = await startDaemonOnFreePort((port) => ({
     siteId: 'e2e',
     mqtt: { url: null, embedded: { host: '127.0.0.1', port }, telemetryIntervalSec: 1 },

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
 /** The repository root, found from this compiled file (dist/test/helpers/paths.js) or its source. */
@@ -20,6 +20,31 @@ export const fixturesDir = join(repoRoot, 'test', 'fixtures');
 /** Compiled JavaScript output. */
 export const distDir = join(repoRoot, 'dist');
 
+/**
+ * A fresh folder under the system's temp dir, removed when this test file's process exits, so
+ * that runs of the suite do not pile up in /tmp (a full run made ~500 MB of daemons' data dirs,
+ * model copies and brokers' files). EARSHOT_KEEP_TEST_DIRS=1 keeps them to look at a failure.
+ */
 export function tempDir(prefix = 'earshot-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!process.env['EARSHOT_KEEP_TEST_DIRS']) removeAtExit(dir);
+  return dir;
+}
+
+const toRemove: string[] = [];
+
+function removeAtExit(dir: string): void {
+  if (toRemove.push(dir) === 1) process.on('exit', removeAll);
+}
+
+/** Runs in the 'exit' event, so it must be synchronous; a folder a test left mounted, or one a
+ *  child still writes to, is left where it is rather than failing the test file at exit. */
+function removeAll(): void {
+  for (const dir of toRemove) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // left behind: nothing a test asserts depends on it
+    }
+  }
 }

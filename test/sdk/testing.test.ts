@@ -1,7 +1,9 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { API_VERSION, definePlugin, isPluginDefinition } from '@earshot/sdk';
 import { createTestContext } from '@earshot/sdk/testing';
+import { repoRoot, tempDir } from '../helpers/paths.js';
 
 t.test('definePlugin stamps the API version and freezes the definition', async (t) => {
   const def = definePlugin({ description: 'd', create: () => ({}) });
@@ -58,4 +60,20 @@ t.test('the test store deep-copies like a file, and hotwords filter by language'
   t.equal((await fake.context.hotwords()).length, 2);
   fake.setHotwords([]);
   t.same(await fake.context.hotwords('zh'), []);
+});
+
+t.test("the data folder made for a test is removed when the test's process exits; one passed in is kept", async (t) => {
+  const kept = tempDir('earshot-sdk-kept-');
+  // A separate Node process, as a plugin author's test file is: its exit is what removes the folder.
+  const script = `import { createTestContext } from '@earshot/sdk/testing';
+    const made = createTestContext({ name: 'a' }).context.dataDir;
+    createTestContext({ name: 'b', dataDir: ${JSON.stringify(kept)} });
+    (await import('node:fs')).writeFileSync(made + '/state.json', '{}');
+    console.log(made);`;
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  const made = run.stdout.trim();
+  t.match(made, /earshot-plugin-test-/);
+  t.notOk(existsSync(made), 'the made folder, with the file the plugin wrote, is gone');
+  t.ok(existsSync(kept), "the caller's folder is not the SDK's to remove");
 });
