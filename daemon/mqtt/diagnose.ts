@@ -61,15 +61,16 @@ export function diagnoseConnectError(err: unknown, url: string): Diagnosis {
       hint: 'a broker that follows MQTT 5 drops such messages for us instead: check the broker (its version, or a bridge or plugin that forwards messages); reconnects wait longer each time it happens again',
     };
   }
-  // mqtt-packet refuses a PUBACK whose reason code MQTT 5 §3.4.2.1 does not list for it.
-  // Mosquitto 2.0 answers a PUBLISH over its message_size_limit with 0x95 (Packet too large),
-  // one of those; the packets read with it are lost, and their publishes wait for a PUBACK.
+  // mqtt-packet refuses a PUBACK whose reason code MQTT 5 §3.4.2.1 does not list for it, and
+  // the packets read with it are lost: their publishes wait for a PUBACK until the next
+  // reconnect. (Mosquitto's 0x95 for a message over its message_size_limit is taken as the
+  // answer it is: packet-too-large-acks.ts.)
   const badAck = /^Invalid (puback|pubrec) reason code/.exec(text);
   if (badAck) {
     return {
       layer: 'protocol',
-      message: `the broker at ${url} answered a publish with a ${badAck[1]!.toUpperCase()} reason code MQTT 5 does not allow there (Mosquitto does so for a message over its message_size_limit); that answer and those read with it were lost, so some transcripts wait for an acknowledgement until the next reconnect`,
-      hint: "in mosquitto.conf, use max_packet_size instead of message_size_limit (deprecated since Mosquitto 2.0): the broker announces it and the daemon sets such transcripts aside; or set mqtt.maxPacketBytes to that limit",
+      message: `the broker at ${url} answered a publish with a ${badAck[1]!.toUpperCase()} reason code MQTT 5 does not allow there; that answer and those read with it were lost, so some transcripts wait for an acknowledgement until the next reconnect`,
+      hint: 'check the broker (its version, or a plugin that answers publishes); MQTT 3.1.1 (mqtt.protocolVersion 4) has no reason codes to get wrong',
     };
   }
   if (typeof code === 'string' && (code in TLS_CODES || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || /CERT/.test(code))) {

@@ -4,6 +4,7 @@ import { MqttConnection } from '../../daemon/mqtt/connection.js';
 import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { silentLogger } from '../../daemon/log/logger.js';
 import { mqttTestConfig } from './helpers/config.js';
+import { diagnoseConnectError } from '../../daemon/mqtt/diagnose.js';
 
 t.test('a broker that resets the connection after accepting it is not called unreachable', async (t) => {
   // Reads the CONNECT, then resets: what a broker does to a client that sent what it refuses.
@@ -26,4 +27,11 @@ t.test('a broker that resets the connection after accepting it is not called unr
   t.match(error?.message, /closed by the broker .* after it was open \(.*ECONNRESET/, 'says the broker closed it');
   t.notMatch(error?.message, /cannot reach/);
   t.match(error?.hint, /maximum packet size/, 'and names the likely causes');
+});
+
+t.test('a PUBACK reason code MQTT 5 does not allow is named as the broker answering wrongly, with the acknowledgements lost until a reconnect', async (t) => {
+  const d = diagnoseConnectError(new Error('Invalid puback reason code'), 'mqtt://broker:1883');
+  t.equal(d.layer, 'protocol');
+  t.match(d.message, /the broker at mqtt:\/\/broker:1883 answered a publish with a PUBACK reason code MQTT 5 does not allow there; .*until the next reconnect/);
+  t.match(d.hint, /mqtt\.protocolVersion 4/);
 });

@@ -4,6 +4,7 @@ import { DROP_HINTS, type OutboxStore } from './outbox-store.js';
 import type { OutboxEntry } from './outbox-log.js';
 import { PacketTooLargeError } from '../packet-size.js';
 import { PublishRefusedError } from '../publish-refused.js';
+import { PACKET_TOO_LARGE } from '../packet-too-large-acks.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { PublishRefusals, type PublishRefusal } from './publish-refusals.js';
 import { ClosedOnPublishError, PROBATION_MS, SilentSizeRefusals, type SentMessage } from './silent-refusals.js';
@@ -107,6 +108,9 @@ export class OutboxDrainer {
         },
         (err: unknown) => {
           if (err instanceof PacketTooLargeError) return this.setAside(entry, err);
+          // Refused for its size (Mosquitto's message_size_limit): sent again it would be
+          // refused again, so it waits for a change to the broker, not for time.
+          if (err instanceof PublishRefusedError && err.code === PACKET_TOO_LARGE) return this.setAside(entry, err);
           // Held back by closed(): it stays in flight, not sent, until its probation ends.
           if (err instanceof ClosedOnPublishError) return;
           this.inFlight.delete(entry.id);
@@ -216,15 +220,11 @@ export class OutboxDrainer {
   }
 
   /** Stays in flight (not sent again) until it is kept in rejected/; then the next ones go. */
-  private setAside(entry: OutboxEntry, err: PacketTooLargeError | ClosedOnPublishError): void {
+  private setAside(entry: OutboxEntry, err: PacketTooLargeError | ClosedOnPublishError | PublishRefusedError): void {
     const { store, logger } = this.options;
-    const tooLarge = err instanceof PacketTooLargeError;
-    const reason: RejectReason = tooLarge ? 'too-large' : 'connection-closed';
-    const detail: Record<string, number> = tooLarge ? { packetBytes: err.bytes, brokerMaxPacketBytes: err.limit } : { packetBytes: err.bytes, closes: err.closes, largestAckedBytes: err.largestAcked };
+    const { reason, detail, why } = setAsideFor(err, this.options.connection.publishBytes(entry.topic, entry.payload, entry.qos));
+    const tooLarge = reason === 'too-large';
     const where = { id: entry.id, topic: entry.topic, ...detail };
-    const why = tooLarge
-      ? `its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes`
-      : `the broker closed the connection each of the last ${err.closes} times its ${err.bytes}-byte MQTT packet was sent (${err.largestAcked > 0 ? `the largest it took was ${err.largestAcked} bytes` : 'it has taken none yet'}), so it probably refuses its size, which MQTT 3.1.1 cannot say: set mqtt.maxPacketBytes to the broker's limit`;
     store.reject(entry.id, reason, detail).then(
       (file) => {
         this.inFlight.delete(entry.id);
@@ -237,4 +237,23 @@ export class OutboxDrainer {
       },
     );
   }
+}
+
+/** Why a transcript is moved to outbox/rejected/: what the record says and what the log says. */
+function setAsideFor(err: PacketTooLargeError | ClosedOnPublishError | PublishRefusedError, bytes: number): { reason: RejectReason; detail: Record<string, number>; why: string } {
+  if (err instanceof PacketTooLargeError) {
+    return { reason: 'too-large', detail: { packetBytes: err.bytes, brokerMaxPacketBytes: err.limit }, why: `its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes` };
+  }
+  if (err instanceof PublishRefusedError) {
+    return {
+      reason: 'too-large',
+      detail: { packetBytes: bytes, reasonCode: err.code },
+      why: `the broker refused its ${bytes}-byte MQTT packet as too large (reason code 0x${err.code.toString(16)}; Mosquitto answers so for a message over its message_size_limit)`,
+    };
+  }
+  return {
+    reason: 'connection-closed',
+    detail: { packetBytes: err.bytes, closes: err.closes, largestAckedBytes: err.largestAcked },
+    why: `the broker closed the connection each of the last ${err.closes} times its ${err.bytes}-byte MQTT packet was sent (${err.largestAcked > 0 ? `the largest it took was ${err.largestAcked} bytes` : 'it has taken none yet'}), so it probably refuses its size, which MQTT 3.1.1 cannot say: set mqtt.maxPacketBytes to the broker's limit`,
+  };
 }

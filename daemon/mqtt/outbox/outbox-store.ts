@@ -38,7 +38,7 @@ export type DropReason = 'max-bytes' | 'max-age' | RejectReason;
 export const DROP_HINTS: Record<DropReason, string> = {
   'max-bytes': 'raise mqtt.outbox.maxBytes or fix the broker connection',
   'max-age': 'raise mqtt.outbox.maxAgeHours or fix the broker connection',
-  'too-large': "raise the broker's maximum packet size (Mosquitto: max_packet_size), or shorten the recordings that make such long transcripts; `earshot outbox requeue` sends it again once the broker takes it",
+  'too-large': "raise the broker's maximum packet size (Mosquitto: max_packet_size, or message_size_limit for the payload), or shorten the recordings that make such long transcripts; `earshot outbox requeue` sends it again once the broker takes it",
   'connection-closed':
     "the broker probably refuses its size: set mqtt.maxPacketBytes to the broker's limit (Mosquitto: max_packet_size), so that such transcripts are set aside before they are sent, or raise that limit; then `earshot outbox requeue` sends it again",
 };
