@@ -1,8 +1,8 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchRefused, runCli, startDaemon } from '../helpers/daemon-process.js';
+import { earshotBin, launchRefused, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
 import { boxKeys } from '../helpers/fleet-identities.js';
@@ -47,6 +47,28 @@ t.test('earshot fleet keygen writes a private key (mode 600) a daemon starts wit
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
   });
   t.notMatch(daemon.output(), /fleet messages are not signed/, 'no warning that the group is unsigned');
+});
+
+t.test('the key file and its folder are synced to disk before the public key is printed', async (t) => {
+  // strace shows the system calls the real CLI makes: the operator lists the printed key on
+  // every other box, so a power cut must not leave this box an empty key file after that.
+  const dir = tempDir('earshot-keygen-sync-');
+  const out = join(dir, 'id.pem');
+  const trace = join(tempDir('earshot-keygen-trace-'), 'strace.txt');
+  const run = spawnSync('strace', ['-f', '-e', 'trace=openat,fsync,write', '-o', trace, process.execPath, earshotBin, 'fleet', 'keygen', '--out', out], { encoding: 'utf8' });
+  t.equal(run.status, 0, run.stderr);
+  const calls = readFileSync(trace, 'utf8').split('\n');
+  const opened = (path: string) => calls.findIndex((l) => l.includes(`openat(AT_FDCWD, "${path}"`));
+  const fdOf = (i: number) => / = (\d+)$/.exec(calls[i] ?? '')?.[1];
+  const fileAt = opened(out);
+  const dirAt = opened(dir);
+  const printedAt = calls.findIndex((l) => /write\(1, "MCow/.test(l));
+  t.ok(fileAt >= 0 && dirAt > fileAt && printedAt > dirAt, 'the key file, then its folder, are opened before the key is printed');
+  const syncedAt = (from: number, fd: string | undefined) => calls.findIndex((l, i) => i > from && l.includes(`fsync(${fd})`));
+  const fileSynced = syncedAt(fileAt, fdOf(fileAt));
+  const dirSynced = syncedAt(dirAt, fdOf(dirAt));
+  t.ok(fileSynced > fileAt && fileSynced < dirAt, 'the key file is fsynced');
+  t.ok(dirSynced > dirAt && dirSynced < printedAt, 'its folder is fsynced, before the public key is shown');
 });
 
 t.test('a daemon refuses to start on an identity key others can read, a member key that is not one, or another key listed for itself', async (t) => {

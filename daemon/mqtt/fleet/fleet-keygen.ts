@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chownSync, closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { publicKeyText } from './fleet-identity-load.js';
 
 /** Who is to own the key file: the daemon's user, when the command runs as root to make it. */
@@ -12,7 +13,9 @@ export interface FileOwner {
  * Makes a box's Ed25519 key pair for `mqtt.fleet.identity`: the private key goes to `path`
  * (PKCS#8 PEM, mode 600, owned by `owner` when given), never over an existing file (that
  * would lock the box out of its group until every member listed the new key); the public
- * key comes back as members lists it.
+ * key comes back as members lists it. The file and its folder are synced before the public key
+ * is shown: the operator lists that key on every other box next, and a power cut that left
+ * this box an empty file then would lock it out of its group just the same.
  */
 export function makeFleetKeyPair(path: string, owner?: FileOwner): string {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
@@ -21,11 +24,22 @@ export function makeFleetKeyPair(path: string, owner?: FileOwner): string {
   try {
     writeSync(fd, Buffer.from(pem));
     if (owner) chownSync(path, owner.uid, owner.gid);
+    fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkSync(path);
     throw err;
   }
   closeSync(fd);
+  syncFolder(dirname(path));
   return publicKeyText(publicKey);
+}
+
+function syncFolder(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
