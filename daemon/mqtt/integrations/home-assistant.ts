@@ -38,9 +38,19 @@ export function lastTranscriptState(t: TranscriptPayload): Record<string, unknow
   return { id: t.id, text: t.text, sourceId: t.sourceId, language: t.language, endedAt: t.endedAt, modelId: t.modelId };
 }
 
-/** Home Assistant's node id for a site: its discovery configs live under `<prefix>/sensor/<node>/`. */
+/**
+ * Home Assistant's node id for a site: its discovery configs live under `<prefix>/sensor/<node>/`,
+ * and the node is the start of each sensor's unique_id and the device's identifier, so no two
+ * sites may share one. A site id without '_' keeps the node it always had, `earshot_` and the id
+ * with '-' written '_' (site ids are mostly host names, which cannot hold '_'). An id with '_'
+ * would share that node with its hyphenated twin (hq_1 and hq-1 were both earshot_hq_1: the
+ * retained configs of one replaced the other's, and Home Assistant refused the second
+ * unique_id), so it is `earshot-` and the id as written: discovery topics may hold '-'
+ * ([a-zA-Z0-9_-], homeassistant/components/mqtt/discovery.py), and no node of the first kind
+ * starts so.
+ */
 export function discoveryNode(siteId: string): string {
-  return `earshot_${siteId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  return siteId.includes('_') ? `earshot-${siteId}` : `earshot_${siteId.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
 export function discoveryMessages(siteId: string, version: string, prefix: string): DiscoveryMessage[] {

@@ -4,6 +4,7 @@ import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import type { TelemetryPayload } from '../../../daemon/mqtt/payloads/telemetry.js';
 import type { HermesTextCaptured } from '../../../daemon/mqtt/integrations/hermes.js';
+import { Mosquitto } from '../../helpers/mosquitto.js';
 import { tempDir } from '../../helpers/paths.js';
 import { mqttTestConfig } from '../helpers/config.js';
 import { TestSubscriber } from '../helpers/subscriber.js';
@@ -107,4 +108,35 @@ t.test('integrations are off by default', async (t) => {
   // not earshotd's topic then: another ASR on the same broker may use it
   await forgeHermes(service.embeddedBrokerAddress()!.url, 'from another ASR');
   await sub.waitFor((m) => m.some((x) => x.topic === 'hermes/asr/textCaptured'), 5000, "another client's textCaptured");
+});
+
+t.test('Home Assistant discovery: sites whose ids differ only in - and _ keep apart on one broker', async (t) => {
+  // A shared Mosquitto, as for a fleet of sites and one Home Assistant.
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const start = async (siteId: string): Promise<void> => {
+    const config = mqttTestConfig({ url: broker.url, homeAssistant: { enabled: true }, telemetryIntervalSec: 0 });
+    const service = new MqttService({ config, siteId, version: '1', logger: silentLogger, dataDir: tempDir() });
+    await service.start();
+    t.teardown(() => service.stop());
+  };
+  await start('hq-1');
+  // hq_1 connects last: its retained configs replaced hq-1's when both were earshot_hq_1.
+  await start('hq_1');
+  const sub = await TestSubscriber.connect(broker.url, 'homeassistant/#');
+  t.teardown(() => sub.close());
+  await sub.waitFor((m) => m.length >= 10, 5000, 'the retained discovery configs of both sites');
+  await new Promise((r) => setTimeout(r, 200));
+
+  const configs = sub.messages.map((m) => ({ topic: m.topic, body: m.json<{ unique_id: string; state_topic: string; device: { identifiers: string[] } }>() }));
+  t.equal(configs.length, 10, 'five sensors for each site, none replaced');
+  t.equal(new Set(configs.map((c) => c.body.unique_id)).size, 10, 'unique_ids are unique');
+  const of = (siteId: string) => configs.filter((c) => c.body.state_topic.startsWith(`earshot/${siteId}/`));
+  // A site id without '_' keeps the node (and so the entities) it had before.
+  t.same(of('hq-1').map((c) => c.topic).sort(), ['carbon_intensity', 'last_transcript', 'power', 'queue_depth', 'temperature'].map((o) => `homeassistant/sensor/earshot_hq_1/${o}/config`));
+  t.same(of('hq_1').map((c) => c.topic).sort(), ['carbon_intensity', 'last_transcript', 'power', 'queue_depth', 'temperature'].map((o) => `homeassistant/sensor/earshot-hq_1/${o}/config`));
+  t.same(new Set(of('hq-1').flatMap((c) => c.body.device.identifiers)), new Set(['earshot_hq_1']));
+  t.same(new Set(of('hq_1').flatMap((c) => c.body.device.identifiers)), new Set(['earshot-hq_1']));
+  // Home Assistant reads only these topics as discovery (homeassistant/components/mqtt/discovery.py).
+  for (const c of configs) t.match(c.topic, /^homeassistant\/sensor\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/);
 });
