@@ -53,6 +53,17 @@ export function discoveryNode(siteId: string): string {
   return siteId.includes('_') ? `earshot-${siteId}` : `earshot_${siteId.replace(/[^A-Za-z0-9_]/g, '_')}`;
 }
 
+/**
+ * The entity id Home Assistant gives a sensor when it first sees it (its entity ids hold only
+ * [a-z0-9_]): the same for both kinds of node, so a site that moved to an `earshot-` node
+ * keeps its entity ids once its old entities are removed (twins get Home Assistant's `_2` on
+ * the second). Home Assistant 2025.10 replaced `object_id` with `default_entity_id`, warned
+ * about object_id in every discovery config, and stopped reading it in 2026.4.
+ */
+function defaultEntityId(siteId: string, object: string): string {
+  return `sensor.earshot_${siteId.replace(/[^A-Za-z0-9]/g, '_')}_${object}`.toLowerCase();
+}
+
 export function discoveryMessages(siteId: string, version: string, prefix: string): DiscoveryMessage[] {
   const topics = siteTopics(siteId);
   const node = discoveryNode(siteId);
@@ -62,7 +73,7 @@ export function discoveryMessages(siteId: string, version: string, prefix: strin
     const payload: Record<string, unknown> = {
       name: spec.name,
       unique_id: `${node}_${spec.object}`,
-      object_id: `${node}_${spec.object}`,
+      default_entity_id: defaultEntityId(siteId, spec.object),
       state_topic: stateTopic,
       value_template: spec.template,
       availability: [availability],

@@ -51,8 +51,11 @@ t.test('Home Assistant discovery and Rhasspy Hermes messages', async (t) => {
   ]);
   t.ok(configs.every((c) => c.retain), 'discovery configs are retained');
   const power = configs.find((c) => c.topic.includes('/power/'))!.json<Record<string, unknown>>();
+  // Home Assistant stopped reading object_id in 2026.4 (after warning about it from 2025.10).
+  t.ok(configs.every((c) => !('object_id' in c.json<Record<string, unknown>>())), 'no config uses the retired object_id');
   t.match(power, {
     unique_id: 'earshot_lab_ha_power',
+    default_entity_id: 'sensor.earshot_lab_ha_power',
     state_topic: 'earshot/lab-ha/telemetry',
     unit_of_measurement: 'W',
     device_class: 'power',
@@ -128,7 +131,7 @@ t.test('Home Assistant discovery: sites whose ids differ only in - and _ keep ap
   await sub.waitFor((m) => m.length >= 10, 5000, 'the retained discovery configs of both sites');
   await new Promise((r) => setTimeout(r, 200));
 
-  const configs = sub.messages.map((m) => ({ topic: m.topic, body: m.json<{ unique_id: string; state_topic: string; device: { identifiers: string[] } }>() }));
+  const configs = sub.messages.map((m) => ({ topic: m.topic, body: m.json<{ unique_id: string; default_entity_id: string; state_topic: string; device: { identifiers: string[] } }>() }));
   t.equal(configs.length, 10, 'five sensors for each site, none replaced');
   t.equal(new Set(configs.map((c) => c.body.unique_id)).size, 10, 'unique_ids are unique');
   const of = (siteId: string) => configs.filter((c) => c.body.state_topic.startsWith(`earshot/${siteId}/`));
@@ -137,6 +140,9 @@ t.test('Home Assistant discovery: sites whose ids differ only in - and _ keep ap
   t.same(of('hq_1').map((c) => c.topic).sort(), ['carbon_intensity', 'last_transcript', 'power', 'queue_depth', 'temperature'].map((o) => `homeassistant/sensor/earshot-hq_1/${o}/config`));
   t.same(new Set(of('hq-1').flatMap((c) => c.body.device.identifiers)), new Set(['earshot_hq_1']));
   t.same(new Set(of('hq_1').flatMap((c) => c.body.device.identifiers)), new Set(['earshot-hq_1']));
+  // The entity ids the upgraded site had: the old ones, once removed, hand them on.
+  t.same(of('hq_1').map((c) => c.body.default_entity_id).sort(), of('hq-1').map((c) => c.body.default_entity_id).sort());
+  t.ok(of('hq_1').every((c) => /^sensor\.earshot_hq_1_[a-z_]+$/.test(c.body.default_entity_id)));
   // Home Assistant reads only these topics as discovery (homeassistant/components/mqtt/discovery.py).
   for (const c of configs) t.match(c.topic, /^homeassistant\/sensor\/[a-zA-Z0-9_-]+\/[a-zA-Z0-9_-]+\/config$/);
 });
