@@ -5,7 +5,7 @@ import { packageRoot } from '../paths.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth.js';
 
 /** The published payload schemas, by file stem in `schemas/`. */
-export const PAYLOAD_SCHEMAS = ['status', 'transcript', 'partial', 'telemetry', 'command', 'reply', 'job', 'job-claim', 'job-grant', 'job-done', 'carbon-reading'] as const;
+export const PAYLOAD_SCHEMAS = ['status', 'transcript', 'partial', 'telemetry', 'command', 'reply', 'job', 'job-claim', 'job-grant', 'job-done', 'carbon-reading', 'last-transcript'] as const;
 export type PayloadSchemaName = (typeof PAYLOAD_SCHEMAS)[number];
 
 /** The published payload schemas ship at the package root, next to config.schema.json. */

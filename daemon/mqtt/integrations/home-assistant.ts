@@ -1,4 +1,5 @@
 import type { TranscriptPayload } from '../payloads/transcript.js';
+import { PAYLOAD_VERSION } from '../payloads/status.js';
 import { siteTopics } from '../topics.js';
 
 /**
@@ -34,8 +35,9 @@ export function lastTranscriptTopic(siteId: string): string {
   return `${siteTopics(siteId).base}/last_transcript`;
 }
 
+/** schemas/last-transcript.schema.json. */
 export function lastTranscriptState(t: TranscriptPayload): Record<string, unknown> {
-  return { id: t.id, text: t.text, sourceId: t.sourceId, language: t.language, endedAt: t.endedAt, modelId: t.modelId };
+  return { v: PAYLOAD_VERSION, id: t.id, text: t.text, sourceId: t.sourceId, language: t.language, endedAt: t.endedAt, modelId: t.modelId };
 }
 
 /**

@@ -2,6 +2,7 @@ import t from 'tap';
 import mqtt from 'mqtt';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
+import { payloadErrors } from '../../../daemon/mqtt/payload-schemas.js';
 import type { TelemetryPayload } from '../../../daemon/mqtt/payloads/telemetry.js';
 import type { HermesTextCaptured } from '../../../daemon/mqtt/integrations/hermes.js';
 import { Mosquitto } from '../../helpers/mosquitto.js';
@@ -95,6 +96,7 @@ t.test('Home Assistant discovery and Rhasspy Hermes messages', async (t) => {
   t.same(hermes, { text: 'turn on light 5', likelihood: 0.85, seconds: 2.4, siteId: 'lab-ha', sessionId: tr.id, wakewordId: null, lang: 'en' });
   const last = sub.on('earshot/lab-ha/last_transcript')[0]!;
   t.equal(last.json<{ id: string }>().id, tr.id);
+  t.same(payloadErrors('last-transcript', last.json()), [], 'it validates against schemas/last-transcript.schema.json');
   const lastConfig = configs.find((c) => c.topic.includes('last_transcript'))!.json<{ value_template: string }>();
   t.equal(resolveTemplate(lastConfig.value_template, last.json()), 'turn on light 5');
 });
