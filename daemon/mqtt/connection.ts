@@ -8,7 +8,7 @@ import type { LastWill } from './client-options.js';
 import { maskUrlCredentials } from '../log/redact.js';
 import { PacketTooLargeError, publishPacketBytes } from './packet-size.js';
 import { brokerReasonCode, PublishRefusedError } from './publish-refused.js';
-import { acceptPacketTooLargeAcks } from './packet-too-large-acks.js';
+import { acceptPacketTooLargeAcks, PACKET_TOO_LARGE } from './packet-too-large-acks.js';
 
 /**
  * The most a graceful stop waits for the broker: to acknowledge what is in flight, then to
@@ -218,8 +218,9 @@ export class MqttConnection {
   }
 
   /**
-   * Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up
-   * or with a PublishRefusedError when the broker answered with a failure reason code.
+   * Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up,
+   * with a PacketTooLargeError when it is over the broker's limit or refused for its size, or
+   * with a PublishRefusedError when the broker answered with another failure reason code.
    * A topic the broker would take as a protocol error is refused here: the broker would drop
    * the connection, and the client would send the same publish again at every reconnect.
    */
@@ -229,12 +230,13 @@ export class MqttConnection {
     const client = this.requireClient();
     // Never handed to MQTT.js: it would keep it for the session and send it at every reconnect.
     const limit = this.packetLimit();
-    const bytes = limit === null ? 0 : publishPacketBytes(topic, payload, opts.qos ?? 0, this.protocolVersion(client));
+    const bytes = publishPacketBytes(topic, payload, opts.qos ?? 0, this.protocolVersion(client));
     if (limit !== null && bytes > limit) return Promise.reject(new PacketTooLargeError(topic, bytes, limit));
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, opts, (err) => {
         if (!err) return resolve();
         const code = brokerReasonCode(err);
+        if (code === PACKET_TOO_LARGE) return reject(new PacketTooLargeError(topic, bytes, null));
         reject(code === null ? err : new PublishRefusedError(topic, code));
       });
     });

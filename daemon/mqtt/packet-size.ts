@@ -22,17 +22,28 @@ export function publishPacketBytes(topic: string, payload: string | Buffer, qos:
   return 1 + variableByteIntegerBytes(remaining) + remaining;
 }
 
-/** A publish that the broker would refuse by its size whenever it is sent: it is never sent. */
+/**
+ * A publish that the broker refuses by its size whenever it is sent. Over a known limit it is
+ * never sent; a broker that limits only what it keeps (Mosquitto's message_size_limit) says so
+ * in its acknowledgement instead, with 0x95 Packet too large and no figure (`limit` null).
+ */
 export class PacketTooLargeError extends Error {
   override readonly name = 'PacketTooLargeError';
+  /** What the packet is too large for, in words: "over the broker's maximum packet size of N bytes", or the broker's refusal. */
+  readonly tooLargeFor: string;
 
   constructor(
     readonly topic: string,
     /** The PUBLISH packet's size. */
     readonly bytes: number,
-    /** The most the broker takes (its CONNACK Maximum Packet Size, or mqtt.maxPacketBytes). */
-    readonly limit: number,
+    /** The most the broker takes (its CONNACK Maximum Packet Size, or mqtt.maxPacketBytes); null when the broker refused it as too large without saying its limit. */
+    readonly limit: number | null,
   ) {
-    super(`a ${bytes}-byte PUBLISH to ${topic} is over the broker's maximum packet size of ${limit} bytes`);
+    const tooLargeFor =
+      limit === null
+        ? "refused by the broker as too large (reason code 0x95; Mosquitto answers so for a message over its message_size_limit)"
+        : `over the broker's maximum packet size of ${limit} bytes`;
+    super(`a ${bytes}-byte PUBLISH to ${topic} is ${tooLargeFor}`);
+    this.tooLargeFor = tooLargeFor;
   }
 }

@@ -247,7 +247,7 @@ t.test("Mosquitto's message_size_limit: MQTT 5 sets the transcript aside on the 
     const kept = JSON.parse(readFileSync(join(readOutboxStats(join(dataDir, 'outbox')).rejected.dir, `${big.id}.json`), 'utf8')) as RejectedMessage;
     t.match(kept, { id: big.id, reason: 'too-large', detail: { reasonCode: 0x95, packetBytes: Number } }, 'kept in rejected/ with the broker\'s answer');
     const error = lines.find((l) => l.startsWith('ERROR') && l.includes(big.id));
-    t.match(error, /the broker refused its \d+-byte MQTT packet as too large \(reason code 0x95; Mosquitto answers so for a message over its message_size_limit\)/, 'the ERROR names the transcript and the reason');
+    t.match(error, /its \d+-byte MQTT packet is refused by the broker as too large \(reason code 0x95; Mosquitto answers so for a message over its message_size_limit\)/, 'the ERROR names the transcript and the reason');
     t.match(error, /message_size_limit for the payload/, 'and how to mend it');
   });
   t.test('MQTT 3.1.1: the broker acknowledges and drops it in silence, so only mqtt.maxPacketBytes can keep it', async (t) => {

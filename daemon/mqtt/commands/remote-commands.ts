@@ -146,7 +146,7 @@ export class RemoteCommands {
       // An answer too big for the broker (a long `jobs list` on a busy box): the caller hears
       // why, instead of waiting out its timeout with a list of causes that are not it.
       if (!(err instanceof PacketTooLargeError) || reply.status !== 'ok') return;
-      const message = `the answer is ${err.bytes} bytes, over the broker's maximum packet size of ${err.limit} bytes: ask for less (jobs list --limit 20, say) or ask on the box itself (its control socket)`;
+      const message = `the answer is ${err.bytes} bytes, ${err.tooLargeFor}: ask for less (jobs list --limit 20, say) or ask on the box itself (its control socket)`;
       const tooLarge: ReplyPayload = { v: PAYLOAD_VERSION, requestId: reply.requestId, status: 'error', error: { code: 'too_large', message } };
       await this.options.connection.publish(topic, signed(tooLarge), TOPIC_QOS.reply).catch((e: unknown) => this.options.logger.warn('could not publish a command reply', { requestId: reply.requestId, err: e }));
     }

@@ -150,7 +150,7 @@ export class FleetOfferer {
     const job = this.jobs.get(offer.jobId);
     // Ended meanwhile (a result came), or a newer attempt is out: that one answers for the job.
     if (!job || job.offer.attempt !== offer.attempt) return;
-    const error = `fleet offer not sent: its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes; submit the file without --fleet to transcribe it here, or raise the broker's max_packet_size (and mqtt.maxPacketBytes, if set)`;
+    const error = `fleet offer not sent: its ${err.bytes}-byte MQTT packet is ${err.tooLargeFor}; submit the file without --fleet to transcribe it here, or raise the broker's ${err.limit === null ? 'limit' : 'max_packet_size (and mqtt.maxPacketBytes, if set)'}`;
     this.options.logger.error(`fleet: job ${offer.jobId} failed: ${error}`, { jobId: offer.jobId, bytes: err.bytes, limit: err.limit });
     this.jobs.delete(offer.jobId);
     this.counts.done += 1;

@@ -301,7 +301,7 @@ export class FleetWorker {
       // Refused by its size, it would be at every try, on every box the job went to next.
       this.counts.failed += 1;
       const error = resultTooLargeError(siteId, err);
-      logger.error(`fleet: job ${offer.jobId} done, but its result is over the broker's maximum packet size; its offerer is sent an error saying so`, { jobId: offer.jobId, bytes: err.bytes, limit: err.limit });
+      logger.error(`fleet: job ${offer.jobId} done, but its result is too large for the broker; its offerer is sent an error saying so`, { jobId: offer.jobId, bytes: err.bytes, limit: err.limit });
       await this.publishDone({ ...base, ts: new Date().toISOString(), status: 'error', error }).catch((err2: unknown) =>
         logger.warn('fleet: could not publish a job result; the offerer will offer the job again', { jobId: offer.jobId, err: err2 }),
       );

@@ -11,8 +11,9 @@ import type { PacketTooLargeError } from '../packet-size.js';
 export function resultTooLargeError(takenBy: string, err: PacketTooLargeError): string {
   return (
     `the job ran to the end on ${takenBy}, which published its transcripts on earshot/${takenBy}/transcript/, ` +
-    `but its result for this box is a ${err.bytes}-byte MQTT packet, over the broker's maximum packet size of ${err.limit} bytes as ${takenBy} knows it ` +
-    `(the broker's announced limit, or mqtt.maxPacketBytes on ${takenBy}); so it is not offered again. ` +
+    `but its result for this box is a ${err.bytes}-byte MQTT packet, ` +
+    (err.limit === null ? `${err.tooLargeFor}; ` : `over the broker's maximum packet size of ${err.limit} bytes as ${takenBy} knows it (the broker's announced limit, or mqtt.maxPacketBytes on ${takenBy}); `) +
+    `so it is not offered again. ` +
     `To have the result here, raise that limit to at least ${err.bytes} bytes, or submit the file without --fleet`
   );
 }

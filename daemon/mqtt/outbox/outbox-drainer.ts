@@ -107,10 +107,9 @@ export class OutboxDrainer {
           this.pump();
         },
         (err: unknown) => {
+          // Over the broker's limit, or refused for its size: it would be at every try, so it
+          // waits for a change to the broker, not for time.
           if (err instanceof PacketTooLargeError) return this.setAside(entry, err);
-          // Refused for its size (Mosquitto's message_size_limit): sent again it would be
-          // refused again, so it waits for a change to the broker, not for time.
-          if (err instanceof PublishRefusedError && err.code === PACKET_TOO_LARGE) return this.setAside(entry, err);
           // Held back by closed(): it stays in flight, not sent, until its probation ends.
           if (err instanceof ClosedOnPublishError) return;
           this.inFlight.delete(entry.id);
@@ -220,9 +219,9 @@ export class OutboxDrainer {
   }
 
   /** Stays in flight (not sent again) until it is kept in rejected/; then the next ones go. */
-  private setAside(entry: OutboxEntry, err: PacketTooLargeError | ClosedOnPublishError | PublishRefusedError): void {
+  private setAside(entry: OutboxEntry, err: PacketTooLargeError | ClosedOnPublishError): void {
     const { store, logger } = this.options;
-    const { reason, detail, why } = setAsideFor(err, this.options.connection.publishBytes(entry.topic, entry.payload, entry.qos));
+    const { reason, detail, why } = setAsideFor(err);
     const tooLarge = reason === 'too-large';
     const where = { id: entry.id, topic: entry.topic, ...detail };
     store.reject(entry.id, reason, detail).then(
@@ -240,16 +239,11 @@ export class OutboxDrainer {
 }
 
 /** Why a transcript is moved to outbox/rejected/: what the record says and what the log says. */
-function setAsideFor(err: PacketTooLargeError | ClosedOnPublishError | PublishRefusedError, bytes: number): { reason: RejectReason; detail: Record<string, number>; why: string } {
+function setAsideFor(err: PacketTooLargeError | ClosedOnPublishError): { reason: RejectReason; detail: Record<string, number>; why: string } {
   if (err instanceof PacketTooLargeError) {
-    return { reason: 'too-large', detail: { packetBytes: err.bytes, brokerMaxPacketBytes: err.limit }, why: `its ${err.bytes}-byte MQTT packet is over the broker's maximum packet size of ${err.limit} bytes` };
-  }
-  if (err instanceof PublishRefusedError) {
-    return {
-      reason: 'too-large',
-      detail: { packetBytes: bytes, reasonCode: err.code },
-      why: `the broker refused its ${bytes}-byte MQTT packet as too large (reason code 0x${err.code.toString(16)}; Mosquitto answers so for a message over its message_size_limit)`,
-    };
+    // No limit: the broker refused it by its size in its acknowledgement (reason code 0x95).
+    const detail: Record<string, number> = err.limit === null ? { packetBytes: err.bytes, reasonCode: PACKET_TOO_LARGE } : { packetBytes: err.bytes, brokerMaxPacketBytes: err.limit };
+    return { reason: 'too-large', detail, why: `its ${err.bytes}-byte MQTT packet is ${err.tooLargeFor}` };
   }
   return {
     reason: 'connection-closed',
