@@ -1,11 +1,12 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { replaceFileSync } from '../scheduler/durable-file.js';
 import { join } from 'node:path';
 import type { JsonValue, KeyValueStore } from '@earshot/sdk';
 
 /**
  * A plugin's key-value store: one JSON file (`store.json`) in the plugin's data folder,
- * rewritten whole through a temporary file and rename so a crash leaves the old or the new
- * version, never half of one. Writes are serialized.
+ * rewritten whole through a synced temporary file and rename so a crash or a power cut leaves
+ * the old or the new version, never half of one. Writes are serialized.
  */
 export class JsonFileStore implements KeyValueStore {
   private data: Map<string, JsonValue> | undefined;
@@ -35,9 +36,7 @@ export class JsonFileStore implements KeyValueStore {
     const snapshot = JSON.stringify(Object.fromEntries(this.load()));
     this.writing = this.writing.catch(() => undefined).then(() => {
       mkdirSync(this.dir, { recursive: true, mode: 0o750 });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, snapshot, { mode: 0o640 });
-      renameSync(tmp, this.file);
+      replaceFileSync(this.file, snapshot, 0o640);
     });
     return this.writing;
   }

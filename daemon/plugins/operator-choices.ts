@@ -1,4 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { replaceFileSync } from '../scheduler/durable-file.js';
 import { dirname } from 'node:path';
 import { checkStateFormat, withFormat } from '../state-format.js';
 
@@ -32,8 +33,6 @@ export class OperatorChoiceFile {
 
   write(choices: OperatorChoices): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(withFormat({ choices }), null, 2) + '\n', { mode: 0o640 });
-    renameSync(tmp, this.file);
+    replaceFileSync(this.file, JSON.stringify(withFormat({ choices }), null, 2) + '\n', 0o640);
   }
 }

@@ -1,4 +1,5 @@
 import { open, link, unlink, rename, readFile } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 
@@ -86,5 +87,38 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
+  }
+}
+
+/**
+ * writeDurable for a small file written in one go from synchronous code (a plugin's store, the
+ * operator's plugin choices): `<path>.tmp`, fsynced, renamed over `path`, then the folder
+ * fsynced. Without the fsyncs a power cut can leave the renamed file empty on filesystems that
+ * do not flush a file's data before its rename (XFS, or ext4 with noauto_da_alloc), and an
+ * empty plugins/state.json refuses the daemon's start.
+ */
+export function replaceFileSync(path: string, data: string, mode: number): void {
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDirSync(dirname(path));
+}
+
+/** fsyncDir from synchronous code: makes the names in `dir` (a file just created or renamed there) survive a power cut. */
+export function fsyncDirSync(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,11 +1,12 @@
 import t from 'tap';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { earshotBin, launchRefused, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { tempDir } from '../helpers/paths.js';
 import { boxKeys } from '../helpers/fleet-identities.js';
+import { callAt, syncedAfterOpen, traceFileCalls } from '../helpers/strace.js';
 
 /**
  * `earshot fleet keygen` makes a key the daemon takes as its identity, private and never
@@ -50,25 +51,17 @@ t.test('earshot fleet keygen writes a private key (mode 600) a daemon starts wit
 });
 
 t.test('the key file and its folder are synced to disk before the public key is printed', async (t) => {
-  // strace shows the system calls the real CLI makes: the operator lists the printed key on
-  // every other box, so a power cut must not leave this box an empty key file after that.
+  // The operator lists the printed key on every other box: a power cut must not leave this
+  // box an empty key file after that.
   const dir = tempDir('earshot-keygen-sync-');
   const out = join(dir, 'id.pem');
-  const trace = join(tempDir('earshot-keygen-trace-'), 'strace.txt');
-  const run = spawnSync('strace', ['-f', '-e', 'trace=openat,fsync,write', '-o', trace, process.execPath, earshotBin, 'fleet', 'keygen', '--out', out], { encoding: 'utf8' });
+  const run = traceFileCalls([process.execPath, earshotBin, 'fleet', 'keygen', '--out', out]);
   t.equal(run.status, 0, run.stderr);
-  const calls = readFileSync(trace, 'utf8').split('\n');
-  const opened = (path: string) => calls.findIndex((l) => l.includes(`openat(AT_FDCWD, "${path}"`));
-  const fdOf = (i: number) => / = (\d+)$/.exec(calls[i] ?? '')?.[1];
-  const fileAt = opened(out);
-  const dirAt = opened(dir);
-  const printedAt = calls.findIndex((l) => /write\(1, "MCow/.test(l));
-  t.ok(fileAt >= 0 && dirAt > fileAt && printedAt > dirAt, 'the key file, then its folder, are opened before the key is printed');
-  const syncedAt = (from: number, fd: string | undefined) => calls.findIndex((l, i) => i > from && l.includes(`fsync(${fd})`));
-  const fileSynced = syncedAt(fileAt, fdOf(fileAt));
-  const dirSynced = syncedAt(dirAt, fdOf(dirAt));
-  t.ok(fileSynced > fileAt && fileSynced < dirAt, 'the key file is fsynced');
-  t.ok(dirSynced > dirAt && dirSynced < printedAt, 'its folder is fsynced, before the public key is shown');
+  const printed = callAt(run.calls, 0, (l) => /write\(1, "MCow/.test(l));
+  const fileSynced = syncedAfterOpen(run.calls, 0, out);
+  const dirSynced = syncedAfterOpen(run.calls, fileSynced, dir);
+  t.ok(fileSynced !== -1 && fileSynced < printed, 'the key file is fsynced before the key is printed');
+  t.ok(dirSynced !== -1 && dirSynced < printed, 'then its folder');
 });
 
 t.test('a daemon refuses to start on an identity key others can read, a member key that is not one, or another key listed for itself', async (t) => {

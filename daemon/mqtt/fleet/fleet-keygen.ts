@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { chownSync, closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { publicKeyText } from './fleet-identity-load.js';
+import { fsyncDirSync } from '../../scheduler/durable-file.js';
 
 /** Who is to own the key file: the daemon's user, when the command runs as root to make it. */
 export interface FileOwner {
@@ -31,15 +32,6 @@ export function makeFleetKeyPair(path: string, owner?: FileOwner): string {
     throw err;
   }
   closeSync(fd);
-  syncFolder(dirname(path));
+  fsyncDirSync(dirname(path));
   return publicKeyText(publicKey);
-}
-
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
