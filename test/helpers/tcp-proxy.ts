@@ -89,6 +89,21 @@ export class TcpProxy {
     return this.pairs.size;
   }
 
+  /**
+   * Keeps every connection now open and relays the client's packets to the broker, but drops
+   * what the broker sends back: the broker delivers the client's messages to subscribers
+   * while the client never hears their PUBACK (a lost acknowledgement). New connections are
+   * relayed whole.
+   */
+  dropReplies(): number {
+    for (const [client, upstream] of this.pairs) {
+      upstream.unpipe(client);
+      // Read to no end, so that the broker closing still closes the client's side.
+      upstream.resume();
+    }
+    return this.pairs.size;
+  }
+
   async stop(): Promise<void> {
     this.cut();
     const server = this.server;
