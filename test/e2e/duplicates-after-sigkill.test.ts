@@ -1,5 +1,5 @@
 import t from 'tap';
-import { copyFileSync, renameSync, utimesSync } from 'node:fs';
+import { copyFileSync, readdirSync, renameSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { readOutboxStats } from '../../daemon/mqtt/outbox/outbox-stats.js';
@@ -51,6 +51,11 @@ t.test('transcripts delivered but not acknowledged before a SIGKILL come again a
   t.equal(new Set(firstCopies.map((m) => idOf(m.payload))).size, expected, `${expected} distinct ids delivered the first time`);
   const outbox = join(dataDir, 'outbox');
   t.equal(readOutboxStats(outbox).depth, expected, 'all of them still in the outbox, unacknowledged');
+  // A job writes its transcripts to the outbox before it is recorded done: killed between the
+  // two, it runs again after the restart, and its copies come with a new ts (another path,
+  // documented beside this one). Here every job is recorded done first.
+  const pending = join(dataDir, 'queue', 'pending');
+  await waitFor(() => readdirSync(pending).length === 0, 30_000, 'every job recorded done');
 
   first.child.kill('SIGKILL');
   await first.exited;
