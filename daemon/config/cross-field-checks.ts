@@ -4,6 +4,8 @@ import type { ConfigIssue } from './errors.js';
 import type { EarshotConfig } from './types.js';
 import { socketPathIssues } from './socket-paths.js';
 import { sourceIdIssues } from './source-ids.js';
+import { schedulerIssues } from './scheduler-limits.js';
+import { schedulerSection } from '../scheduler/config.js';
 
 /**
  * Rules between two settings, which JSON Schema cannot state; run on a config the schema
@@ -12,7 +14,7 @@ import { sourceIdIssues } from './source-ids.js';
 export function crossFieldIssues(config: Record<string, unknown>): ConfigIssue[] {
   const typed = config as unknown as EarshotConfig;
   const sources = (typed.sources ?? []) as SourceConfig[];
-  return [...sourceIdIssues(sources), ...socketPathIssues(typed.control.socket, sources), ...backoffIssues(sources), ...reconnectIssues(typed)];
+  return [...sourceIdIssues(sources), ...socketPathIssues(typed.control.socket, sources), ...backoffIssues(sources), ...reconnectIssues(typed), ...schedulerIssues(schedulerSection(typed))];
 }
 
 /** The same rule for the broker connection: the delay doubles from minDelayMs up to maxDelayMs. */

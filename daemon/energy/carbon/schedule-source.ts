@@ -66,13 +66,25 @@ export class ScheduleCarbonSource implements CarbonSource {
   }
 }
 
+/**
+ * Why node-cron refuses a window's expression (a minute of 99, the 31st of February), or
+ * undefined when it takes it. Config validation asks too, so that `earshot config validate`
+ * and `earshotd --check` refuse what the source would refuse only at start.
+ */
+export function cronProblem(expression: string): string | undefined {
+  const check = cron.validateDetailed(expression);
+  if (check.valid) return undefined;
+  return `${JSON.stringify(expression)} is not a valid cron expression (${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})`;
+}
+
+/** How a window's cron is written, for the message of one that is refused. */
+export const CRON_HINT = 'use "minute hour day month weekday", e.g. "* 0-6 * * *"';
+
 function parseWindow(w: ScheduleWindow, index: number): ParsedWindow {
   const where = `scheduler.carbon.schedule[${index}]`;
   if (!validIntensity(w.gPerKWh)) throw new Error(`${where}.gPerKWh: must be a number of gCO2e/kWh between 0 and 5000, got ${JSON.stringify(w.gPerKWh)}`);
-  const check = cron.validateDetailed(w.cron);
-  if (!check.valid) {
-    throw new Error(`${where}.cron: ${JSON.stringify(w.cron)} is not a valid cron expression (${check.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}); use "minute hour day month weekday", e.g. "* 0-6 * * *"`);
-  }
+  const problem = cronProblem(w.cron);
+  if (problem !== undefined) throw new Error(`${where}.cron: ${problem}; ${CRON_HINT}`);
   const f = cron.parse(w.cron);
   const nums = (xs: Array<number | string>): Set<number> => new Set(xs.map(Number).filter((x) => Number.isFinite(x)));
   return { gPerKWh: w.gPerKWh, minute: nums(f.minute), hour: nums(f.hour), dayOfMonth: nums(f.dayOfMonth), month: nums(f.month), dayOfWeek: nums(f.dayOfWeek) };
