@@ -169,7 +169,10 @@ export function decide(input: PolicyInput): PolicyDecision {
     const keep = Math.min(0.5, 1 - f);
     threads = Math.max(1, Math.floor(limits.maxThreads * keep));
     concurrency = Math.max(1, Math.floor(limits.maxConcurrency * keep));
-    reasons.push(`thermal soft limit: ${input.temperatureC.toFixed(1)} °C ≥ ${limits.thermal.softC} °C, ${threads} threads × ${concurrency}`);
+    // Past the limit, or cooling from it inside the hysteresis band: say which, as for the hard limit.
+    const t = input.temperatureC;
+    const where = t >= limits.thermal.softC ? `${t.toFixed(1)} °C ≥ ${limits.thermal.softC} °C` : `reached, cooling: ${t.toFixed(1)} °C, throttled until ≤ ${limits.thermal.softC - limits.thermal.hysteresisC} °C`;
+    reasons.push(`thermal soft limit: ${where}, ${threads} threads × ${concurrency}`);
   } else if (thermalState === 'soft') {
     threads = Math.max(1, Math.floor(limits.maxThreads / 2));
     concurrency = Math.max(1, Math.floor(limits.maxConcurrency / 2));

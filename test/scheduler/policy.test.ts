@@ -100,6 +100,11 @@ t.test('thermal: soft throttles, hard pauses batch and unloads, hysteresis on th
   t.ok(soft.threads < 4 && soft.threads >= 1, `threads ${soft.threads}`);
   t.equal(soft.concurrency, 1);
   t.same(soft.run, ['b1']);
+  t.match(soft.reasons.join('\n'), /thermal soft limit: 75\.0 °C ≥ 70 °C/);
+  const softCooling = decide(input({ queue: [job('b1')], temperatureC: 67, thermalState: 'soft' }));
+  t.equal(softCooling.thermalState, 'soft', 'inside the hysteresis band');
+  t.match(softCooling.reasons.join('\n'), /thermal soft limit: reached, cooling: 67\.0 °C, throttled until ≤ 65 °C/, 'cooling inside the band is not said to be past the limit');
+  t.notMatch(softCooling.reasons.join('\n'), /67\.0 °C ≥/);
 
   const hard = decide(input({ queue: [job('b1'), job('i1', { priority: 'interactive' })], temperatureC: 90 }));
   t.equal(hard.thermalState, 'hard');
