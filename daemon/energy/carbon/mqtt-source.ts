@@ -70,13 +70,8 @@ export class MqttCarbonSource implements CarbonSource {
     const text = payload.toString('utf8').trim();
     try {
       if (this.signed) return this.takeSigned(this.signed, text, now);
-      if (/^\d+(\.\d+)?$/.test(text)) {
-        const g = Number(text);
-        if (!validIntensity(g)) throw new Error(`value ${g} is out of range`);
-        this.state.accept({ gPerKWh: g, atMs: now });
-        return;
-      }
-      this.take(JSON.parse(text) as Reading, now);
+      // Digits alone as a number even where JSON refuses them (a leading zero: "080").
+      this.take(readingOf(/^\d+(\.\d+)?$/.test(text) ? Number(text) : JSON.parse(text)), now);
     } catch (err) {
       this.refuse(`bad payload on ${this.options.topic}: ${(err as Error).message}`);
     }
@@ -141,4 +136,15 @@ interface Reading {
   gPerKWh?: unknown;
   at?: unknown;
   forecast?: unknown;
+}
+
+/**
+ * The reading a message's JSON holds: a bare number (-20 and 1e2 as much as 143) is its
+ * gPerKWh, checked as one; anything else but an object is none. A negative number was said
+ * to be no number at all, and `null` failed with a TypeError.
+ */
+function readingOf(body: unknown): Reading {
+  if (typeof body === 'number') return { gPerKWh: body };
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new Error(`expected a number, or JSON with "gPerKWh" and/or "forecast", got ${JSON.stringify(body)}`);
+  return body as Reading;
 }

@@ -108,6 +108,15 @@ t.test('mqtt topic: numbers and JSON via an injected subscribe; bad payloads fal
   deliver?.(Buffer.from('{"gPerKWh":"high"}'));
   t.equal(src.current(now).status, 'last-good');
   t.match(src.current(now).note, /bad payload on site\/grid\/intensity/);
+  // A bare number out of range says which range, negative as much as too high.
+  deliver?.(Buffer.from('-20'));
+  t.match(src.current(now), { gPerKWh: 150, status: 'last-good', note: /gPerKWh must be a number between 0 and 5000, got -20$/ });
+  deliver?.(Buffer.from('99999'));
+  t.match(src.current(now).note, /gPerKWh must be a number between 0 and 5000, got 99999$/);
+  deliver?.(Buffer.from('null'));
+  t.match(src.current(now).note, /expected a number, or JSON with "gPerKWh" and\/or "forecast", got null$/);
+  deliver?.(Buffer.from('1.2e2'));
+  t.match(src.current(now), { gPerKWh: 120, status: 'live' }, 'a number JSON writes with an exponent is a reading too');
   // A good reading padded past the size limit is not even read (anyone on the broker may send one).
   deliver?.(Buffer.concat([Buffer.from('{"gPerKWh":99}'), Buffer.alloc(MAX_MESSAGE_BYTES, ' ')]));
   t.not(src.current(now).gPerKWh, 99, 'an oversized message is ignored unread');
