@@ -16,6 +16,7 @@ import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
 import { RetryBackoff } from '../shortage/retry-backoff.js';
 import { isJobInterrupted } from './job-interrupted.js';
 import { OverdueWarnings, describeLateness, whyHeld } from './overdue-jobs.js';
+import { describeReadings, threadCount } from './status-readings.js';
 
 /** A run's energy with its carbon at the grid intensity when it ended. */
 export type RunEnergy = JobEnergy & { gCO2e: number; intensity: IntensityReading };
@@ -241,9 +242,10 @@ export class Scheduler implements Service {
   state(): ServiceState & { detail: string } {
     const d = this.lastDecision;
     const { lifecycle } = this.options;
-    const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${lifecycle.threads} threads)` : ''}`;
+    const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${threadCount(lifecycle.threads)})` : ''}`;
     const held = this.holding !== undefined ? [`no job starts: ${this.holding}`] : [];
-    const detail = d ? [...held, `thermal ${d.thermalState}, ${d.threads} threads × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
+    const readings = describeReadings(this.lastTemperature, this.power, this.options.limits().powerBudgetWatts);
+    const detail = d ? [...held, `thermal ${d.thermalState}, ${readings}, ${threadCount(d.threads)} × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
     const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined].filter(Boolean).join('; ');
     return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail, ...(problem ? { problem } : {}) };
   }

@@ -74,7 +74,7 @@ async function throttledRun(t: Test, priority: 'batch' | 'interactive'): Promise
   const withOne = osThreads(pid);
   t.ok(withFour - withOne >= 3, `onnxruntime's pool shrank in the daemon: ${withFour} → ${withOne} threads`);
   const status = await runCli(['status', '--socket', daemon.socket]);
-  t.match(status.stdout, /model loaded \(1 threads\)/, '`earshot status` shows the session\'s threads');
+  t.match(status.stdout, /model loaded \(1 thread\)/, '`earshot status` shows the session\'s threads');
 
   await waitFor(() => /job done/.test(daemon.output()), 120_000, 'the job to finish');
   t.ok(received.length > transcriptsAtReload, 'the job went on after the reload');
