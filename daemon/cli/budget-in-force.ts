@@ -1,5 +1,5 @@
 import { DaemonRequestError } from '../control/client.js';
-import { BudgetStore, type Budget } from '../scheduler/budget-store.js';
+import { BudgetStore, type Budget, type BudgetInForce } from '../scheduler/budget-store.js';
 import { schedulerSection } from '../scheduler/config.js';
 import { localConfig } from '../scheduler/cli-support.js';
 import { requestDaemon, type DaemonTarget } from './daemon-flags.js';
@@ -23,12 +23,13 @@ export async function openBudget(configFile: string | undefined): Promise<Budget
  * with not_running (remote errors are RemoteCommandError), so a remote site is never
  * answered with this box's file.
  */
-export async function budgetInForce(target: DaemonTarget): Promise<{ budget: Budget; source: BudgetSource }> {
+export async function budgetInForce(target: DaemonTarget): Promise<{ budget: Budget & Partial<BudgetInForce>; source: BudgetSource }> {
   try {
-    return { budget: (await requestDaemon('budget.show', {}, target, 10_000)) as Budget, source: 'daemon' };
+    // A daemon from before BudgetInForce answers the four values alone.
+    return { budget: (await requestDaemon('budget.show', {}, target, 10_000)) as Budget & Partial<BudgetInForce>, source: 'daemon' };
   } catch (err) {
     if (!isNotRunning(err)) throw err;
-    return { budget: (await openBudget(target.config)).current(), source: 'saved' };
+    return { budget: (await openBudget(target.config)).inForce(), source: 'saved' };
   }
 }
 
@@ -36,9 +37,16 @@ export function isNotRunning(err: unknown): boolean {
   return err instanceof DaemonRequestError && err.code === 'not_running';
 }
 
-export function describeBudget(b: Budget): string[] {
-  return [
-    `power budget  ${b.powerBudgetWatts === null ? 'none' : `${b.powerBudgetWatts} W`}`,
-    `thermal       soft ${b.softC} °C, hard ${b.hardC} °C, resume below ${b.softC - b.hysteresisC} °C`,
-  ];
+const watts = (w: number | null): string => (w === null ? 'none' : `${w} W`);
+
+/** Each value's name and how it reads, to say what an override replaces. */
+const NAMES: Record<keyof Budget, string> = { powerBudgetWatts: 'power budget', softC: 'soft', hardC: 'hard', hysteresisC: 'hysteresis' };
+const valueOf = (k: keyof Budget, b: Budget): string => (k === 'powerBudgetWatts' ? watts(b.powerBudgetWatts) : `${b[k]} °C`);
+
+export function describeBudget(b: Budget & Partial<BudgetInForce>): string[] {
+  const lines = [`power budget  ${watts(b.powerBudgetWatts)}`, `thermal       soft ${b.softC} °C, hard ${b.hardC} °C, resume below ${b.softC - b.hysteresisC} °C`];
+  // Overrides hold over the config until set again: say which, and what the config has.
+  const { config, overridden = [] } = b;
+  if (config && overridden.length > 0) lines.push(`overrides     ${overridden.map((k) => `${NAMES[k]} ${valueOf(k, b)} (config: ${valueOf(k, config)})`).join(', ')}: set by earshot budget set, kept over the config until earshot budget set --reset`);
+  return lines;
 }

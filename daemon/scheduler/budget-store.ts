@@ -17,6 +17,17 @@ export interface Budget {
 
 export type BudgetChange = Partial<Budget>;
 
+/**
+ * The budget in force with where it comes from: the config's own values, and the keys that
+ * `earshot budget set` overrides. An override holds until set again, over a config edited
+ * since: without this, `budget show` gave 20 W after the config was changed to 30 W and the
+ * daemon restarted, and nothing said why.
+ */
+export interface BudgetInForce extends Budget {
+  config: Budget;
+  overridden: Array<keyof Budget>;
+}
+
 export class BudgetStore {
   private overrides: BudgetChange = {};
 
@@ -57,11 +68,19 @@ export class BudgetStore {
     return { ...this.defaults, ...this.overrides };
   }
 
-  /** Validates the merged result, then persists it durably. */
-  async set(change: BudgetChange): Promise<Budget> {
-    const next = { ...this.current(), ...change };
+  inForce(): BudgetInForce {
+    return { ...this.current(), config: { ...this.defaults }, overridden: Object.keys(this.overrides) as Array<keyof Budget> };
+  }
+
+  /**
+   * Validates the merged result, then persists it durably. With `reset`, the overrides saved
+   * so far are dropped first: the config's values again, with `change` alone over them.
+   */
+  async set(change: BudgetChange, reset = false): Promise<Budget> {
+    const kept = reset ? {} : this.overrides;
+    const next = { ...this.defaults, ...kept, ...change };
     validateBudget(next);
-    const overrides = { ...this.overrides, ...change };
+    const overrides = { ...kept, ...change };
     await mkdir(join(this.dataDir, 'scheduler'), { recursive: true });
     await mkdir(join(this.dataDir, 'scheduler', 'tmp'), { recursive: true });
     await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(withFormat(overrides), null, 2) + '\n');

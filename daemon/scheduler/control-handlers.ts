@@ -6,7 +6,7 @@ import { parseDuration } from '../energy/ledger.js';
 import type { JobProgressSummary, JobQueue, JobRecord, JobState } from './job-queue.js';
 import { jobIdForFile, validateJobId } from './job-id.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
-import type { BudgetStore, Budget, BudgetChange } from './budget-store.js';
+import type { BudgetStore, Budget, BudgetChange, BudgetInForce } from './budget-store.js';
 import type { Scheduler } from './scheduler.js';
 import type { Priority } from './policy.js';
 import { wavSeconds } from './wav-duration.js';
@@ -23,7 +23,7 @@ import { ControlError } from '../control/protocol.js';
 const BUDGET_PASS_WAIT_MS = 2000;
 
 /** What `budget.set` answers: the budget now in force and, once the scheduler decided with it, what it does. */
-export type BudgetSetResult = Budget & { effect?: { pauseBatch: boolean; threads: number; concurrency: number; reasons: string[] } };
+export type BudgetSetResult = BudgetInForce & { effect?: { pauseBatch: boolean; threads: number; concurrency: number; reasons: string[] } };
 
 export interface SchedulerHandlerDeps {
   queue: JobQueue;
@@ -129,7 +129,7 @@ export const SCHEDULER_METHOD_PARAMS: Record<string, Record<string, unknown> | u
     type: 'object',
     additionalProperties: false,
     minProperties: 1,
-    properties: { powerBudgetWatts: { type: ['number', 'null'] }, softC: { type: 'number' }, hardC: { type: 'number' }, hysteresisC: { type: 'number' } },
+    properties: { powerBudgetWatts: { type: ['number', 'null'] }, softC: { type: 'number' }, hardC: { type: 'number' }, hysteresisC: { type: 'number' }, reset: { type: 'boolean' } },
   },
   'carbon.status': undefined,
   'scheduler.status': undefined,
@@ -184,10 +184,12 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
         return result;
       },
     },
-    'budget.show': { handler: () => deps.budget.current() },
+    'budget.show': { handler: (): BudgetInForce => deps.budget.inForce() },
     'budget.set': {
       handler: async (p): Promise<BudgetSetResult> => {
-        const b = await deps.budget.set(p as BudgetChange);
+        const { reset, ...change } = p as BudgetChange & { reset?: boolean };
+        await deps.budget.set(change, reset === true);
+        const b = deps.budget.inForce();
         // A pass with the new budget, so the answer says what it does now (one under the idle
         // draw pauses batch work). Not waited for long: a model reload it starts goes on.
         await Promise.race([deps.scheduler.tick(), new Promise((r) => setTimeout(r, BUDGET_PASS_WAIT_MS).unref())]);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { join } from 'node:path';
-import { runCli, startDaemon } from '../helpers/daemon-process.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { restartDaemon, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { budgetedDaemon } from './helpers/budgeted-daemon.js';
 
 t.test('budget show and set work on the running daemon, not on this shell\'s config', async (t) => {
@@ -15,7 +16,7 @@ t.test('budget show and set work on the running daemon, not on this shell\'s con
 
   const shown = await runCli(['budget', 'show', '--socket', daemon.socket, '--json']);
   t.equal(shown.code, 0, shown.stderr);
-  t.same(JSON.parse(shown.stdout), { powerBudgetWatts: 15, softC: 50, hardC: 60, hysteresisC: 5, source: 'daemon' }, 'the live value, right after the set');
+  t.same(JSON.parse(shown.stdout), { powerBudgetWatts: 15, softC: 50, hardC: 60, hysteresisC: 5, config: { powerBudgetWatts: null, softC: 50, hardC: 60, hysteresisC: 5 }, overridden: ['powerBudgetWatts'], source: 'daemon' }, 'the live value, right after the set');
 
   // 55 °C is a valid hard limit over the daemon's soft 50, though not over the default soft 75.
   const hard = await runCli(['budget', 'set', '--temp-hard', '55', '--socket', daemon.socket, '--json']);
@@ -29,6 +30,35 @@ t.test('budget show and set work on the running daemon, not on this shell\'s con
   t.match(saved.stdout, /power budget {2}15 W/);
   t.match(saved.stdout, /thermal {7}soft 50 °C, hard 55 °C/);
   t.match(saved.stdout, /the daemon is not running: this is the saved budget it will use when it starts/);
+});
+
+t.test("an override holds over a config edited since, and budget show says so; budget set --reset goes back to the config's values", async (t) => {
+  const daemon = await startDaemon({ scheduler: { powerBudgetWatts: 30 } });
+  t.teardown(() => {
+    if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
+  });
+  const set = await runCli(['budget', 'set', '--watts', '20', '--temp-soft', '70', '--socket', daemon.socket]);
+  t.equal(set.code, 0, set.stderr);
+  t.match(set.stdout, /^overrides {5}power budget 20 W \(config: 30 W\), soft 70 °C \(config: 75 °C\): set by earshot budget set, kept over the config until earshot budget set --reset$/m);
+  // The operator edits the config to 40 W and restarts: the override still holds, and shows as one.
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0);
+  const config = JSON.parse(readFileSync(daemon.configFile, 'utf8')) as { scheduler: Record<string, unknown> };
+  writeFileSync(daemon.configFile, JSON.stringify({ ...config, scheduler: { ...config.scheduler, powerBudgetWatts: 40 } }));
+  const again = await restartDaemon(daemon);
+  t.teardown(() => {
+    if (again.child.exitCode === null) again.child.kill('SIGKILL');
+  });
+  const shown = await runCli(['budget', 'show', '--socket', again.socket]);
+  t.equal(shown.code, 0, shown.stderr);
+  t.match(shown.stdout, /^power budget {2}20 W$/m);
+  t.match(shown.stdout, /^overrides {5}power budget 20 W \(config: 40 W\), soft 70 °C \(config: 75 °C\)/m);
+  const reset = await runCli(['budget', 'set', '--reset', '--temp-hard', '85', '--socket', again.socket, '--json']);
+  t.equal(reset.code, 0, reset.stderr);
+  t.match(JSON.parse(reset.stdout), { powerBudgetWatts: 40, softC: 75, hardC: 85, overridden: ['hardC'], applied: 'live' }, 'the overrides dropped, then the flags given applied over the config');
+  const after = await runCli(['budget', 'show', '--socket', again.socket]);
+  t.match(after.stdout, /^power budget {2}40 W$/m);
+  t.match(after.stdout, /^overrides {5}hard 85 °C \(config: 90 °C\):/m);
 });
 
 t.test('budget set says when the new budget pauses batch work, as the daemon decided with it', async (t) => {

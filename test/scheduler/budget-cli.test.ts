@@ -18,13 +18,17 @@ function configFile(extra: Record<string, unknown> = {}): { file: string; dataDi
 t.test('budget set without a daemon persists; budget show reads it back', async (t) => {
   const { file, dataDir } = configFile({ scheduler: { thermal: { softC: 70, hardC: 85 } } });
   const shown = await (await captureOutput(() => BudgetShow.run(['--config', file, '--json'], repoRoot))).value;
-  t.same(shown, { powerBudgetWatts: null, softC: 70, hardC: 85, hysteresisC: 5, source: 'saved' });
+  const config = { powerBudgetWatts: null, softC: 70, hardC: 85, hysteresisC: 5 };
+  t.same(shown, { ...config, config, overridden: [], source: 'saved' });
   const set = await captureOutput(() => BudgetSet.run(['--config', file, '--watts', '15', '--temp-soft', '65'], repoRoot));
   t.match(set.stdout, /power budget {2}15 W/);
   t.match(set.stdout, /saved; the daemon is not running/);
   t.same(JSON.parse(readFileSync(join(dataDir, 'scheduler', 'budget.json'), 'utf8')), { format: 1, powerBudgetWatts: 15, softC: 65 });
   const again = await (await captureOutput(() => BudgetShow.run(['--config', file, '--json'], repoRoot))).value;
-  t.same(again, { powerBudgetWatts: 15, softC: 65, hardC: 85, hysteresisC: 5, source: 'saved' });
+  t.same(again, { powerBudgetWatts: 15, softC: 65, hardC: 85, hysteresisC: 5, config, overridden: ['powerBudgetWatts', 'softC'], source: 'saved' });
+  const reset = await captureOutput(() => BudgetSet.run(['--config', file, '--reset', '--json'], repoRoot));
+  t.match(await reset.value, { ...config, overridden: [], applied: 'at next start' }, "--reset alone: the config's values again");
+  t.same(JSON.parse(readFileSync(join(dataDir, 'scheduler', 'budget.json'), 'utf8')), { format: 1 });
 });
 
 t.test('budget set refuses bad values with the flag and a fix, writing nothing', async (t) => {

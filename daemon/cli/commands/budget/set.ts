@@ -9,13 +9,16 @@ import type { BudgetSetResult } from '../../../scheduler/control-handlers.js';
 export default class BudgetSet extends EarshotCommand {
   static override summary = 'Set the power budget and thermal limits; persisted, and applied at once by a running daemon.';
   static override enableJsonFlag = true;
-  static override examples = ['<%= config.bin %> budget set --watts 15', '<%= config.bin %> budget set --temp-soft 70 --temp-hard 85', '<%= config.bin %> budget set --watts none'];
+  static override description =
+    'A value set here overrides the config\'s (scheduler.powerBudgetWatts, scheduler.thermal.*) until set again, also over a config edited since; `earshot budget show` lists the overrides. --reset drops them all first: the config\'s values again, with the other flags given over them.';
+  static override examples = ['<%= config.bin %> budget set --watts 15', '<%= config.bin %> budget set --temp-soft 70 --temp-hard 85', '<%= config.bin %> budget set --watts none', '<%= config.bin %> budget set --reset'];
   static override flags = {
     ...daemonFlags,
     watts: Flags.string({ description: 'cap on the box draw in watts, or "none"' }),
     'temp-soft': Flags.string({ description: 'throttle above this temperature (°C)' }),
     'temp-hard': Flags.string({ description: 'pause batch work and unload the model above this temperature (°C)' }),
     hysteresis: Flags.string({ description: 'resume this many °C below the soft limit' }),
+    reset: Flags.boolean({ description: "drop every earshot budget set override first: back to the config's values" }),
   };
 
   async run(): Promise<BudgetSetResult & { applied: 'live' | 'at next start' }> {
@@ -30,19 +33,23 @@ export default class BudgetSet extends EarshotCommand {
     if (flags['temp-soft'] !== undefined) change.softC = number('temp-soft', flags['temp-soft']);
     if (flags['temp-hard'] !== undefined) change.hardC = number('temp-hard', flags['temp-hard']);
     if (flags.hysteresis !== undefined) change.hysteresisC = number('hysteresis', flags.hysteresis);
-    if (Object.keys(change).length === 0) this.error('nothing to set', { exit: 2, suggestions: ['give --watts, --temp-soft, --temp-hard or --hysteresis'] });
+    if (Object.keys(change).length === 0 && !flags.reset) this.error('nothing to set', { exit: 2, suggestions: ['give --watts, --temp-soft, --temp-hard, --hysteresis or --reset'] });
+    const reset = flags.reset ? { reset: true } : {};
 
     let budget: BudgetSetResult;
     let applied: 'live' | 'at next start' = 'live';
     try {
       // Checked against the budget the daemon holds (not this shell's config), before asking it,
       // so a bad value gets the same message whether or not the daemon runs.
-      validateBudget({ ...(await budgetInForce(flags)).budget, ...change });
+      const held = (await budgetInForce(flags)).budget;
+      validateBudget({ ...(flags.reset && held.config ? held.config : held), ...change });
       try {
-        budget = (await requestDaemon('budget.set', change, flags, 10_000)) as BudgetSetResult;
+        budget = (await requestDaemon('budget.set', { ...change, ...reset }, flags, 10_000)) as BudgetSetResult;
       } catch (err) {
         if (!isNotRunning(err)) throw err;
-        budget = await (await openBudget(flags.config)).set(change);
+        const store = await openBudget(flags.config);
+        await store.set(change, flags.reset);
+        budget = store.inForce();
         applied = 'at next start';
       }
     } catch (err) {

@@ -2,7 +2,7 @@ import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { budgetInForce, describeBudget, type BudgetSource } from '../../budget-in-force.js';
-import type { Budget } from '../../../scheduler/budget-store.js';
+import type { Budget, BudgetInForce } from '../../../scheduler/budget-store.js';
 
 export default class BudgetShow extends EarshotCommand {
   static override summary = 'Show the power budget and thermal limits in force (config plus `budget set` overrides).';
@@ -12,9 +12,9 @@ export default class BudgetShow extends EarshotCommand {
   static override examples = ['<%= config.bin %> budget show', '<%= config.bin %> budget show --json', '<%= config.bin %> budget show --site branch-7 --key-file ./command.key'];
   static override flags = { ...daemonFlags };
 
-  async run(): Promise<Budget & { source: BudgetSource }> {
+  async run(): Promise<Budget & Partial<BudgetInForce> & { source: BudgetSource }> {
     const { flags } = await this.parse(BudgetShow);
-    let shown: { budget: Budget; source: BudgetSource };
+    let shown: Awaited<ReturnType<typeof budgetInForce>>;
     try {
       shown = await budgetInForce(flags);
     } catch (err) {
