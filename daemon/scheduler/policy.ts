@@ -338,7 +338,8 @@ function placeBatch(plan: SlotPlan, job: PolicyJob, nowMs: number, runMs: number
   if (best.startMs <= nowMs) return { startMs: nowMs, reason: 'cleanest now' };
   const now = plan.trial(nowMs, runMs);
   if (now && now.finishMs <= mustFinish && best.meanGPerKWh > now.meanGPerKWh * (1 - limits.minCarbonSaving)) return { startMs: nowMs, reason: 'saving too small' };
-  return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(now?.meanGPerKWh ?? best.meanGPerKWh)} gCO2e/kWh` };
+  // When it starts, too: `earshot jobs get` shows this as what the job waits for.
+  return { startMs: best.startMs, reason: `cleaner window: ${Math.round(best.meanGPerKWh)} vs ${Math.round(now?.meanGPerKWh ?? best.meanGPerKWh)} gCO2e/kWh, starting ${new Date(best.startMs).toISOString()}` };
 }
 
 function modelAction(input: PolicyInput, run: string[], defer: PolicyDecision['defer'], hot: boolean, sessionThreads: number, thermalState: ThermalState, retuneWaits: { fewer: boolean; more: boolean }): ModelAction {

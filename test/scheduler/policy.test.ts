@@ -40,7 +40,7 @@ t.test('batch job runs in the lowest-carbon window that meets its deadline', asy
   t.same(d.run, []);
   t.equal(d.defer[0]?.id, 'b1');
   t.equal(d.defer[0]?.untilMs, NOW + 3 * H);
-  t.match(d.defer[0]?.reason, /cleaner window: 90 vs 250/);
+  t.match(d.defer[0]?.reason, /^cleaner window: 90 vs 250 gCO2e\/kWh, starting 2026-11-25T12:00:00\.000Z$/, 'says when the job starts');
 });
 
 t.test('a window the job cannot finish in before its deadline is not chosen', async (t) => {
