@@ -35,6 +35,9 @@ export interface MeterInfo {
   watts?: number;
 }
 
+/** A span this long over which an energy counter that does not move is taken to measure nothing. */
+export const STILL_COUNTER_SEC = 0.01;
+
 export type EnergySpan = { ok: true; joules: number } | { ok: false; reason: string };
 
 /** Joules consumed between two readings of the same meter; never negative or NaN. */
@@ -56,6 +59,10 @@ export function joulesBetween(prev: MeterReading, next: MeterReading): EnergySpa
       if (d === undefined) return { ok: false, reason: `zone ${zone} went backwards and its wrap range is unknown` };
       uj += d;
     }
+    // A working counter moves every millisecond or so (RAPL's update interval); one that stood
+    // still over a longer span reads nothing (a VM's or a firmware's stub): its 0 J would bill
+    // every job as measured at 0 J and 0 gCO2e.
+    if (uj === 0 && seconds >= STILL_COUNTER_SEC) return { ok: false, reason: `counter did not move in ${seconds.toFixed(2)} s: it measures nothing here` };
     return finite(uj / 1e6);
   }
   return { ok: false, reason: 'readings of different meter types' };

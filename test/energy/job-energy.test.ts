@@ -7,6 +7,19 @@ import { profileFor } from '../../daemon/energy/cpu-power-profile.js';
 import { JobEnergyTracker } from '../../daemon/energy/job-energy-tracker.js';
 import { parseProcStatBusySeconds } from '../../daemon/energy/cpu-time.js';
 import { listRaplZones, RaplMeter } from '../../daemon/hardware/rapl.js';
+import type { JobEnergy } from '../../daemon/energy/job-energy.js';
+
+/** A job of `ms` (busy all along) billed over a copy of the NUC's RAPL counters, `during` done to the copy meanwhile. */
+async function jobOnNucCopy(ms: number, during: (root: string) => void = () => undefined): Promise<JobEnergy> {
+  const root = tempDir('earshot-energy-');
+  cpSync(join(fixturesDir, 'sysfs', 'intel-nuc'), root, { recursive: true });
+  let now = 0;
+  const tracker = new JobEnergyTracker({ meters: [new RaplMeter(root, await listRaplZones(root), () => now)], cpuFamily: 'intel-core', root, clock: () => now, cpuSeconds: () => now / 1000 });
+  const start = await tracker.begin();
+  during(root);
+  now = ms;
+  return tracker.end(start);
+}
 
 t.test('measured energy is apportioned by the process share of busy CPU', async (t) => {
   const e = accountJobEnergy({ wallSeconds: 10, processCpuSeconds: 5, systemCpuSeconds: 20, meter: { ok: true, joules: 400, kind: 'rapl' }, cpuFamily: 'intel-core' });
@@ -64,16 +77,15 @@ t.test('tracker over a real RAPL fixture copy: measured, with the wrap handled',
   t.ok(Math.abs(e.joules - 15) < 1e-9, `joules ${e.joules}`);
 });
 
+t.test('a RAPL counter that does not move over a job measures nothing: the job is estimated, saying why', async (t) => {
+  const e = await jobOnNucCopy(2000);
+  t.equal(e.source, 'estimated', 'not measured at 0 J');
+  t.match(e.note, /^rapl: counter did not move in 2\.00 s: it measures nothing here$/);
+  t.ok(e.joules > 0, `joules ${e.joules}`);
+});
+
 t.test('tracker with an unreadable meter falls back to estimated, never NaN', async (t) => {
-  const root = tempDir('earshot-energy-');
-  cpSync(join(fixturesDir, 'sysfs', 'intel-nuc'), root, { recursive: true });
-  const zones = await listRaplZones(root);
-  let now = 0;
-  const tracker = new JobEnergyTracker({ meters: [new RaplMeter(root, zones, () => now)], cpuFamily: 'intel-core', root, clock: () => now, cpuSeconds: () => now / 1000 });
-  const start = await tracker.begin();
-  writeFileSync(join(root, 'sys/class/powercap/intel-rapl:0/energy_uj'), '');
-  now = 2000;
-  const e = await tracker.end(start);
+  const e = await jobOnNucCopy(2000, (root) => writeFileSync(join(root, 'sys/class/powercap/intel-rapl:0/energy_uj'), ''));
   t.equal(e.source, 'estimated');
   t.match(e.note, /rapl: .*EINVAL/);
   t.ok(Number.isFinite(e.joules) && e.joules > 0);
