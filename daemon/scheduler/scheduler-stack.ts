@@ -138,6 +138,7 @@ export class SchedulerStack implements Service {
         return { maxThreads, maxConcurrency: s.maxConcurrency, powerBudgetWatts: b.powerBudgetWatts, thermal: { softC: b.softC, hardC: b.hardC, hysteresisC: b.hysteresisC }, minCarbonSaving: s.minCarbonSaving, deadlineSafety: s.deadlineSafety };
       },
       readTemperature: async () => (sensor?.path ? readCelsius(root, sensor.path) : sensor?.celsius),
+      ...(sensor ? { thermalSensor: sensor.id } : {}),
       readWatts: async () => {
         if (!wholeBox) return undefined;
         const reading = await wholeBox.read();

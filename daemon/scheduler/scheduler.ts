@@ -46,6 +46,8 @@ export interface SchedulerOptions {
   limits: () => PolicyLimits;
   /** The scheduler's temperature sensor (°C), undefined when unreadable. */
   readTemperature: () => Promise<number | undefined>;
+  /** That sensor's id (`earshot hardware`), for `earshot status`; undefined when the box has none. */
+  thermalSensor?: string;
   /** A whole-box meter's current draw, when the box has one. */
   readWatts?: () => Promise<number | undefined>;
   /** The box's memory now: whether it is under pressure, and how much more may be taken before it is. */
@@ -244,7 +246,7 @@ export class Scheduler implements Service {
     const { lifecycle } = this.options;
     const model = lifecycle.unavailable !== undefined ? `model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : `model ${lifecycle.state}${lifecycle.threads !== undefined ? ` (${threadCount(lifecycle.threads)})` : ''}`;
     const held = this.holding !== undefined ? [`no job starts: ${this.holding}`] : [];
-    const readings = describeReadings(this.lastTemperature, this.power, this.options.limits().powerBudgetWatts);
+    const readings = describeReadings(this.lastTemperature, this.options.thermalSensor, this.power, this.options.limits().powerBudgetWatts);
     const detail = d ? [...held, `thermal ${d.thermalState}, ${readings}, ${threadCount(d.threads)} × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
     const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined].filter(Boolean).join('; ');
     return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail, ...(problem ? { problem } : {}) };

@@ -34,12 +34,12 @@ t.test("earshot status shows the scheduler's temperature and the measured draw a
   // The first pass has one counter reading only: the draw is measured from the second.
   for (const until = Date.now() + 15_000; !/measured/.test(detail) && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) detail = await scheduler();
   // The hottest CPU sensor at start, coretemp's Package id 0 (46 °C).
-  t.match(detail, /^thermal normal, 46\.0 °C, draw (2[0-9]|3[0-2])\.\d W measured, over the 10 W budget, 1 thread × 1, model unloaded/, detail);
+  t.match(detail, /^thermal normal, 46\.0 °C on hwmon2\/temp1, draw (2[0-9]|3[0-2])\.\d W measured, over the 10 W budget, 1 thread × 1, model unloaded/, detail);
 
   const set = await runCli(['budget', 'set', '--watts', '100', '--socket', daemon.socket]);
   t.equal(set.code, 0, set.stderr);
   t.match(await scheduler(), /draw (2[0-9]|3[0-2])\.\d W measured of a 100 W budget/);
   writeFileSync(join(root, 'sys/class/hwmon/hwmon2/temp1_input'), '80000');
   for (const until = Date.now() + 15_000; !/thermal soft/.test(detail) && Date.now() < until; await new Promise((r) => setTimeout(r, 200))) detail = await scheduler();
-  t.match(detail, /^thermal soft, 80\.0 °C, /);
+  t.match(detail, /^thermal soft, 80\.0 °C on hwmon2\/temp1, /);
 });
