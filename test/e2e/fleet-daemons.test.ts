@@ -65,7 +65,10 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   t.teardown(() => {
     for (const d of daemons) if (d.child.exitCode === null && d.child.signalCode === null) d.child.kill('SIGKILL');
   });
-  for (const site of SITES) daemons.push(await startDaemon(config(site)));
+  // The three start side by side, as boxes of a fleet do; each is torn down even if another fails to start.
+  const starts = await Promise.allSettled(SITES.map((site) => startDaemon(config(site))));
+  for (const s of starts) if (s.status === 'fulfilled') daemons.push(s.value);
+  for (const s of starts) if (s.status === 'rejected') throw s.reason;
   const [offerer, victim] = daemons as [RunningDaemon, RunningDaemon, RunningDaemon];
 
   // A bystander on the broker: every grant, result and transcript, as a dashboard would see them.
@@ -145,8 +148,9 @@ t.test('three real daemons share a 60-job backlog over Mosquitto; a taker killed
   // offered again and done elsewhere), but reported once: at most the held attempts extra.
   let localDone = 0;
   let doneUnreported = 0;
+  const lists = await Promise.all(daemons.map((d) => runCli(['jobs', 'list', '--json', '--socket', d.socket])));
   for (const [i, d] of daemons.entries()) {
-    const list = await runCli(['jobs', 'list', '--json', '--socket', d.socket]);
+    const list = lists[i]!;
     t.equal(list.code, 0, list.stderr);
     const jobs = (JSON.parse(list.stdout) as { jobs: Array<{ id: string; state: string }> }).jobs;
     const mine = done.filter((x) => x.takenBy === SITES[i]).map((x) => resultOf(x).localJobId).sort();
