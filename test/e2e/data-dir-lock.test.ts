@@ -10,6 +10,10 @@ import { tempDir } from '../helpers/paths.js';
  * what to do, and the first goes on. Killed, the first's lock is taken over by the next
  * start at once, as systemd's restart after a crash does.
  */
+// The second test waits out the daemon's 30 s lock renewal, idle: the first, on a data
+// directory of its own, runs beside it meanwhile.
+t.jobs = 2;
+
 t.test('a second earshotd on the same data directory is refused; after a SIGKILL the next start takes it over', async (t) => {
   const dataDir = join(tempDir('earshot-e2e-lock-'), 'data');
   const config = { dataDir, mqtt: { url: null, embedded: { host: '127.0.0.1', port: 0 }, telemetryIntervalSec: 0 } };
