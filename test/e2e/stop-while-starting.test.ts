@@ -39,6 +39,10 @@ async function stopWhileDialling(t: Test, siteId: string, connectTimeoutMs: numb
   return { daemon, exited, tookMs: Date.now() - signalled };
 }
 
+// Each test has a silent broker and a daemon of its own, and spends its time waiting out a
+// connect or stop timeout: they run side by side.
+t.jobs = 2;
+
 t.test('SIGTERM during the start stops the daemon, and nothing starts after it', async (t) => {
   const { daemon, exited } = await stopWhileDialling(t, 'slow-start', 3000);
   t.equal(exited, 0, 'exits 0');
