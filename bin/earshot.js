@@ -10,6 +10,13 @@ const manifest = new URL('../oclif.manifest.json', import.meta.url);
 const mtime = (file) => statSync(file, { throwIfNoEntry: false })?.mtimeMs;
 const built = mtime(new URL('../dist/.tsbuildinfo', import.meta.url));
 const listed = mtime(manifest);
-if (listed !== undefined && built !== undefined && listed < built) rmSync(manifest, { force: true });
+if (listed !== undefined && built !== undefined && listed < built) {
+  try {
+    rmSync(manifest, { force: true });
+  } catch {
+    // Not ours to remove (an install owned by root, run by an operator): the build that wrote
+    // it is the one installed, its times only reordered by a copy, so it is used as it is.
+  }
+}
 
 await execute({ dir: import.meta.url });
