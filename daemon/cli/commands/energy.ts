@@ -1,7 +1,8 @@
 import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../earshot-command.js';
 import { failCommand } from '../errors.js';
-import { EnergyLedger, parseDuration, type EnergyTotals } from '../../energy/ledger.js';
+import { EnergyLedger, type EnergyTotals } from '../../energy/ledger.js';
+import { parseDurationFlag } from '../duration-flag.js';
 import { dataDirFlags, dataDirOf } from '../../scheduler/cli-support.js';
 import { describeCarbon, describeEnergy } from '../energy-units.js';
 
@@ -19,14 +20,15 @@ export default class Energy extends EarshotCommand {
     const { flags } = await this.parse(Energy);
     let totals: EnergyTotals;
     try {
-      const span = parseDuration(flags.since);
+      const span = parseDurationFlag('--since', flags.since);
       const dataDir = dataDirOf(flags);
       totals = await new EnergyLedger(dataDir).totals(Date.now() - span);
     } catch (err) {
       failCommand(this, err);
     }
-    const line = (label: string, b: { jobs: number; joules: number; gCO2e: number }): string => `${label.padEnd(12)} ${String(b.jobs).padStart(6)} jobs ${describeEnergy(b.joules).padStart(10)} ${describeCarbon(b.gCO2e).padStart(16)}`;
-    this.log(`since ${totals.since}`);
+    const line = (label: string, b: { jobs: number; joules: number; gCO2e: number }): string => `${label.padEnd(12)} ${String(b.jobs).padStart(6)} ${b.jobs === 1 ? 'job ' : 'jobs'} ${describeEnergy(b.joules).padStart(10)} ${describeCarbon(b.gCO2e).padStart(16)}`;
+    // The ledger's days are UTC days, whatever the box's time zone.
+    this.log(`since ${totals.since} (days in UTC)`);
     for (const d of totals.byDay) this.log(line(d.day, d) + `   (measured ${d.bySource.measured.jobs}, estimated ${d.bySource.estimated.jobs})`);
     this.log(line('measured', totals.bySource.measured));
     this.log(line('estimated', totals.bySource.estimated));

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { EarshotCommand } from '../../earshot-command.js';
 import { failCommand } from '../../errors.js';
-import { parseDuration } from '../../../energy/ledger.js';
+import { parseDurationFlag } from '../../duration-flag.js';
 import { dataDirFlags, dataDirOf } from '../../../scheduler/cli-support.js';
 import { readTranscripts, transcriptsToCsv, type ExportedTranscript } from '../../../scheduler/transcript-export.js';
 
@@ -24,7 +24,7 @@ export default class JobsExport extends EarshotCommand {
     let items: ExportedTranscript[];
     try {
       const dataDir = dataDirOf(flags);
-      items = await readTranscripts(join(dataDir, 'queue'), flags.since ? Date.now() - parseDuration(flags.since) : 0, (err) => this.warn(`${err.message}; not exported`));
+      items = await readTranscripts(join(dataDir, 'queue'), flags.since ? Date.now() - parseDurationFlag('--since', flags.since) : 0, (err) => this.warn(`${err.message}; not exported`));
     } catch (err) {
       failCommand(this, err);
     }

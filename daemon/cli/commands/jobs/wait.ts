@@ -3,7 +3,7 @@ import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { ProgressBar } from '../../../scheduler/cli-support.js';
-import { parseDuration } from '../../../energy/ledger.js';
+import { parseDurationFlag } from '../../duration-flag.js';
 import type { JobSummary } from '../../../scheduler/control-handlers.js';
 
 type States = Record<string, string>;
@@ -30,7 +30,7 @@ export default class JobsWait extends EarshotCommand {
     let ids = argv as string[];
     let deadline: number;
     try {
-      deadline = Date.now() + parseDuration(flags.timeout);
+      deadline = Date.now() + parseDurationFlag('--timeout', flags.timeout);
       if (ids.length === 0) {
         const r = (await requestDaemon('jobs.list', { state: 'all' }, flags, 30_000)) as { jobs: JobSummary[] };
         ids = r.jobs.filter((j) => j.state === 'pending' || j.state === 'running').map((j) => j.id);
