@@ -1,5 +1,5 @@
 import { open, link, unlink, rename, readFile } from 'node:fs/promises';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 
@@ -101,7 +101,10 @@ export function replaceFileSync(path: string, data: string, mode: number): void 
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', mode);
   try {
-    writeSync(fd, data);
+    // Not writeSync: on a nearly full disk it writes what fits and returns that count, and the
+    // cut-off file would be renamed over the good one. writeFileSync writes on until all of it
+    // is written or ENOSPC is thrown.
+    writeFileSync(fd, data);
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
