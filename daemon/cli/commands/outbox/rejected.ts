@@ -5,7 +5,7 @@ import { outboxDirFlags, outboxDirOf } from '../../outbox-dir.js';
 export default class OutboxRejected extends EarshotCommand {
   static override summary = 'List the transcripts set aside in outbox/rejected/ because the broker refuses their size: id, size, when, why.';
   static override description =
-    'Reads <dataDir>/outbox/rejected directly, so it works whether or not the daemon runs. Reasons: too-large (over the maximum packet size the broker announced or mqtt.maxPacketBytes), connection-closed (an MQTT 3.1.1 broker closed the connection each time it was sent). Once the broker takes them, put them back with earshot outbox requeue; or remove them with earshot outbox delete. Exits 1 when a file there cannot be read.';
+    'Reads <dataDir>/outbox/rejected directly, so it works whether or not the daemon runs. Reasons: too-large (over the maximum packet size the broker announced or mqtt.maxPacketBytes, or refused by an MQTT 5 broker as too large, reasonCode 0x95, as Mosquitto answers over its message_size_limit), connection-closed (an MQTT 3.1.1 broker closed the connection each time it was sent). Once the broker takes them, put them back with earshot outbox requeue; or remove them with earshot outbox delete. Exits 1 when a file there cannot be read.';
   static override enableJsonFlag = true;
   static override flags = outboxDirFlags;
   static override examples = ['<%= config.bin %> outbox rejected', '<%= config.bin %> outbox rejected --json | jq -r \'.rejected[].id\''];
