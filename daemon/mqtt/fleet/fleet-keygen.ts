@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chownSync, closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, fsyncSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { publicKeyText } from './fleet-identity-load.js';
 import { fsyncDirSync } from '../../scheduler/durable-file.js';
@@ -23,7 +23,8 @@ export function makeFleetKeyPair(path: string, owner?: FileOwner): string {
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
   const fd = openSync(path, 'wx', 0o600);
   try {
-    writeSync(fd, Buffer.from(pem));
+    // writeFileSync writes on until all of it is out (or throws); one writeSync may stop short on a full disk.
+    writeFileSync(fd, pem);
     if (owner) chownSync(path, owner.uid, owner.gid);
     fsyncSync(fd);
   } catch (err) {
