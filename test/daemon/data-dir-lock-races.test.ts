@@ -137,7 +137,10 @@ t.test('two daemons with one hostname in two pid namespaces (containers sharing 
   const dir = tempDir('earshot-lock-');
   const first = runChild(t, { dir, renewMs: 300 }, { unshare: ['-Urpf', '--mount-proc', '--kill-child'] });
   t.match(await first.next(/^held/), /pid=1$/);
-  const second = runChild(t, { dir, renewMs: 300 }, { unshare: ['-Urpf', '--mount-proc', '--kill-child'] });
+  // The second watches the lock for 1.5 of its own renewal periods: 3 s, in which the first
+  // renews it ten times. Watching 450 ms, a first delayed past it on a loaded machine (CI at a
+  // load of 10 on 2 cores) was taken for dead.
+  const second = runChild(t, { dir, renewMs: 2000 }, { unshare: ['-Urpf', '--mount-proc', '--kill-child'] });
   const verdict = await second.next(/^(held|refused|error)/, 20_000);
   t.match(verdict, /^refused .*in use by another earshotd/, 'the second does not take the lock of a live first');
   await sleep(700);
