@@ -63,14 +63,17 @@ export function oversizeHotwords(value: unknown): string | undefined {
   return Array.isArray(value) && value.length > MAX_HOTWORDS ? `too many hotwords: ${value.length}, more than the ${MAX_HOTWORDS} one provider may give` : undefined;
 }
 
+const TRANSCRIPT_OUTPUT = '{ text: string, words?: TimedWord[] }';
+
 /**
  * Check what a normalizer or filter returned for `input`.
  * @returns a clean copy of the output, or a string saying what is wrong with it
  */
 export function checkTranscriptOutput(value: unknown, input: TranscriptSize): TranscriptOutput | string {
-  if (typeof value !== 'object' || value === null || typeof (value as { text?: unknown }).text !== 'string') {
-    return `returned ${value === null ? 'null' : typeof value}, expected { text: string, words?: TimedWord[] }`;
-  }
+  if (typeof value !== 'object' || value === null) return `returned ${value === null ? 'null' : typeof value}, expected ${TRANSCRIPT_OUTPUT}`;
+  // An object with the wrong text (a number, a misspelt key) says so: "returned object" alone sends the author looking elsewhere.
+  const given = (value as { text?: unknown }).text;
+  if (typeof given !== 'string') return `returned an object whose text is ${describeValue(given)}, expected ${TRANSCRIPT_OUTPUT}`;
   const oversize = oversizeTranscript(value, input);
   if (oversize !== undefined) return `returned ${oversize}`;
   const text = (value as { text: string }).text;

@@ -25,6 +25,13 @@ t.test('BigInts and cycles in hotwords are dropped with a description; start() a
   t.same(host.hotwords().map((h) => h.phrase).sort(), ['acme', 'v2'], 'the refresh completed');
 });
 
+t.test('a result whose text is not a string says what its text is, not only that it is an object', async (t) => {
+  const { host } = await startHost(t, ['odd-values']);
+  const out = await host.process(oneWord('text-number'));
+  t.equal(out.text, 'text-number', 'its output was not taken');
+  t.match(out.skipped, [{ plugin: 'earshot-plugin-odd-values', reason: 'returned an object whose text is 42, expected { text: string, words?: TimedWord[] }' }]);
+});
+
 t.test('BigInt or cyclic word times are the plugin failure: the transcript goes on, the plugin is set aside', async (t) => {
   const { host, sb } = await startHost(t, ['odd-values']);
   const first = await host.process(oneWord('bigint'));
