@@ -17,9 +17,9 @@
  * ```
  * @packageDocumentation
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { API_VERSION } from './version.js';
 import type { Disposable, JsonValue, KeyValueStore, LogFields, PluginContext, ScheduleSpec } from './context.js';
 import type { Hotword } from './hotwords.js';
@@ -91,6 +91,22 @@ function memoryStore(): KeyValueStore {
   };
 }
 
+/**
+ * Refuse what the host's `schedule` refuses, so that a unit test fails where the daemon
+ * would: an interval under 1000 ms, and a string that is not five or six cron fields. The
+ * host (node-cron) also checks each field's range; this checks only the shape.
+ */
+function checkScheduleSpec(spec: ScheduleSpec): void {
+  if (typeof spec === 'number') {
+    if (!Number.isFinite(spec) || spec < 1000) throw new Error(`schedule: interval ${spec} ms is below the 1000 ms minimum; use a longer interval or a cron expression`);
+    return;
+  }
+  const fields = String(spec).trim().split(/\s+/);
+  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f))) {
+    throw new Error(`schedule: "${spec}" is not a valid cron expression; use five or six fields, e.g. "*/10 * * * *" for every ten minutes`);
+  }
+}
+
 const madeDataDirs: string[] = [];
 
 /** A fresh folder for a plugin's files, removed at exit so that test runs do not fill /tmp. The
@@ -135,12 +151,17 @@ export function createTestContext<C = Record<string, unknown>>(options: TestCont
     store: memoryStore(),
     signal: abort.signal,
     schedule(spec, task): Disposable {
-      if (typeof spec === 'number' && !(spec >= 1000)) throw new Error(`schedule: interval ${spec} ms is below the 1000 ms minimum`);
+      if (abort.signal.aborted) throw new Error(`plugin ${context.name} is stopped; it cannot schedule tasks`);
+      checkScheduleSpec(spec);
       const entry: ScheduledTask = { spec, task, disposed: false };
       schedules.push(entry);
       return { dispose: () => void (entry.disposed = true) };
     },
     watchFile(path, onChange): Disposable {
+      if (abort.signal.aborted) throw new Error(`plugin ${context.name} is stopped; it cannot watch files`);
+      // The host watches the file's folder, so a missing folder fails there at once.
+      const folder = dirname(resolve(path));
+      if (!existsSync(folder)) throw new Error(`watchFile: cannot watch ${resolve(path)} (its folder ${folder} does not exist); its folder must exist`);
       const entry = { path, onChange, disposed: false };
       watches.push(entry);
       return { dispose: () => void (entry.disposed = true) };

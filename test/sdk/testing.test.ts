@@ -1,6 +1,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { API_VERSION, definePlugin, isPluginDefinition } from '@earshot/sdk';
 import { createTestContext } from '@earshot/sdk/testing';
 import { repoRoot, tempDir } from '../helpers/paths.js';
@@ -46,6 +47,18 @@ t.test('the test context records logs, runs schedules and watches on demand, and
   await fake.runScheduled();
   await fake.fileChanged('/etc/x');
   t.same([ticks, changed], [3, 1], 'nothing runs after stop');
+});
+
+t.test('the test context refuses the schedules and watches the host refuses, so a unit test fails where the daemon would', async (t) => {
+  const fake = createTestContext({ name: 'p' });
+  t.throws(() => fake.context.schedule('every minute', () => undefined), /schedule: "every minute" is not a valid cron expression/);
+  t.throws(() => fake.context.schedule(Infinity, () => undefined), /below the 1000 ms minimum/);
+  fake.context.schedule('0 */2 * * mon-fri', () => undefined);
+  const missing = join(tempDir('earshot-sdk-'), 'no-such-folder', 'units.txt');
+  t.throws(() => fake.context.watchFile(missing, () => undefined), { message: `watchFile: cannot watch ${missing} (its folder ${dirname(missing)} does not exist); its folder must exist` });
+  await fake.stop();
+  t.throws(() => fake.context.schedule(60_000, () => undefined), /plugin p is stopped; it cannot schedule tasks/);
+  t.throws(() => fake.context.watchFile('/etc/x', () => undefined), /plugin p is stopped; it cannot watch files/);
 });
 
 t.test('the test store deep-copies like a file, and hotwords filter by language', async (t) => {
