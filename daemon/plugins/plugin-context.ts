@@ -9,7 +9,7 @@ import { guardedCall, type CallOutcome } from './guarded-call.js';
 /** What the host gives {@link openPluginContext} for one plugin. */
 export interface PluginContextOptions {
   name: string;
-  /** The host's logger for this plugin (namespace `earshot:plugin:<alias>`). */
+  /** The host's logger for this plugin (namespace `earshot:plugins:<alias>`). */
   logger: Logger;
   config: Record<string, unknown>;
   dataDir: string;

@@ -10,8 +10,8 @@ export interface Disposable {
 export type LogFields = Record<string, unknown>;
 
 /**
- * The plugin's logger. Every record carries the plugin's name as namespace
- * (`earshot:plugin:<name>`); pass a function as message to build expensive debug text lazily.
+ * The plugin's logger. Every record carries the plugin's short name as namespace
+ * (`earshot:plugins:<alias>`, e.g. `earshot:plugins:redact-cards`); pass a function as message to build expensive debug text lazily.
  */
 export interface PluginLogger {
   /** Something failed and the plugin could not do its job (always logged). */

@@ -10,9 +10,9 @@ import type { TextNormalizer, TranscriptFilter } from './text-plugins.js';
 export interface PluginInstance {
   /** Supplies hotwords to the decoder. */
   hotwordProvider?: HotwordProvider;
-  /** Rewrites final transcripts (inverse text normalization). */
+  /** Rewrites transcripts, finals and live partials (inverse text normalization). */
   normalizer?: TextNormalizer;
-  /** Edits final transcripts after all normalizers (redaction). */
+  /** Edits transcripts, finals and live partials, after all normalizers (redaction). */
   filter?: TranscriptFilter;
   /**
    * Release what the plugin opened itself. Schedules and file watches made through the

@@ -5,9 +5,11 @@ import type { TranscriptInput, TranscriptOutput } from './transcript.js';
  * forms into written ones ("twenty three dollars fifty" → "$23.50") and keeps the word
  * timestamps aligned.
  *
- * Normalizers run on every final transcript, in the order the daemon config gives, each on
- * the output of the previous one, with a time limit per call (200 ms by default). A normalizer
- * must leave text it does not understand exactly as it is ("one of the best" stays).
+ * Normalizers run on every final transcript and on live partials (the running text of speech
+ * not yet finished, several times a second, with empty `words`), in the order the daemon
+ * config gives, each on the output of the previous one, with a time limit per call (200 ms by
+ * default). A normalizer must leave text it does not understand exactly as it is ("one of the
+ * best" stays), and work on a sentence cut short.
  */
 export interface TextNormalizer {
   /**

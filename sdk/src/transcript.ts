@@ -36,7 +36,7 @@ export interface TranscriptInput {
   readonly text: string;
   /**
    * The words of `text` with their timestamps, in order. Empty when the model gives no
-   * timestamps; a plugin must then work on `text` alone.
+   * timestamps and on live partials; a plugin must then work on `text` alone.
    */
   readonly words: readonly TimedWord[];
   /** BCP 47 language tag of the transcript (`"en"`, `"zh"`), when the model or config knows it. */
