@@ -3,6 +3,7 @@ import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import { API_VERSION, isPluginDefinition, type PluginDefinition, type PluginInstance } from '@earshot/sdk';
 import type { PluginManifest } from './manifest.js';
+import { describeImportError } from './import-error.js';
 import { provideSdkTo } from './sdk-resolution.js';
 import type { PluginKind } from './types.js';
 
@@ -20,7 +21,7 @@ export async function importDefinition(manifest: PluginManifest): Promise<Plugin
     provideSdkTo(manifest.main);
     mod = (await import(pathToFileURL(manifest.main).href)) as { default?: unknown };
   } catch (err) {
-    throw new Error(`plugin ${manifest.name}: cannot import ${manifest.main} (${(err as Error).message})`);
+    throw new Error(`plugin ${manifest.name}: cannot import ${manifest.main} (${describeImportError(err)})`);
   }
   const definition = mod.default;
   if (!isPluginDefinition(definition)) {

@@ -102,6 +102,26 @@ t.test('import and create problems leave the plugin in error and the host runnin
   t.equal((await host.process({ text: 'a b' })).text, 'A b');
 });
 
+t.test('an import failure names the error and, where its stack has one, the file and line, also in a module the main module imports', async (t) => {
+  const sb = sandbox([]);
+  const dir = (name: string) => join(sb.pluginsDir, name);
+  const importsUnits = "import { units } from './units.js';\nexport default { apiVersion: '1.0.0', create: () => ({ filter: { filter: (i) => ({ text: i.text + units }) } }) };\n";
+  writePlugin(dir('throws-at-load'), { name: 'earshot-plugin-throws-at-load' }, importsUnits);
+  writeFileSync(join(dir('throws-at-load'), 'units.js'), "export const units = 1;\nthrow new RangeError('no units table');\n", { mode: 0o644 });
+  writePlugin(dir('unparsable'), { name: 'earshot-plugin-unparsable' }, importsUnits);
+  writeFileSync(join(dir('unparsable'), 'units.js'), 'export const units = ;\n', { mode: 0o644 });
+  writePlugin(dir('no-export'), { name: 'earshot-plugin-no-export' }, "import { nope } from './units.js';\nexport default nope;\n");
+  writeFileSync(join(dir('no-export'), 'units.js'), 'export const units = 1;\n', { mode: 0o644 });
+  const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb) });
+  await host.start();
+  t.teardown(() => host.stop());
+  const errors = Object.fromEntries(host.list().map((s) => [s.alias, s.error ?? s.state]));
+  t.match(errors['throws-at-load'], `index.js (RangeError: no units table, at ${join(dir('throws-at-load'), 'units.js')}:2:7)`);
+  t.match(errors['no-export'], `index.js (SyntaxError: The requested module './units.js' does not provide an export named 'nope', at ${join(dir('no-export'), 'index.js')}:1)`);
+  // Node 20 gives a syntax error found while parsing no file or line: the message says how to find it.
+  t.match(errors['unparsable'], /index\.js \(SyntaxError: Unexpected token ';'(, at .*units\.js:1|, in that module or one it imports \(Node names neither; `node --check FILE` on each shows where\))\)$/);
+});
+
 t.test('built-ins may be group-writable (a checkout under umask 002), never world-writable', async (t) => {
   const sb = sandbox([]);
   writePlugin(join(sb.builtinDir, 'group'), { name: '@earshot/plugin-group' });
