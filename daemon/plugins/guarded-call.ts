@@ -1,10 +1,13 @@
 import { describeValue } from './describe-value.js';
+import { errorLocation } from './error-location.js';
 
 /**
  * The outcome of one guarded plugin call. `timedOut`: it had not returned at its limit (it
- * may still be running; a plugin thread stuck in it answers nothing else).
+ * may still be running; a plugin thread stuck in it answers nothing else). `at`: where what it
+ * threw or rejected with was made ("/p/dist/index.js:42:11"), for the log, so that the
+ * plugin's author can find it; not in `reason`, which transcripts carry to subscribers.
  */
-export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: string; timedOut?: true };
+export type CallOutcome<T> = { ok: true; value: T } | { ok: false; reason: string; timedOut?: true; at?: string };
 
 /**
  * Run one plugin call so that nothing it does can escape: a synchronous throw, a rejected
@@ -22,7 +25,7 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
   try {
     pending = Promise.resolve(call()) as Promise<Awaited<T>>;
   } catch (err) {
-    return { ok: false, reason: `threw: ${describeError(err)}` };
+    return failure(`threw: ${describeError(err)}`, err);
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<CallOutcome<Awaited<T>>>((resolve) => {
@@ -31,13 +34,19 @@ export async function guardedCall<T>(call: () => T | Promise<T>, timeoutMs: numb
   const settled = pending.then(
     (value): CallOutcome<Awaited<T>> =>
       performance.now() - started > timeoutMs ? { ok: false, reason: `timed out: took ${Math.round(performance.now() - started)} ms, limit ${timeoutMs} ms` } : { ok: true, value },
-    (err: unknown): CallOutcome<Awaited<T>> => ({ ok: false, reason: `${REASON_LEAD[err instanceof RemoteCallError ? err.how : 'rejected']}${describeError(err)}` }),
+    (err: unknown): CallOutcome<Awaited<T>> => failure(`${REASON_LEAD[err instanceof RemoteCallError ? err.how : 'rejected']}${describeError(err)}`, err),
   );
   try {
     return await Promise.race([settled, timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A failed outcome, with where the error was made when its stack (or its thread's) says. */
+function failure(reason: string, err: unknown): { ok: false; reason: string; at?: string } {
+  const at = err instanceof RemoteCallError ? err.at : errorLocation(err);
+  return at === undefined ? { ok: false, reason } : { ok: false, reason, at };
 }
 
 /** How a call in a plugin's thread failed: it threw, its promise rejected, or what it returned was refused there. */
@@ -56,6 +65,8 @@ export class RemoteCallError extends Error {
   constructor(
     message: string,
     readonly how: RemoteFailure,
+    /** Where the plugin's error was made, as its thread read it from the stack. */
+    readonly at?: string,
   ) {
     super(message);
     this.name = 'RemoteCallError';

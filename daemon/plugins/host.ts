@@ -13,7 +13,7 @@ import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js'
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
-import { lookup, slotsNamed, slotStatus, type OutcomeSink, type Slot } from './slot.js';
+import { lookup, slotsNamed, slotStatus, type FailureDetail, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
 import { ambiguousPluginNames, unknownPluginNames } from './unknown-names.js';
 import { describeMissing, requiredMissing, requiredNotRunning } from './required-plugins.js';
@@ -84,7 +84,7 @@ export class PluginHost implements Service {
   private readonly setAside = new Set<Promise<void>>();
   private readonly outcomes: OutcomeSink = {
     recordSuccess: (slot) => this.recordSuccess(slot),
-    recordFailure: (slot, reason, timedOutIn) => this.recordFailure(slot, reason, timedOutIn),
+    recordFailure: (slot, reason, detail) => this.recordFailure(slot, reason, detail),
   };
   /**
    * Partials' calls: a failure withholds that partial (the partial publisher logs it,
@@ -97,10 +97,10 @@ export class PluginHost implements Service {
     recordSuccess: (slot) => {
       if (slot.instance) slot.calls++;
     },
-    recordFailure: (slot, _reason, timedOutIn) => {
+    recordFailure: (slot, _reason, detail) => {
       if (!slot.instance) return;
       // A call stuck past its limit may be a thread in an endless loop: that is checked as for finals.
-      if (timedOutIn !== undefined) slot.worker?.stopIfStuck(timedOutIn);
+      if (detail?.timedOutIn !== undefined) slot.worker?.stopIfStuck(detail.timedOutIn);
       slot.partialFailures++;
     },
   };
@@ -350,7 +350,7 @@ export class PluginHost implements Service {
   private contextHooks(slot: Slot) {
     return {
       taskTimeoutMs: this.config.lifecycleTimeoutMs,
-      onTaskOutcome: (outcome: CallOutcome<unknown>) => (outcome.ok ? this.recordSuccess(slot) : this.recordFailure(slot, `scheduled task ${outcome.reason}`)),
+      onTaskOutcome: (outcome: CallOutcome<unknown>) => (outcome.ok ? this.recordSuccess(slot) : this.recordFailure(slot, `scheduled task ${outcome.reason}`, { at: outcome.at })),
       hotwordsChanged: () => this.collector.requestRefresh(slot),
       hotwords: async (language?: string) => this.hotwords(language),
     };
@@ -475,15 +475,16 @@ export class PluginHost implements Service {
    * core until enough later calls fail (hours, when transcripts are rare): the thread is
    * asked whether it still answers, and stopped as lost if not.
    */
-  private recordFailure(slot: Slot, reason: string, timedOutIn?: string): void {
+  private recordFailure(slot: Slot, reason: string, detail: FailureDetail = {}): void {
     // A call that ends after the plugin was stopped or set aside (cut off by that) is not a new failure.
     if (!slot.instance) return;
-    if (timedOutIn !== undefined) slot.worker?.stopIfStuck(timedOutIn);
+    if (detail.timedOutIn !== undefined) slot.worker?.stopIfStuck(detail.timedOutIn);
     slot.failures++;
     slot.consecutiveFailures++;
     slot.error = reason;
     const logger = this.options.logger.child(slot.alias);
-    logger.warn(`plugin ${slot.name} failed: ${reason}`, { failures: slot.consecutiveFailures, maxFailures: this.config.maxFailures });
+    // `at` points the plugin's author at the line; the reason alone says what, not where.
+    logger.warn(`plugin ${slot.name} failed: ${reason}`, { failures: slot.consecutiveFailures, maxFailures: this.config.maxFailures, ...(detail.at !== undefined ? { at: detail.at } : {}) });
     if (slot.consecutiveFailures < this.config.maxFailures || slot.state !== 'running') return;
     logger.error(`plugin ${slot.name} disabled after ${slot.consecutiveFailures} ${slot.consecutiveFailures === 1 ? 'failure' : 'failures'} in a row; re-enable with \`earshot plugins enable ${slot.alias}\`${this.isRequired(slot) ? '; plugins.required names it: no transcript is published until it runs again, jobs wait' : ''}`);
     this.setAsideInBackground(slot, reason);

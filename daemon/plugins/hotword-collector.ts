@@ -3,7 +3,7 @@ import type { EventBus } from '../bus.js';
 import type { Logger } from '../log/logger.js';
 import { guardedCall } from './guarded-call.js';
 import { checkHotwords, languageMatches, mergeHotwords } from './plugin-results.js';
-import type { OutcomeSink, Slot } from './slot.js';
+import { failureDetail, type OutcomeSink, type Slot } from './slot.js';
 
 /** What the collector needs from the host. */
 export interface HotwordCollectorOptions {
@@ -58,7 +58,7 @@ export class HotwordCollector {
       const outcome = await guardedCall(() => provider.hotwords(), this.options.timeoutMs);
       const checked = outcome.ok ? checkHotwords(outcome.value) : outcome.reason;
       if (typeof checked === 'string') {
-        this.options.outcomes.recordFailure(slot, `hotwords() ${checked}`, !outcome.ok && outcome.timedOut ? 'a hotwords() call' : undefined);
+        this.options.outcomes.recordFailure(slot, `hotwords() ${checked}`, failureDetail(outcome, 'a hotwords() call'));
         continue;
       }
       this.options.outcomes.recordSuccess(slot);

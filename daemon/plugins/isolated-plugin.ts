@@ -291,7 +291,7 @@ export class IsolatedPlugin {
         const pending = this.pending.get(message.id);
         this.pending.delete(message.id);
         if (message.ok) pending?.resolve(message.value);
-        else pending?.reject(new RemoteCallError(message.error, message.how));
+        else pending?.reject(new RemoteCallError(message.error, message.how, message.at));
         return;
       }
       case 'log':
@@ -318,7 +318,8 @@ export class IsolatedPlugin {
         if (timer === undefined || this.stopping) return; // already counted as timed out
         clearTimeout(timer);
         this.tasks.delete(message.id);
-        return o.onTaskOutcome(message.ok ? { ok: true, value: undefined } : { ok: false, reason: message.reason ?? 'failed' });
+        if (message.ok) return o.onTaskOutcome({ ok: true, value: undefined });
+        return o.onTaskOutcome({ ok: false, reason: message.reason ?? 'failed', ...(message.at !== undefined ? { at: message.at } : {}) });
       }
       case 'hotwords-changed':
         if (!this.stopping) o.hotwordsChanged();

@@ -1,7 +1,7 @@
 import { realignWords, type TimedWord, type TranscriptInput } from '@earshot/sdk';
 import { guardedCall } from './guarded-call.js';
 import { checkTranscriptOutput, languageMatches } from './plugin-results.js';
-import type { OutcomeSink, Slot } from './slot.js';
+import { failureDetail, type OutcomeSink, type Slot } from './slot.js';
 import type { ProcessedTranscript, SkippedPlugin, TranscriptForPlugins } from './types.js';
 
 /**
@@ -40,7 +40,7 @@ export async function runPipeline(
       const outcome = await guardedCall(() => (kind === 'normalizer' ? instance!.normalizer!.normalize(input) : instance!.filter!.filter(input)), timeoutFor(slot));
       const checked = outcome.ok ? checkTranscriptOutput(outcome.value, input) : outcome.reason;
       if (typeof checked === 'string') {
-        outcomes.recordFailure(slot, `${kind} call ${checked}`, !outcome.ok && outcome.timedOut ? `a ${kind} call` : undefined);
+        outcomes.recordFailure(slot, `${kind} call ${checked}`, failureDetail(outcome, `a ${kind} call`));
         skipped.push({ plugin: slot.name, reason: checked });
         continue;
       }

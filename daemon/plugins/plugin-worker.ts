@@ -1,6 +1,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
 import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger } from '../log/logger.js';
+import { errorLocation } from './error-location.js';
 import { describeError } from './guarded-call.js';
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { oversizeHotwords, oversizeTranscript, type TranscriptSize } from './plugin-results.js';
@@ -58,6 +59,9 @@ function forwardingLogger(levels: readonly LogLevel[]): Logger {
   return logger;
 }
 
+/** The `at` field of a failure message, present only when known. */
+const atOf = (at: string | undefined): { at?: string } => (at === undefined ? {} : { at });
+
 let nextRequest = 0;
 let nextTask = 0;
 const hotwordRequests = new Map<number, { resolve(value: Hotword[]): void; reject(err: Error): void }>();
@@ -79,7 +83,7 @@ async function create(): Promise<CreatedInfo> {
       return id;
     },
     // Only ok and the reason travel: a task's return value need not survive a structured clone.
-    onTaskOutcome: (outcome, id) => post({ t: 'task-end', id: id ?? 0, ok: outcome.ok, ...(outcome.ok ? {} : { reason: outcome.reason }) }),
+    onTaskOutcome: (outcome, id) => post({ t: 'task-end', id: id ?? 0, ok: outcome.ok, ...(outcome.ok ? {} : { reason: outcome.reason, ...atOf(outcome.at) }) }),
     hotwordsChanged: () => post({ t: 'hotwords-changed' }),
     hotwords: (language) =>
       new Promise<Hotword[]>((resolve, reject) => {
@@ -141,7 +145,7 @@ port.on('message', (message: HostToWorker) => {
   try {
     result = invoke(message.method, message.arg);
   } catch (err) {
-    post({ t: 'reply', id, ok: false, error: describeError(err), how: 'threw' });
+    post({ t: 'reply', id, ok: false, error: describeError(err), how: 'threw', ...atOf(errorLocation(err)) });
     return;
   }
   Promise.resolve(result).then(
@@ -154,7 +158,7 @@ port.on('message', (message: HostToWorker) => {
         post({ t: 'reply', id, ok: false, error: `returned a value that cannot leave its thread (${describeError(err)})`, how: 'rejected' });
       }
     },
-    (err: unknown) => post({ t: 'reply', id, ok: false, error: describeError(err), how: 'rejected' }),
+    (err: unknown) => post({ t: 'reply', id, ok: false, error: describeError(err), how: 'rejected', ...atOf(errorLocation(err)) }),
   );
 });
 

@@ -1,4 +1,5 @@
 import type { Hotword, PluginInstance } from '@earshot/sdk';
+import type { CallOutcome } from './guarded-call.js';
 import type { IsolatedPlugin } from './isolated-plugin.js';
 import type { PluginManifest } from './manifest.js';
 import type { OpenContext } from './plugin-context.js';
@@ -74,9 +75,21 @@ export function slotStatus(s: Slot): PluginStatus {
   return out;
 }
 
+/** What else is known of a failed call. */
+export interface FailureDetail {
+  /** The call had not returned at its limit, and what it was ("a normalizer call"). */
+  timedOutIn?: string | undefined;
+  /** Where in the plugin's files the error it threw or rejected with was made (CallOutcome.at). */
+  at?: string | undefined;
+}
+
 /** How pipeline and hotword code report a call's outcome back to the host. */
 export interface OutcomeSink {
   recordSuccess(slot: Slot): void;
-  /** `timedOutIn`: the call had not returned at its limit, and what it was ("a normalizer call"). */
-  recordFailure(slot: Slot, reason: string, timedOutIn?: string): void;
+  recordFailure(slot: Slot, reason: string, detail?: FailureDetail): void;
+}
+
+/** The detail of a failed call's outcome; `call` names it for a time-out ("a normalizer call"). */
+export function failureDetail(outcome: CallOutcome<unknown>, call: string): FailureDetail {
+  return outcome.ok ? {} : { timedOutIn: outcome.timedOut ? call : undefined, at: outcome.at };
 }

@@ -49,10 +49,10 @@ export type WorkerToHost =
   | { t: 'load-failed'; error: string }
   | { t: 'pong'; id: number }
   | { t: 'reply'; id: number; ok: true; value: unknown }
-  | { t: 'reply'; id: number; ok: false; error: string; how: RemoteFailure }
+  | { t: 'reply'; id: number; ok: false; error: string; how: RemoteFailure; at?: string }
   | { t: 'log'; level: LogLevel; message: string; fields?: Record<string, unknown> }
   | { t: 'task-start'; id: number }
-  | { t: 'task-end'; id: number; ok: boolean; reason?: string }
+  | { t: 'task-end'; id: number; ok: boolean; reason?: string; at?: string }
   | { t: 'hotwords-changed' }
   | { t: 'hotwords-request'; id: number; language?: string }
   /** The thread's memory outside its JavaScript heap (`process.memoryUsage().external`), every second. */
@@ -60,6 +60,7 @@ export type WorkerToHost =
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isId = (v: unknown): v is number => Number.isSafeInteger(v);
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string';
 
 /** The message, if it has the shape its type says; anything else is a broken thread. */
 export function checkWorkerMessage(m: unknown): WorkerToHost | undefined {
@@ -77,11 +78,11 @@ export function checkWorkerMessage(m: unknown): WorkerToHost | undefined {
       return isId(m['id']) ? (m as WorkerToHost) : undefined;
     case 'reply':
       if (!isId(m['id']) || typeof m['ok'] !== 'boolean') return undefined;
-      return m['ok'] || (typeof m['error'] === 'string' && (REMOTE_FAILURES as readonly unknown[]).includes(m['how'])) ? (m as WorkerToHost) : undefined;
+      return m['ok'] || (typeof m['error'] === 'string' && (REMOTE_FAILURES as readonly unknown[]).includes(m['how']) && optionalString(m['at'])) ? (m as WorkerToHost) : undefined;
     case 'log':
       return LOG_LEVELS.includes(m['level'] as LogLevel) && typeof m['message'] === 'string' && (m['fields'] === undefined || isRecord(m['fields'])) ? (m as WorkerToHost) : undefined;
     case 'task-end':
-      return isId(m['id']) && typeof m['ok'] === 'boolean' && (m['reason'] === undefined || typeof m['reason'] === 'string') ? (m as WorkerToHost) : undefined;
+      return isId(m['id']) && typeof m['ok'] === 'boolean' && optionalString(m['reason']) && optionalString(m['at']) ? (m as WorkerToHost) : undefined;
     case 'hotwords-request':
       return isId(m['id']) && (m['language'] === undefined || typeof m['language'] === 'string') ? (m as WorkerToHost) : undefined;
     default:

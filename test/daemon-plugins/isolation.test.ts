@@ -1,4 +1,6 @@
 import t from 'tap';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { PluginHost } from '../../daemon/plugins/host.js';
 import { sandbox, testConfig } from './sandbox.js';
 
@@ -35,6 +37,23 @@ t.test('throwing, rejecting and hanging plugins are skipped and the transcript s
   t.equal(reasons['earshot-plugin-hanging'], 'timed out after 60 ms');
   t.ok(sb.lines.some((l) => l.startsWith('WARN') && l.includes('earshot:plugins:throwing') && l.includes('plugin earshot-plugin-throwing failed: normalizer call threw')));
   for (const s of host.list()) t.equal(s.state, 'running', `${s.alias} still running after one failure`);
+});
+
+t.test('a failure is logged with where in the plugin the error was made, in its own thread and inline; transcripts carry no path', async (t) => {
+  for (const isolation of ['thread', 'inline'] as const) {
+    const sb = sandbox(['throwing', 'rejecting', 'failing-task']);
+    const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation, maxFailures: 10 }) });
+    await host.start();
+    t.teardown(() => host.stop());
+    const out = await host.process({ text: 'hello', language: 'en' });
+    t.same(out.skipped.map((s) => s.reason).sort(), ['rejected: redaction service unavailable', 'threw: cannot read the grammar'], `${isolation}: reasons as before`);
+    const failed = (alias: string) => sb.lines.find((l) => l.startsWith('WARN') && l.includes(`earshot:plugins:${alias} `) && l.includes(' failed: '));
+    for (let i = 0; i < 300 && failed('failing-task') === undefined; i++) await sleep(10);
+    t.match(failed('throwing'), ` at=${join(sb.pluginsDir, 'throwing', 'index.js')}:7:15`, `${isolation}: a sync throw`);
+    t.match(failed('rejecting'), ` at=${join(sb.pluginsDir, 'rejecting', 'index.js')}:7:15`, `${isolation}: a rejection`);
+    t.match(failed('failing-task'), ` at=${join(sb.pluginsDir, 'failing-task', 'index.js')}:6:13`, `${isolation}: a scheduled task`);
+    await host.stop();
+  }
 });
 
 t.test('after maxFailures in a row a plugin is set aside, reported failed, and skipped', async (t) => {

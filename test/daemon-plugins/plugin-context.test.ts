@@ -1,4 +1,5 @@
 import t from 'tap';
+import { fileURLToPath } from 'node:url';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,6 +21,9 @@ function options(dataDir: string, outcomes: CallOutcome<unknown>[] = []): Plugin
     hotwords: async () => [{ phrase: 'x', boost: 1 }],
   };
 }
+
+/** An outcome without where its error was made (checked on its own: its line moves with this file). */
+const withoutAt = (o: CallOutcome<unknown>): CallOutcome<unknown> => (o.ok ? o : { ok: false, reason: o.reason });
 
 t.test('the key-value store persists atomically and survives a reload', async (t) => {
   const dir = join(tempDir(), 'plugins', 'demo');
@@ -54,7 +58,9 @@ t.test('schedules: intervals and cron validated, tasks guarded, all stopped on c
   });
   for (let i = 0; i < 60 && runs < 2; i++) await sleep(50);
   t.ok(runs >= 2, 'ran twice within 3 s');
-  t.same(outcomes.slice(0, 2), [{ ok: false, reason: 'threw: first run fails' }, { ok: true, value: undefined }]);
+  // `at`: the task's line here, where the error was made, not the context's.
+  t.same(outcomes.slice(0, 2).map(withoutAt), [{ ok: false, reason: 'threw: first run fails' }, { ok: true, value: undefined }]);
+  t.match(outcomes[0], { at: `${fileURLToPath(import.meta.url)}:` });
   handle.dispose();
   handle.dispose();
   const after = runs;
@@ -115,5 +121,6 @@ t.test('a watch callback that throws or rejects is counted as a failure, not thr
   });
   writeFileSync(file, 'b');
   for (let i = 0; i < 40 && outcomes.length < 1; i++) await sleep(25);
-  t.same(outcomes, [{ ok: false, reason: 'rejected: reload broke' }]);
+  t.same(outcomes.map(withoutAt), [{ ok: false, reason: 'rejected: reload broke' }]);
+  t.match(outcomes[0], { at: `${fileURLToPath(import.meta.url)}:` }, 'the callback\'s line here, not the context\'s');
 });

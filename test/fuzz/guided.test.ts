@@ -149,6 +149,7 @@ t.test('messages from plugin threads: a known message, or undefined (the thread 
     if ('id' in checked && !Number.isSafeInteger(id)) throw new Error(`accepted an id that is not a safe integer: ${JSON.stringify(value)}`);
     if (checked['t'] === 'reply' && checked['ok'] === false && typeof checked['error'] !== 'string') throw new Error(`accepted a failed reply without an error: ${JSON.stringify(value)}`);
     if (['pong', 'task-start', 'task-end', 'reply', 'hotwords-request'].includes(checked['t'] as string) && id === undefined) throw new Error(`accepted ${String(checked['t'])} without an id`);
+    if ('at' in checked && checked['at'] !== undefined && typeof checked['at'] !== 'string') throw new Error(`accepted a failure location that is not a string: ${JSON.stringify(value)}`);
   });
 });
 
