@@ -94,3 +94,23 @@ t.test('hotwords list asks the daemon for the merged list', async (t) => {
   t.same(result, [{ phrase: 'acme', boost: 2 }]);
   t.equal(stdout, 'acme  boost 2\n');
 });
+
+t.test('plugins enable of a plugin that still cannot start exits 1 with why, and says the config file is read at start', async (t) => {
+  const sb = sandbox(['shout', 'bad-config']);
+  const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { config: { 'strict-config': { retries: -1 } } }) });
+  const socket = join(sb.root, 'control.sock');
+  const server = new ControlServer({ config: { socket, mode: '0600', maxRequestBytes: 65536, requestTimeoutMs: 30_000, maxConnections: 64 }, logger: sb.logger });
+  registerPluginMethods(server, host);
+  await host.start();
+  await server.start();
+  t.teardown(async () => {
+    await server.stop();
+    await host.stop();
+  });
+  const on = await runCommand(PluginsEnable, ['strict-config', '--socket', socket], repoRoot);
+  t.equal(on.error?.oclif?.exit, 1, 'not 0: the plugin does not run');
+  t.match(on.error?.message, /^earshot-plugin-strict-config: enabled, but error: invalid config .*retries: must be >= 0/);
+  t.match(on.stderr + JSON.stringify(on.error), /reads the config file only when it starts.*restart it/);
+  const json = await runCommand(PluginsEnable, ['strict-config', '--socket', socket, '--json'], repoRoot);
+  t.match(JSON.parse(json.stdout), { error: { message: /enabled, but error/ } }, '--json says so too');
+});
