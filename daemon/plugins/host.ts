@@ -364,7 +364,7 @@ export class PluginHost implements Service {
     const open = openPluginContext({ name: slot.name, logger, config: slot.config!, dataDir: this.pluginDataDir(slot), ...this.contextHooks(slot) });
     const created = await guardedCall(() => imported.value.create(open.context), lifecycle);
     try {
-      if (!created.ok) throw new Error(`create() ${created.reason}`);
+      if (!created.ok) throw new Error(`create() ${created.reason}${created.at === undefined ? '' : ` (at ${created.at})`}`);
       slot.kinds = instanceKinds(slot.name, created.value);
     } catch (err) {
       open.close();

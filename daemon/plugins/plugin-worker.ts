@@ -96,12 +96,12 @@ async function create(): Promise<CreatedInfo> {
   try {
     created = definition.create(open.context);
   } catch (err) {
-    throw new Error(`create() threw: ${describeError(err)}`);
+    throw new Error(`create() threw: ${describeError(err)}${atSuffix(err)}`);
   }
   try {
     instance = await created;
   } catch (err) {
-    throw new Error(`create() rejected: ${describeError(err)}`);
+    throw new Error(`create() rejected: ${describeError(err)}${atSuffix(err)}`);
   }
   const kinds = instanceKinds(data.manifest.name, instance);
   const languages = instance.normalizer?.languages ?? instance.filter?.languages;
@@ -171,3 +171,9 @@ importDefinition(data.manifest).then(
   },
   (err: unknown) => post({ t: 'load-failed', error: describeError(err) }),
 );
+
+/** " (at file:line)" where the plugin's error was made: the error wrapped above loses its stack to the host. */
+function atSuffix(err: unknown): string {
+  const at = errorLocation(err);
+  return at === undefined ? '' : ` (at ${at})`;
+}

@@ -100,6 +100,11 @@ t.test('import and create problems leave the plugin in error and the host runnin
     shout: 'running',
   });
   t.equal((await host.process({ text: 'a b' })).text, 'A b');
+  t.match(errors['create-throws'], `(at ${join(dir('create-throws'), 'index.js')}:2:`, "create()'s failure says where in the plugin, from its own thread");
+  const inline = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation: 'inline', lifecycleTimeoutMs: 200, config: { shout: { words: ['a'] } } }) });
+  await inline.start();
+  t.teardown(() => inline.stop());
+  t.match(inline.info('create-throws').error, `create() threw: no licence key (at ${join(dir('create-throws'), 'index.js')}:2:`, 'and inline');
 });
 
 t.test('an import failure names the error and, where its stack has one, the file and line, also in a module the main module imports', async (t) => {
