@@ -227,6 +227,7 @@ export class PluginHost implements Service {
       delete slot.error;
       await this.activate(slot);
       await this.collector.refresh([slot]);
+      if (slot.state === 'running') this.options.logger.info(`plugin ${slot.name} enabled (earshot plugins enable); remembered across restarts`);
     });
     return this.statusOf(slot);
   }
@@ -237,7 +238,9 @@ export class PluginHost implements Service {
     this.remember(slot, 'disabled');
     await this.serial(slot, () => this.deactivate(slot, 'disabled'));
     this.collector.publish();
+    // Said in the journal either way: an operator's change is part of the box's history.
     if (this.isRequired(slot)) this.options.logger.warn(`plugin ${slot.name} disabled, and plugins.required names it: no transcript is published until it is enabled again; jobs wait`);
+    else this.options.logger.info(`plugin ${slot.name} disabled (earshot plugins disable); remembered across restarts`);
     return this.statusOf(slot);
   }
 

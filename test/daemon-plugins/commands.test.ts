@@ -47,13 +47,15 @@ t.test('plugins list --json shows failing plugins as failed while transcripts st
 });
 
 t.test('plugins disable, enable and info over the socket', async (t) => {
-  const { host, socket } = await daemonWithPlugins((fn) => t.teardown(fn));
+  const { host, socket, sb } = await daemonWithPlugins((fn) => t.teardown(fn));
   const off = await runCommand(PluginsDisable, ['shout', '--socket', socket, '--json'], repoRoot);
   t.match(off.result, { name: 'earshot-plugin-shout', state: 'disabled' });
   t.equal((await host.process({ text: 'acme' })).text, 'acme', 'disabled live');
   const on = await runCommand(PluginsEnable, ['earshot-plugin-shout', '--socket', socket], repoRoot);
   t.equal(on.stdout.trim(), 'earshot-plugin-shout: running', `${on.stdout}${on.stderr}${on.error ? ` error: ${on.error.message}` : ''} ${JSON.stringify(host.list())}`);
   t.equal((await host.process({ text: 'acme' })).text, 'ACME', 'enabled live');
+  t.ok(sb.lines.some((l) => /^INFO .*plugin earshot-plugin-shout disabled \(earshot plugins disable\)/.test(l)), 'the journal says who turned it off');
+  t.ok(sb.lines.some((l) => /^INFO .*plugin earshot-plugin-shout enabled \(earshot plugins enable\)/.test(l)), 'and on');
   const info = await runCommand(PluginsInfo, ['shout', '--socket', socket, '--json'], repoRoot);
   t.match(info.result, { name: 'earshot-plugin-shout', engines: '^1.0.0', config: { words: ['acme'], boost: 2 }, kinds: ['hotwords', 'normalizer'] });
   const missing = await runCommand(PluginsInfo, ['nope', '--socket', socket], repoRoot);
