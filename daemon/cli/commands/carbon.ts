@@ -8,6 +8,7 @@ import { createCarbonSource } from '../../energy/carbon/create-source.js';
 import { schedulerSection } from '../../scheduler/config.js';
 import { localConfig } from '../../scheduler/cli-support.js';
 import { silentLogger } from '../../log/logger.js';
+import { describeForecast } from '../forecast-text.js';
 
 export default class Carbon extends EarshotCommand {
   static override summary = 'Show the grid carbon intensity now, where it comes from, the forecast and the next low-carbon window.';
@@ -37,10 +38,10 @@ export default class Carbon extends EarshotCommand {
       }
     }
     const c = status.current;
-    this.log(`now       ${c.gPerKWh.toFixed(0)} gCO2e/kWh from ${c.source} (${c.status}${c.note ? `: ${c.note}` : ''})`);
+    this.log(`now       ${c.gPerKWh.toFixed(0)} gCO2e/kWh from ${c.source} (${c.status}, as of ${c.at}${c.note ? `: ${c.note}` : ''})`);
     const w = status.nextLowWindow;
     this.log(w ? `next low  ${w.from} – ${w.to}, mean ${w.meanGPerKWh} gCO2e/kWh (≤ ${w.thresholdGPerKWh})` : 'next low  no forecast to choose from');
-    if (status.forecast.length > 1) this.log(`forecast  ${status.forecast.slice(0, 48).map((p) => Math.round(p.gPerKWh)).join(' ')}`);
+    if (status.forecast.length > 1) this.log(`forecast  ${describeForecast(status.forecast.slice(0, 48))}`);
     return status;
   }
 }
