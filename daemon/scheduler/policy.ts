@@ -139,16 +139,6 @@ export interface PolicyDecision {
   reasons: string[];
 }
 
-/**
- * The state taken to precede the first reading after a start. A box that starts inside the
- * hysteresis band (softC − hysteresisC < t < softC) may be cooling from a limit it reached
- * before the restart, which nothing on disk records: it stays throttled until it is clearly
- * below the soft limit, as it would have without the restart, rather than run unthrottled
- * while still warm. A cooler box is normal at its first reading; a box merely warm is
- * throttled, not paused (nothing says it reached the hard limit).
- */
-export const THERMAL_STATE_AT_START: ThermalState = 'soft';
-
 export function nextThermalState(prev: ThermalState, tempC: number | undefined, t: PolicyLimits['thermal'], sensorLost = false): ThermalState {
   // A sensor that read before and now fails (unplugged, a driver gone, nonsense values) says
   // nothing: a box last seen cool does not run unthrottled, and one last seen past the hard

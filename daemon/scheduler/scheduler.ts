@@ -9,7 +9,7 @@ import { gramsCo2e } from '../energy/job-energy.js';
 import type { EnergyLedger, LedgerEntry } from '../energy/ledger.js';
 import type { JobQueue, JobRecord } from './job-queue.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
-import { RELOAD_DRAIN_AFTER_MS, THERMAL_STATE_AT_START, decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
+import { RELOAD_DRAIN_AFTER_MS, decide, type InterruptReason, type PolicyDecision, type PolicyJob, type PolicyLimits, type ThermalState } from './policy.js';
 import { REQUIRED_PLUGIN_FAILED, isTransient, transientReason } from '../shortage/transient-errors.js';
 import { NewerFormatError } from '../state-format.js';
 import { RepeatedStops, stoppedTooOften } from '../shortage/repeated-stops.js';
@@ -147,8 +147,6 @@ export class Scheduler implements Service {
   private wake: NodeJS.Timeout | undefined;
   private periodTask: ScheduledTask | undefined;
   private thermal: ThermalState = 'normal';
-  /** A temperature was read since the start: until then, THERMAL_STATE_AT_START stands for the state before. */
-  private thermalRead = false;
   private lastDecision: PolicyDecision | undefined;
   /** holdWork's reason as of the last pass. */
   private holding: string | undefined;
@@ -365,7 +363,7 @@ export class Scheduler implements Service {
       limits,
       temperatureC,
       sensorLost,
-      thermalState: !this.thermalRead && temperatureC !== undefined ? THERMAL_STATE_AT_START : this.thermal,
+      thermalState: this.thermal,
       power: { ...o.power, ...(measuredWatts !== undefined ? { measuredWatts, busyThreads: running.length * this.busyThreadsPerJob(1) } : {}) },
       model: {
         loaded: o.lifecycle.state === 'loaded',
@@ -395,7 +393,6 @@ export class Scheduler implements Service {
       o.bus?.emit('thermalState', { state: decision.thermalState, temperatureC });
     }
     this.thermal = decision.thermalState;
-    if (temperatureC !== undefined) this.thermalRead = true;
     this.lastDecision = decision;
     o.lifecycle.wantThreads(decision.sessionThreads);
     o.bus?.emit('schedulerDecision', { decision, model: o.lifecycle.telemetry(), intensity: o.carbon.current(now) });
