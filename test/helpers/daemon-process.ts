@@ -141,9 +141,9 @@ export interface RunAs {
   group: string;
 }
 
-/** Runs the real `earshot` CLI binary, as this process's user or as `as`. */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs): Promise<CliResult> {
-  const command = [process.execPath, earshotBin, ...args];
+/** Runs the real `earshot` CLI binary (or a copy of it, `bin`), as this process's user or as `as`. */
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs, bin = earshotBin): Promise<CliResult> {
+  const command = [process.execPath, bin, ...args];
   const argv = as ? ['setpriv', '--reuid', as.user, '--regid', as.group, '--clear-groups', ...command] : command;
   return new Promise((resolve) => {
     const child = spawn(argv[0]!, argv.slice(1), { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
