@@ -91,18 +91,24 @@ function memoryStore(): KeyValueStore {
   };
 }
 
+/** node-cron's names for common schedules ("@daily" = "0 0 * * *"), which the host takes in any case. */
+const CRON_NICKNAMES = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+
 /**
  * Refuse what the host's `schedule` refuses, so that a unit test fails where the daemon
- * would: an interval under 1000 ms, and a string that is not five or six cron fields. The
- * host (node-cron) also checks each field's range; this checks only the shape.
+ * would: an interval under 1000 ms, and a string that is neither five or six cron fields nor
+ * one of node-cron's nicknames. The host (node-cron) also checks each field's range; this
+ * checks only the shape, and never refuses what the host runs ("@daily", "MON#2").
  */
 function checkScheduleSpec(spec: ScheduleSpec): void {
   if (typeof spec === 'number') {
     if (!Number.isFinite(spec) || spec < 1000) throw new Error(`schedule: interval ${spec} ms is below the 1000 ms minimum; use a longer interval or a cron expression`);
     return;
   }
-  const fields = String(spec).trim().split(/\s+/);
-  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?-]+$/.test(f))) {
+  const text = String(spec).trim();
+  if (CRON_NICKNAMES.has(text.toLowerCase())) return;
+  const fields = text.split(/\s+/);
+  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => /^[0-9A-Za-z*/,?#-]+$/.test(f))) {
     throw new Error(`schedule: "${spec}" is not a valid cron expression; use five or six fields, e.g. "*/10 * * * *" for every ten minutes`);
   }
 }

@@ -5,6 +5,8 @@ import { dirname, join } from 'node:path';
 import { API_VERSION, definePlugin, isPluginDefinition } from '@earshot/sdk';
 import { createTestContext } from '@earshot/sdk/testing';
 import { repoRoot, tempDir } from '../helpers/paths.js';
+import { openPluginContext } from '../../daemon/plugins/plugin-context.js';
+import { silentLogger } from '../../daemon/log/logger.js';
 
 t.test('definePlugin stamps the API version and freezes the definition', async (t) => {
   const def = definePlugin({ description: 'd', create: () => ({}) });
@@ -59,6 +61,27 @@ t.test('the test context refuses the schedules and watches the host refuses, so 
   await fake.stop();
   t.throws(() => fake.context.schedule(60_000, () => undefined), /plugin p is stopped; it cannot schedule tasks/);
   t.throws(() => fake.context.watchFile('/etc/x', () => undefined), /plugin p is stopped; it cannot watch files/);
+});
+
+t.test('every schedule the daemon runs, the test context takes too (nicknames, MON#2): a unit test never fails where the daemon would not', async (t) => {
+  const fake = createTestContext({ name: 'p' });
+  const daemon = openPluginContext({ name: 'p', logger: silentLogger, config: {}, dataDir: tempDir('earshot-sdk-'), taskTimeoutMs: 1000, onTaskOutcome: () => undefined, hotwordsChanged: () => undefined, hotwords: async () => [] });
+  t.teardown(() => daemon.close());
+  const takes = (schedule: (spec: string) => unknown, spec: string): boolean => {
+    try {
+      schedule(spec);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const spec of ['@daily', '@Hourly', ' @weekly ', '@annually', '@midnight', '0 9 * * MON#2', '0 0 L * *', '0 0 1 JAN *', '*/5 * * * * *', 'every minute', '@often']) {
+    const byDaemon = takes((s) => daemon.context.schedule(s, () => undefined), spec);
+    const byFake = takes((s) => fake.context.schedule(s, () => undefined), spec);
+    // The fake checks only the shape: it may take what node-cron refuses for a field's range, never refuse what it runs.
+    if (byDaemon) t.ok(byFake, `"${spec}": the daemon runs it, and so does the test context`);
+    else t.notOk(byFake, `"${spec}": refused by both`);
+  }
 });
 
 t.test('the test store deep-copies like a file, and hotwords filter by language', async (t) => {
