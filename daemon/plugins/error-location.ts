@@ -11,14 +11,25 @@ const DAEMON_CODE = dirname(dirname(fileURLToPath(import.meta.url))) + sep;
  * (`node:internal/...`, `<anonymous>`) and in the daemon's own code are skipped: an error the
  * context's schedule() threw is the plugin's call there, not the daemon's line. Undefined for a
  * thrown non-Error or a stack without such a place.
+ *
+ * Never throws: it runs where a plugin's failure is being reported, and what the plugin threw
+ * may be a Proxy, or an Error whose `stack` is a getter that throws or a string it made up
+ * (a `file:` URL that names no path); a throw here would escape the guard around the call
+ * (inline) or end the plugin's thread.
  */
 export function errorLocation(err: unknown): string | undefined {
-  if (!(err instanceof Error) || typeof err.stack !== 'string') return undefined;
-  for (const line of err.stack.split('\n')) {
-    const m = /(?:^|\(|\bat )(file:\/\/\/[^\s()]+|\/[^\s()]+):(\d+(?::\d+)?)\)?$/.exec(line.trim());
-    if (!m) continue;
-    const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
-    if (!file.startsWith(DAEMON_CODE)) return `${file}:${m[2]}`;
+  try {
+    if (!(err instanceof Error)) return undefined;
+    const stack: unknown = err.stack;
+    if (typeof stack !== 'string') return undefined;
+    for (const line of stack.split('\n')) {
+      const m = /(?:^|\(|\bat )(file:\/\/\/[^\s()]+|\/[^\s()]+):(\d+(?::\d+)?)\)?$/.exec(line.trim());
+      if (!m) continue;
+      const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
+      if (!file.startsWith(DAEMON_CODE)) return `${file}:${m[2]}`;
+    }
+  } catch {
+    // Not readable: the failure is reported without where.
   }
   return undefined;
 }

@@ -56,6 +56,24 @@ t.test('a failure is logged with where in the plugin the error was made, in its 
   }
 });
 
+t.test('an error whose stack cannot be read (a throwing getter, a made-up file: URL) is one failure like any other, in its own thread and inline', async (t) => {
+  for (const isolation of ['thread', 'inline'] as const) {
+    const sb = sandbox(['hostile-error']);
+    const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation, maxFailures: 10 }) });
+    await host.start();
+    t.teardown(() => host.stop());
+    // Reading the stack for `at` threw out of the guard (inline) or ended the plugin's thread.
+    const out = await host.process({ text: 'hello', language: 'en' });
+    t.same(out.skipped.map((s) => s.reason), ['threw: cannot read the grammar', 'rejected: redaction service unavailable'], `${isolation}: reported as for any throw and rejection`);
+    t.equal(out.text, 'hello');
+    t.same(host.list().map((s) => s.state), ['running'], `${isolation}: still running after two of its ten failures`);
+    const failures = sb.lines.filter((l) => l.startsWith('WARN') && l.includes(' failed: '));
+    t.equal(failures.length, 2, `${isolation}: both logged`);
+    t.notMatch(failures.join('\n'), / at=/, `${isolation}: without where`);
+    await host.stop();
+  }
+});
+
 t.test('after maxFailures in a row a plugin is set aside, reported failed, and skipped', async (t) => {
   const { host, sb } = await startHost((fn) => t.teardown(fn), 2);
   await host.process({ text: 'one' });
