@@ -75,8 +75,9 @@ export class RemoteCallError extends Error {
 
 /** A one-line description of whatever a plugin threw (it need not be an Error). */
 export function describeError(err: unknown): string {
-  if (err instanceof Error) return err.message || err.name;
   try {
+    // Inside the try: a plugin's Error may have a message getter that throws, or be a Proxy.
+    if (err instanceof Error) return String(err.message || err.name);
     return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
   } catch {
     return stringOrDescription(err);

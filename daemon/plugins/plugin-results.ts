@@ -1,5 +1,6 @@
 import type { Hotword, TimedWord, TranscriptOutput } from '@earshot/sdk';
 import { describeValue } from './describe-value.js';
+import { describeError } from './guarded-call.js';
 
 /** Longest hotword phrase the decoder is handed; longer ones are list mistakes, not names. */
 export const MAX_PHRASE_LENGTH = 100;
@@ -71,13 +72,20 @@ const TRANSCRIPT_OUTPUT = '{ text: string, words?: TimedWord[] }';
  */
 export function checkTranscriptOutput(value: unknown, input: TranscriptSize): TranscriptOutput | string {
   if (typeof value !== 'object' || value === null) return `returned ${value === null ? 'null' : typeof value}, expected ${TRANSCRIPT_OUTPUT}`;
+  // Each field is read once: an inline plugin's getter could throw, or give another value at a
+  // second read than the one checked.
+  let fields: { text?: unknown; words?: unknown };
+  try {
+    const { text, words } = value as { text?: unknown; words?: unknown };
+    fields = { text, words };
+  } catch (err) {
+    return `returned an object whose text or words cannot be read (${describeError(err)}), expected ${TRANSCRIPT_OUTPUT}`;
+  }
+  const { text, words } = fields;
   // An object with the wrong text (a number, a misspelt key) says so: "returned object" alone sends the author looking elsewhere.
-  const given = (value as { text?: unknown }).text;
-  if (typeof given !== 'string') return `returned an object whose text is ${describeValue(given)}, expected ${TRANSCRIPT_OUTPUT}`;
-  const oversize = oversizeTranscript(value, input);
+  if (typeof text !== 'string') return `returned an object whose text is ${describeValue(text)}, expected ${TRANSCRIPT_OUTPUT}`;
+  const oversize = oversizeTranscript(fields, input);
   if (oversize !== undefined) return `returned ${oversize}`;
-  const text = (value as { text: string }).text;
-  const words = (value as { words?: unknown }).words;
   if (words === undefined) return { text };
   if (!Array.isArray(words)) return 'returned words that are not an array';
   const checked: TimedWord[] = [];

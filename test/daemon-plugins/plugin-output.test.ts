@@ -32,6 +32,18 @@ t.test('a result whose text is not a string says what its text is, not only that
   t.match(out.skipped, [{ plugin: 'earshot-plugin-odd-values', reason: 'returned an object whose text is 42, expected { text: string, words?: TimedWord[] }' }]);
 });
 
+t.test('an inline plugin whose result has a getter for text: read once, a throw is its failure, never the host\'s', async (t) => {
+  const { host } = await startHost(t, ['odd-values'], { isolation: 'inline' });
+  const thrown = await host.process(oneWord('text-getter-throws'));
+  t.equal(thrown.text, 'text-getter-throws', 'its output was not taken');
+  t.match(thrown.skipped, [{ plugin: 'earshot-plugin-odd-values', reason: /^returned an object whose text or words cannot be read \(no text today\)/ }]);
+  const flipped = await host.process(oneWord('text-getter-flips'));
+  t.equal(flipped.text, 'fine', 'the text checked is the text taken');
+  const silent = await host.process(oneWord('message-getter-throws'));
+  t.equal(silent.text, 'message-getter-throws', 'an Error whose message cannot be read is a failure too');
+  t.match(silent.skipped, [{ plugin: 'earshot-plugin-odd-values', reason: /^threw: / }]);
+});
+
 t.test('BigInt or cyclic word times are the plugin failure: the transcript goes on, the plugin is set aside', async (t) => {
   const { host, sb } = await startHost(t, ['odd-values']);
   const first = await host.process(oneWord('bigint'));
