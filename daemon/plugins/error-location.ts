@@ -3,13 +3,31 @@ import { fileURLToPath } from 'node:url';
 
 /** The daemon's own code (dist/daemon): a frame there is not the plugin's. */
 const DAEMON_CODE = dirname(dirname(fileURLToPath(import.meta.url))) + sep;
+/** The plugin SDK the daemon provides (its package folder: with source maps a frame names its src/): a frame there is the plugin's call into it. */
+const SDK_CODE = sdkCode();
+/** An SDK a plugin brought in its own node_modules. */
+const BUNDLED_SDK = `${sep}node_modules${sep}@earshot${sep}sdk${sep}`;
+
+function sdkCode(): string | undefined {
+  try {
+    return dirname(dirname(fileURLToPath(import.meta.resolve('@earshot/sdk')))) + sep;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Code that is not the plugin's own: the daemon's, or the SDK's (an applyWordEdits given edits out of range throws there). */
+function notThePlugins(file: string): boolean {
+  return file.startsWith(DAEMON_CODE) || (SDK_CODE !== undefined && file.startsWith(SDK_CODE)) || file.includes(BUNDLED_SDK);
+}
 
 /**
  * Where an error arose in a plugin, as "path:line[:column]": the first place in a file that
  * its stack names, either a decorated stack's head (`file:///p/units.js:47`, which Node writes
  * above a link error) or a frame (`at f (file:///p/index.js:3:9)`). Frames inside Node
- * (`node:internal/...`, `<anonymous>`) and in the daemon's own code are skipped: an error the
- * context's schedule() threw is the plugin's call there, not the daemon's line. Undefined for a
+ * (`node:internal/...`, `<anonymous>`), in the daemon's own code and in the SDK are skipped: an
+ * error the context's schedule() or the SDK's applyWordEdits threw is the plugin's call there,
+ * not the daemon's or the SDK's line. Undefined for a
  * thrown non-Error or a stack without such a place.
  *
  * Never throws: it runs where a plugin's failure is being reported, and what the plugin threw
@@ -26,7 +44,7 @@ export function errorLocation(err: unknown): string | undefined {
       const m = /(?:^|\(|\bat )(file:\/\/\/[^\s()]+|\/[^\s()]+):(\d+(?::\d+)?)\)?$/.exec(line.trim());
       if (!m) continue;
       const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
-      if (!file.startsWith(DAEMON_CODE)) return `${file}:${m[2]}`;
+      if (!notThePlugins(file)) return `${file}:${m[2]}`;
     }
   } catch {
     // Not readable: the failure is reported without where.

@@ -41,17 +41,18 @@ t.test('throwing, rejecting and hanging plugins are skipped and the transcript s
 
 t.test('a failure is logged with where in the plugin the error was made, in its own thread and inline; transcripts carry no path', async (t) => {
   for (const isolation of ['thread', 'inline'] as const) {
-    const sb = sandbox(['throwing', 'rejecting', 'failing-task']);
+    const sb = sandbox(['throwing', 'rejecting', 'failing-task', 'bad-edits']);
     const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation, maxFailures: 10 }) });
     await host.start();
     t.teardown(() => host.stop());
-    const out = await host.process({ text: 'hello', language: 'en' });
-    t.same(out.skipped.map((s) => s.reason).sort(), ['rejected: redaction service unavailable', 'threw: cannot read the grammar'], `${isolation}: reasons as before`);
+    const out = await host.process({ text: 'hello', language: 'en', words: [{ text: 'hello', start: 0, end: 0.5 }] });
+    t.same(out.skipped.map((s) => s.reason).sort(), ['rejected: redaction service unavailable', 'threw: applyWordEdits: edit [5, 9) overlaps another or lies outside the 1 words', 'threw: cannot read the grammar'], `${isolation}: reasons as before`);
     const failed = (alias: string) => sb.lines.find((l) => l.startsWith('WARN') && l.includes(`earshot:plugins:${alias} `) && l.includes(' failed: '));
     for (let i = 0; i < 300 && failed('failing-task') === undefined; i++) await sleep(10);
     t.match(failed('throwing'), ` at=${join(sb.pluginsDir, 'throwing', 'index.js')}:7:15`, `${isolation}: a sync throw`);
     t.match(failed('rejecting'), ` at=${join(sb.pluginsDir, 'rejecting', 'index.js')}:7:15`, `${isolation}: a rejection`);
     t.match(failed('failing-task'), ` at=${join(sb.pluginsDir, 'failing-task', 'index.js')}:6:13`, `${isolation}: a scheduled task`);
+    t.match(failed('bad-edits'), ` at=${join(sb.pluginsDir, 'bad-edits', 'index.js')}:7:16`, `${isolation}: an SDK call given bad edits is the plugin's line, not the SDK's`);
     await host.stop();
   }
 });
