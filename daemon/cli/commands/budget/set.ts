@@ -25,9 +25,10 @@ export default class BudgetSet extends EarshotCommand {
     const { flags } = await this.parse(BudgetSet);
     const change: BudgetChange = {};
     const number = (flag: string, v: string): number => {
-      const n = Number(v);
-      if (v.trim() === '' || !Number.isFinite(n)) this.error(`--${flag} must be a number, got ${JSON.stringify(v)}`, { exit: 2, suggestions: [`e.g. --${flag} 80`] });
-      return n;
+      // Decimal only: Number() also takes 0x10 (16), 1e2 and ' 80 ', none of which an operator
+      // typing watts or degrees means.
+      if (!/^-?\d+(\.\d+)?$/.test(v)) this.error(`--${flag} must be a decimal number, got ${JSON.stringify(v)}`, { exit: 2, suggestions: [`e.g. --${flag} 80 or --${flag} 12.5`] });
+      return Number(v);
     };
     if (flags.watts !== undefined) change.powerBudgetWatts = flags.watts === 'none' ? null : number('watts', flags.watts);
     if (flags['temp-soft'] !== undefined) change.softC = number('temp-soft', flags['temp-soft']);
