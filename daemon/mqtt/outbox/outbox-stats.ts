@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DROPS_FILE, emptyDrops, LOG_FILE, parseDrops, replayLog, type DropCounters, type OutboxEntry } from './outbox-log.js';
-import { countRejected, REJECTED_DIR } from './rejected-messages.js';
+import { countRejected, rejectedDirOf } from './rejected-messages.js';
 
 export interface OutboxStats {
   dir: string;
@@ -36,7 +36,7 @@ export function statsOf(dir: string, pending: Iterable<OutboxEntry>, fileBytes: 
     oldest: oldest ? { id: oldest.id, at: new Date(oldest.at).toISOString(), ageSec: Math.max(0, Math.round((now - oldest.at) / 1000)) } : null,
     drops,
     damagedBytes,
-    rejected: { dir: join(dir, REJECTED_DIR), count: rejected },
+    rejected: { dir: rejectedDirOf(dir), count: rejected },
   };
 }
 

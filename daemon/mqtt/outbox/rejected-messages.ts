@@ -11,7 +11,12 @@ import type { OutboxEntry } from './outbox-log.js';
  * kept as one JSON file in `<outbox>/rejected/`, with why, for an operator to read or publish
  * by other means.
  */
-export const REJECTED_DIR = 'rejected';
+const REJECTED_DIR = 'rejected';
+
+/** `<outboxDir>/rejected`: where messages the broker will not take are kept. */
+export function rejectedDirOf(outboxDir: string): string {
+  return join(outboxDir, REJECTED_DIR);
+}
 
 export type RejectReason = 'too-large' | 'connection-closed';
 
@@ -38,7 +43,7 @@ function fileNameOf(id: string): string {
 
 /** Writes the message to rejected/ durably (fsync of the file and the directory); resolves with its path. */
 export async function keepRejected(outboxDir: string, entry: OutboxEntry, reason: RejectReason, detail: RejectedMessage['detail']): Promise<string> {
-  const dir = join(outboxDir, REJECTED_DIR);
+  const dir = rejectedDirOf(outboxDir);
   await mkdir(dir, { recursive: true, mode: 0o750 });
   const file = join(dir, fileNameOf(entry.id));
   const record: RejectedMessage = {
@@ -61,7 +66,7 @@ export async function keepRejected(outboxDir: string, entry: OutboxEntry, reason
 
 /** How many messages rejected/ holds (0 when there is none). */
 export function countRejected(outboxDir: string): number {
-  const dir = join(outboxDir, REJECTED_DIR);
+  const dir = rejectedDirOf(outboxDir);
   if (!existsSync(dir)) return 0;
   return readdirSync(dir).filter((f) => f.endsWith('.json')).length;
 }

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { REJECTED_DIR, type RejectedMessage } from './rejected-messages.js';
+import { rejectedDirOf, type RejectedMessage } from './rejected-messages.js';
 
 /**
  * What an operator does with outbox/rejected/ (earshot outbox rejected|requeue|delete): list
@@ -35,10 +35,6 @@ export interface RejectedShelfResult {
   done: string[];
   missing: string[];
   errors: Array<{ id: string; error: string }>;
-}
-
-export function rejectedDirOf(outboxDir: string): string {
-  return join(outboxDir, REJECTED_DIR);
 }
 
 /** Reads one kept message; throws with the file named when it is not one. */
