@@ -218,13 +218,14 @@ export class MqttConnection {
   }
 
   /**
-   * Resolves when the broker acknowledged it (PUBACK for QoS 1), rejects if the client gave up,
+   * Resolves with its PUBLISH packet's size when the broker acknowledged it (PUBACK for QoS
+   * 1), rejects if the client gave up,
    * with a PacketTooLargeError when it is over the broker's limit or refused for its size, or
    * with a PublishRefusedError when the broker answered with another failure reason code.
    * A topic the broker would take as a protocol error is refused here: the broker would drop
    * the connection, and the client would send the same publish again at every reconnect.
    */
-  publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions): Promise<void> {
+  publish(topic: string, payload: string | Buffer, opts: IClientPublishOptions): Promise<number> {
     const problem = topicNameProblem(topic);
     if (problem) return Promise.reject(new Error(`not published to ${JSON.stringify(topic)}: ${problem}`));
     const client = this.requireClient();
@@ -234,7 +235,7 @@ export class MqttConnection {
     if (limit !== null && bytes > limit) return Promise.reject(new PacketTooLargeError(topic, bytes, limit));
     return new Promise((resolve, reject) => {
       client.publish(topic, payload, opts, (err) => {
-        if (!err) return resolve();
+        if (!err) return resolve(bytes);
         const code = brokerReasonCode(err);
         if (code === PACKET_TOO_LARGE) return reject(new PacketTooLargeError(topic, bytes, null));
         reject(code === null ? err : new PublishRefusedError(topic, code));

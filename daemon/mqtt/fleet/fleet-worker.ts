@@ -308,8 +308,8 @@ export class FleetWorker {
     }
   }
 
-  private publishDone(done: JobDonePayload): Promise<void> {
+  private async publishDone(done: JobDonePayload): Promise<void> {
     const { connection, group } = this.options;
-    return connection.publish(fleetTopics(group).done(done.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-done', done)), TOPIC_QOS.jobDone);
+    await connection.publish(fleetTopics(group).done(done.jobId), JSON.stringify(sealFleetMessage(this.fleet, 'job-done', done)), TOPIC_QOS.jobDone);
   }
 }

@@ -97,9 +97,9 @@ export class OutboxDrainer {
       if (!retryRefused && this.refusals.has(entry.id)) continue;
       this.inFlight.add(entry.id);
       connection.publish(entry.topic, entry.payload, { qos: entry.qos, retain: entry.retain }).then(
-        () => {
+        (bytes) => {
           this.inFlight.delete(entry.id);
-          const proven = this.silentRefusals.acked(entry.id, connection.publishBytes(entry.topic, entry.payload, entry.qos));
+          const proven = this.silentRefusals.acked(entry.id, bytes);
           store.ack(entry.id);
           this.putOnTrial(proven);
           this.options.onDelivered?.(entry.id);
