@@ -67,10 +67,13 @@ export function sealFleetMessage<T extends object>(fleet: FleetKey, schema: Flee
   return { ...signed, sig: hmacHex(fleet.key, fleetSigningString(fleet.group, schema, signed as Record<string, unknown>)) };
 }
 
-/** Why a message was not read; `otherScheme`: well signed for a group without identities, where this box has one. */
-export interface FleetReadProblem {
+/**
+ * Why a message was not read; `otherScheme`: well signed for a group without identities, where
+ * this box has one, with the message as read (its schema checked), to be passed on.
+ */
+export interface FleetReadProblem<T = unknown> {
   problem: string;
-  otherScheme?: true;
+  otherScheme?: { value: T };
 }
 
 /**
@@ -79,7 +82,7 @@ export interface FleetReadProblem {
  * Anyone allowed on the group's topics can send anything there. The sender is the one the
  * message names (fleetSender), or `sender` for a grant, which names none.
  */
-export function readFleetMessage<T>(fleet: FleetKey, schema: FleetSchema, raw: Buffer, sender?: (payload: T) => string | undefined): { value: T } | FleetReadProblem {
+export function readFleetMessage<T>(fleet: FleetKey, schema: FleetSchema, raw: Buffer, sender?: (payload: T) => string | undefined): { value: T } | FleetReadProblem<T> {
   if (fleet.maxAudioBytes !== undefined) {
     const limit = fleetMessageLimit(schema, fleet.maxAudioBytes);
     if (raw.length > limit) return { problem: `${raw.length} bytes, over the ${limit} a ${schema} message may have here (it follows mqtt.fleet.maxAudioBytes, ${fleet.maxAudioBytes}); not read` };
@@ -95,10 +98,10 @@ export function readFleetMessage<T>(fleet: FleetKey, schema: FleetSchema, raw: B
   return checkIdentity(fleet, schema, read, sender);
 }
 
-function checkIdentity<T>(fleet: FleetKey, schema: FleetSchema, read: { value: T }, sender?: (payload: T) => string | undefined): { value: T } | FleetReadProblem {
+function checkIdentity<T>(fleet: FleetKey, schema: FleetSchema, read: { value: T }, sender?: (payload: T) => string | undefined): { value: T } | FleetReadProblem<T> {
   if (!fleet.identity) return read;
   const payload = read.value as Record<string, unknown>;
   const problem = identityProblem(fleet.identity, fleet.group, schema, sender ? sender(read.value) : fleetSender(schema, payload), payload);
   if (problem === null) return read;
-  return typeof payload.idSig === 'string' ? { problem } : { problem, otherScheme: true };
+  return typeof payload.idSig === 'string' ? { problem } : { problem, otherScheme: read };
 }

@@ -147,14 +147,14 @@ export class FleetWorker {
       this.ignored.warn(`fleet: offer ignored: ${read.problem}`);
       return;
     }
-    if ('problem' in read || (!this.fleet.identity && 'idSig' in read.value)) {
+    const offer = 'problem' in read ? read.otherScheme!.value : read.value;
+    if ('problem' in read || (!this.fleet.identity && 'idSig' in offer)) {
       // Boxes with identities and boxes without refuse each other's claims and results (a
       // group moving to identities): pass the offer on to one of its offerer's kind.
       if (this.unkeyed.take()) this.options.logger.error(`fleet: offers from boxes ${this.fleet.identity ? 'without' : 'with'} an mqtt.fleet.identity are handed back: this box ${this.fleet.identity ? 'has' : 'has none'}, and the two kinds refuse each other's messages (see README, Fleet identities)`, { group: this.options.group });
-      this.handBack(JSON.parse(raw.toString('utf8')) as JobOfferPayload, raw);
+      this.handBack(offer, raw);
       return;
     }
-    const offer = read.value;
     if (!this.fleet.key && 'sig' in offer) {
       // The group signs its messages and this box has no key: its claims would be ignored and
       // the offer held here until it times out. Pass it on, and say what is missing.
