@@ -99,21 +99,31 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
  */
 export function replaceFileSync(path: string, data: string, mode: number): void {
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
+  writeSyncedFileSync(tmp, data, { flag: 'w', mode });
+  renameSync(tmp, path);
+  fsyncDirSync(dirname(path));
+}
+
+/**
+ * Writes `data` whole to `path` (opened with `flag`: 'w', or 'wx' never to replace a file) and
+ * fsyncs it; `beforeSync` runs on the written file first (a chown). On any failure the file is
+ * removed and the error thrown. The caller syncs the folder once the name is final.
+ */
+export function writeSyncedFileSync(path: string, data: string | Uint8Array, options: { flag: 'w' | 'wx'; mode: number; beforeSync?: () => void }): void {
+  const fd = openSync(path, options.flag, options.mode);
   try {
     // Not writeSync: on a nearly full disk it writes what fits and returns that count, and the
-    // cut-off file would be renamed over the good one. writeFileSync writes on until all of it
-    // is written or ENOSPC is thrown.
+    // cut-off file would be taken as whole (renamed over a good one). writeFileSync writes on
+    // until all of it is written or ENOSPC is thrown.
     writeFileSync(fd, data);
+    options.beforeSync?.();
     fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
-    unlinkSync(tmp);
+    unlinkSync(path);
     throw err;
   }
   closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDirSync(dirname(path));
 }
 
 /** fsyncDir from synchronous code: makes the names in `dir` (a file just created or renamed there) survive a power cut. */

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { chownSync, closeSync, fsyncSync, openSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { publicKeyText } from './fleet-identity-load.js';
-import { fsyncDirSync } from '../../scheduler/durable-file.js';
+import { fsyncDirSync, writeSyncedFileSync } from '../../scheduler/durable-file.js';
 
 /** Who is to own the key file: the daemon's user, when the command runs as root to make it. */
 export interface FileOwner {
@@ -21,18 +21,7 @@ export interface FileOwner {
 export function makeFleetKeyPair(path: string, owner?: FileOwner): string {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-  const fd = openSync(path, 'wx', 0o600);
-  try {
-    // writeFileSync writes on until all of it is out (or throws); one writeSync may stop short on a full disk.
-    writeFileSync(fd, pem);
-    if (owner) chownSync(path, owner.uid, owner.gid);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(path);
-    throw err;
-  }
-  closeSync(fd);
+  writeSyncedFileSync(path, pem, { flag: 'wx', mode: 0o600, ...(owner ? { beforeSync: () => chownSync(path, owner.uid, owner.gid) } : {}) });
   fsyncDirSync(dirname(path));
   return publicKeyText(publicKey);
 }
