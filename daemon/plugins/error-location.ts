@@ -51,3 +51,8 @@ export function errorLocation(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** " (at file:line)" to append to a message that has lost the error's stack, or "" when where is unknown. */
+export function atSuffix(at: string | undefined): string {
+  return at === undefined ? '' : ` (at ${at})`;
+}

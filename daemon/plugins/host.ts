@@ -13,6 +13,7 @@ import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js'
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
+import { atSuffix } from './error-location.js';
 import { lookup, slotsNamed, slotStatus, type FailureDetail, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
 import { ambiguousPluginNames, unknownPluginNames } from './unknown-names.js';
@@ -367,7 +368,7 @@ export class PluginHost implements Service {
     const open = openPluginContext({ name: slot.name, logger, config: slot.config!, dataDir: this.pluginDataDir(slot), ...this.contextHooks(slot) });
     const created = await guardedCall(() => imported.value.create(open.context), lifecycle);
     try {
-      if (!created.ok) throw new Error(`create() ${created.reason}${created.at === undefined ? '' : ` (at ${created.at})`}`);
+      if (!created.ok) throw new Error(`create() ${created.reason}${atSuffix(created.at)}`);
       slot.kinds = instanceKinds(slot.name, created.value);
     } catch (err) {
       open.close();

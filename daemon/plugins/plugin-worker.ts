@@ -1,7 +1,7 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Hotword, PluginDefinition, PluginInstance } from '@earshot/sdk';
 import { LOG_LEVELS, type LogFields, type LogLevel, type LogMessage, type Logger } from '../log/logger.js';
-import { errorLocation } from './error-location.js';
+import { atSuffix, errorLocation } from './error-location.js';
 import { describeError } from './guarded-call.js';
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { oversizeHotwords, oversizeTranscript, type TranscriptSize } from './plugin-results.js';
@@ -96,12 +96,12 @@ async function create(): Promise<CreatedInfo> {
   try {
     created = definition.create(open.context);
   } catch (err) {
-    throw new Error(`create() threw: ${describeError(err)}${atSuffix(err)}`);
+    throw new Error(`create() threw: ${describeError(err)}${atSuffix(errorLocation(err))}`);
   }
   try {
     instance = await created;
   } catch (err) {
-    throw new Error(`create() rejected: ${describeError(err)}${atSuffix(err)}`);
+    throw new Error(`create() rejected: ${describeError(err)}${atSuffix(errorLocation(err))}`);
   }
   const kinds = instanceKinds(data.manifest.name, instance);
   const languages = instance.normalizer?.languages ?? instance.filter?.languages;
@@ -171,9 +171,3 @@ importDefinition(data.manifest).then(
   },
   (err: unknown) => post({ t: 'load-failed', error: describeError(err) }),
 );
-
-/** " (at file:line)" where the plugin's error was made: the error wrapped above loses its stack to the host. */
-function atSuffix(err: unknown): string {
-  const at = errorLocation(err);
-  return at === undefined ? '' : ` (at ${at})`;
-}
