@@ -104,7 +104,9 @@ t.test('out of descriptors, a recording waits in the spool and is done once they
   t.ok(waiting || existsSync(join(spool, 'done', 'starved.wav')), `the recording is ${waiting ? 'still waiting in the spool' : 'already done'}, not lost`);
   t.notOk(existsSync(join(spool, 'failed', 'starved.wav')), 'it was not failed');
   t.equal(daemon.child.exitCode, null, 'the daemon is still running');
-  t.match(daemon.output(), /EMFILE|too many open files/, 'and says what it ran out of');
+  // Said when it ran out for the recording; one done already found its descriptors (on a
+  // loaded CI box, 1 run in about 5), and then nothing ran out to be said.
+  if (waiting) t.match(daemon.output(), /EMFILE|too many open files/, 'and says what it ran out of');
   for (const s of held) s.destroy();
   await waitFor(() => transcripts.some((tr) => tr.recording === 'starved.wav'), 30_000, 'a transcript once descriptors are free').catch(async (err: Error) => {
     t.comment(daemon.output().split('\n').slice(-100).join('\n'));
