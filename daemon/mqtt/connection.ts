@@ -8,7 +8,7 @@ import type { LastWill } from './client-options.js';
 import { maskUrlCredentials } from '../log/redact.js';
 import { PacketTooLargeError, publishPacketBytes } from './packet-size.js';
 import { brokerReasonCode, PublishRefusedError } from './publish-refused.js';
-import { acceptPacketTooLargeAcks, PACKET_TOO_LARGE } from './packet-too-large-acks.js';
+import { acceptBrokerRefusalAcks, PACKET_TOO_LARGE } from './broker-refusal-acks.js';
 
 /**
  * The most a graceful stop waits for the broker: to acknowledge what is in flight, then to
@@ -108,7 +108,7 @@ export class MqttConnection {
     if (this.client) return Promise.resolve();
     const log = this.options.logger;
     this.snapshot.state = 'connecting';
-    acceptPacketTooLargeAcks();
+    acceptBrokerRefusalAcks();
     const client = mqtt.connect(this.options.url, { ...this.options.clientOptions });
     this.client = client;
     return new Promise((resolve) => {

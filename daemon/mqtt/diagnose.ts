@@ -63,8 +63,9 @@ export function diagnoseConnectError(err: unknown, url: string): Diagnosis {
   }
   // mqtt-packet refuses a PUBACK whose reason code MQTT 5 §3.4.2.1 does not list for it, and
   // the packets read with it are lost: their publishes wait for a PUBACK until the next
-  // reconnect. (Mosquitto's 0x95 for a message over its message_size_limit is taken as the
-  // answer it is: packet-too-large-acks.ts.)
+  // reconnect. (Failure codes, such as Mosquitto's 0x95 for a message over its
+  // message_size_limit, are taken as the refusals they are: broker-refusal-acks.ts; what is
+  // left here is a success code MQTT 5 does not define.)
   const badAck = /^Invalid (puback|pubrec) reason code/.exec(text);
   if (badAck) {
     return {

@@ -1,10 +1,9 @@
 import t, { type Test } from 'tap';
-import { createServer, type Socket } from 'node:net';
-import { generate, parser } from 'mqtt-packet';
 import { MqttConnection } from '../../daemon/mqtt/connection.js';
 import { buildClientOptions } from '../../daemon/mqtt/client-options.js';
 import { LogSink } from '../../daemon/log/logger.js';
 import { mqttTestConfig } from './helpers/config.js';
+import { rawBroker } from './helpers/raw-broker.js';
 
 const ANNOUNCED = 4096;
 const MIN_DELAY_MS = 100;
@@ -19,31 +18,13 @@ const WATCH_MS = 3000;
  */
 async function hostileBroker(t: Test): Promise<{ url: string; connects: number[] }> {
   const connects: number[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-    const read = parser({ protocolVersion: 5 });
-    read.on('packet', (packet) => {
-      if (packet.cmd !== 'connect') return;
-      connects.push(Date.now());
-      socket.write(generate({ cmd: 'connack', sessionPresent: false, reasonCode: 0 }, { protocolVersion: 5 }));
-      socket.write(generate({ cmd: 'publish', topic: 'earshot/x/cmd/status', payload: Buffer.alloc(ANNOUNCED * 2, 1), qos: 0, retain: false, dup: false }, { protocolVersion: 5 }));
-    });
-    socket.on('data', (chunk: Buffer) => read.parse(chunk));
+  const { url } = await rawBroker(t, (packet, send) => {
+    if (packet.cmd !== 'connect') return;
+    connects.push(Date.now());
+    send({ cmd: 'connack', sessionPresent: false, reasonCode: 0 });
+    send({ cmd: 'publish', topic: 'earshot/x/cmd/status', payload: Buffer.alloc(ANNOUNCED * 2, 1), qos: 0, retain: false, dup: false });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(
-    () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  );
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return { url: `mqtt://127.0.0.1:${address.port}`, connects };
+  return { url, connects };
 }
 
 t.test('a broker that sends packets over the announced Maximum Packet Size is reconnected to with a growing delay', async (t) => {

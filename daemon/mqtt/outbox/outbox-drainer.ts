@@ -4,7 +4,7 @@ import { DROP_HINTS, type OutboxStore } from './outbox-store.js';
 import type { OutboxEntry } from './outbox-log.js';
 import { PacketTooLargeError } from '../packet-size.js';
 import { PublishRefusedError } from '../publish-refused.js';
-import { PACKET_TOO_LARGE } from '../packet-too-large-acks.js';
+import { PACKET_TOO_LARGE } from '../broker-refusal-acks.js';
 import { throttledWarnings, type ThrottledWarnings } from '../../log/throttled-warnings.js';
 import { PublishRefusals, type PublishRefusal } from './publish-refusals.js';
 import { ClosedOnPublishError, PROBATION_MS, SilentSizeRefusals, type SentMessage } from './silent-refusals.js';
