@@ -1,8 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type AnySchema } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { formatIssue, issuesFromAjv, pathUnder } from '../config/errors.js';
+import { childPath, formatIssue, issuesFromAjv, pathUnder, type ConfigIssue } from '../config/errors.js';
 import type { PluginManifest } from './manifest.js';
+
+/** A plugin's config section that its schema refuses, with each problem under `plugins.config.<alias>`. */
+export class PluginConfigError extends Error {
+  override readonly name = 'PluginConfigError';
+
+  constructor(
+    plugin: string,
+    readonly issues: ConfigIssue[],
+  ) {
+    super(`invalid config for plugin ${plugin}: ${issues.map(formatIssue).join('; ')}`);
+  }
+}
 
 /**
  * Validate a plugin's config section against the JSON Schema the plugin ships, with the
@@ -15,7 +27,7 @@ export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Re
   const config = structuredClone(raw ?? {}) as Record<string, unknown>;
   if (manifest.configSchema === undefined) {
     if (typeof raw === 'object' && raw !== null && Object.keys(raw).length > 0) {
-      throw new Error(`plugins.config.${manifest.alias}: plugin ${manifest.name} takes no config (it ships no "earshot.configSchema"); remove the section`);
+      throw new PluginConfigError(manifest.name, [{ path: childPath('plugins.config', manifest.alias), message: 'takes no config (the plugin ships no "earshot.configSchema"); remove the section' }]);
     }
     return config;
   }
@@ -35,12 +47,10 @@ export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Re
     throw new Error(`plugin ${manifest.name}: its config schema ${manifest.configSchema} is not a valid JSON Schema (${(err as Error).message})`);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    if (raw !== undefined && raw !== null) throw new Error(`plugins.config.${manifest.alias}: must be an object`);
+    if (raw !== undefined && raw !== null) throw new PluginConfigError(manifest.name, [{ path: childPath('plugins.config', manifest.alias), message: 'must be an object' }]);
   }
   if (validate(config)) return config;
-  const prefix = `plugins.config.${manifest.alias}`;
-  const lines = issuesFromAjv(validate.errors ?? []).map((issue) =>
-    formatIssue({ ...issue, path: pathUnder(prefix, issue.path) }),
-  );
-  throw new Error(`invalid config for plugin ${manifest.name}: ${lines.join('; ')}`);
+  const prefix = childPath('plugins.config', manifest.alias);
+  const issues = issuesFromAjv(validate.errors ?? []).map((issue) => ({ ...issue, path: pathUnder(prefix, issue.path) }));
+  throw new PluginConfigError(manifest.name, issues);
 }

@@ -18,6 +18,18 @@ export interface DiscoveryRoots {
   nodeModulesDir?: string | undefined;
 }
 
+/**
+ * Where the daemon looks for plugins with this config: the package's own `plugins/`, then
+ * `plugins.dirs`, then its `node_modules` when `plugins.npm` is on. `overrides` are tests' folders.
+ */
+export function pluginRoots(config: { dirs: readonly string[]; npm: boolean }, packageRoot: string, overrides: { builtinDir?: string | undefined; nodeModulesDir?: string | undefined } = {}): DiscoveryRoots {
+  return {
+    builtinDir: overrides.builtinDir ?? join(packageRoot, 'plugins'),
+    dirs: config.dirs,
+    nodeModulesDir: config.npm ? (overrides.nodeModulesDir ?? join(packageRoot, 'node_modules')) : undefined,
+  };
+}
+
 /** A plugin package found on disk: usable (`manifest`) or refused (`error`). */
 export type Candidate =
   | { ok: true; source: PluginSource; manifest: PluginManifest }

@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { packageRoot } from '../paths.js';
 import type { Service, ServiceState } from '../service.js';
 import { validatePluginConfig } from './config-validation.js';
-import { candidateNames, discoverPlugins, type Candidate } from './discovery.js';
+import { candidateNames, discoverPlugins, pluginRoots, type Candidate } from './discovery.js';
 import { describeError, guardedCall, type CallOutcome } from './guarded-call.js';
 import { HotwordCollector } from './hotword-collector.js';
 import { IsolatedPlugin } from './isolated-plugin.js';
@@ -16,7 +16,7 @@ import { runPipeline } from './pipeline.js';
 import { atSuffix } from './error-location.js';
 import { lookup, slotsNamed, slotStatus, type FailureDetail, type OutcomeSink, type Slot } from './slot.js';
 import type { PluginKind, PluginState, PluginStatus, PluginsConfig, ProcessedTranscript, TranscriptForPlugins } from './types.js';
-import { ambiguousPluginNames, unknownPluginNames } from './unknown-names.js';
+import { ambiguousNameWarning, ambiguousPluginNames, unknownNameWarning, unknownPluginNames } from './unknown-names.js';
 import { describeMissing, requiredMissing, requiredNotRunning } from './required-plugins.js';
 
 /** A thread loads the host's modules before the plugin's; slow boxes need seconds. */
@@ -131,24 +131,14 @@ export class PluginHost implements Service {
     this.started = true;
     this.collector.resume();
     this.choices = this.choiceFile.read();
-    const candidates = discoverPlugins({
-      builtinDir: this.options.builtinDir ?? join(packageRoot, 'plugins'),
-      dirs: this.config.dirs,
-      nodeModulesDir: this.config.npm ? (this.options.nodeModulesDir ?? join(packageRoot, 'node_modules')) : undefined,
-    });
+    const candidates = discoverPlugins(pluginRoots(this.config, packageRoot, this.options));
     this.slots = this.ordered(candidates.map((c) => this.slotFor(c)));
     for (const slot of this.slots) {
       if (slot.state === 'error') this.options.logger.error(`plugin ${slot.name} not loaded: ${slot.error}`);
     }
     const found = [...new Set(this.slots.map((s) => s.alias))].join(', ') || '(none)';
-    for (const { setting, name, near } of unknownPluginNames(this.config, this.slots)) {
-      this.options.logger.warn(`${setting}: no plugin named "${name}" is installed, so this is ignored${near ? `; did you mean "${near}"?` : ''} (plugins found: ${found})`);
-    }
-    for (const { setting, name, plugins } of ambiguousPluginNames(this.config, this.slots)) {
-      // Each plugin looks its settings up by full name, then by short name (lookup, slotFor): a shared one reaches them all.
-      const applies = setting.startsWith('plugins.required') ? 'all of them are required' : 'it applies to all of them';
-      this.options.logger.warn(`${setting}: "${name}" is the short name of ${plugins.length} plugins (${plugins.join(', ')}), so ${applies}; write the full name`);
-    }
+    for (const unknown of unknownPluginNames(this.config, this.slots)) this.options.logger.warn(unknownNameWarning(unknown, found));
+    for (const ambiguous of ambiguousPluginNames(this.config, this.slots)) this.options.logger.warn(ambiguousNameWarning(ambiguous));
     // In parallel: a plugin whose create() hangs costs the start its time limit once, not per plugin.
     await Promise.all(this.slots.filter((s) => s.state === 'running').map((s) => this.serial(s, () => this.activate(s))));
     await this.collector.refresh(this.slots);

@@ -36,6 +36,11 @@ function nearest(name: string, known: Set<string>): string | undefined {
   return best?.name;
 }
 
+/** The warning for a setting that names no plugin found; `found` lists the aliases there are. */
+export function unknownNameWarning({ setting, name, near }: UnknownPluginName, found: string): string {
+  return `${setting}: no plugin named "${name}" is installed, so this is ignored${near ? `; did you mean "${near}"?` : ''} (plugins found: ${found})`;
+}
+
 /** A plugin setting that names plugins by a short name more than one of them has. */
 export interface AmbiguousPluginName {
   setting: string;
@@ -55,6 +60,13 @@ export function ambiguousPluginNames(config: PluginsConfig, plugins: Array<{ nam
     const sharing = plugins.filter((p) => p.alias === name).map((p) => p.name);
     return sharing.length > 1 ? [{ setting, name, plugins: sharing }] : [];
   });
+}
+
+/** The warning for a setting whose short name several plugins share. */
+export function ambiguousNameWarning({ setting, name, plugins }: AmbiguousPluginName): string {
+  // Each plugin looks its settings up by full name, then by short name (lookup, slotFor): a shared one reaches them all.
+  const applies = setting.startsWith('plugins.required') ? 'all of them are required' : 'it applies to all of them';
+  return `${setting}: "${name}" is the short name of ${plugins.length} plugins (${plugins.join(', ')}), so ${applies}; write the full name`;
 }
 
 /** Every plugin name in the plugin settings, with where it is. */
