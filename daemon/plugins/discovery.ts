@@ -33,7 +33,7 @@ export function pluginRoots(config: { dirs: readonly string[]; npm: boolean }, p
 /** A plugin package found on disk: usable (`manifest`) or refused (`error`). */
 export type Candidate =
   | { ok: true; source: PluginSource; manifest: PluginManifest }
-  | { ok: false; source: PluginSource; name: string; dir: string; error: string };
+  | { ok: false; source: PluginSource; name: string; dir: string; error: string; version?: string };
 
 function listDirs(dir: string): string[] {
   try {
@@ -81,7 +81,9 @@ export function discoverPlugins(roots: DiscoveryRoots): Candidate[] {
     if (raw === undefined || (requireKeyword && !isPluginPackage(raw))) return;
     seenPaths.add(real);
     const name = typeof raw.name === 'string' ? raw.name : basename(real);
-    const refuse = (error: string): void => void found.push({ ok: false, source, name, dir: real, error });
+    // The version its package.json gives, so that a refused plugin is listed as the one installed.
+    const version = typeof raw.version === 'string' ? { version: raw.version } : {};
+    const refuse = (error: string): void => void found.push({ ok: false, source, name, dir: real, error, ...version });
     const rule = source === 'builtin' ? BUILTIN : THIRD_PARTY;
     const folderProblem = foreignWritable(real, rule);
     if (folderProblem !== undefined) {

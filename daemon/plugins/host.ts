@@ -266,7 +266,7 @@ export class PluginHost implements Service {
   private slotFor(c: Candidate): Slot {
     const { name, alias } = candidateNames(c);
     const base = { name, alias, source: c.source, kinds: [], calls: 0, failures: 0, consecutiveFailures: 0, partialFailures: 0, hotwords: [] };
-    if (!c.ok) return { ...base, dir: c.dir, state: 'error', error: c.error };
+    if (!c.ok) return { ...base, dir: c.dir, state: 'error', error: c.error, ...(c.version !== undefined ? { version: c.version } : {}) };
     const choice = lookup(this.choices, base);
     const disabled = choice !== undefined ? choice === 'disabled' : this.config.disabled.includes(name) || this.config.disabled.includes(alias);
     return { ...base, dir: c.manifest.dir, manifest: c.manifest, state: disabled ? 'disabled' : 'running' };

@@ -13,6 +13,8 @@ export interface Slot {
   dir: string;
   /** Absent when the package was refused at discovery. */
   manifest?: PluginManifest;
+  /** A refused package's version, when its package.json gives one (else the manifest's). */
+  version?: string;
   state: PluginState;
   error?: string;
   /** The kinds of its last instance; kept while it is failed so `skipped` can name it. */
@@ -58,7 +60,7 @@ export function slotStatus(s: Slot): PluginStatus {
   const out: PluginStatus = {
     name: s.name,
     alias: s.alias,
-    version: s.manifest?.version ?? '',
+    version: s.manifest?.version ?? s.version ?? '',
     description: s.description ?? s.manifest?.description ?? '',
     source: s.source,
     path: s.dir,

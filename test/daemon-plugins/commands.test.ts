@@ -70,13 +70,15 @@ t.test('without a daemon: a clear error, and --offline loads the plugins from th
   t.equal(down.error?.oclif?.exit, 3, 'exit status 3: not running');
 
   const configFile = join(sb.root, 'config.json');
-  writeFileSync(configFile, JSON.stringify({ dataDir: sb.dataDir, plugins: { dirs: [sb.pluginsDir], npm: false, config: { shout: { words: ['x'] } } } }));
+  writeFileSync(configFile, JSON.stringify({ dataDir: sb.dataDir, plugins: { dirs: [sb.pluginsDir, join(sb.root, 'gone')], npm: false, config: { shout: { words: ['x'] } } } }));
   const offline = await runCommand(PluginsList, ['--offline', '--config', configFile, '--json'], repoRoot);
   t.notOk(offline.error, 'no error');
   const listed = offline.result as PluginStatus[];
   t.match(listed.find((p) => p.alias === 'shout'), { state: 'running', kinds: ['hotwords', 'normalizer'] });
-  t.match(listed.find((p) => p.name === 'earshot-plugin-from-the-future'), { state: 'error', error: /needs Earshot plugin API \^2\.0\.0/ });
+  t.match(listed.find((p) => p.name === 'earshot-plugin-from-the-future'), { state: 'error', version: '3.0.0', error: /needs Earshot plugin API \^2\.0\.0/ }, 'a refused package keeps the version it gives');
   const text = await runCommand(PluginsList, ['--offline', '--config', configFile], repoRoot);
+  t.match(text.stdout, / earshot-plugin-from-the-future@3\.0\.0 \(dir\)$/m, 'listed as the version installed');
+  t.match(text.stdout, / gone \(dir\)$/m, 'a folder with no package is listed by its name alone, not as "gone@"');
   t.match(text.stdout, /^shout\s+running\s+hotwords\+normalizer\s+\d+ calls, 0 failures\s+earshot-plugin-shout@1\.2\.0 \(dir, own thread\)$/m, 'the text listing says a folder plugin runs in its own thread');
 });
 

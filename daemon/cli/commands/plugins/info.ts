@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { pluginLabel } from '../../plugin-label.js';
 import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginInfo } from '../../../plugins/host.js';
 import { DEFAULT_CONFIG_FILE, configFileOf, daemonFlags, requestDaemon } from '../../daemon-flags.js';
@@ -23,7 +24,7 @@ export default class PluginsInfo extends EarshotCommand {
     } catch (err) {
       failCommand(this, err);
     }
-    this.log(`${info.name}@${info.version} (${info.alias}, ${info.source}): ${info.state}`);
+    this.log(`${pluginLabel(info)} (${info.alias}, ${info.source}): ${info.state}`);
     if (info.description) this.log(`  ${info.description}`);
     this.log(`  kinds:     ${info.kinds.join(', ') || '-'}${info.languages ? ` (languages: ${info.languages.join(', ')})` : ''}`);
     this.log(`  calls:     ${info.calls}, failures ${info.failures} (${info.consecutiveFailures} in a row)${info.partialFailures > 0 ? `, ${info.partialFailures} on live partials (withheld, not counted toward maxFailures)` : ''}`);

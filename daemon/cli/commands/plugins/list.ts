@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { pluginLabel } from '../../plugin-label.js';
 import { EarshotCommand } from '../../earshot-command.js';
 import type { PluginStatus } from '../../../plugins/types.js';
 import { DEFAULT_CONFIG_FILE, configFileOf, daemonFlags, requestDaemon } from '../../daemon-flags.js';
@@ -31,7 +32,7 @@ export default class PluginsList extends EarshotCommand {
     if (plugins.length === 0) this.log('no plugins found');
     for (const p of plugins) {
       const counts = `${p.calls} calls, ${p.failures} failures${p.partialFailures > 0 ? ` (+${p.partialFailures} on partials)` : ''}`;
-      this.log(`${p.alias.padEnd(20)} ${p.state.padEnd(9)} ${p.kinds.join('+').padEnd(18) || '-'.padEnd(18)} ${counts.padEnd(24)} ${p.name}@${p.version} (${p.source}${p.isolation === 'thread' ? ', own thread' : ''}${p.required ? ', required' : ''})`);
+      this.log(`${p.alias.padEnd(20)} ${p.state.padEnd(9)} ${p.kinds.join('+').padEnd(18) || '-'.padEnd(18)} ${counts.padEnd(24)} ${pluginLabel(p)} (${p.source}${p.isolation === 'thread' ? ', own thread' : ''}${p.required ? ', required' : ''})`);
       if (p.error && p.state !== 'running') this.log(`${''.padEnd(21)}${p.error.replace(/\n/g, `\n${''.padEnd(21)}`)}`);
     }
     return plugins;
