@@ -24,7 +24,7 @@ function notThePlugins(file: string): boolean {
 /**
  * Where an error arose in a plugin, as "path:line[:column]": the first place in a file that
  * its stack names, either a decorated stack's head (`file:///p/units.js:47`, which Node writes
- * above a link error) or a frame (`at f (file:///p/index.js:3:9)`). Frames inside Node
+ * above a link error) or a frame (`at f (file:///p/index.js:3:9)`), never its message. Frames inside Node
  * (`node:internal/...`, `<anonymous>`), in the daemon's own code and in the SDK are skipped: an
  * error the context's schedule() or the SDK's applyWordEdits threw is the plugin's call there,
  * not the daemon's or the SDK's line. Undefined for a
@@ -41,15 +41,36 @@ export function errorLocation(err: unknown): string | undefined {
     const stack: unknown = err.stack;
     if (typeof stack !== 'string') return undefined;
     for (const line of stack.split('\n')) {
-      const m = /(?:^|\(|\bat )(file:\/\/\/[^\s()]+|\/[^\s()]+):(\d+(?::\d+)?)\)?$/.exec(line.trim());
-      if (!m) continue;
-      const file = m[1]!.startsWith('file:') ? fileURLToPath(m[1]!) : m[1]!;
-      if (!notThePlugins(file)) return `${file}:${m[2]}`;
+      const place = placeOf(line.trim());
+      if (place === undefined) continue;
+      const file = place.file.startsWith('file:') ? fileURLToPath(place.file) : place.file;
+      if (!notThePlugins(file)) return `${file}:${place.line}`;
     }
   } catch {
     // Not readable: the failure is reported without where.
   }
   return undefined;
+}
+
+/** A file and its line[:column]; the file a `file:` URL or an absolute path, which may hold spaces and brackets. */
+const PLACE = /^(file:\/\/\/.+|\/.+):(\d+(?::\d+)?)$/;
+
+/**
+ * The place a stack line names: a frame (`at f (place)`, `at async f (place)`, `at place`) or
+ * a line that is only a place (a decorated stack's head). Any other line, such as the
+ * message's (`Error: no rule at /etc/rules.conf:12`), names none.
+ */
+function placeOf(line: string): { file: string; line: string } | undefined {
+  let text = line;
+  if (line.startsWith('at ')) {
+    const frame = line.slice(3);
+    // `f (place)`: the place starts at the first " (" followed by a path, so a path with
+    // brackets (`/opt/p (copy)/index.js`, which a file: URL leaves unescaped) stays whole.
+    const open = frame.search(/ \((?:file:\/\/\/|\/)/);
+    text = open !== -1 && frame.endsWith(')') ? frame.slice(open + 2, -1) : frame.replace(/^async /, '');
+  }
+  const m = PLACE.exec(text);
+  return m ? { file: m[1]!, line: m[2]! } : undefined;
 }
 
 /** " (at file:line)" to append to a message that has lost the error's stack, or "" when where is unknown. */

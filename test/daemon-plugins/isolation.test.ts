@@ -1,4 +1,5 @@
 import t from 'tap';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PluginHost } from '../../daemon/plugins/host.js';
@@ -53,6 +54,31 @@ t.test('a failure is logged with where in the plugin the error was made, in its 
     t.match(failed('rejecting'), ` at=${join(sb.pluginsDir, 'rejecting', 'index.js')}:7:15`, `${isolation}: a rejection`);
     t.match(failed('failing-task'), ` at=${join(sb.pluginsDir, 'failing-task', 'index.js')}:6:13`, `${isolation}: a scheduled task`);
     t.match(failed('bad-edits'), ` at=${join(sb.pluginsDir, 'bad-edits', 'index.js')}:7:16`, `${isolation}: an SDK call given bad edits is the plugin's line, not the SDK's`);
+    await host.stop();
+  }
+});
+
+t.test('where is read from the stack’s frames: a folder with spaces and brackets is found whole, a message that ends like a place is not taken for one', async (t) => {
+  for (const isolation of ['thread', 'inline'] as const) {
+    const sb = sandbox([]);
+    // A copied folder, as a file manager names it; a file: URL escapes the space, not the brackets.
+    const dir = join(sb.pluginsDir, 'rules (copy) 2');
+    mkdirSync(dir, { mode: 0o755 });
+    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'earshot-plugin-rules', version: '1.0.0', type: 'module', keywords: ['earshot-plugin'], main: 'index.js', engines: { earshot: '^1.0.0' } }));
+    writeFileSync(join(dir, 'index.js'), [
+      "import { definePlugin } from '@earshot/sdk';",
+      'export default definePlugin({ create: () => ({ normalizer: { normalize() {',
+      "  throw new Error('no rule for this at /etc/earshot/rules.conf:12');",
+      '} } }) });',
+    ].join('\n'));
+    const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation, maxFailures: 10 }) });
+    await host.start();
+    t.teardown(() => host.stop());
+    const out = await host.process({ text: 'hello', language: 'en' });
+    t.same(out.skipped.map((s) => s.reason), ['threw: no rule for this at /etc/earshot/rules.conf:12'], `${isolation}: the message as thrown`);
+    const failed = sb.lines.find((l) => l.startsWith('WARN') && l.includes(' failed: '));
+    // Quoted by the log line's key=value format, for the spaces.
+    t.match(failed, ` at=${JSON.stringify(`${join(dir, 'index.js')}:3:9`)}`, `${isolation}: the plugin’s line, its folder named whole`);
     await host.stop();
   }
 });
