@@ -83,6 +83,11 @@ export interface MqttHomeAssistantConfig {
 
 export interface MqttHermesConfig {
   enabled: boolean;
+  /** The Rhasspy site this box hears; null = the daemon's siteId. */
+  siteId: string | null;
+  /** Live sources that are that site's microphones; empty = all. */
+  sources: string[];
+  listenTimeoutSec: number;
 }
 
 export interface MqttConfig {

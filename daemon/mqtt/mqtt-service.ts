@@ -169,6 +169,7 @@ export class MqttService implements TranscriptSink {
     this.transcripts = new TranscriptPublisher({ siteId: this.options.siteId, store: outbox, drainer: this.drainer, logger });
     await connection.start();
     this.drainer.start();
+    await integrations.start(connection);
     if (commandKey) {
       this.commands = new RemoteCommands({
         siteId: this.options.siteId,

@@ -4,6 +4,7 @@ import type { MqttConnection } from '../connection.js';
 import type { TranscriptPayload } from '../payloads/transcript.js';
 import { discoveryMessages, lastTranscriptState, lastTranscriptTopic } from './home-assistant.js';
 import { HERMES_TEXT_CAPTURED, hermesTextCaptured } from './hermes.js';
+import { HERMES_START_LISTENING, HERMES_STOP_LISTENING, HermesSessions } from './hermes-sessions.js';
 
 export interface IntegrationPublisherOptions {
   config: Pick<MqttConfig, 'homeAssistant' | 'hermes'>;
@@ -17,7 +18,29 @@ export interface IntegrationPublisherOptions {
  * not kept while offline, the transcript topic with its outbox is the reliable path.
  */
 export class IntegrationPublisher {
-  constructor(private readonly options: IntegrationPublisherOptions) {}
+  /** Rhasspy's listening sessions, when Hermes is on. */
+  private readonly hermesSessions: HermesSessions | null;
+
+  constructor(private readonly options: IntegrationPublisherOptions) {
+    const { hermes } = options.config;
+    this.hermesSessions = hermes.enabled
+      ? new HermesSessions({ siteId: hermes.siteId ?? options.siteId, sources: hermes.sources, listenTimeoutMs: hermes.listenTimeoutSec * 1000, logger: options.logger })
+      : null;
+  }
+
+  /** Listens for what the integrations answer (Hermes' listening requests), at every connect. */
+  async start(connection: MqttConnection): Promise<void> {
+    const sessions = this.hermesSessions;
+    if (!sessions) return;
+    connection.onMessage((topic, payload) => sessions.onMessage(topic, payload));
+    // At every connect: the broker may have lost the session while the daemon was away.
+    const subscribe = () =>
+      connection
+        .subscribe({ [HERMES_START_LISTENING]: { qos: 0 }, [HERMES_STOP_LISTENING]: { qos: 0 } })
+        .catch((err) => this.options.logger.warn('could not subscribe to Hermes listening requests', { err }));
+    connection.onConnect(() => void subscribe());
+    if (connection.connected) await subscribe();
+  }
 
   /** At every connect: the discovery configs (retained, so Home Assistant finds them whenever it starts). */
   onConnect(connection: MqttConnection): void {
@@ -30,7 +53,7 @@ export class IntegrationPublisher {
     const { config, siteId } = this.options;
     if (!connection.connected) return;
     if (config.homeAssistant.enabled) this.send(connection, lastTranscriptTopic(siteId), lastTranscriptState(t), true);
-    if (config.hermes.enabled) this.send(connection, HERMES_TEXT_CAPTURED, hermesTextCaptured(t), false);
+    if (this.hermesSessions) this.send(connection, HERMES_TEXT_CAPTURED, hermesTextCaptured(t, this.hermesSessions.claim(t)), false);
   }
 
   private send(connection: MqttConnection, topic: string, payload: unknown, retain: boolean): void {

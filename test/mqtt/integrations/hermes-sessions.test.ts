@@ -1,0 +1,98 @@
+import t, { type Test } from 'tap';
+import mqtt from 'mqtt';
+import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
+import { LogSink } from '../../../daemon/log/logger.js';
+import type { HermesTextCaptured } from '../../../daemon/mqtt/integrations/hermes.js';
+import type { TranscriptPayload } from '../../../daemon/mqtt/payloads/transcript.js';
+import { tempDir } from '../../helpers/paths.js';
+import { mqttTestConfig, type DeepPartial } from '../helpers/config.js';
+import type { MqttConfig } from '../../../daemon/mqtt/config.js';
+import { TestSubscriber } from '../helpers/subscriber.js';
+import { sampleTranscript } from '../helpers/transcripts.js';
+
+/** A final of live speech on `sourceId` that ended at `endedAtMs`. */
+function liveFinal(n: number, endedAtMs: number, sourceId = 'mic-1'): TranscriptPayload {
+  const t = sampleTranscript(n, 'branch-3', sourceId);
+  return { ...t, startedAt: new Date(endedAtMs - 2400).toISOString(), endedAt: new Date(endedAtMs).toISOString() };
+}
+
+async function started(t: Test, hermes: DeepPartial<MqttConfig['hermes']>) {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'debug', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
+  const service = new MqttService({
+    config: mqttTestConfig({ embedded: { port: 0 }, hermes: { enabled: true, ...hermes }, telemetryIntervalSec: 0 }),
+    siteId: 'branch-3',
+    version: '1.0.0',
+    logger,
+    dataDir: tempDir(),
+  });
+  await service.start();
+  t.teardown(() => service.stop());
+  const url = service.embeddedBrokerAddress()!.url;
+  const sub = await TestSubscriber.connect(url, ['hermes/asr/textCaptured']);
+  t.teardown(() => sub.close());
+  // Rhasspy's dialogue manager, as another client of the broker.
+  const rhasspy = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+  t.teardown(() => rhasspy.endAsync(true));
+  const ask = async (topic: 'startListening' | 'stopListening', body: unknown): Promise<void> => {
+    await rhasspy.publishAsync(`hermes/asr/${topic}`, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
+    // The broker has it (PUBACK); this leaves it time to reach the daemon's handler.
+    await new Promise((r) => setTimeout(r, 100));
+  };
+  const captured = async (count: number): Promise<HermesTextCaptured[]> => {
+    await sub.waitFor((m) => m.length >= count, 5000, `${count} textCaptured`);
+    return sub.messages.slice(0, count).map((m) => m.json<HermesTextCaptured>());
+  };
+  return { service, ask, captured, lines };
+}
+
+t.test('a listening session of the site gets the next final of live speech ended after it, with its ids; one utterance per request', async (t) => {
+  const { service, ask, captured } = await started(t, { siteId: 'default' });
+  await ask('startListening', { siteId: 'default', sessionId: 'default-jarvis-1', wakewordId: 'jarvis', lang: null, stopOnSilence: true, sendAudioCaptured: true });
+  const asked = Date.now();
+  // The wake word itself, said before the request (with a pause after it): not the answer.
+  await service.publishTranscript(liveFinal(1, asked - 800));
+  await service.publishTranscript(liveFinal(2, asked + 1500));
+  await service.publishTranscript(liveFinal(3, asked + 4000));
+  const [wake, answer, after] = await captured(3);
+  t.match(wake, { text: 'turn on light 1', siteId: 'branch-3' }, 'speech that ended before the request is published as before');
+  t.not(wake!.sessionId, 'default-jarvis-1');
+  t.match(answer, { text: 'turn on light 2', siteId: 'default', sessionId: 'default-jarvis-1', wakewordId: 'jarvis', lang: 'en' }, 'the session’s ids, which Rhasspy’s dialogue manager checks');
+  t.match(after, { text: 'turn on light 3', siteId: 'branch-3', wakewordId: null }, 'the session took one utterance');
+  t.not(after!.sessionId, 'default-jarvis-1');
+});
+
+t.test('requests of other sites, stopped sessions, lapsed sessions, recordings and other sources answer nothing', async (t) => {
+  const { service, ask, captured, lines } = await started(t, { siteId: 'kitchen', sources: ['mic-kitchen'], listenTimeoutSec: 1 });
+  await ask('startListening', { siteId: 'hall', sessionId: 's-hall' });
+  await service.publishTranscript(liveFinal(1, Date.now() + 500, 'mic-kitchen'));
+  await ask('startListening', { siteId: 'kitchen', sessionId: 's-stopped' });
+  await ask('stopListening', { siteId: 'kitchen', sessionId: 's-stopped' });
+  await service.publishTranscript(liveFinal(2, Date.now() + 500, 'mic-kitchen'));
+  await ask('startListening', { siteId: 'kitchen', sessionId: 's-open' });
+  await service.publishTranscript({ ...liveFinal(3, Date.now() + 500, 'mic-kitchen'), recording: 'memo.wav' });
+  await service.publishTranscript(liveFinal(4, Date.now() + 500, 'mic-hall'));
+  await service.publishTranscript(liveFinal(5, Date.now() + 500, 'mic-kitchen'));
+  await ask('startListening', { siteId: 'kitchen', sessionId: 's-lapsed' });
+  await new Promise((r) => setTimeout(r, 1200));
+  await service.publishTranscript(liveFinal(6, Date.now() + 500, 'mic-kitchen'));
+  const got = await captured(6);
+  const sessions = got.map((c) => (c.sessionId?.startsWith('s-') ? c.sessionId : 'its own'));
+  t.same(sessions, ['its own', 'its own', 'its own', 'its own', 's-open', 'its own'], 'only the kitchen microphone’s live speech, in time, answers the open session');
+  t.same(got.map((c) => c.text), [1, 2, 3, 4, 5, 6].map((n) => `turn on light ${n}`), 'and every final is published');
+  t.notOk(lines.some((l) => l.startsWith('WARN')), 'nothing here is worth a warning');
+});
+
+t.test('malformed listening requests are refused with a reason; the session held and the daemon go on', async (t) => {
+  const { service, ask, captured, lines } = await started(t, {});
+  await ask('startListening', { siteId: 'branch-3', sessionId: 'good' });
+  for (const bad of ['not json', '[]', '{"siteId":"branch-3"}', JSON.stringify({ siteId: 'branch-3', sessionId: 'x'.repeat(300) }), JSON.stringify({ siteId: 7, sessionId: 'y' })]) await ask('startListening', bad);
+  await service.publishTranscript(liveFinal(1, Date.now() + 500));
+  const [answer] = await captured(1);
+  t.equal(answer!.sessionId, 'good', 'the session opened before the bad requests still gets its answer');
+  const warnings = lines.filter((l) => l.startsWith('WARN') && l.includes('Hermes message ignored'));
+  t.ok(warnings.some((l) => l.includes('payload is not JSON')), 'not JSON');
+  t.ok(warnings.some((l) => l.includes('sessionId must be a string of 1 to 256 characters')), 'a missing or oversize sessionId');
+  t.ok(warnings.some((l) => l.includes('siteId must be a string')), 'a siteId that is not a string');
+  t.ok(warnings.every((l) => l.includes('topic=hermes/asr/startListening')), 'each names the topic');
+});
