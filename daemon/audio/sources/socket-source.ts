@@ -4,6 +4,7 @@ import type { Logger } from '../../log/logger.js';
 import { removeSocketFile, removeStaleSocket } from '../../socket-file.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
+import { RepeatedFailures } from './repeated-failures.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export type SocketListen = { path: string } | { host: string; port: number };
@@ -32,6 +33,11 @@ export class SocketSource implements AudioSource {
   private client: Socket | null = null;
   private readonly frames: FrameEmitter;
   private reading: Promise<void> = Promise.resolve();
+  /**
+   * A sender retrying in a loop while another streams (`while :; do arecord | nc -U …; done`)
+   * is refused as fast as it reconnects: a few refusals are logged, then one a minute.
+   */
+  private readonly refusals = new RepeatedFailures();
 
   constructor(private readonly options: SocketSourceOptions) {
     this.id = checkSourceId(options.id);
@@ -94,7 +100,8 @@ export class SocketSource implements AudioSource {
   private accept(socket: Socket): void {
     const { logger } = this.options;
     if (this.client) {
-      logger.warn('source socket: refusing a second sender while one is streaming', { source: this.id });
+      const { log, unlogged } = this.refusals.take('busy');
+      if (log) logger.warn('source socket: refusing a second sender while one is streaming', { source: this.id, ...(unlogged > 0 ? { unloggedRefusals: unlogged } : {}) });
       socket.destroy();
       return;
     }

@@ -4,7 +4,7 @@ import { lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SocketSource } from '../../../daemon/audio/sources/socket-source.js';
 import type { AudioFrames } from '../../../daemon/audio/types.js';
-import { silentLogger } from '../../../daemon/log/logger.js';
+import { LogSink, silentLogger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
 import { makeStaleSocket, serveFromStoppedProcess } from '../../helpers/stale-socket.js';
 import { encodePcm, sine } from '../make-wav.js';
@@ -129,4 +129,23 @@ t.test("the unix socket is 0660 under the service's UMask=0027, so a sender in t
   await source.start();
   t.teardown(() => source.stop());
   t.equal(lstatSync(path).mode & 0o777, 0o660, 'read and write for owner and group, nothing for others');
+});
+
+t.test('a sender reconnecting in a loop while another streams is refused each time, logged a few times only', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) }).logger('sources');
+  const path = join(tempDir(), 'mic.sock');
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger, onFrames: () => undefined });
+  await source.start();
+  t.teardown(() => source.stop());
+  const streaming = await open({ path });
+  t.teardown(() => streaming.destroy());
+  streaming.write(Buffer.alloc(3200));
+  for (let i = 0; i < 30; i++) {
+    const retry = await open({ path });
+    await new Promise((r) => retry.once('close', r));
+  }
+  const refusals = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.msg === 'source socket: refusing a second sender while one is streaming');
+  t.equal(refusals.length, 3, '30 refusals, 3 lines');
+  t.equal(refusals[0]!.source, 'desk');
 });
