@@ -69,7 +69,7 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
           const source: AudioSource =
             config.type === 'command'
               ? new CommandSource({ id: config.id, command: config.command, format: config.format, channel, backoff: commandBackoff(config, logger), noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames, onStreamEnd: () => live.end() })
-              : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, logger, onFrames: live.onFrames, onStreamEnd: () => live.end() });
+              : new SocketSource({ id: config.id, listen: socketListen(config), format: config.format, channel, noDataTimeoutMs: (config.noDataTimeoutSec ?? 0) * 1000, logger, onFrames: live.onFrames, onStreamEnd: () => live.end() });
           return withVadFlush(source, live);
         }
       }

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { SourceSet } from '../../daemon/audio/sources/source-set.js';
 import { SpoolWatcher } from '../../daemon/audio/sources/spool-watcher.js';
@@ -60,4 +61,21 @@ t.test('configuration errors name the source', async (t) => {
   t.throws(() => buildSources([{ id: 'a/b', type: 'spool', dir: '/tmp' }], deps), /sources\[0\] \("a\/b"\): source id "a\/b" is not allowed/);
   t.throws(() => buildSources([{ id: 's', type: 'socket', format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, maxQueuedSegments: 32 }], deps), /sources\[0\] \("s"\): a socket source needs "path"/);
   t.throws(() => buildSources([], { ...deps, vad: { detector: 'energy', threshold: 3 } }), /threshold must be between 0 and 1/);
+});
+
+t.test("socket source: the config's noDataTimeoutSec lets go of a sender that sends nothing", async (t) => {
+  const path = join(tempDir(), 'mic.sock');
+  const [source] = buildSources([{ id: 'desk', type: 'socket', path, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, noDataTimeoutSec: 1, maxQueuedSegments: 32 }], {
+    logger: silentLogger,
+    vad: { detector: 'energy' },
+    onSegment: async () => undefined,
+  });
+  await source!.start();
+  t.teardown(() => source!.stop());
+  const started = Date.now();
+  const stuck = connect({ path });
+  stuck.on('error', () => undefined);
+  await new Promise((r) => stuck.once('close', r));
+  const heldMs = Date.now() - started;
+  t.ok(heldMs >= 900 && heldMs < 5000, `disconnected after ${heldMs} ms`);
 });

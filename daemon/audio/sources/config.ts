@@ -43,6 +43,8 @@ export interface SocketSourceConfig {
   port?: number;
   format: PcmFormat;
   channel?: ChannelSelect;
+  /** Seconds a sender may be connected without sending audio before it is let go; 0: for ever. */
+  noDataTimeoutSec?: number;
   /** Segments that may wait for transcription before reading pauses (see CaptureService). */
   maxQueuedSegments: number;
 }

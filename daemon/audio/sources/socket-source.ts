@@ -5,6 +5,7 @@ import { removeSocketFile, removeStaleSocket } from '../../socket-file.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { RepeatedFailures } from './repeated-failures.js';
+import { NoDataWatchdog } from './no-data-watchdog.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export type SocketListen = { path: string } | { host: string; port: number };
@@ -15,6 +16,12 @@ export interface SocketSourceOptions {
   listen: SocketListen;
   format: PcmFormat;
   channel?: ChannelSelect;
+  /**
+   * Disconnect a sender, with a warning, after this long without audio; absent or 0: never.
+   * Only one sender is taken at a time, so one that holds the connection without sending (stuck,
+   * or gone without a FIN) would keep every other out, the same sender reconnecting included.
+   */
+  noDataTimeoutMs?: number;
   logger: Logger;
   onFrames: FramesHandler;
   /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
@@ -38,10 +45,16 @@ export class SocketSource implements AudioSource {
    * is refused as fast as it reconnects: a few refusals are logged, then one a minute.
    */
   private readonly refusals = new RepeatedFailures();
+  private readonly watchdog: NoDataWatchdog | null;
+  /** The sender last let go for sending nothing. */
+  private silentSender: Socket | null = null;
 
   constructor(private readonly options: SocketSourceOptions) {
     this.id = checkSourceId(options.id);
-    this.frames = new FrameEmitter(this.id, options.onFrames, options.onStreamEnd);
+    const timeoutMs = options.noDataTimeoutMs ?? 0;
+    const watchdog = timeoutMs > 0 ? new NoDataWatchdog(timeoutMs, (silentForMs) => this.onSilent(silentForMs)) : null;
+    this.watchdog = watchdog;
+    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => options.onFrames(frames)) : options.onFrames, options.onStreamEnd);
   }
 
   /** The TCP port actually bound (useful with port 0), or null for a unix socket. */
@@ -92,6 +105,17 @@ export class SocketSource implements AudioSource {
     }
   }
 
+  /** The sender is connected but has sent no audio for a while: let it go, so that another may connect. */
+  private onSilent(silentForMs: number): void {
+    this.options.logger.warn('source socket: sender sent no audio; disconnecting it so that another can connect', {
+      source: this.id,
+      silentForMs,
+      hint: "check the sender; the limit is the source's noDataTimeoutSec (0 turns the check off)",
+    });
+    this.silentSender = this.client;
+    this.client?.destroy();
+  }
+
   /** The config key a unix socket path came from, for errors about it. */
   private get pathSetting(): string {
     return `sources (id "${this.id}").path`;
@@ -107,13 +131,16 @@ export class SocketSource implements AudioSource {
     }
     this.client = socket;
     logger.info('source socket: sender connected', { source: this.id });
+    this.watchdog?.start();
     this.reading = (async () => {
       try {
         await this.frames.pump(socket, this.options.format, this.options.channel ?? 'mix');
       } catch (err) {
-        logger.warn('source socket: stream ended with an error', { source: this.id, error: err instanceof Error ? err.message : String(err) });
+        // A sender let go for its silence ends "prematurely"; the warning about it said why.
+        if (socket !== this.silentSender) logger.warn('source socket: stream ended with an error', { source: this.id, error: err instanceof Error ? err.message : String(err) });
         socket.destroy();
       } finally {
+        this.watchdog?.stop();
         this.client = null;
         logger.info('source socket: sender disconnected', { source: this.id });
       }

@@ -149,3 +149,34 @@ t.test('a sender reconnecting in a loop while another streams is refused each ti
   t.equal(refusals.length, 3, '30 refusals, 3 lines');
   t.equal(refusals[0]!.source, 'desk');
 });
+
+t.test('a sender that connects and sends nothing is let go after noDataTimeoutMs, so the next one gets in; a steady one is kept', async (t) => {
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) }).logger('sources');
+  const path = join(tempDir(), 'mic.sock');
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'desk', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, noDataTimeoutMs: 400, logger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  const stuck = await open({ path });
+  const stuckClosed = new Promise((r) => stuck.once('close', r));
+  stuck.on('error', () => undefined);
+  await stuckClosed;
+  await until(() => lines.some((l) => l.includes('source socket: sender disconnected')));
+  const warning = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.msg === 'source socket: sender sent no audio; disconnecting it so that another can connect');
+  t.equal(warning?.source, 'desk', 'the warning names the source');
+  t.ok(Number(warning?.silentForMs) >= 400);
+  t.notOk(lines.some((l) => l.includes('stream ended with an error')), 'and no second warning calls its end an error');
+
+  // A sender writing 0.1 s every 0.1 s for 1.2 s (3 times the limit) stays connected.
+  const steady = await open({ path });
+  let steadyClosed = false;
+  steady.once('close', () => (steadyClosed = true));
+  for (let i = 0; i < 12 && !steadyClosed; i++) {
+    steady.write(Buffer.alloc(3200));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.notOk(steadyClosed, 'the steady sender was not let go');
+  steady.end();
+  await until(() => frames.reduce((n, f) => n + f.samples.length, 0) === 12 * 1600);
+});
