@@ -109,5 +109,8 @@ function withVadFlush(source: AudioSource, live: LiveVad): AudioSource {
       await source.stop();
       await live.end();
     },
+    // What the source says about itself reaches `earshot status` (a command that gives no audio).
+    ...(source.detail ? { detail: () => source.detail?.() } : {}),
+    ...(source.problem ? { problem: () => source.problem?.() } : {}),
   };
 }

@@ -89,6 +89,10 @@ t.test('a live sender that vanishes mid-speech and a capture command whose devic
   const elapsedSec = (Date.now() - t0) / 1000;
   t.ok(restartsWhileAbsent <= 3 + elapsedSec, `with backoff, not in a tight loop (${restartsWhileAbsent} restarts in ${elapsedSec.toFixed(1)} s)`);
   t.same(from('usb-mic'), [], 'nothing came from the absent device');
+  // Restarted for ever, the source is up, but the operator is told it gives nothing, and why.
+  const absent = await runCli(['status', '--check', '--json', '--socket', daemon.socket]);
+  t.equal(absent.code, 6, 'status --check fails while the device is absent');
+  t.match((JSON.parse(absent.stdout) as { problems: string[] }).problems.join('\n'), /source usb-mic: no audio from \d+ runs in a row: sh exited with code 1; /);
   // … then plugged back in.
   writeFileSync(plugged, '');
   await waitFor(() => from('usb-mic').length >= 2, 30_000, 'transcripts from the device once it is back');

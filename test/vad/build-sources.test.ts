@@ -79,3 +79,17 @@ t.test("socket source: the config's noDataTimeoutSec lets go of a sender that se
   const heldMs = Date.now() - started;
   t.ok(heldMs >= 900 && heldMs < 5000, `disconnected after ${heldMs} ms`);
 });
+
+t.test("command source: a command that gives no audio is named as a problem in the source set's status", async (t) => {
+  const sources = buildSources([{ id: 'mic', type: 'command', command: ['/nonexistent/arecord'], format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, backoff: { initialMs: 250, maxMs: 1000, resetAfterMs: 30_000 }, maxQueuedSegments: 32 }], {
+    logger: silentLogger,
+    vad: { detector: 'energy' },
+    onSegment: async () => undefined,
+  });
+  const set = new SourceSet(sources, silentLogger);
+  await set.start();
+  t.teardown(() => set.stop());
+  const end = Date.now() + 5000;
+  while (set.status()[0]!.problem === undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  t.match(set.status()[0]!.problem, /cannot run \/nonexistent\/arecord: spawn \/nonexistent\/arecord ENOENT/);
+});

@@ -8,6 +8,7 @@ import { StderrTail } from './stderr-tail.js';
 import { NoDataWatchdog } from './no-data-watchdog.js';
 import { ExitDrain, type OutputLetGo } from './exit-drain.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
+import { maskUrlCredentials } from '../../log/redact.js';
 
 export interface CommandSourceOptions {
   id: string;
@@ -47,6 +48,14 @@ export class CommandSource implements AudioSource {
   private readonly watchdog: NoDataWatchdog | null;
   /** The running command's output, read to its end after the command exits. */
   private output: ExitDrain | null = null;
+  /** Whether the current run has written audio yet. */
+  private heard = false;
+  /** Runs in a row that ended without writing audio, and how the last one ended: `earshot status` shows them. */
+  private silentRuns = 0;
+  private lastFailure = '';
+  private retryAt = 0;
+  /** The current run is being ended by the no-data check. */
+  private silencedAfterMs: number | null = null;
 
   constructor(private readonly options: CommandSourceOptions) {
     this.id = checkSourceId(options.id);
@@ -54,7 +63,12 @@ export class CommandSource implements AudioSource {
     const timeoutMs = options.noDataTimeoutMs ?? 0;
     this.watchdog = timeoutMs > 0 ? new NoDataWatchdog(timeoutMs, (silentForMs) => this.onSilent(silentForMs)) : null;
     const watchdog = this.watchdog;
-    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => options.onFrames(frames)) : options.onFrames, options.onStreamEnd);
+    const onFrames: FramesHandler = (frames) => {
+      this.heard = true;
+      this.silentRuns = 0;
+      return options.onFrames(frames);
+    };
+    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => onFrames(frames)) : onFrames, options.onStreamEnd);
   }
 
   /** How many times the command has been started (1 + restarts). */
@@ -82,10 +96,24 @@ export class CommandSource implements AudioSource {
     this.options.logger.info('source command stopped', { source: this.id, ...(unloggedRestarts > 0 ? { unloggedRestarts } : {}) });
   }
 
+  /**
+   * A command that keeps ending without audio (a program that is not installed, a camera that
+   * refuses it, a device that blocks) is restarted for ever, and the source stays up; this says
+   * so, for `earshot status` and its --check, until a run writes audio again.
+   */
+  problem(): string | undefined {
+    if (this.silentRuns === 0 || this.stopping) return undefined;
+    const runs = this.silentRuns === 1 ? 'its last run' : `${this.silentRuns} runs in a row`;
+    const now = this.closed ? `next try in ${Math.max(0, Math.ceil((this.retryAt - Date.now()) / 1000))} s` : 'running again, no audio yet';
+    return `no audio from ${runs}: ${this.lastFailure}; ${now}`;
+  }
+
   private launch(): void {
     const { command, logger } = this.options;
     const startedAt = Date.now();
     this.runs++;
+    this.heard = false;
+    this.silencedAfterMs = null;
     const stderr = new StderrTail();
     // Its own process group, so that stop() also ends what the command started (a shell
     // pipeline such as `arecord | sox`); under systemd the unit's cgroup covers a crash.
@@ -153,6 +181,7 @@ export class CommandSource implements AudioSource {
       silentForMs,
       hint: 'check the device or stream; the limit is the source\'s noDataTimeoutSec (0 turns the check off)',
     });
+    this.silencedAfterMs = silentForMs;
     void this.terminate(child);
   }
 
@@ -176,6 +205,11 @@ export class CommandSource implements AudioSource {
     // URL credentials in these fields (the program's path, a spawn error) are masked by the logger.
     const error = spawnError ? { error: spawnError.message } : { code, signal };
     const stderrTail = stderr.text();
+    this.retryAt = Date.now() + delay;
+    if (!this.heard) {
+      this.silentRuns++;
+      this.lastFailure = describeEnd(this.options.command[0]!, spawnError, code, signal, this.silencedAfterMs, stderrTail);
+    }
     // Numbers (times, pids, byte counts) differ between otherwise identical failures.
     const warning = this.restartWarnings.take(`${JSON.stringify(error)} ${stderrTail ?? ''}`.replace(/\d+/g, '#'));
     if (warning.log) {
@@ -211,6 +245,14 @@ const LET_GO_IDLE_OUTPUT_AFTER_MS = 2000;
 const READ_AFTER_EXIT_AT_MOST_MS = 60_000;
 /** The same while the source stops: the whole daemon's stop must end within systemd's 20 s. */
 const READ_AFTER_EXIT_WHILE_STOPPING_MS = 5000;
+
+/** How a run that wrote no audio ended, in words, for `earshot status`. */
+function describeEnd(program: string, spawnError: Error | null, code: number | null, signal: NodeJS.Signals | null, silencedAfterMs: number | null, stderr: string | undefined): string {
+  if (spawnError) return maskUrlCredentials(`cannot run ${program}: ${spawnError.message}`);
+  const end = silencedAfterMs !== null ? `${program} sent nothing for ${Math.round(silencedAfterMs / 1000)} s and was restarted` : code !== null ? `${program} exited with code ${code}` : `${program} ended by ${signal ?? 'a signal'}`;
+  // stderr's lines are masked already (StderrTail); the program's path may hold a URL too.
+  return maskUrlCredentials(stderr ? `${end} (${stderr})` : end);
+}
 
 /** Signals the child's whole process group, or the child alone when it has none. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -192,3 +192,25 @@ t.test('ids that could escape a folder or a topic are refused', async (t) => {
   }
   t.doesNotThrow(() => new CommandSource({ id: 'lobby-mic_2.left', command: ['true'], format: s16, logger, onFrames: () => undefined }));
 });
+
+t.test('a command that keeps ending without audio is a problem for earshot status, saying how it ends, until a run gives audio', async (t) => {
+  const { logger } = logs();
+  const marker = join(tempDir(), 'camera-up');
+  // The camera refuses the first two runs, then streams.
+  const script = `n=$(cat '${marker}' 2>/dev/null || echo 0); echo $((n+1)) > '${marker}'; if [ "$n" -lt 2 ]; then echo "rtsp://admin:hunter2@cam: Connection refused" >&2; exit 1; fi; while :; do head -c 3200 /dev/zero; sleep 0.05; done`;
+  const camera = new CommandSource({ id: 'cam', command: ['sh', '-c', script], format: s16, backoff, logger, onFrames: () => undefined });
+  const missing = new CommandSource({ id: 'mic', command: ['/nonexistent/arecord'], format: s16, backoff, logger, onFrames: () => undefined });
+  const silent = new CommandSource({ id: 'stalled', command: ['sleep', '30'], format: s16, backoff, noDataTimeoutMs: 200, logger, onFrames: () => undefined });
+  const set = new SourceSet([camera, missing, silent], logger);
+  await set.start();
+  t.teardown(() => set.stop());
+  const problemOf = (id: string) => set.status().find((s) => s.id === id)!.problem;
+  await until(() => camera.starts >= 2 && missing.starts >= 2 && silent.starts >= 2);
+  t.match(problemOf('cam'), /^no audio from (its last run|2 runs in a row): sh exited with code 1 \(rtsp:\/\/\*\*\*@cam: Connection refused\); (next try in \d+ s|running again, no audio yet)$/);
+  t.match(problemOf('mic'), /^no audio from .*: cannot run \/nonexistent\/arecord: spawn \/nonexistent\/arecord ENOENT; /);
+  t.match(problemOf('stalled'), /^no audio from .*: sleep sent nothing for 0 s and was restarted; /);
+  t.same(set.status().map((s) => s.state), ['running', 'running', 'running'], 'still running: they are restarted for ever');
+  await until(() => camera.starts >= 3);
+  await until(() => problemOf('cam') === undefined);
+  t.ok(true, 'the problem goes once the camera gives audio');
+});
