@@ -56,3 +56,30 @@ t.test('earshot energy says its days are UTC days, counts one job as "job", and 
     t.match(bad.stderr, new RegExp(`${flag}: invalid duration`), `${args.join(' ')}: the error names ${flag}`);
   }
 });
+
+t.test('earshot energy --month gives one UTC calendar month, its first and last millisecond included', async (t) => {
+  const dataDir = tempDir('earshot-energy-month-');
+  const ledger = new EnergyLedger(dataDir);
+  const base = { method: 'rapl', gPerKWh: 200, intensitySource: 'static', source: 'measured' as const, joules: 3600, kWh: 0.001, gCO2e: 0.2 };
+  for (const [jobId, at] of [['before', '2026-09-30T23:59:59.999Z'], ['first', '2026-10-01T00:00:00.000Z'], ['last', '2026-10-31T23:59:59.999Z'], ['after', '2026-11-01T00:00:00.000Z']]) {
+    await ledger.record({ ...base, jobId: jobId!, at: at! });
+  }
+  const json = await runCli(['energy', '--month', '2026-10', '--json', '--data-dir', dataDir]);
+  t.equal(json.code, 0, json.stderr);
+  const totals = JSON.parse(json.stdout) as EnergyTotals;
+  t.equal(totals.total.jobs, 2, 'the two jobs of October');
+  t.same(totals.byDay.map((d) => d.day), ['2026-10-01', '2026-10-31']);
+  t.equal(totals.since, '2026-10-01T00:00:00.000Z');
+  t.equal(totals.until, '2026-10-31T23:59:59.999Z');
+
+  const text = await runCli(['energy', '--month', '2026-10', '--data-dir', dataDir]);
+  t.match(text.stdout, /^month 2026-10 \(days in UTC\)$/m);
+  t.match(text.stdout, /^total\s+2 jobs\s/m);
+
+  const bad = await runCli(['energy', '--month', '2026-13', '--data-dir', dataDir]);
+  t.equal(bad.code, 1);
+  t.match(bad.stderr, /--month: expected a month as YYYY-MM \(e\.g\. 2026-10\), got "2026-13"/);
+  const both = await runCli(['energy', '--month', '2026-10', '--since', '7d', '--data-dir', dataDir]);
+  t.equal(both.code, 2, 'a span given two ways is a usage error');
+  t.match(both.stderr, /--since and --month pick the span two ways/);
+});
