@@ -25,6 +25,8 @@ export async function startLiveDaemon(t: { teardown(fn: () => unknown): void }, 
     scheduler: { tickMs: 100 },
     partials: { enabled: true, intervalMs: 300, minSpeechMs: 300 },
     ...extra,
+    // `extra.mqtt` adds to that section (its integrations), the embedded broker's port kept.
+    ...(extra.mqtt ? { mqtt: { url: null, embedded: { host: '127.0.0.1', port }, ...(extra.mqtt as Record<string, unknown>) } } : {}),
   }));
   t.teardown(async () => {
     if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL');
