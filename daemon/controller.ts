@@ -145,6 +145,7 @@ export class Controller {
       segments,
       bus: this.bus,
       poke: () => this.stack.scheduler?.poke(),
+      whyNoJobRuns: () => this.whyNoJobRuns(),
       logger: logger('sources'),
     });
 
@@ -171,7 +172,7 @@ export class Controller {
       dataDir: config.dataDir,
       queue: this.stack.queue,
       scheduler: () => this.stack.scheduler,
-      cannotWork: () => this.stack.lifecycle.unavailable ?? this.plugins.requiredUnavailable(),
+      cannotWork: () => this.whyNoJobRuns(),
       offerRefusal: () => requiredPluginsRefuseOffers((config.plugins as PluginsConfig).required),
       offerer: () => this.mqtt.fleet(),
       bus: this.bus,
@@ -350,6 +351,11 @@ export class Controller {
   }
 
   /** A subscription on the daemon's own MQTT client, for the carbon source's `mqtt` kind. */
+  /** Why no job can run now, whatever the scheduler would allow: the model, or a required plugin. */
+  private whyNoJobRuns(): string | undefined {
+    return this.stack.lifecycle.unavailable ?? this.plugins.requiredUnavailable();
+  }
+
   private subscribe(topic: string, onMessage: (payload: Buffer) => void): () => void {
     const connection = this.mqtt.requireConnection();
     const handler = (t: string, payload: Buffer) => {

@@ -20,6 +20,8 @@ export interface CaptureServiceOptions {
   bus: EventBus;
   /** Wakes the scheduler when a segment is queued. */
   poke: () => void;
+  /** Why no job can run now (the model cannot be loaded, a required plugin is off), if so. */
+  whyNoJobRuns?: () => string | undefined;
   logger: Logger;
 }
 
@@ -101,8 +103,13 @@ export class CaptureService implements Service {
     const now = Date.now();
     if (now - (this.heldBackSaid.get(sourceId) ?? -Infinity) >= HELD_BACK_SAID_EVERY_MS) {
       this.heldBackSaid.set(sourceId, now);
+      const setting = `sources (id ${JSON.stringify(sourceId)}).maxQueuedSegments`;
+      // Held for a reason of the daemon's own, the sender is not to blame.
+      const held = this.options.whyNoJobRuns?.();
       this.options.logger.warn(
-        `live source ${sourceId} gives speech faster than it is transcribed: ${max} segments wait (sources (id ${JSON.stringify(sourceId)}).maxQueuedSegments); reading from it pauses while they do (is the sender faster than real time, or its format wrong?)`,
+        held !== undefined
+          ? `live source ${sourceId}: ${max} segments wait (${setting}) because no job can run: ${held}; reading from it pauses until they can`
+          : `live source ${sourceId} gives speech faster than it is transcribed: ${max} segments wait (${setting}); reading from it pauses while they do (is the sender faster than real time, or its format wrong?)`,
         { sourceId },
       );
     }

@@ -89,3 +89,31 @@ t.test("live senders faster than transcription fill at most their own source's m
   await sent;
   for (const id of ids) t.ok(finished[id]! >= 2 * rounds, `every stretch of speech from ${id} became a job in the end (${finished[id]} for ${rounds} recordings of two stretches each)`);
 });
+
+t.test('a backlog held because no job can run says why, and does not blame the sender', async (t) => {
+  const dir = tempDir('earshot-backlog-held-');
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('sources');
+  const queue = new JobQueue({ dir: join(dir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 });
+  await queue.start();
+  const capture = new CaptureService({
+    sources: [{ id: 'mic', type: 'socket', path: join(dir, 'mic.sock'), format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, maxQueuedSegments: 2 }],
+    vad: { detector: 'energy' },
+    queue,
+    segments: new SegmentStore(join(dir, 'segments')),
+    bus: new EventBus(),
+    poke: () => undefined,
+    whyNoJobRuns: () => 'plugins.required names redact, which is disabled',
+    logger,
+  });
+  await capture.start();
+  t.teardown(async () => {
+    await capture.stop();
+    await queue.stop();
+  });
+  void flood(join(dir, 'mic.sock'), 3).catch(() => undefined);
+  await until('the backlog to fill', () => lines.some((l) => l.includes('live source mic')));
+  const said = lines.find((l) => l.includes('live source mic'))!;
+  t.match(said, 'live source mic: 2 segments wait (sources (id "mic").maxQueuedSegments) because no job can run: plugins.required names redact, which is disabled; reading from it pauses until they can');
+  t.notMatch(said, /faster than real time/, 'the sender is not blamed');
+});
