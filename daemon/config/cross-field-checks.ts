@@ -4,6 +4,7 @@ import type { ConfigIssue } from './errors.js';
 import type { EarshotConfig } from './types.js';
 import { socketPathIssues } from './socket-paths.js';
 import { sourceIdIssues } from './source-ids.js';
+import { hermesSourceIssues } from './hermes-sources.js';
 import { schedulerIssues } from './scheduler-limits.js';
 import { schedulerSection } from '../scheduler/config.js';
 
@@ -14,7 +15,7 @@ import { schedulerSection } from '../scheduler/config.js';
 export function crossFieldIssues(config: Record<string, unknown>): ConfigIssue[] {
   const typed = config as unknown as EarshotConfig;
   const sources = (typed.sources ?? []) as SourceConfig[];
-  return [...sourceIdIssues(sources), ...socketPathIssues(typed.control.socket, sources), ...backoffIssues(sources), ...reconnectIssues(typed), ...schedulerIssues(schedulerSection(typed))];
+  return [...sourceIdIssues(sources), ...socketPathIssues(typed.control.socket, sources), ...backoffIssues(sources), ...reconnectIssues(typed), ...hermesSourceIssues(typed.mqtt.hermes.sources, sources), ...schedulerIssues(schedulerSection(typed))];
 }
 
 /** The same rule for the broker connection: the delay doubles from minDelayMs up to maxDelayMs. */

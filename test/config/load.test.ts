@@ -126,6 +126,17 @@ t.test('two sources with one id are refused at load (and so by earshotd --check)
   t.same(lines, ['sources[2].id: "mic" is also the id of sources[0] (hint: give every source an id of its own)']);
 });
 
+t.test('mqtt.hermes.sources must name live sources: an unknown id or a spool folder is refused at load, the live ids in the hint', async (t) => {
+  const format = { encoding: 's16le', sampleRate: 16000, channels: 1 };
+  const sources = [{ id: 'mic', type: 'socket', path: '/run/earshot/a.sock', format }, { id: 'inbox', type: 'spool', dir: '/var/spool/earshot' }];
+  const lines = issuesOf(() => validateConfig({ sources, mqtt: { hermes: { enabled: true, sources: ['mic', 'mik', 'inbox'] } } }, 'hermes.json'));
+  t.same(lines, [
+    'mqtt.hermes.sources[1]: no source has the id "mik" (hint: the live sources are "mic")',
+    'mqtt.hermes.sources[2]: "inbox" is a spool folder: its recordings never answer a listening session (hint: the live sources are "mic")',
+  ]);
+  t.doesNotThrow(() => validateConfig({ sources, mqtt: { hermes: { enabled: true, sources: ['mic'] } } }, 'ok.json'));
+});
+
 t.test("a live source's maxQueuedSegments comes from the schema when not set, and must be at least 1; a spool source takes none", async (t) => {
   const format = { encoding: 's16le', sampleRate: 16000, channels: 1 };
   const config = validateConfig({ sources: [{ id: 'mic', type: 'socket', path: '/run/earshot/mic.sock', format }, { id: 'cam', type: 'command', command: ['arecord'], format, maxQueuedSegments: 500 }] }, 'live.json');
