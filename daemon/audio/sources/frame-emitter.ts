@@ -2,6 +2,11 @@ import { PcmToModelRate } from '../to-model-rate.js';
 import { MODEL_SAMPLE_RATE, type ChannelSelect, type PcmFormat } from '../types.js';
 import type { FramesHandler } from './types.js';
 
+/** Where one stream's (one connection's, one run's) audio has got to on the wall clock. */
+interface StreamClock {
+  endMs: number;
+}
+
 /**
  * The part every live source shares: PCM bytes of one connection or run in, 16 kHz frames
  * out, stamped with the source's running sample count (its timeline, which keeps counting
@@ -24,28 +29,35 @@ export class FrameEmitter {
   async pump(bytes: AsyncIterable<Buffer | string>, format: PcmFormat, channel: ChannelSelect): Promise<void> {
     const converter = new PcmToModelRate(format, channel);
     let first = true;
+    const clock: StreamClock = { endMs: -Infinity };
     try {
       for await (const chunk of bytes) {
         const samples = converter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
         if (samples.length === 0) continue;
-        await this.emit(samples, first);
+        await this.emit(samples, first, clock);
         first = false;
       }
       const tail = converter.flush();
-      if (tail.length > 0) await this.emit(tail, first);
+      if (tail.length > 0) await this.emit(tail, first, clock);
     } finally {
       if (!first) await this.onStreamEnd?.();
     }
   }
 
-  private async emit(samples: Float32Array, discontinuity: boolean): Promise<void> {
+  private async emit(samples: Float32Array, discontinuity: boolean, clock: StreamClock): Promise<void> {
     const startSample = this.samples;
     this.samples += samples.length;
+    const lengthMs = (samples.length * 1000) / MODEL_SAMPLE_RATE;
+    // The chunk just arrived, so its first sample was captured its own length ago; but never
+    // before the end of the stream's previous chunk: a sender faster than real time (a file
+    // piped in) sends chunks closer together than they last, and dated by arrival alone each
+    // would start before the last one ended, its speech dated before speech said earlier.
+    const wallTimeMs = Math.max(Date.now() - lengthMs, clock.endMs);
+    clock.endMs = wallTimeMs + lengthMs;
     await this.onFrames({
       sourceId: this.sourceId,
       startSample,
-      // The chunk just arrived, so its first sample was captured its own length ago.
-      wallTimeMs: Date.now() - (samples.length * 1000) / MODEL_SAMPLE_RATE,
+      wallTimeMs,
       samples,
       ...(discontinuity ? { discontinuity: true } : {}),
     });

@@ -180,3 +180,23 @@ t.test('a sender that connects and sends nothing is let go after noDataTimeoutMs
   steady.end();
   await until(() => frames.reduce((n, f) => n + f.samples.length, 0) === 12 * 1600);
 });
+
+t.test('a sender faster than real time gets a wall-clock timeline that never goes back: each frame starts where the one before ended', async (t) => {
+  const path = join(tempDir(), 'fast.sock');
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'replay', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger: silentLogger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  // 30 s of audio as fast as the socket takes it (a recording piped in), in 1 s writes.
+  const second = encodePcm(sine(16000, 440, 1, 1), 's16le');
+  const sender = await open({ path });
+  for (let i = 0; i < 30; i++) sender.write(second);
+  sender.end();
+  const total = () => frames.reduce((n, f) => n + f.samples.length, 0);
+  await until(() => total() === 30 * 16000);
+  t.ok(frames.length > 1, `${frames.length} frames`);
+  const backwards = frames.slice(1).filter((f, i) => f.wallTimeMs < frames[i]!.wallTimeMs + (frames[i]!.samples.length * 1000) / 16000 - 1e-6);
+  t.equal(backwards.length, 0, 'no frame is dated before the previous one ended');
+  const last = frames.at(-1)!;
+  t.ok(last.wallTimeMs + (last.samples.length * 1000) / 16000 - frames[0]!.wallTimeMs >= 30_000 - 1, 'the 30 s span 30 s of the timeline');
+});
