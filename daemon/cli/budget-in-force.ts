@@ -1,6 +1,7 @@
 import { DaemonRequestError } from '../control/client.js';
 import { BudgetStore, type Budget, type BudgetInForce } from '../scheduler/budget-store.js';
 import { schedulerSection } from '../scheduler/config.js';
+import { resumeAtC } from '../scheduler/thermal-rules.js';
 import { localConfig } from '../scheduler/cli-support.js';
 import { requestDaemon, type DaemonTarget } from './daemon-flags.js';
 
@@ -44,7 +45,7 @@ const NAMES: Record<keyof Budget, string> = { powerBudgetWatts: 'power budget', 
 const valueOf = (k: keyof Budget, b: Budget): string => (k === 'powerBudgetWatts' ? watts(b.powerBudgetWatts) : `${b[k]} °C`);
 
 export function describeBudget(b: Budget & Partial<BudgetInForce>): string[] {
-  const lines = [`power budget  ${watts(b.powerBudgetWatts)}`, `thermal       soft ${b.softC} °C, hard ${b.hardC} °C, resume below ${b.softC - b.hysteresisC} °C`];
+  const lines = [`power budget  ${watts(b.powerBudgetWatts)}`, `thermal       soft ${b.softC} °C, hard ${b.hardC} °C, resume below ${resumeAtC(b)} °C`];
   // Overrides hold over the config until set again: say which, and what the config has.
   const { config, overridden = [] } = b;
   if (config && overridden.length > 0) lines.push(`overrides     ${overridden.map((k) => `${NAMES[k]} ${valueOf(k, b)} (config: ${valueOf(k, config)})`).join(', ')}: set by earshot budget set, kept over the config until earshot budget set --reset`);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { configSchemaPath } from '../paths.js';
 import { EARSHOT_GROUP_HINT } from '../earshot-group.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
@@ -8,20 +7,12 @@ import { crossFieldIssues } from './cross-field-checks.js';
 import { socketPathLengthIssues } from './socket-path-length.js';
 import { applyPlatformDefaults, namedPaths } from './platform-defaults.js';
 import type { EarshotConfig } from './types.js';
+import { configSchema } from './schema.js';
 
 export interface LoadConfigOptions {
   /** A JSON config file; undefined means "no file": schema defaults plus environment. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
-}
-
-type JsonSchema = Record<string, unknown>;
-
-let cachedSchema: JsonSchema | undefined;
-
-export function configSchema(): JsonSchema {
-  cachedSchema ??= JSON.parse(readFileSync(configSchemaPath, 'utf8')) as JsonSchema;
-  return cachedSchema;
 }
 
 /** Reads the file, applies EARSHOT_* overrides, validates with every default filled in. */

@@ -1,5 +1,6 @@
 import { CRON_HINT, cronProblem } from '../energy/carbon/schedule-source.js';
 import type { SchedulerConfig } from '../scheduler/config.js';
+import { thermalProblems } from '../scheduler/thermal-rules.js';
 import type { ConfigIssue } from './errors.js';
 
 /**
@@ -15,15 +16,9 @@ export function schedulerIssues(scheduler: SchedulerConfig): ConfigIssue[] {
   return [...thermalIssues(scheduler.thermal), ...scheduleIssues(windows)];
 }
 
-function thermalIssues({ softC, hardC, hysteresisC }: SchedulerConfig['thermal']): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
-  if (hardC <= softC) {
-    issues.push({ path: 'scheduler.thermal.hardC', message: `(${hardC} °C) must be above softC (${softC} °C)`, hint: 'the box is throttled above softC and batch work pauses above hardC; raise hardC or lower softC' });
-  }
-  if (hysteresisC >= softC) {
-    issues.push({ path: 'scheduler.thermal.hysteresisC', message: `(${hysteresisC} °C) must be below softC (${softC} °C)`, hint: 'work resumes once the box is softC − hysteresisC; a few degrees is usual (default 5)' });
-  }
-  return issues;
+/** The thermal rules (thermal-rules.ts), each broken one at its config key. */
+function thermalIssues(limits: SchedulerConfig['thermal']): ConfigIssue[] {
+  return thermalProblems(limits, (limit) => limit).map((p) => ({ path: `scheduler.thermal.${p.limit}`, message: p.message, hint: p.hint }));
 }
 
 function scheduleIssues(windows: Array<{ cron: string }>): ConfigIssue[] {

@@ -2,17 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJson, writeDurable } from './durable-file.js';
 import { checkStateFormat, withFormat } from '../state-format.js';
+import { thermalProblems, type ThermalLimits } from './thermal-rules.js';
 
 /**
  * `earshot budget set` overrides of the power budget and thermal limits, persisted under
  * `<dataDir>/scheduler/budget.json` so they survive restarts; the scheduler reads the merged
  * values on every decision, so a change applies live.
  */
-export interface Budget {
+export interface Budget extends ThermalLimits {
   powerBudgetWatts: number | null;
-  softC: number;
-  hardC: number;
-  hysteresisC: number;
 }
 
 export type BudgetChange = Partial<Budget>;
@@ -98,13 +96,12 @@ function problemOf(b: Budget): string | undefined {
   }
 }
 
+/** Each limit as `earshot budget set` takes it: the errors name the flag to change. */
+const BUDGET_FLAGS: Record<keyof Budget, string> = { powerBudgetWatts: '--watts', softC: '--temp-soft', hardC: '--temp-hard', hysteresisC: '--hysteresis' };
+
 export function validateBudget(b: Budget): void {
   const problems: string[] = [];
   if (b.powerBudgetWatts !== null && !(Number.isFinite(b.powerBudgetWatts) && b.powerBudgetWatts >= 1 && b.powerBudgetWatts <= 5000)) problems.push(`--watts must be between 1 and 5000 (or "none"), got ${b.powerBudgetWatts}`);
-  for (const [k, v] of [['--temp-soft', b.softC], ['--temp-hard', b.hardC]] as const) {
-    if (!(Number.isFinite(v) && v >= 20 && v <= 150)) problems.push(`${k} must be between 20 and 150 °C, got ${v}`);
-  }
-  if (b.softC >= b.hardC) problems.push(`--temp-soft (${b.softC} °C) must be below --temp-hard (${b.hardC} °C)`);
-  if (!(b.hysteresisC >= 0 && b.hysteresisC < b.softC)) problems.push(`hysteresis must be between 0 and the soft limit, got ${b.hysteresisC}`);
+  for (const p of thermalProblems(b, (limit) => BUDGET_FLAGS[limit])) problems.push(`${BUDGET_FLAGS[p.limit]} ${p.message}`);
   if (problems.length > 0) throw new Error(problems.join('; '));
 }

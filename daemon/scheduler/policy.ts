@@ -1,5 +1,6 @@
 import type { IntensityPoint } from '../energy/carbon/types.js';
 import { SlotPlan, type Trial } from './slot-plan.js';
+import { resumeAtC, type ThermalLimits } from './thermal-rules.js';
 
 /**
  * The scheduler's policy: a pure function from what the box knows now (queue, deadlines,
@@ -31,7 +32,7 @@ export interface PolicyLimits {
   maxConcurrency: number;
   /** Cap on the box's draw in watts; null = none. */
   powerBudgetWatts: number | null;
-  thermal: { softC: number; hardC: number; hysteresisC: number };
+  thermal: ThermalLimits;
   /** Defer batch only when the best window is at least this much cleaner (fraction, e.g. 0.05). */
   minCarbonSaving: number;
   /** Safety factor on expected run times when checking deadlines. */
@@ -147,7 +148,7 @@ export function nextThermalState(prev: ThermalState, tempC: number | undefined, 
   if (sensorLost) return prev === 'hard' ? 'hard' : 'soft';
   if (tempC === undefined) return prev;
   if (tempC >= t.hardC) return 'hard';
-  const resume = t.softC - t.hysteresisC;
+  const resume = resumeAtC(t);
   // Once throttled or paused, stay there until the box is clearly below the soft limit.
   if (prev !== 'normal' && tempC > resume) return prev === 'hard' ? 'hard' : 'soft';
   if (tempC >= t.softC) return 'soft';
@@ -171,7 +172,7 @@ export function decide(input: PolicyInput): PolicyDecision {
     concurrency = Math.max(1, Math.floor(limits.maxConcurrency * keep));
     // Past the limit, or cooling from it inside the hysteresis band: say which, as for the hard limit.
     const t = input.temperatureC;
-    const where = t >= limits.thermal.softC ? `${t.toFixed(1)} °C ≥ ${limits.thermal.softC} °C` : `reached, cooling: ${t.toFixed(1)} °C, throttled until ≤ ${limits.thermal.softC - limits.thermal.hysteresisC} °C`;
+    const where = t >= limits.thermal.softC ? `${t.toFixed(1)} °C ≥ ${limits.thermal.softC} °C` : `reached, cooling: ${t.toFixed(1)} °C, throttled until ≤ ${resumeAtC(limits.thermal)} °C`;
     reasons.push(`thermal soft limit: ${where}, ${threads} threads × ${concurrency}`);
   } else if (thermalState === 'soft') {
     threads = Math.max(1, Math.floor(limits.maxThreads / 2));
@@ -182,7 +183,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   if (hot) {
     threads = 1;
     concurrency = 1;
-    const resumeC = limits.thermal.softC - limits.thermal.hysteresisC;
+    const resumeC = resumeAtC(limits.thermal);
     const t = input.temperatureC;
     // Past the limit, or cooling from it inside the hysteresis band: say which.
     const where = t === undefined ? '? °C' : t >= limits.thermal.hardC ? `${t.toFixed(1)} °C ≥ ${limits.thermal.hardC} °C` : `reached, cooling: ${t.toFixed(1)} °C`;

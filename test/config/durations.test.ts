@@ -1,5 +1,6 @@
 import t from 'tap';
-import { loadConfig, configSchema } from '../../daemon/config/load.js';
+import { loadConfig } from '../../daemon/config/load.js';
+import { configSchema } from '../../daemon/config/schema.js';
 import { commandSourceConfig, configIssues } from '../helpers/config-issues.js';
 
 /**

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, configSchema, validateConfig } from '../../daemon/config/load.js';
+import { loadConfig, validateConfig } from '../../daemon/config/load.js';
+import { configSchema } from '../../daemon/config/schema.js';
 import { ConfigError } from '../../daemon/config/errors.js';
 import { envName } from '../../daemon/config/env.js';
 import { tempDir } from '../helpers/paths.js';

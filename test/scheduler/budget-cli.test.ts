@@ -33,7 +33,7 @@ t.test('budget set without a daemon persists; budget show reads it back', async 
 
 t.test('budget set refuses bad values with the flag and a fix, writing nothing', async (t) => {
   const { file, dataDir } = configFile();
-  await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--temp-soft', '95'], repoRoot)), /--temp-soft \(95 °C\) must be below --temp-hard \(90 °C\)/);
+  await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--temp-soft', '95'], repoRoot)), /--temp-hard \(90 °C\) must be above --temp-soft \(95 °C\)/);
   await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--watts', 'lots'], repoRoot)), /--watts must be a decimal number, got "lots"/);
   // Number() would take these: 16 W, 100 W, 2 W.
   for (const odd of ['0x10', '1e2', '0b10']) await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--watts', odd], repoRoot)), new RegExp(`--watts must be a decimal number, got "${odd}"`));

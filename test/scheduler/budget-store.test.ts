@@ -23,9 +23,12 @@ t.test('invalid values are refused with the flag names, and nothing is written',
   const dir = tempDir();
   const store = new BudgetStore(dir, defaults);
   await store.load();
-  await t.rejects(store.set({ softC: 95 }), /--temp-soft \(95 °C\) must be below --temp-hard \(90 °C\)/);
+  await t.rejects(store.set({ softC: 95 }), /--temp-hard \(90 °C\) must be above --temp-soft \(95 °C\)/);
   await t.rejects(store.set({ powerBudgetWatts: 0 }), /--watts must be between 1 and 5000/);
   await t.rejects(store.set({ hardC: Number.NaN }), /--temp-hard must be between 20 and 150/);
+  // The same rules as scheduler.thermal in a config file (thermal-rules.ts), named by the flag.
+  await t.rejects(store.set({ hysteresisC: 80 }), /--hysteresis must be between 0 and 50 °C, got 80/);
+  await t.rejects(store.set({ softC: 40, hysteresisC: 45 }), /--hysteresis \(45 °C\) must be below --temp-soft \(40 °C\)/);
   t.same(store.current(), defaults);
 });
 
@@ -44,6 +47,6 @@ t.test('overrides saved against an earlier config that break the budget with thi
   const loaded = await store.load();
   t.same(loaded.budget, { powerBudgetWatts: 15, softC: 50, hardC: 58, hysteresisC: 5 }, "the config's thermal limits; the saved watts still hold");
   t.same(loaded.overriding, { powerBudgetWatts: 15 });
-  t.match(loaded.setAside, { overrides: { softC: 60 }, why: /--temp-soft \(60 °C\) must be below --temp-hard \(58 °C\)/ });
+  t.match(loaded.setAside, { overrides: { softC: 60 }, why: /--temp-hard \(58 °C\) must be above --temp-soft \(60 °C\)/ });
   t.same(await store.set({ powerBudgetWatts: null }), { powerBudgetWatts: null, softC: 50, hardC: 58, hysteresisC: 5 }, 'and the watts can be changed alone');
 });
