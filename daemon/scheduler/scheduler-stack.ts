@@ -18,6 +18,8 @@ import { JobQueue, type JobQueueOptions } from './job-queue.js';
 import { ModelLifecycle, type ModelRuntime } from './model-lifecycle.js';
 import { Scheduler } from './scheduler.js';
 import { BudgetStore, type BudgetChange } from './budget-store.js';
+import { ThermalStateFile } from './thermal-state-file.js';
+import { resumeAtC } from './thermal-rules.js';
 import { refuseNewerState } from '../state-format.js';
 import { createSchedulerHandlers, SCHEDULER_METHOD_PARAMS } from './control-handlers.js';
 
@@ -67,6 +69,7 @@ export class SchedulerStack implements Service {
   private profile: HardwareProfile | undefined;
   private tracker: JobEnergyTracker | undefined;
   private readonly started: Service[] = [];
+  private thermalFile: ThermalStateFile | undefined;
 
   constructor(private readonly options: SchedulerStackOptions) {
     const { config, logger } = options;
@@ -122,6 +125,12 @@ export class SchedulerStack implements Service {
     // The model's session never gets more threads than model.threads (0: one per core).
     const modelThreads = this.options.modelThreads ?? 0;
     const maxThreads = Math.max(1, Math.min(s.maxThreads, modelThreads > 0 ? modelThreads : probe.profile.cpu.logicalCores));
+    const thermalFile = new ThermalStateFile(config.dataDir, root, log);
+    const restored = sensor ? await thermalFile.restore() : undefined;
+    if (restored) log.info(`thermal state ${restored.state} taken up from before the start (saved ${Math.round(restored.ageSec)} s ago${restored.temperatureC !== undefined ? ` at ${restored.temperatureC.toFixed(1)} °C` : ''}, ${restored.state} since ${restored.since}): it holds until the box is at ${resumeAtC(this.budget.current())} °C or below`);
+    // Saved when it changes, and at stop (stop()), so a restart soon after goes on from it.
+    bus.on(this, 'thermalState', ({ state, temperatureC }) => void thermalFile.save(state, temperatureC));
+    this.thermalFile = thermalFile;
     const model = profileFor(family);
     const power = { idleWatts: energy.idleWatts ?? model.idleWatts, wattsPerThread: energy.wattsPerThread ?? model.activeWattsPerCore };
     log.info('hardware', { device: probe.profile.device.model, sensor: sensor?.id, meters: meters.map((m) => m.kind).join(',') || 'none (estimated)', family });
@@ -172,6 +181,7 @@ export class SchedulerStack implements Service {
       bus,
       logger: log,
       tickMs: s.tickMs,
+      ...(restored ? { thermalStateAtStart: restored.state } : {}),
       stopGraceMs: s.stopGraceSec * 1000,
       ...(this.options.holdWork ? { holdWork: this.options.holdWork } : {}),
     });
@@ -187,7 +197,12 @@ export class SchedulerStack implements Service {
   }
 
   async stop(): Promise<void> {
+    // Only a loop that started has a state of its own; one that did not must not write over the saved one.
+    const loopRan = this.loop !== undefined && this.started.includes(this.loop);
     while (this.started.length > 0) await this.started.pop()?.stop();
+    this.options.bus.removeOwner(this);
+    // The state as the daemon leaves it, timed now: a restart within THERMAL_STATE_MAX_AGE_SEC takes it up.
+    if (loopRan && this.loop && this.thermalFile) await this.thermalFile.save(this.loop.thermalState, this.loop.temperatureC);
     await this.ledger.flush();
     if (this.lifecycle.state === 'loaded') await this.lifecycle.unload('daemon stopping');
   }

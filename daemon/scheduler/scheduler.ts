@@ -63,6 +63,12 @@ export interface SchedulerOptions {
   /** How often to re-decide without an event (thermal and power react at this pace). */
   tickMs: number;
   /**
+   * The thermal state the daemon left just before this start (ThermalStateFile): the first
+   * pass's hysteresis goes on from it, so a box cooling from a limit stays throttled or paused
+   * until it is below softC − hysteresisC. Normal when not given.
+   */
+  thermalStateAtStart?: ThermalState;
+  /**
    * On stop, how long running jobs may go on before they are interrupted at their next safe
    * point (a file job between batches of segments; it resumes from there after the restart).
    */
@@ -183,6 +189,7 @@ export class Scheduler implements Service {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.thermal = this.options.thermalStateAtStart ?? 'normal';
     this.timer = setInterval(() => this.poke(), this.options.tickMs);
     // Carbon periods are half-hourly: decide again as each one starts.
     this.periodTask = cron.schedule('0 0,30 * * * *', () => this.poke(), { name: 'earshot-carbon-period', noOverlap: true });

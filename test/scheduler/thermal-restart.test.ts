@@ -1,0 +1,104 @@
+import t, { type Test } from 'tap';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
+import { restartDaemon, runCli, startDaemon, type RunningDaemon } from '../helpers/daemon-process.js';
+
+/**
+ * The thermal state across a restart: real daemons on a copy of a Jetson Orin's sysfs, whose
+ * CPU sensor, boot id and /proc/uptime are files the test writes (the daemon reads /proc under
+ * scheduler.thermal.sysfsRoot). Limits 70 / 85 °C, resume at 65 °C: 67 °C is inside the band.
+ */
+const SENSOR = 'sys/class/thermal/thermal_zone0/temp';
+
+async function orinDaemon(t: Test): Promise<{ root: string; setTemp: (c: number) => void; daemon: RunningDaemon }> {
+  const root = join(tempDir('earshot-thermal-restart-'), 'orin');
+  cpSync(join(fixturesDir, 'sysfs', 'jetson-orin'), root, { recursive: true });
+  const setTemp = (c: number): void => writeFileSync(join(root, SENSOR), `${c * 1000}\n`);
+  setTemp(50);
+  const daemon = await startDaemon({ scheduler: { tickMs: 100, thermal: { sysfsRoot: root, softC: 70, hardC: 85, hysteresisC: 5 } } });
+  t.teardown(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
+  return { root, setTemp, daemon };
+}
+
+async function schedulerStatus(d: RunningDaemon): Promise<{ state: string; detail: string }> {
+  const r = await runCli(['status', '--json', '--socket', d.socket]);
+  const found = (JSON.parse(r.stdout) as { components: Array<{ name: string; state: string; detail: string }> }).components.find((c) => c.name === 'scheduler');
+  return { state: found?.state ?? '', detail: found?.detail ?? '' };
+}
+
+async function untilStatus(d: RunningDaemon, pattern: RegExp): Promise<string> {
+  let detail = '';
+  for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    detail = (await schedulerStatus(d)).detail;
+    if (pattern.test(detail)) return detail;
+  }
+  throw new Error(`scheduler status never matched ${pattern}: ${detail}`);
+}
+
+/** Stops the daemon as systemd does and starts it again on the same config and data; the restarted one is torn down with the test. */
+async function restart(t: Test, d: RunningDaemon, whileDown: () => void = () => undefined): Promise<RunningDaemon> {
+  d.child.kill('SIGTERM');
+  t.equal(await d.exited, 0, 'stopped cleanly');
+  whileDown();
+  const again = await restartDaemon(d);
+  t.teardown(() => void (again.child.exitCode === null && again.child.kill('SIGKILL')));
+  return again;
+}
+
+/** Drives the daemon past `limitC` and back into the band at 67 °C, where it stays throttled or paused. */
+async function cooling(d: RunningDaemon, setTemp: (c: number) => void, limitC: number, state: 'soft' | 'hard'): Promise<void> {
+  setTemp(limitC);
+  await untilStatus(d, new RegExp(`^thermal ${state}, ${limitC}\\.0 °C`));
+  setTemp(67);
+  await untilStatus(d, new RegExp(`^thermal ${state}, 67\\.0 °C.*reached, cooling`));
+}
+
+// Each test has its own daemon, sysfs copy and data directory.
+t.jobs = 3;
+
+t.test('restarted while cooling from the hard limit inside the band, the daemon stays paused until the box is at 65 °C', async (t) => {
+  const { setTemp, daemon } = await orinDaemon(t);
+  await cooling(daemon, setTemp, 90, 'hard');
+  const again = await restart(t, daemon);
+  t.match(again.output(), /thermal state hard taken up from before the start \(saved \d+ s ago at 67\.0 °C, hard since .*\): it holds until the box is at 65 °C or below/);
+  const status = await schedulerStatus(again);
+  t.equal(status.state, 'paused', status.detail);
+  t.match(status.detail, /^thermal hard, 67\.0 °C on thermal_zone0.*thermal hard limit: reached, cooling: 67\.0 °C, batch paused until ≤ 65 °C/);
+  setTemp(64);
+  t.match(await untilStatus(again, /^thermal normal/), /^thermal normal, 64\.0 °C/, 'and resumes below the band');
+});
+
+t.test('restarted while cooling from the soft limit, it stays throttled; one that idled at 67 °C without reaching a limit runs unthrottled', async (t) => {
+  const { setTemp, daemon } = await orinDaemon(t);
+  setTemp(67);
+  await untilStatus(daemon, /^thermal normal, 67\.0 °C/);
+  const idle = await restart(t, daemon);
+  t.match((await schedulerStatus(idle)).detail, /^thermal normal, 67\.0 °C/, 'an idling box is not throttled by the restart');
+  await cooling(idle, setTemp, 75, 'soft');
+  const again = await restart(t, idle);
+  t.match((await schedulerStatus(again)).detail, /^thermal soft, 67\.0 °C.*thermal soft limit: reached, cooling: 67\.0 °C, throttled until ≤ 65 °C/);
+});
+
+t.test('a saved state that is old by the boot clock, from before a reboot, or unreadable is ignored with a log line, and the start goes on', async (t) => {
+  const { root, setTemp, daemon } = await orinDaemon(t);
+  await cooling(daemon, setTemp, 90, 'hard');
+  const uptime = join(root, 'proc', 'uptime');
+  const [up = '0', idle = '0'] = readFileSync(uptime, 'utf8').trim().split(/\s+/);
+
+  // Down for five minutes by the boot clock; the wall clock says seconds, as after a step back.
+  const late = await restart(t, daemon, () => writeFileSync(uptime, `${(Number(up) + 300).toFixed(2)} ${idle}\n`));
+  t.match(late.output(), /thermal state hard saved before the start is ignored: it was saved 300 s ago, more than 120 s; the temperature now decides/);
+  t.match((await schedulerStatus(late)).detail, /^thermal normal, 67\.0 °C/, 'the reading now decides');
+
+  // Hard again, then a reboot: a new boot id.
+  await cooling(late, setTemp, 90, 'hard');
+  const rebooted = await restart(t, late, () => writeFileSync(join(root, 'proc', 'sys', 'kernel', 'random', 'boot_id'), '0c1d2e3f-4a5b-4c6d-8e7f-112233445566\n'));
+  t.match(rebooted.output(), /thermal state hard saved before the start is ignored: it was saved before the box last booted/);
+  t.match((await schedulerStatus(rebooted)).detail, /^thermal normal, 67\.0 °C/);
+
+  await cooling(rebooted, setTemp, 90, 'hard');
+  const mangled = await restart(t, rebooted, () => writeFileSync(join(rebooted.dir, 'data', 'scheduler', 'thermal-state.json'), '{"state": "ha'));
+  t.match(mangled.output(), /WARN +earshot:scheduler the saved thermal state is ignored: .*JSON.*; the temperature now decides/);
+  t.match((await schedulerStatus(mangled)).detail, /^thermal normal, 67\.0 °C/);
+});
