@@ -1,40 +1,14 @@
 import t, { type Test } from 'tap';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { restartDaemon, runCli, startDaemon, type RunningDaemon } from '../helpers/daemon-process.js';
+import { restartDaemon, type RunningDaemon } from '../helpers/daemon-process.js';
+import { orinDaemon, schedulerStatus, untilSchedulerStatus } from '../helpers/orin-daemon.js';
 
 /**
  * The thermal state across a restart: real daemons on a copy of a Jetson Orin's sysfs, whose
  * CPU sensor, boot id and /proc/uptime are files the test writes (the daemon reads /proc under
  * scheduler.thermal.sysfsRoot). Limits 70 / 85 °C, resume at 65 °C: 67 °C is inside the band.
  */
-const SENSOR = 'sys/class/thermal/thermal_zone0/temp';
-
-async function orinDaemon(t: Test): Promise<{ root: string; setTemp: (c: number) => void; daemon: RunningDaemon }> {
-  const root = join(tempDir('earshot-thermal-restart-'), 'orin');
-  cpSync(join(fixturesDir, 'sysfs', 'jetson-orin'), root, { recursive: true });
-  const setTemp = (c: number): void => writeFileSync(join(root, SENSOR), `${c * 1000}\n`);
-  setTemp(50);
-  const daemon = await startDaemon({ scheduler: { tickMs: 100, thermal: { sysfsRoot: root, softC: 70, hardC: 85, hysteresisC: 5 } } });
-  t.teardown(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
-  return { root, setTemp, daemon };
-}
-
-async function schedulerStatus(d: RunningDaemon): Promise<{ state: string; detail: string }> {
-  const r = await runCli(['status', '--json', '--socket', d.socket]);
-  const found = (JSON.parse(r.stdout) as { components: Array<{ name: string; state: string; detail: string }> }).components.find((c) => c.name === 'scheduler');
-  return { state: found?.state ?? '', detail: found?.detail ?? '' };
-}
-
-async function untilStatus(d: RunningDaemon, pattern: RegExp): Promise<string> {
-  let detail = '';
-  for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    detail = (await schedulerStatus(d)).detail;
-    if (pattern.test(detail)) return detail;
-  }
-  throw new Error(`scheduler status never matched ${pattern}: ${detail}`);
-}
 
 /** Stops the daemon as systemd does and starts it again on the same config and data; the restarted one is torn down with the test. */
 async function restart(t: Test, d: RunningDaemon, whileDown: () => void = () => undefined): Promise<RunningDaemon> {
@@ -49,9 +23,9 @@ async function restart(t: Test, d: RunningDaemon, whileDown: () => void = () => 
 /** Drives the daemon past `limitC` and back into the band at 67 °C, where it stays throttled or paused. */
 async function cooling(d: RunningDaemon, setTemp: (c: number) => void, limitC: number, state: 'soft' | 'hard'): Promise<void> {
   setTemp(limitC);
-  await untilStatus(d, new RegExp(`^thermal ${state}, ${limitC}\\.0 °C`));
+  await untilSchedulerStatus(d, new RegExp(`^thermal ${state}, ${limitC}\\.0 °C`));
   setTemp(67);
-  await untilStatus(d, new RegExp(`^thermal ${state}, 67\\.0 °C.*reached, cooling`));
+  await untilSchedulerStatus(d, new RegExp(`^thermal ${state}, 67\\.0 °C.*reached, cooling`));
 }
 
 // Each test has its own daemon, sysfs copy and data directory.
@@ -66,13 +40,13 @@ t.test('restarted while cooling from the hard limit inside the band, the daemon 
   t.equal(status.state, 'paused', status.detail);
   t.match(status.detail, /^thermal hard, 67\.0 °C on thermal_zone0.*thermal hard limit: reached, cooling: 67\.0 °C, batch paused until ≤ 65 °C/);
   setTemp(64);
-  t.match(await untilStatus(again, /^thermal normal/), /^thermal normal, 64\.0 °C/, 'and resumes below the band');
+  t.match(await untilSchedulerStatus(again, /^thermal normal/), /^thermal normal, 64\.0 °C/, 'and resumes below the band');
 });
 
 t.test('restarted while cooling from the soft limit, it stays throttled; one that idled at 67 °C without reaching a limit runs unthrottled', async (t) => {
   const { setTemp, daemon } = await orinDaemon(t);
   setTemp(67);
-  await untilStatus(daemon, /^thermal normal, 67\.0 °C/);
+  await untilSchedulerStatus(daemon, /^thermal normal, 67\.0 °C/);
   const idle = await restart(t, daemon);
   t.match((await schedulerStatus(idle)).detail, /^thermal normal, 67\.0 °C/, 'an idling box is not throttled by the restart');
   await cooling(idle, setTemp, 75, 'soft');
