@@ -115,6 +115,20 @@ function requiredPluginFailedTooOften(err: unknown, id: string): string {
 /** Failed sensor reads in a row (scheduler passes) before the sensor counts as lost. */
 const SENSOR_LOST_AFTER = 3;
 
+/**
+ * What of the box's heat an operator should mend (`earshot status --check` exits 6 for it):
+ * batch work paused at the hard limit, which a box whose cooling works (fan, air flow, dust)
+ * does not reach under its own work, and a sensor that no longer reads, which leaves the
+ * limits unkept. The soft limit's throttling is the scheduler doing its job: not a problem.
+ */
+function heatProblems(d: PolicyDecision | undefined, sensorLost: boolean, sensor: string | undefined): string[] {
+  const hard = d?.thermalState === 'hard' ? d.reasons.find((r) => r.startsWith('thermal hard limit')) : undefined;
+  return [
+    ...(hard ? [`${hard}; the box's cooling (fan, air flow, dust) needs a look`] : []),
+    ...(sensorLost ? [`the thermal sensor${sensor ? ` ${sensor}` : ''} cannot be read (gone, or an implausible value): the box is throttled, or kept paused, without knowing its temperature`] : []),
+  ];
+}
+
 /** The abort reason of a job's interrupt: its log line, and the policy's reason if it was the policy's. */
 class InterruptRequest extends Error {
   constructor(
@@ -255,7 +269,7 @@ export class Scheduler implements Service {
     const held = this.holding !== undefined ? [`no job starts: ${this.holding}`] : [];
     const readings = describeReadings(this.lastTemperature, this.options.thermalSensor, this.power, this.options.limits().powerBudgetWatts);
     const detail = d ? [...held, `thermal ${d.thermalState}, ${readings}, ${threadCount(d.threads)} × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
-    const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined].filter(Boolean).join('; ');
+    const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined, ...heatProblems(d, this.sensorFailures >= SENSOR_LOST_AFTER, this.options.thermalSensor)].filter(Boolean).join('; ');
     return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail, ...(problem ? { problem } : {}) };
   }
 
