@@ -53,11 +53,11 @@ export class BudgetStore {
     checkStateFormat(file, this.file, 'the `earshot budget set` overrides');
     const { format: _format, ...saved } = file ?? {};
     this.overrides = saved;
-    const why = problemOf({ ...this.defaults, ...this.overrides });
+    const why = budgetProblem({ ...this.defaults, ...this.overrides });
     if (why === undefined) return { budget: this.current(), overriding: this.overrides };
     // The thermal overrides are the ones the config's limits can contradict; the watts stand alone.
     const { softC: _soft, hardC: _hard, hysteresisC: _hysteresis, ...watts } = this.overrides;
-    this.overrides = problemOf({ ...this.defaults, ...watts }) === undefined ? watts : {};
+    this.overrides = budgetProblem({ ...this.defaults, ...watts }) === undefined ? watts : {};
     const setAside = Object.fromEntries(Object.entries(saved).filter(([k]) => !(k in this.overrides))) as BudgetChange;
     return { budget: this.current(), overriding: this.overrides, setAside: { overrides: setAside, why } };
   }
@@ -87,7 +87,8 @@ export class BudgetStore {
   }
 }
 
-function problemOf(b: Budget): string | undefined {
+/** What validateBudget would throw for `b`, or undefined when it holds. */
+export function budgetProblem(b: Budget): string | undefined {
   try {
     validateBudget(b);
     return undefined;

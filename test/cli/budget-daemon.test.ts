@@ -74,6 +74,26 @@ t.test('budget set says when the new budget pauses batch work, as the daemon dec
   t.notMatch(enough.stderr, /paused/, 'a budget that leaves room says nothing of the kind');
 });
 
+t.test('budget set refuses a value out of range or against the other limits as a bad flag (exit 2), naming the flag, and changes nothing', async (t) => {
+  const daemon = await startDaemon({ scheduler: { thermal: { softC: 70, hardC: 85 } } });
+  t.teardown(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
+  const cases: Array<[string[], RegExp]> = [
+    [['--temp-soft', '10'], /--temp-soft must be between 20 and 150 °C, got 10/],
+    [['--watts', '0'], /--watts must be between 1 and 5000/],
+    [['--hysteresis', '60'], /--hysteresis must be between 0 and 50 °C, got 60/],
+    [['--temp-soft', '40', '--hysteresis', '45'], /--hysteresis \(45 °C\) must be below --temp-soft \(40 °C\)/],
+    [['--temp-hard', '65'], /--temp-hard \(65 °C\) must be above --temp-soft \(70 °C\)/],
+    [['--temp-soft', 'warm'], /--temp-soft must be a decimal number/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await runCli(['budget', 'set', ...args, '--socket', daemon.socket]);
+    t.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    t.match(r.stderr.replace(/\s*›\s*/g, ' '), message);
+  }
+  const shown = await runCli(['budget', 'show', '--socket', daemon.socket, '--json']);
+  t.match(JSON.parse(shown.stdout), { powerBudgetWatts: null, softC: 70, hardC: 85, hysteresisC: 5, overridden: [] }, 'nothing changed');
+});
+
 t.test('budget show --site fails as status --site does, never showing this box\'s budget instead', async (t) => {
   const args = ['--site', 'branch-9', '--broker', 'mqtt://127.0.0.1:1', '--key-file', join('/nonexistent', 'command.key')];
   const status = await runCli(['status', ...args]);

@@ -41,6 +41,7 @@ t.test('the documented exit codes are the same with and without --json', async (
     { what: 'jobs list, daemon not running', args: ['jobs', 'list', '--socket', socket], code: 3 },
     { what: 'status, invalid config', args: ['status', '--config', badConfig], code: 78 },
     { what: 'budget set, bad value', args: ['budget', 'set', '--watts', 'lots', '--socket', socket], code: 2 },
+    { what: 'budget set, value out of range', args: ['budget', 'set', '--temp-soft', '10', '--socket', socket], code: 2 },
   ];
   for (const c of cases) {
     const plain = await runCli(c.args);

@@ -3,14 +3,14 @@ import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { budgetInForce, describeBudget, isNotRunning, openBudget } from '../../budget-in-force.js';
-import { validateBudget, type Budget, type BudgetChange } from '../../../scheduler/budget-store.js';
+import { budgetProblem, type Budget, type BudgetChange } from '../../../scheduler/budget-store.js';
 import type { BudgetSetResult } from '../../../scheduler/control-handlers.js';
 
 export default class BudgetSet extends EarshotCommand {
   static override summary = 'Set the power budget and thermal limits; persisted, and applied at once by a running daemon.';
   static override enableJsonFlag = true;
   static override description =
-    'A value set here overrides the config\'s (scheduler.powerBudgetWatts, scheduler.thermal.*) until set again, also over a config edited since; `earshot budget show` lists the overrides. --reset drops them all first: the config\'s values again, with the other flags given over them.';
+    'A value set here overrides the config\'s (scheduler.powerBudgetWatts, scheduler.thermal.*) until set again, also over a config edited since; `earshot budget show` lists the overrides. --reset drops them all first: the config\'s values again, with the other flags given over them. Exits 2 when a value is not a decimal number, is out of its range, or breaks the thermal rules with the limits in force (hard above soft, hysteresis below soft), as config.schema.json has them; nothing is changed then.';
   static override examples = ['<%= config.bin %> budget set --watts 15', '<%= config.bin %> budget set --temp-soft 70 --temp-hard 85', '<%= config.bin %> budget set --watts none', '<%= config.bin %> budget set --reset'];
   static override flags = {
     ...daemonFlags,
@@ -37,13 +37,21 @@ export default class BudgetSet extends EarshotCommand {
     if (Object.keys(change).length === 0 && !flags.reset) this.error('nothing to set', { exit: 2, suggestions: ['give --watts, --temp-soft, --temp-hard, --hysteresis or --reset'] });
     const reset = flags.reset ? { reset: true } : {};
 
+    // Checked against the budget the daemon holds (not this shell's config), before asking it,
+    // so a bad value gets the same message whether or not the daemon runs.
+    let held: Awaited<ReturnType<typeof budgetInForce>>['budget'];
+    try {
+      held = (await budgetInForce(flags)).budget;
+    } catch (err) {
+      failCommand(this, err);
+    }
+    const refused = budgetProblem({ ...(flags.reset && held.config ? held.config : held), ...change });
+    // A value out of range or against the other limits is a bad flag, as a non-number is: exit 2.
+    if (refused !== undefined) this.error(refused, { exit: 2, suggestions: ['earshot budget show lists the limits in force'] });
+
     let budget: BudgetSetResult;
     let applied: 'live' | 'at next start' = 'live';
     try {
-      // Checked against the budget the daemon holds (not this shell's config), before asking it,
-      // so a bad value gets the same message whether or not the daemon runs.
-      const held = (await budgetInForce(flags)).budget;
-      validateBudget({ ...(flags.reset && held.config ? held.config : held), ...change });
       try {
         budget = (await requestDaemon('budget.set', { ...change, ...reset }, flags, 10_000)) as BudgetSetResult;
       } catch (err) {
