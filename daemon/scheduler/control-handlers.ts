@@ -8,7 +8,7 @@ import { jobIdForFile, validateJobId } from './job-id.js';
 import type { ModelLifecycle, ModelTelemetry } from './model-lifecycle.js';
 import type { BudgetStore, Budget, BudgetChange, BudgetInForce } from './budget-store.js';
 import type { Scheduler } from './scheduler.js';
-import type { Priority } from './policy.js';
+import type { PauseReason, Priority } from './policy.js';
 import { wavSeconds } from './wav-duration.js';
 import { overdue, type Overdue } from './overdue-jobs.js';
 import { statInputFile } from '../audio/open-input.js';
@@ -23,7 +23,7 @@ import { ControlError } from '../control/protocol.js';
 const BUDGET_PASS_WAIT_MS = 2000;
 
 /** What `budget.set` answers: the budget now in force and, once the scheduler decided with it, what it does. */
-export type BudgetSetResult = BudgetInForce & { effect?: { pauseBatch: boolean; threads: number; concurrency: number; reasons: string[] } };
+export type BudgetSetResult = BudgetInForce & { effect?: { pauseBatch: boolean; pausedBy?: PauseReason[]; threads: number; concurrency: number; reasons: string[] } };
 
 export interface SchedulerHandlerDeps {
   queue: JobQueue;
@@ -194,7 +194,7 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
         // draw pauses batch work). Not waited for long: a model reload it starts goes on.
         await Promise.race([deps.scheduler.tick(), new Promise((r) => setTimeout(r, BUDGET_PASS_WAIT_MS).unref())]);
         const d = deps.scheduler.decision;
-        return d ? { ...b, effect: { pauseBatch: d.pauseBatch, threads: d.threads, concurrency: d.concurrency, reasons: d.reasons } } : b;
+        return d ? { ...b, effect: { pauseBatch: d.pauseBatch, pausedBy: d.pausedBy, threads: d.threads, concurrency: d.concurrency, reasons: d.reasons } } : b;
       },
     },
     'carbon.status': { handler: (): CarbonStatus => carbonStatus(deps.carbon, now()) },

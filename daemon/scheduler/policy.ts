@@ -17,6 +17,9 @@ export type ThermalState = 'normal' | 'soft' | 'hard';
 /** Why the policy interrupts a running job. */
 export type InterruptReason = 'thermal hard limit' | 'power budget' | 'fewer threads';
 
+/** What holds batch work back (PolicyDecision.pausedBy). */
+export type PauseReason = 'thermal hard limit' | 'power budget';
+
 export interface PolicyJob {
   id: string;
   priority: Priority;
@@ -120,6 +123,8 @@ export interface PolicyDecision {
   defer: Array<{ id: string; untilMs: number; reason: string }>;
   /** Batch (and interactive, at the hard limit) work held back. */
   pauseBatch: boolean;
+  /** Why, when it is: the hard limit, a budget below idle + one thread, or both. */
+  pausedBy: PauseReason[];
   /**
    * Running jobs of the work held back, to interrupt at their next safe point: they go back
    * to the queue and resume from their saved progress when the policy runs them again.
@@ -226,7 +231,8 @@ export function decide(input: PolicyInput): PolicyDecision {
 
   // 3. Which jobs start now. Batch jobs are placed on a capacity plan of the forecast, most
   // urgent first, so jobs sharing a clean window also share its capacity.
-  const pauseBatch = hot || budgetTooLow;
+  const pausedBy: PauseReason[] = [...(hot ? (['thermal hard limit'] as const) : []), ...(budgetTooLow ? (['power budget'] as const) : [])];
+  const pauseBatch = pausedBy.length > 0;
   // Running work is interrupted for the hard limit, or a budget that by itself leaves no
   // thread (an operator's `budget set`). Not when only the meter's reading says so: it reads
   // high only while the job runs, so the job would be stopped and started again every pass.
@@ -316,7 +322,7 @@ export function decide(input: PolicyInput): PolicyDecision {
   const model = modelAction(input, run, defer, hot, sessionThreads, thermalState, inPlace ? { fewer: false, more: false } : { fewer: fewerWaits(), more: moreWaits() });
   if (model !== 'keep') reasons.push(`model: ${model}`);
   if (draining) reasons.push(`waited ${Math.round((input.model.reloadWaitingMs ?? 0) / 1000)} s for an idle session: new live work waits for the reload`);
-  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, interrupt, model, retuneInPlace: inPlace, reloadWanted: tooManyThreads && !hot, draining, plannedWatts, reasons };
+  return { thermalState, threads, sessionThreads, concurrency, run, defer, pauseBatch, pausedBy, interrupt, model, retuneInPlace: inPlace, reloadWanted: tooManyThreads && !hot, draining, plannedWatts, reasons };
 }
 
 /**

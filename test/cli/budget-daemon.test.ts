@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { restartDaemon, runCli, startDaemon } from '../helpers/daemon-process.js';
 import { budgetedDaemon } from './helpers/budgeted-daemon.js';
+import { orinDaemon, untilSchedulerStatus } from '../helpers/orin-daemon.js';
 
 t.test('budget show and set work on the running daemon, not on this shell\'s config', async (t) => {
   // The daemon's limits differ from the schema defaults (soft 75, hard 90) a bare CLI would read.
@@ -92,6 +93,19 @@ t.test('budget set refuses a value out of range or against the other limits as a
   }
   const shown = await runCli(['budget', 'show', '--socket', daemon.socket, '--json']);
   t.match(JSON.parse(shown.stdout), { powerBudgetWatts: null, softC: 70, hardC: 85, hysteresisC: 5, overridden: [] }, 'nothing changed');
+});
+
+t.test('budget set while the box is past its hard limit says that is what pauses batch work, not the budget', async (t) => {
+  const { setTemp, daemon } = await orinDaemon(t);
+  setTemp(90);
+  await untilSchedulerStatus(daemon, /^thermal hard, 90\.0 °C/);
+  const set = await runCli(['budget', 'set', '--watts', '50', '--socket', daemon.socket]);
+  t.equal(set.code, 0, set.stderr);
+  const warned = set.stderr.replace(/\s*›\s*/g, ' ');
+  t.match(warned, /batch work is paused at the thermal hard limit, whatever the budget: thermal hard limit: 90\.0 °C ≥ 85 °C, batch paused until ≤ 65 °C/);
+  t.notMatch(warned, /paused with this budget/, 'the budget is not blamed');
+  const json = await runCli(['budget', 'set', '--watts', '60', '--socket', daemon.socket, '--json']);
+  t.match(JSON.parse(json.stdout), { effect: { pauseBatch: true, pausedBy: ['thermal hard limit'] } });
 });
 
 t.test('budget show --site fails as status --site does, never showing this box\'s budget instead', async (t) => {

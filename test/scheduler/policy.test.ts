@@ -110,6 +110,7 @@ t.test('thermal: soft throttles, hard pauses batch and unloads, hysteresis on th
   t.equal(hard.thermalState, 'hard');
   t.same(hard.run, []);
   t.ok(hard.pauseBatch);
+  t.same(hard.pausedBy, ['thermal hard limit'], 'paused by the heat, not a budget');
   t.equal(hard.model, 'unload');
   t.match(hard.reasons.join('\n'), /thermal hard limit: 90\.0 °C/);
 
@@ -138,6 +139,7 @@ t.test('power budget caps threads × concurrency from the model, and from the me
   const tooLow = decide(input({ limits: { ...limits, powerBudgetWatts: 8 }, queue: [job('a'), job('l', { priority: 'live' })] }));
   t.same(tooLow.run, ['l']);
   t.ok(tooLow.pauseBatch);
+  t.same(tooLow.pausedBy, ['power budget']);
   t.match(tooLow.reasons.join(' '), /below idle \+ one thread/);
 });
 

@@ -66,10 +66,16 @@ export default class BudgetSet extends EarshotCommand {
     }
     for (const l of describeBudget(budget)) this.log(l);
     this.log(applied === 'live' ? 'applied to the running daemon' : 'saved; the daemon is not running and will use it when it starts');
-    // What the scheduler does with it now, as the daemon decided: a budget under the idle draw stops all batch work.
+    // What the scheduler does with it now, as the daemon decided: a budget under the idle draw
+    // stops all batch work; so does the hard limit, whatever the budget, which is said as such.
     const effect = budget.effect;
-    if (effect?.pauseBatch) this.warn(`batch work is paused with this budget: ${effect.reasons.join('; ')}`);
-    else if (effect && effect.reasons.length > 0) this.log(`now: ${effect.reasons.join('; ')}`);
+    if (effect?.pauseBatch) {
+      // A daemon from before pausedBy says only that it paused.
+      const pausedBy = effect.pausedBy ?? [];
+      const because = (reason: string): string => effect.reasons.filter((r) => r.startsWith(reason)).join('; ');
+      if (pausedBy.includes('power budget') || pausedBy.length === 0) this.warn(`batch work is paused with this budget: ${pausedBy.length === 0 ? effect.reasons.join('; ') : because('power budget')}`);
+      if (pausedBy.includes('thermal hard limit')) this.warn(`batch work is paused at the thermal hard limit, whatever the budget: ${because('thermal hard limit')}`);
+    } else if (effect && effect.reasons.length > 0) this.log(`now: ${effect.reasons.join('; ')}`);
     return { ...budget, applied };
   }
 }
