@@ -75,7 +75,7 @@ export class ThermalStateFile {
       this.logger.warn(`the saved thermal state is ignored: ${(err as Error).message}; the temperature now decides${this.newer ? ', and the file is left as it is' : ''}`, { file: this.file });
       return undefined;
     }
-    this.since = { state: saved.state, at: saved.since };
+    // Normal needs nothing taken up: the first reading decides, as without the file.
     if (saved.state === 'normal') return undefined;
     const ignored = (why: string): undefined => void this.logger.info(`thermal state ${saved.state} saved before the start is ignored: ${why}; the temperature now decides`, { file: this.file, savedAt: saved.savedAt });
     const clock = await readBootClock(this.root);
@@ -84,6 +84,8 @@ export class ThermalStateFile {
     const ageSec = clock.uptimeSec - saved.uptimeSec;
     if (ageSec < 0) return ignored('it was saved later in this boot than now, which cannot be');
     if (ageSec > THERMAL_STATE_MAX_AGE_SEC) return ignored(`it was saved ${Math.round(ageSec)} s ago, more than ${THERMAL_STATE_MAX_AGE_SEC} s`);
+    // Taken up, it keeps its start: the state did not end with the restart.
+    this.since = { state: saved.state, at: saved.since };
     return { state: saved.state, temperatureC: saved.temperatureC ?? undefined, since: saved.since, ageSec };
   }
 
