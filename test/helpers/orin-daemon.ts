@@ -2,7 +2,8 @@ import type { Test } from 'tap';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fixturesDir, tempDir } from './paths.js';
-import { runCli, startDaemon, type RunningDaemon } from './daemon-process.js';
+import { startDaemon, type RunningDaemon } from './daemon-process.js';
+import { callDaemonUntyped } from '../../daemon/control/client.js';
 
 /** The Orin's CPU sensor (cpu-thermal), the one the scheduler picks there. */
 export const ORIN_CPU_SENSOR = 'sys/class/thermal/thermal_zone0/temp';
@@ -22,10 +23,14 @@ export async function orinDaemon(t: Test): Promise<{ root: string; setTemp: (c: 
   return { root, setTemp, daemon };
 }
 
-/** The scheduler's line of `earshot status --json`. */
+/**
+ * The scheduler's line of the daemon's status, as `earshot status --json` shows it: asked over
+ * the control socket from this process, since the waits below ask every 100 ms and a CLI run
+ * costs most of a second of a busy box's CPU.
+ */
 export async function schedulerStatus(d: RunningDaemon): Promise<{ state: string; detail: string }> {
-  const r = await runCli(['status', '--json', '--socket', d.socket]);
-  const found = (JSON.parse(r.stdout) as { components: Array<{ name: string; state: string; detail: string }> }).components.find((c) => c.name === 'scheduler');
+  const status = (await callDaemonUntyped('status', {}, { socket: d.socket })) as { components: Array<{ name: string; state: string; detail: string }> };
+  const found = status.components.find((c) => c.name === 'scheduler');
   return { state: found?.state ?? '', detail: found?.detail ?? '' };
 }
 
