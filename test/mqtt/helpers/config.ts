@@ -6,7 +6,8 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartia
 /**
  * A full `mqtt` section as the config loader hands it to the service: the given overrides,
  * validated and completed with the defaults of config.schema.json by the real loader.
+ * `otherSections` are what the mqtt settings are checked against (the sources Hermes names).
  */
-export function mqttTestConfig(overrides: DeepPartial<MqttConfig> = {}): MqttConfig {
-  return validateConfig({ mqtt: overrides }, 'test').mqtt as unknown as MqttConfig;
+export function mqttTestConfig(overrides: DeepPartial<MqttConfig> = {}, otherSections: Record<string, unknown> = {}): MqttConfig {
+  return validateConfig({ ...otherSections, mqtt: overrides }, 'test').mqtt as unknown as MqttConfig;
 }

@@ -16,11 +16,16 @@ function liveFinal(n: number, endedAtMs: number, sourceId = 'mic-1'): Transcript
   return { ...t, startedAt: new Date(endedAtMs - 2400).toISOString(), endedAt: new Date(endedAtMs).toISOString() };
 }
 
+/** A live source with this id: the config refuses a mqtt.hermes.sources id that no source has. */
+function liveSource(id: string | undefined) {
+  return { id, type: 'socket', path: `/run/earshot/${id}.sock`, format: { encoding: 's16le', sampleRate: 16000, channels: 1 } };
+}
+
 async function started(t: Test, hermes: DeepPartial<MqttConfig['hermes']>) {
   const lines: string[] = [];
   const logger = new LogSink({ level: 'debug', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
   const service = new MqttService({
-    config: mqttTestConfig({ embedded: { port: 0 }, hermes: { enabled: true, ...hermes }, telemetryIntervalSec: 0 }),
+    config: mqttTestConfig({ embedded: { port: 0 }, hermes: { enabled: true, ...hermes }, telemetryIntervalSec: 0 }, { sources: (hermes.sources ?? []).map(liveSource) }),
     siteId: 'branch-3',
     version: '1.0.0',
     logger,
