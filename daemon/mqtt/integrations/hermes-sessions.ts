@@ -50,9 +50,16 @@ export class HermesSessions {
     this.ignored = throttledWarnings(options.logger, 'ignored Hermes messages');
   }
 
-  /** A message on startListening or stopListening (other topics are not these sessions'). */
-  onMessage(topic: string, payload: Buffer): void {
+  /**
+   * A message on startListening or stopListening (other topics are not these sessions').
+   * `retained`: the broker kept it and hands it over at subscribe (MQTT 3.3.1.3), so it was
+   * sent before this connection, maybe days ago: no one is waiting for its session now.
+   */
+  onMessage(topic: string, payload: Buffer, retained = false): void {
     if (topic !== HERMES_START_LISTENING && topic !== HERMES_STOP_LISTENING) return;
+    // An empty message is how a retained one is cleared: no request, nothing to say.
+    if (payload.length === 0) return;
+    if (retained) return void this.ignored.warn('Hermes message ignored', { topic, reason: 'retained: a listening request is for the session open when it is sent, not for whoever subscribes later; clear it with an empty retained message on the topic' });
     const request = this.read(topic, payload);
     // Other sites share the broker: their sessions are not this box's to answer.
     if (request === undefined || request.siteId !== this.options.siteId) return;

@@ -32,7 +32,7 @@ export class IntegrationPublisher {
   async start(connection: MqttConnection): Promise<void> {
     const sessions = this.hermesSessions;
     if (!sessions) return;
-    connection.onMessage((topic, payload) => sessions.onMessage(topic, payload));
+    connection.onMessage((topic, payload, packet) => sessions.onMessage(topic, payload, packet.retain));
     // At every connect: the broker may have lost the session while the daemon was away.
     const subscribe = () =>
       connection

@@ -9,6 +9,7 @@ import { mqttTestConfig, type DeepPartial } from '../helpers/config.js';
 import type { MqttConfig } from '../../../daemon/mqtt/config.js';
 import { TestSubscriber } from '../helpers/subscriber.js';
 import { sampleTranscript } from '../helpers/transcripts.js';
+import { Mosquitto } from '../../helpers/mosquitto.js';
 
 /** A final of live speech on `sourceId` that ended at `endedAtMs`. */
 function liveFinal(n: number, endedAtMs: number, sourceId = 'mic-1'): TranscriptPayload {
@@ -21,11 +22,12 @@ function liveSource(id: string | undefined) {
   return { id, type: 'socket', path: `/run/earshot/${id}.sock`, format: { encoding: 's16le', sampleRate: 16000, channels: 1 } };
 }
 
-async function started(t: Test, hermes: DeepPartial<MqttConfig['hermes']>) {
+/** A daemon's MQTT service with Hermes on, on its embedded broker or on `brokerUrl`. */
+async function started(t: Test, hermes: DeepPartial<MqttConfig['hermes']>, brokerUrl?: string) {
   const lines: string[] = [];
   const logger = new LogSink({ level: 'debug', format: 'text', write: (l) => lines.push(l), syslogPrefix: false }).logger('mqtt');
   const service = new MqttService({
-    config: mqttTestConfig({ embedded: { port: 0 }, hermes: { enabled: true, ...hermes }, telemetryIntervalSec: 0 }, { sources: (hermes.sources ?? []).map(liveSource) }),
+    config: mqttTestConfig({ url: brokerUrl ?? null, embedded: { port: 0 }, hermes: { enabled: true, ...hermes }, telemetryIntervalSec: 0 }, { sources: (hermes.sources ?? []).map(liveSource) }),
     siteId: 'branch-3',
     version: '1.0.0',
     logger,
@@ -33,7 +35,7 @@ async function started(t: Test, hermes: DeepPartial<MqttConfig['hermes']>) {
   });
   await service.start();
   t.teardown(() => service.stop());
-  const url = service.embeddedBrokerAddress()!.url;
+  const url = brokerUrl ?? service.embeddedBrokerAddress()!.url;
   const sub = await TestSubscriber.connect(url, ['hermes/asr/textCaptured']);
   t.teardown(() => sub.close());
   // Rhasspy's dialogue manager, as another client of the broker.
@@ -100,4 +102,27 @@ t.test('malformed listening requests are refused with a reason; the session held
   t.ok(warnings.some((l) => l.includes('sessionId must be a string of 1 to 256 characters')), 'a missing or oversize sessionId');
   t.ok(warnings.some((l) => l.includes('siteId must be a string')), 'a siteId that is not a string');
   t.ok(warnings.every((l) => l.includes('topic=hermes/asr/startListening')), 'each names the topic');
+});
+
+t.test('a retained listening request, sent before the daemon connected, opens no session: the warning says why', async (t) => {
+  // Mosquitto keeps it across the daemon's absence, as a broker shared with other sites does.
+  const broker = await new Mosquitto().start();
+  t.teardown(() => broker.stop());
+  const someone = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+  await someone.publishAsync('hermes/asr/startListening', JSON.stringify({ siteId: 'default', sessionId: 'yesterdays-session' }), { qos: 1, retain: true });
+  await someone.endAsync();
+  const { service, captured, lines } = await started(t, { siteId: 'default' }, broker.url);
+  // The broker hands the retained request over at the daemon's subscribe.
+  await new Promise((r) => setTimeout(r, 300));
+  await service.publishTranscript(liveFinal(1, Date.now() + 500));
+  const [own] = await captured(1);
+  t.not(own!.sessionId, 'yesterdays-session', 'the first utterance after the start goes out as its own session');
+  t.equal(own!.siteId, 'branch-3');
+  t.ok(lines.some((l) => l.startsWith('WARN') && l.includes('Hermes message ignored') && l.includes('retained')), lines.join('\n'));
+  // As the warning says: an empty retained message clears it, and is no request to warn of.
+  const clearer = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+  await clearer.publishAsync('hermes/asr/startListening', '', { qos: 1, retain: true });
+  await clearer.endAsync();
+  await new Promise((r) => setTimeout(r, 300));
+  t.notOk(lines.some((l) => l.includes('not JSON')), 'the empty message clearing it is not warned of');
 });
