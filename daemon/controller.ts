@@ -109,7 +109,8 @@ export class Controller {
     this.log = logger('controller');
     this.control = new ControlServer({ config: config.control, logger: logger('control') });
     this.dataLock = new DataDirLock({ dir: config.dataDir, logger: logger('daemon'), onLost: (reason) => options.onFatal?.(reason) });
-    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logger('mqtt'), dataDir: config.dataDir });
+    const liveSources = (config.sources as SourceConfig[]).filter((s) => s.type !== 'spool').map((s) => s.id);
+    this.mqtt = new MqttService({ config: config.mqtt, siteId: config.siteId, version: options.version, logger: logger('mqtt'), dataDir: config.dataDir, liveSources });
     this.plugins = new PluginHost({ logger: logger('plugins'), dataDir: config.dataDir, config: config.plugins as PluginsConfig, bus: this.bus });
 
     const vad = config.vad as VadConfig;

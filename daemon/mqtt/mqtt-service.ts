@@ -39,6 +39,8 @@ export interface MqttServiceOptions {
   logger: Logger;
   /** The daemon's state directory; the outbox lives in `<dataDir>/outbox`. */
   dataDir: string;
+  /** Ids of the daemon's live (command, socket) sources, whose speech answers Hermes' listening sessions. None when not given. */
+  liveSources?: readonly string[];
 }
 
 /** Messages published and not yet acknowledged at once from the outbox. */
@@ -153,7 +155,7 @@ export class MqttService implements TranscriptSink {
     if (this.broker) Object.assign(clientOptions, this.broker.internalCredentials());
     const connection = new MqttConnection({ url, clientOptions, reconnect: config.reconnect, maxPacketBytes: this.packetLimit(config), logger: logger.child('client') });
     this.connection = connection;
-    const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, logger: logger.child('integrations') });
+    const integrations = new IntegrationPublisher({ config, siteId: this.options.siteId, version: this.options.version, liveSources: this.options.liveSources ?? [], logger: logger.child('integrations') });
     this.integrations = integrations;
     connection.onConnect(() => {
       // This connection carries the will of `next`; the one after it gets a fresh id.

@@ -1,6 +1,8 @@
 import t from 'tap';
 import mqtt from 'mqtt';
-import { waitFor } from '../helpers/daemon-process.js';
+import { join } from 'node:path';
+import { startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { speakTwoStretches, startLiveDaemon } from '../helpers/live-speech.js';
 import type { HermesTextCaptured } from '../../daemon/mqtt/integrations/hermes.js';
 import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js';
@@ -13,7 +15,8 @@ import type { TranscriptPayload } from '../../daemon/mqtt/payloads/transcript.js
  * second is published as a session of its own, which the manager ignores.
  */
 t.test('a live utterance answers the Rhasspy session that asked for it, through a real daemon', async (t) => {
-  const { daemon, port, mic } = await startLiveDaemon(t, { mqtt: { hermes: { enabled: true, siteId: 'default', sources: ['desk'] } } });
+  // No mqtt.hermes.sources: every live source is the site's microphone, as by default.
+  const { daemon, port, mic } = await startLiveDaemon(t, { mqtt: { hermes: { enabled: true, siteId: 'default' } } });
   const rhasspy = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
   t.teardown(() => rhasspy.endAsync(true));
   const session = 'default-jarvis-7f3a';
@@ -41,6 +44,25 @@ t.test('a live utterance answers the Rhasspy session that asked for it, through 
   t.not(ignored[0]!.sessionId, session);
   t.equal(ignored[0]!.siteId, 'e2e');
 
+  daemon.child.kill('SIGTERM');
+  t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
+});
+
+t.test('a daemon with no live source says why it leaves a listening session unanswered', async (t) => {
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
+    siteId: 'e2e',
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port }, hermes: { enabled: true, siteId: 'default' } },
+    sources: [{ id: 'inbox', type: 'spool', dir: tempDir('earshot-hermes-spool-') }],
+    vad: { detector: 'energy' },
+    model: { dir: join(fixturesDir, 'asr', 'models', 'nemo-ctc'), providers: ['cpu'] },
+  }));
+  t.teardown(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
+  const rhasspy = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0 });
+  t.teardown(() => rhasspy.endAsync(true));
+  await rhasspy.publishAsync('hermes/asr/startListening', JSON.stringify({ siteId: 'default', sessionId: 'default-jarvis-9' }), { qos: 1 });
+  await waitFor(() => daemon.output().includes('Hermes listening session not answered'), 5000, 'the warning');
+  const line = daemon.output().split('\n').find((l) => l.includes('Hermes listening session not answered'))!;
+  t.match(line, /^WARN .*no live source.*sessionId=default-jarvis-9/, 'at WARN, naming the session');
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0, daemon.output().slice(-2000));
 });

@@ -26,6 +26,8 @@ export interface HermesSessionsOptions {
   siteId: string;
   /** Live sources that are that microphone; empty = every live source. */
   sources: readonly string[];
+  /** Ids of the daemon's live sources: with none, no request can be answered. */
+  liveSources: readonly string[];
   listenTimeoutMs: number;
   logger: Logger;
   clock?: () => number;
@@ -66,6 +68,10 @@ export class HermesSessions {
     if (topic === HERMES_STOP_LISTENING) {
       if (this.open?.sessionId === request.sessionId) this.open = null;
       return;
+    }
+    // Rhasspy waits out its timeout for an answer that cannot come: say why, where it is looked for.
+    if (this.options.sources.length === 0 && this.options.liveSources.length === 0) {
+      return void this.ignored.warn('Hermes listening session not answered: this daemon has no live source, and only live speech answers one (add a command or socket source for the site\'s microphone)', { siteId: request.siteId, sessionId: request.sessionId });
     }
     this.open = { ...request, sinceMs: this.now() };
     this.options.logger.debug('Hermes session listening', { siteId: request.siteId, sessionId: request.sessionId });

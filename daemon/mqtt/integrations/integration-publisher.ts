@@ -10,6 +10,8 @@ export interface IntegrationPublisherOptions {
   config: Pick<MqttConfig, 'homeAssistant' | 'hermes'>;
   siteId: string;
   version: string;
+  /** Ids of the daemon's live sources, whose speech answers Hermes' listening sessions. */
+  liveSources: readonly string[];
   logger: Logger;
 }
 
@@ -24,7 +26,7 @@ export class IntegrationPublisher {
   constructor(private readonly options: IntegrationPublisherOptions) {
     const { hermes } = options.config;
     this.hermesSessions = hermes.enabled
-      ? new HermesSessions({ siteId: hermes.siteId ?? options.siteId, sources: hermes.sources, listenTimeoutMs: hermes.listenTimeoutSec * 1000, logger: options.logger })
+      ? new HermesSessions({ siteId: hermes.siteId ?? options.siteId, sources: hermes.sources, liveSources: options.liveSources, listenTimeoutMs: hermes.listenTimeoutSec * 1000, logger: options.logger })
       : null;
   }
 

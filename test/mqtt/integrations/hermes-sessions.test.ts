@@ -32,6 +32,8 @@ async function started(t: Test, hermes: DeepPartial<MqttConfig['hermes']>, broke
     version: '1.0.0',
     logger,
     dataDir: tempDir(),
+    // The daemon's live sources, liveFinal's default among them.
+    liveSources: ['mic-1', ...(hermes.sources ?? []).filter((id): id is string => id !== undefined)],
   });
   await service.start();
   t.teardown(() => service.stop());
