@@ -351,12 +351,12 @@ export class Controller {
     return { state, detail: refusal ? `${where}; ${refusal}` : where, ...(problem ? { problem } : {}) };
   }
 
-  /** A subscription on the daemon's own MQTT client, for the carbon source's `mqtt` kind. */
   /** Why no job can run now, whatever the scheduler would allow: the model, or a required plugin. */
   private whyNoJobRuns(): string | undefined {
     return this.stack.lifecycle.unavailable ?? this.plugins.requiredUnavailable();
   }
 
+  /** A subscription on the daemon's own MQTT client, for the carbon source's `mqtt` kind. */
   private subscribe(topic: string, onMessage: (payload: Buffer) => void): () => void {
     const connection = this.mqtt.requireConnection();
     const handler = (t: string, payload: Buffer) => {
