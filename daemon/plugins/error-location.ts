@@ -64,6 +64,9 @@ function placeOf(line: string): { file: string; line: string } | undefined {
   let text = line;
   if (line.startsWith('at ')) {
     const frame = line.slice(3);
+    // Code that eval or new Function made (`at g (eval at f (place), <anonymous>:3:7)`, as in
+    // a validator a library compiles) has no file of its own: its caller's frame, next, answers.
+    if (frame.includes('(eval at ')) return undefined;
     // `f (place)`: the place starts at the first " (" followed by a path, so a path with
     // brackets (`/opt/p (copy)/index.js`, which a file: URL leaves unescaped) stays whole.
     const open = frame.search(/ \((?:file:\/\/\/|\/)/);

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,28 +58,49 @@ t.test('a failure is logged with where in the plugin the error was made, in its 
   }
 });
 
+/**
+ * A plugin in its own folder `folder` under the sandbox whose normalizer is `code` (lines after
+ * the SDK import), started in `isolation` and called once: its index.js, the call's result and
+ * the WARN line its failure logged.
+ */
+async function failingFolderPlugin(t: Test, isolation: 'thread' | 'inline', folder: string, code: string[]) {
+  const sb = sandbox([]);
+  const dir = join(sb.pluginsDir, folder);
+  mkdirSync(dir, { mode: 0o755 });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'earshot-plugin-rules', version: '1.0.0', type: 'module', keywords: ['earshot-plugin'], main: 'index.js', engines: { earshot: '^1.0.0' } }));
+  writeFileSync(join(dir, 'index.js'), ["import { definePlugin } from '@earshot/sdk';", ...code].join('\n'));
+  const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation, maxFailures: 10 }) });
+  await host.start();
+  t.teardown(() => host.stop());
+  const out = await host.process({ text: 'hello', language: 'en' });
+  await host.stop();
+  return { index: join(dir, 'index.js'), out, failed: sb.lines.find((l) => l.startsWith('WARN') && l.includes(' failed: ')) };
+}
+
 t.test('where is read from the stack’s frames: a folder with spaces and brackets is found whole, a message that ends like a place is not taken for one', async (t) => {
   for (const isolation of ['thread', 'inline'] as const) {
-    const sb = sandbox([]);
     // A copied folder, as a file manager names it; a file: URL escapes the space, not the brackets.
-    const dir = join(sb.pluginsDir, 'rules (copy) 2');
-    mkdirSync(dir, { mode: 0o755 });
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'earshot-plugin-rules', version: '1.0.0', type: 'module', keywords: ['earshot-plugin'], main: 'index.js', engines: { earshot: '^1.0.0' } }));
-    writeFileSync(join(dir, 'index.js'), [
-      "import { definePlugin } from '@earshot/sdk';",
+    const { index, out, failed } = await failingFolderPlugin(t, isolation, 'rules (copy) 2', [
       'export default definePlugin({ create: () => ({ normalizer: { normalize() {',
       "  throw new Error('no rule for this at /etc/earshot/rules.conf:12');",
       '} } }) });',
-    ].join('\n'));
-    const host = new PluginHost({ logger: sb.logger, dataDir: sb.dataDir, builtinDir: sb.builtinDir, config: testConfig(sb, { isolation, maxFailures: 10 }) });
-    await host.start();
-    t.teardown(() => host.stop());
-    const out = await host.process({ text: 'hello', language: 'en' });
+    ]);
     t.same(out.skipped.map((s) => s.reason), ['threw: no rule for this at /etc/earshot/rules.conf:12'], `${isolation}: the message as thrown`);
-    const failed = sb.lines.find((l) => l.startsWith('WARN') && l.includes(' failed: '));
     // Quoted by the log line's key=value format, for the spaces.
-    t.match(failed, ` at=${JSON.stringify(`${join(dir, 'index.js')}:3:9`)}`, `${isolation}: the plugin’s line, its folder named whole`);
-    await host.stop();
+    t.match(failed, ` at=${JSON.stringify(`${index}:3:9`)}`, `${isolation}: the plugin’s line, its folder named whole`);
+  }
+});
+
+t.test('an error thrown in code that new Function made is placed at its caller’s line in the plugin, not in the eval frame', async (t) => {
+  for (const isolation of ['thread', 'inline'] as const) {
+    // As a library's compiled validator throws: a frame `eval at … (place), <anonymous>:1:7` on top.
+    const { index, failed } = await failingFolderPlugin(t, isolation, 'compiled (copy)', [
+      "const check = new Function('text', 'throw new Error(\"no rule for \" + text)');",
+      'export default definePlugin({ create: () => ({ normalizer: { normalize(t) {',
+      '  check(t.text);',
+      '} } }) });',
+    ]);
+    t.match(failed, ` at=${JSON.stringify(`${index}:4:3`)}`, `${isolation}: the plugin’s call of the compiled code`);
   }
 });
 
