@@ -67,6 +67,12 @@ export const LEDGER_MONTHS = 13;
 const LEGACY_FILE = 'ledger.jsonl';
 const MONTH_FILE = /^ledger-(\d{4}-\d{2})\.jsonl$/;
 
+/** The oldest month (YYYY-MM) kept while `month` is the newest: the LEDGER_MONTHS up to it. */
+function oldestKeptMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - LEDGER_MONTHS, 1)).toISOString().slice(0, 7);
+}
+
 export class EnergyLedger {
   private readonly dir: string;
   private lastFile: string | undefined;
@@ -99,8 +105,7 @@ export class EnergyLedger {
 
   /** Deletes month files older than LEDGER_MONTHS before `month` (YYYY-MM). */
   async prune(month: string): Promise<void> {
-    const [y, m] = month.split('-').map(Number) as [number, number];
-    const oldestKept = new Date(Date.UTC(y, m - LEDGER_MONTHS, 1)).toISOString().slice(0, 7);
+    const oldestKept = oldestKeptMonth(month);
     for (const f of await readdir(this.dir).catch(() => [] as string[])) {
       const hit = MONTH_FILE.exec(f);
       if (hit && hit[1]! < oldestKept) await unlink(join(this.dir, f)).catch(() => undefined);
@@ -139,6 +144,17 @@ export class EnergyLedger {
       }
       checkFirstLine(head, join(this.dir, f));
     }
+  }
+
+  /**
+   * The first month (YYYY-MM) whose figures the ledger may still hold: LEDGER_MONTHS back from
+   * the newest month it has, as prune() left it; undefined while it has none. Older months'
+   * figures were deleted, so a total for them would be a false zero.
+   */
+  async keptFrom(): Promise<string | undefined> {
+    const months = (await readdir(this.dir).catch(() => [] as string[])).flatMap((f) => MONTH_FILE.exec(f)?.[1] ?? []).sort();
+    const newest = months.at(-1);
+    return newest === undefined ? undefined : oldestKeptMonth(newest);
   }
 
   /** The ledger files of the months from..to (YYYY-MM), with the legacy file, oldest first. */

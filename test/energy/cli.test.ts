@@ -83,3 +83,20 @@ t.test('earshot energy --month gives one UTC calendar month, its first and last 
   t.equal(both.code, 2, 'a span given two ways is a usage error');
   t.match(both.stderr, /--since and --month pick the span two ways/);
 });
+
+t.test('earshot energy --month refuses a month the ledger no longer keeps, rather than report it as zeros', async (t) => {
+  const dataDir = tempDir('earshot-energy-kept-');
+  const ledger = new EnergyLedger(dataDir);
+  const base = { method: 'rapl', gPerKWh: 200, intensitySource: 'static', source: 'measured' as const, joules: 3600, kWh: 0.001, gCO2e: 0.2 };
+  await ledger.record({ ...base, jobId: 'a-year-before', at: '2025-10-15T12:00:00.000Z' });
+  // The first job of a month a year and a month later: October 2025 leaves the ledger.
+  await ledger.record({ ...base, jobId: 'now', at: '2026-11-02T12:00:00.000Z' });
+  const gone = await runCli(['energy', '--month', '2025-10', '--data-dir', dataDir]);
+  t.equal(gone.code, 1, gone.stdout);
+  // As one line: oclif wraps the message at the terminal's width, with a › on each line.
+  t.match(gone.stderr.replace(/\s*\n\s*›\s*/g, ' '), /--month 2025-10: the ledger keeps only the 13 months from 2025-11 on; older months' figures are deleted/);
+  t.notMatch(gone.stdout, /total/, 'no zeros to file');
+  const oldestKept = await runCli(['energy', '--month', '2025-11', '--json', '--data-dir', dataDir]);
+  t.equal(oldestKept.code, 0, oldestKept.stderr);
+  t.equal((JSON.parse(oldestKept.stdout) as EnergyTotals).total.jobs, 0, 'the oldest month kept is reported, with no jobs in it');
+});

@@ -23,8 +23,13 @@ export default class Energy extends EarshotCommand {
     let totals: EnergyTotals;
     try {
       const [sinceMs, untilMs] = flags.month !== undefined ? monthSpan(flags.month) : [Date.now() - parseDurationFlag('--since', flags.since ?? '24h'), Date.now()];
-      const dataDir = dataDirOf(flags);
-      totals = await new EnergyLedger(dataDir).totals(sinceMs, untilMs);
+      const ledger = new EnergyLedger(dataDirOf(flags));
+      const keptFrom = flags.month !== undefined ? await ledger.keptFrom() : undefined;
+      // A month the ledger no longer holds would be reported as zeros, in a report someone files.
+      if (keptFrom !== undefined && flags.month! < keptFrom) {
+        throw new Error(`--month ${flags.month}: the ledger keeps only the ${LEDGER_MONTHS} months from ${keptFrom} on; older months' figures are deleted`);
+      }
+      totals = await ledger.totals(sinceMs, untilMs);
     } catch (err) {
       failCommand(this, err);
     }
