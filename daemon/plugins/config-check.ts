@@ -2,6 +2,7 @@ import type { ConfigIssue } from '../config/errors.js';
 import { PluginConfigError, validatePluginConfig } from './config-validation.js';
 import { candidateNames, discoverPlugins, type DiscoveryRoots } from './discovery.js';
 import { lookup } from './slot.js';
+import { startsDisabled, type OperatorChoices } from './operator-choices.js';
 import type { PluginsConfig } from './types.js';
 import { ambiguousNameWarning, ambiguousPluginNames, unknownNameWarning, unknownPluginNames } from './unknown-names.js';
 
@@ -17,9 +18,10 @@ export interface PluginSettingsCheck {
  * Check `plugins.*` as the daemon's start would, reading only the plugins' package.json and
  * config schemas: each section against its plugin's schema (with its defaults, as at start),
  * for every plugin that would start or has a section; and the names that match no plugin.
- * A plugin disabled in the config and given no section is not checked: it starts with none.
+ * A plugin that starts disabled (`choices`, the operator's `earshot plugins disable`, else
+ * plugins.disabled) and is given no section is not checked: it starts with none.
  */
-export function checkPluginSettings(config: PluginsConfig, roots: DiscoveryRoots): PluginSettingsCheck {
+export function checkPluginSettings(config: PluginsConfig, roots: DiscoveryRoots, choices: OperatorChoices = {}): PluginSettingsCheck {
   const problems: ConfigIssue[] = [];
   const warnings: string[] = [];
   const candidates = discoverPlugins(roots);
@@ -31,8 +33,7 @@ export function checkPluginSettings(config: PluginsConfig, roots: DiscoveryRoots
     }
     const { manifest } = c;
     const section = lookup(config.config, manifest);
-    const disabled = config.disabled.includes(manifest.name) || config.disabled.includes(manifest.alias);
-    if (section === undefined && disabled) continue;
+    if (section === undefined && startsDisabled(choices, config.disabled, manifest)) continue;
     try {
       validatePluginConfig(manifest, section);
     } catch (err) {

@@ -9,7 +9,7 @@ import { candidateNames, discoverPlugins, pluginRoots, type Candidate } from './
 import { describeError, guardedCall, type CallOutcome } from './guarded-call.js';
 import { HotwordCollector } from './hotword-collector.js';
 import { IsolatedPlugin } from './isolated-plugin.js';
-import { OperatorChoiceFile, type OperatorChoices } from './operator-choices.js';
+import { operatorChoiceFile, startsDisabled, type OperatorChoiceFile, type OperatorChoices } from './operator-choices.js';
 import { openPluginContext, type OpenContext } from './plugin-context.js';
 import { importDefinition, instanceKinds } from './plugin-loader.js';
 import { runPipeline } from './pipeline.js';
@@ -123,7 +123,7 @@ export class PluginHost implements Service {
   }
 
   private get choiceFile(): OperatorChoiceFile {
-    return new OperatorChoiceFile(join(this.options.dataDir, 'plugins', 'state.json'));
+    return operatorChoiceFile(this.options.dataDir);
   }
 
   /** Discover every plugin and start the enabled ones; a broken plugin never stops the others. */
@@ -267,9 +267,7 @@ export class PluginHost implements Service {
     const { name, alias } = candidateNames(c);
     const base = { name, alias, source: c.source, kinds: [], calls: 0, failures: 0, consecutiveFailures: 0, partialFailures: 0, hotwords: [] };
     if (!c.ok) return { ...base, dir: c.dir, state: 'error', error: c.error, ...(c.version !== undefined ? { version: c.version } : {}) };
-    const choice = lookup(this.choices, base);
-    const disabled = choice !== undefined ? choice === 'disabled' : this.config.disabled.includes(name) || this.config.disabled.includes(alias);
-    return { ...base, dir: c.manifest.dir, manifest: c.manifest, state: disabled ? 'disabled' : 'running' };
+    return { ...base, dir: c.manifest.dir, manifest: c.manifest, state: startsDisabled(this.choices, this.config.disabled, base) ? 'disabled' : 'running' };
   }
 
   /** Config `order` first (by name or alias), the rest by name. */

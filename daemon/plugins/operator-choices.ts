@@ -1,10 +1,22 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { replaceFileSync } from '../scheduler/durable-file.js';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { checkStateFormat, withFormat } from '../state-format.js';
+import { lookup } from './slot.js';
 
 /** What the operator chose with `earshot plugins enable|disable`, by plugin name. */
 export type OperatorChoices = Record<string, 'enabled' | 'disabled'>;
+
+/** Whether a plugin starts disabled: as the operator chose, else as `plugins.disabled` says. */
+export function startsDisabled(choices: OperatorChoices, configDisabled: readonly string[], plugin: { name: string; alias: string }): boolean {
+  const choice = lookup(choices, plugin);
+  return choice !== undefined ? choice === 'disabled' : configDisabled.includes(plugin.name) || configDisabled.includes(plugin.alias);
+}
+
+/** The choices file of a data directory. */
+export function operatorChoiceFile(dataDir: string): OperatorChoiceFile {
+  return new OperatorChoiceFile(join(dataDir, 'plugins', 'state.json'));
+}
 
 /**
  * The operator's enable/disable choices, kept in `<dataDir>/plugins/state.json` so they survive

@@ -3,15 +3,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/daemon-process.js';
 import { sandbox } from '../daemon-plugins/sandbox.js';
+import { operatorChoiceFile } from '../../daemon/plugins/operator-choices.js';
 
 /**
  * `earshot config validate` is what a deployer runs before restarting a box: a plugin section
  * the plugin's own schema refuses would start the daemon without that plugin (a hotword list
  * or a redacting filter gone), so it fails the check, named by path, as schema problems are.
  */
-function configFile(dir: string, plugins: Record<string, unknown>): string {
+function configFile(dir: string, plugins: Record<string, unknown>, dataDir?: string): string {
   const file = join(dir, 'config.json');
-  writeFileSync(file, JSON.stringify({ plugins }));
+  writeFileSync(file, JSON.stringify({ plugins, ...(dataDir !== undefined ? { dataDir } : {}) }));
   return file;
 }
 
@@ -53,4 +54,18 @@ t.test('names that match no plugin, and plugin folders that would not load, are 
   t.match(res.stderr, 'warning: plugins.config.itn-eng: no plugin named "itn-eng" is installed, so this is ignored; did you mean "itn-en"?');
   t.match(res.stderr, 'warning: plugins.required[0]: no plugin named "redcat"');
   t.match(res.stderr, /warning: plugin no-such-folder would not load: plugin folder .*no-such-folder \(plugins\.dirs\) does not exist/);
+});
+
+t.test('the operator’s earshot plugins disable|enable, kept in the data directory, decide what starts disabled, as at the start', async (t) => {
+  const sb = sandbox(['bad-config']);
+  // As `earshot plugins disable strict-config` leaves it: the daemon starts without it, its missing endpoint no matter.
+  operatorChoiceFile(sb.dataDir).write({ 'earshot-plugin-strict-config': 'disabled' });
+  const disabled = await runCli(['config', 'validate', configFile(sb.root, { dirs: [sb.pluginsDir] }, sb.dataDir)]);
+  t.equal(disabled.code, 0, `valid: it starts disabled (${disabled.stderr.trim()})`);
+
+  // And `earshot plugins enable` over plugins.disabled: it starts, so it needs its endpoint.
+  operatorChoiceFile(sb.dataDir).write({ 'strict-config': 'enabled' });
+  const enabled = await runCli(['config', 'validate', configFile(sb.root, { dirs: [sb.pluginsDir], disabled: ['strict-config'] }, sb.dataDir)]);
+  t.equal(enabled.code, 78);
+  t.match(enabled.stderr, 'plugins.config.strict-config.endpoint: is required');
 });

@@ -10,6 +10,7 @@ import { packageRoot } from '../../../paths.js';
 import { checkPluginSettings, type PluginSettingsCheck } from '../../../plugins/config-check.js';
 import { pluginRoots } from '../../../plugins/discovery.js';
 import type { PluginsConfig } from '../../../plugins/types.js';
+import { operatorChoiceFile, type OperatorChoices } from '../../../plugins/operator-choices.js';
 
 interface ValidateResult {
   file: string;
@@ -20,11 +21,23 @@ interface ValidateResult {
 }
 
 /** The plugins' own checks, or why they could not be made (a plugin folder that cannot be read). */
-function pluginSettingsOf(plugins: PluginsConfig): PluginSettingsCheck {
+function pluginSettingsOf(plugins: PluginsConfig, dataDir: string): PluginSettingsCheck {
+  // Which plugins start disabled is also the operator's `earshot plugins disable`, kept in the data directory.
+  const choices = operatorChoices(dataDir);
   try {
-    return checkPluginSettings(plugins, pluginRoots(plugins, packageRoot));
+    const check = checkPluginSettings(plugins, pluginRoots(plugins, packageRoot), choices.choices);
+    return { ...check, warnings: [...choices.warnings, ...check.warnings] };
   } catch (err) {
     return { problems: [], warnings: [`the plugins were not checked: ${(err as Error).message}`] };
+  }
+}
+
+/** The enable/disable choices under `dataDir`; none, with a warning, when they cannot be read (another user's data directory). */
+function operatorChoices(dataDir: string): { choices: OperatorChoices; warnings: string[] } {
+  try {
+    return { choices: operatorChoiceFile(dataDir).read(), warnings: [] };
+  } catch (err) {
+    return { choices: {}, warnings: [`the earshot plugins enable|disable choices were not read (${(err as Error).message}): plugins are checked as plugins.disabled says`] };
   }
 }
 
@@ -54,7 +67,7 @@ export default class ConfigValidate extends EarshotCommand {
       // What earshotd --check and the start also look at: the model folder it names.
       const problem = modelDirProblem((config.model as ModelConfig).dir);
       errors = problem === undefined ? [] : [{ path: 'model.dir', message: problem }];
-      const plugins = pluginSettingsOf(config.plugins as PluginsConfig);
+      const plugins = pluginSettingsOf(config.plugins as PluginsConfig, config.dataDir as string);
       errors.push(...plugins.problems);
       warnings = plugins.warnings;
     } catch (err) {
