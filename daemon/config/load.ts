@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { EARSHOT_GROUP_HINT } from '../earshot-group.js';
 import { ConfigError, issuesFromAjv, type ConfigIssue } from './errors.js';
 import { applyEnvOverrides } from './env.js';
@@ -8,12 +7,18 @@ import { socketPathLengthIssues } from './socket-path-length.js';
 import { applyPlatformDefaults, namedPaths } from './platform-defaults.js';
 import type { EarshotConfig } from './types.js';
 import { configSchema } from './schema.js';
+import { loadSetValidators, type ValidatorSet } from '../validation/precompiled.js';
 
 export interface LoadConfigOptions {
   /** A JSON config file; undefined means "no file": schema defaults plus environment. */
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
+
+/** config.schema.json's Ajv options: every error, defaults filled in, the schema node in each error (for its hints). */
+export const CONFIG_VALIDATORS: ValidatorSet = { name: 'config', draft: '2020-12', options: { allErrors: true, useDefaults: true, strict: false, verbose: true } };
+
+const validators = await loadSetValidators(CONFIG_VALIDATORS);
 
 /** Reads the file, applies EARSHOT_* overrides, validates with every default filled in. */
 export function loadConfig(options: LoadConfigOptions = {}): EarshotConfig {
@@ -31,8 +36,7 @@ export function validateConfig(raw: unknown, source: string, env: NodeJS.Process
   const schema = configSchema();
   const envIssues = applyEnvOverrides(config, schema, env);
   const named = namedPaths(config);
-  const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-  const validate = ajv.compile(schema);
+  const validate = validators.validator(schema);
   const ok = validate(config);
   if (ok) applyPlatformDefaults(config, named, platform);
   // Checks across fields run only on a config the schema accepts: they rely on its shape and defaults.
