@@ -1,6 +1,11 @@
 import type { AnySchema } from 'ajv';
 import { CONFIG_VALIDATORS } from '../daemon/config/load.js';
 import { configSchema } from '../daemon/config/schema.js';
+import { CONTROL_PARAMS_VALIDATORS } from '../daemon/control/server.js';
+import { SCHEDULER_METHOD_PARAMS } from '../daemon/scheduler/control-handlers.js';
+import { PLUGIN_METHOD_PARAMS } from '../daemon/plugins/control-methods.js';
+import { OFFER_PARAMS } from '../daemon/pipeline/fleet-bridge.js';
+import { SELECTION_PARAMS } from '../daemon/mqtt/outbox/rejected-shelf.js';
 import type { ValidatorSet } from '../daemon/validation/precompiled.js';
 
 /** A set of validators and the schemas the build compiles for it. */
@@ -9,7 +14,14 @@ export interface PrecompiledSet {
   schemas: AnySchema[];
 }
 
-/** Every schema known when the daemon is built, by set. */
+/**
+ * Every schema known when the daemon is built, by set. A control method whose params schema
+ * is not listed here still works: its schema is compiled when the daemon registers it.
+ */
 export function precompiledSchemas(): PrecompiledSet[] {
-  return [{ set: CONFIG_VALIDATORS, schemas: [configSchema()] }];
+  const controlParams = [...Object.values(SCHEDULER_METHOD_PARAMS), ...Object.values(PLUGIN_METHOD_PARAMS), OFFER_PARAMS, SELECTION_PARAMS];
+  return [
+    { set: CONFIG_VALIDATORS, schemas: [configSchema()] },
+    { set: CONTROL_PARAMS_VALIDATORS, schemas: controlParams.filter((schema) => schema !== undefined) },
+  ];
 }

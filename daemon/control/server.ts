@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import type { Logger } from '../log/logger.js';
 import { throttledWarnings, type ThrottledWarnings } from '../log/throttled-warnings.js';
 import type { ControlConfig } from '../config/types.js';
@@ -12,6 +12,12 @@ import { removeSocketFile, removeStaleSocket } from '../socket-file.js';
 import { ControlConnection, DEFAULT_CONNECTION_LIMITS, type ConnectionLimits, type ConnectionStats } from './connection.js';
 import { ControlError, errorReply, type ControlReply, type ControlRequest } from './protocol.js';
 import type { MethodName, ParamsOf, ResultOf } from './methods.js';
+import { loadSetValidators, type ValidatorSet } from '../validation/precompiled.js';
+
+/** The Ajv options of methods' params schemas; useDefaults fills in the defaults a schema gives. */
+export const CONTROL_PARAMS_VALIDATORS: ValidatorSet = { name: 'control-params', draft: '2020-12', options: { allErrors: true, strict: false, useDefaults: true } };
+
+const validators = await loadSetValidators(CONTROL_PARAMS_VALIDATORS);
 
 export interface MethodSpec<P, R> {
   /** JSON Schema of params; requests that fail it get `invalid_params` and never reach the handler. */
@@ -39,7 +45,6 @@ export interface ControlServerOptions {
 export class ControlServer implements Service {
   readonly name = 'control';
   private readonly methods = new Map<string, Registered>();
-  private readonly ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: true });
   private readonly connections = new Set<ControlConnection>();
   private server: Server | undefined;
   private readonly drops: ThrottledWarnings;
@@ -58,7 +63,8 @@ export class ControlServer implements Service {
   registerUntyped(method: string, spec: MethodSpec<unknown, unknown>): void {
     if (this.methods.has(method)) throw new Error(`control method "${method}" registered twice`);
     this.methods.set(method, {
-      validate: spec.params ? this.ajv.compile(spec.params) : undefined,
+      // The build's code for the schema; one it did not see (a method added since) is compiled here.
+      validate: spec.params ? validators.validator(spec.params) : undefined,
       handler: (p) => spec.handler(p),
     });
   }

@@ -19,6 +19,17 @@ import { FleetOfferStore, jobIdOfOffer, newOfferNonce, offerIdOf, type FleetOffe
 import { PAYLOAD_VERSION } from '../mqtt/payloads/status.js';
 import type { JobOutcome } from './types.js';
 
+/** JSON Schema of jobs.offer's params (the build compiles it: scripts/precompiled-schemas.ts). */
+export const OFFER_PARAMS = {
+  type: 'object',
+  required: ['paths'],
+  additionalProperties: false,
+  properties: {
+    paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } },
+    within: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1 } },
+  },
+};
+
 export interface FleetBridgeOptions {
   siteId: string;
   dataDir: string;
@@ -301,15 +312,7 @@ export class FleetBridge implements Service {
   handlers(): Record<string, Spec> {
     return {
       'jobs.offer': {
-        params: {
-          type: 'object',
-          required: ['paths'],
-          additionalProperties: false,
-          properties: {
-            paths: { type: 'array', minItems: 1, maxItems: 100000, items: { type: 'string', minLength: 1 } },
-            within: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', minLength: 1 } },
-          },
-        },
+        params: OFFER_PARAMS,
         handler: (p) => this.offer(p as OfferParams),
       },
       'jobs.offers': { handler: () => this.offers() },

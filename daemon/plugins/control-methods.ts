@@ -23,6 +23,20 @@ const nameParams = {
   properties: { name: { type: 'string', minLength: 1 } },
 };
 
+/** JSON Schemas of the methods' params (the build compiles them: scripts/precompiled-schemas.ts). */
+export const PLUGIN_METHOD_PARAMS = {
+  'plugins.info': nameParams,
+  'plugins.enable': nameParams,
+  'plugins.disable': nameParams,
+  'plugins.process': {
+    type: 'object',
+    required: ['text'],
+    additionalProperties: false,
+    properties: { text: { type: 'string' }, language: { type: 'string', minLength: 1 } },
+  },
+  'hotwords.list': { type: 'object', additionalProperties: false, properties: { language: { type: 'string', minLength: 1 } } },
+};
+
 /** Turn an unknown plugin name into an error reply with the known names as hint. */
 async function byName<T>(work: () => Promise<T> | T): Promise<T> {
   try {
@@ -36,20 +50,15 @@ async function byName<T>(work: () => Promise<T> | T): Promise<T> {
 /** Register the plugin host's control methods; the controller calls this once at build time. */
 export function registerPluginMethods(server: ControlServer, host: PluginHost): void {
   server.register('plugins.list', { handler: () => host.list() });
-  server.register('plugins.info', { params: nameParams, handler: (p) => byName(() => host.info(p.name)) });
-  server.register('plugins.enable', { params: nameParams, handler: (p) => byName(() => host.enable(p.name)) });
-  server.register('plugins.disable', { params: nameParams, handler: (p) => byName(() => host.disable(p.name)) });
+  server.register('plugins.info', { params: PLUGIN_METHOD_PARAMS['plugins.info'], handler: (p) => byName(() => host.info(p.name)) });
+  server.register('plugins.enable', { params: PLUGIN_METHOD_PARAMS['plugins.enable'], handler: (p) => byName(() => host.enable(p.name)) });
+  server.register('plugins.disable', { params: PLUGIN_METHOD_PARAMS['plugins.disable'], handler: (p) => byName(() => host.disable(p.name)) });
   server.register('plugins.process', {
-    params: {
-      type: 'object',
-      required: ['text'],
-      additionalProperties: false,
-      properties: { text: { type: 'string' }, language: { type: 'string', minLength: 1 } },
-    },
+    params: PLUGIN_METHOD_PARAMS['plugins.process'],
     handler: (p) => host.process(p.language === undefined ? { text: p.text } : { text: p.text, language: p.language }),
   });
   server.register('hotwords.list', {
-    params: { type: 'object', additionalProperties: false, properties: { language: { type: 'string', minLength: 1 } } },
+    params: PLUGIN_METHOD_PARAMS['hotwords.list'],
     handler: (p) => host.hotwords(p.language),
   });
 }
