@@ -6,6 +6,7 @@ import { SCHEDULER_METHOD_PARAMS } from '../daemon/scheduler/control-handlers.js
 import { PLUGIN_METHOD_PARAMS } from '../daemon/plugins/control-methods.js';
 import { OFFER_PARAMS } from '../daemon/pipeline/fleet-bridge.js';
 import { SELECTION_PARAMS } from '../daemon/mqtt/outbox/rejected-shelf.js';
+import { PAYLOAD_SCHEMAS, PAYLOAD_VALIDATORS, payloadSchema } from '../daemon/mqtt/payload-schemas.js';
 import type { ValidatorSet } from '../daemon/validation/precompiled.js';
 
 /** A set of validators and the schemas the build compiles for it. */
@@ -23,5 +24,6 @@ export function precompiledSchemas(): PrecompiledSet[] {
   return [
     { set: CONFIG_VALIDATORS, schemas: [configSchema()] },
     { set: CONTROL_PARAMS_VALIDATORS, schemas: controlParams.filter((schema) => schema !== undefined) },
+    { set: PAYLOAD_VALIDATORS, schemas: PAYLOAD_SCHEMAS.map(payloadSchema) },
   ];
 }

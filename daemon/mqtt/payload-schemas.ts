@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
 import { packageRoot } from '../paths.js';
 import { MAX_JSON_DEPTH, nestedDeeperThan } from '../json-depth.js';
+import { loadSetValidators, type ValidatorSet } from '../validation/precompiled.js';
+import { formats } from './date-time-format.js';
 
 /** The published payload schemas, by file stem in `schemas/`. */
 export const PAYLOAD_SCHEMAS = ['status', 'transcript', 'partial', 'telemetry', 'command', 'reply', 'job', 'job-claim', 'job-grant', 'job-done', 'carbon-reading', 'last-transcript'] as const;
@@ -11,21 +13,26 @@ export type PayloadSchemaName = (typeof PAYLOAD_SCHEMAS)[number];
 /** The published payload schemas ship at the package root, next to config.schema.json. */
 export const schemasDir = join(packageRoot, 'schemas');
 
-/** RFC 3339 date-time, as JSON Schema's `format: date-time` means it (without pulling ajv-formats). */
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+/** The payload schemas' Ajv options: strict, so that a mistyped keyword in schemas/ is an error, not ignored. */
+export const PAYLOAD_VALIDATORS: ValidatorSet = {
+  name: 'payloads',
+  draft: '2020-12',
+  options: { allErrors: true, strict: true, strictRequired: false },
+  formats: { module: 'daemon/mqtt/date-time-format.js', values: formats },
+};
+
+const setValidators = await loadSetValidators(PAYLOAD_VALIDATORS);
+
+/** The published schema of a payload, as schemas/<name>.schema.json holds it. */
+export function payloadSchema(name: PayloadSchemaName): object {
+  return JSON.parse(readFileSync(join(schemasDir, `${name}.schema.json`), 'utf8')) as object;
+}
 
 let compiled: Map<PayloadSchemaName, ValidateFunction> | null = null;
 
 function validators(): Map<PayloadSchemaName, ValidateFunction> {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
-  ajv.addFormat('date-time', (s: string) => DATE_TIME.test(s) && !Number.isNaN(Date.parse(s)));
-  const map = new Map<PayloadSchemaName, ValidateFunction>();
-  for (const name of PAYLOAD_SCHEMAS) {
-    map.set(name, ajv.compile(JSON.parse(readFileSync(join(schemasDir, `${name}.schema.json`), 'utf8')) as object));
-  }
-  compiled = map;
-  return map;
+  compiled ??= new Map(PAYLOAD_SCHEMAS.map((name) => [name, setValidators.validator(payloadSchema(name))]));
+  return compiled;
 }
 
 /**
