@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type AnySchema } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { AnySchema, Options } from 'ajv';
 import { childPath, formatIssue, issuesFromAjv, pathUnder, type ConfigIssue } from '../config/errors.js';
+import { loadSetValidators, type ValidatorSet } from '../validation/precompiled.js';
 import type { PluginManifest } from './manifest.js';
 
 /** A plugin's config section that its schema refuses, with each problem under `plugins.config.<alias>`. */
@@ -14,6 +14,27 @@ export class PluginConfigError extends Error {
   ) {
     super(`invalid config for plugin ${plugin}: ${issues.map(formatIssue).join('; ')}`);
   }
+}
+
+const options: Options = { allErrors: true, useDefaults: true, strict: false, verbose: true };
+
+/**
+ * Plugins' config schemas, by the draft they declare. The build compiles the built-in
+ * plugins' (scripts/compile-schemas.ts); a third-party plugin's is compiled at its load.
+ */
+export const PLUGIN_CONFIG_VALIDATORS: Record<'2020-12' | 'draft-07', ValidatorSet> = {
+  '2020-12': { name: 'plugin-config-2020-12', draft: '2020-12', options },
+  'draft-07': { name: 'plugin-config-draft-07', draft: 'draft-07', options },
+};
+
+const validators = {
+  '2020-12': await loadSetValidators(PLUGIN_CONFIG_VALIDATORS['2020-12']),
+  'draft-07': await loadSetValidators(PLUGIN_CONFIG_VALIDATORS['draft-07']),
+};
+
+/** The draft a plugin's config schema is written in: 2020-12 when its $schema says so, else draft-07. */
+export function pluginSchemaDraft(schema: Record<string, unknown>): '2020-12' | 'draft-07' {
+  return typeof schema.$schema === 'string' && schema.$schema.includes('2020-12') ? '2020-12' : 'draft-07';
 }
 
 /**
@@ -37,12 +58,9 @@ export function validatePluginConfig(manifest: PluginManifest, raw: unknown): Re
   } catch (err) {
     throw new Error(`plugin ${manifest.name}: its config schema ${manifest.configSchema} cannot be read (${(err as Error).message}); reinstall the plugin`);
   }
-  const is2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
-  const options = { allErrors: true, useDefaults: true, strict: false, verbose: true };
-  const ajv = is2020 ? new Ajv2020(options) : new Ajv(options);
   let validate;
   try {
-    validate = ajv.compile(schema as AnySchema);
+    validate = validators[pluginSchemaDraft(schema)].validator(schema as AnySchema);
   } catch (err) {
     throw new Error(`plugin ${manifest.name}: its config schema ${manifest.configSchema} is not a valid JSON Schema (${(err as Error).message})`);
   }
