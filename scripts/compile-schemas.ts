@@ -3,8 +3,9 @@
  * standalone code, as ES modules), one module per set in dist/precompiled-validators/, so
  * that earshotd and the CLI do not compile them at every start (config.schema.json alone
  * took 180-450 ms of a daemon's start). npm run build runs this after tsc. Each validator is
- * exported under its schema's sha256 (schemaKey): a schema edited since the last build is
- * not found there and is compiled at run time instead, so stale code is never used.
+ * exported under its schema's sha256, with the set's options and Ajv's version (schemaKey): a
+ * schema edited since the last build is not found there and is compiled at run time instead,
+ * so stale code is never used.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -34,7 +35,7 @@ function compileSet(set: ValidatorSet, schemas: AnySchema[]): number {
   const ajv = newAjv(set, { code: { source: true, esm: true, ...(set.formats ? { formats: _`formats` } : {}) } });
   const exports: Record<string, string> = {};
   for (const schema of schemas) {
-    const key = schemaKey(schema);
+    const key = schemaKey(set, schema);
     if (exports[key] !== undefined) continue;
     ajv.addSchema(schema, key);
     exports[key] = key;

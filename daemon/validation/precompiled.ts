@@ -26,14 +26,28 @@ export interface ValidatorSet {
 
 export const precompiledDir = join(packageRoot, 'dist', 'precompiled-validators');
 
-/** A schema's identity in a generated module: its JSON's sha256, so an edited schema is never matched to old code. */
-export function schemaKey(schema: AnySchema): string {
-  return `v${createHash('sha256').update(JSON.stringify(schema)).digest('hex')}`;
+/**
+ * A schema's identity in a generated module: the sha256 of its JSON and of all else the code
+ * depends on (the set's draft, options and formats, Ajv's version), so that code generated
+ * before a schema, an option or Ajv changed is never used for the new one.
+ */
+export function schemaKey(set: ValidatorSet, schema: AnySchema): string {
+  const formats = Object.entries(set.formats?.values ?? {}).map(([name, format]) => [name, String(format)]);
+  const made = JSON.stringify([ajvVersion(), set.draft, set.options, formats]);
+  return `v${createHash('sha256').update(made).update(JSON.stringify(schema)).digest('hex')}`;
 }
 
 // Ajv (about 130 ms to import on a slow box) is CommonJS: required on first use, only when a
 // schema was not compiled by the build (a third-party plugin's, or a build by tsc -b alone).
 const require = createRequire(import.meta.url);
+
+let installedAjv: string | undefined;
+
+/** The installed Ajv's version (its package.json, read once: Ajv itself is not loaded for it). */
+function ajvVersion(): string {
+  installedAjv ??= (require('ajv/package.json') as { version: string }).version;
+  return installedAjv;
+}
 
 /** A new Ajv for the set, with `extra` options (the build adds code generation). */
 export function newAjv(set: ValidatorSet, extra: Options = {}): import('ajv').Ajv {
@@ -54,7 +68,7 @@ export class SetValidators {
 
   /** Each schema is compiled at most once per process, and not at all when the build did it. */
   validator(schema: AnySchema): ValidateFunction {
-    const key = schemaKey(schema);
+    const key = schemaKey(this.set, schema);
     let validate = this.known.get(key) ?? this.precompiledOf(key);
     // An Ajv of its own, as before there was a build step: two plugins' schemas with the same
     // $id must not clash ("schema with key or id already exists").
@@ -65,7 +79,7 @@ export class SetValidators {
 
   /** Whether the build compiled this schema (a test holds the build to every schema it knows). */
   isPrecompiled(schema: AnySchema): boolean {
-    return this.precompiledOf(schemaKey(schema)) !== undefined;
+    return this.precompiledOf(schemaKey(this.set, schema)) !== undefined;
   }
 
   private precompiledOf(key: string): ValidateFunction | undefined {

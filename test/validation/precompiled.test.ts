@@ -84,3 +84,13 @@ t.test('a schema edited since the build is compiled at run time, never matched t
   t.ok(built.validator(edited as AnySchema)(config));
   t.equal(config.siteId, 'edited-since-the-build', 'the edited default is filled in');
 });
+
+t.test('code built with other Ajv options is not used for a set whose options changed since', async (t) => {
+  const { set, schemas } = precompiledSchemas().find((p) => p.set.name === 'config')!;
+  const changed = await loadSetValidators({ ...set, options: { ...set.options, useDefaults: false } });
+  t.ok((await loadSetValidators(set)).isPrecompiled(schemas[0]!));
+  t.notOk(changed.isPrecompiled(schemas[0]!));
+  const config: Record<string, unknown> = {};
+  t.ok(changed.validator(schemas[0]!)(config));
+  t.same(config, {}, 'no defaults filled in, as the changed options say');
+});
