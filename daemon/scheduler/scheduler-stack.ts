@@ -130,6 +130,8 @@ export class SchedulerStack implements Service {
     if (restored) log.info(`thermal state ${restored.state} taken up from before the start (saved ${Math.round(restored.ageSec)} s ago${restored.temperatureC !== undefined ? ` at ${restored.temperatureC.toFixed(1)} °C` : ''}, ${restored.state} since ${restored.since}): it holds until the box is at ${resumeAtC(this.budget.current())} °C or below`);
     // Saved when it changes, and at stop (stop()), so a restart soon after goes on from it.
     bus.on(this, 'thermalState', ({ state, temperatureC }) => void thermalFile.save(state, temperatureC));
+    // And again while it holds, a minute apart by the boot clock: a crash saves nothing at stop.
+    bus.on(this, 'schedulerDecision', ({ decision }) => void thermalFile.refresh(decision.thermalState, this.loop?.temperatureC));
     this.thermalFile = thermalFile;
     const model = profileFor(family);
     const power = { idleWatts: energy.idleWatts ?? model.idleWatts, wattsPerThread: energy.wattsPerThread ?? model.activeWattsPerCore };

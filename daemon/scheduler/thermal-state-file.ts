@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { readBootClock } from '../hardware/boot-clock.js';
+import { readBootClock, type BootClock } from '../hardware/boot-clock.js';
 import { NewerFormatError, checkFormat, withFormat } from '../state-format.js';
 import { readJson, writeDurable } from './durable-file.js';
 import type { ThermalState } from './policy.js';
@@ -16,6 +16,14 @@ import type { ThermalState } from './policy.js';
  * start (the fault of the reverted 9f1949b).
  */
 export const THERMAL_STATE_MAX_AGE_SEC = 120;
+
+/**
+ * A state other than normal is saved again once it has held this long by the boot clock since
+ * its last save: a crash (SIGKILL, OOM, the watchdog) writes nothing at stop, and systemd's
+ * restart would then find the state as old as its change and run unthrottled in the band.
+ * A write a minute only while throttled or paused, never in normal.
+ */
+const REFRESH_AFTER_SEC = THERMAL_STATE_MAX_AGE_SEC / 2;
 
 interface Saved {
   state: ThermalState;
@@ -40,8 +48,9 @@ const STATES: readonly string[] = ['normal', 'soft', 'hard'];
 /**
  * The scheduler's thermal state on disk (`<dataDir>/scheduler/thermal-state.json`), so that a
  * restart inside the hysteresis band goes on as the daemon left it. Written durably when the
- * state changes and once at stop (so its age is the time the daemon was down, not how long
- * the state had held); never on every pass, which would wear an SD card for nothing. A missing,
+ * state changes, once a minute while it is not normal (refresh: a crash writes nothing at stop)
+ * and once at stop (so its age is the time the daemon was down, not how long the state had
+ * held); never on every pass, which would wear an SD card for nothing. A missing,
  * unreadable or old file is ignored with a log line: it only refines the start.
  */
 export class ThermalStateFile {
@@ -49,6 +58,8 @@ export class ThermalStateFile {
   private writing: Promise<void> = Promise.resolve();
   /** The file is in a newer release's format: left as it is (state-format.ts), neither read nor written. */
   private newer = false;
+  /** The boot clock's uptime at the last write (tried, or found at restore): when the saved state is to be refreshed. */
+  private writtenAtUptimeSec: number | undefined;
 
   constructor(
     private readonly dataDir: string,
@@ -86,6 +97,7 @@ export class ThermalStateFile {
     if (ageSec > THERMAL_STATE_MAX_AGE_SEC) return ignored(`it was saved ${Math.round(ageSec)} s ago, more than ${THERMAL_STATE_MAX_AGE_SEC} s`);
     // Taken up, it keeps its start: the state did not end with the restart.
     this.since = { state: saved.state, at: saved.since };
+    this.writtenAtUptimeSec = saved.uptimeSec;
     return { state: saved.state, temperatureC: saved.temperatureC ?? undefined, since: saved.since, ageSec };
   }
 
@@ -94,6 +106,21 @@ export class ThermalStateFile {
    * write is logged, never thrown: the daemon runs on without it.
    */
   save(state: ThermalState, temperatureC: number | undefined): Promise<void> {
+    return this.write(state, temperatureC, () => true);
+  }
+
+  /**
+   * At each scheduler pass: the state (other than normal) saved again when it has held
+   * REFRESH_AFTER_SEC by the boot clock since its last write, so that a restart after a crash
+   * finds it at most that old.
+   */
+  refresh(state: ThermalState, temperatureC: number | undefined): Promise<void> {
+    if (state === 'normal') return this.writing;
+    return this.write(state, temperatureC, (clock) => clock !== undefined && (this.writtenAtUptimeSec === undefined || clock.uptimeSec - this.writtenAtUptimeSec >= REFRESH_AFTER_SEC));
+  }
+
+  /** Queues a write of `state`, made if `due` says so by the boot clock when its turn comes. */
+  private write(state: ThermalState, temperatureC: number | undefined, due: (clock: BootClock | undefined) => boolean): Promise<void> {
     if (this.newer) return this.writing;
     const now = new Date().toISOString();
     if (this.since?.state !== state) this.since = { state, at: now };
@@ -101,6 +128,9 @@ export class ThermalStateFile {
     this.writing = this.writing.then(async () => {
       try {
         const clock = await readBootClock(this.root);
+        if (!due(clock)) return;
+        // Set before the write: a disk that refuses it is tried again a minute later, not at every pass.
+        this.writtenAtUptimeSec = clock?.uptimeSec;
         const saved: Saved = { state, since, temperatureC: temperatureC ?? null, savedAt: now, bootId: clock?.bootId ?? '', uptimeSec: clock?.uptimeSec ?? -1 };
         const tmpDir = join(this.dataDir, 'scheduler', 'tmp');
         await mkdir(tmpDir, { recursive: true });

@@ -76,3 +76,27 @@ t.test('a saved state that is old by the boot clock, from before a reboot, or un
   t.match(mangled.output(), /WARN +earshot:scheduler the saved thermal state is ignored: .*JSON.*; the temperature now decides/);
   t.match((await schedulerStatus(mangled)).detail, /^thermal normal, 67\.0 °C/);
 });
+
+t.test('killed long after it went past the hard limit (no save at stop), the daemon restarted at once stays paused: the state it holds is saved again as it ages', async (t) => {
+  const { root, setTemp, daemon } = await orinDaemon(t);
+  await cooling(daemon, setTemp, 90, 'hard');
+  const stateFile = join(daemon.dir, 'data', 'scheduler', 'thermal-state.json');
+  const savedUptime = (): number => (JSON.parse(readFileSync(stateFile, 'utf8')) as { uptimeSec: number }).uptimeSec;
+  const uptime = join(root, 'proc', 'uptime');
+  const [up = '0', idle = '0'] = readFileSync(uptime, 'utf8').trim().split(/\s+/);
+  // Five minutes paused by the boot clock, then a crash: systemd restarts it within seconds.
+  writeFileSync(uptime, `${(Number(up) + 300).toFixed(2)} ${idle}\n`);
+  for (const end = Date.now() + 5000; Date.now() < end && savedUptime() < Number(up) + 300; ) await new Promise((r) => setTimeout(r, 100));
+  t.equal(savedUptime(), Number(up) + 300, 'saved again once it had held for a minute by the boot clock');
+  const saved = readFileSync(stateFile, 'utf8');
+  await new Promise((r) => setTimeout(r, 1000));
+  t.equal(readFileSync(stateFile, 'utf8'), saved, 'not at every pass: the boot clock has not moved since');
+  daemon.child.kill('SIGKILL');
+  await daemon.exited;
+  const again = await restartDaemon(daemon);
+  t.teardown(() => void (again.child.exitCode === null && again.child.kill('SIGKILL')));
+  t.match(again.output(), /thermal state hard taken up from before the start \(saved 0 s ago at 67\.0 °C/);
+  const status = await schedulerStatus(again);
+  t.equal(status.state, 'paused', status.detail);
+  t.match(status.detail, /^thermal hard, 67\.0 °C/);
+});
