@@ -125,13 +125,17 @@ export class SchedulerStack implements Service {
     // The model's session never gets more threads than model.threads (0: one per core).
     const modelThreads = this.options.modelThreads ?? 0;
     const maxThreads = Math.max(1, Math.min(s.maxThreads, modelThreads > 0 ? modelThreads : probe.profile.cpu.logicalCores));
-    const thermalFile = new ThermalStateFile(config.dataDir, root, log);
-    const restored = sensor ? await thermalFile.restore() : undefined;
+    // Without a sensor the state is always normal: nothing to keep, and a file left by a release
+    // that had one (or a newer release's) is not written over at each stop.
+    const thermalFile = sensor ? new ThermalStateFile(config.dataDir, root, log) : undefined;
+    const restored = await thermalFile?.restore();
     if (restored) log.info(`thermal state ${restored.state} taken up from before the start (saved ${Math.round(restored.ageSec)} s ago${restored.temperatureC !== undefined ? ` at ${restored.temperatureC.toFixed(1)} °C` : ''}, ${restored.state} since ${restored.since}): it holds until the box is at ${resumeAtC(this.budget.current())} °C or below`);
-    // Saved when it changes, and at stop (stop()), so a restart soon after goes on from it.
-    bus.on(this, 'thermalState', ({ state, temperatureC }) => void thermalFile.save(state, temperatureC));
-    // And again while it holds, a minute apart by the boot clock: a crash saves nothing at stop.
-    bus.on(this, 'schedulerDecision', ({ decision }) => void thermalFile.refresh(decision.thermalState, this.loop?.temperatureC));
+    if (thermalFile) {
+      // Saved when it changes, and at stop (stop()), so a restart soon after goes on from it.
+      bus.on(this, 'thermalState', ({ state, temperatureC }) => void thermalFile.save(state, temperatureC));
+      // And again while it holds, a minute apart by the boot clock: a crash saves nothing at stop.
+      bus.on(this, 'schedulerDecision', ({ decision }) => void thermalFile.refresh(decision.thermalState, this.loop?.temperatureC));
+    }
     this.thermalFile = thermalFile;
     const model = profileFor(family);
     const power = { idleWatts: energy.idleWatts ?? model.idleWatts, wattsPerThread: energy.wattsPerThread ?? model.activeWattsPerCore };

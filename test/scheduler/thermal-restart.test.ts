@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { restartDaemon, type RunningDaemon } from '../helpers/daemon-process.js';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { restartDaemon, startDaemon, type RunningDaemon } from '../helpers/daemon-process.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { orinDaemon, schedulerStatus, untilSchedulerStatus } from '../helpers/orin-daemon.js';
 
 /**
@@ -99,4 +100,21 @@ t.test('killed long after it went past the hard limit (no save at stop), the dae
   const status = await schedulerStatus(again);
   t.equal(status.state, 'paused', status.detail);
   t.match(status.detail, /^thermal hard, 67\.0 °C/);
+});
+
+t.test('without a temperature sensor there is no thermal state to keep: nothing is written at stop, and a newer release\'s file is left as it is', async (t) => {
+  // The Orin's boot clock, without its sensors.
+  const root = tempDir('earshot-nosensor-');
+  cpSync(join(fixturesDir, 'sysfs', 'jetson-orin', 'proc'), join(root, 'proc'), { recursive: true });
+  const daemon = await startDaemon({ scheduler: { tickMs: 100, thermal: { sysfsRoot: root } } });
+  t.teardown(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
+  t.match(daemon.output(), /no temperature sensor found/);
+  const stateFile = join(daemon.dir, 'data', 'scheduler', 'thermal-state.json');
+  const again = await restart(t, daemon);
+  t.notOk(existsSync(stateFile), 'no thermal-state.json written');
+  const newer = `${JSON.stringify({ format: 99, state: 'hard', since: '2026-01-01T00:00:00.000Z', temperatureC: 90, savedAt: '2026-01-01T00:00:00.000Z', bootId: 'x', uptimeSec: 1, more: 'a later release\'s' })}\n`;
+  mkdirSync(dirname(stateFile), { recursive: true });
+  writeFileSync(stateFile, newer);
+  await restart(t, again);
+  t.equal(readFileSync(stateFile, 'utf8'), newer, 'the newer file is untouched');
 });
