@@ -90,11 +90,19 @@ export class SetValidators {
 
 /**
  * The set's validators, with its generated module when the build wrote one; without it
- * (tsc -b alone, or `npm run clean`) every schema is compiled at run time, as before.
+ * (tsc -b alone, or `npm run clean`) every schema is compiled at run time, as before. One
+ * that cannot be loaded (cut short by a copy, unreadable) is only a slower start: said, and
+ * its schemas compiled at run time. Thrown, it stopped every module that imports a set (the
+ * daemon, each CLI command that reads the config, and the build that would write it again).
  */
-export async function loadSetValidators(set: ValidatorSet): Promise<SetValidators> {
+export async function loadSetValidators(set: ValidatorSet, dir = precompiledDir): Promise<SetValidators> {
   // Looked for, not imported and caught: a TS loader under test reports a missing module without its code.
-  const file = join(precompiledDir, `${set.name}.js`);
-  const precompiled = existsSync(file) ? ((await import(pathToFileURL(file).href)) as Record<string, unknown>) : {};
-  return new SetValidators(set, precompiled);
+  const file = join(dir, `${set.name}.js`);
+  if (!existsSync(file)) return new SetValidators(set, {});
+  try {
+    return new SetValidators(set, (await import(pathToFileURL(file).href)) as Record<string, unknown>);
+  } catch (err) {
+    process.emitWarning(`${file} cannot be loaded (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}): its schemas are compiled at run time instead; npm run build writes it again`, 'EarshotPrecompiledValidators');
+    return new SetValidators(set, {});
+  }
 }

@@ -1,6 +1,9 @@
 import t from 'tap';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AnySchema, ValidateFunction } from 'ajv';
-import { loadSetValidators, newAjv } from '../../daemon/validation/precompiled.js';
+import { loadSetValidators, newAjv, precompiledDir } from '../../daemon/validation/precompiled.js';
 import { precompiledSchemas } from '../../scripts/precompiled-schemas.js';
 
 /**
@@ -93,4 +96,24 @@ t.test('code built with other Ajv options is not used for a set whose options ch
   const config: Record<string, unknown> = {};
   t.ok(changed.validator(schemas[0]!)(config));
   t.same(config, {}, 'no defaults filled in, as the changed options say');
+});
+
+t.test('a generated module that cannot be loaded (cut short by a copy) is said, and its schemas are compiled at run time', async (t) => {
+  const { set, schemas } = precompiledSchemas().find((p) => p.set.name === 'config')!;
+  const dir = mkdtempSync(join(tmpdir(), 'earshot-precompiled-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, `${set.name}.js`), readFileSync(join(precompiledDir, `${set.name}.js`), 'utf8').slice(0, 5000));
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  t.teardown(() => void process.off('warning', onWarning));
+  const built = await loadSetValidators(set, dir);
+  await new Promise((r) => setImmediate(r));
+  const file = join(dir, `${set.name}.js`);
+  // What the error says depends on the loader (a SyntaxError under node, another under tap's TS loader).
+  t.ok(warnings.some((w) => w.startsWith(`${file} cannot be loaded (`) && w.endsWith('): its schemas are compiled at run time instead; npm run build writes it again')), warnings.join('\n'));
+  t.notOk(built.isPrecompiled(schemas[0]!));
+  const config: Record<string, unknown> = {};
+  t.ok(built.validator(schemas[0]!)(config), 'the config is still checked');
+  t.equal(config.siteId, 'earshot', 'with its defaults');
 });
