@@ -187,7 +187,7 @@ export class SchedulerStack implements Service {
       bus,
       logger: log,
       tickMs: s.tickMs,
-      ...(restored ? { thermalStateAtStart: restored.state } : {}),
+      ...(restored ? { thermalStateAtStart: restored.state, ...(restored.temperatureC !== undefined ? { temperatureAtStartC: restored.temperatureC } : {}) } : {}),
       stopGraceMs: s.stopGraceSec * 1000,
       ...(this.options.holdWork ? { holdWork: this.options.holdWork } : {}),
     });

@@ -68,6 +68,8 @@ export interface SchedulerOptions {
    * until it is below softC − hysteresisC. Normal when not given.
    */
   thermalStateAtStart?: ThermalState;
+  /** The temperature that state was saved at: the sensor read then, so failing to read now is losing it. */
+  temperatureAtStartC?: number;
   /**
    * On stop, how long running jobs may go on before they are interrupted at their next safe
    * point (a file job between batches of segments; it resumes from there after the restart).
@@ -204,6 +206,10 @@ export class Scheduler implements Service {
   async start(): Promise<void> {
     this.stopped = false;
     this.thermal = this.options.thermalStateAtStart ?? 'normal';
+    // A state taken up from before the start was read from the sensor then: if it cannot be
+    // read now, that is a lost sensor (a problem, and throttled as at the soft limit), not one
+    // that never read, which would hold the saved state with nothing to end it.
+    if (this.options.thermalStateAtStart !== undefined) this.lastReadC ??= this.options.temperatureAtStartC ?? Number.NaN;
     this.timer = setInterval(() => this.poke(), this.options.tickMs);
     // Carbon periods are half-hourly: decide again as each one starts.
     this.periodTask = cron.schedule('0 0,30 * * * *', () => this.poke(), { name: 'earshot-carbon-period', noOverlap: true });

@@ -11,14 +11,14 @@ export const ORIN_CPU_SENSOR = 'sys/class/thermal/thermal_zone0/temp';
 /**
  * A real daemon on a copy of a Jetson Orin's sysfs (scheduler.thermal.sysfsRoot), at 50 °C,
  * with limits 70 / 85 °C and work resuming at 65 °C; `setTemp` writes its CPU sensor's file,
- * which the daemon reads every 100 ms pass. Killed when the test ends.
+ * which the daemon reads every 100 ms pass; `thermal` adds to its scheduler.thermal section. Killed when the test ends.
  */
-export async function orinDaemon(t: Test): Promise<{ root: string; setTemp: (c: number) => void; daemon: RunningDaemon }> {
+export async function orinDaemon(t: Test, thermal: Record<string, unknown> = {}): Promise<{ root: string; setTemp: (c: number) => void; daemon: RunningDaemon }> {
   const root = join(tempDir('earshot-orin-'), 'orin');
   cpSync(join(fixturesDir, 'sysfs', 'jetson-orin'), root, { recursive: true });
   const setTemp = (c: number): void => writeFileSync(join(root, ORIN_CPU_SENSOR), `${c * 1000}\n`);
   setTemp(50);
-  const daemon = await startDaemon({ scheduler: { tickMs: 100, thermal: { sysfsRoot: root, softC: 70, hardC: 85, hysteresisC: 5 } } });
+  const daemon = await startDaemon({ scheduler: { tickMs: 100, thermal: { sysfsRoot: root, softC: 70, hardC: 85, hysteresisC: 5, ...thermal } } });
   t.teardown(() => void (daemon.child.exitCode === null && daemon.child.kill('SIGKILL')));
   return { root, setTemp, daemon };
 }

@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { restartDaemon, startDaemon, type RunningDaemon } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
-import { orinDaemon, schedulerStatus, untilSchedulerStatus } from '../helpers/orin-daemon.js';
+import { ORIN_CPU_SENSOR, orinDaemon, schedulerStatus, untilSchedulerStatus } from '../helpers/orin-daemon.js';
+import { callDaemonUntyped } from '../../daemon/control/client.js';
 
 /**
  * The thermal state across a restart: real daemons on a copy of a Jetson Orin's sysfs, whose
@@ -118,3 +119,26 @@ t.test('without a temperature sensor there is no thermal state to keep: nothing 
   await restart(t, again);
   t.equal(readFileSync(stateFile, 'utf8'), newer, 'the newer file is untouched');
 });
+
+t.test('a sensor named in the config that read before the restart and cannot be read after it is a lost sensor: a problem, not a saved state held for ever', async (t) => {
+  // Named: left to choose, the start would pick another sensor that reads.
+  const { root, setTemp, daemon } = await orinDaemon(t, { sensor: 'thermal_zone0' });
+  await cooling(daemon, setTemp, 75, 'soft');
+  const again = await restart(t, daemon, () => writeFileSync(join(root, ORIN_CPU_SENSOR), 'garbage\n'));
+  t.match(again.output(), /thermal state soft taken up from before the start/);
+  const status = await untilStatus(again, (s) => (s.problems ?? []).some((p) => /thermal sensor thermal_zone0 cannot be read/.test(p)));
+  t.match(status.problems, [/^scheduler: the thermal sensor thermal_zone0 cannot be read/], 'status --check sees it');
+  t.match(again.output(), /thermal sensor unreadable 3 times in a row/, 'and the journal says so');
+  setTemp(60);
+  t.match(await untilSchedulerStatus(again, /^thermal normal/), /^thermal normal, 60\.0 °C/, 'a reading again ends it');
+});
+
+/** Waits until the daemon's status (as `earshot status --json` shows it) passes `check`. */
+async function untilStatus(d: RunningDaemon, check: (s: { problems?: string[] }) => boolean): Promise<{ problems?: string[] }> {
+  let status: { problems?: string[] } = {};
+  for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    status = (await callDaemonUntyped('status', {}, { socket: d.socket })) as { problems?: string[] };
+    if (check(status)) return status;
+  }
+  return status;
+}
