@@ -67,7 +67,10 @@ async function expectSetAside(t: Test, broker: Mosquitto, siteId: string, config
   t.equal(service.state().connection?.connects, 1, 'the broker never had to close the connection');
   t.equal(service.state().connection?.maxPacketBytes, MAX_PACKET, 'the limit in force is reported');
 
-  const onDisk = readOutboxStats(join(dataDir, 'outbox'));
+  // The drop counters reach drops.json by a write of their own, after the set-aside: on a
+  // loaded box `earshot outbox` may read the file a moment before it.
+  let onDisk = readOutboxStats(join(dataDir, 'outbox'));
+  for (const end = Date.now() + 5000; onDisk.drops.count === 0 && Date.now() < end; onDisk = readOutboxStats(join(dataDir, 'outbox'))) await new Promise((r) => setTimeout(r, 50));
   t.match(onDisk, { depth: 0, drops: { count: 1, byReason: { 'too-large': 1 } }, rejected: { count: 1 } }, '`earshot outbox` shows it as a drop, kept in rejected/');
   const kept = JSON.parse(readFileSync(join(onDisk.rejected.dir, `${big.id}.json`), 'utf8')) as RejectedMessage;
   t.equal(kept.payload, JSON.stringify(big), 'the kept file holds the exact payload');
