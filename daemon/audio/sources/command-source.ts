@@ -5,7 +5,7 @@ import { FrameEmitter } from './frame-emitter.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { StderrTail } from './stderr-tail.js';
-import { NoDataWatchdog } from './no-data-watchdog.js';
+import { NoDataWatchdog, watchFrames } from './no-data-watchdog.js';
 import { ExitDrain, type OutputLetGo } from './exit-drain.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 import { maskUrlCredentials } from '../../log/redact.js';
@@ -60,15 +60,14 @@ export class CommandSource implements AudioSource {
   constructor(private readonly options: CommandSourceOptions) {
     this.id = checkSourceId(options.id);
     this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
-    const timeoutMs = options.noDataTimeoutMs ?? 0;
-    this.watchdog = timeoutMs > 0 ? new NoDataWatchdog(timeoutMs, (silentForMs) => this.onSilent(silentForMs)) : null;
-    const watchdog = this.watchdog;
-    const onFrames: FramesHandler = (frames) => {
+    const heard: FramesHandler = (frames) => {
       this.heard = true;
       this.silentRuns = 0;
       return options.onFrames(frames);
     };
-    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => onFrames(frames)) : onFrames, options.onStreamEnd);
+    const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), heard);
+    this.watchdog = watchdog;
+    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd);
   }
 
   /** How many times the command has been started (1 + restarts). */

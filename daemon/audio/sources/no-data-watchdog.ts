@@ -1,3 +1,5 @@
+import type { FramesHandler } from './types.js';
+
 /**
  * Notices a live source that is alive but sends nothing (a camera stream that stalled, a
  * device that blocks): once no audio has come for `timeoutMs`, `onSilent` is called, once.
@@ -50,4 +52,15 @@ export class NoDataWatchdog {
       this.arm(this.handling > 0 ? this.timeoutMs : this.timeoutMs - silentForMs);
     }
   }
+}
+
+/**
+ * A live source's watchdog and the frames handler to give its FrameEmitter: `onFrames` fed
+ * through the watchdog, so that time spent on frames does not count as silence. No watchdog,
+ * and `onFrames` as it is, when `timeoutMs` is 0 or absent (the check turned off).
+ */
+export function watchFrames(timeoutMs: number | undefined, onSilent: (silentForMs: number) => void, onFrames: FramesHandler): { watchdog: NoDataWatchdog | null; onFrames: FramesHandler } {
+  if (!timeoutMs || timeoutMs <= 0) return { watchdog: null, onFrames };
+  const watchdog = new NoDataWatchdog(timeoutMs, onSilent);
+  return { watchdog, onFrames: (frames) => watchdog.feed(() => onFrames(frames)) };
 }

@@ -5,7 +5,7 @@ import { removeSocketFile, removeStaleSocket } from '../../socket-file.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
 import { FrameEmitter } from './frame-emitter.js';
 import { RepeatedFailures } from './repeated-failures.js';
-import { NoDataWatchdog } from './no-data-watchdog.js';
+import { NoDataWatchdog, watchFrames } from './no-data-watchdog.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export type SocketListen = { path: string } | { host: string; port: number };
@@ -51,10 +51,9 @@ export class SocketSource implements AudioSource {
 
   constructor(private readonly options: SocketSourceOptions) {
     this.id = checkSourceId(options.id);
-    const timeoutMs = options.noDataTimeoutMs ?? 0;
-    const watchdog = timeoutMs > 0 ? new NoDataWatchdog(timeoutMs, (silentForMs) => this.onSilent(silentForMs)) : null;
+    const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), options.onFrames);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, watchdog ? (frames) => watchdog.feed(() => options.onFrames(frames)) : options.onFrames, options.onStreamEnd);
+    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd);
   }
 
   /** The TCP port actually bound (useful with port 0), or null for a unix socket. */
