@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { connect, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { EventBus } from '../../daemon/bus.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { JobQueue } from '../../daemon/scheduler/job-queue.js';
 import { SegmentStore } from '../../daemon/pipeline/segment-store.js';
-import { CaptureService } from '../../daemon/pipeline/capture-service.js';
+import { CaptureService, type CaptureServiceOptions } from '../../daemon/pipeline/capture-service.js';
 
 const speech = pcmOf(readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav')));
 const quiet = Buffer.alloc(16000 * 2);
@@ -30,7 +30,11 @@ async function flood(path: string, rounds: number): Promise<void> {
   await new Promise<void>((resolve) => sender.end(Buffer.concat(Array.from({ length: rounds }, () => Buffer.concat([speech, quiet]))), resolve));
 }
 
-t.test("live senders faster than transcription fill at most their own source's maxQueuedSegments jobs; reading waits until they are done, and nothing is lost", async (t) => {
+/**
+ * A real CaptureService on socket sources (`caps`: id → maxQueuedSegments) over a real job
+ * queue in a temp folder; nothing runs the jobs, so the test plays the scheduler. Stopped at the end.
+ */
+async function startCapture(t: Test, caps: Record<string, number>, extra: Partial<CaptureServiceOptions> = {}) {
   const dir = tempDir('earshot-backlog-');
   const lines: string[] = [];
   const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('sources');
@@ -38,23 +42,29 @@ t.test("live senders faster than transcription fill at most their own source's m
   await queue.start();
   const bus = new EventBus();
   const format = { encoding: 's16le', sampleRate: 16000, channels: 1 } as const;
-  // Two sources with caps of their own: each is held to its own.
-  const caps: Record<string, number> = { mic: 4, desk: 2 };
-  const ids = Object.keys(caps);
   const capture = new CaptureService({
-    sources: ids.map((id) => ({ id, type: 'socket', path: join(dir, `${id}.sock`), format, maxQueuedSegments: caps[id]! })),
+    sources: Object.entries(caps).map(([id, max]) => ({ id, type: 'socket', path: join(dir, `${id}.sock`), format, maxQueuedSegments: max })),
     vad: { detector: 'energy' },
     queue,
     segments: new SegmentStore(join(dir, 'segments')),
     bus,
     poke: () => undefined,
     logger,
+    ...extra,
   });
   await capture.start();
   t.teardown(async () => {
     await capture.stop();
     await queue.stop();
   });
+  return { dir, lines, queue, bus };
+}
+
+t.test("live senders faster than transcription fill at most their own source's maxQueuedSegments jobs; reading waits until they are done, and nothing is lost", async (t) => {
+  // Two sources with caps of their own: each is held to its own.
+  const caps: Record<string, number> = { mic: 4, desk: 2 };
+  const ids = Object.keys(caps);
+  const { dir, lines, queue, bus } = await startCapture(t, caps);
 
   // Ten recordings' worth to each source: about 20 stretches of speech each.
   const rounds = 10;
@@ -91,26 +101,7 @@ t.test("live senders faster than transcription fill at most their own source's m
 });
 
 t.test('a backlog held because no job can run says why, and does not blame the sender', async (t) => {
-  const dir = tempDir('earshot-backlog-held-');
-  const lines: string[] = [];
-  const logger = new LogSink({ level: 'info', format: 'text', write: (l) => void lines.push(l) }).logger('sources');
-  const queue = new JobQueue({ dir: join(dir, 'queue'), logger: silentLogger, defaultDeadlineHours: 24, maxAttempts: 3 });
-  await queue.start();
-  const capture = new CaptureService({
-    sources: [{ id: 'mic', type: 'socket', path: join(dir, 'mic.sock'), format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, maxQueuedSegments: 2 }],
-    vad: { detector: 'energy' },
-    queue,
-    segments: new SegmentStore(join(dir, 'segments')),
-    bus: new EventBus(),
-    poke: () => undefined,
-    whyNoJobRuns: () => 'plugins.required names redact, which is disabled',
-    logger,
-  });
-  await capture.start();
-  t.teardown(async () => {
-    await capture.stop();
-    await queue.stop();
-  });
+  const { dir, lines } = await startCapture(t, { mic: 2 }, { whyNoJobRuns: () => 'plugins.required names redact, which is disabled' });
   void flood(join(dir, 'mic.sock'), 3).catch(() => undefined);
   await until('the backlog to fill', () => lines.some((l) => l.includes('live source mic')));
   const said = lines.find((l) => l.includes('live source mic'))!;
