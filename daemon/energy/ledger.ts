@@ -106,10 +106,19 @@ export class EnergyLedger {
   /** Deletes month files older than LEDGER_MONTHS before `month` (YYYY-MM). */
   async prune(month: string): Promise<void> {
     const oldestKept = oldestKeptMonth(month);
-    for (const f of await readdir(this.dir).catch(() => [] as string[])) {
-      const hit = MONTH_FILE.exec(f);
-      if (hit && hit[1]! < oldestKept) await unlink(join(this.dir, f)).catch(() => undefined);
+    for (const { file, month: m } of await this.monthFiles()) {
+      if (m < oldestKept) await unlink(join(this.dir, file)).catch(() => undefined);
     }
+  }
+
+  /** The month files on disk (ledger-YYYY-MM.jsonl), oldest first. */
+  private async monthFiles(): Promise<Array<{ file: string; month: string }>> {
+    return (await readdir(this.dir).catch(() => [] as string[]))
+      .flatMap((file) => {
+        const month = MONTH_FILE.exec(file)?.[1];
+        return month === undefined ? [] : [{ file, month }];
+      })
+      .sort((a, b) => a.month.localeCompare(b.month));
   }
 
   /** Forces the ledger to disk (called on daemon stop). */
@@ -152,8 +161,7 @@ export class EnergyLedger {
    * figures were deleted, so a total for them would be a false zero.
    */
   async keptFrom(): Promise<string | undefined> {
-    const months = (await readdir(this.dir).catch(() => [] as string[])).flatMap((f) => MONTH_FILE.exec(f)?.[1] ?? []).sort();
-    const newest = months.at(-1);
+    const newest = (await this.monthFiles()).at(-1)?.month;
     return newest === undefined ? undefined : oldestKeptMonth(newest);
   }
 
