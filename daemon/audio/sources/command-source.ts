@@ -67,7 +67,7 @@ export class CommandSource implements AudioSource {
     };
     const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), heard);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd);
+    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger);
   }
 
   /** How many times the command has been started (1 + restarts). */
@@ -138,7 +138,7 @@ export class CommandSource implements AudioSource {
     });
     this.output = output;
     const reading = this.frames.pump(output.chunks(), this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
-      logger.warn('source frames handler failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
+      logger.warn('source stream failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
       killGroup(child, 'SIGKILL');
     });
     let stderrTimer: NodeJS.Timeout | undefined;

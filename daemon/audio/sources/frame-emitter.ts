@@ -1,5 +1,7 @@
+import type { Logger } from '../../log/logger.js';
 import { PcmToModelRate } from '../to-model-rate.js';
 import { MODEL_SAMPLE_RATE, type ChannelSelect, type PcmFormat } from '../types.js';
+import { describeFormat, readStreamStart, sameFormat } from './stream-format.js';
 import type { FramesHandler } from './types.js';
 
 /** Where one stream's (one connection's, one run's) audio has got to on the wall clock. */
@@ -14,6 +16,8 @@ interface StreamClock {
  */
 export class FrameEmitter {
   private samples = 0;
+  /** The last format a sender's WAV header gave that was not the source's: said once, not at each reconnect. */
+  private toldHeaderFormat: PcmFormat | null = null;
 
   constructor(
     private readonly sourceId: string,
@@ -23,16 +27,22 @@ export class FrameEmitter {
      * speech still open in it is over, and waits for no later frames to be cut.
      */
     private readonly onStreamEnd?: () => Promise<void>,
+    private readonly logger?: Logger,
   ) {}
 
-  /** Converts one stream of bytes (one run of a command, one socket client) and hands on its frames. */
-  async pump(bytes: AsyncIterable<Buffer | string>, format: PcmFormat, channel: ChannelSelect): Promise<void> {
-    const converter = new PcmToModelRate(format, channel);
+  /**
+   * Converts one stream of bytes (one run of a command, one socket client) and hands on its
+   * frames. A stream that starts with a WAV header is read in the header's format (stream-format.ts).
+   */
+  async pump(bytes: AsyncIterable<Buffer>, declared: PcmFormat, channel: ChannelSelect): Promise<void> {
     let first = true;
     const clock: StreamClock = { endMs: -Infinity };
     try {
-      for await (const chunk of bytes) {
-        const samples = converter.push(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk);
+      const { format, fromHeader, samples: body } = await readStreamStart(bytes, declared, `source ${this.sourceId}`);
+      if (fromHeader) this.noteHeaderFormat(format, declared);
+      const converter = new PcmToModelRate(format, channel);
+      for await (const chunk of body) {
+        const samples = converter.push(chunk);
         if (samples.length === 0) continue;
         await this.emit(samples, first, clock);
         first = false;
@@ -42,6 +52,19 @@ export class FrameEmitter {
     } finally {
       if (!first) await this.onStreamEnd?.();
     }
+  }
+
+  private noteHeaderFormat(sent: PcmFormat, declared: PcmFormat): void {
+    if (sameFormat(sent, declared)) return;
+    if (this.toldHeaderFormat !== null && sameFormat(sent, this.toldHeaderFormat)) return;
+    this.toldHeaderFormat = sent;
+    // Nothing is wrong (the header is the truth), but an operator comparing the config with
+    // what arrives should not have to guess which was used.
+    this.logger?.info("source audio is WAV in another format than the source's; reading it in the header's format", {
+      source: this.sourceId,
+      sent: describeFormat(sent),
+      configured: describeFormat(declared),
+    });
   }
 
   private async emit(samples: Float32Array, discontinuity: boolean, clock: StreamClock): Promise<void> {

@@ -53,7 +53,7 @@ export class SocketSource implements AudioSource {
     this.id = checkSourceId(options.id);
     const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), options.onFrames);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd);
+    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger);
   }
 
   /** The TCP port actually bound (useful with port 0), or null for a unix socket. */

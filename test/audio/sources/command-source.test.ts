@@ -107,7 +107,7 @@ t.test('a command that exits while a process it left behind holds stdout is stil
   await until(() => lingering.starts >= 2 && escaped.starts >= 2, 7000);
   t.equal(exits().find((r) => r.source === 'lingering')!.code, 1, 'the exit is logged with the command\'s own code');
   t.equal(exits().find((r) => r.source === 'escaped')!.code, 2);
-  t.notOk(records().some((r) => r.msg === 'source frames handler failed; restarting the command'), 'letting the pipes go is not reported as a handler failure');
+  t.notOk(records().some((r) => r.msg === 'source stream failed; restarting the command'), 'letting the pipes go is not reported as a failure');
 });
 
 t.test('what a command wrote before it exited is all read, however long the consumer takes', async (t) => {
@@ -213,4 +213,23 @@ t.test('a command that keeps ending without audio is a problem for earshot statu
   await until(() => camera.starts >= 3);
   await until(() => problemOf('cam') === undefined);
   t.ok(true, 'the problem goes once the camera gives audio');
+});
+
+t.test("a command writing WAV to stdout (sox, arecord without -t raw) is read in the header's format", async (t) => {
+  const { logger, records } = logs();
+  const frames: AudioFrames[] = [];
+  // One run of 1 s of 440 Hz at 48 kHz stereo 16-bit, then a long sleep so the run is one stream.
+  const sox = ['sh', '-c', 'sox -q -n -t wav -r 48000 -c 2 -b 16 - synth 1 sine 440 vol 0.5; sleep 30'];
+  const source = new CommandSource({ id: 'sox-wav', command: sox, format: s16, backoff, logger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  const total = () => frames.reduce((n, f) => n + f.samples.length, 0);
+  await until(() => total() >= 15000);
+  await new Promise((r) => setTimeout(r, 300));
+  const samples = Float32Array.from(frames.flatMap((f) => Array.from(f.samples)));
+  // Read as the source's raw 16 kHz mono, the 192 kB would be 6 s of audio.
+  t.ok(samples.length <= 16000, `1 s of audio, not 6 (${samples.length} samples)`);
+  const crossings = samples.slice(1, samples.length).filter((v, i) => (v >= 0) !== (samples[i]! >= 0)).length;
+  t.ok(Math.abs(crossings - 880 * (samples.length / 16000)) <= 6, `a 440 Hz tone (${crossings} zero crossings)`);
+  t.match(records().find((r) => String(r.msg).includes("header's format")), { source: 'sox-wav', sent: '48000 Hz, 2 ch, s16le', configured: '16000 Hz, 1 ch, s16le' });
 });

@@ -7,7 +7,7 @@ import type { AudioFrames } from '../../../daemon/audio/types.js';
 import { LogSink, silentLogger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
 import { makeStaleSocket, serveFromStoppedProcess } from '../../helpers/stale-socket.js';
-import { encodePcm, sine } from '../make-wav.js';
+import { encodePcm, makeWav, sine } from '../make-wav.js';
 
 const until = async (what: () => boolean, ms = 5000) => {
   const end = Date.now() + ms;
@@ -199,4 +199,67 @@ t.test('a sender faster than real time gets a wall-clock timeline that never goe
   t.equal(backwards.length, 0, 'no frame is dated before the previous one ended');
   const last = frames.at(-1)!;
   t.ok(last.wallTimeMs + (last.samples.length * 1000) / 16000 - frames[0]!.wallTimeMs >= 30_000 - 1, 'the 30 s span 30 s of the timeline');
+});
+
+t.test("a sender that sends WAV (arecord without -t raw) is read in its header's format, the header not taken for samples", async (t) => {
+  const path = join(tempDir(), 'wav.sock');
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) }).logger('sources');
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'arecord', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  const total = () => frames.reduce((n, f) => n + f.samples.length, 0);
+  // 1 s at 48 kHz, stereo, float, with a streaming writer's unknown sizes and a chunk before
+  // the data; sent in 7-byte pieces so that the header arrives split.
+  const wav = makeWav({ encoding: 'f32le', sampleRate: 48000, channels: 2 }, encodePcm(sine(48000, 440, 1, 2), 'f32le'), { unknownSize: true, extraChunk: true });
+  const sender = await open({ path });
+  for (let i = 0; i < 203; i += 7) sender.write(wav.subarray(i, i + 7));
+  sender.end(wav.subarray(203));
+  await until(() => total() === 16000);
+  const samples = Float32Array.from(frames.flatMap((f) => Array.from(f.samples)));
+  // The mix of the two channels (0.5 and 0.25 of full scale): read as raw s16 at 16 kHz it would be 6 s of noise.
+  const peak = samples.slice(1000, 15000).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  t.ok(Math.abs(peak - 0.375) < 0.01, `the 440 Hz tone at its level (peak ${peak.toFixed(3)})`);
+  const crossings = samples.slice(1, 16000).filter((v, i) => (v >= 0) !== (samples[i]! >= 0)).length;
+  t.ok(Math.abs(crossings - 880) <= 4, `880 zero crossings in 1 s (${crossings})`);
+  const told = () => lines.filter((l) => l.includes("reading it in the header's format"));
+  t.equal(told().length, 1);
+  t.match(JSON.parse(told()[0]!), { source: 'arecord', sent: '48000 Hz, 2 ch, f32le', configured: '16000 Hz, 1 ch, s16le' });
+
+  // The sender reconnects with the same format: not said again. One in the source's own
+  // format is read the same way: only its samples, not the 44 header bytes, reach the frames.
+  const again = await open({ path });
+  again.end(wav);
+  await until(() => total() === 32000);
+  const own = await open({ path });
+  own.end(makeWav({ encoding: 's16le', sampleRate: 16000, channels: 1 }, encodePcm(new Float64Array(1600).fill(0.25), 's16le')));
+  await until(() => total() === 33600);
+  const last = frames.filter((f) => f.discontinuity).at(-1)!;
+  t.ok(Math.abs(last.samples[0]! - 0.25) < 0.001, `the first sample is the recording's, not header bytes (${last.samples[0]})`);
+  t.equal(told().length, 1, 'one line for the format, however often the sender reconnects');
+});
+
+t.test('a WAV stream the daemon cannot read ends with an error saying why; the next sender is read', async (t) => {
+  const path = join(tempDir(), 'bad-wav.sock');
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) }).logger('sources');
+  const frames: AudioFrames[] = [];
+  const source = new SocketSource({ id: 'odd', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger, onFrames: (f) => void frames.push(f) });
+  await source.start();
+  t.teardown(() => source.stop());
+  // 12-bit samples in 16-bit containers: a format the decoder does not take.
+  const wav = makeWav({ encoding: 's16le', sampleRate: 16000, channels: 1 }, Buffer.alloc(3200));
+  wav.writeUInt16LE(12, 34);
+  const bad = await open({ path });
+  bad.end(wav);
+  await until(() => lines.some((l) => l.includes('stream ended with an error')));
+  const line = JSON.parse(lines.find((l) => l.includes('stream ended with an error'))!) as { source: string; error: string };
+  t.equal(line.source, 'odd');
+  t.match(line.error, /source odd: 12-bit integer PCM is not supported/);
+  t.equal(frames.length, 0, 'nothing of it was taken for audio');
+  const good = await open({ path });
+  good.end(encodePcm(new Float64Array(1600).fill(0.25), 's16le'));
+  await until(() => frames.length > 0);
+  t.pass('raw PCM from the next sender is read');
 });
