@@ -24,6 +24,8 @@ export interface CommandSourceOptions {
   onFrames: FramesHandler;
   /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
   onStreamEnd?: () => Promise<void>;
+  /** How long a raw stream is timed before a rate too fast for its format is warned of (arrival-rate.ts). */
+  rateCheckAfterMs?: number;
 }
 
 /**
@@ -67,7 +69,7 @@ export class CommandSource implements AudioSource {
     };
     const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), heard);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger);
+    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger, options.rateCheckAfterMs);
   }
 
   /** How many times the command has been started (1 + restarts). */

@@ -1,6 +1,7 @@
 import type { Logger } from '../../log/logger.js';
 import { PcmToModelRate } from '../to-model-rate.js';
 import { MODEL_SAMPLE_RATE, type ChannelSelect, type PcmFormat } from '../types.js';
+import { ArrivalRateCheck, TOO_FAST_RATIO } from './arrival-rate.js';
 import { describeFormat, readStreamStart, sameFormat } from './stream-format.js';
 import type { FramesHandler } from './types.js';
 
@@ -18,6 +19,8 @@ export class FrameEmitter {
   private samples = 0;
   /** The last format a sender's WAV header gave that was not the source's: said once, not at each reconnect. */
   private toldHeaderFormat: PcmFormat | null = null;
+  /** A raw stream came too fast for its format: said once, until a stream comes at its rate. */
+  private toldTooFast = false;
 
   constructor(
     private readonly sourceId: string,
@@ -28,6 +31,8 @@ export class FrameEmitter {
      */
     private readonly onStreamEnd?: () => Promise<void>,
     private readonly logger?: Logger,
+    /** How long a raw stream is timed before its rate is judged (arrival-rate.ts); shorter in tests. */
+    private readonly rateCheckAfterMs?: number,
   ) {}
 
   /**
@@ -41,7 +46,11 @@ export class FrameEmitter {
       const { format, fromHeader, samples: body } = await readStreamStart(bytes, declared, `source ${this.sourceId}`);
       if (fromHeader) this.noteHeaderFormat(format, declared);
       const converter = new PcmToModelRate(format, channel);
+      // A header is the truth about its stream; raw bytes are only as right as the config.
+      const rate = fromHeader ? null : new ArrivalRateCheck(format, this.rateCheckAfterMs);
       for await (const chunk of body) {
+        const ratio = rate?.add(chunk.length);
+        if (ratio !== undefined) this.noteArrivalRate(ratio, format);
         const samples = converter.push(chunk);
         if (samples.length === 0) continue;
         await this.emit(samples, first, clock);
@@ -64,6 +73,20 @@ export class FrameEmitter {
       source: this.sourceId,
       sent: describeFormat(sent),
       configured: describeFormat(declared),
+    });
+  }
+
+  private noteArrivalRate(ratio: number, format: PcmFormat): void {
+    if (ratio < TOO_FAST_RATIO) {
+      this.toldTooFast = false;
+      return;
+    }
+    if (this.toldTooFast) return;
+    this.toldTooFast = true;
+    this.logger?.warn(`source audio arrives at ${ratio.toFixed(1)}× real time for its format: a live sender is sending another format, or a recording is played faster than real time`, {
+      source: this.sourceId,
+      configured: describeFormat(format),
+      hint: "check the sender's sample rate, channels and encoding against the source's format (or send WAV, whose header says them)",
     });
   }
 

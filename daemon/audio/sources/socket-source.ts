@@ -26,6 +26,8 @@ export interface SocketSourceOptions {
   onFrames: FramesHandler;
   /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
   onStreamEnd?: () => Promise<void>;
+  /** How long a raw stream is timed before a rate too fast for its format is warned of (arrival-rate.ts). */
+  rateCheckAfterMs?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class SocketSource implements AudioSource {
     this.id = checkSourceId(options.id);
     const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), options.onFrames);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger);
+    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger, options.rateCheckAfterMs);
   }
 
   /** The TCP port actually bound (useful with port 0), or null for a unix socket. */

@@ -263,3 +263,33 @@ t.test('a WAV stream the daemon cannot read ends with an error saying why; the n
   await until(() => frames.length > 0);
   t.pass('raw PCM from the next sender is read');
 });
+
+t.test('raw audio arriving far faster than its format plays (48 kHz stereo into a 16 kHz mono source) is warned of once, until a stream comes at its rate', async (t) => {
+  const path = join(tempDir(), 'rate.sock');
+  const lines: string[] = [];
+  const logger = new LogSink({ level: 'info', format: 'json', write: (l) => lines.push(l) }).logger('sources');
+  const source = new SocketSource({ id: 'mic', listen: { path }, format: { encoding: 's16le', sampleRate: 16000, channels: 1 }, logger, onFrames: () => undefined, rateCheckAfterMs: 1000 });
+  await source.start();
+  t.teardown(() => source.stop());
+  // A sender in real time: every 100 ms, 100 ms of its own format.
+  const stream = async (bytesPer100ms: number, ms: number) => {
+    const sender = await open({ path });
+    for (let sent = 0; sent <= ms; sent += 100) {
+      sender.write(Buffer.alloc(bytesPer100ms, 1));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    sender.end();
+    await new Promise((r) => sender.once('close', r));
+  };
+  const warnings = () => lines.filter((l) => l.includes('real time for its format')).map((l) => JSON.parse(l) as { msg: string; source: string; configured: string });
+  await stream(19_200, 1500); // 48 kHz, 2 ch, s16
+  t.equal(warnings().length, 1);
+  t.match(warnings()[0]!.msg, /arrives at (5\.\d|6\.\d)× real time/);
+  t.match(warnings()[0], { source: 'mic', configured: '16000 Hz, 1 ch, s16le' });
+  await stream(19_200, 1500);
+  t.equal(warnings().length, 1, 'the same sender again is not warned of again');
+  await stream(3_200, 1500); // what the source expects
+  t.equal(warnings().length, 1, 'a sender at the format\'s rate is not warned of');
+  await stream(6_400, 1500); // 16 kHz f32, or 32 kHz s16
+  t.equal(warnings().length, 2, 'after a stream at its rate, a fast one is warned of again');
+});
