@@ -19,6 +19,8 @@ export interface HermesSession {
   lang: string | null;
   /** When the daemon was asked to listen (its own clock, as transcripts' `endedAt`). */
   sinceMs: number;
+  /** The same moment on the monotonic clock, which the time limit is counted on. */
+  sinceMonotonicMs: number;
 }
 
 export interface HermesSessionsOptions {
@@ -30,7 +32,10 @@ export interface HermesSessionsOptions {
   liveSources: readonly string[];
   listenTimeoutMs: number;
   logger: Logger;
+  /** The wall clock transcripts are dated by. */
   clock?: () => number;
+  /** Counts the time limit: an NTP step of the wall clock neither ends a session early nor keeps it open. */
+  monotonicClock?: () => number;
 }
 
 /**
@@ -73,7 +78,7 @@ export class HermesSessions {
     if (this.options.sources.length === 0 && this.options.liveSources.length === 0) {
       return void this.ignored.warn('Hermes listening session not answered: this daemon has no live source, and only live speech answers one (add a command or socket source for the site\'s microphone)', { siteId: request.siteId, sessionId: request.sessionId });
     }
-    this.open = { ...request, sinceMs: this.now() };
+    this.open = { ...request, sinceMs: this.now(), sinceMonotonicMs: this.monotonicNow() };
     this.options.logger.debug('Hermes session listening', { siteId: request.siteId, sessionId: request.sessionId });
   }
 
@@ -81,7 +86,7 @@ export class HermesSessions {
   claim(t: TranscriptPayload): HermesSession | undefined {
     const session = this.open;
     if (session === null) return undefined;
-    if (this.now() - session.sinceMs > this.options.listenTimeoutMs) {
+    if (this.monotonicNow() - session.sinceMonotonicMs > this.options.listenTimeoutMs) {
       this.open = null;
       return undefined;
     }
@@ -98,7 +103,11 @@ export class HermesSessions {
     return (this.options.clock ?? Date.now)();
   }
 
-  private read(topic: string, payload: Buffer): Omit<HermesSession, 'sinceMs'> | undefined {
+  private monotonicNow(): number {
+    return (this.options.monotonicClock ?? (() => performance.now()))();
+  }
+
+  private read(topic: string, payload: Buffer): Omit<HermesSession, 'sinceMs' | 'sinceMonotonicMs'> | undefined {
     const refuse = (reason: string): undefined => void this.ignored.warn('Hermes message ignored', { topic, reason });
     if (payload.length > MAX_MESSAGE_BYTES) return refuse(`${payload.length} bytes, over the ${MAX_MESSAGE_BYTES} a Hermes request may have; not read`);
     let body: unknown;

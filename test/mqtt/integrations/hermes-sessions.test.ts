@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import mqtt from 'mqtt';
 import { MqttService } from '../../../daemon/mqtt/mqtt-service.js';
-import { LogSink } from '../../../daemon/log/logger.js';
+import { LogSink, silentLogger } from '../../../daemon/log/logger.js';
+import { HERMES_START_LISTENING, HermesSessions } from '../../../daemon/mqtt/integrations/hermes-sessions.js';
 import type { HermesTextCaptured } from '../../../daemon/mqtt/integrations/hermes.js';
 import type { TranscriptPayload } from '../../../daemon/mqtt/payloads/transcript.js';
 import { tempDir } from '../../helpers/paths.js';
@@ -127,4 +128,24 @@ t.test('a retained listening request, sent before the daemon connected, opens no
   await clearer.endAsync();
   await new Promise((r) => setTimeout(r, 300));
   t.notOk(lines.some((l) => l.includes('not JSON')), 'the empty message clearing it is not warned of');
+});
+
+t.test("the session's time limit is counted on the monotonic clock: a step of the wall clock neither ends it early nor keeps it open", async (t) => {
+  let wall = Date.parse('2026-11-26T10:00:00Z');
+  let monotonic = 5_000;
+  const sessions = new HermesSessions({ siteId: 'branch-3', sources: [], liveSources: ['mic-1'], listenTimeoutMs: 30_000, logger: silentLogger, clock: () => wall, monotonicClock: () => monotonic });
+  const request = (sessionId: string) => sessions.onMessage(HERMES_START_LISTENING, Buffer.from(JSON.stringify({ siteId: 'branch-3', sessionId })));
+
+  request('stepped-forward');
+  // NTP steps the clock an hour forward 2 s after the request; the answer comes 3 s after it.
+  wall += 3_600_000 + 3_000;
+  monotonic += 3_000;
+  t.equal(sessions.claim(liveFinal(1, wall))?.sessionId, 'stepped-forward', 'answered: 3 s have passed, not an hour');
+
+  request('stepped-back');
+  const asked = wall;
+  // The clock steps an hour back; 40 s later a final of speech dated (forward, by its stream) after the request comes.
+  wall -= 3_600_000;
+  monotonic += 40_000;
+  t.equal(sessions.claim(liveFinal(2, asked + 1_000)), undefined, 'lapsed: 40 s have passed, over the 30 s limit');
 });
