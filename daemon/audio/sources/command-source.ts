@@ -44,6 +44,8 @@ export class CommandSource implements AudioSource {
   private closed = true;
   private backoff: Backoff;
   private readonly restartWarnings = new RepeatedFailures();
+  /** The last exit's warning was logged: the start after it is too, so a silenced dead camera's restarts stay silent. */
+  private lastExitLogged = true;
   private readonly frames: FrameEmitter;
   private runs = 0;
   private exited: Promise<void> = Promise.resolve();
@@ -122,7 +124,7 @@ export class CommandSource implements AudioSource {
     this.child = child;
     this.closed = false;
     this.watchdog?.start();
-    logger.info('source command started', { source: this.id, pid: child.pid, run: this.runs });
+    (this.lastExitLogged ? logger.info : logger.debug).call(logger, 'source command started', { source: this.id, pid: child.pid, run: this.runs });
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (d: string) => stderr.push(d));
     let spawnError: Error | null = null;
@@ -213,6 +215,7 @@ export class CommandSource implements AudioSource {
     }
     // Numbers (times, pids, byte counts) differ between otherwise identical failures.
     const warning = this.restartWarnings.take(`${JSON.stringify(error)} ${stderrTail ?? ''}`.replace(/\d+/g, '#'));
+    this.lastExitLogged = warning.log;
     if (warning.log) {
       this.options.logger.warn('source command exited; restarting after backoff', {
         source: this.id,

@@ -75,6 +75,8 @@ t.test('a command failing the same way over and over is not logged once per rest
   await source.stop();
   const exits = records().filter((r) => r.msg === 'source command exited; restarting after backoff');
   t.equal(exits.length, 3, `${source.starts} restarts, ${exits.length} warnings`);
+  const starts = records().filter((r) => r.msg === 'source command started');
+  t.equal(starts.length, 4, `the first start and those after a logged exit (${starts.length} lines for ${source.starts} starts)`);
   const stopped = records().find((r) => r.msg === 'source command stopped')!;
   t.ok(Number(stopped.unloggedRestarts) >= 10, `the stop line counts the restarts not logged (${String(stopped.unloggedRestarts)})`);
 });
