@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import type { Service, ServiceState } from '../service.js';
 import type { EventBus } from '../bus.js';
 import type { CarbonSource, IntensityReading } from '../energy/carbon/types.js';
+import { CarbonHealth } from './carbon-health.js';
 import type { EnergySpanStart, JobEnergyTracker } from '../energy/job-energy-tracker.js';
 import type { JobEnergy } from '../energy/job-energy.js';
 import { gramsCo2e } from '../energy/job-energy.js';
@@ -76,6 +77,8 @@ export interface SchedulerOptions {
    */
   stopGraceMs: number;
   forecastHorizonMs?: number;
+  /** How long the carbon source may be other than live before `earshot status` calls it a problem (carbon-health.ts). */
+  carbonProblemAfterMs?: number;
   clock?: () => number;
   /**
    * Why no job may start now, when something every transcript needs is missing (a plugin
@@ -170,6 +173,7 @@ export class Scheduler implements Service {
   private periodTask: ScheduledTask | undefined;
   private thermal: ThermalState = 'normal';
   private lastDecision: PolicyDecision | undefined;
+  private readonly carbonHealth: CarbonHealth;
   /** holdWork's reason as of the last pass. */
   private holding: string | undefined;
   private lastTemperature: number | undefined;
@@ -201,7 +205,9 @@ export class Scheduler implements Service {
   /** Held jobs already said to have missed their deadline. */
   private readonly overdueWarnings = new OverdueWarnings();
 
-  constructor(private readonly options: SchedulerOptions) {}
+  constructor(private readonly options: SchedulerOptions) {
+    this.carbonHealth = new CarbonHealth(options.carbonProblemAfterMs);
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -275,7 +281,9 @@ export class Scheduler implements Service {
     const held = this.holding !== undefined ? [`no job starts: ${this.holding}`] : [];
     const readings = describeReadings(this.lastTemperature, this.options.thermalSensor, this.power, this.options.limits().powerBudgetWatts);
     const detail = d ? [...held, `thermal ${d.thermalState}, ${readings}, ${threadCount(d.threads)} × ${d.concurrency}, ${model}`, ...d.reasons].join('; ') : 'starting';
-    const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined, ...heatProblems(d, this.sensorFailures >= SENSOR_LOST_AFTER, this.options.thermalSensor)].filter(Boolean).join('; ');
+    // Between passes (half-hourly at the least) the feed may have come back or gone: look now.
+    this.carbonHealth.observe(this.options.carbon.current((this.options.clock ?? Date.now)()));
+    const problem = [lifecycle.unavailable !== undefined ? `the model cannot be loaded (${lifecycle.unavailable}); jobs wait for it` : undefined, this.holding !== undefined ? `no job starts: ${this.holding}` : undefined, ...heatProblems(d, this.sensorFailures >= SENSOR_LOST_AFTER, this.options.thermalSensor), this.carbonHealth.problem()].filter(Boolean).join('; ');
     return { state: this.stopped ? 'stopped' : d?.pauseBatch || this.holding !== undefined ? 'paused' : 'running', detail, ...(problem ? { problem } : {}) };
   }
 
@@ -422,7 +430,9 @@ export class Scheduler implements Service {
     this.thermal = decision.thermalState;
     this.lastDecision = decision;
     o.lifecycle.wantThreads(decision.sessionThreads);
-    o.bus?.emit('schedulerDecision', { decision, model: o.lifecycle.telemetry(), intensity: o.carbon.current(now) });
+    const intensity = o.carbon.current(now);
+    this.carbonHealth.observe(intensity);
+    o.bus?.emit('schedulerDecision', { decision, model: o.lifecycle.telemetry(), intensity });
 
     if (decision.model === 'unload') {
       const why = decision.thermalState === 'hard' ? 'thermal hard limit' : memoryPressure ? 'memory pressure' : 'idle timeout';

@@ -10,7 +10,7 @@ const UNHEALTHY_EXIT = 6;
 export default class Status extends EarshotCommand {
   static override summary = 'Show whether the daemon is up, its uptime, version, site and components, and what is wrong, if anything is.';
   static override description =
-    'A problem is something an operator should mend: a source that failed or a live command whose runs end without audio, a model that cannot be loaded, a required plugin that is not running, a broker out of reach or refusing transcripts, batch work paused at the thermal hard limit (the box\'s cooling needs a look; throttling at the soft limit is no problem) or a thermal sensor that cannot be read. With --check (for monitoring) it exits 6 when there is one; it always exits 3 when the daemon is not running.';
+    'A problem is something an operator should mend: a source that failed or a live command whose runs end without audio, a model that cannot be loaded, a required plugin that is not running, a broker out of reach or refusing transcripts, batch work paused at the thermal hard limit (the box\'s cooling needs a look; throttling at the soft limit is no problem) a thermal sensor that cannot be read, or a carbon feed that has not been live for an hour (batch work scheduled on an old value or the static default). With --check (for monitoring) it exits 6 when there is one; it always exits 3 when the daemon is not running.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json', '<%= config.bin %> status --check', '<%= config.bin %> status --socket /tmp/earshot/control.sock'];
   static override flags = {
