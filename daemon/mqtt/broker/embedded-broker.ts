@@ -10,6 +10,7 @@ import { outsiderMayPublish } from './publish-acl.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { RetainedBudget } from './retained-budget.js';
 import { SessionBounds, type SessionStore } from './session-bounds.js';
+import { keepQos2IdsOnly, type IncomingStore } from './qos2-ids-only.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
@@ -57,7 +58,7 @@ const MAX_LOGIN_CHECKS = 2;
  * CommonJS module, TypeScript (NodeNext) types a default import as the module object, not
  * the function it is.
  */
-const memoryStore = createRequire(import.meta.url)('aedes-persistence') as () => SessionStore;
+const memoryStore = createRequire(import.meta.url)('aedes-persistence') as () => SessionStore & IncomingStore;
 
 /** Sessions past their expiry are looked for this often at most. */
 const SESSION_SWEEP_MAX_MS = 60_000;
@@ -107,6 +108,7 @@ export class EmbeddedBroker {
     // The store aedes would make itself, with what it keeps for clients that are away bounded.
     const store = memoryStore();
     const sessions = this.boundSessions(store);
+    keepQos2IdsOnly(store);
     const aedes = await Aedes.createBroker({
       persistence: store,
       authenticate: (client, username, password, done) => {

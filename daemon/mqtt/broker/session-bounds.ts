@@ -11,6 +11,7 @@ export interface SessionStore {
   outgoingClearMessageId(client: { id: string }, packet: unknown): Promise<unknown>;
   outgoingStream(client: { id: string }): Readable;
   cleanSubscriptions(client: { id: string }): Promise<void>;
+  cleanIncoming(client: { id: string }): Promise<void>;
 }
 
 export interface SessionBoundsOptions {
@@ -91,6 +92,8 @@ export class SessionBounds {
       await store.cleanSubscriptions(client);
       const dropped = this.waiting(clientId);
       for await (const packet of store.outgoingStream(client)) await store.outgoingClearMessageId(client, packet);
+      // And the ids of its QoS 2 publishes never released (qos2-ids-only.ts), kept for it until now.
+      await store.cleanIncoming(client);
       this.forget(clientId);
       this.options.onExpired(clientId, now - since, dropped);
       ended++;

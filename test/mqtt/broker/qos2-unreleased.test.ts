@@ -1,0 +1,83 @@
+import t from 'tap';
+import { connect, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import mqtt from 'mqtt';
+import { generate, parser, type Packet } from 'mqtt-packet';
+import { EmbeddedBroker } from '../../../daemon/mqtt/broker/embedded-broker.js';
+import { silentLogger } from '../../../daemon/log/logger.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// A collection on demand, so that what the broker still holds is all that is counted.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+async function bufferBytesHeld(): Promise<number> {
+  for (let i = 0; i < 3; i++) {
+    collectGarbage();
+    await sleep(50);
+  }
+  return process.memoryUsage().arrayBuffers;
+}
+
+/** A raw MQTT 3.1.1 client (mqtt.js would release its QoS 2 publishes), with the packets it got. */
+async function rawClient(port: number, clientId: string, clean: boolean): Promise<{ socket: Socket; got: Packet[]; send: (p: Packet) => void }> {
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  await new Promise((r) => socket.once('connect', r));
+  const got: Packet[] = [];
+  const reader = parser({ protocolVersion: 4 });
+  reader.on('packet', (p) => got.push(p));
+  socket.on('data', (d) => reader.parse(d));
+  const send = (p: Packet) => socket.write(generate(p));
+  send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean, keepalive: 0 });
+  return { socket, got, send };
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+t.test('QoS 2 publishes never released cost the broker their ids, not their payloads, also after the client has gone', async (t) => {
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'lab', logger: silentLogger });
+  const { port } = await broker.start();
+  t.teardown(() => broker.stop());
+  const before = await bufferBytesHeld();
+  const count = 40;
+  const size = 512 * 1024;
+  // A persistent session: what is kept for it stays once it is gone (for sessionExpiryHours).
+  const eve = await rawClient(port, 'eve', false);
+  for (let i = 1; i <= count; i++) eve.send({ cmd: 'publish', topic: 'junk/flood', payload: Buffer.alloc(size, 0x78), qos: 2, messageId: i, retain: false, dup: false });
+  await until(() => eve.got.filter((p) => p.cmd === 'pubrec').length === count, `${count} PUBRECs`);
+  eve.socket.destroy();
+  await sleep(200);
+  const held = (await bufferBytesHeld()) - before;
+  t.ok(held < 4 * 1024 * 1024, `the broker holds ${(held / 1024 / 1024).toFixed(1)} MB after ${count} unreleased publishes of ${size / 1024} KiB (${(count * size) / 1024 / 1024} MB)`);
+});
+
+t.test('a QoS 2 publish sent again before its PUBREL is still delivered once, and PUBREL is answered', async (t) => {
+  const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'lab', logger: silentLogger });
+  const { port, url } = await broker.start();
+  t.teardown(() => broker.stop());
+  const reader = await mqtt.connectAsync(url, { protocolVersion: 4, reconnectPeriod: 0 });
+  t.teardown(() => reader.endAsync(true));
+  const delivered: string[] = [];
+  reader.on('message', (_topic, payload) => delivered.push(payload.toString()));
+  await reader.subscribeAsync('lab-data/#', { qos: 2 });
+  const sender = await rawClient(port, 'sender', true);
+  t.teardown(() => sender.socket.destroy());
+  const publish = { cmd: 'publish', topic: 'lab-data/x', payload: Buffer.from('once'), qos: 2, messageId: 7, retain: false } as const;
+  sender.send({ ...publish, dup: false });
+  await until(() => sender.got.some((p) => p.cmd === 'pubrec'), 'the PUBREC');
+  sender.send({ ...publish, dup: true });
+  await until(() => sender.got.filter((p) => p.cmd === 'pubrec').length === 2, 'the second PUBREC');
+  sender.send({ cmd: 'pubrel', messageId: 7 });
+  await until(() => sender.got.some((p) => p.cmd === 'pubcomp'), 'the PUBCOMP');
+  await sleep(300);
+  t.same(delivered, ['once'], 'delivered once, with its payload');
+});
