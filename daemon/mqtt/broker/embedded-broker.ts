@@ -11,6 +11,7 @@ import { PacketSizeGuard } from './packet-size-guard.js';
 import { RetainedBudget } from './retained-budget.js';
 import { SessionBounds, type SessionStore } from './session-bounds.js';
 import { keepQos2IdsOnly, type IncomingStore } from './qos2-ids-only.js';
+import { SubscriptionBudget } from './subscription-budget.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
@@ -89,6 +90,8 @@ export class EmbeddedBroker {
   private readonly refusals: ThrottledWarnings;
   /** What clients other than the daemon keep retained here: bounded, or anyone could fill memory. */
   private readonly outsidersRetained = new RetainedBudget();
+  /** And what they subscribe to: bounded too (subscription-budget.ts). */
+  private readonly outsidersSubscribed = new SubscriptionBudget();
   private sessionSweep: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
@@ -132,10 +135,24 @@ export class EmbeddedBroker {
         this.refusals.warn(`refused a publish: only earshotd publishes under earshot/${this.options.siteId}/ (commands excepted, never retained) and nobody under $`, { clientId: client.id, topic: packet.topic });
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },
+      authorizeSubscribe: (client, sub, done) => {
+        if (client === null || this.insiders.has(client) || this.outsidersSubscribed.take(client.id, sub.topic)) return done(null, sub);
+        this.refusals.warn(`refused a subscription: other clients may hold at most ${this.outsidersSubscribed.describe()}`, { clientId: client.id, filter: sub.topic.slice(0, 200) });
+        // A failure in its SUBACK (0x80); the client stays connected with what it has.
+        done(null, null);
+      },
     });
     if (users) log.info('embedded MQTT broker requires a login', { passwordFile: users.path, users: users.size });
-    aedes.on('client', (client) => sessions.connected(client.id));
-    aedes.on('clientDisconnect', (client) => sessions.disconnected(client.id, client.clean));
+    aedes.on('client', (client) => {
+      sessions.connected(client.id);
+      // A clean session starts with no subscriptions: aedes dropped any the id had.
+      if (client.clean) this.outsidersSubscribed.forget(client.id);
+    });
+    aedes.on('clientDisconnect', (client) => {
+      sessions.disconnected(client.id, client.clean);
+      if (client.clean) this.outsidersSubscribed.forget(client.id);
+    });
+    aedes.on('unsubscribe', (filters, client) => this.outsidersSubscribed.release(client.id, filters));
     aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, err }));
     aedes.on('connectionError', (_client, err) => log.debug('connection error', { err }));
     const limit = this.options.maxPacketBytes ?? Infinity;
@@ -200,8 +217,10 @@ export class EmbeddedBroker {
       expiryMs: this.sessionExpiryMs,
       onFull: (clientId, waiting) =>
         log.warn(`MQTT client ${clientId} is away with ${waiting} messages kept for it (mqtt.embedded.maxQueuedMessages); newer ones are not kept for it until it is back`, { clientId }),
-      onExpired: (clientId, awayMs, dropped) =>
-        log.info(`ended the MQTT session of client ${clientId}, away ${Math.round(awayMs / 3600_000)} h (mqtt.embedded.sessionExpiryHours): its subscriptions and ${dropped} messages kept for it are dropped`, { clientId }),
+      onExpired: (clientId, awayMs, dropped) => {
+        this.outsidersSubscribed.forget(clientId);
+        log.info(`ended the MQTT session of client ${clientId}, away ${Math.round(awayMs / 3600_000)} h (mqtt.embedded.sessionExpiryHours): its subscriptions and ${dropped} messages kept for it are dropped`, { clientId });
+      },
     });
     bounds.wrap(store);
     return bounds;

@@ -1,11 +1,10 @@
 import t from 'tap';
-import { connect, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import mqtt from 'mqtt';
-import { generate, parser, type Packet } from 'mqtt-packet';
 import { EmbeddedBroker } from '../../../daemon/mqtt/broker/embedded-broker.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
+import { rawClient } from '../helpers/raw-client.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -21,28 +20,6 @@ async function bufferBytesHeld(): Promise<number> {
   return process.memoryUsage().arrayBuffers;
 }
 
-/** A raw MQTT 3.1.1 client (mqtt.js would release its QoS 2 publishes), with the packets it got. */
-async function rawClient(port: number, clientId: string, clean: boolean): Promise<{ socket: Socket; got: Packet[]; send: (p: Packet) => void }> {
-  const socket = connect(port, '127.0.0.1');
-  socket.on('error', () => undefined);
-  await new Promise((r) => socket.once('connect', r));
-  const got: Packet[] = [];
-  const reader = parser({ protocolVersion: 4 });
-  reader.on('packet', (p) => got.push(p));
-  socket.on('data', (d) => reader.parse(d));
-  const send = (p: Packet) => socket.write(generate(p));
-  send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean, keepalive: 0 });
-  return { socket, got, send };
-}
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 t.test('QoS 2 publishes never released cost the broker their ids, not their payloads, also after the client has gone', async (t) => {
   const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'lab', logger: silentLogger });
   const { port } = await broker.start();
@@ -53,7 +30,7 @@ t.test('QoS 2 publishes never released cost the broker their ids, not their payl
   // A persistent session: what is kept for it stays once it is gone (for sessionExpiryHours).
   const eve = await rawClient(port, 'eve', false);
   for (let i = 1; i <= count; i++) eve.send({ cmd: 'publish', topic: 'junk/flood', payload: Buffer.alloc(size, 0x78), qos: 2, messageId: i, retain: false, dup: false });
-  await until(() => eve.got.filter((p) => p.cmd === 'pubrec').length === count, `${count} PUBRECs`);
+  await eve.until((got) => got.filter((p) => p.cmd === 'pubrec').length === count, `${count} PUBRECs`);
   eve.socket.destroy();
   await sleep(200);
   const held = (await bufferBytesHeld()) - before;
@@ -73,11 +50,11 @@ t.test('a QoS 2 publish sent again before its PUBREL is still delivered once, an
   t.teardown(() => sender.socket.destroy());
   const publish = { cmd: 'publish', topic: 'lab-data/x', payload: Buffer.from('once'), qos: 2, messageId: 7, retain: false } as const;
   sender.send({ ...publish, dup: false });
-  await until(() => sender.got.some((p) => p.cmd === 'pubrec'), 'the PUBREC');
+  await sender.until((got) => got.some((p) => p.cmd === 'pubrec'), 'the PUBREC');
   sender.send({ ...publish, dup: true });
-  await until(() => sender.got.filter((p) => p.cmd === 'pubrec').length === 2, 'the second PUBREC');
+  await sender.until((got) => got.filter((p) => p.cmd === 'pubrec').length === 2, 'the second PUBREC');
   sender.send({ cmd: 'pubrel', messageId: 7 });
-  await until(() => sender.got.some((p) => p.cmd === 'pubcomp'), 'the PUBCOMP');
+  await sender.until((got) => got.some((p) => p.cmd === 'pubcomp'), 'the PUBCOMP');
   await sleep(300);
   t.same(delivered, ['once'], 'delivered once, with its payload');
 });
