@@ -12,6 +12,7 @@ import { RetainedBudget } from './retained-budget.js';
 import { SessionBounds, type SessionStore } from './session-bounds.js';
 import { keepQos2IdsOnly, type IncomingStore } from './qos2-ids-only.js';
 import { SubscriptionBudget } from './subscription-budget.js';
+import { MIN_UNREAD_BYTES, SlowReaderGuard } from './slow-reader-guard.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
@@ -156,6 +157,8 @@ export class EmbeddedBroker {
     aedes.on('clientError', (client, err) => log.debug('client error', { clientId: client.id, err }));
     aedes.on('connectionError', (_client, err) => log.debug('connection error', { err }));
     const limit = this.options.maxPacketBytes ?? Infinity;
+    // Two of the largest packets fit, and never less than MIN_UNREAD_BYTES.
+    const unreadLimit = Math.max(MIN_UNREAD_BYTES, 2 * (this.options.maxPacketBytes ?? 0));
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -169,7 +172,14 @@ export class EmbeddedBroker {
         socket.destroy();
       });
       socket.pipe(guard);
-      aedes.handle(Duplex.from({ readable: guard, writable: socket }));
+      const connection: Duplex & { client?: Client } = Duplex.from({
+        readable: guard,
+        writable: new SlowReaderGuard(socket, unreadLimit, () => connection.client !== undefined && this.insiders.has(connection.client), (unread) =>
+          this.refusals.warn(`closed an MQTT connection: the client left ${Math.round(unread / 1024 / 1024)} MB unread (at most ${Math.round(unreadLimit / 1024 / 1024)} MB)`, { clientId: connection.client?.id ?? null, remote: socket.remoteAddress }),
+        ),
+      });
+      // aedes sets connection.client when it takes the connection.
+      aedes.handle(connection);
     });
     // Past the cap, net closes a new connection as it arrives: a flood of clients cannot use
     // up the descriptors the daemon needs for audio (the port may face the LAN).

@@ -1,24 +1,11 @@
 import t from 'tap';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import mqtt from 'mqtt';
 import { EmbeddedBroker } from '../../../daemon/mqtt/broker/embedded-broker.js';
 import { silentLogger } from '../../../daemon/log/logger.js';
 import { rawClient } from '../helpers/raw-client.js';
+import { bufferBytesHeld } from '../helpers/buffer-bytes.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// A collection on demand, so that what the broker still holds is all that is counted.
-setFlagsFromString('--expose-gc');
-const collectGarbage = runInNewContext('gc') as () => void;
-
-async function bufferBytesHeld(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    collectGarbage();
-    await sleep(50);
-  }
-  return process.memoryUsage().arrayBuffers;
-}
 
 t.test('QoS 2 publishes never released cost the broker their ids, not their payloads, also after the client has gone', async (t) => {
   const broker = new EmbeddedBroker({ host: '127.0.0.1', port: 0, passwordFile: null, siteId: 'lab', logger: silentLogger });
