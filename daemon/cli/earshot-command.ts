@@ -1,4 +1,5 @@
 import { Command } from '@oclif/core';
+import { terminalSafe } from './terminal-safe.js';
 
 /** An error as oclif hands it to Command.catch: `this.error(msg, { exit })` puts the code in oclif.exit. */
 type CommandFailure = Error & { exitCode?: number; oclif?: { exit?: number } };
@@ -10,6 +11,20 @@ type CommandFailure = Error & { exitCode?: number; oclif?: { exit?: number } };
  * copied across first, so scripts get the same codes with and without --json.
  */
 export abstract class EarshotCommand extends Command {
+  // Every line a command prints goes through terminalSafe (terminal-safe.ts); --json output
+  // is JSON, whose strings escape control characters already.
+  override log(message = '', ...args: unknown[]): void {
+    super.log(terminalSafe(message), ...args);
+  }
+
+  override logToStderr(message = '', ...args: unknown[]): void {
+    super.logToStderr(terminalSafe(message), ...args);
+  }
+
+  override warn(input: Error | string): Error | string {
+    return super.warn(typeof input === 'string' ? terminalSafe(input) : Object.assign(input, { message: terminalSafe(input.message) }));
+  }
+
   override async catch(err: CommandFailure): Promise<unknown> {
     if (err.exitCode === undefined && typeof err.oclif?.exit === 'number') err.exitCode = err.oclif.exit;
     return super.catch(err);

@@ -1,0 +1,28 @@
+import t from 'tap';
+import mqtt from 'mqtt';
+import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
+
+const TOPIC = 'earshot/grid/intensity';
+/** What any client that may publish a reading could send: erase the line, print a forged one in green. */
+const FORGED = 'x\r\u001b[2K\u001b[32mnow 12 ok';
+
+t.test('outside text in earshot output cannot move the cursor, recolour, retitle or overwrite a line: control characters are shown as escapes', async (t) => {
+  const { daemon, port } = await startDaemonOnFreePort((port) => ({
+    mqtt: { url: null, embedded: { host: '127.0.0.1', port } },
+    scheduler: { carbon: { source: 'mqtt', mqttTopic: TOPIC } },
+  }));
+  t.teardown(() => void daemon.child.kill('SIGKILL'));
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0 });
+  await client.publishAsync(TOPIC, FORGED, { qos: 1 });
+  await client.endAsync();
+  await waitFor(() => daemon.output().includes('carbon intensity message ignored'), 10_000, 'the refusal');
+
+  const text = await runCli(['carbon', '--socket', daemon.socket]);
+  t.equal(text.code, 0, text.stderr);
+  t.notMatch(text.stdout, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/, 'no control character but newlines reaches the terminal');
+  t.match(text.stdout, /^now .*bad payload on earshot\/grid\/intensity: .*x\\r\\u001b\[2K\\u001b\[32mnow 12 ok/m, 'the payload is shown, escaped, on the line that quotes it');
+  t.equal(text.stdout.split('\n')[0]!.startsWith('now       250 gCO2e/kWh from mqtt'), true, 'the real value leads the line');
+
+  const json = await runCli(['carbon', '--json', '--socket', daemon.socket]);
+  t.match((JSON.parse(json.stdout) as { current: { note: string } }).current.note, FORGED.slice(0, 12), '--json keeps the text as it came, in a JSON string');
+});
