@@ -85,17 +85,17 @@ export class EnergyLedger {
   }
 
   async record(entry: LedgerEntry): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o750 });
     const month = monthOf(entry.at);
     this.lastFile = join(this.dir, `ledger-${month}.jsonl`);
     if (!this.begun.has(this.lastFile)) {
       // 'wx': only a file made here gets the line; one an older release began keeps its format 1.
-      await writeFile(this.lastFile, JSON.stringify(withFormat({})) + '\n', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      await writeFile(this.lastFile, JSON.stringify(withFormat({})) + '\n', { flag: 'wx', mode: 0o640 }).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       });
       this.begun.add(this.lastFile);
     }
-    await appendFile(this.lastFile, JSON.stringify(entry) + '\n');
+    await appendFile(this.lastFile, JSON.stringify(entry) + '\n', { mode: 0o640 });
     // Once per month seen: the months that fell out of the window go.
     if (this.prunedFor !== month) {
       this.prunedFor = month;

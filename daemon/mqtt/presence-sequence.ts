@@ -46,7 +46,7 @@ export class PresenceSequence {
   private write(value: number): void {
     const temp = `${this.file}.tmp`;
     try {
-      mkdirSync(dirname(this.file), { recursive: true });
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o750 });
       const fd = openSync(temp, 'w', 0o640);
       try {
         writeSync(fd, `${value}\n`);

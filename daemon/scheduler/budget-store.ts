@@ -79,8 +79,8 @@ export class BudgetStore {
     const next = { ...this.defaults, ...kept, ...change };
     validateBudget(next);
     const overrides = { ...kept, ...change };
-    await mkdir(join(this.dataDir, 'scheduler'), { recursive: true });
-    await mkdir(join(this.dataDir, 'scheduler', 'tmp'), { recursive: true });
+    await mkdir(join(this.dataDir, 'scheduler'), { recursive: true, mode: 0o750 });
+    await mkdir(join(this.dataDir, 'scheduler', 'tmp'), { recursive: true, mode: 0o750 });
     await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(withFormat(overrides), null, 2) + '\n');
     this.overrides = overrides;
     return next;

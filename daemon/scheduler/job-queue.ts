@@ -149,7 +149,7 @@ export class JobQueue implements Service {
   }
 
   async start(): Promise<void> {
-    for (const k of ['pending', 'done', 'failed', 'tmp'] as const) await mkdir(this.path(k), { recursive: true });
+    for (const k of ['pending', 'done', 'failed', 'tmp'] as const) await mkdir(this.path(k), { recursive: true, mode: 0o750 });
     for (const f of await readdir(this.path('tmp'))) await unlink(join(this.path('tmp'), f)).catch(() => undefined);
     for (const f of await readdir(this.path('done'))) if (f.endsWith('.json')) this.doneIds.set(f.slice(0, -5), undefined);
     for (const f of await readdir(this.path('failed'))) if (f.endsWith('.json')) this.failedIds.set(f.slice(0, -5), undefined);

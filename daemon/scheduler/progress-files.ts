@@ -23,7 +23,7 @@ export class ProgressFiles {
 
   /** Makes the folder; keeps the files of jobs `pending` knows, deletes the rest (finished just before a crash). */
   async open(pending: (id: string) => boolean): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o750 });
     for (const f of await readdir(this.dir)) {
       const id = f.replace(/\.jsonl$/, '');
       if (f !== id && pending(id)) this.saved.add(id);

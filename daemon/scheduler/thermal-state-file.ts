@@ -133,7 +133,7 @@ export class ThermalStateFile {
         this.writtenAtUptimeSec = clock?.uptimeSec;
         const saved: Saved = { state, since, temperatureC: temperatureC ?? null, savedAt: now, bootId: clock?.bootId ?? '', uptimeSec: clock?.uptimeSec ?? -1 };
         const tmpDir = join(this.dataDir, 'scheduler', 'tmp');
-        await mkdir(tmpDir, { recursive: true });
+        await mkdir(tmpDir, { recursive: true, mode: 0o750 });
         await writeDurable(tmpDir, this.file, JSON.stringify(withFormat(saved), null, 2) + '\n');
       } catch (err) {
         this.logger.warn('could not save the thermal state; a restart soon after starts from the temperature alone', { file: this.file, err });
