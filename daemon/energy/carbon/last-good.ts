@@ -1,5 +1,6 @@
 import type { IntensityPoint, IntensityReading } from './types.js';
 import { pointAt } from './types.js';
+import { oneLine } from '../../one-line.js';
 
 /**
  * The fallback rule every non-static source shares: use the newest good value while it is
@@ -33,8 +34,9 @@ export class LastGood {
     return this.value?.atMs;
   }
 
+  /** `reason` may quote what the source sent: it is kept as one line, for the note it becomes. */
   reject(reason: string): void {
-    this.lastError = reason;
+    this.lastError = oneLine(reason);
   }
 
   get error(): string | undefined {

@@ -108,6 +108,10 @@ t.test('mqtt topic: numbers and JSON via an injected subscribe; bad payloads fal
   deliver?.(Buffer.from('{"gPerKWh":"high"}'));
   t.equal(src.current(now).status, 'last-good');
   t.match(src.current(now).note, /bad payload on site\/grid\/intensity/);
+  // A payload quoted in the note cannot start a line of its own in earshot carbon or status.
+  deliver?.(Buffer.from('x\nnow 12 g/kWh live\r\u001b[2K'));
+  t.match(src.current(now).note, /"x\\nnow 12 g"/);
+  t.notMatch(src.current(now).note, /[\n\r\u001b]/);
   // A bare number out of range says which range, negative as much as too high.
   deliver?.(Buffer.from('-20'));
   t.match(src.current(now), { gPerKWh: 150, status: 'last-good', note: /gPerKWh must be a number between 0 and 5000, got -20$/ });
