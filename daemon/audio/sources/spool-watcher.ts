@@ -14,6 +14,7 @@ import { ConfigFileError } from '../../config/errors.js';
 import { isPermissionProblem } from '../../config/unusable-path.js';
 import { SpoolRetention } from './spool-retention.js';
 import { SerialQueue } from '../../serial-queue.js';
+import { ArrivingWavs } from './wav-still-arriving.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -68,7 +69,7 @@ const OWN_DIR_MODE = 0o755;
 /**
  * Batch recordings dropped into a folder. A file is picked up when it is complete: either
  * its writer renames it from `NAME.part` to `NAME` when done, or its size and mtime stay
- * the same for `settleMs`. Files are handled one at a time, oldest first; each ends in
+ * the same for `settleMs` (and a WAV holds all the audio its header declares). Files are handled one at a time, oldest first; each ends in
  * `done/`, or in `failed/` beside a `NAME.reason.txt` saying why, so nothing is lost and
  * nothing is handled twice. The reason is there, whole, before the recording is moved: a
  * script watching failed/ can read it as soon as it sees the recording.
@@ -101,12 +102,15 @@ export class SpoolWatcher implements AudioSource {
   private dirsProblem: string | undefined;
   /** Deletes old recordings from done/ and failed/, where configured. */
   private readonly retention: SpoolRetention | undefined;
+  /** WAVs copied in slowly, which may look settled between two pieces. */
+  private readonly arriving: ArrivingWavs;
 
   constructor(private readonly options: SpoolWatcherOptions) {
     this.id = checkSourceId(options.id);
     this.retries = new RetryBackoff(options.retryMs?.min ?? 5000, options.retryMs?.max ?? 5 * 60_000);
     this.settleMs = options.settleMs ?? 2000;
     this.pollMs = options.pollMs ?? 1000;
+    this.arriving = new ArrivingWavs(this.id, this.settleMs, options.logger);
     const folders = [
       ...(options.keepDoneDays != null ? [{ label: 'done/', dir: this.doneDir, keepDays: options.keepDoneDays }] : []),
       ...(options.keepFailedDays != null ? [{ label: 'failed/', dir: this.failedDir, keepDays: options.keepFailedDays, companionSuffix: REASON_SUFFIX }] : []),
@@ -217,9 +221,11 @@ export class SpoolWatcher implements AudioSource {
         continue;
       }
       if (this.retries.waiting(entry.name)) continue;
+      if (await this.arriving.holds(entry.name, path, info.mtimeMs, now)) continue;
       ready.push({ sourceId: this.id, path, name: entry.name, size: info.size, mtimeMs: info.mtimeMs });
     }
     for (const name of this.seen.keys()) if (!present.has(name)) this.seen.delete(name);
+    this.arriving.keepOnly(present);
     ready.sort((a, b) => a.mtimeMs - b.mtimeMs || a.name.localeCompare(b.name));
     for (const file of ready) {
       if (this.stopRequested) break;

@@ -8,6 +8,8 @@ import { checkFileName } from '../../../daemon/audio/sources/types.js';
 import { LogSink, silentLogger, type Logger } from '../../../daemon/log/logger.js';
 import { tempDir } from '../../helpers/paths.js';
 import { SmallDisk } from '../../helpers/small-disk.js';
+import { fixturesDir } from '../../helpers/paths.js';
+import { GIVE_UP_WAITING_MS } from '../../../daemon/audio/sources/wav-still-arriving.js';
 
 /** Sets a file's mtime into the past, as if its writer finished a while ago. */
 const age = (path: string, ms: number) => utimesSync(path, new Date(Date.now() - ms), new Date(Date.now() - ms));
@@ -155,6 +157,36 @@ t.test('a file that keeps growing is not picked up until it settles', async (t) 
   while (handled.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   t.same(handled, ['rec.wav'], 'picked up by the poll loop once quiet');
   t.ok(existsSync(join(dir, 'done', 'rec.wav')));
+});
+
+t.test('a WAV copied in with pauses longer than settleMs waits until its header\'s length is all there; one cut short for good is read after GIVE_UP_WAITING_MS', async (t) => {
+  const dir = tempDir();
+  const { logger, lines } = keptLog();
+  const handled: SpoolFile[] = [];
+  const watcher = new SpoolWatcher({ id: 'smb', dir, settleMs: 100, pollMs: 60_000, logger, handler: async (f) => void handled.push(f) });
+  const wav = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  const copying = join(dir, 'meeting.wav');
+  // The copier wrote the header and a third of the audio, then paused (an SMB client, a slow link).
+  writeFileSync(copying, wav.subarray(0, Math.floor(wav.length / 3)));
+  age(copying, 5000);
+  // A recorder that died: its header promised more than it wrote, and nothing has changed since.
+  const dead = join(dir, 'crashed.wav');
+  writeFileSync(dead, wav.subarray(0, Math.floor(wav.length / 2)));
+  age(dead, GIVE_UP_WAITING_MS + 60_000);
+  await watcher.start();
+  t.teardown(() => watcher.stop());
+  await watcher.scan();
+  await watcher.scan();
+  t.same(handled.map((f) => f.name), ['crashed.wav'], 'the copy waits, though unchanged for longer than settleMs; the dead one is read as it is');
+  t.ok(existsSync(copying), 'the copy is still in the spool, where its writer goes on writing');
+  t.equal(lines.filter((l) => /still being copied in/.test(l) && /meeting\.wav/.test(l)).length, 1, 'the wait is said once, not at every scan');
+  t.match(lines.join('\n'), /shorter than its header says has not changed for 10 min; read as it is, cut short.*crashed\.wav/);
+
+  writeFileSync(copying, wav);
+  age(copying, 5000);
+  await watcher.scan();
+  t.same(handled.map((f) => [f.name, f.size]), [['crashed.wav', Math.floor(wav.length / 2)], ['meeting.wav', wav.length]], 'the copy is read once, whole');
+  t.same(readdirSync(join(dir, 'done')).sort(), ['crashed.wav', 'meeting.wav']);
 });
 
 t.test('same name twice: the second goes to done/ under a free name', async (t) => {
