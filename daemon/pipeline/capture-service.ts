@@ -143,7 +143,10 @@ export class CaptureService implements Service {
     const waiting = priority === 'live' ? (this.liveWaiting.get(segment.sourceId) ?? new Set<string>()) : undefined;
     if (waiting) this.liveWaiting.set(segment.sourceId, waiting.add(id));
     try {
-      const submitted = await this.options.queue.submit({ id, input, priority, sourceId: segment.sourceId, audioSeconds: segment.endSec - segment.startSec });
+      // The recording's name goes in the queue's record too: `jobs list`, `get` and `export`
+      // name it instead of the segment's file, which is gone once the job is done.
+      const recording = segment.recording !== undefined ? { recording: segment.recording } : {};
+      const submitted = await this.options.queue.submit({ id, input, priority, sourceId: segment.sourceId, audioSeconds: segment.endSec - segment.startSec, ...recording });
       if (!submitted.created) waiting?.delete(id);
     } catch (err) {
       waiting?.delete(id);

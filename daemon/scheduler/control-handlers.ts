@@ -59,6 +59,8 @@ export interface JobSummary {
   deadline: string;
   submittedAt: string;
   attempts: number;
+  /** The recording a spool segment or fleet job is of, where `input` is only a copy of (part of) it. */
+  recording?: string;
   /** A running or interrupted job's saved progress. */
   progress?: JobProgressSummary;
   /** When a done or failed job finished. */
@@ -79,7 +81,6 @@ export interface Lateness {
 export interface JobDetail extends JobSummary {
   audioSeconds?: number;
   sourceId?: string;
-  recording?: string;
   /** A pending job within its deadline: what it waits for (past the deadline, `overdue` says). */
   waiting?: string;
 }
@@ -238,7 +239,7 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
 
 /** The fields every listed job shows. */
 function summary(j: JobRecord, s: JobState): JobSummary {
-  return { id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts };
+  return { id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts, ...(j.recording !== undefined ? { recording: j.recording } : {}) };
 }
 
 /** `limit`: at most that many done and that many failed jobs, the most recently finished (pending and running are always all listed). */
@@ -268,7 +269,6 @@ export async function showJob(queue: JobQueue, id: string, lateness?: Lateness):
     ...summary(job, state),
     ...(job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {}),
     ...(job.sourceId !== undefined ? { sourceId: job.sourceId } : {}),
-    ...(job.recording !== undefined ? { recording: job.recording } : {}),
     ...(progress ? { progress } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),
     ...(error !== undefined ? { error } : {}),

@@ -15,6 +15,8 @@ export interface ExportedTranscript {
   id: string;
   input: string;
   sourceId?: string;
+  /** The recording a spool segment or fleet job is of (its `input` is a copy, gone once done). */
+  recording?: string;
   submittedAt: string;
   finishedAt: string;
   text: string;
@@ -52,6 +54,7 @@ export async function readTranscripts(queueDir: string, sinceMs = 0, onOtherForm
     const text = typeof output.text === 'string' ? output.text : segments.map((s) => s.text).join(' ');
     const t: ExportedTranscript = { id: rec.job.id, input: rec.job.input, submittedAt: rec.job.submittedAt, finishedAt: rec.finishedAt, text, segments };
     if (rec.job.sourceId) t.sourceId = rec.job.sourceId;
+    if (rec.job.recording !== undefined) t.recording = rec.job.recording;
     const e = rec.result?.energy;
     if (e) t.energy = { joules: e.joules, source: e.source, gCO2e: e.gCO2e };
     out.push(t);
@@ -59,13 +62,17 @@ export async function readTranscripts(queueDir: string, sinceMs = 0, onOtherForm
   return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt) || a.id.localeCompare(b.id));
 }
 
-/** RFC 4180 CSV, one row per segment (a job without segments gets one row with its text). */
+/**
+ * RFC 4180 CSV, one row per segment (a job without segments gets one row with its text).
+ * `recording` came later and is the last column, so that scripts reading columns by their
+ * place keep working; it is the input itself for a file submitted by path.
+ */
 export function transcriptsToCsv(items: ExportedTranscript[]): string {
-  const rows = [['job_id', 'input', 'finished_at', 'start_sec', 'end_sec', 'text', 'joules', 'energy_source', 'gco2e']];
+  const rows = [['job_id', 'input', 'finished_at', 'start_sec', 'end_sec', 'text', 'joules', 'energy_source', 'gco2e', 'recording']];
   for (const t of items) {
     const e = t.energy ? [t.energy.joules.toFixed(3), t.energy.source, t.energy.gCO2e.toFixed(6)] : ['', '', ''];
     const segs = t.segments.length > 0 ? t.segments : [{ start: 0, end: 0, text: t.text }];
-    for (const s of segs) rows.push([t.id, t.input, t.finishedAt, s.start.toFixed(3), s.end.toFixed(3), s.text, ...e]);
+    for (const s of segs) rows.push([t.id, t.input, t.finishedAt, s.start.toFixed(3), s.end.toFixed(3), s.text, ...e, t.recording ?? t.input]);
   }
   return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }

@@ -73,7 +73,7 @@ t.test('jobs submit DIR → list → wait → export, through the real control s
 
   const csv = await captureOutput(() => JobsExport.run(['--format', 'csv', '--data-dir', dataDir], repoRoot));
   const lines = csv.stdout.trim().split('\r\n');
-  t.equal(lines[0], 'job_id,input,finished_at,start_sec,end_sec,text,joules,energy_source,gco2e');
+  t.equal(lines[0], 'job_id,input,finished_at,start_sec,end_sec,text,joules,energy_source,gco2e,recording');
   t.equal(lines.length, 3);
   t.ok(lines.some((l) => l.includes('one.wav') && l.includes(',0.100,0.200,tone 1')));
   t.ok(lines.some((l) => l.includes('two.wav') && l.includes(',0.250,0.400,tone 1')));

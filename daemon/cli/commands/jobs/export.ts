@@ -9,7 +9,8 @@ import { readTranscripts, transcriptsToCsv, type ExportedTranscript } from '../.
 
 export default class JobsExport extends EarshotCommand {
   static override summary = 'Export finished transcripts with timestamps as CSV (one row per segment) or JSON.';
-  static override description = 'Reads the queue under the data directory; works without the daemon.';
+  static override description =
+    'Reads the queue under the data directory; works without the daemon. A spool recording is one job per stretch of speech, with start_sec and end_sec in the recording; the recording column (JSON: recording) names the file it came from, and is the input itself for a file submitted by path.';
   static override enableJsonFlag = true;
   static override examples = ['<%= config.bin %> jobs export --format csv > transcripts.csv', '<%= config.bin %> jobs export --format json --since 24h --output today.json'];
   static override flags = {
