@@ -5,7 +5,7 @@ import { ffprobeBeside, ffprobeDuration } from './ffprobe-duration.js';
 import { checkChannel } from './pcm-decoder.js';
 import { bytesToModelRate } from './to-model-rate.js';
 import { MODEL_SAMPLE_RATE, bytesPerSample, type ChannelSelect, type PcmFormat } from './types.js';
-import { parseWavHeader, WavFormatError } from './wav-header.js';
+import { parseWavHeader, WavCodecError, WavFormatError, type WavHeader } from './wav-header.js';
 
 /**
  * Opens an audio file for streaming decode to mono 16 kHz: WAV (read here), raw PCM with
@@ -66,24 +66,24 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   const { fh, stats } = await openInputFile(path, options);
   let head: Buffer;
   const size = stats.size;
+  /** A WAV in a codec (µ-law, ADPCM …): handed to ffmpeg, when it is installed, like any other format. */
+  let codec: WavCodecError | undefined;
   try {
     if (size === 0) throw new Error(`${path}: the file is empty (0 bytes); the recorder wrote nothing`);
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
     if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size, stats.mtimeMs);
     // RIFF holds other forms too (AVI, WebP): only WAVE is read here, the rest goes to ffmpeg.
     if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') {
-      let header = parseWavHeader(head, path);
-      let probe = HEADER_PROBE_BYTES;
-      while (!header && probe < Math.min(size, HEADER_MAX_BYTES)) {
-        probe *= 4;
-        head = await readHead(fh, Math.min(size, probe));
-        header = parseWavHeader(head, path);
+      try {
+        const header = await readWavHeader(fh, head, size, path);
+        const available = size - header.dataOffset;
+        const dataBytes = header.dataBytes === null ? available : Math.min(header.dataBytes, available);
+        const file = rawFile(path, openInput, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes, stats.mtimeMs);
+        return { ...file, info: { ...file.info, container: 'wav' } };
+      } catch (err) {
+        if (!(err instanceof WavCodecError) || !findFfmpeg(options.ffmpeg)) throw err;
+        codec = err;
       }
-      if (!header) throw new WavFormatError(`${path}: no "data" chunk found; the file is truncated or not a WAV`);
-      const available = size - header.dataOffset;
-      const dataBytes = header.dataBytes === null ? available : Math.min(header.dataBytes, available);
-      const file = rawFile(path, openInput, header.format, channel, outRate, chunkBytes, header.dataOffset, dataBytes, stats.mtimeMs);
-      return { ...file, info: { ...file.info, container: 'wav' } };
     }
   } finally {
     await fh.close();
@@ -105,7 +105,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
   }
   return {
     info: { container: 'ffmpeg', format: null, durationSec, modifiedMs: stats.mtimeMs },
-    samples: () => namingFile(path, floatBytes(ffmpegFromHandle(ffmpeg, path, openInput, outRate, channel))),
+    samples: () => namingFile(codec ? `${path}: a WAV in format tag 0x${codec.tag.toString(16)}, read through ffmpeg` : path, floatBytes(ffmpegFromHandle(ffmpeg, path, openInput, outRate, channel))),
   };
 }
 
@@ -130,6 +130,18 @@ async function* ffmpegFromHandle(ffmpeg: string, path: string, openInput: () => 
  */
 export function recordingStartMs(info: AudioFileInfo): number {
   return info.modifiedMs - (info.durationSec ?? 0) * 1000;
+}
+
+/** The header of a WAV whose first bytes are `head`, reading further for long metadata before `data`. */
+async function readWavHeader(fh: FileHandle, head: Buffer, size: number, path: string): Promise<WavHeader> {
+  let header = parseWavHeader(head, path);
+  let probe = HEADER_PROBE_BYTES;
+  while (!header && probe < Math.min(size, HEADER_MAX_BYTES)) {
+    probe *= 4;
+    header = parseWavHeader(await readHead(fh, Math.min(size, probe)), path);
+  }
+  if (!header) throw new WavFormatError(`${path}: no "data" chunk found; the file is truncated or not a WAV`);
+  return header;
 }
 
 async function readHead(fh: FileHandle, bytes: number): Promise<Buffer> {

@@ -26,6 +26,21 @@ export class WavFormatError extends Error {
 }
 
 /**
+ * A WAV whose audio is in a codec, not PCM: G.711 µ-law or A-law (telephone and call
+ * recorders), ADPCM, GSM, MP3. The header is sound; ffmpeg decodes these when it is installed.
+ */
+export class WavCodecError extends WavFormatError {
+  override name = 'WavCodecError';
+  constructor(
+    message: string,
+    /** The fmt chunk's format tag (the sub-format's for WAVE_FORMAT_EXTENSIBLE). */
+    readonly tag: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * Parses the header at the start of `head`. Returns null when `head` is too short to reach
  * the `data` chunk yet (read more and call again); throws WavFormatError for a file that is
  * not a WAV we can decode, naming what is wrong.
@@ -95,7 +110,7 @@ function encodingFor(tag: number, bits: number, where: string): PcmEncoding {
     if (bits === 64) return 'f64le';
   }
   const what = tag === WAVE_FORMAT_PCM ? 'integer PCM' : tag === WAVE_FORMAT_IEEE_FLOAT ? 'float' : `format tag 0x${tag.toString(16)}`;
-  throw new WavFormatError(
-    `${where}: ${bits}-bit ${what} is not supported (supported: 8/16/24/32-bit integer PCM, 32/64-bit float); convert it with ffmpeg or sox`,
-  );
+  const message = `${where}: ${bits}-bit ${what} is not supported (supported: 8/16/24/32-bit integer PCM, 32/64-bit float); convert it with ffmpeg or sox`;
+  if (tag !== WAVE_FORMAT_PCM && tag !== WAVE_FORMAT_IEEE_FLOAT) throw new WavCodecError(message, tag);
+  throw new WavFormatError(message);
 }

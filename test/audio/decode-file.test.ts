@@ -1,5 +1,6 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeAll, openAudioFile } from '../../daemon/audio/decode-file.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
@@ -91,6 +92,28 @@ t.test('raw PCM with a declared format', async (t) => {
   t.ok(Math.abs(toneHz(x.subarray(800, 15200)) - 440) < 5);
 });
 
+t.test('a WAV in a codec (µ-law, A-law, as telephone recorders write) is decoded through ffmpeg; a damaged one names its codec', async (t) => {
+  const dir = tempDir();
+  const pcm = audio('speech-silence-speech.wav');
+  const original = await decodeAll(pcm);
+  for (const encoding of ['u-law', 'a-law']) {
+    const coded = join(dir, `${encoding}.wav`);
+    execFileSync('sox', [pcm, '-e', encoding, coded]);
+    t.equal(readFileSync(coded).readUInt16LE(20), encoding === 'u-law' ? 7 : 6, `${encoding}: sox wrote its format tag`);
+    const file = await openAudioFile(coded);
+    t.equal(file.info.container, 'ffmpeg');
+    const decoded = await decodeAll(coded);
+    t.ok(Math.abs(decoded.length - original.length) <= 160, `${encoding}: as long as the original (${decoded.length} vs ${original.length} samples)`);
+    // 8-bit companding keeps speech within a few percent of its level.
+    t.ok(Math.abs(rms(decoded) / rms(original) - 1) < 0.05, `${encoding}: the same speech (rms ${rms(decoded).toFixed(4)} vs ${rms(original).toFixed(4)})`);
+  }
+  const damaged = join(dir, 'mp3-in-wav.wav');
+  const wav = makeWav({ encoding: 's16le', sampleRate: 16000, channels: 1 }, encodePcm(sine(16000, 440, 1), 's16le'));
+  wav.writeUInt16LE(0x55, 20); // MPEG layer 3, but the data is PCM
+  writeFileSync(damaged, wav);
+  await t.rejects(decodeAll(damaged), /mp3-in-wav\.wav: a WAV in format tag 0x55, read through ffmpeg: ffmpeg could not decode/);
+});
+
 t.test('bad input fails with what, where and how to fix', async (t) => {
   const dir = tempDir();
   const truncated = join(dir, 'truncated.wav');
@@ -100,7 +123,8 @@ t.test('bad input fails with what, where and how to fix', async (t) => {
   const wav = makeWav({ encoding: 's16le', sampleRate: 16000, channels: 1 }, Buffer.alloc(64));
   wav.writeUInt16LE(0x11, 20); // IMA ADPCM format tag
   writeFileSync(adpcm, wav);
-  await t.rejects(openAudioFile(adpcm), /adpcm\.wav: 16-bit format tag 0x11 is not supported.*convert it with ffmpeg or sox/);
+  // A codec is ffmpeg's to decode: without it, what to do.
+  await t.rejects(openAudioFile(adpcm, { ffmpeg: 'earshot-no-such-ffmpeg' }), /adpcm\.wav: 16-bit format tag 0x11 is not supported.*convert it with ffmpeg or sox/);
   const text = join(dir, 'notes.txt');
   writeFileSync(text, 'this is not audio at all');
   await t.rejects(openAudioFile(text, { ffmpeg: 'earshot-no-such-ffmpeg' }), /notes\.txt: not a WAV file, and ffmpeg is not installed.*apt-get install ffmpeg/);
