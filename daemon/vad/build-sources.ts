@@ -8,6 +8,7 @@ import type { AudioSource } from '../audio/sources/types.js';
 import type { Logger } from '../log/logger.js';
 import { createDetector } from './create-detector.js';
 import { detectFileSegments } from './detect-file.js';
+import { KeptDetector } from './kept-detector.js';
 import { LiveVad } from './live-vad.js';
 import { resolveSegmenterSettings, type SegmenterSettingsInput } from './sensitivity.js';
 import type { DetectorName, SpeechSegment } from './types.js';
@@ -24,6 +25,8 @@ export interface BuildSourcesDeps {
   onSegment: (segment: SpeechSegment) => Promise<void>;
   /** Each live source's VAD, so its open speech can be followed (live partials). */
   onLiveVad?: (live: LiveVad) => void;
+  /** Makes each detector a source uses; createDetector unless the caller wraps it. */
+  createDetector?: typeof createDetector;
 }
 
 /**
@@ -35,10 +38,12 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
   const settings = resolveSegmenterSettings(deps.vad);
   return configs.map((config, index) => {
     const logger = deps.logger.child(config.id);
-    const detector = () => createDetector(deps.vad.detector, logger);
+    const detector = () => (deps.createDetector ?? createDetector)(deps.vad.detector, logger);
     try {
       switch (config.type) {
-        case 'spool':
+        case 'spool': {
+          // The watcher reads one recording at a time, so one detector serves them all.
+          const kept = new KeptDetector(detector);
           return new SpoolWatcher({
             id: config.id,
             dir: config.dir,
@@ -49,18 +54,16 @@ export function buildSources(configs: SourceConfig[], deps: BuildSourcesDeps): A
             requireMount: config.requireMount ?? false,
             logger,
             handler: async (file: SpoolFile) => {
-              const d = await detector();
-              try {
-                // Others write to spool folders: a link swapped in for a recording is refused.
-                const decode = { raw: config.raw ?? undefined, channel: config.channel, noFollow: true };
-                // Wall-clock times from the file: it began one duration before its last write.
-                const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, onSegment: (s) => deps.onSegment({ ...s, recording: file.name }) });
-                logger.info('spool file analysed', { file: file.name, durationSec: result.durationSec, segments: result.segments, kept: Number(result.keptFraction.toFixed(3)) });
-              } finally {
-                await d.close();
-              }
+              const d = await kept.take();
+              // Others write to spool folders: a link swapped in for a recording is refused.
+              const decode = { raw: config.raw ?? undefined, channel: config.channel, noFollow: true };
+              // Wall-clock times from the file: it began one duration before its last write.
+              const result = await detectFileSegments(file.path, { sourceId: config.id, detector: d, settings, decode, onSegment: (s) => deps.onSegment({ ...s, recording: file.name }) });
+              logger.info('spool file analysed', { file: file.name, durationSec: result.durationSec, segments: result.segments, kept: Number(result.keptFraction.toFixed(3)) });
             },
+            afterStop: () => kept.close(),
           });
+        }
         case 'command':
         case 'socket': {
           const live = new LiveVad({ sourceId: config.id, createDetector: detector, settings, onSegment: deps.onSegment, logger });

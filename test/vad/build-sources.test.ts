@@ -1,11 +1,12 @@
 import t from 'tap';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { SourceSet } from '../../daemon/audio/sources/source-set.js';
 import { SpoolWatcher } from '../../daemon/audio/sources/spool-watcher.js';
 import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { buildSources } from '../../daemon/vad/build-sources.js';
+import { createDetector } from '../../daemon/vad/create-detector.js';
 import type { SpeechSegment } from '../../daemon/vad/types.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 
@@ -31,6 +32,49 @@ t.test('spool source: a WAV becomes segments, then moves to done/; a bad file go
   t.ok(Math.abs(segments[0]!.startSec - truth.speech[0]![0]) < 0.1);
   t.ok(existsSync(join(dir, 'done', 'meeting.wav')));
   t.match(readFileSync(join(dir, 'failed', 'broken.wav.reason.txt'), 'utf8'), /broken\.wav: no "data" chunk found/);
+});
+
+t.test('spool source: one Silero detector serves every recording, reset between them, and is freed when the source stops', async (t) => {
+  const dir = tempDir();
+  for (const name of ['call-1.wav', 'call-2.wav', 'call-3.wav']) copyFileSync(wav, join(dir, name));
+  const segments: SpeechSegment[] = [];
+  let made = 0;
+  let closed = 0;
+  const [source] = buildSources([{ id: 'calls', type: 'spool', dir, settleMs: 0 }], {
+    logger: silentLogger,
+    vad: { detector: 'silero' },
+    onSegment: async (s) => void segments.push(s),
+    // The real detector, counted: loading Silero's session once per recording was the cost.
+    createDetector: async (name, logger) => {
+      made++;
+      const detector = await createDetector(name, logger);
+      const close = detector.close.bind(detector);
+      detector.close = async () => {
+        closed++;
+        await close();
+      };
+      return detector;
+    },
+  });
+  const spool = source as SpoolWatcher;
+  await spool.start();
+  t.teardown(() => spool.stop());
+  await spool.scan();
+  t.equal(made, 1, 'one detector for three recordings');
+  const of = (name: string) => segments.filter((s) => s.recording === name).map((s) => [s.startSec, s.endSec]);
+  t.equal(of('call-1.wav').length, 2, 'both stretches of speech of the first');
+  t.same(of('call-2.wav'), of('call-1.wav'), 'the same audio cut the same way: nothing left over from the recording before');
+  t.same(of('call-3.wav'), of('call-1.wav'));
+  await spool.stop();
+  t.equal(closed, 1, 'freed at stop');
+  await spool.start();
+  copyFileSync(wav, join(dir, 'call-4.wav'));
+  // Finished a while ago: settled at this scan, whatever the clocks' granularity.
+  const past = new Date(Date.now() - 5000);
+  utimesSync(join(dir, 'call-4.wav'), past, past);
+  await spool.scan();
+  t.equal(made, 2, 'a new one after a restart');
+  t.same(of('call-4.wav'), of('call-1.wav'));
 });
 
 t.test('command source: live PCM through VAD, the open segment flushed on stop', async (t) => {

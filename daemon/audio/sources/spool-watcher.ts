@@ -50,6 +50,8 @@ export interface SpoolWatcherOptions {
    * instead of watching it as if all were well.
    */
   requireMount?: boolean;
+  /** Run once stop() has let the file in hand finish: frees what the handler keeps between files (its VAD detector). */
+  afterStop?: () => Promise<void>;
 }
 
 /** The file beside a recording in failed/ that says why it is there. */
@@ -174,6 +176,7 @@ export class SpoolWatcher implements AudioSource {
     this.timer = null;
     // Let the file in hand finish, so it is moved and never handled twice.
     await Promise.all([this.running, this.retention?.stop()]);
+    await this.options.afterStop?.();
   }
 
   /**
