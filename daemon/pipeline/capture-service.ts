@@ -92,6 +92,11 @@ export class CaptureService implements Service {
     return { state: 'degraded', detail: shown.join(' '), problem: problems.join('; ') };
   }
 
+  /** Recordings waiting in spool folders, not read yet. */
+  recordingsWaiting(): Promise<number> {
+    return this.sourceSet?.recordingsWaiting() ?? Promise.resolve(0);
+  }
+
   /** Per-source state for `earshot status`. */
   sources(): ReturnType<SourceSet['status']> {
     return this.sourceSet?.status() ?? [];

@@ -53,9 +53,14 @@ export class ProgressBar {
 
   constructor(
     private readonly label: string,
-    private readonly total: number,
+    private total: number,
     private readonly out: NodeJS.WriteStream = process.stderr,
   ) {}
+
+  /** More to wait for than at the start (jobs made from recordings read meanwhile). */
+  setTotal(total: number): void {
+    this.total = total;
+  }
 
   update(done: number, note = ''): void {
     if (this.total <= 0) return;

@@ -32,6 +32,8 @@ export interface SchedulerHandlerDeps {
   budget: BudgetStore;
   carbon: CarbonSource;
   clock?: () => number;
+  /** Recordings waiting in spool folders, not read yet: they become jobs once read. */
+  recordingsWaiting?: () => Promise<number>;
 }
 
 export interface SubmitParams {
@@ -157,7 +159,10 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
     'jobs.list': {
       handler: async (p) => {
         const { state, limit } = (p ?? {}) as { state?: string; limit?: number };
-        return listJobs(deps.queue, state ?? 'all', lateness(deps, now), limit);
+        // Counted before the queue is read: a recording leaves its folder only once its jobs
+        // are queued, so a caller that sees none waiting sees all their jobs.
+        const recordingsWaiting = (await deps.recordingsWaiting?.()) ?? 0;
+        return { ...(await listJobs(deps.queue, state ?? 'all', lateness(deps, now), limit)), recordingsWaiting };
       },
     },
     'jobs.get': {

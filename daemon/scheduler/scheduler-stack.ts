@@ -38,6 +38,8 @@ export interface SchedulerStackOptions {
   modelThreads?: number;
   /** Why no job may start now (a required plugin not running); see SchedulerOptions.holdWork. */
   holdWork?: () => string | undefined;
+  /** Recordings waiting in spool folders, not read yet (for jobs.list). */
+  recordingsWaiting?: () => Promise<number>;
   /** Why a job found pending when the queue opens must not run; see JobQueueOptions.notToRunAtStart. */
   notToRunAtStart?: JobQueueOptions['notToRunAtStart'];
 }
@@ -223,7 +225,7 @@ export class SchedulerStack implements Service {
     for (const [name, params] of Object.entries(SCHEDULER_METHOD_PARAMS)) {
       const handler = (p: unknown): Promise<unknown> | unknown => {
         if (!this.loop || !this.carbonSource) throw new Error('the scheduler has not started yet; try again in a moment');
-        const spec = createSchedulerHandlers({ queue: this.queue, scheduler: this.loop, lifecycle: this.lifecycle, budget: this.budget, carbon: this.carbonSource })[name];
+        const spec = createSchedulerHandlers({ queue: this.queue, scheduler: this.loop, lifecycle: this.lifecycle, budget: this.budget, carbon: this.carbonSource, ...(this.options.recordingsWaiting ? { recordingsWaiting: this.options.recordingsWaiting } : {}) })[name];
         if (!spec) throw new Error(`unknown scheduler method ${name}`);
         return spec.handler(p);
       };

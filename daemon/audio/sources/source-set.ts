@@ -98,6 +98,12 @@ export class SourceSet {
     );
   }
 
+  /** Recordings waiting in the sources' folders, all together (see AudioSource.recordingsWaiting). */
+  async recordingsWaiting(): Promise<number> {
+    const counts = await Promise.all(this.sources.map((s) => s.recordingsWaiting?.() ?? 0));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   /** Per-source state, for `earshot status`: a failed source says why, and when it is tried next. */
   status(): Array<{ id: string; kind: AudioSource['kind']; state: SourceState; error?: string; retryInSec?: number; detail?: string; problem?: string }> {
     return this.sources.map((s) => {

@@ -127,6 +127,18 @@ export class SpoolWatcher implements AudioSource {
     return undefined;
   }
 
+  /**
+   * The recordings in the folder now that are to be read: what a scan would take once each
+   * has settled (in-progress names, dot files, links and folders left out). One being read
+   * counts until it is moved, which is after its speech is queued, so between this count and
+   * the job queue no recording is ever in neither. A folder that cannot be read counts 0 (its
+   * problem shows in `earshot status`).
+   */
+  async recordingsWaiting(): Promise<number> {
+    const entries = await readdir(this.options.dir, { withFileTypes: true }).catch(() => []);
+    return entries.filter((e) => e.isFile() && isPlainFileName(e.name) && !e.name.startsWith('.') && !IN_PROGRESS.test(e.name)).length;
+  }
+
   /** Which folders keep recordings how long, and what the last sweep deleted; for `earshot status`. */
   detail(): string | undefined {
     return this.retention?.detail();

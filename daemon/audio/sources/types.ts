@@ -15,6 +15,8 @@ export interface AudioSource {
    * cannot be read, or whose share is not mounted), if anything: `earshot status --check` fails on it.
    */
   problem?(): string | undefined;
+  /** Recordings in the source's folder now, not read yet (a spool source); `earshot jobs wait` waits for them. */
+  recordingsWaiting?(): Promise<number>;
 }
 
 /**

@@ -8,6 +8,8 @@ import type { JobSummary } from '../../../scheduler/control-handlers.js';
 interface ListResult {
   jobs: JobSummary[];
   counts: { pending: number; running: number; done: number; failed: number };
+  /** Recordings in spool folders not read yet (absent from daemons before it was added). */
+  recordingsWaiting?: number;
 }
 
 export default class JobsList extends EarshotCommand {
@@ -36,7 +38,8 @@ export default class JobsList extends EarshotCommand {
       if (j.error !== undefined) this.log(`    error: ${j.error}`);
       if (j.overdue) this.log(`    overdue: ${describeOverdue(j.overdue)}`);
     }
-    this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed`);
+    const unread = r.recordingsWaiting ? `; ${r.recordingsWaiting} recording${r.recordingsWaiting === 1 ? '' : 's'} in spool folders not read yet` : '';
+    this.log(`${r.counts.running} running, ${r.counts.pending} pending, ${r.counts.done} done, ${r.counts.failed} failed${unread}`);
     const shown = (state: string) => r.jobs.filter((j) => j.state === state).length;
     const left = (['done', 'failed'] as const).filter((s) => (flags.state === 'all' || flags.state === s) && r.counts[s] > shown(s));
     if (left.length > 0) this.log(`(the ${flags.limit} most recently finished of the ${left.map((s) => `${r.counts[s]} ${s}`).join(' and ')} shown; --limit 0 lists all)`);
