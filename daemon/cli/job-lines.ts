@@ -2,8 +2,10 @@ import type { JobProgressSummary } from '../scheduler/job-queue.js';
 import { describeLateness, type Overdue } from '../scheduler/overdue-jobs.js';
 
 /** "12 segments done, through 1:02:03": how far a running or interrupted job has got. */
-export function describeProgress(p: JobProgressSummary): string {
-  return `${p.segments} segments done, through ${clockTime(p.throughSec)}`;
+export function describeProgress(p: JobProgressSummary, audioSeconds?: number): string {
+  // The recording's length, where known, says how far along that is.
+  const of = audioSeconds && audioSeconds > 0 ? ` of ${clockTime(audioSeconds)} (${Math.min(100, Math.floor((p.throughSec / audioSeconds) * 100))} %)` : '';
+  return `${p.segments} segments done, through ${clockTime(p.throughSec)}${of}`;
 }
 
 /** "45 s past its deadline, held by: power budget; …": a pending job that missed its deadline. */

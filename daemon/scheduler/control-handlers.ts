@@ -63,6 +63,8 @@ export interface JobSummary {
   attempts: number;
   /** The recording a spool segment or fleet job is of, where `input` is only a copy of (part of) it. */
   recording?: string;
+  /** Length of the audio, where known when it was queued (a WAV's header, a segment). */
+  audioSeconds?: number;
   /** A running or interrupted job's saved progress. */
   progress?: JobProgressSummary;
   /** When a done or failed job finished. */
@@ -81,7 +83,6 @@ export interface Lateness {
 
 /** One job's whole record, for `earshot jobs get`. */
 export interface JobDetail extends JobSummary {
-  audioSeconds?: number;
   sourceId?: string;
   /** A pending job within its deadline: what it waits for (past the deadline, `overdue` says). */
   waiting?: string;
@@ -244,7 +245,7 @@ export async function submitJobs(deps: Pick<SchedulerHandlerDeps, 'queue' | 'sch
 
 /** The fields every listed job shows. */
 function summary(j: JobRecord, s: JobState): JobSummary {
-  return { id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts, ...(j.recording !== undefined ? { recording: j.recording } : {}) };
+  return { id: j.id, input: j.input, priority: j.priority, state: s, deadline: j.deadline, submittedAt: j.submittedAt, attempts: j.attempts, ...(j.recording !== undefined ? { recording: j.recording } : {}), ...(j.audioSeconds !== undefined ? { audioSeconds: j.audioSeconds } : {}) };
 }
 
 /** `limit`: at most that many done and that many failed jobs, the most recently finished (pending and running are always all listed). */
@@ -272,7 +273,6 @@ export async function showJob(queue: JobQueue, id: string, lateness?: Lateness):
   const waiting = state === 'pending' && lateness && !late ? lateness.heldBy(id) : undefined;
   return {
     ...summary(job, state),
-    ...(job.audioSeconds !== undefined ? { audioSeconds: job.audioSeconds } : {}),
     ...(job.sourceId !== undefined ? { sourceId: job.sourceId } : {}),
     ...(progress ? { progress } : {}),
     ...(finishedAt !== undefined ? { finishedAt } : {}),

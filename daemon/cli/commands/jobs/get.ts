@@ -33,7 +33,7 @@ export default class JobsGet extends EarshotCommand {
       ['overdue', job.overdue ? describeOverdue(job.overdue) : undefined],
       ['waiting', job.waiting],
       ['tries', String(job.attempts)],
-      ['progress', job.progress ? describeProgress(job.progress) : undefined],
+      ['progress', job.progress ? describeProgress(job.progress, job.audioSeconds) : undefined],
       ['finished', job.finishedAt],
       ['error', job.error],
     ];

@@ -31,7 +31,7 @@ export default class JobsList extends EarshotCommand {
       failCommand(this, err);
     }
     for (const j of r.jobs) {
-      const progress = j.progress ? `  ${describeProgress(j.progress)}` : '';
+      const progress = j.progress ? `  ${describeProgress(j.progress, j.audioSeconds)}` : '';
       const due = j.overdue ? 'OVERDUE' : 'due';
       this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} ${due} ${j.deadline}  tries ${j.attempts}  ${j.recording !== undefined ? `${j.recording} (${j.input})` : j.input}${progress}`);
       // On lines of their own: an error names a file and a cause, the reasons a job is held are as long.
