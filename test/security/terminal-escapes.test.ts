@@ -1,6 +1,9 @@
 import t from 'tap';
 import mqtt from 'mqtt';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 
 const TOPIC = 'earshot/grid/intensity';
 /** What any client that may publish a reading could send: erase the line, print a forged one in green. */
@@ -24,5 +27,25 @@ t.test('outside text in earshot output cannot move the cursor, recolour, retitle
   t.equal(text.stdout.split('\n')[0]!.startsWith('now       250 gCO2e/kWh from mqtt'), true, 'the real value leads the line');
 
   const json = await runCli(['carbon', '--json', '--socket', daemon.socket]);
-  t.match((JSON.parse(json.stdout) as { current: { note: string } }).current.note, FORGED.slice(0, 12), '--json keeps the text as it came, in a JSON string');
+  const note = (JSON.parse(json.stdout) as { current: { note: string } }).current.note;
+  t.match(note, 'x\\r\\u001b[2K\\u001b[32mnow 12 ok', '--json gives the note as the daemon keeps it: one line, what the payload quoted escaped');
+});
+
+t.test("a recording's name with a newline in it stays on its own line in earshot jobs submit, list and get", async (t) => {
+  const { daemon } = await startDaemonOnFreePort((port) => ({ mqtt: { url: null, embedded: { host: '127.0.0.1', port } } }));
+  t.teardown(() => void daemon.child.kill('SIGKILL'));
+  // A name any user who may drop recordings can give: a second line that reads as a job done.
+  const file = join(tempDir(), 'call.wav\nf-000000000000000000000000  done    batch');
+  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), file);
+  const forgedLine = /^f-000000000000000000000000/m;
+  const submit = await runCli(['jobs', 'submit', file, '--socket', daemon.socket]);
+  t.equal(submit.code, 0, submit.stderr);
+  t.notMatch(submit.stdout, forgedLine, 'submit');
+  t.match(submit.stdout, 'call.wav\\nf-000000000000000000000000');
+  const list = await runCli(['jobs', 'list', '--socket', daemon.socket]);
+  t.notMatch(list.stdout, forgedLine, 'list');
+  const id = submit.stdout.split(' ')[0]!;
+  const get = await runCli(['jobs', 'get', id, '--socket', daemon.socket]);
+  t.equal(get.code, 0, get.stderr);
+  t.notMatch(get.stdout, forgedLine, 'get');
 });

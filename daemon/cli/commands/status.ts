@@ -3,6 +3,7 @@ import { EarshotCommand } from '../earshot-command.js';
 import type { StatusResult } from '../../control/methods.js';
 import { daemonFlags, requestDaemon } from '../daemon-flags.js';
 import { failCommand } from '../errors.js';
+import { oneLine } from '../../one-line.js';
 
 /** `--check` when the daemon runs with a problem: apart from 1 (failed) and 3 (not running). */
 const UNHEALTHY_EXIT = 6;
@@ -30,7 +31,7 @@ export default class Status extends EarshotCommand {
     for (const c of status.components) this.log(`  ${c.name.padEnd(12)} ${c.state}${c.detail ? `  ${c.detail}` : ''}`);
     // An older daemon does not say; only this one's answer has `problems`.
     const problems = status.problems ?? [];
-    if (problems.length > 0) this.log(`problems:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    if (problems.length > 0) this.log(`problems:\n${problems.map((p) => `  ${oneLine(p)}`).join('\n')}`);
     // An exit code, not this.error: with --json the status is still the output.
     if (flags.check && problems.length > 0) process.exitCode = UNHEALTHY_EXIT;
     return status;

@@ -4,6 +4,7 @@ import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { describeOverdue, describeProgress } from '../../job-lines.js';
 import type { JobDetail } from '../../../scheduler/control-handlers.js';
+import { oneLine } from '../../../one-line.js';
 
 export default class JobsGet extends EarshotCommand {
   static override summary = "Show one job's record: state, input, deadline, what a pending job waits for (past its deadline: how late), tries, progress, and a failed job's error.";
@@ -38,7 +39,8 @@ export default class JobsGet extends EarshotCommand {
       ['error', job.error],
     ];
     this.log(job.id);
-    for (const [name, value] of rows) if (value !== undefined) this.log(`  ${name.padEnd(10)} ${value}`);
+    // A file's name and an error quote what came from outside: each row stays one line.
+    for (const [name, value] of rows) if (value !== undefined) this.log(`  ${name.padEnd(10)} ${oneLine(value)}`);
     return job;
   }
 }

@@ -4,6 +4,7 @@ import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import { describeOverdue, describeProgress } from '../../job-lines.js';
 import type { JobSummary } from '../../../scheduler/control-handlers.js';
+import { oneLine } from '../../../one-line.js';
 
 interface ListResult {
   jobs: JobSummary[];
@@ -33,9 +34,9 @@ export default class JobsList extends EarshotCommand {
     for (const j of r.jobs) {
       const progress = j.progress ? `  ${describeProgress(j.progress, j.audioSeconds)}` : '';
       const due = j.overdue ? 'OVERDUE' : 'due';
-      this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} ${due} ${j.deadline}  tries ${j.attempts}  ${j.recording !== undefined ? `${j.recording} (${j.input})` : j.input}${progress}`);
+      this.log(`${j.id}  ${j.state.padEnd(7)} ${j.priority.padEnd(11)} ${due} ${j.deadline}  tries ${j.attempts}  ${oneLine(j.recording !== undefined ? `${j.recording} (${j.input})` : j.input)}${progress}`);
       // On lines of their own: an error names a file and a cause, the reasons a job is held are as long.
-      if (j.error !== undefined) this.log(`    error: ${j.error}`);
+      if (j.error !== undefined) this.log(`    error: ${oneLine(j.error)}`);
       if (j.overdue) this.log(`    overdue: ${describeOverdue(j.overdue)}`);
     }
     const unread = r.recordingsWaiting ? `; ${r.recordingsWaiting} recording${r.recordingsWaiting === 1 ? '' : 's'} in spool folders not read yet` : '';

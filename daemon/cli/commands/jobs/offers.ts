@@ -3,6 +3,7 @@ import { EarshotCommand } from '../../earshot-command.js';
 import { daemonFlags, requestDaemon } from '../../daemon-flags.js';
 import { failCommand } from '../../errors.js';
 import type { FleetOffersList } from '../../../pipeline/fleet-bridge.js';
+import { oneLine } from '../../../one-line.js';
 
 /** Transcripts are cut to this many characters in the table; --json has them whole. */
 const TEXT_WIDTH = 60;
@@ -30,10 +31,10 @@ export default class JobsOffers extends EarshotCommand {
       outstanding: flags.state === 'done' ? [] : r.outstanding,
       done: flags.state === 'outstanding' ? [] : r.done,
     };
-    for (const o of shown.outstanding) this.log(`${o.id}  ${o.state.padEnd(7)} round ${o.round}  offered ${o.offeredAt}  ${o.input}`);
+    for (const o of shown.outstanding) this.log(`${o.id}  ${o.state.padEnd(7)} round ${o.round}  offered ${o.offeredAt}  ${oneLine(o.input)}`);
     for (const d of shown.done) {
       const what = d.status === 'ok' ? JSON.stringify(clip(d.text ?? '')) : `error: ${d.error ?? 'unknown'}`;
-      this.log(`${d.id}  ${d.status === 'ok' ? 'done   ' : 'failed '} by ${d.takenBy}  ${d.input}  ${what}`);
+      this.log(`${d.id}  ${d.status === 'ok' ? 'done   ' : 'failed '} by ${oneLine(d.takenBy)}  ${oneLine(d.input)}  ${oneLine(what)}`);
     }
     const out = r.outstanding.filter((o) => o.state === 'out').length;
     const failed = r.done.filter((d) => d.status === 'error').length;

@@ -5,6 +5,7 @@ import { failCommand } from '../../errors.js';
 import { expandAudioPaths, ProgressBar } from '../../../scheduler/cli-support.js';
 import type { SubmitResult } from '../../../scheduler/control-handlers.js';
 import type { OfferResult } from '../../../pipeline/fleet-bridge.js';
+import { oneLine } from '../../../one-line.js';
 
 const BATCH = 200;
 const OFFER_BATCH = 20;
@@ -49,7 +50,7 @@ export default class JobsSubmit extends EarshotCommand {
     }
     bar.finish();
     const created = all.submitted.filter((s) => s.created).length;
-    for (const s of all.submitted) this.log(`${s.id}  ${s.state.padEnd(7)} ${s.created ? 'queued' : 'already known'}  due ${s.deadline}  ${s.input}`);
+    for (const s of all.submitted) this.log(`${s.id}  ${s.state.padEnd(7)} ${s.created ? 'queued' : 'already known'}  due ${s.deadline}  ${oneLine(s.input)}`);
     for (const e of all.errors) this.warn(`${e.path}: ${e.error}`);
     this.log(`${created} queued, ${all.submitted.length - created} already known, ${all.errors.length} refused`);
     if (all.submitted.length === 0) {
@@ -82,7 +83,7 @@ export default class JobsSubmit extends EarshotCommand {
     }
     bar.finish();
     const created = all.offered.filter((s) => s.created).length;
-    for (const s of all.offered) this.log(`${s.id}  ${s.state.padEnd(7)} ${s.created ? 'offered to the fleet' : 'already known'}  ${s.input}`);
+    for (const s of all.offered) this.log(`${s.id}  ${s.state.padEnd(7)} ${s.created ? 'offered to the fleet' : 'already known'}  ${oneLine(s.input)}`);
     for (const e of all.errors) this.warn(`${e.path}: ${e.error}`);
     this.log(`${created} offered, ${all.offered.length - created} already known, ${all.errors.length} refused`);
     if (all.offered.length === 0) this.error('nothing was offered', { exit: 1, suggestions: ['see the reasons above'] });
