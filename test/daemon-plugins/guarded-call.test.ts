@@ -1,11 +1,11 @@
 import t from 'tap';
-import { fileURLToPath } from 'node:url';
 import { describeError, guardedCall } from '../../daemon/plugins/guarded-call.js';
+import { stackPathOf } from '../helpers/paths.js';
 
 t.test('values, throws, rejections and timeouts become outcomes', async (t) => {
   t.same(await guardedCall(() => 42, 50), { ok: true, value: 42 });
   t.same(await guardedCall(async () => 'late but in time', 50), { ok: true, value: 'late but in time' });
-  t.same(await guardedCall(() => { throw new RangeError('bad'); }, 50), { ok: false, reason: 'threw: bad', at: `${fileURLToPath(import.meta.url)}:8:42` }, 'where the error was made');
+  t.same(await guardedCall(() => { throw new RangeError('bad'); }, 50), { ok: false, reason: 'threw: bad', at: `${stackPathOf(import.meta.url)}:8:42` }, 'where the error was made');
   t.same(await guardedCall(() => Promise.reject('plain string'), 50), { ok: false, reason: 'rejected: plain string' });
   t.same(await guardedCall(() => new Promise(() => {}), 30), { ok: false, reason: 'timed out after 30 ms', timedOut: true });
 });

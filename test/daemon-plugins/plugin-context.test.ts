@@ -1,5 +1,4 @@
 import t from 'tap';
-import { fileURLToPath } from 'node:url';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,7 +6,7 @@ import { JsonFileStore } from '../../daemon/plugins/kv-store.js';
 import { openPluginContext, type PluginContextOptions } from '../../daemon/plugins/plugin-context.js';
 import type { CallOutcome } from '../../daemon/plugins/guarded-call.js';
 import { silentLogger } from '../../daemon/log/logger.js';
-import { tempDir } from '../helpers/paths.js';
+import { stackPathOf, tempDir } from '../helpers/paths.js';
 
 function options(dataDir: string, outcomes: CallOutcome<unknown>[] = []): PluginContextOptions {
   return {
@@ -60,7 +59,7 @@ t.test('schedules: intervals and cron validated, tasks guarded, all stopped on c
   t.ok(runs >= 2, 'ran twice within 3 s');
   // `at`: the task's line here, where the error was made, not the context's.
   t.same(outcomes.slice(0, 2).map(withoutAt), [{ ok: false, reason: 'threw: first run fails' }, { ok: true, value: undefined }]);
-  t.match(outcomes[0], { at: `${fileURLToPath(import.meta.url)}:` });
+  t.match(outcomes[0], { at: `${stackPathOf(import.meta.url)}:` });
   handle.dispose();
   handle.dispose();
   const after = runs;
@@ -122,5 +121,5 @@ t.test('a watch callback that throws or rejects is counted as a failure, not thr
   writeFileSync(file, 'b');
   for (let i = 0; i < 40 && outcomes.length < 1; i++) await sleep(25);
   t.same(outcomes.map(withoutAt), [{ ok: false, reason: 'rejected: reload broke' }]);
-  t.match(outcomes[0], { at: `${fileURLToPath(import.meta.url)}:` }, 'the callback\'s line here, not the context\'s');
+  t.match(outcomes[0], { at: `${stackPathOf(import.meta.url)}:` }, 'the callback\'s line here, not the context\'s');
 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -19,6 +19,17 @@ export const repoRoot = findRoot();
 export const fixturesDir = join(repoRoot, 'test', 'fixtures');
 /** Compiled JavaScript output. */
 export const distDir = join(repoRoot, 'dist');
+
+/**
+ * The path a stack trace gives for the module at `moduleUrl`: the module itself, or, for a
+ * test compiled into dist/ and run with source maps (tap passes --enable-source-maps; npm test
+ * runs the compiled tests), the TypeScript source that the map points back to.
+ */
+export function stackPathOf(moduleUrl: string): string {
+  const file = fileURLToPath(moduleUrl);
+  if (!process.sourceMapsEnabled || !file.startsWith(distDir + sep)) return file;
+  return join(repoRoot, relative(distDir, file)).replace(/\.js$/, '.ts');
+}
 
 /**
  * A fresh folder under the system's temp dir, removed when this test file's process exits, so
