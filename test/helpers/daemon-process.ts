@@ -87,9 +87,10 @@ export function launchDaemon(config: Record<string, unknown> = {}, env: NodeJS.P
 
 /** earshotd on `configFile` at debug level, its stdout and stderr gathered into one output. */
 function spawnDaemon(configFile: string, env: NodeJS.ProcessEnv = {}): Pick<RunningDaemon, 'child' | 'output' | 'exited'> {
-  const [command, ...args] = withoutTapHooks([process.execPath, earshotdBin, '--config', configFile, '--log-level', 'debug']);
+  const fullEnv = { ...cleanEnv(), ...env };
+  const [command, ...args] = withoutTapHooks([process.execPath, earshotdBin, '--config', configFile, '--log-level', 'debug'], fullEnv);
   const child = spawn(command!, args, {
-    env: { ...cleanEnv(), ...env },
+    env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -127,10 +128,11 @@ export function cleanEnv(): NodeJS.ProcessEnv {
  * every node process a test spawns. Tap's process-info hook is put into NODE_OPTIONS at each
  * spawn, whatever env the spawn is given; it hooks every module load and turns source maps on,
  * about 0.7 s of CPU for each daemon and CLI run (thousands in a suite run) that no test needs
- * (coverage is off). `env` takes it out just before node starts, in the same process.
+ * (coverage is off). `env` takes it out just before node starts, in the same process, and
+ * puts back the NODE_OPTIONS of `spawnEnv` (the env the spawn is given: a test's preload).
  */
-export function withoutTapHooks(argv: string[]): string[] {
-  const own = (process.env['NODE_OPTIONS'] ?? '').split(/\s+/).filter((o) => o !== '' && !o.includes('@tapjs/'));
+export function withoutTapHooks(argv: string[], spawnEnv: NodeJS.ProcessEnv): string[] {
+  const own = (spawnEnv['NODE_OPTIONS'] ?? '').split(/\s+/).filter((o) => o !== '' && !o.includes('@tapjs/'));
   return ['env', '-u', 'NODE_OPTIONS', ...(own.length > 0 ? [`NODE_OPTIONS=${own.join(' ')}`] : []), ...argv];
 }
 
@@ -156,10 +158,11 @@ export interface RunAs {
 
 /** Runs the real `earshot` CLI binary (or a copy of it, `bin`), as this process's user or as `as`. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs, bin = earshotBin): Promise<CliResult> {
-  const command = withoutTapHooks([process.execPath, bin, ...args]);
+  const fullEnv = { ...cleanEnv(), ...env };
+  const command = withoutTapHooks([process.execPath, bin, ...args], fullEnv);
   const argv = as ? ['setpriv', '--reuid', as.user, '--regid', as.group, '--clear-groups', ...command] : command;
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: { ...cleanEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
