@@ -76,8 +76,13 @@ function isBuilt(dir: string): boolean {
   }
 }
 
-/** A compiled worker started from source needs no TypeScript loader in its thread. */
-const workerExecArgv = import.meta.url.endsWith('.ts') && workerUrl.pathname.endsWith('.js') ? { execArgv: [] } : {};
+/**
+ * A compiled worker needs none of the module loaders node was started with (the tests'
+ * TypeScript loader, tap's hooks, whether the host runs from source or compiled): each would
+ * run again in every thread, over the worker's whole import graph.
+ */
+const startedWithLoader = process.execArgv.some((arg) => /^(--import|--loader|--experimental-loader|--require|-r)(=|$)/.test(arg));
+const workerExecArgv = startedWithLoader && workerUrl.pathname.endsWith('.js') ? { execArgv: [] } : {};
 /** How long terminate() may take before the host stops waiting (a thread blocked in native code). */
 const TERMINATE_WAIT_MS = 2000;
 /** A task's outcome may arrive this long after its limit before the host counts it timed out. */
