@@ -44,6 +44,10 @@ export class CommandSource implements AudioSource {
   private closed = true;
   private backoff: Backoff;
   private readonly restartWarnings = new RepeatedFailures();
+  /** A stream that cannot be read (a WAV in a codec, a channel its header lacks) fails each run alike. */
+  private readonly streamWarnings = new RepeatedFailures();
+  /** Why the current run's output could not be read, if so: its end is then our SIGKILL, which says nothing. */
+  private streamError: string | null = null;
   /** The last exit's warning was logged: the start after it is too, so a silenced dead camera's restarts stay silent. */
   private lastExitLogged = true;
   private readonly frames: FrameEmitter;
@@ -117,6 +121,7 @@ export class CommandSource implements AudioSource {
     this.runs++;
     this.heard = false;
     this.silencedAfterMs = null;
+    this.streamError = null;
     const stderr = new StderrTail();
     // Its own process group, so that stop() also ends what the command started (a shell
     // pipeline such as `arecord | sox`); under systemd the unit's cgroup covers a crash.
@@ -142,7 +147,10 @@ export class CommandSource implements AudioSource {
     });
     this.output = output;
     const reading = this.frames.pump(output.chunks(), this.options.format, this.options.channel ?? 'mix').catch((err: unknown) => {
-      logger.warn('source stream failed; restarting the command', { source: this.id, error: err instanceof Error ? err.message : String(err) });
+      const error = err instanceof Error ? err.message : String(err);
+      this.streamError = error;
+      const { log, unlogged } = this.streamWarnings.take(error);
+      if (log) logger.warn('source stream failed; restarting the command', { source: this.id, error, ...(unlogged > 0 ? { unloggedFailures: unlogged } : {}) });
       killGroup(child, 'SIGKILL');
     });
     let stderrTimer: NodeJS.Timeout | undefined;
@@ -211,7 +219,7 @@ export class CommandSource implements AudioSource {
     this.retryAt = Date.now() + delay;
     if (!this.heard) {
       this.silentRuns++;
-      this.lastFailure = describeEnd(this.options.command[0]!, spawnError, code, signal, this.silencedAfterMs, stderrTail);
+      this.lastFailure = describeEnd(this.options.command[0]!, spawnError, code, signal, this.silencedAfterMs, stderrTail, this.streamError);
     }
     // Numbers (times, pids, byte counts) differ between otherwise identical failures.
     const warning = this.restartWarnings.take(`${JSON.stringify(error)} ${stderrTail ?? ''}`.replace(/\d+/g, '#'));
@@ -251,8 +259,9 @@ const READ_AFTER_EXIT_AT_MOST_MS = 60_000;
 const READ_AFTER_EXIT_WHILE_STOPPING_MS = 5000;
 
 /** How a run that wrote no audio ended, in words, for `earshot status`. */
-function describeEnd(program: string, spawnError: Error | null, code: number | null, signal: NodeJS.Signals | null, silencedAfterMs: number | null, stderr: string | undefined): string {
+function describeEnd(program: string, spawnError: Error | null, code: number | null, signal: NodeJS.Signals | null, silencedAfterMs: number | null, stderr: string | undefined, streamError: string | null): string {
   if (spawnError) return maskUrlCredentials(`cannot run ${program}: ${spawnError.message}`);
+  if (streamError !== null) return maskUrlCredentials(`the stream from ${program} could not be read: ${streamError}`);
   const end = silencedAfterMs !== null ? `${program} sent nothing for ${Math.round(silencedAfterMs / 1000)} s and was restarted` : code !== null ? `${program} exited with code ${code}` : `${program} ended by ${signal ?? 'a signal'}`;
   // stderr's lines are masked already (StderrTail); the program's path may hold a URL too.
   return maskUrlCredentials(stderr ? `${end} (${stderr})` : end);

@@ -2,7 +2,7 @@ import type { Logger } from '../../log/logger.js';
 import { PcmToModelRate } from '../to-model-rate.js';
 import { MODEL_SAMPLE_RATE, type ChannelSelect, type PcmFormat } from '../types.js';
 import { ArrivalRateCheck, TOO_FAST_RATIO } from './arrival-rate.js';
-import { describeFormat, readStreamStart, sameFormat } from './stream-format.js';
+import { describeFormat, readStreamStart, sameFormat, type StreamStart } from './stream-format.js';
 import type { FramesHandler } from './types.js';
 
 /** Where one stream's (one connection's, one run's) audio has got to on the wall clock. */
@@ -43,9 +43,11 @@ export class FrameEmitter {
     let first = true;
     const clock: StreamClock = { endMs: -Infinity };
     try {
-      const { format, fromHeader, samples: body } = await readStreamStart(bytes, declared, `source ${this.sourceId}`);
+      const start = await readStreamStart(bytes, declared, `source ${this.sourceId}`);
+      const { format, fromHeader, samples: body } = start;
       if (fromHeader) this.noteHeaderFormat(format, declared);
-      const converter = new PcmToModelRate(format, channel);
+      // The header's channels may not have the one the source takes (its config checked its own).
+      const converter = await this.converterFor(start, channel);
       // A header is the truth about its stream; raw bytes are only as right as the config.
       const rate = fromHeader ? null : new ArrivalRateCheck(format, this.rateCheckAfterMs);
       for await (const chunk of body) {
@@ -60,6 +62,16 @@ export class FrameEmitter {
       if (tail.length > 0) await this.emit(tail, first, clock);
     } finally {
       if (!first) await this.onStreamEnd?.();
+    }
+  }
+
+  private async converterFor(start: StreamStart, channel: ChannelSelect): Promise<PcmToModelRate> {
+    try {
+      return new PcmToModelRate(start.format, channel);
+    } catch (err) {
+      await start.abandon();
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(start.fromHeader ? `source ${this.sourceId}: its stream is WAV of ${describeFormat(start.format)} (its header says so): ${why}` : why);
     }
   }
 

@@ -10,6 +10,12 @@ export interface StreamStart {
   /** The stream began with a WAV header, which gave `format`; else the source's own format. */
   fromHeader: boolean;
   samples: AsyncIterable<Buffer>;
+  /**
+   * Lets the stream go unread (its format cannot be read as the source asks): the sender's
+   * end closes. Left alone, a command's stdout would stay open with its rest unread, and the
+   * command would never be seen to close: not restarted, and the source's stop hanging.
+   */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -36,19 +42,28 @@ export async function readStreamStart(bytes: AsyncIterable<Buffer>, declared: Pc
     head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
     return true;
   };
-  while (head.length < 12 && (await more()));
-  if (!startsAsWav(head)) return { format: declared, fromHeader: false, samples: continued(head, iterator, ended) };
-  for (;;) {
-    const header = parseWavHeader(head, where);
-    if (header !== null) {
-      return { format: header.format, fromHeader: true, samples: continued(head.subarray(header.dataOffset), iterator, ended) };
+  const start = (format: PcmFormat, fromHeader: boolean, first: Buffer): StreamStart => ({
+    format,
+    fromHeader,
+    samples: continued(first, iterator, ended),
+    abandon: async () => {
+      if (!ended) await iterator.return?.();
+    },
+  });
+  try {
+    while (head.length < 12 && (await more()));
+    if (!startsAsWav(head)) return start(declared, false, head);
+    for (;;) {
+      const header = parseWavHeader(head, where);
+      if (header !== null) return start(header.format, true, head.subarray(header.dataOffset));
+      if (head.length > MAX_HEADER_BYTES) throw new WavFormatError(`${where}: the stream starts as WAV but has no "data" chunk in its first ${MAX_HEADER_BYTES} bytes`);
+      // A sender that hangs up inside its header sent no audio.
+      if (ended || !(await more())) return start(declared, false, Buffer.alloc(0));
     }
-    if (head.length > MAX_HEADER_BYTES) {
-      await iterator.return?.();
-      throw new WavFormatError(`${where}: the stream starts as WAV but has no "data" chunk in its first ${MAX_HEADER_BYTES} bytes`);
-    }
-    // A sender that hangs up inside its header sent no audio.
-    if (ended || !(await more())) return { format: declared, fromHeader: false, samples: continued(Buffer.alloc(0), iterator, true) };
+  } catch (err) {
+    // An unreadable header: the rest is not read either (see StreamStart.abandon).
+    if (!ended) await iterator.return?.();
+    throw err;
   }
 }
 

@@ -235,3 +235,24 @@ t.test("a command writing WAV to stdout (sox, arecord without -t raw) is read in
   t.ok(Math.abs(crossings - 880 * (samples.length / 16000)) <= 6, `a 440 Hz tone (${crossings} zero crossings)`);
   t.match(records().find((r) => String(r.msg).includes("header's format")), { source: 'sox-wav', sent: '48000 Hz, 2 ch, s16le', configured: '16000 Hz, 1 ch, s16le' });
 });
+
+t.test('a command whose WAV cannot be read as the source asks is restarted and stops, and earshot status says why (not "ended by SIGKILL")', async (t) => {
+  const { logger, records } = logs();
+  // arecord without -c sends mono; the source takes channel 1 of what it was told is stereo.
+  const mono = ['sh', '-c', 'sox -q -n -t wav -r 16000 -c 1 -b 16 - synth 30 sine 440 vol 0.5'];
+  const source = new CommandSource({ id: 'right', command: mono, format: { ...s16, channels: 2 }, channel: 1, backoff, logger, onFrames: () => undefined });
+  // A G.711 camera's audio copied into WAV (ffmpeg -c:a copy -f wav -): a header that cannot be read, and megabytes behind it.
+  const mulaw = ['sh', '-c', 'sox -q -n -t wav -e mu-law -r 48000 -c 2 - synth 60 sine 440 vol 0.5'];
+  const camera = new CommandSource({ id: 'cam', command: mulaw, format: s16, backoff, logger, onFrames: () => undefined });
+  const set = new SourceSet([source, camera], logger);
+  await set.start();
+  // Its output left unread, the command was never seen to close: no restart, and a stop that hung.
+  await until(() => source.starts >= 6 && camera.starts >= 3);
+  t.match(set.status()[1]!.problem, /: the stream from sh could not be read: source cam: 8-bit format tag 0x7 is not supported/);
+  t.match(set.status()[0]!.problem, /^no audio from .*: the stream from sh could not be read: source right: its stream is WAV of 16000 Hz, 1 ch, s16le \(its header says so\): PCM format: channel 1 does not exist/);
+  const failures = records().filter((r) => r.msg === 'source stream failed; restarting the command' && r.source === 'right');
+  t.ok(failures.length >= 1 && failures.length <= 3, `the same failure is not logged at every restart (${failures.length} lines for ${source.starts} starts)`);
+  const stopping = Date.now();
+  await set.stop();
+  t.ok(Date.now() - stopping < 3000, `the source stops (in ${Date.now() - stopping} ms)`);
+});
