@@ -15,7 +15,7 @@ import { ProgressKeeper } from './progress-keeper.js';
 import { SkippedPluginsLog } from './skipped-plugins-log.js';
 import { describeMissing } from '../plugins/required-plugins.js';
 import { transcriptLanguage } from './transcript-language.js';
-import { checkSubmittedFileUnchanged } from './submitted-file-unchanged.js';
+import { checkFileUnchangedSince, fileAtStart } from './submitted-file-unchanged.js';
 import { REQUIRED_PLUGIN_FAILED, REQUIRED_PLUGIN_MISSING } from '../shortage/transient-errors.js';
 
 export interface JobProcessorOptions<S> {
@@ -129,9 +129,7 @@ export class JobProcessor<S> {
     } else {
       const detector = fileDetector!;
       detector.reset();
-      await checkSubmittedFileUnchanged(job).catch((err: Error) => {
-        throw new JobInputError(err.message);
-      });
+      const fileSeen = await fileAtStart(job);
       progress = run.progress ? ProgressKeeper.open(run.progress, { modelId: (await this.options.recognizer()).id, cut: this.cutOf(detector) }, job.id, this.options.logger) : undefined;
       // The part before the last resume point is done and published: taken whole, not read again.
       const start = progress?.start ?? { sample: 0, kept: [] };
@@ -191,7 +189,7 @@ export class JobProcessor<S> {
         throw asInputError(err, job.path);
       }
       // Read to its end: changed meanwhile, what was read may be of two recordings.
-      await checkSubmittedFileUnchanged(job).catch((err: Error) => {
+      await checkFileUnchangedSince(job, fileSeen).catch((err: Error) => {
         throw new JobInputError(err.message);
       });
       if (batch.length > 0) await progress?.beforePublishing(finished);

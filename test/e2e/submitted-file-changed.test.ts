@@ -47,7 +47,7 @@ t.test('a submitted file overwritten while its job runs fails the job, saying so
   copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), recording);
   const seen = await until((j) => j?.state === 'failed' || j?.state === 'done');
   t.equal(seen?.state, 'failed');
-  t.match(seen?.error, /board-meeting\.wav: the file has changed since it was submitted .*Submit it again/);
+  t.match(seen?.error, /board-meeting\.wav: the file has changed while it was read .*Submit it again/);
   daemon.child.kill('SIGTERM');
   t.equal(await daemon.exited, 0);
 });
