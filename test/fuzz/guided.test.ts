@@ -6,7 +6,7 @@ import { fixturesDir, tempDir } from '../helpers/paths.js';
 import { openAudioFile } from '../../daemon/audio/decode-file.js';
 import { parseRequest, ControlError } from '../../daemon/control/protocol.js';
 import { checkWorkerMessage } from '../../daemon/plugins/worker-protocol.js';
-import { parseHotwordList, type ListOptions } from '../../plugins/hotwords-file/src/parse-list.js';
+import { parseHotwordList, type ListOptions } from '@earshot/plugin-hotwords-file';
 import { readCorpus, writeCorpus } from '../helpers/fuzz-corpus.js';
 import { encodeRecord, RecordType } from '../../daemon/mqtt/outbox/record-codec.js';
 import { replayLog, type OutboxEntry } from '../../daemon/mqtt/outbox/outbox-log.js';
