@@ -18,8 +18,10 @@ t.test('export reads segments, MQTT transcript payloads or plain text; CSV quote
   t.same(items.map((i) => [i.id, i.text, i.segments.length]), [['a', 'hello, "world"', 1], ['b', 'second', 1], ['c', 'only text', 0]]);
   t.same(items[1]?.segments, [{ start: 3, end: 4.5, text: 'second' }]);
   const csv = transcriptsToCsv(items).split('\r\n');
-  t.equal(csv[1], 'a,/srv/a.wav,2026-11-25T01:00:00Z,0.500,1.250,"hello, ""world""",12.500,measured,0.000700');
-  t.equal(csv[3], 'c,/srv/c.wav,2026-11-25T03:00:00Z,0.000,0.000,only text,,,');
+  t.equal(csv[0], 'job_id,input,finished_at,start_sec,end_sec,text,joules,energy_source,gco2e,recording', 'recording is the last column: scripts reading by place keep working');
+  // A file submitted by path is its own recording.
+  t.equal(csv[1], 'a,/srv/a.wav,2026-11-25T01:00:00Z,0.500,1.250,"hello, ""world""",12.500,measured,0.000700,/srv/a.wav');
+  t.equal(csv[3], 'c,/srv/c.wav,2026-11-25T03:00:00Z,0.000,0.000,only text,,,,/srv/c.wav');
   t.same((await readTranscripts(dir, Date.parse('2026-11-25T01:30:00Z'))).map((i) => i.id), ['b', 'c']);
   t.same(await readTranscripts(join(dir, 'nothing-here')), []);
 });
