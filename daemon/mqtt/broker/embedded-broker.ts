@@ -137,10 +137,16 @@ export class EmbeddedBroker {
         done(new Error(`not authorized to publish to ${packet.topic}`));
       },
       authorizeSubscribe: (client, sub, done) => {
-        if (client === null || this.insiders.has(client) || this.outsidersSubscribed.take(client.id, sub.topic)) return done(null, sub);
-        this.refusals.warn(`refused a subscription: other clients may hold at most ${this.outsidersSubscribed.describe()}`, { clientId: client.id, filter: sub.topic.slice(0, 200) });
-        // A failure in its SUBACK (0x80); the client stays connected with what it has.
-        done(null, null);
+        if (client === null || this.insiders.has(client)) return done(null, sub);
+        void this.admitSubscription(client.id, sub.topic, store, sessions).then((admitted) => {
+          if (admitted) return done(null, sub);
+          this.refusals.warn(`refused a subscription: other clients may hold at most ${this.outsidersSubscribed.describe()}`, { clientId: client.id, filter: sub.topic.slice(0, 200) });
+          // A failure in its SUBACK (0x80); the client stays connected with what it has.
+          done(null, null);
+        }, (err: unknown) => {
+          log.warn('could not make room for a subscription', { clientId: client.id, err });
+          done(null, null);
+        });
       },
     });
     if (users) log.info('embedded MQTT broker requires a login', { passwordFile: users.path, users: users.size });
@@ -213,6 +219,32 @@ export class EmbeddedBroker {
     this.sessionSweep = setInterval(() => void sessions.expire(store).catch((err: unknown) => log.warn('could not end expired MQTT sessions', { err })), sweepMs);
     this.sessionSweep.unref();
     return this.bound;
+  }
+
+  /**
+   * Counts an outside client's subscription against the shared room. When the room is full,
+   * sessions whose clients have gone give theirs up, as their expiry would a week later: else
+   * anyone who reaches the port could fill it with a few persistent client ids and leave, and
+   * every new subscriber (Home Assistant, a dashboard) would be refused for sessionExpiryHours.
+   * The session holding the most goes first (one that filled the room holds a thousand
+   * filters; an archiver away for a while holds a few, and keeps its queued messages), then
+   * the longest away. A client connected now keeps what it holds.
+   */
+  private async admitSubscription(clientId: string, filter: string, store: SessionStore, sessions: SessionBounds): Promise<boolean> {
+    for (;;) {
+      const taken = this.outsidersSubscribed.take(clientId, filter);
+      if (taken !== 'all-full') return taken === 'taken';
+      const away = sessions
+        .awayLongestFirst()
+        .map((a) => ({ ...a, bytes: this.outsidersSubscribed.bytesHeld(a.clientId) }))
+        .filter((a) => a.clientId !== clientId && a.bytes > 0)
+        .sort((a, b) => b.bytes - a.bytes)[0];
+      if (away === undefined) return false;
+      const dropped = await sessions.end(store, away.clientId);
+      this.outsidersSubscribed.forget(away.clientId);
+      // Whoever fills the room sets the pace of these: the log does not follow it.
+      this.refusals.warn(`ended the MQTT session of a client away ${Math.round(away.awayMs / 60_000)} min before its expiry: other clients' subscriptions are at their limit (${this.outsidersSubscribed.describe()}); its ${Math.round(away.bytes / 1024)} KiB of subscriptions and ${dropped} messages kept for it are dropped`, { clientId: away.clientId, for: clientId });
+    }
   }
 
   private get sessionExpiryMs(): number {

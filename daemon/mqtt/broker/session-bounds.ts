@@ -87,18 +87,36 @@ export class SessionBounds {
     let ended = 0;
     for (const [clientId, since] of [...this.awaySince]) {
       if (now - since <= this.options.expiryMs || this.online.has(clientId)) continue;
-      const client = { id: clientId };
-      // Subscriptions first, so nothing more is queued for it while the queue is emptied.
-      await store.cleanSubscriptions(client);
-      const dropped = this.waiting(clientId);
-      for await (const packet of store.outgoingStream(client)) await store.outgoingClearMessageId(client, packet);
-      // And the ids of its QoS 2 publishes never released (qos2-ids-only.ts), kept for it until now.
-      await store.cleanIncoming(client);
-      this.forget(clientId);
+      const dropped = await this.end(store, clientId);
       this.options.onExpired(clientId, now - since, dropped);
       ended++;
     }
     return ended;
+  }
+
+  /** Clients away with a persistent session, the longest away first, and for how long. */
+  awayLongestFirst(): Array<{ clientId: string; awayMs: number }> {
+    const now = this.now();
+    return [...this.awaySince]
+      .filter(([clientId]) => !this.online.has(clientId))
+      .sort((a, b) => a[1] - b[1])
+      .map(([clientId, since]) => ({ clientId, awayMs: now - since }));
+  }
+
+  /**
+   * Ends an away client's persistent session now, as its expiry would: its subscriptions, the
+   * messages kept for it and its unreleased QoS 2 ids go. Returns how many messages were dropped.
+   */
+  async end(store: SessionStore, clientId: string): Promise<number> {
+    const client = { id: clientId };
+    // Subscriptions first, so nothing more is queued for it while the queue is emptied.
+    await store.cleanSubscriptions(client);
+    const dropped = this.waiting(clientId);
+    for await (const packet of store.outgoingStream(client)) await store.outgoingClearMessageId(client, packet);
+    // And the ids of its QoS 2 publishes never released (qos2-ids-only.ts), kept for it until now.
+    await store.cleanIncoming(client);
+    this.forget(clientId);
+    return dropped;
   }
 
   /** Whether one more message may be queued for the client (counted if so). */

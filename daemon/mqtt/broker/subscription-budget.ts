@@ -14,18 +14,27 @@ export class SubscriptionBudget {
   private total = 0;
 
   /**
-   * Whether `clientId` may hold a subscription to `filter`, counting it if so. One it holds
-   * already is taken again at no cost (a SUBSCRIBE repeated replaces it).
+   * Whether `clientId` may hold a subscription to `filter`, counting it if so: `taken`, or why
+   * not (the client's own limit, or the room all clients share). One it holds already is taken
+   * again at no cost (a SUBSCRIBE repeated replaces it).
    */
-  take(clientId: string, filter: string): boolean {
+  take(clientId: string, filter: string): 'taken' | 'client-full' | 'all-full' {
     const held = this.byClient.get(clientId) ?? new Map<string, number>();
-    if (held.has(filter)) return true;
+    if (held.has(filter)) return 'taken';
     const bytes = Buffer.byteLength(filter);
-    if (held.size >= MAX_FILTERS_PER_CLIENT || this.total + bytes > MAX_OUTSIDER_FILTER_BYTES) return false;
+    if (held.size >= MAX_FILTERS_PER_CLIENT) return 'client-full';
+    if (this.total + bytes > MAX_OUTSIDER_FILTER_BYTES) return 'all-full';
     held.set(filter, bytes);
     this.byClient.set(clientId, held);
     this.total += bytes;
-    return true;
+    return 'taken';
+  }
+
+  /** Bytes of filters the client holds (0: none). */
+  bytesHeld(clientId: string): number {
+    let bytes = 0;
+    for (const b of this.byClient.get(clientId)?.values() ?? []) bytes += b;
+    return bytes;
   }
 
   /** Filters the client unsubscribed from. */

@@ -28,24 +28,50 @@ t.test('a client holds at most MAX_FILTERS_PER_CLIENT subscriptions; it stays co
   t.ok(lines.some((l) => /^WARN .*refused a subscription: other clients may hold at most 1000 filters per client/.test(l)), 'the refusal is logged');
 });
 
-t.test('subscriptions of persistent sessions that have gone count until they expire: a new client id each time gets no more', async (t) => {
-  const { port } = await brokerOnFreePort(t);
+t.test('persistent sessions that have gone and fill the room give it up to a new subscriber, the one holding most first; an archiver away with a few filters, and a client connected, keep theirs', async (t) => {
+  const { port, lines } = await brokerOnFreePort(t);
+  // An archiver with a persistent session, away for now: its two filters and its queue are kept.
+  const archiver = await rawClient(port, 'archiver', false);
+  t.equal(await archiver.granted(['earshot/lab/transcript/#', 'earshot/lab/status']), 2);
+  archiver.socket.destroy();
+  // A dashboard connected throughout.
+  const dashboard = await rawClient(port, 'dashboard', true);
+  t.teardown(() => dashboard.socket.destroy());
+  t.equal(await dashboard.granted(filters('dash', 5)), 5);
+  // Four persistent ids of 1,000 filters of 2 KB each (nearly the 8 MiB), gone at once.
   const pad = 2000;
-  // Each filter is the pad and up to 12 bytes more (eve9/999/).
-  const [fewest, most] = [Math.floor(MAX_OUTSIDER_FILTER_BYTES / (pad + 12)), Math.floor(MAX_OUTSIDER_FILTER_BYTES / pad)];
-  let total = 0;
-  for (let id = 0; total < fewest && id < 10; id++) {
+  for (let id = 0; id < 4; id++) {
     const client = await rawClient(port, `eve-${id}`, false);
-    total += await client.granted(filters(`eve${id}`, MAX_FILTERS_PER_CLIENT, pad));
+    t.equal(await client.granted(filters(`eve${id}`, MAX_FILTERS_PER_CLIENT, pad)), MAX_FILTERS_PER_CLIENT);
     client.socket.destroy();
   }
-  t.ok(total >= fewest && total <= most, `${total} 2 KB filters held in all, about the ${MAX_OUTSIDER_FILTER_BYTES / 1024 / 1024} MiB bound`);
-  const late = await rawClient(port, 'eve-late', false);
-  t.equal(await late.granted(filters('late', 10, pad)), 0, 'a new id gets none of them');
-  late.socket.destroy();
+  t.notOk(lines.some((l) => l.includes('before its expiry')), 'no session ended while there was room');
 
-  // A clean session gives back what its id held.
+  // Home Assistant starting later: the room is full, and gone sessions give theirs up.
+  const late = await rawClient(port, 'home-assistant', false);
+  t.teardown(() => late.socket.destroy());
+  // 200 filters of 2 KB: more than the room left beside the four (8 MiB less about 8,040 KB).
+  t.ok(200 * pad > MAX_OUTSIDER_FILTER_BYTES - 4 * MAX_FILTERS_PER_CLIENT * (pad + 12));
+  t.equal(await late.granted(filters('ha', 200, pad)), 200, 'a new subscriber gets its filters');
+  t.ok(lines.some((l) => /^WARN .*ended the MQTT session of a client away \d+ min before its expiry: other clients' subscriptions are at their limit/.test(l)), 'the early end is logged');
+  t.equal(await dashboard.granted(filters('dash', 5)), 5, 'the connected dashboard keeps its filters');
+  const back = await rawClient(port, 'archiver', false);
+  t.teardown(() => back.socket.destroy());
+  t.match(back.got.find((p) => p.cmd === 'connack'), { sessionPresent: true }, "the archiver's session is still there: the sessions that filled the room went first");
+  const eve = await rawClient(port, 'eve-0', false);
+  t.teardown(() => eve.socket.destroy());
+  t.match(eve.got.find((p) => p.cmd === 'connack'), { sessionPresent: false }, 'the session away longest of those holding most was ended');
+  const eve3 = await rawClient(port, 'eve-3', false);
+  t.teardown(() => eve3.socket.destroy());
+  t.match(eve3.got.find((p) => p.cmd === 'connack'), { sessionPresent: true }, 'and only as many as the room needed');
+});
+
+t.test('a clean session gives back what its id held', async (t) => {
+  const { port } = await brokerOnFreePort(t);
+  const first = await rawClient(port, 'eve-0', false);
+  t.equal(await first.granted(filters('eve0', MAX_FILTERS_PER_CLIENT)), MAX_FILTERS_PER_CLIENT);
+  first.socket.destroy();
   const clean = await rawClient(port, 'eve-0', true);
-  t.equal(await clean.granted(filters('clean', 10, pad)), 10, 'eve-0 back with a clean session: its old session and its filters are gone');
-  clean.socket.destroy();
+  t.teardown(() => clean.socket.destroy());
+  t.equal(await clean.granted(filters('clean', 10)), 10, 'eve-0 back with a clean session: its old session and its filters are gone');
 });
