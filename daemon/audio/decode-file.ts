@@ -5,7 +5,7 @@ import { ffprobeBeside, ffprobeDuration } from './ffprobe-duration.js';
 import { checkChannel } from './pcm-decoder.js';
 import { bytesToModelRate } from './to-model-rate.js';
 import { MODEL_SAMPLE_RATE, bytesPerSample, type ChannelSelect, type PcmFormat } from './types.js';
-import { parseWavHeader, WavCodecError, WavFormatError, type WavHeader } from './wav-header.js';
+import { parseWavHeader, wavContainer, WavCodecError, WavFormatError, type WavHeader } from './wav-header.js';
 
 /**
  * Opens an audio file for streaming decode to mono 16 kHz: WAV (read here), raw PCM with
@@ -73,7 +73,7 @@ export async function openAudioFile(path: string, options: DecodeOptions = {}): 
     head = await readHead(fh, Math.min(size, HEADER_PROBE_BYTES));
     if (options.raw) return rawFile(path, openInput, options.raw, channel, outRate, chunkBytes, 0, size, stats.mtimeMs);
     // RIFF holds other forms too (AVI, WebP): only WAVE is read here, the rest goes to ffmpeg.
-    if (head.length >= 12 && head.toString('latin1', 0, 4) === 'RIFF' && head.toString('latin1', 8, 12) === 'WAVE') {
+    if (wavContainer(head) === 'RIFF') {
       try {
         const header = await readWavHeader(fh, head, size, path);
         const available = size - header.dataOffset;

@@ -41,6 +41,16 @@ export class WavCodecError extends WavFormatError {
 }
 
 /**
+ * The container a WAV's first 12 bytes name: RIFF, or RF64/BW64 (over 4 GB); null when they
+ * are not "….WAVE" at all. Where a caller tells a WAV from other audio before reading its header.
+ */
+export function wavContainer(head: Buffer): 'RIFF' | 'RF64' | 'BW64' | null {
+  if (head.length < 12 || head.toString('latin1', 8, 12) !== 'WAVE') return null;
+  const id = head.toString('latin1', 0, 4);
+  return id === 'RIFF' || id === 'RF64' || id === 'BW64' ? id : null;
+}
+
+/**
  * Parses the header at the start of `head`. Returns null when `head` is too short to reach
  * the `data` chunk yet (read more and call again); throws WavFormatError for a file that is
  * not a WAV we can decode, naming what is wrong.

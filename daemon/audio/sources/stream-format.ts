@@ -1,4 +1,4 @@
-import { parseWavHeader, WavFormatError } from '../wav-header.js';
+import { parseWavHeader, wavContainer, WavFormatError } from '../wav-header.js';
 import type { PcmFormat } from '../types.js';
 
 /** Far above a real WAV header (44 bytes from arecord, under 100 from ffmpeg or sox). */
@@ -52,7 +52,8 @@ export async function readStreamStart(bytes: AsyncIterable<Buffer>, declared: Pc
   });
   try {
     while (head.length < 12 && (await more()));
-    if (!startsAsWav(head)) return start(declared, false, head);
+    // RF64/BW64 too, so that the header's reader says they are not supported.
+    if (wavContainer(head) === null) return start(declared, false, head);
     for (;;) {
       const header = parseWavHeader(head, where);
       if (header !== null) return start(header.format, true, head.subarray(header.dataOffset));
@@ -65,12 +66,6 @@ export async function readStreamStart(bytes: AsyncIterable<Buffer>, declared: Pc
     if (!ended) await iterator.return?.();
     throw err;
   }
-}
-
-/** RIFF or RF64/BW64 and WAVE: raw PCM beginning with those 8 bytes is not worth a thought. */
-function startsAsWav(head: Buffer): boolean {
-  if (head.length < 12) return false;
-  return ['RIFF', 'RF64', 'BW64'].includes(head.toString('latin1', 0, 4)) && head.toString('latin1', 8, 12) === 'WAVE';
 }
 
 /** What was read ahead, then the rest of the stream; stopping early stops the stream too. */

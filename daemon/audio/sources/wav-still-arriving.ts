@@ -1,6 +1,6 @@
 import type { Logger } from '../../log/logger.js';
 import { openInputFile } from '../open-input.js';
-import { parseWavHeader } from '../wav-header.js';
+import { parseWavHeader, wavContainer } from '../wav-header.js';
 
 /**
  * A copy writes the header first: a WAV copied in by a slow `cp`, `rsync --inplace` or an SMB
@@ -29,8 +29,9 @@ export async function wavStillArriving(path: string): Promise<WavArrival | undef
     try {
       const head = Buffer.alloc(Math.min(stats.size, HEAD_BYTES));
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
-      if (bytesRead < 12 || head.toString('latin1', 0, 4) !== 'RIFF' || head.toString('latin1', 8, 12) !== 'WAVE') return undefined;
-      const header = parseWavHeader(head.subarray(0, bytesRead), path);
+      const read = head.subarray(0, bytesRead);
+      if (wavContainer(read) !== 'RIFF') return undefined;
+      const header = parseWavHeader(read, path);
       if (!header || header.dataBytes === null) return undefined;
       const presentBytes = Math.max(0, stats.size - header.dataOffset);
       return presentBytes < header.dataBytes ? { declaredBytes: header.dataBytes, presentBytes } : undefined;
