@@ -1,3 +1,5 @@
+import { escapedControl } from '../one-line.js';
+
 /**
  * Text for a terminal, with every control character but newline and tab written as an
  * escape (\r, \u001b). What the CLI prints quotes text from outside: a carbon reading's
@@ -7,5 +9,6 @@
  * `earshot carbon` show a value of its choosing).
  */
 export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => (c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  // Newline and tab (0x0a, 0x09) are left: the CLI's own output is laid out with them.
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, escapedControl);
 }
