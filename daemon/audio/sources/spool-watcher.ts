@@ -65,6 +65,11 @@ const STALE_REASON_PART_MS = 3600_000;
 /** Names a recorder uses while writing: skipped until renamed. */
 const IN_PROGRESS = /\.(part|tmp)$/i;
 
+/** A name a recording may have: not hidden, and not one its writer is still using (`.part`, `.tmp`). */
+function isRecordingName(name: string): boolean {
+  return !name.startsWith('.') && !IN_PROGRESS.test(name);
+}
+
 /** done/ and failed/: writable by the daemon's user alone (ownDirsProblem checks it). */
 const OWN_DIR_MODE = 0o755;
 
@@ -136,7 +141,7 @@ export class SpoolWatcher implements AudioSource {
    */
   async recordingsWaiting(): Promise<number> {
     const entries = await readdir(this.options.dir, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isFile() && isPlainFileName(e.name) && !e.name.startsWith('.') && !IN_PROGRESS.test(e.name)).length;
+    return entries.filter((e) => e.isFile() && isPlainFileName(e.name) && isRecordingName(e.name)).length;
   }
 
   /** Which folders keep recordings how long, and what the last sweep deleted; for `earshot status`. */
@@ -214,11 +219,11 @@ export class SpoolWatcher implements AudioSource {
         if (this.badNames.take()) this.options.logger.warn('spool: a file name with a backslash is left alone; rename the file', { source: this.id, file: entry.name });
         continue;
       }
-      if (entry.isSymbolicLink() && !entry.name.startsWith('.') && !IN_PROGRESS.test(entry.name) && !this.stopRequested) {
+      if (entry.isSymbolicLink() && isRecordingName(entry.name) && !this.stopRequested) {
         await this.refuseLink(entry.name);
         continue;
       }
-      if (!entry.isFile() || entry.name.startsWith('.') || IN_PROGRESS.test(entry.name)) continue;
+      if (!entry.isFile() || !isRecordingName(entry.name)) continue;
       present.add(entry.name);
       const path = join(this.options.dir, entry.name);
       let info;
