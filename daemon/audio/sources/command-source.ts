@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../../log/logger.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
-import { FrameEmitter } from './frame-emitter.js';
+import { FrameEmitter, type FrameEmitterOptions } from './frame-emitter.js';
 import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { StderrTail } from './stderr-tail.js';
@@ -10,7 +10,7 @@ import { ExitDrain, type OutputLetGo } from './exit-drain.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 import { maskUrlCredentials } from '../../log/redact.js';
 
-export interface CommandSourceOptions {
+export interface CommandSourceOptions extends FrameEmitterOptions {
   id: string;
   /** argv of a command that writes raw PCM to stdout, e.g. ["arecord", "-q", "-f", "S16_LE", "-r", "16000", "-c", "1", "-t", "raw"]. Run without a shell. */
   command: string[];
@@ -22,10 +22,6 @@ export interface CommandSourceOptions {
   noDataTimeoutMs?: number;
   logger: Logger;
   onFrames: FramesHandler;
-  /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
-  onStreamEnd?: () => Promise<void>;
-  /** How long a raw stream is timed before a rate too fast for its format is warned of (arrival-rate.ts). */
-  rateCheckAfterMs?: number;
 }
 
 /**
@@ -75,7 +71,7 @@ export class CommandSource implements AudioSource {
     };
     const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), heard);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger, options.rateCheckAfterMs);
+    this.frames = new FrameEmitter(this.id, onFrames, options);
   }
 
   /** How many times the command has been started (1 + restarts). */

@@ -5,6 +5,18 @@ import { ArrivalRateCheck, TOO_FAST_RATIO } from './arrival-rate.js';
 import { describeFormat, readStreamStart, sameFormat, type StreamStart } from './stream-format.js';
 import type { FramesHandler } from './types.js';
 
+/** What a live source (command, socket) hands its FrameEmitter from its own options. */
+export interface FrameEmitterOptions {
+  /**
+   * The stream ended (the sender hung up, the command's output closed), cleanly or not:
+   * speech still open in it is over, and waits for no later frames to be cut.
+   */
+  onStreamEnd?: () => Promise<void>;
+  logger?: Logger;
+  /** How long a raw stream is timed before a rate too fast for its format is warned of (arrival-rate.ts); shorter in tests. */
+  rateCheckAfterMs?: number;
+}
+
 /** Where one stream's (one connection's, one run's) audio has got to on the wall clock. */
 interface StreamClock {
   endMs: number;
@@ -25,14 +37,7 @@ export class FrameEmitter {
   constructor(
     private readonly sourceId: string,
     private readonly onFrames: FramesHandler,
-    /**
-     * The stream ended (the sender hung up, the command's output closed), cleanly or not:
-     * speech still open in it is over, and waits for no later frames to be cut.
-     */
-    private readonly onStreamEnd?: () => Promise<void>,
-    private readonly logger?: Logger,
-    /** How long a raw stream is timed before its rate is judged (arrival-rate.ts); shorter in tests. */
-    private readonly rateCheckAfterMs?: number,
+    private readonly options: FrameEmitterOptions = {},
   ) {}
 
   /**
@@ -49,7 +54,7 @@ export class FrameEmitter {
       // The header's channels may not have the one the source takes (its config checked its own).
       const converter = await this.converterFor(start, channel);
       // A header is the truth about its stream; raw bytes are only as right as the config.
-      const rate = fromHeader ? null : new ArrivalRateCheck(format, this.rateCheckAfterMs);
+      const rate = fromHeader ? null : new ArrivalRateCheck(format, this.options.rateCheckAfterMs);
       for await (const chunk of body) {
         const ratio = rate?.add(chunk.length);
         if (ratio !== undefined) this.noteArrivalRate(ratio, format);
@@ -61,7 +66,7 @@ export class FrameEmitter {
       const tail = converter.flush();
       if (tail.length > 0) await this.emit(tail, first, clock);
     } finally {
-      if (!first) await this.onStreamEnd?.();
+      if (!first) await this.options.onStreamEnd?.();
     }
   }
 
@@ -81,7 +86,7 @@ export class FrameEmitter {
     this.toldHeaderFormat = sent;
     // Nothing is wrong (the header is the truth), but an operator comparing the config with
     // what arrives should not have to guess which was used.
-    this.logger?.info("source audio is WAV in another format than the source's; reading it in the header's format", {
+    this.options.logger?.info("source audio is WAV in another format than the source's; reading it in the header's format", {
       source: this.sourceId,
       sent: describeFormat(sent),
       configured: describeFormat(declared),
@@ -95,7 +100,7 @@ export class FrameEmitter {
     }
     if (this.toldTooFast) return;
     this.toldTooFast = true;
-    this.logger?.warn(`source audio arrives at ${ratio.toFixed(1)}× real time for its format: a live sender is sending another format, or a recording is played faster than real time`, {
+    this.options.logger?.warn(`source audio arrives at ${ratio.toFixed(1)}× real time for its format: a live sender is sending another format, or a recording is played faster than real time`, {
       source: this.sourceId,
       configured: describeFormat(format),
       hint: "check the sender's sample rate, channels and encoding against the source's format (or send WAV, whose header says them)",

@@ -3,14 +3,14 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../log/logger.js';
 import { removeSocketFile, removeStaleSocket } from '../../socket-file.js';
 import type { ChannelSelect, PcmFormat } from '../types.js';
-import { FrameEmitter } from './frame-emitter.js';
+import { FrameEmitter, type FrameEmitterOptions } from './frame-emitter.js';
 import { RepeatedFailures } from './repeated-failures.js';
 import { NoDataWatchdog, watchFrames } from './no-data-watchdog.js';
 import { checkSourceId, type AudioSource, type FramesHandler } from './types.js';
 
 export type SocketListen = { path: string } | { host: string; port: number };
 
-export interface SocketSourceOptions {
+export interface SocketSourceOptions extends FrameEmitterOptions {
   id: string;
   /** A unix socket path, or a TCP host and port (keep it on loopback: the stream is not authenticated). */
   listen: SocketListen;
@@ -24,10 +24,6 @@ export interface SocketSourceOptions {
   noDataTimeoutMs?: number;
   logger: Logger;
   onFrames: FramesHandler;
-  /** A sender's or a run's stream ended: the speech open in it is flushed (FrameEmitter). */
-  onStreamEnd?: () => Promise<void>;
-  /** How long a raw stream is timed before a rate too fast for its format is warned of (arrival-rate.ts). */
-  rateCheckAfterMs?: number;
 }
 
 /**
@@ -55,7 +51,7 @@ export class SocketSource implements AudioSource {
     this.id = checkSourceId(options.id);
     const { watchdog, onFrames } = watchFrames(options.noDataTimeoutMs, (silentForMs) => this.onSilent(silentForMs), options.onFrames);
     this.watchdog = watchdog;
-    this.frames = new FrameEmitter(this.id, onFrames, options.onStreamEnd, options.logger, options.rateCheckAfterMs);
+    this.frames = new FrameEmitter(this.id, onFrames, options);
   }
 
   /** The TCP port actually bound (useful with port 0), or null for a unix socket. */
