@@ -67,14 +67,19 @@ export async function readTranscripts(queueDir: string, sinceMs = 0, onOtherForm
  * `recording` came later and is the last column, so that scripts reading columns by their
  * place keep working; it is the input itself for a file submitted by path.
  */
-export function transcriptsToCsv(items: ExportedTranscript[]): string {
+/**
+ * The transcripts as CSV, one row per segment. `cellText` is applied to every value before it
+ * is quoted: for a terminal, `oneLine` (a file name or a plugin's text with a newline or an
+ * escape sequence in it would start a row, or redraw the screen, of its author's choosing).
+ */
+export function transcriptsToCsv(items: ExportedTranscript[], cellText: (value: string) => string = (v) => v): string {
   const rows = [['job_id', 'input', 'finished_at', 'start_sec', 'end_sec', 'text', 'joules', 'energy_source', 'gco2e', 'recording']];
   for (const t of items) {
     const e = t.energy ? [t.energy.joules.toFixed(3), t.energy.source, t.energy.gCO2e.toFixed(6)] : ['', '', ''];
     const segs = t.segments.length > 0 ? t.segments : [{ start: 0, end: 0, text: t.text }];
     for (const s of segs) rows.push([t.id, t.input, t.finishedAt, s.start.toFixed(3), s.end.toFixed(3), s.text, ...e, t.recording ?? t.input]);
   }
-  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return rows.map((r) => r.map((v) => csvCell(cellText(v))).join(',')).join('\r\n') + '\r\n';
 }
 
 function csvCell(v: string): string {

@@ -1,8 +1,9 @@
 import t from 'tap';
 import mqtt from 'mqtt';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, startDaemonOnFreePort, waitFor } from '../helpers/daemon-process.js';
+import { earshotBin, runCli, startDaemonOnFreePort, waitFor, withoutTapHooks } from '../helpers/daemon-process.js';
 import { fixturesDir, tempDir } from '../helpers/paths.js';
 
 const TOPIC = 'earshot/grid/intensity';
@@ -48,4 +49,25 @@ t.test("a recording's name with a newline in it stays on its own line in earshot
   const get = await runCli(['jobs', 'get', id, '--socket', daemon.socket]);
   t.equal(get.code, 0, get.stderr);
   t.notMatch(get.stdout, forgedLine, 'get');
+
+  const wait = await runCli(['jobs', 'wait', id, '--socket', daemon.socket]);
+  t.equal(wait.code, 0, wait.stderr);
+  const exportArgs = ['jobs', 'export', '--data-dir', join(daemon.dir, 'data')];
+  const onTerminal = cliOnTerminal(exportArgs);
+  t.match(onTerminal, 'call.wav\\nf-000000000000000000000000', 'export to a terminal shows the name on its row, escaped');
+  t.notMatch(onTerminal, forgedLine, 'export to a terminal');
+  const piped = await runCli(exportArgs);
+  t.match(piped.stdout, `"${file}"`, 'export into a pipe or file keeps the name as it is, quoted by CSV');
 });
+
+/** What `earshot ARGS` prints on a terminal: run under a pseudo-terminal by script(1), util-linux. */
+function cliOnTerminal(args: string[]): string {
+  const command = withoutTapHooks([process.execPath, earshotBin, ...args], process.env).map(shellQuoted).join(' ');
+  const run = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 60_000 });
+  if (run.status !== 0) throw new Error(`script ${command} exited ${run.status}: ${run.stdout}${run.stderr}`);
+  return run.stdout;
+}
+
+function shellQuoted(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
