@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dropRecording } from '../helpers/faults.js';
 import { runCli } from '../helpers/daemon-process.js';
@@ -32,5 +32,40 @@ t.test('jobs wait without ids waits for the recordings in spool folders not read
   t.same(list.counts, { pending: 0, running: 0, done: recordings * 2, failed: 0 }, 'every stretch of speech of every recording transcribed');
   t.equal(list.recordingsWaiting, 0);
   t.match(wait.stdout, new RegExp(`^${recordings * 2} done, 0 failed$`, 'm'), 'and says so, counting the jobs made and done between two of its checks');
+  await spoolDaemon.stop();
+});
+
+/**
+ * A copy still running when jobs wait starts has its writer's name: `NAME.part` (renamed when
+ * whole), or rsync's `.NAME.XXXXXX`. jobs wait counted neither, saw nothing to wait for and
+ * exited 0 before the copy ended. A `.part` left by a transfer abandoned long ago is not waited for.
+ */
+t.test('jobs wait without ids waits for recordings still being copied in, not for a copy abandoned long ago', async (t) => {
+  const root = tempDir('earshot-wait-copying-');
+  const spoolDaemon = await startSpoolDaemon(t, root, 'copying');
+  const { daemon, spool } = spoolDaemon;
+  const clip = readFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'));
+  const abandoned = join(spool, 'old.wav.part');
+  writeFileSync(abandoned, clip.subarray(0, 1000));
+  const anHourAgo = Date.now() / 1000 - 3600;
+  utimesSync(abandoned, anHourAgo, anHourAgo);
+  const copies = [
+    { writing: join(spool, 'late.wav.part'), done: join(spool, 'late.wav') },
+    { writing: join(spool, '.rsynced.wav.k3JdQ2'), done: join(spool, 'rsynced.wav') },
+  ];
+  for (const c of copies) writeFileSync(c.writing, clip);
+
+  let returned = false;
+  const waiting = runCli(['jobs', 'wait', '--socket', daemon.socket, '--interval', '1', '--timeout', '2m']).finally(() => (returned = true));
+  await new Promise((r) => setTimeout(r, 3000));
+  t.equal(returned, false, 'still waiting while the copies run');
+  for (const c of copies) renameSync(c.writing, c.done);
+  const wait = await waiting;
+  t.equal(wait.code, 0, wait.stderr);
+  const list = JSON.parse((await runCli(['jobs', 'list', '--socket', daemon.socket, '--json', '--limit', '0'])).stdout) as { counts: { done: number } };
+  t.ok(list.counts.done >= copies.length, `a job or more for each copy: ${list.counts.done}`);
+  t.match(wait.stdout, new RegExp(`^${list.counts.done} done, 0 failed$`, 'm'), 'each waited for');
+  t.same(readdirSync(join(spool, 'done')).sort(), ['late.wav', 'rsynced.wav'], 'both read');
+  t.same(readdirSync(spool).filter((n) => n.includes('.wav')), ['old.wav.part'], 'the abandoned copy is left where it is');
   await spoolDaemon.stop();
 });

@@ -15,6 +15,7 @@ import { isPermissionProblem } from '../../config/unusable-path.js';
 import { SpoolRetention } from './spool-retention.js';
 import { SerialQueue } from '../../serial-queue.js';
 import { ArrivingWavs } from './wav-still-arriving.js';
+import { copiesInProgress, isRecordingName } from './spool-names.js';
 
 /** A recording found complete in the spool folder, handed to the caller. */
 export interface SpoolFile {
@@ -61,14 +62,6 @@ const REASON_SUFFIX = '.reason.txt';
 const REASON_PART = /^\.reason-[0-9a-f]{12}\.part$/;
 /** Such a file this old was left by a daemon that died writing it. */
 const STALE_REASON_PART_MS = 3600_000;
-
-/** Names a recorder uses while writing: skipped until renamed. */
-const IN_PROGRESS = /\.(part|tmp)$/i;
-
-/** A name a recording may have: not hidden, and not one its writer is still using (`.part`, `.tmp`). */
-function isRecordingName(name: string): boolean {
-  return !name.startsWith('.') && !IN_PROGRESS.test(name);
-}
 
 /** done/ and failed/: writable by the daemon's user alone (ownDirsProblem checks it). */
 const OWN_DIR_MODE = 0o755;
@@ -134,14 +127,17 @@ export class SpoolWatcher implements AudioSource {
 
   /**
    * The recordings in the folder now that are to be read: what a scan would take once each
-   * has settled (in-progress names, dot files, links and folders left out). One being read
+   * has settled (dot files, links and folders left out), and those still being copied in
+   * under a name of their writer's (`NAME.part`, rsync's `.NAME.XXXXXX`) that was written to
+   * lately: `earshot jobs wait`, run while a copy runs, waits for it. One being read
    * counts until it is moved, which is after its speech is queued, so between this count and
    * the job queue no recording is ever in neither. A folder that cannot be read counts 0 (its
    * problem shows in `earshot status`).
    */
   async recordingsWaiting(): Promise<number> {
     const entries = await readdir(this.options.dir, { withFileTypes: true }).catch(() => []);
-    return entries.filter((e) => e.isFile() && isPlainFileName(e.name) && isRecordingName(e.name)).length;
+    const settled = entries.filter((e) => e.isFile() && isPlainFileName(e.name) && isRecordingName(e.name)).length;
+    return settled + (await copiesInProgress(this.options.dir, entries));
   }
 
   /** Which folders keep recordings how long, and what the last sweep deleted; for `earshot status`. */
