@@ -13,6 +13,7 @@ import { SessionBounds, type SessionStore } from './session-bounds.js';
 import { keepQos2IdsOnly, type IncomingStore } from './qos2-ids-only.js';
 import { SubscriptionBudget } from './subscription-budget.js';
 import { MIN_UNREAD_BYTES, SlowReaderGuard } from './slow-reader-guard.js';
+import { UnreadTotal } from './unread-total.js';
 
 export interface EmbeddedBrokerOptions {
   /** Interface to listen on; loopback by default in the config so the broker is not exposed. */
@@ -61,6 +62,12 @@ const MAX_LOGIN_CHECKS = 2;
  * the function it is.
  */
 const memoryStore = createRequire(import.meta.url)('aedes-persistence') as () => SessionStore & IncomingStore;
+
+/**
+ * All clients together may leave this many times one client's unread limit (64 MB by
+ * default): room for a few slow subscribers at once, far from the 256 connections' 2 GB.
+ */
+const UNREAD_TOTAL_CLIENTS = 8;
 
 /** Sessions past their expiry are looked for this often at most. */
 const SESSION_SWEEP_MAX_MS = 60_000;
@@ -165,6 +172,8 @@ export class EmbeddedBroker {
     const limit = this.options.maxPacketBytes ?? Infinity;
     // Two of the largest packets fit, and never less than MIN_UNREAD_BYTES.
     const unreadLimit = Math.max(MIN_UNREAD_BYTES, 2 * (this.options.maxPacketBytes ?? 0));
+    const unreadTotal = new UnreadTotal(UNREAD_TOTAL_CLIENTS * unreadLimit);
+    const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -180,8 +189,13 @@ export class EmbeddedBroker {
       socket.pipe(guard);
       const connection: Duplex & { client?: Client } = Duplex.from({
         readable: guard,
-        writable: new SlowReaderGuard(socket, unreadLimit, () => connection.client !== undefined && this.insiders.has(connection.client), (unread) =>
-          this.refusals.warn(`closed an MQTT connection: the client left ${Math.round(unread / 1024 / 1024)} MB unread (at most ${Math.round(unreadLimit / 1024 / 1024)} MB)`, { clientId: connection.client?.id ?? null, remote: socket.remoteAddress }),
+        writable: new SlowReaderGuard(socket, unreadLimit, unreadTotal, () => connection.client !== undefined && this.insiders.has(connection.client), (unread, total) =>
+          this.refusals.warn(
+            total === undefined
+              ? `closed an MQTT connection: the client left ${mb(unread)} MB unread (at most ${mb(unreadLimit)} MB)`
+              : `closed an MQTT connection: clients together left ${mb(total)} MB unread (at most ${mb(unreadTotal.limit)} MB), this one the most, ${mb(unread)} MB`,
+            { clientId: connection.client?.id ?? null, remote: socket.remoteAddress },
+          ),
         ),
       });
       // aedes sets connection.client when it takes the connection.

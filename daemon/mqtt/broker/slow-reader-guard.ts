@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { Socket } from 'node:net';
+import type { CountedConnection, UnreadTotal } from './unread-total.js';
 
 /** What a client may leave unread before it is disconnected, at the least. */
 export const MIN_UNREAD_BYTES = 8 * 1024 * 1024;
@@ -11,19 +12,27 @@ export const MIN_UNREAD_BYTES = 8 * 1024 * 1024;
  * publish to every subscriber at once, so a subscriber that stopped reading had every
  * message sent meanwhile buffered for it: a client subscribed to a topic and another
  * publishing 1 MB messages there grew the daemon 1 GB in 1,000 messages (a slow reader,
- * not a malformed packet). `exempt` is asked at each write: the daemon's own client.
+ * not a malformed packet). `exempt` is asked at each write: the daemon's own client. All
+ * clients' unread bytes together are held to `total`'s limit as well.
  */
-export class SlowReaderGuard extends Writable {
+export class SlowReaderGuard extends Writable implements CountedConnection {
   constructor(
-    private readonly socket: Socket,
+    readonly socket: Socket,
     private readonly limit: number,
-    private readonly exempt: () => boolean,
-    private readonly onTooSlow: (unread: number) => void,
+    private readonly total: UnreadTotal,
+    readonly exempt: () => boolean,
+    private readonly onTooSlow: (unread: number, total?: number) => void,
   ) {
     super();
+    total.add(this);
     // The socket's end is this stream's: aedes sees a client gone either way.
     socket.once('error', (err) => this.destroy(err));
     socket.once('close', () => this.destroy());
+  }
+
+  endForTotal(unread: number, total: number): void {
+    this.onTooSlow(unread, total);
+    this.socket.destroy();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
@@ -33,6 +42,8 @@ export class SlowReaderGuard extends Writable {
     if (unread > this.limit && !this.exempt()) {
       this.onTooSlow(unread);
       this.socket.destroy();
+    } else {
+      this.total.check(unread);
     }
     // At once: what the client has not read is held and counted in the socket, not here.
     done();
@@ -43,6 +54,7 @@ export class SlowReaderGuard extends Writable {
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
+    this.total.delete(this);
     this.socket.destroy();
     done(err);
   }
