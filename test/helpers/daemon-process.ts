@@ -158,16 +158,27 @@ export interface RunAs {
 
 /** Runs the real `earshot` CLI binary (or a copy of it, `bin`), as this process's user or as `as`. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs, bin = earshotBin): Promise<CliResult> {
+  return startCli(args, env, as, bin).result;
+}
+
+/** A CLI run still going: what it has printed so far, and its result once it ends. */
+export interface RunningCli {
+  stdout(): string;
+  stderr(): string;
+  result: Promise<CliResult>;
+}
+
+/** Starts the real `earshot` CLI as runCli does, for a test that acts on what it prints before it ends. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, as?: RunAs, bin = earshotBin): RunningCli {
   const fullEnv = { ...cleanEnv(), ...env };
   const command = withoutTapHooks([process.execPath, bin, ...args], fullEnv);
   const argv = as ? ['setpriv', '--reuid', as.user, '--regid', as.group, '--clear-groups', ...command] : command;
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    // 'close', not 'exit': only then has all of stdout and stderr been read.
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  const child = spawn(argv[0]!, argv.slice(1), { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  // 'close', not 'exit': only then has all of stdout and stderr been read.
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+  return { stdout: () => stdout, stderr: () => stderr, result };
 }

@@ -35,12 +35,16 @@ export default class JobsWait extends EarshotCommand {
     const seen = new Set<string>();
     /** The queue's done and failed counts at the start and now: a job made and finished between two looks is counted by them. */
     let counts: { first?: Counts; now?: Counts } = {};
-    /** Adds the unfinished jobs the daemon lists now (at the start all of them; later none of live speech, which never ends). */
-    const look = async (first: boolean) => {
+    /** The daemon's queue now: its jobs; the counts and the recordings not read yet are kept. */
+    const readQueue = async () => {
       const r = (await requestDaemon('jobs.list', { state: 'all', limit: 1 }, flags, 30_000)) as { jobs: JobSummary[]; counts: Counts; recordingsWaiting?: number };
       unread = r.recordingsWaiting ?? 0;
       counts = { first: counts.first ?? r.counts, now: r.counts };
-      for (const j of r.jobs) {
+      return r.jobs;
+    };
+    /** Adds the unfinished jobs the daemon lists now (at the start all of them; later none of live speech, which never ends). */
+    const look = async (first: boolean) => {
+      for (const j of await readQueue()) {
         if ((j.state !== 'pending' && j.state !== 'running') || seen.has(j.id) || (!first && j.priority === 'live')) continue;
         seen.add(j.id);
         ids.push(j.id);
@@ -49,7 +53,11 @@ export default class JobsWait extends EarshotCommand {
     let deadline: number;
     try {
       deadline = Date.now() + parseDurationFlag('--timeout', flags.timeout);
-      if (everything) await look(true);
+      if (everything) {
+        await look(true);
+        // What it found to wait for, said at once: the bar shows jobs only, and none may exist yet.
+        this.logToStderr(`waiting for ${ids.length} job${ids.length === 1 ? '' : 's'}${unread > 0 ? ` and ${unread} recording${unread === 1 ? '' : 's'} in spool folders not read yet` : ''}`);
+      }
     } catch (err) {
       failCommand(this, err);
     }
@@ -74,6 +82,11 @@ export default class JobsWait extends EarshotCommand {
       await new Promise((r) => setTimeout(r, flags.interval * 1000));
     }
     bar.finish();
+    // The queue's counts once more, now that all is finished: those of the last look were
+    // taken before the jobs it listed finished, and a job made and done between two looks is
+    // in those counts alone, so neither the ids nor the last counts held every job (a batch of
+    // 120 said "118 done" now and then).
+    if (everything) await readQueue().catch(() => undefined);
     const failed = ids.filter((id) => states[id] === 'failed');
     const unknown = ids.filter((id) => states[id] === 'unknown');
     const { first, now } = counts;
