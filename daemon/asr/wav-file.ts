@@ -4,6 +4,7 @@
  * Resampling is not done here; callers hand 16 kHz audio to the recognizer.
  */
 import { readFileSync } from 'node:fs';
+import { wavContainer } from '../audio/wav-header.js';
 
 export interface DecodedAudio {
   samples: Float32Array;
@@ -11,7 +12,7 @@ export interface DecodedAudio {
 }
 
 export function decodeWav(buf: Buffer, where = 'WAV data'): DecodedAudio {
-  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
+  if (wavContainer(buf) !== 'RIFF') {
     throw new Error(`${where}: not a RIFF/WAVE file (missing RIFF....WAVE header)`);
   }
   let pos = 12;
@@ -21,7 +22,7 @@ export function decodeWav(buf: Buffer, where = 'WAV data'): DecodedAudio {
   let bits = 0;
   let data: Buffer | undefined;
   while (pos + 8 <= buf.length) {
-    const id = buf.toString('ascii', pos, pos + 4);
+    const id = buf.toString('latin1', pos, pos + 4);
     const size = buf.readUInt32LE(pos + 4);
     const body = buf.subarray(pos + 8, Math.min(buf.length, pos + 8 + size));
     if (id === 'fmt ') {

@@ -1,4 +1,5 @@
 import { openInputFile, type InputFileRules } from '../audio/open-input.js';
+import { wavContainer } from '../audio/wav-header.js';
 
 /**
  * Audio seconds of a RIFF/WAVE file from its header (byte rate and data chunk size), for the
@@ -12,10 +13,10 @@ export async function wavSeconds(path: string, rules: InputFileRules = {}): Prom
     const head = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(head, 0, head.length, 0);
     const size = opened.stats.size;
-    if (bytesRead < 12 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return undefined;
+    if (wavContainer(head.subarray(0, bytesRead)) !== 'RIFF') return undefined;
     let byteRate: number | undefined;
     for (let off = 12; off + 8 <= bytesRead; ) {
-      const id = head.toString('ascii', off, off + 4);
+      const id = head.toString('latin1', off, off + 4);
       const len = head.readUInt32LE(off + 4);
       if (id === 'fmt ' && off + 16 <= bytesRead) byteRate = head.readUInt32LE(off + 16);
       if (id === 'data') {
