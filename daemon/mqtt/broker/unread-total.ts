@@ -16,7 +16,7 @@ export interface CountedConnection {
 const SUM_FROM_BYTES = 256 * 1024;
 
 /**
- * What all the broker's clients together may leave unread. Each is held to its own limit
+ * What the broker's clients together (the daemon's own aside) may leave unread. Each is held to its own limit
  * (SlowReaderGuard), but one limit times the connection cap (256 × 8 MB) is 2 GB: a host
  * that opens a few hundred connections, subscribes each and stops reading, while anything
  * is published, grows the daemon past what a small box has. Past `limit`, the connection
@@ -42,10 +42,12 @@ export class UnreadTotal {
       let total = 0;
       let largest: { connection: CountedConnection; unread: number } | undefined;
       for (const c of this.connections) {
-        if (c.socket.destroyed) continue;
+        // The daemon's own client is not counted: its lag is the daemon's, and no other client
+        // should be ended for it.
+        if (c.socket.destroyed || c.exempt()) continue;
         const held = c.socket.writableLength;
         total += held;
-        if (!c.exempt() && held > (largest?.unread ?? 0)) largest = { connection: c, unread: held };
+        if (held > (largest?.unread ?? 0)) largest = { connection: c, unread: held };
       }
       if (total <= this.limit || largest === undefined) return;
       this.connections.delete(largest.connection);
