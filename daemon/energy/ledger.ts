@@ -1,7 +1,9 @@
-import { appendFile, mkdir, readFile, readdir, open, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobEnergy } from './job-energy.js';
+import type { Logger } from '../log/logger.js';
 import { checkFormat, withFormat } from '../state-format.js';
+import { fsyncDir } from '../scheduler/durable-file.js';
 
 /**
  * Every job's energy and carbon, one JSON line each, in a file per UTC month under
@@ -10,7 +12,12 @@ import { checkFormat, withFormat } from '../state-format.js';
  * older than LEDGER_MONTHS are deleted. `totals()` reads only the months it needs and sums
  * per UTC day and per source (measured / estimated). Appending a line is atomic for lines
  * this short (O_APPEND, below PIPE_BUF), so a crash leaves at most a torn last line, which
- * is skipped. A `ledger.jsonl` from before the monthly files is still read.
+ * is skipped. Each line is fsynced before record() resolves: the job's done record is
+ * already on disk by then, and a power cut would otherwise take the last seconds of entries
+ * with it, their energy never counted. A power cut can also leave the last line cut short or
+ * a tail of zeros (ext4, XFS): the first entry this process appends to a file starts on a line
+ * of its own after such a tail, or both would be one unreadable line and a good entry lost.
+ * A `ledger.jsonl` from before the monthly files is still read.
  *
  * A month file begins with a line holding its format (`{"format":1}`), written when the file
  * is made; releases before formats skip it, as it has no joules, and their files, without it,
@@ -80,7 +87,11 @@ export class EnergyLedger {
   /** Month files this process has made sure exist, with their format line if it made them. */
   private readonly begun = new Set<string>();
 
-  constructor(private readonly dataDir: string) {
+  constructor(
+    private readonly dataDir: string,
+    /** The daemon's, to say when a file's last line was cut short; the CLI only reads. */
+    private readonly logger?: Logger,
+  ) {
     this.dir = join(dataDir, 'energy');
   }
 
@@ -89,18 +100,41 @@ export class EnergyLedger {
     const month = monthOf(entry.at);
     this.lastFile = join(this.dir, `ledger-${month}.jsonl`);
     if (!this.begun.has(this.lastFile)) {
-      // 'wx': only a file made here gets the line; one an older release began keeps its format 1.
-      await writeFile(this.lastFile, JSON.stringify(withFormat({})) + '\n', { flag: 'wx', mode: 0o640 }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
+      await this.begin(this.lastFile);
       this.begun.add(this.lastFile);
     }
-    await appendFile(this.lastFile, JSON.stringify(entry) + '\n', { mode: 0o640 });
+    await appendSynced(this.lastFile, JSON.stringify(entry) + '\n');
     // Once per month seen: the months that fell out of the window go.
     if (this.prunedFor !== month) {
       this.prunedFor = month;
       await this.prune(month);
     }
+  }
+
+  /**
+   * Makes a month file with its format line ('wx': one an older release began keeps its
+   * format 1), its name synced into the folder; or, for one already there, ends a last line
+   * that a power cut or crash left unfinished (cut short, or zeros), which is then skipped.
+   */
+  private async begin(file: string): Promise<void> {
+    let fh;
+    try {
+      fh = await open(file, 'wx', 0o640);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (await endsUnfinished(file)) {
+        this.logger?.warn('energy ledger: its last line was cut short (a power cut or crash while it was written) and is skipped; new entries go on the next line', { file });
+        await appendSynced(file, '\n');
+      }
+      return;
+    }
+    try {
+      await fh.writeFile(JSON.stringify(withFormat({})) + '\n');
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fsyncDir(this.dir);
   }
 
   /** Deletes month files older than LEDGER_MONTHS before `month` (YYYY-MM). */
@@ -119,18 +153,6 @@ export class EnergyLedger {
         return month === undefined ? [] : [{ file, month }];
       })
       .sort((a, b) => a.month.localeCompare(b.month));
-  }
-
-  /** Forces the ledger to disk (called on daemon stop). */
-  async flush(): Promise<void> {
-    if (!this.lastFile) return;
-    try {
-      const fh = await open(this.lastFile, 'r');
-      await fh.sync();
-      await fh.close();
-    } catch {
-      // Nothing recorded yet.
-    }
   }
 
   /**
@@ -221,6 +243,30 @@ export class EnergyLedger {
       bySource,
       byDay: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, b]) => ({ day, ...b })),
     };
+  }
+}
+
+/** Appends `text` to `file` and fsyncs it. */
+async function appendSynced(file: string, text: string): Promise<void> {
+  const fh = await open(file, 'a', 0o640);
+  try {
+    await fh.writeFile(text);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Whether `file` is not empty and does not end with a newline: its last line is unfinished. */
+async function endsUnfinished(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size === 0) return false;
+    const { buffer } = await fh.read(Buffer.alloc(1), 0, 1, size - 1);
+    return buffer[0] !== 0x0a;
+  } finally {
+    await fh.close();
   }
 }
 

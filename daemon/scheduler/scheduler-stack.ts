@@ -80,7 +80,7 @@ export class SchedulerStack implements Service {
     const keep = retentionMs(s.retention);
     this.queue = new JobQueue({ dir: join(config.dataDir, 'queue'), logger: logger('jobs'), defaultDeadlineHours: s.batch.defaultDeadlineHours, maxAttempts: s.batch.maxAttempts, keepDoneMs: keep.doneMs, keepFailedMs: keep.failedMs, ...(options.summarizeProgress ? { summarizeProgress: options.summarizeProgress } : {}), ...(options.notToRunAtStart ? { notToRunAtStart: options.notToRunAtStart } : {}) });
     this.lifecycle = new ModelLifecycle(options.runtime, logger('model'));
-    this.ledger = new EnergyLedger(config.dataDir);
+    this.ledger = new EnergyLedger(config.dataDir, logger('energy'));
     this.budget = new BudgetStore(config.dataDir, { powerBudgetWatts: s.powerBudgetWatts, softC: s.thermal.softC, hardC: s.thermal.hardC, hysteresisC: s.thermal.hysteresisC });
   }
 
@@ -199,7 +199,7 @@ export class SchedulerStack implements Service {
     }
   }
 
-  /** Running jobs' grace, then the batch each may still finish, the model's unload and the ledger. */
+  /** Running jobs' grace, then the batch each may still finish and the model's unload. */
   stopBudgetMs(): number {
     return this.settings.stopGraceSec * 1000 + 10_000;
   }
@@ -211,7 +211,6 @@ export class SchedulerStack implements Service {
     this.options.bus.removeOwner(this);
     // The state as the daemon leaves it, timed now: a restart within THERMAL_STATE_MAX_AGE_SEC takes it up.
     if (loopRan && this.loop && this.thermalFile) await this.thermalFile.save(this.loop.thermalState, this.loop.temperatureC);
-    await this.ledger.flush();
     if (this.lifecycle.state === 'loaded') await this.lifecycle.unload('daemon stopping');
   }
 

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '../helpers/paths.js';
+import { distDir, tempDir } from '../helpers/paths.js';
+import { callAt, syncedAfterOpen, traceFileCalls } from '../helpers/strace.js';
 import { EnergyLedger, parseDuration } from '../../daemon/energy/ledger.js';
 
 t.test('totals per day and source over a window, surviving a torn last line', async (t) => {
@@ -56,6 +57,43 @@ t.test('a month file an older release began is appended to as it is; one a newer
   writeFileSync(newer, '{"format":2}\n' + JSON.stringify({ ...base, jobId: 'newer', at: '2026-10-01T08:00:00.000Z' }) + '\n');
   await t.rejects(ledger.checkFormats(), { name: 'NewerFormatError', message: `${newer} is in format 2, written by a newer earshotd; this one reads format 1 at most` });
   await t.rejects(ledger.totals(0, Date.parse('2026-12-01T00:00:00Z')), { name: 'NewerFormatError' });
+});
+
+t.test('after a power cut left the last line cut short or a tail of zeros, the next entry is still read', async (t) => {
+  const base = { kWh: 0.001, method: 'rapl', gPerKWh: 100, intensitySource: 'static', gCO2e: 0.1, joules: 3600, source: 'measured' as const };
+  const whole = '{"format":1}\n' + JSON.stringify({ ...base, jobId: 'before', at: '2026-11-24T10:00:00.000Z' }) + '\n';
+  for (const [what, tail] of [['cut short', '{"jobId":"torn","at":"2026-11-24T1'], ['zeros', '\0'.repeat(300)]] as const) {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'energy'));
+    writeFileSync(join(dir, 'energy', 'ledger-2026-11.jsonl'), whole + tail);
+    const warned: unknown[] = [];
+    const logger = { warn: (_m: unknown, fields: unknown) => warned.push(fields) } as unknown as ConstructorParameters<typeof EnergyLedger>[1];
+    const ledger = new EnergyLedger(dir, logger);
+    await ledger.record({ ...base, jobId: 'after', at: '2026-11-25T10:00:00.000Z' });
+    await ledger.record({ ...base, jobId: 'later', at: '2026-11-25T11:00:00.000Z' });
+    t.same((await ledger.entries()).map((e) => e.jobId), ['before', 'after', 'later'], `${what}: the entries written since are kept`);
+    t.same(warned, [{ file: join(dir, 'energy', 'ledger-2026-11.jsonl') }], `${what}: said once, naming the file`);
+  }
+});
+
+t.test('each entry is fsynced before record() resolves, and a new month file\'s name in its folder', async (t) => {
+  const dir = tempDir('earshot-ledger-sync-');
+  const file = join(dir, 'energy', 'ledger-2026-11.jsonl');
+  const script = `
+    const { EnergyLedger } = await import(${JSON.stringify(join(distDir, 'daemon', 'energy', 'ledger.js'))});
+    const ledger = new EnergyLedger(${JSON.stringify(dir)});
+    const base = { kWh: 0.001, method: 'rapl', gPerKWh: 100, intensitySource: 'static', gCO2e: 0.1, joules: 3600, source: 'measured' };
+    await ledger.record({ ...base, jobId: 'first', at: '2026-11-24T10:00:00.000Z' });
+    await ledger.record({ ...base, jobId: 'second', at: '2026-11-24T11:00:00.000Z' });`;
+  const run = traceFileCalls([process.execPath, '--input-type=module', '-e', script]);
+  t.equal(run.status, 0, run.stderr);
+  const made = callAt(run.calls, 0, (l) => l.includes(`"${file}"`) && l.includes('O_EXCL'));
+  t.not(made, -1, 'the month file is made');
+  t.not(syncedAfterOpen(run.calls, made + 1, join(dir, 'energy')), -1, 'its folder is fsynced once it is made');
+  // Each entry is one append (strace shows the write as pwrite64, not traced): its fd is fsynced before it is closed.
+  const appends = run.calls.flatMap((l, i) => (l.includes(`openat(AT_FDCWD, "${file}"`) && l.includes('O_APPEND') ? [i] : []));
+  t.equal(appends.length, 2, 'one append per entry');
+  for (const at of appends) t.not(syncedAfterOpen(run.calls, at, file), -1, `the append opened on line ${at} is fsynced before its close`);
 });
 
 t.test('durations', async (t) => {
