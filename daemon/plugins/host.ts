@@ -82,6 +82,8 @@ export class PluginHost implements Service {
   readonly name = 'plugins';
   private slots: Slot[] = [];
   private choices: OperatorChoices = {};
+  /** Why plugins/state.json could not be read at start, until an enable or disable writes it again. */
+  private choicesUnreadable: string | undefined;
   private readonly setAside = new Set<Promise<void>>();
   private readonly outcomes: OutcomeSink = {
     recordSuccess: (slot) => this.recordSuccess(slot),
@@ -130,7 +132,10 @@ export class PluginHost implements Service {
   async start(): Promise<void> {
     this.started = true;
     this.collector.resume();
-    this.choices = this.choiceFile.read();
+    const saved = this.choiceFile.read();
+    this.choices = saved.choices;
+    this.choicesUnreadable = saved.unreadable;
+    if (saved.unreadable) this.options.logger.error(saved.unreadable);
     const candidates = discoverPlugins(pluginRoots(this.config, packageRoot, this.options));
     this.slots = this.ordered(candidates.map((c) => this.slotFor(c)));
     for (const slot of this.slots) {
@@ -166,8 +171,8 @@ export class PluginHost implements Service {
     const failed = this.slots.filter((s) => s.state === 'failed' || s.state === 'error').map((s) => s.alias);
     const detail = `${running} running${failed.length ? `, failed: ${failed.join(', ')}` : ''}`;
     const unavailable = this.started ? this.requiredUnavailable() : undefined;
-    if (unavailable !== undefined) return { state: 'degraded', detail, problem: `${unavailable}: transcripts wait` };
-    return { state: this.started ? 'running' : 'stopped', detail };
+    if (unavailable !== undefined) return { state: 'degraded', detail, problem: [`${unavailable}: transcripts wait`, this.choicesUnreadable].filter(Boolean).join('; ') };
+    return { state: this.started ? 'running' : 'stopped', detail, ...(this.choicesUnreadable ? { problem: this.choicesUnreadable } : {}) };
   }
 
   /**
@@ -289,6 +294,7 @@ export class PluginHost implements Service {
   private remember(slot: Slot, choice: 'enabled' | 'disabled'): void {
     this.choices = { ...this.choices, [slot.name]: choice };
     this.choiceFile.write(this.choices);
+    this.choicesUnreadable = undefined;
   }
 
   private setState(slot: Slot, state: PluginState, error?: string): void {

@@ -25,22 +25,27 @@ export function operatorChoiceFile(dataDir: string): OperatorChoiceFile {
 export class OperatorChoiceFile {
   constructor(private readonly file: string) {}
 
-  read(): OperatorChoices {
+  /**
+   * The saved choices. A file that is not JSON (empty or cut short by a power cut, a damaged
+   * disk) gives none, with `unreadable` saying so: refusing the start for it left the box in a
+   * restart loop, transcribing nothing. The next enable or disable writes it again.
+   */
+  read(): { choices: OperatorChoices; unreadable?: string } {
     let text: string;
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { choices: {} };
       throw err;
     }
     let parsed: { choices?: OperatorChoices };
     try {
       parsed = JSON.parse(text) as { choices?: OperatorChoices };
     } catch (err) {
-      throw new Error(`${this.file} is not valid JSON (${(err as Error).message}); delete it to forget the plugin enable/disable choices`);
+      return { choices: {}, unreadable: `${this.file} is not valid JSON (${(err as Error).message}): the plugin enable/disable choices it held are not used, the config's plugins.disabled is; earshot plugins enable or disable writes it again` };
     }
     checkStateFormat(parsed, this.file, 'the `earshot plugins enable|disable` choices');
-    return parsed.choices ?? {};
+    return { choices: parsed.choices ?? {} };
   }
 
   write(choices: OperatorChoices): void {

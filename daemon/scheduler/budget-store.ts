@@ -28,6 +28,8 @@ export interface BudgetInForce extends Budget {
 
 export class BudgetStore {
   private overrides: BudgetChange = {};
+  /** Why the saved overrides could not be read at load, until `set` writes them again. */
+  private damaged: string | undefined;
 
   constructor(
     private readonly dataDir: string,
@@ -47,9 +49,19 @@ export class BudgetStore {
    * in force, what overrides the config, and what was set aside and why.
    */
   async load(): Promise<{ budget: Budget; overriding: BudgetChange; setAside?: { overrides: BudgetChange; why: string } }> {
-    const file = await readJson<BudgetChange & { format?: number }>(this.file).catch((err: unknown) => {
-      throw new Error(`${this.file}: ${(err as Error).message}; fix or delete it (it only holds \`earshot budget set\` overrides)`);
-    });
+    let file: (BudgetChange & { format?: number }) | undefined;
+    try {
+      file = await readJson<BudgetChange & { format?: number }>(this.file);
+    } catch (err) {
+      const why = (err as Error).message;
+      // Not JSON (empty or cut short by a power cut, or a damaged disk): refusing the start
+      // would leave the box in a restart loop, transcribing nothing, for a file that holds
+      // only overrides. The config's limits hold until `budget set` writes it again.
+      if (!(err instanceof SyntaxError)) throw new Error(`${this.file}: ${why}; fix or delete it (it only holds \`earshot budget set\` overrides)`);
+      this.overrides = {};
+      this.damaged = `${this.file} cannot be read (${why}): the config's power budget and thermal limits are used; earshot budget set writes it again`;
+      return { budget: this.current(), overriding: {} };
+    }
     checkStateFormat(file, this.file, 'the `earshot budget set` overrides');
     const { format: _format, ...saved } = file ?? {};
     this.overrides = saved;
@@ -60,6 +72,11 @@ export class BudgetStore {
     this.overrides = budgetProblem({ ...this.defaults, ...watts }) === undefined ? watts : {};
     const setAside = Object.fromEntries(Object.entries(saved).filter(([k]) => !(k in this.overrides))) as BudgetChange;
     return { budget: this.current(), overriding: this.overrides, setAside: { overrides: setAside, why } };
+  }
+
+  /** Why the saved overrides could not be read (the config's values hold meanwhile), if they could not. */
+  get unreadable(): string | undefined {
+    return this.damaged;
   }
 
   current(): Budget {
@@ -83,6 +100,7 @@ export class BudgetStore {
     await mkdir(join(this.dataDir, 'scheduler', 'tmp'), { recursive: true, mode: 0o750 });
     await writeDurable(join(this.dataDir, 'scheduler', 'tmp'), this.file, JSON.stringify(withFormat(overrides), null, 2) + '\n');
     this.overrides = overrides;
+    this.damaged = undefined;
     return next;
   }
 }

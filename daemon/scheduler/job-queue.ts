@@ -134,6 +134,8 @@ export class JobQueue implements Service {
   private readonly newerIds = new Set<string>();
   /** Done and failed records in a newer format that a listing left out (logged once each). */
   private readonly newerFinished = new Set<string>();
+  /** Done and failed records that are not JSON, which a listing left out (logged once each). */
+  private readonly damagedFinished = new Set<string>();
   /** Submits in progress by id, so two concurrent submits of one id make one job. */
   private readonly submitting = new Map<string, Promise<{ job: JobRecord; state: JobState; created: boolean }>>();
   private readonly progressFiles: ProgressFiles;
@@ -165,7 +167,8 @@ export class JobQueue implements Service {
       try {
         job = await readJson<JobRecord>(join(this.path('pending'), f));
       } catch (err) {
-        this.options.logger.error('unreadable job file set aside', { file: f, err });
+        // Not JSON: left empty or cut short by a power cut, or a damaged disk. The rest of the queue runs.
+        this.options.logger.error(`job file ${join(this.path('pending'), f)} cannot be read (${(err as Error).message}): that job is not run; submit its recording again`);
       }
       if (!job) continue;
       const unknown = Object.keys(job).filter((k) => !Object.hasOwn(JOB_FIELDS, k));
@@ -291,11 +294,23 @@ export class JobQueue implements Service {
    * A done or failed record. One a newer release wrote (state-format.ts) is never taken for
    * this release's: for a listing it is left out with an error, logged once; for a lookup
    * ('throw': a submit, a retry, jobs get) the error is thrown, so the job is neither run
-   * again nor its record replaced. Either way the file stays as it is.
+   * again nor its record replaced. Either way the file stays as it is. So is one that is not
+   * JSON (left empty or cut short by a power cut, a damaged disk): one bad record made every
+   * `earshot jobs list` fail with a bare JSON error naming no file.
    */
   private async readFinished<T>(kind: 'done' | 'failed', id: string, newer: 'skip' | 'throw'): Promise<T | undefined> {
     const file = this.path(kind, id);
-    const record = await readJson<T>(file);
+    let record: T | undefined;
+    try {
+      record = await readJson<T>(file);
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      const damaged = new Error(`job ${id}: its ${kind} record ${file} cannot be read (${err.message}); the job is not run again here: delete the file to submit it again`);
+      if (newer === 'throw') throw damaged;
+      if (!this.damagedFinished.has(file)) this.options.logger.error(`${damaged.message}; left out of listings`, { file });
+      this.damagedFinished.add(file);
+      return undefined;
+    }
     try {
       checkFormat(record, file);
     } catch (err) {

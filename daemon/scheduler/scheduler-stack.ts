@@ -115,6 +115,7 @@ export class SchedulerStack implements Service {
     // `budget set` overrides the config until changed: say so at each start, and which ones
     // no longer fit the config's limits and are set aside.
     if (Object.keys(loaded.overriding).length > 0) log.info(`earshot budget set overrides the config: ${describeChange(loaded.overriding)}`);
+    if (this.budget.unreadable) log.error(this.budget.unreadable);
     if (loaded.setAside) log.warn(`saved budget overrides set aside, as with the config they break the budget (${loaded.setAside.why}): ${describeChange(loaded.setAside.overrides)}; the config's values are used; set them again with earshot budget set`);
     const probe = await probeHardware({ root, logger: logger('hardware') });
     this.profile = probe.profile;
@@ -215,7 +216,9 @@ export class SchedulerStack implements Service {
   }
 
   state(): ServiceState {
-    return this.loop?.state() ?? { state: 'stopped' };
+    const state: ServiceState = this.loop?.state() ?? { state: 'stopped' };
+    const problem = [state.problem, this.budget.unreadable].filter(Boolean).join('; ');
+    return { ...state, ...(problem ? { problem } : {}) };
   }
 
   /** Control-API methods: jobs.submit/list/get, budget.show/set, carbon.status, scheduler.status, model.load/unload. */

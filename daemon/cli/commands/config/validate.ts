@@ -35,7 +35,8 @@ function pluginSettingsOf(plugins: PluginsConfig, dataDir: string): PluginSettin
 /** The enable/disable choices under `dataDir`; none, with a warning, when they cannot be read (another user's data directory). */
 function operatorChoices(dataDir: string): { choices: OperatorChoices; warnings: string[] } {
   try {
-    return { choices: operatorChoiceFile(dataDir).read(), warnings: [] };
+    const saved = operatorChoiceFile(dataDir).read();
+    return { choices: saved.choices, warnings: saved.unreadable ? [saved.unreadable] : [] };
   } catch (err) {
     return { choices: {}, warnings: [`the earshot plugins enable|disable choices were not read (${(err as Error).message}): plugins are checked as plugins.disabled says`] };
   }
