@@ -67,6 +67,8 @@ export class FleetOfferStore {
    * are, never offered again, pruned or written over; logged once each.
    */
   private readonly newer = new Set<string>();
+  /** Offer and result files that are not JSON, logged once each. */
+  private readonly damaged = new Set<string>();
 
   constructor(
     dir: string,
@@ -134,7 +136,16 @@ export class FleetOfferStore {
 
   /** A record, or undefined for none and for one a newer release wrote (which is noted in `newer`). */
   private async read<T>(file: string, id: string): Promise<T | undefined> {
-    const record = await readJson<T>(file);
+    let record: T | undefined;
+    try {
+      record = await readJson<T>(file);
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      // Left empty or cut short (a power cut, a damaged disk): named once; the other records serve on.
+      if (!this.damaged.has(file)) this.logger.error(`fleet: ${file} cannot be read (${err.message}); left as it is and not offered again: submit its recording again`, { file });
+      this.damaged.add(file);
+      return undefined;
+    }
     try {
       checkFormat(record, file);
     } catch (err) {

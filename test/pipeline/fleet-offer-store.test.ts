@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { silentLogger } from '../../daemon/log/logger.js';
+import { LogSink, silentLogger } from '../../daemon/log/logger.js';
 import { tempDir } from '../helpers/paths.js';
 import { FleetOfferStore, jobIdOfOffer, newOfferNonce, offerIdOf, type FleetOfferRecord } from '../../daemon/pipeline/fleet-offer-store.js';
 import type { JobResultPayload } from '../../daemon/mqtt/payloads/job.js';
@@ -65,14 +65,20 @@ t.test('a crash between writing the result and removing the offer: the result wi
   t.equal((await again.results())[0]?.done.takenBy, 'box-3');
 });
 
-t.test('unreadable records are skipped, not fatal; temp files are not records', async (t) => {
+t.test('unreadable records are skipped, not fatal, and named once; temp files are not records', async (t) => {
   const dir = tempDir();
-  const store = new FleetOfferStore(dir, silentLogger);
+  const lines: string[] = [];
+  const store = new FleetOfferStore(dir, new LogSink({ level: 'info', format: 'text', syslogPrefix: false, write: (line) => void lines.push(line) }).logger('fleet'));
   await store.open();
   await store.add(offer('f-a', '2026-01-01T00:00:01.000Z'));
   writeFileSync(join(dir, 'offers', 'f-torn.json'), '{"id":"f-to');
+  writeFileSync(join(dir, 'offers', 'f-zeros.json'), Buffer.alloc(64));
   writeFileSync(join(dir, 'offers', 'f-x.json.tmp'), '{}');
   t.same((await store.unfinished()).map((o) => o.id), ['f-a']);
+  t.same((await store.unfinished()).map((o) => o.id), ['f-a'], 'again');
+  const named = lines.filter((l) => l.startsWith('ERROR'));
+  t.equal(named.length, 2, 'each damaged file is named once');
+  for (const f of ['f-torn.json', 'f-zeros.json']) t.ok(named.some((l) => l.includes(`fleet: ${join(dir, 'offers', f)} cannot be read (`)), f);
 });
 
 t.test('each round goes on the wire under an id of its own, <id>.r<round>.<nonce>; the record keeps its id', async (t) => {
