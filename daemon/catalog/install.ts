@@ -17,6 +17,7 @@ import { extractArchive, isArchiveName, modelRoot, stripArchiveSuffix } from './
 import { checkModelName, findPack, findPackByArchive, isRunnableFamily, type Catalog, type CatalogPack } from './catalog.js';
 import { downloadFile, type DownloadProgress } from './download.js';
 import { makeStagingDir, removeTree, replacedDir, sweepWorkDirs } from './work-dirs.js';
+import { fsyncDir, fsyncTree } from '../scheduler/durable-file.js';
 
 export interface InstallOptions {
   /** A catalog pack name, or a path to a local archive. */
@@ -138,11 +139,15 @@ export async function installModel(options: InstallOptions): Promise<InstallResu
     // Prove the model loads before it becomes visible.
     const model = await loadModel(root, { providers: ['cpu'], threads: 1, logger });
     await model.release();
+    // On disk before it takes the model's name: a power cut soon after could otherwise leave
+    // empty files there, and the model replaced, if it was, already gone.
+    await fsyncTree(root);
     if (existsSync(dest)) {
       trash = replacedDir(staging);
       renameSync(dest, trash);
     }
     renameSync(root, dest);
+    await fsyncDir(options.modelsDir);
     installed = true;
     logger.info('model installed', { name, family: layout.family, dir: dest, from: archive.from });
     return { name, dir: dest, family: layout.family, card: written, from: archive.from, archiveSha256: archive.sha256, replaced: trash !== undefined };

@@ -1,4 +1,4 @@
-import { open, link, unlink, rename, readFile } from 'node:fs/promises';
+import { open, link, unlink, rename, readFile, readdir } from 'node:fs/promises';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -28,12 +28,31 @@ async function writeTemp(tmpDir: string, data: string | Uint8Array): Promise<str
 }
 
 export async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
+  await fsyncPath(dir);
+}
+
+/** fsyncs a file or a folder, opened read-only (which Linux allows for either). */
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
     await fh.sync();
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * fsyncs every file and folder under `dir`, and `dir`: for a tree written without syncs (an
+ * unpacked model) just before it is renamed into place, so that a power cut after the rename
+ * cannot bring its files back empty or zero-filled under their final names.
+ */
+export async function fsyncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await fsyncTree(path);
+    else if (entry.isFile()) await fsyncPath(path);
+  }
+  await fsyncPath(dir);
 }
 
 /**

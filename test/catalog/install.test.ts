@@ -7,7 +7,8 @@ import { MODEL_FAMILIES } from '../../daemon/asr/types.js';
 import { loadCatalog } from '../../daemon/catalog/catalog.js';
 import { installModel } from '../../daemon/catalog/install.js';
 import { readWavFile } from '../../daemon/asr/wav-file.js';
-import { repoRoot, tempDir } from '../helpers/paths.js';
+import { distDir, repoRoot, tempDir } from '../helpers/paths.js';
+import { callAt, syncedAfterOpen, traceFileCalls } from '../helpers/strace.js';
 import { makePack, nemoFixture, sha256, writeCatalog } from './packs.js';
 
 const emptyCatalog = { version: 1, packs: [] };
@@ -105,4 +106,24 @@ t.test('the bundled model packed as an archive installs offline and transcribes 
   t.teardown(() => model.release());
   const text = (await model.transcribe(readWavFile(join(repoRoot, 'examples', 'page.wav')).samples)).text;
   t.equal(text, 'turn to page forty two');
+});
+
+t.test('an installed model is on disk before it takes its name: each file and folder fsynced, then the rename, then the models folder', async (t) => {
+  const archive = makePack('tiny-nemo');
+  const modelsDir = join(tempDir('earshot-install-sync-'), 'models');
+  const script = `
+    const { installModel } = await import(${JSON.stringify(join(distDir, 'daemon', 'catalog', 'install.js'))});
+    await installModel({ source: ${JSON.stringify(archive)}, modelsDir: ${JSON.stringify(modelsDir)}, catalog: { version: 1, packs: [] } });`;
+  const run = traceFileCalls([process.execPath, '--input-type=module', '-e', script]);
+  t.equal(run.status, 0, run.stderr);
+  const dest = join(modelsDir, 'tiny-nemo');
+  const renamed = callAt(run.calls, 0, (l) => /rename(at2?)?\(/.test(l) && l.includes(`"${dest}"`));
+  t.not(renamed, -1, 'the model is renamed into place');
+  const root = /rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]+)"/.exec(run.calls[renamed] ?? '')?.[1] ?? '';
+  for (const f of ['model.onnx', 'tokens.txt', 'README.md', 'model.json', '']) {
+    // The last open of each before the rename is the sync's (extracting, hashing and loading open them too).
+    const opens = run.calls.flatMap((l, i) => (i < renamed && l.includes(`openat(AT_FDCWD, "${join(root, f)}"`) ? [i] : []));
+    t.ok(opens.some((at) => syncedAfterOpen(run.calls, at, join(root, f)) !== -1 && syncedAfterOpen(run.calls, at, join(root, f)) < renamed), `${f || 'its folder'} is fsynced before the rename`);
+  }
+  t.not(syncedAfterOpen(run.calls, renamed, modelsDir), -1, 'the models folder is fsynced after it');
 });
