@@ -129,12 +129,12 @@ export class Controller {
       batchSize: ASR_BATCH,
       logger: logger('pipeline'),
     });
-    const segments = new SegmentStore(join(config.dataDir, 'segments'));
+    const segments = new SegmentStore(join(config.dataDir, 'segments'), logger('pipeline'));
     const runtime: AsrRuntime = (this.asr = new AsrRuntime({
       config: config.model as ModelConfig,
       logger: logger('asr'),
       process: (job, run): Promise<JobOutcome> => processor.process(job, run),
-      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job.id, job.sourceId ?? 'cli') : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}), ...(job.idScope ? { idScope: job.idScope } : {}), ...(job.retries ? { retries: job.retries } : {}) }),
+      describe: async (job) => (segments.isSegment(job.input) ? segments.describe(job) : { id: job.id, sourceId: job.sourceId ?? 'cli', path: job.input, kind: 'file', recording: job.recording ?? job.input, ...(job.within ? { within: job.within } : {}), ...(job.idScope ? { idScope: job.idScope } : {}), ...(job.retries ? { retries: job.retries } : {}) }),
     }));
     this.stack = new SchedulerStack({ config, logger, bus: this.bus, runtime, subscribe: (topic, onMessage) => this.subscribe(topic, onMessage), summarizeProgress: summarizeJobProgress, modelThreads: (config.model as ModelConfig).threads, holdWork: () => this.plugins.requiredUnavailable(), recordingsWaiting: () => this.capture.recordingsWaiting(), notToRunAtStart: (job) => this.fleet.notToRunAtStart(job) });
     // A required plugin enabled again (or set aside) changes whether jobs may start: decide now.

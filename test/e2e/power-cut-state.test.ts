@@ -1,8 +1,8 @@
 import t from 'tap';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { runCli, startDaemon } from '../helpers/daemon-process.js';
-import { tempDir } from '../helpers/paths.js';
+import { runCli, startDaemon, waitFor } from '../helpers/daemon-process.js';
+import { fixturesDir, tempDir } from '../helpers/paths.js';
 
 /**
  * What a power cut (or a storage card that lies about its flushes) can leave in the data
@@ -14,6 +14,7 @@ import { tempDir } from '../helpers/paths.js';
 const GOOD_ID = 'f-000000000000000000000001';
 const DAMAGED_ID = 'f-000000000000000000000002';
 const TORN_PENDING_ID = 'f-000000000000000000000003';
+const SEGMENT_ID = 's-000000000000000000000004';
 
 function doneRecord(id: string): string {
   const job = { id, input: '/srv/calls/a.wav', priority: 'batch', deadline: '2026-11-27T10:00:00.000Z', submittedAt: '2026-11-26T10:00:00.000Z', attempts: 1 };
@@ -29,10 +30,15 @@ t.test('a daemon starts on state files a power cut left empty, cut short or zero
     [`queue/done/${DAMAGED_ID}.json`]: Buffer.concat([Buffer.from(doneRecord(DAMAGED_ID).slice(0, 60)), Buffer.alloc(200)]),
     [`queue/pending/${TORN_PENDING_ID}.json`]: '{"id":"f-000000000000000000000003","input":"/srv/ca',
   };
+  // Live speech saved as a segment whose sidecar (its place in time) was cut short: the speech is in the WAV.
+  const segment = join(dataDir, 'segments', `${SEGMENT_ID}.wav`);
+  files[`segments/${SEGMENT_ID}.wav.json`] = '{"format":1,"sourceId":"do';
+  files[`queue/pending/${SEGMENT_ID}.json`] = JSON.stringify({ id: SEGMENT_ID, input: segment, priority: 'live', deadline: '2026-11-27T10:00:00.000Z', submittedAt: '2026-11-26T10:00:00.000Z', attempts: 0, sourceId: 'door' });
   for (const [file, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dataDir, file)), { recursive: true });
     writeFileSync(join(dataDir, file), content);
   }
+  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), segment);
 
   const daemon = await startDaemon({ siteId: 'power-cut', dataDir });
   t.teardown(() => void daemon.child.kill('SIGKILL'));
@@ -50,8 +56,18 @@ t.test('a daemon starts on state files a power cut left empty, cut short or zero
 
   const list = await runCli(['jobs', 'list', '--json', '--socket', daemon.socket]);
   t.equal(list.code, 0, `jobs list works beside a damaged done record: ${list.stderr}`);
-  t.same((JSON.parse(list.stdout) as { jobs: Array<{ id: string }> }).jobs.map((j) => j.id), [GOOD_ID], 'the readable done job is listed');
+  const listed = (JSON.parse(list.stdout) as { jobs: Array<{ id: string }> }).jobs.map((j) => j.id);
+  t.ok(listed.includes(GOOD_ID), 'the readable done job is listed');
+  t.notOk(listed.includes(DAMAGED_ID), 'the damaged one is left out');
   t.match(daemon.output(), `job ${DAMAGED_ID}: its done record ${join(dataDir, 'queue', 'done', `${DAMAGED_ID}.json`)} cannot be read (`, 'the damaged done record is named');
+
+  const segmentJob = async (): Promise<{ state?: string; error?: string } | undefined> =>
+    (JSON.parse((await runCli(['jobs', 'list', '--json', '--socket', daemon.socket])).stdout) as { jobs: Array<{ id: string; state: string; error?: string }> }).jobs.find((j) => j.id === SEGMENT_ID);
+  let seg = await segmentJob();
+  for (const until = Date.now() + 60_000; seg?.state !== 'done' && seg?.state !== 'failed' && Date.now() < until; seg = await segmentJob()) await new Promise((r) => setTimeout(r, 500));
+  t.equal(seg?.state, 'done', `the segment with a damaged sidecar is transcribed: ${seg?.error ?? ''}`);
+  t.match(daemon.output(), `WARN  earshot:pipeline ${segment}.json cannot be read (`, 'its sidecar is named');
+  await waitFor(() => !existsSync(segment), 10_000, 'the transcribed segment to be removed');
 
   // The operator's next commands write both files again, and the problems go.
   t.equal((await runCli(['budget', 'set', '--watts', '40', '--socket', daemon.socket])).code, 0, 'budget set works');
