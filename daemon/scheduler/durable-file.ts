@@ -11,20 +11,28 @@ import { dirname, join } from 'node:path';
  */
 async function writeTemp(tmpDir: string, data: string | Uint8Array): Promise<string> {
   const tmp = join(tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx', 0o640);
   try {
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await writeSyncedFile(tmp, data, 0o640);
   } catch (err) {
     // A half-written temp file on a full disk would hold the space every retry needs.
     await unlink(tmp).catch(() => undefined);
     throw err;
   }
   return tmp;
+}
+
+/**
+ * Writes `data` whole to a new file at `path` (never replacing one) and fsyncs it; the caller
+ * then gives it its final name and syncs that folder, and removes it if this throws.
+ */
+export async function writeSyncedFile(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const fh = await open(path, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export async function fsyncDir(dir: string): Promise<void> {

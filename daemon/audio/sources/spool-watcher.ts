@@ -1,4 +1,5 @@
-import { link, lstat, mkdir, opendir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, opendir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { fsyncDir, writeSyncedFile } from '../../scheduler/durable-file.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from '../../log/logger.js';
@@ -418,7 +419,8 @@ export class SpoolWatcher implements AudioSource {
     // replaces a file): whoever sees the recording, or its reason, in failed/ reads all of it.
     const partial = join(this.failedDir, `.reason-${randomBytes(6).toString('hex')}.part`);
     try {
-      await writeFile(partial, `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`, { flag: 'wx' });
+      // Synced before it is linked: a power cut must not leave the recording in failed/ beside an empty reason.
+      await writeSyncedFile(partial, `${new Date().toISOString()} ${this.id} ${name}\n${reason}\n`, 0o666);
       await placeWhole(partial, reasonFile);
     } catch (err) {
       // On a full disk a half-written reason would hold the space the retry needs.
@@ -431,6 +433,9 @@ export class SpoolWatcher implements AudioSource {
       await unlink(reasonFile).catch(() => undefined);
       throw err;
     }
+    // The reason's and the recording's names in failed/. Not every share syncs a folder (some
+    // refuse it): the move is done either way, and a lost one only brings the recording back.
+    await fsyncDir(this.failedDir).catch(() => undefined);
     this.options.logger.warn('spool file failed; moved to failed/', { source: this.id, file: name, movedTo: target, reason });
   }
 

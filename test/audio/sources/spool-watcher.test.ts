@@ -6,7 +6,8 @@ import { SpoolWatcher, type SpoolFile } from '../../../daemon/audio/sources/spoo
 import { DecoderStopped } from '../../../daemon/audio/decoder-stopped.js';
 import { checkFileName } from '../../../daemon/audio/sources/types.js';
 import { LogSink, silentLogger, type Logger } from '../../../daemon/log/logger.js';
-import { tempDir } from '../../helpers/paths.js';
+import { distDir, tempDir } from '../../helpers/paths.js';
+import { callAt, syncedAfterOpen, traceFileCalls } from '../../helpers/strace.js';
 import { SmallDisk } from '../../helpers/small-disk.js';
 import { fixturesDir } from '../../helpers/paths.js';
 import { GIVE_UP_WAITING_MS } from '../../../daemon/audio/sources/wav-still-arriving.js';
@@ -55,6 +56,30 @@ t.test('complete files are handled oldest first and moved to done/ or failed/ wi
   await watcher.scan();
   t.same(handled.slice(3).map((f) => f.name).sort(), ['c.wav', 'fresh.wav']);
   t.notOk(existsSync(join(dir, 'c.wav')));
+});
+
+t.test("a failed recording's reason is fsynced before it is linked into failed/, and failed/ after the recording's move", async (t) => {
+  // A power cut after the move must not leave the recording in failed/ beside an empty reason.
+  const dir = tempDir('earshot-spool-sync-');
+  writeFileSync(join(dir, 'bad.wav'), 'JUNK');
+  age(join(dir, 'bad.wav'), 5000);
+  const script = `
+    const { SpoolWatcher } = await import(${JSON.stringify(join(distDir, 'daemon', 'audio', 'sources', 'spool-watcher.js'))});
+    const { silentLogger } = await import(${JSON.stringify(join(distDir, 'daemon', 'log', 'logger.js'))});
+    const watcher = new SpoolWatcher({ id: 'branch-7', dir: ${JSON.stringify(dir)}, settleMs: 200, logger: silentLogger, handler: async () => { throw new Error('not a WAV file'); } });
+    await watcher.start();
+    await watcher.scan();
+    await watcher.stop();`;
+  const run = traceFileCalls([process.execPath, '--input-type=module', '-e', script]);
+  t.equal(run.status, 0, run.stderr);
+  t.same(readdirSync(join(dir, 'failed')).sort(), ['bad.wav', 'bad.wav.reason.txt']);
+  const part = callAt(run.calls, 0, (l) => /openat\(AT_FDCWD, "[^"]*\/failed\/\.reason-[0-9a-f]+\.part"/.test(l));
+  t.not(part, -1, 'the reason is written aside');
+  const partPath = /"([^"]+)"/.exec(run.calls[part] ?? '')?.[1] ?? '';
+  t.not(syncedAfterOpen(run.calls, part, partPath), -1, 'and fsynced before it is closed');
+  const moved = callAt(run.calls, part, (l) => /rename(at2?)?\(/.test(l) && l.includes(`"${join(dir, 'failed', 'bad.wav')}"`));
+  t.not(moved, -1, 'the recording is moved');
+  t.not(syncedAfterOpen(run.calls, moved, join(dir, 'failed')), -1, 'failed/ is fsynced after the move');
 });
 
 t.test('a recording goes to failed/ only once its whole reason is there; one that cannot be moved waits and holds up nothing', async (t) => {
