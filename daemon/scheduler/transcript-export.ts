@@ -24,8 +24,11 @@ export interface ExportedTranscript {
   energy?: { joules: number; source: string; gCO2e: number };
 }
 
-/** `onOtherFormat`: told of each record in a format this release cannot read (state-format.ts), which is left out. */
-export async function readTranscripts(queueDir: string, sinceMs = 0, onOtherFormat: (err: Error) => void = () => undefined): Promise<ExportedTranscript[]> {
+/**
+ * `onLeftOut`: told of each record left out: in a format this release cannot read
+ * (state-format.ts), or not readable (left empty or cut short by a power cut, a damaged disk).
+ */
+export async function readTranscripts(queueDir: string, sinceMs = 0, onLeftOut: (err: Error) => void = () => undefined): Promise<ExportedTranscript[]> {
   const dir = join(queueDir, 'done');
   let names: string[];
   try {
@@ -36,12 +39,17 @@ export async function readTranscripts(queueDir: string, sinceMs = 0, onOtherForm
   }
   const out: ExportedTranscript[] = [];
   for (const name of names.filter((n) => n.endsWith('.json'))) {
-    const rec = await readJson<DoneRecord<{ output?: unknown; energy?: { joules: number; source: string; gCO2e: number } }>>(join(dir, name)).catch(() => undefined);
+    const file = join(dir, name);
+    const rec = await readJson<DoneRecord<{ output?: unknown; energy?: { joules: number; source: string; gCO2e: number } }>>(file).catch((err: NodeJS.ErrnoException) => {
+      // One deleted since the listing (retention) is simply gone.
+      if (err.code !== 'ENOENT') onLeftOut(new Error(`${file} cannot be read (${err.message})`));
+      return undefined;
+    });
     if (!rec) continue;
     try {
-      checkFormat(rec, join(dir, name));
+      checkFormat(rec, file);
     } catch (err) {
-      onOtherFormat(err as Error);
+      onLeftOut(err as Error);
       continue;
     }
     if (Date.parse(rec.finishedAt) < sinceMs) continue;

@@ -37,3 +37,20 @@ t.test('a done record a newer release wrote is left out of the export, and named
   t.same((await readTranscripts(dir, 0, (err) => named.push(err.message))).map((i) => i.id), ['old', 'now']);
   t.same(named, [`${join(dir, 'done', 'later.json')} is in format 2, written by a newer earshotd; this one reads format 1 at most`]);
 });
+
+t.test('a done record a power cut left empty, cut short or zero-filled is left out of the export, and named', async (t) => {
+  const dir = tempDir();
+  mkdirSync(join(dir, 'done'), { recursive: true });
+  const whole = JSON.stringify({ format: 1, job: job('whole'), finishedAt: '2026-11-25T02:00:00Z', result: { output: { text: 'words' } } });
+  writeFileSync(join(dir, 'done', 'whole.json'), whole);
+  writeFileSync(join(dir, 'done', 'empty.json'), '');
+  writeFileSync(join(dir, 'done', 'short.json'), whole.slice(0, 40));
+  writeFileSync(join(dir, 'done', 'zeros.json'), Buffer.alloc(64));
+  const named: string[] = [];
+  t.same((await readTranscripts(dir, 0, (err) => named.push(err.message))).map((i) => i.id), ['whole'], 'the whole record is exported');
+  t.same(
+    named.map((m) => m.split(' cannot be read (')[0]).sort(),
+    ['empty.json', 'short.json', 'zeros.json'].map((n) => join(dir, 'done', n)),
+    'each of the others named, as not readable',
+  );
+});
