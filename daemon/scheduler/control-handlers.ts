@@ -163,7 +163,8 @@ function handlerSpecs(deps: SchedulerHandlerDeps, now: () => number): Record<str
         // Counted before the queue is read: a recording leaves its folder only once its jobs
         // are queued, so a caller that sees none waiting sees all their jobs.
         const recordingsWaiting = (await deps.recordingsWaiting?.()) ?? 0;
-        return { ...(await listJobs(deps.queue, state ?? 'all', lateness(deps, now), limit)), recordingsWaiting };
+        // finishedSinceOpen: what `earshot jobs wait` counts "N done" by (live speech left out).
+        return { ...(await listJobs(deps.queue, state ?? 'all', lateness(deps, now), limit)), recordingsWaiting, finishedSinceOpen: deps.queue.finishedSinceOpen() };
       },
     },
     'jobs.get': {

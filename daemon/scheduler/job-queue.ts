@@ -130,6 +130,12 @@ export class JobQueue implements Service {
   private readonly doneIds = new Map<string, number | undefined>();
   private readonly failedIds = new Map<string, number | undefined>();
   private readonly runningIds = new Set<string>();
+  /**
+   * Jobs other than live speech finished in this run, only ever counted up: `earshot jobs
+   * wait` takes the difference between two looks, which neither live speech (never waited
+   * for) nor the deletion of old records may change.
+   */
+  private readonly finishedNotLive = { done: 0, failed: 0 };
   /** Pending records a newer release wrote (JOB_FIELDS), left on disk: never written over. */
   private readonly newerIds = new Set<string>();
   /** Done and failed records in a newer format that a listing left out (logged once each). */
@@ -365,6 +371,11 @@ export class JobQueue implements Service {
     return { pending: this.pendingJobs.size - this.runningIds.size, running: this.runningIds.size, done: this.doneIds.size, failed: this.failedIds.size };
   }
 
+  /** Jobs other than live speech done and failed since the queue opened (finishedNotLive). */
+  finishedSinceOpen(): { done: number; failed: number } {
+    return { ...this.finishedNotLive };
+  }
+
   /** Marks a job running and records the attempt durably, so a crash loop is detected on restart. */
   async markStarted(id: string): Promise<JobRecord> {
     const job = this.pendingJobs.get(validateJobId(id));
@@ -417,6 +428,7 @@ export class JobQueue implements Service {
     const record: DoneRecord<R> = { job, finishedAt: new Date(finished).toISOString(), result };
     const created = await createDurableOnce(this.path('tmp'), this.path('done', id), JSON.stringify(withFormat(record)));
     this.doneIds.set(id, finished);
+    if (created && job.priority !== 'live') this.finishedNotLive.done++;
     await removeDurable(this.path('pending', id));
     this.pendingJobs.delete(id);
     this.runningIds.delete(id);
@@ -521,8 +533,9 @@ export class JobQueue implements Service {
   private async failRecord(job: JobRecord, error: string): Promise<void> {
     const finished = (this.options.clock ?? Date.now)();
     const record: FailedRecord = { job, finishedAt: new Date(finished).toISOString(), error };
-    await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(withFormat(record)));
+    const created = await createDurableOnce(this.path('tmp'), this.path('failed', job.id), JSON.stringify(withFormat(record)));
     this.failedIds.set(job.id, finished);
+    if (created && job.priority !== 'live') this.finishedNotLive.failed++;
     await removeDurable(this.path('pending', job.id));
     await this.progressFiles.drop(job.id);
   }

@@ -76,3 +76,41 @@ t.test('jobs wait without ids waits for recordings still being copied in, not fo
   t.same(readdirSync(spool).filter((n) => n.includes('.wav')), ['old.wav.part'], 'the abandoned copy is left where it is');
   await spoolDaemon.stop();
 });
+
+/**
+ * Live speech is not waited for, and was counted all the same: "N done" was the queue's count
+ * of every record, so with a microphone source beside the spool a batch of 2 recordings said
+ * "12 done", and a live job failing meanwhile would have made it exit 5.
+ */
+t.test("jobs wait's count leaves out live speech finished while it waits", async (t) => {
+  const root = tempDir('earshot-wait-live-');
+  const wav = join(fixturesDir, 'audio', 'speech-silence-speech.wav');
+  // A microphone that hears the fixture's two stretches of speech every few seconds.
+  const mic = { id: 'mic', type: 'command', command: ['sh', '-c', `while true; do tail -c +45 '${wav}'; sleep 4; done`], format: { encoding: 's16le', sampleRate: 16000, channels: 1 } };
+  const spoolDaemon = await startSpoolDaemon(t, root, 'live', { sources: [{ id: 'desk', type: 'spool', dir: join(root, 'spool'), settleMs: 200, pollMs: 100 }, mic] });
+  const { daemon, spool } = spoolDaemon;
+  const liveDone = async () => {
+    const list = JSON.parse((await runCli(['jobs', 'list', '--socket', daemon.socket, '--json', '--limit', '0', '--state', 'done'])).stdout) as { jobs: Array<{ priority: string }> };
+    return list.jobs.filter((j) => j.priority === 'live').length;
+  };
+  const names = ['a.wav', 'b.wav'];
+  for (const name of names) writeFileSync(join(spool, `${name}.part`), readFileSync(wav));
+  const wait = startCli(['jobs', 'wait', '--socket', daemon.socket, '--interval', '1', '--timeout', '2m']);
+  await waitFor(() => wait.stderr().includes('waiting for'), 30_000, 'jobs wait to look');
+  // The copies end once live speech has been transcribed while jobs wait runs.
+  const before = await liveDone();
+  for (let i = 0; (await liveDone()) <= before; i++) {
+    if (i > 60) throw new Error('no live speech transcribed in 60 s');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  names.forEach((name, i) => {
+    const at = Math.floor(Date.now() / 1000) + i;
+    utimesSync(join(spool, `${name}.part`), at, at);
+    renameSync(join(spool, `${name}.part`), join(spool, name));
+  });
+  const waited = await wait.result;
+  t.equal(waited.code, 0, waited.stderr);
+  t.match(waited.stdout, new RegExp(`^${names.length * 2} done, 0 failed$`, 'm'), 'the stretches of speech of the recordings, no live speech');
+  t.ok((await liveDone()) > before, 'live speech was transcribed meanwhile');
+  await spoolDaemon.stop();
+});

@@ -33,13 +33,18 @@ export default class JobsWait extends EarshotCommand {
     const everything = ids.length === 0;
     let unread = 0;
     const seen = new Set<string>();
-    /** The queue's done and failed counts at the start and now: a job made and finished between two looks is counted by them. */
+    /**
+     * The queue's count of jobs done and failed (live speech left out) at the start and now: a
+     * job made and finished between two looks is counted by them. A daemon of an earlier
+     * release gives only the counts of every record kept, live speech's included.
+     */
     let counts: { first?: Counts; now?: Counts } = {};
     /** The daemon's queue now: its jobs; the counts and the recordings not read yet are kept. */
     const readQueue = async () => {
-      const r = (await requestDaemon('jobs.list', { state: 'all', limit: 1 }, flags, 30_000)) as { jobs: JobSummary[]; counts: Counts; recordingsWaiting?: number };
+      const r = (await requestDaemon('jobs.list', { state: 'all', limit: 1 }, flags, 30_000)) as { jobs: JobSummary[]; counts: Counts; finishedSinceOpen?: Counts; recordingsWaiting?: number };
       unread = r.recordingsWaiting ?? 0;
-      counts = { first: counts.first ?? r.counts, now: r.counts };
+      const finished = r.finishedSinceOpen ?? r.counts;
+      counts = { first: counts.first ?? finished, now: finished };
       return r.jobs;
     };
     /** Adds the unfinished jobs the daemon lists now (at the start all of them; later none of live speech, which never ends). */
