@@ -1,5 +1,5 @@
-import { Command } from '@oclif/core';
-import { terminalSafe } from './terminal-safe.js';
+import { Command, ux } from '@oclif/core';
+import { terminalSafe, terminalSafeJson } from './terminal-safe.js';
 
 /** An error as oclif hands it to Command.catch: `this.error(msg, { exit })` puts the code in oclif.exit. */
 type CommandFailure = Error & { exitCode?: number; oclif?: { exit?: number } };
@@ -12,7 +12,7 @@ type CommandFailure = Error & { exitCode?: number; oclif?: { exit?: number } };
  */
 export abstract class EarshotCommand extends Command {
   // Every line a command prints goes through terminalSafe (terminal-safe.ts); --json output
-  // is JSON, whose strings escape control characters already.
+  // through terminalSafeJson, as oclif's logJson prints it otherwise.
   override log(message = '', ...args: unknown[]): void {
     super.log(terminalSafe(message), ...args);
   }
@@ -23,6 +23,10 @@ export abstract class EarshotCommand extends Command {
 
   override warn(input: Error | string): Error | string {
     return super.warn(typeof input === 'string' ? terminalSafe(input) : Object.assign(input, { message: terminalSafe(input.message) }));
+  }
+
+  protected override logJson(json: unknown): void {
+    ux.stdout(terminalSafeJson(ux.colorizeJson(json, { pretty: true, theme: this.config.theme?.json })));
   }
 
   override async catch(err: CommandFailure): Promise<unknown> {

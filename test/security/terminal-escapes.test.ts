@@ -60,6 +60,29 @@ t.test("a recording's name with a newline in it stays on its own line in earshot
   t.match(piped.stdout, `"${file}"`, 'export into a pipe or file keeps the name as it is, quoted by CSV');
 });
 
+/**
+ * JSON.stringify escapes U+0000–U+001F only: the C1 controls went out raw, and a terminal
+ * takes U+009B for CSI, so a recording named "call\u009b2J…" cleared the screen of `earshot
+ * jobs list --json` and `jobs export --format json`. They are \u escapes now, the same JSON.
+ */
+t.test("a recording's name with C1 controls in it is escaped in JSON printed to a terminal, its value kept", async (t) => {
+  const { daemon } = await startDaemonOnFreePort((port) => ({ mqtt: { url: null, embedded: { host: '127.0.0.1', port } } }));
+  t.teardown(() => void daemon.child.kill('SIGKILL'));
+  const file = join(tempDir(), 'call\u009b2J\u009b31mforged\u007f.wav');
+  copyFileSync(join(fixturesDir, 'audio', 'speech-silence-speech.wav'), file);
+  const submit = await runCli(['jobs', 'submit', file, '--socket', daemon.socket]);
+  t.equal(submit.code, 0, submit.stderr);
+  const wait = await runCli(['jobs', 'wait', '--socket', daemon.socket]);
+  t.equal(wait.code, 0, wait.stderr);
+  const c1 = /[\u007f-\u009f]/;
+  const list = cliOnTerminal(['jobs', 'list', '--json', '--socket', daemon.socket]);
+  t.notMatch(list, c1, 'jobs list --json');
+  t.equal((JSON.parse(list) as { jobs: Array<{ input: string }> }).jobs[0]!.input, file, 'the same name, read back');
+  const exported = cliOnTerminal(['jobs', 'export', '--format', 'json', '--data-dir', join(daemon.dir, 'data')]);
+  t.notMatch(exported, c1, 'jobs export --format json');
+  t.equal((JSON.parse(exported) as Array<{ input: string }>)[0]!.input, file, 'the same name, read back');
+});
+
 /** What `earshot ARGS` prints on a terminal: run under a pseudo-terminal by script(1), util-linux. */
 function cliOnTerminal(args: string[]): string {
   const command = withoutTapHooks([process.execPath, earshotBin, ...args], process.env).map(shellQuoted).join(' ');

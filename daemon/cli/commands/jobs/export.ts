@@ -6,6 +6,7 @@ import { failCommand } from '../../errors.js';
 import { parseDurationFlag } from '../../duration-flag.js';
 import { dataDirFlags, dataDirOf } from '../../../scheduler/cli-support.js';
 import { oneLine } from '../../../one-line.js';
+import { terminalSafeJson } from '../../terminal-safe.js';
 import { readTranscripts, transcriptsToCsv, type ExportedTranscript } from '../../../scheduler/transcript-export.js';
 
 export default class JobsExport extends EarshotCommand {
@@ -32,10 +33,10 @@ export default class JobsExport extends EarshotCommand {
     }
     // With --json oclif prints the returned value; otherwise the chosen format goes out.
     if (!this.jsonEnabled()) {
-      // CSV to a terminal is read by a person: each value is made one line there (JSON escapes
-      // control characters itself). A file or a pipe gets the values as they are.
+      // CSV to a terminal is read by a person: each value is made one line there. A file or a
+      // pipe gets the values as they are. JSON escapes control characters (C1 by terminalSafeJson).
       const toTerminal = !flags.output && process.stdout.isTTY === true;
-      const text = flags.format === 'json' ? JSON.stringify(items, null, 2) + '\n' : transcriptsToCsv(items, toTerminal ? oneLine : undefined);
+      const text = flags.format === 'json' ? terminalSafeJson(JSON.stringify(items, null, 2)) + '\n' : transcriptsToCsv(items, toTerminal ? oneLine : undefined);
       if (flags.output) {
         writeFileSync(flags.output, text);
         this.logToStderr(`${items.length} transcripts written to ${flags.output}`);
