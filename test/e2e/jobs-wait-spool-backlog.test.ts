@@ -59,6 +59,7 @@ t.test('jobs wait without ids waits for recordings still being copied in, not fo
   const copies = [
     { writing: join(spool, 'late.wav.part'), done: join(spool, 'late.wav') },
     { writing: join(spool, '.rsynced.wav.k3JdQ2'), done: join(spool, 'rsynced.wav') },
+    { writing: join(spool, '.syncthing.synced.wav.tmp'), done: join(spool, 'synced.wav') },
   ];
   for (const c of copies) writeFileSync(c.writing, clip);
 
@@ -66,13 +67,19 @@ t.test('jobs wait without ids waits for recordings still being copied in, not fo
   const waiting = runCli(['jobs', 'wait', '--socket', daemon.socket, '--interval', '1', '--timeout', '2m']).finally(() => (returned = true));
   await new Promise((r) => setTimeout(r, 3000));
   t.equal(returned, false, 'still waiting while the copies run');
-  for (const c of copies) renameSync(c.writing, c.done);
+  // Each its own mtime: copies of one recording with the same times are one recording.
+  copies.forEach((c, i) => {
+    const at = Math.floor(Date.now() / 1000) + i;
+    utimesSync(c.writing, at, at);
+    renameSync(c.writing, c.done);
+  });
   const wait = await waiting;
   t.equal(wait.code, 0, wait.stderr);
+  t.match(wait.stderr, `waiting for 0 jobs and ${copies.length} recordings in spool folders not read yet`, 'each copy counted');
   const list = JSON.parse((await runCli(['jobs', 'list', '--socket', daemon.socket, '--json', '--limit', '0'])).stdout) as { counts: { done: number } };
-  t.ok(list.counts.done >= copies.length, `a job or more for each copy: ${list.counts.done}`);
+  t.equal(list.counts.done, copies.length * 2, 'the two stretches of speech of each copy transcribed');
   t.match(wait.stdout, new RegExp(`^${list.counts.done} done, 0 failed$`, 'm'), 'each waited for');
-  t.same(readdirSync(join(spool, 'done')).sort(), ['late.wav', 'rsynced.wav'], 'both read');
+  t.same(readdirSync(join(spool, 'done')).sort(), ['late.wav', 'rsynced.wav', 'synced.wav'], 'each read');
   t.same(readdirSync(spool).filter((n) => n.includes('.wav')), ['old.wav.part'], 'the abandoned copy is left where it is');
   await spoolDaemon.stop();
 });

@@ -13,14 +13,17 @@ const IN_PROGRESS = /\.(part|tmp)$/i;
  */
 const RSYNC_RECEIVING = /^\.[^.].*\.[A-Za-z0-9]{6}$/;
 
+/** Syncthing's name for a file it is receiving, `.syncthing.NAME.tmp` (Windows: `~syncthing~NAME.tmp`, a .tmp). */
+const SYNCTHING_RECEIVING = /^\.syncthing\..+\.tmp$/;
+
 /** A name a recording may have: not hidden, and not one its writer is still using (`.part`, `.tmp`). */
 export function isRecordingName(name: string): boolean {
   return !name.startsWith('.') && !IN_PROGRESS.test(name);
 }
 
-/** A name a copy in progress has: `NAME.part` or `NAME.tmp` (renamed when done), or rsync's `.NAME.XXXXXX`. */
+/** A name a copy in progress has: `NAME.part` or `NAME.tmp` (renamed when done), rsync's `.NAME.XXXXXX` or Syncthing's. */
 function isCopyInProgressName(name: string): boolean {
-  return isPlainFileName(name) && (RSYNC_RECEIVING.test(name) || (!name.startsWith('.') && IN_PROGRESS.test(name)));
+  return isPlainFileName(name) && (RSYNC_RECEIVING.test(name) || SYNCTHING_RECEIVING.test(name) || (!name.startsWith('.') && IN_PROGRESS.test(name)));
 }
 
 /**

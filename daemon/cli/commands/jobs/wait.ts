@@ -15,7 +15,7 @@ const EXIT_JOBS_FAILED = 5;
 export default class JobsWait extends EarshotCommand {
   static override summary = 'Wait until jobs finish (all pending and running ones, or the ids given), with a progress bar.';
   static override description =
-    'Without ids it also waits for the recordings in spool folders that are not read yet, and for the jobs made from them and submitted meanwhile (live speech excepted), until none is left: run it after copying a batch into a spool folder (those still being copied in as NAME.part, NAME.tmp or .NAME.XXXXXX (rsync), and written to in the last 10 minutes, included; a file dropped after its last check is not waited for). Exits 0 when every job waited for is done; 5 when any failed or has an unknown id (`earshot jobs get ID` shows why it failed); 4 when --timeout passes first; 3 when the daemon is not running.';
+    'Without ids it also waits for the recordings in spool folders that are not read yet, and for the jobs made from them and submitted meanwhile (live speech excepted), until none is left: run it after copying a batch into a spool folder (those still being copied in as NAME.part, NAME.tmp, .NAME.XXXXXX (rsync) or .syncthing.NAME.tmp, and written to in the last 10 minutes, included; a file dropped after its last check is not waited for). Exits 0 when every job waited for is done; 5 when any failed or has an unknown id (`earshot jobs get ID` shows why it failed); 4 when --timeout passes first; 3 when the daemon is not running.';
   static override enableJsonFlag = true;
   static override strict = false;
   static override examples = ['<%= config.bin %> jobs wait', '<%= config.bin %> jobs wait f-3a9c0d1e2b4f5a6b7c8d9e0f --timeout 2h'];
