@@ -1,5 +1,6 @@
 /**
- * Minimal RIFF/WAVE reader for the ASR engine's own tests and the transcribe command:
+ * Minimal RIFF/WAVE reader for the ASR engine's own tests (the transcribe command and the
+ * daemon decode files with audio/decode-file.ts):
  * PCM 8/16/24/32-bit and IEEE float 32/64, any channel count (averaged to mono).
  * Resampling is not done here; callers hand 16 kHz audio to the recognizer.
  */

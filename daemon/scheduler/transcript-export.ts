@@ -73,12 +73,10 @@ export async function readTranscripts(queueDir: string, sinceMs = 0, onLeftOut: 
 /**
  * RFC 4180 CSV, one row per segment (a job without segments gets one row with its text).
  * `recording` came later and is the last column, so that scripts reading columns by their
- * place keep working; it is the input itself for a file submitted by path.
- */
-/**
- * The transcripts as CSV, one row per segment. `cellText` is applied to every value before it
- * is quoted: for a terminal, `oneLine` (a file name or a plugin's text with a newline or an
- * escape sequence in it would start a row, or redraw the screen, of its author's choosing).
+ * place keep working; it is the input itself for a file submitted by path. `cellText` is
+ * applied to every value before it is quoted: for a terminal, `oneLine` (a file name or a
+ * plugin's text with a newline or an escape sequence in it would start a row, or redraw the
+ * screen, of its author's choosing).
  */
 export function transcriptsToCsv(items: ExportedTranscript[], cellText: (value: string) => string = (v) => v): string {
   const rows = [['job_id', 'input', 'finished_at', 'start_sec', 'end_sec', 'text', 'joules', 'energy_source', 'gco2e', 'recording']];
