@@ -18,7 +18,10 @@ t.test('the forecast says when its values apply: from when and how far apart, or
 t.test('earshot carbon --local on a forecast file: the reading with its time, and the forecast with its times', async (t) => {
   const dir = tempDir('earshot-carbon-text-');
   const hour = 3600e3;
-  const start = Math.floor(Date.now() / hour) * hour;
+  // Now is half an hour into the first period, not wherever the clock is in its hour: a start
+  // at the top of the hour failed whenever the CLI ran after the next hour began (the reading
+  // was then the second period's).
+  const start = Math.floor(Date.now() / 1000) * 1000 - hour / 2;
   const rows = [210, 95, 120, 300].map((g, i) => `${new Date(start + i * hour).toISOString()},${new Date(start + (i + 1) * hour).toISOString()},${g}`);
   writeFileSync(join(dir, 'forecast.csv'), `from,to,gco2_per_kwh\n${rows.join('\n')}\n`);
   const config = join(dir, 'config.json');
