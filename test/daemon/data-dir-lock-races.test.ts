@@ -180,7 +180,9 @@ t.test('a clock stepped forward (NTP at boot, no RTC) does not make a live holde
   // Right after a step of an hour, before the holder's next renewal, its lock was last renewed "an hour ago".
   const hourAgo = new Date(Date.now() - 3600_000);
   utimesSync(lockPath(dir), hourAgo, hourAgo);
-  const second = lockOn(dir, { renewMs: 300 });
+  // The second watches for 1.5 of its own renewal periods: 3 s, in which the holder renews
+  // ten times. Watching 450 ms, a holder stalled past it on a loaded box was taken for dead.
+  const second = lockOn(dir, { renewMs: 2000 });
   await t.rejects(second.lock.start(), { name: 'DataDirInUseError' }, 'refused: the holder renews');
   await sleep(700);
   t.notOk(holder.lines.some((l) => l.startsWith('lost')), 'the holder keeps working');
