@@ -73,7 +73,9 @@ t.test('a listening session of the site gets the next final of live speech ended
 });
 
 t.test('requests of other sites, stopped sessions, lapsed sessions, recordings and other sources answer nothing', async (t) => {
-  const { service, ask, captured, lines } = await started(t, { siteId: 'kitchen', sources: ['mic-kitchen'], listenTimeoutSec: 1 });
+  // Sessions lapse after 3 s: s-open must outlast three durable publishes, and a stall of 1 s
+  // (a loaded box) among them lapsed it when the limit was 1 s.
+  const { service, ask, captured, lines } = await started(t, { siteId: 'kitchen', sources: ['mic-kitchen'], listenTimeoutSec: 3 });
   await ask('startListening', { siteId: 'hall', sessionId: 's-hall' });
   await service.publishTranscript(liveFinal(1, Date.now() + 500, 'mic-kitchen'));
   await ask('startListening', { siteId: 'kitchen', sessionId: 's-stopped' });
@@ -84,7 +86,7 @@ t.test('requests of other sites, stopped sessions, lapsed sessions, recordings a
   await service.publishTranscript(liveFinal(4, Date.now() + 500, 'mic-hall'));
   await service.publishTranscript(liveFinal(5, Date.now() + 500, 'mic-kitchen'));
   await ask('startListening', { siteId: 'kitchen', sessionId: 's-lapsed' });
-  await new Promise((r) => setTimeout(r, 1200));
+  await new Promise((r) => setTimeout(r, 3200));
   await service.publishTranscript(liveFinal(6, Date.now() + 500, 'mic-kitchen'));
   const got = await captured(6);
   const sessions = got.map((c) => (c.sessionId?.startsWith('s-') ? c.sessionId : 'its own'));
