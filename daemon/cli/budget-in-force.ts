@@ -24,13 +24,15 @@ export async function openBudget(configFile: string | undefined): Promise<Budget
  * with not_running (remote errors are RemoteCommandError), so a remote site is never
  * answered with this box's file.
  */
-export async function budgetInForce(target: DaemonTarget): Promise<{ budget: Budget & Partial<BudgetInForce>; source: BudgetSource }> {
+export async function budgetInForce(target: DaemonTarget): Promise<{ budget: Budget & Partial<BudgetInForce>; source: BudgetSource; unreadable?: string }> {
   try {
     // A daemon from before BudgetInForce answers the four values alone.
     return { budget: (await requestDaemon('budget.show', {}, target, 10_000)) as Budget & Partial<BudgetInForce>, source: 'daemon' };
   } catch (err) {
     if (!isNotRunning(err)) throw err;
-    return { budget: (await openBudget(target.config)).inForce(), source: 'saved' };
+    const store = await openBudget(target.config);
+    // A saved file a power cut left unreadable: the config's values are shown, and why.
+    return { budget: store.inForce(), source: 'saved', ...(store.unreadable !== undefined ? { unreadable: store.unreadable } : {}) };
   }
 }
 

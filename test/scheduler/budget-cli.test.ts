@@ -31,6 +31,18 @@ t.test('budget set without a daemon persists; budget show reads it back', async 
   t.same(JSON.parse(readFileSync(join(dataDir, 'scheduler', 'budget.json'), 'utf8')), { format: 1 });
 });
 
+t.test('budget show without a daemon says when the saved budget cannot be read, and shows the config\'s values the daemon will use', async (t) => {
+  const { file, dataDir } = configFile({ scheduler: { powerBudgetWatts: 20 } });
+  await captureOutput(() => BudgetSet.run(['--config', file, '--watts', '15'], repoRoot));
+  // As a power cut leaves it: the file's name in place, its bytes zeros.
+  const saved = join(dataDir, 'scheduler', 'budget.json');
+  writeFileSync(saved, Buffer.alloc(40));
+  const shown = await captureOutput(() => BudgetShow.run(['--config', file], repoRoot));
+  t.match(shown.stdout, /power budget {2}20 W/, "the config's power budget");
+  // oclif wraps a warning to the terminal's width, each line led by '›'.
+  t.match(shown.stderr.replace(/\s*›\s*/g, ' ').replace(/\s+/g, ' '), `${saved} cannot be read`, 'and why the saved 15 W is not');
+});
+
 t.test('budget set refuses bad values with the flag and a fix, writing nothing', async (t) => {
   const { file, dataDir } = configFile();
   await t.rejects(captureOutput(() => BudgetSet.run(['--config', file, '--temp-soft', '95'], repoRoot)), /--temp-hard \(90 °C\) must be above --temp-soft \(95 °C\)/);
