@@ -87,6 +87,7 @@ t.test('command source: live PCM through VAD, the open segment flushed on stop',
     { logger, vad: { detector: 'silero' }, onSegment: async (s) => void segments.push(s) },
   );
   const set = new SourceSet(sources, logger);
+  const started = Date.now();
   await set.start();
   t.teardown(() => set.stop());
   // Silero over 4 s of audio takes well under a second alone, and many times that on a loaded CI box.
@@ -98,7 +99,13 @@ t.test('command source: live PCM through VAD, the open segment flushed on stop',
   t.ok(Math.abs(segments[0]!.startSec - truth.speech[0]![0]) < 0.1);
   t.ok(Math.abs(segments[1]!.startSec - truth.speech[1]![0]) < 0.1);
   t.ok(Math.abs(segments[1]!.endSec - 140000 / 2 / 16000) < 0.01, 'ends where the audio stopped');
-  t.ok(Date.parse(segments[0]!.startedAt) <= Date.now());
+  // A wall-clock date of this run. The command sends its 4.4 s at once, faster than real time:
+  // its chunks are dated one after the other from the first one's arrival (never overlapping),
+  // so the speech may be dated up to the audio's length ahead of the clock, and the first
+  // chunk its own length before it arrived. Here the whole test ran in 150 ms once.
+  const audioMs = (140000 / 2 / 16000) * 1000;
+  const startedAt = Date.parse(segments[0]!.startedAt);
+  t.ok(startedAt >= started - audioMs && startedAt <= Date.now() + audioMs, `the first utterance is dated in this run: ${segments[0]!.startedAt}`);
 });
 
 t.test('configuration errors name the source', async (t) => {
