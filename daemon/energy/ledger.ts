@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { JobEnergy } from './job-energy.js';
 import type { Logger } from '../log/logger.js';
 import { checkFormat, withFormat } from '../state-format.js';
-import { fsyncDir } from '../scheduler/durable-file.js';
+import { appendSyncedFile, fsyncDir, writeSyncedFile } from '../scheduler/durable-file.js';
 
 /**
  * Every job's energy and carbon, one JSON line each, in a file per UTC month under
@@ -103,7 +103,7 @@ export class EnergyLedger {
       await this.begin(this.lastFile);
       this.begun.add(this.lastFile);
     }
-    await appendSynced(this.lastFile, JSON.stringify(entry) + '\n');
+    await appendSyncedFile(this.lastFile, JSON.stringify(entry) + '\n', 0o640);
     // Once per month seen: the months that fell out of the window go.
     if (this.prunedFor !== month) {
       this.prunedFor = month;
@@ -117,22 +117,15 @@ export class EnergyLedger {
    * that a power cut or crash left unfinished (cut short, or zeros), which is then skipped.
    */
   private async begin(file: string): Promise<void> {
-    let fh;
     try {
-      fh = await open(file, 'wx', 0o640);
+      await writeSyncedFile(file, JSON.stringify(withFormat({})) + '\n', 0o640);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       if (await endsUnfinished(file)) {
         this.logger?.warn('energy ledger: its last line was cut short (a power cut or crash while it was written) and is skipped; new entries go on the next line', { file });
-        await appendSynced(file, '\n');
+        await appendSyncedFile(file, '\n', 0o640);
       }
       return;
-    }
-    try {
-      await fh.writeFile(JSON.stringify(withFormat({})) + '\n');
-      await fh.sync();
-    } finally {
-      await fh.close();
     }
     await fsyncDir(this.dir);
   }
@@ -243,17 +236,6 @@ export class EnergyLedger {
       bySource,
       byDay: [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, b]) => ({ day, ...b })),
     };
-  }
-}
-
-/** Appends `text` to `file` and fsyncs it. */
-async function appendSynced(file: string, text: string): Promise<void> {
-  const fh = await open(file, 'a', 0o640);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
 

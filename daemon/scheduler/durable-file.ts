@@ -26,7 +26,16 @@ async function writeTemp(tmpDir: string, data: string | Uint8Array): Promise<str
  * then gives it its final name and syncs that folder, and removes it if this throws.
  */
 export async function writeSyncedFile(path: string, data: string | Uint8Array, mode: number): Promise<void> {
-  const fh = await open(path, 'wx', mode);
+  await writeSynced(path, 'wx', data, mode);
+}
+
+/** Appends `data` to `path` (made with `mode` if missing) and fsyncs it, before it resolves. */
+export async function appendSyncedFile(path: string, data: string | Uint8Array, mode: number): Promise<void> {
+  await writeSynced(path, 'a', data, mode);
+}
+
+async function writeSynced(path: string, flag: 'wx' | 'a', data: string | Uint8Array, mode: number): Promise<void> {
+  const fh = await open(path, flag, mode);
   try {
     await fh.writeFile(data);
     await fh.sync();
